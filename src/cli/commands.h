@@ -1,0 +1,17 @@
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* argv[0] is the command's name; returns the process exit status. */
+typedef int (*PelCliRun) (int argc, char **argv);
+
+typedef struct
+{
+  const char *name;
+  const char *summary;
+  PelCliRun   run;
+} PelCliCommand;
+
+G_END_DECLS

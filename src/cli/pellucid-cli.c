@@ -1,0 +1,49 @@
+/* pellucid-cli: the scriptable face of the engine.
+ *
+ * Each subcommand lives in its own file (cmd-<name>.c) and is listed in the
+ * table below.  Results go to stdout (JSON where the command produces data),
+ * progress and errors to stderr; a failure exits non-zero.
+ */
+#define G_LOG_DOMAIN "pellucid-cli"
+
+#include <glib.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "src/cli/commands.h"
+
+static const PelCliCommand commands[] = {
+  /* name, one-line summary, entry point */
+};
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: pellucid-cli COMMAND [OPTIONS…]\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nRun 'pellucid-cli COMMAND --help' for a command's options.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  /* Numbers in JSON and in the files we write always use '.' */
+  setlocale (LC_NUMERIC, "C");
+
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
+    {
+      print_usage (argc < 2 ? stderr : stdout);
+      return argc < 2 ? 2 : 0;
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].run (argc - 1, argv + 1);
+
+  fprintf (stderr, "pellucid-cli: unknown command '%s'\n\n", argv[1]);
+  print_usage (stderr);
+  return 2;
+}
