@@ -1,0 +1,233 @@
+/* Convolution kernels: im2col + one GEMM per image through pl_gemm(). */
+#define G_LOG_DOMAIN "pl-conv"
+
+#include "engine/conv-kernels.h"
+
+#include <string.h>
+
+#include "engine/gemm.h"
+
+/* col: (C*k*k, H*W) for one image x: (C, H, W) */
+static void
+im2col (const PlConvShape *s, const float *x, float *col)
+{
+  int pad = s->k / 2, hw = s->h * s->w;
+
+  for (int c = 0; c < s->c; c++)
+    for (int u = 0; u < s->k; u++)
+      for (int v = 0; v < s->k; v++)
+        {
+          float *row = col + ((gsize) (c * s->k + u) * s->k + v) * hw;
+          const float *xc = x + (gsize) c * hw;
+          for (int i = 0; i < s->h; i++)
+            {
+              int ii = i + u - pad;
+              float *r = row + (gsize) i * s->w;
+              if (ii < 0 || ii >= s->h)
+                {
+                  memset (r, 0, sizeof (float) * s->w);
+                  continue;
+                }
+              for (int j = 0; j < s->w; j++)
+                {
+                  int jj = j + v - pad;
+                  r[j] = (jj >= 0 && jj < s->w) ? xc[(gsize) ii * s->w + jj] : 0.0f;
+                }
+            }
+        }
+}
+
+/* dx: (C, H, W) += col2im (col: (C*k*k, H*W)) */
+static void
+col2im_add (const PlConvShape *s, const float *col, float *dx)
+{
+  int pad = s->k / 2, hw = s->h * s->w;
+
+  for (int c = 0; c < s->c; c++)
+    for (int u = 0; u < s->k; u++)
+      for (int v = 0; v < s->k; v++)
+        {
+          const float *row = col + ((gsize) (c * s->k + u) * s->k + v) * hw;
+          float *dxc = dx + (gsize) c * hw;
+          for (int i = 0; i < s->h; i++)
+            {
+              int ii = i + u - pad;
+              if (ii < 0 || ii >= s->h)
+                continue;
+              const float *r = row + (gsize) i * s->w;
+              for (int j = 0; j < s->w; j++)
+                {
+                  int jj = j + v - pad;
+                  if (jj >= 0 && jj < s->w)
+                    dxc[(gsize) ii * s->w + jj] += r[j];
+                }
+            }
+        }
+}
+
+gsize
+pl_conv2d_workspace_floats (const PlConvShape *s)
+{
+  return s->k == 1 ? 0 : (gsize) s->c * s->k * s->k * s->h * s->w;
+}
+
+void
+pl_conv2d_forward (const PlConvShape *s, const float *x, const float *w,
+                   const float *b, float *y, gboolean accumulate, float *ws)
+{
+  int hw = s->h * s->w, kk = s->c * s->k * s->k;
+
+  for (int n = 0; n < s->n; n++)
+    {
+      const float *xn = x + (gsize) n * s->c * hw;
+      float *yn = y + (gsize) n * s->o * hw;
+      const float *col = xn;
+      if (s->k != 1)
+        {
+          im2col (s, xn, ws);
+          col = ws;
+        }
+      pl_gemm (FALSE, FALSE, s->o, hw, kk, 1.0f, w, kk, col, hw,
+               accumulate ? 1.0f : 0.0f, yn, hw);
+      if (b)
+        for (int o = 0; o < s->o; o++)
+          for (int p = 0; p < hw; p++)
+            yn[(gsize) o * hw + p] += b[o];
+    }
+}
+
+void
+pl_conv2d_backward_data (const PlConvShape *s, const float *dy, const float *w,
+                         float *dx, float *ws)
+{
+  int hw = s->h * s->w, kk = s->c * s->k * s->k;
+
+  for (int n = 0; n < s->n; n++)
+    {
+      const float *dyn = dy + (gsize) n * s->o * hw;
+      float *dxn = dx + (gsize) n * s->c * hw;
+      if (s->k == 1)
+        {
+          pl_gemm (TRUE, FALSE, kk, hw, s->o, 1.0f, w, kk, dyn, hw, 1.0f, dxn, hw);
+          continue;
+        }
+      pl_gemm (TRUE, FALSE, kk, hw, s->o, 1.0f, w, kk, dyn, hw, 0.0f, ws, hw);
+      col2im_add (s, ws, dxn);
+    }
+}
+
+void
+pl_conv2d_backward_weights (const PlConvShape *s, const float *x, const float *dy,
+                            float *dw, float *db, float *ws)
+{
+  int hw = s->h * s->w, kk = s->c * s->k * s->k;
+
+  for (int n = 0; n < s->n; n++)
+    {
+      const float *xn = x + (gsize) n * s->c * hw;
+      const float *dyn = dy + (gsize) n * s->o * hw;
+      const float *col = xn;
+      if (s->k != 1)
+        {
+          im2col (s, xn, ws);
+          col = ws;
+        }
+      pl_gemm (FALSE, TRUE, s->o, kk, hw, 1.0f, dyn, hw, col, hw, 1.0f, dw, kk);
+      if (db)
+        for (int o = 0; o < s->o; o++)
+          {
+            const float *r = dyn + (gsize) o * hw;
+            float acc = 0.0f;
+            for (int p = 0; p < hw; p++)
+              acc += r[p];
+            db[o] += acc;
+          }
+    }
+}
+
+gsize
+pl_convt2x2_workspace_floats (const PlConvShape *s)
+{
+  return (gsize) s->o * 4 * s->h * s->w;
+}
+
+/* ws: (O*4, H*W) with row (o*4 + u*2 + v) holding the tap (u, v) of channel o */
+void
+pl_convt2x2_forward (const PlConvShape *s, const float *x, const float *w,
+                     const float *b, float *y, gboolean accumulate, float *ws)
+{
+  int hw = s->h * s->w, o4 = s->o * 4, ow = 2 * s->w;
+
+  for (int n = 0; n < s->n; n++)
+    {
+      const float *xn = x + (gsize) n * s->c * hw;
+      float *yn = y + (gsize) n * s->o * 4 * hw;
+      pl_gemm (TRUE, FALSE, o4, hw, s->c, 1.0f, w, o4, xn, hw, 0.0f, ws, hw);
+      for (int o = 0; o < s->o; o++)
+        for (int u = 0; u < 2; u++)
+          for (int v = 0; v < 2; v++)
+            {
+              const float *t = ws + (gsize) (o * 4 + u * 2 + v) * hw;
+              float bias = b ? b[o] : 0.0f;
+              for (int i = 0; i < s->h; i++)
+                for (int j = 0; j < s->w; j++)
+                  {
+                    float *out = &yn[((gsize) o * 2 * s->h + 2 * i + u) * ow + 2 * j + v];
+                    float val = t[(gsize) i * s->w + j] + bias;
+                    *out = accumulate ? *out + val : val;
+                  }
+            }
+    }
+}
+
+static void
+gather_taps (const PlConvShape *s, const float *dyn, float *ws)
+{
+  int hw = s->h * s->w, ow = 2 * s->w;
+
+  for (int o = 0; o < s->o; o++)
+    for (int u = 0; u < 2; u++)
+      for (int v = 0; v < 2; v++)
+        {
+          float *t = ws + (gsize) (o * 4 + u * 2 + v) * hw;
+          for (int i = 0; i < s->h; i++)
+            for (int j = 0; j < s->w; j++)
+              t[(gsize) i * s->w + j] = dyn[((gsize) o * 2 * s->h + 2 * i + u) * ow + 2 * j + v];
+        }
+}
+
+void
+pl_convt2x2_backward_data (const PlConvShape *s, const float *dy, const float *w,
+                           float *dx, float *ws)
+{
+  int hw = s->h * s->w, o4 = s->o * 4;
+
+  for (int n = 0; n < s->n; n++)
+    {
+      gather_taps (s, dy + (gsize) n * o4 * hw, ws);
+      pl_gemm (FALSE, FALSE, s->c, hw, o4, 1.0f, w, o4, ws, hw, 1.0f,
+               dx + (gsize) n * s->c * hw, hw);
+    }
+}
+
+void
+pl_convt2x2_backward_weights (const PlConvShape *s, const float *x, const float *dy,
+                              float *dw, float *db, float *ws)
+{
+  int hw = s->h * s->w, o4 = s->o * 4;
+
+  for (int n = 0; n < s->n; n++)
+    {
+      gather_taps (s, dy + (gsize) n * o4 * hw, ws);
+      pl_gemm (FALSE, TRUE, s->c, o4, hw, 1.0f, x + (gsize) n * s->c * hw, hw, ws, hw,
+               1.0f, dw, o4);
+      if (db)
+        for (int o = 0; o < s->o; o++)
+          {
+            float acc = 0.0f;
+            for (int t = 0; t < 4 * hw; t++)
+              acc += ws[(gsize) o * 4 * hw + t];
+            db[o] += acc;
+          }
+    }
+}

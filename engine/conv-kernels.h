@@ -1,0 +1,63 @@
+/* conv-kernels.h: the convolution kernels under the conv operators.
+ *
+ * These are the raw loops the tape's conv operators call; they know nothing
+ * of tensors or tapes.  Each has a fast version (used everywhere) and a
+ * `_ref` version (plain loops, double accumulation) that tests compare
+ * against.  Layouts follow PyTorch so that weights and fixtures match:
+ *
+ *   conv2d      x: (N, C, H, W)  w: (O, C, k, k)  b: (O)  y: (N, O, H, W)
+ *               stride 1, zero padding k/2, k = 1 or 3
+ *   convT 2×2   x: (N, C, H, W)  w: (C, O, 2, 2)  b: (O)  y: (N, O, 2H, 2W)
+ *               stride 2 (every output pixel sees exactly one tap)
+ *
+ * Forward writes y (or adds into it when `accumulate` is TRUE, which lets a
+ * convolution over concatenated inputs be computed as a sum of two).  Backward
+ * kernels always ADD into dx, dw and db (db may be NULL).  `ws` is scratch
+ * memory of at least pl_conv2d_workspace_floats() floats, owned by the caller
+ * (the step's arena), so that no kernel allocates.  Results are identical for
+ * the same inputs and thread count.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  int n, c, h, w;   /* input (N, C, H, W) */
+  int o;            /* output channels */
+  int k;            /* kernel size: 1 or 3 for conv2d, 2 for convT */
+} PlConvShape;
+
+gsize pl_conv2d_workspace_floats  (const PlConvShape *s);
+void  pl_conv2d_forward           (const PlConvShape *s, const float *x, const float *w,
+                                   const float *b, float *y, gboolean accumulate, float *ws);
+void  pl_conv2d_backward_data     (const PlConvShape *s, const float *dy, const float *w,
+                                   float *dx, float *ws);
+void  pl_conv2d_backward_weights  (const PlConvShape *s, const float *x, const float *dy,
+                                   float *dw, float *db, float *ws);
+
+gsize pl_convt2x2_workspace_floats (const PlConvShape *s);
+void  pl_convt2x2_forward          (const PlConvShape *s, const float *x, const float *w,
+                                    const float *b, float *y, gboolean accumulate, float *ws);
+void  pl_convt2x2_backward_data    (const PlConvShape *s, const float *dy, const float *w,
+                                    float *dx, float *ws);
+void  pl_convt2x2_backward_weights (const PlConvShape *s, const float *x, const float *dy,
+                                    float *dw, float *db, float *ws);
+
+/* Reference loops: same contracts, no workspace. */
+void  pl_conv2d_forward_ref           (const PlConvShape *s, const float *x, const float *w,
+                                       const float *b, float *y, gboolean accumulate);
+void  pl_conv2d_backward_data_ref     (const PlConvShape *s, const float *dy, const float *w,
+                                       float *dx);
+void  pl_conv2d_backward_weights_ref  (const PlConvShape *s, const float *x, const float *dy,
+                                       float *dw, float *db);
+void  pl_convt2x2_forward_ref         (const PlConvShape *s, const float *x, const float *w,
+                                       const float *b, float *y, gboolean accumulate);
+void  pl_convt2x2_backward_data_ref   (const PlConvShape *s, const float *dy, const float *w,
+                                       float *dx);
+void  pl_convt2x2_backward_weights_ref(const PlConvShape *s, const float *x, const float *dy,
+                                       float *dw, float *db);
+
+G_END_DECLS
