@@ -21,7 +21,7 @@
 #define SIGMA 1.5
 
 static void
-gauss_window (float g[WIN])
+gauss_window (double g[WIN])
 {
   double s = 0.0, t[WIN];
   for (int i = 0; i < WIN; i++)
@@ -31,18 +31,18 @@ gauss_window (float g[WIN])
       s += t[i];
     }
   for (int i = 0; i < WIN; i++)
-    g[i] = (float) (t[i] / s);
+    g[i] = t[i] / s;
 }
 
 /* out (h-10, w-10) = valid separable filtering of in (h, w); tmp: h × (w-10) */
 static void
-filter_valid (const float *in, int h, int w, const float g[WIN], float *tmp, float *out)
+filter_valid (const double *in, int h, int w, const double g[WIN], double *tmp, double *out)
 {
   int ow = w - WIN + 1, oh = h - WIN + 1;
   for (int i = 0; i < h; i++)
     for (int j = 0; j < ow; j++)
       {
-        float s = 0.0f;
+        double s = 0.0;
         for (int k = 0; k < WIN; k++)
           s += g[k] * in[(gsize) i * w + j + k];
         tmp[(gsize) i * ow + j] = s;
@@ -50,7 +50,7 @@ filter_valid (const float *in, int h, int w, const float g[WIN], float *tmp, flo
   for (int i = 0; i < oh; i++)
     for (int j = 0; j < ow; j++)
       {
-        float s = 0.0f;
+        double s = 0.0;
         for (int k = 0; k < WIN; k++)
           s += g[k] * tmp[(gsize) (i + k) * ow + j];
         out[(gsize) i * ow + j] = s;
@@ -59,15 +59,15 @@ filter_valid (const float *in, int h, int w, const float g[WIN], float *tmp, flo
 
 /* out (h, w) = Gᵀ in (h-10, w-10): the adjoint of filter_valid; tmp: h × (w-10) */
 static void
-filter_adjoint (const float *in, int h, int w, const float g[WIN], float *tmp, float *out)
+filter_adjoint (const double *in, int h, int w, const double g[WIN], double *tmp, double *out)
 {
   int ow = w - WIN + 1, oh = h - WIN + 1;
-  memset (tmp, 0, sizeof (float) * h * ow);
+  memset (tmp, 0, sizeof (double) * h * ow);
   for (int i = 0; i < oh; i++)
     for (int k = 0; k < WIN; k++)
       for (int j = 0; j < ow; j++)
         tmp[(gsize) (i + k) * ow + j] += g[k] * in[(gsize) i * ow + j];
-  memset (out, 0, sizeof (float) * h * w);
+  memset (out, 0, sizeof (double) * h * w);
   for (int i = 0; i < h; i++)
     for (int j = 0; j < ow; j++)
       for (int k = 0; k < WIN; k++)
@@ -79,29 +79,34 @@ typedef struct
   float c1, c2;
 } SsimSaved;
 
-/* Mean SSIM of one plane; when da is not NULL, adds dscale · ∂/∂a into it. */
+/* Mean SSIM of one plane; when da is not NULL, adds dscale · ∂/∂a into it.
+ * In double: σ² = G(a²) − μ² cancels badly in float on flat regions. */
 static double
 ssim_plane (const float *a, const float *b, int h, int w, float c1, float c2,
-            float *scratch, float *da, float dscale)
+            double *scratch, float *da, float dscale)
 {
-  float g[WIN];
+  double g[WIN];
   int oh = h - WIN + 1, ow = w - WIN + 1;
   gsize m = (gsize) oh * ow, hw = (gsize) h * w;
-  float *tmp = scratch, *prod = tmp + (gsize) h * ow;
-  float *mua = prod + hw, *mub = mua + m, *saa = mub + m, *sbb = saa + m, *sab = sbb + m;
+  double *tmp = scratch, *prod = tmp + (gsize) h * ow;
+  double *mua = prod + hw, *mub = mua + m, *saa = mub + m, *sbb = saa + m, *sab = sbb + m;
   double total = 0.0;
 
   gauss_window (g);
-  filter_valid (a, h, w, g, tmp, mua);
-  filter_valid (b, h, w, g, tmp, mub);
   for (gsize i = 0; i < hw; i++)
-    prod[i] = a[i] * a[i];
+    prod[i] = a[i];
+  filter_valid (prod, h, w, g, tmp, mua);
+  for (gsize i = 0; i < hw; i++)
+    prod[i] = b[i];
+  filter_valid (prod, h, w, g, tmp, mub);
+  for (gsize i = 0; i < hw; i++)
+    prod[i] = (double) a[i] * a[i];
   filter_valid (prod, h, w, g, tmp, saa);
   for (gsize i = 0; i < hw; i++)
-    prod[i] = b[i] * b[i];
+    prod[i] = (double) b[i] * b[i];
   filter_valid (prod, h, w, g, tmp, sbb);
   for (gsize i = 0; i < hw; i++)
-    prod[i] = a[i] * b[i];
+    prod[i] = (double) a[i] * b[i];
   filter_valid (prod, h, w, g, tmp, sab);
 
   for (gsize i = 0; i < m; i++)
@@ -116,31 +121,32 @@ ssim_plane (const float *a, const float *b, int h, int w, float c1, float c2,
         {
           /* Reuse the maps for the three partial derivatives (over M). */
           double inv = dscale / (double) m;
-          mua[i] = (float) (inv * (2 * mb * (A2 - A1) / (B1 * B2) - 2 * ma * s * (1 / B1 - 1 / B2)));
-          saa[i] = (float) (inv * (-s / B2));
-          sab[i] = (float) (inv * (2 * A1 / (B1 * B2)));
+          mua[i] = inv * (2 * mb * (A2 - A1) / (B1 * B2) - 2 * ma * s * (1 / B1 - 1 / B2));
+          saa[i] = inv * (-s / B2);
+          sab[i] = inv * (2 * A1 / (B1 * B2));
         }
     }
   if (da)
     {
       filter_adjoint (mua, h, w, g, tmp, prod);
       for (gsize i = 0; i < hw; i++)
-        da[i] += prod[i];
+        da[i] += (float) prod[i];
       filter_adjoint (saa, h, w, g, tmp, prod);
       for (gsize i = 0; i < hw; i++)
-        da[i] += 2.0f * a[i] * prod[i];
+        da[i] += (float) (2.0 * a[i] * prod[i]);
       filter_adjoint (sab, h, w, g, tmp, prod);
       for (gsize i = 0; i < hw; i++)
-        da[i] += b[i] * prod[i];
+        da[i] += (float) (b[i] * prod[i]);
     }
   return total / (double) m;
 }
 
+/* In floats, for doubles. */
 static gsize
 ssim_scratch_floats (int h, int w)
 {
   gsize m = (gsize) (h - WIN + 1) * (w - WIN + 1);
-  return (gsize) h * (w - WIN + 1) + (gsize) h * w + 5 * m;
+  return 2 * ((gsize) h * (w - WIN + 1) + (gsize) h * w + 5 * m);
 }
 
 PlTensor *
@@ -152,7 +158,7 @@ pl_ssim (PlTape *tape, PlTensor *a, PlTensor *b, float data_range)
   double total = 0.0;
   PlTensor *y;
   PlNode *node;
-  float *scratch;
+  double *scratch;
 
   g_return_val_if_fail (pl_tensor_same_shape (a, b), NULL);
   g_return_val_if_fail (a->h >= WIN && a->w >= WIN, NULL);
@@ -164,7 +170,7 @@ pl_ssim (PlTape *tape, PlTensor *a, PlTensor *b, float data_range)
       *s = (SsimSaved) { c1, c2 };
       node->saved = s;
     }
-  scratch = pl_tape_scratch (tape, ssim_scratch_floats (a->h, a->w));
+  scratch = (double *) pl_tape_scratch (tape, ssim_scratch_floats (a->h, a->w));
   for (gsize p = 0; p < planes; p++)
     total += ssim_plane (a->data + p * hw, b->data + p * hw, a->h, a->w, c1, c2,
                          scratch, NULL, 0.0f);
@@ -181,7 +187,7 @@ pl_ssim_backward_node (PlTape *tape, PlNode *node, PlRule rule)
   float *da = pl_tape_grad (tape, a), *db = pl_tape_grad (tape, b);
   gsize planes = (gsize) a->n * a->c, hw = pl_tensor_plane (a);
   float scale = node->out->grad[0] / (float) planes;
-  float *scratch = pl_tape_scratch (tape, ssim_scratch_floats (a->h, a->w));
+  double *scratch = (double *) pl_tape_scratch (tape, ssim_scratch_floats (a->h, a->w));
 
   /* SSIM is symmetric in a and b, so ∂/∂b is ∂/∂a with the roles swapped. */
   for (gsize p = 0; p < planes; p++)
@@ -200,7 +206,7 @@ pl_ssim_value (const float *a, const float *b, int n_planes, int h, int w, float
 {
   float c1 = (0.01f * data_range) * (0.01f * data_range);
   float c2 = (0.03f * data_range) * (0.03f * data_range);
-  float *scratch = g_new (float, ssim_scratch_floats (h, w));
+  double *scratch = (double *) g_new (float, ssim_scratch_floats (h, w));
   double total = 0.0;
 
   for (int p = 0; p < n_planes; p++)
