@@ -42,7 +42,6 @@ float    *pl_tape_grad        (PlTape *tape, PlTensor *t);
 /* Scratch floats for the duration of the current backward node/forward op. */
 float    *pl_tape_scratch     (PlTape *tape, gsize n);
 void      pl_tape_scratch_done(PlTape *tape);
-void     *pl_tape_alloc       (PlTape *tape, gsize bytes);
 
 #define PL_DECLARE_BACKWARD(name) \
   void name (PlTape *tape, PlNode *node, PlRule rule)

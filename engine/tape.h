@@ -113,6 +113,9 @@ PlTensor  *pl_tape_wrap            (PlTape       *tape,
                                     int n, int c, int h, int w,
                                     float        *data,
                                     gboolean      requires_grad);
+/* Raw memory of this step (64-byte aligned), e.g. for targets. */
+void      *pl_tape_alloc           (PlTape       *tape,
+                                    gsize         bytes);
 /* The same values as a constant: gradients stop here (teacher outputs,
  * pseudo-targets). */
 PlTensor  *pl_tape_detach          (PlTape       *tape,
