@@ -11,7 +11,7 @@
 
 G_BEGIN_DECLS
 
-typedef struct
+typedef struct _PlRng
 {
   guint64 s[4];
 } PlRng;
