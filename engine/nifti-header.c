@@ -333,8 +333,8 @@ pl_nifti_header_check (PlNiftiHeader *hdr,
 
 overflow:
   g_set_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_BAD_DIMS,
-               "%s: dimensions %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
-               "×%" G_GINT64_FORMAT "… describe more data than any file can hold",
+               "%s: dimensions %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
+               "x%" G_GINT64_FORMAT "… describe more data than any file can hold",
                name, hdr->dim[1], hdr->dim[2], hdr->dim[3], hdr->dim[4]);
   return FALSE;
 }

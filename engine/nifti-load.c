@@ -300,9 +300,9 @@ pl_labels_load (const char      *path,
         {
           if (memcmp (sink.dim, reference->dim, sizeof sink.dim) != 0)
             g_set_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_GRID_MISMATCH,
-                         "%s: the label map is %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×%"
-                         G_GINT64_FORMAT " voxels but the image is %" G_GINT64_FORMAT "×%"
-                         G_GINT64_FORMAT "×%" G_GINT64_FORMAT, sink.name,
+                         "%s: the label map is %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT "x%"
+                         G_GINT64_FORMAT " voxels but the image is %" G_GINT64_FORMAT "x%"
+                         G_GINT64_FORMAT "x%" G_GINT64_FORMAT, sink.name,
                          sink.dim[0], sink.dim[1], sink.dim[2],
                          reference->dim[0], reference->dim[1], reference->dim[2]);
           else

@@ -204,7 +204,7 @@ pl_nifti_source_open (const char *path,
                       GError    **error)
 {
   g_autoptr (PlNiftiSource) src = g_new0 (PlNiftiSource, 1);
-  g_autofree char *base = NULL, *header_path = NULL;
+  g_autofree char *base = NULL, *header_path = NULL, *img_path = NULL;
   const char *ext;
   guint8 buf[PL_NIFTI2_HEADER_SIZE];
   gsize needed = 0;
@@ -214,9 +214,12 @@ pl_nifti_source_open (const char *path,
   src->path = g_strdup (path);
   base = split_ext (path, &ext);
 
+  /* Given the .img of a pair, find its header, preferring the same
+   * compression; the voxels are then read from the file named. */
   if (g_str_has_prefix (ext, ".img"))
     {
-      header_path = sibling (base, ".hdr", ".hdr.gz");
+      gboolean gz = g_str_has_suffix (ext, ".gz");
+      header_path = gz ? sibling (base, ".hdr.gz", ".hdr") : sibling (base, ".hdr", ".hdr.gz");
       if (header_path == NULL)
         {
           g_autofree char *name = g_filename_display_name (path);
@@ -224,6 +227,7 @@ pl_nifti_source_open (const char *path,
                        "%s: no matching .hdr file next to it", name);
           return NULL;
         }
+      img_path = g_strdup (path);
     }
   else
     header_path = g_strdup (path);
@@ -260,24 +264,25 @@ pl_nifti_source_open (const char *path,
       return g_steal_pointer (&src);
     }
 
-  {
-    g_autofree char *hbase = NULL, *img = NULL;
-    const char *hext;
+  if (img_path == NULL)
+    {
+      g_autofree char *hbase = NULL;
+      const char *hext;
 
-    hbase = split_ext (header_path, &hext);
-    img = has_suffix (hext, ".gz") ? sibling (hbase, ".img.gz", ".img")
-                                   : sibling (hbase, ".img", ".img.gz");
-    if (img == NULL)
-      {
-        g_set_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_IO,
-                     "%s: the header says the voxels are in a separate .img file, "
-                     "but there is none next to it", src->head.name);
-        return NULL;
-      }
-    if (!infile_open (&src->data_file, img, error))
+      hbase = split_ext (header_path, &hext);
+      img_path = has_suffix (hext, ".gz") ? sibling (hbase, ".img.gz", ".img")
+                                          : sibling (hbase, ".img", ".img.gz");
+    }
+  if (img_path == NULL)
+    {
+      g_set_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_IO,
+                   "%s: the header says the voxels are in a separate .img file, "
+                   "but there is none next to it", src->head.name);
       return NULL;
-    src->data = &src->data_file;
-  }
+    }
+  if (!infile_open (&src->data_file, img_path, error))
+    return NULL;
+  src->data = &src->data_file;
   return g_steal_pointer (&src);
 }
 
@@ -516,7 +521,7 @@ pl_grow_buffer_init (PlGrowBuffer        *b,
       g_autofree char *need = g_format_size (bytes);
       g_autofree char *budget = g_format_size (pl_volume_get_memory_budget ());
       g_set_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_TOO_LARGE,
-                   "%s: a volume of %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
+                   "%s: a volume of %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
                    " voxels needs %s of memory, more than the budget of %s",
                    b->name, hdr->dim[1], hdr->dim[2], hdr->dim[3], need, budget);
       return FALSE;

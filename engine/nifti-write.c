@@ -375,8 +375,8 @@ pl_labels_save (const PlLabels *labels,
     {
       g_autofree char *name = g_filename_display_name (path);
       g_set_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_GRID_MISMATCH,
-                   "%s: the label map is %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
-                   " voxels but the image is %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×%" G_GINT64_FORMAT,
+                   "%s: the label map is %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
+                   " voxels but the image is %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT,
                    name, labels->dim[0], labels->dim[1], labels->dim[2],
                    reference->dim[0], reference->dim[1], reference->dim[2]);
       return FALSE;
