@@ -287,6 +287,13 @@ pl_unet_get_config (const PlUnet *unet)
   return &unet->cfg;
 }
 
+void
+pl_unet_set_dropout (PlUnet *unet, float p)
+{
+  g_return_if_fail (p >= 0.0f && p < 1.0f);
+  unet->cfg.dropout_p = p;
+}
+
 float *
 pl_unet_params (PlUnet *unet)
 {

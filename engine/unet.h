@@ -95,6 +95,9 @@ PlUnet   *pl_unet_new            (const PlUnetConfig *config,
 PlUnet   *pl_unet_copy           (const PlUnet       *unet);
 void      pl_unet_free           (PlUnet             *unet);
 const PlUnetConfig *pl_unet_get_config (const PlUnet *unet);
+/* Changes the dropout probability (e.g. for MC dropout with another p). */
+void      pl_unet_set_dropout    (PlUnet             *unet,
+                                  float               p);
 /* Re-draws every parameter from `seed` (Kaiming-uniform, zero bias). */
 void      pl_unet_init           (PlUnet             *unet,
                                   guint64             seed);
