@@ -291,6 +291,19 @@ pl_tape_get_lrp_params (PlTape *tape, double *epsilon, double *alpha, double *be
     *beta = tape->lrp_beta;
 }
 
+void
+pl_tape_clear_grads (PlTape *tape)
+{
+  for (guint i = 0; i < tape->nodes->len; i++)
+    {
+      PlNode *node = &g_array_index (tape->nodes, PlNode, i);
+      for (int k = 0; k < node->n_in; k++)
+        if (node->in[k] && !(node->in[k]->flags & PL_TENSOR_PARAM))
+          node->in[k]->grad = NULL;
+      node->out->grad = NULL;
+    }
+}
+
 gboolean
 pl_tape_backward (PlTape *tape, PlTensor *out, const float *seed, GError **error)
 {

@@ -146,6 +146,11 @@ gboolean   pl_tape_backward        (PlTape       *tape,
                                     const float  *seed,
                                     GError      **error);
 
+/* Forgets the gradients of every recorded non-parameter tensor, so that
+ * backward can run again on the same tape (e.g. one saliency map per
+ * class); parameter gradients live in their model's block. */
+void       pl_tape_clear_grads     (PlTape       *tape);
+
 const char *pl_op_name             (PlOp          op);
 const char *pl_rule_name           (PlRule        rule);
 gboolean    pl_op_supports_rule    (PlOp          op,

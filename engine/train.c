@@ -477,6 +477,20 @@ pl_trainer_get_teacher (PlTrainer *tr)
   return tr->teacher;
 }
 
+PlTensor *
+pl_trainer_teacher_forward (PlTrainer *tr, PlTape *tape, PlTensor *x, PlRng *rng)
+{
+  gboolean was = pl_tape_get_grad_enabled (tape);
+  PlUnetRun run = { rng };
+  PlTensor *y;
+
+  g_return_val_if_fail (tr->teacher != NULL, NULL);
+  pl_tape_set_grad_enabled (tape, FALSE);
+  y = pl_unet_forward (tr->teacher, tape, x, &run);
+  pl_tape_set_grad_enabled (tape, was);
+  return y;
+}
+
 PlRng *
 pl_trainer_get_rng (PlTrainer *tr)
 {

@@ -146,6 +146,12 @@ void       pl_trainer_enable_teacher (PlTrainer             *trainer,
 void       pl_trainer_set_teacher_alpha (PlTrainer          *trainer,
                                          float               alpha);
 PlUnet    *pl_trainer_get_teacher    (PlTrainer             *trainer);
+/* Logits of the EMA teacher for x as constants on the tape (no node is
+ * recorded, nothing flows back into the teacher); rng NULL: dropout off. */
+PlTensor  *pl_trainer_teacher_forward(PlTrainer             *trainer,
+                                      PlTape                *tape,
+                                      PlTensor              *x,
+                                      PlRng                 *rng);
 /* A batch of any slices (labelled or not) on the tape's arena; labels are
  * those of the provider (−1 where unlabelled).  slices NULL: sampled
  * uniformly from all slices. */

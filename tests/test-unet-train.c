@@ -11,6 +11,7 @@
 #include "engine/dataset.h"
 #include "engine/gemm.h"
 #include "engine/infer.h"
+#include "engine/loss.h"
 #include "engine/metrics.h"
 #include "engine/ops.h"
 #include "engine/train.h"
@@ -321,6 +322,70 @@ test_model_roundtrip (void)
   g_rmdir (dir);
 }
 
+/* A mean-teacher-like recipe: supervised loss + MSE between the student's
+ * softmax on a flipped batch (flipped back) and the teacher's softmax on the
+ * batch as a constant: two student passes and a teacher pass in one tape. */
+static PlTensor *
+consistency_recipe (PlTrainer *tr, PlTape *tape, const PlBatch *b, gpointer user_data,
+                    GError **error)
+{
+  int *calls = user_data;
+  PlTensor *sup = pl_trainer_supervised_loss (tr, tape, b, NULL, error);
+  PlTensor *x = pl_tape_wrap (tape, b->n, 1, b->h, b->w, b->x, FALSE);
+  PlTensor *s = pl_softmax (tape, pl_flip (tape, pl_trainer_forward (tr, tape, pl_flip (tape, x, FALSE, TRUE)),
+                                           FALSE, TRUE));
+  PlTensor *t = pl_softmax (tape, pl_trainer_teacher_forward (tr, tape, x, NULL));
+
+  g_assert_false (pl_tensor_requires_grad (t));
+  (*calls)++;
+  return pl_add (tape, sup, pl_affine_scalar (tape, pl_mse (tape, s, t), 0.5f, 0.0f));
+}
+
+static void
+test_recipe_teacher (void)
+{
+  g_autoptr (PlVolume) v = make_volume ();
+  g_autoptr (PlLabels) l = pl_labels_new (v->dim);
+  g_autoptr (PlTrainer) tr = NULL;
+  g_autoptr (GError) error = NULL;
+  PlLabelProvider prov;
+  PlTrainConfig cfg;
+  PlTrainStepInfo info;
+  PlUnet *student, *teacher;
+  int calls = 0;
+  gsize n;
+  g_autofree float *before = NULL;
+  double moved = 0.0;
+
+  truth_slice (l, v, 2);
+  truth_slice (l, v, 6);
+  pl_label_provider_init_static (&prov, l);
+  small_config (&cfg);
+  tr = pl_trainer_new (&cfg, v, &prov, &error);
+  pl_trainer_enable_teacher (tr, 0.9f);
+  pl_trainer_set_recipe (tr, consistency_recipe, &calls, NULL);
+  student = pl_trainer_get_model (tr)->unet;
+  teacher = pl_trainer_get_teacher (tr);
+  n = pl_unet_n_params (student);
+  before = g_memdup2 (pl_unet_params (teacher), n * sizeof (float));
+  for (int s = 0; s < 3; s++)
+    {
+      g_assert_true (pl_trainer_step (tr, &info, &error));
+      g_assert_no_error (error);
+      g_assert_true (isfinite (info.loss));
+    }
+  g_assert_cmpint (calls, ==, 3);
+  /* The teacher moved towards the student, but is not the student, and
+   * nothing flowed into its gradients. */
+  for (gsize i = 0; i < n; i++)
+    {
+      moved += fabs (pl_unet_params (teacher)[i] - before[i]);
+      g_assert_cmpfloat (pl_unet_grads (teacher)[i], ==, 0.0f);
+    }
+  g_assert_cmpfloat (moved, >, 0.0);
+  g_assert_true (memcmp (pl_unet_params (teacher), pl_unet_params (student), n * sizeof (float)) != 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -331,5 +396,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/live-labels-cancel", test_live_labels_and_cancel);
   g_test_add_func ("/train/mc-dropout", test_mc_dropout);
   g_test_add_func ("/train/model-roundtrip", test_model_roundtrip);
+  g_test_add_func ("/train/recipe-teacher", test_recipe_teacher);
   return g_test_run ();
 }
