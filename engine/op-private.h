@@ -21,8 +21,8 @@ typedef struct
   float     farg[4];
 } PlNode;
 
-/* Backward: reads node->out->grad, adds into inputs' gradients.  Returns
- * FALSE only for a rule it does not implement (the table says which). */
+/* Backward: reads node->out->grad, adds into the inputs' gradients.  It is
+ * only called with a rule the op table lists for it (the tape checks). */
 typedef void (*PlBackwardFunc) (PlTape *tape, PlNode *node, PlRule rule);
 
 typedef struct

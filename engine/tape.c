@@ -11,36 +11,37 @@ G_DEFINE_QUARK (pl-tape-error-quark, pl_tape_error)
 #define R(x) (1u << (x))
 #define DEF R (PL_RULE_DEFAULT)
 
-/* Indexed by PlOp; the static assertion and the check in pl_op_name keep the
- * two in step. */
+/* Indexed by PlOp with designated initializers, so an entry cannot sit at
+ * another operator's index; the static assertion catches a missing one. */
+#define OP(id, name, backward, rules) [id] = { id, name, backward, rules }
+
 static const PlOpInfo op_table[] = {
-  { PL_OP_CONV2D,        "conv2d",        pl_conv2d_backward_node,        DEF },
-  { PL_OP_CONV2D_PAIR,   "conv2d_pair",   pl_conv2d_pair_backward_node,   DEF },
-  { PL_OP_CONVT2X2,      "convt2x2",      pl_convt2x2_backward_node,      DEF },
-  { PL_OP_MAXPOOL2X2,    "maxpool2x2",    pl_maxpool2x2_backward_node,    DEF },
-  { PL_OP_UPSAMPLE2X,    "upsample2x",    pl_upsample2x_backward_node,    DEF },
-  { PL_OP_RELU,          "relu",          pl_relu_backward_node,
-    DEF | R (PL_RULE_GUIDED) | R (PL_RULE_DECONVNET) },
-  { PL_OP_LEAKY_RELU,    "leaky_relu",    pl_leaky_relu_backward_node,    DEF },
-  { PL_OP_SIGMOID,       "sigmoid",       pl_sigmoid_backward_node,       DEF },
-  { PL_OP_SOFTMAX,       "softmax",       pl_softmax_backward_node,       DEF },
-  { PL_OP_DROPOUT,       "dropout",       pl_dropout_backward_node,       DEF },
-  { PL_OP_BATCHNORM,     "batchnorm",     pl_batchnorm_backward_node,     DEF },
-  { PL_OP_CONCAT,        "concat",        pl_concat_backward_node,        DEF },
-  { PL_OP_ADD,           "add",           pl_add_backward_node,           DEF },
-  { PL_OP_MUL,           "mul",           pl_mul_backward_node,           DEF },
-  { PL_OP_AFFINE_SCALAR, "affine_scalar", pl_affine_scalar_backward_node, DEF },
-  { PL_OP_SUM,           "sum",           pl_sum_backward_node,           DEF },
-  { PL_OP_MEAN,          "mean",          pl_mean_backward_node,          DEF },
-  { PL_OP_FLIP,          "flip",          pl_flip_backward_node,          DEF },
-  { PL_OP_ROT90,         "rot90",         pl_rot90_backward_node,         DEF },
-  { PL_OP_RESAMPLE,      "resample",      pl_resample_backward_node,      DEF },
-  { PL_OP_CROSS_ENTROPY, "cross_entropy", pl_cross_entropy_backward_node, DEF },
-  { PL_OP_BCE,           "bce",           pl_bce_backward_node,           DEF },
-  { PL_OP_DICE,          "dice",          pl_dice_backward_node,          DEF },
-  { PL_OP_MSE,           "mse",           pl_mse_backward_node,           DEF },
-  { PL_OP_MAE,           "mae",           pl_mae_backward_node,           DEF },
-  { PL_OP_SSIM,          "ssim",          pl_ssim_backward_node,          DEF },
+  OP (PL_OP_CONV2D, "conv2d", pl_conv2d_backward_node, DEF),
+  OP (PL_OP_CONV2D_PAIR, "conv2d_pair", pl_conv2d_pair_backward_node, DEF),
+  OP (PL_OP_CONVT2X2, "convt2x2", pl_convt2x2_backward_node, DEF),
+  OP (PL_OP_MAXPOOL2X2, "maxpool2x2", pl_maxpool2x2_backward_node, DEF),
+  OP (PL_OP_UPSAMPLE2X, "upsample2x", pl_upsample2x_backward_node, DEF),
+  OP (PL_OP_RELU, "relu", pl_relu_backward_node, DEF | R (PL_RULE_GUIDED) | R (PL_RULE_DECONVNET)),
+  OP (PL_OP_LEAKY_RELU, "leaky_relu", pl_leaky_relu_backward_node, DEF),
+  OP (PL_OP_SIGMOID, "sigmoid", pl_sigmoid_backward_node, DEF),
+  OP (PL_OP_SOFTMAX, "softmax", pl_softmax_backward_node, DEF),
+  OP (PL_OP_DROPOUT, "dropout", pl_dropout_backward_node, DEF),
+  OP (PL_OP_BATCHNORM, "batchnorm", pl_batchnorm_backward_node, DEF),
+  OP (PL_OP_CONCAT, "concat", pl_concat_backward_node, DEF),
+  OP (PL_OP_ADD, "add", pl_add_backward_node, DEF),
+  OP (PL_OP_MUL, "mul", pl_mul_backward_node, DEF),
+  OP (PL_OP_AFFINE_SCALAR, "affine_scalar", pl_affine_scalar_backward_node, DEF),
+  OP (PL_OP_SUM, "sum", pl_sum_backward_node, DEF),
+  OP (PL_OP_MEAN, "mean", pl_mean_backward_node, DEF),
+  OP (PL_OP_FLIP, "flip", pl_flip_backward_node, DEF),
+  OP (PL_OP_ROT90, "rot90", pl_rot90_backward_node, DEF),
+  OP (PL_OP_RESAMPLE, "resample", pl_resample_backward_node, DEF),
+  OP (PL_OP_CROSS_ENTROPY, "cross_entropy", pl_cross_entropy_backward_node, DEF),
+  OP (PL_OP_BCE, "bce", pl_bce_backward_node, DEF),
+  OP (PL_OP_DICE, "dice", pl_dice_backward_node, DEF),
+  OP (PL_OP_MSE, "mse", pl_mse_backward_node, DEF),
+  OP (PL_OP_MAE, "mae", pl_mae_backward_node, DEF),
+  OP (PL_OP_SSIM, "ssim", pl_ssim_backward_node, DEF),
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (op_table) == PL_OP_N);

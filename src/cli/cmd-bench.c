@@ -159,7 +159,12 @@ bench_unet2d_ref (int threads, gboolean skip_mc, gboolean layers)
   fl = forward_flops (&cfg);
   printf ("workload: unet2d-ref\n");
   printf ("pellucid threads=%d\n", threads);
-  printf ("params: %" G_GSIZE_FORMAT "\n", pl_unet_n_params (u));
+  {
+    gsize np = 0;
+    for (guint i = 0; i < pl_unet_n_tensors (u); i++)
+      np += pl_unet_tensor_info (u, i)->numel;
+    printf ("params: %" G_GSIZE_FORMAT "\n", np);
+  }
   printf ("forward_flops_per_image (conv+convT+head, 2*MAC): %.0f = %.4f GFLOP\n", fl, fl / 1e9);
   fflush (stdout);
 
