@@ -43,14 +43,14 @@ conv_backward_part (PlTape *tape, const PlConvShape *s, PlTensor *x, PlTensor *w
   float *dx = pl_tape_grad (tape, x);
   float *dw = pl_tape_grad (tape, w);
   float *db = b ? pl_tape_grad (tape, b) : NULL;
-  gsize nws = pl_conv2d_workspace_floats (s);
+  float *ws = pl_tape_scratch (tape, pl_conv2d_workspace_floats (s));
 
   if (dx)
-    pl_conv2d_backward_data (s, dy, w->data, dx, pl_tape_scratch (tape, nws));
+    pl_conv2d_backward_data (s, dy, w->data, dx, ws);
   if (dw || db)
     {
       float *dwbuf = dw ? dw : pl_tape_scratch (tape, pl_tensor_numel (w));
-      pl_conv2d_backward_weights (s, x->data, dy, dwbuf, db, pl_tape_scratch (tape, nws));
+      pl_conv2d_backward_weights (s, x->data, dy, dwbuf, db, ws);
     }
   pl_tape_scratch_done (tape);
 }
@@ -138,14 +138,14 @@ pl_convt2x2_backward_node (PlTape *tape, PlNode *node, PlRule rule)
   float *dw = pl_tape_grad (tape, w);
   float *db = b ? pl_tape_grad (tape, b) : NULL;
   const float *dy = node->out->grad;
-  gsize nws = pl_convt2x2_workspace_floats (&s);
+  float *ws = pl_tape_scratch (tape, pl_convt2x2_workspace_floats (&s));
 
   if (dx)
-    pl_convt2x2_backward_data (&s, dy, w->data, dx, pl_tape_scratch (tape, nws));
+    pl_convt2x2_backward_data (&s, dy, w->data, dx, ws);
   if (dw || db)
     {
       float *dwbuf = dw ? dw : pl_tape_scratch (tape, pl_tensor_numel (w));
-      pl_convt2x2_backward_weights (&s, x->data, dy, dwbuf, db, pl_tape_scratch (tape, nws));
+      pl_convt2x2_backward_weights (&s, x->data, dy, dwbuf, db, ws);
     }
   pl_tape_scratch_done (tape);
 }
