@@ -35,9 +35,8 @@ pl_slice_voxel (const gint64 dim[3], int axis, gint64 index, int y, int x)
   return (gsize) (ijk[0] + dim[0] * (ijk[1] + dim[1] * ijk[2]));
 }
 
-/* Strides (in voxels) of H and W and the offset of the slice. */
-static void
-slice_strides (const gint64 dim[3], int axis, gint64 index, gsize *sh, gsize *sw, gsize *off)
+void
+pl_slice_strides (const gint64 dim[3], int axis, gint64 index, gsize *sh, gsize *sw, gsize *off)
 {
   gsize stride[3] = { 1, (gsize) dim[0], (gsize) dim[0] * dim[1] };
   int a, b;
@@ -53,7 +52,7 @@ pl_volume_get_slice (const PlVolume *v, int axis, gint64 index, float *dst)
   int h, w;
   gsize sh, sw, off;
   pl_slice_dims (v->dim, axis, &h, &w);
-  slice_strides (v->dim, axis, index, &sh, &sw, &off);
+  pl_slice_strides (v->dim, axis, index, &sh, &sw, &off);
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
       dst[(gsize) y * w + x] = v->data[off + y * sh + x * sw];
@@ -65,7 +64,7 @@ pl_labels_get_slice (const PlLabels *l, int axis, gint64 index, guint16 *dst)
   int h, w;
   gsize sh, sw, off;
   pl_slice_dims (l->dim, axis, &h, &w);
-  slice_strides (l->dim, axis, index, &sh, &sw, &off);
+  pl_slice_strides (l->dim, axis, index, &sh, &sw, &off);
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
       dst[(gsize) y * w + x] = l->data[off + y * sh + x * sw];
@@ -77,7 +76,7 @@ pl_labels_set_slice (PlLabels *l, int axis, gint64 index, const guint16 *src)
   int h, w;
   gsize sh, sw, off;
   pl_slice_dims (l->dim, axis, &h, &w);
-  slice_strides (l->dim, axis, index, &sh, &sw, &off);
+  pl_slice_strides (l->dim, axis, index, &sh, &sw, &off);
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
       l->data[off + y * sh + x * sw] = src[(gsize) y * w + x];

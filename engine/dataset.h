@@ -34,6 +34,9 @@ typedef enum
 void     pl_slice_dims          (const gint64 dim[3], int axis, int *h, int *w);
 /* Voxel index of slice pixel (y, x) of slice `index` along `axis`. */
 gsize    pl_slice_voxel         (const gint64 dim[3], int axis, gint64 index, int y, int x);
+/* Voxel index of (y, x) = off + y·sh + x·sw. */
+void     pl_slice_strides       (const gint64 dim[3], int axis, gint64 index,
+                                 gsize *sh, gsize *sw, gsize *off);
 void     pl_volume_get_slice    (const PlVolume *volume, int axis, gint64 index, float *dst);
 void     pl_labels_get_slice    (const PlLabels *labels, int axis, gint64 index, guint16 *dst);
 void     pl_labels_set_slice    (PlLabels *labels, int axis, gint64 index, const guint16 *src);

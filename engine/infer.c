@@ -66,12 +66,14 @@ scatter (const PlVolume *volume, const Geom *g, gint64 first, int n, int K,
       {
         const float *mp = maps + ((gsize) s * K + c) * g->wh * g->ww;
         float *d = dst + (gsize) c * g->n_voxels;
+        gsize sh, sw, off;
+        pl_slice_strides (volume->dim, g->axis, first + s, &sh, &sw, &off);
         for (int y = 0; y < g->h; y++)
           {
-            int wy = y - g->oy;
+            const float *row = mp + (gsize) (y - g->oy) * g->ww - g->ox;
+            float *drow = d + off + y * sh;
             for (int x = 0; x < g->w; x++)
-              d[pl_slice_voxel (volume->dim, g->axis, first + s, y, x)] =
-                mp[(gsize) wy * g->ww + (x - g->ox)];
+              drow[x * sw] = row[x];
           }
       }
 }
@@ -96,13 +98,16 @@ scatter_labels (const PlModel *model, const PlVolume *volume, const Geom *g, gin
 {
   gsize plane = (gsize) g->wh * g->ww;
   for (int s = 0; s < n; s++)
-    for (int y = 0; y < g->h; y++)
-      for (int x = 0; x < g->w; x++)
-        {
-          const float *p = probs + (gsize) s * K * plane + (gsize) (y - g->oy) * g->ww + (x - g->ox);
-          labels->data[pl_slice_voxel (volume->dim, g->axis, first + s, y, x)] =
-            label_of (model, p, plane, K);
-        }
+    {
+      gsize sh, sw, off;
+      pl_slice_strides (volume->dim, g->axis, first + s, &sh, &sw, &off);
+      for (int y = 0; y < g->h; y++)
+        for (int x = 0; x < g->w; x++)
+          {
+            const float *p = probs + (gsize) s * K * plane + (gsize) (y - g->oy) * g->ww + (x - g->ox);
+            labels->data[off + y * sh + x * sw] = label_of (model, p, plane, K);
+          }
+    }
 }
 
 static gboolean
