@@ -386,11 +386,55 @@ test_recipe_teacher (void)
   g_assert_true (memcmp (pl_unet_params (teacher), pl_unet_params (student), n * sizeof (float)) != 0);
 }
 
+/* Slice layout along each axis: get/set/voxel/count agree; windows match the
+ * reference recipe's crop (181×217 → 176×208 at offsets 2, 4). */
+static void
+test_slices (void)
+{
+  const gint64 dim[3] = { 5, 6, 7 };
+  g_autoptr (PlLabels) l = pl_labels_new (dim);
+  int wh, ww, oy, ox;
+
+  for (int axis = 0; axis < 3; axis++)
+    {
+      int h, w;
+      gint64 counts[7];
+      g_autofree guint16 *sl = NULL, *back = NULL;
+      pl_slice_dims (dim, axis, &h, &w);
+      g_assert_cmpint (h * w * dim[axis], ==, 5 * 6 * 7);
+      sl = g_new (guint16, h * w);
+      back = g_new (guint16, h * w);
+      for (int i = 0; i < h * w; i++)
+        sl[i] = (guint16) (i + 1);
+      memset (l->data, 0, pl_labels_n_voxels (l) * sizeof (guint16));
+      pl_labels_set_slice (l, axis, 2, sl);
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+          g_assert_cmpint (l->data[pl_slice_voxel (dim, axis, 2, y, x)], ==, y * w + x + 1);
+      pl_labels_get_slice (l, axis, 2, back);
+      g_assert_cmpmem (sl, h * w * sizeof (guint16), back, h * w * sizeof (guint16));
+      pl_labels_count_slices (l, axis, counts);
+      for (int s = 0; s < dim[axis]; s++)
+        g_assert_cmpint (counts[s], ==, s == 2 ? h * w : 0);
+    }
+  pl_fit_window (181, 217, 16, PL_FIT_CROP, &wh, &ww, &oy, &ox);
+  g_assert_cmpint (wh, ==, 176);
+  g_assert_cmpint (ww, ==, 208);
+  g_assert_cmpint (oy, ==, 2);
+  g_assert_cmpint (ox, ==, 4);
+  pl_fit_window (181, 217, 16, PL_FIT_PAD, &wh, &ww, &oy, &ox);
+  g_assert_cmpint (wh, ==, 192);
+  g_assert_cmpint (ww, ==, 224);
+  g_assert_cmpint (oy, ==, -5);
+  g_assert_cmpint (ox, ==, -3);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   pl_engine_set_threads (2);
+  g_test_add_func ("/train/slices", test_slices);
   g_test_add_func ("/train/learns-and-predicts", test_learns_and_predicts);
   g_test_add_func ("/train/deterministic-resumable", test_deterministic_and_resumable);
   g_test_add_func ("/train/live-labels-cancel", test_live_labels_and_cancel);
