@@ -207,6 +207,32 @@ pl_label_provider_init_static (PlLabelProvider *provider, const PlLabels *labels
   provider->user_data = (gpointer) labels;
 }
 
+static void
+locked_count (gpointer user_data, int axis, gint64 *counts)
+{
+  PlLockedLabels *ll = user_data;
+  g_mutex_lock (ll->lock);
+  pl_labels_count_slices (ll->labels, axis, counts);
+  g_mutex_unlock (ll->lock);
+}
+
+static void
+locked_copy (gpointer user_data, int axis, gint64 index, guint16 *dst)
+{
+  PlLockedLabels *ll = user_data;
+  g_mutex_lock (ll->lock);
+  pl_labels_get_slice (ll->labels, axis, index, dst);
+  g_mutex_unlock (ll->lock);
+}
+
+void
+pl_label_provider_init_locked (PlLabelProvider *provider, PlLockedLabels *locked)
+{
+  provider->count_slices = locked_count;
+  provider->copy_slice = locked_copy;
+  provider->user_data = locked;
+}
+
 /* Normalised coordinates (u along W, v along H): a pixel-space rotation by
  * a is u' = c u − s (H/W) v, v' = s (W/H) u + c v; flips negate u or v. */
 void

@@ -69,6 +69,17 @@ typedef struct
 /* A provider reading a fixed label map (borrowed; must outlive the user). */
 void     pl_label_provider_init_static (PlLabelProvider *provider, const PlLabels *labels);
 
+/* A provider over a label map that another thread paints: each call holds
+ * `lock` (which the painter holds while it writes) while it reads.  Both are
+ * borrowed; free the PlLockedLabels with g_free after the trainer. */
+typedef struct
+{
+  const PlLabels *labels;
+  GMutex         *lock;
+} PlLockedLabels;
+
+void     pl_label_provider_init_locked (PlLabelProvider *provider, PlLockedLabels *locked);
+
 /* The peer's augmentation (torch_fewshot.py): per sample, flips of H and of
  * W each with probability flip_p and a rotation uniform in ±max_deg about the
  * centre, as an affine_grid theta (2×3) for an (h, w) image. */

@@ -201,9 +201,12 @@ test_live_labels_and_cancel (void)
   gint cancel = 0;
   PlProgress progress = { NULL, NULL, &cancel };
   guint16 values[2] = { IN, OUT };
+  GMutex lock;
+  PlLockedLabels locked = { l, &lock };
 
+  g_mutex_init (&lock);
   truth_slice (l, v, 3);
-  pl_label_provider_init_static (&prov, l);
+  pl_label_provider_init_locked (&prov, &locked);
   small_config (&cfg);
   cfg.n_classes = 2;
   cfg.class_values = values;
@@ -227,6 +230,8 @@ test_live_labels_and_cancel (void)
   g_atomic_int_set (&cancel, 0);
   g_assert_true (pl_trainer_run (tr, 2, &progress, NULL, NULL, &error));
   g_assert_cmpint (pl_trainer_get_step (tr), ==, 4);
+  g_clear_pointer (&tr, pl_trainer_free);
+  g_mutex_clear (&lock);
 }
 
 static void
