@@ -288,7 +288,7 @@ pl_labels_load (const char      *path,
   if (hdr->n_volumes != 1)
     {
       g_set_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_GRID_MISMATCH,
-                   "%s: a label map must be one 3-D volume, this file has %" G_GUINT64_FORMAT,
+                   "%s: a label map must be one 3-D volume, this file has %" G_GUINT64_FORMAT " volumes",
                    sink.name, hdr->n_volumes);
       return NULL;
     }
