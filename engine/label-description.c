@@ -61,7 +61,8 @@ skip_space (const char *p)
   return p;
 }
 
-/* A whole number in [lo, hi] followed by a blank. */
+/* A whole number in [lo, hi] followed by a blank or the end of the line
+ * (where the next field then reports itself missing). */
 static gboolean
 parse_int (const char **p, gint64 lo, gint64 hi, const char *what,
            gint64 *out, const Where *w, GError **error)
@@ -77,7 +78,7 @@ parse_int (const char **p, gint64 lo, gint64 hi, const char *what,
   if (errno != 0 || v < lo || v > hi)
     return syntax_error (w, error, "%s must be %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
                          what, lo, hi);
-  if (*end != ' ' && *end != '\t')
+  if (*end != ' ' && *end != '\t' && *end != '\0')
     return syntax_error (w, error, "expected a blank after %s", what);
   *out = v;
   *p = end;
@@ -94,7 +95,7 @@ parse_alpha (const char **p, double *out, const Where *w, GError **error)
   if (!g_ascii_isdigit (*s) && *s != '.' && *s != '-' && *s != '+')
     return syntax_error (w, error, "expected the opacity");
   v = g_ascii_strtod (s, &end);
-  if (end == s || (*end != ' ' && *end != '\t'))
+  if (end == s || (*end != ' ' && *end != '\t' && *end != '\0'))
     return syntax_error (w, error, "expected the opacity, a number from 0 to 1");
   if (!(v >= 0.0 && v <= 1.0))
     return syntax_error (w, error, "opacity must be from 0 to 1");
@@ -361,11 +362,11 @@ pl_label_table_save (const PlLabelTable *table,
       g_autofree char *label = g_strdup (l->name ? l->name : "");
 
       /* The format has no escapes: a quote would end the name early and a
-       * line break would end the line. */
+       * line feed would end the line. */
       for (char *c = label; *c; c++)
         if (*c == '"')
           *c = '\'';
-        else if (*c == '\n' || *c == '\r')
+        else if (*c == '\n')
           *c = ' ';
       format_alpha (l->alpha, alpha);
       g_string_append_printf (out, "  %3u   %3u  %3u  %3u  %7s  %d  %d    \"%s\"\n",
