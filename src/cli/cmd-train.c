@@ -24,6 +24,7 @@ typedef struct
   int     every;
   gint64  t0;
   double  last_loss;
+  gboolean holdout;
 } Progress;
 
 static void
@@ -51,8 +52,11 @@ on_step (PlTrainer *trainer, const PlTrainStepInfo *info, gpointer user_data)
       double rate = done / MAX (elapsed, 1e-9);
       char left[32];
       format_duration ((p->total - done) / MAX (rate, 1e-9), left, sizeof left);
-      fprintf (stderr, "step %" G_GINT64_FORMAT "/%d  loss %.4f  %.2f steps/s  %s left\n",
+      fprintf (stderr, "step %" G_GINT64_FORMAT "/%d  loss %.4f  %.2f steps/s  %s left",
                done, p->total, info->loss, rate, left);
+      if (p->holdout)
+        fprintf (stderr, "  held-out Dice %.4f", pl_trainer_holdout_dice (trainer, NULL));
+      fputc ('\n', stderr);
     }
   return TRUE;
 }
@@ -143,6 +147,7 @@ pel_cli_train (int argc, char **argv)
 
   prog.total = steps;
   prog.every = every;
+  prog.holdout = holdout >= 0;
   prog.t0 = g_get_monotonic_time ();
   if (!pl_trainer_run (trainer, steps, NULL, on_step, &prog, &error))
     {
