@@ -46,6 +46,25 @@ void  pl_convt2x2_backward_data    (const PlConvShape *s, const float *dy, const
 void  pl_convt2x2_backward_weights (const PlConvShape *s, const float *x, const float *dy,
                                     float *dw, float *db, float *ws);
 
+/* Kernel paths.  The fastest one the CPU supports is chosen on first use
+ * (or from the environment variable PELLUCID_CONV_ISA = generic | avx2 |
+ * avx512); tests and benchmarks force each in turn.  GENERIC is im2col +
+ * pl_gemm() and runs anywhere.  The workspace size depends on the path and
+ * on pl_engine_set_threads(): query it after setting both.  Not thread-safe:
+ * set the path before convolutions run. */
+typedef enum
+{
+  PL_CONV_ISA_GENERIC,
+  PL_CONV_ISA_AVX2,
+  PL_CONV_ISA_AVX512,
+} PlConvIsa;
+
+PlConvIsa    pl_conv_get_isa          (void);
+gboolean     pl_conv_set_isa          (PlConvIsa isa);
+gboolean     pl_conv_set_isa_by_name  (const char *name);
+const char  *pl_conv_isa_name         (PlConvIsa isa);
+gboolean     pl_conv_isa_supported    (PlConvIsa isa);
+
 /* Reference loops: same contracts, no workspace. */
 void  pl_conv2d_forward_ref           (const PlConvShape *s, const float *x, const float *w,
                                        const float *b, float *y, gboolean accumulate);
