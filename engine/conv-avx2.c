@@ -8,6 +8,7 @@
 #ifdef PL_CONV_X86
 
 #include <immintrin.h>
+#include <math.h>
 #include <stddef.h>
 
 #include "engine/gemm.h"
@@ -40,6 +41,7 @@ static inline void v_store (float *p, VF v) { _mm256_storeu_ps (p, v); }
 static inline VF v_bcast (const float *p) { return _mm256_broadcast_ss (p); }
 static inline VF v_fma (VF a, VF b, VF c) { return _mm256_fmadd_ps (a, b, c); }
 static inline VF v_add (VF a, VF b) { return _mm256_add_ps (a, b); }
+static inline VF v_max (VF a, VF b) { return _mm256_max_ps (a, b); }
 
 static inline float
 v_hsum (VF v)

@@ -15,6 +15,7 @@
 #endif
 
 #include <immintrin.h>
+#include <math.h>
 #include <stddef.h>
 
 #include "engine/gemm.h"
@@ -47,6 +48,7 @@ static inline void v_store (float *p, VF v) { _mm512_storeu_ps (p, v); }
 static inline VF v_bcast (const float *p) { return _mm512_set1_ps (*p); }
 static inline VF v_fma (VF a, VF b, VF c) { return _mm512_fmadd_ps (a, b, c); }
 static inline VF v_add (VF a, VF b) { return _mm512_add_ps (a, b); }
+static inline VF v_max (VF a, VF b) { return _mm512_max_ps (a, b); }
 static inline float v_hsum (VF v) { return _mm512_reduce_add_ps (v); }
 
 static inline VF

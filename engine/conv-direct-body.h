@@ -311,7 +311,7 @@ typedef struct
   int c_out;
   SFX (OutKind) out_kind;
   const float *bias;        /* per output plane (OUT_PLANES) or per o (OUT_TAPS) */
-  gboolean accumulate;
+  gboolean accumulate, relu;
   /* partition: n_bands bands of rows; each part takes a range of bands and,
    * when o_split > 1, a share of the output channels */
   int n_bands, o_split, n_parts;
@@ -319,26 +319,28 @@ typedef struct
   gsize ws_part;
 } SFX (FwdProblem);
 
-/* y = (accumulate ? y : 0) + s + bias over len floats */
+/* y = act ((accumulate ? y : 0) + s + bias) over len floats, act = ReLU or
+ * identity; max (lo, v) returns v when v is NaN, so NaN propagates */
 static inline void
-SFX (store_row) (float *y, const float *s, int len, float bias, gboolean accumulate)
+SFX (store_row) (float *y, const float *s, int len, float bias, gboolean accumulate,
+                 gboolean relu)
 {
-  VF b = v_set1 (bias);
+  VF b = v_set1 (bias), lo = v_set1 (relu ? 0.0f : -INFINITY);
   int j = 0;
   if (accumulate)
     {
       for (; j + VL <= len; j += VL)
-        v_store (y + j, v_add (v_add (v_load (y + j), v_load (s + j)), b));
+        v_store (y + j, v_max (lo, v_add (v_add (v_load (y + j), v_load (s + j)), b)));
       if (j < len)
-        v_store_n (y + j, v_add (v_add (v_load_n (y + j, len - j), v_load_n (s + j, len - j)), b),
-                   len - j);
+        v_store_n (y + j, v_max (lo, v_add (v_add (v_load_n (y + j, len - j),
+                                                   v_load_n (s + j, len - j)), b)), len - j);
     }
   else
     {
       for (; j + VL <= len; j += VL)
-        v_store (y + j, v_add (v_load (s + j), b));
+        v_store (y + j, v_max (lo, v_add (v_load (s + j), b)));
       if (j < len)
-        v_store_n (y + j, v_add (v_load_n (s + j, len - j), b), len - j);
+        v_store_n (y + j, v_max (lo, v_add (v_load_n (s + j, len - j), b)), len - j);
     }
 }
 
@@ -396,7 +398,7 @@ SFX (fwd_store) (const SFX (FwdProblem) *pb, const SFX (Band) *bd, int q0, int o
               int o = o0 + ob;
               float *y = pb->out + (((gsize) n * pb->c_out + o) * h + i) * w + j;
               SFX (store_row) (y, s + (gsize) ob * tq, len, pb->bias ? pb->bias[o] : 0.0f,
-                               pb->accumulate);
+                               pb->accumulate, pb->relu);
             }
         }
       else
@@ -1078,7 +1080,7 @@ SFX (conv2d_workspace) (const PlConvShape *s, int threads)
 
 static void
 SFX (conv2d_forward) (const PlConvShape *s, const float *x, const float *w, const float *b,
-                      float *y, gboolean accumulate, float *ws)
+                      float *y, gboolean accumulate, gboolean relu, float *ws)
 {
   SFX (FwdProblem) pb;
   SFX (conv2d_fwd_problem) (&pb, s, FALSE);
@@ -1087,6 +1089,7 @@ SFX (conv2d_forward) (const PlConvShape *s, const float *x, const float *w, cons
   pb.out = y;
   pb.bias = b;
   pb.accumulate = accumulate;
+  pb.relu = relu;
   SFX (fwd_run) (&pb, ws);
 }
 

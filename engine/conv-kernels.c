@@ -353,9 +353,25 @@ pl_conv2d_forward (const PlConvShape *s, const float *x, const float *w,
 {
   const PlConvImpl *impl = current_impl ();
   if (impl)
-    impl->conv2d_forward (s, x, w, b, y, accumulate, ws);
+    impl->conv2d_forward (s, x, w, b, y, accumulate, FALSE, ws);
   else
     generic_conv2d_forward (s, x, w, b, y, accumulate, ws);
+}
+
+void
+pl_conv2d_forward_relu (const PlConvShape *s, const float *x, const float *w,
+                        const float *b, float *y, gboolean accumulate, float *ws)
+{
+  const PlConvImpl *impl = current_impl ();
+  if (impl)
+    {
+      impl->conv2d_forward (s, x, w, b, y, accumulate, TRUE, ws);
+      return;
+    }
+  generic_conv2d_forward (s, x, w, b, y, accumulate, ws);
+  gsize n = (gsize) s->n * s->o * s->h * s->w;
+  for (gsize i = 0; i < n; i++)
+    y[i] = y[i] < 0.0f ? 0.0f : y[i];     /* NaN stays NaN */
 }
 
 void

@@ -11,7 +11,10 @@
  *               stride 2 (every output pixel sees exactly one tap)
  *
  * Forward writes y (or adds into it when `accumulate` is TRUE, which lets a
- * convolution over concatenated inputs be computed as a sum of two).  Backward
+ * convolution over concatenated inputs be computed as a sum of two).
+ * pl_conv2d_forward_relu() is the same followed by y = max (y, 0) in the
+ * same pass over y (after the accumulation); ReLU's backward needs only its
+ * output, so the pre-activation need not exist.  Backward
  * kernels always ADD into dx, dw and db (db may be NULL).  `ws` is scratch
  * memory of at least pl_conv2d_workspace_floats() floats, owned by the caller
  * (the step's arena), so that no kernel allocates.  Results are identical for
@@ -32,6 +35,8 @@ typedef struct
 
 gsize pl_conv2d_workspace_floats  (const PlConvShape *s);
 void  pl_conv2d_forward           (const PlConvShape *s, const float *x, const float *w,
+                                   const float *b, float *y, gboolean accumulate, float *ws);
+void  pl_conv2d_forward_relu      (const PlConvShape *s, const float *x, const float *w,
                                    const float *b, float *y, gboolean accumulate, float *ws);
 void  pl_conv2d_backward_data     (const PlConvShape *s, const float *dy, const float *w,
                                    float *dx, float *ws);

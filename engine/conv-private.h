@@ -30,7 +30,8 @@ typedef struct
 {
   gsize (*conv2d_workspace)  (const PlConvShape *s, int threads);
   void  (*conv2d_forward)    (const PlConvShape *s, const float *x, const float *w,
-                              const float *b, float *y, gboolean accumulate, float *ws);
+                              const float *b, float *y, gboolean accumulate, gboolean relu,
+                              float *ws);
   void  (*conv2d_backward_data)    (const PlConvShape *s, const float *dy, const float *w,
                                     float *dx, float *ws);
   void  (*conv2d_backward_weights) (const PlConvShape *s, const float *x, const float *dy,

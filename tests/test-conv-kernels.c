@@ -95,6 +95,16 @@ check_conv (const PlConvShape *s, gboolean transposed)
         }
       assert_close (acc ? "forward (accumulate)" : "forward", s, y1, y2, ny, tol);
       check_canary (ws, nws);
+      if (!transposed)
+        {
+          /* the fused ReLU applies after the accumulation */
+          pl_conv2d_forward_relu (s, x, w, with_bias ? b : NULL, y1, acc, ws);
+          pl_conv2d_forward_ref (s, x, w, with_bias ? b : NULL, y2, acc);
+          for (gsize i = 0; i < ny; i++)
+            y2[i] = y2[i] < 0.0f ? 0.0f : y2[i];
+          assert_close (acc ? "forward + ReLU (accumulate)" : "forward + ReLU", s, y1, y2, ny, tol);
+          check_canary (ws, nws);
+        }
     }
   if (transposed)
     {
