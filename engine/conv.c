@@ -14,13 +14,33 @@ conv_shape (const PlTensor *x, const PlTensor *w)
   return s;
 }
 
+/* With relu: the conv node's output is the pre-activation tensor, which
+ * shares memory with the ReLU's output (its values are gone, but conv's
+ * backward never reads them). */
+static PlTensor *
+relu_after (PlTape *tape, PlTensor *pre)
+{
+  PlTensor *y = pl_tape_wrap (tape, pre->n, pre->c, pre->h, pre->w, pre->data, FALSE);
+  pl_tape_record (tape, PL_OP_RELU, y, 1, &pre);
+  return y;
+}
+
+static void
+forward (const PlConvShape *s, const float *x, const float *w, const float *b, float *y,
+         gboolean accumulate, gboolean relu, float *ws)
+{
+  if (relu)
+    pl_conv2d_forward_relu (s, x, w, b, y, accumulate, ws);
+  else
+    pl_conv2d_forward (s, x, w, b, y, accumulate, ws);
+}
+
 /* x: (N, C, H, W)  w: (O, C, k, k)  b: (1, O, 1, 1) */
-PlTensor *
-pl_conv2d (PlTape *tape, PlTensor *x, PlTensor *w, PlTensor *b)
+static PlTensor *
+conv2d (PlTape *tape, PlTensor *x, PlTensor *w, PlTensor *b, gboolean relu)
 {
   PlConvShape s;
   PlTensor *y;
-  PlNode *node;
   float *ws;
 
   g_return_val_if_fail (x && w && w->c == x->c && w->h == w->w, NULL);
@@ -29,11 +49,22 @@ pl_conv2d (PlTape *tape, PlTensor *x, PlTensor *w, PlTensor *b)
   s = conv_shape (x, w);
   y = pl_tape_tensor (tape, x->n, w->n, x->h, x->w);
   ws = pl_tape_scratch (tape, pl_conv2d_workspace_floats (&s));
-  pl_conv2d_forward (&s, x->data, w->data, b ? b->data : NULL, y->data, FALSE, ws);
+  forward (&s, x->data, w->data, b ? b->data : NULL, y->data, FALSE, relu, ws);
   pl_tape_scratch_done (tape);
-  node = pl_tape_record (tape, PL_OP_CONV2D, y, b ? 3 : 2, (PlTensor *[]) { x, w, b });
-  (void) node;
-  return y;
+  pl_tape_record (tape, PL_OP_CONV2D, y, b ? 3 : 2, (PlTensor *[]) { x, w, b });
+  return relu ? relu_after (tape, y) : y;
+}
+
+PlTensor *
+pl_conv2d (PlTape *tape, PlTensor *x, PlTensor *w, PlTensor *b)
+{
+  return conv2d (tape, x, w, b, FALSE);
+}
+
+PlTensor *
+pl_conv2d_relu (PlTape *tape, PlTensor *x, PlTensor *w, PlTensor *b)
+{
+  return conv2d (tape, x, w, b, TRUE);
 }
 
 static void
@@ -65,9 +96,9 @@ pl_conv2d_backward_node (PlTape *tape, PlNode *node, PlRule rule)
 }
 
 /* conv(concat(xa, xb), [wa | wb]) + b = conv(xa, wa) + conv(xb, wb) + b */
-PlTensor *
-pl_conv2d_pair (PlTape *tape, PlTensor *xa, PlTensor *xb, PlTensor *wa,
-                PlTensor *wb, PlTensor *b, const PlTensor *xb_part)
+static PlTensor *
+conv2d_pair (PlTape *tape, PlTensor *xa, PlTensor *xb, PlTensor *wa, PlTensor *wb,
+             PlTensor *b, const PlTensor *xb_part, gboolean relu)
 {
   PlConvShape sa, sb;
   PlTensor *y;
@@ -85,18 +116,32 @@ pl_conv2d_pair (PlTape *tape, PlTensor *xa, PlTensor *xb, PlTensor *wa,
       g_return_val_if_fail (!pl_tape_get_grad_enabled (tape), NULL);
       memcpy (y->data, xb_part->data, pl_tensor_numel (y) * sizeof (float));
       ws = pl_tape_scratch (tape, pl_conv2d_workspace_floats (&sa));
-      pl_conv2d_forward (&sa, xa->data, wa->data, NULL, y->data, TRUE, ws);
+      forward (&sa, xa->data, wa->data, NULL, y->data, TRUE, relu, ws);
       pl_tape_scratch_done (tape);
       return y;
     }
   ws = pl_tape_scratch (tape, MAX (pl_conv2d_workspace_floats (&sa),
                                    pl_conv2d_workspace_floats (&sb)));
   pl_conv2d_forward (&sb, xb->data, wb->data, b ? b->data : NULL, y->data, FALSE, ws);
-  pl_conv2d_forward (&sa, xa->data, wa->data, NULL, y->data, TRUE, ws);
+  forward (&sa, xa->data, wa->data, NULL, y->data, TRUE, relu, ws);
   pl_tape_scratch_done (tape);
   pl_tape_record (tape, PL_OP_CONV2D_PAIR, y, b ? 5 : 4,
                   (PlTensor *[]) { xa, xb, wa, wb, b });
-  return y;
+  return relu ? relu_after (tape, y) : y;
+}
+
+PlTensor *
+pl_conv2d_pair (PlTape *tape, PlTensor *xa, PlTensor *xb, PlTensor *wa, PlTensor *wb,
+                PlTensor *b, const PlTensor *xb_part)
+{
+  return conv2d_pair (tape, xa, xb, wa, wb, b, xb_part, FALSE);
+}
+
+PlTensor *
+pl_conv2d_pair_relu (PlTape *tape, PlTensor *xa, PlTensor *xb, PlTensor *wa, PlTensor *wb,
+                     PlTensor *b, const PlTensor *xb_part)
+{
+  return conv2d_pair (tape, xa, xb, wa, wb, b, xb_part, TRUE);
 }
 
 void

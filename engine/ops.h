@@ -36,6 +36,12 @@ PlTensor *pl_conv2d        (PlTape *tape, PlTensor *x, PlTensor *w, PlTensor *b)
 PlTensor *pl_conv2d_pair   (PlTape *tape, PlTensor *xa, PlTensor *xb,
                             PlTensor *wa, PlTensor *wb, PlTensor *b,
                             const PlTensor *xb_part);
+/* relu (conv) in one pass over the output (the kernel's fused store); on the
+ * tape a conv node and an in-place ReLU node, so ReLU rules still apply. */
+PlTensor *pl_conv2d_relu   (PlTape *tape, PlTensor *x, PlTensor *w, PlTensor *b);
+PlTensor *pl_conv2d_pair_relu (PlTape *tape, PlTensor *xa, PlTensor *xb,
+                               PlTensor *wa, PlTensor *wb, PlTensor *b,
+                               const PlTensor *xb_part);
 /* x: (N, C, H, W)  w: (C, O, 2, 2)  b: (1, O, 1, 1) → (N, O, 2H, 2W) */
 PlTensor *pl_convt2x2      (PlTape *tape, PlTensor *x, PlTensor *w, PlTensor *b);
 

@@ -413,6 +413,9 @@ conv_block (PlTape *t, Layer *L, PlTensor *x, PlTensor *xb, const PlTensor *part
             gboolean inplace, const PlUnetConfig *c)
 {
   PlTensor *y;
+  if (!c->batch_norm && inplace)
+    return xb ? pl_conv2d_pair_relu (t, x, xb, &L->w, &L->w2, &L->b, partial)
+              : pl_conv2d_relu (t, x, &L->w, &L->b);
   if (xb)
     y = pl_conv2d_pair (t, x, xb, &L->w, &L->w2, &L->b, partial);
   else

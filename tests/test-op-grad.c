@@ -83,6 +83,60 @@ test_convt (void)
   gc_inputs_clear (&g);
 }
 
+/* The fused conv + ReLU equals ReLU after conv, in value and in every
+ * gradient (the parts are checked against finite differences above). */
+static void
+test_conv_relu_fused (void)
+{
+  const int shapes[][4] = { { 2, 2, 5, 6 }, { 2, 3, 5, 6 }, { 4, 2, 3, 3 }, { 4, 3, 3, 3 }, { 1, 4, 1, 1 } };
+  GcInputs g;
+  gsize n = 2 * 4 * 5 * 6;
+  float r[240];
+  PlRng rng;
+
+  pl_rng_init (&rng, 5);
+  for (gsize k = 0; k < n; k++)
+    r[k] = pl_rng_range (&rng, -1.0f, 1.0f);
+  gc_inputs_init (&g, 5, shapes);
+  for (int i = 0; i < 5; i++)
+    gc_fill (&g, i, &fill_rng, -1.0f, 1.0f, 0.0f);
+  for (int pair = 0; pair < 2; pair++)
+    {
+      g_autoptr (PlTape) t1 = pl_tape_new (1 << 20);
+      g_autoptr (PlTape) t2 = pl_tape_new (1 << 20);
+      PlTensor *a[5], *b[5], *y1, *y2;
+      for (int i = 0; i < 5; i++)
+        {
+          float *copy = pl_tape_alloc (t2, gc_numel (&g, i) * sizeof (float));
+          memcpy (copy, g.data[i], gc_numel (&g, i) * sizeof (float));
+          a[i] = pl_tape_wrap (t1, g.shape[i][0], g.shape[i][1], g.shape[i][2], g.shape[i][3], g.data[i], TRUE);
+          b[i] = pl_tape_wrap (t2, g.shape[i][0], g.shape[i][1], g.shape[i][2], g.shape[i][3], copy, TRUE);
+        }
+      if (pair)
+        {
+          y1 = pl_conv2d_pair_relu (t1, a[0], a[1], a[2], a[3], a[4], NULL);
+          y2 = pl_relu (t2, pl_conv2d_pair (t2, b[0], b[1], b[2], b[3], b[4], NULL), FALSE);
+        }
+      else
+        {
+          y1 = pl_conv2d_relu (t1, a[1], a[3], a[4]);
+          y2 = pl_relu (t2, pl_conv2d (t2, b[1], b[3], b[4]), FALSE);
+        }
+      for (gsize k = 0; k < n; k++)
+        g_assert_cmpfloat_with_epsilon (y1->data[k], y2->data[k], 1e-5);
+      g_assert_true (pl_tape_backward (t1, y1, r, NULL));
+      g_assert_true (pl_tape_backward (t2, y2, r, NULL));
+      for (int i = pair ? 0 : 1; i < 5; i++)
+        {
+          if (!pair && (i == 2 || i == 0))
+            continue;
+          for (gsize k = 0; k < gc_numel (&g, i); k++)
+            g_assert_cmpfloat_with_epsilon (a[i]->grad[k], b[i]->grad[k], 1e-5);
+        }
+    }
+  gc_inputs_clear (&g);
+}
+
 /* ---- pooling, resampling -------------------------------------------- */
 
 static PlTensor *
@@ -352,6 +406,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/op/grad/conv3x3", GINT_TO_POINTER (3), test_conv);
   g_test_add_data_func ("/op/grad/conv1x1", GINT_TO_POINTER (1), test_conv);
   g_test_add_func ("/op/grad/conv-pair", test_conv_pair);
+  g_test_add_func ("/op/grad/conv-relu-fused", test_conv_relu_fused);
   g_test_add_func ("/op/grad/convt2x2", test_convt);
   g_test_add_func ("/op/grad/maxpool", test_maxpool);
   g_test_add_func ("/op/grad/upsample", test_upsample);
