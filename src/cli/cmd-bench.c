@@ -120,6 +120,8 @@ bench_layers (int threads)
         double ts[5], flops = 2.0 * 9 * cin * chs[l] * s.h * s.w * 8;
         for (gsize i = 0; i < nx; i++)
           x[i] = (float) (i % 11) * 0.1f;
+        for (gsize i = 0; i < (gsize) chs[l] * cin * 9; i++)
+          w[i] = (float) ((int) (i % 13) - 6) * 0.01f;
         pl_conv2d_forward (&s, x, w, NULL, y, FALSE, ws);
         for (int r = 0; r < 5; r++)
           {
