@@ -14,4 +14,6 @@ typedef struct
   PelCliRun   run;
 } PelCliCommand;
 
+int pel_cli_info (int argc, char **argv);
+
 G_END_DECLS

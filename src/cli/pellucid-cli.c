@@ -15,6 +15,7 @@
 
 static const PelCliCommand commands[] = {
   /* name, one-line summary, entry point */
+  { "info", "Print a NIfTI file's header and statistics as JSON", pel_cli_info },
 };
 
 static void
