@@ -4,7 +4,7 @@ PELLUCID_BUILD_DEPS="gcc meson ninja-build pkg-config libglib2.0-dev libglib2.0-
   libgtk-4-dev libjson-glib-dev libopenblas-dev libnifti2-dev libniftiio-dev
   gettext desktop-file-utils appstream"
 PELLUCID_RUN_DEPS="mricron-data"
-PELLUCID_TEST_DEPS="xvfb xauth imagemagick clang libclang-rt-14-dev"
+PELLUCID_TEST_DEPS="xvfb xauth dbus-daemon imagemagick clang libclang-rt-14-dev"
 
 pellucid_install_missing () {
   missing=""

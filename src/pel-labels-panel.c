@@ -283,6 +283,9 @@ pel_labels_panel_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->document, self);
   if (self->tools)
     g_signal_handlers_disconnect_by_data (self->tools, self);
+  /* Removing the rows would report a selection change to a half-gone panel. */
+  if (self->list)
+    g_signal_handlers_disconnect_by_data (self->list, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), PEL_TYPE_LABELS_PANEL);
   g_clear_object (&self->document);
   g_clear_object (&self->tools);

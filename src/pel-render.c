@@ -81,12 +81,12 @@ pel_render_slice (const PelRenderParams *p,
               if (labels && labels[index])
                 {
                   guint32 c = p->label_lut[labels[index]];
-                  rgb = blend (rgb, c, ((c >> 24) * label_a + 128) >> 8);
+                  rgb = blend (rgb, c, ((c >> 24) * label_a + 127) / 255);
                 }
               if (proposal && proposal[index])
                 {
                   guint32 c = p->label_lut[proposal[index]];
-                  rgb = blend (rgb, c, ((c >> 24) * proposal_a + 128) >> 8);
+                  rgb = blend (rgb, c, ((c >> 24) * proposal_a + 127) / 255);
                 }
               if (heat)
                 {

@@ -187,6 +187,15 @@ pel_window_show_notice (PelWindow      *self,
   gtk_info_bar_set_revealed (self->info_bar, TRUE);
 }
 
+const char *
+pel_window_get_notice (PelWindow *self)
+{
+  g_return_val_if_fail (PEL_IS_WINDOW (self), NULL);
+  if (!gtk_info_bar_get_revealed (self->info_bar))
+    return NULL;
+  return gtk_label_get_text (self->info_label);
+}
+
 static void
 on_info_bar_response (PelWindow *self,
                       int        response)
@@ -260,7 +269,10 @@ pel_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->document, self);
   if (self->job)
     g_signal_handlers_disconnect_by_data (self->job, self);
-  gtk_widget_dispose_template (GTK_WIDGET (self), PEL_TYPE_WINDOW);
+  g_signal_handlers_disconnect_by_data (gtk_recent_manager_get_default (), self);
+  /* No gtk_widget_dispose_template() here: it would unparent the window's
+   * child behind GtkWindow's back, and GtkWindow's own dispose then
+   * unparents it a second time.  GtkWindow tears its children down. */
   g_clear_object (&self->job);
   g_clear_object (&self->tools);
   g_clear_object (&self->document);

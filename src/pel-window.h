@@ -41,5 +41,7 @@ void         pel_window_save              (PelWindow      *self,
 void         pel_window_show_notice       (PelWindow      *self,
                                            GtkMessageType  type,
                                            const char     *message);
+/* The message shown in the info bar, or NULL when it is hidden. */
+const char  *pel_window_get_notice        (PelWindow      *self);
 
 G_END_DECLS
