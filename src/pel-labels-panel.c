@@ -188,6 +188,7 @@ on_remove_clicked (PelLabelsPanel *self)
 {
   GtkListBoxRow *row = gtk_list_box_get_selected_row (self->list);
   g_autofree guint64 *counts = NULL;
+  g_autofree char *number = NULL;
   PlLabel *l;
   guint16 value;
   GtkWidget *dialog;
@@ -207,12 +208,13 @@ on_remove_clicked (PelLabelsPanel *self)
                                    GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
                                    GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
                                    _("Remove “%s”?"), l ? l->name : "");
+  number = g_strdup_printf ("%" G_GUINT64_FORMAT, counts[value]);
   gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog),
                                             g_dngettext (GETTEXT_PACKAGE,
-                                                         "%" G_GUINT64_FORMAT " voxel holds this label; it will be cleared. You can undo this.",
-                                                         "%" G_GUINT64_FORMAT " voxels hold this label; they will be cleared. You can undo this.",
-                                                         counts[value]),
-                                            counts[value]);
+                                                         "%s voxel holds this label; it will be cleared. You can undo this.",
+                                                         "%s voxels hold this label; they will be cleared. You can undo this.",
+                                                         (unsigned long) MIN (counts[value], G_MAXULONG)),
+                                            number);
   gtk_dialog_add_buttons (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL,
                           _("_Remove"), GTK_RESPONSE_ACCEPT, NULL);
   g_object_set_data (G_OBJECT (dialog), "value", GUINT_TO_POINTER (value));

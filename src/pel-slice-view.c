@@ -451,9 +451,8 @@ pel_slice_view_snapshot (GtkWidget   *widget,
       letter[0] = self->frame.bottom;
       append_text (self, snapshot, letter, w / 2, h - 6, 0.5, 1.0, TRUE);
       /* Translators: view name, then slice number of total, e.g. "Axial 91/181" */
-      title = g_strdup_printf (_("%s %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT),
-                               _(view_names[self->view]),
-                               pel_slice_view_get_slice (self) + 1, self->frame.depth);
+      title = g_strdup_printf (_("%s %d/%d"), _(view_names[self->view]),
+                               (int) pel_slice_view_get_slice (self) + 1, (int) self->frame.depth);
       append_text (self, snapshot, title, 10, 8, 0.0, 0.0, FALSE);
     }
 }

@@ -416,12 +416,13 @@ load_done (GObject      *object,
     }
   if (volume->n_nonfinite > 0)
     {
+      g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, volume->n_nonfinite);
       g_autofree char *text =
         g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                      "%" G_GINT64_FORMAT " voxel of this image is not a number (NaN or infinite); it is shown as 0.",
-                                      "%" G_GINT64_FORMAT " voxels of this image are not numbers (NaN or infinite); they are shown as 0.",
-                                      volume->n_nonfinite),
-                         volume->n_nonfinite);
+                                      "%s voxel of this image is not a number (NaN or infinite); it is shown as 0.",
+                                      "%s voxels of this image are not numbers (NaN or infinite); they are shown as 0.",
+                                      (unsigned long) volume->n_nonfinite),
+                         number);
       pel_window_show_notice (self, GTK_MESSAGE_WARNING, text);
     }
   if (res->table)
