@@ -13,7 +13,9 @@ struct _PelLabelRow
   /* Template widgets */
   GtkColorButton   *colour;
   GtkLabel         *value;
-  GtkEditableLabel *name;
+  GtkStack         *name_stack;
+  GtkLabel         *name;
+  GtkEntry         *name_entry;
   GtkLabel         *count;
   GtkToggleButton  *visible;
   GtkToggleButton  *locked;
@@ -70,17 +72,64 @@ static void
 change_name (PelLabelRow *self,
              PlLabel     *l)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->name));
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->name_entry));
 
   if (text && *text && g_strcmp0 (text, l->name) != 0)
     l->name = g_strdup (text);
 }
 
-static void
-on_editing_changed (PelLabelRow *self)
+static gboolean
+editing (PelLabelRow *self)
 {
-  if (!gtk_editable_label_get_editing (self->name))
-    commit (self, change_name);
+  return gtk_stack_get_visible_child (self->name_stack) == GTK_WIDGET (self->name_entry);
+}
+
+static void
+stop_editing (PelLabelRow *self)
+{
+  gtk_stack_set_visible_child (self->name_stack, GTK_WIDGET (self->name));
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+}
+
+static void
+on_name_activate (PelLabelRow *self)
+{
+  if (!editing (self))
+    return;
+  stop_editing (self);
+  commit (self, change_name);
+}
+
+static gboolean
+on_name_key_pressed (PelLabelRow     *self,
+                     guint            keyval,
+                     guint            keycode,
+                     GdkModifierType  state)
+{
+  if (keyval != GDK_KEY_Escape)
+    return FALSE;
+  stop_editing (self);
+  return TRUE;
+}
+
+void
+pel_label_row_start_editing (PelLabelRow *self)
+{
+  g_return_if_fail (PEL_IS_LABEL_ROW (self));
+  gtk_editable_set_text (GTK_EDITABLE (self->name_entry), gtk_label_get_text (self->name));
+  gtk_stack_set_visible_child (self->name_stack, GTK_WIDGET (self->name_entry));
+  gtk_widget_grab_focus (GTK_WIDGET (self->name_entry));
+}
+
+static void
+on_pressed (GtkGestureClick *gesture,
+            int              n_press,
+            double           x,
+            double           y,
+            PelLabelRow     *self)
+{
+  if (n_press == 2 && !editing (self))
+    pel_label_row_start_editing (self);
 }
 
 static void
@@ -121,19 +170,26 @@ pel_label_row_class_init (PelLabelRowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/pellucid/Pellucid/ui/pel-label-row.ui");
   gtk_widget_class_bind_template_child (widget_class, PelLabelRow, colour);
   gtk_widget_class_bind_template_child (widget_class, PelLabelRow, value);
+  gtk_widget_class_bind_template_child (widget_class, PelLabelRow, name_stack);
   gtk_widget_class_bind_template_child (widget_class, PelLabelRow, name);
+  gtk_widget_class_bind_template_child (widget_class, PelLabelRow, name_entry);
   gtk_widget_class_bind_template_child (widget_class, PelLabelRow, count);
   gtk_widget_class_bind_template_child (widget_class, PelLabelRow, visible);
   gtk_widget_class_bind_template_child (widget_class, PelLabelRow, locked);
   gtk_widget_class_bind_template_callback (widget_class, on_colour_set);
-  gtk_widget_class_bind_template_callback (widget_class, on_editing_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_name_activate);
+  gtk_widget_class_bind_template_callback (widget_class, on_name_key_pressed);
   gtk_widget_class_bind_template_callback (widget_class, on_flags_toggled);
 }
 
 static void
 pel_label_row_init (PelLabelRow *self)
 {
+  GtkGesture *click = gtk_gesture_click_new ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect (click, "pressed", G_CALLBACK (on_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->name_stack), GTK_EVENT_CONTROLLER (click));
 }
 
 GtkWidget *
@@ -172,8 +228,7 @@ pel_label_row_update (PelLabelRow *self)
   gtk_color_chooser_set_rgba (GTK_COLOR_CHOOSER (self->colour), &rgba);
   value = g_strdup_printf ("%u", l->value);
   gtk_label_set_text (self->value, value);
-  if (!gtk_editable_label_get_editing (self->name))
-    gtk_editable_set_text (GTK_EDITABLE (self->name), l->name);
+  gtk_label_set_text (self->name, l->name);
   gtk_toggle_button_set_active (self->visible, l->visible);
   gtk_button_set_icon_name (GTK_BUTTON (self->visible), l->visible ? "view-reveal-symbolic" : "view-conceal-symbolic");
   gtk_toggle_button_set_active (self->locked, l->locked);

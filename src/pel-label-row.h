@@ -16,6 +16,8 @@ GtkWidget *pel_label_row_new       (PelDocument *document,
 guint16    pel_label_row_get_value (PelLabelRow *self);
 /* Refreshes the widgets from the document's table entry. */
 void       pel_label_row_update    (PelLabelRow *self);
+/* Replaces the name by an entry (also on double-click); Enter keeps it. */
+void       pel_label_row_start_editing (PelLabelRow *self);
 /* Shows the number of voxels holding the label. */
 void       pel_label_row_set_count (PelLabelRow *self,
                                     guint64      count);
