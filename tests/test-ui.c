@@ -482,7 +482,9 @@ main (int argc, char **argv)
       g_autofree char *dir = g_build_filename (tmpdir, xdg[i], NULL);
       g_setenv (xdg[i], dir, TRUE);
     }
+  /* Software rendering only: no GL driver to probe under Xvfb. */
   g_setenv ("GSK_RENDERER", "cairo", TRUE);
+  g_setenv ("GDK_DEBUG", "gl-disable", TRUE);
   g_setenv ("GTK_A11Y", "none", TRUE);
   g_setenv ("NO_AT_BRIDGE", "1", TRUE);
 

@@ -2,7 +2,8 @@
 # Makes docs/screenshots/main-window.png from the real program: Colin27 with
 # its 4-class segmentation, then a stroke painted with the mouse.
 # Needs Xvfb, xdotool and ImageMagick (import); run from the repository
-# root after building:  docs/screenshots/make-main-window.sh
+# root after building (LABELS: the colin27-4class.nii.gz workload file):
+#   LABELS=path/to/colin27-4class.nii.gz docs/screenshots/make-main-window.sh
 set -eu
 out=${1:-docs/screenshots/main-window.png}
 here=$(dirname "$0")
@@ -18,7 +19,7 @@ printf '[io/pellucid/Pellucid]\nwindow-width=1600\nwindow-height=1000\nlabel-opa
   > "$tmp/config/glib-2.0/settings/keyfile"
 XDG_CONFIG_HOME="$tmp/config" XDG_STATE_HOME="$tmp/state" XDG_DATA_HOME="$tmp/data" GSETTINGS_BACKEND=keyfile \
   build/src/pellucid /usr/share/mricron/templates/ch2.nii.gz \
-  -s /work/shared/data/colin27-4class.nii.gz -l "$here/colin27-4class.txt" &
+  -s "${LABELS:-/work/shared/data/colin27-4class.nii.gz}" -l "$here/colin27-4class.txt" &
 app=$!
 sleep 6
 win=$(xdotool search --sync --name 'ch2.nii.gz' | head -n 1)
