@@ -439,7 +439,6 @@ pl_undo_push (PlUndo     *undo,
               const char *name,
               PlEdit     *edit)
 {
-  g_autoptr (PlEdit) owned = edit;
   g_autoptr (GArray) runs = NULL;
   g_autoptr (GByteArray) bytes = NULL;
   guint64 pos = 0;
@@ -449,7 +448,10 @@ pl_undo_push (PlUndo     *undo,
 
   runs = edit_to_runs (edit);
   if (runs->len == 0)
-    return FALSE;
+    {
+      pl_edit_free (edit);
+      return FALSE;
+    }
 
   bytes = g_byte_array_sized_new (runs->len * 5);
   step = g_new0 (Step, 1);
@@ -464,6 +466,7 @@ pl_undo_push (PlUndo     *undo,
       pos = r->start + r->length;
     }
   step->box = edit->box;
+  pl_edit_free (edit);
   step->name = g_strdup (name ? name : "");
   step->size = bytes->len;
   step->data = g_byte_array_steal (bytes, NULL);

@@ -788,19 +788,22 @@ void
 pel_document_cancel_edit (PelDocument *self,
                           PlEdit      *edit)
 {
-  g_autoptr (PlEdit) owned = edit;
   PlBox box;
 
   g_return_if_fail (PEL_IS_DOCUMENT (self));
   g_return_if_fail (edit != NULL);
 
   if (pl_edit_get_n (edit) == 0)
-    return;
+    {
+      pl_edit_free (edit);
+      return;
+    }
   pl_edit_get_box (edit, &box);
   g_mutex_lock (&self->lock);
   pl_edit_revert (edit, self->labels->data);
   bump_generations (self, &box);
   g_mutex_unlock (&self->lock);
+  pl_edit_free (edit);
   labels_changed (self, &box);
 }
 
