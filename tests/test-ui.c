@@ -235,6 +235,37 @@ test_bad_file_keeps_document (void)
 }
 
 static void
+test_segmentation_on_another_grid (void)
+{
+  PelWindow *win = new_window ();
+  PelDocument *doc = pel_window_get_document (win);
+  g_autofree char *path = g_build_filename (tmpdir, "other-grid.nii.gz", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  static const gint64 other_dim[3] = { 40, 32, 19 };
+  g_autoptr (PlVolume) other = pl_volume_new (other_dim, NULL, NULL);
+  g_autoptr (PlLabels) other_labels = pl_labels_new (other_dim);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  GtkMessageDialog *dialog;
+
+  pel_document_set_volume (doc, make_volume ());
+  g_assert_true (pl_labels_save (other_labels, other, path, &error));
+  g_assert_no_error (error);
+
+  pel_window_open_segmentation (win, file);
+  wait_until (job_finished, win);
+  wait_until (dialog_shown, NULL);
+  dialog = find_dialog ();
+  text = dialog_text (dialog);
+  g_test_message ("error shown: %s", text);
+  g_assert_nonnull (strstr (text, "other-grid.nii.gz"));
+  g_assert_null (pel_document_get_labels_path (doc));
+  g_assert_false (pel_document_get_dirty (doc));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  close_window (win);
+}
+
+static void
 test_open_file_with_nan (void)
 {
   PelWindow *win = new_window ();
@@ -497,6 +528,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/ui/window/paint-undo-save", test_paint_undo_save);
   g_test_add_func ("/ui/window/bad-file-keeps-document", test_bad_file_keeps_document);
+  g_test_add_func ("/ui/window/segmentation-on-another-grid", test_segmentation_on_another_grid);
   g_test_add_func ("/ui/window/open-file-with-nan", test_open_file_with_nan);
   g_test_add_func ("/ui/window/recovery-after-crash", test_recovery_after_crash);
   g_test_add_func ("/ui/window/actions", test_actions);
