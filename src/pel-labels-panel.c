@@ -69,12 +69,12 @@ update_counts (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Counting scans the whole label map: at most a few times a second. */
+/* Counting scans the whole label map: done once painting pauses. */
 static void
 schedule_counts (PelLabelsPanel *self)
 {
-  if (self->count_source == 0)
-    self->count_source = g_timeout_add (300, update_counts, self);
+  g_clear_handle_id (&self->count_source, g_source_remove);
+  self->count_source = g_timeout_add (400, update_counts, self);
 }
 
 static void
