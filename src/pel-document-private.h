@@ -46,6 +46,46 @@ struct _PelDocument
   GCancellable  *autosave_cancellable;
 };
 
+/* Property ids, for pel_document_notify(). */
+enum
+{
+  PROP_0,
+  PROP_HAS_VOLUME,
+  PROP_VOLUME_PATH,
+  PROP_LABELS_PATH,
+  PROP_DIRTY,
+  PROP_CAN_UNDO,
+  PROP_CAN_REDO,
+  PROP_UNDO_NAME,
+  PROP_REDO_NAME,
+  PROP_N_DROPPED,
+  PROP_WINDOW,
+  PROP_LEVEL,
+  PROP_LABEL_OPACITY,
+  PROP_LABELS_VISIBLE,
+  PROP_PROPOSAL_OPACITY,
+  PROP_HEAT_MAP,
+  PROP_AUTOSAVE_INTERVAL,
+  PROP_UNDO_BUDGET,
+  N_PROPS
+};
+
+/* pel-document.c */
+void pel_document_notify             (PelDocument *self,
+                                      guint        prop);
+/* After any change of the history: dirty flag, undo/redo state. */
+void pel_document_history_changed    (PelDocument *self);
+/* With the lock held: the slices the box touches get a new generation. */
+void pel_document_bump_generations   (PelDocument *self,
+                                      const PlBox *box);
+void pel_document_labels_changed     (PelDocument *self,
+                                      const PlBox *box);
+void pel_document_all_labels_changed (PelDocument *self);
+/* Values in the label map that the table lacks get an entry. */
+void pel_document_complete_table     (PelDocument *self);
+void pel_document_table_changed      (PelDocument *self);
+
+/* pel-document-autosave.c */
 void pel_document_reschedule_autosave (PelDocument *self);
 void pel_document_stop_autosave       (PelDocument *self);
 

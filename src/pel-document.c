@@ -14,29 +14,6 @@ G_DEFINE_FINAL_TYPE (PelDocument, pel_document, G_TYPE_OBJECT)
 
 enum
 {
-  PROP_0,
-  PROP_HAS_VOLUME,
-  PROP_VOLUME_PATH,
-  PROP_LABELS_PATH,
-  PROP_DIRTY,
-  PROP_CAN_UNDO,
-  PROP_CAN_REDO,
-  PROP_UNDO_NAME,
-  PROP_REDO_NAME,
-  PROP_N_DROPPED,
-  PROP_WINDOW,
-  PROP_LEVEL,
-  PROP_LABEL_OPACITY,
-  PROP_LABELS_VISIBLE,
-  PROP_PROPOSAL_OPACITY,
-  PROP_HEAT_MAP,
-  PROP_AUTOSAVE_INTERVAL,
-  PROP_UNDO_BUDGET,
-  N_PROPS
-};
-
-enum
-{
   VOLUME_CHANGED,
   LABELS_CHANGED,
   TABLE_CHANGED,
@@ -50,16 +27,16 @@ static guint signals[N_SIGNALS];
 
 #define DEFAULT_UNDO_BUDGET (256u << 20)
 
-static void
-notify (PelDocument *self,
-        guint        prop)
+void
+pel_document_notify (PelDocument *self,
+                     guint        prop)
 {
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
 }
 
 /* After any change of the history: dirty flag, undo/redo state. */
-static void
-history_changed (PelDocument *self)
+void
+pel_document_history_changed (PelDocument *self)
 {
   gboolean dirty = pl_undo_get_state_id (self->undo) != self->saved_state_id;
   guint dropped = pl_undo_get_n_dropped (self->undo);
@@ -68,25 +45,25 @@ history_changed (PelDocument *self)
   if (dirty != self->dirty)
     {
       self->dirty = dirty;
-      notify (self, PROP_DIRTY);
+      pel_document_notify (self, PROP_DIRTY);
     }
   if (dropped != self->n_dropped)
     {
       self->n_dropped = dropped;
-      notify (self, PROP_N_DROPPED);
+      pel_document_notify (self, PROP_N_DROPPED);
     }
-  notify (self, PROP_CAN_UNDO);
-  notify (self, PROP_CAN_REDO);
-  notify (self, PROP_UNDO_NAME);
-  notify (self, PROP_REDO_NAME);
+  pel_document_notify (self, PROP_CAN_UNDO);
+  pel_document_notify (self, PROP_CAN_REDO);
+  pel_document_notify (self, PROP_UNDO_NAME);
+  pel_document_notify (self, PROP_REDO_NAME);
   g_object_thaw_notify (G_OBJECT (self));
   pel_document_reschedule_autosave (self);
 }
 
 /* Call with the lock held: slices the box touches get a new generation. */
-static void
-bump_generations (PelDocument *self,
-                  const PlBox *box)
+void
+pel_document_bump_generations (PelDocument *self,
+                               const PlBox *box)
 {
   guint64 g = ++self->generation;
 
@@ -97,16 +74,16 @@ bump_generations (PelDocument *self,
       self->slice_generation[a][i] = g;
 }
 
-static void
-labels_changed (PelDocument *self,
-                const PlBox *box)
+void
+pel_document_labels_changed (PelDocument *self,
+                             const PlBox *box)
 {
   PlBox b = *box;
   g_signal_emit (self, signals[LABELS_CHANGED], 0, &b);
 }
 
-static void
-all_labels_changed (PelDocument *self)
+void
+pel_document_all_labels_changed (PelDocument *self)
 {
   PlBox box;
 
@@ -116,9 +93,9 @@ all_labels_changed (PelDocument *self)
       box.hi[a] = self->volume ? self->volume->dim[a] - 1 : -1;
     }
   g_mutex_lock (&self->lock);
-  bump_generations (self, &box);
+  pel_document_bump_generations (self, &box);
   g_mutex_unlock (&self->lock);
-  labels_changed (self, &box);
+  pel_document_labels_changed (self, &box);
 }
 
 static void
@@ -204,21 +181,21 @@ pel_document_set_property (GObject      *object,
       if (self->label_opacity != g_value_get_double (value))
         {
           self->label_opacity = g_value_get_double (value);
-          notify (self, PROP_LABEL_OPACITY);
+          pel_document_notify (self, PROP_LABEL_OPACITY);
         }
       break;
     case PROP_LABELS_VISIBLE:
       if (self->labels_visible != g_value_get_boolean (value))
         {
           self->labels_visible = g_value_get_boolean (value);
-          notify (self, PROP_LABELS_VISIBLE);
+          pel_document_notify (self, PROP_LABELS_VISIBLE);
         }
       break;
     case PROP_PROPOSAL_OPACITY:
       if (self->proposal_opacity != g_value_get_double (value))
         {
           self->proposal_opacity = g_value_get_double (value);
-          notify (self, PROP_PROPOSAL_OPACITY);
+          pel_document_notify (self, PROP_PROPOSAL_OPACITY);
         }
       break;
     case PROP_HEAT_MAP:
@@ -230,7 +207,7 @@ pel_document_set_property (GObject      *object,
           self->autosave_interval = g_value_get_uint (value);
           pel_document_stop_autosave (self);
           pel_document_reschedule_autosave (self);
-          notify (self, PROP_AUTOSAVE_INTERVAL);
+          pel_document_notify (self, PROP_AUTOSAVE_INTERVAL);
         }
       break;
     case PROP_UNDO_BUDGET:
@@ -386,8 +363,8 @@ pel_document_get_auto_window (PelDocument *self,
 }
 
 /* Values in the label map that the table lacks get an entry. */
-static void
-complete_table (PelDocument *self)
+void
+pel_document_complete_table (PelDocument *self)
 {
   g_autofree guint8 *present = NULL;
   gsize n;
@@ -408,8 +385,8 @@ complete_table (PelDocument *self)
       }
 }
 
-static void
-table_changed (PelDocument *self)
+void
+pel_document_table_changed (PelDocument *self)
 {
   pel_render_build_label_lut (self->table, self->label_lut);
   g_signal_emit (self, signals[TABLE_CHANGED], 0);
@@ -473,556 +450,15 @@ pel_document_set_volume_with_window (PelDocument *self,
 
   g_object_freeze_notify (G_OBJECT (self));
   pel_document_set_window_level (self, self->auto_window, self->auto_level);
-  notify (self, PROP_HAS_VOLUME);
-  notify (self, PROP_VOLUME_PATH);
-  notify (self, PROP_LABELS_PATH);
-  notify (self, PROP_HEAT_MAP);
-  history_changed (self);
+  pel_document_notify (self, PROP_HAS_VOLUME);
+  pel_document_notify (self, PROP_VOLUME_PATH);
+  pel_document_notify (self, PROP_LABELS_PATH);
+  pel_document_notify (self, PROP_HEAT_MAP);
+  pel_document_history_changed (self);
   g_signal_emit (self, signals[VOLUME_CHANGED], 0);
   g_signal_emit (self, signals[CURSOR_CHANGED], 0);
   g_signal_emit (self, signals[OVERLAYS_CHANGED], 0);
   g_object_thaw_notify (G_OBJECT (self));
-}
-
-/* ---- labels --------------------------------------------------------------- */
-
-const PlLabels *
-pel_document_get_labels (PelDocument *self)
-{
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
-  return self->labels;
-}
-
-const char *
-pel_document_get_labels_path (PelDocument *self)
-{
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
-  return self->labels_path;
-}
-
-static void
-replace_labels (PelDocument *self,
-                PlLabels    *labels,
-                const char  *path,
-                gboolean     clean)
-{
-  g_return_if_fail (self->volume != NULL);
-  g_return_if_fail (labels != NULL);
-  g_return_if_fail (memcmp (labels->dim, self->volume->dim, sizeof labels->dim) == 0);
-
-  g_mutex_lock (&self->lock);
-  pl_labels_free (self->labels);
-  self->labels = labels;
-  g_mutex_unlock (&self->lock);
-
-  if (g_strcmp0 (path, self->labels_path) != 0)
-    {
-      g_free (self->labels_path);
-      self->labels_path = g_strdup (path);
-      notify (self, PROP_LABELS_PATH);
-    }
-  pl_undo_clear (self->undo);
-  self->saved_state_id = clean ? pl_undo_get_state_id (self->undo) : 0;
-  complete_table (self);
-  table_changed (self);
-  all_labels_changed (self);
-  history_changed (self);
-}
-
-void
-pel_document_load_labels (PelDocument *self,
-                          PlLabels    *labels,
-                          const char  *path)
-{
-  g_return_if_fail (PEL_IS_DOCUMENT (self));
-  replace_labels (self, labels, path, path != NULL);
-}
-
-void
-pel_document_restore_labels (PelDocument *self,
-                             PlLabels    *labels,
-                             const char  *path)
-{
-  g_return_if_fail (PEL_IS_DOCUMENT (self));
-  replace_labels (self, labels, path, FALSE);
-}
-
-static gsize
-index_of (const PlVolume *volume,
-          const gint64    ijk[3])
-{
-  return (gsize) ijk[0] + (gsize) volume->dim[0] * ((gsize) ijk[1] + (gsize) volume->dim[1] * (gsize) ijk[2]);
-}
-
-static gboolean
-inside (const PlVolume *volume,
-        const gint64    ijk[3])
-{
-  for (int a = 0; a < 3; a++)
-    if (ijk[a] < 0 || ijk[a] >= volume->dim[a])
-      return FALSE;
-  return TRUE;
-}
-
-guint16
-pel_document_get_label_at (PelDocument  *self,
-                           const gint64  ijk[3])
-{
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
-  if (self->volume == NULL || !inside (self->volume, ijk))
-    return 0;
-  return self->labels->data[index_of (self->volume, ijk)];
-}
-
-float
-pel_document_get_intensity_at (PelDocument  *self,
-                               const gint64  ijk[3])
-{
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NAN);
-  if (self->volume == NULL || !inside (self->volume, ijk))
-    return NAN;
-  return self->volume->data[index_of (self->volume, ijk)];
-}
-
-void
-pel_document_count_labels (PelDocument *self,
-                           guint64     *counts,
-                           guint        n_values)
-{
-  gsize n;
-
-  g_return_if_fail (PEL_IS_DOCUMENT (self));
-  memset (counts, 0, n_values * sizeof *counts);
-  if (self->labels == NULL)
-    return;
-  n = pl_labels_n_voxels (self->labels);
-  for (gsize i = 0; i < n; i++)
-    if (self->labels->data[i] < n_values)
-      counts[self->labels->data[i]]++;
-}
-
-/* ---- table ---------------------------------------------------------------- */
-
-PlLabelTable *
-pel_document_get_label_table (PelDocument *self)
-{
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
-  return self->table;
-}
-
-void
-pel_document_set_label_table (PelDocument  *self,
-                              PlLabelTable *table)
-{
-  g_return_if_fail (PEL_IS_DOCUMENT (self));
-  g_return_if_fail (table != NULL);
-
-  pl_label_table_free (self->table);
-  self->table = table;
-  if (pl_label_table_lookup (table, 0) == NULL)
-    {
-      PlLabel clear = { 0, (char *) "Clear Label", { 0, 0, 0 }, 0.0f, FALSE, FALSE, FALSE };
-      pl_label_table_set (table, &clear);
-    }
-  pel_render_build_label_lut (self->table, self->label_lut);
-  complete_table (self);
-  table_changed (self);
-}
-
-void
-pel_document_set_label (PelDocument   *self,
-                        const PlLabel *label)
-{
-  g_return_if_fail (PEL_IS_DOCUMENT (self));
-  pl_label_table_set (self->table, label);
-  table_changed (self);
-}
-
-void
-pel_document_remove_label (PelDocument *self,
-                           guint16      value)
-{
-  g_return_if_fail (PEL_IS_DOCUMENT (self));
-  g_return_if_fail (value != 0);
-
-  if (self->labels != NULL)
-    {
-      PlEdit *edit = pel_document_begin_edit (self);
-      gsize n = pl_labels_n_voxels (self->labels);
-      g_autofree char *name = NULL;
-      PlLabel *l = pl_label_table_lookup (self->table, value);
-
-      g_mutex_lock (&self->lock);
-      for (gsize i = 0; i < n; i++)
-        if (self->labels->data[i] == value)
-          {
-            self->labels->data[i] = 0;
-            pl_edit_record (edit, i, value, 0);
-          }
-      g_mutex_unlock (&self->lock);
-      /* Translators: an undo step; %s is a label name. */
-      name = g_strdup_printf (_("Clear “%s”"), l ? l->name : "");
-      pel_document_end_edit (self, edit, name);
-    }
-  pl_label_table_remove (self->table, value);
-  table_changed (self);
-}
-
-const guint32 *
-pel_document_get_label_lut (PelDocument *self)
-{
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
-  return self->label_lut;
-}
-
-void
-pel_document_init_rule (PelDocument *self,
-                        PlPaintRule *rule,
-                        guint16      value,
-                        PlPaintOver  over,
-                        guint16      over_label)
-{
-  g_return_if_fail (PEL_IS_DOCUMENT (self));
-  pl_paint_rule_init (rule, value, over, over_label);
-  for (guint i = 0; i < pl_label_table_get_n (self->table); i++)
-    {
-      const PlLabel *l = pl_label_table_get_nth (self->table, i);
-      if (l->locked)
-        pl_paint_rule_set_locked (rule, l->value, TRUE);
-    }
-}
-
-/* ---- editing -------------------------------------------------------------- */
-
-PlEdit *
-pel_document_begin_edit (PelDocument *self)
-{
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
-  g_return_val_if_fail (self->volume != NULL, NULL);
-  return pl_edit_new (self->volume->dim);
-}
-
-/* Runs one engine paint call under the lock and reports what changed. */
-/* The box reported is the whole edit's so far (a superset of this call's). */
-#define PAINT_LOCKED(call)                                               \
-  G_STMT_START {                                                         \
-    PlBox box_;                                                          \
-    g_mutex_lock (&self->lock);                                          \
-    changed = (call);                                                    \
-    if (changed)                                                         \
-      {                                                                  \
-        pl_edit_get_box (edit, &box_);                                   \
-        bump_generations (self, &box_);                                  \
-      }                                                                  \
-    g_mutex_unlock (&self->lock);                                        \
-    if (changed)                                                         \
-      labels_changed (self, &box_);                                      \
-  } G_STMT_END
-
-gsize
-pel_document_paint_stamp (PelDocument        *self,
-                          PlEdit             *edit,
-                          const PlSliceFrame *frame,
-                          gint64              slice,
-                          const PlBrush      *brush,
-                          const PlPaintRule  *rule,
-                          double              x,
-                          double              y)
-{
-  gsize changed;
-
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self) && self->labels != NULL, 0);
-  PAINT_LOCKED (pl_paint_stamp (self->labels, frame, slice, brush, rule, x, y, edit));
-  return changed;
-}
-
-gsize
-pel_document_paint_line (PelDocument        *self,
-                         PlEdit             *edit,
-                         const PlSliceFrame *frame,
-                         gint64              slice,
-                         const PlBrush      *brush,
-                         const PlPaintRule  *rule,
-                         double              x0,
-                         double              y0,
-                         double              x1,
-                         double              y1)
-{
-  gsize changed;
-
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self) && self->labels != NULL, 0);
-  PAINT_LOCKED (pl_paint_line (self->labels, frame, slice, brush, rule, x0, y0, x1, y1, edit));
-  return changed;
-}
-
-gsize
-pel_document_paint_fill (PelDocument        *self,
-                         PlEdit             *edit,
-                         const PlSliceFrame *frame,
-                         gint64              slice,
-                         gint64              x,
-                         gint64              y,
-                         double              tolerance,
-                         const PlPaintRule  *rule)
-{
-  gsize changed;
-
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self) && self->labels != NULL, 0);
-  PAINT_LOCKED (pl_paint_fill (self->labels, self->volume, frame, slice, x, y, tolerance, rule, edit));
-  return changed;
-}
-
-void
-pel_document_end_edit (PelDocument *self,
-                       PlEdit      *edit,
-                       const char  *name)
-{
-  g_return_if_fail (PEL_IS_DOCUMENT (self));
-  g_return_if_fail (edit != NULL);
-
-  if (pl_undo_push (self->undo, name, edit))
-    history_changed (self);
-}
-
-void
-pel_document_cancel_edit (PelDocument *self,
-                          PlEdit      *edit)
-{
-  PlBox box;
-
-  g_return_if_fail (PEL_IS_DOCUMENT (self));
-  g_return_if_fail (edit != NULL);
-
-  if (pl_edit_get_n (edit) == 0)
-    {
-      pl_edit_free (edit);
-      return;
-    }
-  pl_edit_get_box (edit, &box);
-  g_mutex_lock (&self->lock);
-  pl_edit_revert (edit, self->labels->data);
-  bump_generations (self, &box);
-  g_mutex_unlock (&self->lock);
-  pl_edit_free (edit);
-  labels_changed (self, &box);
-}
-
-gsize
-pel_document_apply_labels (PelDocument    *self,
-                           const char     *name,
-                           const PlLabels *labels)
-{
-  PlEdit *edit;
-  PlBox box;
-  gsize n, changed;
-
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
-  g_return_val_if_fail (self->labels != NULL && labels != NULL, 0);
-  g_return_val_if_fail (memcmp (labels->dim, self->labels->dim, sizeof labels->dim) == 0, 0);
-
-  n = pl_labels_n_voxels (labels);
-  edit = pl_edit_new (self->volume->dim);
-  g_mutex_lock (&self->lock);
-  pl_edit_record_diff (edit, self->labels->data, labels->data, n);
-  changed = pl_edit_get_n (edit);
-  pl_edit_get_box (edit, &box);
-  if (changed)
-    {
-      memcpy (self->labels->data, labels->data, n * sizeof (guint16));
-      bump_generations (self, &box);
-    }
-  g_mutex_unlock (&self->lock);
-
-  if (changed)
-    {
-      complete_table (self);
-      labels_changed (self, &box);
-    }
-  pel_document_end_edit (self, edit, name);
-  return changed;
-}
-
-static gboolean
-step (PelDocument *self,
-      gboolean     forward)
-{
-  PlBox box;
-  gboolean done;
-
-  g_mutex_lock (&self->lock);
-  done = forward ? pl_undo_redo (self->undo, self->labels->data, &box)
-                 : pl_undo_undo (self->undo, self->labels->data, &box);
-  if (done)
-    bump_generations (self, &box);
-  g_mutex_unlock (&self->lock);
-  if (done)
-    {
-      labels_changed (self, &box);
-      history_changed (self);
-    }
-  return done;
-}
-
-gboolean
-pel_document_undo (PelDocument *self)
-{
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), FALSE);
-  return self->labels != NULL && step (self, FALSE);
-}
-
-gboolean
-pel_document_redo (PelDocument *self)
-{
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), FALSE);
-  return self->labels != NULL && step (self, TRUE);
-}
-
-gboolean
-pel_document_can_undo (PelDocument *self)
-{
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), FALSE);
-  return pl_undo_can_undo (self->undo);
-}
-
-gboolean
-pel_document_can_redo (PelDocument *self)
-{
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), FALSE);
-  return pl_undo_can_redo (self->undo);
-}
-
-PlUndo *
-pel_document_get_undo (PelDocument *self)
-{
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
-  return self->undo;
-}
-
-void
-pel_document_set_undo_budget (PelDocument *self,
-                              gsize        bytes)
-{
-  g_return_if_fail (PEL_IS_DOCUMENT (self));
-  if (bytes == pl_undo_get_budget (self->undo))
-    return;
-  pl_undo_set_budget (self->undo, bytes);
-  notify (self, PROP_UNDO_BUDGET);
-  history_changed (self);
-}
-
-/* ---- saved state ---------------------------------------------------------- */
-
-gboolean
-pel_document_get_dirty (PelDocument *self)
-{
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), FALSE);
-  return self->dirty;
-}
-
-guint64
-pel_document_get_state_id (PelDocument *self)
-{
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
-  return pl_undo_get_state_id (self->undo);
-}
-
-void
-pel_document_mark_saved (PelDocument *self,
-                         guint64      state_id,
-                         const char  *path)
-{
-  g_return_if_fail (PEL_IS_DOCUMENT (self));
-
-  self->saved_state_id = state_id;
-  if (g_strcmp0 (path, self->labels_path) != 0)
-    {
-      g_free (self->labels_path);
-      self->labels_path = g_strdup (path);
-      notify (self, PROP_LABELS_PATH);
-    }
-  history_changed (self);
-}
-
-/* ---- snapshots ------------------------------------------------------------ */
-
-PlLabels *
-pel_document_snapshot_labels (PelDocument *self,
-                              guint64     *generation)
-{
-  PlLabels *copy = NULL;
-
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
-
-  g_mutex_lock (&self->lock);
-  if (self->labels)
-    copy = pl_labels_copy (self->labels);
-  if (generation)
-    *generation = self->generation;
-  g_mutex_unlock (&self->lock);
-  return copy;
-}
-
-guint64
-pel_document_copy_label_slice (PelDocument *self,
-                               int          axis,
-                               gint64       index,
-                               guint16     *out)
-{
-  guint64 g = 0;
-
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
-  g_return_val_if_fail (axis >= 0 && axis < 3, 0);
-
-  g_mutex_lock (&self->lock);
-  if (self->labels && index >= 0 && index < self->labels->dim[axis])
-    {
-      const gint64 *d = self->labels->dim;
-      const guint16 *src = self->labels->data;
-      gsize o = 0;
-
-      /* out is ordered with the lower remaining axis fastest */
-      if (axis == 2)
-        memcpy (out, src + (gsize) index * d[0] * d[1], (gsize) d[0] * d[1] * sizeof (guint16));
-      else if (axis == 1)
-        for (gint64 k = 0; k < d[2]; k++, o += d[0])
-          memcpy (out + o, src + (gsize) d[0] * (index + d[1] * k), (gsize) d[0] * sizeof (guint16));
-      else
-        for (gint64 k = 0; k < d[2]; k++)
-          for (gint64 j = 0; j < d[1]; j++)
-            out[o++] = src[index + d[0] * (j + d[1] * k)];
-      g = self->slice_generation[axis][index];
-    }
-  g_mutex_unlock (&self->lock);
-  return g;
-}
-
-guint64
-pel_document_get_slice_generation (PelDocument *self,
-                                   int          axis,
-                                   gint64       index)
-{
-  guint64 g = 0;
-
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
-  g_return_val_if_fail (axis >= 0 && axis < 3, 0);
-
-  g_mutex_lock (&self->lock);
-  if (self->slice_generation[axis] && index >= 0 && index < self->volume->dim[axis])
-    g = self->slice_generation[axis][index];
-  g_mutex_unlock (&self->lock);
-  return g;
-}
-
-guint64
-pel_document_get_generation (PelDocument *self)
-{
-  guint64 g;
-
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
-  g_mutex_lock (&self->lock);
-  g = self->generation;
-  g_mutex_unlock (&self->lock);
-  return g;
 }
 
 /* ---- display state -------------------------------------------------------- */
@@ -1074,12 +510,12 @@ pel_document_set_window_level (PelDocument *self,
   if (window != self->window)
     {
       self->window = window;
-      notify (self, PROP_WINDOW);
+      pel_document_notify (self, PROP_WINDOW);
     }
   if (level != self->level)
     {
       self->level = level;
-      notify (self, PROP_LEVEL);
+      pel_document_notify (self, PROP_LEVEL);
     }
   g_object_thaw_notify (G_OBJECT (self));
 }
@@ -1154,7 +590,7 @@ pel_document_set_heat_map (PelDocument *self,
   g_set_object (&self->heat_map, heat_map);
   if (heat_map)
     g_signal_connect (heat_map, "changed", G_CALLBACK (heat_map_changed), self);
-  notify (self, PROP_HEAT_MAP);
+  pel_document_notify (self, PROP_HEAT_MAP);
   g_signal_emit (self, signals[OVERLAYS_CHANGED], 0);
 }
 

@@ -60,7 +60,42 @@ void pel_window_apply_preset       (PelWindow      *self,
 void pel_window_rebuild_recent     (PelWindow      *self);
 
 /* pel-window-files.c */
+/* What to do once the current labels are saved (or discarded). */
+typedef void (*Continuation) (PelWindow *self,
+                              gpointer   data);
+typedef void (*ChosenFunc)   (PelWindow *self,
+                              GFile     *file);
+
 void     pel_window_init_files          (PelWindow  *self);
+void     pel_window_set_pending         (PelWindow      *self,
+                                         Continuation    func,
+                                         gpointer        data,
+                                         GDestroyNotify  free_func);
+void     pel_window_run_pending         (PelWindow      *self);
+/* Runs next now when nothing is unsaved, else after the user's answer. */
+void     pel_window_when_saved          (PelWindow      *self,
+                                         const char     *question,
+                                         Continuation    next,
+                                         gpointer        data,
+                                         GDestroyNotify  free_func);
+GtkFileFilter *pel_window_nifti_filter  (void);
+void     pel_window_choose_file         (PelWindow            *self,
+                                         const char           *title,
+                                         GtkFileChooserAction  action,
+                                         const char           *accept,
+                                         GtkFileFilter        *filter,
+                                         const char           *current_name,
+                                         const char           *current_path,
+                                         ChosenFunc            func);
+/* Runs func as the window's job, its progress in the status bar; the
+ * window stays alive until callback. */
+void     pel_window_start_job           (PelWindow           *self,
+                                         const char          *title,
+                                         PelJobFunc           func,
+                                         gpointer             data,
+                                         GDestroyNotify       data_free,
+                                         GDestroyNotify       result_free,
+                                         GAsyncReadyCallback  callback);
 void     pel_window_choose_image        (PelWindow  *self);
 void     pel_window_choose_segmentation (PelWindow  *self);
 void     pel_window_choose_save_path    (PelWindow  *self);

@@ -90,7 +90,8 @@ update_status (PelWindow *self)
   voxel = g_strdup_printf ("[%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "]",
                            ijk[0], ijk[1], ijk[2]);
   gtk_label_set_text (self->voxel_label, voxel);
-  mm = g_strdup_printf ("(%.1f, %.1f, %.1f) mm", world[0], world[1], world[2]);
+  /* Translators: world coordinates in millimetres */
+  mm = g_strdup_printf (_("(%.1f, %.1f, %.1f) mm"), world[0], world[1], world[2]);
   gtk_label_set_text (self->world_label, mm);
   value = format_number (pel_document_get_intensity_at (self->document, ijk));
   gtk_label_set_text (self->value_label, value);
