@@ -336,6 +336,21 @@ bind (PelWindow     *self,
 }
 
 static void
+keep_setting (PelWindow  *self,
+              gpointer    target,
+              const char *property)
+{
+  GValue value = G_VALUE_INIT;
+  PelSettings *settings = pel_settings_get_default ();
+
+  g_value_init (&value, G_PARAM_SPEC_VALUE_TYPE (g_object_class_find_property (G_OBJECT_GET_CLASS (settings), property)));
+  g_object_get_property (G_OBJECT (settings), property, &value);
+  g_object_set_property (target, property, &value);
+  g_value_unset (&value);
+  bind (self, target, property, settings, property, G_BINDING_DEFAULT);
+}
+
+static void
 pel_window_init (PelWindow *self)
 {
   PelSettings *settings = pel_settings_get_default ();
@@ -355,17 +370,19 @@ pel_window_init (PelWindow *self)
   gtk_box_append (self->viewer_box, GTK_WIDGET (self->viewer));
   add_panels (self);
 
-  /* Settings: restored now, stored as they change. */
+  /* Window size: restored now, stored on close. */
   g_object_get (settings, "window-width", &width, "window-height", &height,
                 "window-maximized", &maximized, NULL);
   gtk_window_set_default_size (GTK_WINDOW (self), width, height);
   if (maximized)
     gtk_window_maximize (GTK_WINDOW (self));
-  bind (self, settings, "layout", self->viewer, "layout", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  bind (self, settings, "brush-size", self->tools, "brush-size", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  bind (self, settings, "brush-shape", self->tools, "brush-shape", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  bind (self, settings, "label-opacity", self->document, "label-opacity",
-        G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  /* Restored from the settings, then stored as they change; the window's
+   * own objects stay the source of truth, so that a settings backend that
+   * cannot write (no session bus for dconf) never undoes what the user did. */
+  keep_setting (self, self->viewer, "layout");
+  keep_setting (self, self->tools, "brush-size");
+  keep_setting (self, self->tools, "brush-shape");
+  keep_setting (self, self->document, "label-opacity");
   bind (self, settings, "autosave-interval", self->document, "autosave-interval", G_BINDING_SYNC_CREATE);
   bind (self, self->document, "window", self->window_adjustment, "value",
         G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
