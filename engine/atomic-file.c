@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,13 +34,17 @@ pl_atomic_file_new (const char *path,
                     GError    **error)
 {
   PlAtomicFile *f = g_new0 (PlAtomicFile, 1);
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *tmpl_name = g_strdup_printf (".%s-XXXXXX.part", base);
+  g_autofree char *real = NULL, *dir = NULL, *base = NULL, *tmpl_name = NULL;
   struct stat st;
 
-  f->path = g_strdup (path);
+  /* Replacing a symbolic link would cut it: replace what it points to. */
+  if (g_lstat (path, &st) == 0 && S_ISLNK (st.st_mode))
+    real = realpath (path, NULL);
+  f->path = g_strdup (real ? real : path);
   f->name = g_filename_display_name (path);
+  dir = g_path_get_dirname (f->path);
+  base = g_path_get_basename (f->path);
+  tmpl_name = g_strdup_printf (".%s-XXXXXX.part", base);
   f->domain = domain;
   f->code = io_code;
   f->tmp_path = g_build_filename (dir, tmpl_name, NULL);
@@ -53,7 +58,7 @@ pl_atomic_file_new (const char *path,
       return NULL;
     }
   /* Replacing a file keeps its permissions. */
-  if (g_stat (path, &st) == 0 && S_ISREG (st.st_mode))
+  if (g_stat (f->path, &st) == 0 && S_ISREG (st.st_mode))
     (void) fchmod (f->fd, st.st_mode & 07777);
   return f;
 }

@@ -362,11 +362,11 @@ pl_label_table_save (const PlLabelTable *table,
       g_autofree char *label = g_strdup (l->name ? l->name : "");
 
       /* The format has no escapes: a quote would end the name early and a
-       * line break would end the line. */
+       * line feed would end the line. */
       for (char *c = label; *c; c++)
         if (*c == '"')
           *c = '\'';
-        else if (*c == '\n' || *c == '\r')
+        else if (*c == '\n')
           *c = ' ';
       format_alpha (l->alpha, alpha);
       g_string_append_printf (out, "  %3u   %3u  %3u  %3u  %7s  %d  %d    \"%s\"\n",

@@ -5,6 +5,7 @@
 
 #include "engine/labels.h"
 
+#include <math.h>
 #include <string.h>
 
 struct _PlLabelTable
@@ -120,7 +121,8 @@ pl_label_table_set (PlLabelTable  *table,
   PlLabel copy = *label;
 
   copy.name = g_strdup (label->name ? label->name : "");
-  copy.alpha = CLAMP (copy.alpha, 0.0f, 1.0f);
+  /* CLAMP lets NaN through, and "nan" would not load back */
+  copy.alpha = isnan (copy.alpha) ? 1.0f : CLAMP (copy.alpha, 0.0f, 1.0f);
   if (i < table->labels->len && g_array_index (table->labels, PlLabel, i).value == label->value)
     {
       PlLabel *old = &g_array_index (table->labels, PlLabel, i);

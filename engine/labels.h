@@ -28,12 +28,20 @@ PlLabels *pl_labels_copy  (const PlLabels  *labels);
 void      pl_labels_free  (PlLabels        *labels);
 gsize     pl_labels_n_voxels (const PlLabels *labels);
 
-/* Fails with PL_VOLUME_ERROR_GRID_MISMATCH unless the file's dims and
- * voxel-to-world matrix match the reference's. */
+/* Fails with PL_VOLUME_ERROR_GRID_MISMATCH unless the file is one 3-D
+ * volume whose dims match the reference's and whose voxel-to-world matrix
+ * puts every voxel within 1e-4 mm of the reference's (reference NULL: no
+ * check); with PL_VOLUME_ERROR_INVALID for a value that is not a whole
+ * number from 0 to 65535 (the message gives the voxel). */
 PlLabels *pl_labels_load  (const char      *path,
                            const PlVolume  *reference,
                            GError         **error);
-/* Atomic: a temporary file in the same folder, fsync, then rename. */
+/* uint8 when every value is <= 255, else uint16; intent NIFTI_INTENT_LABEL,
+ * scl_slope 1, cal_max the largest value; the reference's header otherwise
+ * (from its vox2world for synthetic references).  The form follows the
+ * name: .nii, .nii.gz, .hdr/.img, .hdr.gz/.img.gz.  Atomic: a temporary
+ * file in the same folder, fsync, rename, fsync of the folder; on failure
+ * the old file is untouched. */
 gboolean  pl_labels_save  (const PlLabels  *labels,
                            const PlVolume  *reference,
                            const char      *path,
@@ -59,6 +67,9 @@ PlLabelTable *pl_label_table_new_default (void);
 PlLabelTable *pl_label_table_new_empty   (void);
 PlLabelTable *pl_label_table_copy        (const PlLabelTable *table);
 void          pl_label_table_free        (PlLabelTable       *table);
+/* ITK-SNAP label description files (see label-description.c).  Locks are
+ * kept in a "# Pellucid locked labels: …" comment, which ITK-SNAP skips.
+ * Errors name the file and, for syntax, the line.  Saving is atomic. */
 PlLabelTable *pl_label_table_load        (const char         *path,
                                           GError            **error);
 gboolean      pl_label_table_save        (const PlLabelTable *table,

@@ -195,38 +195,21 @@ typedef struct
   const char  *name;
 } LabelSink;
 
-#define TO_DOUBLE(T)                                                      \
+/* Every value must be a whole number in 0..65535 once scaled; the first
+ * that is not is reported with its voxel. */
+#define CHECK_LABELS(T)                                                   \
   {                                                                       \
-    const T *s = raw;                                                     \
-    for (gsize i = 0; i < n; i++)                                         \
-      out[i] = scl->scaled ? (double) s[i] * scl->slope + scl->inter      \
-                           : (double) s[i];                               \
+    const T *src = raw;                                                   \
+    for (i = 0; i < n; i++)                                               \
+      {                                                                   \
+        x = s->scl.scaled ? (double) src[i] * s->scl.slope + s->scl.inter \
+                          : (double) src[i];                              \
+        if (!(x >= 0.0 && x <= 65535.0 && x == floor (x)))                \
+          break;                                                          \
+        out[i] = (guint16) x;                                             \
+      }                                                                   \
   }                                                                       \
   break
-
-static void
-convert_to_double (const void    *raw,
-                   int            datatype,
-                   gsize          n,
-                   const Scaling *scl,
-                   double        *out)
-{
-  switch (datatype)
-    {
-    case NIFTI_TYPE_UINT8:   TO_DOUBLE (guint8);
-    case NIFTI_TYPE_INT8:    TO_DOUBLE (gint8);
-    case NIFTI_TYPE_INT16:   TO_DOUBLE (gint16);
-    case NIFTI_TYPE_UINT16:  TO_DOUBLE (guint16);
-    case NIFTI_TYPE_INT32:   TO_DOUBLE (gint32);
-    case NIFTI_TYPE_UINT32:  TO_DOUBLE (guint32);
-    case NIFTI_TYPE_INT64:   TO_DOUBLE (gint64);
-    case NIFTI_TYPE_UINT64:  TO_DOUBLE (guint64);
-    case NIFTI_TYPE_FLOAT32: TO_DOUBLE (float);
-    case NIFTI_TYPE_FLOAT64: TO_DOUBLE (double);
-    default:
-      g_assert_not_reached ();
-    }
-}
 
 static gboolean
 label_sink (gpointer    data,
@@ -237,29 +220,38 @@ label_sink (gpointer    data,
 {
   LabelSink *s = data;
   guint16 *out;
-  g_autofree double *values = NULL;
+  gsize i = 0;
+  double x = 0.0;
 
   if (!pl_grow_buffer_reserve (&s->buf, first + n, error))
     return FALSE;
   out = (guint16 *) s->buf.data + first;
-  values = g_new (double, n);
-  convert_to_double (raw, s->datatype, n, &s->scl, values);
-  for (gsize i = 0; i < n; i++)
+  switch (s->datatype)
     {
-      double x = values[i];
-      if (!(x >= 0.0 && x <= 65535.0 && x == floor (x)))
-        {
-          gsize at = first + i;
-          gsize vi = at % (gsize) s->dim[0];
-          gsize vj = at / (gsize) s->dim[0] % (gsize) s->dim[1];
-          gsize vk = at / ((gsize) s->dim[0] * (gsize) s->dim[1]);
-          g_set_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_INVALID,
-                       "%s: voxel (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT
-                       ") has value %g; label values must be whole numbers from 0 to 65535",
-                       s->name, vi, vj, vk, x);
-          return FALSE;
-        }
-      out[i] = (guint16) x;
+    case NIFTI_TYPE_UINT8:   CHECK_LABELS (guint8);
+    case NIFTI_TYPE_INT8:    CHECK_LABELS (gint8);
+    case NIFTI_TYPE_INT16:   CHECK_LABELS (gint16);
+    case NIFTI_TYPE_UINT16:  CHECK_LABELS (guint16);
+    case NIFTI_TYPE_INT32:   CHECK_LABELS (gint32);
+    case NIFTI_TYPE_UINT32:  CHECK_LABELS (guint32);
+    case NIFTI_TYPE_INT64:   CHECK_LABELS (gint64);
+    case NIFTI_TYPE_UINT64:  CHECK_LABELS (guint64);
+    case NIFTI_TYPE_FLOAT32: CHECK_LABELS (float);
+    case NIFTI_TYPE_FLOAT64: CHECK_LABELS (double);
+    default:
+      g_assert_not_reached ();
+    }
+  if (i < n)
+    {
+      gsize at = first + i;
+      gsize vi = at % (gsize) s->dim[0];
+      gsize vj = at / (gsize) s->dim[0] % (gsize) s->dim[1];
+      gsize vk = at / ((gsize) s->dim[0] * (gsize) s->dim[1]);
+      g_set_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_INVALID,
+                   "%s: voxel (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT
+                   ") has value %g; label values must be whole numbers from 0 to 65535",
+                   s->name, vi, vj, vk, x);
+      return FALSE;
     }
   return TRUE;
 }

@@ -134,15 +134,16 @@ gboolean             pl_nifti_source_read_volume (PlNiftiSource       *src,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PlNiftiSource, pl_nifti_source_free)
 
-/* An output array of one volume's values that is allocated whole when the
- * file has proven its size and grows with the data otherwise, never beyond
- * the memory budget. */
+/* An output array of one volume's values, never beyond the memory budget:
+ * allocated whole at the first chunk when the file has proven its size
+ * (plain files), grown with the data otherwise (gzip). */
 typedef struct
 {
   gpointer    data;
   gsize       capacity;   /* elements allocated */
   gsize       total;      /* elements of a full volume */
   gsize       elem_size;
+  gboolean    proven;
   const char *name;       /* for messages */
 } PlGrowBuffer;
 

@@ -483,12 +483,17 @@ pl_grow_buffer_reserve (PlGrowBuffer *b,
   if (n_elems <= b->capacity)
     return TRUE;
   g_assert (n_elems <= b->total);
-  /* Doubling from 4 Mi elements: large glibc blocks are mmapped, so each
-   * realloc is an mremap rather than a copy. */
-  cap = MAX (b->capacity, (gsize) 1 << 22);
-  while (cap < n_elems)
-    cap = cap > G_MAXSIZE / 2 ? G_MAXSIZE : cap * 2;
-  cap = MIN (cap, b->total);
+  if (b->proven)
+    cap = b->total;
+  else
+    {
+      /* Doubling from 4 Mi elements: large glibc blocks are mmapped, so
+       * each realloc is an mremap rather than a copy. */
+      cap = MAX (b->capacity, (gsize) 1 << 22);
+      while (cap < n_elems)
+        cap = cap > G_MAXSIZE / 2 ? G_MAXSIZE : cap * 2;
+      cap = MIN (cap, b->total);
+    }
   p = g_try_realloc (b->data, cap * b->elem_size);
   if (p == NULL)
     {
@@ -515,6 +520,10 @@ pl_grow_buffer_init (PlGrowBuffer        *b,
   b->elem_size = elem_size;
   b->total = hdr->voxels_per_volume;
   b->name = pl_nifti_source_name (src);
+  /* Sinks reserve only once pl_nifti_source_read_volume() has positioned
+   * the file, which for a plain file checks its size: from then on the
+   * whole volume may be allocated at once. */
+  b->proven = pl_nifti_source_size_proven (src);
   if (!g_uint64_checked_mul (&bytes, hdr->voxels_per_volume, elem_size)
       || bytes > pl_volume_get_memory_budget ())
     {
@@ -526,8 +535,5 @@ pl_grow_buffer_init (PlGrowBuffer        *b,
                    b->name, hdr->dim[1], hdr->dim[2], hdr->dim[3], need, budget);
       return FALSE;
     }
-  /* A plain file has proven its size, so allocate at once. */
-  if (pl_nifti_source_size_proven (src))
-    return pl_grow_buffer_reserve (b, b->total, error);
   return TRUE;
 }

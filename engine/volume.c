@@ -200,21 +200,30 @@ pl_volume_percentiles (const PlVolume *volume,
     }
 }
 
+/* Loads run on worker threads, so the budget is read and set under a lock. */
+G_LOCK_DEFINE_STATIC (memory_budget);
 static guint64 memory_budget;
 
 void
 pl_volume_set_memory_budget (guint64 bytes)
 {
+  G_LOCK (memory_budget);
   memory_budget = bytes;
+  G_UNLOCK (memory_budget);
 }
 
 guint64
 pl_volume_get_memory_budget (void)
 {
+  guint64 budget;
+
+  G_LOCK (memory_budget);
   if (memory_budget == 0)
     {
       long pages = sysconf (_SC_PHYS_PAGES), page = sysconf (_SC_PAGESIZE);
       memory_budget = (pages > 0 && page > 0) ? (guint64) pages * page / 2 : G_GUINT64_CONSTANT (4) << 30;
     }
-  return memory_budget;
+  budget = memory_budget;
+  G_UNLOCK (memory_budget);
+  return budget;
 }

@@ -87,7 +87,10 @@ typedef struct
 
 GQuark     pl_volume_error_quark     (void);
 
-/* volume_index: which 3-D volume of a 4-D file to load (0 for 3-D files). */
+/* volume_index: which 3-D volume of a 4-D file to load (0 for 3-D files;
+ * dims 5-7 count as more volumes).  Reports progress while reading and
+ * stops with G_IO_ERROR_CANCELLED when asked.  NaN/Inf voxels load as 0
+ * and are counted in n_nonfinite. */
 PlVolume  *pl_volume_load            (const char       *path,
                                       gint64            volume_index,
                                       const PlProgress *progress,
@@ -100,8 +103,11 @@ PlVolume  *pl_volume_new             (const gint64      dim[3],
 PlVolume  *pl_volume_copy            (const PlVolume   *volume);
 void       pl_volume_free            (PlVolume         *volume);
 
-/* Writes float32 NIfTI (same geometry as the source when there is one),
- * atomically: a temporary file in the same folder, then rename. */
+/* Writes float32 NIfTI: the source file's header when there is one (dims,
+ * pixdim, qform and sform with their codes, units, NIfTI version kept),
+ * else one made from vox2world.  The form follows the name (.nii, .nii.gz,
+ * .hdr/.img).  Atomic: a temporary file in the same folder, fsync, rename,
+ * fsync of the folder; on failure the old file is untouched. */
 gboolean   pl_volume_save            (const PlVolume   *volume,
                                       const char       *path,
                                       GError          **error);

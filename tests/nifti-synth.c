@@ -63,20 +63,39 @@ put (guint8 *hdr, const SynthHeader *h, const Field *f, int index, double v)
 {
   FieldType t = h->version == 1 ? f->t1 : f->t2;
   gsize off = (gsize) (h->version == 1 ? f->o1 : f->o2) + index * type_size (t);
-  gint16 i16 = (gint16) v;
-  gint32 i32 = (gint32) v;
-  gint64 i64 = (gint64) v;
-  float f32 = (float) v;
-  guint8 u8 = (guint8) v;
 
   switch (t)
     {
-    case T_I16: put_bytes (hdr + off, &i16, 2, h->big_endian); break;
-    case T_I32: put_bytes (hdr + off, &i32, 4, h->big_endian); break;
-    case T_I64: put_bytes (hdr + off, &i64, 8, h->big_endian); break;
-    case T_F32: put_bytes (hdr + off, &f32, 4, h->big_endian); break;
-    case T_F64: put_bytes (hdr + off, &v, 8, h->big_endian); break;
-    case T_U8:  hdr[off] = u8; break;
+    case T_I16:
+      {
+        gint16 x = (gint16) v;
+        put_bytes (hdr + off, &x, 2, h->big_endian);
+      }
+      break;
+    case T_I32:
+      {
+        gint32 x = (gint32) v;
+        put_bytes (hdr + off, &x, 4, h->big_endian);
+      }
+      break;
+    case T_I64:
+      {
+        gint64 x = (gint64) v;
+        put_bytes (hdr + off, &x, 8, h->big_endian);
+      }
+      break;
+    case T_F32:
+      {
+        float x = (float) v;
+        put_bytes (hdr + off, &x, 4, h->big_endian);
+      }
+      break;
+    case T_F64:
+      put_bytes (hdr + off, &v, 8, h->big_endian);
+      break;
+    case T_U8:
+      hdr[off] = (guint8) v;
+      break;
     }
 }
 
@@ -252,20 +271,23 @@ synth_data_bytes (const SynthHeader *h,
       double v = values[i];
       union { gint8 i8; guint8 u8; gint16 i16; guint16 u16; gint32 i32; guint32 u32;
               gint64 i64; guint64 u64; float f32; double f64; } u;
+/* integers wrap like C's integer conversions, without float-to-int UB */
+#define WRAP(T) (v < 0 ? (T) (gint64) v : (T) (guint64) v)
       switch (h->datatype)
         {
-        case 2:    u.u8 = (guint8) v; break;
-        case 256:  u.i8 = (gint8) v; break;
-        case 4:    u.i16 = (gint16) v; break;
-        case 512:  u.u16 = (guint16) v; break;
-        case 8:    u.i32 = (gint32) v; break;
-        case 768:  u.u32 = (guint32) v; break;
-        case 1024: u.i64 = (gint64) v; break;
-        case 1280: u.u64 = (guint64) v; break;
+        case 2:    u.u8 = WRAP (guint8); break;
+        case 256:  u.i8 = WRAP (gint8); break;
+        case 4:    u.i16 = WRAP (gint16); break;
+        case 512:  u.u16 = WRAP (guint16); break;
+        case 8:    u.i32 = WRAP (gint32); break;
+        case 768:  u.u32 = WRAP (guint32); break;
+        case 1024: u.i64 = WRAP (gint64); break;
+        case 1280: u.u64 = WRAP (guint64); break;
         case 16:   u.f32 = (float) v; break;
         case 64:   u.f64 = v; break;
         default:   memset (&u, 0, sizeof u); break;
         }
+#undef WRAP
       put_bytes (out + i * es, &u, MIN (es, sizeof u), h->big_endian);
     }
   return g_bytes_new_take (out, n * es);

@@ -3,7 +3,9 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "engine/labels.h"
 #include "tests/nifti-synth.h"
@@ -290,7 +292,7 @@ test_table_round_trip (void)
   g_autofree char *path = tmp_path ("labels.txt");
   g_autofree char *text = NULL;
   PlLabel extra = { 65535, (char *) "Ventrikel – links (ü)", { 12, 34, 56 }, 0.3f, FALSE, TRUE, TRUE };
-  PlLabel quoted = { 300, (char *) "say \"hi\"\nthere", { 1, 2, 3 }, 0.0f, TRUE, FALSE, FALSE };
+  PlLabel quoted = { 300, (char *) "say \"hi\"\nthere\r", { 1, 2, 3 }, 0.0f, TRUE, FALSE, FALSE };
 
   pl_label_table_set (t, &extra);
   pl_label_table_set (t, &quoted);
@@ -319,7 +321,7 @@ test_table_round_trip (void)
         g_assert_cmpstr (a->name, ==, b->name);
     }
   /* the format cannot hold a quote or a line break in a name */
-  g_assert_cmpstr (pl_label_table_lookup (back, 300)->name, ==, "say 'hi' there");
+  g_assert_cmpstr (pl_label_table_lookup (back, 300)->name, ==, "say 'hi' there\r");
 
   /* what ITK-SNAP reads: the data lines have exactly its columns */
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
@@ -427,6 +429,67 @@ test_table_malformed (void)
   }
 }
 
+/* Saving a label map or a table over an old one fails half-way (the file
+ * size limit makes write() fail with EFBIG): the old file stays as it was
+ * and no temporary file is left. */
+static void
+test_atomic_saves (void)
+{
+  g_autofree char *dir = synth_tmpdir ();
+  g_autofree char *seg = g_build_filename (dir, "seg.nii.gz", NULL);
+  g_autofree char *txt = g_build_filename (dir, "labels.txt", NULL);
+  gint64 dim[3] = { 64, 64, 32 };
+  g_autoptr (PlVolume) ref = pl_volume_new (dim, NULL, NULL);
+  g_autoptr (PlLabels) before = pl_labels_new (dim);
+  g_autoptr (PlLabels) after = pl_labels_new (dim);
+  g_autoptr (PlLabelTable) t = pl_label_table_new_default ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *seg_bytes = NULL, *txt_bytes = NULL;
+  gsize seg_n, txt_n;
+  struct rlimit saved, limit;
+
+  before->data[100] = 1;
+  g_assert_true (pl_labels_save (before, ref, seg, &error));
+  g_assert_true (pl_label_table_save (t, txt, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (seg, &seg_bytes, &seg_n, NULL));
+  g_assert_true (g_file_get_contents (txt, &txt_bytes, &txt_n, NULL));
+  for (gsize i = 0; i < pl_labels_n_voxels (after); i++)
+    after->data[i] = (guint16) g_test_rand_int_range (0, 300);
+  for (int v = 7; v < 60; v++)
+    {
+      PlLabel l = pl_label_table_next_free (t);
+      pl_label_table_set (t, &l);
+      g_free (l.name);
+    }
+
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  signal (SIGXFSZ, SIG_IGN);
+  limit = saved;
+  limit.rlim_cur = txt_n + 1;
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
+  g_assert_false (pl_labels_save (after, ref, seg, &error));
+  g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_IO);
+  g_clear_error (&error);
+  g_assert_false (pl_label_table_save (t, txt, &error));
+  g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "labels.txt"));
+  g_clear_error (&error);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  signal (SIGXFSZ, SIG_DFL);
+
+  {
+    g_autofree char *s = NULL, *x = NULL;
+    gsize sn, xn;
+    g_assert_true (g_file_get_contents (seg, &s, &sn, NULL));
+    g_assert_true (g_file_get_contents (txt, &x, &xn, NULL));
+    g_assert_cmpmem (s, sn, seg_bytes, seg_n);
+    g_assert_cmpmem (x, xn, txt_bytes, txt_n);
+  }
+  g_assert_cmpuint (synth_count_files (dir), ==, 2);
+  synth_rmtree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -441,6 +504,7 @@ main (int argc, char **argv)
   g_test_add_func ("/labels/table/round-trip", test_table_round_trip);
   g_test_add_func ("/labels/table/itksnap", test_table_itksnap);
   g_test_add_func ("/labels/table/malformed", test_table_malformed);
+  g_test_add_func ("/labels/atomic-saves", test_atomic_saves);
   status = g_test_run ();
   synth_rmtree (tmpdir);
   g_free (tmpdir);

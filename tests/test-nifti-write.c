@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/volume.h"
@@ -303,6 +304,23 @@ test_atomic (void)
     g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_INVALID);
     g_clear_error (&error);
     g_assert_cmpuint (synth_count_files (tmpdir), ==, n_files);
+  }
+
+  /* saving through a symbolic link replaces the file it points to */
+  {
+    g_autofree char *link = tmp_path ("link.nii");
+    g_autoptr (PlVolume) back = NULL;
+    struct stat st;
+    small->data[3] = 7.0f;
+    g_assert_cmpint (symlink ("atomic.nii", link), ==, 0);
+    g_assert_true (pl_volume_save (small, link, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (g_lstat (link, &st), ==, 0);
+    g_assert_true (S_ISLNK (st.st_mode));
+    back = pl_volume_load (target, 0, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpfloat (back->data[3], ==, 7.0f);
+    g_unlink (link);
   }
 
   /* and a successful save replaces the file, leaving no temporary behind */
