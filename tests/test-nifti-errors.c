@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "engine/volume.h"
 #include "tests/nifti-synth.h"
@@ -246,6 +247,12 @@ test_not_nifti (void)
   assert_load_fails (tiny, 0, PL_VOLUME_ERROR_NOT_NIFTI);
   assert_load_fails (missing, 0, PL_VOLUME_ERROR_IO);
   assert_load_fails (tmpdir, 0, PL_VOLUME_ERROR_IO);
+  /* a FIFO with no writer: refused at once, not waited on */
+  {
+    g_autofree char *fifo = tmp_path ("fifo.nii");
+    g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+    assert_load_fails (fifo, 0, PL_VOLUME_ERROR_IO);
+  }
 
   /* a pair header whose .img is missing, and an .img without a .hdr */
   {

@@ -1,0 +1,20 @@
+/* pel-application.h: the GtkApplication (io.pellucid.Pellucid).
+ *
+ *   pellucid [IMAGE] [-s SEGMENTATION] [-l LABEL-DESCRIPTION]
+ *
+ * Application actions (quit, about, new-window), the keyboard accelerators
+ * with Ctrl, the dark style a viewer wants, and opening files given on the
+ * command line in a window.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+#define PEL_TYPE_APPLICATION (pel_application_get_type ())
+G_DECLARE_FINAL_TYPE (PelApplication, pel_application, PEL, APPLICATION, GtkApplication)
+
+PelApplication *pel_application_new (void);
+
+G_END_DECLS

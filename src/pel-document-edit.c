@@ -1,0 +1,341 @@
+/* PelDocument: edits as undo steps, the saved state, and the snapshots
+ * worker threads take.  See pel-document.h. */
+#define G_LOG_DOMAIN "pel-document"
+
+#include "src/pel-document-private.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+/* ---- editing -------------------------------------------------------------- */
+
+PlEdit *
+pel_document_begin_edit (PelDocument *self)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
+  g_return_val_if_fail (self->volume != NULL, NULL);
+  return pl_edit_new (self->volume->dim);
+}
+
+/* Runs one engine paint call under the lock and reports what changed. */
+/* The box reported is the whole edit's so far (a superset of this call's). */
+#define PAINT_LOCKED(call)                                               \
+  G_STMT_START {                                                         \
+    PlBox box_;                                                          \
+    g_mutex_lock (&self->lock);                                          \
+    changed = (call);                                                    \
+    if (changed)                                                         \
+      {                                                                  \
+        pl_edit_get_box (edit, &box_);                                   \
+        pel_document_bump_generations (self, &box_);                                  \
+      }                                                                  \
+    g_mutex_unlock (&self->lock);                                        \
+    if (changed)                                                         \
+      pel_document_labels_changed (self, &box_);                                      \
+  } G_STMT_END
+
+gsize
+pel_document_paint_stamp (PelDocument        *self,
+                          PlEdit             *edit,
+                          const PlSliceFrame *frame,
+                          gint64              slice,
+                          const PlBrush      *brush,
+                          const PlPaintRule  *rule,
+                          double              x,
+                          double              y)
+{
+  gsize changed;
+
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self) && self->labels != NULL, 0);
+  PAINT_LOCKED (pl_paint_stamp (self->labels, frame, slice, brush, rule, x, y, edit));
+  return changed;
+}
+
+gsize
+pel_document_paint_line (PelDocument        *self,
+                         PlEdit             *edit,
+                         const PlSliceFrame *frame,
+                         gint64              slice,
+                         const PlBrush      *brush,
+                         const PlPaintRule  *rule,
+                         double              x0,
+                         double              y0,
+                         double              x1,
+                         double              y1)
+{
+  gsize changed;
+
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self) && self->labels != NULL, 0);
+  PAINT_LOCKED (pl_paint_line (self->labels, frame, slice, brush, rule, x0, y0, x1, y1, edit));
+  return changed;
+}
+
+gsize
+pel_document_paint_fill (PelDocument        *self,
+                         PlEdit             *edit,
+                         const PlSliceFrame *frame,
+                         gint64              slice,
+                         gint64              x,
+                         gint64              y,
+                         double              tolerance,
+                         const PlPaintRule  *rule)
+{
+  gsize changed;
+
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self) && self->labels != NULL, 0);
+  PAINT_LOCKED (pl_paint_fill (self->labels, self->volume, frame, slice, x, y, tolerance, rule, edit));
+  return changed;
+}
+
+void
+pel_document_end_edit (PelDocument *self,
+                       PlEdit      *edit,
+                       const char  *name)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  g_return_if_fail (edit != NULL);
+
+  if (pl_undo_push (self->undo, name, edit))
+    pel_document_history_changed (self);
+}
+
+void
+pel_document_cancel_edit (PelDocument *self,
+                          PlEdit      *edit)
+{
+  PlBox box;
+
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  g_return_if_fail (edit != NULL);
+
+  if (pl_edit_get_n (edit) == 0)
+    {
+      pl_edit_free (edit);
+      return;
+    }
+  pl_edit_get_box (edit, &box);
+  g_mutex_lock (&self->lock);
+  pl_edit_revert (edit, self->labels->data);
+  pel_document_bump_generations (self, &box);
+  g_mutex_unlock (&self->lock);
+  pl_edit_free (edit);
+  pel_document_labels_changed (self, &box);
+}
+
+gsize
+pel_document_apply_labels (PelDocument    *self,
+                           const char     *name,
+                           const PlLabels *labels)
+{
+  PlEdit *edit;
+  PlBox box;
+  gsize n, changed;
+
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
+  g_return_val_if_fail (self->labels != NULL && labels != NULL, 0);
+  g_return_val_if_fail (memcmp (labels->dim, self->labels->dim, sizeof labels->dim) == 0, 0);
+
+  n = pl_labels_n_voxels (labels);
+  edit = pl_edit_new (self->volume->dim);
+  g_mutex_lock (&self->lock);
+  pl_edit_record_diff (edit, self->labels->data, labels->data, n);
+  changed = pl_edit_get_n (edit);
+  pl_edit_get_box (edit, &box);
+  if (changed)
+    {
+      memcpy (self->labels->data, labels->data, n * sizeof (guint16));
+      pel_document_bump_generations (self, &box);
+    }
+  g_mutex_unlock (&self->lock);
+
+  if (changed)
+    {
+      pel_document_complete_table (self);
+      pel_document_labels_changed (self, &box);
+    }
+  pel_document_end_edit (self, edit, name);
+  return changed;
+}
+
+static gboolean
+step (PelDocument *self,
+      gboolean     forward)
+{
+  PlBox box;
+  gboolean done;
+
+  g_mutex_lock (&self->lock);
+  done = forward ? pl_undo_redo (self->undo, self->labels->data, &box)
+                 : pl_undo_undo (self->undo, self->labels->data, &box);
+  if (done)
+    pel_document_bump_generations (self, &box);
+  g_mutex_unlock (&self->lock);
+  if (done)
+    {
+      pel_document_labels_changed (self, &box);
+      pel_document_history_changed (self);
+    }
+  return done;
+}
+
+gboolean
+pel_document_undo (PelDocument *self)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), FALSE);
+  return self->labels != NULL && step (self, FALSE);
+}
+
+gboolean
+pel_document_redo (PelDocument *self)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), FALSE);
+  return self->labels != NULL && step (self, TRUE);
+}
+
+gboolean
+pel_document_can_undo (PelDocument *self)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), FALSE);
+  return pl_undo_can_undo (self->undo);
+}
+
+gboolean
+pel_document_can_redo (PelDocument *self)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), FALSE);
+  return pl_undo_can_redo (self->undo);
+}
+
+PlUndo *
+pel_document_get_undo (PelDocument *self)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
+  return self->undo;
+}
+
+void
+pel_document_set_undo_budget (PelDocument *self,
+                              gsize        bytes)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  if (bytes == pl_undo_get_budget (self->undo))
+    return;
+  pl_undo_set_budget (self->undo, bytes);
+  pel_document_notify (self, PROP_UNDO_BUDGET);
+  pel_document_history_changed (self);
+}
+
+/* ---- saved state ---------------------------------------------------------- */
+
+gboolean
+pel_document_get_dirty (PelDocument *self)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), FALSE);
+  return self->dirty;
+}
+
+guint64
+pel_document_get_state_id (PelDocument *self)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
+  return pl_undo_get_state_id (self->undo);
+}
+
+void
+pel_document_mark_saved (PelDocument *self,
+                         guint64      state_id,
+                         const char  *path)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+
+  self->saved_state_id = state_id;
+  if (g_strcmp0 (path, self->labels_path) != 0)
+    {
+      g_free (self->labels_path);
+      self->labels_path = g_strdup (path);
+      pel_document_notify (self, PROP_LABELS_PATH);
+    }
+  pel_document_history_changed (self);
+}
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+PlLabels *
+pel_document_snapshot_labels (PelDocument *self,
+                              guint64     *generation)
+{
+  PlLabels *copy = NULL;
+
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  if (self->labels)
+    copy = pl_labels_copy (self->labels);
+  if (generation)
+    *generation = self->generation;
+  g_mutex_unlock (&self->lock);
+  return copy;
+}
+
+guint64
+pel_document_copy_label_slice (PelDocument *self,
+                               int          axis,
+                               gint64       index,
+                               guint16     *out)
+{
+  guint64 g = 0;
+
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
+  g_return_val_if_fail (axis >= 0 && axis < 3, 0);
+
+  g_mutex_lock (&self->lock);
+  if (self->labels && index >= 0 && index < self->labels->dim[axis])
+    {
+      const gint64 *d = self->labels->dim;
+      const guint16 *src = self->labels->data;
+      gsize o = 0;
+
+      /* out is ordered with the lower remaining axis fastest */
+      if (axis == 2)
+        memcpy (out, src + (gsize) index * d[0] * d[1], (gsize) d[0] * d[1] * sizeof (guint16));
+      else if (axis == 1)
+        for (gint64 k = 0; k < d[2]; k++, o += d[0])
+          memcpy (out + o, src + (gsize) d[0] * (index + d[1] * k), (gsize) d[0] * sizeof (guint16));
+      else
+        for (gint64 k = 0; k < d[2]; k++)
+          for (gint64 j = 0; j < d[1]; j++)
+            out[o++] = src[index + d[0] * (j + d[1] * k)];
+      g = self->slice_generation[axis][index];
+    }
+  g_mutex_unlock (&self->lock);
+  return g;
+}
+
+guint64
+pel_document_get_slice_generation (PelDocument *self,
+                                   int          axis,
+                                   gint64       index)
+{
+  guint64 g = 0;
+
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
+  g_return_val_if_fail (axis >= 0 && axis < 3, 0);
+
+  g_mutex_lock (&self->lock);
+  if (self->slice_generation[axis] && index >= 0 && index < self->volume->dim[axis])
+    g = self->slice_generation[axis][index];
+  g_mutex_unlock (&self->lock);
+  return g;
+}
+
+guint64
+pel_document_get_generation (PelDocument *self)
+{
+  guint64 g;
+
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
+  g_mutex_lock (&self->lock);
+  g = self->generation;
+  g_mutex_unlock (&self->lock);
+  return g;
+}

@@ -1,0 +1,218 @@
+/* PelDocument: the label map and the label table.  See pel-document.h. */
+#define G_LOG_DOMAIN "pel-document"
+
+#include "src/pel-document-private.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#include "src/pel-render.h"
+
+/* ---- labels --------------------------------------------------------------- */
+
+const PlLabels *
+pel_document_get_labels (PelDocument *self)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
+  return self->labels;
+}
+
+const char *
+pel_document_get_labels_path (PelDocument *self)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
+  return self->labels_path;
+}
+
+static void
+replace_labels (PelDocument *self,
+                PlLabels    *labels,
+                const char  *path,
+                gboolean     clean)
+{
+  g_return_if_fail (self->volume != NULL);
+  g_return_if_fail (labels != NULL);
+  g_return_if_fail (memcmp (labels->dim, self->volume->dim, sizeof labels->dim) == 0);
+
+  g_mutex_lock (&self->lock);
+  pl_labels_free (self->labels);
+  self->labels = labels;
+  g_mutex_unlock (&self->lock);
+
+  if (g_strcmp0 (path, self->labels_path) != 0)
+    {
+      g_free (self->labels_path);
+      self->labels_path = g_strdup (path);
+      pel_document_notify (self, PROP_LABELS_PATH);
+    }
+  pl_undo_clear (self->undo);
+  self->saved_state_id = clean ? pl_undo_get_state_id (self->undo) : 0;
+  pel_document_complete_table (self);
+  pel_document_table_changed (self);
+  pel_document_all_labels_changed (self);
+  pel_document_history_changed (self);
+}
+
+void
+pel_document_load_labels (PelDocument *self,
+                          PlLabels    *labels,
+                          const char  *path)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  replace_labels (self, labels, path, path != NULL);
+}
+
+void
+pel_document_restore_labels (PelDocument *self,
+                             PlLabels    *labels,
+                             const char  *path)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  replace_labels (self, labels, path, FALSE);
+}
+
+static gsize
+index_of (const PlVolume *volume,
+          const gint64    ijk[3])
+{
+  return (gsize) ijk[0] + (gsize) volume->dim[0] * ((gsize) ijk[1] + (gsize) volume->dim[1] * (gsize) ijk[2]);
+}
+
+static gboolean
+inside (const PlVolume *volume,
+        const gint64    ijk[3])
+{
+  for (int a = 0; a < 3; a++)
+    if (ijk[a] < 0 || ijk[a] >= volume->dim[a])
+      return FALSE;
+  return TRUE;
+}
+
+guint16
+pel_document_get_label_at (PelDocument  *self,
+                           const gint64  ijk[3])
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
+  if (self->volume == NULL || !inside (self->volume, ijk))
+    return 0;
+  return self->labels->data[index_of (self->volume, ijk)];
+}
+
+float
+pel_document_get_intensity_at (PelDocument  *self,
+                               const gint64  ijk[3])
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NAN);
+  if (self->volume == NULL || !inside (self->volume, ijk))
+    return NAN;
+  return self->volume->data[index_of (self->volume, ijk)];
+}
+
+void
+pel_document_count_labels (PelDocument *self,
+                           guint64     *counts,
+                           guint        n_values)
+{
+  gsize n;
+
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  memset (counts, 0, n_values * sizeof *counts);
+  if (self->labels == NULL)
+    return;
+  n = pl_labels_n_voxels (self->labels);
+  for (gsize i = 0; i < n; i++)
+    if (self->labels->data[i] < n_values)
+      counts[self->labels->data[i]]++;
+}
+
+/* ---- table ---------------------------------------------------------------- */
+
+PlLabelTable *
+pel_document_get_label_table (PelDocument *self)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
+  return self->table;
+}
+
+void
+pel_document_set_label_table (PelDocument  *self,
+                              PlLabelTable *table)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  g_return_if_fail (table != NULL);
+
+  pl_label_table_free (self->table);
+  self->table = table;
+  if (pl_label_table_lookup (table, 0) == NULL)
+    {
+      PlLabel clear = { 0, (char *) "Clear Label", { 0, 0, 0 }, 0.0f, FALSE, FALSE, FALSE };
+      pl_label_table_set (table, &clear);
+    }
+  pel_render_build_label_lut (self->table, self->label_lut);
+  pel_document_complete_table (self);
+  pel_document_table_changed (self);
+}
+
+void
+pel_document_set_label (PelDocument   *self,
+                        const PlLabel *label)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  pl_label_table_set (self->table, label);
+  pel_document_table_changed (self);
+}
+
+void
+pel_document_remove_label (PelDocument *self,
+                           guint16      value)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  g_return_if_fail (value != 0);
+
+  if (self->labels != NULL)
+    {
+      PlEdit *edit = pel_document_begin_edit (self);
+      gsize n = pl_labels_n_voxels (self->labels);
+      g_autofree char *name = NULL;
+      PlLabel *l = pl_label_table_lookup (self->table, value);
+
+      g_mutex_lock (&self->lock);
+      for (gsize i = 0; i < n; i++)
+        if (self->labels->data[i] == value)
+          {
+            self->labels->data[i] = 0;
+            pl_edit_record (edit, i, value, 0);
+          }
+      g_mutex_unlock (&self->lock);
+      /* Translators: an undo step; %s is a label name. */
+      name = g_strdup_printf (_("Clear “%s”"), l ? l->name : "");
+      pel_document_end_edit (self, edit, name);
+    }
+  pl_label_table_remove (self->table, value);
+  pel_document_table_changed (self);
+}
+
+const guint32 *
+pel_document_get_label_lut (PelDocument *self)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
+  return self->label_lut;
+}
+
+void
+pel_document_init_rule (PelDocument *self,
+                        PlPaintRule *rule,
+                        guint16      value,
+                        PlPaintOver  over,
+                        guint16      over_label)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  pl_paint_rule_init (rule, value, over, over_label);
+  for (guint i = 0; i < pl_label_table_get_n (self->table); i++)
+    {
+      const PlLabel *l = pl_label_table_get_nth (self->table, i);
+      if (l->locked)
+        pl_paint_rule_set_locked (rule, l->value, TRUE);
+    }
+}

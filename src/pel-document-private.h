@@ -1,0 +1,92 @@
+/* Shared by pel-document.c and pel-document-autosave.c only. */
+#pragma once
+
+#include "src/pel-document.h"
+
+G_BEGIN_DECLS
+
+struct _PelDocument
+{
+  GObject        parent_instance;
+
+  /* Owned state */
+  PelVolumeRef  *volume_ref;
+  PlVolume      *volume;           /* borrowed from volume_ref */
+  PlLabels      *labels;
+  PlLabelTable  *table;
+  PlUndo        *undo;
+  guint32       *label_lut;        /* 65536 colours */
+  PlLabels      *proposal;
+  PelHeatMap    *heat_map;
+  char          *labels_path;
+  char          *recovery_dir;
+
+  /* Labels are written on the main thread under this lock; workers copy
+   * under it.  Generations are guarded by it too. */
+  GMutex         lock;
+  guint64        generation;
+  guint64       *slice_generation[3];   /* per voxel axis, dim[a] entries */
+
+  guint64        saved_state_id;
+  gboolean       dirty;
+  guint          n_dropped;
+
+  gint64         cursor[3];
+  double         window, level;
+  double         auto_window, auto_level;
+  double         label_opacity;
+  gboolean       labels_visible;
+  double         proposal_opacity;
+
+  /* Autosave */
+  guint          autosave_interval;  /* seconds, 0 = off */
+  guint          autosave_source;
+  guint64        autosaved_state_id;
+  gboolean       autosave_running;
+  GCancellable  *autosave_cancellable;
+};
+
+/* Property ids, for pel_document_notify(). */
+enum
+{
+  PROP_0,
+  PROP_HAS_VOLUME,
+  PROP_VOLUME_PATH,
+  PROP_LABELS_PATH,
+  PROP_DIRTY,
+  PROP_CAN_UNDO,
+  PROP_CAN_REDO,
+  PROP_UNDO_NAME,
+  PROP_REDO_NAME,
+  PROP_N_DROPPED,
+  PROP_WINDOW,
+  PROP_LEVEL,
+  PROP_LABEL_OPACITY,
+  PROP_LABELS_VISIBLE,
+  PROP_PROPOSAL_OPACITY,
+  PROP_HEAT_MAP,
+  PROP_AUTOSAVE_INTERVAL,
+  PROP_UNDO_BUDGET,
+  N_PROPS
+};
+
+/* pel-document.c */
+void pel_document_notify             (PelDocument *self,
+                                      guint        prop);
+/* After any change of the history: dirty flag, undo/redo state. */
+void pel_document_history_changed    (PelDocument *self);
+/* With the lock held: the slices the box touches get a new generation. */
+void pel_document_bump_generations   (PelDocument *self,
+                                      const PlBox *box);
+void pel_document_labels_changed     (PelDocument *self,
+                                      const PlBox *box);
+void pel_document_all_labels_changed (PelDocument *self);
+/* Values in the label map that the table lacks get an entry. */
+void pel_document_complete_table     (PelDocument *self);
+void pel_document_table_changed      (PelDocument *self);
+
+/* pel-document-autosave.c */
+void pel_document_reschedule_autosave (PelDocument *self);
+void pel_document_stop_autosave       (PelDocument *self);
+
+G_END_DECLS

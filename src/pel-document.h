@@ -1,0 +1,230 @@
+/* pel-document.h: what a window has open and everything that depends on it.
+ *
+ * A PelDocument holds the volume, its label map and label table, the undo
+ * history, the dirty state, autosave, the overlay layers (a proposal label
+ * map and one heat map) and the display state the three views share (cursor,
+ * window/level, label opacity and visibility).  A window keeps one document
+ * for its lifetime; opening another volume replaces the contents and emits
+ * ::volume-changed.
+ *
+ * Threads.  Everything here is main-thread only, except the snapshot
+ * functions, which workers (training, autosave) may call at any time: label
+ * writes happen on the main thread under a lock, and the snapshot functions
+ * take the same lock.  Each slice along each voxel axis has a generation
+ * number that grows whenever one of its voxels changes, so a worker can
+ * re-copy only the slices that changed since its last look.
+ *
+ * Edits.  A gesture is one undo step:
+ *
+ *   PlEdit *edit = pel_document_begin_edit (doc);
+ *   pel_document_paint_line (doc, edit, &frame, slice, &brush, &rule, ...);
+ *   ...
+ *   pel_document_end_edit (doc, edit, _("Paint"));
+ *
+ * and a bulk change (accepting a model's proposal) is
+ * pel_document_apply_labels (doc, _("Accept proposal"), new_labels).
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "engine/labels.h"
+#include "engine/paint.h"
+#include "engine/undo.h"
+#include "engine/volume.h"
+#include "src/pel-heat-map.h"
+
+G_BEGIN_DECLS
+
+/* A counted reference to a volume, for worker threads: volumes are never
+ * modified once loaded, and this keeps one alive after the document has
+ * moved on to another. */
+typedef struct _PelVolumeRef PelVolumeRef;
+
+PelVolumeRef      *pel_volume_ref_new               (PlVolume           *volume);
+PelVolumeRef      *pel_volume_ref_ref               (PelVolumeRef       *ref);
+void               pel_volume_ref_unref             (PelVolumeRef       *ref);
+const PlVolume    *pel_volume_ref_get               (PelVolumeRef       *ref);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PelVolumeRef, pel_volume_ref_unref)
+
+#define PEL_TYPE_DOCUMENT (pel_document_get_type ())
+G_DECLARE_FINAL_TYPE (PelDocument, pel_document, PEL, DOCUMENT, GObject)
+
+PelDocument       *pel_document_new                 (void);
+
+/* Volume ------------------------------------------------------------------ */
+gboolean           pel_document_has_volume          (PelDocument        *self);
+const PlVolume    *pel_document_get_volume          (PelDocument        *self);
+/* Takes ownership; labels become empty, the history is cleared, the cursor
+ * goes to the centre and the window/level to the 1st-99th percentiles. */
+void               pel_document_set_volume          (PelDocument        *self,
+                                                     PlVolume           *volume);
+/* The same with the 1st and 99th intensity percentiles already known. */
+void               pel_document_set_volume_with_window (PelDocument     *self,
+                                                        PlVolume        *volume,
+                                                        double           lo,
+                                                        double           hi);
+const char        *pel_document_get_volume_path     (PelDocument        *self);
+/* For worker threads; NULL when no volume is open. */
+PelVolumeRef      *pel_document_ref_volume          (PelDocument        *self);
+void               pel_document_get_auto_window     (PelDocument        *self,
+                                                     double             *window,
+                                                     double             *level);
+
+/* Labels ------------------------------------------------------------------ */
+const PlLabels    *pel_document_get_labels          (PelDocument        *self);
+/* Replaces the label map (same grid, transfer full) as a non-undoable load:
+ * the history is cleared; path (may be NULL) becomes the save path and the
+ * document is clean when path is not NULL. */
+void               pel_document_load_labels         (PelDocument        *self,
+                                                     PlLabels           *labels,
+                                                     const char         *path);
+/* The same, for labels recovered after a crash: the document stays dirty
+ * and path (may be NULL) is where Save writes. */
+void               pel_document_restore_labels      (PelDocument        *self,
+                                                     PlLabels           *labels,
+                                                     const char         *path);
+const char        *pel_document_get_labels_path     (PelDocument        *self);
+guint16            pel_document_get_label_at        (PelDocument        *self,
+                                                     const gint64        ijk[3]);
+float              pel_document_get_intensity_at    (PelDocument        *self,
+                                                     const gint64        ijk[3]);
+/* Voxels holding each value, for the labels panel (n_values entries). */
+void               pel_document_count_labels        (PelDocument        *self,
+                                                     guint64            *counts,
+                                                     guint               n_values);
+
+/* Label table ------------------------------------------------------------- */
+PlLabelTable      *pel_document_get_label_table     (PelDocument        *self);
+/* Transfer full.  Values used in the label map but missing from the table
+ * are added with default colours. */
+void               pel_document_set_label_table     (PelDocument        *self,
+                                                     PlLabelTable       *table);
+/* Adds or replaces one entry (copied) and emits ::table-changed. */
+void               pel_document_set_label           (PelDocument        *self,
+                                                     const PlLabel      *label);
+/* Removes the entry; voxels holding it are cleared as an undoable step. */
+void               pel_document_remove_label        (PelDocument        *self,
+                                                     guint16             value);
+/* The colour of every value as 0xAARRGGBB, rebuilt on ::table-changed. */
+const guint32     *pel_document_get_label_lut       (PelDocument        *self);
+/* Fills a paint rule with the value, the mode and the table's locks. */
+void               pel_document_init_rule           (PelDocument        *self,
+                                                     PlPaintRule        *rule,
+                                                     guint16             value,
+                                                     PlPaintOver         over,
+                                                     guint16             over_label);
+
+/* Editing ----------------------------------------------------------------- */
+PlEdit            *pel_document_begin_edit          (PelDocument        *self);
+gsize              pel_document_paint_stamp         (PelDocument        *self,
+                                                     PlEdit             *edit,
+                                                     const PlSliceFrame *frame,
+                                                     gint64              slice,
+                                                     const PlBrush      *brush,
+                                                     const PlPaintRule  *rule,
+                                                     double              x,
+                                                     double              y);
+gsize              pel_document_paint_line          (PelDocument        *self,
+                                                     PlEdit             *edit,
+                                                     const PlSliceFrame *frame,
+                                                     gint64              slice,
+                                                     const PlBrush      *brush,
+                                                     const PlPaintRule  *rule,
+                                                     double              x0,
+                                                     double              y0,
+                                                     double              x1,
+                                                     double              y1);
+gsize              pel_document_paint_fill          (PelDocument        *self,
+                                                     PlEdit             *edit,
+                                                     const PlSliceFrame *frame,
+                                                     gint64              slice,
+                                                     gint64              x,
+                                                     gint64              y,
+                                                     double              tolerance,
+                                                     const PlPaintRule  *rule);
+/* Takes ownership of edit; pushes it as the named undo step. */
+void               pel_document_end_edit            (PelDocument        *self,
+                                                     PlEdit             *edit,
+                                                     const char         *name);
+/* Takes ownership of edit; puts the voxels back as they were. */
+void               pel_document_cancel_edit         (PelDocument        *self,
+                                                     PlEdit             *edit);
+/* The whole label map becomes `labels` (same grid, not taken) as one undo
+ * step.  Returns the number of voxels changed. */
+gsize              pel_document_apply_labels        (PelDocument        *self,
+                                                     const char         *name,
+                                                     const PlLabels     *labels);
+gboolean           pel_document_undo                (PelDocument        *self);
+gboolean           pel_document_redo                (PelDocument        *self);
+gboolean           pel_document_can_undo            (PelDocument        *self);
+gboolean           pel_document_can_redo            (PelDocument        *self);
+PlUndo            *pel_document_get_undo            (PelDocument        *self);
+void               pel_document_set_undo_budget     (PelDocument        *self,
+                                                     gsize               bytes);
+
+/* Saved state ------------------------------------------------------------- */
+gboolean           pel_document_get_dirty           (PelDocument        *self);
+guint64            pel_document_get_state_id        (PelDocument        *self);
+/* The labels as they were at state_id are now in path. */
+void               pel_document_mark_saved          (PelDocument        *self,
+                                                     guint64             state_id,
+                                                     const char         *path);
+
+/* Snapshots for worker threads (any thread) ------------------------------- */
+PlLabels          *pel_document_snapshot_labels     (PelDocument        *self,
+                                                     guint64            *generation);
+/* One slice along voxel axis `axis` (0, 1, 2) at `index`, copied into out
+ * (the product of the other two dims); returns its generation. */
+guint64            pel_document_copy_label_slice    (PelDocument        *self,
+                                                     int                 axis,
+                                                     gint64              index,
+                                                     guint16            *out);
+guint64            pel_document_get_slice_generation (PelDocument       *self,
+                                                      int                axis,
+                                                      gint64             index);
+guint64            pel_document_get_generation      (PelDocument        *self);
+
+/* Display state shared by the views --------------------------------------- */
+void               pel_document_get_cursor          (PelDocument        *self,
+                                                     gint64              ijk[3]);
+void               pel_document_set_cursor          (PelDocument        *self,
+                                                     const gint64        ijk[3]);
+void               pel_document_get_window_level    (PelDocument        *self,
+                                                     double             *window,
+                                                     double             *level);
+void               pel_document_set_window_level    (PelDocument        *self,
+                                                     double              window,
+                                                     double              level);
+double             pel_document_get_label_opacity   (PelDocument        *self);
+gboolean           pel_document_get_labels_visible  (PelDocument        *self);
+
+/* Overlays ---------------------------------------------------------------- */
+/* A label map proposed by a model, drawn translucent over the labels
+ * (transfer full, NULL to remove). */
+void               pel_document_set_proposal        (PelDocument        *self,
+                                                     PlLabels           *proposal);
+const PlLabels    *pel_document_get_proposal        (PelDocument        *self);
+double             pel_document_get_proposal_opacity (PelDocument       *self);
+void               pel_document_set_heat_map        (PelDocument        *self,
+                                                     PelHeatMap         *heat_map);
+PelHeatMap        *pel_document_get_heat_map        (PelDocument        *self);
+
+/* Autosave (pel-document-autosave.c) -------------------------------------- */
+/* Folder of recovery files; default $XDG_STATE_HOME/pellucid/recovery. */
+void               pel_document_set_recovery_dir    (PelDocument        *self,
+                                                     const char         *dir);
+const char        *pel_document_get_recovery_dir    (PelDocument        *self);
+/* Writes the recovery file now, off the main thread. */
+void               pel_document_autosave_async      (PelDocument        *self,
+                                                     GCancellable       *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer            user_data);
+gboolean           pel_document_autosave_finish     (PelDocument        *self,
+                                                     GAsyncResult       *result,
+                                                     GError            **error);
+/* Deletes the recovery files of the current volume. */
+void               pel_document_discard_recovery    (PelDocument        *self);
+
+G_END_DECLS

@@ -1,0 +1,406 @@
+/* PelJob: worker thread, coalesced progress, cancellation.  See pel-job.h. */
+#define G_LOG_DOMAIN "pel-job"
+
+#include "src/pel-job.h"
+
+struct _PelJob
+{
+  GObject       parent_instance;
+
+  char         *title;
+  /* Main-thread copies, what the properties report. */
+  double        fraction;
+  char         *message;
+  double        time_left;
+  gboolean      running;
+  gint64        started;          /* monotonic µs */
+
+  /* Written by the worker, read by the idle; guarded by mutex. */
+  GMutex        mutex;
+  double        pending_fraction;
+  char         *pending_message;
+  guint         idle_id;          /* non-zero while an idle is pending */
+  GMainContext *context;
+
+  gint          cancel_flag;      /* read atomically by the engine */
+  GCancellable *cancellable;
+  gulong        cancelled_id;
+};
+
+G_DEFINE_FINAL_TYPE (PelJob, pel_job, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_TITLE,
+  PROP_FRACTION,
+  PROP_MESSAGE,
+  PROP_TIME_LEFT,
+  PROP_RUNNING,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+typedef struct
+{
+  PelJobFunc     func;
+  gpointer       data;
+  GDestroyNotify data_free;
+  GDestroyNotify result_free;
+} JobData;
+
+static void
+job_data_free (gpointer p)
+{
+  JobData *d = p;
+  if (d->data_free)
+    d->data_free (d->data);
+  g_free (d);
+}
+
+/* Main thread: publish the newest report. */
+static gboolean
+flush_progress (gpointer user_data)
+{
+  PelJob *self = user_data;
+  double fraction;
+  g_autofree char *message = NULL;
+
+  g_mutex_lock (&self->mutex);
+  fraction = self->pending_fraction;
+  message = g_steal_pointer (&self->pending_message);
+  self->idle_id = 0;
+  g_mutex_unlock (&self->mutex);
+
+  if (!self->running)
+    return G_SOURCE_REMOVE;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (fraction != self->fraction)
+    {
+      gint64 elapsed = g_get_monotonic_time () - self->started;
+      self->fraction = fraction;
+      /* Linear extrapolation once there is enough to go on. */
+      self->time_left = (fraction > 0.02 && elapsed > G_USEC_PER_SEC / 2)
+                        ? elapsed / 1e6 * (1.0 - fraction) / fraction : -1.0;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRACTION]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIME_LEFT]);
+    }
+  if (message != NULL && g_strcmp0 (message, self->message) != 0)
+    {
+      g_free (self->message);
+      self->message = g_steal_pointer (&message);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* Worker thread: record, and schedule one idle if none is pending. */
+static gboolean
+report_progress (double      fraction,
+                 const char *message,
+                 gpointer    user_data)
+{
+  PelJob *self = user_data;
+
+  g_mutex_lock (&self->mutex);
+  self->pending_fraction = fraction < 0.0 ? -1.0 : CLAMP (fraction, 0.0, 1.0);
+  if (message != NULL)
+    {
+      g_free (self->pending_message);
+      self->pending_message = g_strdup (message);
+    }
+  if (self->idle_id == 0)
+    {
+      GSource *source = g_idle_source_new ();
+      g_source_set_priority (source, G_PRIORITY_LOW);
+      g_source_set_callback (source, flush_progress, g_object_ref (self), g_object_unref);
+      g_source_set_static_name (source, "[pellucid] job progress");
+      self->idle_id = g_source_attach (source, self->context);
+      g_source_unref (source);
+    }
+  g_mutex_unlock (&self->mutex);
+  return !g_atomic_int_get (&self->cancel_flag);
+}
+
+static void
+run_in_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  PelJob *self = source_object;
+  JobData *d = task_data;
+  PlProgress progress = { report_progress, self, &self->cancel_flag };
+  GError *error = NULL;
+  gpointer result;
+
+  result = d->func (d->data, &progress, &error);
+  if (result == NULL)
+    {
+      if (error == NULL)
+        g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_FAILED, "Failed");
+      g_task_return_error (task, error);
+    }
+  else
+    g_task_return_pointer (task, result, d->result_free);
+}
+
+static void
+on_cancelled (GCancellable *cancellable,
+              PelJob       *self)
+{
+  g_atomic_int_set (&self->cancel_flag, 1);
+}
+
+static void
+pel_job_finalize (GObject *object)
+{
+  PelJob *self = PEL_JOB (object);
+
+  if (self->cancellable)
+    g_cancellable_disconnect (self->cancellable, self->cancelled_id);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_mutex_clear (&self->mutex);
+  g_free (self->pending_message);
+  g_free (self->message);
+  g_free (self->title);
+  G_OBJECT_CLASS (pel_job_parent_class)->finalize (object);
+}
+
+static void
+pel_job_get_property (GObject    *object,
+                      guint       prop_id,
+                      GValue     *value,
+                      GParamSpec *pspec)
+{
+  PelJob *self = PEL_JOB (object);
+
+  switch (prop_id)
+    {
+    case PROP_TITLE:
+      g_value_set_string (value, self->title);
+      break;
+    case PROP_FRACTION:
+      g_value_set_double (value, self->fraction);
+      break;
+    case PROP_MESSAGE:
+      g_value_set_string (value, self->message);
+      break;
+    case PROP_TIME_LEFT:
+      g_value_set_double (value, self->time_left);
+      break;
+    case PROP_RUNNING:
+      g_value_set_boolean (value, self->running);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pel_job_set_property (GObject      *object,
+                      guint         prop_id,
+                      const GValue *value,
+                      GParamSpec   *pspec)
+{
+  PelJob *self = PEL_JOB (object);
+
+  switch (prop_id)
+    {
+    case PROP_TITLE:
+      g_free (self->title);
+      self->title = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pel_job_class_init (PelJobClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = pel_job_finalize;
+  object_class->get_property = pel_job_get_property;
+  object_class->set_property = pel_job_set_property;
+
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FRACTION] =
+    g_param_spec_double ("fraction", NULL, NULL, -1.0, 1.0, 0.0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MESSAGE] =
+    g_param_spec_string ("message", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TIME_LEFT] =
+    g_param_spec_double ("time-left", NULL, NULL, -1.0, G_MAXDOUBLE, -1.0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RUNNING] =
+    g_param_spec_boolean ("running", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+pel_job_init (PelJob *self)
+{
+  g_mutex_init (&self->mutex);
+  self->time_left = -1.0;
+}
+
+PelJob *
+pel_job_new (const char *title)
+{
+  return g_object_new (PEL_TYPE_JOB, "title", title, NULL);
+}
+
+const char *
+pel_job_get_title (PelJob *self)
+{
+  g_return_val_if_fail (PEL_IS_JOB (self), NULL);
+  return self->title;
+}
+
+double
+pel_job_get_fraction (PelJob *self)
+{
+  g_return_val_if_fail (PEL_IS_JOB (self), 0.0);
+  return self->fraction;
+}
+
+const char *
+pel_job_get_message (PelJob *self)
+{
+  g_return_val_if_fail (PEL_IS_JOB (self), NULL);
+  return self->message;
+}
+
+double
+pel_job_get_time_left (PelJob *self)
+{
+  g_return_val_if_fail (PEL_IS_JOB (self), -1.0);
+  return self->time_left;
+}
+
+gboolean
+pel_job_get_running (PelJob *self)
+{
+  g_return_val_if_fail (PEL_IS_JOB (self), FALSE);
+  return self->running;
+}
+
+static void
+set_running (PelJob   *self,
+             gboolean  running)
+{
+  if (self->running == running)
+    return;
+  self->running = running;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+}
+
+static void
+task_done (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  PelJob *self = PEL_JOB (object);
+  GTask *outer = user_data;
+
+  /* The last report may still be pending: show where the job ended. */
+  flush_progress (self);
+  set_running (self, FALSE);
+  g_task_return_pointer (outer, g_object_ref (result), g_object_unref);
+  g_object_unref (outer);
+}
+
+void
+pel_job_run_async (PelJob              *self,
+                   PelJobFunc           func,
+                   gpointer             task_data,
+                   GDestroyNotify       task_data_free,
+                   GDestroyNotify       result_free,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  GTask *outer;
+  JobData *d;
+
+  g_return_if_fail (PEL_IS_JOB (self));
+  g_return_if_fail (!self->running);
+  g_return_if_fail (func != NULL);
+
+  d = g_new0 (JobData, 1);
+  d->func = func;
+  d->data = task_data;
+  d->data_free = task_data_free;
+  d->result_free = result_free;
+
+  g_clear_pointer (&self->context, g_main_context_unref);
+  self->context = g_main_context_ref_thread_default ();
+  g_atomic_int_set (&self->cancel_flag, 0);
+  if (self->cancellable)
+    g_cancellable_disconnect (self->cancellable, self->cancelled_id);
+  g_clear_object (&self->cancellable);
+  self->cancelled_id = 0;
+  if (cancellable)
+    {
+      self->cancellable = g_object_ref (cancellable);
+      self->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled), self, NULL);
+    }
+
+  self->started = g_get_monotonic_time ();
+  self->fraction = 0.0;
+  self->time_left = -1.0;
+  g_clear_pointer (&self->message, g_free);
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRACTION]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIME_LEFT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
+  set_running (self, TRUE);
+  g_object_thaw_notify (G_OBJECT (self));
+
+  /* The outer task carries the caller's callback; the inner one runs the
+   * function and, when done, lets the job update its state first. */
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, pel_job_run_async);
+  task = g_task_new (self, cancellable, task_done, outer);
+  g_task_set_task_data (task, d, job_data_free);
+  g_task_set_return_on_cancel (task, FALSE);
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_run_in_thread (task, run_in_thread);
+}
+
+gpointer
+pel_job_run_finish (PelJob        *self,
+                    GAsyncResult  *result,
+                    GError       **error)
+{
+  g_autoptr (GAsyncResult) inner = NULL;
+
+  g_return_val_if_fail (PEL_IS_JOB (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  inner = g_task_propagate_pointer (G_TASK (result), error);
+  if (inner == NULL)
+    return NULL;
+  return g_task_propagate_pointer (G_TASK (inner), error);
+}
+
+void
+pel_job_cancel (PelJob *self)
+{
+  g_return_if_fail (PEL_IS_JOB (self));
+
+  g_atomic_int_set (&self->cancel_flag, 1);
+  if (self->cancellable)
+    g_cancellable_cancel (self->cancellable);
+}

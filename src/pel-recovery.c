@@ -1,0 +1,150 @@
+/* Recovery files: write, find, discard.  See pel-recovery.h. */
+#define G_LOG_DOMAIN "pel-recovery"
+
+#include "src/pel-recovery.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+char *
+pel_recovery_default_dir (void)
+{
+  return g_build_filename (g_get_user_state_dir (), "pellucid", "recovery", NULL);
+}
+
+char *
+pel_recovery_key (const char *volume_path)
+{
+  g_autofree char *canonical = g_canonicalize_filename (volume_path, NULL);
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA1, canonical, -1);
+}
+
+static char *
+recovery_file (const char *dir,
+               const char *volume_path,
+               const char *suffix)
+{
+  g_autofree char *key = pel_recovery_key (volume_path);
+  g_autofree char *name = g_strconcat (key, suffix, NULL);
+  return g_build_filename (dir, name, NULL);
+}
+
+gboolean
+pel_recovery_write (const char         *dir,
+                    const char         *volume_path,
+                    const char         *labels_path,
+                    const PlVolume     *reference,
+                    const PlLabels     *labels,
+                    const PlLabelTable *table,
+                    GError            **error)
+{
+  g_autofree char *nii = recovery_file (dir, volume_path, ".nii.gz");
+  g_autofree char *txt = recovery_file (dir, volume_path, ".txt");
+  g_autofree char *json = recovery_file (dir, volume_path, ".json");
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *canonical = g_canonicalize_filename (volume_path, NULL);
+
+  g_return_val_if_fail (dir != NULL && volume_path != NULL, FALSE);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "Cannot create the recovery folder %s: %s", dir, g_strerror (saved));
+      return FALSE;
+    }
+  if (!pl_labels_save (labels, reference, nii, error))
+    return FALSE;
+  if (table != NULL && !pl_label_table_save (table, txt, error))
+    return FALSE;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "volume");
+  json_builder_add_string_value (builder, canonical);
+  json_builder_set_member_name (builder, "labels");
+  if (labels_path)
+    json_builder_add_string_value (builder, labels_path);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "time");
+  json_builder_add_int_value (builder, g_get_real_time () / G_USEC_PER_SEC);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  text = json_to_string (root, TRUE);
+  /* g_file_set_contents writes a temporary file and renames it. */
+  return g_file_set_contents (json, text, -1, error);
+}
+
+static gint64
+mtime_of (const char *path)
+{
+  GStatBuf st;
+
+  if (path == NULL || g_stat (path, &st) != 0)
+    return -1;
+  return (gint64) st.st_mtime;
+}
+
+PelRecovery *
+pel_recovery_find (const char *dir,
+                   const char *volume_path)
+{
+  g_autofree char *json = recovery_file (dir, volume_path, ".json");
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (PelRecovery) rec = NULL;
+  g_autofree char *canonical = g_canonicalize_filename (volume_path, NULL);
+  JsonObject *obj;
+  JsonNode *root;
+
+  if (!g_file_test (json, G_FILE_TEST_EXISTS) || !json_parser_load_from_file (parser, json, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  obj = json_node_get_object (root);
+  if (g_strcmp0 (json_object_get_string_member_with_default (obj, "volume", ""), canonical) != 0)
+    return NULL;   /* a SHA-1 collision, or a hand-edited file */
+
+  rec = g_new0 (PelRecovery, 1);
+  rec->volume_path = g_strdup (canonical);
+  if (json_object_has_member (obj, "labels") && !json_object_get_null_member (obj, "labels"))
+    rec->labels_path = g_strdup (json_object_get_string_member_with_default (obj, "labels", NULL));
+  rec->time = json_object_get_int_member_with_default (obj, "time", 0);
+  rec->labels_file = recovery_file (dir, volume_path, ".nii.gz");
+  rec->table_file = recovery_file (dir, volume_path, ".txt");
+  if (!g_file_test (rec->labels_file, G_FILE_TEST_EXISTS))
+    return NULL;
+  /* Saved after the last autosave: the recovery is stale. */
+  if (rec->labels_path != NULL && mtime_of (rec->labels_path) >= rec->time)
+    return NULL;
+  return g_steal_pointer (&rec);
+}
+
+void
+pel_recovery_discard (const char *dir,
+                      const char *volume_path)
+{
+  static const char *suffixes[] = { ".json", ".nii.gz", ".txt" };
+
+  /* JSON first: without it the rest is never offered. */
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *path = recovery_file (dir, volume_path, suffixes[i]);
+      g_remove (path);
+    }
+}
+
+void
+pel_recovery_free (PelRecovery *recovery)
+{
+  if (recovery == NULL)
+    return;
+  g_free (recovery->volume_path);
+  g_free (recovery->labels_path);
+  g_free (recovery->labels_file);
+  g_free (recovery->table_file);
+  g_free (recovery);
+}

@@ -1,0 +1,52 @@
+/* pel-recovery.h: recovery files, so that a crash never loses painted work.
+ *
+ * While a segmentation has unsaved changes, autosave writes, for the volume
+ * at VOLUME (its absolute path hashed with SHA-1 into KEY):
+ *
+ *   DIR/KEY.nii.gz   the label map (pl_labels_save: temporary file + rename)
+ *   DIR/KEY.txt      the label table (ITK-SNAP label description)
+ *   DIR/KEY.json     {"volume": VOLUME, "labels": saved path or null,
+ *                     "time": unix seconds}
+ *
+ * the JSON last and atomically, so that its presence means the other two are
+ * complete.  DIR defaults to $XDG_STATE_HOME/pellucid/recovery.  When the
+ * volume is opened again, pel_recovery_find() returns the recovery if it is
+ * newer than the segmentation saved at "labels" (or none was ever saved).
+ * No GTK here: autosave calls these from a worker thread.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "engine/labels.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char   *volume_path;
+  char   *labels_path;    /* where the user saved last, or NULL */
+  gint64  time;           /* unix seconds when written */
+  char   *labels_file;    /* the recovered label map */
+  char   *table_file;     /* the recovered label table (may be missing) */
+} PelRecovery;
+
+char        *pel_recovery_default_dir (void);
+char        *pel_recovery_key         (const char        *volume_path);
+gboolean     pel_recovery_write       (const char        *dir,
+                                       const char        *volume_path,
+                                       const char        *labels_path,
+                                       const PlVolume    *reference,
+                                       const PlLabels    *labels,
+                                       const PlLabelTable *table,
+                                       GError           **error);
+/* NULL when there is nothing newer than the saved segmentation. */
+PelRecovery *pel_recovery_find        (const char        *dir,
+                                       const char        *volume_path);
+void         pel_recovery_discard     (const char        *dir,
+                                       const char        *volume_path);
+void         pel_recovery_free        (PelRecovery       *recovery);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PelRecovery, pel_recovery_free)
+
+G_END_DECLS

@@ -1,0 +1,172 @@
+/* PelWindow: saving segmentations as jobs; label descriptions. */
+#define G_LOG_DOMAIN "pel-window"
+
+#include "src/pel-window-private.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+/* ---- saving --------------------------------------------------------------- */
+
+typedef struct
+{
+  PelVolumeRef *reference;
+  PlLabels     *labels;
+  char         *path;
+  guint64       state_id;
+} SaveRequest;
+
+static void
+save_request_free (gpointer p)
+{
+  SaveRequest *r = p;
+  g_clear_pointer (&r->reference, pel_volume_ref_unref);
+  g_clear_pointer (&r->labels, pl_labels_free);
+  g_free (r->path);
+  g_free (r);
+}
+
+static gpointer
+save_func (gpointer          data,
+           const PlProgress *progress,
+           GError          **error)
+{
+  SaveRequest *req = data;
+
+  pl_progress_report (progress, -1.0, NULL);
+  if (!pl_labels_save (req->labels, pel_volume_ref_get (req->reference), req->path, error))
+    return NULL;
+  return GINT_TO_POINTER (1);
+}
+
+static void
+save_done (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr (PelWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  SaveRequest *req = g_object_get_data (object, "pel-request");
+
+  if (pel_job_run_finish (PEL_JOB (object), result, &error) == NULL)
+    {
+      pel_window_set_pending (self, NULL, NULL, NULL);
+      self->closing = FALSE;
+      pel_window_show_error (self, _("Could not save the segmentation"), error);
+      return;
+    }
+  pel_document_mark_saved (self->document, req->state_id, req->path);
+  if (!pel_document_get_dirty (self->document))
+    pel_document_discard_recovery (self->document);
+  pel_window_run_pending (self);
+}
+
+void
+pel_window_save (PelWindow *self,
+                 GFile     *file)
+{
+  SaveRequest *req;
+  g_autofree char *name = NULL;
+  g_autofree char *title = NULL;
+
+  g_return_if_fail (PEL_IS_WINDOW (self));
+  if (!pel_document_has_volume (self->document) || pel_window_job_running (self))
+    return;
+
+  req = g_new0 (SaveRequest, 1);
+  req->path = file ? g_file_get_path (file) : g_strdup (pel_document_get_labels_path (self->document));
+  if (req->path == NULL)
+    {
+      save_request_free (req);
+      return;
+    }
+  req->reference = pel_document_ref_volume (self->document);
+  /* The snapshot is what gets saved; painting may continue meanwhile and
+   * leaves the document dirty again. */
+  req->labels = pel_document_snapshot_labels (self->document, NULL);
+  req->state_id = pel_document_get_state_id (self->document);
+  name = g_path_get_basename (req->path);
+  title = g_strdup_printf (_("Saving %s"), name);
+  pel_window_start_job (self, title, save_func, req, NULL, NULL, save_done);
+  /* The request outlives the job's task data: the callback needs it. */
+  g_object_set_data_full (G_OBJECT (self->job), "pel-request", req, save_request_free);
+}
+
+static void
+save_path_chosen (PelWindow *self,
+                  GFile     *file)
+{
+  pel_window_save (self, file);
+}
+
+void
+pel_window_choose_save_path (PelWindow *self)
+{
+  const char *labels = pel_document_get_labels_path (self->document);
+  const char *volume = pel_document_get_volume_path (self->document);
+  g_autofree char *name = NULL;
+
+  if (labels)
+    name = g_path_get_basename (labels);
+  else if (volume)
+    {
+      g_autofree char *base = g_path_get_basename (volume);
+      char *dot = strstr (base, ".nii");
+      if (dot == NULL)
+        dot = strstr (base, ".hdr");
+      if (dot)
+        *dot = '\0';
+      /* Translators: default file name of a new segmentation; %s is the image's name */
+      name = g_strdup_printf (_("%s-labels.nii.gz"), base);
+    }
+  pel_window_choose_file (self, _("Save Segmentation"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), pel_window_nifti_filter (),
+               name ? name : "labels.nii.gz", labels ? labels : volume, save_path_chosen);
+}
+
+/* ---- label descriptions --------------------------------------------------- */
+
+static void
+import_chosen (PelWindow *self,
+               GFile     *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (GError) error = NULL;
+  PlLabelTable *table = path ? pl_label_table_load (path, &error) : NULL;
+
+  if (table == NULL)
+    {
+      pel_window_show_error (self, _("Could not read the label descriptions"), error);
+      return;
+    }
+  pel_document_set_label_table (self->document, table);
+}
+
+void
+pel_window_import_labels (PelWindow *self)
+{
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _("Label descriptions"));
+  gtk_file_filter_add_pattern (filter, "*.txt");
+  gtk_file_filter_add_pattern (filter, "*.label");
+  pel_window_choose_file (self, _("Import Label Descriptions"), GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), filter,
+               NULL, pel_document_get_labels_path (self->document), import_chosen);
+}
+
+static void
+export_chosen (PelWindow *self,
+               GFile     *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (GError) error = NULL;
+
+  if (path == NULL || !pl_label_table_save (pel_document_get_label_table (self->document), path, &error))
+    pel_window_show_error (self, _("Could not save the label descriptions"), error);
+}
+
+void
+pel_window_export_labels (PelWindow *self)
+{
+  pel_window_choose_file (self, _("Export Label Descriptions"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), NULL,
+               "labels.txt", pel_document_get_labels_path (self->document), export_chosen);
+}

@@ -1,0 +1,47 @@
+/* pel-window.h: the main window: header bar, side panels, the viewer and
+ * the status bar around one PelDocument.
+ *
+ * File operations run as PelJobs whose progress shows in the status bar;
+ * errors are shown in a dialog that names the file and the problem, and the
+ * open document stays as it was.  Closing, or opening another image, with
+ * unsaved painting asks first.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "src/pel-document.h"
+#include "src/pel-job.h"
+#include "src/pel-tools.h"
+#include "src/pel-viewer.h"
+
+G_BEGIN_DECLS
+
+#define PEL_TYPE_WINDOW (pel_window_get_type ())
+G_DECLARE_FINAL_TYPE (PelWindow, pel_window, PEL, WINDOW, GtkApplicationWindow)
+
+PelWindow   *pel_window_new               (GtkApplication *application);
+PelDocument *pel_window_get_document      (PelWindow      *self);
+PelTools    *pel_window_get_tools         (PelWindow      *self);
+PelViewer   *pel_window_get_viewer        (PelWindow      *self);
+/* The job of the file operation in progress, or NULL. */
+PelJob      *pel_window_get_job           (PelWindow      *self);
+/* Loads an image (asking first if there are unsaved changes); then the
+ * segmentation and label description, when given (both may be NULL). */
+void         pel_window_open              (PelWindow      *self,
+                                           GFile          *image,
+                                           GFile          *segmentation,
+                                           GFile          *label_description);
+void         pel_window_open_segmentation (PelWindow      *self,
+                                           GFile          *file);
+/* Saves the labels to file (NULL: where they were saved last). */
+void         pel_window_save              (PelWindow      *self,
+                                           GFile          *file);
+/* A message in the window's info bar. */
+void         pel_window_show_notice       (PelWindow      *self,
+                                           GtkMessageType  type,
+                                           const char     *message);
+/* The message shown in the info bar, or NULL when it is hidden. */
+const char  *pel_window_get_notice        (PelWindow      *self);
+
+G_END_DECLS

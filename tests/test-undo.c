@@ -1,0 +1,326 @@
+/* Undo/redo exactness over random edit sequences, compact deltas, state ids
+ * and the memory budget. */
+#include <string.h>
+
+#include "engine/paint.h"
+#include "engine/undo.h"
+
+static const gint64 dim[3] = { 24, 20, 16 };
+
+/* One random edit: brush strokes in a random view, a fill, scattered
+ * single-voxel changes recorded in random order (some voxels twice), or a
+ * bulk diff.  Returns it unpushed; labels already hold its result. */
+static PlEdit *
+random_edit (PlLabels       *labels,
+             const PlVolume *volume,
+             GRand          *rand)
+{
+  PlEdit *edit = pl_edit_new (dim);
+  PlSliceFrame frame;
+  PlPaintRule rule;
+  int kind = g_rand_int_range (rand, 0, 4);
+
+  pl_slice_frame_init (&frame, volume, (PlView) g_rand_int_range (rand, 0, 3));
+  pl_paint_rule_init (&rule, (guint16) g_rand_int_range (rand, 0, 5),
+                      (PlPaintOver) g_rand_int_range (rand, 0, 3),
+                      (guint16) g_rand_int_range (rand, 0, 5));
+  if (kind == 0)
+    {
+      PlBrush brush = { (PlBrushShape) g_rand_int_range (rand, 0, 2),
+                        g_rand_int_range (rand, 1, 7), g_rand_boolean (rand) };
+      gint64 slice = g_rand_int_range (rand, 0, (gint32) frame.depth);
+      double x = g_rand_double_range (rand, 0, frame.width), y = g_rand_double_range (rand, 0, frame.height);
+      pl_paint_stamp (labels, &frame, slice, &brush, &rule, x, y, edit);
+      for (int k = 0; k < 4; k++)
+        {
+          double nx = g_rand_double_range (rand, 0, frame.width), ny = g_rand_double_range (rand, 0, frame.height);
+          pl_paint_line (labels, &frame, slice, &brush, &rule, x, y, nx, ny, edit);
+          x = nx;
+          y = ny;
+        }
+    }
+  else if (kind == 1)
+    {
+      gint64 slice = g_rand_int_range (rand, 0, (gint32) frame.depth);
+      pl_paint_fill (labels, volume, &frame, slice,
+                     g_rand_int_range (rand, 0, (gint32) frame.width),
+                     g_rand_int_range (rand, 0, (gint32) frame.height),
+                     g_rand_double_range (rand, -1, 40), &rule, edit);
+    }
+  else if (kind == 2)
+    {
+      gsize n = pl_labels_n_voxels (labels);
+      for (int k = 0; k < 300; k++)
+        {
+          /* a small index range so that some voxels change twice */
+          gsize i = g_rand_int_range (rand, 0, 400) * (n / 400);
+          guint16 nv = (guint16) g_rand_int_range (rand, 0, 6);
+          guint16 old = labels->data[i];
+          labels->data[i] = nv;
+          pl_edit_record (edit, i, old, nv);
+        }
+    }
+  else
+    {
+      gsize n = pl_labels_n_voxels (labels);
+      g_autofree guint16 *before = g_memdup2 (labels->data, n * sizeof (guint16));
+      gsize a = g_rand_int_range (rand, 0, (gint32) n), b = g_rand_int_range (rand, 0, (gint32) n);
+      guint16 v = (guint16) g_rand_int_range (rand, 0, 60000);
+      for (gsize i = MIN (a, b); i < MAX (a, b); i++)
+        labels->data[i] = (i % 7 == 0) ? labels->data[i] : v;
+      pl_edit_record_diff (edit, before, labels->data, n);
+    }
+  return edit;
+}
+
+static void
+test_random_sequences (void)
+{
+  g_autoptr (PlVolume) volume = pl_volume_new (dim, NULL, NULL);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (42);
+  gsize n = pl_volume_n_voxels (volume);
+
+  for (gsize i = 0; i < n; i++)
+    volume->data[i] = (float) g_rand_double_range (rand, 0, 100);
+
+  for (int trial = 0; trial < 20; trial++)
+    {
+      g_autoptr (PlLabels) labels = pl_labels_new (dim);
+      g_autoptr (PlUndo) undo = pl_undo_new (G_MAXSIZE);
+      g_autoptr (GPtrArray) states = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+      int n_steps = g_rand_int_range (rand, 5, 30);
+
+      /* start from a non-trivial label map */
+      for (gsize i = 0; i < n; i++)
+        labels->data[i] = (guint16) (g_rand_int_range (rand, 0, 8) == 0 ? g_rand_int_range (rand, 1, 4) : 0);
+      g_ptr_array_add (states, g_memdup2 (labels->data, n * 2));
+      {
+        guint64 id = pl_undo_get_state_id (undo);
+        g_array_append_val (ids, id);
+      }
+
+      for (int s = 0; s < n_steps; s++)
+        {
+          PlEdit *edit = random_edit (labels, volume, rand);
+          gboolean changed = memcmp (labels->data, g_ptr_array_index (states, states->len - 1), n * 2) != 0;
+          g_assert_cmpint (pl_undo_push (undo, "step", edit), ==, changed);
+          if (changed)
+            {
+              guint64 id = pl_undo_get_state_id (undo);
+              g_ptr_array_add (states, g_memdup2 (labels->data, n * 2));
+              g_array_append_val (ids, id);
+            }
+        }
+      g_assert_cmpuint (pl_undo_get_n_undo (undo), ==, states->len - 1);
+
+      /* undo all: every intermediate state, then the original bytes */
+      for (guint s = states->len - 1; s > 0; s--)
+        {
+          PlBox box;
+          g_assert_true (pl_undo_undo (undo, labels->data, &box));
+          g_assert_cmpmem (labels->data, n * 2, g_ptr_array_index (states, s - 1), n * 2);
+          g_assert_cmpuint (pl_undo_get_state_id (undo), ==, g_array_index (ids, guint64, s - 1));
+          g_assert_false (pl_box_is_empty (&box));
+        }
+      g_assert_false (pl_undo_undo (undo, labels->data, NULL));
+      /* redo all: the final bytes */
+      for (guint s = 1; s < states->len; s++)
+        {
+          g_assert_true (pl_undo_redo (undo, labels->data, NULL));
+          g_assert_cmpmem (labels->data, n * 2, g_ptr_array_index (states, s), n * 2);
+          g_assert_cmpuint (pl_undo_get_state_id (undo), ==, g_array_index (ids, guint64, s));
+        }
+      g_assert_false (pl_undo_can_redo (undo));
+      g_assert_cmpuint (pl_undo_get_n_dropped (undo), ==, 0);
+    }
+}
+
+/* The box an undo reports covers every voxel it changed. */
+static void
+test_box_covers_changes (void)
+{
+  g_autoptr (PlVolume) volume = pl_volume_new (dim, NULL, NULL);
+  g_autoptr (PlLabels) labels = pl_labels_new (dim);
+  g_autoptr (PlUndo) undo = pl_undo_new (G_MAXSIZE);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (5);
+  gsize n = pl_labels_n_voxels (labels);
+
+  for (int s = 0; s < 40; s++)
+    {
+      g_autofree guint16 *before = g_memdup2 (labels->data, n * 2);
+      PlEdit *edit = random_edit (labels, volume, rand);
+      g_autofree guint16 *after = g_memdup2 (labels->data, n * 2);
+      PlBox box;
+
+      if (!pl_undo_push (undo, "s", edit))
+        continue;
+      g_assert_true (pl_undo_undo (undo, labels->data, &box));
+      for (gsize i = 0; i < n; i++)
+        if (before[i] != after[i])
+          {
+            gint64 p[3] = { i % dim[0], (i / dim[0]) % dim[1], i / (dim[0] * dim[1]) };
+            for (int a = 0; a < 3; a++)
+              g_assert_true (p[a] >= box.lo[a] && p[a] <= box.hi[a]);
+          }
+      g_assert_true (pl_undo_redo (undo, labels->data, NULL));
+    }
+}
+
+static void
+test_names_and_redo_cleared (void)
+{
+  g_autoptr (PlLabels) labels = pl_labels_new (dim);
+  g_autoptr (PlUndo) undo = pl_undo_new (1 << 20);
+  PlEdit *edit;
+
+  g_assert_null (pl_undo_get_undo_name (undo));
+  edit = pl_edit_new (dim);
+  labels->data[5] = 2;
+  pl_edit_record (edit, 5, 0, 2);
+  g_assert_true (pl_undo_push (undo, "Paint", edit));
+  edit = pl_edit_new (dim);
+  labels->data[6] = 3;
+  pl_edit_record (edit, 6, 0, 3);
+  g_assert_true (pl_undo_push (undo, "Fill", edit));
+  g_assert_cmpstr (pl_undo_get_undo_name (undo), ==, "Fill");
+  g_assert_true (pl_undo_undo (undo, labels->data, NULL));
+  g_assert_cmpstr (pl_undo_get_undo_name (undo), ==, "Paint");
+  g_assert_cmpstr (pl_undo_get_redo_name (undo), ==, "Fill");
+  g_assert_cmpuint (labels->data[6], ==, 0);
+
+  /* a new step discards what could be redone */
+  edit = pl_edit_new (dim);
+  labels->data[7] = 1;
+  pl_edit_record (edit, 7, 0, 1);
+  g_assert_true (pl_undo_push (undo, "Erase", edit));
+  g_assert_false (pl_undo_can_redo (undo));
+
+  /* an edit that changes a voxel and changes it back is no step */
+  edit = pl_edit_new (dim);
+  pl_edit_record (edit, 9, 0, 4);
+  pl_edit_record (edit, 9, 4, 0);
+  g_assert_false (pl_undo_push (undo, "Nothing", edit));
+  g_assert_cmpstr (pl_undo_get_undo_name (undo), ==, "Erase");
+}
+
+/* A bulk change of one whole label region costs a few bytes per run, not
+ * per voxel. */
+static void
+test_compact (void)
+{
+  static const gint64 big[3] = { 128, 128, 64 };
+  g_autoptr (PlLabels) labels = pl_labels_new (big);
+  g_autoptr (PlUndo) undo = pl_undo_new (G_MAXSIZE);
+  gsize n = pl_labels_n_voxels (labels);
+  g_autofree guint16 *before = g_memdup2 (labels->data, n * 2);
+  PlEdit *edit = pl_edit_new (big);
+  gsize changed = 0;
+
+  /* a ball of radius 40 voxels */
+  for (gint64 k = 0; k < big[2]; k++)
+    for (gint64 j = 0; j < big[1]; j++)
+      for (gint64 i = 0; i < big[0]; i++)
+        {
+          double r2 = (i - 64.0) * (i - 64.0) + (j - 64.0) * (j - 64.0) + (k - 32.0) * (k - 32.0);
+          if (r2 < 40.0 * 40.0)
+            {
+              labels->data[i + big[0] * (j + big[1] * k)] = 3;
+              changed++;
+            }
+        }
+  pl_edit_record_diff (edit, before, labels->data, n);
+  g_assert_cmpuint (pl_edit_get_n (edit), ==, changed);
+  g_assert_true (pl_undo_push (undo, "Accept proposal", edit));
+  /* one run per row of the ball: about 4 bytes per row */
+  g_test_message ("ball: %zu voxels changed, %zu bytes of history", changed, pl_undo_get_bytes (undo));
+  g_assert_cmpuint (pl_undo_get_bytes (undo), <, changed / 10);
+  g_assert_true (pl_undo_undo (undo, labels->data, NULL));
+  g_assert_cmpmem (labels->data, n * 2, before, n * 2);
+}
+
+static void
+test_budget (void)
+{
+  g_autoptr (PlLabels) labels = pl_labels_new (dim);
+  g_autoptr (PlUndo) undo = pl_undo_new (G_MAXSIZE);
+  g_autoptr (GPtrArray) states = g_ptr_array_new_with_free_func (g_free);
+  gsize n = pl_labels_n_voxels (labels), one_step = 0;
+  const int n_steps = 50;
+
+  g_ptr_array_add (states, g_memdup2 (labels->data, n * 2));
+  /* Steps of equal size: every 3rd voxel of a 600-voxel span set to s+1. */
+  for (int s = 0; s < n_steps; s++)
+    {
+      PlEdit *edit = pl_edit_new (dim);
+      for (gsize i = (gsize) s * 100; i < (gsize) s * 100 + 600 && i < n; i += 3)
+        {
+          guint16 old = labels->data[i];
+          labels->data[i] = (guint16) (s + 1);
+          pl_edit_record (edit, i, old, labels->data[i]);
+        }
+      g_assert_true (pl_undo_push (undo, "step", edit));
+      g_ptr_array_add (states, g_memdup2 (labels->data, n * 2));
+      if (s == 0)
+        one_step = pl_undo_get_bytes (undo);
+    }
+  g_assert_cmpuint (pl_undo_get_n_undo (undo), ==, n_steps);
+
+  /* Shrink the budget to ten steps: the oldest forty go, and are counted. */
+  pl_undo_set_budget (undo, 10 * one_step + one_step / 2);
+  g_assert_cmpuint (pl_undo_get_bytes (undo), <=, pl_undo_get_budget (undo));
+  g_assert_cmpuint (pl_undo_get_n_undo (undo), ==, 10);
+  g_assert_cmpuint (pl_undo_get_n_dropped (undo), ==, n_steps - 10);
+
+  /* Undoing what is left reaches the state after step 40 exactly. */
+  while (pl_undo_undo (undo, labels->data, NULL))
+    ;
+  g_assert_cmpmem (labels->data, n * 2, g_ptr_array_index (states, n_steps - 10), n * 2);
+  while (pl_undo_redo (undo, labels->data, NULL))
+    ;
+  g_assert_cmpmem (labels->data, n * 2, g_ptr_array_index (states, n_steps), n * 2);
+
+  /* Pushing under the budget drops one old step per new step. */
+  {
+    guint dropped = pl_undo_get_n_dropped (undo);
+    PlEdit *edit = pl_edit_new (dim);
+    for (gsize i = 0; i < 600; i += 3)
+      {
+        guint16 old = labels->data[i];
+        labels->data[i] = 99;
+        pl_edit_record (edit, i, old, 99);
+      }
+    g_assert_true (pl_undo_push (undo, "one more", edit));
+    g_assert_cmpuint (pl_undo_get_n_undo (undo), ==, 10);
+    g_assert_cmpuint (pl_undo_get_n_dropped (undo), ==, dropped + 1);
+  }
+
+  /* A step larger than the whole budget is applied but cannot be undone. */
+  {
+    guint64 id = pl_undo_get_state_id (undo);
+    PlEdit *edit = pl_edit_new (dim);
+    g_autoptr (GRand) rand = g_rand_new_with_seed (1);
+    for (gsize i = 0; i < n; i++)
+      {
+        guint16 old = labels->data[i], nv = (guint16) g_rand_int_range (rand, 200, 60000);
+        labels->data[i] = nv;
+        pl_edit_record (edit, i, old, nv);
+      }
+    g_assert_true (pl_undo_push (undo, "huge", edit));
+    g_assert_false (pl_undo_can_undo (undo));
+    g_assert_cmpuint (pl_undo_get_bytes (undo), ==, 0);
+    g_assert_cmpuint (pl_undo_get_state_id (undo), !=, id);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/undo/random-sequences", test_random_sequences);
+  g_test_add_func ("/undo/box-covers-changes", test_box_covers_changes);
+  g_test_add_func ("/undo/names-and-redo-cleared", test_names_and_redo_cleared);
+  g_test_add_func ("/undo/compact", test_compact);
+  g_test_add_func ("/undo/budget", test_budget);
+  return g_test_run ();
+}
