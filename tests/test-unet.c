@@ -16,6 +16,7 @@
 #include "engine/model.h"
 #include "engine/ops.h"
 #include "engine/optim.h"
+#include "engine/rng.h"
 #include "engine/safetensors.h"
 #include "engine/unet.h"
 
@@ -185,6 +186,62 @@ test_dip_reference (void)
   compare_params (u, "dip", 1e-2f);
 }
 
+/* The two reference networks of reference-workloads.md as the builder makes
+ * them: unet2d-ref has the peer's parameter count (torch_unet_ref.py prints
+ * 1940868), dip-ref gives sigmoid outputs for a 32-channel noise input. */
+static void
+test_reference_configs (void)
+{
+  PlUnetConfig cfg;
+  g_autoptr (PlUnet) ref = NULL, dip = NULL;
+  g_autoptr (PlTape) tape = pl_tape_new (16 << 20);
+  gsize n = 0, nd = 0;
+  PlTensor *z, *out;
+  PlRng rng;
+
+  pl_unet_config_ref (&cfg);
+  ref = pl_unet_new (&cfg, 0);
+  for (guint i = 0; i < pl_unet_n_tensors (ref); i++)
+    n += pl_unet_tensor_info (ref, i)->numel;
+  g_assert_cmpuint (n, ==, 1940868);
+
+  pl_unet_config_dip (&cfg);
+  dip = pl_unet_new (&cfg, 0);
+  for (guint i = 0; i < pl_unet_n_tensors (dip); i++)
+    nd += pl_unet_tensor_info (dip, i)->numel;
+  /* convs of DIPNet(bn=True) + 2 × (sum of BN channels) */
+  {
+    const int chs[5] = { 32, 64, 128, 128, 128 };
+    gsize want = 0, bn = 0;
+    int c = 32;
+    for (int l = 0; l < 5; l++)
+      {
+        want += (gsize) 9 * c * chs[l] + chs[l] + (gsize) 9 * chs[l] * chs[l] + chs[l];
+        bn += 2 * chs[l];
+        c = chs[l];
+      }
+    for (int l = 3; l >= 0; l--)
+      {
+        want += (gsize) 9 * c * chs[l] + chs[l] + (gsize) 9 * chs[l] * chs[l] + chs[l];
+        bn += 2 * chs[l];
+        c = chs[l];
+      }
+    want += (gsize) c + 1 + 2 * bn;
+    g_assert_cmpuint (nd, ==, want);
+  }
+  pl_tape_set_grad_enabled (tape, FALSE);
+  pl_rng_init (&rng, 0);
+  z = pl_tape_tensor (tape, 1, 32, 32, 48);
+  for (gsize i = 0; i < pl_tensor_numel (z); i++)
+    z->data[i] = pl_rng_range (&rng, 0.0f, 0.1f);
+  out = pl_unet_output (dip, tape, pl_unet_forward (dip, tape, z, NULL));
+  g_assert_cmpint (out->c, ==, 1);
+  g_assert_cmpint (out->h, ==, 32);
+  g_assert_cmpint (out->w, ==, 48);
+  for (gsize i = 0; i < pl_tensor_numel (out); i++)
+    g_assert_true (out->data[i] > 0.0f && out->data[i] < 1.0f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -197,6 +254,7 @@ main (int argc, char **argv)
   g_assert_no_error (error);
   g_test_add_func ("/unet/reference/segmentation", test_unet_reference);
   g_test_add_func ("/unet/reference/dip", test_dip_reference);
+  g_test_add_func ("/unet/reference/configs", test_reference_configs);
   {
     int r = g_test_run ();
     pl_safetensors_free (fixture);
