@@ -14,10 +14,10 @@
 #include "engine/gemm.h"
 
 #if defined(__clang__)
-#pragma clang attribute push (__attribute__ ((target ("avx2,fma"))), apply_to = function)
+#pragma clang attribute push (__attribute__ ((target ("avx2,fma,prfchw"))), apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target ("avx2,fma")
+#pragma GCC target ("avx2,fma,prfchw")
 #endif
 
 #define VL 8

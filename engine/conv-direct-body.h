@@ -419,6 +419,40 @@ SFX (fwd_store) (const SFX (FwdProblem) *pb, const SFX (Band) *bd, int q0, int o
     }
 }
 
+/* Prefetches for writing the output lines of a tile (as fwd_store will
+ * write them), so that their reads for ownership overlap the next tile's
+ * arithmetic instead of stalling the stores. */
+static void
+SFX (fwd_prefetch_out) (const SFX (FwdProblem) *pb, const SFX (Band) *bd, int q0, int o0,
+                        int ob_n)
+{
+  const SFX (Geo) *geo = &pb->geo;
+  int wp = geo->wp, w = geo->w, h = geo->h;
+  int q_end = MIN (q0 + geo->tq, bd->rows * wp);
+
+  if (pb->out_kind != SFX (OUT_PLANES))
+    return;
+  for (int r = q0 / wp; r * wp < q_end; r++)
+    {
+      int g = SFX (band_row_global) (geo, bd, r, FALSE);
+      if (g < 0)
+        continue;
+      int qa = MAX (q0, r * wp), qb = MIN (q_end, r * wp + w);
+      if (qb <= qa)
+        continue;
+      int n = g / h, i = g % h, j = qa - r * wp, len = qb - qa;
+      for (int ob = 0; ob < ob_n; ob++)
+        {
+          const char *y = (const char *) (pb->out + (((gsize) n * pb->c_out + o0 + ob) * h + i) * w + j);
+          const char *end = y + (gsize) len * sizeof (float);
+          for (const char *p = (const char *) ((guintptr) y & ~(guintptr) 63); p < end; p += 64)
+            /* as asm: GCC deletes calls of a function whose only
+             * effects are prefetches */
+            __asm__ volatile ("prefetchw %0" : : "m" (*p));
+        }
+    }
+}
+
 static void
 SFX (fwd_band_fill) (const SFX (FwdProblem) *pb, const SFX (Band) *bd, float *xb)
 {
@@ -427,6 +461,63 @@ SFX (fwd_band_fill) (const SFX (FwdProblem) *pb, const SFX (Band) *bd, float *xb
     SFX (band_fill) (geo, bd, pb->in, pb->c_in, (gsize) pb->c_in * geo->h * geo->w, TRUE, xb);
   else
     SFX (band_fill_taps) (geo, bd, pb->in, pb->c_in / 4, xb);
+}
+
+/* Prefetches the input rows of the next band into L2, a few cache lines at
+ * a time between tiles of the current band, so that filling it does not
+ * wait for memory.  Rows are visited channel by channel. */
+typedef struct
+{
+  const float *src;       /* NCHW input, or NULL when done */
+  gsize img_stride, hw;
+  int h, w, c_n;
+  int g_first, n_r;       /* global rows [g_first, g_first + n_r) */
+  int c, r, line, n_line;
+} SFX (Prefetch);
+
+static void
+SFX (prefetch_init) (SFX (Prefetch) *pf, const SFX (FwdProblem) *pb, const SFX (Band) *next)
+{
+  const SFX (Geo) *geo = &pb->geo;
+  int n_rows = geo->n * geo->h;
+
+  memset (pf, 0, sizeof *pf);
+  if (!next || pb->in_kind != SFX (IN_PLANES))
+    return;
+  pf->src = pb->in;
+  pf->hw = (gsize) geo->h * geo->w;
+  pf->img_stride = (gsize) pb->c_in * pf->hw;
+  pf->h = geo->h;
+  pf->w = geo->w;
+  pf->c_n = pb->c_in;
+  pf->g_first = MAX (next->g0 - geo->pad, 0);
+  pf->n_r = MIN (next->g1 + geo->pad, n_rows) - pf->g_first;
+  pf->n_line = (int) ((geo->w * sizeof (float) + 63) / 64) + 1;
+}
+
+static inline void
+SFX (prefetch_some) (SFX (Prefetch) *pf, int count)
+{
+  if (!pf->src)
+    return;
+  for (; count > 0; count--)
+    {
+      int g = pf->g_first + pf->r;
+      const float *row = pf->src + (gsize) (g / pf->h) * pf->img_stride + (gsize) pf->c * pf->hw
+                         + (gsize) (g % pf->h) * pf->w;
+      __builtin_prefetch ((const char *) row + (gsize) pf->line * 64, 0, 2);
+      if (++pf->line < pf->n_line)
+        continue;
+      pf->line = 0;
+      if (++pf->r < pf->n_r)
+        continue;
+      pf->r = 0;
+      if (++pf->c >= pf->c_n)
+        {
+          pf->src = NULL;
+          return;
+        }
+    }
 }
 
 static void
@@ -448,16 +539,25 @@ SFX (fwd_part) (int part, int n_parts, gpointer data)
   float *stage = xb + (gsize) pb->c_in * geo->ps;
   int fi = pb->taps == 9 ? (pb->flip ? 1 : 0) : 2;
   int ob_max = pb->out_kind == SFX (OUT_TAPS) ? OB_MAX / 4 * 4 : OB_MAX;
+  SFX (Band) bd, next;
 
+  if (band0 < band1)
+    SFX (band_init) (geo, &next, (int) ((gint64) band0 * n_rows / pb->n_bands),
+                     (int) ((gint64) (band0 + 1) * n_rows / pb->n_bands));
   for (int bi = band0; bi < band1; bi++)
     {
-      SFX (Band) bd;
-      SFX (band_init) (geo, &bd, (int) ((gint64) bi * n_rows / pb->n_bands),
-                       (int) ((gint64) (bi + 1) * n_rows / pb->n_bands));
+      SFX (Prefetch) pf;
+      bd = next;
+      if (bi + 1 < band1)
+        SFX (band_init) (geo, &next, (int) ((gint64) (bi + 1) * n_rows / pb->n_bands),
+                         (int) ((gint64) (bi + 2) * n_rows / pb->n_bands));
       if (bd.rows <= 0)
         continue;
       SFX (fwd_band_fill) (pb, &bd, xb);
       int q_n = bd.rows * geo->wp;
+      int n_ob = (oz - oa + ob_max - 1) / ob_max, n_tiles = (q_n + geo->tq - 1) / geo->tq;
+      SFX (prefetch_init) (&pf, pb, bi + 1 < band1 ? &next : NULL);
+      int per_call = pf.src ? (int) ((gint64) pf.c_n * pf.n_r * pf.n_line / MAX (n_ob * n_tiles, 1)) + 1 : 0;
       /* o-blocks outside: the block's weights stay in L1 while its tiles
        * stream the band from L2 */
       for (int o0 = oa; o0 < oz; o0 += ob_max)
@@ -467,7 +567,10 @@ SFX (fwd_part) (int part, int n_parts, gpointer data)
             SFX (fwd_kerns)[ob_n][fi] (xb + geo->lead + q0, geo->ps, geo->wp,
                                        pb->w + (gsize) o0 * pb->s_out, pb->s_out, pb->s_in,
                                        pb->c_in, stage, geo->tq);
+            if (q0 + geo->tq < q_n)
+              SFX (fwd_prefetch_out) (pb, &bd, q0 + geo->tq, o0, ob_n);
             SFX (fwd_store) (pb, &bd, q0, o0, ob_n, stage);
+            SFX (prefetch_some) (&pf, per_call);
           }
     }
 }
