@@ -465,34 +465,44 @@ SFX (fwd_band_fill) (const SFX (FwdProblem) *pb, const SFX (Band) *bd, float *xb
 
 /* Prefetches the input rows of the next band into L2, a few cache lines at
  * a time between tiles of the current band, so that filling it does not
- * wait for memory.  Rows are visited channel by channel. */
+ * wait for memory.  Rows are visited plane by plane. */
 typedef struct
 {
-  const float *src;       /* NCHW input, or NULL when done */
-  gsize img_stride, hw;
-  int h, w, c_n;
+  const float *src;       /* NCHW tensor, or NULL when done */
+  gsize img_stride, plane_stride;
+  int row_stride, h, planes;
   int g_first, n_r;       /* global rows [g_first, g_first + n_r) */
   int c, r, line, n_line;
 } SFX (Prefetch);
 
+/* Rows [g0 - pad, g1 + pad) of `planes` planes; taps: a convT output
+ * gradient, whose input-grid row g is two rows of 2w floats. */
 static void
-SFX (prefetch_init) (SFX (Prefetch) *pf, const SFX (FwdProblem) *pb, const SFX (Band) *next)
+SFX (prefetch_init) (SFX (Prefetch) *pf, const SFX (Geo) *geo, const float *src, int planes,
+                     gboolean taps, int g0, int g1)
 {
-  const SFX (Geo) *geo = &pb->geo;
   int n_rows = geo->n * geo->h;
+  gsize hw = (gsize) geo->h * geo->w;
+  int row_len = taps ? 4 * geo->w : geo->w;
 
   memset (pf, 0, sizeof *pf);
-  if (!next || pb->in_kind != SFX (IN_PLANES))
+  if (!src || g1 <= g0)
     return;
-  pf->src = pb->in;
-  pf->hw = (gsize) geo->h * geo->w;
-  pf->img_stride = (gsize) pb->c_in * pf->hw;
+  pf->src = src;
+  pf->plane_stride = taps ? 4 * hw : hw;
+  pf->img_stride = (gsize) planes * pf->plane_stride;
+  pf->row_stride = row_len;
   pf->h = geo->h;
-  pf->w = geo->w;
-  pf->c_n = pb->c_in;
-  pf->g_first = MAX (next->g0 - geo->pad, 0);
-  pf->n_r = MIN (next->g1 + geo->pad, n_rows) - pf->g_first;
-  pf->n_line = (int) ((geo->w * sizeof (float) + 63) / 64) + 1;
+  pf->planes = planes;
+  pf->g_first = MAX (g0 - geo->pad, 0);
+  pf->n_r = MIN (g1 + geo->pad, n_rows) - pf->g_first;
+  pf->n_line = (int) ((row_len * sizeof (float) + 63) / 64) + 1;
+}
+
+static inline gsize
+SFX (prefetch_lines) (const SFX (Prefetch) *pf)
+{
+  return pf->src ? (gsize) pf->planes * pf->n_r * pf->n_line : 0;
 }
 
 static inline void
@@ -503,8 +513,8 @@ SFX (prefetch_some) (SFX (Prefetch) *pf, int count)
   for (; count > 0; count--)
     {
       int g = pf->g_first + pf->r;
-      const float *row = pf->src + (gsize) (g / pf->h) * pf->img_stride + (gsize) pf->c * pf->hw
-                         + (gsize) (g % pf->h) * pf->w;
+      const float *row = pf->src + (gsize) (g / pf->h) * pf->img_stride
+                         + (gsize) pf->c * pf->plane_stride + (gsize) (g % pf->h) * pf->row_stride;
       __builtin_prefetch ((const char *) row + (gsize) pf->line * 64, 0, 2);
       if (++pf->line < pf->n_line)
         continue;
@@ -512,7 +522,7 @@ SFX (prefetch_some) (SFX (Prefetch) *pf, int count)
       if (++pf->r < pf->n_r)
         continue;
       pf->r = 0;
-      if (++pf->c >= pf->c_n)
+      if (++pf->c >= pf->planes)
         {
           pf->src = NULL;
           return;
@@ -556,8 +566,12 @@ SFX (fwd_part) (int part, int n_parts, gpointer data)
       SFX (fwd_band_fill) (pb, &bd, xb);
       int q_n = bd.rows * geo->wp;
       int n_ob = (oz - oa + ob_max - 1) / ob_max, n_tiles = (q_n + geo->tq - 1) / geo->tq;
-      SFX (prefetch_init) (&pf, pb, bi + 1 < band1 ? &next : NULL);
-      int per_call = pf.src ? (int) ((gint64) pf.c_n * pf.n_r * pf.n_line / MAX (n_ob * n_tiles, 1)) + 1 : 0;
+      if (bi + 1 < band1)
+        SFX (prefetch_init) (&pf, geo, pb->in, pb->in_kind == SFX (IN_TAPS) ? pb->c_in / 4 : pb->c_in,
+                             pb->in_kind == SFX (IN_TAPS), next.g0, next.g1);
+      else
+        SFX (prefetch_init) (&pf, geo, NULL, 0, FALSE, 0, 0);
+      int per_call = (int) (SFX (prefetch_lines) (&pf) / (gsize) MAX (n_ob * n_tiles, 1)) + 1;
       /* o-blocks outside: the block's weights stay in L1 while its tiles
        * stream the band from L2 */
       for (int o0 = oa; o0 < oz; o0 += ob_max)
@@ -966,10 +980,16 @@ SFX (red_part) (int part, int n_parts, gpointer data)
   for (int bi = band0; bi < band1; bi++)
     {
       SFX (Band) bd;
+      SFX (Prefetch) pfx, pfa;
       SFX (band_init) (geo, &bd, (int) ((gint64) bi * n_rows / pb->n_bands),
                        (int) ((gint64) (bi + 1) * n_rows / pb->n_bands));
       if (bd.rows <= 0)
         continue;
+      /* the next band's x and dy rows, spread over this band's kernel calls */
+      int ng0 = bd.g1, ng1 = bi + 1 < band1 ? (int) ((gint64) (bi + 2) * n_rows / pb->n_bands) : ng0;
+      gboolean taps = pb->a_kind == SFX (IN_TAPS);
+      SFX (prefetch_init) (&pfx, geo, pb->b_src, pb->b_n, FALSE, ng0, ng1);
+      SFX (prefetch_init) (&pfa, geo, pb->a_src, taps ? pb->a_n / 4 : pb->a_n, taps, ng0, ng1);
       if (pb->db)
         SFX (red_bias) (pb, &bd, dbp);
       gsize img_b = (gsize) pb->b_n * h * w;
@@ -997,6 +1017,9 @@ SFX (red_part) (int part, int n_parts, gpointer data)
           int n_cb = (int) (pb->cp / VL);
           if (pb->taps == 9)
             {
+              int calls = n_cb * ((pb->a_n + RED_OB_MAX - 1) / RED_OB_MAX);
+              int px = (int) (SFX (prefetch_lines) (&pfx) / calls) + 1;
+              int pa = (int) (SFX (prefetch_lines) (&pfa) / calls) + 1;
               for (int cb = 0; cb < n_cb; cb++)
                 for (int a = 0; a < pb->a_n; a += RED_OB_MAX)
                   {
@@ -1007,10 +1030,15 @@ SFX (red_part) (int part, int n_parts, gpointer data)
                     for (int u0 = 0; u0 < 3; u0 += RED_TR)
                       SFX (redb9_kerns)[ob] (seg, n_seg, w, aoff, astep, x0 + cb * blk, geo->wp,
                                              u0, dwp + (gsize) a * 9 * pb->cp + cb * VL, pb->cp);
+                    SFX (prefetch_some) (&pfx, px);
+                    SFX (prefetch_some) (&pfa, pa);
                   }
             }
           else
             {
+              int calls = ((n_cb + RED1_CV - 1) / RED1_CV) * ((pb->a_n + RED1_OB - 1) / RED1_OB);
+              int px = (int) (SFX (prefetch_lines) (&pfx) / calls) + 1;
+              int pa = (int) (SFX (prefetch_lines) (&pfa) / calls) + 1;
               for (int cb = 0; cb < n_cb; cb += RED1_CV)
                 for (int a = 0; a < pb->a_n; a += RED1_OB)
                   {
@@ -1020,6 +1048,8 @@ SFX (red_part) (int part, int n_parts, gpointer data)
                       aoff[k] = SFX (a_offset) (pb, a + k);
                     SFX (redb1_kerns)[ob][cv] (seg, n_seg, w, aoff, astep, x0 + cb * blk, blk,
                                                dwp + (gsize) a * pb->cp + cb * VL, pb->cp);
+                    SFX (prefetch_some) (&pfx, px);
+                    SFX (prefetch_some) (&pfa, pa);
                   }
             }
         }
