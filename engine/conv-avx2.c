@@ -41,6 +41,8 @@ static inline void v_store (float *p, VF v) { _mm256_storeu_ps (p, v); }
 static inline VF v_bcast (const float *p) { return _mm256_broadcast_ss (p); }
 static inline VF v_fma (VF a, VF b, VF c) { return _mm256_fmadd_ps (a, b, c); }
 static inline VF v_add (VF a, VF b) { return _mm256_add_ps (a, b); }
+static inline VF v_mul (VF a, VF b) { return _mm256_mul_ps (a, b); }
+static inline VF v_sub (VF a, VF b) { return _mm256_sub_ps (a, b); }
 static inline VF v_max (VF a, VF b) { return _mm256_max_ps (a, b); }
 
 static inline float
@@ -112,6 +114,25 @@ v_transpose (VF r[8])
       r[k] = _mm256_permute2f128_ps (u[k], u[4 + k], 0x20);
       r[k + 4] = _mm256_permute2f128_ps (u[k], u[4 + k], 0x31);
     }
+}
+
+/* even[l] = s[2l], odd[l] = s[2l + 1], l < 8, as vectors */
+static inline void
+v_deinterleave_v (const float *s, VF *even, VF *odd)
+{
+  VF a = _mm256_loadu_ps (s), b = _mm256_loadu_ps (s + 8);
+  VF e = _mm256_shuffle_ps (a, b, _MM_SHUFFLE (2, 0, 2, 0));
+  VF o = _mm256_shuffle_ps (a, b, _MM_SHUFFLE (3, 1, 3, 1));
+  *even = _mm256_castpd_ps (_mm256_permute4x64_pd (_mm256_castps_pd (e), 0xd8));
+  *odd = _mm256_castpd_ps (_mm256_permute4x64_pd (_mm256_castps_pd (o), 0xd8));
+}
+
+/* p[l·stride], l < 8 */
+static inline VF
+v_gather (const float *p, int stride)
+{
+  const __m256i iota = _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_i32gather_ps (p, _mm256_mullo_epi32 (iota, _mm256_set1_epi32 (stride)), 4);
 }
 
 #include "engine/conv-direct-body.h"

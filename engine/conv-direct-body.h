@@ -279,6 +279,31 @@ FWD_KERNS (7)
 FWD_KERNS (8)
 #endif
 
+/* 1×1 kernels with fewer position vectors, for the last tile of a band */
+#define FWD1_KERN(OB, PV) \
+  static void SFX (fwd1_##OB##_##PV) (const float *xq, gsize ps, int wp, const float *w, \
+                                      gsize s_out, gsize s_in, int c_n, float *stage, int tq) \
+  { SFX (fwd_body) (OB, PV, 1, 0, xq, ps, wp, w, s_out, s_in, c_n, stage, tq); }
+#define FWD1_KERNS(OB) FWD1_KERN (OB, 1) FWD1_KERN (OB, 2)
+FWD1_KERNS (1)
+FWD1_KERNS (2)
+FWD1_KERNS (3)
+FWD1_KERNS (4)
+#if OB_MAX > 4
+FWD1_KERNS (5)
+FWD1_KERNS (6)
+FWD1_KERNS (7)
+FWD1_KERNS (8)
+#endif
+#define FWD1_ROW(OB) { SFX (fwd1_##OB##_1), SFX (fwd1_##OB##_2), SFX (fwd_##OB##_1_0) }
+/* [OB][PV − 1], PV up to PV_MAX = 3 */
+static const SFX (FwdKern) SFX (fwd1_kerns)[OB_MAX + 1][3] = {
+  { NULL, NULL, NULL }, FWD1_ROW (1), FWD1_ROW (2), FWD1_ROW (3), FWD1_ROW (4),
+#if OB_MAX > 4
+  FWD1_ROW (5), FWD1_ROW (6), FWD1_ROW (7), FWD1_ROW (8),
+#endif
+};
+
 #define FWD_ROW(OB) { SFX (fwd_##OB##_9_0), SFX (fwd_##OB##_9_1), SFX (fwd_##OB##_1_0) }
 static const SFX (FwdKern) SFX (fwd_kerns)[OB_MAX + 1][3] = {
   { NULL, NULL, NULL }, FWD_ROW (1), FWD_ROW (2), FWD_ROW (3), FWD_ROW (4),
@@ -1157,6 +1182,17 @@ SFX (red_run) (SFX (RedProblem) *pb, float *ws)
   pl_conv_parallel (pb->n_parts, SFX (red_sum_part), pb);
 }
 
+/* Winograd F(2×2, 3×3) when the channels and positions pay for the
+ * transforms (measured with bench-conv; see conv-winograd-body.h) */
+#ifndef WINO_MIN_C
+#define WINO_MIN_C 32
+#endif
+#ifndef WINO_MIN_POSITIONS
+#define WINO_MIN_POSITIONS 512
+#endif
+
+#include "engine/conv-winograd-body.h"
+
 /* ---------------------------------------------------------------------- */
 /* The public kernels                                                     */
 
@@ -1208,7 +1244,18 @@ SFX (conv2d_workspace) (const PlConvShape *s, int threads)
   gsize nf = SFX (fwd_plan) (&f, s->n, s->h, s->w, s->k / 2, threads);
   gsize nb = SFX (fwd_plan) (&b, s->n, s->h, s->w, s->k / 2, threads);
   gsize nr = SFX (red_plan) (&r, s->n, s->h, s->w, s->k / 2, threads);
-  return MAX (nf, MAX (nb, nr));
+  gsize n = MAX (nf, MAX (nb, nr));
+  if (s->k == 3 && SFX (wino_use) (s->c, s->o, s->n, s->h, s->w))
+    {
+      SFX (WinoProblem) wf = { .c_in = s->c, .c_out = s->o };
+      n = MAX (n, SFX (wino_plan) (&wf, s->n, s->h, s->w, threads));
+    }
+  if (s->k == 3 && SFX (wino_use) (s->o, s->c, s->n, s->h, s->w))
+    {
+      SFX (WinoProblem) wb = { .c_in = s->o, .c_out = s->c };
+      n = MAX (n, SFX (wino_plan) (&wb, s->n, s->h, s->w, threads));
+    }
+  return n;
 }
 
 static void
@@ -1216,6 +1263,14 @@ SFX (conv2d_forward) (const PlConvShape *s, const float *x, const float *w, cons
                       float *y, gboolean accumulate, gboolean relu, float *ws)
 {
   SFX (FwdProblem) pb;
+  if (s->k == 3 && SFX (wino_use) (s->c, s->o, s->n, s->h, s->w))
+    {
+      SFX (WinoProblem) wp = { .in = x, .c_in = s->c, .out = y, .c_out = s->o, .bias = b,
+                               .accumulate = accumulate, .relu = relu };
+      SFX (wino_plan) (&wp, s->n, s->h, s->w, pl_engine_get_threads ());
+      SFX (wino_run) (&wp, w, FALSE, ws);
+      return;
+    }
   SFX (conv2d_fwd_problem) (&pb, s, FALSE);
   pb.in = x;
   pb.w = w;
@@ -1231,6 +1286,14 @@ SFX (conv2d_backward_data) (const PlConvShape *s, const float *dy, const float *
                             float *ws)
 {
   SFX (FwdProblem) pb;
+  if (s->k == 3 && SFX (wino_use) (s->o, s->c, s->n, s->h, s->w))
+    {
+      SFX (WinoProblem) wp = { .in = dy, .c_in = s->o, .out = dx, .c_out = s->c,
+                               .accumulate = TRUE };
+      SFX (wino_plan) (&wp, s->n, s->h, s->w, pl_engine_get_threads ());
+      SFX (wino_run) (&wp, w, TRUE, ws);
+      return;
+    }
   SFX (conv2d_fwd_problem) (&pb, s, TRUE);
   pb.in = dy;
   pb.w = w;

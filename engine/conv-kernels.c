@@ -320,6 +320,21 @@ pl_conv_get_isa (void)
   return (PlConvIsa) isa;
 }
 
+static gint algo_current = PL_CONV_ALGO_AUTO;
+
+PlConvAlgo
+pl_conv_get_algo (void)
+{
+  return (PlConvAlgo) g_atomic_int_get (&algo_current);
+}
+
+void
+pl_conv_set_algo (PlConvAlgo algo)
+{
+  g_return_if_fail (algo >= PL_CONV_ALGO_AUTO && algo <= PL_CONV_ALGO_WINOGRAD);
+  g_atomic_int_set (&algo_current, algo);
+}
+
 static const PlConvImpl *
 current_impl (void)
 {

@@ -70,6 +70,23 @@ gboolean     pl_conv_set_isa_by_name  (const char *name);
 const char  *pl_conv_isa_name         (PlConvIsa isa);
 gboolean     pl_conv_isa_supported    (PlConvIsa isa);
 
+/* Algorithm for 3×3 convolutions on the AVX2 and AVX-512 paths: AUTO (the
+ * default) uses Winograd F(2×2, 3×3) for the forward and input-gradient
+ * passes where it measured faster (at least 32 channels in and out, 512
+ * positions in the batch, and no fewer channels out than in unless the input
+ * has 128 or more on a grid of 512 or more), direct loops otherwise; tests
+ * and benchmarks force either.
+ * Set it before querying workspace sizes; not thread-safe. */
+typedef enum
+{
+  PL_CONV_ALGO_AUTO,
+  PL_CONV_ALGO_DIRECT,
+  PL_CONV_ALGO_WINOGRAD,
+} PlConvAlgo;
+
+PlConvAlgo   pl_conv_get_algo         (void);
+void         pl_conv_set_algo         (PlConvAlgo algo);
+
 /* Reference loops: same contracts, no workspace. */
 void  pl_conv2d_forward_ref           (const PlConvShape *s, const float *x, const float *w,
                                        const float *b, float *y, gboolean accumulate);

@@ -187,6 +187,7 @@ main (int argc, char **argv)
   g_autofree char *batches = NULL;
   g_autofree char *isa = NULL;
   g_autofree char *only = NULL;
+  g_autofree char *algo = NULL;
   gboolean no_gemm = FALSE;
   gboolean cpu_clock = FALSE;
   GOptionEntry entries[] = {
@@ -195,6 +196,7 @@ main (int argc, char **argv)
     { "min-ms", 0, 0, G_OPTION_ARG_DOUBLE, &min_ms, "Minimum time per measurement (default 150)", "MS" },
     { "isa", 0, 0, G_OPTION_ARG_STRING, &isa, "Kernel path: auto, generic, avx2, avx512", "ISA" },
     { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Only layers whose name starts with this", "NAME" },
+    { "algo", 0, 0, G_OPTION_ARG_STRING, &algo, "3×3 algorithm: auto, direct, winograd", "ALGO" },
     { "no-gemm", 0, 0, G_OPTION_ARG_NONE, &no_gemm, "Skip the sgemm comparison", NULL },
     { "thread-cpu-clock", 0, 0, G_OPTION_ARG_NONE, &cpu_clock,
       "Time with the calling thread's CPU clock (with --threads 1 on a busy machine)", NULL },
@@ -217,13 +219,26 @@ main (int argc, char **argv)
       g_printerr ("bench-conv: kernel path '%s' is unknown or not supported by this CPU\n", isa);
       return 2;
     }
+  if (algo)
+    {
+      if (g_str_equal (algo, "direct"))
+        pl_conv_set_algo (PL_CONV_ALGO_DIRECT);
+      else if (g_str_equal (algo, "winograd"))
+        pl_conv_set_algo (PL_CONV_ALGO_WINOGRAD);
+      else if (!g_str_equal (algo, "auto"))
+        {
+          g_printerr ("bench-conv: unknown algorithm '%s'\n", algo);
+          return 2;
+        }
+    }
   g_auto (GStrv) batch_list = g_strsplit (batches ? batches : "8,1", ",", -1);
   double min_s = min_ms * 1e-3;
   g_autoptr (GRand) r = g_rand_new_with_seed (1);
 
   printf ("workload: unet2d-ref (convolution kernels only)\n");
-  printf ("threads=%d  kernel path=%s  clock=%s\n", threads, pl_conv_isa_name (pl_conv_get_isa ()),
-          cpu_clock ? "thread CPU time" : "wall");
+  printf ("threads=%d  kernel path=%s  3x3 algorithm=%s  clock=%s\n", threads,
+          pl_conv_isa_name (pl_conv_get_isa ()),
+          algo ? algo : "auto", cpu_clock ? "thread CPU time" : "wall");
   if (!no_gemm)
     {
       double sq = gemm_rate (1, FALSE, FALSE, 1536, 1536, 1536, min_s, r);

@@ -26,9 +26,10 @@ assert_close (const char *what, const PlConvShape *s, const float *a, const floa
 {
   for (gsize i = 0; i < n; i++)
     if (!(fabs ((double) a[i] - b[i]) <= tol * (1.0 + fabs ((double) b[i]))))
-      g_error ("%s, shape n%d c%d %dx%d o%d k%d, path %s, %d threads: element %" G_GSIZE_FORMAT
-               ": %.7g vs reference %.7g", what, s->n, s->c, s->h, s->w, s->o, s->k,
-               pl_conv_isa_name (pl_conv_get_isa ()), pl_engine_get_threads (), i, a[i], b[i]);
+      g_error ("%s, shape n%d c%d %dx%d o%d k%d, path %s, algorithm %d, %d threads: element %"
+               G_GSIZE_FORMAT ": %.7g vs reference %.7g", what, s->n, s->c, s->h, s->w, s->o, s->k,
+               pl_conv_isa_name (pl_conv_get_isa ()), pl_conv_get_algo (), pl_engine_get_threads (),
+               i, a[i], b[i]);
 }
 
 /* A workspace of exactly the advertised size, poisoned with NaN so that a
@@ -167,17 +168,30 @@ use_isa (gconstpointer data)
   return TRUE;
 }
 
+/* large enough for AUTO to choose Winograd (32 channels, 1024 positions) */
+static const PlConvShape shapes_auto[] = { { 1, 32, 32, 33, 40, 3 }, { 4, 40, 17, 15, 32, 3 } };
+
 static void
 test_conv3x3 (gconstpointer data)
 {
+  static const PlConvAlgo algos[] = { PL_CONV_ALGO_DIRECT, PL_CONV_ALGO_WINOGRAD };
+
   if (!use_isa (data))
     return;
-  for (gsize t = 0; t < G_N_ELEMENTS (thread_counts); t++)
+  for (gsize a = 0; a < G_N_ELEMENTS (algos); a++)
     {
-      pl_engine_set_threads (thread_counts[t]);
-      for (gsize i = 0; i < G_N_ELEMENTS (shapes3x3); i++)
-        check_conv (&shapes3x3[i], FALSE);
+      pl_conv_set_algo (algos[a]);
+      for (gsize t = 0; t < G_N_ELEMENTS (thread_counts); t++)
+        {
+          pl_engine_set_threads (thread_counts[t]);
+          for (gsize i = 0; i < G_N_ELEMENTS (shapes3x3); i++)
+            check_conv (&shapes3x3[i], FALSE);
+        }
     }
+  pl_conv_set_algo (PL_CONV_ALGO_AUTO);
+  pl_engine_set_threads (2);
+  for (gsize i = 0; i < G_N_ELEMENTS (shapes_auto); i++)
+    check_conv (&shapes_auto[i], FALSE);
 }
 
 static void
