@@ -1045,10 +1045,14 @@ SFX (red_part) (int part, int n_parts, gpointer data)
               int calls = n_cb * ((pb->a_n + RED_OB_MAX - 1) / RED_OB_MAX);
               int px = (int) (SFX (prefetch_lines) (&pfx) / calls) + 1;
               int pa = (int) (SFX (prefetch_lines) (&pfa) / calls) + 1;
+              /* blocks of nearly equal size (16 = 3+3+3+3+2+2, not 5×3 + 1:
+               * a block of one loads as often as it multiplies) */
+              int n_ab = (pb->a_n + RED_OB_MAX - 1) / RED_OB_MAX;
               for (int cb = 0; cb < n_cb; cb++)
-                for (int a = 0; a < pb->a_n; a += RED_OB_MAX)
+                for (int ab = 0; ab < n_ab; ab++)
                   {
-                    int ob = MIN (RED_OB_MAX, pb->a_n - a);
+                    int a = (int) ((gint64) ab * pb->a_n / n_ab);
+                    int ob = (int) ((gint64) (ab + 1) * pb->a_n / n_ab) - a;
                     gsize aoff[RED_OB_MAX];
                     for (int k = 0; k < ob; k++)
                       aoff[k] = SFX (a_offset) (pb, a + k);
