@@ -322,9 +322,10 @@ SFX (wino_part) (int part, int n_parts, gpointer data)
                 SFX (wino_input_tiles) (rows, tj0, MIN (VL, tw - tj0),
                                         vc + (gsize) k * tw + tj0, vplane);
             }
-          /* tiles past the band: finite, for the last tile block */
+          /* the last tile vector's lanes past the band: finite */
+          gsize t_end = ((gsize) t_n + VL - 1) / VL * VL;
           for (int x = 0; x < 16; x++)
-            memset (vc + (gsize) x * vplane + t_n, 0, (pb->vps - t_n) * sizeof (float));
+            memset (vc + (gsize) x * vplane + t_n, 0, (t_end - t_n) * sizeof (float));
         }
 
       /* the next band's input rows, spread over this band's tile blocks */
