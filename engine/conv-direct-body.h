@@ -1259,6 +1259,11 @@ SFX (conv2d_workspace) (const PlConvShape *s, int threads)
       SFX (WinoProblem) wb = { .c_in = s->o, .c_out = s->c };
       n = MAX (n, SFX (wino_plan) (&wb, s->n, s->h, s->w, threads));
     }
+  if (s->k == 3 && SFX (wino_red_use) (s->c, s->o, s->n, s->h, s->w))
+    {
+      SFX (WinoRed) wr = { .c = s->c, .o = s->o };
+      n = MAX (n, SFX (wino_red_plan) (&wr, s->n, s->h, s->w, threads));
+    }
   return n;
 }
 
@@ -1311,6 +1316,13 @@ SFX (conv2d_backward_weights) (const PlConvShape *s, const float *x, const float
                                float *db, float *ws)
 {
   SFX (RedProblem) pb;
+  if (s->k == 3 && SFX (wino_red_use) (s->c, s->o, s->n, s->h, s->w))
+    {
+      SFX (WinoRed) wr = { .x = x, .dy = dy, .c = s->c, .o = s->o, .dw = dw, .db = db };
+      SFX (wino_red_plan) (&wr, s->n, s->h, s->w, pl_engine_get_threads ());
+      SFX (wino_red_run) (&wr, ws);
+      return;
+    }
   SFX (conv2d_red_problem) (&pb, s);
   pb.a_src = dy;
   pb.b_src = x;

@@ -432,3 +432,284 @@ SFX (wino_use) (int c_in, int c_out, int n, int h, int w)
              && (c_out >= c_in || (c_in >= 4 * WINO_MIN_C && h * w >= WINO_MIN_POSITIONS));
     }
 }
+
+/* ---------------------------------------------------------------------- */
+/* Weight gradient                                                        */
+
+/* With M = Σ_c U(o, c) ⊙ V(c) and Y = Aᵀ M A, the gradient of a tile's M is
+ * dM = A dY Aᵀ, so dU(o, c) = Σ_tiles dM(o) ⊙ V(c) and dg = Gᵀ dU G: 16
+ * reductions over tiles (O × tiles)(tiles × C) instead of 9 over 4·tiles.
+ * V is built channel-blocked (VL channels per vector, from the blocked
+ * band of the direct weight gradient) so that dU(o, c..c+VL−1) accumulates
+ * as broadcast(dM(o, t)) · V(t) on the 1×1 reduction kernel. */
+
+typedef struct
+{
+  SFX (Geo) geo;            /* channel-blocked padded band of x */
+  const float *x, *dy;      /* (N, C, h, w), (N, O, h, w) */
+  int c, o;
+  float *dw, *db;
+  int th, tw;
+  gsize cp;                 /* C rounded up to VL */
+  gsize vps;                /* tiles per transformed plane, padded */
+  int n_bands, n_parts, max_trows;
+  float *ws;
+  gsize ws_part, part_off;  /* per part: band, V, dM, then dU partial and db */
+} SFX (WinoRed);
+
+/* dM[ξ][o][t0 + l] for the VL tiles from tj0 of one tile row, from the two
+ * dy rows (zero-padded past the image) e0/o0 = row 2ti even/odd columns,
+ * e1/o1 = row 2ti+1. */
+static inline void
+SFX (wino_dm_tiles) (VF a, VF b, VF c, VF d, int n, float *dm, gsize plane)
+{
+  /* P = A dY: rows (a, b), (a + c, b + d), (a − c, b − d), (−c, −d) */
+  VF px[4] = { a, v_add (a, c), v_sub (a, c), v_sub (v_zero (), c) };
+  VF py[4] = { b, v_add (b, d), v_sub (b, d), v_sub (v_zero (), d) };
+
+  for (int i = 0; i < 4; i++)
+    {
+      /* dM row i = P_i Aᵀ = (x, x + y, x − y, −y) */
+      VF r[4] = { px[i], v_add (px[i], py[i]), v_sub (px[i], py[i]), v_sub (v_zero (), py[i]) };
+      for (int j = 0; j < 4; j++)
+        {
+          float *dst = dm + (gsize) (i * 4 + j) * plane;
+          if (n == VL)
+            v_store (dst, r[j]);
+          else
+            v_store_n (dst, r[j], n);
+        }
+    }
+}
+
+static void
+SFX (wino_red_part) (int part, int n_parts, gpointer data)
+{
+  const SFX (WinoRed) *pb = data;
+  const SFX (Geo) *geo = &pb->geo;
+  int h = geo->h, w = geo->w, wp = geo->wp, tw = pb->tw;
+  int n_trows = geo->n * pb->th;
+  int band0 = (int) ((gint64) part * pb->n_bands / n_parts);
+  int band1 = (int) ((gint64) (part + 1) * pb->n_bands / n_parts);
+  int n_cb = (int) (pb->cp / VL);
+  float *base = pb->ws + (gsize) part * pb->ws_part;
+  float *xb = base;                                          /* n_cb blocks of ps·VL */
+  float *vb = xb + (gsize) n_cb * geo->ps * VL;              /* [ξ][cb][vps][VL] */
+  float *dmb = vb + (gsize) 16 * n_cb * pb->vps * VL;        /* [ξ][o][vps] */
+  float *rows = dmb + (gsize) 16 * pb->o * pb->vps;          /* 2 dy rows, padded */
+  float *dup = base + pb->part_off;                          /* [ξ][o][cp] */
+  double *dbp = (double *) (dup + (gsize) 16 * pb->o * pb->cp);
+  gsize vblk = pb->vps * VL;                                 /* between c-blocks */
+  gsize vxi = (gsize) n_cb * vblk;                           /* between ξ */
+  gsize dmxi = (gsize) pb->o * pb->vps;
+  int row_len = 2 * tw + 2 * VL;
+
+  memset (dup, 0, (gsize) 16 * pb->o * pb->cp * sizeof (float));
+  memset (dbp, 0, (gsize) pb->o * sizeof (double));
+  for (int bi = band0; bi < band1; bi++)
+    {
+      int G0 = (int) ((gint64) bi * n_trows / pb->n_bands);
+      int G1 = (int) ((gint64) (bi + 1) * n_trows / pb->n_bands);
+      if (G1 <= G0)
+        continue;
+      int n0 = G0 / pb->th, nl = (G1 - 1) / pb->th, til = (G1 - 1) % pb->th;
+      int g0 = n0 * h + 2 * (G0 % pb->th), g1 = nl * h + MIN (2 * til + 2, h);
+      int t_n = (G1 - G0) * tw;
+      SFX (Band) bd;
+      SFX (band_init) (geo, &bd, g0, g1);
+      if (pb->db)
+        {
+          SFX (RedProblem) rp = { .geo = *geo, .a_src = pb->dy, .a_n = pb->o,
+                                  .a_kind = SFX (IN_PLANES) };
+          SFX (red_bias) (&rp, &bd, dbp);
+        }
+
+      /* V from the channel-blocked band: each patch element is a vector of
+       * VL channels */
+      SFX (band_fill_blocked) (geo, &bd, pb->x, pb->c, (gsize) pb->c * h * w, xb);
+      for (int cb = 0; cb < n_cb; cb++)
+        {
+          const float *x0 = xb + (gsize) cb * geo->ps * VL + (gsize) geo->lead * VL;
+          for (int k = 0; k < G1 - G0; k++)
+            {
+              int G = G0 + k, n = G / pb->th, ti = G % pb->th;
+              int r0 = (n * h + 2 * ti - g0) + (n - n0);
+              for (int tj = 0; tj < tw; tj++)
+                {
+                  const float *p = x0 + ((ptrdiff_t) (r0 - 1) * wp + 2 * tj - 1) * VL;
+                  VF d[4][4];
+                  for (int a = 0; a < 4; a++)
+                    for (int b = 0; b < 4; b++)
+                      d[a][b] = v_load (p + ((ptrdiff_t) a * wp + b) * VL);
+                  for (int b = 0; b < 4; b++)
+                    {
+                      VF r0v = v_sub (d[0][b], d[2][b]), r1v = v_add (d[1][b], d[2][b]);
+                      VF r2v = v_sub (d[2][b], d[1][b]), r3v = v_sub (d[1][b], d[3][b]);
+                      d[0][b] = r0v;
+                      d[1][b] = r1v;
+                      d[2][b] = r2v;
+                      d[3][b] = r3v;
+                    }
+                  float *dst = vb + (gsize) cb * vblk + ((gsize) k * tw + tj) * VL;
+                  for (int a = 0; a < 4; a++)
+                    {
+                      v_store (dst + (gsize) (a * 4 + 0) * vxi, v_sub (d[a][0], d[a][2]));
+                      v_store (dst + (gsize) (a * 4 + 1) * vxi, v_add (d[a][1], d[a][2]));
+                      v_store (dst + (gsize) (a * 4 + 2) * vxi, v_sub (d[a][2], d[a][1]));
+                      v_store (dst + (gsize) (a * 4 + 3) * vxi, v_sub (d[a][1], d[a][3]));
+                    }
+                }
+            }
+        }
+
+      /* dM from dy: rows 2ti, 2ti + 1 copied with zeros past the image */
+      for (int o = 0; o < pb->o; o++)
+        for (int k = 0; k < G1 - G0; k++)
+          {
+            int G = G0 + k, n = G / pb->th, ti = G % pb->th;
+            for (int a = 0; a < 2; a++)
+              {
+                float *r = rows + (gsize) a * row_len;
+                int i = 2 * ti + a;
+                if (i < h)
+                  {
+                    memcpy (r, pb->dy + (((gsize) n * pb->o + o) * h + i) * w, w * sizeof (float));
+                    memset (r + w, 0, (row_len - w) * sizeof (float));
+                  }
+                else
+                  memset (r, 0, row_len * sizeof (float));
+              }
+            for (int tj0 = 0; tj0 < tw; tj0 += VL)
+              {
+                VF a, b, c, d;
+                v_deinterleave_v (rows + 2 * tj0, &a, &b);
+                v_deinterleave_v (rows + row_len + 2 * tj0, &c, &d);
+                SFX (wino_dm_tiles) (a, b, c, d, MIN (VL, tw - tj0),
+                                     dmb + (gsize) o * pb->vps + (gsize) k * tw + tj0, dmxi);
+              }
+          }
+
+      /* dU[ξ][o][c..] += Σ_t dM[ξ][o][t] · V[ξ][c..][t] */
+      for (int x = 0; x < 16; x++)
+        for (int cb = 0; cb < n_cb; cb += RED1_CV)
+          for (int o0 = 0; o0 < pb->o; o0 += RED1_OB)
+            {
+              int ob = MIN (RED1_OB, pb->o - o0), cv = MIN (RED1_CV, n_cb - cb);
+              gsize aoff[RED1_OB];
+              SFX (Seg) seg = { dmb + (gsize) x * dmxi, 0 };
+              for (int k = 0; k < ob; k++)
+                aoff[k] = (gsize) (o0 + k) * pb->vps;
+              SFX (redb1_kerns)[ob][cv] (&seg, 1, t_n, aoff, 1, vb + (gsize) x * vxi + cb * vblk,
+                                         vblk, dup + ((gsize) x * pb->o + o0) * pb->cp + cb * VL,
+                                         pb->cp);
+            }
+    }
+}
+
+/* dw[o][c] += Gᵀ (Σ_part dU[ξ][o][c]) G, split over o */
+static void
+SFX (wino_red_sum) (int part, int n_parts, gpointer data)
+{
+  const SFX (WinoRed) *pb = data;
+  int o0 = (int) ((gint64) part * pb->o / n_parts), o1 = (int) ((gint64) (part + 1) * pb->o / n_parts);
+  gsize xi = (gsize) pb->o * pb->cp;
+
+  for (int o = o0; o < o1; o++)
+    for (int c = 0; c < pb->c; c++)
+      {
+        float u[16], r[3][4];
+        for (int x = 0; x < 16; x++)
+          {
+            float s = 0.0f;
+            for (int p = 0; p < pb->n_parts; p++)
+              s += (pb->ws + (gsize) p * pb->ws_part + pb->part_off)[(gsize) x * xi
+                                                                    + (gsize) o * pb->cp + c];
+            u[x] = s;
+          }
+        /* R = Gᵀ dU */
+        for (int j = 0; j < 4; j++)
+          {
+            r[0][j] = u[j] + 0.5f * (u[4 + j] + u[8 + j]);
+            r[1][j] = 0.5f * (u[4 + j] - u[8 + j]);
+            r[2][j] = 0.5f * (u[4 + j] + u[8 + j]) + u[12 + j];
+          }
+        /* dg = R G */
+        float *dw = pb->dw + ((gsize) o * pb->c + c) * 9;
+        for (int i = 0; i < 3; i++)
+          {
+            dw[i * 3 + 0] += r[i][0] + 0.5f * (r[i][1] + r[i][2]);
+            dw[i * 3 + 1] += 0.5f * (r[i][1] - r[i][2]);
+            dw[i * 3 + 2] += 0.5f * (r[i][1] + r[i][2]) + r[i][3];
+          }
+      }
+  if (part == 0 && pb->db)
+    for (int o = 0; o < pb->o; o++)
+      {
+        double s = 0.0;
+        for (int p = 0; p < pb->n_parts; p++)
+          s += ((const double *) (pb->ws + (gsize) p * pb->ws_part + pb->part_off
+                                  + (gsize) 16 * pb->o * pb->cp))[o];
+        pb->db[o] += (float) s;
+      }
+}
+
+/* Transformed planes of one band (V and dM) near this many floats */
+#define WINO_RED_BAND_FLOATS (192 * 1024)
+
+static gsize
+SFX (wino_red_plan) (SFX (WinoRed) *pb, int n, int h, int w, int threads)
+{
+  pb->th = (h + 1) / 2;
+  pb->tw = (w + 1) / 2;
+  pb->cp = (gsize) (pb->c + VL - 1) / VL * VL;
+  int n_trows = n * pb->th;
+  int trows = (int) (WINO_RED_BAND_FLOATS / ((gsize) 16 * (pb->cp + pb->o) * pb->tw));
+  trows = CLAMP (trows, 1, n_trows);
+  int n_bands = (n_trows + trows - 1) / trows;
+
+  pb->n_parts = MAX (threads, 1);
+  n_bands = (n_bands + pb->n_parts - 1) / pb->n_parts * pb->n_parts;
+  n_bands = MIN (n_bands, n_trows);
+  pb->n_bands = n_bands;
+  if (pb->n_parts > n_bands)
+    pb->n_parts = n_bands;
+  pb->max_trows = (n_trows + n_bands - 1) / n_bands;
+  SFX (geo_init) (&pb->geo, n, h, w, 1, 3 * VL, 2 * pb->max_trows + 1);
+  pb->vps = ((gsize) pb->max_trows * pb->tw + VL - 1) / VL * VL;
+  gsize n_cb = pb->cp / VL;
+  gsize row_len = 2 * (gsize) pb->tw + 2 * VL;
+  pb->part_off = n_cb * pb->geo.ps * VL + (gsize) 16 * n_cb * pb->vps * VL
+                 + (gsize) 16 * pb->o * pb->vps + 2 * row_len;
+  pb->part_off = (pb->part_off + VL - 1) / VL * VL;
+  pb->ws_part = pb->part_off + (gsize) 16 * pb->o * pb->cp + 2 * (gsize) pb->o;
+  pb->ws_part = (pb->ws_part + VL - 1) / VL * VL;
+  return pb->ws_part * MAX (threads, 1) + VL;
+}
+
+static void
+SFX (wino_red_run) (SFX (WinoRed) *pb, float *ws)
+{
+  pb->ws = (float *) (((guintptr) ws + VL * sizeof (float) - 1) & ~(guintptr) (VL * sizeof (float) - 1));
+  pl_conv_parallel (pb->n_parts, SFX (wino_red_part), pb);
+  pl_conv_parallel (pb->n_parts, SFX (wino_red_sum), pb);
+}
+
+/* Whether the weight gradient runs as Winograd.  Its cost has a part ∝ C·O
+ * per call (the 16 partial dU planes per thread, and their transform), so
+ * measured on unet2d-ref's layers it pays from 64 input channels, 32 output
+ * channels, a grid of 512 and 2048 positions in the batch (the decoder and
+ * levels 2-3 at batch 8; not level 4, nor the 32-channel convolutions). */
+static gboolean
+SFX (wino_red_use) (int c, int o, int n, int h, int w)
+{
+  switch (pl_conv_get_algo ())
+    {
+    case PL_CONV_ALGO_DIRECT:
+      return FALSE;
+    case PL_CONV_ALGO_WINOGRAD:
+      return TRUE;
+    default:
+      return c >= 2 * WINO_MIN_C && o >= WINO_MIN_C && h * w >= WINO_MIN_POSITIONS
+             && (gsize) n * h * w >= 4 * WINO_MIN_POSITIONS;
+    }
+}
