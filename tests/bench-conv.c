@@ -243,9 +243,10 @@ main (int argc, char **argv)
           pl_conv_isa_name (pl_conv_get_isa ()),
           algo ? algo : "auto", cpu_clock ? "thread CPU time" : "wall",
           bench_min ? "fastest run" : "median");
+  double sq = 0;
   if (!no_gemm)
     {
-      double sq = gemm_rate (1, FALSE, FALSE, 1536, 1536, 1536, min_s, r);
+      sq = gemm_rate (1, FALSE, FALSE, 1536, 1536, 1536, min_s, r);
       printf ("sgemm ceiling (pl_gemm 1536x1536x1536): %.1f GFLOP/s\n", sq);
     }
 
@@ -254,6 +255,7 @@ main (int argc, char **argv)
       int batch = atoi (batch_list[bi]);
       double tot_fwd = 0, tot_step = 0, tot_flop_fwd = 0, tot_flop_step = 0;
       double conv_fwd[5] = { 0 }, conv_step[5] = { 0 };
+      double flop_fwd[5] = { 0 }, flop_step[5] = { 0 }, gemm_fwd[5] = { 0 }, gemm_step[5] = { 0 };
 
       if (batch < 1)
         continue;
@@ -319,18 +321,32 @@ main (int argc, char **argv)
           tot_flop_step += flops * (first ? 2 : 3);
           conv_fwd[level] += tf;
           conv_step[level] += tf + tw + (first ? 0 : td);
+          flop_fwd[level] += flops;
+          flop_step[level] += flops * (first ? 2 : 3);
+          if (!no_gemm)
+            {
+              gemm_fwd[level] += flops / (gf * 1e9);
+              gemm_step[level] += flops / (gf * 1e9) + flops / (gw * 1e9)
+                                  + (first ? 0 : flops / (gd * 1e9));
+            }
 
           g_free (j.x); g_free (j.w); g_free (j.b); g_free (j.y); g_free (j.dy);
           g_free (j.dx); g_free (j.dw); g_free (j.db); g_free (j.ws);
         }
-      printf ("per level (output resolution) ms: fwd");
+      /* per level of the UNet (convolutions at that output resolution):
+       * time, rate, share of the square sgemm's rate, and the time pl_gemm
+       * alone needs for the same layers' im2col GEMMs (im2col not counted) */
+      printf ("\n%-5s | %8s %7s | %9s %7s %8s | %10s %7s\n", "level", "fwd ms", "GF/s",
+              "fwd+bwd ms", "GF/s", "%sgemm", "im2col ms", "faster");
       for (int l = 0; l < 5; l++)
-        printf (" L%d %.2f", l, conv_fwd[l] * 1e3);
-      printf ("  | fwd+bwd");
-      for (int l = 0; l < 5; l++)
-        printf (" L%d %.2f", l, conv_step[l] * 1e3);
-      printf ("\n");
-      printf ("batch %d forward total: %.2f ms (%.1f GFLOP/s)\n", batch, tot_fwd * 1e3,
+        {
+          double rate = flop_step[l] / conv_step[l] * 1e-9;
+          printf ("L%-4d | %8.2f %7.1f | %9.2f %7.1f %7.0f%% | %10.2f %6.2fx\n", l,
+                  conv_fwd[l] * 1e3, flop_fwd[l] / conv_fwd[l] * 1e-9, conv_step[l] * 1e3, rate,
+                  sq > 0 ? 100 * rate / sq : 0, gemm_step[l] * 1e3,
+                  gemm_step[l] > 0 ? gemm_step[l] / conv_step[l] : 0);
+        }
+      printf ("\nbatch %d forward total: %.2f ms (%.1f GFLOP/s)\n", batch, tot_fwd * 1e3,
               tot_flop_fwd / tot_fwd * 1e-9);
       printf ("batch %d fwd+bwd total: %.2f ms (%.1f GFLOP/s)\n", batch, tot_step * 1e3,
               tot_flop_step / tot_step * 1e-9);
