@@ -1,4 +1,4 @@
-/* The direct convolution kernels of conv-direct-body.h for AVX2 + FMA:
+/* The convolution kernels of conv-impl-body.h for AVX2 + FMA:
  * 8 lanes, 16 vector registers.  Compiled for that target function by
  * function, called only when the CPU has it (conv-kernels.c). */
 #define G_LOG_DOMAIN "pl-conv"
@@ -135,7 +135,7 @@ v_gather (const float *p, int stride)
   return _mm256_i32gather_ps (p, _mm256_mullo_epi32 (iota, _mm256_set1_epi32 (stride)), 4);
 }
 
-#include "engine/conv-direct-body.h"
+#include "engine/conv-impl-body.h"
 
 const PlConvImpl pl_conv_impl_avx2 = {
   conv2d_workspace_avx2, conv2d_forward_avx2, conv2d_backward_data_avx2,

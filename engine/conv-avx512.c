@@ -1,4 +1,4 @@
-/* The direct convolution kernels of conv-direct-body.h for AVX-512F:
+/* The convolution kernels of conv-impl-body.h for AVX-512F:
  * 16 lanes, 32 vector registers.  Compiled for that target function by
  * function, called only when the CPU has it (conv-kernels.c). */
 #define G_LOG_DOMAIN "pl-conv"
@@ -136,7 +136,7 @@ v_gather (const float *p, int stride)
   return _mm512_i32gather_ps (_mm512_mullo_epi32 (iota, _mm512_set1_epi32 (stride)), p, 4);
 }
 
-#include "engine/conv-direct-body.h"
+#include "engine/conv-impl-body.h"
 
 const PlConvImpl pl_conv_impl_avx512 = {
   conv2d_workspace_avx512, conv2d_forward_avx512, conv2d_backward_data_avx512,

@@ -1,5 +1,5 @@
 /* Convolution kernels: dispatch to the direct kernels of the best vector
- * path the CPU has (conv-direct-body.h), or the generic path kept here:
+ * path the CPU has (conv-impl-body.h), or the generic path kept here:
  * im2col + one GEMM per image through pl_gemm(). */
 #define G_LOG_DOMAIN "pl-conv"
 

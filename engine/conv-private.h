@@ -1,7 +1,7 @@
 /* conv-private.h: what the convolution kernel files share; not an API.
  *
  * conv-kernels.c dispatches each public kernel to a PlConvImpl: the direct
- * kernels of conv-direct-body.h compiled for AVX-512 (conv-avx512.c) or
+ * kernels of conv-impl-body.h compiled for AVX-512 (conv-avx512.c) or
  * AVX2 + FMA (conv-avx2.c), or its own im2col + pl_gemm() path.  The direct
  * kernels split work over the engine's threads with pl_conv_parallel().
  */

@@ -1,5 +1,5 @@
 /* conv-winograd-body.h: 3×3 convolutions as Winograd F(2×2, 3×3), written
- * once over a vector width; included by conv-direct-body.h.
+ * once over a vector width; included by conv-impl-body.h.
  *
  * Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR
  * 2016, eq. (8): each 2×2 output tile is Y = Aᵀ [Σ_c U(o, c) ⊙ V(c)] A with
