@@ -289,3 +289,36 @@ SFX (band_fill_blocked) (const SFX (Geo) *geo, const SFX (Band) *bd, const float
       memset (blk + end * VL, 0, (geo->ps - end) * VL * sizeof (float));
     }
 }
+
+/* Parts per thread for the forward-type passes, whose results do not depend
+ * on the partition: a thread that the system deschedules leaves work the
+ * others can claim. */
+#define PARTS_PER_THREAD 4
+
+/* Splits n_units band units (rows or tile rows, q_total positions) over
+ * `threads`: either by bands (*n_bands of them, *n_parts parts, a multiple
+ * of threads) or, when there are too few positions to give every thread
+ * several tiles (deep levels at batch 1), by output channels (*o_split =
+ * *n_parts = threads, every part on all bands). */
+static void
+SFX (plan_parts) (int threads, int n_units, gsize q_total, int tq, int *n_bands, int *n_parts,
+                  int *o_split)
+{
+  int nb = *n_bands;
+
+  threads = MAX (threads, 1);
+  *o_split = 1;
+  *n_parts = 1;
+  if (threads > 1 && (q_total < (gsize) threads * 4 * tq || MIN (nb, n_units) < threads))
+    {
+      *o_split = threads;
+      *n_parts = threads;
+    }
+  else if (threads > 1)
+    {
+      int k = CLAMP (nb / threads, 1, PARTS_PER_THREAD);
+      *n_parts = threads * k;
+      nb = (nb + *n_parts - 1) / *n_parts * *n_parts;
+    }
+  *n_bands = MIN (nb, n_units);
+}

@@ -163,9 +163,9 @@ typedef struct
   gboolean accumulate, relu;
   /* partition: n_bands bands of rows; each part takes a range of bands and,
    * when o_split > 1, a share of the output channels */
-  int n_bands, o_split, n_parts;
+  int n_bands, o_split, n_parts, n_threads;
   float *ws;
-  gsize ws_part;
+  gsize ws_part;            /* per thread */
 } SFX (FwdProblem);
 
 /* y = act ((accumulate ? y : 0) + s + bias) over len floats, act = ReLU or
@@ -327,7 +327,7 @@ SFX (fwd_part) (int part, int n_parts, gpointer data)
   int n_units = pb->c_out / unit;
   int oa = (int) ((gint64) o_part * n_units / pb->o_split) * unit;
   int oz = (int) ((gint64) (o_part + 1) * n_units / pb->o_split) * unit;
-  float *xb = pb->ws + (gsize) part * pb->ws_part;
+  float *xb = pb->ws + (gsize) pl_conv_slot () * pb->ws_part;
   float *stage = xb + (gsize) pb->c_in * geo->ps;
   int fi = pb->taps == 9 ? (pb->flip ? 1 : 0) : 2;
   int ob_max = pb->out_kind == SFX (OUT_TAPS) ? OB_MAX / 4 * 4 : OB_MAX;
@@ -382,7 +382,7 @@ SFX (rows_per_band) (int c, int wp, int n_rows)
 }
 
 /* Fills in geometry and partition of a forward-type problem on an n × h × w
- * grid for `threads` parts; returns the workspace floats it needs. */
+ * grid for `threads` threads; returns the workspace floats it needs. */
 static gsize
 SFX (fwd_plan) (SFX (FwdProblem) *pb, int n, int h, int w, int pad, int threads)
 {
@@ -393,22 +393,14 @@ SFX (fwd_plan) (SFX (FwdProblem) *pb, int n, int h, int w, int pad, int threads)
   int n_bands = (n_rows + rows - 1) / rows;
   gsize q_total = (gsize) n_rows * wp;
 
-  pb->n_parts = MAX (threads, 1);
-  pb->o_split = 1;
-  /* Too few positions to give every thread several tiles: split the output
-   * channels instead (deep levels at batch 1). */
-  if (pb->n_parts > 1 && q_total < (gsize) pb->n_parts * 4 * tq)
-    pb->o_split = pb->n_parts;
-  if (pb->o_split == 1 && n_bands % pb->n_parts != 0)
-    n_bands = (n_bands + pb->n_parts - 1) / pb->n_parts * pb->n_parts;
-  n_bands = MIN (n_bands, n_rows);
-  if (pb->o_split == 1 && n_bands < pb->n_parts)
-    pb->o_split = pb->n_parts;
+  SFX (plan_parts) (threads, n_rows, q_total, tq, &n_bands, &pb->n_parts, &pb->o_split);
+  pb->n_threads = MAX (threads, 1);
   pb->n_bands = n_bands;
   int max_rows = (n_rows + n_bands - 1) / n_bands;
   SFX (geo_init) (&pb->geo, n, h, w, pad, tq, max_rows);
+  /* scratch per thread: the band and a tile's outputs */
   pb->ws_part = (gsize) pb->c_in * pb->geo.ps + (gsize) OB_MAX * tq;
-  return pb->ws_part * pb->n_parts + VL;
+  return pb->ws_part * pb->n_threads + VL;
 }
 
 static void
@@ -416,5 +408,5 @@ SFX (fwd_run) (SFX (FwdProblem) *pb, float *ws)
 {
   /* align the scratch to the vector size */
   pb->ws = (float *) (((guintptr) ws + VL * sizeof (float) - 1) & ~(guintptr) (VL * sizeof (float) - 1));
-  pl_conv_parallel (pb->n_parts, SFX (fwd_part), pb);
+  pl_conv_parallel (pb->n_parts, pb->n_threads, SFX (fwd_part), pb);
 }

@@ -22,12 +22,16 @@
 /* pauses of ~15 ns on current x86: a worker stays awake ~50 µs after a job */
 #define SPIN_ITERS 4000
 
-/* The claim word: generation (bits 40-63), part count (32-39), next part
- * (0-31).  A part is claimed by advancing the next-part field with a
- * compare-and-swap that fails if a new job was published in between. */
-#define CLAIM_GEN(w)   ((w) >> 40)
-#define CLAIM_PARTS(w) ((int) (((w) >> 32) & 0xff))
-#define CLAIM_NEXT(w)  ((int) ((w) & 0xffffffffu))
+/* The claim word: generation (bits 40-63), threads allowed (32-39), part
+ * count (24-31), next part (0-23).  A part is claimed by advancing the
+ * next-part field with a compare-and-swap that fails if a new job was
+ * published in between. */
+#define CLAIM_GEN(w)     ((w) >> 40)
+#define CLAIM_THREADS(w) ((int) (((w) >> 32) & 0xff))
+#define CLAIM_PARTS(w)   ((int) (((w) >> 24) & 0xff))
+#define CLAIM_NEXT(w)    ((int) ((w) & 0xffffff))
+
+static __thread int thread_slot;  /* 0 on callers, 1.. on workers */
 
 static guint64 claim;             /* atomic */
 static gint done;                 /* parts of the current job finished, atomic */
@@ -46,6 +50,12 @@ claim_load (void)
   return __atomic_load_n (&claim, __ATOMIC_SEQ_CST);
 }
 
+int
+pl_conv_slot (void)
+{
+  return thread_slot;
+}
+
 /* Runs parts of the job published in claim word w until none are left. */
 static void
 run_parts (guint64 w)
@@ -53,7 +63,7 @@ run_parts (guint64 w)
   for (;;)
     {
       int n = CLAIM_PARTS (w), next = CLAIM_NEXT (w);
-      if (next >= n)
+      if (next >= n || thread_slot >= CLAIM_THREADS (w))
         return;
       if (__atomic_compare_exchange_n (&claim, &w, w + 1, FALSE, __ATOMIC_SEQ_CST,
                                        __ATOMIC_SEQ_CST))
@@ -66,10 +76,20 @@ run_parts (guint64 w)
     }
 }
 
+typedef struct
+{
+  int slot;
+  guint64 seen_gen;       /* the generation before the worker's first job */
+} WorkerStart;
+
 static gpointer
 worker_main (gpointer data)
 {
-  guint64 seen_gen = GPOINTER_TO_SIZE (data);
+  WorkerStart *start = data;
+  guint64 seen_gen = start->seen_gen;
+
+  thread_slot = start->slot;
+  g_free (start);
 
   for (;;)
     {
@@ -95,25 +115,33 @@ worker_main (gpointer data)
 }
 
 void
-pl_conv_parallel (int n_parts, PlConvTaskFn fn, gpointer data)
+pl_conv_parallel (int n_parts, int n_threads, PlConvTaskFn fn, gpointer data)
 {
-  n_parts = CLAMP (n_parts, 1, POOL_MAX);
-  if (n_parts == 1 || !g_atomic_int_compare_and_exchange (&busy, 0, 1))
+  g_return_if_fail (n_parts >= 1 && n_parts <= POOL_MAX);
+  n_threads = CLAMP (n_threads, 1, MIN (n_parts, POOL_MAX));
+  if (n_threads == 1 || !g_atomic_int_compare_and_exchange (&busy, 0, 1))
     {
+      /* on this thread alone; it uses slot 0 whatever it is */
+      int keep = thread_slot;
+      thread_slot = 0;
       for (int p = 0; p < n_parts; p++)
         fn (p, n_parts, data);
+      thread_slot = keep;
       return;
     }
   guint64 gen = CLAIM_GEN (claim_load ()) + 1;
-  while (n_workers < n_parts - 1)
+  while (n_workers < n_threads - 1)
     {
-      n_workers++;
-      g_thread_unref (g_thread_new ("pl-conv", worker_main, GSIZE_TO_POINTER (gen - 1)));
+      WorkerStart *start = g_new (WorkerStart, 1);
+      start->slot = ++n_workers;
+      start->seen_gen = gen - 1;
+      g_thread_unref (g_thread_new ("pl-conv", worker_main, start));
     }
   job_fn = fn;
   job_data = data;
   g_atomic_int_set (&done, 0);
-  __atomic_store_n (&claim, (gen << 40) | ((guint64) n_parts << 32), __ATOMIC_SEQ_CST);
+  __atomic_store_n (&claim, (gen << 40) | ((guint64) n_threads << 32) | ((guint64) n_parts << 24),
+                    __ATOMIC_SEQ_CST);
   if (g_atomic_int_get (&n_sleepers) > 0)
     {
       g_mutex_lock (&pool_lock);

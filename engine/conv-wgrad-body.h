@@ -475,6 +475,6 @@ static void
 SFX (red_run) (SFX (RedProblem) *pb, float *ws)
 {
   pb->ws = (float *) (((guintptr) ws + VL * sizeof (float) - 1) & ~(guintptr) (VL * sizeof (float) - 1));
-  pl_conv_parallel (pb->n_parts, SFX (red_part), pb);
-  pl_conv_parallel (pb->n_parts, SFX (red_sum_part), pb);
+  pl_conv_parallel (pb->n_parts, pb->n_parts, SFX (red_part), pb);
+  pl_conv_parallel (pb->n_parts, pb->n_parts, SFX (red_sum_part), pb);
 }

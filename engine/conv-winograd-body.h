@@ -115,7 +115,7 @@ typedef struct
   const float *bias;
   gboolean accumulate, relu;
   int th, tw;               /* tile rows per image, tiles per row */
-  int n_bands, o_split, n_parts;
+  int n_bands, o_split, n_parts, n_threads;
   int max_trows;            /* tile rows in the largest band */
   gsize vps;                /* stride of a transformed plane (tiles) */
   float *ws;
@@ -286,7 +286,7 @@ SFX (wino_part) (int part, int n_parts, gpointer data)
   int oa = (int) ((gint64) o_part * pb->c_out / pb->o_split);
   int oz = (int) ((gint64) (o_part + 1) * pb->c_out / pb->o_split);
   int tq = PV_MAX * VL;
-  float *xb = pb->ws + pb->u_n + (gsize) part * pb->ws_part;
+  float *xb = pb->ws + pb->u_n + (gsize) pl_conv_slot () * pb->ws_part;
   float *vb = xb + (gsize) pb->c_in * geo->ps;
   float *stage = vb + (gsize) 16 * pb->c_in * pb->vps;
   gsize vplane = (gsize) pb->c_in * pb->vps;    /* between ξ */
@@ -378,15 +378,8 @@ SFX (wino_plan) (SFX (WinoProblem) *pb, int n, int h, int w, int threads)
   int n_bands = (n_trows + trows - 1) / trows;
   gsize t_total = (gsize) n_trows * pb->tw;
 
-  pb->n_parts = MAX (threads, 1);
-  pb->o_split = 1;
-  if (pb->n_parts > 1 && t_total < (gsize) pb->n_parts * 4 * tq)
-    pb->o_split = pb->n_parts;
-  if (pb->o_split == 1 && n_bands % pb->n_parts != 0)
-    n_bands = (n_bands + pb->n_parts - 1) / pb->n_parts * pb->n_parts;
-  n_bands = MIN (n_bands, n_trows);
-  if (pb->o_split == 1 && n_bands < pb->n_parts)
-    pb->o_split = pb->n_parts;
+  SFX (plan_parts) (threads, n_trows, t_total, tq, &n_bands, &pb->n_parts, &pb->o_split);
+  pb->n_threads = MAX (threads, 1);
   pb->n_bands = n_bands;
   pb->max_trows = (n_trows + n_bands - 1) / n_bands;
   /* image rows of a band: two per tile row, plus one when it starts at an
@@ -394,9 +387,10 @@ SFX (wino_plan) (SFX (WinoProblem) *pb, int n, int h, int w, int threads)
   SFX (geo_init) (&pb->geo, n, h, w, 1, 3 * VL, 2 * pb->max_trows + 1);
   pb->vps = ((gsize) pb->max_trows * pb->tw + tq + VL - 1) / VL * VL;
   pb->u_n = ((gsize) 16 * pb->c_out * pb->c_in + VL - 1) / VL * VL;
+  /* U, then per thread: the band, V and the 16 transform-domain tiles */
   pb->ws_part = (gsize) pb->c_in * pb->geo.ps + (gsize) 16 * pb->c_in * pb->vps
                 + (gsize) 16 * OB_MAX * tq;
-  return pb->u_n + pb->ws_part * pb->n_parts + VL;
+  return pb->u_n + pb->ws_part * pb->n_threads + VL;
 }
 
 static void
@@ -407,8 +401,8 @@ SFX (wino_run) (SFX (WinoProblem) *pb, const float *w, gboolean flip, float *ws)
   pb->ws = (float *) (((guintptr) ws + VL * sizeof (float) - 1) & ~(guintptr) (VL * sizeof (float) - 1));
   pb->u = pb->ws;
   ww.u = pb->u;
-  pl_conv_parallel (pb->n_parts, SFX (wino_weights_part), &ww);
-  pl_conv_parallel (pb->n_parts, SFX (wino_part), pb);
+  pl_conv_parallel (pb->n_threads, pb->n_threads, SFX (wino_weights_part), &ww);
+  pl_conv_parallel (pb->n_parts, pb->n_threads, SFX (wino_part), pb);
 }
 
 /* Whether a 3×3 convolution with these channels and grid runs as Winograd.
@@ -690,8 +684,8 @@ static void
 SFX (wino_red_run) (SFX (WinoRed) *pb, float *ws)
 {
   pb->ws = (float *) (((guintptr) ws + VL * sizeof (float) - 1) & ~(guintptr) (VL * sizeof (float) - 1));
-  pl_conv_parallel (pb->n_parts, SFX (wino_red_part), pb);
-  pl_conv_parallel (pb->n_parts, SFX (wino_red_sum), pb);
+  pl_conv_parallel (pb->n_parts, pb->n_parts, SFX (wino_red_part), pb);
+  pl_conv_parallel (pb->n_parts, pb->n_parts, SFX (wino_red_sum), pb);
 }
 
 /* Whether the weight gradient runs as Winograd.  Its cost has a part ∝ C·O
