@@ -14,11 +14,16 @@
  * convolution over concatenated inputs be computed as a sum of two).
  * pl_conv2d_forward_relu() is the same followed by y = max (y, 0) in the
  * same pass over y (after the accumulation); ReLU's backward needs only its
- * output, so the pre-activation need not exist.  Backward
- * kernels always ADD into dx, dw and db (db may be NULL).  `ws` is scratch
- * memory of at least pl_conv2d_workspace_floats() floats, owned by the caller
- * (the step's arena), so that no kernel allocates.  Results are identical for
- * the same inputs and thread count.
+ * output, so the pre-activation need not exist.  Backward kernels always
+ * ADD into dx, dw and db (db may be NULL).  `ws` is scratch memory of at
+ * least pl_conv2d_workspace_floats() floats (any alignment), owned by the
+ * caller (the step's arena), so that no kernel allocates.
+ *
+ * The kernels run on pl_engine_set_threads() threads (a pool of their own,
+ * not OpenBLAS's, on the AVX2 and AVX-512 paths).  Results are identical for
+ * the same inputs, path, algorithm and thread count; forward and
+ * input-gradient results do not depend on the thread count at all, weight and
+ * bias gradients do (per-thread partial sums, added in thread order).
  */
 #pragma once
 
