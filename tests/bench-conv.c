@@ -22,6 +22,11 @@
 #include "engine/conv-kernels.h"
 #include "engine/gemm.h"
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_X86 1
+#endif
+
 typedef enum { LAYER_CONV, LAYER_CONVT } LayerKind;
 
 typedef struct
@@ -174,6 +179,59 @@ gemm_rate (int n_img, gboolean ta, gboolean tb, int m, int n, int k, double min_
   return 2.0 * n_img * (double) m * n * k / t * 1e-9;
 }
 
+#ifdef HAVE_X86
+/* 16 independent chains of 512-bit FMAs: the core's arithmetic peak */
+__attribute__ ((target ("avx512f"))) static float
+fma_chains (long iters)
+{
+  __m512 a[16], b = _mm512_set1_ps (1.0000001f), c = _mm512_set1_ps (1e-7f);
+  for (int i = 0; i < 16; i++)
+    a[i] = _mm512_set1_ps ((float) i);
+  for (long it = 0; it < iters; it++)
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i++)
+      a[i] = _mm512_fmadd_ps (a[i], b, c);
+  __m512 s = a[0];
+  for (int i = 1; i < 16; i++)
+    s = _mm512_add_ps (s, a[i]);
+  float out[16];
+  _mm512_storeu_ps (out, s);
+  return out[0];
+}
+
+static volatile float fma_sink;
+
+static gpointer
+fma_thread (gpointer data)
+{
+  fma_sink = fma_chains (GPOINTER_TO_INT (data));
+  return NULL;
+}
+
+/* GFLOP/s of AVX-512 FMAs on `threads` threads, or 0 without AVX-512 */
+static double
+fma_peak (int threads)
+{
+  const int iters = 20000000;
+  if (!__builtin_cpu_supports ("avx512f"))
+    return 0;
+  GThread *t[64];
+  threads = CLAMP (threads, 1, 64);
+  double t0 = now_s ();
+  for (int i = 0; i < threads; i++)
+    t[i] = g_thread_new ("fma", fma_thread, GINT_TO_POINTER (iters));
+  for (int i = 0; i < threads; i++)
+    g_thread_join (t[i]);
+  return 2.0 * 16 * 16 * (double) iters * threads / (now_s () - t0) * 1e-9;
+}
+#else
+static double
+fma_peak (int threads)
+{
+  return 0;
+}
+#endif
+
 typedef struct
 {
   double fwd, bwd_data, bwd_w;   /* seconds */
@@ -248,6 +306,12 @@ main (int argc, char **argv)
     {
       sq = gemm_rate (1, FALSE, FALSE, 1536, 1536, 1536, min_s, r);
       printf ("sgemm ceiling (pl_gemm 1536x1536x1536): %.1f GFLOP/s\n", sq);
+    }
+  if (!cpu_clock)
+    {
+      double peak = fma_peak (threads);
+      if (peak > 0)
+        printf ("AVX-512 FMA peak (%d threads, wall clock): %.1f GFLOP/s\n", threads, peak);
     }
 
   for (int bi = 0; batch_list[bi]; bi++)
