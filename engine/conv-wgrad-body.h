@@ -408,15 +408,44 @@ SFX (red_sum_part) (int part, int n_parts, gpointer data)
   int a1 = (int) ((gint64) pb->a_n * (part + 1) / n_parts);
   int t_n = pb->taps;
 
-  for (int p = 0; p < pb->n_parts; p++)
+  if (!pb->blocked)
     {
-      const float *dwp = pb->ws + (gsize) p * pb->ws_part + pb->part_off;
-      for (int a = a0; a < a1; a++)
-        for (int b = 0; b < pb->b_n; b++)
+      for (int p = 0; p < pb->n_parts; p++)
+        {
+          const float *dwp = pb->ws + (gsize) p * pb->ws_part + pb->part_off;
+          for (int a = a0; a < a1; a++)
+            for (int b = 0; b < pb->b_n; b++)
+              for (int t = 0; t < t_n; t++)
+                pb->dw[a * pb->s_a + b * pb->s_b + t] += dwp[a * pb->s_a + b * pb->s_b + t];
+        }
+    }
+  else
+    {
+      /* The partials hold dW(a, t, b) with b contiguous, dw has (a, b, t) or
+       * (b, a): 16 × 16 blocks, so that reads and writes both stay within a
+       * few cache lines (convT's dw rows are 4·O floats apart). */
+      for (int ab = a0; ab < a1; ab += 16)
+        for (int bb = 0; bb < pb->b_n; bb += 16)
           for (int t = 0; t < t_n; t++)
-            pb->dw[a * pb->s_a + b * pb->s_b + t] +=
-              pb->blocked ? dwp[((gsize) a * t_n + t) * pb->cp + b]
-                          : dwp[a * pb->s_a + b * pb->s_b + t];
+            {
+              float blk[16][16];
+              int na = MIN (16, a1 - ab), nb = MIN (16, pb->b_n - bb);
+              for (int a = 0; a < na; a++)
+                {
+                  gsize off = ((gsize) (ab + a) * t_n + t) * pb->cp + bb;
+                  for (int b = 0; b < nb; b++)
+                    blk[a][b] = 0.0f;
+                  for (int p = 0; p < pb->n_parts; p++)
+                    {
+                      const float *dwp = pb->ws + (gsize) p * pb->ws_part + pb->part_off + off;
+                      for (int b = 0; b < nb; b++)
+                        blk[a][b] += dwp[b];
+                    }
+                }
+              for (int a = 0; a < na; a++)
+                for (int b = 0; b < nb; b++)
+                  pb->dw[(gsize) (ab + a) * pb->s_a + (gsize) (bb + b) * pb->s_b + t] += blk[a][b];
+            }
     }
   if (part == 0 && pb->db)
     {
