@@ -1,6 +1,7 @@
 /* bench-conv: the convolution kernels on every layer shape of unet2d-ref.
  *
  *   bench-conv [--threads 2] [--batch 8,1] [--min-ms 150] [--isa auto|generic|avx2|avx512]
+ *              [--algo auto|direct|winograd] [--clock wall|thread|process] [--fastest]
  *              [--only NAME] [--no-gemm]
  *
  * For each layer: median wall time of forward, backward-data and
@@ -248,7 +249,7 @@ main (int argc, char **argv)
   g_autofree char *only = NULL;
   g_autofree char *algo = NULL;
   gboolean no_gemm = FALSE;
-  gboolean cpu_clock = FALSE;
+  g_autofree char *clock_name = NULL;
   GOptionEntry entries[] = {
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Engine threads (default 2)", "N" },
     { "batch", 0, 0, G_OPTION_ARG_STRING, &batches, "Batch sizes (default 8,1)", "LIST" },
@@ -259,8 +260,9 @@ main (int argc, char **argv)
     { "no-gemm", 0, 0, G_OPTION_ARG_NONE, &no_gemm, "Skip the sgemm comparison", NULL },
     { "fastest", 0, 0, G_OPTION_ARG_NONE, &bench_min,
       "Report the fastest run instead of the median (on a busy machine)", NULL },
-    { "thread-cpu-clock", 0, 0, G_OPTION_ARG_NONE, &cpu_clock,
-      "Time with the calling thread's CPU clock (with --threads 1 on a busy machine)", NULL },
+    { "clock", 0, 0, G_OPTION_ARG_STRING, &clock_name,
+      "wall (default); thread: the calling thread's CPU time (with --threads 1 on a busy "
+      "machine); process: CPU time of all threads (parallel overhead)", "CLOCK" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- convolution kernel benchmark");
@@ -273,8 +275,17 @@ main (int argc, char **argv)
       return 2;
     }
   pl_engine_set_threads (threads);
-  if (cpu_clock)
+  gboolean cpu_clock = FALSE;
+  if (clock_name && g_str_equal (clock_name, "thread"))
     bench_clock = CLOCK_THREAD_CPUTIME_ID;
+  else if (clock_name && g_str_equal (clock_name, "process"))
+    bench_clock = CLOCK_PROCESS_CPUTIME_ID;
+  else if (clock_name && !g_str_equal (clock_name, "wall"))
+    {
+      g_printerr ("bench-conv: unknown clock '%s'\n", clock_name);
+      return 2;
+    }
+  cpu_clock = bench_clock != CLOCK_MONOTONIC;
   if (isa && !pl_conv_set_isa_by_name (isa))
     {
       g_printerr ("bench-conv: kernel path '%s' is unknown or not supported by this CPU\n", isa);
@@ -299,7 +310,9 @@ main (int argc, char **argv)
   printf ("workload: unet2d-ref (convolution kernels only)\n");
   printf ("threads=%d  kernel path=%s  3x3 algorithm=%s  clock=%s  %s\n", threads,
           pl_conv_isa_name (pl_conv_get_isa ()),
-          algo ? algo : "auto", cpu_clock ? "thread CPU time" : "wall",
+          algo ? algo : "auto",
+          bench_clock == CLOCK_THREAD_CPUTIME_ID ? "thread CPU time" :
+          bench_clock == CLOCK_PROCESS_CPUTIME_ID ? "process CPU time" : "wall",
           bench_min ? "fastest run" : "median");
   double sq = 0;
   if (!no_gemm)
