@@ -193,30 +193,30 @@ SFX (store_row) (float *y, const float *s, int len, float bias, gboolean accumul
     }
 }
 
-/* y[2j + v] = (accumulate ? y : 0) + s_v[j] + bias, v = 0, 1, j < len */
+/* y[2j + v] = (accumulate ? y : 0) + s_v[j] + bias, v = 0, 1, j < len
+ * (rows of convT's deep levels are shorter than a vector: masked tails) */
 static inline void
 SFX (store_row_taps) (float *y, const float *s0, const float *s1, int len, float bias,
                       gboolean accumulate)
 {
   VF b = v_set1 (bias);
-  int j = 0;
-  for (; j + VL <= len; j += VL)
+  for (int j = 0; j < len; j += VL)
     {
+      int n = MIN (VL, len - j);
       VF lo, hi;
-      v_interleave (v_add (v_load (s0 + j), b), v_add (v_load (s1 + j), b), &lo, &hi);
-      if (accumulate)
-        {
-          lo = v_add (lo, v_load (y + 2 * j));
-          hi = v_add (hi, v_load (y + 2 * j + VL));
-        }
-      v_store (y + 2 * j, lo);
-      v_store (y + 2 * j + VL, hi);
-    }
-  for (; j < len; j++)
-    {
-      float a = s0[j] + bias, c = s1[j] + bias;
-      y[2 * j] = accumulate ? y[2 * j] + a : a;
-      y[2 * j + 1] = accumulate ? y[2 * j + 1] + c : c;
+      VF e = n == VL ? v_load (s0 + j) : v_load_n (s0 + j, n);
+      VF o = n == VL ? v_load (s1 + j) : v_load_n (s1 + j, n);
+      v_interleave (v_add (e, b), v_add (o, b), &lo, &hi);
+      int nl = MIN (2 * n, VL), nh = 2 * n - nl;
+      float *yl = y + 2 * j, *yh = yl + VL;
+      if (nl == VL)
+        v_store (yl, accumulate ? v_add (lo, v_load (yl)) : lo);
+      else
+        v_store_n (yl, accumulate ? v_add (lo, v_load_n (yl, nl)) : lo, nl);
+      if (nh == VL)
+        v_store (yh, accumulate ? v_add (hi, v_load (yh)) : hi);
+      else if (nh > 0)
+        v_store_n (yh, accumulate ? v_add (hi, v_load_n (yh, nh)) : hi, nh);
     }
 }
 
