@@ -298,16 +298,13 @@ SFX (red_part) (int part, int n_parts, gpointer data)
   for (int bi = band0; bi < band1; bi++)
     {
       SFX (Band) bd;
-      SFX (Prefetch) pfx, pfa;
+      /* no software prefetch of the next band here: measured, the hardware
+       * prefetchers serve the transposing fill's sequential row streams as
+       * well or better */
       SFX (band_init) (geo, &bd, (int) ((gint64) bi * n_rows / pb->n_bands),
                        (int) ((gint64) (bi + 1) * n_rows / pb->n_bands));
       if (bd.rows <= 0)
         continue;
-      /* the next band's x and dy rows, spread over this band's kernel calls */
-      int ng0 = bd.g1, ng1 = bi + 1 < band1 ? (int) ((gint64) (bi + 2) * n_rows / pb->n_bands) : ng0;
-      gboolean taps = pb->a_kind == SFX (IN_TAPS);
-      SFX (prefetch_init) (&pfx, geo, pb->b_src, pb->b_n, FALSE, ng0, ng1);
-      SFX (prefetch_init) (&pfa, geo, pb->a_src, taps ? pb->a_n / 4 : pb->a_n, taps, ng0, ng1);
       if (pb->db)
         SFX (red_bias) (pb, &bd, dbp);
       gsize img_b = (gsize) pb->b_n * h * w;
@@ -335,9 +332,6 @@ SFX (red_part) (int part, int n_parts, gpointer data)
           int n_cb = (int) (pb->cp / VL);
           if (pb->taps == 9)
             {
-              int calls = n_cb * ((pb->a_n + RED_OB_MAX - 1) / RED_OB_MAX);
-              int px = (int) (SFX (prefetch_lines) (&pfx) / calls) + 1;
-              int pa = (int) (SFX (prefetch_lines) (&pfa) / calls) + 1;
               /* blocks of nearly equal size (16 = 3+3+3+3+2+2, not 5×3 + 1:
                * a block of one loads as often as it multiplies) */
               int n_ab = (pb->a_n + RED_OB_MAX - 1) / RED_OB_MAX;
@@ -352,15 +346,10 @@ SFX (red_part) (int part, int n_parts, gpointer data)
                     for (int u0 = 0; u0 < 3; u0 += RED_TR)
                       SFX (redb9_kerns)[ob] (seg, n_seg, w, aoff, astep, x0 + cb * blk, geo->wp,
                                              u0, dwp + (gsize) a * 9 * pb->cp + cb * VL, pb->cp);
-                    SFX (prefetch_some) (&pfx, px);
-                    SFX (prefetch_some) (&pfa, pa);
                   }
             }
           else
             {
-              int calls = ((n_cb + RED1_CV - 1) / RED1_CV) * ((pb->a_n + RED1_OB - 1) / RED1_OB);
-              int px = (int) (SFX (prefetch_lines) (&pfx) / calls) + 1;
-              int pa = (int) (SFX (prefetch_lines) (&pfa) / calls) + 1;
               for (int cb = 0; cb < n_cb; cb += RED1_CV)
                 for (int a = 0; a < pb->a_n; a += RED1_OB)
                   {
@@ -370,8 +359,6 @@ SFX (red_part) (int part, int n_parts, gpointer data)
                       aoff[k] = SFX (a_offset) (pb, a + k);
                     SFX (redb1_kerns)[ob][cv] (seg, n_seg, w, aoff, astep, x0 + cb * blk, blk,
                                                dwp + (gsize) a * pb->cp + cb * VL, pb->cp);
-                    SFX (prefetch_some) (&pfx, px);
-                    SFX (prefetch_some) (&pfa, pa);
                   }
             }
         }
