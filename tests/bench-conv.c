@@ -427,14 +427,20 @@ main (int argc, char **argv)
               tot_flop_fwd / tot_fwd * 1e-9);
       printf ("batch %d fwd+bwd total: %.2f ms (%.1f GFLOP/s)\n", batch, tot_step * 1e3,
               tot_flop_step / tot_step * 1e-9);
+      /* the predictions are wall times; CPU time of all threads predicts
+       * them only on free cores, divided by the thread count */
+      double per = bench_clock == CLOCK_PROCESS_CPUTIME_ID ? 1.0 / threads : 1.0;
+      const char *note = bench_clock == CLOCK_PROCESS_CPUTIME_ID ? " (process CPU time / threads)"
+                         : bench_clock == CLOCK_THREAD_CPUTIME_ID ? " (thread CPU time)" : "";
       if (batch == 8)
         {
-          printf ("predicted conv part of train_step_ms (batch 8): %.1f\n", tot_step * 1e3);
-          printf ("predicted conv part of infer_volume_s (181 slices): %.2f\n",
-                  tot_fwd * 181.0 / 8.0);
+          printf ("predicted conv part of train_step_ms (batch 8): %.1f%s\n", tot_step * per * 1e3,
+                  note);
+          printf ("predicted conv part of infer_volume_s (181 slices): %.2f%s\n",
+                  tot_fwd * per * 181.0 / 8.0, note);
         }
       if (batch == 1)
-        printf ("predicted conv part of infer_slice_ms: %.1f\n", tot_fwd * 1e3);
+        printf ("predicted conv part of infer_slice_ms: %.1f%s\n", tot_fwd * per * 1e3, note);
     }
   return 0;
 }
