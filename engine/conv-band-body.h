@@ -316,7 +316,7 @@ SFX (plan_parts) (int threads, int n_units, gsize q_total, int tq, int *n_bands,
     }
   else if (threads > 1)
     {
-      int k = CLAMP (nb / threads, 1, PARTS_PER_THREAD);
+      int k = CLAMP (nb / threads, 1, MIN (PARTS_PER_THREAD, PL_CONV_MAX_PARTS / threads));
       *n_parts = threads * k;
       nb = (nb + *n_parts - 1) / *n_parts * *n_parts;
     }

@@ -42,7 +42,7 @@ SFX (conv2d_fwd_problem) (SFX (FwdProblem) *pb, const PlConvShape *s, gboolean b
   pb->s_in = backward ? (gsize) s->c * kk : (gsize) kk;
   pb->taps = kk;
   pb->flip = backward;
-  SFX (fwd_plan) (pb, s->n, s->h, s->w, s->k / 2, pl_engine_get_threads ());
+  SFX (fwd_plan) (pb, s->n, s->h, s->w, s->k / 2, pl_conv_threads ());
 }
 
 static void
@@ -57,7 +57,7 @@ SFX (conv2d_red_problem) (SFX (RedProblem) *pb, const PlConvShape *s)
   pb->s_a = (gsize) s->c * kk;
   pb->s_b = kk;
   pb->a_per_bias = 1;
-  SFX (red_plan) (pb, s->n, s->h, s->w, s->k / 2, pl_engine_get_threads ());
+  SFX (red_plan) (pb, s->n, s->h, s->w, s->k / 2, pl_conv_threads ());
 }
 
 static gsize
@@ -105,7 +105,7 @@ SFX (conv2d_forward) (const PlConvShape *s, const float *x, const float *w, cons
     {
       SFX (WinoProblem) wp = { .in = x, .c_in = s->c, .out = y, .c_out = s->o, .bias = b,
                                .accumulate = accumulate, .relu = relu };
-      SFX (wino_plan) (&wp, s->n, s->h, s->w, pl_engine_get_threads ());
+      SFX (wino_plan) (&wp, s->n, s->h, s->w, pl_conv_threads ());
       SFX (wino_run) (&wp, w, FALSE, ws);
       return;
     }
@@ -128,7 +128,7 @@ SFX (conv2d_backward_data) (const PlConvShape *s, const float *dy, const float *
     {
       SFX (WinoProblem) wp = { .in = dy, .c_in = s->o, .out = dx, .c_out = s->c,
                                .accumulate = TRUE };
-      SFX (wino_plan) (&wp, s->n, s->h, s->w, pl_engine_get_threads ());
+      SFX (wino_plan) (&wp, s->n, s->h, s->w, pl_conv_threads ());
       SFX (wino_run) (&wp, w, TRUE, ws);
       return;
     }
@@ -148,7 +148,7 @@ SFX (conv2d_backward_weights) (const PlConvShape *s, const float *x, const float
   if (s->k == 3 && SFX (wino_red_use) (s->c, s->o, s->n, s->h, s->w))
     {
       SFX (WinoRed) wr = { .x = x, .dy = dy, .c = s->c, .o = s->o, .dw = dw, .db = db };
-      SFX (wino_red_plan) (&wr, s->n, s->h, s->w, pl_engine_get_threads ());
+      SFX (wino_red_plan) (&wr, s->n, s->h, s->w, pl_conv_threads ());
       SFX (wino_red_run) (&wr, ws);
       return;
     }
@@ -174,7 +174,7 @@ SFX (convt_fwd_problem) (SFX (FwdProblem) *pb, const PlConvShape *s, gboolean ba
   pb->s_out = backward ? (gsize) o4 : 1;
   pb->s_in = backward ? 1 : (gsize) o4;
   pb->taps = 1;
-  SFX (fwd_plan) (pb, s->n, s->h, s->w, 0, pl_engine_get_threads ());
+  SFX (fwd_plan) (pb, s->n, s->h, s->w, 0, pl_conv_threads ());
 }
 
 static void
@@ -189,7 +189,7 @@ SFX (convt_red_problem) (SFX (RedProblem) *pb, const PlConvShape *s)
   pb->s_a = 1;
   pb->s_b = o4;
   pb->a_per_bias = 4;
-  SFX (red_plan) (pb, s->n, s->h, s->w, 0, pl_engine_get_threads ());
+  SFX (red_plan) (pb, s->n, s->h, s->w, 0, pl_conv_threads ());
 }
 
 static gsize

@@ -358,7 +358,7 @@ gsize
 pl_conv2d_workspace_floats (const PlConvShape *s)
 {
   const PlConvImpl *impl = current_impl ();
-  return impl ? impl->conv2d_workspace (s, pl_engine_get_threads ())
+  return impl ? impl->conv2d_workspace (s, pl_conv_threads ())
               : generic_conv2d_workspace_floats (s);
 }
 
@@ -415,7 +415,7 @@ gsize
 pl_convt2x2_workspace_floats (const PlConvShape *s)
 {
   const PlConvImpl *impl = current_impl ();
-  return impl ? impl->convt_workspace (s, pl_engine_get_threads ())
+  return impl ? impl->convt_workspace (s, pl_conv_threads ())
               : generic_convt2x2_workspace_floats (s);
 }
 

@@ -18,7 +18,7 @@
 #define cpu_relax() do { } while (0)
 #endif
 
-#define POOL_MAX 64
+#define POOL_MAX PL_CONV_MAX_PARTS
 /* pauses of ~15 ns on current x86: a worker stays awake ~50 µs after a job */
 #define SPIN_ITERS 4000
 

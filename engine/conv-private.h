@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "engine/conv-kernels.h"
+#include "engine/gemm.h"
 
 G_BEGIN_DECLS
 
@@ -28,6 +29,17 @@ typedef void (*PlConvTaskFn) (int part, int n_parts, gpointer data);
 
 void pl_conv_parallel (int n_parts, int n_threads, PlConvTaskFn fn, gpointer data);
 int  pl_conv_slot     (void);
+
+/* Threads the kernels use: pl_engine_get_threads(), at most 16 (so that up
+ * to 4 parts per thread stay within the pool's 64 parts). */
+#define PL_CONV_MAX_THREADS 16
+#define PL_CONV_MAX_PARTS   64
+
+static inline int
+pl_conv_threads (void)
+{
+  return CLAMP (pl_engine_get_threads (), 1, PL_CONV_MAX_THREADS);
+}
 
 typedef struct
 {

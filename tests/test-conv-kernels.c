@@ -220,6 +220,21 @@ test_convt2x2 (gconstpointer data)
     }
 }
 
+/* More threads than the kernels use (16): clamped, still right. */
+static void
+test_many_threads (gconstpointer data)
+{
+  const PlConvShape s3 = { 8, 20, 9, 21, 16, 3 }, s1 = { 4, 16, 5, 19, 3, 1 }, st = { 4, 17, 3, 18, 5, 2 };
+
+  if (!use_isa (data))
+    return;
+  pl_engine_set_threads (40);
+  check_conv (&s3, FALSE);
+  check_conv (&s1, FALSE);
+  check_conv (&st, TRUE);
+  pl_engine_set_threads (2);
+}
+
 typedef struct
 {
   float *y, *dx, *dw, *db;
@@ -413,11 +428,13 @@ main (int argc, char **argv)
       g_autofree char *p3 = g_strdup_printf ("/conv-kernels/%s/convt2x2", paths[i].name);
       g_autofree char *p4 = g_strdup_printf ("/conv-kernels/%s/deterministic", paths[i].name);
       g_autofree char *p5 = g_strdup_printf ("/conv-kernels/%s/concurrent-callers", paths[i].name);
+      g_autofree char *p6 = g_strdup_printf ("/conv-kernels/%s/many-threads", paths[i].name);
       g_test_add_data_func (p1, d, test_conv3x3);
       g_test_add_data_func (p2, d, test_conv1x1);
       g_test_add_data_func (p3, d, test_convt2x2);
       g_test_add_data_func (p4, d, test_deterministic);
       g_test_add_data_func (p5, d, test_concurrent_callers);
+      g_test_add_data_func (p6, d, test_many_threads);
     }
   return g_test_run ();
 }
