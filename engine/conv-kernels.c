@@ -1,10 +1,13 @@
-/* Convolution kernels: im2col + one GEMM per image through pl_gemm(). */
+/* Convolution kernels: dispatch to the direct kernels of the best vector
+ * path the CPU has (conv-direct-body.h), or the generic path kept here:
+ * im2col + one GEMM per image through pl_gemm(). */
 #define G_LOG_DOMAIN "pl-conv"
 
 #include "engine/conv-kernels.h"
 
 #include <string.h>
 
+#include "engine/conv-private.h"
 #include "engine/gemm.h"
 
 /* col: (C*k*k, H*W) for one image x: (C, H, W) */
@@ -65,14 +68,14 @@ col2im_add (const PlConvShape *s, const float *col, float *dx)
         }
 }
 
-gsize
-pl_conv2d_workspace_floats (const PlConvShape *s)
+static gsize
+generic_conv2d_workspace_floats (const PlConvShape *s)
 {
   return s->k == 1 ? 0 : (gsize) s->c * s->k * s->k * s->h * s->w;
 }
 
-void
-pl_conv2d_forward (const PlConvShape *s, const float *x, const float *w,
+static void
+generic_conv2d_forward (const PlConvShape *s, const float *x, const float *w,
                    const float *b, float *y, gboolean accumulate, float *ws)
 {
   int hw = s->h * s->w, kk = s->c * s->k * s->k;
@@ -96,8 +99,8 @@ pl_conv2d_forward (const PlConvShape *s, const float *x, const float *w,
     }
 }
 
-void
-pl_conv2d_backward_data (const PlConvShape *s, const float *dy, const float *w,
+static void
+generic_conv2d_backward_data (const PlConvShape *s, const float *dy, const float *w,
                          float *dx, float *ws)
 {
   int hw = s->h * s->w, kk = s->c * s->k * s->k;
@@ -116,8 +119,8 @@ pl_conv2d_backward_data (const PlConvShape *s, const float *dy, const float *w,
     }
 }
 
-void
-pl_conv2d_backward_weights (const PlConvShape *s, const float *x, const float *dy,
+static void
+generic_conv2d_backward_weights (const PlConvShape *s, const float *x, const float *dy,
                             float *dw, float *db, float *ws)
 {
   int hw = s->h * s->w, kk = s->c * s->k * s->k;
@@ -145,15 +148,15 @@ pl_conv2d_backward_weights (const PlConvShape *s, const float *x, const float *d
     }
 }
 
-gsize
-pl_convt2x2_workspace_floats (const PlConvShape *s)
+static gsize
+generic_convt2x2_workspace_floats (const PlConvShape *s)
 {
   return (gsize) s->o * 4 * s->h * s->w;
 }
 
 /* ws: (O*4, H*W) with row (o*4 + u*2 + v) holding the tap (u, v) of channel o */
-void
-pl_convt2x2_forward (const PlConvShape *s, const float *x, const float *w,
+static void
+generic_convt2x2_forward (const PlConvShape *s, const float *x, const float *w,
                      const float *b, float *y, gboolean accumulate, float *ws)
 {
   int hw = s->h * s->w, o4 = s->o * 4, ow = 2 * s->w;
@@ -196,8 +199,8 @@ gather_taps (const PlConvShape *s, const float *dyn, float *ws)
         }
 }
 
-void
-pl_convt2x2_backward_data (const PlConvShape *s, const float *dy, const float *w,
+static void
+generic_convt2x2_backward_data (const PlConvShape *s, const float *dy, const float *w,
                            float *dx, float *ws)
 {
   int hw = s->h * s->w, o4 = s->o * 4;
@@ -210,8 +213,8 @@ pl_convt2x2_backward_data (const PlConvShape *s, const float *dy, const float *w
     }
 }
 
-void
-pl_convt2x2_backward_weights (const PlConvShape *s, const float *x, const float *dy,
+static void
+generic_convt2x2_backward_weights (const PlConvShape *s, const float *x, const float *dy,
                               float *dw, float *db, float *ws)
 {
   int hw = s->h * s->w, o4 = s->o * 4;
@@ -230,4 +233,206 @@ pl_convt2x2_backward_weights (const PlConvShape *s, const float *x, const float 
             db[o] += acc;
           }
     }
+}
+
+
+/* ---------------------------------------------------------------------- */
+/* Path selection                                                         */
+
+static const char *const isa_names[] = { "generic", "avx2", "avx512" };
+static gint isa_current = -1;   /* PlConvIsa once chosen */
+
+gboolean
+pl_conv_isa_supported (PlConvIsa isa)
+{
+  switch (isa)
+    {
+    case PL_CONV_ISA_GENERIC:
+      return TRUE;
+#ifdef PL_CONV_X86
+    case PL_CONV_ISA_AVX2:
+      __builtin_cpu_init ();
+      return __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+    case PL_CONV_ISA_AVX512:
+      __builtin_cpu_init ();
+      return __builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512dq")
+             && __builtin_cpu_supports ("avx512vl") && __builtin_cpu_supports ("avx512bw")
+             && __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+#endif
+    default:
+      return FALSE;
+    }
+}
+
+static PlConvIsa
+isa_best (void)
+{
+  if (pl_conv_isa_supported (PL_CONV_ISA_AVX512))
+    return PL_CONV_ISA_AVX512;
+  if (pl_conv_isa_supported (PL_CONV_ISA_AVX2))
+    return PL_CONV_ISA_AVX2;
+  return PL_CONV_ISA_GENERIC;
+}
+
+const char *
+pl_conv_isa_name (PlConvIsa isa)
+{
+  return (guint) isa < G_N_ELEMENTS (isa_names) ? isa_names[isa] : "unknown";
+}
+
+gboolean
+pl_conv_set_isa (PlConvIsa isa)
+{
+  if (!pl_conv_isa_supported (isa))
+    return FALSE;
+  g_atomic_int_set (&isa_current, isa);
+  return TRUE;
+}
+
+gboolean
+pl_conv_set_isa_by_name (const char *name)
+{
+  g_return_val_if_fail (name != NULL, FALSE);
+  if (g_str_equal (name, "auto"))
+    return pl_conv_set_isa (isa_best ());
+  for (guint i = 0; i < G_N_ELEMENTS (isa_names); i++)
+    if (g_str_equal (name, isa_names[i]))
+      return pl_conv_set_isa ((PlConvIsa) i);
+  return FALSE;
+}
+
+PlConvIsa
+pl_conv_get_isa (void)
+{
+  gint isa = g_atomic_int_get (&isa_current);
+  if (isa < 0)
+    {
+      const char *env = g_getenv ("PELLUCID_CONV_ISA");
+      if (!env || !pl_conv_set_isa_by_name (env))
+        {
+          if (env)
+            g_message ("PELLUCID_CONV_ISA=%s is unknown or not supported here; using %s",
+                       env, pl_conv_isa_name (isa_best ()));
+          pl_conv_set_isa (isa_best ());
+        }
+      isa = g_atomic_int_get (&isa_current);
+    }
+  return (PlConvIsa) isa;
+}
+
+static const PlConvImpl *
+current_impl (void)
+{
+  switch (pl_conv_get_isa ())
+    {
+#ifdef PL_CONV_X86
+    case PL_CONV_ISA_AVX512:
+      return &pl_conv_impl_avx512;
+    case PL_CONV_ISA_AVX2:
+      return &pl_conv_impl_avx2;
+#endif
+    default:
+      return NULL;
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* The public kernels                                                     */
+
+gsize
+pl_conv2d_workspace_floats (const PlConvShape *s)
+{
+  const PlConvImpl *impl = current_impl ();
+  return impl ? impl->conv2d_workspace (s, pl_engine_get_threads ())
+              : generic_conv2d_workspace_floats (s);
+}
+
+void
+pl_conv2d_forward (const PlConvShape *s, const float *x, const float *w,
+                   const float *b, float *y, gboolean accumulate, float *ws)
+{
+  const PlConvImpl *impl = current_impl ();
+  if (impl)
+    impl->conv2d_forward (s, x, w, b, y, accumulate, FALSE, ws);
+  else
+    generic_conv2d_forward (s, x, w, b, y, accumulate, ws);
+}
+
+void
+pl_conv2d_forward_relu (const PlConvShape *s, const float *x, const float *w,
+                        const float *b, float *y, gboolean accumulate, float *ws)
+{
+  const PlConvImpl *impl = current_impl ();
+  if (impl)
+    {
+      impl->conv2d_forward (s, x, w, b, y, accumulate, TRUE, ws);
+      return;
+    }
+  generic_conv2d_forward (s, x, w, b, y, accumulate, ws);
+  gsize n = (gsize) s->n * s->o * s->h * s->w;
+  for (gsize i = 0; i < n; i++)
+    y[i] = y[i] < 0.0f ? 0.0f : y[i];     /* NaN stays NaN */
+}
+
+void
+pl_conv2d_backward_data (const PlConvShape *s, const float *dy, const float *w,
+                         float *dx, float *ws)
+{
+  const PlConvImpl *impl = current_impl ();
+  if (impl)
+    impl->conv2d_backward_data (s, dy, w, dx, ws);
+  else
+    generic_conv2d_backward_data (s, dy, w, dx, ws);
+}
+
+void
+pl_conv2d_backward_weights (const PlConvShape *s, const float *x, const float *dy,
+                            float *dw, float *db, float *ws)
+{
+  const PlConvImpl *impl = current_impl ();
+  if (impl)
+    impl->conv2d_backward_weights (s, x, dy, dw, db, ws);
+  else
+    generic_conv2d_backward_weights (s, x, dy, dw, db, ws);
+}
+
+gsize
+pl_convt2x2_workspace_floats (const PlConvShape *s)
+{
+  const PlConvImpl *impl = current_impl ();
+  return impl ? impl->convt_workspace (s, pl_engine_get_threads ())
+              : generic_convt2x2_workspace_floats (s);
+}
+
+void
+pl_convt2x2_forward (const PlConvShape *s, const float *x, const float *w,
+                     const float *b, float *y, gboolean accumulate, float *ws)
+{
+  const PlConvImpl *impl = current_impl ();
+  if (impl)
+    impl->convt_forward (s, x, w, b, y, accumulate, ws);
+  else
+    generic_convt2x2_forward (s, x, w, b, y, accumulate, ws);
+}
+
+void
+pl_convt2x2_backward_data (const PlConvShape *s, const float *dy, const float *w,
+                           float *dx, float *ws)
+{
+  const PlConvImpl *impl = current_impl ();
+  if (impl)
+    impl->convt_backward_data (s, dy, w, dx, ws);
+  else
+    generic_convt2x2_backward_data (s, dy, w, dx, ws);
+}
+
+void
+pl_convt2x2_backward_weights (const PlConvShape *s, const float *x, const float *dy,
+                              float *dw, float *db, float *ws)
+{
+  const PlConvImpl *impl = current_impl ();
+  if (impl)
+    impl->convt_backward_weights (s, x, dy, dw, db, ws);
+  else
+    generic_convt2x2_backward_weights (s, x, dy, dw, db, ws);
 }

@@ -11,7 +11,10 @@
  *               stride 2 (every output pixel sees exactly one tap)
  *
  * Forward writes y (or adds into it when `accumulate` is TRUE, which lets a
- * convolution over concatenated inputs be computed as a sum of two).  Backward
+ * convolution over concatenated inputs be computed as a sum of two).
+ * pl_conv2d_forward_relu() is the same followed by y = max (y, 0) in the
+ * same pass over y (after the accumulation); ReLU's backward needs only its
+ * output, so the pre-activation need not exist.  Backward
  * kernels always ADD into dx, dw and db (db may be NULL).  `ws` is scratch
  * memory of at least pl_conv2d_workspace_floats() floats, owned by the caller
  * (the step's arena), so that no kernel allocates.  Results are identical for
@@ -33,6 +36,8 @@ typedef struct
 gsize pl_conv2d_workspace_floats  (const PlConvShape *s);
 void  pl_conv2d_forward           (const PlConvShape *s, const float *x, const float *w,
                                    const float *b, float *y, gboolean accumulate, float *ws);
+void  pl_conv2d_forward_relu      (const PlConvShape *s, const float *x, const float *w,
+                                   const float *b, float *y, gboolean accumulate, float *ws);
 void  pl_conv2d_backward_data     (const PlConvShape *s, const float *dy, const float *w,
                                    float *dx, float *ws);
 void  pl_conv2d_backward_weights  (const PlConvShape *s, const float *x, const float *dy,
@@ -45,6 +50,25 @@ void  pl_convt2x2_backward_data    (const PlConvShape *s, const float *dy, const
                                     float *dx, float *ws);
 void  pl_convt2x2_backward_weights (const PlConvShape *s, const float *x, const float *dy,
                                     float *dw, float *db, float *ws);
+
+/* Kernel paths.  The fastest one the CPU supports is chosen on first use
+ * (or from the environment variable PELLUCID_CONV_ISA = generic | avx2 |
+ * avx512); tests and benchmarks force each in turn.  GENERIC is im2col +
+ * pl_gemm() and runs anywhere.  The workspace size depends on the path and
+ * on pl_engine_set_threads(): query it after setting both.  Not thread-safe:
+ * set the path before convolutions run. */
+typedef enum
+{
+  PL_CONV_ISA_GENERIC,
+  PL_CONV_ISA_AVX2,
+  PL_CONV_ISA_AVX512,
+} PlConvIsa;
+
+PlConvIsa    pl_conv_get_isa          (void);
+gboolean     pl_conv_set_isa          (PlConvIsa isa);
+gboolean     pl_conv_set_isa_by_name  (const char *name);
+const char  *pl_conv_isa_name         (PlConvIsa isa);
+gboolean     pl_conv_isa_supported    (PlConvIsa isa);
 
 /* Reference loops: same contracts, no workspace. */
 void  pl_conv2d_forward_ref           (const PlConvShape *s, const float *x, const float *w,

@@ -15,5 +15,9 @@ typedef struct
 } PelCliCommand;
 
 int pel_cli_info (int argc, char **argv);
+int pel_cli_train (int argc, char **argv);
+int pel_cli_predict (int argc, char **argv);
+int pel_cli_eval (int argc, char **argv);
+int pel_cli_bench (int argc, char **argv);
 
 G_END_DECLS

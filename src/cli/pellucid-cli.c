@@ -16,6 +16,10 @@
 static const PelCliCommand commands[] = {
   /* name, one-line summary, entry point */
   { "info", "Print a NIfTI file's header and statistics as JSON", pel_cli_info },
+  { "train", "Train a UNet on the labelled slices of a label map", pel_cli_train },
+  { "predict", "Segment a volume with a trained model", pel_cli_predict },
+  { "eval", "Dice of a segmentation against a reference, as JSON", pel_cli_eval },
+  { "bench", "Time a reference workload (unet2d-ref)", pel_cli_bench },
 };
 
 static void

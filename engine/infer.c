@@ -1,0 +1,286 @@
+/* Whole-volume and single-slice prediction, with MC dropout. */
+#define G_LOG_DOMAIN "pl-infer"
+
+#include "engine/infer.h"
+#include "engine/dataset.h"
+#include "engine/ops.h"
+#include "engine/tape.h"
+
+#include <gio/gio.h>
+#include <math.h>
+#include <string.h>
+
+int
+pl_model_n_outputs (const PlModel *model)
+{
+  return pl_unet_get_config (model->unet)->n_classes;
+}
+
+void
+pl_model_normalise (const PlModel *model, const float *src, gsize n, float *dst)
+{
+  float off = (float) model->norm_offset, inv = (float) (1.0 / model->norm_divisor);
+  for (gsize i = 0; i < n; i++)
+    dst[i] = (src[i] - off) * inv;
+}
+
+typedef struct
+{
+  int axis, h, w, wh, ww, oy, ox;
+  gint64 n_slices;
+  gsize n_voxels;
+} Geom;
+
+static void
+geom_init (Geom *g, const PlModel *model, const PlVolume *volume)
+{
+  int m = pl_unet_config_multiple (pl_unet_get_config (model->unet));
+  g->axis = model->axis;
+  pl_slice_dims (volume->dim, g->axis, &g->h, &g->w);
+  pl_fit_window (g->h, g->w, m, PL_FIT_PAD, &g->wh, &g->ww, &g->oy, &g->ox);
+  g->n_slices = volume->dim[g->axis];
+  g->n_voxels = pl_volume_n_voxels (volume);
+}
+
+/* x (n, 1, wh, ww) ← normalised, padded slices first … first + n − 1. */
+static void
+fill_batch (const PlModel *model, const PlVolume *volume, const Geom *g, gint64 first, int n,
+            float *slice, float *x)
+{
+  for (int s = 0; s < n; s++)
+    {
+      pl_volume_get_slice (volume, g->axis, first + s, slice);
+      pl_model_normalise (model, slice, (gsize) g->h * g->w, slice);
+      pl_window_extract_f32 (slice, g->h, g->w, g->oy, g->ox, g->wh, g->ww, 0.0f,
+                             x + (gsize) s * g->wh * g->ww);
+    }
+}
+
+/* Writes channel maps (n, K, wh, ww) of the window back to volume order. */
+static void
+scatter (const PlVolume *volume, const Geom *g, gint64 first, int n, int K,
+         const float *maps, float *dst)
+{
+  for (int s = 0; s < n; s++)
+    for (int c = 0; c < K; c++)
+      {
+        const float *mp = maps + ((gsize) s * K + c) * g->wh * g->ww;
+        float *d = dst + (gsize) c * g->n_voxels;
+        gsize sh, sw, off;
+        pl_slice_strides (volume->dim, g->axis, first + s, &sh, &sw, &off);
+        for (int y = 0; y < g->h; y++)
+          {
+            const float *row = mp + (gsize) (y - g->oy) * g->ww - g->ox;
+            float *drow = d + off + y * sh;
+            for (int x = 0; x < g->w; x++)
+              drow[x * sw] = row[x];
+          }
+      }
+}
+
+static guint16
+label_of (const PlModel *model, const float *p, gsize stride, int K)
+{
+  if (K == 1)
+    return p[0] >= 0.5f ? model->class_values[0] : 0;
+  {
+    int best = 0;
+    for (int c = 1; c < K; c++)
+      if (p[c * stride] > p[best * stride])
+        best = c;
+    return best < model->n_classes ? model->class_values[best] : 0;
+  }
+}
+
+static void
+scatter_labels (const PlModel *model, const PlVolume *volume, const Geom *g, gint64 first,
+                int n, int K, const float *probs, PlLabels *labels)
+{
+  gsize plane = (gsize) g->wh * g->ww;
+  for (int s = 0; s < n; s++)
+    {
+      gsize sh, sw, off;
+      pl_slice_strides (volume->dim, g->axis, first + s, &sh, &sw, &off);
+      for (int y = 0; y < g->h; y++)
+        for (int x = 0; x < g->w; x++)
+          {
+            const float *p = probs + (gsize) s * K * plane + (gsize) (y - g->oy) * g->ww + (x - g->ox);
+            labels->data[off + y * sh + x * sw] = label_of (model, p, plane, K);
+          }
+    }
+}
+
+static gboolean
+check_args (PlModel *model, const PlVolume *volume, PlLabels *labels, GError **error)
+{
+  if (pl_unet_get_config (model->unet)->in_channels != 1)
+    {
+      g_set_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_INVALID,
+                   "the model takes %d input channels; volumes give 1",
+                   pl_unet_get_config (model->unet)->in_channels);
+      return FALSE;
+    }
+  if (labels && memcmp (labels->dim, volume->dim, sizeof volume->dim) != 0)
+    {
+      g_set_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_GRID_MISMATCH,
+                   "label map and volume differ in size");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+pl_model_predict_volume (PlModel *model, const PlVolume *volume, int batch, float *probs,
+                         PlLabels *labels, const PlProgress *progress, GError **error)
+{
+  Geom g;
+  int K = pl_model_n_outputs (model);
+  g_autoptr (PlTape) tape = NULL;
+  g_autofree float *slice = NULL;
+
+  if (!check_args (model, volume, labels, error))
+    return FALSE;
+  geom_init (&g, model, volume);
+  batch = MAX (batch, 1);
+  tape = pl_tape_new ((gsize) batch * g.wh * g.ww * 4 * 140);
+  pl_tape_set_grad_enabled (tape, FALSE);
+  slice = g_new (float, (gsize) g.h * g.w);
+  for (gint64 first = 0; first < g.n_slices; first += batch)
+    {
+      int n = (int) MIN (batch, g.n_slices - first);
+      PlTensor *x, *p;
+      if (!pl_progress_report (progress, (double) first / g.n_slices, NULL))
+        return pl_progress_set_cancelled_error (error);
+      pl_tape_reset (tape);
+      x = pl_tape_tensor (tape, n, 1, g.wh, g.ww);
+      fill_batch (model, volume, &g, first, n, slice, x->data);
+      p = pl_unet_output (model->unet, tape, pl_unet_forward (model->unet, tape, x, NULL));
+      if (probs)
+        scatter (volume, &g, first, n, K, p->data, probs);
+      if (labels)
+        scatter_labels (model, volume, &g, first, n, K, p->data, labels);
+    }
+  pl_progress_report (progress, 1.0, NULL);
+  return TRUE;
+}
+
+gboolean
+pl_model_predict_volume_mc (PlModel *model, const PlVolume *volume, int batch, int passes,
+                            guint64 seed, float *mean, float *var, float *entropy,
+                            PlLabels *labels, const PlProgress *progress, GError **error)
+{
+  Geom g;
+  int K = pl_model_n_outputs (model);
+  g_autoptr (PlTape) tape = NULL;
+  g_autofree float *slice = NULL;
+  PlRng rng;
+
+  if (!check_args (model, volume, labels, error))
+    return FALSE;
+  if (passes < 1)
+    {
+      g_set_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_INVALID, "MC dropout needs at least one pass");
+      return FALSE;
+    }
+  geom_init (&g, model, volume);
+  batch = MAX (batch, 1);
+  pl_rng_init (&rng, seed);
+  tape = pl_tape_new ((gsize) batch * g.wh * g.ww * 4 * 160);
+  pl_tape_set_grad_enabled (tape, FALSE);
+  slice = g_new (float, (gsize) g.h * g.w);
+  for (gint64 first = 0; first < g.n_slices; first += batch)
+    {
+      int n = (int) MIN (batch, g.n_slices - first);
+      gsize plane = (gsize) g.wh * g.ww, nk = (gsize) n * K * plane;
+      PlTensor *x;
+      PlUnetEncoded *enc;
+      float *s1, *s2;
+      PlArenaMark mark;
+
+      if (!pl_progress_report (progress, (double) first / g.n_slices, NULL))
+        return pl_progress_set_cancelled_error (error);
+      pl_tape_reset (tape);
+      x = pl_tape_tensor (tape, n, 1, g.wh, g.ww);
+      fill_batch (model, volume, &g, first, n, slice, x->data);
+      s1 = pl_arena_zeros (pl_tape_get_arena (tape), nk);
+      s2 = pl_arena_zeros (pl_tape_get_arena (tape), nk);
+      enc = pl_unet_encode (model->unet, tape, x);
+      mark = pl_arena_mark (pl_tape_get_arena (tape));
+      for (int t = 0; t < passes; t++)
+        {
+          PlTensor *p = pl_unet_output (model->unet, tape,
+                                        pl_unet_decode (model->unet, tape, enc, &rng));
+          for (gsize i = 0; i < nk; i++)
+            {
+              s1[i] += p->data[i];
+              s2[i] += p->data[i] * p->data[i];
+            }
+          pl_arena_release (pl_tape_get_arena (tape), mark);
+        }
+      /* s1 ← mean, s2 ← variance (clamped at 0), both (n, K, wh, ww). */
+      for (gsize i = 0; i < nk; i++)
+        {
+          float m = s1[i] / passes;
+          s1[i] = m;
+          s2[i] = MAX (s2[i] / passes - m * m, 0.0f);
+        }
+      if (mean)
+        scatter (volume, &g, first, n, K, s1, mean);
+      if (var)
+        scatter (volume, &g, first, n, K, s2, var);
+      if (entropy)
+        {
+          /* Reuse s2's first n planes for the entropy maps (n, 1, wh, ww). */
+          float *e = s2;
+          for (int s = 0; s < n; s++)
+            for (gsize q = 0; q < plane; q++)
+              {
+                double h = 0.0;
+                for (int c = 0; c < K; c++)
+                  {
+                    float m = s1[((gsize) s * K + c) * plane + q];
+                    if (m > 1e-12f)
+                      h -= m * log (m);
+                  }
+                e[(gsize) s * plane + q] = (float) h;
+              }
+          scatter (volume, &g, first, n, 1, e, entropy);
+        }
+      if (labels)
+        scatter_labels (model, volume, &g, first, n, K, s1, labels);
+    }
+  pl_progress_report (progress, 1.0, NULL);
+  return TRUE;
+}
+
+void
+pl_model_predict_slice (PlModel *model, const PlVolume *volume, gint64 index, float *probs,
+                        guint16 *labels)
+{
+  Geom g;
+  int K = pl_model_n_outputs (model);
+  g_autoptr (PlTape) tape = NULL;
+  g_autofree float *slice = NULL;
+  PlTensor *x, *p;
+  gsize plane;
+
+  geom_init (&g, model, volume);
+  g_return_if_fail (index >= 0 && index < g.n_slices);
+  plane = (gsize) g.wh * g.ww;
+  tape = pl_tape_new (plane * 4 * 140);
+  pl_tape_set_grad_enabled (tape, FALSE);
+  slice = g_new (float, (gsize) g.h * g.w);
+  x = pl_tape_tensor (tape, 1, 1, g.wh, g.ww);
+  fill_batch (model, volume, &g, index, 1, slice, x->data);
+  p = pl_unet_output (model->unet, tape, pl_unet_forward (model->unet, tape, x, NULL));
+  for (int y = 0; y < g.h; y++)
+    for (int xx = 0; xx < g.w; xx++)
+      {
+        const float *pp = p->data + (gsize) (y - g.oy) * g.ww + (xx - g.ox);
+        if (probs)
+          for (int c = 0; c < K; c++)
+            probs[((gsize) c * g.h + y) * g.w + xx] = pp[c * plane];
+        if (labels)
+          labels[(gsize) y * g.w + xx] = label_of (model, pp, plane, K);
+      }
+}

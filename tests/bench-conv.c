@@ -1,0 +1,328 @@
+/* bench-conv: the convolution kernels on every layer shape of unet2d-ref.
+ *
+ *   bench-conv [--threads 2] [--batch 8,1] [--min-ms 150] [--isa auto|generic|avx2|avx512]
+ *              [--only NAME] [--no-gemm]
+ *
+ * For each layer: median wall time of forward, backward-data and
+ * backward-weights, their GFLOP/s (2 × MAC, padding taps included as PyTorch
+ * counts them), and the GFLOP/s of pl_gemm() on the im2col GEMM that the
+ * same pass would need (M × N × K below, one GEMM per image as the im2col
+ * baseline runs it), measured in the same run.  The totals predict the
+ * convolution part of train_step (batch 8: forward + both backward passes of
+ * every layer, no input gradient for the first) and of infer_slice (batch 1
+ * forward) and infer_volume (181 slices in batches of 8, forward).
+ */
+#include <glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/conv-kernels.h"
+#include "engine/gemm.h"
+
+typedef enum { LAYER_CONV, LAYER_CONVT } LayerKind;
+
+typedef struct
+{
+  const char *name;
+  LayerKind kind;
+  int c, h, w, o, k;  /* input channels and size, output channels, kernel */
+} Layer;
+
+/* unet2d-ref (reference-workloads.md): every convolution of one forward pass */
+static const Layer layers[] = {
+  { "enc0a",  LAYER_CONV,   1, 176, 208,  16, 3 },
+  { "enc0b",  LAYER_CONV,  16, 176, 208,  16, 3 },
+  { "enc1a",  LAYER_CONV,  16,  88, 104,  32, 3 },
+  { "enc1b",  LAYER_CONV,  32,  88, 104,  32, 3 },
+  { "enc2a",  LAYER_CONV,  32,  44,  52,  64, 3 },
+  { "enc2b",  LAYER_CONV,  64,  44,  52,  64, 3 },
+  { "enc3a",  LAYER_CONV,  64,  22,  26, 128, 3 },
+  { "enc3b",  LAYER_CONV, 128,  22,  26, 128, 3 },
+  { "enc4a",  LAYER_CONV, 128,  11,  13, 256, 3 },
+  { "enc4b",  LAYER_CONV, 256,  11,  13, 256, 3 },
+  { "up3",    LAYER_CONVT, 256, 11,  13, 128, 2 },
+  { "dec3a",  LAYER_CONV, 256,  22,  26, 128, 3 },
+  { "dec3b",  LAYER_CONV, 128,  22,  26, 128, 3 },
+  { "up2",    LAYER_CONVT, 128, 22,  26,  64, 2 },
+  { "dec2a",  LAYER_CONV, 128,  44,  52,  64, 3 },
+  { "dec2b",  LAYER_CONV,  64,  44,  52,  64, 3 },
+  { "up1",    LAYER_CONVT,  64, 44,  52,  32, 2 },
+  { "dec1a",  LAYER_CONV,  64,  88, 104,  32, 3 },
+  { "dec1b",  LAYER_CONV,  32,  88, 104,  32, 3 },
+  { "up0",    LAYER_CONVT,  32, 88, 104,  16, 2 },
+  { "dec0a",  LAYER_CONV,  32, 176, 208,  16, 3 },
+  { "dec0b",  LAYER_CONV,  16, 176, 208,  16, 3 },
+  { "head",   LAYER_CONV,  16, 176, 208,   4, 1 },
+};
+
+static clockid_t bench_clock = CLOCK_MONOTONIC;
+
+static double
+now_s (void)
+{
+  struct timespec t;
+  clock_gettime (bench_clock, &t);
+  return (double) t.tv_sec + 1e-9 * (double) t.tv_nsec;
+}
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+typedef void (*BenchFn) (gpointer data);
+
+/* Median seconds of fn over at least 5 runs and at least min_s of runs. */
+static double
+time_median (BenchFn fn, gpointer data, double min_s)
+{
+  double t[201];
+  int n = 0;
+  double start = now_s ();
+
+  fn (data);  /* warm-up */
+  while (n < 201 && (n < 5 || now_s () - start < min_s))
+    {
+      double t0 = now_s ();
+      fn (data);
+      t[n++] = now_s () - t0;
+    }
+  qsort (t, n, sizeof (double), cmp_double);
+  return t[n / 2];
+}
+
+typedef struct
+{
+  PlConvShape s;
+  LayerKind kind;
+  float *x, *w, *b, *y, *dy, *dx, *dw, *db, *ws;
+} ConvJob;
+
+static void
+run_forward (gpointer data)
+{
+  ConvJob *j = data;
+  if (j->kind == LAYER_CONV)
+    pl_conv2d_forward (&j->s, j->x, j->w, j->b, j->y, FALSE, j->ws);
+  else
+    pl_convt2x2_forward (&j->s, j->x, j->w, j->b, j->y, FALSE, j->ws);
+}
+
+static void
+run_backward_data (gpointer data)
+{
+  ConvJob *j = data;
+  if (j->kind == LAYER_CONV)
+    pl_conv2d_backward_data (&j->s, j->dy, j->w, j->dx, j->ws);
+  else
+    pl_convt2x2_backward_data (&j->s, j->dy, j->w, j->dx, j->ws);
+}
+
+static void
+run_backward_weights (gpointer data)
+{
+  ConvJob *j = data;
+  if (j->kind == LAYER_CONV)
+    pl_conv2d_backward_weights (&j->s, j->x, j->dy, j->dw, j->db, j->ws);
+  else
+    pl_convt2x2_backward_weights (&j->s, j->x, j->dy, j->dw, j->db, j->ws);
+}
+
+typedef struct
+{
+  int n_img, m, n, k;
+  gboolean ta, tb;
+  float *a, *b, *c;
+} GemmJob;
+
+static void
+run_gemm (gpointer data)
+{
+  GemmJob *g = data;
+  for (int i = 0; i < g->n_img; i++)
+    pl_gemm (g->ta, g->tb, g->m, g->n, g->k, 1.0f, g->a, g->ta ? g->m : g->k,
+             g->b, g->tb ? g->k : g->n, 0.0f, g->c, g->n);
+}
+
+static float *
+filled (gsize n, GRand *r)
+{
+  float *p = g_malloc (n * sizeof (float));
+  for (gsize i = 0; i < n; i++)
+    p[i] = (float) g_rand_double_range (r, -1.0, 1.0);
+  return p;
+}
+
+/* GFLOP/s of pl_gemm on (m × k) · (k × n), n_img times */
+static double
+gemm_rate (int n_img, gboolean ta, gboolean tb, int m, int n, int k, double min_s, GRand *r)
+{
+  GemmJob g = { n_img, m, n, k, ta, tb, NULL, NULL, NULL };
+  g.a = filled ((gsize) m * k, r);
+  g.b = filled ((gsize) k * n, r);
+  g.c = filled ((gsize) m * n, r);
+  double t = time_median (run_gemm, &g, min_s);
+  g_free (g.a);
+  g_free (g.b);
+  g_free (g.c);
+  return 2.0 * n_img * (double) m * n * k / t * 1e-9;
+}
+
+typedef struct
+{
+  double fwd, bwd_data, bwd_w;   /* seconds */
+  double flops;                  /* one pass, 2 × MAC */
+} LayerTimes;
+
+int
+main (int argc, char **argv)
+{
+  int threads = 2;
+  double min_ms = 150;
+  g_autofree char *batches = NULL;
+  g_autofree char *isa = NULL;
+  g_autofree char *only = NULL;
+  gboolean no_gemm = FALSE;
+  gboolean cpu_clock = FALSE;
+  GOptionEntry entries[] = {
+    { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Engine threads (default 2)", "N" },
+    { "batch", 0, 0, G_OPTION_ARG_STRING, &batches, "Batch sizes (default 8,1)", "LIST" },
+    { "min-ms", 0, 0, G_OPTION_ARG_DOUBLE, &min_ms, "Minimum time per measurement (default 150)", "MS" },
+    { "isa", 0, 0, G_OPTION_ARG_STRING, &isa, "Kernel path: auto, generic, avx2, avx512", "ISA" },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Only layers whose name starts with this", "NAME" },
+    { "no-gemm", 0, 0, G_OPTION_ARG_NONE, &no_gemm, "Skip the sgemm comparison", NULL },
+    { "thread-cpu-clock", 0, 0, G_OPTION_ARG_NONE, &cpu_clock,
+      "Time with the calling thread's CPU clock (with --threads 1 on a busy machine)", NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("- convolution kernel benchmark");
+  g_autoptr (GError) error = NULL;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("bench-conv: %s\n", error->message);
+      return 2;
+    }
+  pl_engine_set_threads (threads);
+  if (cpu_clock)
+    bench_clock = CLOCK_THREAD_CPUTIME_ID;
+  if (isa && !pl_conv_set_isa_by_name (isa))
+    {
+      g_printerr ("bench-conv: kernel path '%s' is unknown or not supported by this CPU\n", isa);
+      return 2;
+    }
+  g_auto (GStrv) batch_list = g_strsplit (batches ? batches : "8,1", ",", -1);
+  double min_s = min_ms * 1e-3;
+  g_autoptr (GRand) r = g_rand_new_with_seed (1);
+
+  printf ("workload: unet2d-ref (convolution kernels only)\n");
+  printf ("threads=%d  kernel path=%s  clock=%s\n", threads, pl_conv_isa_name (pl_conv_get_isa ()),
+          cpu_clock ? "thread CPU time" : "wall");
+  if (!no_gemm)
+    {
+      double sq = gemm_rate (1, FALSE, FALSE, 1536, 1536, 1536, min_s, r);
+      printf ("sgemm ceiling (pl_gemm 1536x1536x1536): %.1f GFLOP/s\n", sq);
+    }
+
+  for (int bi = 0; batch_list[bi]; bi++)
+    {
+      int batch = atoi (batch_list[bi]);
+      double tot_fwd = 0, tot_step = 0, tot_flop_fwd = 0, tot_flop_step = 0;
+      double conv_fwd[5] = { 0 }, conv_step[5] = { 0 };
+
+      if (batch < 1)
+        continue;
+      printf ("\nbatch %d\n", batch);
+      printf ("%-6s %-22s | %8s %7s %5s | %8s %7s %5s | %8s %7s %5s\n", "layer", "shape C>O HxW",
+              "fwd ms", "GF/s", "gemm%", "bwdD ms", "GF/s", "gemm%", "bwdW ms", "GF/s", "gemm%");
+      for (gsize li = 0; li < G_N_ELEMENTS (layers); li++)
+        {
+          const Layer *L = &layers[li];
+          if (only && !g_str_has_prefix (L->name, only))
+            continue;
+          ConvJob j = { { batch, L->c, L->h, L->w, L->o, L->k }, L->kind };
+          gboolean t = L->kind == LAYER_CONVT;
+          int oh = t ? 2 * L->h : L->h, ow = t ? 2 * L->w : L->w;
+          gsize nx = (gsize) batch * L->c * L->h * L->w, ny = (gsize) batch * L->o * oh * ow;
+          gsize nw = (gsize) L->o * L->c * L->k * L->k;
+          gsize nws = t ? pl_convt2x2_workspace_floats (&j.s) : pl_conv2d_workspace_floats (&j.s);
+          j.x = filled (nx, r);
+          j.w = filled (nw, r);
+          j.b = filled (L->o, r);
+          j.y = filled (ny, r);
+          j.dy = filled (ny, r);
+          j.dx = filled (nx, r);
+          j.dw = filled (nw, r);
+          j.db = filled (L->o, r);
+          j.ws = filled (nws + 16, r);
+
+          /* one pass: 2 × MAC over all output pixels (PyTorch's count) */
+          double flops = t ? 2.0 * batch * L->h * L->w * L->c * L->o * 4
+                           : 2.0 * batch * L->h * L->w * L->c * L->o * L->k * L->k;
+          double tf = time_median (run_forward, &j, min_s);
+          double td = time_median (run_backward_data, &j, min_s);
+          double tw = time_median (run_backward_weights, &j, min_s);
+
+          /* the im2col GEMMs: forward (O × K)(K × HW), backward-data
+           * (K × O)(O × HW), backward-weights (O × HW)(HW × K), per image */
+          int kk = t ? L->c : L->c * L->k * L->k, mo = t ? 4 * L->o : L->o, hw = L->h * L->w;
+          double gf = 0, gd = 0, gw = 0;
+          if (!no_gemm)
+            {
+              gf = t ? gemm_rate (batch, TRUE, FALSE, mo, hw, kk, min_s, r)
+                     : gemm_rate (batch, FALSE, FALSE, mo, hw, kk, min_s, r);
+              gd = t ? gemm_rate (batch, FALSE, FALSE, kk, hw, mo, min_s, r)
+                     : gemm_rate (batch, TRUE, FALSE, kk, hw, mo, min_s, r);
+              gw = gemm_rate (batch, FALSE, TRUE, t ? kk : mo, t ? mo : kk, hw, min_s, r);
+            }
+          double rf = flops / tf * 1e-9, rd = flops / td * 1e-9, rw = flops / tw * 1e-9;
+          char shape[64];
+          g_snprintf (shape, sizeof shape, "%s%d>%d %dx%d", t ? "T " : "", L->c, L->o, L->h, L->w);
+          printf ("%-6s %-22s | %8.3f %7.1f %5.0f | %8.3f %7.1f %5.0f | %8.3f %7.1f %5.0f\n",
+                  L->name, shape, tf * 1e3, rf, gf > 0 ? 100 * rf / gf : 0,
+                  td * 1e3, rd, gd > 0 ? 100 * rd / gd : 0,
+                  tw * 1e3, rw, gw > 0 ? 100 * rw / gw : 0);
+
+          int level = L->h >= 176 || (t && L->h >= 88) ? 0 :
+                      L->h >= 88 || (t && L->h >= 44) ? 1 :
+                      L->h >= 44 || (t && L->h >= 22) ? 2 :
+                      L->h >= 22 || (t && L->h >= 11) ? 3 : 4;
+          gboolean first = li == 0;
+          tot_fwd += tf;
+          tot_flop_fwd += flops;
+          tot_step += tf + tw + (first ? 0 : td);
+          tot_flop_step += flops * (first ? 2 : 3);
+          conv_fwd[level] += tf;
+          conv_step[level] += tf + tw + (first ? 0 : td);
+
+          g_free (j.x); g_free (j.w); g_free (j.b); g_free (j.y); g_free (j.dy);
+          g_free (j.dx); g_free (j.dw); g_free (j.db); g_free (j.ws);
+        }
+      printf ("per level (output resolution) ms: fwd");
+      for (int l = 0; l < 5; l++)
+        printf (" L%d %.2f", l, conv_fwd[l] * 1e3);
+      printf ("  | fwd+bwd");
+      for (int l = 0; l < 5; l++)
+        printf (" L%d %.2f", l, conv_step[l] * 1e3);
+      printf ("\n");
+      printf ("batch %d forward total: %.2f ms (%.1f GFLOP/s)\n", batch, tot_fwd * 1e3,
+              tot_flop_fwd / tot_fwd * 1e-9);
+      printf ("batch %d fwd+bwd total: %.2f ms (%.1f GFLOP/s)\n", batch, tot_step * 1e3,
+              tot_flop_step / tot_step * 1e-9);
+      if (batch == 8)
+        {
+          printf ("predicted conv part of train_step_ms (batch 8): %.1f\n", tot_step * 1e3);
+          printf ("predicted conv part of infer_volume_s (181 slices): %.2f\n",
+                  tot_fwd * 181.0 / 8.0);
+        }
+      if (batch == 1)
+        printf ("predicted conv part of infer_slice_ms: %.1f\n", tot_fwd * 1e3);
+    }
+  return 0;
+}

@@ -1,0 +1,421 @@
+/* Every operator against central finite differences (see test-op-common.h
+ * for the method); tolerances are per operator. */
+#include "tests/test-op-common.h"
+
+#include "engine/conv-kernels.h"
+
+static PlRng fill_rng;
+
+/* ---- convolutions --------------------------------------------------- */
+
+static PlTensor *
+build_conv (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_conv2d (t, in[0], in[1], in[2]);
+}
+
+static void
+test_conv (gconstpointer data)
+{
+  int k = GPOINTER_TO_INT (data);
+  const int shapes[][4] = { { 2, 3, 6, 5 }, { 4, 3, k, k }, { 1, 4, 1, 1 } };
+  GcInputs g;
+
+  gc_inputs_init (&g, 3, shapes);
+  for (int i = 0; i < 3; i++)
+    gc_fill (&g, i, &fill_rng, -1.0f, 1.0f, 0.0f);
+  g_assert_cmpfloat (gc_check ("conv2d", &g, build_conv, NULL, 1e-2f, 400), <, 2e-3);
+  gc_inputs_clear (&g);
+}
+
+static PlTensor *
+build_conv_pair (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_conv2d_pair (t, in[0], in[1], in[2], in[3], in[4], NULL);
+}
+
+static void
+test_conv_pair (void)
+{
+  const int shapes[][4] = { { 2, 2, 5, 6 }, { 2, 3, 5, 6 }, { 4, 2, 3, 3 }, { 4, 3, 3, 3 }, { 1, 4, 1, 1 } };
+  GcInputs g;
+
+  gc_inputs_init (&g, 5, shapes);
+  for (int i = 0; i < 5; i++)
+    gc_fill (&g, i, &fill_rng, -1.0f, 1.0f, 0.0f);
+  g_assert_cmpfloat (gc_check ("conv2d_pair", &g, build_conv_pair, NULL, 1e-2f, 300), <, 2e-3);
+
+  /* Same as conv over the concatenation with the concatenated weight. */
+  {
+    g_autoptr (PlTape) tape = pl_tape_new (1 << 20);
+    PlTensor *in[5], *y1, *y2, *xc, *wc;
+    y1 = gc_build (tape, &g, build_conv_pair, NULL, in, FALSE);
+    xc = pl_concat (tape, in[0], in[1]);
+    wc = pl_tape_tensor (tape, 4, 5, 3, 3);
+    for (int o = 0; o < 4; o++)
+      {
+        memcpy (wc->data + o * 45, in[2]->data + o * 18, 18 * sizeof (float));
+        memcpy (wc->data + o * 45 + 18, in[3]->data + o * 27, 27 * sizeof (float));
+      }
+    y2 = pl_conv2d (tape, xc, wc, in[4]);
+    for (gsize i = 0; i < pl_tensor_numel (y1); i++)
+      g_assert_cmpfloat_with_epsilon (y1->data[i], y2->data[i], 1e-5);
+  }
+  gc_inputs_clear (&g);
+}
+
+static PlTensor *
+build_convt (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_convt2x2 (t, in[0], in[1], in[2]);
+}
+
+static void
+test_convt (void)
+{
+  const int shapes[][4] = { { 2, 3, 4, 3 }, { 3, 2, 2, 2 }, { 1, 2, 1, 1 } };
+  GcInputs g;
+
+  gc_inputs_init (&g, 3, shapes);
+  for (int i = 0; i < 3; i++)
+    gc_fill (&g, i, &fill_rng, -1.0f, 1.0f, 0.0f);
+  g_assert_cmpfloat (gc_check ("convt2x2", &g, build_convt, NULL, 1e-2f, 400), <, 2e-3);
+  gc_inputs_clear (&g);
+}
+
+/* The fused conv + ReLU equals ReLU after conv, in value and in every
+ * gradient (the parts are checked against finite differences above). */
+static void
+test_conv_relu_fused (void)
+{
+  const int shapes[][4] = { { 2, 2, 5, 6 }, { 2, 3, 5, 6 }, { 4, 2, 3, 3 }, { 4, 3, 3, 3 }, { 1, 4, 1, 1 } };
+  GcInputs g;
+  gsize n = 2 * 4 * 5 * 6;
+  float r[240];
+  PlRng rng;
+
+  pl_rng_init (&rng, 5);
+  for (gsize k = 0; k < n; k++)
+    r[k] = pl_rng_range (&rng, -1.0f, 1.0f);
+  gc_inputs_init (&g, 5, shapes);
+  for (int i = 0; i < 5; i++)
+    gc_fill (&g, i, &fill_rng, -1.0f, 1.0f, 0.0f);
+  for (int pair = 0; pair < 2; pair++)
+    {
+      g_autoptr (PlTape) t1 = pl_tape_new (1 << 20);
+      g_autoptr (PlTape) t2 = pl_tape_new (1 << 20);
+      PlTensor *a[5], *b[5], *y1, *y2;
+      for (int i = 0; i < 5; i++)
+        {
+          float *copy = pl_tape_alloc (t2, gc_numel (&g, i) * sizeof (float));
+          memcpy (copy, g.data[i], gc_numel (&g, i) * sizeof (float));
+          a[i] = pl_tape_wrap (t1, g.shape[i][0], g.shape[i][1], g.shape[i][2], g.shape[i][3], g.data[i], TRUE);
+          b[i] = pl_tape_wrap (t2, g.shape[i][0], g.shape[i][1], g.shape[i][2], g.shape[i][3], copy, TRUE);
+        }
+      if (pair)
+        {
+          y1 = pl_conv2d_pair_relu (t1, a[0], a[1], a[2], a[3], a[4], NULL);
+          y2 = pl_relu (t2, pl_conv2d_pair (t2, b[0], b[1], b[2], b[3], b[4], NULL), FALSE);
+        }
+      else
+        {
+          y1 = pl_conv2d_relu (t1, a[1], a[3], a[4]);
+          y2 = pl_relu (t2, pl_conv2d (t2, b[1], b[3], b[4]), FALSE);
+        }
+      for (gsize k = 0; k < n; k++)
+        g_assert_cmpfloat_with_epsilon (y1->data[k], y2->data[k], 1e-5);
+      g_assert_true (pl_tape_backward (t1, y1, r, NULL));
+      g_assert_true (pl_tape_backward (t2, y2, r, NULL));
+      for (int i = pair ? 0 : 1; i < 5; i++)
+        {
+          if (!pair && (i == 2 || i == 0))
+            continue;
+          for (gsize k = 0; k < gc_numel (&g, i); k++)
+            g_assert_cmpfloat_with_epsilon (a[i]->grad[k], b[i]->grad[k], 1e-5);
+        }
+    }
+  gc_inputs_clear (&g);
+}
+
+/* ---- pooling, resampling -------------------------------------------- */
+
+static PlTensor *
+build_pool (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_maxpool2x2 (t, in[0]);
+}
+
+static void
+test_maxpool (void)
+{
+  const int shapes[][4] = { { 2, 3, 6, 8 } };
+  GcInputs g;
+
+  gc_inputs_init (&g, 1, shapes);
+  /* Distinct values spaced more than 2h apart, so no window ties under ±h. */
+  for (gsize k = 0; k < gc_numel (&g, 0); k++)
+    g.data[0][k] = (float) ((k * 37) % 288) * 0.05f - 7.0f;
+  g_assert_cmpfloat (gc_check ("maxpool2x2", &g, build_pool, NULL, 1e-2f, 400), <, 1e-3);
+  gc_inputs_clear (&g);
+}
+
+static PlTensor *
+build_upsample (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_upsample2x (t, in[0]);
+}
+
+static void
+test_upsample (void)
+{
+  const int shapes[][4] = { { 2, 2, 3, 4 } };
+  GcInputs g;
+
+  gc_inputs_init (&g, 1, shapes);
+  gc_fill (&g, 0, &fill_rng, -1.0f, 1.0f, 0.0f);
+  g_assert_cmpfloat (gc_check ("upsample2x", &g, build_upsample, NULL, 1e-2f, 400), <, 1e-3);
+
+  /* Values from torch.nn.functional.interpolate (scale 2, bilinear,
+   * align_corners=False) of [[1, 2], [3, 4]]: first row. */
+  {
+    g_autoptr (PlTape) tape = pl_tape_new (1 << 16);
+    float x[4] = { 1, 2, 3, 4 };
+    float want[4] = { 1.0f, 1.25f, 1.75f, 2.0f };
+    PlTensor *y = pl_upsample2x (tape, pl_tape_input (tape, 1, 1, 2, 2, x, FALSE));
+    for (int j = 0; j < 4; j++)
+      g_assert_cmpfloat_with_epsilon (y->data[j], want[j], 1e-6);
+    /* second row: 0.75 row 0 + 0.25 row 1 */
+    g_assert_cmpfloat_with_epsilon (y->data[4], 1.5f, 1e-6);
+  }
+  gc_inputs_clear (&g);
+}
+
+static PlTensor *
+build_resample (PlTape *t, PlTensor **in, gpointer ud)
+{
+  static const float theta[12] = { 0.9f, -0.3f, 0.05f, 0.35f, 0.95f, -0.1f,
+                                   -1.0f, 0.0f, 0.0f, 0.0f, 1.0f, 0.0f };
+  return pl_resample (t, in[0], theta, PL_INTERP_BILINEAR);
+}
+
+static void
+test_resample (void)
+{
+  const int shapes[][4] = { { 2, 2, 7, 6 } };
+  GcInputs g;
+
+  gc_inputs_init (&g, 1, shapes);
+  gc_fill (&g, 0, &fill_rng, -1.0f, 1.0f, 0.0f);
+  g_assert_cmpfloat (gc_check ("resample", &g, build_resample, NULL, 1e-2f, 400), <, 1e-3);
+  gc_inputs_clear (&g);
+}
+
+/* Identity theta reproduces the input; a flip in u reverses the columns;
+ * nearest labels follow the same mapping. */
+static void
+test_resample_semantics (void)
+{
+  g_autoptr (PlTape) tape = pl_tape_new (1 << 16);
+  float x[12];
+  const float id[6] = { 1, 0, 0, 0, 1, 0 }, fw[6] = { -1, 0, 0, 0, 1, 0 };
+  gint32 lab[12], out[12];
+  PlTensor *y;
+
+  for (int i = 0; i < 12; i++)
+    {
+      x[i] = i * 0.5f;
+      lab[i] = i;
+    }
+  y = pl_resample (tape, pl_tape_input (tape, 1, 1, 3, 4, x, FALSE), id, PL_INTERP_BILINEAR);
+  for (int i = 0; i < 12; i++)
+    g_assert_cmpfloat_with_epsilon (y->data[i], x[i], 1e-6);
+  y = pl_resample (tape, pl_tape_input (tape, 1, 1, 3, 4, x, FALSE), fw, PL_INTERP_NEAREST);
+  pl_resample_labels (lab, out, 1, 3, 4, fw, -1);
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 4; j++)
+      {
+        g_assert_cmpfloat (y->data[i * 4 + j], ==, x[i * 4 + 3 - j]);
+        g_assert_cmpint (out[i * 4 + j], ==, i * 4 + 3 - j);
+      }
+}
+
+/* ---- activations, softmax, dropout, batchnorm ------------------------ */
+
+static PlTensor *
+build_relu (PlTape *t, PlTensor **in, gpointer ud)
+{
+  /* In-place needs a private copy of the input. */
+  return pl_relu (t, pl_affine_scalar (t, in[0], 1.0f, 0.0f), GPOINTER_TO_INT (ud));
+}
+
+static PlTensor *
+build_leaky (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_leaky_relu (t, in[0], 0.1f);
+}
+
+static PlTensor *
+build_sigmoid (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_sigmoid (t, in[0]);
+}
+
+static PlTensor *
+build_softmax (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_softmax (t, in[0]);
+}
+
+static void
+test_activations (void)
+{
+  const int shapes[][4] = { { 2, 3, 4, 5 } };
+  GcInputs g;
+
+  gc_inputs_init (&g, 1, shapes);
+  gc_fill (&g, 0, &fill_rng, -3.0f, 3.0f, 0.05f);
+  g_assert_cmpfloat (gc_check ("relu", &g, build_relu, GINT_TO_POINTER (0), 1e-2f, 400), <, 1e-3);
+  g_assert_cmpfloat (gc_check ("relu-inplace", &g, build_relu, GINT_TO_POINTER (1), 1e-2f, 400), <, 1e-3);
+  g_assert_cmpfloat (gc_check ("leaky_relu", &g, build_leaky, NULL, 1e-2f, 400), <, 1e-3);
+  g_assert_cmpfloat (gc_check ("sigmoid", &g, build_sigmoid, NULL, 1e-2f, 400), <, 2e-3);
+  g_assert_cmpfloat (gc_check ("softmax", &g, build_softmax, NULL, 1e-2f, 400), <, 2e-3);
+  gc_inputs_clear (&g);
+}
+
+static PlTensor *
+build_dropout (PlTape *t, PlTensor **in, gpointer ud)
+{
+  PlRng rng;
+  pl_rng_init (&rng, 7);   /* the same mask in every evaluation */
+  return pl_dropout_channels (t, in[0], 0.4f, &rng);
+}
+
+static void
+test_dropout (void)
+{
+  const int shapes[][4] = { { 4, 8, 3, 3 } };
+  g_autoptr (PlTape) tape = pl_tape_new (1 << 16);
+  GcInputs g;
+  PlTensor *x, *y;
+  int dropped = 0;
+
+  gc_inputs_init (&g, 1, shapes);
+  gc_fill (&g, 0, &fill_rng, 0.5f, 1.5f, 0.0f);
+  g_assert_cmpfloat (gc_check ("dropout", &g, build_dropout, NULL, 1e-2f, 400), <, 1e-3);
+
+  /* Whole planes are zero or scaled by 1/(1-p). */
+  x = pl_tape_wrap (tape, 4, 8, 3, 3, g.data[0], FALSE);
+  y = build_dropout (tape, &x, NULL);
+  for (int p = 0; p < 32; p++)
+    {
+      float s = y->data[p * 9] / x->data[p * 9];
+      g_assert_true (fabsf (s) < 1e-6f || fabsf (s - 1.0f / 0.6f) < 1e-5f);
+      dropped += s == 0.0f;
+      for (int k = 1; k < 9; k++)
+        g_assert_cmpfloat_with_epsilon (y->data[p * 9 + k], s * x->data[p * 9 + k], 1e-5);
+    }
+  g_assert_cmpint (dropped, >, 0);
+  g_assert_cmpint (dropped, <, 32);
+  gc_inputs_clear (&g);
+}
+
+static PlTensor *
+build_bn (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_batchnorm (t, in[0], in[1], in[2], 1e-5f);
+}
+
+static void
+test_batchnorm (void)
+{
+  const int shapes[][4] = { { 3, 2, 3, 4 }, { 1, 2, 1, 1 }, { 1, 2, 1, 1 } };
+  GcInputs g;
+
+  gc_inputs_init (&g, 3, shapes);
+  gc_fill (&g, 0, &fill_rng, -2.0f, 2.0f, 0.0f);
+  gc_fill (&g, 1, &fill_rng, 0.5f, 1.5f, 0.0f);
+  gc_fill (&g, 2, &fill_rng, -1.0f, 1.0f, 0.0f);
+  g_assert_cmpfloat (gc_check ("batchnorm", &g, build_bn, NULL, 1e-2f, 400), <, 5e-3);
+  gc_inputs_clear (&g);
+}
+
+/* ---- arithmetic and transforms --------------------------------------- */
+
+static PlTensor *
+build_arith (PlTape *t, PlTensor **in, gpointer ud)
+{
+  int which = GPOINTER_TO_INT (ud);
+  switch (which)
+    {
+    case 0: return pl_concat (t, in[0], in[1]);
+    case 1: return pl_add (t, in[0], in[1]);
+    case 2: return pl_mul (t, in[0], in[1]);
+    case 3: return pl_affine_scalar (t, in[0], -1.5f, 0.25f);
+    case 4: return pl_sum (t, pl_mul (t, in[0], in[1]));
+    case 5: return pl_mean (t, pl_mul (t, in[0], in[1]));
+    case 6: return pl_flip (t, in[0], TRUE, FALSE);
+    case 7: return pl_flip (t, in[0], FALSE, TRUE);
+    case 8: return pl_rot90 (t, in[0], 1);
+    case 9: return pl_rot90 (t, in[0], 2);
+    default: return pl_rot90 (t, in[0], 3);
+    }
+}
+
+static void
+test_arith (void)
+{
+  const int shapes[][4] = { { 2, 3, 4, 5 }, { 2, 3, 4, 5 } };
+  GcInputs g;
+
+  gc_inputs_init (&g, 2, shapes);
+  gc_fill (&g, 0, &fill_rng, -1.0f, 1.0f, 0.0f);
+  gc_fill (&g, 1, &fill_rng, -1.0f, 1.0f, 0.0f);
+  for (int which = 0; which <= 10; which++)
+    {
+      g_autofree char *name = g_strdup_printf ("arith/transform %d", which);
+      g.check[1] = which <= 5 && which != 3;
+      g_assert_cmpfloat (gc_check (name, &g, build_arith, GINT_TO_POINTER (which), 1e-2f, 200), <, 1e-3);
+    }
+  gc_inputs_clear (&g);
+}
+
+/* rot90 k = 1 of [[0, 1, 2], [3, 4, 5]] is [[2, 5], [1, 4], [0, 3]] (numpy,
+ * torch.rot90); a turn of 4 is the identity. */
+static void
+test_rot90_values (void)
+{
+  g_autoptr (PlTape) tape = pl_tape_new (1 << 16);
+  float x[6] = { 0, 1, 2, 3, 4, 5 }, want[6] = { 2, 5, 1, 4, 0, 3 };
+  PlTensor *xt = pl_tape_input (tape, 1, 1, 2, 3, x, FALSE);
+  PlTensor *y = pl_rot90 (tape, xt, 1), *y4;
+
+  g_assert_cmpint (y->h, ==, 3);
+  g_assert_cmpint (y->w, ==, 2);
+  for (int i = 0; i < 6; i++)
+    g_assert_cmpfloat (y->data[i], ==, want[i]);
+  y4 = pl_rot90 (tape, pl_rot90 (tape, pl_rot90 (tape, y, 1), 1), 1);
+  for (int i = 0; i < 6; i++)
+    g_assert_cmpfloat (y4->data[i], ==, x[i]);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  pl_rng_init (&fill_rng, 42);
+  g_test_add_data_func ("/op/grad/conv3x3", GINT_TO_POINTER (3), test_conv);
+  g_test_add_data_func ("/op/grad/conv1x1", GINT_TO_POINTER (1), test_conv);
+  g_test_add_func ("/op/grad/conv-pair", test_conv_pair);
+  g_test_add_func ("/op/grad/conv-relu-fused", test_conv_relu_fused);
+  g_test_add_func ("/op/grad/convt2x2", test_convt);
+  g_test_add_func ("/op/grad/maxpool", test_maxpool);
+  g_test_add_func ("/op/grad/upsample", test_upsample);
+  g_test_add_func ("/op/grad/resample", test_resample);
+  g_test_add_func ("/op/resample/semantics", test_resample_semantics);
+  g_test_add_func ("/op/grad/activations", test_activations);
+  g_test_add_func ("/op/grad/dropout", test_dropout);
+  g_test_add_func ("/op/grad/batchnorm", test_batchnorm);
+  g_test_add_func ("/op/grad/arith-transform", test_arith);
+  g_test_add_func ("/op/rot90/values", test_rot90_values);
+  return g_test_run ();
+}

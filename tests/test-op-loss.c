@@ -1,0 +1,222 @@
+/* Losses against finite differences and hand-computed values; metrics
+ * against hand-computed values. */
+#include "tests/test-op-common.h"
+
+#include "engine/metrics.h"
+
+static PlRng fill_rng;
+
+/* 2 images, 3 classes, 3×4 pixels; -1 = ignored. */
+static const gint32 target[24] = {
+  0, 1, 2, -1,  1, 1, 0, 2,  2, -1, 0, 1,
+  1, 0, 0, 2,  -1, -1, 2, 1,  0, 2, 1, 1,
+};
+
+static PlTensor *
+build_ce (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_cross_entropy (t, in[0], target, -1);
+}
+
+static PlTensor *
+build_dice (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_dice_loss (t, pl_softmax (t, in[0]), target, -1);
+}
+
+static PlTensor *
+build_ce_dice (PlTape *t, PlTensor **in, gpointer ud)
+{
+  /* The unet2d-ref loss: CE + (1 - mean Dice). */
+  return pl_add (t, pl_cross_entropy (t, in[0], target, -1),
+                 pl_dice_loss (t, pl_softmax (t, in[0]), target, -1));
+}
+
+static void
+test_class_losses (void)
+{
+  const int shapes[][4] = { { 2, 3, 3, 4 } };
+  GcInputs g;
+
+  gc_inputs_init (&g, 1, shapes);
+  gc_fill (&g, 0, &fill_rng, -2.0f, 2.0f, 0.0f);
+  g_assert_cmpfloat (gc_check ("cross_entropy", &g, build_ce, NULL, 1e-2f, 100), <, 1e-3);
+  g_assert_cmpfloat (gc_check ("dice", &g, build_dice, NULL, 1e-2f, 100), <, 2e-3);
+  g_assert_cmpfloat (gc_check ("ce+dice", &g, build_ce_dice, NULL, 1e-2f, 100), <, 2e-3);
+  gc_inputs_clear (&g);
+}
+
+/* Hand values: logits all zero → softmax 1/K everywhere, CE = log K; Dice for
+ * class c = (2 n_c / K + ε) / (N / K + n_c + ε), N counted pixels. */
+static void
+test_class_losses_values (void)
+{
+  g_autoptr (PlTape) tape = pl_tape_new (1 << 16);
+  PlTensor *z = pl_tape_zeros (tape, 2, 3, 3, 4);
+  double n_c[3] = { 0 }, want = 0.0, count = 0;
+  PlTensor *ce = pl_cross_entropy (tape, z, target, -1);
+  PlTensor *dice = pl_dice_loss (tape, pl_softmax (tape, z), target, -1);
+
+  g_assert_cmpfloat_with_epsilon (ce->data[0], log (3.0), 1e-6);
+  for (int i = 0; i < 24; i++)
+    if (target[i] >= 0)
+      {
+        n_c[target[i]]++;
+        count++;
+      }
+  for (int c = 0; c < 3; c++)
+    want += (2 * n_c[c] / 3 + 1e-5) / (count / 3 + n_c[c] + 1e-5);
+  g_assert_cmpfloat_with_epsilon (dice->data[0], 1.0 - want / 3, 1e-6);
+
+  /* Perfect, confident prediction: CE → 0, Dice loss → 0. */
+  for (int n = 0; n < 2; n++)
+    for (int p = 0; p < 12; p++)
+      if (target[n * 12 + p] >= 0)
+        z->data[(n * 3 + target[n * 12 + p]) * 12 + p] = 30.0f;
+  ce = pl_cross_entropy (tape, z, target, -1);
+  dice = pl_dice_loss (tape, pl_softmax (tape, z), target, -1);
+  g_assert_cmpfloat (ce->data[0], <, 1e-6);
+  g_assert_cmpfloat (fabsf (dice->data[0]), <, 1e-6);
+
+  /* Every pixel ignored: zero loss, and backward leaves a zero gradient. */
+  {
+    gint32 none[24];
+    PlTensor *x = pl_tape_zeros (tape, 2, 3, 3, 4), *l;
+    x->flags |= PL_TENSOR_REQUIRES_GRAD;
+    for (int i = 0; i < 24; i++)
+      none[i] = -1;
+    l = pl_cross_entropy (tape, x, none, -1);
+    g_assert_cmpfloat (l->data[0], ==, 0.0f);
+    g_assert_true (pl_tape_backward (tape, l, NULL, NULL));
+    for (int i = 0; i < 72; i++)
+      g_assert_cmpfloat (x->grad[i], ==, 0.0f);
+  }
+}
+
+static float bin_target[24];
+static guint8 bin_mask[24];
+
+static PlTensor *
+build_bce (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_bce_with_logits (t, in[0], bin_target, bin_mask);
+}
+
+static PlTensor *
+build_bdice (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_dice_loss_binary (t, pl_sigmoid (t, in[0]), bin_target, bin_mask);
+}
+
+static PlTensor *
+build_regress (PlTape *t, PlTensor **in, gpointer ud)
+{
+  switch (GPOINTER_TO_INT (ud))
+    {
+    case 0: return pl_mse (t, in[0], in[1]);
+    case 1: return pl_mae (t, in[0], in[1]);
+    default: return pl_affine_scalar (t, pl_ssim (t, in[0], in[1], 1.0f), -1.0f, 1.0f);
+    }
+}
+
+static void
+test_binary_and_regression (void)
+{
+  const int shapes[][4] = { { 2, 1, 3, 4 } };
+  const int shapes2[][4] = { { 2, 1, 3, 4 }, { 2, 1, 3, 4 } };
+  const int shapes3[][4] = { { 1, 2, 13, 14 }, { 1, 2, 13, 14 } };
+  GcInputs g;
+
+  for (int i = 0; i < 24; i++)
+    {
+      bin_target[i] = (i * 7) % 3 == 0 ? 1.0f : (i % 5 == 0 ? 0.3f : 0.0f);
+      bin_mask[i] = i % 4 != 1;
+    }
+  gc_inputs_init (&g, 1, shapes);
+  gc_fill (&g, 0, &fill_rng, -2.0f, 2.0f, 0.0f);
+  g_assert_cmpfloat (gc_check ("bce", &g, build_bce, NULL, 1e-2f, 100), <, 1e-3);
+  g_assert_cmpfloat (gc_check ("dice-binary", &g, build_bdice, NULL, 1e-2f, 100), <, 2e-3);
+  gc_inputs_clear (&g);
+
+  gc_inputs_init (&g, 2, shapes2);
+  gc_fill (&g, 0, &fill_rng, -1.0f, 1.0f, 0.0f);
+  for (int i = 0; i < 24; i++)   /* keep |a - b| ≥ 0.05 for MAE's kink */
+    g.data[1][i] = g.data[0][i] + ((i % 2) ? 0.3f : -0.2f);
+  g_assert_cmpfloat (gc_check ("mse", &g, build_regress, GINT_TO_POINTER (0), 1e-2f, 100), <, 1e-3);
+  g_assert_cmpfloat (gc_check ("mae", &g, build_regress, GINT_TO_POINTER (1), 1e-2f, 100), <, 1e-3);
+  gc_inputs_clear (&g);
+
+  gc_inputs_init (&g, 2, shapes3);
+  gc_fill (&g, 0, &fill_rng, 0.0f, 1.0f, 0.0f);
+  gc_fill (&g, 1, &fill_rng, 0.0f, 1.0f, 0.0f);
+  g_assert_cmpfloat (gc_check ("ssim", &g, build_regress, GINT_TO_POINTER (2), 2e-3f, 200), <, 1e-2);
+  gc_inputs_clear (&g);
+}
+
+static void
+test_regression_values (void)
+{
+  g_autoptr (PlTape) tape = pl_tape_new (1 << 20);
+  float a[4] = { 1, 2, 3, 4 }, b[4] = { 1, 0, 4, 2 };
+  PlTensor *ta = pl_tape_input (tape, 1, 1, 2, 2, a, FALSE);
+  PlTensor *tb = pl_tape_input (tape, 1, 1, 2, 2, b, FALSE);
+  float img[16 * 16], img2[16 * 16];
+
+  g_assert_cmpfloat_with_epsilon (pl_mse (tape, ta, tb)->data[0], 9.0 / 4, 1e-6);
+  g_assert_cmpfloat_with_epsilon (pl_mae (tape, ta, tb)->data[0], 5.0 / 4, 1e-6);
+
+  /* SSIM of an image with itself is 1; with a constant shift s of a flat
+   * image μ: ((2μ(μ+s) + C1) / (μ² + (μ+s)² + C1)). */
+  for (int i = 0; i < 256; i++)
+    {
+      img[i] = 0.4f;
+      img2[i] = 0.6f;
+    }
+  {
+    PlTensor *x = pl_tape_input (tape, 1, 1, 16, 16, img, FALSE);
+    PlTensor *y = pl_tape_input (tape, 1, 1, 16, 16, img2, FALSE);
+    double c1 = 1e-4, want = (2 * 0.4 * 0.6 + c1) / (0.16 + 0.36 + c1);
+    g_assert_cmpfloat_with_epsilon (pl_ssim (tape, x, x, 1.0f)->data[0], 1.0, 1e-6);
+    g_assert_cmpfloat_with_epsilon (pl_ssim (tape, x, y, 1.0f)->data[0], want, 1e-5);
+  }
+}
+
+static void
+test_metrics (void)
+{
+  float a[4] = { 0.0f, 0.5f, 1.0f, 0.25f }, b[4] = { 0.0f, 0.5f, 0.5f, 0.25f };
+  guint16 pred[8] = { 1, 1, 2, 2, 3, 0, 1, 2 }, truth[8] = { 1, 2, 2, 2, 3, 3, 0, 2 };
+  guint16 values[4] = { 1, 2, 3, 9 };
+  double dice[4], dc[3];
+  gint32 pc[6] = { 0, 1, 2, 2, 1, 0 }, tc[6] = { 0, 1, 1, 2, -1, 0 };
+
+  /* MSE = 0.0625 → PSNR = 10 log10(1 / 0.0625) */
+  g_assert_cmpfloat_with_epsilon (pl_psnr (a, b, 4, 1.0), 10.0 * log10 (16.0), 1e-9);
+  g_assert_true (isinf (pl_psnr (a, a, 4, 1.0)));
+  /* NMSE = 0.25 / (0.25 + 0.25 + 0.0625) */
+  g_assert_cmpfloat_with_epsilon (pl_nmse (a, b, 4), 0.25 / 0.5625, 1e-9);
+
+  pl_dice_per_value (pred, truth, 8, NULL, values, 4, dice);
+  g_assert_cmpfloat_with_epsilon (dice[0], 2.0 * 1 / (3 + 1), 1e-12);
+  g_assert_cmpfloat_with_epsilon (dice[1], 2.0 * 3 / (3 + 4), 1e-12);
+  g_assert_cmpfloat_with_epsilon (dice[2], 2.0 * 1 / (1 + 2), 1e-12);
+  g_assert_true (isnan (dice[3]));
+
+  pl_dice_per_class (pc, tc, 6, -1, 3, dc);
+  g_assert_cmpfloat_with_epsilon (dc[0], 1.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (dc[1], 2.0 * 1 / (1 + 2), 1e-12);
+  g_assert_cmpfloat_with_epsilon (dc[2], 2.0 * 1 / (2 + 1), 1e-12);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  pl_rng_init (&fill_rng, 43);
+  g_test_add_func ("/loss/grad/class", test_class_losses);
+  g_test_add_func ("/loss/values/class", test_class_losses_values);
+  g_test_add_func ("/loss/grad/binary-regression-ssim", test_binary_and_regression);
+  g_test_add_func ("/loss/values/regression-ssim", test_regression_values);
+  g_test_add_func ("/metrics/values", test_metrics);
+  return g_test_run ();
+}

@@ -1,0 +1,205 @@
+/* The whole small UNet (and a DIP-like network with batch norm) against the
+ * committed PyTorch reference tests/fixtures/unet-small.safetensors made by
+ * tests/make-unet-fixture.py: output, loss, every parameter gradient, the
+ * input gradient, and the parameters after one Adam step.
+ *
+ * Tolerances: outputs and loss 1e-5 relative to the largest magnitude;
+ * gradients 2e-4 relative to the tensor's largest |gradient| or 1e-3,
+ * whichever is larger (float32 sums in a different order); after Adam, 1e-6 absolute, except where the reference
+ * gradient is below 1e-3 of the tensor's largest, where Adam's first step
+ * (≈ lr·sign(g)) may flip on rounding: there 2·lr + 1e-6. */
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "engine/loss.h"
+#include "engine/model.h"
+#include "engine/ops.h"
+#include "engine/optim.h"
+#include "engine/safetensors.h"
+#include "engine/unet.h"
+
+static PlSafetensors *fixture;
+
+static float *
+get (const char *name, gsize *numel)
+{
+  const PlSafeTensor *t = pl_safetensors_lookup (fixture, name);
+  float *buf;
+  if (!t)
+    g_error ("fixture lacks %s", name);
+  buf = g_new (float, t->numel);
+  pl_safetensors_read_f32 (fixture, t, buf);
+  if (numel)
+    *numel = t->numel;
+  return buf;
+}
+
+static double
+max_abs (const float *a, gsize n)
+{
+  double m = 0.0;
+  for (gsize i = 0; i < n; i++)
+    m = MAX (m, fabs (a[i]));
+  return m;
+}
+
+static double
+rel_err (const float *got, const float *want, gsize n)
+{
+  double e = 0.0;
+  for (gsize i = 0; i < n; i++)
+    e = MAX (e, fabs ((double) got[i] - want[i]));
+  /* Floor: a conv bias before batch norm has a zero true gradient, and
+   * both sides hold only rounding noise there. */
+  return e / MAX (max_abs (want, n), 1e-3);
+}
+
+static void
+load_weights (PlUnet *u, const char *prefix)
+{
+  for (guint i = 0; i < pl_unet_n_tensors (u); i++)
+    {
+      const PlUnetParam *p = pl_unet_tensor_info (u, i);
+      g_autofree char *name = g_strdup_printf ("%s.%s", prefix, p->name);
+      gsize n;
+      g_autofree float *w = get (name, &n);
+      g_assert_cmpuint (n, ==, p->numel);
+      pl_unet_param_import (u, i, w);
+    }
+}
+
+static void
+compare_params (PlUnet *u, const char *prefix, float lr)
+{
+  for (guint i = 0; i < pl_unet_n_tensors (u); i++)
+    {
+      const PlUnetParam *p = pl_unet_tensor_info (u, i);
+      g_autofree char *gname = g_strdup_printf ("%s.grad.%s", prefix, p->name);
+      g_autofree char *aname = g_strdup_printf ("%s.adam.%s", prefix, p->name);
+      g_autofree float *gwant = get (gname, NULL);
+      g_autofree float *awant = get (aname, NULL);
+      g_autofree float *ggot = g_new (float, p->numel);
+      g_autofree float *agot = g_new (float, p->numel);
+      double gmax = MAX (max_abs (gwant, p->numel), 1e-3), worst = 0.0;
+      double gerr;
+
+      pl_unet_param_export (u, i, ggot, TRUE);
+      pl_unet_param_export (u, i, agot, FALSE);
+      gerr = rel_err (ggot, gwant, p->numel);
+      g_test_message ("%s %s: grad rel err %.3g", prefix, p->name, gerr);
+      g_assert_cmpfloat (gerr, <, 2e-4);
+      for (gsize k = 0; k < p->numel; k++)
+        {
+          double d = fabs ((double) agot[k] - awant[k]);
+          double tol = fabs (gwant[k]) < 1e-3 * gmax ? 2.0 * lr + 1e-6 : 1e-6;
+          g_assert_cmpfloat (d, <=, tol);
+          worst = MAX (worst, fabs (gwant[k]) < 1e-3 * gmax ? 0.0 : d);
+        }
+      g_test_message ("%s %s: after Adam max err %.3g", prefix, p->name, worst);
+    }
+}
+
+static void
+test_unet_reference (void)
+{
+  PlUnetConfig cfg;
+  g_autoptr (PlUnet) u = NULL;
+  g_autoptr (PlTape) tape = pl_tape_new (8 << 20);
+  g_autoptr (PlOptimizer) opt = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize nx, ny, nt;
+  g_autofree float *x = get ("unet.input", &nx);
+  g_autofree float *want = get ("unet.output", &ny);
+  g_autofree float *tf = get ("unet.target", &nt);
+  g_autofree float *loss_want = get ("unet.loss", NULL);
+  g_autofree float *gx_want = get ("unet.grad.input", NULL);
+  g_autofree gint32 *target = g_new (gint32, nt);
+  PlTensor *xt, *logits, *loss;
+
+  pl_unet_config_ref (&cfg);
+  cfg.depth = 3;
+  cfg.channels[0] = 4;
+  cfg.channels[1] = 8;
+  cfg.channels[2] = 16;
+  cfg.dropout_p = 0.0f;
+  u = pl_unet_new (&cfg, 1);
+  load_weights (u, "unet");
+  for (gsize i = 0; i < nt; i++)
+    target[i] = (gint32) tf[i];
+
+  xt = pl_tape_input (tape, 2, 1, 32, 32, x, TRUE);
+  logits = pl_unet_forward (u, tape, xt, NULL);
+  g_assert_cmpuint (pl_tensor_numel (logits), ==, ny);
+  g_test_message ("logits rel err %.3g", rel_err (logits->data, want, ny));
+  g_assert_cmpfloat (rel_err (logits->data, want, ny), <, 1e-5);
+  loss = pl_add (tape, pl_cross_entropy (tape, logits, target, -1),
+                 pl_dice_loss (tape, pl_softmax (tape, logits), target, -1));
+  g_test_message ("loss %.7f, reference %.7f", loss->data[0], loss_want[0]);
+  g_assert_cmpfloat (fabs (loss->data[0] - loss_want[0]), <, 1e-5 * fabs (loss_want[0]));
+
+  pl_unet_zero_grad (u);
+  g_assert_true (pl_tape_backward (tape, loss, NULL, &error));
+  g_assert_cmpfloat (rel_err (xt->grad, gx_want, nx), <, 2e-4);
+  opt = pl_optimizer_new_adam (pl_unet_n_params (u), 1e-3f, 0.9f, 0.999f, 1e-8f);
+  pl_optimizer_step (opt, pl_unet_params (u), pl_unet_grads (u));
+  compare_params (u, "unet", 1e-3f);
+}
+
+static void
+test_dip_reference (void)
+{
+  PlUnetConfig cfg;
+  g_autoptr (PlUnet) u = NULL;
+  g_autoptr (PlTape) tape = pl_tape_new (1 << 20);
+  g_autoptr (PlOptimizer) opt = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize nx, ny;
+  g_autofree float *x = get ("dip.input", &nx);
+  g_autofree float *want = get ("dip.output", &ny);
+  g_autofree float *ref = get ("dip.target", NULL);
+  g_autofree float *loss_want = get ("dip.loss", NULL);
+  g_autofree float *gx_want = get ("dip.grad.input", NULL);
+  PlTensor *xt, *out, *loss;
+
+  pl_unet_config_dip (&cfg);
+  cfg.in_channels = 3;
+  cfg.depth = 3;
+  cfg.channels[0] = 4;
+  cfg.channels[1] = 8;
+  cfg.channels[2] = 8;
+  u = pl_unet_new (&cfg, 1);
+  load_weights (u, "dip");
+
+  xt = pl_tape_input (tape, 1, 3, 16, 24, x, TRUE);
+  out = pl_unet_output (u, tape, pl_unet_forward (u, tape, xt, NULL));
+  g_assert_cmpfloat (rel_err (out->data, want, ny), <, 1e-5);
+  loss = pl_mse (tape, out, pl_tape_wrap (tape, 1, 1, 16, 24, ref, FALSE));
+  g_test_message ("dip loss %.7f, reference %.7f", loss->data[0], loss_want[0]);
+  g_assert_cmpfloat (fabs (loss->data[0] - loss_want[0]), <, 1e-5 * fabs (loss_want[0]));
+  pl_unet_zero_grad (u);
+  g_assert_true (pl_tape_backward (tape, loss, NULL, &error));
+  g_assert_cmpfloat (rel_err (xt->grad, gx_want, nx), <, 2e-4);
+  opt = pl_optimizer_new_adam (pl_unet_n_params (u), 1e-2f, 0.9f, 0.999f, 1e-8f);
+  pl_optimizer_step (opt, pl_unet_params (u), pl_unet_grads (u));
+  compare_params (u, "dip", 1e-2f);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  g_test_init (&argc, &argv, NULL);
+  path = g_test_build_filename (G_TEST_DIST, "fixtures", "unet-small.safetensors", NULL);
+  fixture = pl_safetensors_load (path, &error);
+  g_assert_no_error (error);
+  g_test_add_func ("/unet/reference/segmentation", test_unet_reference);
+  g_test_add_func ("/unet/reference/dip", test_dip_reference);
+  {
+    int r = g_test_run ();
+    pl_safetensors_free (fixture);
+    return r;
+  }
+}
