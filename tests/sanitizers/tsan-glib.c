@@ -18,7 +18,11 @@
  *   - Hand-offs get __tsan_release() where data leaves a thread and
  *     __tsan_acquire() where it arrives: a source callback added from one
  *     thread and run on another, a GTask's thread function, return,
- *     propagate, ready callback and task data destructor.
+ *     propagate, ready callback and task data destructor, and an object's
+ *     last reference (GObject's atomic reference count): every unref by our
+ *     code releases, and objects our code creates acquire in a weak
+ *     reference callback, which runs just before finalize in whichever
+ *     thread drops the last reference.
  *
  * Nothing here hides a race between two pieces of Pellucid's code that do
  * not synchronise: only edges that GLib really provides are added. */
@@ -67,6 +71,8 @@ WRAP (gssize, g_task_propagate_int, (GTask *t, GError **e));
 WRAP (gpointer, g_task_propagate_pointer, (GTask *t, GError **e));
 WRAP (gboolean, g_task_propagate_value, (GTask *t, GValue *v, GError **e));
 WRAP (gboolean, g_task_had_error, (GTask *t));
+WRAP (gpointer, g_object_new, (GType type, const char *first, ...));
+WRAP (void, g_object_unref, (gpointer object));
 
 /* ---- GMutex and GCond on pthreads ------------------------------------------ */
 
@@ -390,6 +396,8 @@ thread_hop (GTask *task, gpointer source, gpointer data, GCancellable *c)
   __tsan_release (task);
   if (data != NULL)
     __tsan_release (data);
+  if (source != NULL)
+    __tsan_release (source);
 }
 
 void
@@ -506,4 +514,32 @@ __wrap_g_task_had_error (GTask *t)
   gboolean r = __real_g_task_had_error (t);
   __tsan_acquire (t);
   return r;
+}
+
+/* ---- object lifetime -------------------------------------------------------- */
+
+static void
+last_reference_dropped (gpointer data, GObject *where_the_object_was)
+{
+  __tsan_acquire (where_the_object_was);
+}
+
+gpointer
+__wrap_g_object_new (GType type, const char *first, ...)
+{
+  va_list ap;
+  GObject *object;
+
+  va_start (ap, first);
+  object = g_object_new_valist (type, first, ap);
+  va_end (ap);
+  g_object_weak_ref (object, last_reference_dropped, NULL);
+  return object;
+}
+
+void
+__wrap_g_object_unref (gpointer object)
+{
+  __tsan_release (object);
+  __real_g_object_unref (object);
 }
