@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "pl-model"
 
 #include "engine/model.h"
+#include "engine/json-limits.h"
 #include "engine/volume.h"
 
 #include <json-glib/json-glib.h>
@@ -219,7 +220,8 @@ parse_meta (const PlSafetensors *st, const char *key, const char *name, GError *
       return NULL;
     }
   p = json_parser_new ();
-  if (!json_parser_load_from_data (p, s, -1, NULL) || !(root = json_parser_get_root (p)))
+  if (!pl_json_nesting_ok (s, -1, PL_JSON_MAX_DEPTH)
+      || !json_parser_load_from_data (p, s, -1, NULL) || !(root = json_parser_get_root (p)))
     {
       g_autofree char *msg = g_strdup_printf ("metadata '%s' is not valid JSON", key);
       bad (error, name, msg);

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "pl-safetensors"
 
 #include "engine/safetensors.h"
+#include "engine/json-limits.h"
 #include "engine/volume.h"
 
 #include <gio/gio.h>
@@ -114,6 +115,12 @@ pl_safetensors_parse (GBytes *bytes, const char *name, GError **error)
   if (memchr (buf + 8, '\0', hlen))
     {
       fail (error, PL_VOLUME_ERROR_INVALID, name, "header contains a NUL byte");
+      return NULL;
+    }
+  if (!pl_json_nesting_ok ((const char *) buf + 8, (gssize) hlen, PL_JSON_MAX_DEPTH))
+    {
+      fail (error, PL_VOLUME_ERROR_INVALID, name, "header nests deeper than %d levels",
+            PL_JSON_MAX_DEPTH);
       return NULL;
     }
   data_start = 8 + (gsize) hlen;

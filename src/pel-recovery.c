@@ -3,6 +3,8 @@
 
 #include "src/pel-recovery.h"
 
+#include "engine/json-limits.h"
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -96,10 +98,16 @@ pel_recovery_find (const char *dir,
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (PelRecovery) rec = NULL;
   g_autofree char *canonical = g_canonicalize_filename (volume_path, NULL);
+  g_autofree char *text = NULL;
+  gsize length;
   JsonObject *obj;
   JsonNode *root;
 
-  if (!g_file_test (json, G_FILE_TEST_EXISTS) || !json_parser_load_from_file (parser, json, NULL))
+  /* Ours is a few hundred bytes; anything else is not a recovery file and
+   * must not crash the opening of an image. */
+  if (!g_file_get_contents (json, &text, &length, NULL) || length > 64 * 1024
+      || !pl_json_nesting_ok (text, (gssize) length, PL_JSON_MAX_DEPTH)
+      || !json_parser_load_from_data (parser, text, (gssize) length, NULL))
     return NULL;
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
