@@ -15,6 +15,7 @@ typedef struct
   PlLabels     *labels;
   PlLabelTable *table;
   guint64       state_id;
+  gint64        snapshot_us;   /* when labels were copied */
 } AutosaveData;
 
 static void
@@ -59,7 +60,8 @@ autosave_thread (GTask        *task,
   GError *error = NULL;
 
   if (pel_recovery_write (d->dir, d->volume_path, d->labels_path,
-                          pel_volume_ref_get (d->volume), d->labels, d->table, &error))
+                          pel_volume_ref_get (d->volume), d->labels, d->table,
+                          d->snapshot_us, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
@@ -92,6 +94,7 @@ pel_document_autosave_async (PelDocument         *self,
   d->volume_path = g_strdup (self->volume->path);
   d->labels_path = g_strdup (self->labels_path);
   d->volume = pel_volume_ref_ref (self->volume_ref);
+  d->snapshot_us = g_get_real_time ();
   d->labels = pel_document_snapshot_labels (self, NULL);
   d->table = pl_label_table_copy (self->table);
   d->state_id = pl_undo_get_state_id (self->undo);
@@ -119,9 +122,13 @@ autosave_done (GObject      *object,
 
   self->autosave_running = FALSE;
   if (pel_document_autosave_finish (self, result, &error))
-    self->autosaved_state_id = d->state_id;
+    {
+      self->autosaved_state_id = d->state_id;
+    }
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_message ("Autosave failed: %s", error->message);
+    {
+      g_message ("Autosave failed: %s", error->message);
+    }
 }
 
 static gboolean
@@ -134,7 +141,8 @@ autosave_tick (gpointer user_data)
       self->autosave_source = 0;
       return G_SOURCE_REMOVE;
     }
-  if (!self->autosave_running && pl_undo_get_state_id (self->undo) != self->autosaved_state_id)
+  if (!self->autosave_running && self->saves_running == 0
+      && pl_undo_get_state_id (self->undo) != self->autosaved_state_id)
     {
       self->autosave_running = TRUE;
       g_clear_object (&self->autosave_cancellable);
@@ -151,6 +159,21 @@ pel_document_reschedule_autosave (PelDocument *self)
     return;
   if (self->dirty && self->autosave_source == 0)
     self->autosave_source = g_timeout_add_seconds (self->autosave_interval, autosave_tick, self);
+}
+
+void
+pel_document_begin_save (PelDocument *self)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  self->saves_running++;
+}
+
+void
+pel_document_end_save (PelDocument *self)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  g_return_if_fail (self->saves_running > 0);
+  self->saves_running--;
 }
 
 void

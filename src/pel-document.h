@@ -171,6 +171,12 @@ guint64            pel_document_get_state_id        (PelDocument        *self);
 void               pel_document_mark_saved          (PelDocument        *self,
                                                      guint64             state_id,
                                                      const char         *path);
+/* A save of a snapshot taken now runs until pel_document_end_save(),
+ * whether it succeeds or not.  Autosave waits meanwhile: a recovery file
+ * copied after the save's snapshot but written before the saved file
+ * would look older than it (pel-recovery.h) and never be offered. */
+void               pel_document_begin_save          (PelDocument        *self);
+void               pel_document_end_save            (PelDocument        *self);
 
 /* Snapshots for worker threads (any thread) ------------------------------- */
 PlLabels          *pel_document_snapshot_labels     (PelDocument        *self,

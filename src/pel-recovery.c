@@ -6,6 +6,7 @@
 #include "engine/json-limits.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
@@ -39,6 +40,7 @@ pel_recovery_write (const char         *dir,
                     const PlVolume     *reference,
                     const PlLabels     *labels,
                     const PlLabelTable *table,
+                    gint64              snapshot_us,
                     GError            **error)
 {
   g_autofree char *nii = recovery_file (dir, volume_path, ".nii.gz");
@@ -72,7 +74,9 @@ pel_recovery_write (const char         *dir,
   else
     json_builder_add_null_value (builder);
   json_builder_set_member_name (builder, "time");
-  json_builder_add_int_value (builder, g_get_real_time () / G_USEC_PER_SEC);
+  json_builder_add_int_value (builder, snapshot_us / G_USEC_PER_SEC);
+  json_builder_set_member_name (builder, "snapshot_us");
+  json_builder_add_int_value (builder, snapshot_us);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   text = json_to_string (root, TRUE);
@@ -80,14 +84,15 @@ pel_recovery_write (const char         *dir,
   return g_file_set_contents (json, text, -1, error);
 }
 
+/* Modification time in unix microseconds, -1 when there is no such file. */
 static gint64
-mtime_of (const char *path)
+mtime_us_of (const char *path)
 {
-  GStatBuf st;
+  struct stat st;
 
-  if (path == NULL || g_stat (path, &st) != 0)
+  if (path == NULL || stat (path, &st) != 0)
     return -1;
-  return (gint64) st.st_mtime;
+  return (gint64) st.st_mtim.tv_sec * G_USEC_PER_SEC + st.st_mtim.tv_nsec / 1000;
 }
 
 PelRecovery *
@@ -121,12 +126,17 @@ pel_recovery_find (const char *dir,
   if (json_object_has_member (obj, "labels") && !json_object_get_null_member (obj, "labels"))
     rec->labels_path = g_strdup (json_object_get_string_member_with_default (obj, "labels", NULL));
   rec->time = json_object_get_int_member_with_default (obj, "time", 0);
+  /* Files written before snapshot_us existed compare by the second, as
+   * they did: a save in that same second makes them stale. */
+  rec->snapshot_us = json_object_get_int_member_with_default (obj, "snapshot_us",
+                                                              rec->time * G_USEC_PER_SEC - 1);
   rec->labels_file = recovery_file (dir, volume_path, ".nii.gz");
   rec->table_file = recovery_file (dir, volume_path, ".txt");
   if (!g_file_test (rec->labels_file, G_FILE_TEST_EXISTS))
     return NULL;
-  /* Saved after the last autosave: the recovery is stale. */
-  if (rec->labels_path != NULL && mtime_of (rec->labels_path) >= rec->time)
+  /* Written after the autosave copied the labels, the saved file holds at
+   * least as much: the recovery is stale. */
+  if (rec->labels_path != NULL && mtime_us_of (rec->labels_path) >= rec->snapshot_us)
     return NULL;
   return g_steal_pointer (&rec);
 }

@@ -48,6 +48,7 @@ save_done (GObject      *object,
   g_autoptr (GError) error = NULL;
   SaveRequest *req = g_object_get_data (object, "pel-request");
 
+  pel_document_end_save (self->document);
   if (pel_job_run_finish (PEL_JOB (object), result, &error) == NULL)
     {
       pel_window_set_pending (self, NULL, NULL, NULL);
@@ -87,6 +88,7 @@ pel_window_save (PelWindow *self,
   req->state_id = pel_document_get_state_id (self->document);
   name = g_path_get_basename (req->path);
   title = g_strdup_printf (_("Saving %s"), name);
+  pel_document_begin_save (self->document);
   pel_window_start_job (self, title, save_func, req, NULL, NULL, save_done);
   /* The request outlives the job's task data: the callback needs it. */
   g_object_set_data_full (G_OBJECT (self->job), "pel-request", req, save_request_free);

@@ -291,7 +291,7 @@ test_recovery_files (void)
 
   l->data[17] = 5;
   g_assert_true (pl_volume_save (v, volume_path, &error));
-  g_assert_true (pel_recovery_write (dir, volume_path, NULL, v, l, t, &error));
+  g_assert_true (pel_recovery_write (dir, volume_path, NULL, v, l, t, g_get_real_time (), &error));
   g_assert_no_error (error);
   rec = pel_recovery_find (dir, volume_path);
   g_assert_nonnull (rec);
@@ -301,8 +301,25 @@ test_recovery_files (void)
   g_assert_true (g_file_test (rec->table_file, G_FILE_TEST_EXISTS));
   g_clear_pointer (&rec, pel_recovery_free);
 
+  /* Labels copied after the segmentation was saved, even within the same
+   * second, are offered; copied before it was saved, even when written
+   * after it, they are stale. */
+  g_assert_true (pl_labels_save (l, v, saved, &error));
+  g_assert_true (pel_recovery_write (dir, volume_path, saved, v, l, t, g_get_real_time (), &error));
+  rec = pel_recovery_find (dir, volume_path);
+  g_assert_nonnull (rec);
+  g_assert_cmpstr (rec->labels_path, ==, saved);
+  g_clear_pointer (&rec, pel_recovery_free);
+  {
+    gint64 copied = g_get_real_time ();
+    g_usleep (2000);
+    g_assert_true (pl_labels_save (l, v, saved, &error));
+    g_assert_true (pel_recovery_write (dir, volume_path, saved, v, l, t, copied, &error));
+    g_assert_null (pel_recovery_find (dir, volume_path));
+  }
+
   /* a segmentation saved after the recovery was written makes it stale */
-  g_assert_true (pel_recovery_write (dir, volume_path, saved, v, l, t, &error));
+  g_assert_true (pel_recovery_write (dir, volume_path, saved, v, l, t, g_get_real_time (), &error));
   g_assert_true (pl_labels_save (l, v, saved, &error));
   {
     struct utimbuf times = { 0 };
