@@ -5,6 +5,7 @@
 
 #include "src/pel-document-private.h"
 #include "src/pel-recovery.h"
+#include "src/pel-test-control.h"
 
 typedef struct
 {
@@ -124,10 +125,12 @@ autosave_done (GObject      *object,
   if (pel_document_autosave_finish (self, result, &error))
     {
       self->autosaved_state_id = d->state_id;
+      pel_test_control_event ("autosave-done %" G_GUINT64_FORMAT, d->state_id);
     }
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_message ("Autosave failed: %s", error->message);
+      pel_test_control_event ("autosave-failed");
     }
 }
 
@@ -148,6 +151,7 @@ autosave_tick (gpointer user_data)
       g_clear_object (&self->autosave_cancellable);
       self->autosave_cancellable = g_cancellable_new ();
       pel_document_autosave_async (self, self->autosave_cancellable, autosave_done, NULL);
+      pel_test_control_event ("autosave-started %" G_GUINT64_FORMAT, pl_undo_get_state_id (self->undo));
     }
   return G_SOURCE_CONTINUE;
 }
@@ -155,10 +159,23 @@ autosave_tick (gpointer user_data)
 void
 pel_document_reschedule_autosave (PelDocument *self)
 {
-  if (self->autosave_interval == 0 || self->volume == NULL || self->volume->path == NULL)
+  if ((self->autosave_interval == 0 && self->autosave_interval_ms == 0)
+      || self->volume == NULL || self->volume->path == NULL)
     return;
   if (self->dirty && self->autosave_source == 0)
-    self->autosave_source = g_timeout_add_seconds (self->autosave_interval, autosave_tick, self);
+    self->autosave_source = self->autosave_interval_ms > 0
+                            ? g_timeout_add (self->autosave_interval_ms, autosave_tick, self)
+                            : g_timeout_add_seconds (self->autosave_interval, autosave_tick, self);
+}
+
+void
+pel_document_set_autosave_interval_ms (PelDocument *self,
+                                       guint        ms)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  self->autosave_interval_ms = ms;
+  g_clear_handle_id (&self->autosave_source, g_source_remove);
+  pel_document_reschedule_autosave (self);
 }
 
 void

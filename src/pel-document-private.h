@@ -40,6 +40,7 @@ struct _PelDocument
 
   /* Autosave */
   guint          autosave_interval;  /* seconds, 0 = off */
+  guint          autosave_interval_ms; /* overrides it when > 0 */
   guint          saves_running;      /* autosave waits while > 0 */
   guint          autosave_source;
   guint64        autosaved_state_id;

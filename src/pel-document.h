@@ -232,5 +232,9 @@ gboolean           pel_document_autosave_finish     (PelDocument        *self,
                                                      GError            **error);
 /* Deletes the recovery files of the current volume. */
 void               pel_document_discard_recovery    (PelDocument        *self);
+/* Autosave every `ms` milliseconds instead of every autosave-interval
+ * seconds (0: the property again).  For tests (pel-test-control.h). */
+void               pel_document_set_autosave_interval_ms (PelDocument   *self,
+                                                          guint          ms);
 
 G_END_DECLS

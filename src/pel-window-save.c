@@ -6,6 +6,8 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "src/pel-test-control.h"
+
 /* ---- saving --------------------------------------------------------------- */
 
 typedef struct
@@ -51,6 +53,7 @@ save_done (GObject      *object,
   pel_document_end_save (self->document);
   if (pel_job_run_finish (PEL_JOB (object), result, &error) == NULL)
     {
+      pel_test_control_event ("save-failed");
       pel_window_set_pending (self, NULL, NULL, NULL);
       self->closing = FALSE;
       pel_window_show_error (self, _("Could not save the segmentation"), error);
@@ -59,6 +62,7 @@ save_done (GObject      *object,
   pel_document_mark_saved (self->document, req->state_id, req->path);
   if (!pel_document_get_dirty (self->document))
     pel_document_discard_recovery (self->document);
+  pel_test_control_event ("saved %" G_GUINT64_FORMAT " %s", req->state_id, req->path);
   pel_window_run_pending (self);
 }
 
@@ -92,6 +96,7 @@ pel_window_save (PelWindow *self,
   pel_window_start_job (self, title, save_func, req, NULL, NULL, save_done);
   /* The request outlives the job's task data: the callback needs it. */
   g_object_set_data_full (G_OBJECT (self->job), "pel-request", req, save_request_free);
+  pel_test_control_event ("save-started %" G_GUINT64_FORMAT " %s", req->state_id, req->path);
 }
 
 static void
