@@ -6,18 +6,18 @@
  *   DIR/KEY.nii.gz   the label map (pl_labels_save: temporary file + rename)
  *   DIR/KEY.txt      the label table (ITK-SNAP label description)
  *   DIR/KEY.json     {"volume": VOLUME, "labels": saved path or null,
- *                     "time": unix seconds, "snapshot_us": unix µs}
+ *                     "time": unix seconds, "snapshot_us": unix µs,
+ *                     "labels_file": "DEV:INODE:SIZE:MTIME" of the saved
+ *                     file when the labels were copied, or null}
  *
  * the JSON last and atomically, so that its presence means the other two are
  * complete.  DIR defaults to $XDG_STATE_HOME/pellucid/recovery.  When the
- * volume is opened again, pel_recovery_find() returns the recovery if its
- * labels were copied after the segmentation at "labels" was last written
- * (or none was ever saved): "snapshot_us" is when the labels were copied,
- * not when the files were written, and is compared with the saved file's
- * modification time to the microsecond.  A recovery written while a save
- * ran can therefore not hide the saved file, and one that holds strokes
- * the saved file lacks is never taken for stale because both happened in
- * the same second.
+ * volume is opened again, pel_recovery_find() returns the recovery unless
+ * the segmentation at "labels" has been replaced since the labels were
+ * copied (every save renames a new file into place, so its identity
+ * changes even within one clock tick; comparing times failed for saves in
+ * the same second as an autosave).  Autosave must make sure that no save
+ * replaces the file between its copy of the labels and this call.
  * No GTK here: autosave calls these from a worker thread.
  */
 #pragma once
