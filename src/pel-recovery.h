@@ -16,8 +16,9 @@
  * the segmentation at "labels" has been replaced since the labels were
  * copied (every save renames a new file into place, so its identity
  * changes even within one clock tick; comparing times failed for saves in
- * the same second as an autosave).  Autosave must make sure that no save
- * replaces the file between its copy of the labels and this call.
+ * the same second as an autosave).  Writers call pel_recovery_write() with
+ * the document's writers lock held from their copy of the labels, so that
+ * no save replaces the file in between (pel_document_lock_writers()).
  * No GTK here: autosave calls these from a worker thread.
  */
 #pragma once
