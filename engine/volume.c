@@ -78,28 +78,61 @@ pl_volume_free (PlVolume *volume)
   g_free (volume);
 }
 
+/* Four independent accumulators: a single running double sum is one long
+ * dependency chain, and this pass runs after every load (35 M voxels for
+ * Colin27 at 0.5 mm). */
 void
 pl_volume_update_stats (PlVolume *volume)
 {
-  gsize n = pl_volume_n_voxels (volume), count = 0;
-  float lo = INFINITY, hi = -INFINITY;
-  double sum = 0.0;
+  gsize n = pl_volume_n_voxels (volume), count = 0, i = 0;
+  const float *d = volume->data;
+  float lo[4] = { INFINITY, INFINITY, INFINITY, INFINITY };
+  float hi[4] = { -INFINITY, -INFINITY, -INFINITY, -INFINITY };
+  double sum[4] = { 0.0, 0.0, 0.0, 0.0 };
 
-  for (gsize i = 0; i < n; i++)
+  for (; i + 4 <= n; i += 4)
     {
-      float x = volume->data[i];
-      if (!isfinite (x))
-        continue;
-      lo = MIN (lo, x);
-      hi = MAX (hi, x);
-      sum += x;
-      count++;
+      if (G_LIKELY (isfinite (d[i]) && isfinite (d[i + 1]) && isfinite (d[i + 2])
+                    && isfinite (d[i + 3])))
+        {
+          for (int k = 0; k < 4; k++)
+            {
+              float x = d[i + k];
+              lo[k] = x < lo[k] ? x : lo[k];
+              hi[k] = x > hi[k] ? x : hi[k];
+              sum[k] += x;
+            }
+          count += 4;
+        }
+      else
+        for (int k = 0; k < 4; k++)
+          if (isfinite (d[i + k]))
+            {
+              lo[k] = MIN (lo[k], d[i + k]);
+              hi[k] = MAX (hi[k], d[i + k]);
+              sum[k] += d[i + k];
+              count++;
+            }
+    }
+  for (; i < n; i++)
+    if (isfinite (d[i]))
+      {
+        lo[0] = MIN (lo[0], d[i]);
+        hi[0] = MAX (hi[0], d[i]);
+        sum[0] += d[i];
+        count++;
+      }
+
+  for (int k = 1; k < 4; k++)
+    {
+      lo[0] = MIN (lo[0], lo[k]);
+      hi[0] = MAX (hi[0], hi[k]);
     }
   if (count == 0)
-    lo = hi = 0.0f;
-  volume->min = lo;
-  volume->max = hi;
-  volume->mean = count ? (float) (sum / count) : 0.0f;
+    lo[0] = hi[0] = 0.0f;
+  volume->min = lo[0];
+  volume->max = hi[0];
+  volume->mean = count ? (float) ((sum[0] + sum[1] + sum[2] + sum[3]) / count) : 0.0f;
 }
 
 /* Nearest permutation of the voxel axes onto R, A, S: the permutation and

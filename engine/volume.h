@@ -79,7 +79,9 @@ typedef struct
   double            scl_slope;      /* as stored (0 means "not used") */
   double            scl_inter;
   float            *data;           /* dim[0]*dim[1]*dim[2], i fastest */
-  float             min, max, mean; /* over the finite voxels */
+  float             min, max, mean; /* over the finite voxels of data (a
+                                     * file's NaN/Inf are stored, and so
+                                     * counted, as 0) */
   gint64            n_nonfinite;    /* NaN/Inf voxels in the file, stored as 0 */
   char             *path;           /* NULL for synthetic volumes */
   PlNiftiGeometry  *geometry;       /* source header, for writing label maps */

@@ -304,6 +304,47 @@ test_nonfinite (void)
   g_assert_cmpfloat (v->min, ==, -4.0f);
   g_assert_cmpfloat (v->max, ==, 3.0f);
 
+  /* statistics: loaded non-finite voxels count as the zeros they are
+   * stored as; non-finite values put in later are skipped wherever they
+   * fall, including after the last multiple of four */
+  {
+    double odd[27];
+    g_autoptr (PlVolume) o = NULL;
+    gint64 dim[3] = { 3, 3, 3 };
+    g_autoptr (PlVolume) m = pl_volume_new (dim, NULL, NULL);
+    double sum = 0.0;
+
+    for (int i = 0; i < 27; i++)
+      odd[i] = i * 1.5 - 2.0;
+    odd[2] = NAN;
+    odd[24] = -50.0;
+    odd[26] = -INFINITY;
+    synth_header_init (&h, 1, 16, 3, 3, 3);
+    g_free (path);
+    path = synth_write (dir, "odd", SYNTH_NII, &h, odd, 27);
+    o = load_ok (path, 0);
+    g_assert_cmpint (o->n_nonfinite, ==, 2);
+    for (int i = 0; i < 27; i++)
+      sum += isfinite (odd[i]) ? odd[i] : 0.0;
+    g_assert_cmpfloat (o->min, ==, -50.0f);
+    g_assert_cmpfloat (o->max, ==, 25 * 1.5f - 2.0f);
+    g_assert_cmpfloat_with_epsilon (o->mean, sum / 27, 1e-5);
+
+    sum = 0.0;
+    for (int i = 0; i < 27; i++)
+      {
+        m->data[i] = (float) odd[i];
+        if (isfinite (odd[i]))
+          sum += odd[i];
+      }
+    m->data[25] = 1000.0f;
+    sum += 1000.0 - odd[25];
+    pl_volume_update_stats (m);
+    g_assert_cmpfloat (m->min, ==, -50.0f);
+    g_assert_cmpfloat (m->max, ==, 1000.0f);
+    g_assert_cmpfloat_with_epsilon (m->mean, sum / 25, 1e-4);
+  }
+
   /* float64 beyond float32's range becomes non-finite too */
   synth_header_init (&h, 2, 64, 2, 2, 2);
   g_free (path);
