@@ -24,29 +24,39 @@ pl_relu (PlTape *tape, PlTensor *x, gboolean inplace)
 }
 
 /* The mask comes from the output (y > 0 ⇔ x > 0), so in-place works. */
+static inline float
+relu_grad (PlRule rule, float y, float g)
+{
+  switch (rule)
+    {
+    case PL_RULE_GUIDED:    return (y > 0.0f && g > 0.0f) ? g : 0.0f;
+    case PL_RULE_DECONVNET: return g > 0.0f ? g : 0.0f;
+    default:                return y > 0.0f ? g : 0.0f;
+    }
+}
+
 void
 pl_relu_backward_node (PlTape *tape, PlNode *node, PlRule rule)
 {
   PlTensor *x = node->in[0], *y = node->out;
-  float *dx = pl_tape_grad (tape, x);
+  gboolean fresh;
+  float *dx = pl_tape_grad_for_write (tape, x, &fresh);
   const float *dy = y->grad, *yd = y->data;
   gsize n = pl_tensor_numel (x);
 
-  switch (rule)
-    {
-    case PL_RULE_GUIDED:
-      for (gsize i = 0; i < n; i++)
-        dx[i] += (yd[i] > 0.0f && dy[i] > 0.0f) ? dy[i] : 0.0f;
-      break;
-    case PL_RULE_DECONVNET:
-      for (gsize i = 0; i < n; i++)
-        dx[i] += dy[i] > 0.0f ? dy[i] : 0.0f;
-      break;
-    default:
-      for (gsize i = 0; i < n; i++)
-        dx[i] += yd[i] > 0.0f ? dy[i] : 0.0f;
-      break;
-    }
+  /* The default rule separately, as plain loops the compiler vectorises. */
+  if (rule == PL_RULE_DEFAULT && fresh)
+    for (gsize i = 0; i < n; i++)
+      dx[i] = yd[i] > 0.0f ? dy[i] : 0.0f;
+  else if (rule == PL_RULE_DEFAULT)
+    for (gsize i = 0; i < n; i++)
+      dx[i] += yd[i] > 0.0f ? dy[i] : 0.0f;
+  else if (fresh)
+    for (gsize i = 0; i < n; i++)
+      dx[i] = relu_grad (rule, yd[i], dy[i]);
+  else
+    for (gsize i = 0; i < n; i++)
+      dx[i] += relu_grad (rule, yd[i], dy[i]);
 }
 
 PlTensor *

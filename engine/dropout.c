@@ -37,16 +37,21 @@ void
 pl_dropout_backward_node (PlTape *tape, PlNode *node, PlRule rule)
 {
   PlTensor *x = node->in[0];
-  float *dx = pl_tape_grad (tape, x);
+  gboolean fresh;
+  float *dx = pl_tape_grad_for_write (tape, x, &fresh);
   const float *scale = node->saved, *dy = node->out->grad;
   gsize planes = (gsize) x->n * x->c, hw = pl_tensor_plane (x);
 
   for (gsize i = 0; i < planes; i++)
     {
       float s = scale[i];
-      if (s == 0.0f)
-        continue;
-      for (gsize k = 0; k < hw; k++)
-        dx[i * hw + k] += dy[i * hw + k] * s;
+      float *d = dx + i * hw;
+      const float *g = dy + i * hw;
+      if (fresh)
+        for (gsize k = 0; k < hw; k++)
+          d[k] = g[k] * s;
+      else if (s != 0.0f)
+        for (gsize k = 0; k < hw; k++)
+          d[k] += g[k] * s;
     }
 }

@@ -39,6 +39,10 @@ PlNode   *pl_tape_record      (PlTape *tape, PlOp op, PlTensor *out,
                                int n_in, PlTensor *const *in);
 /* The gradient buffer of t (zeroed on first use), or NULL when t needs none. */
 float    *pl_tape_grad        (PlTape *tape, PlTensor *t);
+/* Like pl_tape_grad, but when t has no gradient yet the buffer is NOT
+ * zeroed and *fresh is set: the caller must then write (=) every element
+ * instead of adding.  Saves a memset and a read per element. */
+float    *pl_tape_grad_for_write (PlTape *tape, PlTensor *t, gboolean *fresh);
 /* Scratch floats for the duration of the current backward node/forward op. */
 float    *pl_tape_scratch     (PlTape *tape, gsize n);
 void      pl_tape_scratch_done(PlTape *tape);

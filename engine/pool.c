@@ -36,12 +36,15 @@ pl_maxpool2x2 (PlTape *tape, PlTensor *x)
           const float *r0 = xp + (gsize) (2 * i) * x->w, *r1 = r0 + x->w;
           for (int j = 0; j < ow; j++)
             {
-              float m = r0[2 * j];
+              float m = r0[2 * j], v;
               int a = 0;
-              /* NaN propagates like PyTorch: a NaN is taken as the maximum. */
-              if (r0[2 * j + 1] > m || isnan (r0[2 * j + 1])) { m = r0[2 * j + 1]; a = 1; }
-              if (r1[2 * j] > m || isnan (r1[2 * j])) { m = r1[2 * j]; a = 2; }
-              if (r1[2 * j + 1] > m || isnan (r1[2 * j + 1])) { m = r1[2 * j + 1]; a = 3; }
+              /* A NaN is taken as the maximum and then kept, as PyTorch. */
+              v = r0[2 * j + 1];
+              if (v > m || isnan (v)) { m = v; a = 1; }
+              v = r1[2 * j];
+              if (v > m || isnan (v)) { m = v; a = 2; }
+              v = r1[2 * j + 1];
+              if (v > m || isnan (v)) { m = v; a = 3; }
               yp[(gsize) i * ow + j] = m;
               if (ap)
                 ap[(gsize) i * ow + j] = a;

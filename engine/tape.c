@@ -229,6 +229,20 @@ pl_tape_grad (PlTape *tape, PlTensor *t)
 }
 
 float *
+pl_tape_grad_for_write (PlTape *tape, PlTensor *t, gboolean *fresh)
+{
+  *fresh = FALSE;
+  if (!pl_tensor_requires_grad (t))
+    return NULL;
+  if (!t->grad)
+    {
+      t->grad = pl_arena_alloc_floats (tape->arena, pl_tensor_numel (t));
+      *fresh = TRUE;
+    }
+  return t->grad;
+}
+
+float *
 pl_tape_scratch (PlTape *tape, gsize n)
 {
   if (!tape->scratch_active)

@@ -163,6 +163,19 @@ test_regression_values (void)
   float img[16 * 16], img2[16 * 16];
 
   g_assert_cmpfloat_with_epsilon (pl_mse (tape, ta, tb)->data[0], 9.0 / 4, 1e-6);
+
+  /* BCE at z = 0 is log 2 whatever the target; at z = 2, t = 1:
+   * log(1 + e^-2); masked-out pixels count nowhere.  Binary Dice of a
+   * perfect p = t: (2|t| + ε) / (2|t| + ε) → loss 0. */
+  {
+    float z[4] = { 0, 0, 2, -50 }, t[4] = { 1, 0, 1, 1 };
+    guint8 m[4] = { 1, 1, 1, 0 };
+    PlTensor *zt = pl_tape_input (tape, 1, 1, 2, 2, z, FALSE);
+    double want = (2 * log (2.0) + log1p (exp (-2.0))) / 3;
+    g_assert_cmpfloat_with_epsilon (pl_bce_with_logits (tape, zt, t, m)->data[0], want, 1e-6);
+    g_assert_cmpfloat_with_epsilon (pl_dice_loss_binary (tape, pl_tape_input (tape, 1, 1, 2, 2, t, FALSE),
+                                                         t, NULL)->data[0], 0.0, 1e-6);
+  }
   g_assert_cmpfloat_with_epsilon (pl_mae (tape, ta, tb)->data[0], 5.0 / 4, 1e-6);
 
   /* SSIM of an image with itself is 1; with a constant shift s of a flat
