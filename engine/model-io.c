@@ -6,6 +6,7 @@
 #include "engine/volume.h"
 
 #include <json-glib/json-glib.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -324,10 +325,12 @@ read_architecture (JsonNode *node, PlUnetConfig *c, const char *name, GError **e
   if ((e = get_enum (o, "output", output_names, 3)) < 0)
     return bad (error, name, "architecture: bad output");
   c->output = e;
-  if (!get_num (o, "bn_eps", &d))
+  /* Both are floats in memory: a double beyond FLT_MAX would become
+   * infinity, which the writer cannot put back into JSON. */
+  if (!get_num (o, "bn_eps", &d) || fabs (d) > FLT_MAX)
     return bad (error, name, "architecture: bad bn_eps");
   c->bn_eps = (float) d;
-  if (!get_num (o, "dropout_p", &d))
+  if (!get_num (o, "dropout_p", &d) || fabs (d) > FLT_MAX)
     return bad (error, name, "architecture: bad dropout_p");
   c->dropout_p = (float) d;
   drop = json_object_get_member (o, "dropout_at");

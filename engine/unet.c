@@ -92,8 +92,8 @@ pl_unet_config_check (const PlUnetConfig *c, GError **error)
     why = "unknown upsampling";
   else if ((int) c->output < 0 || c->output > PL_OUTPUT_NONE)
     why = "unknown output activation";
-  else if (c->batch_norm && !(c->bn_eps > 0.0f))
-    why = "batch-norm epsilon must be positive";
+  else if (!isfinite (c->bn_eps) || (c->batch_norm && !(c->bn_eps > 0.0f)))
+    why = "batch-norm epsilon must be finite, and positive with batch norm";
   else
     for (int l = 0; l < c->depth; l++)
       if (c->channels[l] < 1 || c->channels[l] > 4096)
