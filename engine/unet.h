@@ -92,6 +92,10 @@ typedef struct
 
 PlUnet   *pl_unet_new            (const PlUnetConfig *config,
                                   guint64             seed);
+/* Floats in all the network's tensors (as a model file holds them), found
+ * without allocating anything: pl_unet_new() allocates about twice that
+ * (parameters and gradients).  Readers check a file's claims with it. */
+gsize     pl_unet_config_n_params (const PlUnetConfig *config);
 PlUnet   *pl_unet_copy           (const PlUnet       *unet);
 void      pl_unet_free           (PlUnet             *unet);
 const PlUnetConfig *pl_unet_get_config (const PlUnet *unet);

@@ -24,6 +24,7 @@ struct _PelDocument
   /* Labels are written on the main thread under this lock; workers copy
    * under it.  Generations are guarded by it too. */
   GMutex         lock;
+  GMutex         writers;          /* pel_document_lock_writers() */
   guint64        generation;
   guint64       *slice_generation[3];   /* per voxel axis, dim[a] entries */
 
@@ -40,6 +41,7 @@ struct _PelDocument
 
   /* Autosave */
   guint          autosave_interval;  /* seconds, 0 = off */
+  guint          autosave_interval_ms; /* overrides it when > 0 */
   guint          autosave_source;
   guint64        autosaved_state_id;
   gboolean       autosave_running;

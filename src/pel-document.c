@@ -127,6 +127,7 @@ pel_document_finalize (GObject *object)
   g_free (self->labels_path);
   g_free (self->recovery_dir);
   g_mutex_clear (&self->lock);
+  g_mutex_clear (&self->writers);
   G_OBJECT_CLASS (pel_document_parent_class)->finalize (object);
 }
 
@@ -273,6 +274,7 @@ static void
 pel_document_init (PelDocument *self)
 {
   g_mutex_init (&self->lock);
+  g_mutex_init (&self->writers);
   self->undo = pl_undo_new (DEFAULT_UNDO_BUDGET);
   self->table = pl_label_table_new_default ();
   self->label_lut = g_new0 (guint32, 65536);

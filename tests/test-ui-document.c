@@ -291,7 +291,7 @@ test_recovery_files (void)
 
   l->data[17] = 5;
   g_assert_true (pl_volume_save (v, volume_path, &error));
-  g_assert_true (pel_recovery_write (dir, volume_path, NULL, v, l, t, &error));
+  g_assert_true (pel_recovery_write (dir, volume_path, NULL, v, l, t, g_get_real_time (), &error));
   g_assert_no_error (error);
   rec = pel_recovery_find (dir, volume_path);
   g_assert_nonnull (rec);
@@ -301,8 +301,24 @@ test_recovery_files (void)
   g_assert_true (g_file_test (rec->table_file, G_FILE_TEST_EXISTS));
   g_clear_pointer (&rec, pel_recovery_free);
 
+  /* A recovery written after the segmentation was saved, even within the
+   * same second, is offered; once the segmentation is saved again it is
+   * stale; if the saved file is gone, the recovery is the only copy. */
+  g_assert_true (pl_labels_save (l, v, saved, &error));
+  g_assert_true (pel_recovery_write (dir, volume_path, saved, v, l, t, g_get_real_time (), &error));
+  rec = pel_recovery_find (dir, volume_path);
+  g_assert_nonnull (rec);
+  g_assert_cmpstr (rec->labels_path, ==, saved);
+  g_clear_pointer (&rec, pel_recovery_free);
+  g_assert_true (pl_labels_save (l, v, saved, &error));
+  g_assert_null (pel_recovery_find (dir, volume_path));
+  g_assert_cmpint (g_remove (saved), ==, 0);
+  rec = pel_recovery_find (dir, volume_path);
+  g_assert_nonnull (rec);
+  g_clear_pointer (&rec, pel_recovery_free);
+
   /* a segmentation saved after the recovery was written makes it stale */
-  g_assert_true (pel_recovery_write (dir, volume_path, saved, v, l, t, &error));
+  g_assert_true (pel_recovery_write (dir, volume_path, saved, v, l, t, g_get_real_time (), &error));
   g_assert_true (pl_labels_save (l, v, saved, &error));
   {
     struct utimbuf times = { 0 };
