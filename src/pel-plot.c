@@ -239,6 +239,60 @@ draw_series (cairo_t      *cr,
 #undef PY
 }
 
+#define SWATCH 10.0
+
+/* Lays out (and with cr, draws) the legend: entries flow from first_x on
+ * the top row, then wrap onto rows below starting at the left edge.
+ * Returns the number of rows (0: no entry). */
+static int
+legend_layout (PelPlot       *self,
+               double         w,
+               double         first_x,
+               int            th,
+               cairo_t       *cr,
+               const GdkRGBA *fg)
+{
+  double x = first_x, y = 2.0;
+  int rows = 0;
+
+  for (guint i = 0; i < self->series->len; i++)
+    {
+      Series *s = g_ptr_array_index (self->series, i);
+      int tw, h;
+      double ew;
+
+      if (s->name == NULL || s->x->len == 0)
+        continue;
+      text_size (self, s->name, 0.8, &tw, &h);
+      ew = SWATCH + 4.0 + tw;
+      if (rows == 0)
+        rows = 1;
+      else if (x + ew > w - 2.0)
+        {
+          x = 2.0;
+          y += th + 4.0;
+          rows++;
+        }
+      if (rows == 1 && x + ew > w - 2.0 && x > 2.0)
+        {
+          /* the first entry does not fit beside the unit */
+          x = 2.0;
+          y += th + 4.0;
+          rows++;
+        }
+      if (cr)
+        {
+          cairo_set_source_rgba (cr, s->colour.red, s->colour.green, s->colour.blue, 1.0);
+          cairo_rectangle (cr, x, y + th / 2.0 - 1.5, SWATCH, 3.0);
+          cairo_fill (cr);
+          cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.75);
+          show_text (self, cr, s->name, x + SWATCH + 4.0, y, 0.0, 0.0, 0.8);
+        }
+      x += ew + 12.0;
+    }
+  return rows;
+}
+
 static void
 pel_plot_snapshot (GtkWidget   *widget,
                    GtkSnapshot *snapshot)
@@ -249,6 +303,7 @@ pel_plot_snapshot (GtkWidget   *widget,
   double x_hi, y_lo, y_hi, xt[12], yt[8];
   guint nx, ny, n_points = 0;
   int tw, th, left = 0;
+  int legend_rows;
   double px, py, pw, ph;
   cairo_t *cr;
 
@@ -264,7 +319,8 @@ pel_plot_snapshot (GtkWidget   *widget,
     n_points += ((Series *) g_ptr_array_index (self->series, i))->x->len;
 
   /* Margins: y tick labels on the left, x ticks and the x unit below, the
-   * y unit and the legend above. */
+   * y unit above, and the legend beside it or, when it does not fit, on a
+   * row of its own. */
   ny = pel_plot_nice_ticks (y_lo, y_hi, 5, yt);
   for (guint i = 0; i < ny; i++)
     {
@@ -273,8 +329,14 @@ pel_plot_snapshot (GtkWidget   *widget,
       left = MAX (left, tw);
     }
   text_size (self, "0", 0.8, &tw, &th);
+  {
+    int yw = 0, h_;
+    if (self->y_label)
+      text_size (self, self->y_label, 0.8, &yw, &h_);
+    legend_rows = legend_layout (self, w, yw + 16.0, th, NULL, &fg);
+  }
   px = left + 8.0;
-  py = th + 8.0;
+  py = th * MAX (legend_rows, 1) + 4.0 * MAX (legend_rows - 1, 0) + 10.0;
   pw = w - px - 10.0;
   ph = h - py - 2.0 * th - 8.0;
   if (pw < 20 || ph < 20)
@@ -315,31 +377,23 @@ pel_plot_snapshot (GtkWidget   *widget,
   for (guint i = 0; i < nx; i++)
     {
       g_autofree char *t = tick_text (xt[i], nx > 1 ? xt[1] - xt[0] : 1.0);
-      show_text (self, cr, t, px + xt[i] / x_hi * pw, py + ph + 3.0, i == 0 ? 0.0 : 0.5, 0.0, 0.8);
+      double x = px + xt[i] / x_hi * pw;
+      int lw, lh;
+      text_size (self, t, 0.8, &lw, &lh);
+      /* the first label starts at the axis, none runs off the right edge */
+      show_text (self, cr, t, i == 0 ? x : MIN (x, w - 2.0 - lw / 2.0), py + ph + 3.0, i == 0 ? 0.0 : 0.5, 0.0, 0.8);
     }
   if (self->x_label)
     show_text (self, cr, self->x_label, px + pw, h - 2.0, 1.0, 1.0, 0.8);
   if (self->y_label)
     show_text (self, cr, self->y_label, 2.0, 2.0, 0.0, 0.0, 0.8);
 
-  /* legend, right-aligned above the plot */
+  /* legend after the y unit, wrapping */
   {
-    double x = px + pw;
-    for (guint i = self->series->len; i-- > 0;)
-      {
-        Series *s = g_ptr_array_index (self->series, i);
-        if (s->name == NULL || s->x->len == 0)
-          continue;
-        text_size (self, s->name, 0.8, &tw, &th);
-        x -= tw;
-        cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.75);
-        show_text (self, cr, s->name, x, 2.0, 0.0, 0.0, 0.8);
-        x -= 14.0;
-        cairo_set_source_rgba (cr, s->colour.red, s->colour.green, s->colour.blue, 1.0);
-        cairo_rectangle (cr, x, 2.0 + th / 2.0 - 1.5, 10.0, 3.0);
-        cairo_fill (cr);
-        x -= 10.0;
-      }
+    int yw = 0, h_;
+    if (self->y_label)
+      text_size (self, self->y_label, 0.8, &yw, &h_);
+    legend_layout (self, w, yw + 16.0, th, cr, &fg);
   }
 
   /* data, clipped to the plot area */
@@ -374,8 +428,8 @@ pel_plot_measure (GtkWidget      *widget,
     }
   else
     {
-      *minimum = 110;
-      *natural = 150;
+      *minimum = 140;
+      *natural = 190;
     }
 }
 
