@@ -573,6 +573,16 @@ axis_name_of (guint i)
   return i < 3 ? names[i] : NULL;
 }
 
+/* As a click: at once (gtk_widget_activate() clicks after a delay). */
+static void
+press (GtkButton *button)
+{
+  if (gtk_widget_is_sensitive (GTK_WIDGET (button)))
+    g_signal_emit_by_name (button, "clicked");
+  else
+    g_warning ("PELLUCID_TRAIN_ACTIONS: “%s” is not available now", gtk_button_get_label (button));
+}
+
 /* Runs the next action once the panel is ready for it; FALSE to wait. */
 static gboolean
 run_action (PelTrainPanel *self,
@@ -606,10 +616,10 @@ run_action (PelTrainPanel *self,
     {
       if (!any_labelled (self))
         return FALSE;    /* the segmentation is still loading */
-      gtk_widget_activate (GTK_WIDGET (self->start_button));
+      press (self->start_button);
     }
   else if (g_str_equal (key, "continue"))
-    gtk_widget_activate (GTK_WIDGET (self->continue_button));
+    press (self->continue_button);
   else if (g_str_equal (key, "predict"))
     {
       if (!pel_train_panel_predict (self))

@@ -177,10 +177,23 @@ publish_preview (PelTrainSession *self,
 
 typedef struct
 {
-  PelTrainSession *self;
-  gint64           last_preview;
-  int              done;
+  PelTrainSession  *self;
+  const PlProgress *job;
+  gint64            last_preview;
+  int               done;
 } StepData;
+
+/* The trainer's progress goes to the job, but its stop request is read in
+ * on_step, after the step is recorded: pl_trainer_run() would otherwise
+ * stop before telling on_step about the step it just finished. */
+static gboolean
+forward_report (double      fraction,
+                const char *message,
+                gpointer    user_data)
+{
+  pl_progress_report (user_data, fraction, message);
+  return TRUE;
+}
 
 static gboolean
 on_step (PlTrainer             *trainer,
@@ -212,7 +225,7 @@ on_step (PlTrainer             *trainer,
       publish_preview (self, trainer);
       d->last_preview = g_get_monotonic_time ();
     }
-  return TRUE;
+  return !pl_progress_cancelled (d->job);
 }
 
 static gpointer
@@ -222,7 +235,8 @@ train_func (gpointer          task_data,
 {
   PelTrainSession *self = task_data;
   const PlVolume *volume = pel_volume_ref_get (self->volume);
-  StepData d = { self, 0, 0 };
+  StepData d = { self, progress, 0, 0 };
+  PlProgress inner = { forward_report, (gpointer) progress, NULL };
   GError *local = NULL;
 
   if (pl_engine_get_threads () != self->settings.threads)
@@ -255,7 +269,8 @@ train_func (gpointer          task_data,
     goto out;
   self->method_update_pending = FALSE;
 
-  pl_trainer_run (self->trainer, self->run_steps, progress, on_step, &d, &local);
+  if (!pl_progress_cancelled (progress))
+    pl_trainer_run (self->trainer, self->run_steps, &inner, on_step, &d, &local);
   if (d.done > 0)
     publish_preview (self, self->trainer);
 
