@@ -9,6 +9,7 @@
 
 #include "engine/dataset.h"
 #include "engine/infer.h"
+#include "src/pel-train-thread.h"
 
 /* ---- predicting ----------------------------------------------------------- */
 
@@ -38,10 +39,11 @@ predict_func (gpointer          task_data,
   PredictData *d = task_data;
   const PlVolume *volume = pel_volume_ref_get (d->volume);
   g_autoptr (PlLabels) labels = pl_labels_new (volume->dim);
+  int nice = pel_train_thread_lower_priority ();
+  gboolean ok = pl_model_predict_volume (d->model, volume, PREDICT_BATCH, NULL, labels, progress, error);
 
-  if (!pl_model_predict_volume (d->model, volume, PREDICT_BATCH, NULL, labels, progress, error))
-    return NULL;
-  return g_steal_pointer (&labels);
+  pel_train_thread_restore_priority (nice);
+  return ok ? g_steal_pointer (&labels) : NULL;
 }
 
 void
@@ -94,6 +96,7 @@ fill (PelDocument    *document,
   const PlLabels *labels = pel_document_get_labels (document);
   const PlLabels *proposal = pel_document_get_proposal (document);
   g_autofree PlPaintRule *rule = g_new (PlPaintRule, 1);
+  g_autofree guint8 *take = NULL;
   const guint16 *cur, *prop;
   gsize n = 0;
 
@@ -102,17 +105,21 @@ fill (PelDocument    *document,
   pel_document_init_rule (document, rule, 0, PL_PAINT_OVER_UNLABELLED, 0);
   if (is_locked (rule, 0))
     return 0;
+  /* take[p]: whether a proposed value p may be written (not 0, not locked,
+   * the chosen class), so the loop over voxels is a lookup */
+  take = g_new0 (guint8, 65536);
+  for (guint p = 1; p < 65536; p++)
+    take[p] = !is_locked (rule, (guint16) p) && (scope != PEL_ACCEPT_CLASS || p == value);
   cur = labels->data;
   prop = proposal->data;
 
 #define VISIT(v)                                                         \
   G_STMT_START {                                                         \
-    guint16 p_ = prop[v];                                                \
-    if (p_ != 0 && cur[v] == 0 && !is_locked (rule, p_)                  \
-        && (scope != PEL_ACCEPT_CLASS || p_ == value))                   \
+    gsize v_ = (v);                                                      \
+    if (cur[v_] == 0 && take[prop[v_]])                                  \
       {                                                                  \
         if (out)                                                         \
-          out[v] = p_;                                                   \
+          out[v_] = prop[v_];                                            \
         n++;                                                             \
       }                                                                  \
   } G_STMT_END
@@ -164,10 +171,12 @@ pel_proposal_accept (PelDocument    *document,
 
   g_return_val_if_fail (PEL_IS_DOCUMENT (document), 0);
 
-  if (fill (document, scope, axis, slice, value, NULL) == 0)
+  if (pel_document_get_labels (document) == NULL)
     return 0;
   after = pl_labels_copy (pel_document_get_labels (document));
   n = fill (document, scope, axis, slice, value, after->data);
+  if (n == 0)
+    return 0;
   switch (scope)
     {
     case PEL_ACCEPT_SLICE:

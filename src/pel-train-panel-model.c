@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "src/pel-proposal.h"
+#include "src/pel-train-thread.h"
 
 /* ---- the model ------------------------------------------------------------ */
 
@@ -169,6 +170,7 @@ on_predict_done (GObject      *object,
   const PlVolume *volume;
   PlModel *model;
 
+  pel_train_thread_job_finished ();
   if (self->document == NULL)    /* disposed meanwhile */
     return;
   gtk_widget_set_visible (GTK_WIDGET (self->predict_bar), FALSE);
@@ -235,6 +237,8 @@ pel_train_panel_predict (PelTrainPanel *self)
   if (model == NULL || volume == NULL || pel_job_get_running (self->predict_job))
     return FALSE;
   self->proposal_axis = model->axis;
+  pel_train_thread_set_engine_threads (self->settings.threads);
+  pel_train_thread_job_started ();
   gtk_widget_set_visible (GTK_WIDGET (self->predict_bar), TRUE);
   pel_proposal_predict_async (self->predict_job, model_copy (model), volume, self->cancellable,
                               on_predict_done, g_object_ref (self));

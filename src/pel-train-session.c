@@ -10,6 +10,7 @@
 
 #include "engine/gemm.h"
 #include "engine/infer.h"
+#include "src/pel-train-thread.h"
 
 /* Written by the worker, taken by the main thread; guarded by `mutex`. */
 typedef struct
@@ -238,9 +239,8 @@ train_func (gpointer          task_data,
   StepData d = { self, progress, 0, 0 };
   PlProgress inner = { forward_report, (gpointer) progress, NULL };
   GError *local = NULL;
+  int nice = pel_train_thread_lower_priority ();
 
-  if (pl_engine_get_threads () != self->settings.threads)
-    pl_engine_set_threads (self->settings.threads);
 
   if (self->trainer == NULL)
     {
@@ -275,6 +275,7 @@ train_func (gpointer          task_data,
     publish_preview (self, self->trainer);
 
 out:
+  pel_train_thread_restore_priority (nice);
   if (local && !g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     self->run_error = local;
   else
@@ -420,6 +421,7 @@ on_job_done (GObject      *object,
   gpointer back = pel_job_run_finish (PEL_JOB (object), result, &error);
 
   g_assert (back == NULL || back == self);
+  pel_train_thread_job_finished ();
   flush (self);
   g_clear_error (&self->error);
   self->error = g_steal_pointer (&self->run_error);
@@ -450,6 +452,8 @@ run (PelTrainSession *self,
   g_clear_error (&self->error);
   g_clear_pointer (&self->context, g_main_context_unref);
   self->context = g_main_context_ref_thread_default ();
+  pel_train_thread_set_engine_threads (self->settings.threads);
+  pel_train_thread_job_started ();
   set_running (self, TRUE);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TARGET_STEP]);
   /* The callback's reference keeps the session, and with it everything the
