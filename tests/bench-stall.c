@@ -47,11 +47,13 @@ typedef struct
   gint64  t;       /* µs since the phase began */
   double  gap_ms;
   double  busy_ms; /* CPU time of the main thread during the gap */
+  double  wait_ms; /* time it was runnable but waited for a CPU */
 } Gap;
 
 static GArray *gaps;        /* Gap, this phase */
 static gint64 last_tick;
 static double last_cpu;
+static double last_wait;
 static gint64 phase_start;
 static GArray *events;      /* Event */
 
@@ -70,19 +72,34 @@ thread_cpu_ms (void)
   return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
 }
 
+/* Time the calling thread spent runnable but waiting for a CPU, ms (Linux
+ * schedstat: on-CPU ns, run-queue wait ns, slices); NaN elsewhere. */
+static double
+thread_wait_ms (void)
+{
+  g_autofree char *text = NULL;
+  guint64 run, wait;
+
+  if (!g_file_get_contents ("/proc/thread-self/schedstat", &text, NULL, NULL)
+      || sscanf (text, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &run, &wait) != 2)
+    return NAN;
+  return wait * 1e-6;
+}
+
 static gboolean
 tick (gpointer data)
 {
   gint64 now = g_get_monotonic_time ();
-  double cpu = thread_cpu_ms ();
+  double cpu = thread_cpu_ms (), wait = thread_wait_ms ();
 
   if (last_tick != 0 && gaps)
     {
-      Gap g = { now - phase_start, (now - last_tick) / 1000.0, cpu - last_cpu };
+      Gap g = { now - phase_start, (now - last_tick) / 1000.0, cpu - last_cpu, wait - last_wait };
       g_array_append_val (gaps, g);
     }
   last_tick = now;
   last_cpu = cpu;
+  last_wait = wait;
   return G_SOURCE_CONTINUE;
 }
 
@@ -126,9 +143,19 @@ end_phase (const char *name)
   for (guint i = 0; i < n; i++)
     over += g_array_index (sorted, Gap, i).gap_ms > 50.0;
   p99 = n ? g_array_index (sorted, Gap, n / 100).gap_ms : NAN;
-  printf ("stall/%s/%s: %.1f s, %u ticks of %d ms, worst gap %.1f ms, p99 %.1f ms, gaps > 50 ms: %u\n",
-          preset, name, (g_get_monotonic_time () - phase_start) * 1e-6, n, TICK_MS,
-          n ? g_array_index (sorted, Gap, 0).gap_ms : NAN, p99, over);
+  {
+    double busy = 0.0, blocked = 0.0;
+    for (guint i = 0; i < n; i++)
+      {
+        const Gap *g = &g_array_index (sorted, Gap, i);
+        busy = MAX (busy, g->busy_ms);
+        blocked = MAX (blocked, g->gap_ms - TICK_MS - g->busy_ms - g->wait_ms);
+      }
+    printf ("stall/%s/%s: %.1f s, %u ticks of %d ms, worst gap %.1f ms, p99 %.1f ms, gaps > 50 ms: %u; "
+            "longest run of main-thread work %.1f ms, longest block %.1f ms\n",
+            preset, name, (g_get_monotonic_time () - phase_start) * 1e-6, n, TICK_MS,
+            n ? g_array_index (sorted, Gap, 0).gap_ms : NAN, p99, over, busy, blocked);
+  }
   for (guint i = 0; i < MIN (n, 4); i++)
     {
       const Gap *g = &g_array_index (sorted, Gap, i);
@@ -140,8 +167,10 @@ end_phase (const char *name)
             before = g_array_index (events, Event, e).what;
             when = g_array_index (events, Event, e).t;
           }
-      printf ("  %.1f ms (main thread on a CPU %.1f ms of it) ending at %.2f s, %.0f ms after: %s\n",
-              g->gap_ms, g->busy_ms, g->t * 1e-6, (g->t - when) / 1000.0, before);
+      printf ("  %.1f ms (main thread running %.1f ms, waiting for a CPU %.1f ms, blocked %.1f ms)"
+              " ending at %.2f s, %.0f ms after: %s\n",
+              g->gap_ms, g->busy_ms, g->wait_ms, MAX (g->gap_ms - TICK_MS - g->busy_ms - g->wait_ms, 0.0),
+              g->t * 1e-6, (g->t - when) / 1000.0, before);
     }
   if (n)
     worst_overall = MAX (worst_overall, g_array_index (sorted, Gap, 0).gap_ms);
@@ -203,6 +232,7 @@ typedef struct
   PelSliceView *view;
   int           n_strokes;
   int           n_moves;
+  double        worst_lock_ms;
 } User;
 
 /* A short stroke in the axial view, through the gesture entry points. */
@@ -213,10 +243,17 @@ paint_stroke (gpointer data)
   double w = gtk_widget_get_width (GTK_WIDGET (u->view)), h = gtk_widget_get_height (GTK_WIDGET (u->view));
   double x = w * (0.35 + 0.3 * g_random_double ()), y = h * (0.35 + 0.3 * g_random_double ());
 
+  gint64 t0 = g_get_monotonic_time ();
+  double c0 = thread_cpu_ms (), w0 = thread_wait_ms (), blocked;
+
   pel_slice_view_stroke_begin (u->view, x, y, FALSE);
   for (int i = 1; i <= 4; i++)
     pel_slice_view_stroke_update (u->view, x + 6 * i, y + 3 * i);
   pel_slice_view_stroke_end (u->view);
+  /* painting blocks on nothing but the label lock, which training's
+   * copies take: time spent neither running nor runnable is spent there */
+  blocked = (g_get_monotonic_time () - t0) * 1e-3 - (thread_cpu_ms () - c0) - (thread_wait_ms () - w0);
+  u->worst_lock_ms = MAX (u->worst_lock_ms, blocked);
   u->n_strokes++;
   event ("a stroke painted");
   return G_SOURCE_CONTINUE;
@@ -392,9 +429,9 @@ main (int argc, char **argv)
   move_source = g_timeout_add (1500, move_slice, &user);
   run_for (seconds);
   end_phase ("training");
-  printf ("  %" G_GINT64_FORMAT " steps in %.1f s, %d strokes, %d slice moves\n",
+  printf ("  %" G_GINT64_FORMAT " steps in %.1f s, %d strokes (longest wait for the label lock %.1f ms), %d slice moves\n",
           pel_train_session_get_step (session), (g_get_monotonic_time () - t0) * 1e-6,
-          user.n_strokes, user.n_moves);
+          user.n_strokes, user.worst_lock_ms, user.n_moves);
 
   begin_phase ();
   event ("Predict Volume clicked");
