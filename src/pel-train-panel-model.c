@@ -641,6 +641,16 @@ run_action (PelTrainPanel *self,
     pel_train_panel_accept (self, PEL_ACCEPT_CLASS, (guint16) g_ascii_strtoull (value, NULL, 10));
   else if (g_str_equal (key, "load") && value)
     load_model_from (self, value);
+  else if (g_str_equal (key, "scroll") && value)
+    {
+      /* the panel scrolled to a section: "top" or "proposal" */
+      GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
+      double x = 0.0, y = 0.0;
+      if (g_str_equal (value, "proposal"))
+        gtk_widget_translate_coordinates (self->proposal_heading, gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (self->scroller)),
+                                          0.0, 0.0, &x, &y);
+      gtk_adjustment_set_value (adj, g_str_equal (value, "top") ? 0.0 : gtk_adjustment_get_value (adj) + y - 6.0);
+    }
   else
     g_warning ("PELLUCID_TRAIN_ACTIONS: unknown action “%s”", action);
   return TRUE;

@@ -47,6 +47,7 @@ struct _PelTrainPanel
   GtkLabel         *method_status_label;
   PelPlot          *loss_plot;
   PelPlot          *dice_plot;
+  GtkWidget        *proposal_heading;
   GtkButton        *predict_button;
   GtkButton        *predict_stop_button;
   GtkButton        *clear_button;

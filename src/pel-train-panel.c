@@ -852,6 +852,7 @@ pel_train_panel_class_init (PelTrainPanelClass *klass)
   CHILD (method_status_label);
   CHILD (loss_plot);
   CHILD (dice_plot);
+  CHILD (proposal_heading);
   CHILD (predict_button);
   CHILD (predict_stop_button);
   CHILD (clear_button);
