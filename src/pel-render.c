@@ -78,7 +78,8 @@ pel_render_slice (const PelRenderParams *p,
   float lo = (float) (p->level - p->window / 2.0);
   float scale = (float) (255.0 / MAX (p->window, 1e-12));
   guint label_a = (guint) lround (CLAMP (p->label_opacity, 0.0, 1.0) * 256.0);
-  guint proposal_a = (guint) lround (CLAMP (p->proposal_opacity, 0.0, 1.0) * 256.0);
+  /* an outline is a thin line: twice the opacity of a fill reads the same */
+  guint proposal_a = (guint) lround (CLAMP (p->proposal_opacity * (p->proposal_outline ? 2.0 : 1.0), 0.0, 1.0) * 256.0);
   guint heat_a = (guint) lround (CLAMP (p->heat_opacity, 0.0, 1.0) * 256.0);
   const guint8 *cmap = p->heat ? pel_colormap_get_lut (p->heat_colormap) : NULL;
   float heat_lo = (float) p->heat_lo;

@@ -41,7 +41,8 @@ typedef struct
    * given) hold 0, so that it never hides what was painted. */
   const guint16      *proposal;         /* NULL: none */
   double              proposal_opacity;
-  gboolean            proposal_outline; /* only its region's border pixels */
+  gboolean            proposal_outline; /* only its regions' border pixels,
+                                           at twice the opacity */
 
   const float        *heat;             /* NULL: none; one float per voxel */
   double              heat_lo, heat_hi; /* values <= heat_lo are transparent */

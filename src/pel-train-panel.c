@@ -570,16 +570,13 @@ update_plots (PelTrainPanel *self)
   if (n_dice > 0 && self->dice_n_classes == 0 && classes)
     {
       const guint32 *lut = pel_document_get_label_lut (self->document);
-      PlLabelTable *table = pel_document_get_label_table (self->document);
       for (int c = 0; c < n_classes; c++)
         {
           guint32 rgb = lut[classes[c]];
           GdkRGBA colour = { ((rgb >> 16) & 0xff) / 255.0, ((rgb >> 8) & 0xff) / 255.0,
                              (rgb & 0xff) / 255.0, 0.8 };
-          PlLabel *l = pl_label_table_lookup (table, classes[c]);
-          g_autofree char *fallback = g_strdup_printf ("%u", classes[c]);
-          /* names only when few, so the legend fits */
-          pel_plot_add_series (self->dice_plot, n_classes <= 4 ? (l ? l->name : fallback) : NULL, &colour, 1.0);
+          /* in the class's colour, as the class list shows it: no legend */
+          pel_plot_add_series (self->dice_plot, NULL, &colour, 1.0);
         }
       self->dice_n_classes = n_classes;
     }
@@ -905,7 +902,7 @@ pel_train_panel_init (PelTrainPanel *self)
 
   pel_plot_set_labels (self->loss_plot, _("step"), _("loss (cross entropy + 1 − Dice)"));
   pel_plot_set_placeholder (self->loss_plot, _("The loss is drawn here as training runs"));
-  pel_plot_set_labels (self->dice_plot, _("step"), _("held-out Dice (0–1)"));
+  pel_plot_set_labels (self->dice_plot, _("step"), _("held-out Dice (0–1), per class in its colour"));
   pel_plot_set_y_range (self->dice_plot, 0.0, 1.0);
   pel_plot_set_placeholder (self->dice_plot, _("Dice of the held-out slice, every few seconds"));
   reset_plots (self);

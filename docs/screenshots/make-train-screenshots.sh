@@ -33,6 +33,7 @@ set -- build/src/pellucid /usr/share/mricron/templates/ch2.nii.gz \
 PELLUCID_TRAIN_ACTIONS="show,preset=small,steps=400,start" \
   "$shot" "$here/train-panel.png" "${TRAIN_SECONDS:-100}" -- "$@"
 
-# 300 steps, then Predict Volume, outlines, and Accept for grey matter.
-PELLUCID_TRAIN_ACTIONS="show,preset=small,steps=300,start,predict,outline,accept-class=3,scroll=proposal" \
-  "$shot" "$here/train-proposal.png" "${PROPOSAL_SECONDS:-170}" -- "$@"
+# 250 steps, then Predict Volume, outlines, and Accept for grey matter
+# (PROPOSAL_SECONDS must cover the training on a busy machine).
+PELLUCID_TRAIN_ACTIONS="show,preset=small,steps=250,start,predict,outline,accept-class=3,scroll=proposal" \
+  "$shot" "$here/train-proposal.png" "${PROPOSAL_SECONDS:-280}" -- "$@"
