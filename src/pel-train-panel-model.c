@@ -386,6 +386,7 @@ on_saved (GObject      *object,
   g_autoptr (GError) error = NULL;
   g_autofree char *text = NULL;
 
+  self->action_busy = FALSE;
   if (self->document == NULL)
     return;
   if (g_task_propagate_boolean (G_TASK (result), &error))
@@ -407,6 +408,7 @@ save_model_to (PelTrainPanel *self,
 
   if (model == NULL)
     return;
+  self->action_busy = TRUE;
   task = g_task_new (self, self->cancellable, on_saved, NULL);
   g_task_set_task_data (task, g_strdup (path), g_free);
   /* a copy: the session replaces its model as training goes on */
@@ -641,6 +643,8 @@ run_action (PelTrainPanel *self,
     pel_train_panel_accept (self, PEL_ACCEPT_CLASS, (guint16) g_ascii_strtoull (value, NULL, 10));
   else if (g_str_equal (key, "load") && value)
     load_model_from (self, value);
+  else if (g_str_equal (key, "save") && value)
+    save_model_to (self, value);
   else if (g_str_equal (key, "scroll") && value)
     {
       /* the panel scrolled to a section: "top" or "proposal" */

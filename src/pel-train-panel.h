@@ -15,7 +15,7 @@
  * volume with labels is open, each waiting for the previous one to finish:
  * show, axis=axial|coronal|sagittal, preset=NAME, method=NAME, steps=N,
  * interval=SECONDS (preview refresh), start, predict, outline, fill,
- * accept-slice, accept-all, accept-class=VALUE, load=MODEL,
+ * accept-slice, accept-all, accept-class=VALUE, save=MODEL, load=MODEL,
  * scroll=top|proposal.
  */
 #pragma once

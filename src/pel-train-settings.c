@@ -21,7 +21,7 @@ pel_train_settings_init (PelTrainSettings *s,
   s->preset = g_strdup (pl_unet_presets (&n)[0].name);
   /* without a volume, the axial axis of the usual RAS/LPS storage */
   s->axis = volume ? pl_volume_axial_axis (volume) : 2;
-  s->steps = PEL_TRAIN_DEFAULT_STEPS;
+  s->steps = PL_TRAIN_DEFAULT_STEPS;
   s->batch = cfg.batch;
   s->seed = cfg.seed;
   s->lr = cfg.lr;

@@ -15,9 +15,6 @@
 
 G_BEGIN_DECLS
 
-/* pellucid-cli train's step count when --steps is not given. */
-#define PEL_TRAIN_DEFAULT_STEPS 600
-
 typedef struct
 {
   char           *preset;      /* a pl_unet_presets() name */

@@ -3,6 +3,7 @@
  * on, nothing leaks), strokes painted while training reach the next batch,
  * and the panel's whole loop — train, predict the volume, accept, undo —
  * with the command line it shows. */
+#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <math.h>
 #include <string.h>
@@ -44,20 +45,30 @@ drain (void)
 /* A bright disk (label 2) in a dim square (label 1) on every slice, RAS,
  * 1 mm: voxel axis 2 is axial. */
 static PlVolume *
-make_phantom (void)
+make_phantom_sized (gint64 nx,
+                    gint64 ny,
+                    gint64 nz)
 {
-  static const gint64 dim[3] = { NX, NY, NZ };
+  const gint64 dim[3] = { nx, ny, nz };
   PlVolume *v = pl_volume_new (dim, NULL, NULL);
+  double cx = (nx - 1) / 2.0, cy = (ny - 1) / 2.0;
 
-  for (gint64 k = 0; k < NZ; k++)
-    for (gint64 j = 0; j < NY; j++)
-      for (gint64 i = 0; i < NX; i++)
+  for (gint64 k = 0; k < nz; k++)
+    for (gint64 j = 0; j < ny; j++)
+      for (gint64 i = 0; i < nx; i++)
         {
-          double r = hypot (i - 15.5, j - 15.5);
-          v->data[i + NX * (j + NY * k)] = r < 7.0 + k * 0.3 ? 200.0f : (i > 3 && i < 28 && j > 3 && j < 28) ? 80.0f : 5.0f;
+          double r = hypot (i - cx, j - cy);
+          v->data[i + nx * (j + ny * k)] = r < 7.0 + k * 0.3 ? 200.0f
+                                           : (i > 3 && i < nx - 4 && j > 3 && j < ny - 4) ? 80.0f : 5.0f;
         }
   pl_volume_update_stats (v);
   return v;
+}
+
+static PlVolume *
+make_phantom (void)
+{
+  return make_phantom_sized (NX, NY, NZ);
 }
 
 /* The phantom's truth on slice k: 2 in the disk, 1 elsewhere. */
@@ -372,6 +383,27 @@ predicted (gpointer data)
 }
 
 static gboolean
+file_exists (gpointer data)
+{
+  return g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
+static GtkWidget *
+find_label (GtkWidget  *root,
+            const char *prefix)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+      if (GTK_IS_LABEL (c) && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (c)), prefix))
+        return c;
+      if ((found = find_label (c, prefix)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
 accepted_slice (gpointer data)
 {
   const char *name = pl_undo_get_undo_name (pel_document_get_undo (data));
@@ -479,6 +511,45 @@ test_panel_loop (void)
   g_assert_true (pel_document_get_proposal_outline (doc));
   /* axial slice 4, shown to the user as 5 */
   g_assert_cmpstr (pl_undo_get_undo_name (pel_document_get_undo (doc)), ==, "Accept proposal (slice 5)");
+
+  /* Save the model, then apply it to another volume of another size in a
+   * second window: it records how it was trained, and predicts there. */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("pellucid-train-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename (dir, "phantom.safetensors", NULL);
+    g_autofree char *actions = g_strdup_printf ("save=%s", path);
+    g_autoptr (PelDocument) other = pel_document_new ();
+    g_autofree char *load = g_strdup_printf ("load=%s,predict", path);
+    GtkWidget *window2 = gtk_window_new ();
+    PelTrainPanel *panel2;
+    PlModel *loaded;
+
+    pel_train_panel_run_actions (panel, actions);
+    wait_until (file_exists, path);
+    wait_until (file_exists, path);
+    pel_document_set_volume (other, make_phantom_sized (40, 36, 7));
+    panel2 = PEL_TRAIN_PANEL (pel_train_panel_new (other, tools));
+    gtk_window_set_child (GTK_WINDOW (window2), GTK_WIDGET (panel2));
+    gtk_window_present (GTK_WINDOW (window2));
+    pel_train_panel_run_actions (panel2, load);
+    wait_until (predicted, panel2);
+    loaded = pel_train_panel_get_model (panel2);
+    g_assert_nonnull (loaded);
+    g_assert_nonnull (strstr (loaded->training, "\"method\":\"supervised\""));
+    /* the last run: the scripted start of 10 steps */
+    g_assert_nonnull (strstr (loaded->training, "\"steps\":10"));
+    g_assert_nonnull (find_label (GTK_WIDGET (panel2), "Loaded phantom.safetensors"));
+    g_assert_cmpint (pel_document_get_proposal (other)->dim[0], ==, 40);
+    {
+      /* the disk is found on the new grid: its centre is proposed as 2 */
+      const PlLabels *p = pel_document_get_proposal (other);
+      g_assert_cmpuint (p->data[20 + 40 * (18 + 36 * 3)], ==, 2);
+    }
+    gtk_window_destroy (GTK_WINDOW (window2));
+    drain ();
+    g_unlink (path);
+    g_rmdir (dir);
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
   drain ();
