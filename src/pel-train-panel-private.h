@@ -78,6 +78,7 @@ struct _PelTrainPanel
   guint             counts_source;
   guint             classes_source;
   char             *command;
+  GHashTable       *preset_rates;     /* preset name → steps/s last measured */
 
   /* Plots: points already drawn, series ids. */
   guint             n_losses_plotted;
@@ -110,6 +111,8 @@ void      pel_train_panel_update_buttons     (PelTrainPanel *self);
 void      pel_train_panel_update_command     (PelTrainPanel *self);
 int       pel_train_panel_axis_index         (PelTrainPanel *self,
                                               int            voxel_axis);
+/* 1 234 567, thousands apart by thin spaces (transfer full). */
+char     *pel_train_panel_format_count       (gint64         n);
 void      pel_train_panel_set_status         (PelTrainPanel *self,
                                               const char    *text,
                                               gboolean       error);

@@ -49,8 +49,8 @@ format_duration (double seconds)
   return g_strdup_printf (_("%d s"), t);
 }
 
-static char *
-format_count (gint64 n)
+char *
+pel_train_panel_format_count (gint64 n)
 {
   /* thousands separated by a thin space, as the labels panel shows voxels */
   g_autofree char *digits = g_strdup_printf ("%" G_GINT64_FORMAT, n);
@@ -111,7 +111,7 @@ rebuild_classes (PelTrainPanel *self)
       if (counts[v] == 0)
         continue;
       l = pl_label_table_lookup (table, (guint16) v);
-      count = format_count ((gint64) counts[v]);
+      count = pel_train_panel_format_count ((gint64) counts[v]);
       markup = g_markup_printf_escaped ("<span foreground=\"#%06x\">●</span> %s <span alpha=\"60%%\">%s</span>",
                                         lut[v] & 0xffffff, l ? l->name : "?", count);
       label = gtk_label_new (NULL);
@@ -170,7 +170,7 @@ update_strip (PelTrainPanel *self)
         labelled++;
         voxels += self->counts.counts[s];
       }
-  count = format_count (voxels);
+  count = pel_train_panel_format_count (voxels);
   if (gtk_drop_down_get_selected_item (self->axis_dropdown))
     axis_title = g_utf8_strdown (gtk_string_object_get_string (GTK_STRING_OBJECT (
         gtk_drop_down_get_selected_item (self->axis_dropdown))), -1);
@@ -255,9 +255,17 @@ update_preset_info (PelTrainPanel *self)
             unet = pl_unet_new (&cfg, 0);
             params[i] = pl_unet_n_params (unet);
           }
+        double *rate = g_hash_table_lookup (self->preset_rates, presets[i].name);
         /* Translators: a network description, then its size */
         text = g_strdup_printf (_("%s; %.2g million parameters"), presets[i].description,
                                 i < G_N_ELEMENTS (params) ? params[i] / 1e6 : NAN);
+        if (rate)
+          {
+            /* Translators: the speed this network trained at in this window */
+            char *more = g_strdup_printf (_("%s; %.2f steps/s in the last run"), text, *rate);
+            g_free (text);
+            text = more;
+          }
       }
   gtk_label_set_text (self->preset_info, text ? text : "");
 }
@@ -625,6 +633,15 @@ static void
 on_session_finished (PelTrainPanel *self,
                      const GError  *error)
 {
+  const PelTrainSettings *run = pel_train_session_get_settings (self->session);
+  double rate;
+
+  g_object_get (self->session, "steps-per-second", &rate, NULL);
+  if (run && rate > 0.0)
+    {
+      g_hash_table_replace (self->preset_rates, g_strdup (run->preset), g_memdup2 (&rate, sizeof rate));
+      update_preset_info (self);
+    }
   if (pel_train_session_get_model (self->session))
     {
       self->model_source = PEL_MODEL_TRAINED;
@@ -806,6 +823,7 @@ pel_train_panel_finalize (GObject *object)
 
   pel_train_settings_clear (&self->settings);
   pel_slice_counts_clear (&self->counts);
+  g_hash_table_unref (self->preset_rates);
   g_free (self->command);
   G_OBJECT_CLASS (pel_train_panel_parent_class)->finalize (object);
 }
@@ -891,6 +909,7 @@ pel_train_panel_init (PelTrainPanel *self)
   const PlUnetPreset *p = pl_unet_presets (&n);
 
   self->syncing = TRUE;
+  self->preset_rates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
   self->bindings = g_ptr_array_new ();
   for (guint i = 0; i < n; i++)

@@ -29,9 +29,10 @@ export XDG_CONFIG_HOME="$tmp/config" XDG_STATE_HOME="$tmp/state" XDG_DATA_HOME="
 set -- build/src/pellucid /usr/share/mricron/templates/ch2.nii.gz \
   -s "$data/colin27-4class-k5.nii.gz" -l "$here/colin27-4class.txt"
 
-# The small network, 400 steps; the shot about halfway.
-PELLUCID_TRAIN_ACTIONS="show,preset=small,steps=400,start" \
-  "$shot" "$here/train-panel.png" "${TRAIN_SECONDS:-100}" -- "$@"
+# The small network: 200 steps, then Continue for 400 more; the shot while
+# they run (TRAIN_SECONDS: a few minutes on a busy machine).
+PELLUCID_TRAIN_ACTIONS="show,preset=small,steps=200,start,steps=400,continue" \
+  "$shot" "$here/train-panel.png" "${TRAIN_SECONDS:-200}" -- "$@"
 
 # 250 steps, then Predict Volume, outlines, and Accept for grey matter
 # (PROPOSAL_SECONDS must cover the training on a busy machine).
