@@ -39,6 +39,8 @@ struct _PlTrainer
   PlTrainRecipe    recipe;
   gpointer         recipe_data;
   GDestroyNotify   recipe_destroy;
+  char            *method_settings; /* JSON object, or NULL */
+  int              labelled_batch;  /* labelled slices per step; 0: cfg.batch */
 };
 
 void
@@ -207,6 +209,7 @@ pl_trainer_free (PlTrainer *tr)
   g_free (tr->slice_l);
   g_free (tr->win_l);
   g_free ((char *) tr->cfg.method);
+  g_free (tr->method_settings);
   g_free (tr);
 }
 
@@ -291,6 +294,7 @@ gboolean
 pl_trainer_step (PlTrainer *tr, PlTrainStepInfo *info, GError **error)
 {
   gint64 t0 = g_get_monotonic_time ();
+  int nl = tr->labelled_batch > 0 ? tr->labelled_batch : tr->cfg.batch;
   g_autofree gint64 *sel = NULL;
   PlBatch batch;
   PlTensor *loss;
@@ -299,10 +303,10 @@ pl_trainer_step (PlTrainer *tr, PlTrainStepInfo *info, GError **error)
   refresh_labelled (tr);
   if (tr->n_labelled == 0)
     return fail (error, "no labelled slice to train on (label 0 means unlabelled)");
-  sel = g_new (gint64, tr->cfg.batch);
-  for (int s = 0; s < tr->cfg.batch; s++)
+  sel = g_new (gint64, nl);
+  for (int s = 0; s < nl; s++)
     sel[s] = tr->labelled[pl_rng_below (&tr->rng, (guint32) tr->n_labelled)];
-  pl_trainer_sample (tr, tr->tape, tr->cfg.batch, sel, tr->cfg.augment, &batch);
+  pl_trainer_sample (tr, tr->tape, nl, sel, tr->cfg.augment, &batch);
   loss = tr->recipe (tr, tr->tape, &batch, tr->recipe_data, error);
   if (!loss)
     return FALSE;
@@ -437,11 +441,13 @@ pl_trainer_export_model (PlTrainer *tr)
   training = g_strdup_printf ("{\"method\":\"%s\",\"steps\":%" G_GINT64_FORMAT ",\"seed\":%"
                               G_GUINT64_FORMAT ",\"batch\":%d,\"optimizer\":\"adam\",\"lr\":%g,"
                               "\"augment\":%s,\"flip_p\":%g,\"max_rotation_deg\":%g,"
-                              "\"fit\":\"%s\",\"threads\":%d}",
+                              "\"fit\":\"%s\",\"threads\":%d%s%s}",
                               tr->cfg.method, tr->step, tr->cfg.seed, tr->cfg.batch, tr->cfg.lr,
                               tr->cfg.augment ? "true" : "false", tr->cfg.flip_p,
                               tr->cfg.max_rotation, tr->cfg.fit == PL_FIT_CROP ? "crop" : "pad",
-                              pl_engine_get_threads ());
+                              pl_engine_get_threads (),
+                              tr->method_settings ? ",\"method_settings\":" : "",
+                              tr->method_settings ? tr->method_settings : "");
   pl_model_set_training (m, training);
   return m;
 }
@@ -495,4 +501,56 @@ PlRng *
 pl_trainer_get_rng (PlTrainer *tr)
 {
   return &tr->rng;
+}
+
+/* Hooks for the methods (methods.h). */
+
+const PlTrainConfig *
+pl_trainer_get_config (PlTrainer *tr)
+{
+  return &tr->cfg;
+}
+
+void
+pl_trainer_set_method_info (PlTrainer *tr, const char *name, const char *settings_json)
+{
+  g_free ((char *) tr->cfg.method);
+  tr->cfg.method = g_strdup (name ? name : "supervised");
+  g_free (tr->method_settings);
+  tr->method_settings = g_strdup (settings_json);
+}
+
+void
+pl_trainer_set_labelled_batch (PlTrainer *tr, int n)
+{
+  g_return_if_fail (n >= 0 && n <= tr->cfg.batch);
+  tr->labelled_batch = n;
+}
+
+PlOptimizer *
+pl_trainer_get_optimizer (PlTrainer *tr)
+{
+  return tr->opt;
+}
+
+const gint64 *
+pl_trainer_get_slice_counts (PlTrainer *tr, gint64 *n_slices)
+{
+  if (n_slices)
+    *n_slices = tr->volume->dim[tr->axis];
+  return tr->counts;
+}
+
+PlTrainRecipe
+pl_trainer_get_recipe (PlTrainer *tr, gpointer *user_data)
+{
+  if (user_data)
+    *user_data = tr->recipe_data;
+  return tr->recipe;
+}
+
+const PlVolume *
+pl_trainer_get_volume (PlTrainer *tr)
+{
+  return tr->volume;
 }

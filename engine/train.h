@@ -32,6 +32,7 @@
 
 #include "engine/dataset.h"
 #include "engine/model.h"
+#include "engine/optim.h"
 #include "engine/progress.h"
 #include "engine/tape.h"
 #include "engine/unet.h"
@@ -60,6 +61,9 @@ typedef struct
 
 /* The unet2d-ref recipe of reference-workloads.md. */
 void pl_train_config_init (PlTrainConfig *config);
+/* Steps of a run when none are asked for: pellucid-cli train and the Train
+ * panel start from the same budget. */
+#define PL_TRAIN_DEFAULT_STEPS 600
 
 typedef struct
 {
@@ -162,6 +166,28 @@ gboolean   pl_trainer_sample         (PlTrainer             *trainer,
                                       gboolean               augment,
                                       PlBatch               *out);
 PlRng     *pl_trainer_get_rng        (PlTrainer             *trainer);
+
+/* Hooks for the methods of methods.h. */
+/* The config as given (class_values, class_names and method not kept). */
+const PlTrainConfig *pl_trainer_get_config (PlTrainer        *trainer);
+const PlVolume *pl_trainer_get_volume (PlTrainer             *trainer);
+/* Recorded by pl_trainer_export_model as "method" and "method_settings"
+ * (a JSON object text, or NULL for none). */
+void       pl_trainer_set_method_info(PlTrainer             *trainer,
+                                      const char            *name,
+                                      const char            *settings_json);
+/* Labelled slices a step samples before the recipe runs (0: batch), so a
+ * recipe can fill the rest of the batch with unlabelled slices. */
+void       pl_trainer_set_labelled_batch (PlTrainer         *trainer,
+                                          int                n);
+/* Adam's moments, to save and restore with the weights. */
+PlOptimizer *pl_trainer_get_optimizer (PlTrainer            *trainer);
+/* Labelled voxels of every slice along the axis as of this step's call to
+ * the provider (the held-out slice included); n_slices may be NULL. */
+const gint64 *pl_trainer_get_slice_counts (PlTrainer        *trainer,
+                                           gint64           *n_slices);
+PlTrainRecipe pl_trainer_get_recipe  (PlTrainer             *trainer,
+                                      gpointer              *user_data);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PlTrainer, pl_trainer_free)
 

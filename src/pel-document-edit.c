@@ -394,3 +394,20 @@ pel_document_get_generation (PelDocument *self)
   g_mutex_unlock (&self->lock);
   return g;
 }
+
+void
+pel_document_read_labels (PelDocument       *self,
+                          PelLabelsReadFunc  func,
+                          gpointer           user_data)
+{
+  const guint64 *generations[3];
+
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  g_return_if_fail (func != NULL);
+
+  g_mutex_lock (&self->lock);
+  for (int a = 0; a < 3; a++)
+    generations[a] = self->slice_generation[a];
+  func (self->labels, generations, user_data);
+  g_mutex_unlock (&self->lock);
+}

@@ -38,6 +38,7 @@ struct _PelDocument
   double         label_opacity;
   gboolean       labels_visible;
   double         proposal_opacity;
+  gboolean       proposal_outline;
 
   /* Autosave */
   guint          autosave_interval;  /* seconds, 0 = off */
@@ -66,6 +67,7 @@ enum
   PROP_LABEL_OPACITY,
   PROP_LABELS_VISIBLE,
   PROP_PROPOSAL_OPACITY,
+  PROP_PROPOSAL_OUTLINE,
   PROP_HEAT_MAP,
   PROP_AUTOSAVE_INTERVAL,
   PROP_UNDO_BUDGET,

@@ -211,6 +211,17 @@ void               pel_document_count_labels_async  (PelDocument        *self,
 guint64           *pel_document_count_labels_finish (PelDocument        *self,
                                                      GAsyncResult       *result,
                                                      GError            **error);
+/* Calls func with the label map (NULL when no volume is open) and the
+ * generation of every slice along each voxel axis (dim[a] entries for axis
+ * a), holding the lock that painting takes, so that a worker can read
+ * several slices consistently.  Keep func short; it must not call back into
+ * the document. */
+typedef void     (*PelLabelsReadFunc)               (const PlLabels     *labels,
+                                                     const guint64 *const generations[3],
+                                                     gpointer            user_data);
+void               pel_document_read_labels         (PelDocument        *self,
+                                                     PelLabelsReadFunc   func,
+                                                     gpointer            user_data);
 
 /* Display state shared by the views --------------------------------------- */
 void               pel_document_get_cursor          (PelDocument        *self,
@@ -233,6 +244,15 @@ void               pel_document_set_proposal        (PelDocument        *self,
                                                      PlLabels           *proposal);
 const PlLabels    *pel_document_get_proposal        (PelDocument        *self);
 double             pel_document_get_proposal_opacity (PelDocument       *self);
+/* One slice of the proposal along voxel axis `axis`, in the slice layout of
+ * engine/dataset.h (H, W); an empty proposal is made first if there is none. */
+void               pel_document_set_proposal_slice  (PelDocument        *self,
+                                                     int                 axis,
+                                                     gint64              index,
+                                                     const guint16      *slice);
+/* Whether the proposal is drawn as region borders rather than a fill
+ * (property "proposal-outline"). */
+gboolean           pel_document_get_proposal_outline (PelDocument       *self);
 void               pel_document_set_heat_map        (PelDocument        *self,
                                                      PelHeatMap         *heat_map);
 PelHeatMap        *pel_document_get_heat_map        (PelDocument        *self);
