@@ -1,5 +1,6 @@
-/* Shared by pel-train-panel.c (classes, settings, training, plots, command
- * line) and pel-train-panel-model.c (proposals, model files, actions). */
+/* Shared by pel-train-panel.c (classes, training, plots, command line),
+ * pel-train-panel-settings.c (network, method and optimiser settings) and
+ * pel-train-panel-model.c (proposals, model files, actions). */
 #pragma once
 
 #include "src/pel-train-panel.h"
@@ -116,6 +117,17 @@ char     *pel_train_panel_format_count       (gint64         n);
 void      pel_train_panel_set_status         (PelTrainPanel *self,
                                               const char    *text,
                                               gboolean       error);
+
+/* The voxel axis of entry `index` of the axis drop-down. */
+int       pel_train_panel_voxel_axis         (PelTrainPanel *self,
+                                              guint          index);
+void      pel_train_panel_update_strip       (PelTrainPanel *self);
+
+/* pel-train-panel-settings.c */
+void      pel_train_panel_update_preset_info (PelTrainPanel *self);
+/* The widgets from self->settings. */
+void      pel_train_panel_sync_widgets       (PelTrainPanel *self);
+void      pel_train_panel_bind_settings_callbacks (GtkWidgetClass *widget_class);
 
 /* pel-train-panel-model.c */
 void      pel_train_panel_init_model         (PelTrainPanel *self);

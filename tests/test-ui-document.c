@@ -140,7 +140,7 @@ reader_thread (gpointer data)
       first = out[0];
       for (gint64 i = 1; i < dim[0] * dim[1]; i++)
         g_assert_cmpuint (out[i], ==, first);
-      r->copies++;
+      g_atomic_int_inc (&r->copies);
     }
   return NULL;
 }
@@ -153,8 +153,11 @@ test_concurrent_copies (void)
   GThread *thread = g_thread_new ("reader", reader_thread, &r);
   g_autoptr (PlLabels) next = pl_labels_new (dim);
 
-  /* whole axial slice 2 flips between values, one bulk change at a time */
-  for (int round = 1; round <= 300; round++)
+  /* whole axial slice 2 flips between values, one bulk change at a time,
+   * for 300 changes and at least until the reader has copied 50 times
+   * (on a busy machine it may not be scheduled during the first 300) */
+  int round;
+  for (round = 1; round <= 300 || g_atomic_int_get (&r.copies) < 50; round++)
     {
       for (gint64 i = 0; i < dim[0] * dim[1]; i++)
         next->data[2 * dim[0] * dim[1] + i] = (guint16) (round % 5);
@@ -162,8 +165,8 @@ test_concurrent_copies (void)
     }
   g_atomic_int_set (&r.stop, 1);
   g_thread_join (thread);
-  g_test_message ("%d slice copies during 300 changes", r.copies);
-  g_assert_cmpint (r.copies, >, 0);
+  g_test_message ("%d slice copies during %d changes", r.copies, round - 1);
+  g_assert_cmpint (r.copies, >=, 50);
 }
 
 static void
