@@ -149,7 +149,7 @@ pel_train_panel_update_proposal_label (PelTrainPanel *self)
   else
     {
       gsize n = pel_proposal_count (self->document, PEL_ACCEPT_ALL, 0, 0, 0);
-      g_autofree char *count = pel_train_panel_format_count ((gint64) n);
+      g_autofree char *count = pel_format_count ((gint64) n);
       text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                            "Whole volume: %s unlabelled voxel can be filled from it. Painted and locked labels are never changed.",
                                            "Whole volume: %s unlabelled voxels can be filled from it. Painted and locked labels are never changed.",
@@ -279,7 +279,7 @@ pel_train_panel_accept (PelTrainPanel *self,
   pel_document_get_cursor (self->document, c);
   n = pel_proposal_accept (self->document, (PelAcceptScope) scope, self->proposal_axis,
                            c[self->proposal_axis], value);
-  count = pel_train_panel_format_count ((gint64) n);
+  count = pel_format_count ((gint64) n);
   if (n == 0)
     text = g_strdup (_("Nothing to accept there: every proposed voxel is painted or locked already."));
   else

@@ -7,6 +7,7 @@
 
 #include "src/pel-plot.h"
 #include "src/pel-slice-strip.h"
+#include "src/pel-format.h"
 
 G_BEGIN_DECLS
 
@@ -112,8 +113,6 @@ void      pel_train_panel_update_buttons     (PelTrainPanel *self);
 void      pel_train_panel_update_command     (PelTrainPanel *self);
 int       pel_train_panel_axis_index         (PelTrainPanel *self,
                                               int            voxel_axis);
-/* 1 234 567, thousands apart by thin spaces (transfer full). */
-char     *pel_train_panel_format_count       (gint64         n);
 void      pel_train_panel_set_status         (PelTrainPanel *self,
                                               const char    *text,
                                               gboolean       error);

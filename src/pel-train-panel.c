@@ -50,23 +50,6 @@ format_duration (double seconds)
   return g_strdup_printf (_("%d s"), t);
 }
 
-char *
-pel_train_panel_format_count (gint64 n)
-{
-  /* thousands separated by a thin space, as the labels panel shows voxels */
-  g_autofree char *digits = g_strdup_printf ("%" G_GINT64_FORMAT, n);
-  GString *s = g_string_new (NULL);
-  gsize len = strlen (digits);
-
-  for (gsize i = 0; i < len; i++)
-    {
-      if (i > 0 && (len - i) % 3 == 0 && digits[i - 1] != '-')
-        g_string_append (s, "\u2009");
-      g_string_append_c (s, digits[i]);
-    }
-  return g_string_free (s, FALSE);
-}
-
 static const char *
 preset_title (const char *name)
 {
@@ -112,7 +95,7 @@ rebuild_classes (PelTrainPanel *self)
       if (counts[v] == 0)
         continue;
       l = pl_label_table_lookup (table, (guint16) v);
-      count = pel_train_panel_format_count ((gint64) counts[v]);
+      count = pel_format_count ((gint64) counts[v]);
       markup = g_markup_printf_escaped ("<span foreground=\"#%06x\">●</span> %s <span alpha=\"60%%\">%s</span>",
                                         lut[v] & 0xffffff, l ? l->name : "?", count);
       label = gtk_label_new (NULL);
@@ -171,7 +154,7 @@ pel_train_panel_update_strip (PelTrainPanel *self)
         labelled++;
         voxels += self->counts.counts[s];
       }
-  count = pel_train_panel_format_count (voxels);
+  count = pel_format_count (voxels);
   if (gtk_drop_down_get_selected_item (self->axis_dropdown))
     axis_title = g_utf8_strdown (gtk_string_object_get_string (GTK_STRING_OBJECT (
         gtk_drop_down_get_selected_item (self->axis_dropdown))), -1);
