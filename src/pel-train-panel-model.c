@@ -418,36 +418,6 @@ save_model_to (PelTrainPanel *self,
 }
 
 static void
-on_save_response (GtkNativeDialog *native,
-                  int              response,
-                  PelTrainPanel   *self)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
-      g_autofree char *path = g_file_get_path (file);
-      if (path)
-        save_model_to (self, path);
-    }
-  g_object_unref (native);
-  g_object_unref (self);
-}
-
-static void
-on_save_model_clicked (PelTrainPanel *self)
-{
-  GtkFileChooserNative *native = gtk_file_chooser_native_new (_("Save Model"), parent_window (self),
-                                                              GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), NULL);
-  g_autoptr (GtkFileFilter) filter = model_filter ();
-
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), "model.safetensors");
-  g_signal_connect (native, "response", G_CALLBACK (on_save_response), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
-}
-
-static void
 load_thread (GTask        *task,
              gpointer      source,
              gpointer      task_data,
@@ -503,16 +473,22 @@ load_model_from (PelTrainPanel *self,
   g_object_unref (task);
 }
 
+/* The Save Model and Load Model dialogs: the chosen path goes to
+ * save_model_to() or load_model_from(). */
 static void
-on_load_response (GtkNativeDialog *native,
-                  int              response,
-                  PelTrainPanel   *self)
+on_model_file_response (GtkNativeDialog *native,
+                        int              response,
+                        PelTrainPanel   *self)
 {
+  gboolean save = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (native), "save"));
+
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
       g_autofree char *path = g_file_get_path (file);
-      if (path)
+      if (path && save)
+        save_model_to (self, path);
+      else if (path)
         load_model_from (self, path);
     }
   g_object_unref (native);
@@ -520,16 +496,34 @@ on_load_response (GtkNativeDialog *native,
 }
 
 static void
-on_load_model_clicked (PelTrainPanel *self)
+choose_model_file (PelTrainPanel *self,
+                   gboolean       save)
 {
-  GtkFileChooserNative *native = gtk_file_chooser_native_new (_("Load Model"), parent_window (self),
-                                                              GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), NULL);
+  GtkFileChooserNative *native =
+    gtk_file_chooser_native_new (save ? _("Save Model") : _("Load Model"), parent_window (self),
+                                 save ? GTK_FILE_CHOOSER_ACTION_SAVE : GTK_FILE_CHOOSER_ACTION_OPEN,
+                                 save ? _("_Save") : _("_Open"), NULL);
   g_autoptr (GtkFileFilter) filter = model_filter ();
 
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
-  g_signal_connect (native, "response", G_CALLBACK (on_load_response), g_object_ref (self));
+  if (save)
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), "model.safetensors");
+  g_object_set_data (G_OBJECT (native), "save", GINT_TO_POINTER (save));
+  g_signal_connect (native, "response", G_CALLBACK (on_model_file_response), g_object_ref (self));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+static void
+on_save_model_clicked (PelTrainPanel *self)
+{
+  choose_model_file (self, TRUE);
+}
+
+static void
+on_load_model_clicked (PelTrainPanel *self)
+{
+  choose_model_file (self, FALSE);
 }
 
 /* ---- scripted actions ----------------------------------------------------- */
