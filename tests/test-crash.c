@@ -317,6 +317,25 @@ handle_event (Round      *r,
     g_error ("the program said: %s", line);
 }
 
+/* When the program stops answering: every thread's stack, from gdb if it
+ * is installed, for the log. */
+static void
+dump_stacks (App *app)
+{
+  const char *pid = g_subprocess_get_identifier (app->process);
+  g_autofree char *gdb = g_find_program_in_path ("gdb");
+  g_autofree char *out = NULL;
+
+  if (pid == NULL || gdb == NULL)
+    return;
+  {
+    const char *argv[] = { gdb, "-p", pid, "-batch", "-nx", "-ex", "thread apply all bt", NULL };
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                  NULL, NULL, NULL);
+  }
+  g_printerr ("the program's threads:\n%s\n", out ? out : "(gdb gave nothing)");
+}
+
 /* Handles events until one starts with `prefix`. */
 static void
 wait_for (App        *app,
@@ -326,11 +345,31 @@ wait_for (App        *app,
   for (;;)
     {
       g_autofree char *line = app_next (app, 60000);
+      if (line == NULL && !app->eof)
+        dump_stacks (app);
       if (line == NULL)
         g_error ("no '%s' from the program (%s)", prefix, app->eof ? "it exited" : "timed out");
       handle_event (r, line);
       if (g_str_has_prefix (line, prefix))
         return;
+    }
+}
+
+/* Handles events until the save in progress has ended.  Not "until the
+ * next 'saved'": that event may already have been handled while waiting
+ * for another one (a stroke's 'stroke-done' can come after it). */
+static void
+wait_save_ended (App   *app,
+                 Round *r)
+{
+  while (r->save_running)
+    {
+      g_autofree char *line = app_next (app, 60000);
+      if (line == NULL && !app->eof)
+        dump_stacks (app);
+      if (line == NULL)
+        g_error ("the save did not end (%s)", app->eof ? "the program exited" : "timed out");
+      handle_event (r, line);
     }
 }
 
@@ -507,7 +546,7 @@ paint_and_kill (App   *app,
       app_send (app, "save %s", saved_path);
       wait_for (app, r, "save-started");
       paint_stroke (app, r, TRUE);
-      wait_for (app, r, "saved");
+      wait_save_ended (app, r);
       paint_stroke (app, r, TRUE);
     }
 
