@@ -126,7 +126,7 @@ static const PlMethodParam self_training_params[] = {
   { "lambda", "Pseudo-label weight λ", "Weight of the pseudo-labelled slices' loss against the painted slices' loss", F, 0, 100, 0.1, 2, ST (lambda) },
   { "unlabelled_batch", "Pseudo-labelled per batch", "Slices of each batch taken from the pseudo-labelled slices (the rest are painted ones)", I, 1, 4095, 1, 0, ST (unlabelled_batch) },
   { "restart", "Restart each round", "Each round trains freshly initialised weights instead of continuing (0 or 1)", B, 0, 1, 1, 0, ST (restart) },
-  { "guard_tolerance", "Guard tolerance", "A round is undone when the held-out Dice falls by more than this (absolute) or, without a held-out slice, the painted slices' loss rises by more than this fraction", F, 0, 10, 0.01, 3, ST (guard_tolerance) },
+  { "guard_tolerance", "Guard tolerance", "A round is undone when the held-out slice's Dice (or, without one, the painted slices' Dice) falls by more than this during the round", F, 0, 1, 0.01, 3, ST (guard_tolerance) },
   { "collapse_ratio", "Collapse ratio", "Pseudo-labels are refused when a class's share of them is below this times its share of the painted voxels", F, 0, 1, 0.05, 2, ST (collapse_ratio) },
 };
 

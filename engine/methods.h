@@ -57,11 +57,11 @@ typedef enum
  * round training goes on with the last pseudo-labels.
  *
  * Guard against divergence, checked at the end of each round: the score is
- * the held-out slice's Dice when the trainer has one, else the loss on the
- * labelled slices (no augmentation, no dropout).  When it is worse than at
- * the round's start by more than guard_tolerance (Dice: absolute; loss:
- * relative), the round is undone (weights and optimiser back to its start,
- * the previous pseudo-labels back) and no further round runs.  A new set of
+ * the held-out slice's Dice when the trainer has one, else the mean Dice of
+ * the painted slices (argmax, no augmentation, no dropout).  When it fell
+ * by more than guard_tolerance since the round's start, the round is undone
+ * (weights and optimiser back to its start, the previous pseudo-labels back)
+ * and no further round runs.  A new set of
  * pseudo-labels is also refused (the round runs on the previous set) when
  * it collapses: some class's share of the kept voxels is below
  * collapse_ratio × its share of the painted voxels. */
