@@ -1,4 +1,4 @@
-/* The direct convolution kernels of conv-direct-body.h for AVX2 + FMA:
+/* The convolution kernels of conv-impl-body.h for AVX2 + FMA:
  * 8 lanes, 16 vector registers.  Compiled for that target function by
  * function, called only when the CPU has it (conv-kernels.c). */
 #define G_LOG_DOMAIN "pl-conv"
@@ -14,10 +14,10 @@
 #include "engine/gemm.h"
 
 #if defined(__clang__)
-#pragma clang attribute push (__attribute__ ((target ("avx2,fma"))), apply_to = function)
+#pragma clang attribute push (__attribute__ ((target ("avx2,fma,prfchw"))), apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target ("avx2,fma")
+#pragma GCC target ("avx2,fma,prfchw")
 #endif
 
 #define VL 8
@@ -41,6 +41,8 @@ static inline void v_store (float *p, VF v) { _mm256_storeu_ps (p, v); }
 static inline VF v_bcast (const float *p) { return _mm256_broadcast_ss (p); }
 static inline VF v_fma (VF a, VF b, VF c) { return _mm256_fmadd_ps (a, b, c); }
 static inline VF v_add (VF a, VF b) { return _mm256_add_ps (a, b); }
+static inline VF v_mul (VF a, VF b) { return _mm256_mul_ps (a, b); }
+static inline VF v_sub (VF a, VF b) { return _mm256_sub_ps (a, b); }
 static inline VF v_max (VF a, VF b) { return _mm256_max_ps (a, b); }
 
 static inline float
@@ -114,7 +116,26 @@ v_transpose (VF r[8])
     }
 }
 
-#include "engine/conv-direct-body.h"
+/* even[l] = s[2l], odd[l] = s[2l + 1], l < 8, as vectors */
+static inline void
+v_deinterleave_v (const float *s, VF *even, VF *odd)
+{
+  VF a = _mm256_loadu_ps (s), b = _mm256_loadu_ps (s + 8);
+  VF e = _mm256_shuffle_ps (a, b, _MM_SHUFFLE (2, 0, 2, 0));
+  VF o = _mm256_shuffle_ps (a, b, _MM_SHUFFLE (3, 1, 3, 1));
+  *even = _mm256_castpd_ps (_mm256_permute4x64_pd (_mm256_castps_pd (e), 0xd8));
+  *odd = _mm256_castpd_ps (_mm256_permute4x64_pd (_mm256_castps_pd (o), 0xd8));
+}
+
+/* p[l·stride], l < 8 */
+static inline VF
+v_gather (const float *p, int stride)
+{
+  const __m256i iota = _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_i32gather_ps (p, _mm256_mullo_epi32 (iota, _mm256_set1_epi32 (stride)), 4);
+}
+
+#include "engine/conv-impl-body.h"
 
 const PlConvImpl pl_conv_impl_avx2 = {
   conv2d_workspace_avx2, conv2d_forward_avx2, conv2d_backward_data_avx2,

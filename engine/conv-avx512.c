@@ -1,4 +1,4 @@
-/* The direct convolution kernels of conv-direct-body.h for AVX-512F:
+/* The convolution kernels of conv-impl-body.h for AVX-512F:
  * 16 lanes, 32 vector registers.  Compiled for that target function by
  * function, called only when the CPU has it (conv-kernels.c). */
 #define G_LOG_DOMAIN "pl-conv"
@@ -21,10 +21,10 @@
 #include "engine/gemm.h"
 
 #if defined(__clang__)
-#pragma clang attribute push (__attribute__ ((target ("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma"))), apply_to = function)
+#pragma clang attribute push (__attribute__ ((target ("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,prfchw"))), apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target ("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")
+#pragma GCC target ("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,prfchw")
 #endif
 
 #define VL 16
@@ -48,6 +48,8 @@ static inline void v_store (float *p, VF v) { _mm512_storeu_ps (p, v); }
 static inline VF v_bcast (const float *p) { return _mm512_set1_ps (*p); }
 static inline VF v_fma (VF a, VF b, VF c) { return _mm512_fmadd_ps (a, b, c); }
 static inline VF v_add (VF a, VF b) { return _mm512_add_ps (a, b); }
+static inline VF v_mul (VF a, VF b) { return _mm512_mul_ps (a, b); }
+static inline VF v_sub (VF a, VF b) { return _mm512_sub_ps (a, b); }
 static inline VF v_max (VF a, VF b) { return _mm512_max_ps (a, b); }
 static inline float v_hsum (VF v) { return _mm512_reduce_add_ps (v); }
 
@@ -115,7 +117,26 @@ v_transpose (VF r[16])
     }
 }
 
-#include "engine/conv-direct-body.h"
+/* even[l] = s[2l], odd[l] = s[2l + 1], l < 16, as vectors */
+static inline void
+v_deinterleave_v (const float *s, VF *even, VF *odd)
+{
+  const __m512i ie = _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i io = _mm512_setr_epi32 (1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  VF a = _mm512_loadu_ps (s), b = _mm512_loadu_ps (s + 16);
+  *even = _mm512_permutex2var_ps (a, ie, b);
+  *odd = _mm512_permutex2var_ps (a, io, b);
+}
+
+/* p[l·stride], l < 16 */
+static inline VF
+v_gather (const float *p, int stride)
+{
+  const __m512i iota = _mm512_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  return _mm512_i32gather_ps (_mm512_mullo_epi32 (iota, _mm512_set1_epi32 (stride)), p, 4);
+}
+
+#include "engine/conv-impl-body.h"
 
 const PlConvImpl pl_conv_impl_avx512 = {
   conv2d_workspace_avx512, conv2d_forward_avx512, conv2d_backward_data_avx512,

@@ -1,5 +1,5 @@
 /* Convolution kernels: dispatch to the direct kernels of the best vector
- * path the CPU has (conv-direct-body.h), or the generic path kept here:
+ * path the CPU has (conv-impl-body.h), or the generic path kept here:
  * im2col + one GEMM per image through pl_gemm(). */
 #define G_LOG_DOMAIN "pl-conv"
 
@@ -320,6 +320,21 @@ pl_conv_get_isa (void)
   return (PlConvIsa) isa;
 }
 
+static gint algo_current = PL_CONV_ALGO_AUTO;
+
+PlConvAlgo
+pl_conv_get_algo (void)
+{
+  return (PlConvAlgo) g_atomic_int_get (&algo_current);
+}
+
+void
+pl_conv_set_algo (PlConvAlgo algo)
+{
+  g_return_if_fail (algo >= PL_CONV_ALGO_AUTO && algo <= PL_CONV_ALGO_WINOGRAD);
+  g_atomic_int_set (&algo_current, algo);
+}
+
 static const PlConvImpl *
 current_impl (void)
 {
@@ -343,7 +358,7 @@ gsize
 pl_conv2d_workspace_floats (const PlConvShape *s)
 {
   const PlConvImpl *impl = current_impl ();
-  return impl ? impl->conv2d_workspace (s, pl_engine_get_threads ())
+  return impl ? impl->conv2d_workspace (s, pl_conv_threads ())
               : generic_conv2d_workspace_floats (s);
 }
 
@@ -400,7 +415,7 @@ gsize
 pl_convt2x2_workspace_floats (const PlConvShape *s)
 {
   const PlConvImpl *impl = current_impl ();
-  return impl ? impl->convt_workspace (s, pl_engine_get_threads ())
+  return impl ? impl->convt_workspace (s, pl_conv_threads ())
               : generic_convt2x2_workspace_floats (s);
 }
 

@@ -14,11 +14,16 @@
  * convolution over concatenated inputs be computed as a sum of two).
  * pl_conv2d_forward_relu() is the same followed by y = max (y, 0) in the
  * same pass over y (after the accumulation); ReLU's backward needs only its
- * output, so the pre-activation need not exist.  Backward
- * kernels always ADD into dx, dw and db (db may be NULL).  `ws` is scratch
- * memory of at least pl_conv2d_workspace_floats() floats, owned by the caller
- * (the step's arena), so that no kernel allocates.  Results are identical for
- * the same inputs and thread count.
+ * output, so the pre-activation need not exist.  Backward kernels always
+ * ADD into dx, dw and db (db may be NULL).  `ws` is scratch memory of at
+ * least pl_conv2d_workspace_floats() floats (any alignment), owned by the
+ * caller (the step's arena), so that no kernel allocates.
+ *
+ * The kernels run on pl_engine_set_threads() threads (a pool of their own,
+ * not OpenBLAS's, on the AVX2 and AVX-512 paths).  Results are identical for
+ * the same inputs, path, algorithm and thread count; forward and
+ * input-gradient results do not depend on the thread count at all, weight and
+ * bias gradients do (per-thread partial sums, added in thread order).
  */
 #pragma once
 
@@ -69,6 +74,25 @@ gboolean     pl_conv_set_isa          (PlConvIsa isa);
 gboolean     pl_conv_set_isa_by_name  (const char *name);
 const char  *pl_conv_isa_name         (PlConvIsa isa);
 gboolean     pl_conv_isa_supported    (PlConvIsa isa);
+
+/* Algorithm for 3×3 convolutions on the AVX2 and AVX-512 paths: AUTO (the
+ * default) uses Winograd F(2×2, 3×3) where it measured faster on unet2d-ref
+ * (forward and input gradient: at least 32 channels in and out, 512
+ * positions in the batch, and no fewer channels out than in unless the input
+ * has 128 or more on a grid of 512 or more; weight gradient: at least 64
+ * input and 32 output channels, a grid of 512 and 2048 positions), direct
+ * loops otherwise; tests and benchmarks force either.  Winograd results
+ * differ from direct ones by rounding only.
+ * Set it before querying workspace sizes; not thread-safe. */
+typedef enum
+{
+  PL_CONV_ALGO_AUTO,
+  PL_CONV_ALGO_DIRECT,
+  PL_CONV_ALGO_WINOGRAD,
+} PlConvAlgo;
+
+PlConvAlgo   pl_conv_get_algo         (void);
+void         pl_conv_set_algo         (PlConvAlgo algo);
 
 /* Reference loops: same contracts, no workspace. */
 void  pl_conv2d_forward_ref           (const PlConvShape *s, const float *x, const float *w,

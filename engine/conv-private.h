@@ -1,7 +1,7 @@
 /* conv-private.h: what the convolution kernel files share; not an API.
  *
  * conv-kernels.c dispatches each public kernel to a PlConvImpl: the direct
- * kernels of conv-direct-body.h compiled for AVX-512 (conv-avx512.c) or
+ * kernels of conv-impl-body.h compiled for AVX-512 (conv-avx512.c) or
  * AVX2 + FMA (conv-avx2.c), or its own im2col + pl_gemm() path.  The direct
  * kernels split work over the engine's threads with pl_conv_parallel().
  */
@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "engine/conv-kernels.h"
+#include "engine/gemm.h"
 
 G_BEGIN_DECLS
 
@@ -17,14 +18,28 @@ G_BEGIN_DECLS
 #define PL_CONV_X86 1
 #endif
 
-/* Runs fn (part, n_parts, data) for every part in [0, n_parts), part 0 on the
- * calling thread, the others on a persistent pool; returns when all are
- * done.  The partition is the caller's, so results do not depend on
- * scheduling.  If another thread is already using the pool, the parts run
- * one after another on the caller. */
+/* Runs fn (part, n_parts, data) for every part in [0, n_parts) on at most
+ * n_threads threads: the caller and workers of a persistent pool claim parts
+ * until none are left.  The partition is the caller's, so results do not
+ * depend on scheduling.  During a part, pl_conv_slot() is the running
+ * thread's index in [0, n_threads), for per-thread scratch.  If another
+ * thread is using the pool, the parts run one after another on the caller.
+ * n_parts ≤ 64. */
 typedef void (*PlConvTaskFn) (int part, int n_parts, gpointer data);
 
-void pl_conv_parallel (int n_parts, PlConvTaskFn fn, gpointer data);
+void pl_conv_parallel (int n_parts, int n_threads, PlConvTaskFn fn, gpointer data);
+int  pl_conv_slot     (void);
+
+/* Threads the kernels use: pl_engine_get_threads(), at most 16 (so that up
+ * to 4 parts per thread stay within the pool's 64 parts). */
+#define PL_CONV_MAX_THREADS 16
+#define PL_CONV_MAX_PARTS   64
+
+static inline int
+pl_conv_threads (void)
+{
+  return CLAMP (pl_engine_get_threads (), 1, PL_CONV_MAX_THREADS);
+}
 
 typedef struct
 {

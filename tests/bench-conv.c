@@ -1,6 +1,7 @@
 /* bench-conv: the convolution kernels on every layer shape of unet2d-ref.
  *
  *   bench-conv [--threads 2] [--batch 8,1] [--min-ms 150] [--isa auto|generic|avx2|avx512]
+ *              [--algo auto|direct|winograd] [--clock wall|thread|process] [--fastest]
  *              [--only NAME] [--no-gemm]
  *
  * For each layer: median wall time of forward, backward-data and
@@ -21,6 +22,11 @@
 
 #include "engine/conv-kernels.h"
 #include "engine/gemm.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_X86 1
+#endif
 
 typedef enum { LAYER_CONV, LAYER_CONVT } LayerKind;
 
@@ -59,6 +65,7 @@ static const Layer layers[] = {
 };
 
 static clockid_t bench_clock = CLOCK_MONOTONIC;
+static gboolean bench_min;       /* report the fastest run, not the median */
 
 static double
 now_s (void)
@@ -93,7 +100,7 @@ time_median (BenchFn fn, gpointer data, double min_s)
       t[n++] = now_s () - t0;
     }
   qsort (t, n, sizeof (double), cmp_double);
-  return t[n / 2];
+  return bench_min ? t[0] : t[n / 2];
 }
 
 typedef struct
@@ -173,6 +180,59 @@ gemm_rate (int n_img, gboolean ta, gboolean tb, int m, int n, int k, double min_
   return 2.0 * n_img * (double) m * n * k / t * 1e-9;
 }
 
+#ifdef HAVE_X86
+/* 16 independent chains of 512-bit FMAs: the core's arithmetic peak */
+__attribute__ ((target ("avx512f"))) static float
+fma_chains (long iters)
+{
+  __m512 a[16], b = _mm512_set1_ps (1.0000001f), c = _mm512_set1_ps (1e-7f);
+  for (int i = 0; i < 16; i++)
+    a[i] = _mm512_set1_ps ((float) i);
+  for (long it = 0; it < iters; it++)
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i++)
+      a[i] = _mm512_fmadd_ps (a[i], b, c);
+  __m512 s = a[0];
+  for (int i = 1; i < 16; i++)
+    s = _mm512_add_ps (s, a[i]);
+  float out[16];
+  _mm512_storeu_ps (out, s);
+  return out[0];
+}
+
+static volatile float fma_sink;
+
+static gpointer
+fma_thread (gpointer data)
+{
+  fma_sink = fma_chains (GPOINTER_TO_INT (data));
+  return NULL;
+}
+
+/* GFLOP/s of AVX-512 FMAs on `threads` threads, or 0 without AVX-512 */
+static double
+fma_peak (int threads)
+{
+  const int iters = 20000000;
+  if (!__builtin_cpu_supports ("avx512f"))
+    return 0;
+  GThread *t[64];
+  threads = CLAMP (threads, 1, 64);
+  double t0 = now_s ();
+  for (int i = 0; i < threads; i++)
+    t[i] = g_thread_new ("fma", fma_thread, GINT_TO_POINTER (iters));
+  for (int i = 0; i < threads; i++)
+    g_thread_join (t[i]);
+  return 2.0 * 16 * 16 * (double) iters * threads / (now_s () - t0) * 1e-9;
+}
+#else
+static double
+fma_peak (int threads)
+{
+  return 0;
+}
+#endif
+
 typedef struct
 {
   double fwd, bwd_data, bwd_w;   /* seconds */
@@ -187,17 +247,22 @@ main (int argc, char **argv)
   g_autofree char *batches = NULL;
   g_autofree char *isa = NULL;
   g_autofree char *only = NULL;
+  g_autofree char *algo = NULL;
   gboolean no_gemm = FALSE;
-  gboolean cpu_clock = FALSE;
+  g_autofree char *clock_name = NULL;
   GOptionEntry entries[] = {
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Engine threads (default 2)", "N" },
     { "batch", 0, 0, G_OPTION_ARG_STRING, &batches, "Batch sizes (default 8,1)", "LIST" },
     { "min-ms", 0, 0, G_OPTION_ARG_DOUBLE, &min_ms, "Minimum time per measurement (default 150)", "MS" },
     { "isa", 0, 0, G_OPTION_ARG_STRING, &isa, "Kernel path: auto, generic, avx2, avx512", "ISA" },
     { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Only layers whose name starts with this", "NAME" },
+    { "algo", 0, 0, G_OPTION_ARG_STRING, &algo, "3×3 algorithm: auto, direct, winograd", "ALGO" },
     { "no-gemm", 0, 0, G_OPTION_ARG_NONE, &no_gemm, "Skip the sgemm comparison", NULL },
-    { "thread-cpu-clock", 0, 0, G_OPTION_ARG_NONE, &cpu_clock,
-      "Time with the calling thread's CPU clock (with --threads 1 on a busy machine)", NULL },
+    { "fastest", 0, 0, G_OPTION_ARG_NONE, &bench_min,
+      "Report the fastest run instead of the median (on a busy machine)", NULL },
+    { "clock", 0, 0, G_OPTION_ARG_STRING, &clock_name,
+      "wall (default); thread: the calling thread's CPU time (with --threads 1 on a busy "
+      "machine); process: CPU time of all threads (parallel overhead)", "CLOCK" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- convolution kernel benchmark");
@@ -210,24 +275,56 @@ main (int argc, char **argv)
       return 2;
     }
   pl_engine_set_threads (threads);
-  if (cpu_clock)
+  gboolean cpu_clock = FALSE;
+  if (clock_name && g_str_equal (clock_name, "thread"))
     bench_clock = CLOCK_THREAD_CPUTIME_ID;
+  else if (clock_name && g_str_equal (clock_name, "process"))
+    bench_clock = CLOCK_PROCESS_CPUTIME_ID;
+  else if (clock_name && !g_str_equal (clock_name, "wall"))
+    {
+      g_printerr ("bench-conv: unknown clock '%s'\n", clock_name);
+      return 2;
+    }
+  cpu_clock = bench_clock != CLOCK_MONOTONIC;
   if (isa && !pl_conv_set_isa_by_name (isa))
     {
       g_printerr ("bench-conv: kernel path '%s' is unknown or not supported by this CPU\n", isa);
       return 2;
+    }
+  if (algo)
+    {
+      if (g_str_equal (algo, "direct"))
+        pl_conv_set_algo (PL_CONV_ALGO_DIRECT);
+      else if (g_str_equal (algo, "winograd"))
+        pl_conv_set_algo (PL_CONV_ALGO_WINOGRAD);
+      else if (!g_str_equal (algo, "auto"))
+        {
+          g_printerr ("bench-conv: unknown algorithm '%s'\n", algo);
+          return 2;
+        }
     }
   g_auto (GStrv) batch_list = g_strsplit (batches ? batches : "8,1", ",", -1);
   double min_s = min_ms * 1e-3;
   g_autoptr (GRand) r = g_rand_new_with_seed (1);
 
   printf ("workload: unet2d-ref (convolution kernels only)\n");
-  printf ("threads=%d  kernel path=%s  clock=%s\n", threads, pl_conv_isa_name (pl_conv_get_isa ()),
-          cpu_clock ? "thread CPU time" : "wall");
+  printf ("threads=%d  kernel path=%s  3x3 algorithm=%s  clock=%s  %s\n", threads,
+          pl_conv_isa_name (pl_conv_get_isa ()),
+          algo ? algo : "auto",
+          bench_clock == CLOCK_THREAD_CPUTIME_ID ? "thread CPU time" :
+          bench_clock == CLOCK_PROCESS_CPUTIME_ID ? "process CPU time" : "wall",
+          bench_min ? "fastest run" : "median");
+  double sq = 0;
   if (!no_gemm)
     {
-      double sq = gemm_rate (1, FALSE, FALSE, 1536, 1536, 1536, min_s, r);
+      sq = gemm_rate (1, FALSE, FALSE, 1536, 1536, 1536, min_s, r);
       printf ("sgemm ceiling (pl_gemm 1536x1536x1536): %.1f GFLOP/s\n", sq);
+    }
+  if (!cpu_clock)
+    {
+      double peak = fma_peak (threads);
+      if (peak > 0)
+        printf ("AVX-512 FMA peak (%d threads, wall clock): %.1f GFLOP/s\n", threads, peak);
     }
 
   for (int bi = 0; batch_list[bi]; bi++)
@@ -235,6 +332,7 @@ main (int argc, char **argv)
       int batch = atoi (batch_list[bi]);
       double tot_fwd = 0, tot_step = 0, tot_flop_fwd = 0, tot_flop_step = 0;
       double conv_fwd[5] = { 0 }, conv_step[5] = { 0 };
+      double flop_fwd[5] = { 0 }, flop_step[5] = { 0 }, gemm_fwd[5] = { 0 }, gemm_step[5] = { 0 };
 
       if (batch < 1)
         continue;
@@ -300,29 +398,49 @@ main (int argc, char **argv)
           tot_flop_step += flops * (first ? 2 : 3);
           conv_fwd[level] += tf;
           conv_step[level] += tf + tw + (first ? 0 : td);
+          flop_fwd[level] += flops;
+          flop_step[level] += flops * (first ? 2 : 3);
+          if (!no_gemm)
+            {
+              gemm_fwd[level] += flops / (gf * 1e9);
+              gemm_step[level] += flops / (gf * 1e9) + flops / (gw * 1e9)
+                                  + (first ? 0 : flops / (gd * 1e9));
+            }
 
           g_free (j.x); g_free (j.w); g_free (j.b); g_free (j.y); g_free (j.dy);
           g_free (j.dx); g_free (j.dw); g_free (j.db); g_free (j.ws);
         }
-      printf ("per level (output resolution) ms: fwd");
+      /* per level of the UNet (convolutions at that output resolution):
+       * time, rate, share of the square sgemm's rate, and the time pl_gemm
+       * alone needs for the same layers' im2col GEMMs (im2col not counted) */
+      printf ("\n%-5s | %8s %7s | %9s %7s %8s | %10s %7s\n", "level", "fwd ms", "GF/s",
+              "fwd+bwd ms", "GF/s", "%sgemm", "im2col ms", "faster");
       for (int l = 0; l < 5; l++)
-        printf (" L%d %.2f", l, conv_fwd[l] * 1e3);
-      printf ("  | fwd+bwd");
-      for (int l = 0; l < 5; l++)
-        printf (" L%d %.2f", l, conv_step[l] * 1e3);
-      printf ("\n");
-      printf ("batch %d forward total: %.2f ms (%.1f GFLOP/s)\n", batch, tot_fwd * 1e3,
+        {
+          double rate = flop_step[l] / conv_step[l] * 1e-9;
+          printf ("L%-4d | %8.2f %7.1f | %9.2f %7.1f %7.0f%% | %10.2f %6.2fx\n", l,
+                  conv_fwd[l] * 1e3, flop_fwd[l] / conv_fwd[l] * 1e-9, conv_step[l] * 1e3, rate,
+                  sq > 0 ? 100 * rate / sq : 0, gemm_step[l] * 1e3,
+                  gemm_step[l] > 0 ? gemm_step[l] / conv_step[l] : 0);
+        }
+      printf ("\nbatch %d forward total: %.2f ms (%.1f GFLOP/s)\n", batch, tot_fwd * 1e3,
               tot_flop_fwd / tot_fwd * 1e-9);
       printf ("batch %d fwd+bwd total: %.2f ms (%.1f GFLOP/s)\n", batch, tot_step * 1e3,
               tot_flop_step / tot_step * 1e-9);
+      /* the predictions are wall times; CPU time of all threads predicts
+       * them only on free cores, divided by the thread count */
+      double per = bench_clock == CLOCK_PROCESS_CPUTIME_ID ? 1.0 / threads : 1.0;
+      const char *note = bench_clock == CLOCK_PROCESS_CPUTIME_ID ? " (process CPU time / threads)"
+                         : bench_clock == CLOCK_THREAD_CPUTIME_ID ? " (thread CPU time)" : "";
       if (batch == 8)
         {
-          printf ("predicted conv part of train_step_ms (batch 8): %.1f\n", tot_step * 1e3);
-          printf ("predicted conv part of infer_volume_s (181 slices): %.2f\n",
-                  tot_fwd * 181.0 / 8.0);
+          printf ("predicted conv part of train_step_ms (batch 8): %.1f%s\n", tot_step * per * 1e3,
+                  note);
+          printf ("predicted conv part of infer_volume_s (181 slices): %.2f%s\n",
+                  tot_fwd * per * 181.0 / 8.0, note);
         }
       if (batch == 1)
-        printf ("predicted conv part of infer_slice_ms: %.1f\n", tot_fwd * 1e3);
+        printf ("predicted conv part of infer_slice_ms: %.1f%s\n", tot_fwd * per * 1e3, note);
     }
   return 0;
 }

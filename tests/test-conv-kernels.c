@@ -26,9 +26,10 @@ assert_close (const char *what, const PlConvShape *s, const float *a, const floa
 {
   for (gsize i = 0; i < n; i++)
     if (!(fabs ((double) a[i] - b[i]) <= tol * (1.0 + fabs ((double) b[i]))))
-      g_error ("%s, shape n%d c%d %dx%d o%d k%d, path %s, %d threads: element %" G_GSIZE_FORMAT
-               ": %.7g vs reference %.7g", what, s->n, s->c, s->h, s->w, s->o, s->k,
-               pl_conv_isa_name (pl_conv_get_isa ()), pl_engine_get_threads (), i, a[i], b[i]);
+      g_error ("%s, shape n%d c%d %dx%d o%d k%d, path %s, algorithm %d, %d threads: element %"
+               G_GSIZE_FORMAT ": %.7g vs reference %.7g", what, s->n, s->c, s->h, s->w, s->o, s->k,
+               pl_conv_isa_name (pl_conv_get_isa ()), pl_conv_get_algo (), pl_engine_get_threads (),
+               i, a[i], b[i]);
 }
 
 /* A workspace of exactly the advertised size, poisoned with NaN so that a
@@ -167,17 +168,30 @@ use_isa (gconstpointer data)
   return TRUE;
 }
 
+/* large enough for AUTO to choose Winograd (32 channels, 1024 positions) */
+static const PlConvShape shapes_auto[] = { { 1, 32, 32, 33, 40, 3 }, { 4, 40, 17, 15, 32, 3 } };
+
 static void
 test_conv3x3 (gconstpointer data)
 {
+  static const PlConvAlgo algos[] = { PL_CONV_ALGO_DIRECT, PL_CONV_ALGO_WINOGRAD };
+
   if (!use_isa (data))
     return;
-  for (gsize t = 0; t < G_N_ELEMENTS (thread_counts); t++)
+  for (gsize a = 0; a < G_N_ELEMENTS (algos); a++)
     {
-      pl_engine_set_threads (thread_counts[t]);
-      for (gsize i = 0; i < G_N_ELEMENTS (shapes3x3); i++)
-        check_conv (&shapes3x3[i], FALSE);
+      pl_conv_set_algo (algos[a]);
+      for (gsize t = 0; t < G_N_ELEMENTS (thread_counts); t++)
+        {
+          pl_engine_set_threads (thread_counts[t]);
+          for (gsize i = 0; i < G_N_ELEMENTS (shapes3x3); i++)
+            check_conv (&shapes3x3[i], FALSE);
+        }
     }
+  pl_conv_set_algo (PL_CONV_ALGO_AUTO);
+  pl_engine_set_threads (2);
+  for (gsize i = 0; i < G_N_ELEMENTS (shapes_auto); i++)
+    check_conv (&shapes_auto[i], FALSE);
 }
 
 static void
@@ -204,6 +218,27 @@ test_convt2x2 (gconstpointer data)
       for (gsize i = 0; i < G_N_ELEMENTS (shapes_t); i++)
         check_conv (&shapes_t[i], TRUE);
     }
+}
+
+/* More threads than the kernels use (16): clamped, still right. */
+static void
+test_many_threads (gconstpointer data)
+{
+  const PlConvShape s3 = { 8, 20, 9, 21, 16, 3 }, s1 = { 4, 16, 5, 19, 3, 1 }, st = { 4, 17, 3, 18, 5, 2 };
+
+  if (!use_isa (data))
+    return;
+  if (pl_conv_get_isa () == PL_CONV_ISA_GENERIC)
+    {
+      /* 40 OpenBLAS threads on a small machine test nothing of ours */
+      g_test_skip ("the generic path's threads are OpenBLAS's");
+      return;
+    }
+  pl_engine_set_threads (40);
+  check_conv (&s3, FALSE);
+  check_conv (&s1, FALSE);
+  check_conv (&st, TRUE);
+  pl_engine_set_threads (2);
 }
 
 typedef struct
@@ -289,6 +324,61 @@ test_deterministic (gconstpointer data)
     }
 }
 
+typedef struct
+{
+  const PlConvShape *s;
+  const float *x, *w, *b;
+  float *y;
+} ConcurrentJob;
+
+static gpointer
+concurrent_forward (gpointer data)
+{
+  ConcurrentJob *j = data;
+  gsize nws = pl_conv2d_workspace_floats (j->s);
+  g_autofree float *ws = g_new (float, nws + 1);
+  for (int rep = 0; rep < 20; rep++)
+    pl_conv2d_forward (j->s, j->x, j->w, j->b, j->y, FALSE, ws);
+  return NULL;
+}
+
+/* Convolutions called from several threads at once (a training job and an
+ * inference job) share the pool; a call that finds it busy runs on its own
+ * thread, with the same partition and so the same results. */
+static void
+test_concurrent_callers (gconstpointer data)
+{
+  const PlConvShape s = { 2, 24, 9, 33, 20, 3 };
+  g_autoptr (GRand) r = g_rand_new_with_seed (9);
+  gsize nx = (gsize) s.n * s.c * s.h * s.w, ny = (gsize) s.n * s.o * s.h * s.w;
+  gsize nw = (gsize) s.o * s.c * 9;
+  g_autofree float *x = random_floats (r, nx);
+  g_autofree float *w = random_floats (r, nw);
+  g_autofree float *b = random_floats (r, s.o);
+  g_autofree float *ref = g_new (float, ny);
+  ConcurrentJob jobs[3];
+  GThread *threads[3];
+
+  if (!use_isa (data))
+    return;
+  pl_engine_set_threads (2);
+  pl_conv2d_forward_ref (&s, x, w, b, ref, FALSE);
+  for (int i = 0; i < 3; i++)
+    {
+      jobs[i] = (ConcurrentJob) { &s, x, w, b, g_new (float, ny) };
+      threads[i] = g_thread_new ("caller", concurrent_forward, &jobs[i]);
+    }
+  for (int i = 0; i < 3; i++)
+    {
+      g_thread_join (threads[i]);
+      assert_close ("concurrent forward", &s, jobs[i].y, ref, ny, 1e-5);
+      if (i > 0)
+        g_assert_cmpmem (jobs[i].y, ny * sizeof (float), jobs[0].y, ny * sizeof (float));
+    }
+  for (int i = 0; i < 3; i++)
+    g_free (jobs[i].y);
+}
+
 static void
 test_isa_names (void)
 {
@@ -343,10 +433,14 @@ main (int argc, char **argv)
       g_autofree char *p2 = g_strdup_printf ("/conv-kernels/%s/conv1x1", paths[i].name);
       g_autofree char *p3 = g_strdup_printf ("/conv-kernels/%s/convt2x2", paths[i].name);
       g_autofree char *p4 = g_strdup_printf ("/conv-kernels/%s/deterministic", paths[i].name);
+      g_autofree char *p5 = g_strdup_printf ("/conv-kernels/%s/concurrent-callers", paths[i].name);
+      g_autofree char *p6 = g_strdup_printf ("/conv-kernels/%s/many-threads", paths[i].name);
       g_test_add_data_func (p1, d, test_conv3x3);
       g_test_add_data_func (p2, d, test_conv1x1);
       g_test_add_data_func (p3, d, test_convt2x2);
       g_test_add_data_func (p4, d, test_deterministic);
+      g_test_add_data_func (p5, d, test_concurrent_callers);
+      g_test_add_data_func (p6, d, test_many_threads);
     }
   return g_test_run ();
 }

@@ -1,0 +1,709 @@
+/* conv-winograd-body.h: 3×3 convolutions as Winograd F(2×2, 3×3), written
+ * once over a vector width; included by conv-impl-body.h.
+ *
+ * Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR
+ * 2016, eq. (8): each 2×2 output tile is Y = Aᵀ [Σ_c U(o, c) ⊙ V(c)] A with
+ * U = G g Gᵀ (the 3×3 weights, 4×4 after transform) and V = Bᵀ d B (the
+ * 4×4 input patch at rows 2i−1 … 2i+2, columns 2j−1 … 2j+2).  The sum over c
+ * is 16 independent products (O × C)(C × tiles), one per element ξ of the
+ * 4×4 transform domain: 16 multiplications per 4 outputs instead of 36.
+ * They run on the forward tile kernel (1×1, tiles in place of positions).
+ *
+ *   Bᵀ = | 1  0 −1  0 |   G = | 1    0    0  |   Aᵀ = | 1  1  1  0 |
+ *        | 0  1  1  0 |       | ½    ½    ½  |        | 0  1 −1 −1 |
+ *        | 0 −1  1  0 |       | ½   −½    ½  |
+ *        | 0  1  0 −1 |       | 0    0    1  |
+ *
+ * Output (2i, 2j) uses only the patch rows and columns 0..2 (Aᵀ's first row
+ * ends in 0), so patch elements past the bottom or right edge of an odd-sized
+ * image reach only outputs that are dropped.  The input-gradient pass is the
+ * same computation with the weights transposed and flipped.
+ */
+
+/* U[ξ][m][k] = (G g Gᵀ)[ξ] with g = the 3×3 weights from input channel k to
+ * output channel m: w[m][k] (forward) or w[k][m] flipped (input gradient). */
+typedef struct
+{
+  const float *w;
+  int m_n, k_n;
+  gboolean flip;
+  float *u;
+} SFX (WinoWeights);
+
+/* t = G g, U = t Gᵀ for one pair (scalar: channel tails) */
+static inline void
+SFX (wino_weight_one) (const float g[3][3], float *dst, gsize plane)
+{
+  float t[4][3];
+  for (int v = 0; v < 3; v++)
+    {
+      t[0][v] = g[0][v];
+      t[1][v] = 0.5f * (g[0][v] + g[1][v] + g[2][v]);
+      t[2][v] = 0.5f * (g[0][v] - g[1][v] + g[2][v]);
+      t[3][v] = g[2][v];
+    }
+  for (int a = 0; a < 4; a++)
+    {
+      dst[(gsize) (a * 4 + 0) * plane] = t[a][0];
+      dst[(gsize) (a * 4 + 1) * plane] = 0.5f * (t[a][0] + t[a][1] + t[a][2]);
+      dst[(gsize) (a * 4 + 2) * plane] = 0.5f * (t[a][0] - t[a][1] + t[a][2]);
+      dst[(gsize) (a * 4 + 3) * plane] = t[a][2];
+    }
+}
+
+static void
+SFX (wino_weights_part) (int part, int n_parts, gpointer data)
+{
+  const SFX (WinoWeights) *ww = data;
+  int m0 = (int) ((gint64) part * ww->m_n / n_parts);
+  int m1 = (int) ((gint64) (part + 1) * ww->m_n / n_parts);
+  gsize plane = (gsize) ww->m_n * ww->k_n;
+  /* consecutive k: 9 floats apart (w[m][k]) or m_n·9 (w[k][m]) */
+  int k_stride = ww->flip ? ww->m_n * 9 : 9;
+  VF half = v_set1 (0.5f);
+
+  for (int m = m0; m < m1; m++)
+    {
+      int k = 0;
+      for (; k + VL <= ww->k_n; k += VL)
+        {
+          const float *src = ww->flip ? ww->w + ((gsize) k * ww->m_n + m) * 9
+                                      : ww->w + ((gsize) m * ww->k_n + k) * 9;
+          VF g[3][3], t[4][3];
+          for (int u = 0; u < 3; u++)
+            for (int v = 0; v < 3; v++)
+              g[u][v] = v_gather (src + (ww->flip ? (2 - u) * 3 + (2 - v) : u * 3 + v), k_stride);
+          for (int v = 0; v < 3; v++)
+            {
+              t[0][v] = g[0][v];
+              t[1][v] = v_mul (half, v_add (v_add (g[0][v], g[1][v]), g[2][v]));
+              t[2][v] = v_mul (half, v_add (v_sub (g[0][v], g[1][v]), g[2][v]));
+              t[3][v] = g[2][v];
+            }
+          float *dst = ww->u + (gsize) m * ww->k_n + k;
+          for (int a = 0; a < 4; a++)
+            {
+              v_store (dst + (gsize) (a * 4 + 0) * plane, t[a][0]);
+              v_store (dst + (gsize) (a * 4 + 1) * plane,
+                       v_mul (half, v_add (v_add (t[a][0], t[a][1]), t[a][2])));
+              v_store (dst + (gsize) (a * 4 + 2) * plane,
+                       v_mul (half, v_add (v_sub (t[a][0], t[a][1]), t[a][2])));
+              v_store (dst + (gsize) (a * 4 + 3) * plane, t[a][2]);
+            }
+        }
+      for (; k < ww->k_n; k++)
+        {
+          float g[3][3];
+          const float *src = ww->flip ? ww->w + ((gsize) k * ww->m_n + m) * 9
+                                      : ww->w + ((gsize) m * ww->k_n + k) * 9;
+          for (int u = 0; u < 3; u++)
+            for (int v = 0; v < 3; v++)
+              g[u][v] = ww->flip ? src[(2 - u) * 3 + (2 - v)] : src[u * 3 + v];
+          SFX (wino_weight_one) (g, ww->u + (gsize) m * ww->k_n + k, plane);
+        }
+    }
+}
+
+typedef struct
+{
+  SFX (Geo) geo;            /* padded input band on the image grid */
+  const float *in;          /* (N, c_in, h, w) */
+  int c_in;
+  float *u;                 /* U[16][c_out][c_in], in the workspace */
+  float *out;               /* (N, c_out, h, w) */
+  int c_out;
+  const float *bias;
+  gboolean accumulate, relu;
+  int th, tw;               /* tile rows per image, tiles per row */
+  int n_bands, o_split, n_parts, n_threads;
+  int max_trows;            /* tile rows in the largest band */
+  gsize vps;                /* stride of a transformed plane (tiles) */
+  float *ws;
+  gsize ws_part, u_n;
+} SFX (WinoProblem);
+
+/* d = rows of the padded band at patch rows a = 0..3 of tile row k; writes
+ * V[ξ][c][t0 + j], j < n ≤ VL, for tiles j of the row from tj0. */
+static inline void
+SFX (wino_input_tiles) (const float *const rows[4], int tj0, int n, float *vc, gsize vplane)
+{
+  VF d[4][4];
+
+  for (int a = 0; a < 4; a++)
+    {
+      /* columns 2tj − 1 + b for VL consecutive tiles */
+      const float *p = rows[a] + 2 * tj0 - 1;
+      v_deinterleave_v (p, &d[a][0], &d[a][1]);
+      v_deinterleave_v (p + 2, &d[a][2], &d[a][3]);
+    }
+  for (int b = 0; b < 4; b++)
+    {
+      VF r0 = v_sub (d[0][b], d[2][b]), r1 = v_add (d[1][b], d[2][b]);
+      VF r2 = v_sub (d[2][b], d[1][b]), r3 = v_sub (d[1][b], d[3][b]);
+      d[0][b] = r0;
+      d[1][b] = r1;
+      d[2][b] = r2;
+      d[3][b] = r3;
+    }
+  for (int a = 0; a < 4; a++)
+    {
+      VF v[4] = { v_sub (d[a][0], d[a][2]), v_add (d[a][1], d[a][2]),
+                  v_sub (d[a][2], d[a][1]), v_sub (d[a][1], d[a][3]) };
+      for (int b = 0; b < 4; b++)
+        {
+          float *dst = vc + (gsize) (a * 4 + b) * vplane;
+          if (n == VL)
+            v_store (dst, v[b]);
+          else
+            v_store_n (dst, v[b], n);
+        }
+    }
+}
+
+/* y[2l] = e[l], y[2l + 1] = o[l] for the first n floats of y, then
+ * accumulate and ReLU as the forward store does */
+static inline void
+SFX (wino_store_row) (float *y, const float *e, const float *o, int n, gboolean accumulate,
+                      gboolean relu)
+{
+  VF lo = v_set1 (relu ? 0.0f : -INFINITY);
+  for (int f = 0; f < n; f += 2 * VL)
+    {
+      VF a, b;
+      int left = n - f;
+      v_interleave (v_load (e + f / 2), v_load (o + f / 2), &a, &b);
+      if (left >= 2 * VL)
+        {
+          if (accumulate)
+            {
+              a = v_add (a, v_load (y + f));
+              b = v_add (b, v_load (y + f + VL));
+            }
+          v_store (y + f, v_max (lo, a));
+          v_store (y + f + VL, v_max (lo, b));
+          continue;
+        }
+      int na = MIN (left, VL), nb = left - na;
+      if (accumulate)
+        a = v_add (a, v_load_n (y + f, na));
+      v_store_n (y + f, v_max (lo, a), na);
+      if (nb > 0)
+        {
+          if (accumulate)
+            b = v_add (b, v_load_n (y + f + VL, nb));
+          v_store_n (y + f + VL, v_max (lo, b), nb);
+        }
+    }
+}
+
+/* Output transform of the tile block [t0, t0 + tq) × output channels
+ * [o0, o0 + ob_n) of band tile rows from G0, from stage[ξ][ob][tq], and the
+ * store into (N, c_out, h, w). */
+static void
+SFX (wino_output) (const SFX (WinoProblem) *pb, int G0, int t_n, int t0, int o0, int ob_n,
+                   const float *stage, int tq)
+{
+  const SFX (Geo) *geo = &pb->geo;
+  int h = geo->h, w = geo->w, tw = pb->tw;
+  float tmp[4][2 * VL];   /* rows read VL floats from any lane */
+
+  for (int ob = 0; ob < ob_n; ob++)
+    {
+      int o = o0 + ob;
+      VF bias = v_set1 (pb->bias ? pb->bias[o] : 0.0f);
+      for (int p = 0; p * VL < tq && t0 + p * VL < t_n; p++)
+        {
+          VF m[16], s[2][4];
+          for (int x = 0; x < 16; x++)
+            m[x] = v_load (stage + ((gsize) x * OB_MAX + ob) * tq + p * VL);
+          for (int b = 0; b < 4; b++)
+            {
+              s[0][b] = v_add (v_add (m[b], m[4 + b]), m[8 + b]);
+              s[1][b] = v_sub (v_sub (m[4 + b], m[8 + b]), m[12 + b]);
+            }
+          for (int a = 0; a < 2; a++)
+            {
+              v_store (tmp[2 * a], v_add (v_add (v_add (s[a][0], s[a][1]), s[a][2]), bias));
+              v_store (tmp[2 * a + 1], v_add (v_sub (v_sub (s[a][1], s[a][2]), s[a][3]), bias));
+            }
+          /* tiles [ta, tb) of this vector, split by tile rows */
+          int ta = t0 + p * VL, tb = MIN (ta + VL, t_n);
+          for (int t = ta; t < tb;)
+            {
+              int k = t / tw, tj = t % tw, len = MIN (tb - t, tw - tj);
+              int G = G0 + k, n = G / pb->th, ti = G % pb->th;
+              int n_out = MIN (2 * (tj + len), w) - 2 * tj;
+              int l = t - ta;
+              for (int a = 0; a < 2 && 2 * ti + a < h; a++)
+                {
+                  float *y = pb->out + (((gsize) n * pb->c_out + o) * h + 2 * ti + a) * w + 2 * tj;
+                  SFX (wino_store_row) (y, tmp[2 * a] + l, tmp[2 * a + 1] + l, n_out,
+                                        pb->accumulate, pb->relu);
+                }
+              t += len;
+            }
+        }
+    }
+}
+
+/* Prefetch for writing the output lines of tiles [t0, t1) of band tile rows
+ * from G0, channels [o0, o0 + ob_n) (see fwd_prefetch_out). */
+static void
+SFX (wino_prefetch_out) (const SFX (WinoProblem) *pb, int G0, int t0, int t1, int o0, int ob_n)
+{
+  const SFX (Geo) *geo = &pb->geo;
+  int h = geo->h, w = geo->w, tw = pb->tw;
+
+  for (int t = t0; t < t1;)
+    {
+      int k = t / tw, tj = t % tw, len = MIN (t1 - t, tw - tj);
+      int G = G0 + k, n = G / pb->th, ti = G % pb->th;
+      int n_out = MIN (2 * (tj + len), w) - 2 * tj;
+      for (int ob = 0; ob < ob_n; ob++)
+        for (int a = 0; a < 2 && 2 * ti + a < h; a++)
+          {
+            const char *y = (const char *) (pb->out + (((gsize) n * pb->c_out + o0 + ob) * h
+                                                       + 2 * ti + a) * w + 2 * tj);
+            const char *end = y + (gsize) n_out * sizeof (float);
+            for (const char *p = (const char *) ((guintptr) y & ~(guintptr) 63); p < end; p += 64)
+              __asm__ volatile ("prefetchw %0" : : "m" (*p));
+          }
+      t += len;
+    }
+}
+
+static void
+SFX (wino_part) (int part, int n_parts, gpointer data)
+{
+  const SFX (WinoProblem) *pb = data;
+  const SFX (Geo) *geo = &pb->geo;
+  int h = geo->h, wp = geo->wp, tw = pb->tw;
+  int n_trows = geo->n * pb->th;
+  int o_part = part % pb->o_split, b_part = part / pb->o_split;
+  int b_parts = pb->n_parts / pb->o_split;
+  int band0 = (int) ((gint64) b_part * pb->n_bands / b_parts);
+  int band1 = (int) ((gint64) (b_part + 1) * pb->n_bands / b_parts);
+  int oa = (int) ((gint64) o_part * pb->c_out / pb->o_split);
+  int oz = (int) ((gint64) (o_part + 1) * pb->c_out / pb->o_split);
+  int tq = PV_MAX * VL;
+  float *xb = pb->ws + pb->u_n + (gsize) pl_conv_slot () * pb->ws_part;
+  float *vb = xb + (gsize) pb->c_in * geo->ps;
+  float *stage = vb + (gsize) 16 * pb->c_in * pb->vps;
+  gsize vplane = (gsize) pb->c_in * pb->vps;    /* between ξ */
+
+  for (int bi = band0; bi < band1; bi++)
+    {
+      int G0 = (int) ((gint64) bi * n_trows / pb->n_bands);
+      int G1 = (int) ((gint64) (bi + 1) * n_trows / pb->n_bands);
+      if (G1 <= G0)
+        continue;
+      /* image rows of the band: from row 2·ti of its first tile row to the
+       * end of its last tile row */
+      int n0 = G0 / pb->th, nl = (G1 - 1) / pb->th, til = (G1 - 1) % pb->th;
+      int g0 = n0 * h + 2 * (G0 % pb->th), g1 = nl * h + MIN (2 * til + 2, h);
+      SFX (Band) bd;
+      SFX (band_init) (geo, &bd, g0, g1);
+      SFX (band_fill) (geo, &bd, pb->in, pb->c_in, (gsize) pb->c_in * h * geo->w, TRUE, xb);
+
+      int t_n = (G1 - G0) * tw;
+      for (int c = 0; c < pb->c_in; c++)
+        {
+          const float *xc = xb + (gsize) c * geo->ps + geo->lead;
+          float *vc = vb + (gsize) c * pb->vps;
+          for (int k = 0; k < G1 - G0; k++)
+            {
+              int G = G0 + k, n = G / pb->th, ti = G % pb->th;
+              /* band row of image row 2ti: one separator row per image boundary */
+              int r0 = (n * h + 2 * ti - g0) + (n - n0);
+              const float *rows[4];
+              for (int a = 0; a < 4; a++)
+                rows[a] = xc + (ptrdiff_t) (r0 - 1 + a) * wp;
+              for (int tj0 = 0; tj0 < tw; tj0 += VL)
+                SFX (wino_input_tiles) (rows, tj0, MIN (VL, tw - tj0),
+                                        vc + (gsize) k * tw + tj0, vplane);
+            }
+          /* the last tile vector's lanes past the band: finite */
+          gsize t_end = ((gsize) t_n + VL - 1) / VL * VL;
+          for (int x = 0; x < 16; x++)
+            memset (vc + (gsize) x * vplane + t_n, 0, (t_end - t_n) * sizeof (float));
+        }
+
+      /* the next band's input rows, spread over this band's tile blocks */
+      SFX (Prefetch) pf;
+      if (bi + 1 < band1)
+        {
+          int H0 = G1, H1 = (int) ((gint64) (bi + 2) * n_trows / pb->n_bands);
+          int m0 = H0 / pb->th, ml = (H1 - 1) / pb->th;
+          SFX (prefetch_init) (&pf, geo, pb->in, pb->c_in, FALSE, m0 * h + 2 * (H0 % pb->th),
+                               ml * h + MIN (2 * ((H1 - 1) % pb->th) + 2, h));
+        }
+      else
+        SFX (prefetch_init) (&pf, geo, NULL, 0, FALSE, 0, 0);
+      int n_blocks = ((oz - oa + OB_MAX - 1) / OB_MAX) * ((t_n + tq - 1) / tq);
+      int per_block = (int) (SFX (prefetch_lines) (&pf) / (gsize) MAX (n_blocks, 1)) + 1;
+
+      for (int o0 = oa; o0 < oz; o0 += OB_MAX)
+        {
+          int ob_n = MIN (OB_MAX, oz - o0);
+          for (int t0 = 0; t0 < t_n; t0 += tq)
+            {
+              SFX (wino_prefetch_out) (pb, G0, t0, MIN (t0 + tq, t_n), o0, ob_n);
+              SFX (prefetch_some) (&pf, per_block);
+              int pv = MIN (PV_MAX, (t_n - t0 + VL - 1) / VL);
+              for (int x = 0; x < 16; x++)
+                SFX (fwd1_kerns)[ob_n][pv - 1] (vb + (gsize) x * vplane + t0, pb->vps, 0,
+                                          pb->u + ((gsize) x * pb->c_out + o0) * pb->c_in,
+                                          pb->c_in, 1, pb->c_in,
+                                          stage + (gsize) x * OB_MAX * tq, tq);
+              SFX (wino_output) (pb, G0, t_n, t0, o0, ob_n, stage, tq);
+            }
+        }
+    }
+}
+
+/* Transformed planes per band: V is 16·c_in planes of the band's tiles. */
+#define WINO_BAND_FLOATS (160 * 1024)
+
+static gsize
+SFX (wino_plan) (SFX (WinoProblem) *pb, int n, int h, int w, int threads)
+{
+  int tq = PV_MAX * VL;
+
+  pb->th = (h + 1) / 2;
+  pb->tw = (w + 1) / 2;
+  int n_trows = n * pb->th;
+  int trows = (int) (WINO_BAND_FLOATS / ((gsize) 16 * MAX (pb->c_in, 1) * pb->tw));
+  trows = MAX (trows, (tq + pb->tw - 1) / pb->tw);
+  trows = CLAMP (trows, 1, n_trows);
+  int n_bands = (n_trows + trows - 1) / trows;
+  gsize t_total = (gsize) n_trows * pb->tw;
+
+  SFX (plan_parts) (threads, n_trows, t_total, tq, &n_bands, &pb->n_parts, &pb->o_split);
+  pb->n_threads = MAX (threads, 1);
+  pb->n_bands = n_bands;
+  pb->max_trows = (n_trows + n_bands - 1) / n_bands;
+  /* image rows of a band: two per tile row, plus one when it starts at an
+   * odd-sized image's end; geo_init adds the separators */
+  SFX (geo_init) (&pb->geo, n, h, w, 1, 3 * VL, 2 * pb->max_trows + 1);
+  pb->vps = ((gsize) pb->max_trows * pb->tw + tq + VL - 1) / VL * VL;
+  pb->u_n = ((gsize) 16 * pb->c_out * pb->c_in + VL - 1) / VL * VL;
+  /* U, then per thread: the band, V and the 16 transform-domain tiles */
+  pb->ws_part = (gsize) pb->c_in * pb->geo.ps + (gsize) 16 * pb->c_in * pb->vps
+                + (gsize) 16 * OB_MAX * tq;
+  return pb->u_n + pb->ws_part * pb->n_threads + VL;
+}
+
+static void
+SFX (wino_run) (SFX (WinoProblem) *pb, const float *w, gboolean flip, float *ws)
+{
+  SFX (WinoWeights) ww = { w, pb->c_out, pb->c_in, flip, NULL };
+
+  pb->ws = (float *) (((guintptr) ws + VL * sizeof (float) - 1) & ~(guintptr) (VL * sizeof (float) - 1));
+  pb->u = pb->ws;
+  ww.u = pb->u;
+  pl_conv_parallel (pb->n_threads, pb->n_threads, SFX (wino_weights_part), &ww);
+  pl_conv_parallel (pb->n_parts, pb->n_threads, SFX (wino_part), pb);
+}
+
+/* Whether a 3×3 convolution with these channels and grid runs as Winograd.
+ * The transform-domain products have K = c_in and the transforms cost
+ * ∝ c_in + c_out per tile, the weight transform ∝ c_in·c_out per call:
+ * measured on unet2d-ref's layers (bench-conv --algo), Winograd is faster
+ * from 32 channels on both sides and 512 positions in the batch, unless the
+ * output has fewer channels than the input on a small or shallow grid
+ * (dec1a forward, enc2a and enc4a input gradients). */
+static gboolean
+SFX (wino_use) (int c_in, int c_out, int n, int h, int w)
+{
+  switch (pl_conv_get_algo ())
+    {
+    case PL_CONV_ALGO_DIRECT:
+      return FALSE;
+    case PL_CONV_ALGO_WINOGRAD:
+      return TRUE;
+    default:
+      return c_in >= WINO_MIN_C && c_out >= WINO_MIN_C && (gsize) n * h * w >= WINO_MIN_POSITIONS
+             && (c_out >= c_in || (c_in >= 4 * WINO_MIN_C && h * w >= WINO_MIN_POSITIONS));
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Weight gradient                                                        */
+
+/* With M = Σ_c U(o, c) ⊙ V(c) and Y = Aᵀ M A, the gradient of a tile's M is
+ * dM = A dY Aᵀ, so dU(o, c) = Σ_tiles dM(o) ⊙ V(c) and dg = Gᵀ dU G: 16
+ * reductions over tiles (O × tiles)(tiles × C) instead of 9 over 4·tiles.
+ * V is built channel-blocked (VL channels per vector, from the blocked
+ * band of the direct weight gradient) so that dU(o, c..c+VL−1) accumulates
+ * as broadcast(dM(o, t)) · V(t) on the 1×1 reduction kernel. */
+
+typedef struct
+{
+  SFX (Geo) geo;            /* channel-blocked padded band of x */
+  const float *x, *dy;      /* (N, C, h, w), (N, O, h, w) */
+  int c, o;
+  float *dw, *db;
+  int th, tw;
+  gsize cp;                 /* C rounded up to VL */
+  gsize vps;                /* tiles per transformed plane, padded */
+  int n_bands, n_parts, max_trows;
+  float *ws;
+  gsize ws_part, part_off;  /* per part: band, V, dM, then dU partial and db */
+} SFX (WinoRed);
+
+/* dM[ξ][o][t0 + l] for the VL tiles from tj0 of one tile row, from the two
+ * dy rows (zero-padded past the image) e0/o0 = row 2ti even/odd columns,
+ * e1/o1 = row 2ti+1. */
+static inline void
+SFX (wino_dm_tiles) (VF a, VF b, VF c, VF d, int n, float *dm, gsize plane)
+{
+  /* P = A dY: rows (a, b), (a + c, b + d), (a − c, b − d), (−c, −d) */
+  VF px[4] = { a, v_add (a, c), v_sub (a, c), v_sub (v_zero (), c) };
+  VF py[4] = { b, v_add (b, d), v_sub (b, d), v_sub (v_zero (), d) };
+
+  for (int i = 0; i < 4; i++)
+    {
+      /* dM row i = P_i Aᵀ = (x, x + y, x − y, −y) */
+      VF r[4] = { px[i], v_add (px[i], py[i]), v_sub (px[i], py[i]), v_sub (v_zero (), py[i]) };
+      for (int j = 0; j < 4; j++)
+        {
+          float *dst = dm + (gsize) (i * 4 + j) * plane;
+          if (n == VL)
+            v_store (dst, r[j]);
+          else
+            v_store_n (dst, r[j], n);
+        }
+    }
+}
+
+static void
+SFX (wino_red_part) (int part, int n_parts, gpointer data)
+{
+  const SFX (WinoRed) *pb = data;
+  const SFX (Geo) *geo = &pb->geo;
+  int h = geo->h, w = geo->w, wp = geo->wp, tw = pb->tw;
+  int n_trows = geo->n * pb->th;
+  int band0 = (int) ((gint64) part * pb->n_bands / n_parts);
+  int band1 = (int) ((gint64) (part + 1) * pb->n_bands / n_parts);
+  int n_cb = (int) (pb->cp / VL);
+  float *base = pb->ws + (gsize) part * pb->ws_part;
+  float *xb = base;                                          /* n_cb blocks of ps·VL */
+  float *vb = xb + (gsize) n_cb * geo->ps * VL;              /* [ξ][cb][vps][VL] */
+  float *dmb = vb + (gsize) 16 * n_cb * pb->vps * VL;        /* [ξ][o][vps] */
+  float *rows = dmb + (gsize) 16 * pb->o * pb->vps;          /* 2 dy rows, padded */
+  float *dup = base + pb->part_off;                          /* [ξ][o][cp] */
+  double *dbp = (double *) (dup + (gsize) 16 * pb->o * pb->cp);
+  gsize vblk = pb->vps * VL;                                 /* between c-blocks */
+  gsize vxi = (gsize) n_cb * vblk;                           /* between ξ */
+  gsize dmxi = (gsize) pb->o * pb->vps;
+  int row_len = 2 * tw + 2 * VL;
+
+  memset (dup, 0, (gsize) 16 * pb->o * pb->cp * sizeof (float));
+  memset (dbp, 0, (gsize) pb->o * sizeof (double));
+  for (int bi = band0; bi < band1; bi++)
+    {
+      int G0 = (int) ((gint64) bi * n_trows / pb->n_bands);
+      int G1 = (int) ((gint64) (bi + 1) * n_trows / pb->n_bands);
+      if (G1 <= G0)
+        continue;
+      int n0 = G0 / pb->th, nl = (G1 - 1) / pb->th, til = (G1 - 1) % pb->th;
+      int g0 = n0 * h + 2 * (G0 % pb->th), g1 = nl * h + MIN (2 * til + 2, h);
+      int t_n = (G1 - G0) * tw;
+      SFX (Band) bd;
+      SFX (band_init) (geo, &bd, g0, g1);
+      if (pb->db)
+        {
+          SFX (RedProblem) rp = { .geo = *geo, .a_src = pb->dy, .a_n = pb->o,
+                                  .a_kind = SFX (IN_PLANES) };
+          SFX (red_bias) (&rp, &bd, dbp);
+        }
+
+      /* V from the channel-blocked band: each patch element is a vector of
+       * VL channels */
+      SFX (band_fill_blocked) (geo, &bd, pb->x, pb->c, (gsize) pb->c * h * w, xb);
+      for (int cb = 0; cb < n_cb; cb++)
+        {
+          const float *x0 = xb + (gsize) cb * geo->ps * VL + (gsize) geo->lead * VL;
+          for (int k = 0; k < G1 - G0; k++)
+            {
+              int G = G0 + k, n = G / pb->th, ti = G % pb->th;
+              int r0 = (n * h + 2 * ti - g0) + (n - n0);
+              for (int tj = 0; tj < tw; tj++)
+                {
+                  const float *p = x0 + ((ptrdiff_t) (r0 - 1) * wp + 2 * tj - 1) * VL;
+                  VF d[4][4];
+                  for (int a = 0; a < 4; a++)
+                    for (int b = 0; b < 4; b++)
+                      d[a][b] = v_load (p + ((ptrdiff_t) a * wp + b) * VL);
+                  for (int b = 0; b < 4; b++)
+                    {
+                      VF r0v = v_sub (d[0][b], d[2][b]), r1v = v_add (d[1][b], d[2][b]);
+                      VF r2v = v_sub (d[2][b], d[1][b]), r3v = v_sub (d[1][b], d[3][b]);
+                      d[0][b] = r0v;
+                      d[1][b] = r1v;
+                      d[2][b] = r2v;
+                      d[3][b] = r3v;
+                    }
+                  float *dst = vb + (gsize) cb * vblk + ((gsize) k * tw + tj) * VL;
+                  for (int a = 0; a < 4; a++)
+                    {
+                      v_store (dst + (gsize) (a * 4 + 0) * vxi, v_sub (d[a][0], d[a][2]));
+                      v_store (dst + (gsize) (a * 4 + 1) * vxi, v_add (d[a][1], d[a][2]));
+                      v_store (dst + (gsize) (a * 4 + 2) * vxi, v_sub (d[a][2], d[a][1]));
+                      v_store (dst + (gsize) (a * 4 + 3) * vxi, v_sub (d[a][1], d[a][3]));
+                    }
+                }
+            }
+        }
+
+      /* dM from dy: rows 2ti, 2ti + 1 copied with zeros past the image */
+      for (int o = 0; o < pb->o; o++)
+        for (int k = 0; k < G1 - G0; k++)
+          {
+            int G = G0 + k, n = G / pb->th, ti = G % pb->th;
+            for (int a = 0; a < 2; a++)
+              {
+                float *r = rows + (gsize) a * row_len;
+                int i = 2 * ti + a;
+                if (i < h)
+                  {
+                    memcpy (r, pb->dy + (((gsize) n * pb->o + o) * h + i) * w, w * sizeof (float));
+                    memset (r + w, 0, (row_len - w) * sizeof (float));
+                  }
+                else
+                  memset (r, 0, row_len * sizeof (float));
+              }
+            for (int tj0 = 0; tj0 < tw; tj0 += VL)
+              {
+                VF a, b, c, d;
+                v_deinterleave_v (rows + 2 * tj0, &a, &b);
+                v_deinterleave_v (rows + row_len + 2 * tj0, &c, &d);
+                SFX (wino_dm_tiles) (a, b, c, d, MIN (VL, tw - tj0),
+                                     dmb + (gsize) o * pb->vps + (gsize) k * tw + tj0, dmxi);
+              }
+          }
+
+      /* dU[ξ][o][c..] += Σ_t dM[ξ][o][t] · V[ξ][c..][t] */
+      for (int x = 0; x < 16; x++)
+        for (int cb = 0; cb < n_cb; cb += RED1_CV)
+          for (int o0 = 0; o0 < pb->o; o0 += RED1_OB)
+            {
+              int ob = MIN (RED1_OB, pb->o - o0), cv = MIN (RED1_CV, n_cb - cb);
+              gsize aoff[RED1_OB];
+              SFX (Seg) seg = { dmb + (gsize) x * dmxi, 0 };
+              for (int k = 0; k < ob; k++)
+                aoff[k] = (gsize) (o0 + k) * pb->vps;
+              SFX (redb1_kerns)[ob][cv] (&seg, 1, t_n, aoff, 1, vb + (gsize) x * vxi + cb * vblk,
+                                         vblk, dup + ((gsize) x * pb->o + o0) * pb->cp + cb * VL,
+                                         pb->cp);
+            }
+    }
+}
+
+/* dw[o][c] += Gᵀ (Σ_part dU[ξ][o][c]) G, split over o */
+static void
+SFX (wino_red_sum) (int part, int n_parts, gpointer data)
+{
+  const SFX (WinoRed) *pb = data;
+  int o0 = (int) ((gint64) part * pb->o / n_parts), o1 = (int) ((gint64) (part + 1) * pb->o / n_parts);
+  gsize xi = (gsize) pb->o * pb->cp;
+
+  for (int o = o0; o < o1; o++)
+    for (int c = 0; c < pb->c; c++)
+      {
+        float u[16], r[3][4];
+        for (int x = 0; x < 16; x++)
+          {
+            float s = 0.0f;
+            for (int p = 0; p < pb->n_parts; p++)
+              s += (pb->ws + (gsize) p * pb->ws_part + pb->part_off)[(gsize) x * xi
+                                                                    + (gsize) o * pb->cp + c];
+            u[x] = s;
+          }
+        /* R = Gᵀ dU */
+        for (int j = 0; j < 4; j++)
+          {
+            r[0][j] = u[j] + 0.5f * (u[4 + j] + u[8 + j]);
+            r[1][j] = 0.5f * (u[4 + j] - u[8 + j]);
+            r[2][j] = 0.5f * (u[4 + j] + u[8 + j]) + u[12 + j];
+          }
+        /* dg = R G */
+        float *dw = pb->dw + ((gsize) o * pb->c + c) * 9;
+        for (int i = 0; i < 3; i++)
+          {
+            dw[i * 3 + 0] += r[i][0] + 0.5f * (r[i][1] + r[i][2]);
+            dw[i * 3 + 1] += 0.5f * (r[i][1] - r[i][2]);
+            dw[i * 3 + 2] += 0.5f * (r[i][1] + r[i][2]) + r[i][3];
+          }
+      }
+  if (part == 0 && pb->db)
+    for (int o = 0; o < pb->o; o++)
+      {
+        double s = 0.0;
+        for (int p = 0; p < pb->n_parts; p++)
+          s += ((const double *) (pb->ws + (gsize) p * pb->ws_part + pb->part_off
+                                  + (gsize) 16 * pb->o * pb->cp))[o];
+        pb->db[o] += (float) s;
+      }
+}
+
+/* Transformed planes of one band (V and dM) near this many floats */
+#define WINO_RED_BAND_FLOATS (192 * 1024)
+
+static gsize
+SFX (wino_red_plan) (SFX (WinoRed) *pb, int n, int h, int w, int threads)
+{
+  pb->th = (h + 1) / 2;
+  pb->tw = (w + 1) / 2;
+  pb->cp = (gsize) (pb->c + VL - 1) / VL * VL;
+  int n_trows = n * pb->th;
+  int trows = (int) (WINO_RED_BAND_FLOATS / ((gsize) 16 * (pb->cp + pb->o) * pb->tw));
+  trows = CLAMP (trows, 1, n_trows);
+  int n_bands = (n_trows + trows - 1) / trows;
+
+  pb->n_parts = MAX (threads, 1);
+  n_bands = (n_bands + pb->n_parts - 1) / pb->n_parts * pb->n_parts;
+  n_bands = MIN (n_bands, n_trows);
+  pb->n_bands = n_bands;
+  if (pb->n_parts > n_bands)
+    pb->n_parts = n_bands;
+  pb->max_trows = (n_trows + n_bands - 1) / n_bands;
+  SFX (geo_init) (&pb->geo, n, h, w, 1, 3 * VL, 2 * pb->max_trows + 1);
+  pb->vps = ((gsize) pb->max_trows * pb->tw + VL - 1) / VL * VL;
+  gsize n_cb = pb->cp / VL;
+  gsize row_len = 2 * (gsize) pb->tw + 2 * VL;
+  pb->part_off = n_cb * pb->geo.ps * VL + (gsize) 16 * n_cb * pb->vps * VL
+                 + (gsize) 16 * pb->o * pb->vps + 2 * row_len;
+  pb->part_off = (pb->part_off + VL - 1) / VL * VL;
+  pb->ws_part = pb->part_off + (gsize) 16 * pb->o * pb->cp + 2 * (gsize) pb->o;
+  pb->ws_part = (pb->ws_part + VL - 1) / VL * VL;
+  return pb->ws_part * MAX (threads, 1) + VL;
+}
+
+static void
+SFX (wino_red_run) (SFX (WinoRed) *pb, float *ws)
+{
+  pb->ws = (float *) (((guintptr) ws + VL * sizeof (float) - 1) & ~(guintptr) (VL * sizeof (float) - 1));
+  pl_conv_parallel (pb->n_parts, pb->n_parts, SFX (wino_red_part), pb);
+  pl_conv_parallel (pb->n_parts, pb->n_parts, SFX (wino_red_sum), pb);
+}
+
+/* Whether the weight gradient runs as Winograd.  Its cost has a part ∝ C·O
+ * per call (the 16 partial dU planes per thread, and their transform), so
+ * measured on unet2d-ref's layers it pays from 64 input channels, 32 output
+ * channels, a grid of 512 and 2048 positions in the batch (the decoder and
+ * levels 2-3 at batch 8; not level 4, nor the 32-channel convolutions). */
+static gboolean
+SFX (wino_red_use) (int c, int o, int n, int h, int w)
+{
+  switch (pl_conv_get_algo ())
+    {
+    case PL_CONV_ALGO_DIRECT:
+      return FALSE;
+    case PL_CONV_ALGO_WINOGRAD:
+      return TRUE;
+    default:
+      return c >= 2 * WINO_MIN_C && o >= WINO_MIN_C && h * w >= WINO_MIN_POSITIONS
+             && (gsize) n * h * w >= 4 * WINO_MIN_POSITIONS;
+    }
+}
