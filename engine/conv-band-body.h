@@ -119,7 +119,7 @@ SFX (band_fill) (const SFX (Geo) *geo, const SFX (Band) *bd, const float *src, i
       memset (p, 0, first * sizeof (float));
       for (int r = -pad; r < bd->rows + pad; r++)
         {
-          float *row = p + geo->lead + (gsize) r * wp;
+          float *row = p + geo->lead + (gssize) r * wp;   /* r = -pad: the row above */
           int g = SFX (band_row_global) (geo, bd, r, halo);
           if (g < 0)
             {

@@ -2,9 +2,11 @@
 #define G_LOG_DOMAIN "pl-model"
 
 #include "engine/model.h"
+#include "engine/json-limits.h"
 #include "engine/volume.h"
 
 #include <json-glib/json-glib.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -219,7 +221,8 @@ parse_meta (const PlSafetensors *st, const char *key, const char *name, GError *
       return NULL;
     }
   p = json_parser_new ();
-  if (!json_parser_load_from_data (p, s, -1, NULL) || !(root = json_parser_get_root (p)))
+  if (!pl_json_nesting_ok (s, -1, PL_JSON_MAX_DEPTH)
+      || !json_parser_load_from_data (p, s, -1, NULL) || !(root = json_parser_get_root (p)))
     {
       g_autofree char *msg = g_strdup_printf ("metadata '%s' is not valid JSON", key);
       bad (error, name, msg);
@@ -322,10 +325,12 @@ read_architecture (JsonNode *node, PlUnetConfig *c, const char *name, GError **e
   if ((e = get_enum (o, "output", output_names, 3)) < 0)
     return bad (error, name, "architecture: bad output");
   c->output = e;
-  if (!get_num (o, "bn_eps", &d))
+  /* Both are floats in memory: a double beyond FLT_MAX would become
+   * infinity, which the writer cannot put back into JSON. */
+  if (!get_num (o, "bn_eps", &d) || fabs (d) > FLT_MAX)
     return bad (error, name, "architecture: bad bn_eps");
   c->bn_eps = (float) d;
-  if (!get_num (o, "dropout_p", &d))
+  if (!get_num (o, "dropout_p", &d) || fabs (d) > FLT_MAX)
     return bad (error, name, "architecture: bad dropout_p");
   c->dropout_p = (float) d;
   drop = json_object_get_member (o, "dropout_at");
@@ -380,19 +385,24 @@ pl_model_parse (GBytes *bytes, const char *name, GError **error)
   if (!read_architecture (arch, &cfg, name, error))
     return NULL;
 
-  /* Refuse networks whose parameters would not fit the tensors in the file
-   * before allocating them: each parameter must be in the file anyway. */
+  /* Refuse networks whose parameters the file does not hold before
+   * allocating them (each must be in the file anyway), and networks whose
+   * parameters and gradients would not fit the memory budget.  Counting the
+   * encoder alone, as before, let a file make the reader allocate up to
+   * five times the floats it held (3.3 times for unet2d-ref). */
   for (guint i = 0; i < pl_safetensors_n_tensors (st); i++)
     total += pl_safetensors_nth (st, i)->numel;
   {
-    guint64 need = 0, cprev = cfg.in_channels;
-    for (int l = 0; l < cfg.depth; l++)
-      {
-        need += 9 * (cprev + cfg.channels[l]) * cfg.channels[l];
-        cprev = cfg.channels[l];
-      }
+    guint64 need = pl_unet_config_n_params (&cfg);
     if (need > total)
       return bad (error, name, "the architecture needs more parameters than the file holds"), NULL;
+    if (need > pl_volume_get_memory_budget () / (2 * sizeof (float)))
+      {
+        g_set_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_TOO_LARGE,
+                     "%s: the network's %" G_GUINT64_FORMAT " parameters and their gradients "
+                     "would exceed the memory budget", name, need);
+        return NULL;
+      }
   }
 
   if (!JSON_NODE_HOLDS_ARRAY (classes))
@@ -474,16 +484,9 @@ pl_model_parse (GBytes *bytes, const char *name, GError **error)
 PlModel *
 pl_model_load (const char *path, GError **error)
 {
-  g_autofree char *contents = NULL;
-  gsize len;
-  g_autoptr (GError) err = NULL;
-  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GBytes) bytes = pl_safetensors_read_file (path, error);
 
-  if (!g_file_get_contents (path, &contents, &len, &err))
-    {
-      g_set_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_IO, "%s: %s", path, err->message);
-      return NULL;
-    }
-  bytes = g_bytes_new_take (g_steal_pointer (&contents), len);
+  if (bytes == NULL)
+    return NULL;
   return pl_model_parse (bytes, path, error);
 }

@@ -2,11 +2,17 @@
 #define G_LOG_DOMAIN "pl-safetensors"
 
 #include "engine/safetensors.h"
+#include "engine/json-limits.h"
 #include "engine/volume.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct _PlSafetensors
 {
@@ -114,6 +120,12 @@ pl_safetensors_parse (GBytes *bytes, const char *name, GError **error)
   if (memchr (buf + 8, '\0', hlen))
     {
       fail (error, PL_VOLUME_ERROR_INVALID, name, "header contains a NUL byte");
+      return NULL;
+    }
+  if (!pl_json_nesting_ok ((const char *) buf + 8, (gssize) hlen, PL_JSON_MAX_DEPTH))
+    {
+      fail (error, PL_VOLUME_ERROR_INVALID, name, "header nests deeper than %d levels",
+            PL_JSON_MAX_DEPTH);
       return NULL;
     }
   data_start = 8 + (gsize) hlen;
@@ -283,20 +295,75 @@ pl_safetensors_parse (GBytes *bytes, const char *name, GError **error)
   return st;
 }
 
+GBytes *
+pl_safetensors_read_file (const char *path, GError **error)
+{
+  g_autofree char *name = g_filename_display_name (path);
+  g_autofree guint8 *data = NULL;
+  struct stat st;
+  gsize len = 0, size;
+  int fd, saved;
+
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer (g_file_get_contents
+   * did, forever); only regular files are read. */
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+  if (fd < 0)
+    {
+      saved = errno;
+      g_set_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_IO, "%s: cannot open: %s", name, g_strerror (saved));
+      return NULL;
+    }
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      g_set_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_IO, "%s: not a regular file", name);
+      return NULL;
+    }
+  if ((guint64) st.st_size > pl_volume_get_memory_budget ())
+    {
+      g_autofree char *have = g_format_size ((guint64) st.st_size);
+      g_autofree char *budget = g_format_size (pl_volume_get_memory_budget ());
+      close (fd);
+      g_set_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_TOO_LARGE,
+                   "%s: the file is %s, more than the memory budget of %s", name, have, budget);
+      return NULL;
+    }
+  fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK);
+  size = (gsize) st.st_size;
+  data = g_try_malloc (MAX (size, 1));
+  if (data == NULL)
+    {
+      close (fd);
+      g_set_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_TOO_LARGE, "%s: out of memory", name);
+      return NULL;
+    }
+  while (len < size)
+    {
+      gssize got = read (fd, data + len, size - len);
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got < 0)
+        {
+          saved = errno;
+          close (fd);
+          g_set_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_IO, "%s: read error: %s", name, g_strerror (saved));
+          return NULL;
+        }
+      if (got == 0)
+        break;   /* shrank meanwhile: the parser finds it truncated */
+      len += (gsize) got;
+    }
+  close (fd);
+  return g_bytes_new_take (g_steal_pointer (&data), len);
+}
+
 PlSafetensors *
 pl_safetensors_load (const char *path, GError **error)
 {
-  g_autofree char *contents = NULL;
-  gsize len;
-  g_autoptr (GError) err = NULL;
-  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GBytes) bytes = pl_safetensors_read_file (path, error);
 
-  if (!g_file_get_contents (path, &contents, &len, &err))
-    {
-      g_set_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_IO, "%s: %s", path, err->message);
-      return NULL;
-    }
-  bytes = g_bytes_new_take (g_steal_pointer (&contents), len);
+  if (bytes == NULL)
+    return NULL;
   return pl_safetensors_parse (bytes, path, error);
 }
 

@@ -39,6 +39,11 @@ PlSafetensors      *pl_safetensors_parse    (GBytes              *bytes,
                                              GError             **error);
 PlSafetensors      *pl_safetensors_load     (const char          *path,
                                              GError             **error);
+/* The whole of a regular file, refused (PL_VOLUME_ERROR_TOO_LARGE) when it
+ * is larger than the memory budget (pl_volume_get_memory_budget()), and
+ * without blocking on a FIFO or device. */
+GBytes             *pl_safetensors_read_file (const char         *path,
+                                              GError            **error);
 void                pl_safetensors_free     (PlSafetensors       *st);
 guint               pl_safetensors_n_tensors(const PlSafetensors *st);
 const PlSafeTensor *pl_safetensors_nth      (const PlSafetensors *st,

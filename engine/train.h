@@ -61,6 +61,9 @@ typedef struct
 
 /* The unet2d-ref recipe of reference-workloads.md. */
 void pl_train_config_init (PlTrainConfig *config);
+/* Steps of a run when none are asked for: pellucid-cli train and the Train
+ * panel start from the same budget. */
+#define PL_TRAIN_DEFAULT_STEPS 600
 
 typedef struct
 {

@@ -92,8 +92,8 @@ pl_unet_config_check (const PlUnetConfig *c, GError **error)
     why = "unknown upsampling";
   else if ((int) c->output < 0 || c->output > PL_OUTPUT_NONE)
     why = "unknown output activation";
-  else if (c->batch_norm && !(c->bn_eps > 0.0f))
-    why = "batch-norm epsilon must be positive";
+  else if (!isfinite (c->bn_eps) || (c->batch_norm && !(c->bn_eps > 0.0f)))
+    why = "batch-norm epsilon must be finite, and positive with batch norm";
   else
     for (int l = 0; l < c->depth; l++)
       if (c->channels[l] < 1 || c->channels[l] > 4096)
@@ -192,8 +192,10 @@ param_clear (gpointer p)
   g_free (((PlUnetParam *) p)->name);
 }
 
+/* The tensors of the network and their place in the block (u->info, u->n),
+ * without allocating the block. */
 static void
-build (PlUnet *u)
+layout (PlUnet *u)
 {
   const PlUnetConfig *c = &u->cfg;
   int D = c->depth, cprev = c->in_channels, norm = 0;
@@ -231,7 +233,15 @@ build (PlUnet *u)
                  bn ? norm + 2 * j + 1 : -1);
     }
   add_layer (u, &u->head, "head", c->channels[0], c->n_classes, 1, FALSE, 0, -1);
+}
 
+static void
+build (PlUnet *u)
+{
+  const PlUnetConfig *c = &u->cfg;
+  int D = c->depth;
+
+  layout (u);
   u->params = g_new0 (float, u->n);
   u->grads = g_new0 (float, u->n);
   for (int l = 0; l < D; l++)
@@ -245,6 +255,21 @@ build (PlUnet *u)
       bind_layer (u, &u->dec[j][1]);
     }
   bind_layer (u, &u->head);
+}
+
+gsize
+pl_unet_config_n_params (const PlUnetConfig *config)
+{
+  PlUnet u = { 0 };
+  gsize n = 0;
+
+  g_return_val_if_fail (pl_unet_config_check (config, NULL), 0);
+  u.cfg = *config;
+  layout (&u);
+  for (guint i = 0; i < u.info->len; i++)
+    n += g_array_index (u.info, PlUnetParam, i).numel;
+  g_array_unref (u.info);
+  return n;
 }
 
 PlUnet *

@@ -73,6 +73,24 @@ typedef struct
 void     pl_unet_config_ref   (PlUnetConfig *config);
 /* dip-ref: 32 → 1, 32/64/128/128/128, no skips, bilinear, BN, sigmoid. */
 void     pl_unet_config_dip   (PlUnetConfig *config);
+/* A smaller, faster segmentation network: unet2d-ref with 4 levels of
+ * 8, 16, 32, 64 channels (unet-preset.c). */
+void     pl_unet_config_small (PlUnetConfig *config);
+
+/* Networks by name, for the CLI's --preset and the Train panel: "ref"
+ * (pl_unet_config_ref) and "small" (pl_unet_config_small). */
+typedef struct
+{
+  const char *name;
+  const char *description;   /* English, untranslated */
+  void      (*init) (PlUnetConfig *config);
+} PlUnetPreset;
+
+const PlUnetPreset *pl_unet_presets       (guint        *n_presets);
+/* FALSE when no preset has that name. */
+gboolean            pl_unet_config_preset (const char   *name,
+                                           PlUnetConfig *config);
+
 /* FALSE with a message when the numbers make no network. */
 gboolean pl_unet_config_check (const PlUnetConfig *config, GError **error);
 /* Input H and W must be multiples of this (2^(depth-1)). */
@@ -92,6 +110,10 @@ typedef struct
 
 PlUnet   *pl_unet_new            (const PlUnetConfig *config,
                                   guint64             seed);
+/* Floats in all the network's tensors (as a model file holds them), found
+ * without allocating anything: pl_unet_new() allocates about twice that
+ * (parameters and gradients).  Readers check a file's claims with it. */
+gsize     pl_unet_config_n_params (const PlUnetConfig *config);
 PlUnet   *pl_unet_copy           (const PlUnet       *unet);
 void      pl_unet_free           (PlUnet             *unet);
 const PlUnetConfig *pl_unet_get_config (const PlUnet *unet);

@@ -1,6 +1,7 @@
 /* Writes the seed corpus of the fuzz targets: small valid and broken NIfTI
  * files (uncompressed, in fuzz/corpus/nifti and nifti-gz; a gzip one for
- * the plain target's content sniffing) and label descriptions.
+ * the plain target's content sniffing), label descriptions, and model files
+ * (safetensors written by the engine, then damaged one way each).
  *
  *   make-corpus FUZZ_DIR      (normally scripts/fuzz --corpus) */
 #include <glib.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "engine/model.h"
 #include "tests/nifti-synth.h"
 
 static const char *root;
@@ -192,6 +194,143 @@ label_seeds (void)
   put ("label-description", "unterminated", unterminated, sizeof unterminated - 1);
 }
 
+/* ---- models ------------------------------------------------------------- */
+
+static GBytes *
+tiny_model (gboolean variant)
+{
+  PlUnetConfig c = { 0 };
+  static const guint16 values[] = { 1, 2, 7 };
+  static const char *const names[] = { "background", "grey matter", "" };
+  g_autoptr (PlModel) model = NULL;
+
+  c.in_channels = 1;
+  c.n_classes = variant ? 1 : 3;
+  c.depth = 2;
+  c.channels[0] = 2;
+  c.channels[1] = 4;
+  c.skip = !variant;
+  c.upsample = variant ? PL_UPSAMPLE_BILINEAR : PL_UPSAMPLE_CONVT;
+  c.batch_norm = variant;
+  c.bn_eps = 1e-5f;
+  c.dropout_p = variant ? 0.0f : 0.25f;
+  c.dropout_at = variant ? 0 : PL_DROPOUT_BOTTLENECK | PL_DROPOUT_DECODER;
+  c.output = variant ? PL_OUTPUT_SIGMOID : PL_OUTPUT_SOFTMAX;
+  model = pl_model_new (pl_unet_new (&c, 7), c.n_classes, values, names);
+  model->norm_offset = variant ? -3.5 : 0.0;
+  model->norm_divisor = variant ? 1000.0 : 254.0;
+  model->axis = variant ? 0 : 2;
+  model->train_h = 176;
+  model->train_w = 208;
+  if (!variant)
+    pl_model_set_training (model, "{\"method\": \"supervised\", \"steps\": 600, \"seed\": 0}");
+  return pl_model_to_bytes (model);
+}
+
+/* The header JSON of a safetensors file, and where its data starts. */
+static char *
+st_header (GBytes *bytes, gsize *data_start)
+{
+  const guint8 *p = g_bytes_get_data (bytes, NULL);
+  guint64 n = 0;
+
+  for (int i = 7; i >= 0; i--)
+    n = (n << 8) | p[i];
+  *data_start = 8 + (gsize) n;
+  return g_strndup ((const char *) p + 8, (gsize) n);
+}
+
+/* A safetensors file from a header and a data section. */
+static void
+put_st (const char *name, const char *header, const guint8 *data, gsize n)
+{
+  GByteArray *all = g_byte_array_new ();
+  guint64 len = strlen (header);
+  guint8 le[8];
+
+  for (int i = 0; i < 8; i++)
+    le[i] = (guint8) (len >> (8 * i));
+  g_byte_array_append (all, le, 8);
+  g_byte_array_append (all, (const guint8 *) header, (guint) len);
+  g_byte_array_append (all, data, (guint) n);
+  put ("model", name, all->data, all->len);
+  g_byte_array_unref (all);
+}
+
+/* The header with the first occurrence of `from` replaced by `to`. */
+static char *
+edit (const char *header, const char *from, const char *to)
+{
+  const char *at = strstr (header, from);
+
+  if (at == NULL)
+    g_error ("make-corpus: '%s' is not in the model header", from);
+  return g_strdup_printf ("%.*s%s%s", (int) (at - header), header, to, at + strlen (from));
+}
+
+static void
+model_seeds (void)
+{
+  g_autoptr (GBytes) a = tiny_model (FALSE);
+  g_autoptr (GBytes) b = tiny_model (TRUE);
+  gsize start, size = g_bytes_get_size (a);
+  const guint8 *p = g_bytes_get_data (a, NULL);
+  g_autofree char *h = st_header (a, &start);
+  const guint8 *data = p + start;
+  gsize n = size - start;
+  guint8 bad_len[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, '{', '}' };
+  g_autofree guint8 *nan = g_memdup2 (data, n);
+  const float qnan = NAN;
+
+  put ("model", "softmax-skip-convt", p, size);
+  put ("model", "sigmoid-bn-bilinear", g_bytes_get_data (b, NULL), g_bytes_get_size (b));
+
+  /* the container */
+  put ("model", "truncated-data", p, size - 10);
+  put ("model", "truncated-header", p, start - 20);
+  put ("model", "header-length-huge", bad_len, sizeof bad_len);
+  put_st ("empty-object", "{}", NULL, 0);
+  put_st ("not-json", "{\"enc.0.0.weight\": [", data, n);
+  put_st ("not-object", "[1, 2, 3]", NULL, 0);
+  {
+    g_autofree char *e = edit (h, "\"F32\"", "\"F16\"");
+    put_st ("dtype-f16", e, data, n);
+  }
+  {
+    g_autofree char *e = edit (h, "\"shape\":[", "\"shape\":[4294967296,4294967296,");
+    put_st ("shape-overflow", e, data, n);
+  }
+  {
+    g_autofree char *e = edit (h, "\"data_offsets\":[0,", "\"data_offsets\":[4,");
+    put_st ("offsets-shifted", e, data, n);
+  }
+  {
+    g_autofree char *e = edit (h, "\"data_offsets\":[", "\"data_offsets\":[18446744073709551612,");
+    put_st ("offsets-huge", e, data, n);
+  }
+  put_st ("trailing-bytes", h, p + start - 4, n + 4);
+
+  /* the metadata */
+  {
+    g_autofree char *e = edit (h, "pellucid-model", "other-model");
+    put_st ("wrong-format", e, data, n);
+  }
+  {
+    g_autofree char *e = edit (h, "\\\"channels\\\":[2,4]", "\\\"channels\\\":[4096,4096,4096,4096,4096,4096,4096,4096]");
+    put_st ("architecture-too-big", e, data, n);
+  }
+  {
+    g_autofree char *e = edit (h, "\\\"divisor\\\":254", "\\\"divisor\\\":0");
+    put_st ("divisor-zero", e, data, n);
+  }
+  {
+    g_autofree char *e = edit (h, "\\\"value\\\":7", "\\\"value\\\":70000");
+    put_st ("class-value-too-big", e, data, n);
+  }
+  memcpy (nan + n - 4, &qnan, 4);
+  put_st ("weights-nan", h, nan, n);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -203,5 +342,6 @@ main (int argc, char **argv)
   root = argv[1];
   nifti_seeds ();
   label_seeds ();
+  model_seeds ();
   return 0;
 }

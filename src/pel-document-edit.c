@@ -264,17 +264,72 @@ PlLabels *
 pel_document_snapshot_labels (PelDocument *self,
                               guint64     *generation)
 {
+  g_autoptr (PelVolumeRef) volume = NULL;
   PlLabels *copy = NULL;
 
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
 
-  g_mutex_lock (&self->lock);
-  if (self->labels)
-    copy = pl_labels_copy (self->labels);
-  if (generation)
-    *generation = self->generation;
-  g_mutex_unlock (&self->lock);
+  /* Retried if another volume comes in between. */
+  do
+    {
+      g_mutex_lock (&self->lock);
+      g_clear_pointer (&volume, pel_volume_ref_unref);
+      volume = self->volume_ref ? pel_volume_ref_ref (self->volume_ref) : NULL;
+      if (generation)
+        *generation = self->generation;
+      g_mutex_unlock (&self->lock);
+      if (volume == NULL)
+        return NULL;
+      copy = pel_document_copy_labels (self, volume, NULL);
+    }
+  while (copy == NULL);
   return copy;
+}
+
+PlLabels *
+pel_document_copy_labels (PelDocument  *self,
+                          PelVolumeRef *volume,
+                          gint64       *when_us)
+{
+  g_autoptr (PlLabels) copy = NULL;
+  gsize bytes;
+
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
+  g_return_val_if_fail (volume != NULL, NULL);
+
+  /* A fresh block of this size is mmapped: touching it page by page under
+   * the lock would cost several times the copy itself. */
+  copy = g_new0 (PlLabels, 1);
+  memcpy (copy->dim, pel_volume_ref_get (volume)->dim, sizeof copy->dim);
+  bytes = pl_labels_n_voxels (copy) * sizeof (guint16);
+  copy->data = g_malloc (bytes);
+  memset (copy->data, 0, bytes);
+
+  g_mutex_lock (&self->lock);
+  if (self->volume_ref != volume || self->labels == NULL)
+    {
+      g_mutex_unlock (&self->lock);
+      return NULL;
+    }
+  memcpy (copy->data, self->labels->data, bytes);
+  if (when_us)
+    *when_us = g_get_real_time ();
+  g_mutex_unlock (&self->lock);
+  return g_steal_pointer (&copy);
+}
+
+void
+pel_document_lock_writers (PelDocument *self)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  g_mutex_lock (&self->writers);
+}
+
+void
+pel_document_unlock_writers (PelDocument *self)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  g_mutex_unlock (&self->writers);
 }
 
 guint64
@@ -338,4 +393,21 @@ pel_document_get_generation (PelDocument *self)
   g = self->generation;
   g_mutex_unlock (&self->lock);
   return g;
+}
+
+void
+pel_document_read_labels (PelDocument       *self,
+                          PelLabelsReadFunc  func,
+                          gpointer           user_data)
+{
+  const guint64 *generations[3];
+
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  g_return_if_fail (func != NULL);
+
+  g_mutex_lock (&self->lock);
+  for (int a = 0; a < 3; a++)
+    generations[a] = self->slice_generation[a];
+  func (self->labels, generations, user_data);
+  g_mutex_unlock (&self->lock);
 }

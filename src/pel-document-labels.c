@@ -126,6 +126,77 @@ pel_document_count_labels (PelDocument *self,
       counts[self->labels->data[i]]++;
 }
 
+/* A worker counts slice by slice (slices along the last voxel axis, which
+ * are contiguous), taking the lock for each: about a tenth of a
+ * millisecond, where the whole count of a 300³ map on the main thread
+ * stalled the window for 30 ms every time painting paused. */
+static void
+count_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  PelDocument *self = source_object;
+  PelVolumeRef *volume = task_data;
+  const PlVolume *v = pel_volume_ref_get (volume);
+  gsize plane = (gsize) v->dim[0] * (gsize) v->dim[1];
+  g_autofree guint64 *counts = g_new0 (guint64, 65536);
+
+  for (gint64 k = 0; k < v->dim[2]; k++)
+    {
+      const guint16 *slice;
+
+      if (g_cancellable_is_cancelled (cancellable))
+        break;
+      g_mutex_lock (&self->lock);
+      if (self->volume_ref != volume || self->labels == NULL)
+        {
+          g_mutex_unlock (&self->lock);
+          break;
+        }
+      slice = self->labels->data + (gsize) k * plane;
+      for (gsize i = 0; i < plane; i++)
+        counts[slice[i]]++;
+      g_mutex_unlock (&self->lock);
+      if (k == v->dim[2] - 1)
+        {
+          g_task_return_pointer (task, g_steal_pointer (&counts), g_free);
+          return;
+        }
+    }
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Counting was cancelled");
+}
+
+void
+pel_document_count_labels_async (PelDocument         *self,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pel_document_count_labels_async);
+  if (self->volume_ref == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "No volume");
+      return;
+    }
+  g_task_set_task_data (task, pel_volume_ref_ref (self->volume_ref), (GDestroyNotify) pel_volume_ref_unref);
+  g_task_run_in_thread (task, count_thread);
+}
+
+guint64 *
+pel_document_count_labels_finish (PelDocument   *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* ---- table ---------------------------------------------------------------- */
 
 PlLabelTable *

@@ -24,6 +24,7 @@ struct _PelDocument
   /* Labels are written on the main thread under this lock; workers copy
    * under it.  Generations are guarded by it too. */
   GMutex         lock;
+  GMutex         writers;          /* pel_document_lock_writers() */
   guint64        generation;
   guint64       *slice_generation[3];   /* per voxel axis, dim[a] entries */
 
@@ -37,9 +38,11 @@ struct _PelDocument
   double         label_opacity;
   gboolean       labels_visible;
   double         proposal_opacity;
+  gboolean       proposal_outline;
 
   /* Autosave */
   guint          autosave_interval;  /* seconds, 0 = off */
+  guint          autosave_interval_ms; /* overrides it when > 0 */
   guint          autosave_source;
   guint64        autosaved_state_id;
   gboolean       autosave_running;
@@ -64,6 +67,7 @@ enum
   PROP_LABEL_OPACITY,
   PROP_LABELS_VISIBLE,
   PROP_PROPOSAL_OPACITY,
+  PROP_PROPOSAL_OUTLINE,
   PROP_HEAT_MAP,
   PROP_AUTOSAVE_INTERVAL,
   PROP_UNDO_BUDGET,

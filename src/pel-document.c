@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "engine/dataset.h"
 #include "src/pel-render.h"
 
 G_DEFINE_FINAL_TYPE (PelDocument, pel_document, G_TYPE_OBJECT)
@@ -127,6 +128,7 @@ pel_document_finalize (GObject *object)
   g_free (self->labels_path);
   g_free (self->recovery_dir);
   g_mutex_clear (&self->lock);
+  g_mutex_clear (&self->writers);
   G_OBJECT_CLASS (pel_document_parent_class)->finalize (object);
 }
 
@@ -154,6 +156,7 @@ pel_document_get_property (GObject    *object,
     case PROP_LABEL_OPACITY: g_value_set_double (value, self->label_opacity); break;
     case PROP_LABELS_VISIBLE: g_value_set_boolean (value, self->labels_visible); break;
     case PROP_PROPOSAL_OPACITY: g_value_set_double (value, self->proposal_opacity); break;
+    case PROP_PROPOSAL_OUTLINE: g_value_set_boolean (value, self->proposal_outline); break;
     case PROP_HEAT_MAP: g_value_set_object (value, self->heat_map); break;
     case PROP_AUTOSAVE_INTERVAL: g_value_set_uint (value, self->autosave_interval); break;
     case PROP_UNDO_BUDGET: g_value_set_uint64 (value, pl_undo_get_budget (self->undo)); break;
@@ -196,6 +199,13 @@ pel_document_set_property (GObject      *object,
         {
           self->proposal_opacity = g_value_get_double (value);
           pel_document_notify (self, PROP_PROPOSAL_OPACITY);
+        }
+      break;
+    case PROP_PROPOSAL_OUTLINE:
+      if (self->proposal_outline != g_value_get_boolean (value))
+        {
+          self->proposal_outline = g_value_get_boolean (value);
+          pel_document_notify (self, PROP_PROPOSAL_OUTLINE);
         }
       break;
     case PROP_HEAT_MAP:
@@ -245,6 +255,7 @@ pel_document_class_init (PelDocumentClass *klass)
   properties[PROP_LABEL_OPACITY] = g_param_spec_double ("label-opacity", NULL, NULL, 0.0, 1.0, 0.5, rw);
   properties[PROP_LABELS_VISIBLE] = g_param_spec_boolean ("labels-visible", NULL, NULL, TRUE, rw);
   properties[PROP_PROPOSAL_OPACITY] = g_param_spec_double ("proposal-opacity", NULL, NULL, 0.0, 1.0, 0.35, rw);
+  properties[PROP_PROPOSAL_OUTLINE] = g_param_spec_boolean ("proposal-outline", NULL, NULL, FALSE, rw);
   properties[PROP_HEAT_MAP] = g_param_spec_object ("heat-map", NULL, NULL, PEL_TYPE_HEAT_MAP, rw);
   properties[PROP_AUTOSAVE_INTERVAL] = g_param_spec_uint ("autosave-interval", NULL, NULL, 0, 3600, 0, rw);
   properties[PROP_UNDO_BUDGET] = g_param_spec_uint64 ("undo-budget", NULL, NULL, 1, G_MAXUINT64,
@@ -273,6 +284,7 @@ static void
 pel_document_init (PelDocument *self)
 {
   g_mutex_init (&self->lock);
+  g_mutex_init (&self->writers);
   self->undo = pl_undo_new (DEFAULT_UNDO_BUDGET);
   self->table = pl_label_table_new_default ();
   self->label_lut = g_new0 (guint32, 65536);
@@ -561,6 +573,30 @@ pel_document_get_proposal_opacity (PelDocument *self)
 {
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0.0);
   return self->proposal_opacity;
+}
+
+gboolean
+pel_document_get_proposal_outline (PelDocument *self)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), FALSE);
+  return self->proposal_outline;
+}
+
+void
+pel_document_set_proposal_slice (PelDocument   *self,
+                                 int            axis,
+                                 gint64         index,
+                                 const guint16 *slice)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  g_return_if_fail (self->volume != NULL);
+  g_return_if_fail (axis >= 0 && axis < 3 && index >= 0 && index < self->volume->dim[axis]);
+  g_return_if_fail (slice != NULL);
+
+  if (self->proposal == NULL)
+    self->proposal = pl_labels_new (self->volume->dim);
+  pl_labels_set_slice (self->proposal, axis, index, slice);
+  g_signal_emit (self, signals[OVERLAYS_CHANGED], 0);
 }
 
 static void

@@ -172,6 +172,7 @@ void               pel_document_mark_saved          (PelDocument        *self,
                                                      guint64             state_id,
                                                      const char         *path);
 
+
 /* Snapshots for worker threads (any thread) ------------------------------- */
 PlLabels          *pel_document_snapshot_labels     (PelDocument        *self,
                                                      guint64            *generation);
@@ -185,6 +186,42 @@ guint64            pel_document_get_slice_generation (PelDocument       *self,
                                                       int                axis,
                                                       gint64             index);
 guint64            pel_document_get_generation      (PelDocument        *self);
+/* The labels if the document still holds `volume`, else NULL; *when_us
+ * (may be NULL) is g_get_real_time() at the copy.  The memory is allocated
+ * and touched before the lock is taken, so that painting meanwhile waits
+ * for the memcpy only: savers call this on their worker thread rather than
+ * copying on the main thread. */
+PlLabels          *pel_document_copy_labels         (PelDocument        *self,
+                                                     PelVolumeRef       *volume,
+                                                     gint64             *when_us);
+/* Held by a save or an autosave from its copy of the labels until its file
+ * is in place, so that neither copies while the other is between its copy
+ * and its rename: a recovery copied then would look older than the saved
+ * file although it holds more (pel-recovery.h). */
+void               pel_document_lock_writers        (PelDocument        *self);
+void               pel_document_unlock_writers      (PelDocument        *self);
+/* Voxels holding each value (65536 entries, g_free), counted on a worker
+ * one slice at a time under the lock, so that painting is not held up; the
+ * counts are those of some moment during the count.  Fails with
+ * G_IO_ERROR_CANCELLED when cancelled or when another volume is opened. */
+void               pel_document_count_labels_async  (PelDocument        *self,
+                                                     GCancellable       *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer            user_data);
+guint64           *pel_document_count_labels_finish (PelDocument        *self,
+                                                     GAsyncResult       *result,
+                                                     GError            **error);
+/* Calls func with the label map (NULL when no volume is open) and the
+ * generation of every slice along each voxel axis (dim[a] entries for axis
+ * a), holding the lock that painting takes, so that a worker can read
+ * several slices consistently.  Keep func short; it must not call back into
+ * the document. */
+typedef void     (*PelLabelsReadFunc)               (const PlLabels     *labels,
+                                                     const guint64 *const generations[3],
+                                                     gpointer            user_data);
+void               pel_document_read_labels         (PelDocument        *self,
+                                                     PelLabelsReadFunc   func,
+                                                     gpointer            user_data);
 
 /* Display state shared by the views --------------------------------------- */
 void               pel_document_get_cursor          (PelDocument        *self,
@@ -207,6 +244,15 @@ void               pel_document_set_proposal        (PelDocument        *self,
                                                      PlLabels           *proposal);
 const PlLabels    *pel_document_get_proposal        (PelDocument        *self);
 double             pel_document_get_proposal_opacity (PelDocument       *self);
+/* One slice of the proposal along voxel axis `axis`, in the slice layout of
+ * engine/dataset.h (H, W); an empty proposal is made first if there is none. */
+void               pel_document_set_proposal_slice  (PelDocument        *self,
+                                                     int                 axis,
+                                                     gint64              index,
+                                                     const guint16      *slice);
+/* Whether the proposal is drawn as region borders rather than a fill
+ * (property "proposal-outline"). */
+gboolean           pel_document_get_proposal_outline (PelDocument       *self);
 void               pel_document_set_heat_map        (PelDocument        *self,
                                                      PelHeatMap         *heat_map);
 PelHeatMap        *pel_document_get_heat_map        (PelDocument        *self);
@@ -226,5 +272,9 @@ gboolean           pel_document_autosave_finish     (PelDocument        *self,
                                                      GError            **error);
 /* Deletes the recovery files of the current volume. */
 void               pel_document_discard_recovery    (PelDocument        *self);
+/* Autosave every `ms` milliseconds instead of every autosave-interval
+ * seconds (0: the property again).  For tests (pel-test-control.h). */
+void               pel_document_set_autosave_interval_ms (PelDocument   *self,
+                                                          guint          ms);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "pel-label-row"
 
 #include "src/pel-label-row.h"
+#include "src/pel-format.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -242,6 +243,6 @@ pel_label_row_set_count (PelLabelRow *self,
   g_autofree char *text = NULL;
 
   g_return_if_fail (PEL_IS_LABEL_ROW (self));
-  text = count ? g_strdup_printf ("%" G_GUINT64_FORMAT, count) : g_strdup ("");
+  text = count ? pel_format_count ((gint64) count) : g_strdup ("");
   gtk_label_set_text (self->count, text);
 }

@@ -29,6 +29,7 @@ struct _PelLabelsPanel
   PelTools       *tools;
   GArray         *over_values;      /* guint16 per paint-over entry from 2 on */
   guint           count_source;
+  GCancellable   *counting;         /* the count in progress */
   gboolean        syncing;
 };
 
@@ -55,17 +56,33 @@ select_active (PelLabelsPanel *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->remove_button), row != NULL);
 }
 
+static void
+counted (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr (PelLabelsPanel) self = user_data;
+  g_autofree guint64 *counts = pel_document_count_labels_finish (PEL_DOCUMENT (object), result, NULL);
+
+  if (counts == NULL || self->list == NULL)
+    return;   /* superseded, or the panel is gone */
+  for (GtkWidget *w = gtk_widget_get_first_child (GTK_WIDGET (self->list)); w; w = gtk_widget_get_next_sibling (w))
+    if (PEL_IS_LABEL_ROW (w))
+      pel_label_row_set_count (PEL_LABEL_ROW (w), counts[pel_label_row_get_value (PEL_LABEL_ROW (w))]);
+}
+
+/* Counting runs on a worker (pel_document_count_labels_async). */
 static gboolean
 update_counts (gpointer user_data)
 {
   PelLabelsPanel *self = user_data;
-  g_autofree guint64 *counts = g_new0 (guint64, 65536);
 
   self->count_source = 0;
-  pel_document_count_labels (self->document, counts, 65536);
-  for (GtkWidget *w = gtk_widget_get_first_child (GTK_WIDGET (self->list)); w; w = gtk_widget_get_next_sibling (w))
-    if (PEL_IS_LABEL_ROW (w))
-      pel_label_row_set_count (PEL_LABEL_ROW (w), counts[pel_label_row_get_value (PEL_LABEL_ROW (w))]);
+  if (self->counting)
+    g_cancellable_cancel (self->counting);
+  g_clear_object (&self->counting);
+  self->counting = g_cancellable_new ();
+  pel_document_count_labels_async (self->document, self->counting, counted, g_object_ref (self));
   return G_SOURCE_REMOVE;
 }
 
@@ -281,6 +298,9 @@ pel_labels_panel_dispose (GObject *object)
   PelLabelsPanel *self = PEL_LABELS_PANEL (object);
 
   g_clear_handle_id (&self->count_source, g_source_remove);
+  if (self->counting)
+    g_cancellable_cancel (self->counting);
+  g_clear_object (&self->counting);
   if (self->document)
     g_signal_handlers_disconnect_by_data (self->document, self);
   if (self->tools)

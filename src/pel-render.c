@@ -38,6 +38,35 @@ blend (guint32 rgb,
   return (r << 16) | (g << 8) | b;
 }
 
+/* The proposal as shown: hidden where a label is painted. */
+static inline guint16
+shown_proposal (const PelRenderParams *p,
+                const guint16         *proposal,
+                gint64                 index)
+{
+  return p->labels && p->labels[index] ? 0 : proposal[index];
+}
+
+/* Whether slice pixel (x, y) at voxel `index` lies on the border of its
+ * shown proposal region: a 4-neighbour in the slice shows another value or
+ * lies outside the slice. */
+static gboolean
+proposal_border (const PelRenderParams *p,
+                 const guint16         *proposal,
+                 gint64                 index,
+                 gint64                 x,
+                 gint64                 y,
+                 gint64                 sx,
+                 gint64                 sy)
+{
+  guint16 v = proposal[index];
+
+  if (x == 0 || y == 0 || x == p->frame->width - 1 || y == p->frame->height - 1)
+    return TRUE;
+  return shown_proposal (p, proposal, index - sx) != v || shown_proposal (p, proposal, index + sx) != v
+         || shown_proposal (p, proposal, index - sy) != v || shown_proposal (p, proposal, index + sy) != v;
+}
+
 void
 pel_render_slice (const PelRenderParams *p,
                   guint32               *pixels,
@@ -49,7 +78,8 @@ pel_render_slice (const PelRenderParams *p,
   float lo = (float) (p->level - p->window / 2.0);
   float scale = (float) (255.0 / MAX (p->window, 1e-12));
   guint label_a = (guint) lround (CLAMP (p->label_opacity, 0.0, 1.0) * 256.0);
-  guint proposal_a = (guint) lround (CLAMP (p->proposal_opacity, 0.0, 1.0) * 256.0);
+  /* an outline is a thin line: twice the opacity of a fill reads the same */
+  guint proposal_a = (guint) lround (CLAMP (p->proposal_opacity * (p->proposal_outline ? 2.0 : 1.0), 0.0, 1.0) * 256.0);
   guint heat_a = (guint) lround (CLAMP (p->heat_opacity, 0.0, 1.0) * 256.0);
   const guint8 *cmap = p->heat ? pel_colormap_get_lut (p->heat_colormap) : NULL;
   float heat_lo = (float) p->heat_lo;
@@ -83,7 +113,8 @@ pel_render_slice (const PelRenderParams *p,
                   guint32 c = p->label_lut[labels[index]];
                   rgb = blend (rgb, c, ((c >> 24) * label_a + 127) / 255);
                 }
-              if (proposal && proposal[index])
+              if (proposal && proposal[index] && !(p->labels && p->labels[index])
+                  && (!p->proposal_outline || proposal_border (p, proposal, index, x, y, sx, sy)))
                 {
                   guint32 c = p->label_lut[proposal[index]];
                   rgb = blend (rgb, c, ((c >> 24) * proposal_a + 127) / 255);

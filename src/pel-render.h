@@ -37,8 +37,12 @@ typedef struct
   const guint32      *label_lut;        /* 65536 x 0xAARRGGBB, A = label alpha */
   double              label_opacity;    /* 0..1, multiplies A */
 
-  const guint16      *proposal;         /* NULL: none; drawn with label_lut */
+  /* A model's proposal, drawn with label_lut only where the labels (when
+   * given) hold 0, so that it never hides what was painted. */
+  const guint16      *proposal;         /* NULL: none */
   double              proposal_opacity;
+  gboolean            proposal_outline; /* only its regions' border pixels,
+                                           at twice the opacity */
 
   const float        *heat;             /* NULL: none; one float per voxel */
   double              heat_lo, heat_hi; /* values <= heat_lo are transparent */

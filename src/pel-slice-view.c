@@ -263,6 +263,7 @@ pel_slice_view_render_layers (PelSliceView *self)
         {
           p.proposal = pel_document_get_proposal (self->document)->data;
           p.proposal_opacity = pel_document_get_proposal_opacity (self->document);
+          p.proposal_outline = pel_document_get_proposal_outline (self->document);
         }
     }
   p.label_lut = pel_document_get_label_lut (self->document);
@@ -615,6 +616,7 @@ pel_slice_view_new (PlView       view,
   g_signal_connect_swapped (document, "notify::label-opacity", G_CALLBACK (on_display_changed), self);
   g_signal_connect_swapped (document, "notify::labels-visible", G_CALLBACK (on_display_changed), self);
   g_signal_connect_swapped (document, "notify::proposal-opacity", G_CALLBACK (on_display_changed), self);
+  g_signal_connect_swapped (document, "notify::proposal-outline", G_CALLBACK (on_display_changed), self);
   g_signal_connect_swapped (tools, "notify", G_CALLBACK (on_tools_changed), self);
   on_tools_changed (self);
   if (pel_document_has_volume (document))

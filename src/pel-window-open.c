@@ -9,6 +9,7 @@
 
 #include "src/pel-recovery.h"
 #include "src/pel-settings.h"
+#include "src/pel-test-control.h"
 
 /* ---- opening an image ----------------------------------------------------- */
 
@@ -143,6 +144,7 @@ load_done (GObject      *object,
   if (res->recovery)
     offer_recovery (self, g_steal_pointer (&res->recovery));
   load_result_free (res);
+  pel_test_control_opened (pel_document_get_volume_path (self->document));
 }
 
 typedef struct
@@ -356,6 +358,7 @@ recovery_load_done (GObject      *object,
         pel_document_set_label_table (self->document, table);
     }
   pel_document_restore_labels (self->document, labels, recovery->labels_path);
+  pel_test_control_event ("restored %" G_GUINT64_FORMAT, pel_document_get_state_id (self->document));
   pel_window_show_notice (self, GTK_MESSAGE_INFO,
                           _("The unsaved segmentation was restored. Save it to keep it."));
 }
@@ -411,4 +414,5 @@ offer_recovery (PelWindow   *self,
   g_object_set_data_full (G_OBJECT (dialog), "pel-recovery", recovery, (GDestroyNotify) pel_recovery_free);
   g_signal_connect (dialog, "response", G_CALLBACK (on_recovery_response), self);
   gtk_window_present (GTK_WINDOW (dialog));
+  pel_test_control_event ("recovery-offered %" G_GINT64_FORMAT, recovery->time);
 }

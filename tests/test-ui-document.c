@@ -140,7 +140,7 @@ reader_thread (gpointer data)
       first = out[0];
       for (gint64 i = 1; i < dim[0] * dim[1]; i++)
         g_assert_cmpuint (out[i], ==, first);
-      r->copies++;
+      g_atomic_int_inc (&r->copies);
     }
   return NULL;
 }
@@ -153,8 +153,11 @@ test_concurrent_copies (void)
   GThread *thread = g_thread_new ("reader", reader_thread, &r);
   g_autoptr (PlLabels) next = pl_labels_new (dim);
 
-  /* whole axial slice 2 flips between values, one bulk change at a time */
-  for (int round = 1; round <= 300; round++)
+  /* whole axial slice 2 flips between values, one bulk change at a time,
+   * for 300 changes and at least until the reader has copied 50 times
+   * (on a busy machine it may not be scheduled during the first 300) */
+  int round;
+  for (round = 1; round <= 300 || g_atomic_int_get (&r.copies) < 50; round++)
     {
       for (gint64 i = 0; i < dim[0] * dim[1]; i++)
         next->data[2 * dim[0] * dim[1] + i] = (guint16) (round % 5);
@@ -162,8 +165,8 @@ test_concurrent_copies (void)
     }
   g_atomic_int_set (&r.stop, 1);
   g_thread_join (thread);
-  g_test_message ("%d slice copies during 300 changes", r.copies);
-  g_assert_cmpint (r.copies, >, 0);
+  g_test_message ("%d slice copies during %d changes", r.copies, round - 1);
+  g_assert_cmpint (r.copies, >=, 50);
 }
 
 static void
@@ -291,7 +294,7 @@ test_recovery_files (void)
 
   l->data[17] = 5;
   g_assert_true (pl_volume_save (v, volume_path, &error));
-  g_assert_true (pel_recovery_write (dir, volume_path, NULL, v, l, t, &error));
+  g_assert_true (pel_recovery_write (dir, volume_path, NULL, v, l, t, g_get_real_time (), &error));
   g_assert_no_error (error);
   rec = pel_recovery_find (dir, volume_path);
   g_assert_nonnull (rec);
@@ -301,8 +304,24 @@ test_recovery_files (void)
   g_assert_true (g_file_test (rec->table_file, G_FILE_TEST_EXISTS));
   g_clear_pointer (&rec, pel_recovery_free);
 
+  /* A recovery written after the segmentation was saved, even within the
+   * same second, is offered; once the segmentation is saved again it is
+   * stale; if the saved file is gone, the recovery is the only copy. */
+  g_assert_true (pl_labels_save (l, v, saved, &error));
+  g_assert_true (pel_recovery_write (dir, volume_path, saved, v, l, t, g_get_real_time (), &error));
+  rec = pel_recovery_find (dir, volume_path);
+  g_assert_nonnull (rec);
+  g_assert_cmpstr (rec->labels_path, ==, saved);
+  g_clear_pointer (&rec, pel_recovery_free);
+  g_assert_true (pl_labels_save (l, v, saved, &error));
+  g_assert_null (pel_recovery_find (dir, volume_path));
+  g_assert_cmpint (g_remove (saved), ==, 0);
+  rec = pel_recovery_find (dir, volume_path);
+  g_assert_nonnull (rec);
+  g_clear_pointer (&rec, pel_recovery_free);
+
   /* a segmentation saved after the recovery was written makes it stale */
-  g_assert_true (pel_recovery_write (dir, volume_path, saved, v, l, t, &error));
+  g_assert_true (pel_recovery_write (dir, volume_path, saved, v, l, t, g_get_real_time (), &error));
   g_assert_true (pl_labels_save (l, v, saved, &error));
   {
     struct utimbuf times = { 0 };

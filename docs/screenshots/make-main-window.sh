@@ -19,14 +19,14 @@ printf '[io/pellucid/Pellucid]\nwindow-width=1600\nwindow-height=1000\nlabel-opa
   > "$tmp/config/glib-2.0/settings/keyfile"
 XDG_CONFIG_HOME="$tmp/config" XDG_STATE_HOME="$tmp/state" XDG_DATA_HOME="$tmp/data" GSETTINGS_BACKEND=keyfile \
   build/src/pellucid /usr/share/mricron/templates/ch2.nii.gz \
-  -s "${LABELS:-/work/shared/data/colin27-4class.nii.gz}" -l "$here/colin27-4class.txt" &
+  -s "${LABELS:-../shared/data/colin27-4class.nii.gz}" -l "$here/colin27-4class.txt" &
 app=$!
 sleep 6
 win=$(xdotool search --sync --name 'ch2.nii.gz' | head -n 1)
 xdotool windowfocus --sync "$win" 2>/dev/null || true
 # Label 5 active, paintbrush (4), then a stroke across the left hemisphere
 # in the axial view, with a few pointer events only (the strokes join).
-xdotool mousemove ${LABEL5_X:-160} ${LABEL5_Y:-259} click 1
+xdotool mousemove ${LABEL5_X:-160} ${LABEL5_Y:-303} click 1
 sleep 0.5
 xdotool key 4
 xdotool mousemove ${STROKE_X0:-580} ${STROKE_Y0:-430} mousedown 1

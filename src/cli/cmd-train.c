@@ -84,7 +84,8 @@ pel_cli_train (int argc, char **argv)
   g_autofree char *method_json = NULL;
   g_autoptr (PelMethodOptions) mopts = pel_method_options_new ();
   PlMethodConfig method;
-  int steps = 600, batch = 8, threads = 2, every = 10;
+  int steps = PL_TRAIN_DEFAULT_STEPS, batch = 8, threads = 2, every = 10;
+  g_autofree char *preset = NULL;
   gint64 seed = 0, holdout = -1;
   double lr = 1e-3;
   gboolean no_augment = FALSE;
@@ -92,6 +93,7 @@ pel_cli_train (int argc, char **argv)
     { "image", 'i', 0, G_OPTION_ARG_FILENAME, &image, "Intensity volume (NIfTI)", "IMG" },
     { "labels", 'l', 0, G_OPTION_ARG_FILENAME, &labels_path, "Label map on the image's grid; 0 = unlabelled", "LAB" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Model file to write (safetensors)", "MODEL" },
+    { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, "Network: ref (unet2d-ref) or small (4 levels, 8-64 channels) (ref)", "NAME" },
     { "steps", 's', 0, G_OPTION_ARG_INT, &steps, "Optimiser steps (600)", "N" },
     { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Slices per batch (8)", "B" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of initialisation, sampling, augmentation, dropout (0)", "S" },
@@ -152,6 +154,11 @@ pel_cli_train (int argc, char **argv)
       return 1;
     }
   pl_train_config_init (&cfg);
+  if (preset && !pl_unet_config_preset (preset, &cfg.net))
+    {
+      fprintf (stderr, "pellucid-cli train: unknown --preset '%s' (ref, small)\n", preset);
+      return 2;
+    }
   cfg.batch = batch;
   cfg.seed = (guint64) seed;
   cfg.lr = (float) lr;

@@ -1,0 +1,201 @@
+/* Proposals: predicting the volume on a job, accepting into the labels.
+ * See pel-proposal.h. */
+#define G_LOG_DOMAIN "pel-proposal"
+
+#include "src/pel-proposal.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "engine/dataset.h"
+#include "engine/infer.h"
+#include "src/pel-train-thread.h"
+
+/* ---- predicting ----------------------------------------------------------- */
+
+/* Slices per forward pass, as pellucid-cli predict. */
+#define PREDICT_BATCH 8
+
+typedef struct
+{
+  PlModel      *model;
+  PelVolumeRef *volume;
+} PredictData;
+
+static void
+predict_data_free (gpointer p)
+{
+  PredictData *d = p;
+  pl_model_free (d->model);
+  pel_volume_ref_unref (d->volume);
+  g_free (d);
+}
+
+static gpointer
+predict_func (gpointer          task_data,
+              const PlProgress *progress,
+              GError          **error)
+{
+  PredictData *d = task_data;
+  const PlVolume *volume = pel_volume_ref_get (d->volume);
+  g_autoptr (PlLabels) labels = pl_labels_new (volume->dim);
+  int nice = pel_train_thread_lower_priority ();
+  gboolean ok = pl_model_predict_volume (d->model, volume, PREDICT_BATCH, NULL, labels, progress, error);
+
+  pel_train_thread_restore_priority (nice);
+  return ok ? g_steal_pointer (&labels) : NULL;
+}
+
+void
+pel_proposal_predict_async (PelJob              *job,
+                            PlModel             *model,
+                            PelVolumeRef        *volume,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  PredictData *d;
+
+  g_return_if_fail (PEL_IS_JOB (job));
+  g_return_if_fail (model != NULL && volume != NULL);
+
+  d = g_new0 (PredictData, 1);
+  d->model = model;
+  d->volume = pel_volume_ref_ref (volume);
+  pel_job_run_async (job, predict_func, d, predict_data_free, (GDestroyNotify) pl_labels_free,
+                     cancellable, callback, user_data);
+}
+
+PlLabels *
+pel_proposal_predict_finish (PelJob        *job,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  return pel_job_run_finish (job, result, error);
+}
+
+/* ---- accepting ------------------------------------------------------------ */
+
+static inline gboolean
+is_locked (const PlPaintRule *rule,
+           guint16            v)
+{
+  return (rule->locked[v >> 3] & (1u << (v & 7))) != 0;
+}
+
+/* Visits the voxels in scope that accepting fills: writes them into `out`
+ * when it is not NULL, and counts them. */
+static gsize
+fill (PelDocument    *document,
+      PelAcceptScope  scope,
+      int             axis,
+      gint64          slice,
+      guint16         value,
+      guint16        *out)
+{
+  const PlLabels *labels = pel_document_get_labels (document);
+  const PlLabels *proposal = pel_document_get_proposal (document);
+  g_autofree PlPaintRule *rule = g_new (PlPaintRule, 1);
+  g_autofree guint8 *take = NULL;
+  const guint16 *cur, *prop;
+  gsize n = 0;
+
+  if (labels == NULL || proposal == NULL)
+    return 0;
+  pel_document_init_rule (document, rule, 0, PL_PAINT_OVER_UNLABELLED, 0);
+  if (is_locked (rule, 0))
+    return 0;
+  /* take[p]: whether a proposed value p may be written (not 0, not locked,
+   * the chosen class), so the loop over voxels is a lookup */
+  take = g_new0 (guint8, 65536);
+  for (guint p = 1; p < 65536; p++)
+    take[p] = !is_locked (rule, (guint16) p) && (scope != PEL_ACCEPT_CLASS || p == value);
+  cur = labels->data;
+  prop = proposal->data;
+
+#define VISIT(v)                                                         \
+  G_STMT_START {                                                         \
+    gsize v_ = (v);                                                      \
+    if (cur[v_] == 0 && take[prop[v_]])                                  \
+      {                                                                  \
+        if (out)                                                         \
+          out[v_] = prop[v_];                                            \
+        n++;                                                             \
+      }                                                                  \
+  } G_STMT_END
+
+  if (scope == PEL_ACCEPT_SLICE)
+    {
+      int h, w;
+      gsize sh, sw, off;
+      g_return_val_if_fail (axis >= 0 && axis < 3, 0);
+      if (slice < 0 || slice >= labels->dim[axis])
+        return 0;
+      pl_slice_dims (labels->dim, axis, &h, &w);
+      pl_slice_strides (labels->dim, axis, slice, &sh, &sw, &off);
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+          VISIT (off + y * sh + x * sw);
+    }
+  else
+    {
+      gsize total = pl_labels_n_voxels (labels);
+      for (gsize v = 0; v < total; v++)
+        VISIT (v);
+    }
+#undef VISIT
+  return n;
+}
+
+gsize
+pel_proposal_count (PelDocument    *document,
+                    PelAcceptScope  scope,
+                    int             axis,
+                    gint64          slice,
+                    guint16         value)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (document), 0);
+  return fill (document, scope, axis, slice, value, NULL);
+}
+
+gsize
+pel_proposal_accept (PelDocument    *document,
+                     PelAcceptScope  scope,
+                     int             axis,
+                     gint64          slice,
+                     guint16         value)
+{
+  g_autoptr (PlLabels) after = NULL;
+  g_autofree char *name = NULL;
+  gsize n;
+
+  g_return_val_if_fail (PEL_IS_DOCUMENT (document), 0);
+
+  if (pel_document_get_labels (document) == NULL)
+    return 0;
+  after = pl_labels_copy (pel_document_get_labels (document));
+  n = fill (document, scope, axis, slice, value, after->data);
+  if (n == 0)
+    return 0;
+  switch (scope)
+    {
+    case PEL_ACCEPT_SLICE:
+      /* Translators: an undo step; slices count from 1 as the views show */
+      name = g_strdup_printf (_("Accept proposal (slice %" G_GINT64_FORMAT ")"), slice + 1);
+      break;
+    case PEL_ACCEPT_ALL:
+      name = g_strdup (_("Accept proposal (all slices)"));
+      break;
+    case PEL_ACCEPT_CLASS:
+    default:
+      {
+        PlLabel *l = pl_label_table_lookup (pel_document_get_label_table (document), value);
+        g_autofree char *fallback = g_strdup_printf ("%u", value);
+        /* Translators: an undo step; %s is a label name */
+        name = g_strdup_printf (_("Accept proposal (“%s”)"), l ? l->name : fallback);
+      }
+      break;
+    }
+  pel_document_apply_labels (document, name, after);
+  return n;
+}

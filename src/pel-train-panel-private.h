@@ -1,0 +1,144 @@
+/* Shared by pel-train-panel.c (classes, training, plots, command line),
+ * pel-train-panel-settings.c (network, method and optimiser settings) and
+ * pel-train-panel-model.c (proposals, model files, actions). */
+#pragma once
+
+#include "src/pel-train-panel.h"
+
+#include "src/pel-plot.h"
+#include "src/pel-slice-strip.h"
+#include "src/pel-format.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  PEL_MODEL_NONE,
+  PEL_MODEL_TRAINED,   /* the session's latest copy */
+  PEL_MODEL_LOADED,    /* from a file */
+} PelModelSource;
+
+struct _PelTrainPanel
+{
+  GtkWidget         parent_instance;
+
+  /* Template widgets */
+  GtkWidget        *scroller;
+  GtkFlowBox       *classes_box;
+  GtkLabel         *classes_hint;
+  GtkDropDown      *axis_dropdown;
+  PelSliceStrip    *strip;
+  GtkLabel         *strip_label;
+  GtkDropDown      *preset_dropdown;
+  GtkLabel         *preset_info;
+  GtkDropDown      *method_dropdown;
+  GtkSpinButton    *steps_spin;
+  GtkExpander      *method_expander;
+  GtkLabel         *method_summary;
+  GtkGrid          *params_grid;
+  GtkSpinButton    *batch_spin;
+  GtkSpinButton    *lr_spin;
+  GtkSpinButton    *seed_spin;
+  GtkSpinButton    *threads_spin;
+  GtkCheckButton   *holdout_check;
+  GtkButton        *start_button;
+  GtkButton        *stop_button;
+  GtkButton        *continue_button;
+  GtkProgressBar   *progress_bar;
+  GtkLabel         *status_label;
+  GtkLabel         *method_status_label;
+  PelPlot          *loss_plot;
+  PelPlot          *dice_plot;
+  GtkWidget        *proposal_heading;
+  GtkButton        *predict_button;
+  GtkButton        *predict_stop_button;
+  GtkButton        *clear_button;
+  GtkProgressBar   *predict_bar;
+  GtkLabel         *proposal_label;
+  GtkToggleButton  *fill_button;
+  GtkToggleButton  *outline_button;
+  GtkAdjustment    *proposal_opacity;
+  GtkButton        *accept_slice_button;
+  GtkButton        *accept_all_button;
+  GtkMenuButton    *accept_class_button;
+  GtkPopover       *accept_class_popover;
+  GtkBox           *accept_class_box;
+  GtkButton        *save_model_button;
+  GtkLabel         *model_label;
+  GtkLabel         *command_label;
+  GtkLabel         *command_note;
+
+  /* Owned */
+  PelDocument      *document;
+  PelTools         *tools;
+  PelTrainSession  *session;
+  PelJob           *predict_job;
+  GCancellable     *cancellable;      /* file I/O and prediction */
+  GPtrArray        *bindings;
+  PelTrainSettings  settings;
+  PelSliceCounts    counts;           /* along settings.axis */
+  guint             counts_source;
+  guint             classes_source;
+  char             *command;
+  GHashTable       *preset_rates;     /* preset name → steps/s last measured */
+
+  /* Plots: points already drawn, series ids. */
+  guint             n_losses_plotted;
+  guint             n_dice_plotted;
+  guint             loss_series;
+  guint             loss_smooth_series;
+  guint             dice_mean_series;
+  guint             dice_class_series;  /* first per-class series */
+  int               dice_n_classes;
+  double            loss_smooth;
+
+  /* The model for Predict and Save, and what the proposal came from. */
+  PelModelSource    model_source;
+  PlModel          *loaded_model;
+  char             *loaded_path;
+  int               proposal_axis;
+  gboolean          proposal_is_volume;
+
+  /* PELLUCID_TRAIN_ACTIONS */
+  char            **actions;
+  guint             next_action;
+  guint             actions_source;
+  gboolean          action_busy;
+
+  gboolean          syncing;
+};
+
+/* pel-train-panel.c */
+void      pel_train_panel_update_buttons     (PelTrainPanel *self);
+void      pel_train_panel_update_command     (PelTrainPanel *self);
+int       pel_train_panel_axis_index         (PelTrainPanel *self,
+                                              int            voxel_axis);
+void      pel_train_panel_set_status         (PelTrainPanel *self,
+                                              const char    *text,
+                                              gboolean       error);
+
+/* The voxel axis of entry `index` of the axis drop-down. */
+int       pel_train_panel_voxel_axis         (PelTrainPanel *self,
+                                              guint          index);
+void      pel_train_panel_update_strip       (PelTrainPanel *self);
+
+/* pel-train-panel-settings.c */
+void      pel_train_panel_update_preset_info (PelTrainPanel *self);
+/* The widgets from self->settings. */
+void      pel_train_panel_sync_widgets       (PelTrainPanel *self);
+void      pel_train_panel_bind_settings_callbacks (GtkWidgetClass *widget_class);
+
+/* pel-train-panel-model.c */
+void      pel_train_panel_init_model         (PelTrainPanel *self);
+void      pel_train_panel_dispose_model      (PelTrainPanel *self);
+void      pel_train_panel_model_changed      (PelTrainPanel *self);
+gboolean  pel_train_panel_predict            (PelTrainPanel *self);
+void      pel_train_panel_accept             (PelTrainPanel *self,
+                                              int            scope,
+                                              guint16        value);
+void      pel_train_panel_rebuild_accept_classes (PelTrainPanel *self);
+void      pel_train_panel_update_proposal_label  (PelTrainPanel *self);
+/* Template callbacks defined there. */
+void      pel_train_panel_bind_model_callbacks (GtkWidgetClass *widget_class);
+
+G_END_DECLS

@@ -1,0 +1,815 @@
+/* PelTrainPanel: classes, slices, training and its plots.  The network,
+ * method and optimiser settings are in pel-train-panel-settings.c;
+ * proposals, model files and scripted actions in pel-train-panel-model.c.
+ * See pel-train-panel.h. */
+#define G_LOG_DOMAIN "pel-train-panel"
+
+#include "src/pel-train-panel-private.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+G_DEFINE_FINAL_TYPE (PelTrainPanel, pel_train_panel, GTK_TYPE_WIDGET)
+
+/* Anatomical order of the axis drop-down. */
+static const char *axis_names[] = { "axial", "coronal", "sagittal" };
+
+/* ---- helpers -------------------------------------------------------------- */
+
+int
+pel_train_panel_voxel_axis (PelTrainPanel *self,
+                            guint          index)
+{
+  const PlVolume *volume = pel_document_get_volume (self->document);
+  int axis = volume ? pl_axis_from_name (volume, axis_names[MIN (index, 2)]) : -1;
+  return axis >= 0 ? axis : 2 - (int) MIN (index, 2);
+}
+
+int
+pel_train_panel_axis_index (PelTrainPanel *self,
+                            int            voxel_axis)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (axis_names); i++)
+    if (pel_train_panel_voxel_axis (self, i) == voxel_axis)
+      return (int) i;
+  return 0;
+}
+
+static char *
+format_duration (double seconds)
+{
+  int t = (int) (seconds + 0.5);
+
+  if (t >= 3600)
+    /* Translators: hours and minutes */
+    return g_strdup_printf (_("%d h %02d min"), t / 3600, t / 60 % 60);
+  if (t >= 60)
+    /* Translators: minutes and seconds */
+    return g_strdup_printf (_("%d min %02d s"), t / 60, t % 60);
+  return g_strdup_printf (_("%d s"), t);
+}
+
+static const char *
+preset_title (const char *name)
+{
+  if (g_strcmp0 (name, "ref") == 0)
+    return _("Reference UNet");
+  if (g_strcmp0 (name, "small") == 0)
+    return _("Small UNet (faster)");
+  return name;
+}
+
+void
+pel_train_panel_set_status (PelTrainPanel *self,
+                            const char    *text,
+                            gboolean       error)
+{
+  gtk_label_set_text (self->status_label, text ? text : "");
+  if (error)
+    gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
+}
+
+/* ---- classes and labelled slices ------------------------------------------ */
+
+static void
+rebuild_classes (PelTrainPanel *self)
+{
+  PlLabelTable *table = pel_document_get_label_table (self->document);
+  const guint32 *lut = pel_document_get_label_lut (self->document);
+  g_autofree guint64 *counts = g_new0 (guint64, 65536);
+  GtkWidget *child;
+  guint n = 0;
+
+  pel_document_count_labels (self->document, counts, 65536);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->classes_box))) != NULL)
+    gtk_flow_box_remove (self->classes_box, child);
+  for (guint v = 1; v < 65536; v++)
+    {
+      PlLabel *l;
+      g_autofree char *markup = NULL, *count = NULL, *tip = NULL;
+      GtkWidget *label;
+
+      if (counts[v] == 0)
+        continue;
+      l = pl_label_table_lookup (table, (guint16) v);
+      count = pel_format_count ((gint64) counts[v]);
+      markup = g_markup_printf_escaped ("<span foreground=\"#%06x\">●</span> %s <span alpha=\"60%%\">%s</span>",
+                                        lut[v] & 0xffffff, l ? l->name : "?", count);
+      label = gtk_label_new (NULL);
+      gtk_label_set_markup (GTK_LABEL (label), markup);
+      gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
+      tip = g_strdup_printf (_("Label %u: %s voxels painted"), v, count);
+      gtk_widget_set_tooltip_text (label, tip);
+      gtk_flow_box_append (self->classes_box, label);
+      n++;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->classes_hint), n < 2);
+}
+
+static gboolean
+classes_timeout (gpointer user_data)
+{
+  PelTrainPanel *self = user_data;
+
+  self->classes_source = 0;
+  rebuild_classes (self);
+  pel_train_panel_rebuild_accept_classes (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+pel_train_panel_update_strip (PelTrainPanel *self)
+{
+  const PlVolume *volume = pel_document_get_volume (self->document);
+  gint64 labelled = 0, voxels = 0, cursor[3];
+  g_autofree char *text = NULL, *count = NULL, *axis_title = NULL;
+
+  if (volume == NULL)
+    {
+      pel_slice_strip_set_counts (self->strip, NULL, 0);
+      gtk_label_set_text (self->strip_label, "");
+      return;
+    }
+  if (self->counts.counts == NULL || self->counts.axis != self->settings.axis
+      || self->counts.n != volume->dim[self->settings.axis])
+    {
+      pel_slice_counts_clear (&self->counts);
+      pel_slice_counts_init (&self->counts, self->settings.axis, volume->dim[self->settings.axis]);
+    }
+  pel_slice_counts_refresh (&self->counts, self->document);
+  pel_slice_strip_set_counts (self->strip, self->counts.counts, self->counts.n);
+  pel_document_get_cursor (self->document, cursor);
+  pel_slice_strip_set_current (self->strip, cursor[self->settings.axis]);
+  {
+    const PelTrainSettings *run = pel_train_session_get_settings (self->session);
+    pel_slice_strip_set_held_out (self->strip, run && run->axis == self->settings.axis
+                                  ? pel_train_session_get_holdout_slice (self->session) : -1);
+  }
+  for (gint64 s = 0; s < self->counts.n; s++)
+    if (self->counts.counts[s] > 0)
+      {
+        labelled++;
+        voxels += self->counts.counts[s];
+      }
+  count = pel_format_count (voxels);
+  if (gtk_drop_down_get_selected_item (self->axis_dropdown))
+    axis_title = g_utf8_strdown (gtk_string_object_get_string (GTK_STRING_OBJECT (
+        gtk_drop_down_get_selected_item (self->axis_dropdown))), -1);
+  /* Translators: e.g. "5 of 181 axial slices labelled, 123 456 voxels" */
+  text = g_strdup_printf (_("%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " %s slices labelled, %s voxels"),
+                          labelled, self->counts.n, axis_title ? axis_title : "", count);
+  gtk_label_set_text (self->strip_label, text);
+}
+
+static gboolean
+counts_timeout (gpointer user_data)
+{
+  PelTrainPanel *self = user_data;
+
+  self->counts_source = 0;
+  pel_train_panel_update_strip (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_labels_changed (PelTrainPanel *self)
+{
+  /* Painting changes a few slices: the strip recounts only those, soon;
+   * the class totals scan the map, once painting pauses. */
+  if (self->counts_source == 0)
+    self->counts_source = g_timeout_add (150, counts_timeout, self);
+  g_clear_handle_id (&self->classes_source, g_source_remove);
+  self->classes_source = g_timeout_add (500, classes_timeout, self);
+}
+
+static void
+on_table_changed (PelTrainPanel *self)
+{
+  g_clear_handle_id (&self->classes_source, g_source_remove);
+  self->classes_source = g_timeout_add (50, classes_timeout, self);
+}
+
+static void
+on_cursor_changed (PelTrainPanel *self)
+{
+  const PelTrainSettings *run = pel_train_session_get_settings (self->session);
+  gint64 c[3];
+
+  if (!pel_document_has_volume (self->document))
+    return;
+  pel_document_get_cursor (self->document, c);
+  pel_slice_strip_set_current (self->strip, c[self->settings.axis]);
+  pel_train_session_set_preview_slice (self->session, c[run ? run->axis : self->settings.axis]);
+  pel_train_panel_update_buttons (self);
+}
+
+static void
+on_slice_activated (PelTrainPanel *self,
+                    gint64         index)
+{
+  gint64 c[3];
+
+  pel_document_get_cursor (self->document, c);
+  c[self->settings.axis] = index;
+  pel_document_set_cursor (self->document, c);
+}
+
+/* ---- training ------------------------------------------------------------- */
+
+void
+pel_train_panel_update_buttons (PelTrainPanel *self)
+{
+  gboolean volume = pel_document_has_volume (self->document);
+  gboolean running = pel_train_session_get_running (self->session);
+  gboolean trainer = pel_train_session_has_trainer (self->session);
+  const PelTrainSettings *run = pel_train_session_get_settings (self->session);
+  gboolean compatible = run && pel_train_settings_compatible (run, &self->settings);
+  gboolean predicting = pel_job_get_running (self->predict_job);
+  gboolean proposal = pel_document_get_proposal (self->document) != NULL;
+  g_autofree char *tip = NULL;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->start_button), volume && !running);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->stop_button), running);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->continue_button), trainer && !running && compatible);
+  if (!trainer)
+    tip = g_strdup (_("Train more steps on the current network (after a Start)"));
+  else if (!compatible)
+    tip = g_strdup (_("The network, axis, batch, seed, learning rate, threads or method changed: Start trains anew with them"));
+  else
+    tip = g_strdup_printf (_("Train %d more steps from step %" G_GINT64_FORMAT ", weights and optimiser state kept"),
+                           self->settings.steps, pel_train_session_get_step (self->session));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->continue_button), tip);
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->predict_button),
+                            volume && !predicting && pel_train_panel_get_model (self) != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->predict_stop_button), predicting);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->clear_button), proposal && !predicting);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->accept_slice_button), proposal);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->accept_all_button), proposal);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->accept_class_button), proposal);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->save_model_button),
+                            pel_train_session_get_model (self->session) != NULL);
+  if (proposal && volume)
+    {
+      gint64 c[3];
+      g_autofree char *label = NULL;
+      pel_document_get_cursor (self->document, c);
+      /* Translators: slices count from 1 as the views show them */
+      label = g_strdup_printf (_("Accept _Slice %" G_GINT64_FORMAT), c[self->proposal_axis] + 1);
+      gtk_button_set_label (self->accept_slice_button, label);
+    }
+  else
+    gtk_button_set_label (self->accept_slice_button, _("Accept _Slice"));
+}
+
+static void
+update_status (PelTrainPanel *self)
+{
+  gint64 step = pel_train_session_get_step (self->session);
+  gint64 target = pel_train_session_get_target_step (self->session);
+  gboolean running = pel_train_session_get_running (self->session);
+  const GError *error = pel_train_session_get_error (self->session);
+  double loss, dice, rate, left;
+  GString *s;
+  PlMethodStatus ms;
+
+  g_object_get (self->session, "loss", &loss, "dice", &dice, "steps-per-second", &rate,
+                "time-left", &left, NULL);
+  gtk_progress_bar_set_fraction (self->progress_bar, target > 0 ? CLAMP ((double) step / target, 0.0, 1.0) : 0.0);
+
+  if (error && !running)
+    {
+      g_autofree char *text = g_strdup_printf (_("Training stopped: %s"), error->message);
+      pel_train_panel_set_status (self, text, TRUE);
+      return;
+    }
+  if (!running && !pel_train_session_has_trainer (self->session))
+    {
+      pel_train_panel_set_status (self, pel_document_has_volume (self->document)
+                                  ? _("Ready: paint a few slices, then Start.") : _("Open a volume to train on it."),
+                                  FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->method_status_label), FALSE);
+      return;
+    }
+
+  s = g_string_new (NULL);
+  if (running && step == 0)
+    g_string_append (s, _("Building the network…"));
+  else if (running)
+    g_string_append_printf (s, _("Step %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT), step, target);
+  else
+    g_string_append_printf (s, _("Stopped at step %" G_GINT64_FORMAT), step);
+  if (rate > 0.0)
+    g_string_append_printf (s, _(" · %.2f steps/s"), rate);
+  if (running && left >= 0.0)
+    {
+      g_autofree char *d = format_duration (left);
+      g_string_append_printf (s, _(" · %s left"), d);
+    }
+  if (isfinite (loss))
+    g_string_append_printf (s, _("\nLoss %.3f"), loss);
+  if (isfinite (dice))
+    g_string_append_printf (s, _(" · held-out Dice %.3f"), dice);
+  pel_train_panel_set_status (self, s->str, FALSE);
+  g_string_free (s, TRUE);
+
+  if (pel_train_session_get_method_status (self->session, &ms) && ms.kind != PL_METHOD_SUPERVISED)
+    {
+      GString *m = g_string_new (NULL);
+      if (isfinite (ms.unlabelled_loss))
+        g_string_append_printf (m, _("unlabelled term %.4f × weight %.3g"), ms.unlabelled_loss, ms.weight);
+      if (ms.kind == PL_METHOD_SELF_TRAINING)
+        g_string_append_printf (m, _("%sround %d, %d pseudo-labelled slices, %.0f%% of their voxels kept"),
+                                m->len ? " · " : "", ms.round, ms.n_pseudo_slices, 100.0 * ms.pseudo_kept);
+      if (ms.kind == PL_METHOD_MEAN_TEACHER && isfinite (ms.alpha))
+        g_string_append_printf (m, _("%steacher α %.4f"), m->len ? " · " : "", ms.alpha);
+      if (ms.note[0])
+        g_string_append_printf (m, "%s%s", m->len ? "\n" : "", ms.note);
+      gtk_label_set_text (self->method_status_label, m->str);
+      gtk_widget_set_visible (GTK_WIDGET (self->method_status_label), m->len > 0);
+      g_string_free (m, TRUE);
+    }
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self->method_status_label), FALSE);
+}
+
+static void
+reset_plots (PelTrainPanel *self)
+{
+  GdkRGBA raw = { 0.55, 0.75, 1.0, 0.35 }, smooth = { 0.40, 0.68, 1.0, 1.0 };
+  GdkRGBA mean = { 0.95, 0.95, 0.95, 1.0 };
+
+  pel_plot_remove_series (self->loss_plot);
+  self->loss_series = pel_plot_add_series (self->loss_plot, NULL, &raw, 1.0);
+  self->loss_smooth_series = pel_plot_add_series (self->loss_plot, _("smoothed"), &smooth, 2.0);
+  pel_plot_remove_series (self->dice_plot);
+  self->dice_mean_series = pel_plot_add_series (self->dice_plot, _("mean"), &mean, 2.0);
+  self->dice_class_series = self->dice_mean_series + 1;
+  self->dice_n_classes = 0;
+  self->n_losses_plotted = 0;
+  self->n_dice_plotted = 0;
+}
+
+static void
+update_plots (PelTrainPanel *self)
+{
+  guint n_loss, n_dice;
+  const PelLossPoint *losses = pel_train_session_get_losses (self->session, &n_loss);
+  const PelDicePoint *dice = pel_train_session_get_dice (self->session, &n_dice);
+  gint64 target = pel_train_session_get_target_step (self->session);
+  int n_classes;
+  const guint16 *classes = pel_train_session_get_classes (self->session, &n_classes);
+
+  if (n_loss < self->n_losses_plotted || n_dice < self->n_dice_plotted)
+    reset_plots (self);
+  pel_plot_set_x_extent (self->loss_plot, (double) target);
+  pel_plot_set_x_extent (self->dice_plot, (double) target);
+
+  for (guint i = self->n_losses_plotted; i < n_loss; i++)
+    {
+      /* exponential moving average, 0.9 of the past: a curve through noise */
+      self->loss_smooth = i == 0 ? losses[i].loss : 0.9 * self->loss_smooth + 0.1 * losses[i].loss;
+      pel_plot_append (self->loss_plot, self->loss_series, (double) losses[i].step, losses[i].loss);
+      pel_plot_append (self->loss_plot, self->loss_smooth_series, (double) losses[i].step, self->loss_smooth);
+    }
+  self->n_losses_plotted = n_loss;
+
+  if (n_dice > 0 && self->dice_n_classes == 0 && classes)
+    {
+      const guint32 *lut = pel_document_get_label_lut (self->document);
+      for (int c = 0; c < n_classes; c++)
+        {
+          guint32 rgb = lut[classes[c]];
+          GdkRGBA colour = { ((rgb >> 16) & 0xff) / 255.0, ((rgb >> 8) & 0xff) / 255.0,
+                             (rgb & 0xff) / 255.0, 0.8 };
+          /* in the class's colour, as the class list shows it: no legend */
+          pel_plot_add_series (self->dice_plot, NULL, &colour, 1.0);
+        }
+      self->dice_n_classes = n_classes;
+    }
+  for (guint i = self->n_dice_plotted; i < n_dice; i++)
+    {
+      pel_plot_append (self->dice_plot, self->dice_mean_series, (double) dice[i].step, dice[i].mean);
+      for (int c = 0; c < self->dice_n_classes; c++)
+        pel_plot_append (self->dice_plot, self->dice_class_series + c, (double) dice[i].step,
+                         dice[i].per_class[c]);
+    }
+  self->n_dice_plotted = n_dice;
+  gtk_widget_set_visible (GTK_WIDGET (self->dice_plot),
+                          pel_train_session_get_holdout_slice (self->session) >= 0 || n_dice > 0);
+}
+
+static void
+on_session_progress (PelTrainPanel *self)
+{
+  update_plots (self);
+  update_status (self);
+  if (pel_train_session_get_model (self->session) && self->model_source != PEL_MODEL_LOADED)
+    {
+      gboolean first = self->model_source == PEL_MODEL_NONE;
+      self->model_source = PEL_MODEL_TRAINED;
+      if (first)
+        pel_train_panel_model_changed (self);
+    }
+  pel_train_panel_update_buttons (self);
+  pel_train_panel_update_command (self);
+}
+
+static void
+on_session_preview (PelTrainPanel *self,
+                    gint64         index)
+{
+  const PelTrainSettings *run = pel_train_session_get_settings (self->session);
+
+  if (run)
+    self->proposal_axis = run->axis;
+  self->proposal_is_volume = FALSE;
+  pel_train_panel_update_proposal_label (self);
+  pel_train_panel_update_buttons (self);
+}
+
+static void
+on_session_finished (PelTrainPanel *self,
+                     const GError  *error)
+{
+  const PelTrainSettings *run = pel_train_session_get_settings (self->session);
+  double rate;
+
+  g_object_get (self->session, "steps-per-second", &rate, NULL);
+  if (run && rate > 0.0)
+    {
+      g_hash_table_replace (self->preset_rates, g_strdup (run->preset), g_memdup2 (&rate, sizeof rate));
+      pel_train_panel_update_preset_info (self);
+    }
+  if (pel_train_session_get_model (self->session))
+    {
+      self->model_source = PEL_MODEL_TRAINED;
+      pel_train_panel_model_changed (self);
+    }
+  update_plots (self);
+  update_status (self);
+  pel_train_panel_update_strip (self);
+  pel_train_panel_update_buttons (self);
+  pel_train_panel_update_command (self);
+}
+
+static void
+on_session_notify (PelTrainPanel *self,
+                   GParamSpec    *pspec)
+{
+  if (g_str_equal (pspec->name, "holdout-slice"))
+    pel_train_panel_update_strip (self);
+  update_status (self);
+  pel_train_panel_update_buttons (self);
+}
+
+static void
+on_start_clicked (PelTrainPanel *self)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 c[3];
+
+  pel_document_get_cursor (self->document, c);
+  pel_train_session_set_preview_slice (self->session, c[self->settings.axis]);
+  reset_plots (self);
+  if (!pel_train_session_start (self->session, &self->settings, &error))
+    {
+      pel_train_panel_set_status (self, error->message, TRUE);
+      return;
+    }
+  if (self->model_source == PEL_MODEL_TRAINED)
+    self->model_source = PEL_MODEL_NONE;
+  update_plots (self);
+  update_status (self);
+  pel_train_panel_update_buttons (self);
+}
+
+static void
+on_stop_clicked (PelTrainPanel *self)
+{
+  pel_train_session_stop (self->session);
+  pel_train_panel_set_status (self, _("Stopping after this step…"), FALSE);
+}
+
+static void
+on_continue_clicked (PelTrainPanel *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!pel_train_session_continue (self->session, self->settings.steps, &self->settings.method, &error))
+    pel_train_panel_set_status (self, error->message, TRUE);
+  update_status (self);
+  pel_train_panel_update_buttons (self);
+}
+
+/* ---- command line --------------------------------------------------------- */
+
+void
+pel_train_panel_update_command (PelTrainPanel *self)
+{
+  const PlVolume *volume = pel_document_get_volume (self->document);
+  const PelTrainSettings *run = pel_train_session_get_settings (self->session);
+  gboolean trained = run && pel_train_session_has_trainer (self->session);
+  const PelTrainSettings *s = trained ? run : &self->settings;
+  gint64 steps = trained ? pel_train_session_get_target_step (self->session) : self->settings.steps;
+  gint64 holdout = trained ? pel_train_session_get_holdout_slice (self->session) : -1;
+  const char *labels = pel_document_get_labels_path (self->document);
+  GString *note = g_string_new (NULL);
+
+  if (!trained && self->settings.holdout)
+    {
+      /* the slice Start would hold out */
+      gint64 n = 0;
+      for (gint64 i = 0; self->counts.counts && i < self->counts.n; i++)
+        n += self->counts.counts[i] > 0;
+      if (n >= 2)
+        for (gint64 i = 0, k = 0; i < self->counts.n; i++)
+          if (self->counts.counts[i] > 0 && k++ == n / 2)
+            holdout = i;
+    }
+  g_free (self->command);
+  self->command = pel_train_settings_command_line (s, volume, pel_document_get_volume_path (self->document),
+                                                   labels, steps, holdout);
+  gtk_label_set_text (self->command_label, self->command);
+
+  if (labels == NULL)
+    g_string_append (note, _("Save the segmentation first (Ctrl+S): the command reads the labels from that file. "));
+  else if (pel_document_get_dirty (self->document))
+    g_string_append (note, _("The segmentation has unsaved changes: save it so the command reads the same labels. "));
+  if (trained)
+    g_string_append (note, _("Labels painted while training ran change the batches, so a rerun matches only if they did not change."));
+  gtk_label_set_text (self->command_note, note->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->command_note), note->len > 0);
+  g_string_free (note, TRUE);
+}
+
+static void
+on_copy_clicked (PelTrainPanel *self)
+{
+  if (self->command)
+    gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), self->command);
+}
+
+/* ---- document ------------------------------------------------------------- */
+
+static void
+on_volume_changed (PelTrainPanel *self)
+{
+  const PlVolume *volume = pel_document_get_volume (self->document);
+  PelTrainSettings fresh;
+
+  /* Defaults for the new volume, keeping what the user chose. */
+  pel_train_settings_init (&fresh, volume);
+  self->settings.axis = volume ? pel_train_panel_voxel_axis (self, gtk_drop_down_get_selected (self->axis_dropdown)) : fresh.axis;
+  pel_train_settings_clear (&fresh);
+  pel_slice_counts_clear (&self->counts);
+  reset_plots (self);
+  self->proposal_is_volume = FALSE;
+  pel_train_panel_update_strip (self);
+  on_table_changed (self);
+  update_status (self);
+  pel_train_panel_update_proposal_label (self);
+  pel_train_panel_update_buttons (self);
+  pel_train_panel_update_command (self);
+}
+
+static void
+on_overlays_changed (PelTrainPanel *self)
+{
+  pel_train_panel_update_buttons (self);
+  if (pel_document_get_proposal (self->document) == NULL)
+    {
+      self->proposal_is_volume = FALSE;
+      pel_train_panel_update_proposal_label (self);
+    }
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+static void
+pel_train_panel_dispose (GObject *object)
+{
+  PelTrainPanel *self = PEL_TRAIN_PANEL (object);
+
+  g_clear_handle_id (&self->counts_source, g_source_remove);
+  g_clear_handle_id (&self->classes_source, g_source_remove);
+  if (self->bindings)
+    {
+      for (guint i = 0; i < self->bindings->len; i++)
+        g_binding_unbind (g_ptr_array_index (self->bindings, i));
+      g_clear_pointer (&self->bindings, g_ptr_array_unref);
+    }
+  if (self->document)
+    g_signal_handlers_disconnect_by_data (self->document, self);
+  if (self->session)
+    {
+      g_signal_handlers_disconnect_by_data (self->session, self);
+      /* A running job keeps the session until its step ends. */
+      pel_train_session_stop (self->session);
+    }
+  pel_train_panel_dispose_model (self);
+  gtk_widget_dispose_template (GTK_WIDGET (self), PEL_TYPE_TRAIN_PANEL);
+  g_clear_object (&self->session);
+  g_clear_object (&self->document);
+  g_clear_object (&self->tools);
+  G_OBJECT_CLASS (pel_train_panel_parent_class)->dispose (object);
+}
+
+static void
+pel_train_panel_finalize (GObject *object)
+{
+  PelTrainPanel *self = PEL_TRAIN_PANEL (object);
+
+  pel_train_settings_clear (&self->settings);
+  pel_slice_counts_clear (&self->counts);
+  g_hash_table_unref (self->preset_rates);
+  g_free (self->command);
+  G_OBJECT_CLASS (pel_train_panel_parent_class)->finalize (object);
+}
+
+static void
+pel_train_panel_class_init (PelTrainPanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = pel_train_panel_dispose;
+  object_class->finalize = pel_train_panel_finalize;
+
+  g_type_ensure (PEL_TYPE_PLOT);
+  g_type_ensure (PEL_TYPE_SLICE_STRIP);
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/pellucid/Pellucid/ui/pel-train-panel.ui");
+#define CHILD(name) gtk_widget_class_bind_template_child (widget_class, PelTrainPanel, name)
+  CHILD (scroller);
+  CHILD (classes_box);
+  CHILD (classes_hint);
+  CHILD (axis_dropdown);
+  CHILD (strip);
+  CHILD (strip_label);
+  CHILD (preset_dropdown);
+  CHILD (preset_info);
+  CHILD (method_dropdown);
+  CHILD (steps_spin);
+  CHILD (method_expander);
+  CHILD (method_summary);
+  CHILD (params_grid);
+  CHILD (batch_spin);
+  CHILD (lr_spin);
+  CHILD (seed_spin);
+  CHILD (threads_spin);
+  CHILD (holdout_check);
+  CHILD (start_button);
+  CHILD (stop_button);
+  CHILD (continue_button);
+  CHILD (progress_bar);
+  CHILD (status_label);
+  CHILD (method_status_label);
+  CHILD (loss_plot);
+  CHILD (dice_plot);
+  CHILD (proposal_heading);
+  CHILD (predict_button);
+  CHILD (predict_stop_button);
+  CHILD (clear_button);
+  CHILD (predict_bar);
+  CHILD (proposal_label);
+  CHILD (fill_button);
+  CHILD (outline_button);
+  CHILD (proposal_opacity);
+  CHILD (accept_slice_button);
+  CHILD (accept_all_button);
+  CHILD (accept_class_button);
+  CHILD (accept_class_popover);
+  CHILD (accept_class_box);
+  CHILD (save_model_button);
+  CHILD (model_label);
+  CHILD (command_label);
+  CHILD (command_note);
+#undef CHILD
+  gtk_widget_class_bind_template_callback (widget_class, on_slice_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_start_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_stop_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_continue_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_copy_clicked);
+  pel_train_panel_bind_settings_callbacks (widget_class);
+  pel_train_panel_bind_model_callbacks (widget_class);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "train-panel");
+}
+
+static void
+pel_train_panel_init (PelTrainPanel *self)
+{
+  g_autoptr (GtkStringList) presets = gtk_string_list_new (NULL);
+  g_autoptr (GtkStringList) methods = gtk_string_list_new (NULL);
+  guint n;
+  const PlUnetPreset *p = pl_unet_presets (&n);
+
+  self->syncing = TRUE;
+  self->preset_rates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->bindings = g_ptr_array_new ();
+  for (guint i = 0; i < n; i++)
+    gtk_string_list_append (presets, preset_title (p[i].name));
+  gtk_drop_down_set_model (self->preset_dropdown, G_LIST_MODEL (presets));
+  for (int k = 0; k < PL_METHOD_N_KINDS; k++)
+    gtk_string_list_append (methods, pl_method_kind_title ((PlMethodKind) k));
+  gtk_drop_down_set_model (self->method_dropdown, G_LIST_MODEL (methods));
+
+  pel_plot_set_labels (self->loss_plot, _("step"), _("loss (cross entropy + 1 − Dice)"));
+  pel_plot_set_placeholder (self->loss_plot, _("The loss is drawn here as training runs"));
+  pel_plot_set_labels (self->dice_plot, _("step"), _("held-out Dice (0–1), per class in its colour"));
+  pel_plot_set_y_range (self->dice_plot, 0.0, 1.0);
+  pel_plot_set_placeholder (self->dice_plot, _("Dice of the held-out slice, every few seconds"));
+  reset_plots (self);
+  self->syncing = FALSE;
+}
+
+GtkWidget *
+pel_train_panel_new (PelDocument *document,
+                     PelTools    *tools)
+{
+  PelTrainPanel *self;
+  const char *actions;
+
+  g_return_val_if_fail (PEL_IS_DOCUMENT (document), NULL);
+
+  self = g_object_new (PEL_TYPE_TRAIN_PANEL, NULL);
+  self->document = g_object_ref (document);
+  self->tools = g_object_ref (tools);
+  self->session = pel_train_session_new (document);
+  pel_train_settings_init (&self->settings, pel_document_get_volume (document));
+
+  g_ptr_array_add (self->bindings,
+                   g_object_bind_property (document, "proposal-opacity", self->proposal_opacity, "value",
+                                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE));
+  g_ptr_array_add (self->bindings,
+                   g_object_bind_property (document, "proposal-outline", self->outline_button, "active",
+                                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE));
+  gtk_toggle_button_set_active (self->fill_button, !pel_document_get_proposal_outline (document));
+
+  g_signal_connect_swapped (document, "volume-changed", G_CALLBACK (on_volume_changed), self);
+  g_signal_connect_swapped (document, "labels-changed", G_CALLBACK (on_labels_changed), self);
+  g_signal_connect_swapped (document, "table-changed", G_CALLBACK (on_table_changed), self);
+  g_signal_connect_swapped (document, "cursor-changed", G_CALLBACK (on_cursor_changed), self);
+  g_signal_connect_swapped (document, "overlays-changed", G_CALLBACK (on_overlays_changed), self);
+  g_signal_connect_swapped (document, "notify::dirty", G_CALLBACK (pel_train_panel_update_command), self);
+  g_signal_connect_swapped (document, "notify::labels-path", G_CALLBACK (pel_train_panel_update_command), self);
+  g_signal_connect_swapped (self->session, "progress", G_CALLBACK (on_session_progress), self);
+  g_signal_connect_swapped (self->session, "preview", G_CALLBACK (on_session_preview), self);
+  g_signal_connect_swapped (self->session, "finished", G_CALLBACK (on_session_finished), self);
+  g_signal_connect_swapped (self->session, "notify", G_CALLBACK (on_session_notify), self);
+
+  pel_train_panel_init_model (self);
+  pel_train_panel_sync_widgets (self);
+  on_volume_changed (self);
+
+  actions = g_getenv ("PELLUCID_TRAIN_ACTIONS");
+  if (actions && *actions)
+    pel_train_panel_run_actions (self, actions);
+  return GTK_WIDGET (self);
+}
+
+PelTrainSession *
+pel_train_panel_get_session (PelTrainPanel *self)
+{
+  g_return_val_if_fail (PEL_IS_TRAIN_PANEL (self), NULL);
+  return self->session;
+}
+
+PelJob *
+pel_train_panel_get_predict_job (PelTrainPanel *self)
+{
+  g_return_val_if_fail (PEL_IS_TRAIN_PANEL (self), NULL);
+  return self->predict_job;
+}
+
+const PelTrainSettings *
+pel_train_panel_get_settings (PelTrainPanel *self)
+{
+  g_return_val_if_fail (PEL_IS_TRAIN_PANEL (self), NULL);
+  return &self->settings;
+}
+
+void
+pel_train_panel_set_settings (PelTrainPanel          *self,
+                              const PelTrainSettings *settings)
+{
+  g_return_if_fail (PEL_IS_TRAIN_PANEL (self));
+  pel_train_settings_clear (&self->settings);
+  pel_train_settings_copy (&self->settings, settings);
+  pel_train_panel_sync_widgets (self);
+  pel_train_panel_update_strip (self);
+  pel_train_panel_update_buttons (self);
+  pel_train_panel_update_command (self);
+}
+
+const char *
+pel_train_panel_get_command_line (PelTrainPanel *self)
+{
+  g_return_val_if_fail (PEL_IS_TRAIN_PANEL (self), NULL);
+  return self->command;
+}

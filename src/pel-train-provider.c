@@ -1,0 +1,279 @@
+/* PelTrainProvider: the document's labels for a trainer.  See the header. */
+#define G_LOG_DOMAIN "pel-train"
+
+#include "src/pel-train-provider.h"
+
+#include <string.h>
+
+/* ---- per-slice counts ----------------------------------------------------- */
+
+void
+pel_slice_counts_init (PelSliceCounts *c,
+                       int             axis,
+                       gint64          n)
+{
+  g_return_if_fail (axis >= 0 && axis < 3 && n >= 0);
+  c->axis = axis;
+  c->n = n;
+  c->counts = g_new0 (gint64, MAX (n, 1));
+  c->generations = g_new0 (guint64, MAX (n, 1));
+  c->valid = FALSE;
+}
+
+void
+pel_slice_counts_clear (PelSliceCounts *c)
+{
+  g_clear_pointer (&c->counts, g_free);
+  g_clear_pointer (&c->generations, g_free);
+  c->n = 0;
+  c->valid = FALSE;
+}
+
+/* Non-zero voxels of slice s along axis. */
+static gint64
+count_slice (const PlLabels *l,
+             int             axis,
+             gint64          s)
+{
+  const gint64 *d = l->dim;
+  gint64 n = 0;
+
+  if (axis == 2)
+    {
+      const guint16 *p = l->data + (gsize) s * d[0] * d[1];
+      for (gsize i = 0; i < (gsize) (d[0] * d[1]); i++)
+        n += p[i] != 0;
+    }
+  else if (axis == 1)
+    for (gint64 k = 0; k < d[2]; k++)
+      {
+        const guint16 *row = l->data + (gsize) d[0] * (s + d[1] * k);
+        for (gint64 i = 0; i < d[0]; i++)
+          n += row[i] != 0;
+      }
+  else
+    for (gsize v = (gsize) s; v < (gsize) (d[0] * d[1] * d[2]); v += (gsize) d[0])
+      n += l->data[v] != 0;
+  return n;
+}
+
+gint64
+pel_slice_counts_update (PelSliceCounts       *c,
+                         const PlLabels       *labels,
+                         const guint64 *const  generations[3])
+{
+  const guint64 *gen;
+  gint64 recounted = 0;
+
+  if (labels == NULL || generations[c->axis] == NULL || labels->dim[c->axis] != c->n)
+    {
+      memset (c->counts, 0, sizeof (gint64) * MAX (c->n, 1));
+      c->valid = FALSE;
+      return 0;
+    }
+  gen = generations[c->axis];
+  /* Generation 0 is a slice never painted since the map was loaded, so the
+   * first pass counts everything. */
+  if (!c->valid)
+    {
+      pl_labels_count_slices (labels, c->axis, c->counts);
+      memcpy (c->generations, gen, sizeof (guint64) * c->n);
+      c->valid = TRUE;
+      return c->n;
+    }
+  for (gint64 s = 0; s < c->n; s++)
+    if (gen[s] != c->generations[s])
+      {
+        c->counts[s] = count_slice (labels, c->axis, s);
+        c->generations[s] = gen[s];
+        recounted++;
+      }
+  return recounted;
+}
+
+typedef struct
+{
+  PelSliceCounts *counts;
+  gint64          recounted;
+} RefreshData;
+
+static void
+refresh_locked (const PlLabels       *labels,
+                const guint64 *const  generations[3],
+                gpointer              user_data)
+{
+  RefreshData *d = user_data;
+  d->recounted = pel_slice_counts_update (d->counts, labels, generations);
+}
+
+gint64
+pel_slice_counts_refresh (PelSliceCounts *c,
+                          PelDocument    *document)
+{
+  RefreshData d = { c, 0 };
+
+  pel_document_read_labels (document, refresh_locked, &d);
+  return d.recounted;
+}
+
+/* ---- provider ------------------------------------------------------------- */
+
+struct _PelTrainProvider
+{
+  PlLabelProvider       iface;
+  PelDocument          *document;
+  gint64                dim[3];
+
+  /* Guards the count caches, which only the training thread uses, and the
+   * observer. */
+  GMutex                mutex;
+  PelSliceCounts        counts[3];
+  PelTrainCopyObserver  observer;
+  gpointer              observer_data;
+  gsize                 n_copies;       /* atomic */
+};
+
+static gboolean
+same_grid (const PelTrainProvider *p,
+           const PlLabels         *labels)
+{
+  return labels != NULL && memcmp (labels->dim, p->dim, sizeof p->dim) == 0;
+}
+
+typedef struct
+{
+  PelTrainProvider *provider;
+  PelSliceCounts   *counts;
+} CountData;
+
+static void
+count_locked (const PlLabels       *labels,
+              const guint64 *const  generations[3],
+              gpointer              user_data)
+{
+  CountData *d = user_data;
+
+  if (same_grid (d->provider, labels))
+    pel_slice_counts_update (d->counts, labels, generations);
+  else
+    {
+      memset (d->counts->counts, 0, sizeof (gint64) * MAX (d->counts->n, 1));
+      d->counts->valid = FALSE;
+    }
+}
+
+static void
+provider_count (gpointer  user_data,
+                int       axis,
+                gint64   *counts)
+{
+  PelTrainProvider *p = user_data;
+  CountData d = { p, &p->counts[axis] };
+
+  g_mutex_lock (&p->mutex);
+  if (p->counts[axis].counts == NULL)
+    pel_slice_counts_init (&p->counts[axis], axis, p->dim[axis]);
+  pel_document_read_labels (p->document, count_locked, &d);
+  memcpy (counts, p->counts[axis].counts, sizeof (gint64) * p->dim[axis]);
+  g_mutex_unlock (&p->mutex);
+}
+
+typedef struct
+{
+  PelTrainProvider *provider;
+  int               axis;
+  gint64            index;
+  guint16          *dst;
+  guint64           generation;
+} CopyData;
+
+static void
+copy_locked (const PlLabels       *labels,
+             const guint64 *const  generations[3],
+             gpointer              user_data)
+{
+  CopyData *d = user_data;
+  int h, w;
+
+  if (!same_grid (d->provider, labels))
+    {
+      pl_slice_dims (d->provider->dim, d->axis, &h, &w);
+      memset (d->dst, 0, sizeof (guint16) * h * w);
+      return;
+    }
+  pl_labels_get_slice (labels, d->axis, d->index, d->dst);
+  d->generation = generations[d->axis][d->index];
+}
+
+static void
+provider_copy (gpointer  user_data,
+               int       axis,
+               gint64    index,
+               guint16  *dst)
+{
+  PelTrainProvider *p = user_data;
+  CopyData d = { p, axis, index, dst, 0 };
+
+  pel_document_read_labels (p->document, copy_locked, &d);
+  g_atomic_pointer_add (&p->n_copies, 1);
+  g_mutex_lock (&p->mutex);
+  if (p->observer)
+    p->observer (axis, index, d.generation, dst, p->observer_data);
+  g_mutex_unlock (&p->mutex);
+}
+
+PelTrainProvider *
+pel_train_provider_new (PelDocument  *document,
+                        const gint64  dim[3])
+{
+  PelTrainProvider *p;
+
+  g_return_val_if_fail (PEL_IS_DOCUMENT (document), NULL);
+
+  p = g_new0 (PelTrainProvider, 1);
+  p->document = g_object_ref (document);
+  memcpy (p->dim, dim, sizeof p->dim);
+  g_mutex_init (&p->mutex);
+  p->iface.count_slices = provider_count;
+  p->iface.copy_slice = provider_copy;
+  p->iface.user_data = p;
+  return p;
+}
+
+void
+pel_train_provider_free (PelTrainProvider *p)
+{
+  if (p == NULL)
+    return;
+  for (int a = 0; a < 3; a++)
+    pel_slice_counts_clear (&p->counts[a]);
+  g_mutex_clear (&p->mutex);
+  g_clear_object (&p->document);
+  g_free (p);
+}
+
+const PlLabelProvider *
+pel_train_provider_get (PelTrainProvider *p)
+{
+  g_return_val_if_fail (p != NULL, NULL);
+  return &p->iface;
+}
+
+guint64
+pel_train_provider_get_n_copies (PelTrainProvider *p)
+{
+  g_return_val_if_fail (p != NULL, 0);
+  return (guint64) g_atomic_pointer_get (&p->n_copies);
+}
+
+void
+pel_train_provider_set_observer (PelTrainProvider     *p,
+                                 PelTrainCopyObserver  observer,
+                                 gpointer              user_data)
+{
+  g_return_if_fail (p != NULL);
+  g_mutex_lock (&p->mutex);
+  p->observer = observer;
+  p->observer_data = user_data;
+  g_mutex_unlock (&p->mutex);
+}

@@ -1,0 +1,60 @@
+/* pel-train-settings.h: what the Train panel trains with, and the
+ * pellucid-cli command line that trains the same way.
+ *
+ * Defaults come from the engine (pl_train_config_init, the method configs,
+ * the UNet presets), never from numbers written here, so the panel and
+ * `pellucid-cli train` start from the same values.  The command line names
+ * every setting explicitly, so it reproduces the window's run even if a
+ * default changes later.
+ */
+#pragma once
+
+#include "engine/methods.h"
+#include "engine/train.h"
+#include "engine/volume.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char           *preset;      /* a pl_unet_presets() name */
+  int             axis;        /* voxel axis 0…2 */
+  int             steps;       /* per Start or Continue */
+  int             batch;
+  guint64         seed;
+  double          lr;
+  int             threads;
+  gboolean        holdout;     /* hold out one labelled slice for Dice */
+  PlMethodConfig  method;
+} PelTrainSettings;
+
+/* Engine defaults; axis: the volume's axial voxel axis (2 without one). */
+void      pel_train_settings_init          (PelTrainSettings       *settings,
+                                            const PlVolume         *volume);
+void      pel_train_settings_copy          (PelTrainSettings       *dst,
+                                            const PelTrainSettings *src);
+void      pel_train_settings_clear         (PelTrainSettings       *settings);
+/* Whether a trainer made with a could continue as b: same network, axis,
+ * batch, seed, learning rate, threads and method kind. */
+gboolean  pel_train_settings_compatible    (const PelTrainSettings *a,
+                                            const PelTrainSettings *b);
+/* Fills the engine's config (classes are left to the trainer's scan). */
+gboolean  pel_train_settings_to_config     (const PelTrainSettings *settings,
+                                            gint64                  holdout_slice,
+                                            PlTrainConfig          *config,
+                                            GError                **error);
+/* The anatomical name of the axis ("axial", …) for the volume, or the
+ * voxel axis name ("i", "j", "k") when it has none. */
+const char *pel_train_axis_name            (const PlVolume         *volume,
+                                            int                     axis);
+/* `pellucid-cli train …` for these settings; image and labels may be NULL
+ * (a placeholder is written), total_steps is what the run has done or will
+ * do, holdout_slice −1 for none.  Arguments are shell-quoted. */
+char     *pel_train_settings_command_line  (const PelTrainSettings *settings,
+                                            const PlVolume         *volume,
+                                            const char             *image,
+                                            const char             *labels,
+                                            gint64                  total_steps,
+                                            gint64                  holdout_slice);
+
+G_END_DECLS

@@ -1,0 +1,467 @@
+/* bench-stall: how long the main loop stalls while the Train panel trains.
+ *
+ * The real window (under Xvfb, software rendering) opens Colin27 with the
+ * 5 painted slices of colin27-4class k = 5, then:
+ *
+ *   idle       the window alone
+ *   training   the Train panel trains (preview and Dice every 2 s) while a
+ *              user paints a stroke every 250 ms and moves to another slice
+ *              every 1.5 s, so previews, plots, counts and views all redraw
+ *   predicting the same, with Predict Volume running too
+ *   accept     Accept All of the predicted proposal (one user action)
+ *
+ * A G_PRIORITY_HIGH timeout every 5 ms records the gap since its previous
+ * run: a gap well over 5 ms is time the main loop spent elsewhere (a
+ * callback, a frame, or waiting for a CPU).  Each phase reports its worst
+ * gap, 99th percentile and count over 50 ms, and the worst gaps with the
+ * last event before each.
+ *
+ *   meson test -C build --benchmark --suite ui stall
+ *   build/tests/bench-stall [--preset ref|small] [--seconds 30]
+ */
+#include <gtk/gtk.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "src/pel-application.h"
+#include "src/pel-proposal.h"
+#include "src/pel-train-panel.h"
+#include "src/pel-window.h"
+
+#define IMAGE "/usr/share/mricron/templates/ch2.nii.gz"
+#define TICK_MS 5
+
+static PelApplication *app;
+static char *labels_path;
+static char *preset = "ref";
+static int seconds = 30;
+static int threads = 0;
+
+/* ---- the tick ------------------------------------------------------------- */
+
+typedef struct
+{
+  gint64  t;       /* µs since the phase began */
+  double  gap_ms;
+  double  busy_ms; /* CPU time of the main thread during the gap */
+  double  wait_ms; /* time it was runnable but waited for a CPU */
+} Gap;
+
+static GArray *gaps;        /* Gap, this phase */
+static gint64 last_tick;
+static double last_cpu;
+static double last_wait;
+static gint64 phase_start;
+static GArray *events;      /* Event */
+
+typedef struct
+{
+  gint64      t;
+  const char *what;
+} Event;
+
+/* CPU time of the calling thread, ms. */
+static double
+thread_cpu_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+/* Time the calling thread spent runnable but waiting for a CPU, ms (Linux
+ * schedstat: on-CPU ns, run-queue wait ns, slices); NaN elsewhere. */
+static double
+thread_wait_ms (void)
+{
+  g_autofree char *text = NULL;
+  guint64 run, wait;
+
+  if (!g_file_get_contents ("/proc/thread-self/schedstat", &text, NULL, NULL)
+      || sscanf (text, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &run, &wait) != 2)
+    return NAN;
+  return wait * 1e-6;
+}
+
+static gboolean
+tick (gpointer data)
+{
+  gint64 now = g_get_monotonic_time ();
+  double cpu = thread_cpu_ms (), wait = thread_wait_ms ();
+
+  if (last_tick != 0 && gaps)
+    {
+      Gap g = { now - phase_start, (now - last_tick) / 1000.0, cpu - last_cpu, wait - last_wait };
+      g_array_append_val (gaps, g);
+    }
+  last_tick = now;
+  last_cpu = cpu;
+  last_wait = wait;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+event (const char *what)
+{
+  Event e = { g_get_monotonic_time () - phase_start, what };
+  if (events)
+    g_array_append_val (events, e);
+}
+
+static void
+begin_phase (void)
+{
+  g_clear_pointer (&gaps, g_array_unref);
+  g_clear_pointer (&events, g_array_unref);
+  gaps = g_array_new (FALSE, FALSE, sizeof (Gap));
+  events = g_array_new (FALSE, FALSE, sizeof (Event));
+  phase_start = g_get_monotonic_time ();
+  last_tick = 0;
+}
+
+static int
+by_gap (gconstpointer a,
+        gconstpointer b)
+{
+  double x = ((const Gap *) a)->gap_ms, y = ((const Gap *) b)->gap_ms;
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static double worst_overall;
+
+static void
+end_phase (const char *name)
+{
+  g_autoptr (GArray) sorted = g_array_copy (gaps);
+  guint n = sorted->len, over = 0;
+  double p99;
+
+  g_array_sort (sorted, by_gap);
+  for (guint i = 0; i < n; i++)
+    over += g_array_index (sorted, Gap, i).gap_ms > 50.0;
+  p99 = n ? g_array_index (sorted, Gap, n / 100).gap_ms : NAN;
+  {
+    double busy = 0.0, blocked = 0.0;
+    for (guint i = 0; i < n; i++)
+      {
+        const Gap *g = &g_array_index (sorted, Gap, i);
+        busy = MAX (busy, g->busy_ms);
+        blocked = MAX (blocked, g->gap_ms - TICK_MS - g->busy_ms - g->wait_ms);
+      }
+    printf ("stall/%s/%s: %.1f s, %u ticks of %d ms, worst gap %.1f ms, p99 %.1f ms, gaps > 50 ms: %u; "
+            "longest run of main-thread work %.1f ms, longest block %.1f ms\n",
+            preset, name, (g_get_monotonic_time () - phase_start) * 1e-6, n, TICK_MS,
+            n ? g_array_index (sorted, Gap, 0).gap_ms : NAN, p99, over, busy, blocked);
+  }
+  for (guint i = 0; i < MIN (n, 4); i++)
+    {
+      const Gap *g = &g_array_index (sorted, Gap, i);
+      const char *before = "start";
+      gint64 when = 0;
+      for (guint e = 0; e < events->len; e++)
+        if (g_array_index (events, Event, e).t <= g->t)
+          {
+            before = g_array_index (events, Event, e).what;
+            when = g_array_index (events, Event, e).t;
+          }
+      printf ("  %.1f ms (main thread running %.1f ms, waiting for a CPU %.1f ms, blocked %.1f ms)"
+              " ending at %.2f s, %.0f ms after: %s\n",
+              g->gap_ms, g->busy_ms, g->wait_ms, MAX (g->gap_ms - TICK_MS - g->busy_ms - g->wait_ms, 0.0),
+              g->t * 1e-6, (g->t - when) / 1000.0, before);
+    }
+  if (n)
+    worst_overall = MAX (worst_overall, g_array_index (sorted, Gap, 0).gap_ms);
+  fflush (stdout);
+}
+
+/* ---- driving the window --------------------------------------------------- */
+
+static void
+run_for (double s)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (s * G_USEC_PER_SEC);
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+typedef gboolean (*Condition) (gpointer data);
+
+static void
+run_until (Condition cond,
+           gpointer  data,
+           double    timeout_s)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > end)
+        g_error ("timed out");
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static gboolean
+loaded (gpointer data)
+{
+  PelWindow *win = data;
+  PelJob *job = pel_window_get_job (win);
+  return (job == NULL || !pel_job_get_running (job))
+         && pel_document_get_labels_path (pel_window_get_document (win)) != NULL;
+}
+
+static PelTrainPanel *
+find_panel (GtkWidget *w)
+{
+  if (PEL_IS_TRAIN_PANEL (w))
+    return PEL_TRAIN_PANEL (w);
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    {
+      PelTrainPanel *p = find_panel (c);
+      if (p)
+        return p;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  PelWindow    *win;
+  PelSliceView *view;
+  int           n_strokes;
+  int           n_moves;
+  double        worst_lock_ms;
+} User;
+
+/* A short stroke in the axial view, through the gesture entry points. */
+static gboolean
+paint_stroke (gpointer data)
+{
+  User *u = data;
+  double w = gtk_widget_get_width (GTK_WIDGET (u->view)), h = gtk_widget_get_height (GTK_WIDGET (u->view));
+  double x = w * (0.35 + 0.3 * g_random_double ()), y = h * (0.35 + 0.3 * g_random_double ());
+
+  gint64 t0 = g_get_monotonic_time ();
+  double c0 = thread_cpu_ms (), w0 = thread_wait_ms (), blocked;
+
+  pel_slice_view_stroke_begin (u->view, x, y, FALSE);
+  for (int i = 1; i <= 4; i++)
+    pel_slice_view_stroke_update (u->view, x + 6 * i, y + 3 * i);
+  pel_slice_view_stroke_end (u->view);
+  /* painting blocks on nothing but the label lock, which training's
+   * copies take: time spent neither running nor runnable is spent there */
+  blocked = (g_get_monotonic_time () - t0) * 1e-3 - (thread_cpu_ms () - c0) - (thread_wait_ms () - w0);
+  u->worst_lock_ms = MAX (u->worst_lock_ms, blocked);
+  u->n_strokes++;
+  event ("a stroke painted");
+  return G_SOURCE_CONTINUE;
+}
+
+/* Another axial slice: the preview follows it. */
+static gboolean
+move_slice (gpointer data)
+{
+  User *u = data;
+  PelDocument *doc = pel_window_get_document (u->win);
+  gint64 c[3];
+
+  pel_document_get_cursor (doc, c);
+  c[2] = 40 + (c[2] + 17 - 40) % 100;
+  pel_document_set_cursor (doc, c);
+  u->n_moves++;
+  event ("cursor moved to another slice");
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_preview (PelTrainSession *session,
+            gint64           index)
+{
+  event ("preview arrived");
+}
+
+static void
+on_progress (PelTrainSession *session)
+{
+  event ("loss/Dice points arrived");
+}
+
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *label_prefix)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+      if (GTK_IS_BUTTON (c) && gtk_button_get_label (GTK_BUTTON (c))
+          && g_str_has_prefix (gtk_button_get_label (GTK_BUTTON (c)), label_prefix))
+        return c;
+      if ((found = find_button (c, label_prefix)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+click (GtkWidget  *root,
+       const char *label_prefix)
+{
+  GtkWidget *button = find_button (root, label_prefix);
+  g_assert (button != NULL && gtk_widget_is_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+}
+
+static gboolean
+predicted (gpointer data)
+{
+  PelTrainPanel *panel = data;
+  return !pel_job_get_running (pel_train_panel_get_predict_job (panel));
+}
+
+static gboolean
+stopped (gpointer data)
+{
+  return !pel_train_session_get_running (data);
+}
+
+static gboolean
+accepted (gpointer data)
+{
+  const char *name = pl_undo_get_undo_name (pel_document_get_undo (data));
+  return name && g_str_has_prefix (name, "Accept proposal");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) image = NULL, seg = NULL;
+  g_autofree char *tmpdir = NULL;
+  const GOptionEntry entries[] = {
+    { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, "Network preset (ref)", "NAME" },
+    { "seconds", 0, 0, G_OPTION_ARG_INT, &seconds, "Seconds of training with painting (30)", "S" },
+    { "labels", 0, 0, G_OPTION_ARG_FILENAME, &labels_path, "colin27-4class-k5.nii.gz", "FILE" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Engine threads (the panel's default)", "T" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new ("");
+  static const char *xdg[] = { "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME" };
+  PelWindow *win;
+  PelTrainPanel *panel;
+  PelTrainSession *session;
+  PelTrainSettings settings;
+  User user = { 0 };
+  guint stroke_source, move_source;
+  gint64 t0;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      fprintf (stderr, "bench-stall: %s\n", error->message);
+      return 2;
+    }
+  if (labels_path == NULL)
+    labels_path = g_build_filename (g_getenv ("PELLUCID_DATA") ? g_getenv ("PELLUCID_DATA") : "../shared/data",
+                                    "colin27-4class-k5.nii.gz", NULL);
+  if (!g_file_test (IMAGE, G_FILE_TEST_EXISTS) || !g_file_test (labels_path, G_FILE_TEST_EXISTS))
+    {
+      printf ("bench-stall: needs %s (mricron-data) and %s (--labels or PELLUCID_DATA); skipped\n",
+              IMAGE, labels_path);
+      return 77;
+    }
+
+  tmpdir = g_dir_make_tmp ("pellucid-stall-XXXXXX", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (xdg); i++)
+    {
+      g_autofree char *dir = g_build_filename (tmpdir, xdg[i], NULL);
+      g_setenv (xdg[i], dir, TRUE);
+    }
+  g_setenv ("GSK_RENDERER", "cairo", TRUE);
+  g_setenv ("GDK_DEBUG", "gl-disable", TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  gtk_init ();
+  app = pel_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
+  if (!g_application_register (G_APPLICATION (app), NULL, &error))
+    g_error ("cannot register the application: %s", error->message);
+
+  win = pel_window_new (GTK_APPLICATION (app));
+  gtk_window_set_default_size (GTK_WINDOW (win), 1600, 1000);
+  gtk_window_present (GTK_WINDOW (win));
+  image = g_file_new_for_path (IMAGE);
+  seg = g_file_new_for_path (labels_path);
+  pel_window_open (win, image, seg, NULL);
+  run_until (loaded, win, 60);
+  panel = find_panel (GTK_WIDGET (win));
+  g_assert (panel != NULL);
+  session = pel_train_panel_get_session (panel);
+  gtk_stack_set_visible_child (GTK_STACK (gtk_widget_get_parent (GTK_WIDGET (panel))), GTK_WIDGET (panel));
+  user.win = win;
+  user.view = pel_viewer_get_view (pel_window_get_viewer (win), PL_VIEW_AXIAL);
+  pel_tools_set_tool (pel_window_get_tools (win), PEL_TOOL_BRUSH);
+  pel_tools_set_active_label (pel_window_get_tools (win), 3);
+  g_signal_connect (session, "preview", G_CALLBACK (on_preview), NULL);
+  g_signal_connect (session, "progress", G_CALLBACK (on_progress), NULL);
+  run_for (1.0);
+
+  g_timeout_add_full (G_PRIORITY_HIGH, TICK_MS, tick, NULL, NULL);
+
+  begin_phase ();
+  run_for (5.0);
+  end_phase ("idle");
+
+  begin_phase ();
+  pel_train_settings_copy (&settings, pel_train_panel_get_settings (panel));
+  g_free (settings.preset);
+  settings.preset = g_strdup (preset);
+  settings.steps = 100000;
+  if (threads > 0)
+    settings.threads = threads;
+  printf ("stall/%s: training with %d threads\n", preset, settings.threads);
+  pel_train_panel_set_settings (panel, &settings);
+  event ("Start clicked");
+  t0 = g_get_monotonic_time ();
+  pel_train_panel_run_actions (panel, "start");
+  stroke_source = g_timeout_add (250, paint_stroke, &user);
+  move_source = g_timeout_add (1500, move_slice, &user);
+  run_for (seconds);
+  end_phase ("training");
+  printf ("  %" G_GINT64_FORMAT " steps in %.1f s, %d strokes (longest wait for the label lock %.1f ms), %d slice moves\n",
+          pel_train_session_get_step (session), (g_get_monotonic_time () - t0) * 1e-6,
+          user.n_strokes, user.worst_lock_ms, user.n_moves);
+
+  begin_phase ();
+  event ("Predict Volume clicked");
+  t0 = g_get_monotonic_time ();
+  click (GTK_WIDGET (panel), "_Predict");
+  run_for (0.3);
+  run_until (predicted, panel, 600);
+  end_phase ("predicting");
+  printf ("  whole volume predicted in %.1f s while training\n", (g_get_monotonic_time () - t0) * 1e-6);
+
+  g_source_remove (stroke_source);
+  g_source_remove (move_source);
+  pel_train_session_stop (session);
+  run_until (stopped, session, 120);
+
+  begin_phase ();
+  run_for (0.5);
+  event ("Accept All clicked");
+  t0 = g_get_monotonic_time ();
+  /* what the button does */
+  pel_proposal_accept (pel_window_get_document (win), PEL_ACCEPT_ALL, 0, 0, 0);
+  printf ("  Accept All took %.1f ms (the undo step included)\n", (g_get_monotonic_time () - t0) * 1e-3);
+  g_assert (accepted (pel_window_get_document (win)));
+  run_for (1.0);
+  end_phase ("accept");
+  printf ("stall/%s: worst gap of all phases %.1f ms\n", preset, worst_overall);
+
+  pel_train_settings_clear (&settings);
+  gtk_window_destroy (GTK_WINDOW (win));
+  run_for (0.5);
+  g_clear_object (&app);
+  return 0;
+}
