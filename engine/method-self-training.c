@@ -5,7 +5,8 @@
  *
  * Round k starts at step t_k = warmup + k · round_steps (k < rounds): the
  * model (dropout off) predicts every slice without labels; voxels with
- * max_c p_c ≥ threshold keep their argmax as a pseudo-label, the others are
+ * max_c p_c ≥ threshold (or among the class_portion most confident of
+ * their class) keep their argmax as a pseudo-label, the others are
  * ignored.  Steps of the round train on batches of batch − unlabelled_batch
  * labelled and unlabelled_batch pseudo-labelled slices (both augmented
  * alike):  L = L_seg(labelled) + λ · L_seg(pseudo), L_seg = CE + 1 − Dice.
@@ -191,18 +192,26 @@ window_geometry (PlTrainer *tr, int *oy, int *ox, int *h, int *w)
                  c->fit, &wh, &ww, oy, ox);
 }
 
+#define CONF_BINS 1024
+
 /* Predicts every slice without labels; share[c]: class c's share of the
- * kept voxels. */
+ * kept voxels.  A voxel is kept when its largest probability is ≥ the
+ * threshold, or ≥ its class's threshold t_c: the confidence above which
+ * lie class_portion of the voxels predicted as c (CBST, Zou et al. 2018,
+ * eq. 9; from a histogram of CONF_BINS bins, so at least that portion). */
 static void
 make_pseudo (PlMethodState *st, PlTrainer *tr, PlPseudoSet *out, double *share)
 {
   PlTape *tape = infer_tape (st);
   PlUnet *u = pl_trainer_get_model (tr)->unet;
   int K = pl_trainer_get_n_classes (tr), bs = pl_trainer_get_config (tr)->batch;
-  float thr = st->cfg.self_training.threshold;
+  float thr = st->cfg.self_training.threshold, portion = st->cfg.self_training.class_portion;
   gint64 n_slices, holdout = pl_trainer_get_config (tr)->holdout_slice;
   const gint64 *counts = pl_trainer_get_slice_counts (tr, &n_slices);
   g_autofree double *hist = g_new0 (double, K);
+  g_autofree gint64 *bins = g_new0 (gint64, (gsize) K * CONF_BINS);
+  g_autofree float *cls_thr = g_new (float, K);
+  g_autofree float *conf = NULL;
   double kept = 0.0, total = 0.0;
   int oy, ox, sh, sw, n = 0;
   gsize plane = 0;
@@ -213,6 +222,8 @@ make_pseudo (PlMethodState *st, PlTrainer *tr, PlPseudoSet *out, double *share)
     if (counts[s] == 0 && s != holdout)
       out->slices[n++] = s;
   out->n = n;
+
+  /* Argmax and confidence of every voxel on the slices (−1: padding). */
   for (int s = 0; s < n; s += bs)
     {
       int m = MIN (bs, n - s);
@@ -224,34 +235,65 @@ make_pseudo (PlMethodState *st, PlTrainer *tr, PlPseudoSet *out, double *share)
         {
           plane = (gsize) b.h * b.w;
           out->target = g_new (gint8, MAX ((gsize) n * plane, 1));
+          conf = g_new (float, MAX ((gsize) n * plane, 1));
         }
       p = pl_softmax (tape, pl_unet_forward (u, tape, pl_tape_wrap (tape, m, 1, b.h, b.w, b.x, FALSE), NULL));
       for (int i = 0; i < m; i++)
         for (int y = 0; y < b.h; y++)
           for (int x = 0; x < b.w; x++)
             {
-              gsize q = (gsize) y * b.w + x;
+              gsize q = (gsize) y * b.w + x, at = (gsize) (s + i) * plane + q;
               const float *pp = p->data + (gsize) i * K * plane + q;
-              gint8 *t = out->target + (gsize) (s + i) * plane + q;
               int best = 0;
               if (y + oy < 0 || y + oy >= sh || x + ox < 0 || x + ox >= sw)
                 {
-                  *t = -1;   /* padding, not on the slice */
+                  out->target[at] = -1;   /* padding, not on the slice */
+                  conf[at] = -1.0f;
                   continue;
                 }
               for (int c = 1; c < K; c++)
                 if (pp[c * plane] > pp[best * plane])
                   best = c;
+              out->target[at] = (gint8) best;
+              conf[at] = pp[best * plane];
+              bins[(gsize) best * CONF_BINS + MIN ((int) (conf[at] * CONF_BINS), CONF_BINS - 1)]++;
               total += 1.0;
-              if (pp[best * plane] >= thr)
-                {
-                  *t = (gint8) best;
-                  hist[best] += 1.0;
-                  kept += 1.0;
-                }
-              else
-                *t = -1;
             }
+    }
+
+  /* t_c: lower edge of the bin where the count from the top reaches
+   * class_portion of the class's voxels. */
+  for (int c = 0; c < K; c++)
+    {
+      const gint64 *h = bins + (gsize) c * CONF_BINS;
+      gint64 all = 0, acc = 0;
+      int b = CONF_BINS - 1;
+      for (int i = 0; i < CONF_BINS; i++)
+        all += h[i];
+      cls_thr[c] = thr;
+      if (portion <= 0.0f || all == 0)
+        continue;
+      for (; b > 0; b--)
+        {
+          acc += h[b];
+          if ((double) acc >= (double) portion * all)
+            break;
+        }
+      cls_thr[c] = MIN (thr, (float) b / CONF_BINS);
+    }
+
+  for (gsize i = 0; i < (gsize) n * plane; i++)
+    {
+      int c = out->target[i];
+      if (c < 0)
+        continue;
+      if (conf[i] >= cls_thr[c])
+        {
+          hist[c] += 1.0;
+          kept += 1.0;
+        }
+      else
+        out->target[i] = -1;
     }
   out->kept = total > 0.0 ? kept / total : 0.0;
   for (int c = 0; c < K; c++)
@@ -387,7 +429,7 @@ boundaries (PlMethodState *st, PlTrainer *tr, gint64 t)
               pl_pseudo_set_clear (&st->prev);
               st->prev = st->cur;
               st->cur = set;
-              note (st, &first, "round %d: %d slices, %.1f%% of their voxels above %.2f", k + 1,
+              note (st, &first, "round %d: %d slices, %.1f%% of their voxels kept (threshold %.2f)", k + 1,
                           set.n, 100.0 * set.kept, c->threshold);
             }
           if (c->restart)

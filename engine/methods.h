@@ -51,7 +51,11 @@ typedef enum
  * torch_fewshot.py --self-train).  Steps 0 … warmup_steps−1 are supervised.
  * Then every round_steps steps (at most `rounds` times) the model predicts
  * every slice without labels; voxels whose largest softmax probability is
- * ≥ threshold become pseudo-labels (the rest are ignored), and each batch
+ * ≥ threshold become pseudo-labels (the rest are ignored) — and so do, for
+ * each class, the class_portion most confident of the voxels predicted as
+ * that class (class-balanced thresholds, Zou et al. 2018), so that a class
+ * the model is never 'threshold' sure of still gets pseudo-labels; 0 turns
+ * that off.  Each batch
  * holds batch − unlabelled_batch labelled and unlabelled_batch
  * pseudo-labelled slices, loss = L_lab + lambda · L_pseudo.  After the last
  * round training goes on with the last pseudo-labels.
@@ -71,6 +75,7 @@ typedef struct
   int      round_steps;
   int      rounds;
   float    threshold;
+  float    class_portion;
   float    lambda;
   int      unlabelled_batch;
   gboolean restart;          /* each round from freshly initialised weights */
