@@ -553,6 +553,52 @@ test_guard_collapse (void)
   g_assert_true (isnan (st.unlabelled_loss));
 }
 
+/* A network trained on one slice is never 0.9 sure of the small inner disc
+ * on the other slices: with the threshold alone its pseudo-labels hold none
+ * of it and are refused; with class-balanced thresholds they hold some and
+ * are used.  One trainer: 150 supervised steps (warm-up set long), then the
+ * rounds are brought forward with pl_method_update. */
+static void
+test_class_portion (void)
+{
+  g_autoptr (PlVolume) v = phantom_volume (1.0);
+  g_autoptr (PlLabels) l = pl_labels_new (v->dim);
+  g_autoptr (PlTrainer) tr = NULL;
+  g_autoptr (GError) error = NULL;
+  PlLabelProvider prov;
+  PlMethodConfig m;
+  PlMethodStatus st;
+
+  paint_slice (l, NZ / 2);
+  pl_label_provider_init_static (&prov, l);
+  pl_method_config_init (&m);
+  m.kind = PL_METHOD_SELF_TRAINING;
+  m.self_training.warmup_steps = 1000;
+  tr = new_trainer (v, &prov, 0, &m);
+  g_assert_true (pl_trainer_run (tr, 150, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  m.self_training.warmup_steps = 150;
+  m.self_training.round_steps = 1;
+  m.self_training.rounds = 2;
+  m.self_training.class_portion = 0.0f;
+  g_assert_true (pl_method_update (tr, &m, &error));
+  g_assert_true (pl_trainer_step (tr, NULL, &error));
+  g_assert_true (pl_method_get_status (tr, &st));
+  g_test_message ("threshold alone: %s", st.note);
+  g_assert_nonnull (strstr (st.note, "round 1: pseudo-labels refused, label 3 holds 0.00%"));
+  g_assert_cmpint (st.n_pseudo_slices, ==, 0);
+
+  m.self_training.class_portion = 0.2f;
+  g_assert_true (pl_method_update (tr, &m, &error));
+  g_assert_true (pl_trainer_step (tr, NULL, &error));
+  g_assert_true (pl_method_get_status (tr, &st));
+  g_test_message ("class-balanced: %s", st.note);
+  g_assert_nonnull (strstr (st.note, "round 2: 15 slices"));
+  g_assert_cmpint (st.n_pseudo_slices, ==, NZ - 1);
+  g_assert_true (isfinite (st.unlabelled_loss));
+}
+
 /* ---- metadata ----------------------------------------------------------- */
 
 static void
@@ -671,6 +717,7 @@ main (int argc, char **argv)
   g_test_add_func ("/methods/live-labels", test_live_labels);
   g_test_add_func ("/methods/guard-reverts", test_guard_reverts);
   g_test_add_func ("/methods/guard-collapse", test_guard_collapse);
+  g_test_add_func ("/methods/class-portion", test_class_portion);
   g_test_add_func ("/methods/model-metadata", test_model_metadata);
   g_test_add_func ("/methods/semi-beats-supervised", test_semi_beats_supervised);
   return g_test_run ();
