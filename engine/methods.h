@@ -5,7 +5,7 @@
  * A method is a loss recipe (train.h) plus the state it keeps between steps
  * (round and pseudo-labels, EMA teacher, ramp-up position).  Make a
  * PlMethodConfig with pl_method_config_init() (every method's defaults, from
- * the literature cited in methods.c and docs/methods.md), choose `kind`,
+ * the literature cited in method-config.c and docs/methods.md), choose `kind`,
  * change what you like, and install it on a trainer:
  *
  *   PlMethodConfig m;

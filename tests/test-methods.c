@@ -171,7 +171,7 @@ test_config (void)
   pl_method_config_init (&c);
   g_assert_cmpint (c.kind, ==, PL_METHOD_SUPERVISED);
   g_assert_true (pl_method_config_check (&c, &error));
-  /* The literature's numbers (methods.c gives the sources). */
+  /* The literature's numbers (method-config.c gives the sources). */
   g_assert_cmpfloat (c.mean_teacher.alpha, ==, 0.99f);
   g_assert_cmpfloat (c.mean_teacher.noise_std, ==, 0.1f);
   g_assert_cmpfloat (c.self_training.lambda, ==, 0.5f);
