@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "src/pel-train-panel.h"
 #include "src/pel-window.h"
 
 typedef struct
@@ -117,6 +118,66 @@ voxel_point (PelWindow    *window,
   return TRUE;
 }
 
+static PelTrainPanel *
+find_train_panel (GtkWidget *widget)
+{
+  if (PEL_IS_TRAIN_PANEL (widget))
+    return PEL_TRAIN_PANEL (widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      PelTrainPanel *found = find_train_panel (c);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+on_training_running (PelTrainSession *session)
+{
+  gboolean running = pel_train_session_get_running (session);
+  const GError *error = pel_train_session_get_error (session);
+
+  if (running)
+    pel_test_control_event ("train-started");
+  else
+    pel_test_control_event ("train-finished %" G_GINT64_FORMAT " %s",
+                            pel_train_session_get_step (session), error ? error->message : "ok");
+}
+
+static void
+on_training_progress (PelTrainSession *session)
+{
+  pel_test_control_event ("train-step %" G_GINT64_FORMAT, pel_train_session_get_step (session));
+}
+
+/* "train STEPS": what a user does in the Train panel, through its scripted
+ * actions: shows it, chooses the small preset and STEPS steps, and presses
+ * Start once the labels are counted. */
+static void
+start_training (PelWindow  *window,
+                const char *steps)
+{
+  PelTrainPanel *panel = find_train_panel (GTK_WIDGET (window));
+  PelTrainSession *session;
+  g_autofree char *actions = NULL;
+
+  if (panel == NULL)
+    {
+      pel_test_control_event ("error no Train panel");
+      return;
+    }
+  session = pel_train_panel_get_session (panel);
+  if (g_object_get_data (G_OBJECT (session), "pel-test-control") == NULL)
+    {
+      g_object_set_data (G_OBJECT (session), "pel-test-control", GINT_TO_POINTER (1));
+      g_signal_connect (session, "notify::running", G_CALLBACK (on_training_running), NULL);
+      g_signal_connect (session, "progress", G_CALLBACK (on_training_progress), NULL);
+    }
+  actions = g_strdup_printf ("show,preset=small,steps=%d,start", atoi (steps));
+  pel_train_panel_run_actions (panel, actions);
+}
+
 static GtkDialog *
 recovery_dialog (void)
 {
@@ -213,6 +274,8 @@ run_command (const char *line)
                                          pl_labels_n_voxels (labels) * sizeof (guint16));
       pel_test_control_event ("labels-sha1 %s", sum);
     }
+  else if (g_strcmp0 (cmd, "train") == 0 && argv[1])
+    start_training (window, argv[1]);
   else if (g_strcmp0 (cmd, "quit") == 0)
     {
       /* As a crash would, without asking about unsaved work, but with

@@ -22,6 +22,12 @@
  *   recovery restore|discard|later    (answers the recovery question)
  *                                     restored STATE
  *   labels-sha1                       labels-sha1 HEX (of the label map)
+ *   train STEPS                       (shows the Train panel, chooses the
+ *                                      small preset and STEPS steps, presses
+ *                                      Start once the labels are counted)
+ *                                     train-started, then train-step STEP
+ *                                     as steps are done, then
+ *                                     train-finished STEP ok|MESSAGE
  *   quit                              (closes the windows)
  *
  *   events the program sends by itself:

@@ -79,6 +79,7 @@ struct _PelTrainPanel
   PelSliceCounts    counts;           /* along settings.axis */
   guint             counts_source;
   guint             classes_source;
+  GCancellable     *classes_counting;   /* the class totals' count in flight */
   char             *command;
   GHashTable       *preset_rates;     /* preset name → steps/s last measured */
 

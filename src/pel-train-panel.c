@@ -74,19 +74,19 @@ pel_train_panel_set_status (PelTrainPanel *self,
 
 /* ---- classes and labelled slices ------------------------------------------ */
 
+/* The class totals, from a count of the whole label map. */
 static void
-rebuild_classes (PelTrainPanel *self)
+rebuild_classes (PelTrainPanel  *self,
+                 const guint64  *counts)
 {
   PlLabelTable *table = pel_document_get_label_table (self->document);
   const guint32 *lut = pel_document_get_label_lut (self->document);
-  g_autofree guint64 *counts = g_new0 (guint64, 65536);
   GtkWidget *child;
   guint n = 0;
 
-  pel_document_count_labels (self->document, counts, 65536);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->classes_box))) != NULL)
     gtk_flow_box_remove (self->classes_box, child);
-  for (guint v = 1; v < 65536; v++)
+  for (guint v = 1; counts != NULL && v < 65536; v++)
     {
       PlLabel *l;
       g_autofree char *markup = NULL, *count = NULL, *tip = NULL;
@@ -109,14 +109,39 @@ rebuild_classes (PelTrainPanel *self)
   gtk_widget_set_visible (GTK_WIDGET (self->classes_hint), n < 2);
 }
 
+static void
+classes_counted (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (PelTrainPanel) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree guint64 *counts = pel_document_count_labels_finish (PEL_DOCUMENT (object), result, &error);
+
+  if (self->document == NULL)
+    return;   /* disposed meanwhile */
+  if (counts == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+      && pel_document_has_volume (self->document))
+    return;   /* superseded by a newer count */
+  rebuild_classes (self, counts);
+  pel_train_panel_rebuild_accept_classes (self);
+}
+
+/* The count scans the whole label map (35 M voxels for Colin27 at 0.5 mm:
+ * 45 ms, which stalled the window after every opening and whenever
+ * painting paused), so it runs on a worker, as the Labels panel's does. */
 static gboolean
 classes_timeout (gpointer user_data)
 {
   PelTrainPanel *self = user_data;
 
   self->classes_source = 0;
-  rebuild_classes (self);
-  pel_train_panel_rebuild_accept_classes (self);
+  if (self->classes_counting)
+    g_cancellable_cancel (self->classes_counting);
+  g_clear_object (&self->classes_counting);
+  self->classes_counting = g_cancellable_new ();
+  pel_document_count_labels_async (self->document, self->classes_counting, classes_counted,
+                                   g_object_ref (self));
   return G_SOURCE_REMOVE;
 }
 
@@ -596,6 +621,9 @@ pel_train_panel_dispose (GObject *object)
 
   g_clear_handle_id (&self->counts_source, g_source_remove);
   g_clear_handle_id (&self->classes_source, g_source_remove);
+  if (self->classes_counting)
+    g_cancellable_cancel (self->classes_counting);
+  g_clear_object (&self->classes_counting);
   if (self->bindings)
     {
       for (guint i = 0; i < self->bindings->len; i++)

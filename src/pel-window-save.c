@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "src/pel-recovery.h"
 #include "src/pel-test-control.h"
 
 /* ---- saving --------------------------------------------------------------- */
@@ -16,6 +17,8 @@ typedef struct
   PelVolumeRef *reference;
   char         *path;
   guint64       state_id;   /* at the request; the copy may hold more */
+  char         *recovery_dir;
+  char         *volume_path;
 } SaveRequest;
 
 static void
@@ -25,6 +28,8 @@ save_request_free (gpointer p)
   g_clear_object (&r->document);
   g_clear_pointer (&r->reference, pel_volume_ref_unref);
   g_free (r->path);
+  g_free (r->recovery_dir);
+  g_free (r->volume_path);
   g_free (r);
 }
 
@@ -50,6 +55,14 @@ save_func (gpointer          data,
       return NULL;
     }
   ok = pl_labels_save (labels, pel_volume_ref_get (req->reference), req->path, error);
+  /* Autosaves hold the same lock, so any recovery on disk copied its labels
+   * before this save did: the saved file supersedes it.  Left in place, it
+   * would be offered on the next start whenever it cannot tell it is older
+   * (written before the first save, or naming another file before a Save
+   * As) and give back less than was saved.  Painting since this copy goes
+   * into the next autosave. */
+  if (ok && req->volume_path != NULL)
+    pel_recovery_discard (req->recovery_dir, req->volume_path);
   pel_document_unlock_writers (req->document);
   return ok ? GINT_TO_POINTER (1) : NULL;
 }
@@ -99,6 +112,8 @@ pel_window_save (PelWindow *self,
     }
   req->document = g_object_ref (self->document);
   req->reference = pel_document_ref_volume (self->document);
+  req->recovery_dir = g_strdup (pel_document_get_recovery_dir (self->document));
+  req->volume_path = g_strdup (pel_document_get_volume_path (self->document));
   /* The worker copies the labels; painting may continue meanwhile and
    * leaves the document dirty again. */
   req->state_id = pel_document_get_state_id (self->document);

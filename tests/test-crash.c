@@ -4,7 +4,9 @@
  * paints strokes through its test control channel (pel-test-control.h,
  * the entry points the mouse gestures use), saves now and then, autosaves
  * every 150 ms, and kills it with SIGKILL at a random moment: in the middle
- * of a stroke, of a save, of an autosave, or anywhere.  Then, before
+ * of a stroke, of a save, of an autosave, while the Train panel trains a
+ * network on the painting (painting and autosaving go on meanwhile), or
+ * anywhere.  Then, before
  * starting it again on the same image (and segmentation, when one was
  * saved), it checks:
  *
@@ -62,6 +64,7 @@ typedef enum
   KILL_STROKE,
   KILL_SAVE,
   KILL_AUTOSAVE,
+  KILL_TRAIN,
   KILL_ANY,
   N_KILL_KINDS
 } KillKind;
@@ -219,6 +222,8 @@ typedef struct
   gint64   t_autosave, t_save;    /* µs when the running one started */
   double   autosave_ms, save_ms;  /* how long the last ones took */
   gboolean offered, restored, ready;
+  gboolean training;              /* train-started, no train-finished */
+  gint64   train_step;            /* last train-step */
   char    *sha1;
 } Round;
 
@@ -293,6 +298,16 @@ handle_event (Round      *r,
     r->restored = TRUE;
   else if (g_str_has_prefix (line, "ready"))
     r->ready = TRUE;
+  else if (g_str_has_prefix (line, "train-started"))
+    r->training = TRUE;
+  else if (g_str_has_prefix (line, "train-step "))
+    r->train_step = g_ascii_strtoll (line + strlen ("train-step "), NULL, 10);
+  else if (g_str_has_prefix (line, "train-finished "))
+    {
+      r->training = FALSE;
+      if (!g_str_has_suffix (line, " ok"))
+        g_error ("training failed: %s", line);
+    }
   else if (g_str_has_prefix (line, "labels-sha1 "))
     {
       g_free (r->sha1);
@@ -459,6 +474,8 @@ typedef struct
 {
   guint16 *saved;          /* content of saved_path, NULL while there is none */
   int      kills[N_KILL_KINDS];
+  int      kills_training;  /* of them, while the Train panel trained */
+  gint64   max_train_step;  /* the furthest training got before a kill */
   int      offered;
   int      strokes;
   int      max_lost;       /* strokes painted after the last persisted snapshot */
@@ -513,6 +530,26 @@ paint_and_kill (App   *app,
       wait_for (app, r, "autosave-started");
       sleep_into (r->autosave_ms);
       break;
+    case KILL_TRAIN:
+      /* Two label values at least (consecutive rows), then Start with more
+       * steps than the round lasts; sometimes killed while the trainer is
+       * being built, mostly once it steps; painting goes on. */
+      paint_stroke (app, r, TRUE);
+      paint_stroke (app, r, TRUE);
+      app_send (app, "train 2000");
+      wait_for (app, r, "train-started");
+      if (g_rand_int_range (rng, 0, 4) > 0)
+        wait_for (app, r, "train-step");
+      if (g_rand_boolean (rng) && !r->save_running)
+        {
+          app_send (app, "save %s", saved_path);
+          wait_for (app, r, "save-started");
+        }
+      for (int s = g_rand_int_range (rng, 0, 3); s > 0; s--)
+        paint_stroke (app, r, TRUE);
+      pump (app, r, g_rand_int_range (rng, 0, 300));
+      g_assert_true (r->training);
+      break;
     case KILL_ANY:
     default:
       paint_stroke (app, r, TRUE);
@@ -527,6 +564,8 @@ paint_and_kill (App   *app,
   g_assert_cmpint (g_subprocess_get_term_sig (app->process), ==, SIGKILL);
 
   /* Where the kill actually landed. */
+  if (r->training)
+    return KILL_TRAIN;
   if (r->save_running)
     return KILL_SAVE;
   if (r->autosave_running)
@@ -651,6 +690,8 @@ test_app (void)
 
       landed = paint_and_kill (app, &r, k);
       run.kills[landed]++;
+      if (landed == KILL_TRAIN)
+        run.max_train_step = MAX (run.max_train_step, r.train_step);
       run.strokes += r.strokes->len;
       app_free (app);
       check_saved (&run, &r);
@@ -669,9 +710,10 @@ test_app (void)
   app_free (app);
   round_clear (&r);
 
-  g_test_message ("%d kills (%d mid-stroke, %d mid-save, %d mid-autosave, %d elsewhere), "
-                  "%d strokes, recovery offered and restored %d times, at most %d strokes "
-                  "painted after the last autosave or save", kills,
+  g_test_message ("%d kills (%d while training, up to step %" G_GINT64_FORMAT "; %d mid-stroke, "
+                  "%d mid-save, %d mid-autosave, %d elsewhere), %d strokes, recovery offered "
+                  "and restored %d times, at most %d strokes painted after the last autosave "
+                  "or save", kills, run.kills[KILL_TRAIN], run.max_train_step,
                   run.kills[KILL_STROKE], run.kills[KILL_SAVE], run.kills[KILL_AUTOSAVE],
                   run.kills[KILL_ANY], run.strokes, run.offered, run.max_lost);
   g_free (run.saved);

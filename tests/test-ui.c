@@ -371,6 +371,60 @@ test_recovery_after_crash (void)
   g_assert_null (recovery);
 }
 
+/* A recovery copied before a save is superseded by the saved file, even
+ * when painting goes on during the save (the document stays dirty) and the
+ * recovery knows no saved file (autosaved before the first save) or
+ * another one (Save As): offering it on the next start would give back
+ * less than the segmentation that was saved. */
+static void
+test_save_supersedes_recovery (void)
+{
+  PelWindow *win = new_window ();
+  PelDocument *doc = pel_window_get_document (win);
+  g_autofree char *path = g_build_filename (tmpdir, "superseded.nii.gz", NULL);
+  g_autofree char *first = g_build_filename (tmpdir, "superseded-1.nii.gz", NULL);
+  g_autofree char *second = g_build_filename (tmpdir, "superseded-2.nii.gz", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFile) first_file = g_file_new_for_path (first);
+  g_autoptr (GFile) second_file = g_file_new_for_path (second);
+  g_autoptr (PlVolume) v = make_volume ();
+  g_autoptr (GError) error = NULL;
+  PelSliceView *axial;
+  PelRecovery *recovery;
+  gboolean done = FALSE;
+
+  g_assert_true (pl_volume_save (v, path, &error));
+  pel_window_open (win, file, NULL, NULL);
+  wait_until (job_finished, win);
+  wait_until (views_allocated, win);
+  axial = pel_viewer_get_view (pel_window_get_viewer (win), PL_VIEW_AXIAL);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.tool", "s", "brush");
+  g_object_set (pel_window_get_tools (win), "brush-size", 1, "active-label", 2u, NULL);
+
+  for (int round = 0; round < 2; round++)
+    {
+      /* round 0: never saved yet; round 1: saved as `first`, saved as
+       * `second` */
+      paint_stroke (axial, 2, 2 + round, 20, 2 + round);
+      done = FALSE;
+      pel_document_autosave_async (doc, NULL, autosaved, &done);
+      wait_until (flag_set, &done);
+      recovery = pel_recovery_find (pel_document_get_recovery_dir (doc), path);
+      g_assert_nonnull (recovery);
+      g_assert_cmpstr (recovery->labels_path, ==, round == 0 ? NULL : first);
+      pel_recovery_free (recovery);
+
+      paint_stroke (axial, 2, 10 + round, 20, 10 + round);
+      pel_window_save (win, round == 0 ? first_file : second_file);
+      paint_stroke (axial, 2, 20 + round, 20, 20 + round);
+      wait_until (job_finished, win);
+      g_assert_true (pel_document_get_dirty (doc));
+      g_assert_null (pel_recovery_find (pel_document_get_recovery_dir (doc), path));
+    }
+  pel_document_discard_recovery (doc);
+  close_window (win);
+}
+
 static void
 test_actions (void)
 {
@@ -540,6 +594,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/segmentation-on-another-grid", test_segmentation_on_another_grid);
   g_test_add_func ("/ui/window/open-file-with-nan", test_open_file_with_nan);
   g_test_add_func ("/ui/window/recovery-after-crash", test_recovery_after_crash);
+  g_test_add_func ("/ui/window/save-supersedes-recovery", test_save_supersedes_recovery);
   g_test_add_func ("/ui/window/actions", test_actions);
   g_test_add_func ("/ui/window/undo-budget-notice", test_undo_budget_notice);
   status = g_test_run ();
