@@ -22,6 +22,23 @@
 #define UNDER_SANITIZER 1
 #endif
 #endif
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+
+/* Tests that train for a hundred steps or more take minutes under TSan;
+ * the short ones run every method's code there (live-labels with the
+ * labels' lock). */
+#ifdef UNDER_TSAN
+#define SKIP_UNDER_TSAN() \
+  do { g_test_skip ("100+ training steps: minutes under TSan"); return; } while (0)
+#else
+#define SKIP_UNDER_TSAN() do { } while (0)
+#endif
 
 /* ---- phantom ------------------------------------------------------------
  * NX × NY × NZ, slices along axis 2.  Background (label 1), a disc (label 2)
@@ -497,6 +514,7 @@ test_guard_reverts (void)
   PlMethodStatus st;
   double dg, du;
 
+  SKIP_UNDER_TSAN ();
   paint_slice (l, 0);
   paint_slice (l, 8);
   pl_label_provider_init_static (&prov, l);
@@ -577,6 +595,7 @@ test_class_portion (void)
   PlMethodConfig m;
   PlMethodStatus st;
 
+  SKIP_UNDER_TSAN ();
   paint_slice (l, NZ / 2);
   pl_label_provider_init_static (&prov, l);
   pl_method_config_init (&m);
