@@ -31,7 +31,7 @@ struct _PlMethodState
   int             next_boundary;  /* k of the next t_k = warmup + k · round_steps */
   gboolean        stopped;
   double          start_score;    /* guard score at the running round's start */
-  gboolean        score_is_dice;
+  gboolean        start_held_out;  /* start_score is the held-out slice's */
   float          *snap_params, *snap_m, *snap_v;
   gint64          snap_opt_step;
 };

@@ -5,7 +5,8 @@
  *
  * Round k starts at step t_k = warmup + k · round_steps (k < rounds): the
  * model (dropout off) predicts every slice without labels; voxels with
- * max_c p_c ≥ threshold keep their argmax as a pseudo-label, the others are
+ * max_c p_c ≥ threshold (or among the class_portion most confident of
+ * their class) keep their argmax as a pseudo-label, the others are
  * ignored.  Steps of the round train on batches of batch − unlabelled_batch
  * labelled and unlabelled_batch pseudo-labelled slices (both augmented
  * alike):  L = L_seg(labelled) + λ · L_seg(pseudo), L_seg = CE + 1 − Dice.
@@ -15,6 +16,7 @@
 #include "engine/method-private.h"
 #include "engine/dataset.h"
 #include "engine/loss.h"
+#include "engine/metrics.h"
 #include "engine/optim.h"
 
 #include <math.h>
@@ -95,34 +97,64 @@ labelled_slices (PlMethodState *st, PlTrainer *tr)
   return k;
 }
 
-/* Mean CE + (1 − Dice) over the painted slices, no augmentation, dropout
- * off: how well the model still fits what the user painted. */
+/* Mean Dice over classes of the painted slices (argmax, no augmentation,
+ * dropout off): how well the model still fits what the user painted. */
 static double
-labelled_loss (PlMethodState *st, PlTrainer *tr)
+painted_dice (PlMethodState *st, PlTrainer *tr)
 {
   PlTape *tape = infer_tape (st);
   PlUnet *u = pl_trainer_get_model (tr)->unet;
   int n = labelled_slices (st, tr), bs = pl_trainer_get_config (tr)->batch;
+  int K = pl_trainer_get_n_classes (tr);
   g_autofree gint64 *sl = g_memdup2 (st->pool, sizeof (gint64) * MAX (n, 1));
+  g_autofree gint32 *pred = NULL, *truth = NULL;
+  g_autofree double *dice = g_new (double, K);
+  gsize plane = 0;
   double sum = 0.0;
+  int k = 0;
 
   for (int s = 0; s < n; s += bs)
     {
       int m = MIN (bs, n - s);
       PlBatch b;
-      PlTensor *logits;
+      PlTensor *p;
       pl_tape_reset (tape);
       pl_trainer_sample (tr, tape, m, sl + s, FALSE, &b);
-      logits = pl_unet_forward (u, tape, pl_tape_wrap (tape, m, 1, b.h, b.w, b.x, FALSE), NULL);
-      sum += m * (double) pl_method_seg_loss (tape, logits, NULL, b.target)->data[0];
+      if (!pred)
+        {
+          plane = (gsize) b.h * b.w;
+          pred = g_new (gint32, (gsize) n * plane);
+          truth = g_new (gint32, (gsize) n * plane);
+        }
+      p = pl_unet_forward (u, tape, pl_tape_wrap (tape, m, 1, b.h, b.w, b.x, FALSE), NULL);
+      memcpy (truth + (gsize) s * plane, b.target, sizeof (gint32) * m * plane);
+      for (int i = 0; i < m; i++)
+        for (gsize q = 0; q < plane; q++)
+          {
+            const float *pp = p->data + (gsize) i * K * plane + q;
+            int best = 0;
+            for (int c = 1; c < K; c++)
+              if (pp[c * plane] > pp[best * plane])
+                best = c;
+            pred[(gsize) (s + i) * plane + q] = best;
+          }
     }
-  return n ? sum / n : NAN;
+  if (n == 0)
+    return NAN;
+  pl_dice_per_class (pred, truth, (gsize) n * plane, -1, K, dice);
+  for (int c = 0; c < K; c++)
+    if (!isnan (dice[c]))
+      {
+        sum += dice[c];
+        k++;
+      }
+  return k ? sum / k : NAN;
 }
 
 /* The held-out slice's Dice when there is a labelled one, else the painted
- * slices' loss. */
+ * slices' Dice. */
 static double
-guard_score (PlMethodState *st, PlTrainer *tr, gboolean *is_dice)
+guard_score (PlMethodState *st, PlTrainer *tr, gboolean *held_out)
 {
   gint64 n_slices, holdout = pl_trainer_get_config (tr)->holdout_slice;
   const gint64 *counts = pl_trainer_get_slice_counts (tr, &n_slices);
@@ -132,21 +164,20 @@ guard_score (PlMethodState *st, PlTrainer *tr, gboolean *is_dice)
       double d = pl_trainer_holdout_dice (tr, NULL);
       if (!isnan (d))
         {
-          *is_dice = TRUE;
+          *held_out = TRUE;
           return d;
         }
     }
-  *is_dice = FALSE;
-  return labelled_loss (st, tr);
+  *held_out = FALSE;
+  return painted_dice (st, tr);
 }
 
 static gboolean
-guard_fails (PlMethodState *st, double score, gboolean is_dice)
+guard_fails (PlMethodState *st, double score, gboolean held_out)
 {
-  double tol = st->cfg.self_training.guard_tolerance;
-  if (is_dice != st->score_is_dice || isnan (score) || isnan (st->start_score))
+  if (held_out != st->start_held_out || isnan (score) || isnan (st->start_score))
     return FALSE;   /* a held-out slice came or went: nothing to compare */
-  return is_dice ? score < st->start_score - tol : score > st->start_score * (1.0 + tol);
+  return score < st->start_score - st->cfg.self_training.guard_tolerance;
 }
 
 /* Which window pixels lie on the slice (PL_FIT_PAD windows overhang it). */
@@ -161,18 +192,26 @@ window_geometry (PlTrainer *tr, int *oy, int *ox, int *h, int *w)
                  c->fit, &wh, &ww, oy, ox);
 }
 
+#define CONF_BINS 1024
+
 /* Predicts every slice without labels; share[c]: class c's share of the
- * kept voxels. */
+ * kept voxels.  A voxel is kept when its largest probability is ≥ the
+ * threshold, or ≥ its class's threshold t_c: the confidence above which
+ * lie class_portion of the voxels predicted as c (CBST, Zou et al. 2018,
+ * eq. 9; from a histogram of CONF_BINS bins, so at least that portion). */
 static void
 make_pseudo (PlMethodState *st, PlTrainer *tr, PlPseudoSet *out, double *share)
 {
   PlTape *tape = infer_tape (st);
   PlUnet *u = pl_trainer_get_model (tr)->unet;
   int K = pl_trainer_get_n_classes (tr), bs = pl_trainer_get_config (tr)->batch;
-  float thr = st->cfg.self_training.threshold;
+  float thr = st->cfg.self_training.threshold, portion = st->cfg.self_training.class_portion;
   gint64 n_slices, holdout = pl_trainer_get_config (tr)->holdout_slice;
   const gint64 *counts = pl_trainer_get_slice_counts (tr, &n_slices);
   g_autofree double *hist = g_new0 (double, K);
+  g_autofree gint64 *bins = g_new0 (gint64, (gsize) K * CONF_BINS);
+  g_autofree float *cls_thr = g_new (float, K);
+  g_autofree float *conf = NULL;
   double kept = 0.0, total = 0.0;
   int oy, ox, sh, sw, n = 0;
   gsize plane = 0;
@@ -183,6 +222,8 @@ make_pseudo (PlMethodState *st, PlTrainer *tr, PlPseudoSet *out, double *share)
     if (counts[s] == 0 && s != holdout)
       out->slices[n++] = s;
   out->n = n;
+
+  /* Argmax and confidence of every voxel on the slices (−1: padding). */
   for (int s = 0; s < n; s += bs)
     {
       int m = MIN (bs, n - s);
@@ -194,34 +235,65 @@ make_pseudo (PlMethodState *st, PlTrainer *tr, PlPseudoSet *out, double *share)
         {
           plane = (gsize) b.h * b.w;
           out->target = g_new (gint8, MAX ((gsize) n * plane, 1));
+          conf = g_new (float, MAX ((gsize) n * plane, 1));
         }
       p = pl_softmax (tape, pl_unet_forward (u, tape, pl_tape_wrap (tape, m, 1, b.h, b.w, b.x, FALSE), NULL));
       for (int i = 0; i < m; i++)
         for (int y = 0; y < b.h; y++)
           for (int x = 0; x < b.w; x++)
             {
-              gsize q = (gsize) y * b.w + x;
+              gsize q = (gsize) y * b.w + x, at = (gsize) (s + i) * plane + q;
               const float *pp = p->data + (gsize) i * K * plane + q;
-              gint8 *t = out->target + (gsize) (s + i) * plane + q;
               int best = 0;
               if (y + oy < 0 || y + oy >= sh || x + ox < 0 || x + ox >= sw)
                 {
-                  *t = -1;   /* padding, not on the slice */
+                  out->target[at] = -1;   /* padding, not on the slice */
+                  conf[at] = -1.0f;
                   continue;
                 }
               for (int c = 1; c < K; c++)
                 if (pp[c * plane] > pp[best * plane])
                   best = c;
+              out->target[at] = (gint8) best;
+              conf[at] = pp[best * plane];
+              bins[(gsize) best * CONF_BINS + MIN ((int) (conf[at] * CONF_BINS), CONF_BINS - 1)]++;
               total += 1.0;
-              if (pp[best * plane] >= thr)
-                {
-                  *t = (gint8) best;
-                  hist[best] += 1.0;
-                  kept += 1.0;
-                }
-              else
-                *t = -1;
             }
+    }
+
+  /* t_c: lower edge of the bin where the count from the top reaches
+   * class_portion of the class's voxels. */
+  for (int c = 0; c < K; c++)
+    {
+      const gint64 *h = bins + (gsize) c * CONF_BINS;
+      gint64 all = 0, acc = 0;
+      int b = CONF_BINS - 1;
+      for (int i = 0; i < CONF_BINS; i++)
+        all += h[i];
+      cls_thr[c] = thr;
+      if (portion <= 0.0f || all == 0)
+        continue;
+      for (; b > 0; b--)
+        {
+          acc += h[b];
+          if ((double) acc >= (double) portion * all)
+            break;
+        }
+      cls_thr[c] = MIN (thr, (float) b / CONF_BINS);
+    }
+
+  for (gsize i = 0; i < (gsize) n * plane; i++)
+    {
+      int c = out->target[i];
+      if (c < 0)
+        continue;
+      if (conf[i] >= cls_thr[c])
+        {
+          hist[c] += 1.0;
+          kept += 1.0;
+        }
+      else
+        out->target[i] = -1;
     }
   out->kept = total > 0.0 ? kept / total : 0.0;
   for (int c = 0; c < K; c++)
@@ -272,10 +344,34 @@ collapsed_class (PlMethodState *st, PlTrainer *tr, const PlPseudoSet *set,
   return -1;
 }
 
+/* Events of one step are joined: "round 1 kept: …; round 2: …". */
+static void
+note (PlMethodState *st, gboolean *first, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+
+static void
+note (PlMethodState *st, gboolean *first, const char *fmt, ...)
+{
+  va_list ap;
+  g_autofree char *msg = NULL;
+
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  if (*first)
+    g_strlcpy (st->status.note, msg, sizeof st->status.note);
+  else
+    {
+      g_strlcat (st->status.note, "; ", sizeof st->status.note);
+      g_strlcat (st->status.note, msg, sizeof st->status.note);
+    }
+  *first = FALSE;
+}
+
 /* The round boundaries up to step t: guard, then new pseudo-labels. */
 static void
 boundaries (PlMethodState *st, PlTrainer *tr, gint64 t)
 {
+  gboolean first = TRUE;
   const PlSelfTrainingConfig *c = &st->cfg.self_training;
   int K = pl_trainer_get_n_classes (tr);
   const guint16 *values = pl_trainer_get_class_values (tr);
@@ -284,13 +380,13 @@ boundaries (PlMethodState *st, PlTrainer *tr, gint64 t)
          && t >= c->warmup_steps + (gint64) st->next_boundary * c->round_steps)
     {
       int k = st->next_boundary++;
-      gboolean is_dice = FALSE;
+      gboolean held_out = FALSE;
       double score = NAN;
 
       if (k > 0)
         {
-          score = guard_score (st, tr, &is_dice);
-          if (guard_fails (st, score, is_dice))
+          score = guard_score (st, tr, &held_out);
+          if (guard_fails (st, score, held_out))
             {
               restore (st, tr);
               pl_pseudo_set_clear (&st->cur);
@@ -298,14 +394,13 @@ boundaries (PlMethodState *st, PlTrainer *tr, gint64 t)
               memset (&st->prev, 0, sizeof st->prev);
               st->stopped = TRUE;
               st->status.guard_stopped = TRUE;
-              g_snprintf (st->status.note, sizeof st->status.note,
-                          "round %d undone at step %" G_GINT64_FORMAT ": %s %.4f → %.4f; no more rounds",
-                          k, t, is_dice ? "held-out Dice" : "painted-slice loss",
+              note (st, &first, "round %d undone before step %" G_GINT64_FORMAT ": %s %.4f → %.4f; no more rounds",
+                          k, t + 1, held_out ? "held-out Dice" : "painted-slice Dice",
                           st->start_score, score);
               return;
             }
-          g_snprintf (st->status.note, sizeof st->status.note, "round %d kept: %s %.4f → %.4f", k,
-                      is_dice ? "held-out Dice" : "painted-slice loss", st->start_score, score);
+          note (st, &first, "round %d kept: %s %.4f → %.4f", k,
+                      held_out ? "held-out Dice" : "painted-slice Dice", st->start_score, score);
         }
       if (k < c->rounds)
         {
@@ -315,17 +410,16 @@ boundaries (PlMethodState *st, PlTrainer *tr, gint64 t)
           int bad;
 
           if (k == 0)
-            score = guard_score (st, tr, &is_dice);
+            score = guard_score (st, tr, &held_out);
           st->start_score = score;
-          st->score_is_dice = is_dice;
+          st->start_held_out = held_out;
           snapshot (st, tr);
           make_pseudo (st, tr, &set, share);
           bad = collapsed_class (st, tr, &set, share, painted);
           st->status.round = k + 1;
           if (bad >= 0)
             {
-              g_snprintf (st->status.note, sizeof st->status.note,
-                          "round %d: pseudo-labels refused, label %u holds %.2f%% of them but %.2f%% "
+              note (st, &first, "round %d: pseudo-labels refused, label %u holds %.2f%% of them but %.2f%% "
                           "of the painted voxels", k + 1, values[bad], 100.0 * share[bad],
                           100.0 * painted[bad]);
               pl_pseudo_set_clear (&set);
@@ -335,8 +429,7 @@ boundaries (PlMethodState *st, PlTrainer *tr, gint64 t)
               pl_pseudo_set_clear (&st->prev);
               st->prev = st->cur;
               st->cur = set;
-              g_snprintf (st->status.note, sizeof st->status.note,
-                          "round %d: %d slices, %.1f%% of their voxels above %.2f", k + 1,
+              note (st, &first, "round %d: %d slices, %.1f%% of their voxels kept (threshold %.2f)", k + 1,
                           set.n, 100.0 * set.kept, c->threshold);
             }
           if (c->restart)
@@ -367,21 +460,17 @@ find_slice (const PlPseudoSet *set, gint64 s)
   return -1;
 }
 
-/* unlabelled_batch slices of the pseudo-label set that are still unpainted;
- * FALSE when none is. */
-static gboolean
-pick_pseudo (PlMethodState *st, PlTrainer *tr, int n, gint64 *out)
+/* The slices of the pseudo-label set that are still unpainted, into
+ * st->pool; returns how many. */
+static guint32
+usable_pseudo (PlMethodState *st, PlTrainer *tr)
 {
   const gint64 *counts = pl_trainer_get_slice_counts (tr, NULL);
   guint32 k = 0;
   for (int i = 0; i < st->cur.n; i++)
     if (counts[st->cur.slices[i]] == 0)
       st->pool[k++] = st->cur.slices[i];
-  if (k == 0)
-    return FALSE;
-  for (int i = 0; i < n; i++)
-    out[i] = st->pool[pl_rng_below (pl_trainer_get_rng (tr), k)];
-  return TRUE;
+  return k;
 }
 
 PlTensor *
@@ -398,14 +487,16 @@ pl_method_self_training_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
   gsize plane = (gsize) batch->h * batch->w;
   PlTensor *logits, *probs, *sup, *ps, *loss;
   gint32 *t_lab, *t_ps;
+  guint32 usable;
 
   st->status.steps = t + 1;
   boundaries (st, tr, t);
-  st->status.n_pseudo_slices = st->cur.n;
+  usable = usable_pseudo (st, tr);
+  st->status.n_pseudo_slices = (int) usable;
   st->status.pseudo_kept = st->cur.kept;
   st->status.weight = c->lambda;
 
-  if (st->cur.n == 0 || !pick_pseudo (st, tr, nu, picks))
+  if (usable == 0)
     {
       /* Warm-up, or no pseudo-labels (refused, undone, or all painted):
        * supervised, with a full labelled batch from the next step on. */
@@ -415,6 +506,8 @@ pl_method_self_training_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
       st->status.unlabelled_loss = NAN;
       return loss;
     }
+  for (int i = 0; i < nu; i++)
+    picks[i] = st->pool[pl_rng_below (pl_trainer_get_rng (tr), usable)];
   pl_trainer_set_labelled_batch (tr, nl);
   /* The step that makes the first pseudo-labels sampled a full labelled
    * batch: keep its first nl. */

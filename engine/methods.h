@@ -5,7 +5,7 @@
  * A method is a loss recipe (train.h) plus the state it keeps between steps
  * (round and pseudo-labels, EMA teacher, ramp-up position).  Make a
  * PlMethodConfig with pl_method_config_init() (every method's defaults, from
- * the literature cited in methods.c and docs/methods.md), choose `kind`,
+ * the literature cited in method-config.c and docs/methods.md), choose `kind`,
  * change what you like, and install it on a trainer:
  *
  *   PlMethodConfig m;
@@ -51,17 +51,21 @@ typedef enum
  * torch_fewshot.py --self-train).  Steps 0 … warmup_steps−1 are supervised.
  * Then every round_steps steps (at most `rounds` times) the model predicts
  * every slice without labels; voxels whose largest softmax probability is
- * ≥ threshold become pseudo-labels (the rest are ignored), and each batch
+ * ≥ threshold become pseudo-labels (the rest are ignored) — and so do, for
+ * each class, the class_portion most confident of the voxels predicted as
+ * that class (class-balanced thresholds, Zou et al. 2018), so that a class
+ * the model is never 'threshold' sure of still gets pseudo-labels; 0 turns
+ * that off.  Each batch
  * holds batch − unlabelled_batch labelled and unlabelled_batch
  * pseudo-labelled slices, loss = L_lab + lambda · L_pseudo.  After the last
  * round training goes on with the last pseudo-labels.
  *
  * Guard against divergence, checked at the end of each round: the score is
- * the held-out slice's Dice when the trainer has one, else the loss on the
- * labelled slices (no augmentation, no dropout).  When it is worse than at
- * the round's start by more than guard_tolerance (Dice: absolute; loss:
- * relative), the round is undone (weights and optimiser back to its start,
- * the previous pseudo-labels back) and no further round runs.  A new set of
+ * the held-out slice's Dice when the trainer has one, else the mean Dice of
+ * the painted slices (argmax, no augmentation, no dropout).  When it fell
+ * by more than guard_tolerance since the round's start, the round is undone
+ * (weights and optimiser back to its start, the previous pseudo-labels back)
+ * and no further round runs.  A new set of
  * pseudo-labels is also refused (the round runs on the previous set) when
  * it collapses: some class's share of the kept voxels is below
  * collapse_ratio × its share of the painted voxels. */
@@ -71,6 +75,7 @@ typedef struct
   int      round_steps;
   int      rounds;
   float    threshold;
+  float    class_portion;
   float    lambda;
   int      unlabelled_batch;
   gboolean restart;          /* each round from freshly initialised weights */

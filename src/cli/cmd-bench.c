@@ -397,7 +397,10 @@ pel_cli_bench (int argc, char **argv)
   g_autoptr (GOptionContext) context = g_option_context_new ("WORKLOAD");
   g_autoptr (GError) error = NULL;
 
-  g_option_context_set_summary (context, "Workloads: unet2d-ref (reference-workloads.md).");
+  if (argc >= 2 && strcmp (argv[1], "colin27-4class") == 0)
+    return pel_cli_bench_colin27 (argc, argv);
+  g_option_context_set_summary (context, "Workloads: unet2d-ref (reference-workloads.md); colin27-4class "
+                                "(few-shot Dice of the learning methods, its own options).");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {

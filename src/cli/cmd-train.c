@@ -2,7 +2,12 @@
  *
  *   pellucid-cli train --image IMG --labels LAB --out MODEL [--steps 600]
  *                      [--batch 8] [--seed 0] [--axis axial] [--threads 2]
+ *                      [--method supervised|self-training|mean-teacher|consistency
+ *                       [--PARAM VALUE]…]
  *
+ * The method's options are its hyper-parameters, named as the fields of
+ * engine/methods.h with '-' for '_' and built from the engine's parameter
+ * table, so their defaults are the Train panel's.
  * Every slice along the axis with labelled voxels is used; label 0 is
  * unlabelled, every other value a class.  Flips and ±10° rotations augment
  * the batches, sampled as the peer's torch_fewshot.py does.  Progress (step,
@@ -12,9 +17,12 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "engine/gemm.h"
 #include "engine/labels.h"
+#include "engine/methods.h"
+#include "src/cli/method-options.h"
 #include "engine/train.h"
 #include "src/cli/commands.h"
 
@@ -25,6 +33,7 @@ typedef struct
   gint64  t0;
   double  last_loss;
   gboolean holdout;
+  char    note[160];
 } Progress;
 
 static void
@@ -46,7 +55,14 @@ on_step (PlTrainer *trainer, const PlTrainStepInfo *info, gpointer user_data)
   double elapsed = (g_get_monotonic_time () - p->t0) * 1e-6;
   gint64 done = info->step;
 
+  PlMethodStatus st;
+
   p->last_loss = info->loss;
+  if (pl_method_get_status (trainer, &st) && st.note[0] && strcmp (st.note, p->note) != 0)
+    {
+      fprintf (stderr, "%s\n", st.note);
+      g_strlcpy (p->note, st.note, sizeof p->note);
+    }
   if (done == 1 || done % p->every == 0 || done == p->total)
     {
       double rate = done / MAX (elapsed, 1e-9);
@@ -65,6 +81,9 @@ int
 pel_cli_train (int argc, char **argv)
 {
   g_autofree char *image = NULL, *labels_path = NULL, *out = NULL, *axis_name = NULL;
+  g_autofree char *method_json = NULL;
+  g_autoptr (PelMethodOptions) mopts = pel_method_options_new ();
+  PlMethodConfig method;
   int steps = PL_TRAIN_DEFAULT_STEPS, batch = 8, threads = 2, every = 10;
   g_autofree char *preset = NULL;
   gint64 seed = 0, holdout = -1;
@@ -84,6 +103,7 @@ pel_cli_train (int argc, char **argv)
     { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "No flips or rotations", NULL },
     { "holdout", 0, 0, G_OPTION_ARG_INT64, &holdout, "Hold out this labelled slice and report its Dice", "SLICE" },
     { "report-every", 0, 0, G_OPTION_ARG_INT, &every, "Progress line every N steps (10)", "N" },
+    pel_method_options_entry (mopts),
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("");
@@ -101,7 +121,13 @@ pel_cli_train (int argc, char **argv)
     "Train the reference UNet on every slice along AXIS that has labelled voxels.\n"
     "Label 0 is unlabelled; every other value present is a class.");
   g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_group (context, pel_method_options_group (mopts));
   if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      fprintf (stderr, "pellucid-cli train: %s\n", error->message);
+      return 2;
+    }
+  if (!pel_method_options_apply (mopts, &method, &error))
     {
       fprintf (stderr, "pellucid-cli train: %s\n", error->message);
       return 2;
@@ -151,6 +177,12 @@ pel_cli_train (int argc, char **argv)
       fprintf (stderr, "pellucid-cli train: %s: %s\n", labels_path, error->message);
       return 1;
     }
+  if (!pl_method_install (trainer, &method, &error))
+    {
+      fprintf (stderr, "pellucid-cli train: %s\n", error->message);
+      return 2;
+    }
+  method_json = pl_method_config_to_json (&method);
 
   prog.total = steps;
   prog.every = every;
@@ -189,6 +221,11 @@ pel_cli_train (int argc, char **argv)
       json_builder_add_double_value (b, prog.last_loss);
     else
       json_builder_add_null_value (b);
+    json_builder_set_member_name (b, "method");
+    {
+      g_autoptr (JsonNode) mnode = json_from_string (method_json, NULL);
+      json_builder_add_value (b, g_steal_pointer (&mnode));
+    }
     json_builder_set_member_name (b, "axis");
     json_builder_add_int_value (b, pl_trainer_get_axis (trainer));
     json_builder_set_member_name (b, "class_values");

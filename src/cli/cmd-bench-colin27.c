@@ -1,0 +1,353 @@
+/* pellucid-cli bench colin27-4class: few-shot accuracy of the learning
+ * methods on Colin27 with 5 labelled axial slices.
+ *
+ *   pellucid-cli bench colin27-4class [--method M [--PARAM VALUE]…]
+ *                      [--steps 600] [--seed 0] [--threads 2] [--save MODEL]
+ *
+ * Trains unet2d-ref (batch 8, Adam 1e-3, flips + ±10° rotations) on
+ * /work/shared/data/colin27-4class-k5.nii.gz over ch2.nii.gz (mricron-data)
+ * for the same number of steps with each method (all four without
+ * --method), and evaluates as /work/shared/data/README.md says: axial
+ * slices centre-cropped to 176×208 (outside the crop counts as label 1),
+ * dropout off, argmax; Dice per label in 3-D over the brain-containing
+ * slices of colin27-4class.nii.gz except the 5 labelled ones, mean over
+ * labels 2, 3, 4 (the peer's classes 1–3).  Prints each method's Dice,
+ * wall time and ms per step, then one RESULT_JSON line per method.  The
+ * PyTorch peer is /work/shared/peers/torch_fewshot.py --k 5 [--self-train]. */
+#define G_LOG_DOMAIN "pellucid-cli"
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "engine/dataset.h"
+#include "engine/gemm.h"
+#include "engine/infer.h"
+#include "engine/labels.h"
+#include "engine/methods.h"
+#include "engine/metrics.h"
+#include "engine/ops.h"
+#include "engine/train.h"
+#include "src/cli/commands.h"
+#include "src/cli/method-options.h"
+
+#define COLIN    "/usr/share/mricron/templates/ch2.nii.gz"
+#define DATA_DIR "/work/shared/data"
+#define N_LABELS 4
+
+typedef struct
+{
+  const PlVolume *volume;
+  const PlLabels *truth;
+  guint8         *skip;       /* voxels outside the held-out slices */
+  gint64          n_held;
+  int             axis;
+} Eval;
+
+/* Held-out slices: the truth holds a brain label (≠ 0, 1) and the sparse
+ * map nothing. */
+static void
+eval_init (Eval *e, const PlVolume *v, const PlLabels *truth, const PlLabels *sparse, int axis)
+{
+  int h, w;
+  g_autofree guint16 *a = NULL, *b = NULL;
+
+  pl_slice_dims (v->dim, axis, &h, &w);
+  a = g_new (guint16, (gsize) h * w);
+  b = g_new (guint16, (gsize) h * w);
+  e->volume = v;
+  e->truth = truth;
+  e->axis = axis;
+  e->n_held = 0;
+  e->skip = g_new (guint8, pl_labels_n_voxels (truth));
+  memset (e->skip, 1, pl_labels_n_voxels (truth));
+  for (gint64 z = 0; z < v->dim[axis]; z++)
+    {
+      gboolean brain = FALSE, labelled = FALSE;
+      pl_labels_get_slice (truth, axis, z, a);
+      pl_labels_get_slice (sparse, axis, z, b);
+      for (gsize i = 0; i < (gsize) h * w; i++)
+        {
+          brain |= a[i] > 1;
+          labelled |= b[i] != 0;
+        }
+      if (brain && !labelled)
+        {
+          e->n_held++;
+          for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+              e->skip[pl_slice_voxel (v->dim, axis, z, y, x)] = 0;
+        }
+    }
+}
+
+/* Predicts the held-out slices with `unet` in the training crop (outside:
+ * label 1) and returns the Dice of labels 1…4 and their mean over 2…4. */
+static double
+eval_dice (const Eval *e, const PlModel *model, PlUnet *unet, double dice[N_LABELS])
+{
+  static const guint16 values[N_LABELS] = { 1, 2, 3, 4 };
+  int h, w, wh, ww, oy, ox, K = model->n_classes;
+  g_autoptr (PlLabels) pred = pl_labels_new (e->volume->dim);
+  g_autoptr (PlTape) tape = pl_tape_new (256 << 20);
+  g_autofree float *slice = NULL, *x = NULL;
+  g_autofree gint64 *zs = g_new (gint64, e->volume->dim[e->axis]);
+  gint64 n = 0;
+
+  pl_slice_dims (e->volume->dim, e->axis, &h, &w);
+  pl_fit_window (h, w, pl_unet_config_multiple (pl_unet_get_config (unet)), PL_FIT_CROP,
+                 &wh, &ww, &oy, &ox);
+  slice = g_new (float, (gsize) h * w);
+  x = g_new (float, (gsize) 8 * wh * ww);
+  pl_tape_set_grad_enabled (tape, FALSE);
+  for (gint64 z = 0; z < e->volume->dim[e->axis]; z++)
+    if (!e->skip[pl_slice_voxel (e->volume->dim, e->axis, z, 0, 0)])
+      zs[n++] = z;
+  for (gsize i = 0; i < pl_labels_n_voxels (pred); i++)
+    pred->data[i] = 1;
+  for (gint64 s = 0; s < n; s += 8)
+    {
+      int m = (int) MIN (8, n - s);
+      gsize plane = (gsize) wh * ww;
+      PlTensor *p;
+      pl_tape_reset (tape);
+      for (int i = 0; i < m; i++)
+        {
+          pl_volume_get_slice (e->volume, e->axis, zs[s + i], slice);
+          pl_model_normalise (model, slice, (gsize) h * w, slice);
+          pl_window_extract_f32 (slice, h, w, oy, ox, wh, ww, 0.0f, x + i * plane);
+        }
+      p = pl_unet_forward (unet, tape, pl_tape_wrap (tape, m, 1, wh, ww, x, FALSE), NULL);
+      for (int i = 0; i < m; i++)
+        for (int y = 0; y < wh; y++)
+          for (int xx = 0; xx < ww; xx++)
+            {
+              const float *pp = p->data + (gsize) i * K * plane + (gsize) y * ww + xx;
+              int best = 0;
+              for (int c = 1; c < K; c++)
+                if (pp[c * plane] > pp[best * plane])
+                  best = c;
+              pred->data[pl_slice_voxel (e->volume->dim, e->axis, zs[s + i], y + oy, xx + ox)]
+                = model->class_values[best];
+            }
+    }
+  pl_dice_per_value (pred->data, e->truth->data, pl_labels_n_voxels (pred), e->skip, values,
+                     N_LABELS, dice);
+  return (dice[1] + dice[2] + dice[3]) / 3.0;
+}
+
+typedef struct
+{
+  int    every;
+  gint64 t0;
+  char   note[160];
+} Report;
+
+static gboolean
+on_step (PlTrainer *trainer, const PlTrainStepInfo *info, gpointer user_data)
+{
+  Report *r = user_data;
+  PlMethodStatus st;
+
+  if (pl_method_get_status (trainer, &st) && st.note[0] && strcmp (st.note, r->note) != 0)
+    {
+      fprintf (stderr, "  %s\n", st.note);
+      g_strlcpy (r->note, st.note, sizeof r->note);
+    }
+  if (info->step == 1 || info->step % r->every == 0)
+    {
+      fprintf (stderr, "  step %4" G_GINT64_FORMAT "  loss %.4f", info->step, info->loss);
+      if (pl_method_get_status (trainer, &st) && !isnan (st.unlabelled_loss))
+        fprintf (stderr, "  (supervised %.4f, unlabelled %.4f × %.3g)", st.supervised_loss,
+                 st.unlabelled_loss, st.weight);
+      fprintf (stderr, "  t=%.0fs\n", (g_get_monotonic_time () - r->t0) * 1e-6);
+    }
+  return TRUE;
+}
+
+static void
+print_dice (const char *what, const double d[N_LABELS], double mean)
+{
+  printf ("%s Dice  label1 (outside) %.4f  label2 (brain, AAL 0) %.4f  label3 (AAL 1-90) %.4f  "
+          "label4 (AAL 91-116) %.4f  mean(2-4) %.4f\n", what, d[0], d[1], d[2], d[3], mean);
+}
+
+static void
+add_dice (JsonBuilder *b, const char *name, const double d[N_LABELS], double mean)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_object (b);
+  for (int i = 0; i < N_LABELS; i++)
+    {
+      char key[8];
+      g_snprintf (key, sizeof key, "%d", i + 1);
+      json_builder_set_member_name (b, key);
+      json_builder_add_double_value (b, d[i]);
+    }
+  json_builder_set_member_name (b, "mean");
+  json_builder_add_double_value (b, mean);
+  json_builder_end_object (b);
+}
+
+static int
+run_one (const PlMethodConfig *method, const PlVolume *vol, const PlLabels *sparse,
+         const Eval *ev, int steps, guint64 seed, int every, const char *save)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PlTrainer) tr = NULL;
+  g_autofree char *settings = pl_method_config_to_json (method);
+  g_autofree char *args = pl_method_config_to_args (method);
+  PlLabelProvider provider;
+  PlTrainConfig cfg;
+  Report rep = { every, 0, "" };
+  double secs, dice[N_LABELS], tdice[N_LABELS], mean, tmean = NAN;
+  PlModel *model;
+
+  pl_train_config_init (&cfg);
+  cfg.seed = seed;
+  cfg.axis = ev->axis;
+  pl_label_provider_init_static (&provider, sparse);
+  tr = pl_trainer_new (&cfg, vol, &provider, &error);
+  if (!tr || !pl_method_install (tr, method, &error))
+    {
+      fprintf (stderr, "pellucid-cli bench: %s\n", error->message);
+      return 1;
+    }
+  printf ("method: %s  %s\n", pl_method_kind_name (method->kind), args);
+  fflush (stdout);
+  rep.t0 = g_get_monotonic_time ();
+  if (!pl_trainer_run (tr, steps, NULL, on_step, &rep, &error))
+    {
+      fprintf (stderr, "pellucid-cli bench: %s\n", error->message);
+      return 1;
+    }
+  secs = (g_get_monotonic_time () - rep.t0) * 1e-6;
+  model = pl_trainer_get_model (tr);
+  mean = eval_dice (ev, model, model->unet, dice);
+  printf ("train_wall_s: %.1f  (%d steps, %.0f ms/step)\n", secs, steps, 1e3 * secs / MAX (steps, 1));
+  print_dice ("held-out", dice, mean);
+  if (method->kind == PL_METHOD_MEAN_TEACHER)
+    {
+      tmean = eval_dice (ev, model, pl_trainer_get_teacher (tr), tdice);
+      print_dice ("teacher held-out", tdice, tmean);
+    }
+  if (save)
+    {
+      g_autoptr (PlModel) m = pl_trainer_export_model (tr);
+      if (!pl_model_save (m, save, &error))
+        {
+          fprintf (stderr, "pellucid-cli bench: %s\n", error->message);
+          return 1;
+        }
+    }
+  {
+    g_autoptr (JsonBuilder) b = json_builder_new ();
+    g_autoptr (JsonGenerator) gen = json_generator_new ();
+    g_autoptr (JsonNode) root = NULL, mnode = json_from_string (settings, NULL);
+    g_autofree char *json = NULL;
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "workload");
+    json_builder_add_string_value (b, "colin27-4class");
+    json_builder_set_member_name (b, "method");
+    json_builder_add_value (b, g_steal_pointer (&mnode));
+    json_builder_set_member_name (b, "steps");
+    json_builder_add_int_value (b, steps);
+    json_builder_set_member_name (b, "seed");
+    json_builder_add_int_value (b, (gint64) seed);
+    json_builder_set_member_name (b, "train_wall_s");
+    json_builder_add_double_value (b, secs);
+    add_dice (b, "dice", dice, mean);
+    if (!isnan (tmean))
+      add_dice (b, "teacher_dice", tdice, tmean);
+    json_builder_end_object (b);
+    root = json_builder_get_root (b);
+    json_generator_set_root (gen, root);
+    json = json_generator_to_data (gen, NULL);
+    printf ("RESULT_JSON %s\n", json);
+  }
+  fflush (stdout);
+  return 0;
+}
+
+int
+pel_cli_bench_colin27 (int argc, char **argv)
+{
+  g_autofree char *save = NULL, *labels_path = NULL, *truth_path = NULL, *image = NULL;
+  g_autoptr (PelMethodOptions) mopts = pel_method_options_new ();
+  int steps = 600, threads = 2, every = 50;
+  gint64 seed = 0;
+  const GOptionEntry entries[] = {
+    pel_method_options_entry (mopts),
+    { "steps", 's', 0, G_OPTION_ARG_INT, &steps, "Optimiser steps of every method (600)", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed (0)", "S" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (2)", "T" },
+    { "report-every", 0, 0, G_OPTION_ARG_INT, &every, "Progress line every N steps (50)", "N" },
+    { "save", 0, 0, G_OPTION_ARG_FILENAME, &save, "Save the (last) model here", "MODEL" },
+    { "image", 0, 0, G_OPTION_ARG_FILENAME, &image, "Image (" COLIN ")", "IMG" },
+    { "labels", 0, 0, G_OPTION_ARG_FILENAME, &labels_path, "Sparse labels (" DATA_DIR "/colin27-4class-k5.nii.gz)", "LAB" },
+    { "truth", 0, 0, G_OPTION_ARG_FILENAME, &truth_path, "Every voxel labelled (" DATA_DIR "/colin27-4class.nii.gz)", "LAB" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new ("colin27-4class");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PlVolume) vol = NULL;
+  g_autoptr (PlLabels) sparse = NULL, truth = NULL;
+  PlMethodConfig method;
+  gboolean all;
+  Eval ev;
+  int status = 0;
+
+  g_option_context_set_summary (context,
+    "Held-out Dice of each method on Colin27 with 5 labelled axial slices, at the same step budget.\n"
+    "Without --method: supervised, self-training, mean-teacher and consistency in turn.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_group (context, pel_method_options_group (mopts));
+  if (!g_option_context_parse (context, &argc, &argv, &error)
+      || !pel_method_options_apply (mopts, &method, &error))
+    {
+      fprintf (stderr, "pellucid-cli bench: %s\n", error->message);
+      return 2;
+    }
+  if (argc != 2 || steps < 1 || threads < 1 || every < 1)
+    {
+      fprintf (stderr, "Usage: pellucid-cli bench colin27-4class [--method M [--PARAM VALUE]…] "
+               "[--steps 600] [--seed 0] [--threads 2]\n");
+      return 2;
+    }
+  /* --method (or a method's option) given: that one; else all four. */
+  all = !pel_method_options_given (mopts);
+  pl_engine_set_threads (threads);
+  vol = pl_volume_load (image ? image : COLIN, 0, NULL, &error);
+  if (vol)
+    sparse = pl_labels_load (labels_path ? labels_path : DATA_DIR "/colin27-4class-k5.nii.gz", vol, &error);
+  if (sparse)
+    truth = pl_labels_load (truth_path ? truth_path : DATA_DIR "/colin27-4class.nii.gz", vol, &error);
+  if (!truth)
+    {
+      fprintf (stderr, "pellucid-cli bench: %s (mricron-data installed?)\n", error->message);
+      return 1;
+    }
+  eval_init (&ev, vol, truth, sparse, pl_volume_axial_axis (vol));
+  printf ("workload: colin27-4class (unet2d-ref)  k=5 steps=%d batch=8 seed=%" G_GINT64_FORMAT
+          " threads=%d held-out=%" G_GINT64_FORMAT " slices\n", steps, seed, threads, ev.n_held);
+  fflush (stdout);
+  if (all)
+    for (int k = 0; k < PL_METHOD_N_KINDS && status == 0; k++)
+      {
+        PlMethodConfig m;
+        pl_method_config_init (&m);
+        m.kind = (PlMethodKind) k;
+        status = run_one (&m, vol, sparse, &ev, steps, (guint64) seed, every, NULL);
+      }
+  else
+    status = run_one (&method, vol, sparse, &ev, steps, (guint64) seed, every, save);
+  {
+    struct rusage ru;
+    getrusage (RUSAGE_SELF, &ru);
+    printf ("peak_rss_MiB: %.1f\n", ru.ru_maxrss / 1024.0);
+  }
+  g_free (ev.skip);
+  return status;
+}
