@@ -24,7 +24,7 @@ PlTensor *pl_cross_entropy   (PlTape *tape, PlTensor *logits, const gint32 *targ
 PlTensor *pl_bce_with_logits (PlTape *tape, PlTensor *logits, const float *target,
                               const guint8 *mask);
 /* 1 - mean over classes of (2 Σ p g + ε) / (Σ p + Σ g + ε), sums over batch
- * and counted pixels (as /work/shared/peers/unet_ref.py, ε = 1e-5).
+ * and counted pixels (as ../shared/peers/unet_ref.py, ε = 1e-5).
  * probs: (N, K, H, W) (softmax output). */
 PlTensor *pl_dice_loss       (PlTape *tape, PlTensor *probs, const gint32 *target,
                               gint32 ignore);

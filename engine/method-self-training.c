@@ -1,6 +1,6 @@
 /* Self-training with pseudo-labels (Lee 2013, "Pseudo-Label: the simple and
  * efficient semi-supervised learning method for deep neural networks";
- * rounds as /work/shared/peers/torch_fewshot.py --self-train), with a guard
+ * rounds as ../shared/peers/torch_fewshot.py --self-train), with a guard
  * that undoes a round that made the model worse.
  *
  * Round k starts at step t_k = warmup + k · round_steps (k < rounds): the

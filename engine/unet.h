@@ -17,7 +17,7 @@
  *
  * Parameter names and file shapes follow the peer's PyTorch modules
  * (enc.L.{0,1}, up.J, dec.J.{0,1}, head, norms.I), so a saved model's tensors
- * load into /work/shared/peers/unet_ref.py's UNet2DRef unchanged.  In memory
+ * load into ../shared/peers/unet_ref.py's UNet2DRef unchanged.  In memory
  * the first decoder convolution's weight (O, C_up + C_skip, 3, 3) is kept as
  * two blocks (O, C_up, 3, 3) and (O, C_skip, 3, 3), so that the convolution
  * over the concatenation runs as two and the skip half can be cached;

@@ -5,15 +5,15 @@
  *                      [--steps 600] [--seed 0] [--threads 2] [--save MODEL]
  *
  * Trains unet2d-ref (batch 8, Adam 1e-3, flips + ±10° rotations) on
- * /work/shared/data/colin27-4class-k5.nii.gz over ch2.nii.gz (mricron-data)
+ * ../shared/data/colin27-4class-k5.nii.gz over ch2.nii.gz (mricron-data)
  * for the same number of steps with each method (all four without
- * --method), and evaluates as /work/shared/data/README.md says: axial
+ * --method), and evaluates as ../shared/data/README.md says: axial
  * slices centre-cropped to 176×208 (outside the crop counts as label 1),
  * dropout off, argmax; Dice per label in 3-D over the brain-containing
  * slices of colin27-4class.nii.gz except the 5 labelled ones, mean over
  * labels 2, 3, 4 (the peer's classes 1–3).  Prints each method's Dice,
  * wall time and ms per step, then one RESULT_JSON line per method.  The
- * PyTorch peer is /work/shared/peers/torch_fewshot.py --k 5 [--self-train]. */
+ * PyTorch peer is ../shared/peers/torch_fewshot.py --k 5 [--self-train]. */
 #define G_LOG_DOMAIN "pellucid-cli"
 
 #include <json-glib/json-glib.h>
@@ -34,7 +34,15 @@
 #include "src/cli/method-options.h"
 
 #define COLIN    "/usr/share/mricron/templates/ch2.nii.gz"
-#define DATA_DIR "/work/shared/data"
+/* The workload's label files: --labels/--truth, else $PELLUCID_DATA, else
+ * ../shared/data (beside the source tree, as ../shared/reference-workloads.md
+ * places them). */
+static const char *
+data_dir (void)
+{
+  const char *dir = g_getenv ("PELLUCID_DATA");
+  return dir && *dir ? dir : "../shared/data";
+}
 #define N_LABELS 4
 
 typedef struct
@@ -286,8 +294,8 @@ pel_cli_bench_colin27 (int argc, char **argv)
     { "report-every", 0, 0, G_OPTION_ARG_INT, &every, "Progress line every N steps (50)", "N" },
     { "save", 0, 0, G_OPTION_ARG_FILENAME, &save, "Save the (last) model here", "MODEL" },
     { "image", 0, 0, G_OPTION_ARG_FILENAME, &image, "Image (" COLIN ")", "IMG" },
-    { "labels", 0, 0, G_OPTION_ARG_FILENAME, &labels_path, "Sparse labels (" DATA_DIR "/colin27-4class-k5.nii.gz)", "LAB" },
-    { "truth", 0, 0, G_OPTION_ARG_FILENAME, &truth_path, "Every voxel labelled (" DATA_DIR "/colin27-4class.nii.gz)", "LAB" },
+    { "labels", 0, 0, G_OPTION_ARG_FILENAME, &labels_path, "Sparse labels (DATA/colin27-4class-k5.nii.gz; DATA is $PELLUCID_DATA or ../shared/data)", "LAB" },
+    { "truth", 0, 0, G_OPTION_ARG_FILENAME, &truth_path, "Every voxel labelled (DATA/colin27-4class.nii.gz)", "LAB" },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("colin27-4class");
@@ -320,10 +328,14 @@ pel_cli_bench_colin27 (int argc, char **argv)
   all = !pel_method_options_given (mopts);
   pl_engine_set_threads (threads);
   vol = pl_volume_load (image ? image : COLIN, 0, NULL, &error);
+  if (labels_path == NULL)
+    labels_path = g_build_filename (data_dir (), "colin27-4class-k5.nii.gz", NULL);
+  if (truth_path == NULL)
+    truth_path = g_build_filename (data_dir (), "colin27-4class.nii.gz", NULL);
   if (vol)
-    sparse = pl_labels_load (labels_path ? labels_path : DATA_DIR "/colin27-4class-k5.nii.gz", vol, &error);
+    sparse = pl_labels_load (labels_path, vol, &error);
   if (sparse)
-    truth = pl_labels_load (truth_path ? truth_path : DATA_DIR "/colin27-4class.nii.gz", vol, &error);
+    truth = pl_labels_load (truth_path, vol, &error);
   if (!truth)
     {
       fprintf (stderr, "pellucid-cli bench: %s (mricron-data installed?)\n", error->message);
