@@ -336,8 +336,8 @@ pl_tape_backward (PlTape *tape, PlTensor *out, const float *seed, GError **error
       if (!pl_op_supports_rule (node->op, rule))
         {
           g_set_error (error, PL_TAPE_ERROR, PL_TAPE_ERROR_RULE,
-                       "backward rule '%s' is not implemented for operator '%s'",
-                       pl_rule_name (rule), pl_op_name (node->op));
+                       "operator '%s' has no '%s' backward rule",
+                       pl_op_name (node->op), pl_rule_name (rule));
           return FALSE;
         }
     }

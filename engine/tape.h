@@ -37,7 +37,7 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  PL_TAPE_ERROR_RULE,      /* backward rule not implemented by an operator */
+  PL_TAPE_ERROR_RULE,      /* an operator lacks the chosen backward rule */
   PL_TAPE_ERROR_SHAPE,     /* seed gradient of the wrong shape */
   PL_TAPE_ERROR_ARENA,     /* the arena overflowed (see pl_arena_check) */
 } PlTapeError;
