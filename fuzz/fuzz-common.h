@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "engine/volume.h"
+#include "engine/data/volume.h"
 
 static char *fuzz_dir;
 

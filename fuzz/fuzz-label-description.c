@@ -2,7 +2,7 @@
  * must survive a save and a second load unchanged. */
 #include <string.h>
 
-#include "engine/labels.h"
+#include "engine/data/labels.h"
 #include "fuzz/fuzz-common.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
@@ -43,7 +43,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   table = pl_label_table_load (path, &error);
   if (table == NULL)
     {
-      if (error == NULL || error->domain != PL_VOLUME_ERROR
+      if (error == NULL || error->domain != PL_ERROR
           || strstr (error->message, "fuzzinput.txt") == NULL)
         abort ();
       return 0;

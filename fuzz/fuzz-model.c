@@ -1,11 +1,11 @@
 /* libFuzzer target: the model reader (safetensors container + Pellucid's
  * JSON metadata), parsing straight from memory as pl_model_load() does
  * after reading the file.  A parse may fail, but only with a
- * PL_VOLUME_ERROR naming the file; a model that loads must survive being
+ * PL_ERROR naming the file; a model that loads must survive being
  * written and read again unchanged. */
 #include <string.h>
 
-#include "engine/model.h"
+#include "engine/nn/model.h"
 #include "fuzz/fuzz-common.h"
 
 #define FUZZ_NAME "fuzzinput.safetensors"
@@ -51,7 +51,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   if (model == NULL)
     {
-      if (error == NULL || error->domain != PL_VOLUME_ERROR
+      if (error == NULL || error->domain != PL_ERROR
           || strstr (error->message, FUZZ_NAME) == NULL)
         abort ();
       return 0;

@@ -1,13 +1,13 @@
 /* What the NIfTI targets do with a file once it is written: load it as a
  * volume (first and last 3-D volume) and as a label map, and when that
  * works, save it and check that reading back gives the same voxels and
- * geometry.  A load may fail, but only with a PL_VOLUME_ERROR naming the
+ * geometry.  A load may fail, but only with a PL_ERROR naming the
  * file. */
 #pragma once
 
 #include <string.h>
 
-#include "engine/labels.h"
+#include "engine/data/labels.h"
 #include "fuzz/fuzz-common.h"
 
 #define FUZZ_STEM "fuzzinput"
@@ -35,7 +35,7 @@ fuzz_nifti_header_size (const uint8_t *data, size_t size, gboolean *pair)
 static void
 fuzz_check_error (GError *error)
 {
-  if (error == NULL || error->domain != PL_VOLUME_ERROR
+  if (error == NULL || error->domain != PL_ERROR
       || strstr (error->message, FUZZ_STEM) == NULL)
     abort ();
 }
@@ -84,7 +84,7 @@ fuzz_exercise_nifti (const char *path)
   if (labels == NULL)
     {
       fuzz_check_error (error);
-      if (error->code != PL_VOLUME_ERROR_INVALID && error->code != PL_VOLUME_ERROR_GRID_MISMATCH)
+      if (error->code != PL_ERROR_INVALID && error->code != PL_ERROR_GRID_MISMATCH)
         abort ();
       return;
     }

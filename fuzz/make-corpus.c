@@ -10,7 +10,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "engine/model.h"
+#include "engine/nn/model.h"
 #include "tests/nifti-synth.h"
 
 static const char *root;

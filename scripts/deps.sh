@@ -3,7 +3,7 @@
 PELLUCID_BUILD_DEPS="gcc meson ninja-build pkg-config libglib2.0-dev libglib2.0-dev-bin
   libgtk-4-dev libjson-glib-dev libopenblas-dev libnifti2-dev libniftiio-dev
   gettext desktop-file-utils appstream"
-# engine/nifti-read.c and nifti-write.c stream gzip through zlib directly
+# engine/io/nifti-read.c and nifti-write.c stream gzip through zlib directly
 PELLUCID_BUILD_DEPS="$PELLUCID_BUILD_DEPS zlib1g-dev"
 PELLUCID_RUN_DEPS="mricron-data"
 PELLUCID_TEST_DEPS="xvfb xauth dbus-daemon imagemagick clang libclang-rt-14-dev"

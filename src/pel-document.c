@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "engine/dataset.h"
+#include "engine/data/dataset.h"
 #include "src/pel-render.h"
 
 G_DEFINE_FINAL_TYPE (PelDocument, pel_document, G_TYPE_OBJECT)

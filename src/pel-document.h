@@ -28,10 +28,10 @@
 
 #include <gio/gio.h>
 
-#include "engine/labels.h"
-#include "engine/paint.h"
-#include "engine/undo.h"
-#include "engine/volume.h"
+#include "engine/data/labels.h"
+#include "engine/data/paint.h"
+#include "engine/data/undo.h"
+#include "engine/data/volume.h"
 #include "src/pel-heat-map.h"
 
 G_BEGIN_DECLS
@@ -245,7 +245,7 @@ void               pel_document_set_proposal        (PelDocument        *self,
 const PlLabels    *pel_document_get_proposal        (PelDocument        *self);
 double             pel_document_get_proposal_opacity (PelDocument       *self);
 /* One slice of the proposal along voxel axis `axis`, in the slice layout of
- * engine/dataset.h (H, W); an empty proposal is made first if there is none. */
+ * engine/data/dataset.h (H, W); an empty proposal is made first if there is none. */
 void               pel_document_set_proposal_slice  (PelDocument        *self,
                                                      int                 axis,
                                                      gint64              index,

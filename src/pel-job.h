@@ -16,7 +16,7 @@
 
 #include <gio/gio.h>
 
-#include "engine/progress.h"
+#include "engine/core/progress.h"
 
 G_BEGIN_DECLS
 

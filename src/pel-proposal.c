@@ -7,8 +7,8 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "engine/dataset.h"
-#include "engine/infer.h"
+#include "engine/data/dataset.h"
+#include "engine/nn/infer.h"
 #include "src/pel-train-thread.h"
 
 /* ---- predicting ----------------------------------------------------------- */

@@ -15,7 +15,7 @@
  */
 #pragma once
 
-#include "engine/model.h"
+#include "engine/nn/model.h"
 #include "src/pel-document.h"
 #include "src/pel-job.h"
 

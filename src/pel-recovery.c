@@ -3,7 +3,7 @@
 
 #include "src/pel-recovery.h"
 
-#include "engine/json-limits.h"
+#include "engine/core/json-limits.h"
 
 #include <errno.h>
 #include <stdint.h>

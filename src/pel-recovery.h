@@ -25,7 +25,7 @@
 
 #include <glib.h>
 
-#include "engine/labels.h"
+#include "engine/data/labels.h"
 
 G_BEGIN_DECLS
 

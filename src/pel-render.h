@@ -11,8 +11,8 @@
 
 #include <glib.h>
 
-#include "engine/labels.h"
-#include "engine/paint.h"
+#include "engine/data/labels.h"
+#include "engine/data/paint.h"
 
 G_BEGIN_DECLS
 

@@ -17,7 +17,7 @@
 
 #include <gtk/gtk.h>
 
-#include "engine/volume.h"
+#include "engine/data/volume.h"
 #include "src/pel-document.h"
 #include "src/pel-tools.h"
 

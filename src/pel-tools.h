@@ -10,7 +10,7 @@
 
 #include <glib-object.h>
 
-#include "engine/paint.h"
+#include "engine/data/paint.h"
 #include "src/pel-types.h"
 
 G_BEGIN_DECLS

@@ -1,6 +1,6 @@
 /* pel-train-provider.h: where training gets its labels from in the window.
  *
- * A PelTrainProvider is the engine's PlLabelProvider (engine/dataset.h) over
+ * A PelTrainProvider is the engine's PlLabelProvider (engine/data/dataset.h) over
  * a PelDocument that the user keeps painting: every call runs under the
  * document's label lock (pel_document_read_labels), so a batch sees the
  * labels as they are at that moment and never a half-written stroke.
@@ -23,7 +23,7 @@
  */
 #pragma once
 
-#include "engine/dataset.h"
+#include "engine/data/dataset.h"
 #include "src/pel-document.h"
 
 G_BEGIN_DECLS

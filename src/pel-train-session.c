@@ -8,8 +8,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "engine/gemm.h"
-#include "engine/infer.h"
+#include "engine/core/gemm.h"
+#include "engine/nn/infer.h"
 #include "src/pel-train-thread.h"
 
 /* Written by the worker, taken by the main thread; guarded by `mutex`. */

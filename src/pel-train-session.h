@@ -22,8 +22,8 @@
  */
 #pragma once
 
-#include "engine/methods.h"
-#include "engine/model.h"
+#include "engine/methods/methods.h"
+#include "engine/nn/model.h"
 #include "src/pel-document.h"
 #include "src/pel-job.h"
 #include "src/pel-train-provider.h"

@@ -7,7 +7,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "engine/dataset.h"
+#include "engine/data/dataset.h"
 
 void
 pel_train_settings_init (PelTrainSettings *s,

@@ -9,9 +9,9 @@
  */
 #pragma once
 
-#include "engine/methods.h"
-#include "engine/train.h"
-#include "engine/volume.h"
+#include "engine/methods/methods.h"
+#include "engine/nn/train.h"
+#include "engine/data/volume.h"
 
 G_BEGIN_DECLS
 

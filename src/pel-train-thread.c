@@ -5,7 +5,7 @@
 
 #include <errno.h>
 
-#include "engine/gemm.h"
+#include "engine/core/gemm.h"
 
 #ifdef __linux__
 #include <sys/resource.h>

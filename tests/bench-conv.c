@@ -20,8 +20,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "engine/conv-kernels.h"
-#include "engine/gemm.h"
+#include "engine/kernels/conv-kernels.h"
+#include "engine/core/gemm.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>

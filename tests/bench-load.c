@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 
-#include "engine/volume.h"
+#include "engine/data/volume.h"
 
 #define DEFAULT_FILE "/usr/share/mricron/templates/ch2better.nii.gz"
 

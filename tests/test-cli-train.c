@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/labels.h"
-#include "engine/volume.h"
+#include "engine/data/labels.h"
+#include "engine/data/volume.h"
 
 static char *tmpdir;
 static const char *cli;

@@ -5,8 +5,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "engine/conv-kernels.h"
-#include "engine/gemm.h"
+#include "engine/kernels/conv-kernels.h"
+#include "engine/core/gemm.h"
 
 #define GUARD 64          /* canary floats after the workspace */
 #define CANARY 12345.0f

@@ -42,9 +42,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "engine/labels.h"
-#include "engine/model.h"
-#include "engine/volume.h"
+#include "engine/data/labels.h"
+#include "engine/nn/model.h"
+#include "engine/data/volume.h"
 #include "tests/nifti-synth.h"
 
 /* Image grid: rows (j, k) for 128 × 80 strokes. */

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "engine/labels.h"
+#include "engine/data/labels.h"
 #include "tests/nifti-synth.h"
 
 static char *tmpdir;
@@ -154,7 +154,7 @@ assert_labels_fail (const char *path, const PlVolume *ref, int code, const char 
   g_autofree char *base = g_path_get_basename (path);
 
   g_assert_null (pl_labels_load (path, ref, &error));
-  g_assert_error (error, PL_VOLUME_ERROR, code);
+  g_assert_error (error, PL_ERROR, code);
   g_test_message ("%s", error->message);
   g_assert_nonnull (strstr (error->message, base));
   if (says != NULL)
@@ -182,7 +182,7 @@ test_grid_mismatch (void)
     h.magic[0] = '\0';
     h.vox_offset = -1;
     path = synth_write (tmpdir, "grid-dims", SYNTH_NII, &h, zeros, 9 * 8 * 6);
-    assert_labels_fail (path, ref, PL_VOLUME_ERROR_GRID_MISMATCH, "9x8x6");
+    assert_labels_fail (path, ref, PL_ERROR_GRID_MISMATCH, "9x8x6");
   }
   /* the same dims, the sform moved by 0.01 mm: refused; by 1e-6 mm: fine */
   for (int tiny = 0; tiny <= 1; tiny++)
@@ -201,7 +201,7 @@ test_grid_mismatch (void)
           g_assert_no_error (error);
         }
       else
-        assert_labels_fail (path, ref, PL_VOLUME_ERROR_GRID_MISMATCH, "mm");
+        assert_labels_fail (path, ref, PL_ERROR_GRID_MISMATCH, "mm");
     }
   /* a 4-D file is not a label map */
   {
@@ -213,7 +213,7 @@ test_grid_mismatch (void)
     h.magic[0] = '\0';
     h.vox_offset = -1;
     path = synth_write (tmpdir, "grid-4d", SYNTH_NII, &h, zeros, 9 * 8 * 7 * 2);
-    assert_labels_fail (path, ref, PL_VOLUME_ERROR_GRID_MISMATCH, "3-D");
+    assert_labels_fail (path, ref, PL_ERROR_GRID_MISMATCH, "3-D");
   }
   /* saving labels of the wrong size */
   {
@@ -221,7 +221,7 @@ test_grid_mismatch (void)
     g_autoptr (PlLabels) small = pl_labels_new (dim);
     g_autofree char *path = tmp_path ("wrong-size.nii");
     g_assert_false (pl_labels_save (small, ref, path, &error));
-    g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_GRID_MISMATCH);
+    g_assert_error (error, PL_ERROR, PL_ERROR_GRID_MISMATCH);
     g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   }
 }
@@ -249,7 +249,7 @@ test_bad_values (void)
       h.scl_slope = cases[c].slope;
       values[1 + 3 * (2 + 3 * 1)] = cases[c].bad;
       path = synth_write (tmpdir, cases[c].name, SYNTH_NII, &h, values, 27);
-      assert_labels_fail (path, ref, PL_VOLUME_ERROR_INVALID, "(1, 2, 1)");
+      assert_labels_fail (path, ref, PL_ERROR_INVALID, "(1, 2, 1)");
     }
 
   /* whole numbers stored as float, or scaled into range, are fine */
@@ -410,7 +410,7 @@ test_table_malformed (void)
       synth_write_raw (path, FALSE, cases[c].text, len);
       t = pl_label_table_load (path, &error);
       g_assert_null (t);
-      g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_BAD_LABEL_TABLE);
+      g_assert_error (error, PL_ERROR, PL_ERROR_BAD_LABEL_TABLE);
       g_test_message ("%s", error->message);
       g_assert_nonnull (strstr (error->message, name));
       g_assert_nonnull (strstr (error->message, cases[c].says));
@@ -425,7 +425,7 @@ test_table_malformed (void)
     g_autoptr (GError) error = NULL;
     g_autofree char *missing = tmp_path ("missing.txt");
     g_assert_null (pl_label_table_load (missing, &error));
-    g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_IO);
+    g_assert_error (error, PL_ERROR, PL_ERROR_IO);
   }
 }
 
@@ -469,10 +469,10 @@ test_atomic_saves (void)
   limit.rlim_cur = txt_n + 1;
   g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
   g_assert_false (pl_labels_save (after, ref, seg, &error));
-  g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_IO);
+  g_assert_error (error, PL_ERROR, PL_ERROR_IO);
   g_clear_error (&error);
   g_assert_false (pl_label_table_save (t, txt, &error));
-  g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_IO);
+  g_assert_error (error, PL_ERROR, PL_ERROR_IO);
   g_assert_nonnull (strstr (error->message, "labels.txt"));
   g_clear_error (&error);
   g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);

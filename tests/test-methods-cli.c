@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/labels.h"
-#include "engine/methods.h"
-#include "engine/model.h"
-#include "engine/volume.h"
+#include "engine/data/labels.h"
+#include "engine/methods/methods.h"
+#include "engine/nn/model.h"
+#include "engine/data/volume.h"
 
 static char *tmpdir;
 static const char *cli;

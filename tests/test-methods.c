@@ -1,4 +1,4 @@
-/* The learning methods of engine/methods.h on small synthetic phantoms:
+/* The learning methods of engine/methods/methods.h on small synthetic phantoms:
  * configs and their text forms, each method runs and repeats bitwise for a
  * seed, stop + continue = one run, labels painted while training, the
  * self-training guard on constructed bad cases, model metadata, and one
@@ -8,12 +8,12 @@
 #include <math.h>
 #include <string.h>
 
-#include "engine/dataset.h"
-#include "engine/gemm.h"
-#include "engine/infer.h"
-#include "engine/methods.h"
-#include "engine/metrics.h"
-#include "engine/train.h"
+#include "engine/data/dataset.h"
+#include "engine/core/gemm.h"
+#include "engine/nn/infer.h"
+#include "engine/methods/methods.h"
+#include "engine/data/metrics.h"
+#include "engine/nn/train.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define UNDER_SANITIZER 1

@@ -1,4 +1,4 @@
-/* Bad NIfTI input: every kind gets its PL_VOLUME_ERROR code and a message
+/* Bad NIfTI input: every kind gets its PL_ERROR code and a message
  * naming the file; nothing is returned.  Broken bytes are crafted here. */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "engine/volume.h"
+#include "engine/data/volume.h"
 #include "tests/nifti-synth.h"
 
 static char *tmpdir;
@@ -25,7 +25,7 @@ assert_load_fails (const char *path, gint64 t, int code)
   PlVolume *v = pl_volume_load (path, t, NULL, &error);
 
   g_assert_null (v);
-  g_assert_error (error, PL_VOLUME_ERROR, code);
+  g_assert_error (error, PL_ERROR, code);
   g_test_message ("%s", error->message);
   /* the message names the file (for pairs: either half) */
   if (strstr (error->message, base) == NULL)
@@ -73,11 +73,11 @@ test_truncated (void)
         g_autofree char *nc = g_strdup_printf ("one%d%d.nii%s", version, gz, gz ? ".gz" : "");
 
         write_prefix (na, bytes, version == 1 ? 200 : 500, gz, &a);
-        assert_load_fails (a, 0, PL_VOLUME_ERROR_TRUNCATED);
+        assert_load_fails (a, 0, PL_ERROR_TRUNCATED);
         write_prefix (nb, bytes, n - 1, gz, &b);
-        assert_load_fails (b, 0, PL_VOLUME_ERROR_TRUNCATED);
+        assert_load_fails (b, 0, PL_ERROR_TRUNCATED);
         write_prefix (nc, bytes, (version == 1 ? 352 : 544) + 1000, gz, &c);
-        assert_load_fails (c, 0, PL_VOLUME_ERROR_TRUNCATED);
+        assert_load_fails (c, 0, PL_ERROR_TRUNCATED);
       }
 
   /* a short .img next to a good .hdr */
@@ -88,7 +88,7 @@ test_truncated (void)
     synth_header_init (&h, 1, 16, 2, 2, 2);
     hdr = synth_write (tmpdir, "pair", SYNTH_PAIR, &h, values, 8);
     synth_write_raw (img, FALSE, values, 20);
-    assert_load_fails (hdr, 0, PL_VOLUME_ERROR_TRUNCATED);
+    assert_load_fails (hdr, 0, PL_ERROR_TRUNCATED);
   }
 }
 
@@ -182,31 +182,31 @@ typedef struct
 } PatchCase;
 
 static const PatchCase patch_cases[] = {
-  { "dim2-zero",       1, 2, p1_dim2_zero,      PL_VOLUME_ERROR_BAD_DIMS, "dim[2]" },
-  { "dim3-negative",   1, 2, p1_dim3_negative,  PL_VOLUME_ERROR_BAD_DIMS, "dim[3]" },
-  { "dim0-zero",       1, 2, p1_dim0_zero,      PL_VOLUME_ERROR_BAD_DIMS, "dim[0]" },
-  { "dim0-eight",      1, 2, p1_dim0_eight,     PL_VOLUME_ERROR_BAD_DIMS, "dim[0]" },
-  { "n2-dim0-200",     2, 2, p2_dim0_huge,      PL_VOLUME_ERROR_BAD_DIMS, "dim[0]" },
-  { "n2-dim0-neg",     2, 2, p2_dim0_negative,  PL_VOLUME_ERROR_BAD_DIMS, "dim[0]" },
-  { "n2-overflow",     2, 16, p2_dims_overflow, PL_VOLUME_ERROR_BAD_DIMS, "dimensions" },
-  { "n2-overflow-t",   2, 16, p2_dims_overflow_t, PL_VOLUME_ERROR_BAD_DIMS, "dimensions" },
-  { "n2-huge",         2, 2, p2_dims_huge,      PL_VOLUME_ERROR_TOO_LARGE, "budget" },
-  { "dt-unknown",      1, 2, p1_dt_unknown,     PL_VOLUME_ERROR_UNKNOWN_DATATYPE, "9999" },
-  { "dt-complex",      1, 2, p1_dt_complex,     PL_VOLUME_ERROR_UNKNOWN_DATATYPE, "complex64" },
-  { "dt-rgb",          1, 2, p1_dt_rgb,         PL_VOLUME_ERROR_UNKNOWN_DATATYPE, "rgb24" },
-  { "n2-dt-binary",    2, 2, p2_dt_binary,      PL_VOLUME_ERROR_UNKNOWN_DATATYPE, "binary" },
-  { "off-past-end",    1, 2, p1_off_past_end,   PL_VOLUME_ERROR_BAD_OFFSET, "past the end" },
-  { "off-negative",    1, 2, p1_off_negative,   PL_VOLUME_ERROR_BAD_OFFSET, "vox_offset" },
-  { "off-fraction",    1, 2, p1_off_fraction,   PL_VOLUME_ERROR_BAD_OFFSET, "vox_offset" },
-  { "off-nan",         1, 2, p1_off_nan,        PL_VOLUME_ERROR_BAD_OFFSET, "vox_offset" },
-  { "off-in-header",   1, 2, p1_off_in_header,  PL_VOLUME_ERROR_BAD_OFFSET, "inside" },
-  { "n2-off-negative", 2, 2, p2_off_negative,   PL_VOLUME_ERROR_BAD_OFFSET, "negative" },
-  { "n2-off-past-end", 2, 2, p2_off_past_end,   PL_VOLUME_ERROR_BAD_OFFSET, "past the end" },
-  { "n2-off-huge",     2, 2, p2_off_huge,       PL_VOLUME_ERROR_BAD_OFFSET, "vox_offset" },
-  { "magic",           1, 2, p1_magic_bad,      PL_VOLUME_ERROR_NOT_NIFTI, "magic" },
-  { "analyze",         1, 2, p1_analyze,        PL_VOLUME_ERROR_NOT_NIFTI, "ANALYZE" },
-  { "n2-magic",        2, 2, p2_magic_bad,      PL_VOLUME_ERROR_NOT_NIFTI, "magic" },
-  { "sizeof-hdr",      1, 2, p1_sizeof_bad,     PL_VOLUME_ERROR_NOT_NIFTI, "348" },
+  { "dim2-zero",       1, 2, p1_dim2_zero,      PL_ERROR_BAD_DIMS, "dim[2]" },
+  { "dim3-negative",   1, 2, p1_dim3_negative,  PL_ERROR_BAD_DIMS, "dim[3]" },
+  { "dim0-zero",       1, 2, p1_dim0_zero,      PL_ERROR_BAD_DIMS, "dim[0]" },
+  { "dim0-eight",      1, 2, p1_dim0_eight,     PL_ERROR_BAD_DIMS, "dim[0]" },
+  { "n2-dim0-200",     2, 2, p2_dim0_huge,      PL_ERROR_BAD_DIMS, "dim[0]" },
+  { "n2-dim0-neg",     2, 2, p2_dim0_negative,  PL_ERROR_BAD_DIMS, "dim[0]" },
+  { "n2-overflow",     2, 16, p2_dims_overflow, PL_ERROR_BAD_DIMS, "dimensions" },
+  { "n2-overflow-t",   2, 16, p2_dims_overflow_t, PL_ERROR_BAD_DIMS, "dimensions" },
+  { "n2-huge",         2, 2, p2_dims_huge,      PL_ERROR_TOO_LARGE, "budget" },
+  { "dt-unknown",      1, 2, p1_dt_unknown,     PL_ERROR_UNKNOWN_DATATYPE, "9999" },
+  { "dt-complex",      1, 2, p1_dt_complex,     PL_ERROR_UNKNOWN_DATATYPE, "complex64" },
+  { "dt-rgb",          1, 2, p1_dt_rgb,         PL_ERROR_UNKNOWN_DATATYPE, "rgb24" },
+  { "n2-dt-binary",    2, 2, p2_dt_binary,      PL_ERROR_UNKNOWN_DATATYPE, "binary" },
+  { "off-past-end",    1, 2, p1_off_past_end,   PL_ERROR_BAD_OFFSET, "past the end" },
+  { "off-negative",    1, 2, p1_off_negative,   PL_ERROR_BAD_OFFSET, "vox_offset" },
+  { "off-fraction",    1, 2, p1_off_fraction,   PL_ERROR_BAD_OFFSET, "vox_offset" },
+  { "off-nan",         1, 2, p1_off_nan,        PL_ERROR_BAD_OFFSET, "vox_offset" },
+  { "off-in-header",   1, 2, p1_off_in_header,  PL_ERROR_BAD_OFFSET, "inside" },
+  { "n2-off-negative", 2, 2, p2_off_negative,   PL_ERROR_BAD_OFFSET, "negative" },
+  { "n2-off-past-end", 2, 2, p2_off_past_end,   PL_ERROR_BAD_OFFSET, "past the end" },
+  { "n2-off-huge",     2, 2, p2_off_huge,       PL_ERROR_BAD_OFFSET, "vox_offset" },
+  { "magic",           1, 2, p1_magic_bad,      PL_ERROR_NOT_NIFTI, "magic" },
+  { "analyze",         1, 2, p1_analyze,        PL_ERROR_NOT_NIFTI, "ANALYZE" },
+  { "n2-magic",        2, 2, p2_magic_bad,      PL_ERROR_NOT_NIFTI, "magic" },
+  { "sizeof-hdr",      1, 2, p1_sizeof_bad,     PL_ERROR_NOT_NIFTI, "348" },
 };
 
 static void
@@ -240,18 +240,18 @@ test_not_nifti (void)
   g_autofree char *corrupt = tmp_path ("corrupt.nii.gz");
 
   synth_write_raw (txt, FALSE, text, sizeof text - 1);
-  assert_load_fails (txt, 0, PL_VOLUME_ERROR_NOT_NIFTI);
+  assert_load_fails (txt, 0, PL_ERROR_NOT_NIFTI);
   synth_write_raw (empty, FALSE, "", 0);
-  assert_load_fails (empty, 0, PL_VOLUME_ERROR_NOT_NIFTI);
+  assert_load_fails (empty, 0, PL_ERROR_NOT_NIFTI);
   synth_write_raw (tiny, TRUE, "ab", 2);
-  assert_load_fails (tiny, 0, PL_VOLUME_ERROR_NOT_NIFTI);
-  assert_load_fails (missing, 0, PL_VOLUME_ERROR_IO);
-  assert_load_fails (tmpdir, 0, PL_VOLUME_ERROR_IO);
+  assert_load_fails (tiny, 0, PL_ERROR_NOT_NIFTI);
+  assert_load_fails (missing, 0, PL_ERROR_IO);
+  assert_load_fails (tmpdir, 0, PL_ERROR_IO);
   /* a FIFO with no writer: refused at once, not waited on */
   {
     g_autofree char *fifo = tmp_path ("fifo.nii");
     g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
-    assert_load_fails (fifo, 0, PL_VOLUME_ERROR_IO);
+    assert_load_fails (fifo, 0, PL_ERROR_IO);
   }
 
   /* a pair header whose .img is missing, and an .img without a .hdr */
@@ -261,9 +261,9 @@ test_not_nifti (void)
     synth_header_init (&h, 1, 2, 2, 2, 2);
     head = synth_header_bytes (&h, TRUE);
     synth_write_raw (lonely, FALSE, g_bytes_get_data (head, NULL), g_bytes_get_size (head));
-    assert_load_fails (lonely, 0, PL_VOLUME_ERROR_IO);
+    assert_load_fails (lonely, 0, PL_ERROR_IO);
     synth_write_raw (noheader, FALSE, "12345678", 8);
-    assert_load_fails (noheader, 0, PL_VOLUME_ERROR_IO);
+    assert_load_fails (noheader, 0, PL_ERROR_IO);
   }
 
   /* a gzip stream with damaged deflate data */
@@ -283,9 +283,9 @@ test_not_nifti (void)
       raw[i] ^= 0x5a;
     synth_write_raw (corrupt, FALSE, raw, n);
     g_assert_null (pl_volume_load (corrupt, 0, NULL, &error));
-    g_assert_true (g_error_matches (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_INVALID)
-                   || g_error_matches (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_TRUNCATED)
-                   || g_error_matches (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_NOT_NIFTI));
+    g_assert_true (g_error_matches (error, PL_ERROR, PL_ERROR_INVALID)
+                   || g_error_matches (error, PL_ERROR, PL_ERROR_TRUNCATED)
+                   || g_error_matches (error, PL_ERROR, PL_ERROR_NOT_NIFTI));
     g_assert_nonnull (strstr (error->message, "corrupt.nii.gz"));
   }
 }
@@ -308,7 +308,7 @@ test_memory_budget (void)
       g_autoptr (GError) error = NULL;
 
       pl_volume_set_memory_budget (64 * 64 * 64 * 4 - 1);
-      assert_load_fails (path, 0, PL_VOLUME_ERROR_TOO_LARGE);
+      assert_load_fails (path, 0, PL_ERROR_TOO_LARGE);
       pl_volume_set_memory_budget (64 * 64 * 64 * 4);
       fits = pl_volume_load (path, 0, NULL, &error);
       g_assert_no_error (error);
@@ -321,7 +321,7 @@ test_memory_budget (void)
     g_autofree char *path = NULL;
     synth_header_init (&h, 2, 16, 1000, 1000, 40);
     path = synth_write (tmpdir, "claims", SYNTH_NII_GZ, &h, values, 1000);
-    assert_load_fails (path, 0, PL_VOLUME_ERROR_TRUNCATED);
+    assert_load_fails (path, 0, PL_ERROR_TRUNCATED);
   }
 }
 

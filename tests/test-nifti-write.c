@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine/volume.h"
+#include "engine/data/volume.h"
 #include "tests/nifti-synth.h"
 
 static char *tmpdir;
@@ -266,11 +266,11 @@ test_atomic (void)
   limit.rlim_cur = 64 * 1024;
   g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
   g_assert_false (pl_volume_save (big, target, &error));
-  g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_IO);
+  g_assert_error (error, PL_ERROR, PL_ERROR_IO);
   g_assert_nonnull (strstr (error->message, "atomic.nii"));
   g_clear_error (&error);
   g_assert_false (pl_volume_save (big, target_gz, &error));
-  g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_IO);
+  g_assert_error (error, PL_ERROR, PL_ERROR_IO);
   g_clear_error (&error);
   g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
   signal (SIGXFSZ, SIG_DFL);
@@ -281,7 +281,7 @@ test_atomic (void)
   {
     g_autofree char *nowhere = tmp_path ("no-such-folder/x.nii");
     g_assert_false (pl_volume_save (small, nowhere, &error));
-    g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_IO);
+    g_assert_error (error, PL_ERROR, PL_ERROR_IO);
     g_assert_nonnull (strstr (error->message, "x.nii"));
     g_clear_error (&error);
   }
@@ -291,7 +291,7 @@ test_atomic (void)
     {
       g_assert_cmpint (g_chmod (tmpdir, 0555), ==, 0);
       g_assert_false (pl_volume_save (big, target, &error));
-      g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_IO);
+      g_assert_error (error, PL_ERROR, PL_ERROR_IO);
       g_clear_error (&error);
       g_assert_cmpint (g_chmod (tmpdir, 0755), ==, 0);
       assert_untouched (target, before, n_files);
@@ -301,7 +301,7 @@ test_atomic (void)
   {
     g_autofree char *odd = tmp_path ("volume.png");
     g_assert_false (pl_volume_save (small, odd, &error));
-    g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_INVALID);
+    g_assert_error (error, PL_ERROR, PL_ERROR_INVALID);
     g_clear_error (&error);
     g_assert_cmpuint (synth_count_files (tmpdir), ==, n_files);
   }

@@ -5,8 +5,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "engine/nifti.h"
-#include "engine/volume.h"
+#include "engine/io/nifti.h"
+#include "engine/data/volume.h"
 #include "tests/nifti-synth.h"
 
 static const SynthForm all_forms[] = { SYNTH_NII, SYNTH_NII_GZ, SYNTH_PAIR, SYNTH_PAIR_GZ };
@@ -254,12 +254,12 @@ test_four_d (void)
         }
       bad = pl_volume_load (path, NT, NULL, &error);
       g_assert_null (bad);
-      g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_INVALID);
+      g_assert_error (error, PL_ERROR, PL_ERROR_INVALID);
       g_assert_nonnull (strstr (error->message, base));
       g_clear_error (&error);
       bad = pl_volume_load (path, -1, NULL, &error);
       g_assert_null (bad);
-      g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_INVALID);
+      g_assert_error (error, PL_ERROR, PL_ERROR_INVALID);
     }
 
   /* dims beyond the 4th multiply into the volume count */

@@ -13,9 +13,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "engine/ops.h"
-#include "engine/loss.h"
-#include "engine/rng.h"
+#include "engine/ops/ops.h"
+#include "engine/ops/loss.h"
+#include "engine/core/rng.h"
 
 #define GC_MAX_IN 6
 

@@ -5,13 +5,13 @@
 #include <math.h>
 #include <string.h>
 
-#include "engine/arena.h"
-#include "engine/volume.h"
-#include "engine/loss.h"
-#include "engine/ops.h"
-#include "engine/optim.h"
-#include "engine/rng.h"
-#include "engine/tape.h"
+#include "engine/core/arena.h"
+#include "engine/data/volume.h"
+#include "engine/ops/loss.h"
+#include "engine/ops/ops.h"
+#include "engine/ops/optim.h"
+#include "engine/core/rng.h"
+#include "engine/ops/tape.h"
 
 static void
 test_arena_reports_need (void)
@@ -29,7 +29,7 @@ test_arena_reports_need (void)
   q[299] = 1.0f;                               /* still usable */
   g_assert_true (pl_arena_overflowed (a));
   g_assert_false (pl_arena_check (a, &error));
-  g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_TOO_LARGE);
+  g_assert_error (error, PL_ERROR, PL_ERROR_TOO_LARGE);
   g_assert_nonnull (strstr (error->message, "needed 1664 bytes"));
   g_assert_cmpuint (pl_arena_peak (a), ==, 448 + 1216);
 
@@ -128,7 +128,7 @@ test_relu_rules (void)
     PlTensor *y = pl_sigmoid (tape, pl_relu (tape, x, FALSE));
     pl_tape_set_rule (tape, PL_OP_SIGMOID, PL_RULE_LRP_EPSILON);
     g_assert_false (pl_tape_backward (tape, y, dy, &error));
-    g_assert_error (error, PL_TAPE_ERROR, PL_TAPE_ERROR_RULE);
+    g_assert_error (error, PL_ERROR, PL_ERROR_RULE);
     g_assert_nonnull (strstr (error->message, "sigmoid"));
     g_assert_null (x->grad);
   }

@@ -2,7 +2,7 @@
  * for the method); tolerances are per operator. */
 #include "tests/test-op-common.h"
 
-#include "engine/conv-kernels.h"
+#include "engine/kernels/conv-kernels.h"
 
 static PlRng fill_rng;
 

@@ -2,7 +2,7 @@
  * against hand-computed values. */
 #include "tests/test-op-common.h"
 
-#include "engine/metrics.h"
+#include "engine/data/metrics.h"
 
 static PlRng fill_rng;
 

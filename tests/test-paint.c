@@ -2,7 +2,7 @@
  * brush shapes, flood fill, paint-over modes and locks. */
 #include <string.h>
 
-#include "engine/paint.h"
+#include "engine/data/paint.h"
 
 /* A volume whose voxel axes point along the given world axes:
  * axis a moves towards world axis world[a] with sign sign[a]. */

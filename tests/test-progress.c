@@ -1,6 +1,6 @@
 #include <gio/gio.h>
 
-#include "engine/progress.h"
+#include "engine/core/progress.h"
 
 static gboolean
 stop_after_two (double fraction, const char *message, gpointer user_data)

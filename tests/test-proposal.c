@@ -5,7 +5,7 @@
  * follow painting slice by slice. */
 #include <string.h>
 
-#include "engine/dataset.h"
+#include "engine/data/dataset.h"
 #include "src/pel-proposal.h"
 #include "src/pel-render.h"
 #include "src/pel-train-provider.h"

@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "engine/dataset.h"
+#include "engine/data/dataset.h"
 #include "src/pel-train-panel.h"
 
 /* ---- helpers -------------------------------------------------------------- */

@@ -23,8 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine/model.h"
-#include "engine/volume.h"
+#include "engine/nn/model.h"
+#include "engine/data/volume.h"
 #include "src/pel-recovery.h"
 #include "tests/nifti-synth.h"
 
@@ -213,7 +213,7 @@ load_fails (const char *path,
   meter_start ();
   v = pl_volume_load (path, 0, NULL, &error);
   g_assert_null (v);
-  g_assert_error (error, PL_VOLUME_ERROR, code);
+  g_assert_error (error, PL_ERROR, code);
   g_test_message ("%s: refused (%s) with a peak of %.1f MiB", what, error->message,
                   meter_peak () / (double) MiB);
   g_assert_cmpint (meter_peak (), <=, max_bytes);
@@ -232,10 +232,10 @@ test_nifti_claims (void)
   plain = synth_write (tmpdir, "claims", SYNTH_NII, &h, values, G_N_ELEMENTS (values));
   gz = synth_write (tmpdir, "claims-gz", SYNTH_NII_GZ, &h, values, G_N_ELEMENTS (values));
   /* the file's size is known: nothing is allocated for the voxels */
-  load_fails (plain, PL_VOLUME_ERROR_TRUNCATED, 2 * MiB, "plain, 32 GB claimed");
+  load_fails (plain, PL_ERROR_TRUNCATED, 2 * MiB, "plain, 32 GB claimed");
   /* gzip cannot say its size: the output may grow only with the data, from
    * a first block of 4 Mi voxels */
-  load_fails (gz, PL_VOLUME_ERROR_TRUNCATED, 24 * MiB, "gzip, 32 GB claimed");
+  load_fails (gz, PL_ERROR_TRUNCATED, 24 * MiB, "gzip, 32 GB claimed");
   pl_volume_set_memory_budget (saved_budget);
 }
 
@@ -253,7 +253,7 @@ test_nifti_gzip_growth (void)
   synth_header_init (&h, 2, 2, 1024, 1024, 1024);
   gz = synth_write (tmpdir, "growth", SYNTH_NII_GZ, &h, values, present);
   g_clear_pointer (&values, g_free);
-  load_fails (gz, PL_VOLUME_ERROR_TRUNCATED, 2 * (gint64) present * 4 + 8 * MiB,
+  load_fails (gz, PL_ERROR_TRUNCATED, 2 * (gint64) present * 4 + 8 * MiB,
               "gzip, 1 G voxels claimed, 48 M present");
   pl_volume_set_memory_budget (saved_budget);
 }
@@ -270,8 +270,8 @@ test_nifti_budget (void)
   plain = synth_write (tmpdir, "budget", SYNTH_NII, &h, values, 128 * 128 * 64);
   gz = synth_write (tmpdir, "budget-gz", SYNTH_NII_GZ, &h, values, 128 * 128 * 64);
   pl_volume_set_memory_budget (MiB);
-  load_fails (plain, PL_VOLUME_ERROR_TOO_LARGE, MiB, "plain, 4 MiB over a 1 MiB budget");
-  load_fails (gz, PL_VOLUME_ERROR_TOO_LARGE, MiB, "gzip, 4 MiB over a 1 MiB budget");
+  load_fails (plain, PL_ERROR_TOO_LARGE, MiB, "plain, 4 MiB over a 1 MiB budget");
+  load_fails (gz, PL_ERROR_TOO_LARGE, MiB, "gzip, 4 MiB over a 1 MiB budget");
   pl_volume_set_memory_budget (saved_budget);
 }
 
@@ -286,7 +286,7 @@ test_nifti_overflow (void)
   huge_budget ();
   synth_header_init (&h, 2, 16, G_GINT64_CONSTANT (1) << 32, G_GINT64_CONSTANT (1) << 32, 16);
   path = synth_write (tmpdir, "overflow", SYNTH_NII, &h, values, 8);
-  load_fails (path, PL_VOLUME_ERROR_BAD_DIMS, MiB, "dims 2^32 x 2^32 x 16");
+  load_fails (path, PL_ERROR_BAD_DIMS, MiB, "dims 2^32 x 2^32 x 16");
   pl_volume_set_memory_budget (saved_budget);
 }
 
@@ -388,7 +388,7 @@ parse_fails (GBytes     *bytes,
   meter_start ();
   model = pl_model_parse (bytes, "claims.safetensors", &error);
   g_assert_null (model);
-  g_assert_error (error, PL_VOLUME_ERROR, code);
+  g_assert_error (error, PL_ERROR, code);
   g_assert_nonnull (strstr (error->message, "claims.safetensors"));
   g_test_message ("%s: refused (%s) with a peak of %.2f MiB", what, error->message,
                   meter_peak () / (double) MiB);
@@ -403,12 +403,12 @@ test_model_container (void)
   g_autoptr (GBytes) shape = NULL, offsets = NULL;
 
   huge_budget ();
-  parse_fails (len, PL_VOLUME_ERROR_TRUNCATED, 64 * 1024, "header length 2^63");
+  parse_fails (len, PL_ERROR_TRUNCATED, 64 * 1024, "header length 2^63");
   /* three more dimensions of 2^31 - 1: the element count overflows */
   shape = edited_model ("\"shape\":[", "\"shape\":[2147483647,2147483647,2147483647,");
-  parse_fails (shape, PL_VOLUME_ERROR_BAD_DIMS, MiB, "shape overflowing 64 bits");
+  parse_fails (shape, PL_ERROR_BAD_DIMS, MiB, "shape overflowing 64 bits");
   offsets = edited_model ("\"data_offsets\":[0,", "\"data_offsets\":[18446744073709551615,");
-  parse_fails (offsets, PL_VOLUME_ERROR_BAD_OFFSET, MiB, "data offset 2^64 - 1");
+  parse_fails (offsets, PL_ERROR_BAD_OFFSET, MiB, "data offset 2^64 - 1");
   pl_volume_set_memory_budget (saved_budget);
 }
 
@@ -421,7 +421,7 @@ test_model_architecture (void)
                                          "\\\"channels\\\":[4096,4096,4096,4096,4096,4096,4096,4096]");
 
   huge_budget ();
-  parse_fails (big, PL_VOLUME_ERROR_INVALID, MiB, "architecture of 5.9 G parameters");
+  parse_fails (big, PL_ERROR_INVALID, MiB, "architecture of 5.9 G parameters");
   pl_volume_set_memory_budget (saved_budget);
 }
 
@@ -441,7 +441,7 @@ test_model_budget (void)
   meter_start ();
   model = pl_model_load (path, &error);
   g_assert_null (model);
-  g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_TOO_LARGE);
+  g_assert_error (error, PL_ERROR, PL_ERROR_TOO_LARGE);
   g_assert_cmpint (meter_peak (), <, (gint64) size);
   g_clear_error (&error);
 
@@ -454,11 +454,11 @@ test_model_budget (void)
     network = pl_unet_config_n_params (&c) * 2 * sizeof (float);
     g_assert_cmpuint (size, <, network);
     pl_volume_set_memory_budget (network - 1);
-    parse_fails (valid, PL_VOLUME_ERROR_TOO_LARGE, MiB, "network beyond the budget");
+    parse_fails (valid, PL_ERROR_TOO_LARGE, MiB, "network beyond the budget");
     g_clear_pointer (&model, pl_model_free);
     model = pl_model_load (path, &error);
     g_assert_null (model);
-    g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_TOO_LARGE);
+    g_assert_error (error, PL_ERROR, PL_ERROR_TOO_LARGE);
     g_clear_error (&error);
     pl_volume_set_memory_budget (network);
     model = pl_model_load (path, &error);
@@ -483,7 +483,7 @@ test_model_fifo (void)
 
       g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
       g_assert_null (pl_model_load (fifo, &error));
-      g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_IO);
+      g_assert_error (error, PL_ERROR, PL_ERROR_IO);
       g_unlink (fifo);
       return;
     }
@@ -515,14 +515,14 @@ test_json_nesting (void)
   g_autofree char *meta = NULL;
   g_autoptr (GBytes) in_meta = NULL;
 
-  parse_fails (header_a, PL_VOLUME_ERROR_INVALID, 4 * MiB, "header of 100000 nested arrays");
-  parse_fails (header_o, PL_VOLUME_ERROR_INVALID, 4 * MiB, "header of 100000 nested objects");
+  parse_fails (header_a, PL_ERROR_INVALID, 4 * MiB, "header of 100000 nested arrays");
+  parse_fails (header_o, PL_ERROR_INVALID, 4 * MiB, "header of 100000 nested objects");
 
   /* the same inside a metadata string (JSON within JSON) */
   escaped = nested ("[", 100000);
   meta = g_strdup_printf ("\"input\":\"%s", escaped);
   in_meta = edited_model ("\"input\":\"", meta);
-  parse_fails (in_meta, PL_VOLUME_ERROR_INVALID, 8 * MiB, "metadata of 100000 nested arrays");
+  parse_fails (in_meta, PL_ERROR_INVALID, 8 * MiB, "metadata of 100000 nested arrays");
 
   /* and in a recovery file, read when an image is opened */
   {

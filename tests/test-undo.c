@@ -2,8 +2,8 @@
  * and the memory budget. */
 #include <string.h>
 
-#include "engine/paint.h"
-#include "engine/undo.h"
+#include "engine/data/paint.h"
+#include "engine/data/undo.h"
 
 static const gint64 dim[3] = { 24, 20, 16 };
 

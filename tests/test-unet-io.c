@@ -4,10 +4,10 @@
 #include <glib.h>
 #include <string.h>
 
-#include "engine/model.h"
-#include "engine/safetensors.h"
-#include "engine/rng.h"
-#include "engine/volume.h"
+#include "engine/nn/model.h"
+#include "engine/io/safetensors.h"
+#include "engine/core/rng.h"
+#include "engine/data/volume.h"
 
 static GBytes *
 with_header (const char *json, gsize data_bytes)
@@ -45,10 +45,10 @@ test_safetensors_rejects (void)
   g_autoptr (GBytes) hb = g_bytes_new (huge, 16);
 
   g_assert_null (pl_safetensors_parse (tb, "evil.safetensors", &error));
-  g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_TRUNCATED);
+  g_assert_error (error, PL_ERROR, PL_ERROR_TRUNCATED);
   g_clear_error (&error);
   g_assert_null (pl_safetensors_parse (hb, "evil.safetensors", &error));
-  g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_TRUNCATED);
+  g_assert_error (error, PL_ERROR, PL_ERROR_TRUNCATED);
   g_clear_error (&error);
 
   expect_error ("[1,2]", 0, "not a JSON object");
@@ -127,7 +127,7 @@ test_model_rejects (void)
   pl_safetensors_writer_add (w, "x", 1, shape, &v);
   plain = pl_safetensors_writer_to_bytes (w);
   g_assert_null (pl_model_parse (plain, "plain.safetensors", &error));
-  g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_INVALID);
+  g_assert_error (error, PL_ERROR, PL_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "plain.safetensors: not a Pellucid model"));
   g_clear_error (&error);
 

@@ -8,13 +8,13 @@
 #include <math.h>
 #include <string.h>
 
-#include "engine/dataset.h"
-#include "engine/gemm.h"
-#include "engine/infer.h"
-#include "engine/loss.h"
-#include "engine/metrics.h"
-#include "engine/ops.h"
-#include "engine/train.h"
+#include "engine/data/dataset.h"
+#include "engine/core/gemm.h"
+#include "engine/nn/infer.h"
+#include "engine/ops/loss.h"
+#include "engine/data/metrics.h"
+#include "engine/ops/ops.h"
+#include "engine/nn/train.h"
 
 #define DX 40
 #define DY 36
@@ -218,7 +218,7 @@ test_live_labels_and_cancel (void)
   g_assert_cmpint (info.n_labelled, ==, 2);
   memset (l->data, 0, pl_labels_n_voxels (l) * sizeof (guint16));   /* all erased */
   g_assert_false (pl_trainer_step (tr, &info, &error));
-  g_assert_error (error, PL_VOLUME_ERROR, PL_VOLUME_ERROR_INVALID);
+  g_assert_error (error, PL_ERROR, PL_ERROR_INVALID);
   g_clear_error (&error);
   truth_slice (l, v, 0);
 

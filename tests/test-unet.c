@@ -12,13 +12,13 @@
 #include <math.h>
 #include <string.h>
 
-#include "engine/loss.h"
-#include "engine/model.h"
-#include "engine/ops.h"
-#include "engine/optim.h"
-#include "engine/rng.h"
-#include "engine/safetensors.h"
-#include "engine/unet.h"
+#include "engine/ops/loss.h"
+#include "engine/nn/model.h"
+#include "engine/ops/ops.h"
+#include "engine/ops/optim.h"
+#include "engine/core/rng.h"
+#include "engine/io/safetensors.h"
+#include "engine/nn/unet.h"
 
 static PlSafetensors *fixture;
 

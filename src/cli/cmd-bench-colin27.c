@@ -22,14 +22,14 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "engine/dataset.h"
-#include "engine/gemm.h"
-#include "engine/infer.h"
-#include "engine/labels.h"
-#include "engine/methods.h"
-#include "engine/metrics.h"
-#include "engine/ops.h"
-#include "engine/train.h"
+#include "engine/data/dataset.h"
+#include "engine/core/gemm.h"
+#include "engine/nn/infer.h"
+#include "engine/data/labels.h"
+#include "engine/methods/methods.h"
+#include "engine/data/metrics.h"
+#include "engine/ops/ops.h"
+#include "engine/nn/train.h"
 #include "src/cli/commands.h"
 #include "src/cli/method-options.h"
 

@@ -20,13 +20,13 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "engine/conv-kernels.h"
-#include "engine/dataset.h"
-#include "engine/gemm.h"
-#include "engine/loss.h"
-#include "engine/ops.h"
-#include "engine/optim.h"
-#include "engine/unet.h"
+#include "engine/kernels/conv-kernels.h"
+#include "engine/data/dataset.h"
+#include "engine/core/gemm.h"
+#include "engine/ops/loss.h"
+#include "engine/ops/ops.h"
+#include "engine/ops/optim.h"
+#include "engine/nn/unet.h"
 #include "src/cli/commands.h"
 
 #define COLIN "/usr/share/mricron/templates/ch2.nii.gz"

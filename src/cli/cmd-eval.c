@@ -17,9 +17,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine/dataset.h"
-#include "engine/labels.h"
-#include "engine/metrics.h"
+#include "engine/data/dataset.h"
+#include "engine/data/labels.h"
+#include "engine/data/metrics.h"
 #include "src/cli/commands.h"
 
 int

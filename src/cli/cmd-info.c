@@ -6,8 +6,8 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "engine/nifti.h"
-#include "engine/volume.h"
+#include "engine/io/nifti.h"
+#include "engine/data/volume.h"
 #include "src/cli/commands.h"
 
 static const char *

@@ -15,9 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine/gemm.h"
-#include "engine/infer.h"
-#include "engine/labels.h"
+#include "engine/core/gemm.h"
+#include "engine/nn/infer.h"
+#include "engine/data/labels.h"
 #include "src/cli/commands.h"
 
 static char *

@@ -6,7 +6,7 @@
  *                       [--PARAM VALUE]…]
  *
  * The method's options are its hyper-parameters, named as the fields of
- * engine/methods.h with '-' for '_' and built from the engine's parameter
+ * engine/methods/methods.h with '-' for '_' and built from the engine's parameter
  * table, so their defaults are the Train panel's.
  * Every slice along the axis with labelled voxels is used; label 0 is
  * unlabelled, every other value a class.  Flips and ±10° rotations augment
@@ -19,11 +19,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine/gemm.h"
-#include "engine/labels.h"
-#include "engine/methods.h"
+#include "engine/core/gemm.h"
+#include "engine/data/labels.h"
+#include "engine/methods/methods.h"
 #include "src/cli/method-options.h"
-#include "engine/train.h"
+#include "engine/nn/train.h"
 #include "src/cli/commands.h"
 
 typedef struct

@@ -154,7 +154,7 @@ pel_method_options_entry (PelMethodOptions *mo)
 GOptionGroup *
 pel_method_options_group (PelMethodOptions *mo)
 {
-  GOptionGroup *g = g_option_group_new ("method", "Settings of the methods (engine/methods.h; "
+  GOptionGroup *g = g_option_group_new ("method", "Settings of the methods (engine/methods/methods.h; "
                                         "defaults per method in parentheses):",
                                         "Show the methods' settings", NULL, NULL);
   g_option_group_add_entries (g, mo->entries);

@@ -1,5 +1,5 @@
 /* method-options.h: the --method option and one option per hyper-parameter
- * of engine/methods.h, for pellucid-cli train and bench.
+ * of engine/methods/methods.h, for pellucid-cli train and bench.
  *
  *   PelMethodOptions *mo = pel_method_options_new ();
  *   g_option_context_add_group (context, pel_method_options_group (mo));
@@ -11,7 +11,7 @@
 
 #include <glib.h>
 
-#include "engine/methods.h"
+#include "engine/methods/methods.h"
 
 G_BEGIN_DECLS
 
@@ -25,7 +25,7 @@ GOptionEntry      pel_method_options_entry (PelMethodOptions *options);
 GOptionGroup     *pel_method_options_group (PelMethodOptions *options);
 /* Whether --method or any setting was given. */
 gboolean          pel_method_options_given (PelMethodOptions *options);
-/* The defaults of engine/methods.h, the method named by --method
+/* The defaults of engine/methods/methods.h, the method named by --method
  * (supervised without it), and the options given; an option that is not a
  * setting of the chosen method is an error. */
 gboolean          pel_method_options_apply (PelMethodOptions *options,

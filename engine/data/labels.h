@@ -1,0 +1,94 @@
+/* labels.h: label maps (uint16 per voxel on a volume's grid) and label tables.
+ *
+ * A PlLabels is the segmentation a user paints: one uint16 per voxel, i
+ * fastest, on the grid of a reference PlVolume.  0 means "unlabelled"/clear.
+ * It is saved as NIfTI with the reference's exact geometry (dims, pixdim,
+ * qform, sform and their codes), an integer datatype and intent "label", and
+ * loaded back only if it lies on the same grid.
+ *
+ * A PlLabelTable lists the label values with name, colour, opacity,
+ * visibility and lock, and reads/writes ITK-SNAP label description files.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "engine/data/volume.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  gint64   dim[3];
+  guint16 *data;   /* dim[0]*dim[1]*dim[2], i fastest */
+} PlLabels;
+
+PlLabels *pl_labels_new   (const gint64     dim[3]);
+PlLabels *pl_labels_copy  (const PlLabels  *labels);
+void      pl_labels_free  (PlLabels        *labels);
+gsize     pl_labels_n_voxels (const PlLabels *labels);
+
+/* Fails with PL_ERROR_GRID_MISMATCH unless the file is one 3-D
+ * volume whose dims match the reference's and whose voxel-to-world matrix
+ * puts every voxel within 1e-4 mm of the reference's (reference NULL: no
+ * check); with PL_ERROR_INVALID for a value that is not a whole
+ * number from 0 to 65535 (the message gives the voxel). */
+PlLabels *pl_labels_load  (const char      *path,
+                           const PlVolume  *reference,
+                           GError         **error);
+/* uint8 when every value is <= 255, else uint16; intent NIFTI_INTENT_LABEL,
+ * scl_slope 1, cal_max the largest value; the reference's header otherwise
+ * (from its vox2world for synthetic references).  The form follows the
+ * name: .nii, .nii.gz, .hdr/.img, .hdr.gz/.img.gz.  Atomic: a temporary
+ * file in the same folder, fsync, rename, fsync of the folder; on failure
+ * the old file is untouched. */
+gboolean  pl_labels_save  (const PlLabels  *labels,
+                           const PlVolume  *reference,
+                           const char      *path,
+                           GError         **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PlLabels, pl_labels_free)
+
+typedef struct
+{
+  guint16  value;
+  char    *name;
+  guint8   rgb[3];
+  float    alpha;     /* 0..1 (ITK-SNAP's opacity column) */
+  gboolean visible;
+  gboolean mesh_visible;
+  gboolean locked;
+} PlLabel;
+
+typedef struct _PlLabelTable PlLabelTable;
+
+/* Clear label 0 plus labels 1..6 with ITK-SNAP's default colours. */
+PlLabelTable *pl_label_table_new_default (void);
+PlLabelTable *pl_label_table_new_empty   (void);
+PlLabelTable *pl_label_table_copy        (const PlLabelTable *table);
+void          pl_label_table_free        (PlLabelTable       *table);
+/* ITK-SNAP label description files (see label-description.c).  Locks are
+ * kept in a "# Pellucid locked labels: …" comment, which ITK-SNAP skips.
+ * Errors name the file and, for syntax, the line.  Saving is atomic. */
+PlLabelTable *pl_label_table_load        (const char         *path,
+                                          GError            **error);
+gboolean      pl_label_table_save        (const PlLabelTable *table,
+                                          const char         *path,
+                                          GError            **error);
+guint         pl_label_table_get_n       (const PlLabelTable *table);
+/* Entries sorted by value; pointers stay valid until the table changes. */
+PlLabel      *pl_label_table_get_nth     (PlLabelTable       *table,
+                                          guint               i);
+PlLabel      *pl_label_table_lookup      (PlLabelTable       *table,
+                                          guint16             value);
+/* Adds (or replaces) the entry for label->value; the table copies it. */
+void          pl_label_table_set         (PlLabelTable       *table,
+                                          const PlLabel      *label);
+gboolean      pl_label_table_remove      (PlLabelTable       *table,
+                                          guint16             value);
+/* The smallest unused value > 0 with a sensible default colour filled in. */
+PlLabel       pl_label_table_next_free   (const PlLabelTable *table);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PlLabelTable, pl_label_table_free)
+
+G_END_DECLS

@@ -1,0 +1,585 @@
+/* Undo history of label-map edits: recording, compaction into run-length
+ * varint deltas, and the bounded undo/redo stacks.  See undo.h. */
+#define G_LOG_DOMAIN "pl-undo"
+
+#include "engine/data/undo.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- boxes ---------------------------------------------------------------- */
+
+void
+pl_box_clear (PlBox *box)
+{
+  for (int a = 0; a < 3; a++)
+    {
+      box->lo[a] = G_MAXINT64;
+      box->hi[a] = G_MININT64;
+    }
+}
+
+gboolean
+pl_box_is_empty (const PlBox *box)
+{
+  return box->lo[0] > box->hi[0];
+}
+
+void
+pl_box_add_index (PlBox        *box,
+                  const gint64  dim[3],
+                  gsize         index)
+{
+  gint64 p[3];
+
+  p[0] = (gint64) (index % (gsize) dim[0]);
+  p[1] = (gint64) ((index / (gsize) dim[0]) % (gsize) dim[1]);
+  p[2] = (gint64) (index / ((gsize) dim[0] * (gsize) dim[1]));
+  for (int a = 0; a < 3; a++)
+    {
+      box->lo[a] = MIN (box->lo[a], p[a]);
+      box->hi[a] = MAX (box->hi[a], p[a]);
+    }
+}
+
+void
+pl_box_union (PlBox       *box,
+              const PlBox *other)
+{
+  if (pl_box_is_empty (other))
+    return;
+  for (int a = 0; a < 3; a++)
+    {
+      box->lo[a] = MIN (box->lo[a], other->lo[a]);
+      box->hi[a] = MAX (box->hi[a], other->hi[a]);
+    }
+}
+
+/* ---- recording ------------------------------------------------------------ */
+
+typedef struct
+{
+  guint64 index;
+  guint32 seq;       /* recording order, to keep the first old / last new */
+  guint16 old_value;
+  guint16 new_value;
+} Change;
+
+typedef struct
+{
+  guint64 start;
+  guint64 length;
+  guint16 old_value;
+  guint16 new_value;
+} Run;
+
+struct _PlEdit
+{
+  gint64  dim[3];
+  GArray *changes;     /* Change, from pl_edit_record() */
+  GArray *runs;        /* Run, from pl_edit_record_diff() */
+  guint64 runs_end;    /* end of the last run; runs stay sorted and disjoint */
+  gboolean runs_sorted;
+  gsize   n;
+  PlBox   box;
+};
+
+PlEdit *
+pl_edit_new (const gint64 dim[3])
+{
+  PlEdit *edit = g_new0 (PlEdit, 1);
+
+  memcpy (edit->dim, dim, sizeof edit->dim);
+  edit->changes = g_array_new (FALSE, FALSE, sizeof (Change));
+  edit->runs = g_array_new (FALSE, FALSE, sizeof (Run));
+  edit->runs_sorted = TRUE;
+  pl_box_clear (&edit->box);
+  return edit;
+}
+
+void
+pl_edit_free (PlEdit *edit)
+{
+  if (edit == NULL)
+    return;
+  g_array_unref (edit->changes);
+  g_array_unref (edit->runs);
+  g_free (edit);
+}
+
+void
+pl_edit_record (PlEdit  *edit,
+                gsize    index,
+                guint16  old_value,
+                guint16  new_value)
+{
+  Change c = { index, (guint32) edit->changes->len, old_value, new_value };
+
+  g_array_append_val (edit->changes, c);
+  pl_box_add_index (&edit->box, edit->dim, index);
+  edit->n++;
+}
+
+static void
+append_run (GArray  *runs,
+            guint64  index,
+            guint16  old_value,
+            guint16  new_value)
+{
+  if (runs->len > 0)
+    {
+      Run *last = &g_array_index (runs, Run, runs->len - 1);
+      if (last->start + last->length == index && last->old_value == old_value
+          && last->new_value == new_value)
+        {
+          last->length++;
+          return;
+        }
+    }
+  Run r = { index, 1, old_value, new_value };
+  g_array_append_val (runs, r);
+}
+
+void
+pl_edit_record_diff (PlEdit        *edit,
+                     const guint16 *before,
+                     const guint16 *after,
+                     gsize          n)
+{
+  gsize first = G_MAXSIZE, last = 0;
+
+  if (edit->runs->len > 0 && edit->runs_end > 0)
+    edit->runs_sorted = FALSE;   /* a second diff may overlap the first */
+  for (gsize i = 0; i < n; i++)
+    if (before[i] != after[i])
+      {
+        append_run (edit->runs, i, before[i], after[i]);
+        if (first == G_MAXSIZE)
+          first = i;
+        last = i;
+        edit->n++;
+      }
+  if (first != G_MAXSIZE)
+    {
+      /* The box of a set of indices is the box of its slabs: cheap bound
+       * from the first and last index plus full rows/planes in between. */
+      gsize plane = (gsize) edit->dim[0] * (gsize) edit->dim[1];
+      gsize k0 = first / plane, k1 = last / plane;
+      PlBox b;
+      pl_box_clear (&b);
+      pl_box_add_index (&b, edit->dim, first);
+      pl_box_add_index (&b, edit->dim, last);
+      if (k1 > k0 || (last / (gsize) edit->dim[0]) > (first / (gsize) edit->dim[0]))
+        {
+          b.lo[0] = 0;
+          b.hi[0] = edit->dim[0] - 1;
+        }
+      if (k1 > k0)
+        {
+          b.lo[1] = 0;
+          b.hi[1] = edit->dim[1] - 1;
+        }
+      pl_box_union (&edit->box, &b);
+      edit->runs_end = last + 1;
+    }
+}
+
+gsize
+pl_edit_get_n (const PlEdit *edit)
+{
+  return edit->n;
+}
+
+void
+pl_edit_get_box (const PlEdit *edit,
+                 PlBox        *box)
+{
+  *box = edit->box;
+}
+
+void
+pl_edit_revert (const PlEdit *edit,
+                guint16      *data)
+{
+  for (guint i = edit->changes->len; i-- > 0;)
+    {
+      const Change *c = &g_array_index (edit->changes, Change, i);
+      data[c->index] = c->old_value;
+    }
+  for (guint i = edit->runs->len; i-- > 0;)
+    {
+      const Run *r = &g_array_index (edit->runs, Run, i);
+      for (guint64 t = 0; t < r->length; t++)
+        data[r->start + t] = r->old_value;
+    }
+}
+
+static int
+compare_changes (const void *a,
+                 const void *b)
+{
+  const Change *x = a, *y = b;
+  if (x->index != y->index)
+    return x->index < y->index ? -1 : 1;
+  return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+/* Sorted, disjoint runs with old != new: the normal form of an edit. */
+static GArray *
+edit_to_runs (PlEdit *edit)
+{
+  GArray *runs;
+  GArray *changes = edit->changes;
+
+  if (changes->len == 0 && edit->runs_sorted)
+    return g_array_ref (edit->runs);
+
+  /* Slow path: expand diff runs into single changes (recorded before any
+   * pl_edit_record() change, so they take the earlier sequence numbers). */
+  if (edit->runs->len > 0)
+    {
+      GArray *all = g_array_new (FALSE, FALSE, sizeof (Change));
+      guint32 seq = 0;
+      for (guint i = 0; i < edit->runs->len; i++)
+        {
+          const Run *r = &g_array_index (edit->runs, Run, i);
+          for (guint64 t = 0; t < r->length; t++)
+            {
+              Change c = { r->start + t, seq++, r->old_value, r->new_value };
+              g_array_append_val (all, c);
+            }
+        }
+      for (guint i = 0; i < changes->len; i++)
+        {
+          Change c = g_array_index (changes, Change, i);
+          c.seq = seq++;
+          g_array_append_val (all, c);
+        }
+      changes = all;
+    }
+  else
+    changes = g_array_ref (changes);
+
+  qsort (changes->data, changes->len, sizeof (Change), compare_changes);
+  runs = g_array_new (FALSE, FALSE, sizeof (Run));
+  for (guint i = 0; i < changes->len;)
+    {
+      const Change *first = &g_array_index (changes, Change, i);
+      guint j = i;
+      while (j + 1 < changes->len && g_array_index (changes, Change, j + 1).index == first->index)
+        j++;
+      guint16 new_value = g_array_index (changes, Change, j).new_value;
+      if (first->old_value != new_value)
+        append_run (runs, first->index, first->old_value, new_value);
+      i = j + 1;
+    }
+  g_array_unref (changes);
+  return runs;
+}
+
+/* ---- encoding ------------------------------------------------------------- */
+
+static void
+put_varint (GByteArray *out,
+            guint64     v)
+{
+  guint8 buf[10];
+  guint n = 0;
+
+  do
+    {
+      buf[n++] = (guint8) ((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
+      v >>= 7;
+    }
+  while (v != 0);
+  g_byte_array_append (out, buf, n);
+}
+
+static guint64
+get_varint (const guint8 **p)
+{
+  guint64 v = 0;
+  int shift = 0;
+  guint8 b;
+
+  do
+    {
+      b = *(*p)++;
+      v |= (guint64) (b & 0x7f) << shift;
+      shift += 7;
+    }
+  while (b & 0x80);
+  return v;
+}
+
+typedef struct
+{
+  char    *name;
+  guint8  *data;     /* runs: varint gap, length, old, new */
+  gsize    size;
+  PlBox    box;
+  guint64  id_before;
+  guint64  id_after;
+} Step;
+
+static gsize
+step_bytes (const Step *step)
+{
+  return sizeof (Step) + step->size + strlen (step->name) + 1;
+}
+
+static void
+step_free (gpointer p)
+{
+  Step *step = p;
+  g_free (step->name);
+  g_free (step->data);
+  g_free (step);
+}
+
+static void
+step_apply (const Step *step,
+            guint16    *data,
+            gboolean    forward)
+{
+  const guint8 *p = step->data, *end = step->data + step->size;
+  guint64 pos = 0;
+
+  while (p < end)
+    {
+      guint64 start = pos + get_varint (&p);
+      guint64 length = get_varint (&p);
+      guint16 old_value = (guint16) get_varint (&p);
+      guint16 new_value = (guint16) get_varint (&p);
+      guint16 v = forward ? new_value : old_value;
+      for (guint64 t = 0; t < length; t++)
+        data[start + t] = v;
+      pos = start + length;
+    }
+}
+
+/* ---- history -------------------------------------------------------------- */
+
+struct _PlUndo
+{
+  GPtrArray *undo;     /* Step, oldest first */
+  GPtrArray *redo;     /* Step, the next one to redo last */
+  gsize      budget;
+  gsize      bytes;
+  guint      n_dropped;
+  guint64    serial;
+  guint64    state_id;
+};
+
+PlUndo *
+pl_undo_new (gsize budget_bytes)
+{
+  PlUndo *undo = g_new0 (PlUndo, 1);
+
+  undo->undo = g_ptr_array_new_with_free_func (step_free);
+  undo->redo = g_ptr_array_new_with_free_func (step_free);
+  undo->budget = budget_bytes;
+  return undo;
+}
+
+void
+pl_undo_free (PlUndo *undo)
+{
+  if (undo == NULL)
+    return;
+  g_ptr_array_unref (undo->undo);
+  g_ptr_array_unref (undo->redo);
+  g_free (undo);
+}
+
+static void
+recount (PlUndo *undo)
+{
+  undo->bytes = 0;
+  for (guint i = 0; i < undo->undo->len; i++)
+    undo->bytes += step_bytes (g_ptr_array_index (undo->undo, i));
+  for (guint i = 0; i < undo->redo->len; i++)
+    undo->bytes += step_bytes (g_ptr_array_index (undo->redo, i));
+}
+
+static void
+enforce_budget (PlUndo *undo)
+{
+  /* Redo steps go first: they are the least likely to be wanted. */
+  while (undo->bytes > undo->budget && undo->redo->len > 0)
+    {
+      undo->bytes -= step_bytes (g_ptr_array_index (undo->redo, 0));
+      g_ptr_array_remove_index (undo->redo, 0);
+      undo->n_dropped++;
+    }
+  while (undo->bytes > undo->budget && undo->undo->len > 0)
+    {
+      undo->bytes -= step_bytes (g_ptr_array_index (undo->undo, 0));
+      g_ptr_array_remove_index (undo->undo, 0);
+      undo->n_dropped++;
+    }
+}
+
+void
+pl_undo_set_budget (PlUndo *undo,
+                    gsize   budget_bytes)
+{
+  undo->budget = budget_bytes;
+  enforce_budget (undo);
+}
+
+gsize
+pl_undo_get_budget (const PlUndo *undo)
+{
+  return undo->budget;
+}
+
+gboolean
+pl_undo_push (PlUndo     *undo,
+              const char *name,
+              PlEdit     *edit)
+{
+  g_autoptr (GArray) runs = NULL;
+  g_autoptr (GByteArray) bytes = NULL;
+  guint64 pos = 0;
+  Step *step;
+
+  g_return_val_if_fail (undo != NULL && edit != NULL, FALSE);
+
+  runs = edit_to_runs (edit);
+  if (runs->len == 0)
+    {
+      pl_edit_free (edit);
+      return FALSE;
+    }
+
+  bytes = g_byte_array_sized_new (runs->len * 5);
+  step = g_new0 (Step, 1);
+  pl_box_clear (&step->box);
+  for (guint i = 0; i < runs->len; i++)
+    {
+      const Run *r = &g_array_index (runs, Run, i);
+      put_varint (bytes, r->start - pos);
+      put_varint (bytes, r->length);
+      put_varint (bytes, r->old_value);
+      put_varint (bytes, r->new_value);
+      pos = r->start + r->length;
+    }
+  step->box = edit->box;
+  pl_edit_free (edit);
+  step->name = g_strdup (name ? name : "");
+  step->size = bytes->len;
+  step->data = g_byte_array_steal (bytes, NULL);
+  step->id_before = undo->state_id;
+  step->id_after = ++undo->serial;
+  undo->state_id = step->id_after;
+
+  g_ptr_array_set_size (undo->redo, 0);
+  g_ptr_array_add (undo->undo, step);
+  recount (undo);
+  enforce_budget (undo);
+  return TRUE;
+}
+
+gboolean
+pl_undo_undo (PlUndo  *undo,
+              guint16 *data,
+              PlBox   *box)
+{
+  Step *step;
+
+  if (undo->undo->len == 0)
+    return FALSE;
+  step = g_ptr_array_steal_index (undo->undo, undo->undo->len - 1);
+  step_apply (step, data, FALSE);
+  if (box)
+    *box = step->box;
+  undo->state_id = step->id_before;
+  g_ptr_array_add (undo->redo, step);
+  return TRUE;
+}
+
+gboolean
+pl_undo_redo (PlUndo  *undo,
+              guint16 *data,
+              PlBox   *box)
+{
+  Step *step;
+
+  if (undo->redo->len == 0)
+    return FALSE;
+  step = g_ptr_array_steal_index (undo->redo, undo->redo->len - 1);
+  step_apply (step, data, TRUE);
+  if (box)
+    *box = step->box;
+  undo->state_id = step->id_after;
+  g_ptr_array_add (undo->undo, step);
+  return TRUE;
+}
+
+gboolean
+pl_undo_can_undo (const PlUndo *undo)
+{
+  return undo->undo->len > 0;
+}
+
+gboolean
+pl_undo_can_redo (const PlUndo *undo)
+{
+  return undo->redo->len > 0;
+}
+
+const char *
+pl_undo_get_undo_name (const PlUndo *undo)
+{
+  if (undo->undo->len == 0)
+    return NULL;
+  return ((Step *) g_ptr_array_index (undo->undo, undo->undo->len - 1))->name;
+}
+
+const char *
+pl_undo_get_redo_name (const PlUndo *undo)
+{
+  if (undo->redo->len == 0)
+    return NULL;
+  return ((Step *) g_ptr_array_index (undo->redo, undo->redo->len - 1))->name;
+}
+
+guint
+pl_undo_get_n_undo (const PlUndo *undo)
+{
+  return undo->undo->len;
+}
+
+guint
+pl_undo_get_n_redo (const PlUndo *undo)
+{
+  return undo->redo->len;
+}
+
+gsize
+pl_undo_get_bytes (const PlUndo *undo)
+{
+  return undo->bytes;
+}
+
+guint
+pl_undo_get_n_dropped (const PlUndo *undo)
+{
+  return undo->n_dropped;
+}
+
+guint64
+pl_undo_get_state_id (const PlUndo *undo)
+{
+  return undo->state_id;
+}
+
+void
+pl_undo_clear (PlUndo *undo)
+{
+  g_ptr_array_set_size (undo->undo, 0);
+  g_ptr_array_set_size (undo->redo, 0);
+  undo->bytes = 0;
+  undo->state_id = ++undo->serial;
+}

@@ -1,0 +1,246 @@
+/* Installing a method on a trainer, its status, and the helpers the recipes
+ * share. */
+#define G_LOG_DOMAIN "pl-methods"
+
+#include "engine/methods/method-private.h"
+#include "engine/ops/loss.h"
+
+#include <math.h>
+#include <string.h>
+
+static int
+unlabelled_batch (const PlMethodConfig *c)
+{
+  switch (c->kind)
+    {
+    case PL_METHOD_SELF_TRAINING:
+      return c->self_training.unlabelled_batch;
+    case PL_METHOD_MEAN_TEACHER:
+      return c->mean_teacher.unlabelled_batch;
+    case PL_METHOD_CONSISTENCY:
+      return c->consistency.unlabelled_batch;
+    case PL_METHOD_SUPERVISED:
+    default:
+      return 0;
+    }
+}
+
+static void
+state_free (gpointer data)
+{
+  PlMethodState *st = data;
+  pl_method_self_training_free (st);
+  pl_tape_free (st->infer);
+  g_free (st->pool);
+  g_free (st);
+}
+
+static void
+status_begin (PlMethodState *st, PlTrainer *tr)
+{
+  st->status.steps = pl_trainer_get_step (tr) - st->installed_at + 1;
+  st->status.supervised_loss = NAN;
+  st->status.unlabelled_loss = NAN;
+  st->status.weight = 0.0;
+}
+
+static PlTensor *
+supervised_loss (PlTrainer *tr, PlTape *tape, const PlBatch *b, gpointer user_data,
+                 GError **error)
+{
+  PlMethodState *st = user_data;
+  PlTensor *loss;
+
+  status_begin (st, tr);
+  loss = pl_trainer_supervised_loss (tr, tape, b, NULL, error);
+  if (loss)
+    st->status.supervised_loss = loss->data[0];
+  return loss;
+}
+
+static PlTrainRecipe
+recipe_of (PlMethodKind kind)
+{
+  switch (kind)
+    {
+    case PL_METHOD_SELF_TRAINING:
+      return pl_method_self_training_loss;
+    case PL_METHOD_MEAN_TEACHER:
+      return pl_method_mean_teacher_loss;
+    case PL_METHOD_CONSISTENCY:
+      return pl_method_consistency_loss;
+    case PL_METHOD_SUPERVISED:
+    default:
+      return supervised_loss;
+    }
+}
+
+/* The state of the installed method, or NULL. */
+static PlMethodState *
+installed_state (PlTrainer *tr)
+{
+  gpointer data;
+  PlTrainRecipe r = pl_trainer_get_recipe (tr, &data);
+  for (int k = 0; k < PL_METHOD_N_KINDS; k++)
+    if (r == recipe_of ((PlMethodKind) k))
+      return data;
+  return NULL;
+}
+
+static gboolean
+check_for_trainer (PlTrainer *tr, const PlMethodConfig *config, GError **error)
+{
+  int batch = pl_trainer_get_config (tr)->batch, ub = unlabelled_batch (config);
+
+  if (!pl_method_config_check (config, error))
+    return FALSE;
+  if (ub >= batch)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "unlabelled_batch (%d) must be smaller than the batch (%d): each batch needs "
+                   "a labelled slice", ub, batch);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+apply_config (PlMethodState *st, PlTrainer *tr, const PlMethodConfig *config)
+{
+  g_autofree char *settings = pl_method_settings_json (config);
+
+  st->cfg = *config;
+  st->status.kind = config->kind;
+  /* Self-training takes full labelled batches until it has pseudo-labels
+   * (its recipe switches). */
+  if (config->kind == PL_METHOD_SELF_TRAINING && st->cur.n == 0)
+    pl_trainer_set_labelled_batch (tr, 0);
+  else
+    pl_trainer_set_labelled_batch (tr, pl_trainer_get_config (tr)->batch - unlabelled_batch (config));
+  pl_trainer_set_method_info (tr, pl_method_kind_name (config->kind),
+                              config->kind == PL_METHOD_SUPERVISED ? NULL : settings);
+}
+
+gboolean
+pl_method_install (PlTrainer *tr, const PlMethodConfig *config, GError **error)
+{
+  PlMethodState *st;
+  gint64 n_slices;
+
+  g_return_val_if_fail (tr != NULL && config != NULL, FALSE);
+  if (!check_for_trainer (tr, config, error))
+    return FALSE;
+  pl_trainer_get_slice_counts (tr, &n_slices);
+  st = g_new0 (PlMethodState, 1);
+  st->installed_at = pl_trainer_get_step (tr);
+  st->pool = g_new (gint64, MAX (n_slices, 1));
+  st->status.supervised_loss = NAN;
+  st->status.unlabelled_loss = NAN;
+  st->status.alpha = NAN;
+  if (config->kind == PL_METHOD_MEAN_TEACHER)
+    {
+      /* A fresh teacher: the student as it is now. */
+      PlUnet *student = pl_trainer_get_model (tr)->unet;
+      pl_trainer_enable_teacher (tr, config->mean_teacher.alpha);
+      memcpy (pl_unet_params (pl_trainer_get_teacher (tr)), pl_unet_params (student),
+              pl_unet_n_params (student) * sizeof (float));
+    }
+  pl_trainer_set_recipe (tr, recipe_of (config->kind), st, state_free);
+  apply_config (st, tr, config);
+  return TRUE;
+}
+
+gboolean
+pl_method_update (PlTrainer *tr, const PlMethodConfig *config, GError **error)
+{
+  PlMethodState *st = installed_state (tr);
+
+  if (!st || st->cfg.kind != config->kind)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "the trainer runs %s, not %s: install the method instead",
+                   st ? pl_method_kind_name (st->cfg.kind) : "no method",
+                   pl_method_kind_name (config->kind));
+      return FALSE;
+    }
+  if (!check_for_trainer (tr, config, error))
+    return FALSE;
+  apply_config (st, tr, config);
+  return TRUE;
+}
+
+gboolean
+pl_method_get_status (PlTrainer *tr, PlMethodStatus *status)
+{
+  PlMethodState *st = installed_state (tr);
+  if (!st)
+    return FALSE;
+  *status = st->status;
+  return TRUE;
+}
+
+double
+pl_method_sigmoid_rampup (gint64 t, int length)
+{
+  double phase;
+  if (length <= 0 || t >= length)
+    return 1.0;
+  phase = 1.0 - (double) MAX (t, 0) / length;
+  return exp (-5.0 * phase * phase);
+}
+
+gboolean
+pl_method_pick_unlabelled (PlMethodState *st, PlTrainer *tr, int n, gint64 *out)
+{
+  gint64 n_slices, holdout = pl_trainer_get_config (tr)->holdout_slice;
+  const gint64 *counts = pl_trainer_get_slice_counts (tr, &n_slices);
+  guint32 k = 0;
+
+  for (gint64 s = 0; s < n_slices; s++)
+    if (counts[s] == 0 && s != holdout)
+      st->pool[k++] = s;
+  if (k == 0)
+    return FALSE;
+  for (int i = 0; i < n; i++)
+    out[i] = st->pool[pl_rng_below (pl_trainer_get_rng (tr), k)];
+  return TRUE;
+}
+
+void
+pl_method_concat_batches (PlTape *tape, const PlBatch *a, const PlBatch *b, PlBatch *out)
+{
+  int n = a->n + b->n;
+  gsize plane = (gsize) a->h * a->w;
+
+  g_assert (a->h == b->h && a->w == b->w);
+  out->n = n;
+  out->h = a->h;
+  out->w = a->w;
+  out->x = pl_tape_alloc (tape, sizeof (float) * n * plane);
+  out->target = pl_tape_alloc (tape, sizeof (gint32) * n * plane);
+  out->slices = pl_tape_alloc (tape, sizeof (gint64) * n);
+  out->theta = pl_tape_alloc (tape, sizeof (float) * 6 * n);
+  memcpy (out->x, a->x, sizeof (float) * a->n * plane);
+  memcpy (out->x + a->n * plane, b->x, sizeof (float) * b->n * plane);
+  memcpy (out->target, a->target, sizeof (gint32) * a->n * plane);
+  memcpy (out->target + a->n * plane, b->target, sizeof (gint32) * b->n * plane);
+  memcpy (out->slices, a->slices, sizeof (gint64) * a->n);
+  memcpy (out->slices + a->n, b->slices, sizeof (gint64) * b->n);
+  memcpy (out->theta, a->theta, sizeof (float) * 6 * a->n);
+  memcpy (out->theta + 6 * a->n, b->theta, sizeof (float) * 6 * b->n);
+}
+
+PlTensor *
+pl_method_seg_loss (PlTape *tape, PlTensor *logits, PlTensor *probs, const gint32 *target)
+{
+  if (!probs)
+    probs = pl_softmax (tape, logits);
+  return pl_add (tape, pl_cross_entropy (tape, logits, target, -1),
+                 pl_dice_loss (tape, probs, target, -1));
+}
+
+PlTensor *
+pl_method_weighted_sum (PlTape *tape, PlTensor *a, PlTensor *b, double w)
+{
+  return pl_add (tape, a, pl_affine_scalar (tape, b, (float) w, 0.0f));
+}

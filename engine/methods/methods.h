@@ -1,0 +1,221 @@
+/* methods.h: the learning methods a PlTrainer can run — supervised,
+ * self-training with pseudo-labels, mean teacher, and consistency under
+ * spatial transformations — with their hyper-parameters and defaults.
+ *
+ * A method is a loss recipe (train.h) plus the state it keeps between steps
+ * (round and pseudo-labels, EMA teacher, ramp-up position).  Make a
+ * PlMethodConfig with pl_method_config_init() (every method's defaults, from
+ * the literature cited in method-config.c and docs/methods.md), choose `kind`,
+ * change what you like, and install it on a trainer:
+ *
+ *   PlMethodConfig m;
+ *   pl_method_config_init (&m);
+ *   m.kind = PL_METHOD_MEAN_TEACHER;
+ *   if (!pl_method_install (trainer, &m, &error)) …
+ *   pl_trainer_run (trainer, 600, progress, on_step, data, &error);
+ *
+ * The state lives in the trainer, so stopping and continuing a run (one
+ * pl_trainer_run after another, or single steps) gives the same result as
+ * one run.  Steps count from the install; the labels are asked for at every
+ * step (slices painted meanwhile move from the unlabelled to the labelled
+ * pool).  pl_trainer_export_model() records the method's name and every
+ * setting (pl_method_config_to_json) in the model's training metadata.
+ *
+ * Hyper-parameters are described by a table (pl_method_params): name (the
+ * config field, the JSON key, and with '-' for '_' the CLI option), label,
+ * help, type, range.  The Train panel and `pellucid-cli train` both build
+ * their controls from it, so they offer the same settings and defaults.
+ *
+ * Threads: like the trainer, a method's functions are called from the
+ * trainer's thread (e.g. pl_method_get_status in the step callback).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "engine/nn/train.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  PL_METHOD_SUPERVISED,
+  PL_METHOD_SELF_TRAINING,
+  PL_METHOD_MEAN_TEACHER,
+  PL_METHOD_CONSISTENCY,
+} PlMethodKind;
+
+#define PL_METHOD_N_KINDS 4
+
+/* Self-training with pseudo-labels (Lee 2013; the peer's
+ * torch_fewshot.py --self-train).  Steps 0 … warmup_steps−1 are supervised.
+ * Then every round_steps steps (at most `rounds` times) the model predicts
+ * every slice without labels; voxels whose largest softmax probability is
+ * ≥ threshold become pseudo-labels (the rest are ignored) — and so do, for
+ * each class, the class_portion most confident of the voxels predicted as
+ * that class (class-balanced thresholds, Zou et al. 2018), so that a class
+ * the model is never 'threshold' sure of still gets pseudo-labels; 0 turns
+ * that off.  Each batch
+ * holds batch − unlabelled_batch labelled and unlabelled_batch
+ * pseudo-labelled slices, loss = L_lab + lambda · L_pseudo.  After the last
+ * round training goes on with the last pseudo-labels.
+ *
+ * Guard against divergence, checked at the end of each round: the score is
+ * the held-out slice's Dice when the trainer has one, else the mean Dice of
+ * the painted slices (argmax, no augmentation, no dropout).  When it fell
+ * by more than guard_tolerance since the round's start, the round is undone
+ * (weights and optimiser back to its start, the previous pseudo-labels back)
+ * and no further round runs.  A new set of
+ * pseudo-labels is also refused (the round runs on the previous set) when
+ * it collapses: some class's share of the kept voxels is below
+ * collapse_ratio × its share of the painted voxels. */
+typedef struct
+{
+  int      warmup_steps;
+  int      round_steps;
+  int      rounds;
+  float    threshold;
+  float    class_portion;
+  float    lambda;
+  int      unlabelled_batch;
+  gboolean restart;          /* each round from freshly initialised weights */
+  float    guard_tolerance;
+  float    collapse_ratio;
+} PlSelfTrainingConfig;
+
+/* Mean teacher (Tarvainen & Valpola 2017).  The teacher's weights are the
+ * EMA of the student's, θ' ← α_t θ' + (1 − α_t) θ with α_t = min(1 − 1/(t+1),
+ * alpha).  Each batch holds batch − unlabelled_batch labelled and
+ * unlabelled_batch unlabelled slices; loss = supervised (labelled) +
+ * w(t) · MSE(softmax student(x), softmax teacher(x + ξ)) over all of them,
+ * ξ ~ N(0, noise_std²) clipped to ±noise_clip, w(t) = consistency ·
+ * exp(−5 (1 − t/rampup_steps)²) for t < rampup_steps (Laine & Aila 2017). */
+typedef struct
+{
+  float    alpha;
+  float    consistency;
+  int      rampup_steps;
+  float    noise_std;
+  float    noise_clip;
+  int      unlabelled_batch;
+} PlMeanTeacherConfig;
+
+/* Consistency under spatial transformations (Bortsova et al. 2019).  Each
+ * slice x of the batch (batch − unlabelled_batch labelled, unlabelled_batch
+ * unlabelled) is transformed by two random transformations φ1, φ2 (flips of
+ * each axis with probability transform_flip, rotation uniform in
+ * ±transform_rotation degrees, scale uniform in 1 ± transform_scale).  Loss =
+ * supervised on both branches (labels transformed alike) + w(t) · the mean
+ * squared difference between φ2∘φ1⁻¹ applied to softmax f(φ1 x) and
+ * softmax f(φ2 x), over the pixels inside both transformations' support;
+ * w(t) ramps up as the mean teacher's. */
+typedef struct
+{
+  float    consistency;
+  int      rampup_steps;
+  float    transform_rotation;
+  float    transform_scale;
+  float    transform_flip;
+  int      unlabelled_batch;
+} PlConsistencyConfig;
+
+typedef struct
+{
+  PlMethodKind         kind;
+  PlSelfTrainingConfig self_training;
+  PlMeanTeacherConfig  mean_teacher;
+  PlConsistencyConfig  consistency;
+} PlMethodConfig;
+
+/* Every method's defaults; kind = PL_METHOD_SUPERVISED. */
+void         pl_method_config_init   (PlMethodConfig     *config);
+
+/* "supervised", "self-training", "mean-teacher", "consistency". */
+const char  *pl_method_kind_name     (PlMethodKind        kind);
+/* "Supervised", "Self-training", "Mean teacher", "Transformation consistency". */
+const char  *pl_method_kind_title    (PlMethodKind        kind);
+/* One sentence for a tooltip. */
+const char  *pl_method_kind_summary  (PlMethodKind        kind);
+gboolean     pl_method_kind_from_name(const char         *name,
+                                      PlMethodKind       *kind);
+
+typedef enum
+{
+  PL_METHOD_PARAM_INT,
+  PL_METHOD_PARAM_FLOAT,
+  PL_METHOD_PARAM_BOOL,
+} PlMethodParamType;
+
+typedef struct
+{
+  const char        *name;     /* field name, JSON key; CLI --name with '-' */
+  const char        *label;    /* short, for the panel */
+  const char        *help;     /* one sentence with the unit */
+  PlMethodParamType  type;
+  double             min, max; /* inclusive */
+  double             step;     /* a sensible increment for a spin button */
+  int                digits;   /* decimals to show */
+  gsize              offset;   /* of the field in PlMethodConfig */
+} PlMethodParam;
+
+/* The hyper-parameters of one method, in display order (none for
+ * supervised: *n_params = 0). */
+const PlMethodParam *pl_method_params (PlMethodKind        kind,
+                                       guint              *n_params);
+const PlMethodParam *pl_method_find_param (PlMethodKind    kind,
+                                           const char     *name);
+double       pl_method_config_get    (const PlMethodConfig *config,
+                                      const PlMethodParam  *param);
+/* FALSE (G_OPTION_ERROR_BAD_VALUE naming the parameter and its range) when
+ * value is out of range or not an integer for an int/bool parameter. */
+gboolean     pl_method_config_set    (PlMethodConfig       *config,
+                                      const PlMethodParam  *param,
+                                      double                value,
+                                      GError              **error);
+/* Checks every parameter of config->kind. */
+gboolean     pl_method_config_check  (const PlMethodConfig *config,
+                                      GError              **error);
+
+/* {"method":"mean-teacher","alpha":0.99,…}: the kind and its parameters. */
+char        *pl_method_config_to_json(const PlMethodConfig *config);
+/* Reads what to_json (or a model's training metadata, which holds the same
+ * keys) wrote; missing parameters keep the defaults. */
+gboolean     pl_method_config_from_json (PlMethodConfig    *config,
+                                         const char        *json,
+                                         GError           **error);
+/* "--method mean-teacher --alpha 0.99 …" (every parameter of the kind), to
+ * show the command line that reproduces a run. */
+char        *pl_method_config_to_args(const PlMethodConfig *config);
+
+/* Installs the method on the trainer (replacing any recipe and state; steps
+ * are counted from now).  Checks the config first. */
+gboolean     pl_method_install       (PlTrainer            *trainer,
+                                      const PlMethodConfig *config,
+                                      GError              **error);
+/* Changes the installed method's hyper-parameters and keeps its state
+ * (round, pseudo-labels, teacher, ramp-up position); the kind must be the
+ * installed one. */
+gboolean     pl_method_update        (PlTrainer            *trainer,
+                                      const PlMethodConfig *config,
+                                      GError              **error);
+
+typedef struct
+{
+  PlMethodKind kind;
+  gint64   steps;               /* steps since the install */
+  double   supervised_loss;     /* last step's terms, unweighted (NaN: none) */
+  double   unlabelled_loss;     /* pseudo-label loss or consistency MSE */
+  double   weight;              /* its weight this step: λ or w(t) */
+  double   alpha;               /* mean teacher: EMA decay this step */
+  int      round;               /* self-training: pseudo-label sets made */
+  int      n_pseudo_slices;     /* self-training: slices with pseudo-labels */
+  double   pseudo_kept;         /* share of their voxels kept (≥ threshold) */
+  gboolean guard_stopped;       /* self-training: a round was undone */
+  char     note[160];           /* last event ("round 2: …"), "" if none */
+} PlMethodStatus;
+
+/* FALSE when no method was installed (the default supervised recipe). */
+gboolean     pl_method_get_status    (PlTrainer            *trainer,
+                                      PlMethodStatus       *status);
+
+G_END_DECLS

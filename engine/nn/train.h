@@ -1,0 +1,194 @@
+/* train.h: training a segmentation UNet on the labelled slices of a volume,
+ * step by step, while the labels may change.
+ *
+ * A PlTrainer is made from a PlTrainConfig (network, axis, batch, seed,
+ * augmentation, normalisation, classes), the volume (borrowed: it must
+ * outlive the trainer) and a PlLabelProvider (dataset.h), which is asked for
+ * the labelled slices and their labels at every step, so a batch sees the
+ * labels as they are now.  Advance it with pl_trainer_step() or
+ * pl_trainer_run() (progress + cancel); stop and continue at will — the
+ * state (weights, optimiser moments, generator, step count) stays.
+ *
+ * Each step: sample `batch` labelled slices uniformly with replacement
+ * (the held-out slice excluded), window them (crop or pad to the network's
+ * multiple), augment (flips + rotation, bilinear image / nearest labels,
+ * outside = unlabelled), map label values to classes (0 and unknown values
+ * = ignored), run the recipe to get a loss on the tape, backward, Adam, then
+ * update the EMA teacher if there is one.
+ *
+ * Recipes: the loss is computed by a PlTrainRecipe; the default is
+ * supervised CE + (1 − soft Dice).  A semi-supervised method installs its
+ * own with pl_trainer_set_recipe() and uses the helpers below: more batches
+ * (unlabelled slices, pseudo-labels), several forward passes in one tape
+ * (transformation consistency), the EMA teacher (mean teacher; its outputs
+ * enter the loss through pl_tape_detach).
+ *
+ * Threads: a trainer is used from one thread at a time (the engine's job);
+ * the provider's callbacks run on that thread.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "engine/data/dataset.h"
+#include "engine/nn/model.h"
+#include "engine/ops/optim.h"
+#include "engine/core/progress.h"
+#include "engine/ops/tape.h"
+#include "engine/nn/unet.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  PlUnetConfig net;
+  int          axis;            /* voxel axis; -1: axial (closest to S) */
+  int          batch;           /* 8 */
+  guint64      seed;            /* 0 */
+  float        lr;              /* Adam, 1e-3 */
+  gboolean     augment;         /* TRUE */
+  float        flip_p;          /* 0.5 */
+  float        max_rotation;    /* degrees, 10 */
+  PlFit        fit;             /* PL_FIT_CROP */
+  double       norm_offset;     /* x' = (x − offset) / divisor */
+  double       norm_divisor;    /* 0: the volume's maximum */
+  int          n_classes;       /* 0: every non-zero value in the labels */
+  const guint16 *class_values;  /* n_classes values (borrowed) */
+  const char *const *class_names; /* may be NULL */
+  gint64       holdout_slice;   /* −1: none */
+  const char  *method;          /* recorded in the model: "supervised" */
+} PlTrainConfig;
+
+/* The unet2d-ref recipe of reference-workloads.md. */
+void pl_train_config_init (PlTrainConfig *config);
+/* Steps of a run when none are asked for: pellucid-cli train and the Train
+ * panel start from the same budget. */
+#define PL_TRAIN_DEFAULT_STEPS 600
+
+typedef struct
+{
+  int      n, h, w;
+  float   *x;        /* (n, 1, h, w) normalised, augmented */
+  gint32  *target;   /* (n, h, w) class index or −1 (ignored) */
+  gint64  *slices;   /* which slices */
+  float   *theta;    /* (n, 2, 3) augmentation applied (identity if none) */
+} PlBatch;
+
+typedef struct
+{
+  gint64  step;           /* steps done, this one included */
+  double  loss;
+  double  seconds;        /* this step's wall time */
+  int     n_labelled;     /* labelled slices available for sampling */
+} PlTrainStepInfo;
+
+typedef struct _PlTrainer PlTrainer;
+
+/* Returns the loss (a scalar on `tape`) or NULL with error set. */
+typedef PlTensor *(*PlTrainRecipe) (PlTrainer     *trainer,
+                                    PlTape        *tape,
+                                    const PlBatch *batch,
+                                    gpointer       user_data,
+                                    GError       **error);
+/* Called after every step of pl_trainer_run(); FALSE stops the run. */
+typedef gboolean (*PlTrainStepFunc) (PlTrainer             *trainer,
+                                     const PlTrainStepInfo *info,
+                                     gpointer               user_data);
+
+PlTrainer *pl_trainer_new            (const PlTrainConfig   *config,
+                                      const PlVolume        *volume,
+                                      const PlLabelProvider *labels,
+                                      GError               **error);
+void       pl_trainer_free           (PlTrainer             *trainer);
+gboolean   pl_trainer_step           (PlTrainer             *trainer,
+                                      PlTrainStepInfo       *info,
+                                      GError               **error);
+/* Fails with G_IO_ERROR_CANCELLED when progress asks to stop (the steps
+ * done so far are kept). */
+gboolean   pl_trainer_run            (PlTrainer             *trainer,
+                                      int                    n_steps,
+                                      const PlProgress      *progress,
+                                      PlTrainStepFunc        on_step,
+                                      gpointer               user_data,
+                                      GError               **error);
+gint64     pl_trainer_get_step       (PlTrainer             *trainer);
+void       pl_trainer_set_holdout    (PlTrainer             *trainer,
+                                      gint64                 slice);
+/* Dice per class on the held-out slice's labelled voxels (argmax, dropout
+ * off); returns the mean over classes present in the labels or the
+ * prediction, NaN without a held-out slice.  per_class: n_classes or NULL. */
+double     pl_trainer_holdout_dice   (PlTrainer             *trainer,
+                                      double                *per_class);
+int        pl_trainer_get_axis       (PlTrainer             *trainer);
+int        pl_trainer_get_n_classes  (PlTrainer             *trainer);
+const guint16 *pl_trainer_get_class_values (PlTrainer       *trainer);
+/* The model being trained (owned by the trainer; valid until it is freed).
+ * Use it for predictions between steps (infer.h). */
+PlModel   *pl_trainer_get_model      (PlTrainer             *trainer);
+/* A copy with the training settings recorded, to save or keep. */
+PlModel   *pl_trainer_export_model   (PlTrainer             *trainer);
+
+/* Recipes and their helpers. */
+void       pl_trainer_set_recipe     (PlTrainer             *trainer,
+                                      PlTrainRecipe          recipe,
+                                      gpointer               user_data,
+                                      GDestroyNotify         destroy);
+/* The default recipe: CE + (1 − mean soft Dice) of one forward pass. */
+PlTensor  *pl_trainer_supervised_loss(PlTrainer             *trainer,
+                                      PlTape                *tape,
+                                      const PlBatch         *batch,
+                                      gpointer               user_data,
+                                      GError               **error);
+/* Logits of the student for x (N, 1, H, W); dropout on (training mode). */
+PlTensor  *pl_trainer_forward        (PlTrainer             *trainer,
+                                      PlTape                *tape,
+                                      PlTensor              *x);
+/* Keeps an EMA copy of the weights, updated after each step with
+ * θ' = α θ' + (1 − α) θ (α = alpha). */
+void       pl_trainer_enable_teacher (PlTrainer             *trainer,
+                                      float                  alpha);
+void       pl_trainer_set_teacher_alpha (PlTrainer          *trainer,
+                                         float               alpha);
+PlUnet    *pl_trainer_get_teacher    (PlTrainer             *trainer);
+/* Logits of the EMA teacher for x as constants on the tape (no node is
+ * recorded, nothing flows back into the teacher); rng NULL: dropout off. */
+PlTensor  *pl_trainer_teacher_forward(PlTrainer             *trainer,
+                                      PlTape                *tape,
+                                      PlTensor              *x,
+                                      PlRng                 *rng);
+/* A batch of any slices (labelled or not) on the tape's arena; labels are
+ * those of the provider (−1 where unlabelled).  slices NULL: sampled
+ * uniformly from all slices. */
+gboolean   pl_trainer_sample         (PlTrainer             *trainer,
+                                      PlTape                *tape,
+                                      int                    n,
+                                      const gint64          *slices,
+                                      gboolean               augment,
+                                      PlBatch               *out);
+PlRng     *pl_trainer_get_rng        (PlTrainer             *trainer);
+
+/* Hooks for the methods of methods.h. */
+/* The config as given (class_values, class_names and method not kept). */
+const PlTrainConfig *pl_trainer_get_config (PlTrainer        *trainer);
+const PlVolume *pl_trainer_get_volume (PlTrainer             *trainer);
+/* Recorded by pl_trainer_export_model as "method" and "method_settings"
+ * (a JSON object text, or NULL for none). */
+void       pl_trainer_set_method_info(PlTrainer             *trainer,
+                                      const char            *name,
+                                      const char            *settings_json);
+/* Labelled slices a step samples before the recipe runs (0: batch), so a
+ * recipe can fill the rest of the batch with unlabelled slices. */
+void       pl_trainer_set_labelled_batch (PlTrainer         *trainer,
+                                          int                n);
+/* Adam's moments, to save and restore with the weights. */
+PlOptimizer *pl_trainer_get_optimizer (PlTrainer            *trainer);
+/* Labelled voxels of every slice along the axis as of this step's call to
+ * the provider (the held-out slice included); n_slices may be NULL. */
+const gint64 *pl_trainer_get_slice_counts (PlTrainer        *trainer,
+                                           gint64           *n_slices);
+PlTrainRecipe pl_trainer_get_recipe  (PlTrainer             *trainer,
+                                      gpointer              *user_data);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PlTrainer, pl_trainer_free)
+
+G_END_DECLS

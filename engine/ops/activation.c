@@ -1,0 +1,120 @@
+/* ReLU (with the guided-backprop and deconvnet backward rules), LeakyReLU,
+ * sigmoid. */
+#define G_LOG_DOMAIN "pl-activation"
+
+#include "engine/ops/ops.h"
+#include "engine/ops/op-private.h"
+
+#include <math.h>
+
+PlTensor *
+pl_relu (PlTape *tape, PlTensor *x, gboolean inplace)
+{
+  gsize n = pl_tensor_numel (x);
+  PlTensor *y;
+
+  if (inplace)
+    y = pl_tape_wrap (tape, x->n, x->c, x->h, x->w, x->data, FALSE);
+  else
+    y = pl_tape_tensor (tape, x->n, x->c, x->h, x->w);
+  for (gsize i = 0; i < n; i++)
+    y->data[i] = x->data[i] > 0.0f ? x->data[i] : 0.0f;
+  pl_tape_record (tape, PL_OP_RELU, y, 1, &x);
+  return y;
+}
+
+/* The mask comes from the output (y > 0 ⇔ x > 0), so in-place works. */
+static inline float
+relu_grad (PlRule rule, float y, float g)
+{
+  switch (rule)
+    {
+    case PL_RULE_GUIDED:    return (y > 0.0f && g > 0.0f) ? g : 0.0f;
+    case PL_RULE_DECONVNET: return g > 0.0f ? g : 0.0f;
+    default:                return y > 0.0f ? g : 0.0f;
+    }
+}
+
+void
+pl_relu_backward_node (PlTape *tape, PlNode *node, PlRule rule)
+{
+  PlTensor *x = node->in[0], *y = node->out;
+  gboolean fresh;
+  float *dx = pl_tape_grad_for_write (tape, x, &fresh);
+  const float *dy = y->grad, *yd = y->data;
+  gsize n = pl_tensor_numel (x);
+
+  /* The default rule separately, as plain loops the compiler vectorises. */
+  if (rule == PL_RULE_DEFAULT && fresh)
+    for (gsize i = 0; i < n; i++)
+      dx[i] = yd[i] > 0.0f ? dy[i] : 0.0f;
+  else if (rule == PL_RULE_DEFAULT)
+    for (gsize i = 0; i < n; i++)
+      dx[i] += yd[i] > 0.0f ? dy[i] : 0.0f;
+  else if (fresh)
+    for (gsize i = 0; i < n; i++)
+      dx[i] = relu_grad (rule, yd[i], dy[i]);
+  else
+    for (gsize i = 0; i < n; i++)
+      dx[i] += relu_grad (rule, yd[i], dy[i]);
+}
+
+PlTensor *
+pl_leaky_relu (PlTape *tape, PlTensor *x, float slope)
+{
+  gsize n = pl_tensor_numel (x);
+  PlTensor *y = pl_tape_tensor (tape, x->n, x->c, x->h, x->w);
+  PlNode *node;
+
+  for (gsize i = 0; i < n; i++)
+    y->data[i] = x->data[i] > 0.0f ? x->data[i] : slope * x->data[i];
+  node = pl_tape_record (tape, PL_OP_LEAKY_RELU, y, 1, &x);
+  if (node)
+    node->farg[0] = slope;
+  return y;
+}
+
+void
+pl_leaky_relu_backward_node (PlTape *tape, PlNode *node, PlRule rule)
+{
+  PlTensor *x = node->in[0];
+  float *dx = pl_tape_grad (tape, x), slope = node->farg[0];
+  const float *dy = node->out->grad;
+  gsize n = pl_tensor_numel (x);
+
+  for (gsize i = 0; i < n; i++)
+    dx[i] += x->data[i] > 0.0f ? dy[i] : slope * dy[i];
+}
+
+PlTensor *
+pl_sigmoid (PlTape *tape, PlTensor *x)
+{
+  gsize n = pl_tensor_numel (x);
+  PlTensor *y = pl_tape_tensor (tape, x->n, x->c, x->h, x->w);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      float v = x->data[i];
+      /* Two branches so exp never overflows. */
+      if (v >= 0.0f)
+        y->data[i] = 1.0f / (1.0f + expf (-v));
+      else
+        {
+          float e = expf (v);
+          y->data[i] = e / (1.0f + e);
+        }
+    }
+  pl_tape_record (tape, PL_OP_SIGMOID, y, 1, &x);
+  return y;
+}
+
+void
+pl_sigmoid_backward_node (PlTape *tape, PlNode *node, PlRule rule)
+{
+  PlTensor *x = node->in[0], *y = node->out;
+  float *dx = pl_tape_grad (tape, x);
+  gsize n = pl_tensor_numel (x);
+
+  for (gsize i = 0; i < n; i++)
+    dx[i] += y->grad[i] * y->data[i] * (1.0f - y->data[i]);
+}

@@ -1,0 +1,46 @@
+/* loss.h: losses as tape operators; each returns a scalar (1, 1, 1, 1).
+ *
+ * Class targets are gint32 per pixel, (N, H, W) row-major, with values
+ * 0..K-1 and `ignore` (e.g. -1) for pixels that count nowhere: this is how
+ * "label 0 = unlabelled" reaches the losses once label values are mapped to
+ * classes.  A batch with no counted pixel gives a loss of 0 and no gradient.
+ * Targets and masks are copied, so the caller's buffers may change after the
+ * call.
+ */
+#pragma once
+
+#include "engine/ops/tape.h"
+
+G_BEGIN_DECLS
+
+#define PL_DICE_EPS 1e-5f
+
+/* Mean over counted pixels of -log softmax(logits)[target].
+ * logits: (N, K, H, W). */
+PlTensor *pl_cross_entropy   (PlTape *tape, PlTensor *logits, const gint32 *target,
+                              gint32 ignore);
+/* Binary cross-entropy on logits z (numerically stable form), mean over
+ * pixels with mask != 0 (mask NULL: all).  target: numel(z) values in [0, 1]. */
+PlTensor *pl_bce_with_logits (PlTape *tape, PlTensor *logits, const float *target,
+                              const guint8 *mask);
+/* 1 - mean over classes of (2 Σ p g + ε) / (Σ p + Σ g + ε), sums over batch
+ * and counted pixels (as ../shared/peers/unet_ref.py, ε = 1e-5).
+ * probs: (N, K, H, W) (softmax output). */
+PlTensor *pl_dice_loss       (PlTape *tape, PlTensor *probs, const gint32 *target,
+                              gint32 ignore);
+/* Binary: probs (any shape, e.g. sigmoid output), target in [0, 1],
+ * 1 - (2 Σ p g + ε) / (Σ p + Σ g + ε) over pixels with mask != 0. */
+PlTensor *pl_dice_loss_binary(PlTape *tape, PlTensor *probs, const float *target,
+                              const guint8 *mask);
+/* Mean of (a - b)² / |a - b| over all elements; either side may need a
+ * gradient (consistency between two passes). */
+PlTensor *pl_mse             (PlTape *tape, PlTensor *a, PlTensor *b);
+PlTensor *pl_mae             (PlTape *tape, PlTensor *a, PlTensor *b);
+/* Mean SSIM (Wang et al. 2004) with an 11×11 Gaussian window, σ = 1.5,
+ * K1 = 0.01, K2 = 0.03, over window positions fully inside the image
+ * (= skimage structural_similarity with gaussian_weights=True,
+ * use_sample_covariance=False), averaged over N and C.  As a loss use
+ * pl_affine_scalar (ssim, -1, 1).  H, W ≥ 11. */
+PlTensor *pl_ssim            (PlTape *tape, PlTensor *a, PlTensor *b, float data_range);
+
+G_END_DECLS

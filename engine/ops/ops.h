@@ -1,0 +1,103 @@
+/* ops.h: the operators, each a forward that records itself on the tape and a
+ * backward (in the same file) that the tape calls.
+ *
+ * Every function allocates its output from the tape's arena and returns it;
+ * shapes are checked with g_return_val_if_fail (a wrong shape is a programmer
+ * error, not bad input).  Families and files:
+ *
+ *   conv.c        conv2d (k 1 or 3, zero padding k/2, bias), conv2d over a
+ *                 channel concatenation of two inputs, convT 2×2 stride 2
+ *   pool.c        max-pool 2×2
+ *   resample.c    bilinear ×2 upsampling, affine resampling of a batch
+ *   activation.c  ReLU (guided / deconvnet rules), LeakyReLU, sigmoid
+ *   softmax.c     softmax over channels
+ *   dropout.c     channel dropout
+ *   norm.c        batch normalisation (batch statistics)
+ *   arith.c       concat, add, mul, a·x+b, sum, mean
+ *   transform.c   flips, 90° rotations
+ *   loss-*.c      losses (loss.h)
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "engine/core/rng.h"
+#include "engine/ops/tape.h"
+
+G_BEGIN_DECLS
+
+/* x: (N, C, H, W)  w: (O, C, k, k)  b: (1, O, 1, 1) or NULL  → (N, O, H, W) */
+PlTensor *pl_conv2d        (PlTape *tape, PlTensor *x, PlTensor *w, PlTensor *b);
+/* The convolution of concat(xa, xb) along channels with the weight split as
+ * wa: (O, Ca, k, k), wb: (O, Cb, k, k); computed as two accumulated
+ * convolutions, never materialising the concatenation.  `xb_part` may hold
+ * conv(xb, wb) + b precomputed (same shape as the output) to skip that half
+ * (MC dropout: the skip half is the same in every pass); NULL otherwise. */
+PlTensor *pl_conv2d_pair   (PlTape *tape, PlTensor *xa, PlTensor *xb,
+                            PlTensor *wa, PlTensor *wb, PlTensor *b,
+                            const PlTensor *xb_part);
+/* relu (conv) in one pass over the output (the kernel's fused store); on the
+ * tape a conv node and an in-place ReLU node, so ReLU rules still apply. */
+PlTensor *pl_conv2d_relu   (PlTape *tape, PlTensor *x, PlTensor *w, PlTensor *b);
+PlTensor *pl_conv2d_pair_relu (PlTape *tape, PlTensor *xa, PlTensor *xb,
+                               PlTensor *wa, PlTensor *wb, PlTensor *b,
+                               const PlTensor *xb_part);
+/* x: (N, C, H, W)  w: (C, O, 2, 2)  b: (1, O, 1, 1) → (N, O, 2H, 2W) */
+PlTensor *pl_convt2x2      (PlTape *tape, PlTensor *x, PlTensor *w, PlTensor *b);
+
+/* (N, C, H, W) → (N, C, H/2, W/2); H and W even. */
+PlTensor *pl_maxpool2x2    (PlTape *tape, PlTensor *x);
+/* (N, C, H, W) → (N, C, 2H, 2W), bilinear, align_corners = FALSE. */
+PlTensor *pl_upsample2x    (PlTape *tape, PlTensor *x);
+
+typedef enum
+{
+  PL_INTERP_BILINEAR,
+  PL_INTERP_NEAREST,
+} PlInterp;
+
+/* PyTorch's affine_grid + grid_sample with align_corners = FALSE and zero
+ * padding: theta (N, 2, 3) maps normalised output coordinates (u along W,
+ * v along H, in [-1, 1] at the pixel edges) to input ones.  x: (N, C, H, W)
+ * → (N, C, H, W).  Backward with respect to x (not theta). */
+PlTensor *pl_resample      (PlTape *tape, PlTensor *x, const float *theta,
+                            PlInterp interp);
+/* Nearest resampling of label images (N, H, W) with the same convention;
+ * outside the input: `fill`. */
+void      pl_resample_labels (const gint32 *in, gint32 *out, int n, int h, int w,
+                              const float *theta, gint32 fill);
+
+/* inplace: the output shares x's memory (x must have no other consumer);
+ * the backward only needs the output's sign. */
+PlTensor *pl_relu          (PlTape *tape, PlTensor *x, gboolean inplace);
+PlTensor *pl_leaky_relu    (PlTape *tape, PlTensor *x, float slope);
+PlTensor *pl_sigmoid       (PlTape *tape, PlTensor *x);
+/* Softmax over C for each (n, h, w). */
+PlTensor *pl_softmax       (PlTape *tape, PlTensor *x);
+
+/* Channel dropout (Dropout2d): each (n, c) plane is zeroed with
+ * probability p, kept ones scaled by 1/(1-p).  rng NULL or p = 0: identity
+ * (returns x).  The mask comes from rng, so a seeded rng repeats it. */
+PlTensor *pl_dropout_channels (PlTape *tape, PlTensor *x, float p, PlRng *rng);
+
+/* Batch normalisation with the batch's statistics (biased variance):
+ * y = gamma (x - mean_c) / sqrt(var_c + eps) + beta; gamma, beta: (1, C, 1, 1). */
+PlTensor *pl_batchnorm     (PlTape *tape, PlTensor *x, PlTensor *gamma,
+                            PlTensor *beta, float eps);
+
+/* (N, Ca, H, W) ⊕ (N, Cb, H, W) → (N, Ca+Cb, H, W) */
+PlTensor *pl_concat        (PlTape *tape, PlTensor *a, PlTensor *b);
+PlTensor *pl_add           (PlTape *tape, PlTensor *a, PlTensor *b);
+PlTensor *pl_mul           (PlTape *tape, PlTensor *a, PlTensor *b);
+/* a·x + b elementwise with scalars a, b. */
+PlTensor *pl_affine_scalar (PlTape *tape, PlTensor *x, float a, float b);
+/* → (1, 1, 1, 1) */
+PlTensor *pl_sum           (PlTape *tape, PlTensor *x);
+PlTensor *pl_mean          (PlTape *tape, PlTensor *x);
+
+/* Flip along H and/or W. */
+PlTensor *pl_flip          (PlTape *tape, PlTensor *x, gboolean flip_h, gboolean flip_w);
+/* k quarter turns in the (H, W) plane, as torch.rot90 (x, k, dims=(2, 3)). */
+PlTensor *pl_rot90         (PlTape *tape, PlTensor *x, int k);
+
+G_END_DECLS

@@ -1,0 +1,255 @@
+/* Bilinear ×2 upsampling and affine resampling (PyTorch's affine_grid +
+ * grid_sample, align_corners = FALSE, zero padding). */
+#define G_LOG_DOMAIN "pl-resample"
+
+#include "engine/ops/ops.h"
+#include "engine/ops/op-private.h"
+
+#include <math.h>
+#include <string.h>
+
+/* One axis of ×2 bilinear upsampling with align_corners = FALSE: output o
+ * samples source s = (o + 0.5) / 2 - 0.5, clamped at 0 (as PyTorch's
+ * upsample_bilinear2d). */
+static void
+upsample_axis (int n_in, int o, int *i0, int *i1, float *l1)
+{
+  float s = (o + 0.5f) * 0.5f - 0.5f;
+  int a;
+
+  if (s < 0.0f)
+    s = 0.0f;
+  a = (int) s;
+  *i0 = a;
+  *i1 = a + 1 < n_in ? a + 1 : a;
+  *l1 = s - a;
+}
+
+PlTensor *
+pl_upsample2x (PlTape *tape, PlTensor *x)
+{
+  int oh, ow;
+  gsize planes;
+  PlTensor *y;
+
+  g_return_val_if_fail (x != NULL, NULL);
+  oh = 2 * x->h;
+  ow = 2 * x->w;
+  planes = (gsize) x->n * x->c;
+  y = pl_tape_tensor (tape, x->n, x->c, oh, ow);
+  for (gsize p = 0; p < planes; p++)
+    {
+      const float *xp = x->data + p * x->h * x->w;
+      float *yp = y->data + p * oh * ow;
+      for (int i = 0; i < oh; i++)
+        {
+          int r0, r1;
+          float lr;
+          upsample_axis (x->h, i, &r0, &r1, &lr);
+          for (int j = 0; j < ow; j++)
+            {
+              int c0, c1;
+              float lc;
+              upsample_axis (x->w, j, &c0, &c1, &lc);
+              yp[(gsize) i * ow + j] =
+                (1.0f - lr) * ((1.0f - lc) * xp[(gsize) r0 * x->w + c0] + lc * xp[(gsize) r0 * x->w + c1])
+                + lr * ((1.0f - lc) * xp[(gsize) r1 * x->w + c0] + lc * xp[(gsize) r1 * x->w + c1]);
+            }
+        }
+    }
+  pl_tape_record (tape, PL_OP_UPSAMPLE2X, y, 1, &x);
+  return y;
+}
+
+void
+pl_upsample2x_backward_node (PlTape *tape, PlNode *node, PlRule rule)
+{
+  PlTensor *x = node->in[0], *y = node->out;
+  float *dx = pl_tape_grad (tape, x);
+  gsize planes = (gsize) x->n * x->c;
+
+  for (gsize p = 0; p < planes; p++)
+    {
+      float *dxp = dx + p * x->h * x->w;
+      const float *dyp = y->grad + p * y->h * y->w;
+      for (int i = 0; i < y->h; i++)
+        {
+          int r0, r1;
+          float lr;
+          upsample_axis (x->h, i, &r0, &r1, &lr);
+          for (int j = 0; j < y->w; j++)
+            {
+              int c0, c1;
+              float lc, g = dyp[(gsize) i * y->w + j];
+              upsample_axis (x->w, j, &c0, &c1, &lc);
+              dxp[(gsize) r0 * x->w + c0] += (1.0f - lr) * (1.0f - lc) * g;
+              dxp[(gsize) r0 * x->w + c1] += (1.0f - lr) * lc * g;
+              dxp[(gsize) r1 * x->w + c0] += lr * (1.0f - lc) * g;
+              dxp[(gsize) r1 * x->w + c1] += lr * lc * g;
+            }
+        }
+    }
+}
+
+/* Source pixel coordinates of output pixel (i, j) of image n:
+ * normalised output coords u = (2j + 1)/W - 1, v = (2i + 1)/H - 1;
+ * (gx, gy) = theta · (u, v, 1); unnormalised ix = ((gx + 1) W - 1) / 2. */
+static inline void
+source_coords (const float *th, int h, int w, int i, int j, float *ix, float *iy)
+{
+  float u = (2.0f * j + 1.0f) / w - 1.0f;
+  float v = (2.0f * i + 1.0f) / h - 1.0f;
+  float gx = th[0] * u + th[1] * v + th[2];
+  float gy = th[3] * u + th[4] * v + th[5];
+  *ix = ((gx + 1.0f) * w - 1.0f) * 0.5f;
+  *iy = ((gy + 1.0f) * h - 1.0f) * 0.5f;
+}
+
+/* Bilinear taps: (y0, x0) and weights for the four neighbours; taps outside
+ * the image have weight 0 (zero padding). */
+typedef struct
+{
+  int   idx[4];
+  float wt[4];
+} Taps;
+
+static inline void
+bilinear_taps (int h, int w, float ix, float iy, Taps *t)
+{
+  float fx = floorf (ix), fy = floorf (iy);
+  int x0 = (int) fx, y0 = (int) fy;
+  float ax = ix - fx, ay = iy - fy;
+  int xs[4] = { x0, x0 + 1, x0, x0 + 1 };
+  int ys[4] = { y0, y0, y0 + 1, y0 + 1 };
+  float ws[4] = { (1 - ax) * (1 - ay), ax * (1 - ay), (1 - ax) * ay, ax * ay };
+
+  for (int k = 0; k < 4; k++)
+    {
+      gboolean in = xs[k] >= 0 && xs[k] < w && ys[k] >= 0 && ys[k] < h;
+      t->idx[k] = in ? ys[k] * w + xs[k] : 0;
+      t->wt[k] = in ? ws[k] : 0.0f;
+    }
+}
+
+static inline int
+nearest_index (int h, int w, float ix, float iy)
+{
+  int x = (int) nearbyintf (ix), y = (int) nearbyintf (iy);
+  if (!(ix > -1e9f && ix < 1e9f && iy > -1e9f && iy < 1e9f))
+    return -1;
+  return (x >= 0 && x < w && y >= 0 && y < h) ? y * w + x : -1;
+}
+
+PlTensor *
+pl_resample (PlTape *tape, PlTensor *x, const float *theta, PlInterp interp)
+{
+  PlTensor *y;
+  PlNode *node;
+  int h, w;
+
+  g_return_val_if_fail (x && theta, NULL);
+  h = x->h;
+  w = x->w;
+  y = pl_tape_tensor (tape, x->n, x->c, h, w);
+  for (int n = 0; n < x->n; n++)
+    {
+      const float *th = theta + 6 * n;
+      for (int i = 0; i < h; i++)
+        for (int j = 0; j < w; j++)
+          {
+            float ix, iy;
+            gsize o = (gsize) i * w + j;
+            source_coords (th, h, w, i, j, &ix, &iy);
+            if (interp == PL_INTERP_NEAREST)
+              {
+                int k = nearest_index (h, w, ix, iy);
+                for (int c = 0; c < x->c; c++)
+                  {
+                    gsize pl = ((gsize) n * x->c + c) * h * w;
+                    y->data[pl + o] = k >= 0 ? x->data[pl + k] : 0.0f;
+                  }
+              }
+            else
+              {
+                Taps t;
+                bilinear_taps (h, w, ix, iy, &t);
+                for (int c = 0; c < x->c; c++)
+                  {
+                    const float *xp = x->data + ((gsize) n * x->c + c) * h * w;
+                    y->data[((gsize) n * x->c + c) * h * w + o] =
+                      t.wt[0] * xp[t.idx[0]] + t.wt[1] * xp[t.idx[1]]
+                      + t.wt[2] * xp[t.idx[2]] + t.wt[3] * xp[t.idx[3]];
+                  }
+              }
+          }
+    }
+  node = pl_tape_record (tape, PL_OP_RESAMPLE, y, 1, &x);
+  if (node)
+    {
+      float *th = pl_tape_alloc (tape, 6 * sizeof (float) * x->n);
+      memcpy (th, theta, 6 * sizeof (float) * x->n);
+      node->saved = th;
+      node->iarg[0] = interp;
+    }
+  return y;
+}
+
+void
+pl_resample_backward_node (PlTape *tape, PlNode *node, PlRule rule)
+{
+  PlTensor *x = node->in[0], *y = node->out;
+  float *dx = pl_tape_grad (tape, x);
+  const float *theta = node->saved;
+  int h = x->h, w = x->w;
+
+  for (int n = 0; n < x->n; n++)
+    {
+      const float *th = theta + 6 * n;
+      for (int i = 0; i < h; i++)
+        for (int j = 0; j < w; j++)
+          {
+            float ix, iy;
+            gsize o = (gsize) i * w + j;
+            source_coords (th, h, w, i, j, &ix, &iy);
+            if (node->iarg[0] == PL_INTERP_NEAREST)
+              {
+                int k = nearest_index (h, w, ix, iy);
+                if (k < 0)
+                  continue;
+                for (int c = 0; c < x->c; c++)
+                  {
+                    gsize pl = ((gsize) n * x->c + c) * h * w;
+                    dx[pl + k] += y->grad[pl + o];
+                  }
+              }
+            else
+              {
+                Taps t;
+                bilinear_taps (h, w, ix, iy, &t);
+                for (int c = 0; c < x->c; c++)
+                  {
+                    gsize pl = ((gsize) n * x->c + c) * h * w;
+                    float g = y->grad[pl + o];
+                    for (int k = 0; k < 4; k++)
+                      dx[pl + t.idx[k]] += t.wt[k] * g;
+                  }
+              }
+          }
+    }
+}
+
+void
+pl_resample_labels (const gint32 *in, gint32 *out, int n, int h, int w,
+                    const float *theta, gint32 fill)
+{
+  for (int b = 0; b < n; b++)
+    for (int i = 0; i < h; i++)
+      for (int j = 0; j < w; j++)
+        {
+          float ix, iy;
+          int k;
+          source_coords (theta + 6 * b, h, w, i, j, &ix, &iy);
+          k = nearest_index (h, w, ix, iy);
+          out[((gsize) b * h + i) * w + j] = k >= 0 ? in[(gsize) b * h * w + k] : fill;
+        }
+}
