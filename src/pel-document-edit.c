@@ -256,6 +256,7 @@ pel_document_mark_saved (PelDocument *self,
       pel_document_notify (self, PROP_LABELS_PATH);
     }
   pel_document_history_changed (self);
+  pel_document_emit_saved (self, state_id, path);
 }
 
 /* ---- snapshots ------------------------------------------------------------ */

@@ -70,6 +70,7 @@ pel_document_restore_labels (PelDocument *self,
 {
   g_return_if_fail (PEL_IS_DOCUMENT (self));
   replace_labels (self, labels, path, FALSE);
+  pel_document_emit_restored (self, path);
 }
 
 static gsize

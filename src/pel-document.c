@@ -20,6 +20,11 @@ enum
   TABLE_CHANGED,
   CURSOR_CHANGED,
   OVERLAYS_CHANGED,
+  AUTOSAVE_STARTED,
+  AUTOSAVED,
+  AUTOSAVE_FAILED,
+  SAVED,
+  RESTORED,
   N_SIGNALS
 };
 
@@ -57,6 +62,7 @@ pel_document_history_changed (PelDocument *self)
   pel_document_notify (self, PROP_CAN_REDO);
   pel_document_notify (self, PROP_UNDO_NAME);
   pel_document_notify (self, PROP_REDO_NAME);
+  pel_document_notify (self, PROP_STATE_ID);
   g_object_thaw_notify (G_OBJECT (self));
   pel_document_reschedule_autosave (self);
 }
@@ -160,6 +166,8 @@ pel_document_get_property (GObject    *object,
     case PROP_HEAT_MAP: g_value_set_object (value, self->heat_map); break;
     case PROP_AUTOSAVE_INTERVAL: g_value_set_uint (value, self->autosave_interval); break;
     case PROP_UNDO_BUDGET: g_value_set_uint64 (value, pl_undo_get_budget (self->undo)); break;
+    case PROP_AUTOSAVE_INTERVAL_MS: g_value_set_uint (value, self->autosave_interval_ms); break;
+    case PROP_STATE_ID: g_value_set_uint64 (value, pl_undo_get_state_id (self->undo)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -223,6 +231,9 @@ pel_document_set_property (GObject      *object,
     case PROP_UNDO_BUDGET:
       pel_document_set_undo_budget (self, g_value_get_uint64 (value));
       break;
+    case PROP_AUTOSAVE_INTERVAL_MS:
+      pel_document_set_autosave_interval_ms (self, g_value_get_uint (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -260,6 +271,14 @@ pel_document_class_init (PelDocumentClass *klass)
   properties[PROP_AUTOSAVE_INTERVAL] = g_param_spec_uint ("autosave-interval", NULL, NULL, 0, 3600, 0, rw);
   properties[PROP_UNDO_BUDGET] = g_param_spec_uint64 ("undo-budget", NULL, NULL, 1, G_MAXUINT64,
                                                       DEFAULT_UNDO_BUDGET, rw);
+  /* Autosave every this many milliseconds instead of every
+   * autosave-interval seconds (0: autosave-interval again). */
+  properties[PROP_AUTOSAVE_INTERVAL_MS] = g_param_spec_uint ("autosave-interval-ms", NULL, NULL, 0,
+                                                             3600 * 1000, 0, rw);
+  /* The undo history's state id (pl_undo_get_state_id()): changes with
+   * every edit, undo and redo; saves and autosaves name the state they
+   * hold by it. */
+  properties[PROP_STATE_ID] = g_param_spec_uint64 ("state-id", NULL, NULL, 0, G_MAXUINT64, 0, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[VOLUME_CHANGED] =
@@ -278,6 +297,55 @@ pel_document_class_init (PelDocumentClass *klass)
   signals[OVERLAYS_CHANGED] =
     g_signal_new ("overlays-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* Autosave (pel-document-autosave.c): a snapshot of the state id was
+   * asked for; the recovery files now hold (at least) that state; or they
+   * could not be written (the message). */
+  signals[AUTOSAVE_STARTED] =
+    g_signal_new ("autosave-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
+  signals[AUTOSAVED] =
+    g_signal_new ("autosaved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
+  signals[AUTOSAVE_FAILED] =
+    g_signal_new ("autosave-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* pel_document_mark_saved(): the labels as they were at the state id
+   * are now in the file (path). */
+  signals[SAVED] =
+    g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_STRING);
+  /* pel_document_restore_labels(): unsaved labels came back from a
+   * recovery file (its path). */
+  signals[RESTORED] =
+    g_signal_new ("restored", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+void
+pel_document_emit_autosave (PelDocument *self,
+                            guint        what,
+                            guint64      state_id,
+                            const char  *message)
+{
+  if (what == PEL_AUTOSAVE_FAILED)
+    g_signal_emit (self, signals[AUTOSAVE_FAILED], 0, message);
+  else
+    g_signal_emit (self, signals[what == PEL_AUTOSAVE_STARTED ? AUTOSAVE_STARTED : AUTOSAVED], 0, state_id);
+}
+
+void
+pel_document_emit_saved (PelDocument *self,
+                         guint64      state_id,
+                         const char  *path)
+{
+  g_signal_emit (self, signals[SAVED], 0, state_id, path);
+}
+
+void
+pel_document_emit_restored (PelDocument *self,
+                            const char  *path)
+{
+  g_signal_emit (self, signals[RESTORED], 0, path);
 }
 
 static void

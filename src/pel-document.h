@@ -23,6 +23,12 @@
  *
  * and a bulk change (accepting a model's proposal) is
  * pel_document_apply_labels (doc, _("Accept proposal"), new_labels).
+ *
+ * Persistence signals, each with the undo "state-id" it concerns:
+ * ::autosave-started (state), ::autosaved (state; the recovery files hold
+ * it) or ::autosave-failed (message); ::saved (state, path) from
+ * pel_document_mark_saved(); ::restored (path) when unsaved labels came
+ * back from a recovery file.
  */
 #pragma once
 
@@ -272,8 +278,8 @@ gboolean           pel_document_autosave_finish     (PelDocument        *self,
                                                      GError            **error);
 /* Deletes the recovery files of the current volume. */
 void               pel_document_discard_recovery    (PelDocument        *self);
-/* Autosave every `ms` milliseconds instead of every autosave-interval
- * seconds (0: the property again).  For tests (pel-test-control.h). */
+/* The autosave-interval-ms property: autosave every `ms` milliseconds
+ * instead of every autosave-interval seconds (0: that property again). */
 void               pel_document_set_autosave_interval_ms (PelDocument   *self,
                                                           guint          ms);
 

@@ -9,7 +9,6 @@
 
 #include "src/pel-recovery.h"
 #include "src/pel-settings.h"
-#include "src/pel-test-control.h"
 
 /* ---- opening an image ----------------------------------------------------- */
 
@@ -144,7 +143,6 @@ load_done (GObject      *object,
   if (res->recovery)
     offer_recovery (self, g_steal_pointer (&res->recovery));
   load_result_free (res);
-  pel_test_control_opened (pel_document_get_volume_path (self->document));
 }
 
 typedef struct
@@ -358,7 +356,6 @@ recovery_load_done (GObject      *object,
         pel_document_set_label_table (self->document, table);
     }
   pel_document_restore_labels (self->document, labels, recovery->labels_path);
-  pel_test_control_event ("restored %" G_GUINT64_FORMAT, pel_document_get_state_id (self->document));
   pel_window_show_notice (self, GTK_MESSAGE_INFO,
                           _("The unsaved segmentation was restored. Save it to keep it."));
 }
@@ -372,6 +369,8 @@ on_recovery_response (GtkDialog *dialog,
   const char *volume = pel_document_get_volume_path (self->document);
   g_autofree char *canonical = volume ? g_canonicalize_filename (volume, NULL) : NULL;
 
+  if (self->recovery_dialog == dialog)
+    pel_window_set_recovery_question (self, NULL, 0);
   gtk_window_destroy (GTK_WINDOW (dialog));
   if (canonical == NULL || g_strcmp0 (recovery->volume_path, canonical) != 0)
     ; /* another image was opened meanwhile */
@@ -414,5 +413,25 @@ offer_recovery (PelWindow   *self,
   g_object_set_data_full (G_OBJECT (dialog), "pel-recovery", recovery, (GDestroyNotify) pel_recovery_free);
   g_signal_connect (dialog, "response", G_CALLBACK (on_recovery_response), self);
   gtk_window_present (GTK_WINDOW (dialog));
-  pel_test_control_event ("recovery-offered %" G_GINT64_FORMAT, recovery->time);
+  pel_window_set_recovery_question (self, GTK_DIALOG (dialog), recovery->time);
+}
+
+gboolean
+pel_window_answer_recovery (PelWindow  *self,
+                            const char *answer)
+{
+  int response;
+
+  if (self->recovery_dialog == NULL)
+    return FALSE;
+  if (g_strcmp0 (answer, "restore") == 0)
+    response = GTK_RESPONSE_ACCEPT;
+  else if (g_strcmp0 (answer, "discard") == 0)
+    response = GTK_RESPONSE_REJECT;
+  else if (g_strcmp0 (answer, "later") == 0)
+    response = GTK_RESPONSE_CANCEL;
+  else
+    return FALSE;
+  gtk_dialog_response (self->recovery_dialog, response);
+  return TRUE;
 }
