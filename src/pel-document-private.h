@@ -89,6 +89,10 @@ void pel_document_labels_changed     (PelDocument *self,
 void pel_document_all_labels_changed (PelDocument *self);
 /* Values in the label map that the table lacks get an entry. */
 void pel_document_complete_table     (PelDocument *self);
+/* The same for the values marked in present (65536 entries), when the
+ * table is known to cover the rest (after an edit: its new values). */
+void pel_document_complete_table_with (PelDocument  *self,
+                                       const guint8 *present);
 void pel_document_table_changed      (PelDocument *self);
 /* Emit the signals of the same names (see pel_document_class_init()). */
 enum { PEL_AUTOSAVE_STARTED, PEL_AUTOSAVE_DONE, PEL_AUTOSAVE_FAILED };

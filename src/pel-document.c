@@ -455,6 +455,13 @@ pel_document_complete_table (PelDocument *self)
   n = pl_labels_n_voxels (self->labels);
   for (gsize i = 0; i < n; i++)
     present[self->labels->data[i]] = 1;
+  pel_document_complete_table_with (self, present);
+}
+
+void
+pel_document_complete_table_with (PelDocument  *self,
+                                  const guint8 *present)
+{
   for (guint v = 1; v < 65536; v++)
     if (present[v] && pl_label_table_lookup (self->table, (guint16) v) == NULL)
       {
