@@ -449,14 +449,11 @@ void
 pel_document_complete_table (PelDocument *self)
 {
   g_autofree guint8 *present = NULL;
-  gsize n;
 
   if (self->labels == NULL)
     return;
   present = g_new0 (guint8, 65536);
-  n = pl_labels_n_voxels (self->labels);
-  for (gsize i = 0; i < n; i++)
-    present[self->labels->data[i]] = 1;
+  pl_labels_mark_values (self->labels, present);
   pel_document_complete_table_with (self, present);
 }
 

@@ -86,6 +86,13 @@ const PlLabels    *pel_document_get_labels          (PelDocument        *self);
 void               pel_document_load_labels         (PelDocument        *self,
                                                      PlLabels           *labels,
                                                      const char         *path);
+/* The same, with the values the map holds marked in present (65536
+ * entries, from pl_labels_mark_values() on the worker that read the map):
+ * a large map is then not scanned again on the main thread. */
+void               pel_document_load_labels_with_values (PelDocument    *self,
+                                                         PlLabels       *labels,
+                                                         const char     *path,
+                                                         const guint8   *present);
 /* The same, for labels recovered after a crash: the document stays dirty
  * and path (may be NULL) is where Save writes. */
 void               pel_document_restore_labels      (PelDocument        *self,
