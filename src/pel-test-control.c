@@ -310,7 +310,8 @@ value_text (const GValue *value)
     return g_strdup (g_value_get_string (value) ? g_value_get_string (value) : "");
   if (G_VALUE_HOLDS_ENUM (value))
     {
-      GEnumValue *e = g_enum_get_value (g_type_class_peek (G_VALUE_TYPE (value)), g_value_get_enum (value));
+      g_autoptr (GEnumClass) klass = g_type_class_ref (G_VALUE_TYPE (value));
+      GEnumValue *e = g_enum_get_value (klass, g_value_get_enum (value));
       return g_strdup (e ? e->value_nick : "?");
     }
   if (G_VALUE_HOLDS_DOUBLE (value))
@@ -355,7 +356,8 @@ value_parse (GValue     *value,
       break;
     case G_TYPE_ENUM:
       {
-        GEnumValue *e = g_enum_get_value_by_nick (g_type_class_peek (type), text);
+        g_autoptr (GEnumClass) klass = g_type_class_ref (type);
+        GEnumValue *e = g_enum_get_value_by_nick (klass, text);
         if (e == NULL)
           return FALSE;
         g_value_set_enum (value, e->value);

@@ -224,6 +224,7 @@ typedef struct
   double   autosave_ms, save_ms;  /* how long the last ones took */
   gboolean offered, restored, ready;
   gboolean training;              /* train-started, no train-finished */
+  char    *value;                 /* of the last "value OBJECT PROPERTY VALUE" */
   gint64   train_step;            /* last train-step */
   char    *sha1;
 } Round;
@@ -249,6 +250,7 @@ round_clear (Round *r)
   g_free (r->base);
   g_array_unref (r->strokes);
   g_free (r->sha1);
+  g_free (r->value);
 }
 
 /* Updates the model from one event of the program. */
@@ -308,6 +310,11 @@ handle_event (Round      *r,
       r->training = FALSE;
       if (!g_str_has_suffix (line, " ok"))
         g_error ("training failed: %s", line);
+    }
+  else if (g_str_has_prefix (line, "value "))
+    {
+      g_free (r->value);
+      r->value = g_strdup (line);
     }
   else if (g_str_has_prefix (line, "labels-sha1 "))
     {
@@ -690,6 +697,10 @@ restart (Run   *run,
                probe.offered ? "restoring the recovery" : "opening",
                probe.offered ? "the recovery file" : "the saved segmentation");
   }
+  /* restored painting is unsaved; a plain opening is not */
+  app_send (app, "get document dirty");
+  wait_for (app, &probe, "value document dirty");
+  g_assert_cmpstr (probe.value, ==, probe.offered ? "value document dirty true" : "value document dirty false");
   m = decode (r, content, &why);
   if (m < 0)
     g_error ("the labels given back are no snapshot of the painting: %s", why);
