@@ -265,7 +265,6 @@ run_action (PelWindow  *window,
           event ("error %s: bad parameter: %s", name, error->message);
           return TRUE;
         }
-      g_variant_ref_sink (parameter);
     }
   if (group != NULL)
     g_action_group_activate_action (group, unprefixed, parameter);
