@@ -40,6 +40,8 @@ replace_labels (PelDocument  *self,
   pl_labels_free (self->labels);
   self->labels = labels;
   g_mutex_unlock (&self->lock);
+  /* a map read from a file holds pages never written (its zeros) */
+  pel_document_populate_later (labels->data, pl_labels_n_voxels (labels) * sizeof (guint16));
 
   if (g_strcmp0 (path, self->labels_path) != 0)
     {

@@ -106,6 +106,12 @@ void pel_document_emit_saved         (PelDocument *self,
 void pel_document_emit_restored      (PelDocument *self,
                                       const char  *path);
 
+/* Maps the pages of a large label map (bytes at data) on a thread of its
+ * own, so that the first bulk change does not fault them in on the main
+ * thread. */
+void pel_document_populate_later     (gpointer     data,
+                                      gsize        bytes);
+
 /* pel-document-autosave.c */
 void pel_document_reschedule_autosave (PelDocument *self);
 void pel_document_stop_autosave       (PelDocument *self);

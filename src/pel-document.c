@@ -540,13 +540,13 @@ populate_pages (gpointer data)
 /* A new label map comes zeroed but unmapped (calloc): its pages are
  * mapped, and zeroed by the kernel, when first written.  Accepting a
  * proposal of a large volume then spent 40 of its 100 ms on the main thread
- * in those page faults.  Above 16 MB they are taken now, on a thread of
+ * in those page faults.  Above 4 MB they are taken now, on a thread of
  * their own (MADV_POPULATE_WRITE maps the pages without touching what they
  * hold, so painting may go on meanwhile, and a range freed meanwhile only
  * makes the call fail). */
-static void
-populate_later (gpointer data,
-                gsize    bytes)
+void
+pel_document_populate_later (gpointer data,
+                             gsize    bytes)
 {
 #ifdef MADV_POPULATE_WRITE
   gsize page = (gsize) sysconf (_SC_PAGESIZE);
@@ -554,7 +554,7 @@ populate_later (gpointer data,
   guintptr end = ((guintptr) data + bytes) & ~(guintptr) (page - 1);
   Pages *p;
 
-  if (bytes <= 16u << 20 || end <= start)
+  if (bytes <= 4u << 20 || end <= start)
     return;
   p = g_new (Pages, 1);
   p->start = (gpointer) start;
@@ -593,7 +593,7 @@ pel_document_set_volume_with_window (PelDocument *self,
   self->volume_ref = pel_volume_ref_new (volume);
   self->volume = volume;
   self->labels = pl_labels_new (volume->dim);
-  populate_later (self->labels->data, pl_labels_n_voxels (self->labels) * sizeof (guint16));
+  pel_document_populate_later (self->labels->data, pl_labels_n_voxels (self->labels) * sizeof (guint16));
   for (int a = 0; a < 3; a++)
     {
       g_free (self->slice_generation[a]);
