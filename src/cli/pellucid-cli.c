@@ -19,6 +19,8 @@ static const PelCliCommand commands[] = {
   { "train", "Train a UNet on the labelled slices of a label map", pel_cli_train },
   { "predict", "Segment a volume with a trained model", pel_cli_predict },
   { "eval", "Dice of a segmentation against a reference, as JSON", pel_cli_eval },
+  { "interpolate", "Fill the slices between painted slices of each label", pel_cli_interpolate },
+  { "measure", "Voxels and mL of every label of a label map (JSON, CSV)", pel_cli_measure },
   { "bench", "Time a reference workload (unet2d-ref)", pel_cli_bench },
 };
 
