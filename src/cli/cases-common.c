@@ -42,3 +42,28 @@ pel_cli_print_json (JsonBuilder *builder)
   text = json_generator_to_data (gen, NULL);
   printf ("%s\n", text);
 }
+
+PlCohort *
+pel_cli_open_cohort (char   **cases,
+                     int      argc,
+                     char   **argv,
+                     GError **error)
+{
+  g_autoptr (GPtrArray) paths = g_ptr_array_new ();
+
+  for (int i = 0; cases && cases[i]; i++)
+    g_ptr_array_add (paths, cases[i]);
+  for (int i = 1; i < argc; i++)
+    g_ptr_array_add (paths, argv[i]);
+  return pl_cohort_open ((const char *const *) paths->pdata, (int) paths->len, error);
+}
+
+gboolean
+pel_cli_has_cases (int    argc,
+                   char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    if (g_str_equal (argv[i], "--cases") || g_str_has_prefix (argv[i], "--cases="))
+      return TRUE;
+  return FALSE;
+}

@@ -17,3 +17,19 @@ gboolean pel_cli_parse_label_list (const char  *text,
 void     pel_cli_print_json       (JsonBuilder *builder);
 
 G_END_DECLS
+
+#include "engine/cases/cohort.h"
+
+G_BEGIN_DECLS
+
+/* The cohort named by --cases (repeatable: one folder, one list file, or
+ * image files) plus any remaining arguments after argv[0] (image files). */
+PlCohort *pel_cli_open_cohort     (char       **cases,
+                                   int          argc,
+                                   char       **argv,
+                                   GError     **error);
+/* Whether argv holds a --cases option (the train/predict dispatch). */
+gboolean  pel_cli_has_cases       (int          argc,
+                                   char       **argv);
+
+G_END_DECLS

@@ -23,5 +23,8 @@ int pel_cli_bench_colin27 (int argc, char **argv);
 int pel_cli_interpolate (int argc, char **argv);
 int pel_cli_measure (int argc, char **argv);
 int pel_cli_bench_interpolate (int argc, char **argv);
+int pel_cli_export (int argc, char **argv);
+int pel_cli_import (int argc, char **argv);
+int pel_cli_cases (int argc, char **argv);
 
 G_END_DECLS

@@ -21,6 +21,9 @@ static const PelCliCommand commands[] = {
   { "eval", "Dice of a segmentation against a reference, as JSON", pel_cli_eval },
   { "interpolate", "Fill the slices between painted slices of each label", pel_cli_interpolate },
   { "measure", "Voxels and mL of every label of a label map (JSON, CSV)", pel_cli_measure },
+  { "cases", "List a cohort's cases, segmentations and states", pel_cli_cases },
+  { "export", "Export a cohort as an nnU-Net v2 raw dataset (export nnunet)", pel_cli_export },
+  { "import", "Import nnU-Net predictions as proposals (import nnunet)", pel_cli_import },
   { "bench", "Time a reference workload (unet2d-ref)", pel_cli_bench },
 };
 
