@@ -3,10 +3,12 @@
 
 #include "engine/cases/case-bank.h"
 
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "engine/core/error.h"
 #include "engine/data/dataset.h"
+#include "engine/nn/infer.h"
 
 typedef struct
 {
@@ -238,4 +240,80 @@ pl_case_bank_get_bytes (const PlCaseBank *bank)
   gsize n = pl_volume_n_voxels (bank->volume);
   return n * (sizeof (float) + sizeof (guint16))
          + (gsize) bank->volume->dim[2] * (sizeof (guint) + sizeof (gint64));
+}
+
+void
+pl_case_bank_mark_model (const PlCaseBank *bank,
+                         PlModel          *model)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *o;
+
+  if (model->training && json_parser_load_from_data (parser, model->training, -1, NULL)
+      && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    root = json_node_copy (json_parser_get_root (parser));
+  else
+    root = json_node_init_object (json_node_alloc (), json_object_new ());
+  o = json_node_get_object (root);
+  json_object_set_string_member (o, "normalisation", "per-case-percentile");
+  json_object_set_int_member (o, "cases_painted", bank->n_cases_painted);
+  json_object_set_int_member (o, "painted_slices", bank->n_painted);
+  json_object_set_int_member (o, "bank_slices", bank->volume->dim[2]);
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, NULL);
+  pl_model_set_training (model, text);
+  model->norm_offset = 0.0;
+  model->norm_divisor = 1.0;
+}
+
+gboolean
+pl_model_is_per_case (const PlModel *model)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (!model->training || !json_parser_load_from_data (parser, model->training, -1, NULL))
+    return FALSE;
+  root = json_parser_get_root (parser);
+  return JSON_NODE_HOLDS_OBJECT (root)
+         && g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (root),
+                                                                   "normalisation", ""),
+                       "per-case-percentile") == 0;
+}
+
+gboolean
+pl_case_predict (PlModel           *model,
+                 const PlCase      *kase,
+                 int                batch,
+                 const PlProgress  *progress,
+                 PlVolume         **volume_out,
+                 PlLabels         **labels_out,
+                 GError           **error)
+{
+  g_autoptr (PlVolume) v = NULL;
+  g_autoptr (PlLabels) l = NULL;
+  int saved_axis = model->axis;
+  gboolean ok;
+
+  g_return_val_if_fail (model != NULL && kase != NULL && labels_out != NULL, FALSE);
+
+  if (!pl_case_load (kase, &v, NULL, error))
+    return FALSE;
+  if (pl_model_is_per_case (model))
+    {
+      pl_case_normalise (v);
+      model->axis = pl_volume_axial_axis (v);
+    }
+  l = pl_labels_new (v->dim);
+  ok = pl_model_predict_volume (model, v, batch, NULL, l, progress, error);
+  model->axis = saved_axis;
+  if (!ok)
+    return FALSE;
+  if (volume_out)
+    *volume_out = g_steal_pointer (&v);
+  *labels_out = g_steal_pointer (&l);
+  return TRUE;
 }

@@ -29,6 +29,7 @@
 #include "engine/core/progress.h"
 #include "engine/data/labels.h"
 #include "engine/data/volume.h"
+#include "engine/nn/model.h"
 
 G_BEGIN_DECLS
 
@@ -61,6 +62,24 @@ gsize            pl_case_bank_get_bytes    (const PlCaseBank        *bank);
 
 /* In place: (x − p0.5) / (p99.5 − p0.5), clamped to [−0.5, 1.5]. */
 void             pl_case_normalise         (PlVolume                *volume);
+
+/* Records in the model's training JSON that its inputs are normalised per
+ * case ("normalisation": "per-case-percentile") and how many cases and
+ * painted slices it saw. */
+void             pl_case_bank_mark_model   (const PlCaseBank        *bank,
+                                            PlModel                 *model);
+gboolean         pl_model_is_per_case      (const PlModel           *model);
+/* Segments one case: loads its image, normalises it per case when the model
+ * was trained so, and predicts slice by slice along the case's axial axis.
+ * volume_out (may be NULL) receives the image as normalised (its header is
+ * the file's, for writing the labels on its grid). */
+gboolean         pl_case_predict           (PlModel                 *model,
+                                            const PlCase            *kase,
+                                            int                      batch,
+                                            const PlProgress        *progress,
+                                            PlVolume               **volume_out,
+                                            PlLabels               **labels_out,
+                                            GError                 **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PlCaseBank, pl_case_bank_free)
 

@@ -18,6 +18,7 @@
 #include "engine/core/gemm.h"
 #include "engine/nn/infer.h"
 #include "engine/data/labels.h"
+#include "src/cli/cases-common.h"
 #include "src/cli/commands.h"
 
 static char *
@@ -73,6 +74,8 @@ pel_cli_predict (int argc, char **argv)
   gsize nv;
   gboolean ok;
 
+  if (pel_cli_has_cases (argc, argv))
+    return pel_cli_predict_cases (argc, argv);
   g_option_context_set_summary (context, "Segment a volume with a trained model; the label map is "
                                          "written on the image's exact grid.");
   g_option_context_add_main_entries (context, entries, NULL);

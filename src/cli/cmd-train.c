@@ -24,6 +24,7 @@
 #include "engine/methods/methods.h"
 #include "src/cli/method-options.h"
 #include "engine/nn/train.h"
+#include "src/cli/cases-common.h"
 #include "src/cli/commands.h"
 
 typedef struct
@@ -117,6 +118,8 @@ pel_cli_train (int argc, char **argv)
   Progress prog = { 0 };
   double seconds, hd = NAN;
 
+  if (pel_cli_has_cases (argc, argv))
+    return pel_cli_train_cases (argc, argv);
   g_option_context_set_summary (context,
     "Train the reference UNet on every slice along AXIS that has labelled voxels.\n"
     "Label 0 is unlabelled; every other value present is a class.");

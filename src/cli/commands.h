@@ -26,5 +26,8 @@ int pel_cli_bench_interpolate (int argc, char **argv);
 int pel_cli_export (int argc, char **argv);
 int pel_cli_import (int argc, char **argv);
 int pel_cli_cases (int argc, char **argv);
+int pel_cli_train_cases (int argc, char **argv);
+int pel_cli_predict_cases (int argc, char **argv);
+int pel_cli_bench_cases (int argc, char **argv);
 
 G_END_DECLS
