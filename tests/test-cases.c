@@ -455,6 +455,21 @@ test_nnunet_export_verify (void)
   expect_verify_error (out, "stray.nii.gz", "4-digit channel");
   export_to (cohort, out);
   g_assert_true (pl_nnunet_verify (out, NULL));
+
+  /* Case c painted since: exported again over the old folder, it moves
+   * from imagesTs to imagesTr and the folder stays valid. */
+  g_free (write_seg (dir, "c_seg.nii.gz", 0, 0, 1.5, 10));
+  g_clear_pointer (&cohort, pl_cohort_free);
+  cohort = pl_cohort_open_folder (dir, &error);
+  g_assert_no_error (error);
+  g_assert_true (pl_nnunet_export (cohort, out, NULL, &res, &error));
+  g_assert_cmpuint (res.n_training, ==, 3);
+  g_assert_true (pl_nnunet_verify (out, &error));
+  g_assert_no_error (error);
+  {
+    g_autofree char *old = g_build_filename (out, "imagesTs", "c_0000.nii.gz", NULL);
+    g_assert_false (g_file_test (old, G_FILE_TEST_EXISTS));
+  }
   rm_rf (dir);
 }
 

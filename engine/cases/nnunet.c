@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdlib.h>
@@ -201,6 +202,16 @@ pl_nnunet_export (PlCohort                    *cohort,
       if (!pl_case_load (c, &volume, training[i] ? &labels : NULL, error))
         return FALSE;
       image_dest = g_build_filename (training[i] ? images_tr : images_ts, image_file, NULL);
+      /* A case that moved between training and test since an earlier export
+       * must not stay in the other folder (numTraining would be wrong). */
+      {
+        g_autofree char *label_file = g_strconcat (c->name, FILE_ENDING, NULL);
+        g_autofree char *other = g_build_filename (training[i] ? images_ts : images_tr, image_file, NULL);
+        g_autofree char *stale_label = g_build_filename (labels_tr, label_file, NULL);
+        g_unlink (other);
+        if (!training[i])
+          g_unlink (stale_label);
+      }
       if (!write_image (volume, c->image_path, image_dest, error))
         return FALSE;
       if (training[i])

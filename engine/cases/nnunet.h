@@ -63,7 +63,8 @@ typedef struct
 
 void     pl_nnunet_export_options_init (PlNnunetExportOptions *options);
 /* out_dir is created if needed; existing imagesTr/labelsTr/imagesTs files
- * of the same names are replaced.  Fails (naming the file) when a
+ * of the same names are replaced, and a case's files from an earlier export
+ * in the other folder (it was painted then, or was not) are removed.  Fails (naming the file) when a
  * segmentation is not on its image's grid or holds more than 255 values. */
 gboolean pl_nnunet_export   (PlCohort                    *cohort,
                              const char                  *out_dir,
