@@ -10,14 +10,24 @@
 #include "engine/data/dataset.h"
 #include "engine/nn/infer.h"
 
+/* Slices gathered so far, each already in the bank's layout (slice pixel
+ * (y, x) at y + h·x), one after the other; the buffers grow by realloc,
+ * which moves large blocks without copying them (mremap), so gathering
+ * never holds two copies. */
 typedef struct
 {
-  guint   kase;
-  gint64  slice;
-  int     h, w;
-  float  *x;        /* (h, w) normalised */
-  guint16 *l;       /* (h, w) */
-} Slice;
+  float   *x;
+  guint16 *l;
+  gsize    used, capacity;      /* pixels */
+  GArray  *info;                /* SliceInfo */
+} Gather;
+
+typedef struct
+{
+  guint  kase;
+  gint64 slice;
+  int    h, w;
+} SliceInfo;
 
 struct _PlCaseBank
 {
@@ -51,34 +61,39 @@ pl_case_normalise (PlVolume *volume)
 }
 
 static void
-slice_free (gpointer p)
-{
-  Slice *s = p;
-  g_free (s->x);
-  g_free (s->l);
-  g_free (s);
-}
-
-static void
-take_slice (GPtrArray      *out,
+take_slice (Gather         *g,
             guint           kase,
             const PlVolume *v,
             const PlLabels *l,
             int             axis,
-            gint64          z)
+            gint64          z,
+            float          *tmp_x,
+            guint16        *tmp_l)
 {
-  Slice *s = g_new0 (Slice, 1);
-  s->kase = kase;
-  s->slice = z;
-  pl_slice_dims (v->dim, axis, &s->h, &s->w);
-  s->x = g_new (float, (gsize) s->h * s->w);
-  s->l = g_new (guint16, (gsize) s->h * s->w);
-  pl_volume_get_slice (v, axis, z, s->x);
+  SliceInfo info = { kase, z, 0, 0 };
+  gsize hw;
+
+  pl_slice_dims (v->dim, axis, &info.h, &info.w);
+  hw = (gsize) info.h * info.w;
+  if (g->used + hw > g->capacity)
+    {
+      g->capacity = MAX (g->capacity * 3 / 2, g->used + hw);
+      g->x = g_renew (float, g->x, g->capacity);
+      g->l = g_renew (guint16, g->l, g->capacity);
+    }
+  pl_volume_get_slice (v, axis, z, tmp_x);
   if (l)
-    pl_labels_get_slice (l, axis, z, s->l);
+    pl_labels_get_slice (l, axis, z, tmp_l);
   else
-    memset (s->l, 0, (gsize) s->h * s->w * sizeof (guint16));
-  g_ptr_array_add (out, s);
+    memset (tmp_l, 0, hw * sizeof (guint16));
+  for (int y = 0; y < info.h; y++)
+    for (int x = 0; x < info.w; x++)
+      {
+        g->x[g->used + y + (gsize) info.h * x] = tmp_x[(gsize) y * info.w + x];
+        g->l[g->used + y + (gsize) info.h * x] = tmp_l[(gsize) y * info.w + x];
+      }
+  g->used += hw;
+  g_array_append_val (g->info, info);
 }
 
 PlCaseBank *
@@ -87,7 +102,11 @@ pl_case_bank_new (PlCohort                *cohort,
                   GError                 **error)
 {
   PlCaseBankOptions defaults;
-  g_autoptr (GPtrArray) slices = g_ptr_array_new_with_free_func (slice_free);
+  Gather g = { NULL, NULL, 0, 0, g_array_new (FALSE, FALSE, sizeof (SliceInfo)) };
+  g_autofree float *tmp_x = NULL;
+  g_autofree guint16 *tmp_l = NULL;
+  gsize tmp_size = 0;
+  gboolean same_size = TRUE;
   g_autoptr (PlCaseBank) bank = g_new0 (PlCaseBank, 1);
   guint n = pl_cohort_get_n (cohort);
   int H = 0, W = 0;
@@ -110,10 +129,20 @@ pl_case_bank_new (PlCohort                *cohort,
       gint64 depth, painted = 0;
 
       if (!pl_case_load (c, &v, c->labels_path ? &l : NULL, error))
-        return NULL;
+        goto fail;
       pl_case_normalise (v);
       axis = pl_volume_axial_axis (v);
       depth = v->dim[axis];
+      {
+        int h, w;
+        pl_slice_dims (v->dim, axis, &h, &w);
+        if ((gsize) h * w > tmp_size)
+          {
+            tmp_size = (gsize) h * w;
+            tmp_x = g_renew (float, tmp_x, tmp_size);
+            tmp_l = g_renew (guint16, tmp_l, tmp_size);
+          }
+      }
       counts = g_new0 (gint64, depth);
       if (l)
         pl_labels_count_slices (l, axis, counts);
@@ -121,7 +150,7 @@ pl_case_bank_new (PlCohort                *cohort,
         {
           if (counts[z] > 0)
             {
-              take_slice (slices, i, v, l, axis, z);
+              take_slice (&g, i, v, l, axis, z, tmp_x, tmp_l);
               painted++;
             }
           else
@@ -131,60 +160,83 @@ pl_case_bank_new (PlCohort                *cohort,
       for (int k = 0; k < u && unpainted->len > 0 && (guint) k < unpainted->len; k++)
         {
           guint at = (guint) (((2 * k + 1) * (gint64) unpainted->len) / (2 * MIN ((gint64) u, (gint64) unpainted->len)));
-          take_slice (slices, i, v, NULL, axis, g_array_index (unpainted, gint64, at));
+          take_slice (&g, i, v, NULL, axis, g_array_index (unpainted, gint64, at), tmp_x, tmp_l);
         }
       bank->n_painted += painted;
       bank->n_cases_painted += painted > 0;
       if (!pl_progress_report (options->progress, (double) (i + 1) / n, c->name))
-        return pl_progress_set_cancelled_error (error), NULL;
+        {
+          pl_progress_set_cancelled_error (error);
+          goto fail;
+        }
     }
   if (bank->n_painted == 0)
     {
       g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
                    "%s: no case has painted voxels to train on", pl_cohort_get_root (cohort));
-      return NULL;
+      goto fail;
     }
-  for (guint s = 0; s < slices->len; s++)
+  for (guint s = 0; s < g.info->len; s++)
     {
-      const Slice *sl = g_ptr_array_index (slices, s);
-      H = MAX (H, sl->h);
-      W = MAX (W, sl->w);
+      const SliceInfo *si = &g_array_index (g.info, SliceInfo, s);
+      H = MAX (H, si->h);
+      W = MAX (W, si->w);
+      same_size = same_size && si->h == g_array_index (g.info, SliceInfo, 0).h
+                  && si->w == g_array_index (g.info, SliceInfo, 0).w;
     }
   /* Bank layout (dataset.h): along axis 2, slice pixel (y, x) is voxel
-   * (i = y, j = x). */
+   * (i = y, j = x), the layout the slices were gathered in. */
   dim[0] = H;
   dim[1] = W;
-  dim[2] = slices->len;
+  dim[2] = g.info->len;
   bank->volume = pl_volume_new (dim, pixdim, NULL);
   bank->labels = pl_labels_new (dim);
-  bank->case_of = g_new (guint, slices->len);
-  bank->slice_of = g_new (gint64, slices->len);
-  for (guint s = 0; s < slices->len; s++)
+  bank->case_of = g_new (guint, g.info->len);
+  bank->slice_of = g_new (gint64, g.info->len);
+  for (guint s = 0; s < g.info->len; s++)
     {
-      Slice *sl = g_ptr_array_index (slices, s);
-      int oy = (H - sl->h) / 2, ox = (W - sl->w) / 2;
-      g_autofree float *xf = g_new0 (float, (gsize) H * W);
-      g_autofree guint16 *lf = g_new0 (guint16, (gsize) H * W);
-      for (int y = 0; y < sl->h; y++)
-        {
-          memcpy (xf + (gsize) (y + oy) * W + ox, sl->x + (gsize) y * sl->w, sl->w * sizeof (float));
-          memcpy (lf + (gsize) (y + oy) * W + ox, sl->l + (gsize) y * sl->w, sl->w * sizeof (guint16));
-        }
-      for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++)
-          {
-            gsize i = pl_slice_voxel (dim, 2, s, y, x);
-            bank->volume->data[i] = xf[(gsize) y * W + x];
-            bank->labels->data[i] = lf[(gsize) y * W + x];
-          }
-      bank->case_of[s] = sl->kase;
-      bank->slice_of[s] = sl->slice;
-      /* Free each slice as soon as it is in the bank. */
-      g_clear_pointer (&sl->x, g_free);
-      g_clear_pointer (&sl->l, g_free);
+      bank->case_of[s] = g_array_index (g.info, SliceInfo, s).kase;
+      bank->slice_of[s] = g_array_index (g.info, SliceInfo, s).slice;
     }
+  if (same_size)
+    {
+      /* The gathered buffers are the bank: no copy. */
+      g_free (bank->volume->data);
+      g_free (bank->labels->data);
+      bank->volume->data = g_renew (float, g.x, g.used);
+      bank->labels->data = g_renew (guint16, g.l, g.used);
+      g.x = NULL;
+      g.l = NULL;
+    }
+  else
+    {
+      /* Other in-plane sizes: centred in (H, W), padded with 0. */
+      gsize at = 0;
+      for (guint s = 0; s < g.info->len; s++)
+        {
+          const SliceInfo *si = &g_array_index (g.info, SliceInfo, s);
+          int oy = (H - si->h) / 2, ox = (W - si->w) / 2;
+          for (int x = 0; x < si->w; x++)
+            for (int y = 0; y < si->h; y++)
+              {
+                gsize i = pl_slice_voxel (dim, 2, s, y + oy, x + ox);
+                bank->volume->data[i] = g.x[at + y + (gsize) si->h * x];
+                bank->labels->data[i] = g.l[at + y + (gsize) si->h * x];
+              }
+          at += (gsize) si->h * si->w;
+        }
+    }
+  g_free (g.x);
+  g_free (g.l);
+  g_array_unref (g.info);
   pl_volume_update_stats (bank->volume);
   return g_steal_pointer (&bank);
+
+fail:
+  g_free (g.x);
+  g_free (g.l);
+  g_array_unref (g.info);
+  return NULL;
 }
 
 void
