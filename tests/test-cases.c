@@ -190,8 +190,10 @@ test_folder_rules (void)
   g_assert_null (cohort);
   assert_error_mentions (error, PL_COHORT_MANIFEST, NULL);
   g_clear_error (&error);
-  touch (dir, PL_COHORT_MANIFEST, "");
-  g_unlink (g_build_filename (dir, PL_COHORT_MANIFEST, NULL));
+  {
+    g_autofree char *manifest = g_build_filename (dir, PL_COHORT_MANIFEST, NULL);
+    g_unlink (manifest);
+  }
 
   /* Two files giving one name. */
   {
