@@ -141,7 +141,7 @@ test_stop_continue (void)
   PelTrainSettings settings = small_settings (doc, 100000);
   g_autoptr (GError) error = NULL;
   StepWait w = { session, 3 };
-  const PelLossPoint *losses;
+  const PelLivePoint *losses;
   guint n;
   gint64 stopped_at;
 
@@ -178,15 +178,15 @@ test_stop_continue (void)
   g_assert_cmpuint (n, ==, stopped_at + 5);
   for (guint i = 0; i < n; i++)
     {
-      g_assert_cmpint (losses[i].step, ==, i + 1);
-      g_assert_true (isfinite (losses[i].loss));
+      g_assert_cmpfloat (losses[i].x, ==, i + 1);
+      g_assert_true (isfinite (losses[i].y));
     }
   {
     guint n_dice;
-    const PelDicePoint *dice = pel_train_session_get_dice (session, &n_dice);
+    const PelLivePoint *dice = pel_train_session_get_dice (session, &n_dice);
     g_assert_cmpuint (n_dice, >=, 2);
-    g_assert_cmpint (dice[n_dice - 1].step, ==, stopped_at + 5);
-    g_assert_true (dice[n_dice - 1].mean >= 0.0 && dice[n_dice - 1].mean <= 1.0);
+    g_assert_cmpfloat (dice[n_dice - 1].x, ==, stopped_at + 5);
+    g_assert_true (dice[n_dice - 1].y >= 0.0 && dice[n_dice - 1].y <= 1.0);
   }
 
   /* another method's settings cannot continue this trainer */
@@ -226,7 +226,7 @@ test_stop_and_drop (void)
   g_object_add_weak_pointer (G_OBJECT (session), (gpointer *) &session);
   g_assert_true (pel_train_session_start (session, &settings, NULL));
   wait_until (reached_step, &w);
-  job = pel_train_session_get_job (session);
+  job = pel_live_run_get_job (pel_train_session_get_run (session));
   g_object_add_weak_pointer (G_OBJECT (job), (gpointer *) &job);
   pel_train_session_stop (session);
   g_object_unref (session);
