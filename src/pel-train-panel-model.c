@@ -195,20 +195,7 @@ on_predict_done (GObject      *object,
   /* A loaded model may bring classes the label table lacks: name them. */
   model = pel_train_panel_get_model (self);
   if (model)
-    for (int c = 0; c < model->n_classes; c++)
-      {
-        PlLabelTable *table = pel_document_get_label_table (self->document);
-        if (pl_label_table_lookup (table, model->class_values[c]) == NULL
-            && model->class_names[c] && *model->class_names[c])
-          {
-            const guint32 *lut = pel_document_get_label_lut (self->document);
-            guint32 rgb = lut[model->class_values[c]];
-            PlLabel l = { model->class_values[c], model->class_names[c],
-                          { (rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff },
-                          1.0f, TRUE, TRUE, FALSE };
-            pel_document_set_label (self->document, &l);
-          }
-      }
+    pel_document_add_missing_labels (self->document, model->n_classes, model->class_values, model->class_names);
   self->proposal_is_volume = TRUE;
   pel_document_set_proposal (self->document, g_steal_pointer (&labels));
   pel_train_panel_update_proposal_label (self);
