@@ -585,7 +585,7 @@ pel_train_session_init (PelTrainSession *self)
   self->task.preview_interval_ms = (gint) (DEFAULT_PREVIEW_INTERVAL_S * 1000.0);
   self->task.holdout = -1;
   self->run = pel_live_run_new (_("Training"));
-  g_signal_connect_swapped (self->run, "series-points", G_CALLBACK (on_points), self);
+  g_signal_connect_swapped (self->run, "series-points::loss", G_CALLBACK (on_points), self);
   g_signal_connect_swapped (self->run, "preview", G_CALLBACK (on_preview), self);
   g_signal_connect_swapped (self->run, "notify::done", G_CALLBACK (on_run_notify_done), self);
 }
