@@ -150,6 +150,12 @@ pel_action_script_run (GtkWidget  *widget,
   g_object_set_data_full (G_OBJECT (widget), "pel-action-script", s, script_free);
 }
 
+void
+pel_action_script_cancel (GtkWidget *widget)
+{
+  g_object_set_data (G_OBJECT (widget), "pel-action-script", NULL);
+}
+
 gboolean
 pel_action_script_pending (GtkWidget *widget)
 {

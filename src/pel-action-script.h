@@ -28,6 +28,8 @@ void      pel_action_script_insert_group (GtkWidget    *widget,
 void      pel_action_script_run          (GtkWidget    *widget,
                                           const char   *script,
                                           const char   *default_group);
+/* Drops the widget's script (call from dispose). */
+void      pel_action_script_cancel       (GtkWidget    *widget);
 /* TRUE while a script of the widget has activations left. */
 gboolean  pel_action_script_pending      (GtkWidget    *widget);
 

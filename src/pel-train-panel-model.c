@@ -709,6 +709,7 @@ pel_train_panel_init_model (PelTrainPanel *self)
 void
 pel_train_panel_dispose_model (PelTrainPanel *self)
 {
+  pel_action_script_cancel (GTK_WIDGET (self));
   if (self->cancellable)
     g_cancellable_cancel (self->cancellable);
   if (self->predict_job)
