@@ -179,6 +179,53 @@ quick_method (PlMethodConfig *m, PlMethodKind kind)
 
 /* ---- configs ------------------------------------------------------------ */
 
+/* The method table: one entry per kind at its own index, distinct names,
+ * every parameter's default in its range and installed by
+ * pl_method_config_init, hooks for each. */
+static void
+test_table (void)
+{
+  PlMethodConfig c;
+  g_autofree char *names = pl_method_names (", ", " or ");
+
+  pl_method_config_init (&c);
+  g_assert_cmpstr (names, ==, "supervised, self-training, mean-teacher or consistency");
+  g_assert_null (pl_method_info_by_name ("mean_teacher"));
+  g_assert_null (pl_method_info_by_name (NULL));
+  for (int k = 0; k < PL_METHOD_N_KINDS; k++)
+    {
+      const PlMethodInfo *m = pl_method_info ((PlMethodKind) k);
+      guint n;
+
+      g_assert_nonnull (m);
+      g_assert_nonnull (m->hooks);
+      g_assert_cmpint (m->kind, ==, k);
+      g_assert_true (pl_method_info_by_name (m->name) == m);
+      g_assert_cmpstr (pl_method_kind_name ((PlMethodKind) k), ==, m->name);
+      g_assert_cmpstr (pl_method_kind_title ((PlMethodKind) k), ==, m->title);
+      g_assert_cmpstr (pl_method_kind_summary ((PlMethodKind) k), ==, m->summary);
+      g_assert_true (pl_method_params ((PlMethodKind) k, &n) == (m->n_params ? m->params : NULL));
+      g_assert_cmpuint (n, ==, m->n_params);
+      g_assert_nonnull (strstr (names, m->name));
+      for (int j = 0; j < k; j++)
+        g_assert_cmpstr (pl_method_info ((PlMethodKind) j)->name, !=, m->name);
+      for (guint i = 0; i < m->n_params; i++)
+        {
+          const PlMethodParam *p = &m->params[i];
+          double v = pl_method_config_get (&c, p);
+          g_assert_cmpfloat (p->default_value, >=, p->min);
+          g_assert_cmpfloat (p->default_value, <=, p->max);
+          /* Stored as the field's type: the float nearest to it. */
+          g_assert_cmpfloat (v, ==, p->type == PL_METHOD_PARAM_FLOAT ? (double) (float) p->default_value
+                                                                     : p->default_value);
+          g_assert_nonnull (p->label);
+          g_assert_nonnull (p->help);
+          for (guint j = 0; j < i; j++)
+            g_assert_cmpstr (m->params[j].name, !=, p->name);
+        }
+    }
+}
+
 static void
 test_config (void)
 {
@@ -365,6 +412,17 @@ test_runs_deterministic_resumable (void)
       g_assert_cmpint (st.kind, ==, k);
       g_assert_cmpint (st.steps, ==, 7);
       g_assert_true (isfinite (st.supervised_loss));
+      {
+        g_autoptr (GString) said = g_string_new ("loss");
+        pl_method_status_describe (&st, said);
+        g_test_message ("%s: %s", pl_method_kind_name ((PlMethodKind) k), said->str);
+        if (k == PL_METHOD_SELF_TRAINING)
+          g_assert_cmpstr (strstr (said->str, "loss · round 2, 14 pseudo-labelled slices, "), ==, said->str);
+        else if (k == PL_METHOD_MEAN_TEACHER)
+          g_assert_cmpstr (said->str, ==, "loss · teacher α 0.8571");
+        else
+          g_assert_cmpstr (said->str, ==, "loss");
+      }
       switch (k)
         {
         case PL_METHOD_SELF_TRAINING:
@@ -743,6 +801,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   pl_engine_set_threads (2);
+  g_test_add_func ("/methods/table", test_table);
   g_test_add_func ("/methods/config", test_config);
   g_test_add_func ("/methods/install-errors", test_install_errors);
   g_test_add_func ("/methods/deterministic-resumable", test_runs_deterministic_resumable);
