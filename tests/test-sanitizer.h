@@ -9,6 +9,9 @@
  *   TEST_UNDER_SANITIZER   ASan (+ UBSan) or TSan
  *   TEST_UNDER_TSAN        ThreadSanitizer (about 10 times slower than plain)
  *   TEST_SIZE(plain, sanitized)   plain in the plain build, else sanitized
+ *   TEST_TIME_SCALE        how much slower the build runs (1, ASan 3, TSan
+ *                          10: timeout_scale of tests/sanitizers/meson.build),
+ *                          for a test's own deadlines (waiting for a job)
  */
 #pragma once
 
@@ -32,4 +35,12 @@
 #define TEST_SIZE(plain, sanitized) (sanitized)
 #else
 #define TEST_SIZE(plain, sanitized) (plain)
+#endif
+
+#if defined(TEST_UNDER_TSAN)
+#define TEST_TIME_SCALE 10
+#elif defined(TEST_UNDER_SANITIZER)
+#define TEST_TIME_SCALE 3
+#else
+#define TEST_TIME_SCALE 1
 #endif
