@@ -10,6 +10,7 @@
 
 #include "engine/data/dataset.h"
 #include "src/pel-train-panel.h"
+#include "tests/test-sanitizer.h"
 
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -19,7 +20,7 @@ static void
 wait_until (Condition cond,
             gpointer  data)
 {
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + 60 * TEST_TIME_SCALE * G_USEC_PER_SEC;
 
   while (!cond (data))
     {
