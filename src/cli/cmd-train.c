@@ -2,7 +2,7 @@
  *
  *   pellucid-cli train --image IMG --labels LAB --out MODEL [--steps 600]
  *                      [--batch 8] [--seed 0] [--axis axial] [--threads 2]
- *                      [--method supervised|self-training|mean-teacher|consistency
+ *                      [--method METHOD (engine/methods/methods.h)
  *                       [--PARAM VALUE]…]
  *
  * The method's options are its hyper-parameters, named as the fields of
