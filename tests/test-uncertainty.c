@@ -1,12 +1,14 @@
 /* Uncertainty maps, calibration, raters, error detection and the
  * estimators on small synthetic data. */
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
 #include "engine/core/rng.h"
 #include "engine/nn/infer.h"
 #include "engine/uncertainty/calibration.h"
+#include "engine/uncertainty/ensemble.h"
 #include "engine/uncertainty/error-detect.h"
 #include "engine/uncertainty/estimate.h"
 #include "engine/uncertainty/maps.h"
@@ -516,6 +518,114 @@ test_estimate_errors (void)
   g_assert_nonnull (strstr (error->message, "passes"));
 }
 
+static gboolean
+same_params (PlModel *a, PlModel *b)
+{
+  return pl_unet_n_params (a->unet) == pl_unet_n_params (b->unet)
+         && memcmp (pl_unet_params (a->unet), pl_unet_params (b->unet),
+                    pl_unet_n_params (a->unet) * sizeof (float)) == 0;
+}
+
+static void
+test_ensemble_file (void)
+{
+  PlModel *m[3] = { tiny_model (1), tiny_model (2), tiny_model (3) };
+  g_autofree char *dir = g_dir_make_tmp ("pl-ens-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "ens.safetensors", NULL);
+  g_autofree char *single = g_build_filename (dir, "one.safetensors", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PlModel) first = NULL;
+  PlModel **back;
+  int n = 0;
+
+  pl_model_set_training (m[1], "{\"seed\":2}");
+  g_assert_true (pl_model_save_ensemble (m, 3, path, &error));
+  g_assert_no_error (error);
+  back = pl_model_load_ensemble (path, &n, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n, ==, 3);
+  for (int i = 0; i < 3; i++)
+    g_assert_true (same_params (back[i], m[i]));
+  g_assert_null (back[3]);
+  g_assert_cmpstr (back[1]->training, ==, "{\"seed\":2}");
+  g_assert_cmpint (back[2]->axis, ==, 2);
+  pl_model_ensemble_free (back);
+  /* A reader of single models gets member 0. */
+  first = pl_model_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (same_params (first, m[0]));
+  /* A single model is an ensemble of one. */
+  g_assert_true (pl_model_save (m[2], single, &error));
+  back = pl_model_load_ensemble (single, &n, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n, ==, 1);
+  g_assert_true (same_params (back[0], m[2]));
+  pl_model_ensemble_free (back);
+  /* Members must match. */
+  m[1]->norm_divisor = 7.0;
+  g_assert_false (pl_model_save_ensemble (m, 3, path, &error));
+  g_assert_error (error, PL_ERROR, PL_ERROR_INVALID);
+  g_remove (path);
+  g_remove (single);
+  g_rmdir (dir);
+  for (int i = 0; i < 3; i++)
+    pl_model_free (m[i]);
+}
+
+static PlModel **
+train_tiny_ensemble (const PlVolume *v, const PlLabels *lab, gboolean bootstrap, GError **error)
+{
+  PlTrainConfig cfg;
+  PlLabelProvider provider;
+  g_autoptr (PlModel) shape = tiny_model (0);
+  guint16 values[3] = { 1, 2, 3 };
+
+  pl_train_config_init (&cfg);
+  cfg.net = *pl_unet_get_config (shape->unet);
+  cfg.batch = 2;
+  cfg.axis = 2;
+  cfg.seed = 4;
+  cfg.n_classes = 3;
+  cfg.class_values = values;
+  pl_label_provider_init_static (&provider, lab);
+  return pl_ensemble_train (&cfg, 3, 0, 3, bootstrap, NULL, NULL, v, &provider, NULL, error);
+}
+
+static void
+test_ensemble_train (void)
+{
+  g_autoptr (PlVolume) v = phantom ();
+  g_autoptr (PlLabels) lab = pl_labels_new (v->dim);
+  g_autoptr (GError) error = NULL;
+  PlModel **a, **b, **c;
+
+  /* Four painted slices of the phantom: 1 outside, 2 ring, 3 disc. */
+  for (gint64 z = 0; z < 4; z++)
+    for (gsize i = 0; i < (gsize) 21 * 24; i++)
+      {
+        float x = v->data[z * 21 * 24 + i];
+        lab->data[z * 21 * 24 + i] = x > 60 ? 3 : x > 20 ? 2 : 1;
+      }
+  a = train_tiny_ensemble (v, lab, FALSE, &error);
+  g_assert_no_error (error);
+  b = train_tiny_ensemble (v, lab, FALSE, &error);
+  c = train_tiny_ensemble (v, lab, TRUE, &error);
+  g_assert_no_error (error);
+  for (int m = 0; m < 3; m++)
+    g_assert_true (same_params (a[m], b[m]));
+  /* Member 0's draw (seed 4) happens to hold all four slices; those of
+   * members 1 and 2 leave one or two out. */
+  g_assert_true (same_params (a[0], c[0]));
+  g_assert_false (same_params (a[1], c[1]));
+  g_assert_false (same_params (a[2], c[2]));
+  g_assert_false (same_params (a[0], a[1]));
+  g_assert_nonnull (strstr (a[1]->training, "\"seed\":5"));
+  g_assert_null (a[3]);
+  pl_model_ensemble_free (a);
+  pl_model_ensemble_free (b);
+  pl_model_ensemble_free (c);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -532,5 +642,7 @@ main (int argc, char **argv)
   g_test_add_func ("/uncertainty/estimate/tta-inverse", test_tta_inverse);
   g_test_add_func ("/uncertainty/estimate/mc-softmax", test_estimate_mc_softmax);
   g_test_add_func ("/uncertainty/estimate/errors", test_estimate_errors);
+  g_test_add_func ("/uncertainty/ensemble/file", test_ensemble_file);
+  g_test_add_func ("/uncertainty/ensemble/train", test_ensemble_train);
   return g_test_run ();
 }
