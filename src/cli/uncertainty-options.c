@@ -492,7 +492,7 @@ pel_uncertainty_eval (PelUncertaintyOptions *o, const PlVolume *ref, const PlLab
   g_autofree guint8 *mask = g_new (guint8, nv), *fit_mask = NULL, *wrong = g_new (guint8, nv);
   g_autofree gint32 *cls = g_new (gint32, nv);
   g_autofree float *probs = NULL;
-  g_autofree guint8 *cal = g_new0 (guint8, ref->dim[axis]);
+  g_autofree guint8 *cal = g_new0 (guint8, ref->dim[axis]), *bright = NULL;
   gsize n_eval = 0;
   double T = o->temperature;
 
@@ -525,8 +525,12 @@ pel_uncertainty_eval (PelUncertaintyOptions *o, const PlVolume *ref, const PlLab
                        o->intensity);
           return FALSE;
         }
+      bright = g_new (guint8, nv);
       for (gsize i = 0; i < nv; i++)
-        mask[i] = mask[i] && img->data[i] > o->min_intensity;
+        {
+          bright[i] = img->data[i] > o->min_intensity;
+          mask[i] = mask[i] && bright[i];
+        }
     }
   if (o->calibration_slices)
     {
@@ -539,9 +543,10 @@ pel_uncertainty_eval (PelUncertaintyOptions *o, const PlVolume *ref, const PlLab
             for (int x = 0; x < w; x++)
               {
                 gsize i = pl_slice_voxel (ref->dim, axis, z, y, x);
-                /* The calibration slices are held-out painted slices:
-                 * outside eval's slices too, intensity mask kept. */
-                fit_mask[i] = o->intensity ? mask[i] || skip[i] : 1;
+                /* The calibration slices stand for held-out painted
+                 * slices: they may lie outside eval's slices; the
+                 * intensity condition holds there too. */
+                fit_mask[i] = bright ? bright[i] : 1;
                 mask[i] = 0;
               }
     }
