@@ -114,6 +114,17 @@ test_ensemble_predict_eval_ged (void)
   g_assert_cmpint (n, ==, 3);
   g_assert_nonnull (strstr (members[2]->training, "\"seed\":3"));
   pl_model_ensemble_free (members);
+  /* Bootstrap draws: two members, the second from seed 2. */
+  {
+    g_autofree char *boot = tmp ("boot.safetensors");
+    g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", boot, "--preset", "small",
+                          "--steps", "1", "--batch", "2", "--seed", "1", "--ensemble", "2", "--bootstrap", NULL), ==, 0);
+    members = pl_model_load_ensemble (boot, &n, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (n, ==, 2);
+    g_assert_nonnull (strstr (members[1]->training, "\"seed\":2"));
+    pl_model_ensemble_free (members);
+  }
 
   g_assert_cmpint (run (&out, &err, "predict", "--image", img, "--model", ens, "--out", seg,
                         "--uncertainty", "ensemble", "--maps", maps, "--keep-samples", "2",
