@@ -21,8 +21,9 @@
  *
  * Active learning: from the 5 painted slices add 2 more (labels from the
  * reference) chosen (a) by Next uncertain slice on the MC entropy of the
- * model (the highest and then the highest at least 10 slices from it and
- * from the painted ones), (b) halfway between painted slices (the two
+ * model, averaged over each slice's tissue (intensity > 20) (the highest,
+ * then the highest at least 10 slices from it; among the evaluated
+ * slices, so with --every N among every N-th), (b) halfway between painted slices (the two
  * widest gaps), (c) at random among the unpainted brain slices; train the
  * same budget with --al-seeds seeds each and report the held-out Dice over
  * the slices none of the strategies added.  One RESULT_JSON line per
