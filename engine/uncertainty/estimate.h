@@ -22,7 +22,9 @@
  * Uncertainty panel (pl_uncertainty_settings_init is the one place the
  * defaults live).  pl_uncertainty_estimate() may run on a worker thread: it
  * reports through `progress` and stops with G_IO_ERROR_CANCELLED when asked.
- * It is deterministic for a seed and thread count.
+ * It is deterministic for a seed and thread count.  The models are only
+ * read: a panel whose model the Train panel keeps training hands the worker
+ * a copy (pl_unet_copy), and the volume must not change during the run.
  */
 #pragma once
 
