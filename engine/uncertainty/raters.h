@@ -11,8 +11,8 @@
  *   D²_GED = 2 E[d(S, Y)] − E[d(S, S′)] − E[d(Y, Y′)]
  *
  * with each expectation the mean over all pairs of the empirical sets, the
- * pairs of an element with itself included (d = 0 there), as Kohl et al.'s
- * evaluation does.  The rater disagreement map is, per voxel, the fraction
+ * pairs of an element with itself included (d = 0 there): the energy
+ * distance of the two empirical distributions, 0 for identical sets.  The rater disagreement map is, per voxel, the fraction
  * of raters that differ from the most common label there (0 … 1 − 1/R).
  */
 #pragma once
