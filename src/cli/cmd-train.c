@@ -26,6 +26,7 @@
 #include "engine/nn/train.h"
 #include "src/cli/cases-common.h"
 #include "src/cli/commands.h"
+#include "src/cli/uncertainty-options.h"
 
 typedef struct
 {
@@ -107,6 +108,7 @@ pel_cli_train (int argc, char **argv)
     pel_method_options_entry (mopts),
     { NULL }
   };
+  g_autoptr (PelUncertaintyOptions) uopts = pel_uncertainty_options_new ();
   g_autoptr (GOptionContext) context = g_option_context_new ("");
   g_autoptr (GError) error = NULL;
   g_autoptr (PlVolume) volume = NULL;
@@ -125,6 +127,7 @@ pel_cli_train (int argc, char **argv)
     "Label 0 is unlabelled; every other value present is a class.");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_add_group (context, pel_method_options_group (mopts));
+  g_option_context_add_group (context, pel_uncertainty_options_train_group (uopts));
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       fprintf (stderr, "pellucid-cli train: %s\n", error->message);
@@ -174,6 +177,7 @@ pel_cli_train (int argc, char **argv)
       return 2;
     }
   pl_label_provider_init_static (&provider, labels);
+  pel_uncertainty_train_provider (uopts, &cfg, volume, &provider);
   trainer = pl_trainer_new (&cfg, volume, &provider, &error);
   if (!trainer)
     {
@@ -201,7 +205,7 @@ pel_cli_train (int argc, char **argv)
     hd = pl_trainer_holdout_dice (trainer, NULL);
 
   model = pl_trainer_export_model (trainer);
-  if (!pl_model_save (model, out, &error))
+  if (!pel_uncertainty_save_model (uopts, model, &cfg, &method, volume, &provider, steps, out, &error))
     {
       fprintf (stderr, "pellucid-cli train: %s\n", error->message);
       return 1;

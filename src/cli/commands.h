@@ -18,6 +18,7 @@ int pel_cli_info (int argc, char **argv);
 int pel_cli_train (int argc, char **argv);
 int pel_cli_predict (int argc, char **argv);
 int pel_cli_eval (int argc, char **argv);
+int pel_cli_ged (int argc, char **argv);
 int pel_cli_bench (int argc, char **argv);
 int pel_cli_bench_colin27 (int argc, char **argv);
 int pel_cli_interpolate (int argc, char **argv);
@@ -29,5 +30,6 @@ int pel_cli_cases (int argc, char **argv);
 int pel_cli_train_cases (int argc, char **argv);
 int pel_cli_predict_cases (int argc, char **argv);
 int pel_cli_bench_cases (int argc, char **argv);
+int pel_cli_bench_uncertainty (int argc, char **argv);
 
 G_END_DECLS

@@ -24,6 +24,7 @@ static const PelCliCommand commands[] = {
   { "cases", "List a cohort's cases, segmentations and states", pel_cli_cases },
   { "export", "Export a cohort as an nnU-Net v2 raw dataset (export nnunet)", pel_cli_export },
   { "import", "Import nnU-Net predictions as proposals (import nnunet)", pel_cli_import },
+  { "ged", "Generalised energy distance between samples and raters, as JSON", pel_cli_ged },
   { "bench", "Time a reference workload (unet2d-ref)", pel_cli_bench },
 };
 
