@@ -1,0 +1,426 @@
+/* Explanation maps (engine/explain): the committed PyTorch reference
+ * tests/fixtures/explain-small.safetensors (tests/make-explain-fixture.py)
+ * for the gradient family, Grad-CAM, integrated gradients, occlusion and
+ * LRP-ε; LRP's conservation and ε → 0 limit; integrated gradients'
+ * completeness; the method table, parameters, targets, publishing and
+ * cancellation.  Networks are tiny (depth 3, 32×32). */
+#define G_LOG_DOMAIN "test-explain"
+
+#include <gio/gio.h>
+#include <math.h>
+#include <string.h>
+
+#include "engine/core/rng.h"
+#include "engine/explain/explain.h"
+#include "engine/io/safetensors.h"
+#include "engine/nn/unet.h"
+
+#define N 32
+
+static PlSafetensors *fixture;
+
+static float *
+get (const char *name, gsize *numel)
+{
+  const PlSafeTensor *t = pl_safetensors_lookup (fixture, name);
+  float *buf;
+  if (!t)
+    g_error ("fixture lacks %s", name);
+  buf = g_new (float, t->numel);
+  pl_safetensors_read_f32 (fixture, t, buf);
+  if (numel)
+    *numel = t->numel;
+  return buf;
+}
+
+static void
+small_config (PlUnetConfig *c, int classes)
+{
+  memset (c, 0, sizeof *c);
+  c->in_channels = 1;
+  c->n_classes = classes;
+  c->depth = 3;
+  c->channels[0] = 4;
+  c->channels[1] = 8;
+  c->channels[2] = 16;
+  c->skip = TRUE;
+  c->upsample = PL_UPSAMPLE_CONVT;
+  c->bn_eps = 1e-5f;
+  c->output = PL_OUTPUT_SOFTMAX;
+}
+
+/* The fixture's network, input and target. */
+typedef struct
+{
+  PlUnet      *unet;
+  PlExplainer *ex;
+  float       *x;
+  guint8       mask[N * N];
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  PlUnetConfig c;
+  g_autofree float *region = NULL, *cls = NULL;
+  PlExplainTarget t = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  small_config (&c, 3);
+  f->unet = pl_unet_new (&c, 1);
+  for (guint i = 0; i < pl_unet_n_tensors (f->unet); i++)
+    {
+      const PlUnetParam *p = pl_unet_tensor_info (f->unet, i);
+      g_autofree char *name = g_strdup_printf ("net.%s", p->name);
+      gsize n;
+      g_autofree float *w = get (name, &n);
+      g_assert_cmpuint (n, ==, p->numel);
+      pl_unet_param_import (f->unet, i, w);
+    }
+  f->x = get ("input", NULL);
+  region = get ("region", NULL);
+  cls = get ("class", NULL);
+  for (int i = 0; i < N * N; i++)
+    f->mask[i] = region[i] != 0.0f;
+  t.cls = (int) cls[0];
+  t.region = PL_EXPLAIN_REGION_MASK;
+  t.mask = f->mask;
+  f->ex = pl_explainer_new (f->unet, f->x, N, N, &t, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  pl_explainer_free (f->ex);
+  pl_unet_free (f->unet);
+  g_free (f->x);
+}
+
+static double
+rel_err (const float *got, const float *want, gsize n)
+{
+  double e = 0.0, m = 0.0;
+  for (gsize i = 0; i < n; i++)
+    {
+      e = MAX (e, fabs ((double) got[i] - want[i]));
+      m = MAX (m, fabs (want[i]));
+    }
+  return e / MAX (m, 1e-12);
+}
+
+typedef struct
+{
+  const char *method, *settings, *reference;
+} TorchCase;
+
+static const TorchCase torch_cases[] = {
+  { "grad", NULL, "map.grad" },
+  { "gradxinput", NULL, "map.gradxinput" },
+  { "guided", NULL, "map.guided" },
+  { "deconvnet", NULL, "map.deconvnet" },
+  { "gradcam", "layer=0", "map.gradcam0" },
+  { "gradcam", "layer=1", "map.gradcam1" },
+  { "ig", "steps=32,baseline=0", "map.ig" },
+  { "occlusion", "patch=8,stride=4,fill=0", "map.occlusion" },
+  { "lrp-eps", "epsilon=1e-6,zb=0", "map.lrp_eps" },
+};
+
+static void
+test_torch (Fixture *f, gconstpointer data)
+{
+  const TorchCase *tc = data;
+  const PlExplainMethod *m = pl_explain_method_find (tc->method);
+  double params[PL_EXPLAIN_MAX_PARAMS];
+  float map[N * N];
+  g_autofree float *want = get (tc->reference, NULL);
+  g_autofree float *score = get ("score", NULL);
+  PlExplainInfo info;
+  g_autoptr (GError) error = NULL;
+  double e;
+
+  g_assert_nonnull (m);
+  g_assert_true (pl_explain_method_parse (m, tc->settings, params, &error));
+  g_assert_true (pl_explain_compute (f->ex, m, params, map, &info, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (fabs (info.score - score[0]), <=, 1e-4 * fabs (score[0]));
+  e = rel_err (map, want, N * N);
+  g_test_message ("%s %s: max error / max |reference| = %.2e", tc->method,
+                  tc->settings ? tc->settings : "", e);
+  g_assert_cmpfloat (e, <=, 1e-4);
+}
+
+/* A random network (zero biases, as initialised) and a positive input. */
+static PlExplainer *
+random_problem (PlUnet **unet, guint64 seed)
+{
+  PlUnetConfig c;
+  float x[N * N];
+  PlRng rng;
+  PlExplainTarget t = { .cls = 0, .region = PL_EXPLAIN_REGION_PREDICTED };
+  g_autoptr (GError) error = NULL;
+  PlExplainer *ex = NULL;
+
+  small_config (&c, 2);
+  *unet = pl_unet_new (&c, seed);
+  pl_rng_init (&rng, seed);
+  for (int i = 0; i < N * N; i++)
+    x[i] = pl_rng_uniform (&rng);
+  for (t.cls = 0; t.cls < 2 && !ex; t.cls++)
+    {
+      g_clear_error (&error);
+      ex = pl_explainer_new (*unet, x, N, N, &t, &error);
+    }
+  g_assert_nonnull (ex);
+  return ex;
+}
+
+static void
+test_lrp_conservation (void)
+{
+  static const char *const cases[][2] = {
+    { "lrp-ab", "zb=1" }, { "lrp-ab", "zb=0" }, { "lrp-a2b1", "zb=1" }, { "lrp-eps", "zb=1" },
+  };
+  for (guint64 seed = 1; seed <= 2; seed++)
+    {
+      PlUnet *unet;
+      g_autoptr (PlExplainer) ex = random_problem (&unet, seed);
+      for (gsize k = 0; k < G_N_ELEMENTS (cases); k++)
+        {
+          const PlExplainMethod *m = pl_explain_method_find (cases[k][0]);
+          double params[PL_EXPLAIN_MAX_PARAMS];
+          float map[N * N];
+          PlExplainInfo info;
+          g_autoptr (GError) error = NULL;
+
+          g_assert_true (pl_explain_method_parse (m, cases[k][1], params, &error));
+          g_assert_true (pl_explain_compute (ex, m, params, map, &info, NULL, &error));
+          g_test_message ("seed %d %s %s: relevance %.6g, score %.6g", (int) seed, cases[k][0],
+                          cases[k][1], info.relevance_sum, info.score);
+          g_assert_cmpfloat (fabs (info.score), >, 1e-3);
+          g_assert_cmpfloat (fabs (info.relevance_sum - info.score), <=, 1e-3 * fabs (info.score));
+        }
+      pl_explainer_free (g_steal_pointer (&ex));
+      pl_unet_free (unet);
+    }
+}
+
+/* With biases (the fixture's network), LRP-ε → gradient × input. */
+static void
+test_lrp_epsilon_limit (Fixture *f, gconstpointer data)
+{
+  const PlExplainMethod *lrp = pl_explain_method_find ("lrp-eps");
+  const PlExplainMethod *gxi = pl_explain_method_find ("gradxinput");
+  double params[PL_EXPLAIN_MAX_PARAMS];
+  float a[N * N], b[N * N];
+  g_autoptr (GError) error = NULL;
+  double prev = G_MAXDOUBLE;
+
+  g_assert_true (pl_explain_compute (f->ex, gxi, NULL, b, NULL, NULL, &error));
+  for (double eps = 1e-2; eps >= 1e-10; eps *= 1e-4)
+    {
+      double e;
+      params[0] = eps;
+      params[1] = 0;
+      g_assert_true (pl_explain_compute (f->ex, lrp, params, a, NULL, NULL, &error));
+      e = rel_err (a, b, N * N);
+      g_test_message ("ε = %g: |LRP-ε − gradient × input| / max = %.2e", eps, e);
+      g_assert_cmpfloat (e, <=, prev + 1e-7);
+      prev = e;
+    }
+  g_assert_cmpfloat (prev, <=, 1e-5);
+}
+
+/* Sundararajan et al.'s completeness: Σ IG → S(x) − S(baseline) as the
+ * steps grow (slowly: the ReLU kinks make the midpoint rule first order). */
+static void
+test_ig_completeness (Fixture *f, gconstpointer data)
+{
+  const PlExplainMethod *m = pl_explain_method_find ("ig");
+  double err[2], s0;
+  float map[N * N], zero[N * N] = { 0 };
+  static const int steps[2] = { 16, 512 };
+  g_autoptr (GError) error = NULL;
+
+  pl_explainer_scores (f->ex, zero, 1, &s0);
+  for (int k = 0; k < 2; k++)
+    {
+      double params[2] = { steps[k], 0 }, sum = 0.0;
+      PlExplainInfo info;
+      g_assert_true (pl_explain_compute (f->ex, m, params, map, &info, NULL, &error));
+      for (int i = 0; i < N * N; i++)
+        sum += map[i];
+      err[k] = fabs (sum - (info.score - s0)) / fabs (info.score - s0);
+      g_test_message ("%d steps: Σ IG %.6g, S(x) − S(0) %.6g", steps[k], sum, info.score - s0);
+    }
+  g_assert_cmpfloat (err[1], <, 0.25 * err[0]);
+  g_assert_cmpfloat (err[1], <=, 2e-2);
+}
+
+static void
+test_table (void)
+{
+  guint n;
+  const PlExplainMethod *ms = pl_explain_methods (&n);
+  g_autoptr (GError) error = NULL;
+  double params[PL_EXPLAIN_MAX_PARAMS];
+
+  g_assert_cmpuint (n, >=, 12);
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_true (pl_explain_method_find (ms[i].name) == &ms[i]);
+      g_assert_nonnull (ms[i].compute);
+      g_assert_cmpint (ms[i].n_params, <=, PL_EXPLAIN_MAX_PARAMS);
+      for (int k = 0; k < ms[i].n_params; k++)
+        g_assert_true (ms[i].params[k].def >= ms[i].params[k].min
+                       && ms[i].params[k].def <= ms[i].params[k].max);
+    }
+  g_assert_null (pl_explain_method_find ("nope"));
+  g_assert_false (pl_explain_method_parse (pl_explain_method_find ("occlusion"), "size=3",
+                                           params, &error));
+  g_assert_error (error, PL_ERROR, PL_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "size"));
+  g_clear_error (&error);
+  g_assert_false (pl_explain_method_parse (pl_explain_method_find ("occlusion"), "patch=2.5",
+                                           params, &error));
+  g_assert_nonnull (strstr (error->message, "patch"));
+  g_clear_error (&error);
+  g_assert_true (pl_explain_method_parse (pl_explain_method_find ("occlusion"), "stride=3",
+                                          params, &error));
+  g_assert_cmpfloat (params[0], ==, 16);
+  g_assert_cmpfloat (params[1], ==, 3);
+}
+
+static void
+test_targets (Fixture *f, gconstpointer data)
+{
+  PlExplainTarget t = { .cls = 0, .region = PL_EXPLAIN_REGION_PIXEL, .y = 40, .x = 3 };
+  guint8 empty[N * N] = { 0 };
+  g_autoptr (GError) error = NULL;
+  PlExplainer *ex;
+  const PlExplainMethod *m = pl_explain_method_find ("grad");
+  float map[N * N];
+  int nz = 0;
+
+  g_assert_null (pl_explainer_new (f->unet, f->x, N, N, &t, &error));
+  g_assert_error (error, PL_ERROR, PL_ERROR_INVALID);
+  g_clear_error (&error);
+  t.cls = 7;
+  t.y = 3;
+  g_assert_null (pl_explainer_new (f->unet, f->x, N, N, &t, &error));
+  g_assert_nonnull (strstr (error->message, "class 7"));
+  g_clear_error (&error);
+  t.cls = 0;
+  t.region = PL_EXPLAIN_REGION_MASK;
+  t.mask = empty;
+  g_assert_null (pl_explainer_new (f->unet, f->x, N, N, &t, &error));
+  g_clear_error (&error);
+  g_assert_null (pl_explainer_new (f->unet, f->x, 30, N, &t, &error));
+  g_clear_error (&error);
+
+  /* One pixel: its gradient reaches at most the receptive field. */
+  t.region = PL_EXPLAIN_REGION_PIXEL;
+  t.y = 0;
+  t.x = 0;
+  ex = pl_explainer_new (f->unet, f->x, N, N, &t, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pl_explainer_region_size (ex), ==, 1);
+  g_assert_true (pl_explain_compute (ex, m, NULL, map, NULL, NULL, &error));
+  for (int i = 0; i < N * N; i++)
+    nz += map[i] != 0.0f;
+  g_assert_cmpint (nz, >, 0);
+  pl_explainer_free (ex);
+}
+
+typedef struct
+{
+  guint  n;
+  gint   cancel;
+  guint  cancel_after;
+} Published;
+
+static void
+on_publish (const PlExplainResult *r, gpointer user_data)
+{
+  Published *p = user_data;
+  g_assert_cmpuint (r->index, ==, p->n);
+  g_assert_cmpint (r->h, ==, N);
+  g_assert_cmpfloat (r->ms, >=, 0.0);
+  for (int i = 0; i < r->h * r->w; i++)
+    g_assert_true (isfinite (r->map[i]));
+  if (++p->n == p->cancel_after)
+    g_atomic_int_set (&p->cancel, 1);
+}
+
+static void
+test_run (Fixture *f, gconstpointer data)
+{
+  guint n;
+  const PlExplainMethod *ms = pl_explain_methods (&n);
+  g_autofree const PlExplainMethod **list = g_new (const PlExplainMethod *, n);
+  g_autofree const double **params = g_new0 (const double *, n);
+  double cheap[PL_EXPLAIN_MAX_PARAMS][PL_EXPLAIN_MAX_PARAMS] = { { 0 } };
+  Published pub = { 0 };
+  PlProgress progress = { NULL, NULL, &pub.cancel };
+  g_autoptr (GError) error = NULL;
+  int k = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      list[i] = &ms[i];
+      /* Fewer passes for the many-pass methods under the sanitizers. */
+      if (strcmp (ms[i].name, "occlusion") == 0 || strcmp (ms[i].name, "ig") == 0
+          || strcmp (ms[i].name, "smoothgrad") == 0)
+        {
+          pl_explain_method_defaults (&ms[i], cheap[k]);
+          if (strcmp (ms[i].name, "occlusion") == 0)
+            {
+              cheap[k][0] = 8;
+              cheap[k][1] = 8;
+            }
+          else
+            cheap[k][0] = 4;
+          params[i] = cheap[k++];
+        }
+    }
+  g_assert_true (pl_explain_run (f->ex, list, params, n, on_publish, &pub, &progress, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (pub.n, ==, n);
+
+  pub.n = 0;
+  pub.cancel_after = 2;
+  g_assert_false (pl_explain_run (f->ex, list, params, n, on_publish, &pub, &progress, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (pub.n, ==, 2);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *path = NULL;
+  g_autoptr (GError) error = NULL;
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  path = g_test_build_filename (G_TEST_DIST, "fixtures", "explain-small.safetensors", NULL);
+  fixture = pl_safetensors_load (path, &error);
+  g_assert_no_error (error);
+  for (gsize i = 0; i < G_N_ELEMENTS (torch_cases); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/explain/torch/%s%s%s", torch_cases[i].method,
+                                               torch_cases[i].settings ? "/" : "",
+                                               torch_cases[i].settings ? torch_cases[i].settings : "");
+      g_test_add (name, Fixture, &torch_cases[i], fixture_setup, test_torch, fixture_teardown);
+    }
+  g_test_add_func ("/explain/lrp/conservation", test_lrp_conservation);
+  g_test_add ("/explain/lrp/epsilon-limit", Fixture, NULL, fixture_setup, test_lrp_epsilon_limit,
+              fixture_teardown);
+  g_test_add ("/explain/ig/completeness", Fixture, NULL, fixture_setup, test_ig_completeness,
+              fixture_teardown);
+  g_test_add_func ("/explain/table", test_table);
+  g_test_add ("/explain/targets", Fixture, NULL, fixture_setup, test_targets, fixture_teardown);
+  g_test_add ("/explain/run", Fixture, NULL, fixture_setup, test_run, fixture_teardown);
+  ret = g_test_run ();
+  pl_safetensors_free (fixture);
+  return ret;
+}
