@@ -19,6 +19,7 @@ static const PelCliCommand commands[] = {
   { "train", "Train a UNet on the labelled slices of a label map", pel_cli_train },
   { "predict", "Segment a volume with a trained model", pel_cli_predict },
   { "eval", "Dice of a segmentation against a reference, as JSON", pel_cli_eval },
+  { "explain", "Explanation maps of a model's decision on a slice", pel_cli_explain },
   { "bench", "Time a reference workload (unet2d-ref)", pel_cli_bench },
 };
 
