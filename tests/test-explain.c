@@ -12,6 +12,7 @@
 
 #include "engine/core/rng.h"
 #include "engine/explain/explain.h"
+#include "engine/explain/sanity.h"
 #include "engine/io/safetensors.h"
 #include "engine/nn/unet.h"
 
@@ -394,6 +395,128 @@ test_run (Fixture *f, gconstpointer data)
   g_assert_cmpuint (pub.n, ==, 2);
 }
 
+static void
+test_sanity_layers (Fixture *f, gconstpointer data)
+{
+  g_auto (GStrv) layers = pl_sanity_layers (f->unet);
+  g_autoptr (PlUnet) copy = pl_unet_copy (f->unet);
+  const float *a = pl_unet_params (f->unet), *b = pl_unet_params (copy);
+
+  /* head + 2 decoder levels × 3 + 3 encoder levels × 2 */
+  g_assert_cmpuint (g_strv_length (layers), ==, 13);
+  g_assert_cmpstr (layers[0], ==, "head");
+  g_assert_cmpstr (layers[1], ==, "dec.1.1");
+  g_assert_cmpstr (layers[3], ==, "up.1");
+  g_assert_cmpstr (layers[12], ==, "enc.0.0");
+  g_assert_false (pl_sanity_randomise (copy, "nope", 1));
+  g_assert_true (pl_sanity_randomise (copy, "dec.1.1", 1));
+  for (guint i = 0; i < pl_unet_n_tensors (copy); i++)
+    {
+      const PlUnetParam *p = pl_unet_tensor_info (copy, i);
+      gboolean same = memcmp (a + p->offset, b + p->offset, p->numel * sizeof (float)) == 0;
+      if (strcmp (p->name, "dec.1.1.weight") == 0)
+        g_assert_false (same);
+      else if (strcmp (p->name, "dec.1.1.bias") == 0)
+        for (gsize k = 0; k < p->numel; k++)
+          g_assert_cmpfloat (b[p->offset + k], ==, 0.0f);
+      else
+        g_assert_true (same);
+    }
+}
+
+static void
+test_similarity (void)
+{
+  float a[N * N], b[N * N];
+  PlSimilarity s;
+  PlRng rng;
+
+  pl_rng_init (&rng, 5);
+  for (int i = 0; i < N * N; i++)
+    {
+      a[i] = pl_rng_range (&rng, -1, 1) + (i % N) * 0.1f;
+      b[i] = -a[i];
+    }
+  pl_map_similarity (a, a, N, N, &s);
+  g_assert_cmpfloat (fabs (s.spearman - 1.0), <, 1e-9);
+  g_assert_cmpfloat (fabs (s.ssim - 1.0), <, 1e-6);
+  g_assert_cmpfloat (fabs (s.hog - 1.0), <, 1e-9);
+  pl_map_similarity (a, b, N, N, &s);
+  g_assert_cmpfloat (fabs (s.spearman + 1.0), <, 1e-9);
+  g_assert_cmpfloat (fabs (s.spearman_abs - 1.0), <, 1e-9);
+  /* Ties get their mean rank: a constant map correlates with nothing. */
+  for (int i = 0; i < N * N; i++)
+    b[i] = 3.0f;
+  g_assert_cmpfloat (pl_spearman (a, b, N * N), ==, 0.0);
+}
+
+/* Deleting the pixels occlusion ranks first lowers the score faster than
+ * deleting them last; the curves start (deletion) or end (insertion) at 1. */
+static void
+test_faithfulness (Fixture *f, gconstpointer data)
+{
+  const PlExplainMethod *m = pl_explain_method_find ("occlusion");
+  double params[3] = { 8, 4, 0 }, curve[9], del, del_rev;
+  float map[N * N], rev[N * N];
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (pl_explain_compute (f->ex, m, params, map, NULL, NULL, &error));
+  for (int i = 0; i < N * N; i++)
+    rev[i] = -map[i];
+  del = pl_explain_faithfulness (f->ex, map, 8, 0.0f, FALSE, curve);
+  g_assert_cmpfloat (fabs (curve[0] - 1.0), <, 1e-6);
+  del_rev = pl_explain_faithfulness (f->ex, rev, 8, 0.0f, FALSE, NULL);
+  g_test_message ("deletion area %.3f, in reverse order %.3f", del, del_rev);
+  g_assert_cmpfloat (del, <, del_rev);
+  pl_explain_faithfulness (f->ex, map, 8, 0.0f, TRUE, curve);
+  g_assert_cmpfloat (fabs (curve[8] - 1.0), <, 1e-6);
+}
+
+typedef struct
+{
+  int n, trained;
+  double last_grad;
+} SanitySeen;
+
+static void
+on_sanity (const PlSanityResult *r, gpointer user_data)
+{
+  SanitySeen *s = user_data;
+  s->n++;
+  if (r->stage == 0)
+    {
+      s->trained++;
+      g_assert_cmpfloat (r->sim.spearman, ==, 1.0);
+      return;
+    }
+  g_assert_cmpfloat (fabs (r->sim.spearman), <=, 1.0 + 1e-9);
+  g_assert_cmpfloat (r->sim.ssim, <=, 1.0 + 1e-9);
+  if (r->stage == 1)
+    g_assert_cmpstr (r->layer, ==, "head");
+  else
+    g_assert_cmpint (r->n_randomised, ==, 13);
+}
+
+static void
+test_sanity_run (Fixture *f, gconstpointer data)
+{
+  const PlExplainMethod *ms[2] = { pl_explain_method_find ("grad"), pl_explain_method_find ("gradcam") };
+  const int stages[2] = { 1, 13 };
+  SanitySeen seen = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (pl_sanity_run (f->ex, f->unet, ms, NULL, 2, PL_SANITY_CASCADE, stages, 2, 1,
+                                on_sanity, &seen, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (seen.n, ==, 6);
+  g_assert_cmpint (seen.trained, ==, 2);
+  /* Independent: every layer, one at a time. */
+  seen.n = seen.trained = 0;
+  g_assert_true (pl_sanity_run (f->ex, f->unet, ms, NULL, 1, PL_SANITY_INDEPENDENT, stages, 1, 1,
+                                on_sanity, &seen, NULL, &error));
+  g_assert_cmpint (seen.n, ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -420,6 +543,12 @@ main (int argc, char **argv)
   g_test_add_func ("/explain/table", test_table);
   g_test_add ("/explain/targets", Fixture, NULL, fixture_setup, test_targets, fixture_teardown);
   g_test_add ("/explain/run", Fixture, NULL, fixture_setup, test_run, fixture_teardown);
+  g_test_add ("/explain/sanity/layers", Fixture, NULL, fixture_setup, test_sanity_layers,
+              fixture_teardown);
+  g_test_add_func ("/explain/sanity/similarity", test_similarity);
+  g_test_add ("/explain/sanity/run", Fixture, NULL, fixture_setup, test_sanity_run, fixture_teardown);
+  g_test_add ("/explain/faithfulness", Fixture, NULL, fixture_setup, test_faithfulness,
+              fixture_teardown);
   ret = g_test_run ();
   pl_safetensors_free (fixture);
   return ret;

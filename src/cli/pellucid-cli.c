@@ -20,6 +20,7 @@ static const PelCliCommand commands[] = {
   { "predict", "Segment a volume with a trained model", pel_cli_predict },
   { "eval", "Dice of a segmentation against a reference, as JSON", pel_cli_eval },
   { "explain", "Explanation maps of a model's decision on a slice", pel_cli_explain },
+  { "sanity", "Randomisation sanity checks of explanation maps", pel_cli_sanity },
   { "bench", "Time a reference workload (unet2d-ref)", pel_cli_bench },
 };
 
