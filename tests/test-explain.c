@@ -371,7 +371,7 @@ test_run (Fixture *f, gconstpointer data)
       list[i] = &ms[i];
       /* Fewer passes for the many-pass methods under the sanitizers. */
       if (strcmp (ms[i].name, "occlusion") == 0 || strcmp (ms[i].name, "ig") == 0
-          || strcmp (ms[i].name, "smoothgrad") == 0)
+          || strcmp (ms[i].name, "smoothgrad") == 0 || strcmp (ms[i].name, "perturbation") == 0)
         {
           pl_explain_method_defaults (&ms[i], cheap[k]);
           if (strcmp (ms[i].name, "occlusion") == 0)
@@ -472,6 +472,35 @@ test_faithfulness (Fixture *f, gconstpointer data)
   g_assert_cmpfloat (fabs (curve[8] - 1.0), <, 1e-6);
 }
 
+/* The deletion game: a mask in [0, 1] that deletes somewhere, and less
+ * of the image the more its area costs. */
+static void
+test_perturbation (Fixture *f, gconstpointer data)
+{
+  const PlExplainMethod *m = pl_explain_method_find ("perturbation");
+  static const char *const settings[2] = { "iterations=60,scale=4,blur=3,l1=0.05",
+                                           "iterations=60,scale=4,blur=3,l1=2" };
+  double params[PL_EXPLAIN_MAX_PARAMS], mean[2] = { 0, 0 }, mx = 0.0;
+  float map[N * N];
+  g_autoptr (GError) error = NULL;
+
+  for (int k = 0; k < 2; k++)
+    {
+      g_assert_true (pl_explain_method_parse (m, settings[k], params, &error));
+      g_assert_true (pl_explain_compute (f->ex, m, params, map, NULL, NULL, &error));
+      for (int i = 0; i < N * N; i++)
+        {
+          g_assert_true (map[i] >= 0.0f && map[i] <= 1.0f);
+          mean[k] += map[i] / (N * N);
+          if (k == 0)
+            mx = MAX (mx, map[i]);
+        }
+      g_test_message ("%s: deleted %.3f of the image", settings[k], mean[k]);
+    }
+  g_assert_cmpfloat (mx, >, 0.5);
+  g_assert_cmpfloat (mean[1], <, mean[0]);
+}
+
 typedef struct
 {
   int n, trained;
@@ -546,6 +575,8 @@ main (int argc, char **argv)
   g_test_add ("/explain/sanity/layers", Fixture, NULL, fixture_setup, test_sanity_layers,
               fixture_teardown);
   g_test_add_func ("/explain/sanity/similarity", test_similarity);
+  g_test_add ("/explain/perturbation", Fixture, NULL, fixture_setup, test_perturbation,
+              fixture_teardown);
   g_test_add ("/explain/sanity/run", Fixture, NULL, fixture_setup, test_sanity_run, fixture_teardown);
   g_test_add ("/explain/faithfulness", Fixture, NULL, fixture_setup, test_faithfulness,
               fixture_teardown);

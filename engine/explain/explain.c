@@ -54,6 +54,13 @@ static const PlExplainMethod methods[] = {
       P ("stride", "Stride (pixels)", 8, 1, 4096, TRUE),
       P ("fill", "Fill value (normalised)", 0, -1e6, 1e6, FALSE) },
     pl_explain_occlusion },
+  { "perturbation", "Meaningful perturbation", "Fong & Vedaldi 2017", FALSE, 5,
+    { P ("iterations", "Iterations", 150, 1, 10000, TRUE),
+      P ("l1", "λ₁ (mask area)", 0.1, 0, 1e3, FALSE),
+      P ("tv", "λ₂ (total variation, β = 3)", 2, 0, 1e3, FALSE),
+      P ("blur", "Blur σ (pixels)", 10, 0, 100, FALSE),
+      P ("scale", "Mask coarseness (pixels)", 8, 1, 64, TRUE) },
+    pl_explain_meaningful_perturbation },
 };
 
 const PlExplainMethod *

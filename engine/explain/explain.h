@@ -103,7 +103,7 @@ void         pl_explainer_to_slice       (const PlExplainer     *ex,
 
 /* ---- methods ---------------------------------------------------------- */
 
-#define PL_EXPLAIN_MAX_PARAMS 4
+#define PL_EXPLAIN_MAX_PARAMS 6
 
 typedef struct
 {
