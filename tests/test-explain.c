@@ -371,13 +371,19 @@ test_run (Fixture *f, gconstpointer data)
       list[i] = &ms[i];
       /* Fewer passes for the many-pass methods under the sanitizers. */
       if (strcmp (ms[i].name, "occlusion") == 0 || strcmp (ms[i].name, "ig") == 0
-          || strcmp (ms[i].name, "smoothgrad") == 0 || strcmp (ms[i].name, "perturbation") == 0)
+          || strcmp (ms[i].name, "smoothgrad") == 0 || strcmp (ms[i].name, "perturbation") == 0
+          || strcmp (ms[i].name, "lime") == 0)
         {
           pl_explain_method_defaults (&ms[i], cheap[k]);
           if (strcmp (ms[i].name, "occlusion") == 0)
             {
               cheap[k][0] = 8;
               cheap[k][1] = 8;
+            }
+          else if (strcmp (ms[i].name, "lime") == 0)
+            {
+              cheap[k][0] = 8;
+              cheap[k][1] = 16;
             }
           else
             cheap[k][0] = 4;
@@ -501,6 +507,42 @@ test_perturbation (Fixture *f, gconstpointer data)
   g_assert_cmpfloat (mean[1], <, mean[0]);
 }
 
+/* A pixel target sees a 5×5 field (depth 1: two 3×3 convolutions and the
+ * 1×1 head); on an image of four flat quadrants, LIME's four superpixels
+ * are the quadrants and only the target's own one may matter. */
+static void
+test_lime (void)
+{
+  PlUnetConfig c;
+  g_autoptr (PlUnet) unet = NULL;
+  g_autoptr (PlExplainer) ex = NULL;
+  float x[N * N], map[N * N];
+  PlExplainTarget t = { .cls = 0, .region = PL_EXPLAIN_REGION_PIXEL, .y = 6, .x = 6 };
+  const PlExplainMethod *lime = pl_explain_method_find ("lime");
+  double params[PL_EXPLAIN_MAX_PARAMS], own, other = 0.0;
+  g_autoptr (GError) error = NULL;
+
+  small_config (&c, 1);
+  c.depth = 1;
+  unet = pl_unet_new (&c, 4);
+  for (int i = 0; i < N * N; i++)
+    x[i] = 1.0f + (i % N >= N / 2) + (i / N >= N / 2) * 2.0f;
+  ex = pl_explainer_new (unet, x, N, N, &t, &error);
+  g_assert_no_error (error);
+  g_assert_true (pl_explain_method_parse (lime, "segments=4,samples=256", params, &error));
+  g_assert_true (pl_explain_compute (ex, lime, params, map, NULL, NULL, &error));
+  g_assert_no_error (error);
+  own = fabs (map[6 * N + 6]);
+  for (int y = 0; y < N; y++)
+    for (int xx = 0; xx < N; xx++)
+      if (y >= N / 2 || xx >= N / 2)
+        other = MAX (other, fabs (map[y * N + xx]));
+      else
+        g_assert_cmpfloat (map[y * N + xx], ==, map[6 * N + 6]);
+  g_test_message ("own superpixel %.4g, others at most %.4g", own, other);
+  g_assert_cmpfloat (own, >, 10.0 * other);
+}
+
 typedef struct
 {
   int n, trained;
@@ -575,6 +617,7 @@ main (int argc, char **argv)
   g_test_add ("/explain/sanity/layers", Fixture, NULL, fixture_setup, test_sanity_layers,
               fixture_teardown);
   g_test_add_func ("/explain/sanity/similarity", test_similarity);
+  g_test_add_func ("/explain/lime", test_lime);
   g_test_add ("/explain/perturbation", Fixture, NULL, fixture_setup, test_perturbation,
               fixture_teardown);
   g_test_add ("/explain/sanity/run", Fixture, NULL, fixture_setup, test_sanity_run, fixture_teardown);

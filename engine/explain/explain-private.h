@@ -77,5 +77,6 @@ PL_EXPLAIN_DECLARE (pl_explain_lrp_epsilon);
 PL_EXPLAIN_DECLARE (pl_explain_lrp_alpha_beta);
 PL_EXPLAIN_DECLARE (pl_explain_occlusion);
 PL_EXPLAIN_DECLARE (pl_explain_meaningful_perturbation);
+PL_EXPLAIN_DECLARE (pl_explain_lime);
 
 G_END_DECLS

@@ -61,6 +61,14 @@ static const PlExplainMethod methods[] = {
       P ("blur", "Blur σ (pixels)", 10, 0, 100, FALSE),
       P ("scale", "Mask coarseness (pixels)", 8, 1, 64, TRUE) },
     pl_explain_meaningful_perturbation },
+  { "lime", "LIME (superpixels)", "Ribeiro et al. 2016; Achanta et al. 2012 (SLIC)", TRUE, 6,
+    { P ("segments", "Superpixels", 100, 2, 10000, TRUE),
+      P ("samples", "Samples", 256, 8, 100000, TRUE),
+      P ("fill", "Fill value (normalised)", 0, -1e6, 1e6, FALSE),
+      P ("top", "Top superpixels shown (0: all)", 0, 0, 10000, TRUE),
+      P ("compactness", "SLIC compactness", 0.1, 0.001, 100, FALSE),
+      P ("seed", "Seed", 0, 0, 4294967295.0, TRUE) },
+    pl_explain_lime },
 };
 
 const PlExplainMethod *
