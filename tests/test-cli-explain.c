@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -178,6 +179,49 @@ test_sanity (void)
 }
 
 static void
+test_pdp (void)
+{
+  g_autofree char *img = tmp ("img.nii.gz"), *mk = tmp ("mask.nii.gz"), *mp = tmp ("model.safetensors");
+  g_autofree char *prefix = tmp ("pdp"), *target = g_strdup_printf ("2:%s", mk);
+  g_autofree char *out = NULL, *err = NULL, *csv = NULL, *csv_path = g_strdup_printf ("%s.csv", prefix);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) lines = NULL;
+  JsonObject *o;
+  JsonArray *pdp, *ice;
+  double mean1 = 0.0;
+
+  g_assert_cmpint (run (&out, &err, "pdp", "--model", mp, "--image", img, "--target", target,
+                        "--feature", "region", "--values", "0.5,1,2", "--slices", "1:3:2",
+                        "--output", "probability", "--out", prefix, NULL), ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  o = json_node_get_object (json_parser_get_root (parser));
+  pdp = json_object_get_array_member (o, "pdp");
+  ice = json_object_get_array_member (o, "ice");
+  g_assert_cmpuint (json_array_get_length (pdp), ==, 3);
+  g_assert_cmpuint (json_array_get_length (ice), ==, 2);
+  /* The PDP is the mean of the ICE curves; probabilities are in [0, 1]. */
+  for (guint s = 0; s < 2; s++)
+    {
+      JsonArray *c = json_object_get_array_member (json_array_get_object_element (ice, s), "curve");
+      mean1 += json_array_get_double_element (c, 1) / 2;
+      for (guint v = 0; v < 3; v++)
+        g_assert_cmpfloat (fabs (json_array_get_double_element (c, v) - 0.5), <=, 0.5);
+    }
+  g_assert_cmpfloat (fabs (json_array_get_double_element (pdp, 1) - mean1), <, 1e-9);
+  g_assert_true (g_file_get_contents (csv_path, &csv, NULL, &error));
+  lines = g_strsplit (g_strstrip (csv), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 4);
+  g_assert_cmpstr (lines[0], ==, "slice,0.5,1,2");
+  g_assert_true (g_str_has_prefix (lines[3], "mean,"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (&out, &err, "pdp", "--model", mp, "--image", img, "--target", "2",
+                        "--feature", "region", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "REGION"));
+}
+
+static void
 test_errors (void)
 {
   g_autofree char *img = tmp ("img.nii.gz"), *mp = tmp ("model.safetensors"), *prefix = tmp ("bad");
@@ -232,6 +276,7 @@ main (int argc, char **argv)
   make_data ();
   g_test_add_func ("/cli/explain", test_explain);
   g_test_add_func ("/cli/sanity", test_sanity);
+  g_test_add_func ("/cli/pdp", test_pdp);
   g_test_add_func ("/cli/explain-errors", test_errors);
   r = g_test_run ();
   {

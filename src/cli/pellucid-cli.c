@@ -21,6 +21,7 @@ static const PelCliCommand commands[] = {
   { "eval", "Dice of a segmentation against a reference, as JSON", pel_cli_eval },
   { "explain", "Explanation maps of a model's decision on a slice", pel_cli_explain },
   { "sanity", "Randomisation sanity checks of explanation maps", pel_cli_sanity },
+  { "pdp", "Partial dependence and ICE curves of a class's volume", pel_cli_pdp },
   { "bench", "Time a reference workload (unet2d-ref)", pel_cli_bench },
 };
 
