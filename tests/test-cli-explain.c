@@ -222,6 +222,38 @@ test_pdp (void)
 }
 
 static void
+test_tcav (void)
+{
+  g_autofree char *img = tmp ("img.nii.gz"), *mk = tmp ("mask.nii.gz"), *mp = tmp ("model.safetensors");
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  JsonObject *o = NULL;
+  int status = 1;
+
+  /* The untrained network predicts some class on the slices: try each. */
+  for (int value = 1; value <= 3 && status != 0; value++)
+    {
+      g_autofree char *t = g_strdup_printf ("%d", value);
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+      status = run (&out, &err, "tcav", "--model", mp, "--image", img, "--concepts", mk,
+                    "--concept", "1", "--target", t, "--examples", "20", "--slices", "0:5:2", NULL);
+    }
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  o = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpint (json_object_get_int_member (o, "random_sets"), ==, 10);
+  g_assert_cmpfloat (json_object_get_double_member (o, "p"), <=, 1.0);
+  g_assert_cmpfloat (json_object_get_double_member (o, "tcav_score"), <=, 1.0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (&out, &err, "tcav", "--model", mp, "--image", img, "--concepts", mk,
+                        "--concept", "1", "--target", "2", "--random", "3", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "10 random"));
+}
+
+static void
 test_errors (void)
 {
   g_autofree char *img = tmp ("img.nii.gz"), *mp = tmp ("model.safetensors"), *prefix = tmp ("bad");
@@ -277,6 +309,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/explain", test_explain);
   g_test_add_func ("/cli/sanity", test_sanity);
   g_test_add_func ("/cli/pdp", test_pdp);
+  g_test_add_func ("/cli/tcav", test_tcav);
   g_test_add_func ("/cli/explain-errors", test_errors);
   r = g_test_run ();
   {

@@ -13,6 +13,8 @@
 #include "engine/core/rng.h"
 #include "engine/explain/explain.h"
 #include "engine/explain/sanity.h"
+#include "engine/explain/tcav.h"
+#include "engine/data/labels.h"
 #include "engine/io/safetensors.h"
 #include "engine/nn/unet.h"
 
@@ -543,6 +545,80 @@ test_lime (void)
   g_assert_cmpfloat (own, >, 10.0 * other);
 }
 
+/* Welch's test against values computed with scipy.stats.ttest_ind
+ * (equal_var=False). */
+static void
+test_welch (void)
+{
+  const double a[] = { 0.6, 0.7, 0.8, 0.65, 0.9, 0.75, 0.7, 0.8, 0.85, 0.6 };
+  const double b[] = { 0.5, 0.4, 0.55, 0.6, 0.45, 0.5, 0.35, 0.5, 0.6, 0.4, 0.3 };
+  const double c[] = { 1.0, 2.0, 3.0 }, d[] = { 1.5, 2.5, 2.0, 2.2 };
+  double t, df, p;
+
+  p = pl_welch_t_test (a, 10, b, 11, &t, &df);
+  g_assert_cmpfloat (fabs (t - 6.066609648376096), <, 1e-9);
+  g_assert_cmpfloat (fabs (p - 8.547477605938972e-06) / 8.547477605938972e-06, <, 1e-6);
+  p = pl_welch_t_test (c, 3, d, 4, &t, &df);
+  g_assert_cmpfloat (fabs (t + 0.08137884587711565), <, 1e-9);
+  g_assert_cmpfloat (fabs (p - 0.9411262064345737), <, 1e-9);
+  p = pl_welch_t_test (c, 3, c, 3, &t, &df);
+  g_assert_cmpfloat (p, ==, 1.0);
+}
+
+/* TCAV on a synthetic volume: a bright disc labelled as the concept. */
+static void
+test_tcav (Fixture *f, gconstpointer data)
+{
+  const gint64 dim[3] = { N, N, 6 };
+  g_autoptr (PlVolume) v = pl_volume_new (dim, NULL, NULL);
+  g_autoptr (PlLabels) lab = pl_labels_new (dim);
+  PlModel *model = pl_model_new (pl_unet_copy (f->unet), 3, NULL, NULL);
+  PlTcavConfig cfg = { PL_UNET_AT_BOTTLENECK, 0, 10, 40, 3 };
+  PlTcavResult r;
+  const gint64 eval[3] = { 1, 3, 5 };
+  g_autoptr (GError) error = NULL;
+  PlRng rng;
+
+  pl_rng_init (&rng, 9);
+  for (int k = 0; k < 6; k++)
+    for (int y = 0; y < N; y++)
+      for (int x = 0; x < N; x++)
+        {
+          gsize i = x + N * (y + N * (gsize) k);
+          gboolean in = (x - 16) * (x - 16) + (y - 12) * (y - 12) < 40;
+          v->data[i] = (in ? 0.9f : 0.2f) + 0.1f * pl_rng_uniform (&rng);
+          lab->data[i] = in && k % 2 == 0 ? 5 : 0;
+        }
+  pl_volume_update_stats (v);
+  model->norm_divisor = 1.0;
+  model->axis = 2;
+  /* The class the fixture's network predicts somewhere on these slices. */
+  for (cfg.cls = 0; cfg.cls < 3; cfg.cls++)
+    {
+      g_clear_error (&error);
+      if (pl_tcav_run (model, v, 2, lab, 5, eval, 3, &cfg, &r, NULL, &error))
+        break;
+    }
+  g_assert_no_error (error);
+  g_test_message ("class %d: TCAV %.3f ± %.3f, random %.3f ± %.3f, p %.3g, CAV accuracy %.3f, %d examples",
+                  cfg.cls, r.score, r.score_sd, r.random_score, r.random_sd, r.p, r.cav_accuracy,
+                  r.n_examples);
+  g_assert_cmpint (r.n_examples, >, 0);
+  g_assert_cmpint (r.n_slices, >, 0);
+  g_assert_true (r.score >= 0.0 && r.score <= 1.0 && r.random_score >= 0.0 && r.random_score <= 1.0);
+  g_assert_true (r.p >= 0.0 && r.p <= 1.0);
+  /* The disc's activations are separable from random positions. */
+  g_assert_cmpfloat (r.cav_accuracy, >, 0.8);
+  cfg.n_random = 5;
+  g_assert_false (pl_tcav_run (model, v, 2, lab, 5, eval, 3, &cfg, &r, NULL, &error));
+  g_assert_error (error, PL_ERROR, PL_ERROR_INVALID);
+  g_clear_error (&error);
+  cfg.n_random = 10;
+  g_assert_false (pl_tcav_run (model, v, 2, lab, 7, eval, 3, &cfg, &r, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "label 7"));
+  pl_model_free (model);
+}
+
 typedef struct
 {
   int n, trained;
@@ -618,6 +694,8 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add_func ("/explain/sanity/similarity", test_similarity);
   g_test_add_func ("/explain/lime", test_lime);
+  g_test_add_func ("/explain/tcav/welch", test_welch);
+  g_test_add ("/explain/tcav/run", Fixture, NULL, fixture_setup, test_tcav, fixture_teardown);
   g_test_add ("/explain/perturbation", Fixture, NULL, fixture_setup, test_perturbation,
               fixture_teardown);
   g_test_add ("/explain/sanity/run", Fixture, NULL, fixture_setup, test_sanity_run, fixture_teardown);

@@ -50,6 +50,16 @@ gboolean pl_explain_input_grads (PlExplainer          *ex,
                                  float                *out,
                                  double               *scores,
                                  GError              **error);
+/* An activation (PL_UNET_AT_*) and the score's gradient there, (c, h, w)
+ * each, newly allocated (act may be NULL). */
+gboolean pl_explain_layer_grad  (PlExplainer          *ex,
+                                 PlUnetAt              at,
+                                 float               **act,
+                                 float               **grad,
+                                 int                  *c,
+                                 int                  *h,
+                                 int                  *w,
+                                 GError              **error);
 /* Grad-CAM map (H, W) at an activation (PL_UNET_AT_*). */
 gboolean pl_explain_gradcam_map (PlExplainer          *ex,
                                  PlUnetAt              at,

@@ -543,13 +543,13 @@ pl_explain_resize (const float *src, int h, int w, float *dst, int H, int W)
 }
 
 gboolean
-pl_explain_gradcam_map (PlExplainer *ex, PlUnetAt at, float *map, GError **error)
+pl_explain_layer_grad (PlExplainer *ex, PlUnetAt at, float **act, float **grad, int *c, int *h,
+                       int *w, GError **error)
 {
   PlTape *tape = ex->tape;
   PlUnetRun run = { 0 };
   PlTensor *x, *logits, *A;
-  gsize ahw;
-  float *cam;
+  gsize n;
 
   pl_tape_reset (tape);
   pl_tape_set_grad_enabled (tape, TRUE);
@@ -565,25 +565,42 @@ pl_explain_gradcam_map (PlExplainer *ex, PlUnetAt at, float *map, GError **error
       return FALSE;
     }
   pl_tape_set_param_grads (tape, TRUE);
-  ahw = pl_tensor_plane (A);
-  cam = pl_tape_alloc (tape, ahw * sizeof (float));
-  memset (cam, 0, ahw * sizeof (float));
-  if (A->grad)
-    for (int c = 0; c < A->c; c++)
-      {
-        const float *a = A->data + c * ahw, *g = A->grad + c * ahw;
-        double s = 0.0;
-        float alpha;
-        for (gsize p = 0; p < ahw; p++)
-          s += g[p];
-        alpha = (float) (s / ahw);
-        for (gsize p = 0; p < ahw; p++)
-          cam[p] += alpha * a[p];
-      }
+  n = pl_tensor_numel (A);
+  *c = A->c;
+  *h = A->h;
+  *w = A->w;
+  if (act)
+    *act = g_memdup2 (A->data, n * sizeof (float));
+  *grad = A->grad ? g_memdup2 (A->grad, n * sizeof (float)) : g_new0 (float, n);
+  pl_tape_reset (tape);
+  return TRUE;
+}
+
+gboolean
+pl_explain_gradcam_map (PlExplainer *ex, PlUnetAt at, float *map, GError **error)
+{
+  g_autofree float *A = NULL, *G = NULL, *cam = NULL;
+  int C, h, w;
+  gsize ahw;
+
+  if (!pl_explain_layer_grad (ex, at, &A, &G, &C, &h, &w, error))
+    return FALSE;
+  ahw = (gsize) h * w;
+  cam = g_new0 (float, ahw);
+  for (int c = 0; c < C; c++)
+    {
+      const float *a = A + c * ahw, *g = G + c * ahw;
+      double s = 0.0;
+      float alpha;
+      for (gsize p = 0; p < ahw; p++)
+        s += g[p];
+      alpha = (float) (s / ahw);
+      for (gsize p = 0; p < ahw; p++)
+        cam[p] += alpha * a[p];
+    }
   for (gsize p = 0; p < ahw; p++)
     cam[p] = MAX (cam[p], 0.0f);
-  pl_explain_resize (cam, A->h, A->w, map, ex->h, ex->w);
-  pl_tape_reset (tape);
+  pl_explain_resize (cam, h, w, map, ex->h, ex->w);
   return TRUE;
 }
 

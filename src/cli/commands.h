@@ -22,6 +22,7 @@ int pel_cli_bench (int argc, char **argv);
 int pel_cli_explain (int argc, char **argv);
 int pel_cli_sanity (int argc, char **argv);
 int pel_cli_pdp (int argc, char **argv);
+int pel_cli_tcav (int argc, char **argv);
 int pel_cli_bench_colin27 (int argc, char **argv);
 int pel_cli_bench_saliency (int argc, char **argv);
 

@@ -22,6 +22,7 @@ static const PelCliCommand commands[] = {
   { "explain", "Explanation maps of a model's decision on a slice", pel_cli_explain },
   { "sanity", "Randomisation sanity checks of explanation maps", pel_cli_sanity },
   { "pdp", "Partial dependence and ICE curves of a class's volume", pel_cli_pdp },
+  { "tcav", "TCAV: a painted concept's importance for a class", pel_cli_tcav },
   { "bench", "Time a reference workload (unet2d-ref)", pel_cli_bench },
 };
 
