@@ -25,6 +25,10 @@ static const PelCliCommand commands[] = {
   { "export", "Export a cohort as an nnU-Net v2 raw dataset (export nnunet)", pel_cli_export },
   { "import", "Import nnU-Net predictions as proposals (import nnunet)", pel_cli_import },
   { "ged", "Generalised energy distance between samples and raters, as JSON", pel_cli_ged },
+  { "explain", "Explanation maps of a model's decision on a slice", pel_cli_explain },
+  { "sanity", "Randomisation sanity checks of explanation maps", pel_cli_sanity },
+  { "pdp", "Partial dependence and ICE curves of a class's volume", pel_cli_pdp },
+  { "tcav", "TCAV: a painted concept's importance for a class", pel_cli_tcav },
   { "bench", "Time a reference workload (unet2d-ref)", pel_cli_bench },
 };
 
