@@ -252,6 +252,32 @@ pel_document_set_label (PelDocument   *self,
   pel_document_table_changed (self);
 }
 
+guint
+pel_document_add_missing_labels (PelDocument   *self,
+                                 int            n,
+                                 const guint16 *values,
+                                 char *const   *names)
+{
+  const guint32 *lut;
+  guint added = 0;
+
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
+  lut = pel_document_get_label_lut (self);
+  for (int c = 0; c < n; c++)
+    if (pl_label_table_lookup (self->table, values[c]) == NULL && names && names[c] && *names[c])
+      {
+        guint32 rgb = lut[values[c]];
+        PlLabel l = { values[c], names[c],
+                      { (rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff },
+                      1.0f, TRUE, TRUE, FALSE };
+        pl_label_table_set (self->table, &l);
+        added++;
+      }
+  if (added > 0)
+    pel_document_table_changed (self);
+  return added;
+}
+
 void
 pel_document_remove_label (PelDocument *self,
                            guint16      value)

@@ -117,6 +117,13 @@ void               pel_document_set_label_table     (PelDocument        *self,
 /* Adds or replaces one entry (copied) and emits ::table-changed. */
 void               pel_document_set_label           (PelDocument        *self,
                                                      const PlLabel      *label);
+/* Names the values a model brings (class_values[i] named names[i]) that
+ * the table lacks, in the colour the map already shows them in; entries
+ * without a name are left out.  Returns how many were added. */
+guint              pel_document_add_missing_labels  (PelDocument        *self,
+                                                     int                 n,
+                                                     const guint16      *values,
+                                                     char *const        *names);
 /* Removes the entry; voxels holding it are cleared as an undoable step. */
 void               pel_document_remove_label        (PelDocument        *self,
                                                      guint16             value);

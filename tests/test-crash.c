@@ -47,6 +47,7 @@
 #include "engine/nn/model.h"
 #include "engine/data/volume.h"
 #include "tests/nifti-synth.h"
+#include "tests/test-sanitizer.h"
 
 /* Image grid: rows (j, k) for 128 × 80 strokes. */
 #define NI 128
@@ -352,7 +353,7 @@ wait_for (App        *app,
 {
   for (;;)
     {
-      g_autofree char *line = app_next (app, 60000);
+      g_autofree char *line = app_next (app, 60000 * TEST_TIME_SCALE);
       if (line == NULL && !app->eof)
         dump_stacks (app);
       if (line == NULL)
@@ -372,7 +373,7 @@ wait_save_ended (App   *app,
 {
   while (r->save_running)
     {
-      g_autofree char *line = app_next (app, 60000);
+      g_autofree char *line = app_next (app, 60000 * TEST_TIME_SCALE);
       if (line == NULL && !app->eof)
         dump_stacks (app);
       if (line == NULL)

@@ -7,6 +7,7 @@
 
 #include "src/pel-document.h"
 #include "src/pel-recovery.h"
+#include "tests/test-sanitizer.h"
 
 static const gint64 dim[3] = { 12, 10, 8 };
 
@@ -153,7 +154,7 @@ test_concurrent_copies (void)
   GThread *thread = g_thread_new ("reader", reader_thread, &r);
   g_autoptr (PlLabels) next = pl_labels_new (dim);
 
-  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + 30 * TEST_TIME_SCALE * G_USEC_PER_SEC;
   int round;
 
   /* Whole axial slice 2 flips between values, one bulk change at a time,

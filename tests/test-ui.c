@@ -9,6 +9,7 @@
 #include "src/pel-application.h"
 #include "src/pel-recovery.h"
 #include "src/pel-window.h"
+#include "tests/test-sanitizer.h"
 
 static PelApplication *app;
 static char *tmpdir;
@@ -21,7 +22,7 @@ static void
 wait_until (Condition cond,
             gpointer  data)
 {
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + 20 * TEST_TIME_SCALE * G_USEC_PER_SEC;
 
   while (!cond (data))
     {
