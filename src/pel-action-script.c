@@ -39,9 +39,9 @@ pel_action_script_insert_group (GtkWidget    *widget,
     g_object_set_data (G_OBJECT (widget), key, NULL);
 }
 
-static GActionGroup *
-find_group (GtkWidget  *widget,
-            const char *prefix)
+GActionGroup *
+pel_action_script_find_group (GtkWidget  *widget,
+                              const char *prefix)
 {
   g_autofree char *key = g_strconcat ("pel-action-group-", prefix, NULL);
 
@@ -86,7 +86,7 @@ run_item (Script     *s,
   const char *dot = strchr (name, '.');
   g_autofree char *prefix = dot ? g_strndup (name, dot - name) : g_strdup (s->default_group);
   const char *action = dot ? dot + 1 : name;
-  GActionGroup *group = find_group (s->widget, prefix);
+  GActionGroup *group = pel_action_script_find_group (s->widget, prefix);
   const GVariantType *type;
   GVariant *parameter = NULL;
   gboolean busy = FALSE;

@@ -24,6 +24,10 @@ G_BEGIN_DECLS
 void      pel_action_script_insert_group (GtkWidget    *widget,
                                           const char   *prefix,
                                           GActionGroup *group);
+/* The group of a prefix as a script sees it from widget: "app", "win", or
+ * one registered on widget or an ancestor; NULL if none. */
+GActionGroup *pel_action_script_find_group (GtkWidget  *widget,
+                                            const char *prefix);
 /* Replaces any script still running on this widget. */
 void      pel_action_script_run          (GtkWidget    *widget,
                                           const char   *script,

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "src/pel-action-script.h"
 #include "src/pel-train-panel.h"   /* TEMPORARY: the `train` command */
 #include "src/pel-window.h"
 
@@ -207,13 +208,26 @@ on_window_added (GtkApplication *application,
 
 /* ---- actions and properties ----------------------------------------------- */
 
-/* The GActionGroup of "win." and "app." names; NULL for other groups
- * (inserted on widgets, reached through the window). */
+/* The GActionGroup of a name: "win." and "app.", or a group registered
+ * on the window with pel_action_script_insert_group() ("train.");
+ * NULL for other groups (reached through the window's muxer only). */
 static GActionGroup *
 group_of (PelWindow   *window,
           const char  *name,
           const char **unprefixed)
 {
+  const char *dot = strchr (name, '.');
+
+  if (dot != NULL && window != NULL && !g_str_has_prefix (name, "app.") && !g_str_has_prefix (name, "win."))
+    {
+      g_autofree char *prefix = g_strndup (name, dot - name);
+      GActionGroup *group = pel_action_script_find_group (GTK_WIDGET (window), prefix);
+      if (group != NULL)
+        {
+          *unprefixed = dot + 1;
+          return group;
+        }
+    }
   if (g_str_has_prefix (name, "win.") && window != NULL)
     {
       *unprefixed = name + 4;

@@ -17,13 +17,14 @@
  *   commands                          events
  *   ping                              pong
  *   action NAME [PARAMETER]           activated NAME STATE
- *       Activates the action NAME of the window ("win.save-to",
- *       "train.start": any group the window can reach) or of the
- *       application ("app.quit").  PARAMETER is GVariant text
- *       (g_variant_parse()), typed by the action for win.* and app.*
- *       ('/tmp/a.nii.gz', 3, 'restore'); for other groups give the type
- *       where it is not the default one ("uint32 200").  STATE is the
- *       document's undo state id just after the activation.
+ *       Activates the action NAME of the window ("win.save-to"), of the
+ *       application ("app.quit"), or of a group registered on the window
+ *       with pel_action_script_insert_group() ("train.start").  PARAMETER
+ *       is GVariant text (g_variant_parse()) typed by the action
+ *       ('/tmp/a.nii.gz', 3, 'restore').  Other groups the window's
+ *       widgets can reach are activated untyped and unchecked (give the
+ *       type where it is not the default one: "uint32 200").  STATE is
+ *       the document's undo state id just after the activation.
  *   get OBJECT PROPERTY               value OBJECT PROPERTY VALUE
  *   set OBJECT PROPERTY VALUE         (writes a property)
  *       OBJECT: window, document, tools, viewer, job (the window's file
