@@ -303,6 +303,7 @@ pl_dip_denoise (const float         *noisy,
 
       step.iteration = it;
       step.max_iterations = s.max_iterations;
+      step.iteration_ms = times[it - 1];
       step.loss = loss_v;
       step.psnr = step.psnr_average = step.ssim = NAN;
       if (reference)

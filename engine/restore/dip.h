@@ -80,6 +80,7 @@ typedef struct
 {
   int          iteration;     /* 1-based */
   int          max_iterations;
+  double       iteration_ms;  /* wall time of this iteration (metrics excluded) */
   double       loss;          /* MSE against the noisy image */
   double       psnr;          /* of this iteration's output vs the reference; NaN without one */
   double       psnr_average;  /* of the averaged output; NaN without a reference */

@@ -30,6 +30,7 @@
 
 typedef struct
 {
+  GArray  *ms;
   int      patience;
   int      stop_at;          /* iteration where ES-WMV fires; 0: not yet */
   int      chosen;
@@ -39,12 +40,20 @@ typedef struct
   int      h, w;
 } Follow;
 
+static int
+cmp_double (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
 static void
 on_step (const PlDipStep *s, gpointer data)
 {
   Follow *f = data;
   gsize n = (gsize) s->h * s->w;
 
+  g_array_append_val (f->ms, s->iteration_ms);
   if (f->stop_at == 0 && s->min_variance_iteration == s->iteration)
     {
       memcpy (f->chosen_avg, s->average, n * sizeof (float));
@@ -65,8 +74,11 @@ on_step (const PlDipStep *s, gpointer data)
     }
   else if (s->iteration % 100 == 0)
     {
-      printf ("  iter %5d: PSNR %.2f dB (averaged %.2f)  var %.3g (min at %d)\n", s->iteration,
-              s->psnr, s->psnr_average, s->variance, s->min_variance_iteration);
+      g_autoptr (GArray) c = g_array_copy (f->ms);
+      g_array_sort (c, cmp_double);
+      printf ("  iter %5d: PSNR %.2f dB (averaged %.2f)  var %.3g (min at %d)  median iter %.0f ms\n",
+              s->iteration, s->psnr, s->psnr_average, s->variance, s->min_variance_iteration,
+              g_array_index (c, double, c->len / 2));
       fflush (stdout);
     }
 }
@@ -140,6 +152,7 @@ pel_cli_bench_dip (int argc, char **argv)
     dip.es_patience = patience;
   f.patience = dip.es_patience;
   f.chosen_avg = g_new (float, (gsize) wh * ww);
+  f.ms = g_array_new (FALSE, FALSE, sizeof (double));
   f.clean = clean;
   f.h = wh;
   f.w = ww;
@@ -154,6 +167,7 @@ pel_cli_bench_dip (int argc, char **argv)
     {
       fprintf (stderr, "pellucid-cli bench dip-ref: %s\n", error->message);
       g_free (f.chosen_avg);
+      g_array_unref (f.ms);
       return 1;
     }
   printf ("dip_iter_ms: %.1f  (median over %d iterations)\n", r->ms_per_iteration, r->iterations);
@@ -172,5 +186,6 @@ pel_cli_bench_dip (int argc, char **argv)
           r->ms_per_iteration, r->best_psnr, r->best_psnr_iteration, f.stop_at, f.chosen,
           f.chosen_psnr_avg);
   g_free (f.chosen_avg);
+  g_array_unref (f.ms);
   return 0;
 }
