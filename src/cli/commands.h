@@ -23,5 +23,6 @@ int pel_cli_bench_colin27 (int argc, char **argv);
 int pel_cli_bench_dip (int argc, char **argv);
 int pel_cli_degrade (int argc, char **argv);
 int pel_cli_denoise (int argc, char **argv);
+int pel_cli_reconstruct (int argc, char **argv);
 
 G_END_DECLS

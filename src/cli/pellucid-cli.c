@@ -21,6 +21,7 @@ static const PelCliCommand commands[] = {
   { "eval", "Dice of a segmentation against a reference, as JSON", pel_cli_eval },
   { "bench", "Time a reference workload (unet2d-ref)", pel_cli_bench },
   { "denoise", "Restore a noisy volume's slices (deep image prior), JSON metrics", pel_cli_denoise },
+  { "reconstruct", "Simulated CT of a slice and its filtered back projection, JSON metrics", pel_cli_reconstruct },
   { "degrade", "Add noise to a volume or lower its resolution, for restoration experiments", pel_cli_degrade },
 };
 
