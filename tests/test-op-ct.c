@@ -51,6 +51,24 @@ build_radon (PlTape *t, PlTensor **in, gpointer ud)
 }
 
 static PlTensor *
+build_crop (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_crop (t, in[0], 1, 2, 4, 3);
+}
+
+static void
+test_crop_grad (void)
+{
+  const int shapes[][4] = { { 2, 3, 6, 7 } };
+  GcInputs g;
+
+  gc_inputs_init (&g, 1, shapes);
+  gc_fill (&g, 0, &fill_rng, -1.0f, 1.0f, 0.0f);
+  g_assert_cmpfloat (gc_check ("crop", &g, build_crop, NULL, 1e-2f, 200), <, 1e-3);
+  gc_inputs_clear (&g);
+}
+
+static PlTensor *
 build_tv (PlTape *t, PlTensor **in, gpointer ud)
 {
   return pl_tv (t, in[0], 0.05f);
@@ -174,6 +192,7 @@ main (int argc, char **argv)
   g_test_add_func ("/op/ct/radon-adjoint", test_radon_adjoint);
   g_test_add_func ("/op/ct/radon-grad", test_radon_grad);
   g_test_add_func ("/op/ct/radon-disc-fbp", test_radon_disc_and_fbp);
+  g_test_add_func ("/op/ct/crop-grad", test_crop_grad);
   g_test_add_func ("/op/ct/tv-grad", test_tv_grad);
   g_test_add_func ("/op/ct/tv-values", test_tv_values);
   return g_test_run ();

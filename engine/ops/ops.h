@@ -16,6 +16,7 @@
  *   arith.c       concat, add, mul, a·x+b, sum, mean
  *   transform.c   flips, 90° rotations
  *   radon.c       parallel-beam Radon transform (backward: its adjoint)
+ *   crop.c        a window of an image batch
  *   loss-*.c      losses (loss.h)
  */
 #pragma once
@@ -100,6 +101,9 @@ PlTensor *pl_mean          (PlTape *tape, PlTensor *x);
 PlTensor *pl_flip          (PlTape *tape, PlTensor *x, gboolean flip_h, gboolean flip_w);
 /* k quarter turns in the (H, W) plane, as torch.rot90 (x, k, dims=(2, 3)). */
 PlTensor *pl_rot90         (PlTape *tape, PlTensor *x, int k);
+
+/* (N, C, H, W) → (N, C, h, w): rows oy…oy+h−1, columns ox…ox+w−1. */
+PlTensor *pl_crop          (PlTape *tape, PlTensor *x, int oy, int ox, int h, int w);
 
 /* Parallel-beam Radon transform (radon.c): x (N, 1, H, W) → sinogram
  * (N, 1, n_angles, n_det), angles a·π/n_angles, unit detector spacing,

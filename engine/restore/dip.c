@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "pl-dip"
 
 #include "engine/restore/dip.h"
+#include "engine/restore/dip-private.h"
 #include "engine/restore/restore-common.h"
 #include "engine/core/gemm.h"
 #include "engine/core/rng.h"
@@ -172,6 +173,18 @@ cmp_double (const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
+typedef struct
+{
+  const float *target;   /* wh × ww */
+} DenoiseLoss;
+
+static PlTensor *
+denoise_loss (PlTape *tape, PlTensor *y, gpointer data)
+{
+  DenoiseLoss *d = data;
+  return pl_mse (tape, y, pl_tape_wrap (tape, 1, 1, y->h, y->w, (float *) d->target, FALSE));
+}
+
 PlDipResult *
 pl_dip_denoise (const float         *noisy,
                 const float         *reference,
@@ -183,24 +196,13 @@ pl_dip_denoise (const float         *noisy,
                 const PlProgress    *progress,
                 GError             **error)
 {
-  PlDipSettings s = *settings;
   PlUnetConfig cfg;
-  g_autoptr (PlUnet) net = NULL;
-  g_autoptr (PlOptimizer) opt = NULL;
-  g_autoptr (PlTape) tape = NULL;
-  g_autoptr (PlDipResult) r = NULL;
-  g_autofree float *target = NULL, *z = NULL, *good = NULL, *out = NULL, *avg = NULL;
-  g_autofree double *times = NULL;
-  PlRestoreWindow win_geom;
-  PlRng base, zrng, prng;
-  Window win;
-  gsize npix = (gsize) h * w, zn;
-  double good_loss = INFINITY, t0 = g_get_monotonic_time () * 1e-6;
-  double min_var = INFINITY, jump;
-  int min_var_it = 0;
-  gboolean cancelled = FALSE;
+  PlRestoreWindow win;
+  DenoiseLoss d;
+  g_autofree float *target = NULL;
+  PlDipResult *r;
 
-  if (!pl_dip_settings_check (&s, error))
+  if (!pl_dip_settings_check (settings, error))
     return NULL;
   if (h < 1 || w < 1 || h > 16384 || w > 16384)
     {
@@ -209,8 +211,49 @@ pl_dip_denoise (const float         *noisy,
       return NULL;
     }
   pl_unet_config_dip (&cfg);
+  pl_restore_window_init (&win, h, w, pl_unet_config_multiple (&cfg));
+  target = g_new (float, win.size);
+  pl_restore_window_pad (&win, noisy, target);
+  d.target = target;
+  r = pl_dip_run (&win, reference, settings, denoise_loss, &d, on_step, user_data, progress, error);
+  if (r && reference)
+    r->psnr_noisy = pl_psnr (noisy, reference, (gsize) h * w, 1.0);
+  return r;
+}
+
+PlDipResult *
+pl_dip_run (const PlRestoreWindow *window,
+            const float           *reference,
+            const PlDipSettings   *settings,
+            PlDipLossFunc          loss_func,
+            gpointer               loss_data,
+            PlDipStepFunc          on_step,
+            gpointer               user_data,
+            const PlProgress      *progress,
+            GError               **error)
+{
+  PlDipSettings s = *settings;
+  PlUnetConfig cfg;
+  g_autoptr (PlUnet) net = NULL;
+  g_autoptr (PlOptimizer) opt = NULL;
+  g_autoptr (PlTape) tape = NULL;
+  g_autoptr (PlDipResult) r = NULL;
+  g_autofree float *z = NULL, *good = NULL, *out = NULL, *avg = NULL;
+  g_autofree double *times = NULL;
+  PlRestoreWindow win_geom = *window;
+  PlRng base, zrng, prng;
+  Window win;
+  int h = window->h, w = window->w;
+  gsize npix = (gsize) h * w, zn;
+  double good_loss = INFINITY, t0 = g_get_monotonic_time () * 1e-6;
+  double min_var = INFINITY, jump;
+  int min_var_it = 0;
+  gboolean cancelled = FALSE;
+
+  if (!pl_dip_settings_check (&s, error))
+    return NULL;
+  pl_unet_config_dip (&cfg);
   cfg.in_channels = s.input_channels;
-  pl_restore_window_init (&win_geom, h, w, pl_unet_config_multiple (&cfg));
 
   r = g_new0 (PlDipResult, 1);
   r->h = h;
@@ -218,14 +261,10 @@ pl_dip_denoise (const float         *noisy,
   r->psnr = r->ssim = r->psnr_noisy = NAN;
   r->best_psnr = r->best_psnr_average = -INFINITY;
   r->min_variance = NAN;
-  if (reference)
-    r->psnr_noisy = pl_psnr (noisy, reference, npix, 1.0);
 
   net = pl_unet_new (&cfg, s.seed);
   opt = pl_optimizer_new_adam (pl_unet_n_params (net), s.lr, 0.9f, 0.999f, 1e-8f);
   tape = pl_tape_new (64 << 20);
-  target = g_new (float, win_geom.size);
-  pl_restore_window_pad (&win_geom, noisy, target);
 
   pl_rng_init (&base, s.seed);
   pl_rng_split (&base, &zrng);
@@ -260,7 +299,7 @@ pl_dip_denoise (const float         *noisy,
       x = pl_tape_tensor (tape, 1, s.input_channels, win_geom.wh, win_geom.ww);
       pl_restore_perturb (x->data, z, zn, s.input_noise, &prng, (guint64) it);
       y = pl_unet_output (net, tape, pl_unet_forward (net, tape, x, NULL));
-      loss = pl_mse (tape, y, pl_tape_wrap (tape, 1, 1, win_geom.wh, win_geom.ww, target, FALSE));
+      loss = loss_func (tape, y, loss_data);
       loss_v = loss->data[0];
       pl_restore_window_crop (&win_geom, y->data, out);
 
