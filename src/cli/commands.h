@@ -36,5 +36,9 @@ int pel_cli_predict_cases (int argc, char **argv);
 int pel_cli_bench_cases (int argc, char **argv);
 int pel_cli_bench_uncertainty (int argc, char **argv);
 int pel_cli_bench_saliency (int argc, char **argv);
+int pel_cli_bench_dip (int argc, char **argv);
+int pel_cli_degrade (int argc, char **argv);
+int pel_cli_denoise (int argc, char **argv);
+int pel_cli_reconstruct (int argc, char **argv);
 
 G_END_DECLS

@@ -30,6 +30,9 @@ static const PelCliCommand commands[] = {
   { "pdp", "Partial dependence and ICE curves of a class's volume", pel_cli_pdp },
   { "tcav", "TCAV: a painted concept's importance for a class", pel_cli_tcav },
   { "bench", "Time a reference workload (unet2d-ref)", pel_cli_bench },
+  { "denoise", "Restore a noisy volume's slices (deep image prior), JSON metrics", pel_cli_denoise },
+  { "reconstruct", "Simulated CT of a slice and its filtered back projection, JSON metrics", pel_cli_reconstruct },
+  { "degrade", "Add noise to a volume or lower its resolution, for restoration experiments", pel_cli_degrade },
 };
 
 static void
