@@ -71,6 +71,9 @@ typedef enum
   PL_OP_MSE,
   PL_OP_MAE,
   PL_OP_SSIM,
+  PL_OP_RADON,
+  PL_OP_TV,
+  PL_OP_CROP,
   PL_OP_N
 } PlOp;
 
