@@ -3,28 +3,39 @@
 
 #include "src/pel-job.h"
 
-struct _PelJob
+#include <math.h>
+
+/* What the worker and the main thread share: a plain struct, never the
+ * GObject.  The idle holds a reference; `job` is cleared when the job goes. */
+typedef struct
 {
-  GObject       parent_instance;
-
-  char         *title;
-  /* Main-thread copies, what the properties report. */
-  double        fraction;
-  char         *message;
-  double        time_left;
-  gboolean      running;
-  gint64        started;          /* monotonic µs */
-
-  /* Written by the worker, read by the idle; guarded by mutex. */
+  gint          ref_count;
   GMutex        mutex;
   double        pending_fraction;
   char         *pending_message;
   guint         idle_id;          /* non-zero while an idle is pending */
   GMainContext *context;
-
   gint          cancel_flag;      /* read atomically by the engine */
-  GCancellable *cancellable;
-  gulong        cancelled_id;
+  PelJob       *job;              /* main thread only */
+} Channel;
+
+struct _PelJob
+{
+  GObject          parent_instance;
+
+  char            *title;
+  /* Main-thread copies, what the properties report. */
+  double           fraction;
+  char            *message;
+  double           time_left;
+  gboolean         running;
+  gint64           started;          /* monotonic µs */
+
+  Channel         *channel;
+  GCancellable    *cancellable;
+  gulong           cancelled_id;
+  PelJobFlushFunc  flush_func;
+  gpointer         flush_data;
 };
 
 G_DEFINE_FINAL_TYPE (PelJob, pel_job, G_TYPE_OBJECT)
@@ -42,12 +53,17 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
+static void channel_unref (gpointer p);
+
+/* The worker's task data: its function, the caller's data and the
+ * channel; nothing of the job itself. */
 typedef struct
 {
   PelJobFunc     func;
   gpointer       data;
   GDestroyNotify data_free;
   GDestroyNotify result_free;
+  Channel       *channel;
 } JobData;
 
 static void
@@ -56,25 +72,47 @@ job_data_free (gpointer p)
   JobData *d = p;
   if (d->data_free)
     d->data_free (d->data);
+  channel_unref (d->channel);
   g_free (d);
 }
 
-/* Main thread: publish the newest report. */
-static gboolean
-flush_progress (gpointer user_data)
+static Channel *
+channel_ref (Channel *c)
 {
-  PelJob *self = user_data;
+  g_atomic_int_inc (&c->ref_count);
+  return c;
+}
+
+static void
+channel_unref (gpointer p)
+{
+  Channel *c = p;
+
+  if (!g_atomic_int_dec_and_test (&c->ref_count))
+    return;
+  g_mutex_clear (&c->mutex);
+  g_free (c->pending_message);
+  g_clear_pointer (&c->context, g_main_context_unref);
+  g_free (c);
+}
+
+/* Main thread: publish the newest report, then let the owner (a live run)
+ * take what its worker published. */
+static void
+flush_job (PelJob *self)
+{
+  Channel *c = self->channel;
   double fraction;
   g_autofree char *message = NULL;
 
-  g_mutex_lock (&self->mutex);
-  fraction = self->pending_fraction;
-  message = g_steal_pointer (&self->pending_message);
-  self->idle_id = 0;
-  g_mutex_unlock (&self->mutex);
+  g_mutex_lock (&c->mutex);
+  fraction = c->pending_fraction;
+  message = g_steal_pointer (&c->pending_message);
+  c->idle_id = 0;
+  g_mutex_unlock (&c->mutex);
 
   if (!self->running)
-    return G_SOURCE_REMOVE;
+    return;
 
   g_object_freeze_notify (G_OBJECT (self));
   if (fraction != self->fraction)
@@ -94,35 +132,58 @@ flush_progress (gpointer user_data)
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
     }
   g_object_thaw_notify (G_OBJECT (self));
+  if (self->flush_func)
+    self->flush_func (self->flush_data);
+}
+
+static gboolean
+flush_idle (gpointer user_data)
+{
+  Channel *c = user_data;
+
+  /* c->job is written on the main thread only: no lock needed to read it */
+  if (c->job)
+    {
+      g_autoptr (PelJob) job = g_object_ref (c->job);
+      flush_job (job);
+    }
+  else
+    {
+      g_mutex_lock (&c->mutex);
+      c->idle_id = 0;
+      g_mutex_unlock (&c->mutex);
+    }
   return G_SOURCE_REMOVE;
 }
 
-/* Worker thread: record, and schedule one idle if none is pending. */
+/* Worker thread: record, and schedule one idle if none is pending.  A NaN
+ * fraction keeps the last one (a live run's wake-up). */
 static gboolean
 report_progress (double      fraction,
                  const char *message,
                  gpointer    user_data)
 {
-  PelJob *self = user_data;
+  Channel *c = user_data;
 
-  g_mutex_lock (&self->mutex);
-  self->pending_fraction = fraction < 0.0 ? -1.0 : CLAMP (fraction, 0.0, 1.0);
+  g_mutex_lock (&c->mutex);
+  if (!isnan (fraction))
+    c->pending_fraction = fraction < 0.0 ? -1.0 : CLAMP (fraction, 0.0, 1.0);
   if (message != NULL)
     {
-      g_free (self->pending_message);
-      self->pending_message = g_strdup (message);
+      g_free (c->pending_message);
+      c->pending_message = g_strdup (message);
     }
-  if (self->idle_id == 0)
+  if (c->idle_id == 0 && c->context != NULL)
     {
       GSource *source = g_idle_source_new ();
       g_source_set_priority (source, G_PRIORITY_LOW);
-      g_source_set_callback (source, flush_progress, g_object_ref (self), g_object_unref);
+      g_source_set_callback (source, flush_idle, channel_ref (c), channel_unref);
       g_source_set_static_name (source, "[pellucid] job progress");
-      self->idle_id = g_source_attach (source, self->context);
+      c->idle_id = g_source_attach (source, c->context);
       g_source_unref (source);
     }
-  g_mutex_unlock (&self->mutex);
-  return !g_atomic_int_get (&self->cancel_flag);
+  g_mutex_unlock (&c->mutex);
+  return !g_atomic_int_get (&c->cancel_flag);
 }
 
 static void
@@ -131,9 +192,8 @@ run_in_thread (GTask        *task,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  PelJob *self = source_object;
   JobData *d = task_data;
-  PlProgress progress = { report_progress, self, &self->cancel_flag };
+  PlProgress progress = { report_progress, d->channel, &d->channel->cancel_flag };
   GError *error = NULL;
   gpointer result;
 
@@ -152,7 +212,7 @@ static void
 on_cancelled (GCancellable *cancellable,
               PelJob       *self)
 {
-  g_atomic_int_set (&self->cancel_flag, 1);
+  g_atomic_int_set (&self->channel->cancel_flag, 1);
 }
 
 static void
@@ -163,9 +223,10 @@ pel_job_finalize (GObject *object)
   if (self->cancellable)
     g_cancellable_disconnect (self->cancellable, self->cancelled_id);
   g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->context, g_main_context_unref);
-  g_mutex_clear (&self->mutex);
-  g_free (self->pending_message);
+  g_mutex_lock (&self->channel->mutex);
+  self->channel->job = NULL;
+  g_mutex_unlock (&self->channel->mutex);
+  channel_unref (self->channel);
   g_free (self->message);
   g_free (self->title);
   G_OBJECT_CLASS (pel_job_parent_class)->finalize (object);
@@ -250,7 +311,10 @@ pel_job_class_init (PelJobClass *klass)
 static void
 pel_job_init (PelJob *self)
 {
-  g_mutex_init (&self->mutex);
+  self->channel = g_new0 (Channel, 1);
+  self->channel->ref_count = 1;
+  g_mutex_init (&self->channel->mutex);
+  self->channel->job = self;
   self->time_left = -1.0;
 }
 
@@ -314,7 +378,7 @@ task_done (GObject      *object,
   GTask *outer = user_data;
 
   /* The last report may still be pending: show where the job ended. */
-  flush_progress (self);
+  flush_job (self);
   set_running (self, FALSE);
   g_task_return_pointer (outer, g_object_ref (result), g_object_unref);
   g_object_unref (outer);
@@ -343,10 +407,13 @@ pel_job_run_async (PelJob              *self,
   d->data = task_data;
   d->data_free = task_data_free;
   d->result_free = result_free;
+  d->channel = channel_ref (self->channel);
 
-  g_clear_pointer (&self->context, g_main_context_unref);
-  self->context = g_main_context_ref_thread_default ();
-  g_atomic_int_set (&self->cancel_flag, 0);
+  g_mutex_lock (&self->channel->mutex);
+  g_clear_pointer (&self->channel->context, g_main_context_unref);
+  self->channel->context = g_main_context_ref_thread_default ();
+  g_mutex_unlock (&self->channel->mutex);
+  g_atomic_int_set (&self->channel->cancel_flag, 0);
   if (self->cancellable)
     g_cancellable_disconnect (self->cancellable, self->cancelled_id);
   g_clear_object (&self->cancellable);
@@ -400,7 +467,17 @@ pel_job_cancel (PelJob *self)
 {
   g_return_if_fail (PEL_IS_JOB (self));
 
-  g_atomic_int_set (&self->cancel_flag, 1);
+  g_atomic_int_set (&self->channel->cancel_flag, 1);
   if (self->cancellable)
     g_cancellable_cancel (self->cancellable);
+}
+
+void
+pel_job_set_flush_func (PelJob          *self,
+                        PelJobFlushFunc  func,
+                        gpointer         user_data)
+{
+  g_return_if_fail (PEL_IS_JOB (self));
+  self->flush_func = func;
+  self->flush_data = user_data;
 }

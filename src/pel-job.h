@@ -5,7 +5,8 @@
  * at most one low-priority idle is pending to turn the newest value into
  * notifications of `fraction`, `message` and `time-left` on the main thread
  * (Sysprof's way: the main loop never floods).  The function sees only its
- * task data and must never touch a widget; its result comes back through
+ * task data and the PlProgress (whose state is a plain struct, never the
+ * job object) and must never touch a widget; its result comes back through
  * pel_job_run_finish() in the callback, on the thread that started the job.
  *
  *   job = pel_job_new (_("Loading"));
@@ -49,5 +50,14 @@ gpointer    pel_job_run_finish    (PelJob              *self,
                                    GAsyncResult        *result,
                                    GError             **error);
 void        pel_job_cancel        (PelJob              *self);
+
+/* For PelLiveRun: called on the main thread from the job's one idle, after
+ * its own notifications, and once more when a run ends (before the
+ * callback).  A worker wakes that idle with pl_progress_report (progress,
+ * NAN, NULL), which keeps the fraction. */
+typedef void (*PelJobFlushFunc) (gpointer user_data);
+void        pel_job_set_flush_func (PelJob              *self,
+                                    PelJobFlushFunc      func,
+                                    gpointer             user_data);
 
 G_END_DECLS

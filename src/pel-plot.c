@@ -404,10 +404,23 @@ pel_plot_snapshot (GtkWidget   *widget,
     draw_series (cr, g_ptr_array_index (self->series, i), px, py, pw, ph, x_hi, y_lo, y_hi);
   cairo_restore (cr);
 
-  if (n_points == 0 && self->placeholder)
+  if (n_points == 0 && self->placeholder && pw > 8.0)
     {
+      /* wrapped to the plot area and clipped to it: never over the axes */
+      g_autoptr (PangoLayout) layout = make_layout (self, self->placeholder, 0.9);
+      int lw, lh;
+
+      pango_layout_set_width (layout, (int) ((pw - 8.0) * PANGO_SCALE));
+      pango_layout_set_wrap (layout, PANGO_WRAP_WORD);
+      pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+      pango_layout_get_pixel_size (layout, &lw, &lh);
+      cairo_save (cr);
+      cairo_rectangle (cr, px, py, pw, ph);
+      cairo_clip (cr);
       cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.55);
-      show_text (self, cr, self->placeholder, px + pw / 2.0, py + ph / 2.0, 0.5, 0.5, 0.9);
+      cairo_move_to (cr, round (px + (pw - lw) / 2.0), round (py + (ph - lh) / 2.0));
+      pango_cairo_show_layout (cr, layout);
+      cairo_restore (cr);
     }
   cairo_destroy (cr);
 }

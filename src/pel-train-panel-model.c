@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "src/pel-action-script.h"
 #include "src/pel-proposal.h"
 #include "src/pel-train-thread.h"
 
@@ -174,6 +175,7 @@ on_predict_done (GObject      *object,
   if (self->document == NULL)    /* disposed meanwhile */
     return;
   gtk_widget_set_visible (GTK_WIDGET (self->predict_bar), FALSE);
+  pel_train_panel_set_line (self, "predict", NULL, FALSE);
   volume = pel_document_get_volume (self->document);
   if (labels == NULL)
     {
@@ -193,20 +195,7 @@ on_predict_done (GObject      *object,
   /* A loaded model may bring classes the label table lacks: name them. */
   model = pel_train_panel_get_model (self);
   if (model)
-    for (int c = 0; c < model->n_classes; c++)
-      {
-        PlLabelTable *table = pel_document_get_label_table (self->document);
-        if (pl_label_table_lookup (table, model->class_values[c]) == NULL
-            && model->class_names[c] && *model->class_names[c])
-          {
-            const guint32 *lut = pel_document_get_label_lut (self->document);
-            guint32 rgb = lut[model->class_values[c]];
-            PlLabel l = { model->class_values[c], model->class_names[c],
-                          { (rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff },
-                          1.0f, TRUE, TRUE, FALSE };
-            pel_document_set_label (self->document, &l);
-          }
-      }
+    pel_document_add_missing_labels (self->document, model->n_classes, model->class_values, model->class_names);
   self->proposal_is_volume = TRUE;
   pel_document_set_proposal (self->document, g_steal_pointer (&labels));
   pel_train_panel_update_proposal_label (self);
@@ -224,8 +213,8 @@ update_predict_bar (PelTrainPanel *self)
     text = g_strdup_printf (_("Predicting: %.0f%%, %.0f s left"), 100.0 * pel_job_get_fraction (self->predict_job), left);
   else
     text = g_strdup_printf (_("Predicting: %.0f%%"), 100.0 * pel_job_get_fraction (self->predict_job));
-  gtk_progress_bar_set_fraction (self->predict_bar, pel_job_get_fraction (self->predict_job));
-  gtk_progress_bar_set_text (self->predict_bar, text);
+  gtk_progress_bar_set_fraction (self->predict_bar, MAX (pel_job_get_fraction (self->predict_job), 0.0));
+  pel_train_panel_set_line (self, "predict", text, FALSE);
 }
 
 gboolean
@@ -247,24 +236,6 @@ pel_train_panel_predict (PelTrainPanel *self)
   return TRUE;
 }
 
-static void
-on_predict_clicked (PelTrainPanel *self)
-{
-  pel_train_panel_predict (self);
-}
-
-static void
-on_predict_stop_clicked (PelTrainPanel *self)
-{
-  pel_job_cancel (self->predict_job);
-}
-
-static void
-on_clear_clicked (PelTrainPanel *self)
-{
-  pel_document_set_proposal (self->document, NULL);
-}
-
 void
 pel_train_panel_accept (PelTrainPanel *self,
                         int            scope,
@@ -280,26 +251,18 @@ pel_train_panel_accept (PelTrainPanel *self,
   n = pel_proposal_accept (self->document, (PelAcceptScope) scope, self->proposal_axis,
                            c[self->proposal_axis], value);
   count = pel_format_count ((gint64) n);
+  g_clear_pointer (&self->accept_step, g_free);
   if (n == 0)
     text = g_strdup (_("Nothing to accept there: every proposed voxel is painted or locked already."));
   else
-    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                         "Accepted %s voxel (Ctrl+Z undoes it).",
-                                         "Accepted %s voxels (Ctrl+Z undoes them).", (gulong) n),
-                            count);
-  gtk_label_set_text (self->proposal_label, text);
-}
-
-static void
-on_accept_slice_clicked (PelTrainPanel *self)
-{
-  pel_train_panel_accept (self, PEL_ACCEPT_SLICE, 0);
-}
-
-static void
-on_accept_all_clicked (PelTrainPanel *self)
-{
-  pel_train_panel_accept (self, PEL_ACCEPT_ALL, 0);
+    {
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "Accepted %s voxel (Ctrl+Z undoes it).",
+                                           "Accepted %s voxels (Ctrl+Z undoes them).", (gulong) n),
+                              count);
+      self->accept_step = g_strdup (pl_undo_get_undo_name (pel_document_get_undo (self->document)));
+    }
+  pel_train_panel_set_line (self, "accept", text, FALSE);
 }
 
 static void
@@ -393,10 +356,11 @@ on_saved (GObject      *object,
     {
       g_autofree char *name = g_path_get_basename (g_task_get_task_data (G_TASK (result)));
       text = g_strdup_printf (_("Model saved as %s."), name);
-      pel_train_panel_set_status (self, text, FALSE);
+      pel_train_panel_set_line (self, "model", text, FALSE);
     }
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    pel_train_panel_set_status (self, error->message, TRUE);
+    pel_train_panel_set_line (self, "model", error->message, TRUE);
+  pel_train_panel_update_buttons (self);
 }
 
 static void
@@ -415,6 +379,7 @@ save_model_to (PelTrainPanel *self,
   g_object_set_data_full (G_OBJECT (task), "model", model_copy (model), (GDestroyNotify) pl_model_free);
   g_task_run_in_thread (task, save_thread);
   g_object_unref (task);
+  pel_train_panel_update_buttons (self);
 }
 
 static void
@@ -447,12 +412,14 @@ on_loaded (GObject      *object,
       pl_model_free (model);
       return;
     }
+  pel_train_panel_update_buttons (self);
   if (model == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        pel_train_panel_set_status (self, error->message, TRUE);
+        pel_train_panel_set_line (self, "model", error->message, TRUE);
       return;
     }
+  pel_train_panel_set_line (self, "model", NULL, FALSE);
   g_clear_pointer (&self->loaded_model, pl_model_free);
   self->loaded_model = model;
   g_free (self->loaded_path);
@@ -471,6 +438,7 @@ load_model_from (PelTrainPanel *self,
   g_task_set_task_data (task, g_strdup (path), g_free);
   g_task_run_in_thread (task, load_thread);
   g_object_unref (task);
+  pel_train_panel_update_buttons (self);
 }
 
 /* The Save Model and Load Model dialogs: the chosen path goes to
@@ -514,22 +482,10 @@ choose_model_file (PelTrainPanel *self,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
 
-static void
-on_save_model_clicked (PelTrainPanel *self)
-{
-  choose_model_file (self, TRUE);
-}
+/* ---- the "train" actions --------------------------------------------------- */
 
-static void
-on_load_model_clicked (PelTrainPanel *self)
-{
-  choose_model_file (self, FALSE);
-}
-
-/* ---- scripted actions ----------------------------------------------------- */
-
-static gboolean
-any_labelled (PelTrainPanel *self)
+gboolean
+pel_train_panel_any_labelled (PelTrainPanel *self)
 {
   for (gint64 s = 0; self->counts.counts && s < self->counts.n; s++)
     if (self->counts.counts[s] > 0)
@@ -549,6 +505,7 @@ select_by_name (GtkDropDown *dropdown,
         gtk_drop_down_set_selected (dropdown, i);
         return TRUE;
       }
+  g_warning ("no choice “%s” here", name);
   return FALSE;
 }
 
@@ -573,107 +530,150 @@ axis_name_of (guint i)
   return i < 3 ? names[i] : NULL;
 }
 
-/* As a click: at once (gtk_widget_activate() clicks after a delay). */
-static void
-press (GtkButton *button)
-{
-  if (gtk_widget_is_sensitive (GTK_WIDGET (button)))
-    g_signal_emit_by_name (button, "clicked");
-  else
-    g_warning ("PELLUCID_TRAIN_ACTIONS: “%s” is not available now", gtk_button_get_label (button));
-}
+#define ACTION(name) \
+  static void name (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 
-/* Runs the next action once the panel is ready for it; FALSE to wait. */
-static gboolean
-run_action (PelTrainPanel *self,
-            const char    *action)
-{
-  const char *eq = strchr (action, '=');
-  g_autofree char *key = eq ? g_strndup (action, eq - action) : g_strdup (action);
-  const char *value = eq ? eq + 1 : NULL;
-  guint n;
+ACTION (act_start) { pel_train_panel_start (user_data); }
+ACTION (act_continue) { pel_train_panel_continue (user_data); }
+ACTION (act_predict) { pel_train_panel_predict (user_data); }
+ACTION (act_predict_stop) { pel_job_cancel (PEL_TRAIN_PANEL (user_data)->predict_job); }
+ACTION (act_accept_slice) { pel_train_panel_accept (user_data, PEL_ACCEPT_SLICE, 0); }
+ACTION (act_accept_all) { pel_train_panel_accept (user_data, PEL_ACCEPT_ALL, 0); }
+ACTION (act_save_model) { choose_model_file (user_data, TRUE); }
+ACTION (act_load_model) { choose_model_file (user_data, FALSE); }
+ACTION (act_save) { save_model_to (user_data, g_variant_get_string (parameter, NULL)); }
+ACTION (act_load) { load_model_from (user_data, g_variant_get_string (parameter, NULL)); }
 
-  if (g_str_equal (key, "show"))
-    {
-      GtkWidget *parent = gtk_widget_get_parent (GTK_WIDGET (self));
-      if (GTK_IS_STACK (parent))
-        gtk_stack_set_visible_child (GTK_STACK (parent), GTK_WIDGET (self));
-    }
-  else if (g_str_equal (key, "axis") && value)
-    select_by_name (self->axis_dropdown, value, axis_name_of, 3);
-  else if (g_str_equal (key, "preset") && value)
-    {
-      pl_unet_presets (&n);
-      select_by_name (self->preset_dropdown, value, preset_name_of, n);
-    }
-  else if (g_str_equal (key, "method") && value)
-    select_by_name (self->method_dropdown, value, method_name_of, PL_METHOD_N_KINDS);
-  else if (g_str_equal (key, "steps") && value)
-    gtk_spin_button_set_value (self->steps_spin, g_ascii_strtod (value, NULL));
-  else if (g_str_equal (key, "interval") && value)
-    pel_train_session_set_preview_interval (self->session, g_ascii_strtod (value, NULL));
-  else if (g_str_equal (key, "start"))
-    {
-      if (!any_labelled (self))
-        return FALSE;    /* the segmentation is still loading */
-      press (self->start_button);
-    }
-  else if (g_str_equal (key, "continue"))
-    press (self->continue_button);
-  else if (g_str_equal (key, "predict"))
-    {
-      if (!pel_train_panel_predict (self))
-        g_warning ("PELLUCID_TRAIN_ACTIONS: nothing to predict with");
-    }
-  else if (g_str_equal (key, "outline"))
-    gtk_toggle_button_set_active (self->outline_button, TRUE);
-  else if (g_str_equal (key, "fill"))
-    gtk_toggle_button_set_active (self->fill_button, TRUE);
-  else if (g_str_equal (key, "accept-slice"))
-    pel_train_panel_accept (self, PEL_ACCEPT_SLICE, 0);
-  else if (g_str_equal (key, "accept-all"))
-    pel_train_panel_accept (self, PEL_ACCEPT_ALL, 0);
-  else if (g_str_equal (key, "accept-class") && value)
-    pel_train_panel_accept (self, PEL_ACCEPT_CLASS, (guint16) g_ascii_strtoull (value, NULL, 10));
-  else if (g_str_equal (key, "load") && value)
-    load_model_from (self, value);
-  else if (g_str_equal (key, "save") && value)
-    save_model_to (self, value);
-  else if (g_str_equal (key, "scroll") && value)
-    {
-      /* the panel scrolled to a section: "top" or "proposal" */
-      GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
-      double x = 0.0, y = 0.0;
-      if (g_str_equal (value, "proposal"))
-        gtk_widget_translate_coordinates (self->proposal_heading, gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (self->scroller)),
-                                          0.0, 0.0, &x, &y);
-      gtk_adjustment_set_value (adj, g_str_equal (value, "top") ? 0.0 : gtk_adjustment_get_value (adj) + y - 6.0);
-    }
-  else
-    g_warning ("PELLUCID_TRAIN_ACTIONS: unknown action “%s”", action);
-  return TRUE;
-}
-
-static gboolean
-actions_tick (gpointer user_data)
+ACTION (act_stop)
 {
   PelTrainPanel *self = user_data;
 
-  if (!pel_document_has_volume (self->document) || self->action_busy
-      || pel_train_session_get_running (self->session) || pel_job_get_running (self->predict_job))
-    return G_SOURCE_CONTINUE;
-  while (self->actions[self->next_action] != NULL)
-    {
-      const char *action = g_strstrip (self->actions[self->next_action]);
-      if (*action && !run_action (self, action))
-        return G_SOURCE_CONTINUE;
-      self->next_action++;
-      if (self->action_busy || pel_train_session_get_running (self->session)
-          || pel_job_get_running (self->predict_job))
-        return G_SOURCE_CONTINUE;
-    }
-  self->actions_source = 0;
-  return G_SOURCE_REMOVE;
+  pel_train_session_stop (self->session);
+  pel_train_panel_set_status (self, _("Stopping after this step…"), FALSE);
+}
+
+ACTION (act_clear_proposal)
+{
+  pel_document_set_proposal (PEL_TRAIN_PANEL (user_data)->document, NULL);
+}
+
+ACTION (act_accept_class)
+{
+  pel_train_panel_accept (user_data, PEL_ACCEPT_CLASS, (guint16) CLAMP (g_variant_get_int32 (parameter), 0, 65535));
+}
+
+ACTION (act_show)
+{
+  GtkWidget *panel = user_data;
+  GtkWidget *parent = gtk_widget_get_parent (panel);
+
+  if (GTK_IS_STACK (parent))
+    gtk_stack_set_visible_child (GTK_STACK (parent), panel);
+}
+
+ACTION (act_axis)
+{
+  select_by_name (PEL_TRAIN_PANEL (user_data)->axis_dropdown, g_variant_get_string (parameter, NULL), axis_name_of, 3);
+}
+
+ACTION (act_preset)
+{
+  guint n;
+
+  pl_unet_presets (&n);
+  select_by_name (PEL_TRAIN_PANEL (user_data)->preset_dropdown, g_variant_get_string (parameter, NULL),
+                  preset_name_of, n);
+}
+
+ACTION (act_method)
+{
+  select_by_name (PEL_TRAIN_PANEL (user_data)->method_dropdown, g_variant_get_string (parameter, NULL),
+                  method_name_of, PL_METHOD_N_KINDS);
+}
+
+ACTION (act_steps)
+{
+  gtk_spin_button_set_value (PEL_TRAIN_PANEL (user_data)->steps_spin, g_variant_get_int32 (parameter));
+}
+
+ACTION (act_interval)
+{
+  pel_train_session_set_preview_interval (PEL_TRAIN_PANEL (user_data)->session, g_variant_get_double (parameter));
+}
+
+ACTION (act_outline)
+{
+  gtk_toggle_button_set_active (PEL_TRAIN_PANEL (user_data)->outline_button, TRUE);
+}
+
+ACTION (act_fill)
+{
+  gtk_toggle_button_set_active (PEL_TRAIN_PANEL (user_data)->fill_button, TRUE);
+}
+
+/* The panel scrolled to a section: "top" or "proposal". */
+ACTION (act_scroll)
+{
+  PelTrainPanel *self = user_data;
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
+  gboolean top = g_str_equal (g_variant_get_string (parameter, NULL), "top");
+  double x = 0.0, y = 0.0;
+
+  if (!top)
+    gtk_widget_translate_coordinates (self->proposal_heading,
+                                      gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (self->scroller)),
+                                      0.0, 0.0, &x, &y);
+  gtk_adjustment_set_value (adj, top ? 0.0 : y - 6.0);
+}
+
+#undef ACTION
+
+static const GActionEntry action_entries[] = {
+  { "start", act_start, NULL, NULL, NULL, { 0 } },
+  { "stop", act_stop, NULL, NULL, NULL, { 0 } },
+  { "continue", act_continue, NULL, NULL, NULL, { 0 } },
+  { "predict", act_predict, NULL, NULL, NULL, { 0 } },
+  { "predict-stop", act_predict_stop, NULL, NULL, NULL, { 0 } },
+  { "clear-proposal", act_clear_proposal, NULL, NULL, NULL, { 0 } },
+  { "accept-slice", act_accept_slice, NULL, NULL, NULL, { 0 } },
+  { "accept-all", act_accept_all, NULL, NULL, NULL, { 0 } },
+  { "accept-class", act_accept_class, "i", NULL, NULL, { 0 } },
+  { "save-model", act_save_model, NULL, NULL, NULL, { 0 } },
+  { "load-model", act_load_model, NULL, NULL, NULL, { 0 } },
+  { "save", act_save, "s", NULL, NULL, { 0 } },
+  { "load", act_load, "s", NULL, NULL, { 0 } },
+  { "show", act_show, NULL, NULL, NULL, { 0 } },
+  { "axis", act_axis, "s", NULL, NULL, { 0 } },
+  { "preset", act_preset, "s", NULL, NULL, { 0 } },
+  { "method", act_method, "s", NULL, NULL, { 0 } },
+  { "steps", act_steps, "i", NULL, NULL, { 0 } },
+  { "interval", act_interval, "d", NULL, NULL, { 0 } },
+  { "outline", act_outline, NULL, NULL, NULL, { 0 } },
+  { "fill", act_fill, NULL, NULL, NULL, { 0 } },
+  { "scroll", act_scroll, "s", NULL, NULL, { 0 } },
+  /* state only: TRUE while training, predicting or reading or writing a
+   * model (an action script waits for it) */
+  { "busy", NULL, NULL, "false", NULL, { 0 } },
+};
+
+void
+pel_train_panel_init_actions (PelTrainPanel *self)
+{
+  self->actions = g_simple_action_group_new ();
+  g_action_map_add_action_entries (G_ACTION_MAP (self->actions), action_entries,
+                                   G_N_ELEMENTS (action_entries), self);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->actions), "busy")),
+                               FALSE);
+  pel_action_script_insert_group (GTK_WIDGET (self), "train", G_ACTION_GROUP (self->actions));
+}
+
+void
+pel_train_panel_enable (PelTrainPanel *self,
+                        const char    *name,
+                        gboolean       enabled)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self->actions), name);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
 }
 
 void
@@ -681,11 +681,7 @@ pel_train_panel_run_actions (PelTrainPanel *self,
                              const char    *actions)
 {
   g_return_if_fail (PEL_IS_TRAIN_PANEL (self));
-  g_strfreev (self->actions);
-  self->actions = g_strsplit (actions, ",", -1);
-  self->next_action = 0;
-  if (self->actions_source == 0)
-    self->actions_source = g_timeout_add (100, actions_tick, self);
+  pel_action_script_run (GTK_WIDGET (self), actions, "train");
 }
 
 /* ---- setup ---------------------------------------------------------------- */
@@ -713,8 +709,7 @@ pel_train_panel_init_model (PelTrainPanel *self)
 void
 pel_train_panel_dispose_model (PelTrainPanel *self)
 {
-  g_clear_handle_id (&self->actions_source, g_source_remove);
-  g_clear_pointer (&self->actions, g_strfreev);
+  pel_action_script_cancel (GTK_WIDGET (self));
   if (self->cancellable)
     g_cancellable_cancel (self->cancellable);
   if (self->predict_job)
@@ -726,16 +721,4 @@ pel_train_panel_dispose_model (PelTrainPanel *self)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->loaded_model, pl_model_free);
   g_clear_pointer (&self->loaded_path, g_free);
-}
-
-void
-pel_train_panel_bind_model_callbacks (GtkWidgetClass *widget_class)
-{
-  gtk_widget_class_bind_template_callback (widget_class, on_predict_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_predict_stop_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_clear_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_accept_slice_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_accept_all_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_save_model_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_load_model_clicked);
 }

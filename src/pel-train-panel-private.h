@@ -8,6 +8,7 @@
 #include "src/pel-plot.h"
 #include "src/pel-slice-strip.h"
 #include "src/pel-format.h"
+#include "src/pel-panel-kit.h"
 
 G_BEGIN_DECLS
 
@@ -42,11 +43,9 @@ struct _PelTrainPanel
   GtkSpinButton    *threads_spin;
   GtkCheckButton   *holdout_check;
   GtkButton        *start_button;
-  GtkButton        *stop_button;
   GtkButton        *continue_button;
-  GtkProgressBar   *progress_bar;
-  GtkLabel         *status_label;
-  GtkLabel         *method_status_label;
+  GtkBox           *run_row_box;
+  GtkBox           *status_box;      /* one line per fact: pel_status_lines_set() */
   PelPlot          *loss_plot;
   PelPlot          *dice_plot;
   GtkWidget        *proposal_heading;
@@ -59,6 +58,7 @@ struct _PelTrainPanel
   GtkToggleButton  *outline_button;
   GtkAdjustment    *proposal_opacity;
   GtkButton        *accept_slice_button;
+  GtkLabel         *accept_slice_label;
   GtkButton        *accept_all_button;
   GtkMenuButton    *accept_class_button;
   GtkPopover       *accept_class_popover;
@@ -100,11 +100,10 @@ struct _PelTrainPanel
   int               proposal_axis;
   gboolean          proposal_is_volume;
 
-  /* PELLUCID_TRAIN_ACTIONS */
-  char            **actions;
-  guint             next_action;
-  guint             actions_source;
-  gboolean          action_busy;
+  /* The "train" actions (train.start, train.predict, …) */
+  GSimpleActionGroup *actions;
+  gboolean          action_busy;      /* a model file is being read or written */
+  char             *accept_step;      /* the undo step the "accept" line tells of */
 
   gboolean          syncing;
 };
@@ -114,6 +113,12 @@ void      pel_train_panel_update_buttons     (PelTrainPanel *self);
 void      pel_train_panel_update_command     (PelTrainPanel *self);
 int       pel_train_panel_axis_index         (PelTrainPanel *self,
                                               int            voxel_axis);
+/* One status line per fact: key "train" (the run), "method", "model",
+ * "accept"; NULL text hides the line.  set_status sets "train". */
+void      pel_train_panel_set_line           (PelTrainPanel *self,
+                                              const char    *key,
+                                              const char    *text,
+                                              gboolean       error);
 void      pel_train_panel_set_status         (PelTrainPanel *self,
                                               const char    *text,
                                               gboolean       error);
@@ -131,6 +136,14 @@ void      pel_train_panel_bind_settings_callbacks (GtkWidgetClass *widget_class)
 
 /* pel-train-panel-model.c */
 void      pel_train_panel_init_model         (PelTrainPanel *self);
+/* The "train" action group: every operation of the panel. */
+void      pel_train_panel_init_actions       (PelTrainPanel *self);
+void      pel_train_panel_enable             (PelTrainPanel *self,
+                                              const char    *action,
+                                              gboolean       enabled);
+void      pel_train_panel_start              (PelTrainPanel *self);
+void      pel_train_panel_continue           (PelTrainPanel *self);
+gboolean  pel_train_panel_any_labelled       (PelTrainPanel *self);
 void      pel_train_panel_dispose_model      (PelTrainPanel *self);
 void      pel_train_panel_model_changed      (PelTrainPanel *self);
 gboolean  pel_train_panel_predict            (PelTrainPanel *self);
@@ -139,7 +152,5 @@ void      pel_train_panel_accept             (PelTrainPanel *self,
                                               guint16        value);
 void      pel_train_panel_rebuild_accept_classes (PelTrainPanel *self);
 void      pel_train_panel_update_proposal_label  (PelTrainPanel *self);
-/* Template callbacks defined there. */
-void      pel_train_panel_bind_model_callbacks (GtkWidgetClass *widget_class);
 
 G_END_DECLS

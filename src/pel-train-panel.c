@@ -6,6 +6,8 @@
 
 #include "src/pel-train-panel-private.h"
 
+#include "src/pel-action-script.h"
+
 #include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
@@ -36,20 +38,6 @@ pel_train_panel_axis_index (PelTrainPanel *self,
   return 0;
 }
 
-static char *
-format_duration (double seconds)
-{
-  int t = (int) (seconds + 0.5);
-
-  if (t >= 3600)
-    /* Translators: hours and minutes */
-    return g_strdup_printf (_("%d h %02d min"), t / 3600, t / 60 % 60);
-  if (t >= 60)
-    /* Translators: minutes and seconds */
-    return g_strdup_printf (_("%d min %02d s"), t / 60, t % 60);
-  return g_strdup_printf (_("%d s"), t);
-}
-
 static const char *
 preset_title (const char *name)
 {
@@ -61,16 +49,23 @@ preset_title (const char *name)
 }
 
 void
+pel_train_panel_set_line (PelTrainPanel *self,
+                          const char    *key,
+                          const char    *text,
+                          gboolean       error)
+{
+  pel_status_lines_set (self->status_box, key, text, error);
+}
+
+void
 pel_train_panel_set_status (PelTrainPanel *self,
                             const char    *text,
                             gboolean       error)
 {
-  gtk_label_set_text (self->status_label, text ? text : "");
-  if (error)
-    gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
+  pel_status_lines_set (self->status_box, "train", text, error);
 }
+
+static void update_status (PelTrainPanel *self);
 
 /* ---- classes and labelled slices ------------------------------------------ */
 
@@ -187,6 +182,9 @@ pel_train_panel_update_strip (PelTrainPanel *self)
   text = g_strdup_printf (_("%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " %s slices labelled, %s voxels"),
                           labelled, self->counts.n, axis_title ? axis_title : "", count);
   gtk_label_set_text (self->strip_label, text);
+  /* Start needs a labelled slice; the ready line says how many */
+  pel_train_panel_update_buttons (self);
+  update_status (self);
 }
 
 static gboolean
@@ -208,6 +206,13 @@ on_labels_changed (PelTrainPanel *self)
     self->counts_source = g_timeout_add (150, counts_timeout, self);
   g_clear_handle_id (&self->classes_source, g_source_remove);
   self->classes_source = g_timeout_add (500, classes_timeout, self);
+  /* "Accepted …" tells of one undo step: gone once it is undone */
+  if (self->accept_step
+      && g_strcmp0 (pl_undo_get_undo_name (pel_document_get_undo (self->document)), self->accept_step) != 0)
+    {
+      g_clear_pointer (&self->accept_step, g_free);
+      pel_train_panel_set_line (self, "accept", NULL, FALSE);
+    }
 }
 
 static void
@@ -254,11 +259,12 @@ pel_train_panel_update_buttons (PelTrainPanel *self)
   gboolean compatible = run && pel_train_settings_compatible (run, &self->settings);
   gboolean predicting = pel_job_get_running (self->predict_job);
   gboolean proposal = pel_document_get_proposal (self->document) != NULL;
+  gboolean model = pel_train_panel_get_model (self) != NULL;
   g_autofree char *tip = NULL;
 
-  gtk_widget_set_sensitive (GTK_WIDGET (self->start_button), volume && !running);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->stop_button), running);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->continue_button), trainer && !running && compatible);
+  pel_train_panel_enable (self, "start", volume && !running && pel_train_panel_any_labelled (self));
+  pel_train_panel_enable (self, "stop", running);
+  pel_train_panel_enable (self, "continue", trainer && !running && compatible);
   if (!trainer)
     tip = g_strdup (_("Train more steps on the current network (after a Start)"));
   else if (!compatible)
@@ -268,15 +274,18 @@ pel_train_panel_update_buttons (PelTrainPanel *self)
                            self->settings.steps, pel_train_session_get_step (self->session));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->continue_button), tip);
 
-  gtk_widget_set_sensitive (GTK_WIDGET (self->predict_button),
-                            volume && !predicting && pel_train_panel_get_model (self) != NULL);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->predict_stop_button), predicting);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->clear_button), proposal && !predicting);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->accept_slice_button), proposal);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->accept_all_button), proposal);
+  pel_train_panel_enable (self, "predict", volume && !predicting && model);
+  pel_train_panel_enable (self, "predict-stop", predicting);
+  pel_train_panel_enable (self, "clear-proposal", proposal && !predicting);
+  pel_train_panel_enable (self, "accept-slice", proposal);
+  pel_train_panel_enable (self, "accept-all", proposal);
+  pel_train_panel_enable (self, "accept-class", proposal);
   gtk_widget_set_sensitive (GTK_WIDGET (self->accept_class_button), proposal);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->save_model_button),
-                            pel_train_session_get_model (self->session) != NULL);
+  pel_train_panel_enable (self, "save-model", pel_train_session_get_model (self->session) != NULL && !self->action_busy);
+  pel_train_panel_enable (self, "save", pel_train_session_get_model (self->session) != NULL && !self->action_busy);
+  pel_train_panel_enable (self, "load", !self->action_busy);
+  g_simple_action_set_state (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->actions), "busy")),
+                             g_variant_new_boolean (running || predicting || self->action_busy));
   if (proposal && volume)
     {
       gint64 c[3];
@@ -284,26 +293,25 @@ pel_train_panel_update_buttons (PelTrainPanel *self)
       pel_document_get_cursor (self->document, c);
       /* Translators: slices count from 1 as the views show them */
       label = g_strdup_printf (_("Accept _Slice %" G_GINT64_FORMAT), c[self->proposal_axis] + 1);
-      gtk_button_set_label (self->accept_slice_button, label);
+      gtk_label_set_text_with_mnemonic (self->accept_slice_label, label);
     }
   else
-    gtk_button_set_label (self->accept_slice_button, _("Accept _Slice"));
+    gtk_label_set_text_with_mnemonic (self->accept_slice_label, _("Accept _Slice"));
 }
 
+/* The training line: where the run is, its last loss and Dice.  Rate and
+ * time left are in the progress row, bound to the run. */
 static void
 update_status (PelTrainPanel *self)
 {
+  PelLiveRun *run = pel_train_session_get_run (self->session);
   gint64 step = pel_train_session_get_step (self->session);
   gint64 target = pel_train_session_get_target_step (self->session);
   gboolean running = pel_train_session_get_running (self->session);
   const GError *error = pel_train_session_get_error (self->session);
-  double loss, dice, rate, left;
+  const PelLivePoint *loss, *dice;
+  guint n_loss, n_dice;
   GString *s;
-  PlMethodStatus ms;
-
-  g_object_get (self->session, "loss", &loss, "dice", &dice, "steps-per-second", &rate,
-                "time-left", &left, NULL);
-  gtk_progress_bar_set_fraction (self->progress_bar, target > 0 ? CLAMP ((double) step / target, 0.0, 1.0) : 0.0);
 
   if (error && !running)
     {
@@ -313,13 +321,27 @@ update_status (PelTrainPanel *self)
     }
   if (!running && !pel_train_session_has_trainer (self->session))
     {
-      pel_train_panel_set_status (self, pel_document_has_volume (self->document)
-                                  ? _("Ready: paint a few slices, then Start.") : _("Open a volume to train on it."),
-                                  FALSE);
-      gtk_widget_set_visible (GTK_WIDGET (self->method_status_label), FALSE);
+      gint64 n = 0;
+      g_autofree char *text = NULL;
+
+      for (gint64 i = 0; self->counts.counts && i < self->counts.n; i++)
+        n += self->counts.counts[i] > 0;
+      if (!pel_document_has_volume (self->document))
+        text = g_strdup (_("Open a volume to train on it."));
+      else if (n == 0)
+        text = g_strdup (_("Ready: paint a few slices, then Start."));
+      else
+        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                             "Ready: Start trains on the %" G_GINT64_FORMAT " labelled slice.",
+                                             "Ready: Start trains on the %" G_GINT64_FORMAT " labelled slices.",
+                                             (gulong) n), n);
+      pel_train_panel_set_status (self, text, FALSE);
+      pel_train_panel_set_line (self, "method", NULL, FALSE);
       return;
     }
 
+  loss = pel_live_run_get_series (run, "loss", &n_loss);
+  dice = pel_live_run_get_series (run, "dice", &n_dice);
   s = g_string_new (NULL);
   if (running && step == 0)
     g_string_append (s, _("Building the network…"));
@@ -327,38 +349,13 @@ update_status (PelTrainPanel *self)
     g_string_append_printf (s, _("Step %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT), step, target);
   else
     g_string_append_printf (s, _("Stopped at step %" G_GINT64_FORMAT), step);
-  if (rate > 0.0)
-    g_string_append_printf (s, _(" · %.2f steps/s"), rate);
-  if (running && left >= 0.0)
-    {
-      g_autofree char *d = format_duration (left);
-      g_string_append_printf (s, _(" · %s left"), d);
-    }
-  if (isfinite (loss))
-    g_string_append_printf (s, _("\nLoss %.3f"), loss);
-  if (isfinite (dice))
-    g_string_append_printf (s, _(" · held-out Dice %.3f"), dice);
+  if (n_loss > 0 && isfinite (loss[n_loss - 1].y))
+    g_string_append_printf (s, _(" · loss %.3f"), loss[n_loss - 1].y);
+  if (n_dice > 0 && isfinite (dice[n_dice - 1].y))
+    g_string_append_printf (s, _(" · held-out Dice %.3f"), dice[n_dice - 1].y);
   pel_train_panel_set_status (self, s->str, FALSE);
   g_string_free (s, TRUE);
-
-  if (pel_train_session_get_method_status (self->session, &ms) && ms.kind != PL_METHOD_SUPERVISED)
-    {
-      GString *m = g_string_new (NULL);
-      if (isfinite (ms.unlabelled_loss))
-        g_string_append_printf (m, _("unlabelled term %.4f × weight %.3g"), ms.unlabelled_loss, ms.weight);
-      if (ms.kind == PL_METHOD_SELF_TRAINING)
-        g_string_append_printf (m, _("%sround %d, %d pseudo-labelled slices, %.0f%% of their voxels kept"),
-                                m->len ? " · " : "", ms.round, ms.n_pseudo_slices, 100.0 * ms.pseudo_kept);
-      if (ms.kind == PL_METHOD_MEAN_TEACHER && isfinite (ms.alpha))
-        g_string_append_printf (m, _("%steacher α %.4f"), m->len ? " · " : "", ms.alpha);
-      if (ms.note[0])
-        g_string_append_printf (m, "%s%s", m->len ? "\n" : "", ms.note);
-      gtk_label_set_text (self->method_status_label, m->str);
-      gtk_widget_set_visible (GTK_WIDGET (self->method_status_label), m->len > 0);
-      g_string_free (m, TRUE);
-    }
-  else
-    gtk_widget_set_visible (GTK_WIDGET (self->method_status_label), FALSE);
+  pel_train_panel_set_line (self, "method", pel_live_run_get_status (run, "method"), FALSE);
 }
 
 static void
@@ -375,72 +372,86 @@ reset_plots (PelTrainPanel *self)
   self->dice_class_series = self->dice_mean_series + 1;
   self->dice_n_classes = 0;
   self->n_losses_plotted = 0;
-  self->n_dice_plotted = 0;
+  gtk_widget_set_visible (GTK_WIDGET (self->dice_plot), pel_train_session_get_holdout_slice (self->session) >= 0);
 }
 
+/* One series per class, in the class's colour as the class list shows it
+ * (no legend). */
 static void
-update_plots (PelTrainPanel *self)
+add_class_series (PelTrainPanel *self)
 {
-  guint n_loss, n_dice;
-  const PelLossPoint *losses = pel_train_session_get_losses (self->session, &n_loss);
-  const PelDicePoint *dice = pel_train_session_get_dice (self->session, &n_dice);
-  gint64 target = pel_train_session_get_target_step (self->session);
   int n_classes;
   const guint16 *classes = pel_train_session_get_classes (self->session, &n_classes);
+  const guint32 *lut = pel_document_get_label_lut (self->document);
 
-  if (n_loss < self->n_losses_plotted || n_dice < self->n_dice_plotted)
-    reset_plots (self);
-  pel_plot_set_x_extent (self->loss_plot, (double) target);
-  pel_plot_set_x_extent (self->dice_plot, (double) target);
-
-  for (guint i = self->n_losses_plotted; i < n_loss; i++)
+  for (int c = 0; c < n_classes; c++)
     {
-      /* exponential moving average, 0.9 of the past: a curve through noise */
-      self->loss_smooth = i == 0 ? losses[i].loss : 0.9 * self->loss_smooth + 0.1 * losses[i].loss;
-      pel_plot_append (self->loss_plot, self->loss_series, (double) losses[i].step, losses[i].loss);
-      pel_plot_append (self->loss_plot, self->loss_smooth_series, (double) losses[i].step, self->loss_smooth);
+      guint32 rgb = lut[classes[c]];
+      GdkRGBA colour = { ((rgb >> 16) & 0xff) / 255.0, ((rgb >> 8) & 0xff) / 255.0,
+                         (rgb & 0xff) / 255.0, 0.8 };
+      pel_plot_add_series (self->dice_plot, NULL, &colour, 1.0);
     }
-  self->n_losses_plotted = n_loss;
+  self->dice_n_classes = n_classes;
+}
 
-  if (n_dice > 0 && self->dice_n_classes == 0 && classes)
+/* New points of one of the run's series: straight into the plots. */
+static void
+on_series_points (PelTrainPanel      *self,
+                  const char         *name,
+                  const PelLivePoint *points,
+                  guint               n)
+{
+  if (g_str_equal (name, "loss"))
     {
-      const guint32 *lut = pel_document_get_label_lut (self->document);
-      for (int c = 0; c < n_classes; c++)
+      for (guint i = 0; i < n; i++)
         {
-          guint32 rgb = lut[classes[c]];
-          GdkRGBA colour = { ((rgb >> 16) & 0xff) / 255.0, ((rgb >> 8) & 0xff) / 255.0,
-                             (rgb & 0xff) / 255.0, 0.8 };
-          /* in the class's colour, as the class list shows it: no legend */
-          pel_plot_add_series (self->dice_plot, NULL, &colour, 1.0);
+          /* exponential moving average, 0.9 of the past: a curve through noise */
+          self->loss_smooth = self->n_losses_plotted++ == 0 ? points[i].y
+                              : 0.9 * self->loss_smooth + 0.1 * points[i].y;
+          pel_plot_append (self->loss_plot, self->loss_series, points[i].x, points[i].y);
+          pel_plot_append (self->loss_plot, self->loss_smooth_series, points[i].x, self->loss_smooth);
         }
-      self->dice_n_classes = n_classes;
+      update_status (self);
     }
-  for (guint i = self->n_dice_plotted; i < n_dice; i++)
+  else if (g_str_equal (name, "dice"))
     {
-      pel_plot_append (self->dice_plot, self->dice_mean_series, (double) dice[i].step, dice[i].mean);
-      for (int c = 0; c < self->dice_n_classes; c++)
-        pel_plot_append (self->dice_plot, self->dice_class_series + c, (double) dice[i].step,
-                         dice[i].per_class[c]);
+      for (guint i = 0; i < n; i++)
+        pel_plot_append (self->dice_plot, self->dice_mean_series, points[i].x, points[i].y);
+      gtk_widget_set_visible (GTK_WIDGET (self->dice_plot), TRUE);
     }
-  self->n_dice_plotted = n_dice;
-  gtk_widget_set_visible (GTK_WIDGET (self->dice_plot),
-                          pel_train_session_get_holdout_slice (self->session) >= 0 || n_dice > 0);
+  else if (g_str_has_prefix (name, "dice:"))
+    {
+      int c = atoi (name + 5);
+      if (self->dice_n_classes == 0)
+        add_class_series (self);
+      if (c < self->dice_n_classes)
+        for (guint i = 0; i < n; i++)
+          pel_plot_append (self->dice_plot, self->dice_class_series + c, points[i].x, points[i].y);
+    }
 }
 
 static void
-on_session_progress (PelTrainPanel *self)
+on_run_preview (PelTrainPanel        *self,
+                const PelLivePayload *payload)
 {
-  update_plots (self);
-  update_status (self);
-  if (pel_train_session_get_model (self->session) && self->model_source != PEL_MODEL_LOADED)
+  if (g_str_equal (payload->name, "model") && self->model_source != PEL_MODEL_LOADED)
     {
       gboolean first = self->model_source == PEL_MODEL_NONE;
       self->model_source = PEL_MODEL_TRAINED;
       if (first)
         pel_train_panel_model_changed (self);
+      pel_train_panel_update_buttons (self);
+      pel_train_panel_update_command (self);
     }
-  pel_train_panel_update_buttons (self);
-  pel_train_panel_update_command (self);
+}
+
+static void
+on_run_status (PelTrainPanel *self,
+               const char    *key,
+               const char    *text)
+{
+  if (g_str_equal (key, "method"))
+    pel_train_panel_set_line (self, "method", text, FALSE);
 }
 
 static void
@@ -461,9 +472,8 @@ on_session_finished (PelTrainPanel *self,
                      const GError  *error)
 {
   const PelTrainSettings *run = pel_train_session_get_settings (self->session);
-  double rate;
+  double rate = pel_live_run_get_rate (pel_train_session_get_run (self->session));
 
-  g_object_get (self->session, "steps-per-second", &rate, NULL);
   if (run && rate > 0.0)
     {
       g_hash_table_replace (self->preset_rates, g_strdup (run->preset), g_memdup2 (&rate, sizeof rate));
@@ -474,7 +484,6 @@ on_session_finished (PelTrainPanel *self,
       self->model_source = PEL_MODEL_TRAINED;
       pel_train_panel_model_changed (self);
     }
-  update_plots (self);
   update_status (self);
   pel_train_panel_update_strip (self);
   pel_train_panel_update_buttons (self);
@@ -487,40 +496,40 @@ on_session_notify (PelTrainPanel *self,
 {
   if (g_str_equal (pspec->name, "holdout-slice"))
     pel_train_panel_update_strip (self);
+  if (g_str_equal (pspec->name, "target-step"))
+    {
+      gint64 target = pel_train_session_get_target_step (self->session);
+      pel_plot_set_x_extent (self->loss_plot, (double) target);
+      pel_plot_set_x_extent (self->dice_plot, (double) target);
+    }
+  if (g_str_equal (pspec->name, "step"))
+    return;   /* the loss points that come with it update the line */
   update_status (self);
   pel_train_panel_update_buttons (self);
 }
 
-static void
-on_start_clicked (PelTrainPanel *self)
+void
+pel_train_panel_start (PelTrainPanel *self)
 {
   g_autoptr (GError) error = NULL;
   gint64 c[3];
 
   pel_document_get_cursor (self->document, c);
   pel_train_session_set_preview_slice (self->session, c[self->settings.axis]);
-  reset_plots (self);
   if (!pel_train_session_start (self->session, &self->settings, &error))
     {
       pel_train_panel_set_status (self, error->message, TRUE);
       return;
     }
+  reset_plots (self);
   if (self->model_source == PEL_MODEL_TRAINED)
     self->model_source = PEL_MODEL_NONE;
-  update_plots (self);
   update_status (self);
   pel_train_panel_update_buttons (self);
 }
 
-static void
-on_stop_clicked (PelTrainPanel *self)
-{
-  pel_train_session_stop (self->session);
-  pel_train_panel_set_status (self, _("Stopping after this step…"), FALSE);
-}
-
-static void
-on_continue_clicked (PelTrainPanel *self)
+void
+pel_train_panel_continue (PelTrainPanel *self)
 {
   g_autoptr (GError) error = NULL;
 
@@ -614,6 +623,32 @@ on_overlays_changed (PelTrainPanel *self)
 
 /* ---- lifecycle ------------------------------------------------------------ */
 
+/* The "train" actions are on the window too, so that anything holding the
+ * window (menus, shortcuts, the test control) activates them by name. */
+static void
+pel_train_panel_root (GtkWidget *widget)
+{
+  PelTrainPanel *self = PEL_TRAIN_PANEL (widget);
+
+  GTK_WIDGET_CLASS (pel_train_panel_parent_class)->root (widget);
+  pel_action_script_insert_group (GTK_WIDGET (gtk_widget_get_root (widget)), "train",
+                                  G_ACTION_GROUP (self->actions));
+  g_object_set_data (G_OBJECT (gtk_widget_get_root (widget)), "pel-train-panel", self);
+}
+
+static void
+pel_train_panel_unroot (GtkWidget *widget)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  if (root && g_object_get_data (G_OBJECT (root), "pel-train-panel") == widget)
+    {
+      pel_action_script_insert_group (GTK_WIDGET (root), "train", NULL);
+      g_object_set_data (G_OBJECT (root), "pel-train-panel", NULL);
+    }
+  GTK_WIDGET_CLASS (pel_train_panel_parent_class)->unroot (widget);
+}
+
 static void
 pel_train_panel_dispose (GObject *object)
 {
@@ -634,12 +669,21 @@ pel_train_panel_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->document, self);
   if (self->session)
     {
+      g_signal_handlers_disconnect_by_data (pel_train_session_get_run (self->session), self);
       g_signal_handlers_disconnect_by_data (self->session, self);
       /* A running job keeps the session until its step ends. */
       pel_train_session_stop (self->session);
     }
   pel_train_panel_dispose_model (self);
+  g_clear_object (&self->actions);
+  g_clear_pointer (&self->accept_step, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), PEL_TYPE_TRAIN_PANEL);
+  {
+    GtkWidget *child;
+    /* the separator and the footer, which no field names */
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+      gtk_widget_unparent (child);
+  }
   g_clear_object (&self->session);
   g_clear_object (&self->document);
   g_clear_object (&self->tools);
@@ -690,11 +734,9 @@ pel_train_panel_class_init (PelTrainPanelClass *klass)
   CHILD (threads_spin);
   CHILD (holdout_check);
   CHILD (start_button);
-  CHILD (stop_button);
   CHILD (continue_button);
-  CHILD (progress_bar);
-  CHILD (status_label);
-  CHILD (method_status_label);
+  CHILD (run_row_box);
+  CHILD (status_box);
   CHILD (loss_plot);
   CHILD (dice_plot);
   CHILD (proposal_heading);
@@ -707,6 +749,7 @@ pel_train_panel_class_init (PelTrainPanelClass *klass)
   CHILD (outline_button);
   CHILD (proposal_opacity);
   CHILD (accept_slice_button);
+  CHILD (accept_slice_label);
   CHILD (accept_all_button);
   CHILD (accept_class_button);
   CHILD (accept_class_popover);
@@ -717,14 +760,12 @@ pel_train_panel_class_init (PelTrainPanelClass *klass)
   CHILD (command_note);
 #undef CHILD
   gtk_widget_class_bind_template_callback (widget_class, on_slice_activated);
-  gtk_widget_class_bind_template_callback (widget_class, on_start_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_stop_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_continue_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_copy_clicked);
   pel_train_panel_bind_settings_callbacks (widget_class);
-  pel_train_panel_bind_model_callbacks (widget_class);
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  widget_class->root = pel_train_panel_root;
+  widget_class->unroot = pel_train_panel_unroot;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "train-panel");
 }
 
@@ -739,6 +780,16 @@ pel_train_panel_init (PelTrainPanel *self)
   self->syncing = TRUE;
   self->preset_rates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
+                                  GTK_ORIENTATION_VERTICAL);
+  pel_panel_fix_width (GTK_SCROLLED_WINDOW (self->scroller));
+  {
+    /* a path in the command breaks anywhere, without a hyphen */
+    PangoAttrList *attrs = pango_attr_list_new ();
+    pango_attr_list_insert (attrs, pango_attr_insert_hyphens_new (FALSE));
+    gtk_label_set_attributes (self->command_label, attrs);
+    pango_attr_list_unref (attrs);
+  }
   self->bindings = g_ptr_array_new ();
   for (guint i = 0; i < n; i++)
     gtk_string_list_append (presets, preset_title (p[i].name));
@@ -752,7 +803,6 @@ pel_train_panel_init (PelTrainPanel *self)
   pel_plot_set_labels (self->dice_plot, _("step"), _("held-out Dice (0–1), per class in its colour"));
   pel_plot_set_y_range (self->dice_plot, 0.0, 1.0);
   pel_plot_set_placeholder (self->dice_plot, _("Dice of the held-out slice, every few seconds"));
-  reset_plots (self);
   self->syncing = FALSE;
 }
 
@@ -770,6 +820,15 @@ pel_train_panel_new (PelDocument *document,
   self->tools = g_object_ref (tools);
   self->session = pel_train_session_new (document);
   pel_train_settings_init (&self->settings, pel_document_get_volume (document));
+  pel_train_panel_init_actions (self);
+  reset_plots (self);
+  {
+    PelLiveRun *run = pel_train_session_get_run (self->session);
+    gtk_box_append (self->run_row_box, pel_run_row_new (run, _("%.2f steps/s"), "train.stop"));
+    g_signal_connect_swapped (run, "series-points", G_CALLBACK (on_series_points), self);
+    g_signal_connect_swapped (run, "preview", G_CALLBACK (on_run_preview), self);
+    g_signal_connect_swapped (run, "status", G_CALLBACK (on_run_status), self);
+  }
 
   g_ptr_array_add (self->bindings,
                    g_object_bind_property (document, "proposal-opacity", self->proposal_opacity, "value",
@@ -786,7 +845,6 @@ pel_train_panel_new (PelDocument *document,
   g_signal_connect_swapped (document, "overlays-changed", G_CALLBACK (on_overlays_changed), self);
   g_signal_connect_swapped (document, "notify::dirty", G_CALLBACK (pel_train_panel_update_command), self);
   g_signal_connect_swapped (document, "notify::labels-path", G_CALLBACK (pel_train_panel_update_command), self);
-  g_signal_connect_swapped (self->session, "progress", G_CALLBACK (on_session_progress), self);
   g_signal_connect_swapped (self->session, "preview", G_CALLBACK (on_session_preview), self);
   g_signal_connect_swapped (self->session, "finished", G_CALLBACK (on_session_finished), self);
   g_signal_connect_swapped (self->session, "notify", G_CALLBACK (on_session_notify), self);
@@ -795,6 +853,7 @@ pel_train_panel_new (PelDocument *document,
   pel_train_panel_sync_widgets (self);
   on_volume_changed (self);
 
+  /* a list of train.* activations, for demonstrations and screenshots */
   actions = g_getenv ("PELLUCID_TRAIN_ACTIONS");
   if (actions && *actions)
     pel_train_panel_run_actions (self, actions);

@@ -10,13 +10,20 @@
  * all, or class; saves and loads models; and shows the equivalent command
  * line.
  *
- * PELLUCID_TRAIN_ACTIONS, for demonstrations and screenshots, is a comma-
- * separated list of what a user would do in this panel, run in order once a
- * volume with labels is open, each waiting for the previous one to finish:
- * show, axis=axial|coronal|sagittal, preset=NAME, method=NAME, steps=N,
- * interval=SECONDS (preview refresh), start, predict, outline, fill,
- * accept-slice, accept-all, accept-class=VALUE, save=MODEL, load=MODEL,
- * scroll=top|proposal.
+ * Every operation is an action of the "train" group, on the panel and on
+ * its window: train.start, train.stop, train.continue, train.predict,
+ * train.predict-stop, train.clear-proposal, train.accept-slice,
+ * train.accept-all, train.accept-class(i value), train.save-model and
+ * train.load-model (dialogs), train.save(s path), train.load(s path),
+ * train.show, train.axis(s), train.preset(s), train.method(s),
+ * train.steps(i), train.interval(d seconds of preview refresh),
+ * train.outline, train.fill, train.scroll(s "top" | "proposal"), and the
+ * state train.busy (training, predicting or reading/writing a model).
+ *
+ * PELLUCID_TRAIN_ACTIONS, for demonstrations and screenshots, is a list of
+ * those activations run in order (pel-action-script.h), each when its
+ * action is enabled and the panel is not busy:
+ * "show,preset=small,steps=200,start,predict,accept-class=3".
  */
 #pragma once
 
@@ -44,7 +51,8 @@ void             pel_train_panel_set_settings (PelTrainPanel          *self,
 const char      *pel_train_panel_get_command_line (PelTrainPanel *self);
 /* The model Predict Volume and Save use (trained here or loaded), or NULL. */
 PlModel         *pel_train_panel_get_model    (PelTrainPanel *self);
-/* Runs one PELLUCID_TRAIN_ACTIONS-style action list (tests, demos). */
+/* Runs one PELLUCID_TRAIN_ACTIONS-style list of train.* (or win., app.)
+ * activations (tests, demos). */
 void             pel_train_panel_run_actions  (PelTrainPanel *self,
                                                const char    *actions);
 

@@ -29,34 +29,6 @@ pel_slice_counts_clear (PelSliceCounts *c)
   c->valid = FALSE;
 }
 
-/* Non-zero voxels of slice s along axis. */
-static gint64
-count_slice (const PlLabels *l,
-             int             axis,
-             gint64          s)
-{
-  const gint64 *d = l->dim;
-  gint64 n = 0;
-
-  if (axis == 2)
-    {
-      const guint16 *p = l->data + (gsize) s * d[0] * d[1];
-      for (gsize i = 0; i < (gsize) (d[0] * d[1]); i++)
-        n += p[i] != 0;
-    }
-  else if (axis == 1)
-    for (gint64 k = 0; k < d[2]; k++)
-      {
-        const guint16 *row = l->data + (gsize) d[0] * (s + d[1] * k);
-        for (gint64 i = 0; i < d[0]; i++)
-          n += row[i] != 0;
-      }
-  else
-    for (gsize v = (gsize) s; v < (gsize) (d[0] * d[1] * d[2]); v += (gsize) d[0])
-      n += l->data[v] != 0;
-  return n;
-}
-
 gint64
 pel_slice_counts_update (PelSliceCounts       *c,
                          const PlLabels       *labels,
@@ -84,7 +56,7 @@ pel_slice_counts_update (PelSliceCounts       *c,
   for (gint64 s = 0; s < c->n; s++)
     if (gen[s] != c->generations[s])
       {
-        c->counts[s] = count_slice (labels, c->axis, s);
+        c->counts[s] = pl_labels_count_slice (labels, c->axis, s);
         c->generations[s] = gen[s];
         recounted++;
       }

@@ -9,23 +9,26 @@
  * on.  Labels come from a PelTrainProvider, so every batch sees the labels
  * as they are when it is drawn.
  *
- * Feedback: after every step the worker records (step, loss); every
- * `preview-interval` seconds it also predicts the slice on screen (the one
- * pel_train_session_set_preview_slice() names), measures the Dice of the
- * held-out slice, and exports a copy of the model.  One coalesced idle on
- * the main thread turns what piled up into ::progress (new loss and Dice
- * points) and, for the preview, a new proposal slice in the document, so
- * the main loop never does numerics and is never flooded.
+ * Feedback goes through a PelLiveRun (pel-live-run.h): after every step
+ * the worker appends (step, loss) to the series "loss" and reports the step
+ * of the target; every `preview-interval` seconds it also predicts the slice
+ * on screen (the one pel_train_session_set_preview_slice() names) as the
+ * payload "slice", appends the held-out Dice to "dice" (mean) and "dice:C"
+ * (class index C), and publishes a copy of the model as "model"; the
+ * method's state is the status fact "method".  The session turns "slice"
+ * into the document's proposal and keeps the model; panels bind to the
+ * run's properties (fraction, time-left, rate) and plot its series.
  *
- * Properties (main thread): running, step, target-step, loss, dice,
- * steps-per-second, time-left (s, −1 unknown), holdout-slice, has-trainer.
+ * Properties (main thread): running, step, target-step, holdout-slice,
+ * has-trainer.  ::progress: new points arrived; ::preview (index): a new
+ * preview slice is in the document's proposal; ::finished (error).
  */
 #pragma once
 
 #include "engine/methods/methods.h"
 #include "engine/nn/model.h"
 #include "src/pel-document.h"
-#include "src/pel-job.h"
+#include "src/pel-live-run.h"
 #include "src/pel-train-provider.h"
 #include "src/pel-train-settings.h"
 
@@ -34,22 +37,9 @@ G_BEGIN_DECLS
 #define PEL_TYPE_TRAIN_SESSION (pel_train_session_get_type ())
 G_DECLARE_FINAL_TYPE (PelTrainSession, pel_train_session, PEL, TRAIN_SESSION, GObject)
 
-typedef struct
-{
-  gint64  step;
-  double  loss;
-} PelLossPoint;
-
-typedef struct
-{
-  gint64  step;
-  double  mean;
-  double *per_class;   /* n_classes entries (NaN: class absent) */
-} PelDicePoint;
-
 PelTrainSession *pel_train_session_new             (PelDocument            *document);
 PelDocument     *pel_train_session_get_document    (PelTrainSession        *self);
-PelJob          *pel_train_session_get_job         (PelTrainSession        *self);
+PelLiveRun      *pel_train_session_get_run         (PelTrainSession        *self);
 
 /* A new trainer from settings (copied), trained for settings->steps. */
 gboolean         pel_train_session_start           (PelTrainSession        *self,
@@ -78,10 +68,10 @@ const guint16   *pel_train_session_get_classes     (PelTrainSession        *self
 /* The last error of a run (NULL if it ended well or was stopped). */
 const GError    *pel_train_session_get_error       (PelTrainSession        *self);
 
-/* Every loss and Dice point so far (owned by the session). */
-const PelLossPoint *pel_train_session_get_losses   (PelTrainSession        *self,
+/* Every loss and mean Dice point (x: step) so far (owned by the run). */
+const PelLivePoint *pel_train_session_get_losses   (PelTrainSession        *self,
                                                     guint                  *n);
-const PelDicePoint *pel_train_session_get_dice     (PelTrainSession        *self,
+const PelLivePoint *pel_train_session_get_dice     (PelTrainSession        *self,
                                                     guint                  *n);
 
 /* The slice (along the trainer's axis) whose prediction is refreshed while
@@ -94,9 +84,6 @@ void             pel_train_session_set_preview_interval (PelTrainSession   *self
  * with the training settings recorded; NULL before the first.  Owned by the
  * session. */
 PlModel         *pel_train_session_get_model       (PelTrainSession        *self);
-/* What the method reported after the last step (FALSE before one). */
-gboolean         pel_train_session_get_method_status (PelTrainSession      *self,
-                                                      PlMethodStatus       *status);
 /* The provider of the current trainer (tests observe copies through it). */
 PelTrainProvider *pel_train_session_get_provider   (PelTrainSession        *self);
 

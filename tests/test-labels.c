@@ -490,6 +490,38 @@ test_atomic_saves (void)
   synth_rmtree (dir);
 }
 
+
+/* Labelled voxels per slice along each axis, all at once and one by one. */
+static void
+test_count_slices (void)
+{
+  const gint64 dim[3] = { 5, 4, 3 };
+  g_autoptr (PlLabels) l = pl_labels_new (dim);
+  gint64 counts[5];
+  gint64 expect[3][5] = { { 0 } };
+
+  /* voxel (i, j, k) labelled when (i + 2j + 3k) % 4 == 0 */
+  for (gint64 k = 0; k < 3; k++)
+    for (gint64 j = 0; j < 4; j++)
+      for (gint64 i = 0; i < 5; i++)
+        if ((i + 2 * j + 3 * k) % 4 == 0)
+          {
+            l->data[i + 5 * (j + 4 * k)] = (guint16) (1 + k);
+            expect[0][i]++;
+            expect[1][j]++;
+            expect[2][k]++;
+          }
+  for (int axis = 0; axis < 3; axis++)
+    {
+      pl_labels_count_slices (l, axis, counts);
+      for (gint64 s = 0; s < dim[axis]; s++)
+        {
+          g_assert_cmpint (counts[s], ==, expect[axis][s]);
+          g_assert_cmpint (pl_labels_count_slice (l, axis, s), ==, expect[axis][s]);
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -498,6 +530,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   tmpdir = synth_tmpdir ();
   g_test_add_func ("/labels/round-trip", test_round_trip);
+  g_test_add_func ("/labels/count-slices", test_count_slices);
   g_test_add_func ("/labels/synthetic-reference", test_synthetic_reference);
   g_test_add_func ("/labels/grid-mismatch", test_grid_mismatch);
   g_test_add_func ("/labels/bad-values", test_bad_values);

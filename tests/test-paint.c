@@ -485,6 +485,64 @@ test_paint_over_and_locks (void)
     }
 }
 
+
+/* Merging a proposal: only unlabelled voxels are filled, locked values are
+ * never written, a locked 0 keeps everything; per slice, class and all. */
+static void
+test_merge_proposal (void)
+{
+  const gint64 dim[3] = { 4, 3, 2 };
+  g_autoptr (PlLabels) labels = pl_labels_new (dim);
+  g_autoptr (PlLabels) proposal = pl_labels_new (dim);
+  g_autoptr (PlLabels) out = NULL;
+  g_autofree PlPaintRule *rule = g_new (PlPaintRule, 1);
+  gsize n = pl_labels_n_voxels (labels);
+  gsize filled;
+
+  /* proposal: 1 on the left half, 2 on the right, 0 on the last column */
+  for (gsize v = 0; v < n; v++)
+    proposal->data[v] = v % 4 == 3 ? 0 : v % 4 < 2 ? 1 : 2;
+  labels->data[0] = 3;     /* painted: kept */
+  labels->data[6] = 2;     /* painted as the proposal says: kept, not counted */
+  pl_paint_rule_init (rule, 0, PL_PAINT_OVER_UNLABELLED, 0);
+
+  /* all: every unlabelled voxel with a non-zero proposal */
+  out = pl_labels_copy (labels);
+  filled = pl_paint_merge (labels, proposal, rule, PL_MERGE_ALL, 0, 0, 0, out->data);
+  g_assert_cmpuint (filled, ==, 18 - 2);
+  g_assert_cmpuint (out->data[0], ==, 3);
+  g_assert_cmpuint (out->data[6], ==, 2);
+  g_assert_cmpuint (out->data[1], ==, 1);
+  g_assert_cmpuint (out->data[2], ==, 2);
+  g_assert_cmpuint (out->data[3], ==, 0);
+  /* counting only gives the same number and writes nothing */
+  g_assert_cmpuint (pl_paint_merge (labels, proposal, rule, PL_MERGE_ALL, 0, 0, 0, NULL), ==, filled);
+  g_assert_cmpuint (labels->data[1], ==, 0);
+
+  /* one class */
+  g_assert_cmpuint (pl_paint_merge (labels, proposal, rule, PL_MERGE_CLASS, 0, 0, 2, NULL), ==, 6 - 1);
+
+  /* one slice along z (12 voxels, 9 proposed, 2 painted) and along x */
+  g_assert_cmpuint (pl_paint_merge (labels, proposal, rule, PL_MERGE_SLICE, 2, 0, 0, NULL), ==, 9 - 2);
+  g_assert_cmpuint (pl_paint_merge (labels, proposal, rule, PL_MERGE_SLICE, 0, 1, 0, NULL), ==, 6);
+  g_assert_cmpuint (pl_paint_merge (labels, proposal, rule, PL_MERGE_SLICE, 0, 3, 0, NULL), ==, 0);
+  g_assert_cmpuint (pl_paint_merge (labels, proposal, rule, PL_MERGE_SLICE, 2, 5, 0, NULL), ==, 0);
+
+  /* a locked class is not added; a locked 0 keeps every voxel */
+  pl_paint_rule_set_locked (rule, 2, TRUE);
+  g_assert_cmpuint (pl_paint_merge (labels, proposal, rule, PL_MERGE_ALL, 0, 0, 0, NULL), ==, 12 - 1);
+  pl_paint_rule_set_locked (rule, 0, TRUE);
+  g_assert_cmpuint (pl_paint_merge (labels, proposal, rule, PL_MERGE_ALL, 0, 0, 0, NULL), ==, 0);
+
+  /* another grid: nothing */
+  {
+    const gint64 other[3] = { 4, 3, 3 };
+    g_autoptr (PlLabels) big = pl_labels_new (other);
+    pl_paint_rule_set_locked (rule, 0, FALSE);
+    g_assert_cmpuint (pl_paint_merge (labels, big, rule, PL_MERGE_ALL, 0, 0, 0, NULL), ==, 0);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -498,5 +556,6 @@ main (int argc, char **argv)
   g_test_add_func ("/paint/fill/tolerance", test_fill_tolerance);
   g_test_add_func ("/paint/fill/inside-outline", test_fill_inside_outline);
   g_test_add_func ("/paint/paint-over-and-locks", test_paint_over_and_locks);
+  g_test_add_func ("/paint/merge-proposal", test_merge_proposal);
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 
 #include "engine/data/dataset.h"
 #include "src/pel-train-panel.h"
+#include "tests/test-sanitizer.h"
 
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -19,7 +20,7 @@ static void
 wait_until (Condition cond,
             gpointer  data)
 {
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + 60 * TEST_TIME_SCALE * G_USEC_PER_SEC;
 
   while (!cond (data))
     {
@@ -141,7 +142,7 @@ test_stop_continue (void)
   PelTrainSettings settings = small_settings (doc, 100000);
   g_autoptr (GError) error = NULL;
   StepWait w = { session, 3 };
-  const PelLossPoint *losses;
+  const PelLivePoint *losses;
   guint n;
   gint64 stopped_at;
 
@@ -178,15 +179,15 @@ test_stop_continue (void)
   g_assert_cmpuint (n, ==, stopped_at + 5);
   for (guint i = 0; i < n; i++)
     {
-      g_assert_cmpint (losses[i].step, ==, i + 1);
-      g_assert_true (isfinite (losses[i].loss));
+      g_assert_cmpfloat (losses[i].x, ==, i + 1);
+      g_assert_true (isfinite (losses[i].y));
     }
   {
     guint n_dice;
-    const PelDicePoint *dice = pel_train_session_get_dice (session, &n_dice);
+    const PelLivePoint *dice = pel_train_session_get_dice (session, &n_dice);
     g_assert_cmpuint (n_dice, >=, 2);
-    g_assert_cmpint (dice[n_dice - 1].step, ==, stopped_at + 5);
-    g_assert_true (dice[n_dice - 1].mean >= 0.0 && dice[n_dice - 1].mean <= 1.0);
+    g_assert_cmpfloat (dice[n_dice - 1].x, ==, stopped_at + 5);
+    g_assert_true (dice[n_dice - 1].y >= 0.0 && dice[n_dice - 1].y <= 1.0);
   }
 
   /* another method's settings cannot continue this trainer */
@@ -226,7 +227,7 @@ test_stop_and_drop (void)
   g_object_add_weak_pointer (G_OBJECT (session), (gpointer *) &session);
   g_assert_true (pel_train_session_start (session, &settings, NULL));
   wait_until (reached_step, &w);
-  job = pel_train_session_get_job (session);
+  job = pel_live_run_get_job (pel_train_session_get_run (session));
   g_object_add_weak_pointer (G_OBJECT (job), (gpointer *) &job);
   pel_train_session_stop (session);
   g_object_unref (session);
@@ -437,6 +438,32 @@ click (GtkWidget  *root,
   g_signal_emit_by_name (button, "clicked");
 }
 
+/* The text of status line `key`, or NULL when it is hidden. */
+static const char *
+status_line (GtkWidget  *root,
+             const char *key)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      const char *found;
+      if (GTK_IS_LABEL (c) && gtk_widget_has_css_class (c, "status-line")
+          && g_str_equal (gtk_widget_get_name (c), key))
+        return gtk_widget_get_visible (c) ? gtk_label_get_text (GTK_LABEL (c)) : NULL;
+      if ((found = status_line (c, key)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static int
+settled_width (GtkWidget *widget)
+{
+  drain ();
+  g_usleep (50000);
+  drain ();
+  return gtk_widget_get_width (widget);
+}
+
 static void
 test_panel_loop (void)
 {
@@ -450,12 +477,17 @@ test_panel_loop (void)
   g_autoptr (PlLabels) before = NULL;
   const char *command;
   gsize n;
+  int width;
 
   g_object_add_weak_pointer (G_OBJECT (panel), (gpointer *) &panel);
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (panel));
   gtk_window_set_default_size (GTK_WINDOW (window), 420, 900);
   gtk_window_present (GTK_WINDOW (window));
   pel_train_panel_set_settings (panel, &settings);
+  width = settled_width (GTK_WIDGET (panel));
+  g_assert_cmpint (width, >, 0);
+  /* three labelled slices: ready, and it says so */
+  g_assert_cmpstr (status_line (GTK_WIDGET (panel), "train"), ==, "Ready: Start trains on the 3 labelled slices.");
 
   /* The command line names every setting, from the engine's defaults. */
   command = pel_train_panel_get_command_line (panel);
@@ -472,7 +504,9 @@ test_panel_loop (void)
   g_assert_null (pel_train_session_get_error (session));
   g_assert_cmpint (pel_train_session_get_step (session), ==, 30);
   g_assert_nonnull (pel_train_panel_get_model (panel));
-  drain ();
+  /* the panel keeps its width whatever it shows */
+  g_assert_cmpint (settled_width (GTK_WIDGET (panel)), ==, width);
+  g_assert_true (g_str_has_prefix (status_line (GTK_WIDGET (panel), "train"), "Stopped at step 30"));
   command = pel_train_panel_get_command_line (panel);
   g_assert_nonnull (strstr (command, " --steps 30 "));
 
@@ -486,6 +520,7 @@ test_panel_loop (void)
   wait_until (predicted, panel);
   g_assert_cmpmem (pel_document_get_proposal (doc)->dim, sizeof (gint64) * 3,
                    pel_document_get_volume (doc)->dim, sizeof (gint64) * 3);
+  g_assert_cmpint (settled_width (GTK_WIDGET (panel)), ==, width);
 
   /* Accept all: painted slices stay as painted; undo restores exactly */
   before = pel_document_snapshot_labels (doc, NULL);
@@ -495,7 +530,10 @@ test_panel_loop (void)
     if (before->data[v] != 0)
       g_assert_cmpuint (pel_document_get_labels (doc)->data[v], ==, before->data[v]);
   g_assert_cmpstr (pl_undo_get_undo_name (pel_document_get_undo (doc)), ==, "Accept proposal (all slices)");
+  g_assert_true (g_str_has_prefix (status_line (GTK_WIDGET (panel), "accept"), "Accepted "));
   g_assert_true (pel_document_undo (doc));
+  /* the line told of the step just undone: gone with it */
+  g_assert_null (status_line (GTK_WIDGET (panel), "accept"));
   g_assert_cmpmem (pel_document_get_labels (doc)->data, n * 2, before->data, n * 2);
 
   /* The same through PELLUCID_TRAIN_ACTIONS, as the screenshots do. */
@@ -526,7 +564,11 @@ test_panel_loop (void)
 
     pel_train_panel_run_actions (panel, actions);
     wait_until (file_exists, path);
-    wait_until (file_exists, path);
+    while (status_line (GTK_WIDGET (panel), "model") == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    /* one line per fact: the save does not replace the training line */
+    g_assert_true (g_str_has_prefix (status_line (GTK_WIDGET (panel), "model"), "Model saved as phantom.safetensors"));
+    g_assert_true (g_str_has_prefix (status_line (GTK_WIDGET (panel), "train"), "Stopped at step 10"));
     pel_document_set_volume (other, make_phantom_sized (40, 36, 7));
     panel2 = PEL_TRAIN_PANEL (pel_train_panel_new (other, tools));
     gtk_window_set_child (GTK_WINDOW (window2), GTK_WIDGET (panel2));

@@ -5,8 +5,8 @@
 # predicted, grey matter accepted everywhere, the other classes still
 # proposed as outlines) from the real program on Colin27 with the 5 painted
 # slices of colin27-4class k = 5.  The Train panel is driven by
-# PELLUCID_TRAIN_ACTIONS (see src/pel-train-panel.h), which presses the
-# panel's own buttons.
+# PELLUCID_TRAIN_ACTIONS (see src/pel-train-panel.h), a list of the panel's
+# own actions (train.start, train.predict, …) activated in order.
 #
 # Run from the repository root after building; SCREENSHOT is a program
 # called as `SCREENSHOT OUT.png SECONDS -- COMMAND...` that runs COMMAND in

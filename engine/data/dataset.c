@@ -82,30 +82,6 @@ pl_labels_set_slice (PlLabels *l, int axis, gint64 index, const guint16 *src)
       l->data[off + y * sh + x * sw] = src[(gsize) y * w + x];
 }
 
-void
-pl_labels_count_slices (const PlLabels *l, int axis, gint64 *counts)
-{
-  gint64 n0 = l->dim[0], n1 = l->dim[1], n2 = l->dim[2];
-  memset (counts, 0, sizeof (gint64) * l->dim[axis]);
-  for (gint64 k = 0; k < n2; k++)
-    for (gint64 j = 0; j < n1; j++)
-      {
-        const guint16 *row = l->data + (gsize) (n0 * (j + n1 * k));
-        gint64 c = 0;
-        for (gint64 i = 0; i < n0; i++)
-          {
-            if (axis == 0)
-              counts[i] += row[i] != 0;
-            else
-              c += row[i] != 0;
-          }
-        if (axis == 1)
-          counts[j] += c;
-        else if (axis == 2)
-          counts[k] += c;
-      }
-}
-
 int
 pl_volume_axial_axis (const PlVolume *volume)
 {

@@ -40,8 +40,6 @@ void     pl_slice_strides       (const gint64 dim[3], int axis, gint64 index,
 void     pl_volume_get_slice    (const PlVolume *volume, int axis, gint64 index, float *dst);
 void     pl_labels_get_slice    (const PlLabels *labels, int axis, gint64 index, guint16 *dst);
 void     pl_labels_set_slice    (PlLabels *labels, int axis, gint64 index, const guint16 *src);
-/* Number of non-zero voxels of every slice along axis (dim[axis] counts). */
-void     pl_labels_count_slices (const PlLabels *labels, int axis, gint64 *counts);
 int      pl_volume_axial_axis   (const PlVolume *volume);
 /* Parses "axial" | "coronal" | "sagittal" (anatomical, from the header) or
  * "i" | "j" | "k" (voxel axes); -1 when unknown. */

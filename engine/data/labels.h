@@ -27,6 +27,18 @@ PlLabels *pl_labels_new   (const gint64     dim[3]);
 PlLabels *pl_labels_copy  (const PlLabels  *labels);
 void      pl_labels_free  (PlLabels        *labels);
 gsize     pl_labels_n_voxels (const PlLabels *labels);
+/* Non-zero voxels of every slice along axis (dim[axis] counts), in one
+ * pass over the map; of one slice s. */
+void      pl_labels_count_slices (const PlLabels *labels,
+                                  int             axis,
+                                  gint64         *counts);
+gint64    pl_labels_count_slice  (const PlLabels *labels,
+                                  int             axis,
+                                  gint64          s);
+/* Sets present[v] to 1 for every value v the map holds (65536 entries;
+ * entries of absent values are left as they are). */
+void      pl_labels_mark_values (const PlLabels *labels,
+                                 guint8         *present);
 
 /* Fails with PL_ERROR_GRID_MISMATCH unless the file is one 3-D
  * volume whose dims match the reference's and whose voxel-to-world matrix

@@ -4,6 +4,8 @@
 
 #include "engine/data/paint.h"
 
+#include "engine/data/dataset.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -381,4 +383,73 @@ pl_paint_fill (PlLabels           *labels,
         }
     }
   return changed;
+}
+
+/* ---- merging a proposal --------------------------------------------------- */
+
+static inline gboolean
+rule_locks (const PlPaintRule *rule,
+            guint16            v)
+{
+  return (rule->locked[v >> 3] & (1u << (v & 7))) != 0;
+}
+
+gsize
+pl_paint_merge (const PlLabels    *labels,
+                const PlLabels    *proposal,
+                const PlPaintRule *rule,
+                PlMergeScope       scope,
+                int                axis,
+                gint64             slice,
+                guint16            value,
+                guint16           *out)
+{
+  g_autofree guint8 *take = NULL;
+  const guint16 *cur, *prop;
+  gsize n = 0;
+
+  g_return_val_if_fail (labels != NULL && proposal != NULL && rule != NULL, 0);
+  if (memcmp (labels->dim, proposal->dim, sizeof (gint64) * 3) != 0 || rule_locks (rule, 0))
+    return 0;
+  /* take[p]: whether a proposed value p may be written (not 0, not locked,
+   * the chosen class), so the loop over voxels is a lookup */
+  take = g_new0 (guint8, 65536);
+  for (guint p = 1; p < 65536; p++)
+    take[p] = !rule_locks (rule, (guint16) p) && (scope != PL_MERGE_CLASS || p == value);
+  cur = labels->data;
+  prop = proposal->data;
+
+#define VISIT(v)                                                         \
+  G_STMT_START {                                                         \
+    gsize v_ = (v);                                                      \
+    if (cur[v_] == 0 && take[prop[v_]])                                  \
+      {                                                                  \
+        if (out)                                                         \
+          out[v_] = prop[v_];                                            \
+        n++;                                                             \
+      }                                                                  \
+  } G_STMT_END
+
+  if (scope == PL_MERGE_SLICE)
+    {
+      int h, w;
+      gsize sh, sw, off;
+
+      g_return_val_if_fail (axis >= 0 && axis < 3, 0);
+      if (slice < 0 || slice >= labels->dim[axis])
+        return 0;
+      pl_slice_dims (labels->dim, axis, &h, &w);
+      pl_slice_strides (labels->dim, axis, slice, &sh, &sw, &off);
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+          VISIT (off + y * sh + x * sw);
+    }
+  else
+    {
+      gsize total = pl_labels_n_voxels (labels);
+      for (gsize v = 0; v < total; v++)
+        VISIT (v);
+    }
+#undef VISIT
+  return n;
 }

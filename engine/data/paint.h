@@ -19,6 +19,10 @@
  * voxel to a PlEdit (undo.h), so each gesture becomes one undo step.  They
  * return the number of voxels changed.  Strokes are joined: pl_paint_line()
  * stamps the brush at every grid position between two pointer positions.
+ *
+ * pl_paint_merge() merges a model's proposal into the labels: only
+ * unlabelled voxels take a proposed value, and never a locked one; when 0
+ * (unlabelled) is locked, nothing changes.
  */
 #pragma once
 
@@ -155,5 +159,26 @@ gsize    pl_paint_fill           (PlLabels           *labels,
                                   double              tolerance,
                                   const PlPaintRule  *rule,
                                   PlEdit             *edit);
+
+typedef enum
+{
+  PL_MERGE_SLICE,    /* slice `slice` along `axis` */
+  PL_MERGE_ALL,      /* every voxel */
+  PL_MERGE_CLASS,    /* every voxel proposed as `value` */
+} PlMergeScope;
+
+/* The voxels of `labels` in scope that are 0 where `proposal` (same grid)
+ * holds a value that is neither 0 nor locked in rule (only its `locked`
+ * bits are read): writes the proposed value into out[v] when out is not
+ * NULL (labels->data itself, or a copy of it) and counts them.  Returns 0
+ * for grids that differ or a slice out of range. */
+gsize    pl_paint_merge          (const PlLabels     *labels,
+                                  const PlLabels     *proposal,
+                                  const PlPaintRule  *rule,
+                                  PlMergeScope        scope,
+                                  int                 axis,
+                                  gint64              slice,
+                                  guint16             value,
+                                  guint16            *out);
 
 G_END_DECLS

@@ -18,6 +18,13 @@
 #define cpu_relax() do { } while (0)
 #endif
 
+#ifdef __linux__
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #define POOL_MAX PL_CONV_MAX_PARTS
 /* pauses of ~15 ns on current x86: a worker stays awake ~50 µs after a job */
 #define SPIN_ITERS 4000
@@ -42,6 +49,7 @@ static GMutex pool_lock;
 static GCond work_cond;
 static gint busy;                 /* a job is being dispatched: one at a time, atomic */
 static int n_workers;             /* started, never stopped */
+static gint job_nice;             /* the caller's nice value, atomic */
 static gint n_sleepers;           /* atomic */
 
 static inline guint64
@@ -76,6 +84,39 @@ run_parts (guint64 w)
     }
 }
 
+/* Workers take the scheduling priority of the thread that hands them the
+ * job.  A worker inherits the nice value of the thread that started it, so
+ * without this, workers first started by a background (niced) training run
+ * would serve every later caller at that low priority: Predict Volume in the
+ * window ran 2-4x slower than pellucid-cli predict on a busy machine. */
+static int
+thread_nice (void)
+{
+#ifdef __linux__
+  int nice;
+  errno = 0;
+  nice = getpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid));
+  return errno == 0 ? nice : 0;
+#else
+  return 0;
+#endif
+}
+
+static void
+follow_nice (int *mine)
+{
+#ifdef __linux__
+  int want = g_atomic_int_get (&job_nice);
+  if (want != *mine)
+    {
+      /* raising a priority may be refused without the right to: then the
+       * worker stays where it is, and tries again at the next change */
+      if (setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), want) == 0)
+        *mine = want;
+    }
+#endif
+}
+
 typedef struct
 {
   int slot;
@@ -87,6 +128,7 @@ worker_main (gpointer data)
 {
   WorkerStart *start = data;
   guint64 seen_gen = start->seen_gen;
+  int nice = thread_nice ();
 
   thread_slot = start->slot;
   g_free (start);
@@ -109,6 +151,7 @@ worker_main (gpointer data)
           g_mutex_unlock (&pool_lock);
         }
       seen_gen = CLAIM_GEN (w);
+      follow_nice (&nice);
       run_parts (w);
     }
   return NULL;
@@ -139,6 +182,7 @@ pl_conv_parallel (int n_parts, int n_threads, PlConvTaskFn fn, gpointer data)
     }
   job_fn = fn;
   job_data = data;
+  g_atomic_int_set (&job_nice, thread_nice ());
   g_atomic_int_set (&done, 0);
   __atomic_store_n (&claim, (gen << 40) | ((guint64) n_threads << 32) | ((guint64) n_parts << 24),
                     __ATOMIC_SEQ_CST);
