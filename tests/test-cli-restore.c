@@ -142,6 +142,14 @@ test_reconstruct (void)
       g_test_message ("%s noise %s: PSNR %.2f", filters[i], noise[i], psnr[i]);
     }
   g_assert_cmpfloat (psnr[0], >, 20.0);
+  {
+    g_autofree char *out = NULL, *err = NULL;
+    g_autoptr (JsonParser) p = json_parser_new ();
+    g_assert_cmpint (run (&out, &err, "reconstruct", clean, rec, "--method", "dip-tv", "--slice", "1",
+                          "--angles", "20", "--iters", "4", "--threads", "1", NULL), ==, 0);
+    g_assert_cmpstr (json_object_get_string_member (parse (p, out), "method"), ==, "dip-tv");
+    g_assert_nonnull (strstr (err, "chosen iterate"));
+  }
   g_assert_cmpfloat (psnr[2], >, psnr[1]);
   c = pl_volume_load (clean, 0, NULL, &error);
   r = pl_volume_load (rec, 0, NULL, &error);

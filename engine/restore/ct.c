@@ -3,6 +3,9 @@
 
 #include "engine/restore/ct.h"
 #include "engine/restore/restore-common.h"
+#include "engine/restore/dip-private.h"
+#include "engine/nn/unet.h"
+#include "engine/ops/loss.h"
 #include "engine/core/rng.h"
 #include "engine/ops/ops.h"
 
@@ -118,4 +121,66 @@ pl_ct_fbp (const float *y, int n_angles, int n_det, PlCtFilter filter, int h, in
     }
   memset (x, 0, (gsize) h * w * sizeof (float));
   pl_radon_adjoint_image (q, h, w, n_angles, n_det, x);
+}
+
+void
+pl_ct_dip_settings_init (PlCtDipSettings *s)
+{
+  pl_dip_settings_init (&s->dip);
+  s->dip.lr = 1e-3f;
+  s->gamma = 1e-3;
+  s->tv_eps = 1e-3f;
+}
+
+typedef struct
+{
+  const PlRestoreWindow *win;
+  const float           *y;
+  int                    n_angles, n_det;
+  float                  inv_scale;   /* 1 / max |y| */
+  const PlCtDipSettings *s;
+} CtLoss;
+
+static PlTensor *
+ct_loss (PlTape *tape, PlTensor *out, gpointer data)
+{
+  CtLoss *c = data;
+  PlTensor *img = pl_crop (tape, out, c->win->oy, c->win->ox, c->win->h, c->win->w);
+  PlTensor *sino = pl_radon (tape, img, c->n_angles, c->n_det);
+  PlTensor *meas = pl_tape_wrap (tape, 1, 1, c->n_angles, c->n_det, (float *) c->y, FALSE);
+  PlTensor *fit = pl_mse (tape, pl_affine_scalar (tape, sino, c->inv_scale, 0.0f),
+                          pl_affine_scalar (tape, meas, c->inv_scale, 0.0f));
+  if (c->s->gamma <= 0.0)
+    return fit;
+  return pl_add (tape, fit, pl_affine_scalar (tape, pl_tv (tape, img, c->s->tv_eps), (float) c->s->gamma, 0.0f));
+}
+
+PlDipResult *
+pl_ct_dip_tv (const float *y, int n_angles, int n_det, int h, int w, const float *reference,
+              const PlCtDipSettings *settings, PlDipStepFunc on_step, gpointer user_data,
+              const PlProgress *progress, GError **error)
+{
+  PlUnetConfig cfg;
+  PlRestoreWindow win;
+  CtLoss c;
+  float mx = 0.0f;
+
+  if (n_angles < 1 || n_det < 1 || h < 1 || w < 1 || h > 8192 || w > 8192
+      || !(settings->gamma >= 0.0) || !(settings->tv_eps > 0.0f))
+    {
+      g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
+                   "deep image prior reconstruction: bad sizes or TV settings");
+      return NULL;
+    }
+  for (gsize i = 0; i < (gsize) n_angles * n_det; i++)
+    mx = MAX (mx, fabsf (y[i]));
+  pl_unet_config_dip (&cfg);
+  pl_restore_window_init (&win, h, w, pl_unet_config_multiple (&cfg));
+  c.win = &win;
+  c.y = y;
+  c.n_angles = n_angles;
+  c.n_det = n_det;
+  c.inv_scale = mx > 0.0f ? 1.0f / mx : 1.0f;
+  c.s = settings;
+  return pl_dip_run (&win, reference, &settings->dip, ct_loss, &c, on_step, user_data, progress, error);
 }

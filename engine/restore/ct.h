@@ -16,6 +16,7 @@
 #include <glib.h>
 
 #include "engine/core/error.h"
+#include "engine/restore/dip.h"
 
 G_BEGIN_DECLS
 
@@ -36,5 +37,34 @@ void pl_ct_measure (const float *x, int h, int w, int n_angles, int n_det,
 /* x (H × W) from y (n_angles × n_det). */
 void pl_ct_fbp     (const float *y, int n_angles, int n_det, PlCtFilter filter,
                     int h, int w, float *x);
+
+/* Deep image prior reconstruction with total variation (Baguer, Leuschner &
+ * Schmidt, "Computed tomography reconstruction using deep image prior and
+ * learned reconstruction methods", Inverse Problems 2020):
+ *   min_θ ‖A f_θ(z) − y‖² / (n_meas · max(y)²) + γ · TV (f_θ(z))
+ * with the deep-image-prior loop of dip.h (network, input, Adam, averaged
+ * output, backtracking) and the iterate chosen by ES-WMV — never by the
+ * clean image.  The image is h × w (the network works on the centred
+ * window of multiples of 16 and is cropped to it), in [0, 1]. */
+typedef struct
+{
+  PlDipSettings dip;      /* pl_dip_settings_init, lr 1e-3 */
+  double        gamma;    /* 1e-3: TV weight (TV as in pl_tv, per pixel) */
+  float         tv_eps;   /* 1e-3 */
+} PlCtDipSettings;
+
+void         pl_ct_dip_settings_init (PlCtDipSettings *settings);
+/* y: n_angles × n_det; reference (h × w) for the figures only, or NULL. */
+PlDipResult *pl_ct_dip_tv (const float           *y,
+                           int                    n_angles,
+                           int                    n_det,
+                           int                    h,
+                           int                    w,
+                           const float           *reference,
+                           const PlCtDipSettings *settings,
+                           PlDipStepFunc          on_step,
+                           gpointer               user_data,
+                           const PlProgress      *progress,
+                           GError               **error);
 
 G_END_DECLS

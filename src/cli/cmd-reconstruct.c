@@ -1,15 +1,19 @@
 /* pellucid-cli reconstruct: simulated parallel-beam CT of one slice.
  *
- *   pellucid-cli reconstruct IN OUT --method fbp [--filter ramp|hann]
+ *   pellucid-cli reconstruct IN OUT --method fbp|dip-tv [--filter ramp|hann]
  *                            [--slice K] [--axis axial] [--angles 60]
  *                            [--noise 0.01] [--seed 0] [--threads 2]
+ *                            [--iters 3000] [--gamma 1e-3] [--lr 1e-3]
+ *                            [--patience 1000]
  *
  * As ../shared/peers/radon_anchor.py: the slice divided by its maximum,
  * zero-padded into the centred n × n square, n = ⌈√2 · max (H, W)⌉ (so
  * every ray sees the whole slice), projected at `angles` angles over 180°
  * with n detectors (engine/ops/radon.c), Gaussian noise of σ = noise × the
  * sinogram's maximum added (engine/restore/ct.h), reconstructed by filtered
- * back projection, clipped to [0, 1].  OUT is IN with the slice replaced by
+ * back projection or by deep image prior + TV (pl_ct_dip_tv; the iterate
+ * chosen by ES-WMV, the clean slice used only for the figures), clipped to
+ * [0, 1].  OUT is IN with the slice replaced by
  * the reconstruction (times the slice's maximum), on IN's exact grid.
  * Prints JSON: MAE/MSE/NMSE/PSNR/SSIM of the reconstruction against the
  * slice over the H × W slice (range 1). */
@@ -25,6 +29,14 @@
 #include "engine/restore/ct.h"
 #include "src/cli/commands.h"
 
+static void
+on_step (const PlDipStep *s, gpointer data)
+{
+  if (s->iteration % 100 == 0)
+    fprintf (stderr, "dip-tv: iteration %d  loss %.6g  PSNR %.2f dB (averaged %.2f)  variance %.3g (minimum at %d)\n",
+             s->iteration, s->loss, s->psnr, s->psnr_average, s->variance, s->min_variance_iteration);
+}
+
 int
 pel_cli_reconstruct (int argc, char **argv)
 {
@@ -32,6 +44,10 @@ pel_cli_reconstruct (int argc, char **argv)
   gint64 slice = -1, seed = 0;
   int angles = 60, threads = 2, axis, h, w, n, oy, ox, filter;
   double noise = 0.01;
+  PlCtDipSettings dip;
+  int iters, patience;
+  double gamma, lr;
+  gboolean use_dip;
   g_autoptr (GOptionContext) context = g_option_context_new ("IN OUT");
   g_autoptr (GError) error = NULL;
   g_autoptr (PlVolume) vol = NULL, out = NULL;
@@ -41,9 +57,18 @@ pel_cli_reconstruct (int argc, char **argv)
   float mx = 0.0f;
   gint64 t0;
 
+  pl_ct_dip_settings_init (&dip);
+  iters = dip.dip.max_iterations;
+  patience = dip.dip.es_patience;
+  gamma = dip.gamma;
+  lr = dip.dip.lr;
   {
     const GOptionEntry entries[] = {
-      { "method", 'm', 0, G_OPTION_ARG_STRING, &method, "fbp (filtered back projection)", "METHOD" },
+      { "method", 'm', 0, G_OPTION_ARG_STRING, &method, "fbp (filtered back projection) or dip-tv", "METHOD" },
+      { "iters", 'n', 0, G_OPTION_ARG_INT, &iters, "dip-tv: iteration budget (3000)", "N" },
+      { "patience", 0, 0, G_OPTION_ARG_INT, &patience, "dip-tv: ES-WMV patience (1000)", "P" },
+      { "gamma", 0, 0, G_OPTION_ARG_DOUBLE, &gamma, "dip-tv: TV weight (1e-3)", "G" },
+      { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "dip-tv: Adam learning rate (1e-3)", "LR" },
       { "filter", 'f', 0, G_OPTION_ARG_STRING, &filter_name, "FBP filter: ramp (default) or hann", "F" },
       { "slice", 'k', 0, G_OPTION_ARG_INT64, &slice, "Slice (the middle one)", "K" },
       { "axis", 'a', 0, G_OPTION_ARG_STRING, &axis_name, "Slice axis (axial)", "AXIS" },
@@ -67,9 +92,19 @@ pel_cli_reconstruct (int argc, char **argv)
                        "[--slice K] [--angles 60] [--noise 0.01]\n");
       return 2;
     }
-  if (g_strcmp0 (method ? method : "fbp", "fbp") != 0)
+  use_dip = g_strcmp0 (method, "dip-tv") == 0;
+  if (!use_dip && g_strcmp0 (method ? method : "fbp", "fbp") != 0)
     {
-      fprintf (stderr, "pellucid-cli reconstruct: unknown method '%s' (available: fbp)\n", method);
+      fprintf (stderr, "pellucid-cli reconstruct: unknown method '%s' (fbp, dip-tv)\n", method);
+      return 2;
+    }
+  dip.dip.max_iterations = iters;
+  dip.dip.es_patience = patience;
+  dip.dip.lr = (float) lr;
+  dip.gamma = gamma;
+  if (!pl_dip_settings_check (&dip.dip, &error) || !(gamma >= 0.0))
+    {
+      fprintf (stderr, "pellucid-cli reconstruct: %s\n", error ? error->message : "the TV weight must be ≥ 0");
       return 2;
     }
   filter = pl_ct_filter_from_name (filter_name ? filter_name : "ramp");
@@ -126,7 +161,20 @@ pel_cli_reconstruct (int argc, char **argv)
   crop = g_new (float, (gsize) h * w);
   pl_ct_measure (img, n, n, angles, n, noise, (guint64) seed, y);
   t0 = g_get_monotonic_time ();
-  pl_ct_fbp (y, angles, n, filter, n, n, rec);
+  if (use_dip)
+    {
+      g_autoptr (PlDipResult) r = pl_ct_dip_tv (y, angles, n, n, n, img, &dip, on_step, NULL, NULL, &error);
+      if (!r)
+        {
+          fprintf (stderr, "pellucid-cli reconstruct: %s\n", error->message);
+          return 1;
+        }
+      memcpy (rec, r->output, (gsize) n * n * sizeof (float));
+      fprintf (stderr, "dip-tv: %s after %d iterations, chosen iterate %d\n",
+               pl_dip_stop_name (r->stop), r->iterations, r->chosen_iteration);
+    }
+  else
+    pl_ct_fbp (y, angles, n, filter, n, n, rec);
   t0 = g_get_monotonic_time () - t0;
   for (gsize i = 0; i < (gsize) n * n; i++)
     rec[i] = CLAMP (rec[i], 0.0f, 1.0f);
@@ -148,9 +196,9 @@ pel_cli_reconstruct (int argc, char **argv)
       fprintf (stderr, "pellucid-cli reconstruct: %s\n", error->message);
       return 1;
     }
-  printf ("{\"input\": \"%s\", \"output\": \"%s\", \"method\": \"fbp\", \"filter\": \"%s\", "
+  printf ("{\"input\": \"%s\", \"output\": \"%s\", \"method\": \"%s\", \"filter\": \"%s\", "
           "\"slice\": %" G_GINT64_FORMAT ", \"angles\": %d, \"detectors\": %d, \"noise\": %g, "
-          "\"seed\": %" G_GINT64_FORMAT ", \"fbp_ms\": %.1f, \"metrics\": %s}\n",
-          argv[1], argv[2], pl_ct_filter_name (filter), slice, angles, n, noise, seed, t0 * 1e-3, metrics);
+          "\"seed\": %" G_GINT64_FORMAT ", \"reconstruction_ms\": %.1f, \"metrics\": %s}\n",
+          argv[1], argv[2], use_dip ? "dip-tv" : "fbp", use_dip ? "none" : pl_ct_filter_name (filter), slice, angles, n, noise, seed, t0 * 1e-3, metrics);
   return 0;
 }
