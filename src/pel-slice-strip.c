@@ -16,6 +16,8 @@ struct _PelSliceStrip
   gint64     max_count;
   gint64     current;
   gint64     held_out;
+  double    *values;      /* optional per-slice values (NULL: none) */
+  double     max_value;
 };
 
 G_DEFINE_FINAL_TYPE (PelSliceStrip, pel_slice_strip, GTK_TYPE_WIDGET)
@@ -76,6 +78,22 @@ pel_slice_strip_snapshot (GtkWidget   *widget,
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.08);
   cairo_rectangle (cr, PAD, PAD, iw, ih);
   cairo_fill (cr);
+
+  /* per-slice values, as an orange profile behind the labelled columns */
+  if (self->values && self->max_value > 0.0)
+    {
+      cairo_set_source_rgba (cr, 0.93, 0.45, 0.13, 0.55);
+      cairo_move_to (cr, PAD, PAD + ih);
+      for (gint64 s = 0; s < self->n; s++)
+        {
+          double bh = self->values[s] / self->max_value * ih;
+          cairo_line_to (cr, PAD + s * col, PAD + ih - bh);
+          cairo_line_to (cr, PAD + (s + 1) * col, PAD + ih - bh);
+        }
+      cairo_line_to (cr, PAD + iw, PAD + ih);
+      cairo_close_path (cr);
+      cairo_fill (cr);
+    }
 
   /* one column per labelled slice, at least a pixel wide */
   for (gint64 s = 0; s < self->n; s++)
@@ -154,6 +172,12 @@ on_query_tooltip (GtkWidget  *widget,
                                          (gulong) self->counts[s]),
                             s + 1, self->counts[s],
                             s == self->held_out ? _(" (held out to measure Dice)") : "");
+  if (self->values)
+    {
+      char *more = g_strdup_printf (_("%s; mean %.4f"), text, self->values[s]);
+      g_free (text);
+      text = more;
+    }
   gtk_tooltip_set_text (tooltip, text);
   return TRUE;
 }
@@ -197,6 +221,7 @@ pel_slice_strip_finalize (GObject *object)
   PelSliceStrip *self = PEL_SLICE_STRIP (object);
 
   g_free (self->counts);
+  g_free (self->values);
   G_OBJECT_CLASS (pel_slice_strip_parent_class)->finalize (object);
 }
 
@@ -254,6 +279,7 @@ pel_slice_strip_set_counts (PelSliceStrip *self,
       g_free (self->counts);
       self->counts = g_new0 (gint64, MAX (n, 1));
       self->n = n;
+      g_clear_pointer (&self->values, g_free);
     }
   else if (n > 0 && memcmp (self->counts, counts, sizeof (gint64) * n) == 0)
     return;
@@ -300,4 +326,30 @@ pel_slice_strip_set_held_out (PelSliceStrip *self,
     return;
   self->held_out = index;
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+pel_slice_strip_set_values (PelSliceStrip *self,
+                            const double  *values,
+                            gint64         n)
+{
+  g_return_if_fail (PEL_IS_SLICE_STRIP (self));
+
+  g_clear_pointer (&self->values, g_free);
+  self->max_value = 0.0;
+  if (values != NULL && n == self->n && n > 0)
+    {
+      self->values = g_memdup2 (values, sizeof (double) * n);
+      for (gint64 s = 0; s < n; s++)
+        self->max_value = MAX (self->max_value, values[s]);
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+double
+pel_slice_strip_get_value (PelSliceStrip *self,
+                           gint64         index)
+{
+  g_return_val_if_fail (PEL_IS_SLICE_STRIP (self), 0.0);
+  return self->values && index >= 0 && index < self->n ? self->values[index] : 0.0;
 }

@@ -5,7 +5,8 @@
  * slice under the cursor is marked, and one slice may be marked as held out
  * from training.  Hovering shows the slice number and its voxel count;
  * clicking (or Enter on the focused strip, with Left/Right moving between
- * labelled slices) emits ::slice-activated with the slice index.
+ * labelled slices) emits ::slice-activated with the slice index.  Per-slice
+ * values (the Uncertainty panel's mean uncertainty) may be drawn behind.
  */
 #pragma once
 
@@ -36,5 +37,13 @@ gint64     pel_slice_strip_slice_at     (PelSliceStrip *self,
 gint64     pel_slice_strip_next_labelled (PelSliceStrip *self,
                                           gint64         from,
                                           int            dir);
+/* Optional per-slice values (mean uncertainty) drawn as a profile behind
+ * the columns, scaled to their maximum; n must equal the strip's n (set the
+ * counts first, which clears them); NULL clears. */
+void       pel_slice_strip_set_values   (PelSliceStrip *self,
+                                         const double  *values,
+                                         gint64         n);
+double     pel_slice_strip_get_value    (PelSliceStrip *self,
+                                         gint64         index);
 
 G_END_DECLS

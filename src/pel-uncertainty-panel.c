@@ -1,0 +1,790 @@
+/* PelUncertaintyPanel: estimators on a live run, the map as a heat-map
+ * overlay, per-slice means and the next slice to paint.  See
+ * pel-uncertainty-panel.h. */
+#define G_LOG_DOMAIN "pel-uncertainty-panel"
+
+#include "src/pel-uncertainty-panel.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#include "src/pel-action-script.h"
+#include "src/pel-heat-map.h"
+#include "src/pel-panel-kit.h"
+#include "src/pel-render.h"
+#include "src/pel-slice-strip.h"
+#include "src/pel-train-panel.h"
+#include "src/pel-train-provider.h"
+
+struct _PelUncertaintyPanel
+{
+  GtkWidget            parent_instance;
+
+  PelDocument         *document;
+  PelTools            *tools;
+  PelLiveRun          *run;
+  GSimpleActionGroup  *actions;
+
+  PlEstimator          estimator;
+  int                  passes;
+  PlUncertaintyMap     map;
+
+  PlModel            **loaded;          /* a model file's members, or NULL */
+  int                  n_loaded;
+  char                *loaded_path;
+
+  PlUncertaintyResult *result;
+  PelHeatMap          *heat_map;        /* the one this panel set */
+  PelSliceCounts       counts;
+  gint64               next_slice;
+
+  /* template */
+  GtkWidget           *scroller;
+  GtkDropDown         *estimator_dropdown;
+  GtkSpinButton       *passes_spin;
+  GtkDropDown         *map_dropdown;
+  GtkBox              *run_row_box;
+  GtkBox              *status_box;
+  GtkDrawingArea      *colour_bar;
+  GtkLabel            *range_min_label;
+  GtkLabel            *range_max_label;
+  PelSliceStrip       *strip;
+  GtkLabel            *model_label;
+  gboolean             syncing;
+};
+
+G_DEFINE_FINAL_TYPE (PelUncertaintyPanel, pel_uncertainty_panel, GTK_TYPE_WIDGET)
+
+/* The dropdown's order. */
+static const PlEstimator estimator_order[] = {
+  PL_ESTIMATOR_MC, PL_ESTIMATOR_TTA, PL_ESTIMATOR_ENSEMBLE, PL_ESTIMATOR_SOFTMAX
+};
+
+static const char *
+map_title (PlUncertaintyMap map)
+{
+  switch (map)
+    {
+    case PL_UMAP_ENTROPY: return _("Predictive entropy (total)");
+    case PL_UMAP_EXPECTED_ENTROPY: return _("Expected entropy (aleatoric)");
+    case PL_UMAP_MUTUAL_INFO: return _("Mutual information (epistemic)");
+    case PL_UMAP_VARIANCE: return _("Class variance");
+    default: return "";
+    }
+}
+
+static void
+set_line (PelUncertaintyPanel *self,
+          const char          *key,
+          const char          *text,
+          gboolean             error)
+{
+  pel_status_lines_set (self->status_box, key, text, error);
+}
+
+static PlModel *
+model_copy (const PlModel *m)
+{
+  PlModel *c = pl_model_new (pl_unet_copy (m->unet), m->n_classes, m->class_values,
+                             (const char *const *) m->class_names);
+
+  c->norm_offset = m->norm_offset;
+  c->norm_divisor = m->norm_divisor;
+  c->axis = m->axis;
+  c->train_h = m->train_h;
+  c->train_w = m->train_w;
+  pl_model_set_training (c, m->training);
+  return c;
+}
+
+/* The Train panel's model, when this panel loaded none. */
+static PlModel *
+train_model (PelUncertaintyPanel *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  PelTrainPanel *train = root ? g_object_get_data (G_OBJECT (root), "pel-train-panel") : NULL;
+
+  return train ? pel_train_panel_get_model (train) : NULL;
+}
+
+static void
+update_model_label (PelUncertaintyPanel *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->loaded)
+    {
+      g_autofree char *base = g_path_get_basename (self->loaded_path);
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Model: %s (%d member)", "Model: %s (%d members)",
+                                           (gulong) self->n_loaded),
+                              base, self->n_loaded);
+    }
+  else
+    text = g_strdup (_("Model: the Train panel's (trained or loaded there)"));
+  gtk_label_set_text (self->model_label, text);
+}
+
+static void
+update_actions (PelUncertaintyPanel *self)
+{
+  gboolean running = pel_live_run_get_running (self->run);
+  GAction *a;
+
+  if (self->document == NULL)
+    return;   /* disposed */
+
+#define ENABLE(name, on)                                                     \
+  a = g_action_map_lookup_action (G_ACTION_MAP (self->actions), name);      \
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (a), (on));
+  ENABLE ("start", !running && pel_document_has_volume (self->document));
+  ENABLE ("stop", running);
+  ENABLE ("next-slice", !running && self->result != NULL);
+  ENABLE ("load", !running);
+  ENABLE ("load-model", !running);
+  ENABLE ("use-train-model", !running && self->loaded != NULL);
+#undef ENABLE
+  a = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "busy");
+  g_simple_action_set_state (G_SIMPLE_ACTION (a), g_variant_new_boolean (running));
+}
+
+/* ---- the overlay, colour bar and strip ----------------------------------- */
+
+static void
+colour_bar_draw (GtkDrawingArea *area,
+                 cairo_t        *cr,
+                 int             width,
+                 int             height,
+                 gpointer        user_data)
+{
+  const guint8 *lut = pel_colormap_get_lut (PEL_COLORMAP_INFERNO);
+
+  for (int x = 0; x < width; x++)
+    {
+      int i = width > 1 ? x * 255 / (width - 1) : 0;
+      cairo_set_source_rgb (cr, lut[3 * i] / 255.0, lut[3 * i + 1] / 255.0, lut[3 * i + 2] / 255.0);
+      cairo_rectangle (cr, x, 0, 1, height);
+      cairo_fill (cr);
+    }
+}
+
+static void
+update_strip (PelUncertaintyPanel *self)
+{
+  const PlUncertaintyResult *r = self->result;
+  gint64 n;
+
+  if (r == NULL)
+    return;
+  n = r->dim[r->axis];
+  if (self->counts.axis != r->axis || self->counts.n != n)
+    {
+      pel_slice_counts_clear (&self->counts);
+      pel_slice_counts_init (&self->counts, r->axis, n);
+    }
+  pel_slice_counts_refresh (&self->counts, self->document);
+  pel_slice_strip_set_counts (self->strip, self->counts.counts, n);
+  pel_slice_strip_set_values (self->strip, r->slice_means[self->map], n);
+}
+
+/* Shows the chosen map of the result as the document's heat map. */
+static void
+apply_map (PelUncertaintyPanel *self)
+{
+  const PlUncertaintyResult *r = self->result;
+  g_autofree char *lo = NULL, *hi = NULL;
+  PelHeatMap *heat;
+  float top = 0.0f;
+
+  if (r == NULL)
+    return;
+  for (gsize i = 0; i < r->n_voxels; i++)
+    if (r->maps[self->map][i] > top)
+      top = r->maps[self->map][i];
+  heat = pel_heat_map_new (pl_uncertainty_map_name (self->map), r->dim,
+                           g_memdup2 (r->maps[self->map], r->n_voxels * sizeof (float)));
+  /* a faint floor keeps confident voxels clear of colour */
+  g_object_set (heat, "colormap", PEL_COLORMAP_INFERNO, "min", top > 0.0f ? 0.02 * top : 0.0,
+                "max", top > 0.0f ? (double) top : 1.0, NULL);
+  if (self->heat_map)
+    g_object_set (heat, "opacity", pel_heat_map_get_opacity (self->heat_map),
+                  "visible", pel_heat_map_get_visible (self->heat_map), NULL);
+  g_set_object (&self->heat_map, heat);
+  pel_document_set_heat_map (self->document, heat);
+  g_object_unref (heat);
+
+  lo = g_strdup_printf ("%.3g", 0.02 * top);
+  /* Translators: the top of the colour bar; nats are natural-log units */
+  hi = g_strdup_printf (self->map == PL_UMAP_VARIANCE ? "%.3g" : _("%.3g nats"), (double) top);
+  gtk_label_set_text (self->range_min_label, lo);
+  gtk_label_set_text (self->range_max_label, hi);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->colour_bar), map_title (self->map));
+  update_strip (self);
+}
+
+static void
+set_map (PelUncertaintyPanel *self,
+         PlUncertaintyMap     map)
+{
+  GAction *a = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "map");
+
+  self->map = map;
+  g_simple_action_set_state (G_SIMPLE_ACTION (a), g_variant_new_string (pl_uncertainty_map_name (map)));
+  self->syncing = TRUE;
+  gtk_drop_down_set_selected (self->map_dropdown, (guint) map);
+  self->syncing = FALSE;
+  apply_map (self);
+}
+
+/* ---- the run ------------------------------------------------------------- */
+
+typedef struct
+{
+  PlUncertaintySettings settings;
+  PlModel             **models;
+  int                   n_models;
+  PelVolumeRef         *volume;
+} Task;
+
+static void
+task_free (Task *t)
+{
+  for (int m = 0; m < t->n_models; m++)
+    pl_model_free (t->models[m]);
+  g_free (t->models);
+  pel_volume_ref_unref (t->volume);
+  g_free (t);
+}
+
+static gpointer
+estimate_func (gpointer  data,
+               PelLive  *live,
+               GError  **error)
+{
+  Task *t = data;
+  PlUncertaintyResult *r;
+  int map = PL_UMAP_ENTROPY;
+
+  pel_live_message (live, _("Estimating"));
+  r = pl_uncertainty_estimate (&t->settings, t->models, t->n_models, pel_volume_ref_get (t->volume),
+                               pel_live_get_progress (live), error);
+  if (r == NULL)
+    return NULL;
+  /* the per-slice mean entropy, as a series for plots and tests */
+  for (gint64 s = 0; s < r->dim[r->axis]; s++)
+    pel_live_append (live, pl_uncertainty_map_name (map), (double) s, r->slice_means[map][s]);
+  return r;
+}
+
+static void
+on_run_done (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  PelUncertaintyPanel *self = user_data;
+  g_autoptr (GError) error = NULL;
+  PlUncertaintyResult *r = pel_live_run_finish (PEL_LIVE_RUN (object), result, &error);
+
+  /* the model copies and the volume reference are no longer needed */
+  g_object_set_data (object, "task", NULL);
+  if (r)
+    {
+      double sum = 0.0;
+      g_autofree char *text = NULL;
+
+      for (gint64 s = 0; s < r->dim[r->axis]; s++)
+        sum += r->slice_means[PL_UMAP_ENTROPY][s];
+      text = g_strdup_printf (_("%s: %d samples of %d classes, mean entropy %.4f nats"),
+                              pl_estimator_name (self->estimator), r->n_samples, r->n_classes,
+                              sum / MAX (r->dim[r->axis], 1));
+      g_clear_pointer (&self->result, pl_uncertainty_result_free);
+      self->result = r;
+      self->next_slice = -1;
+      set_line (self, "run", text, FALSE);
+      set_line (self, "next", NULL, FALSE);
+      if (self->document)
+        apply_map (self);
+    }
+  else if (error && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    set_line (self, "run", error->message, TRUE);
+  else
+    set_line (self, "run", _("Stopped"), FALSE);
+  update_actions (self);
+  g_object_unref (self);
+}
+
+static gboolean
+start (PelUncertaintyPanel *self)
+{
+  g_autoptr (PelVolumeRef) volume = pel_document_ref_volume (self->document);
+  g_autoptr (GError) error = NULL;
+  PlModel *single;
+  Task *t;
+
+  if (volume == NULL || pel_live_run_get_running (self->run))
+    return FALSE;
+  single = self->loaded ? self->loaded[0] : train_model (self);
+  if (single == NULL)
+    {
+      set_line (self, "run", _("No model: train one in the Train panel or load a model file"), TRUE);
+      return FALSE;
+    }
+  if (self->estimator == PL_ESTIMATOR_ENSEMBLE && self->n_loaded < 2)
+    {
+      set_line (self, "run", _("A deep ensemble needs a model file with several members (pellucid-cli train --ensemble M)"), TRUE);
+      return FALSE;
+    }
+
+  t = g_new0 (Task, 1);
+  pl_uncertainty_settings_init (&t->settings);
+  t->settings.estimator = self->estimator;
+  t->settings.mc_passes = self->passes;
+  t->settings.tta_samples = self->passes;
+  if (!pl_uncertainty_settings_check (&t->settings, &error))
+    {
+      set_line (self, "run", error->message, TRUE);
+      g_free (t);
+      return FALSE;
+    }
+  t->n_models = self->estimator == PL_ESTIMATOR_ENSEMBLE ? self->n_loaded : 1;
+  t->models = g_new0 (PlModel *, t->n_models);
+  for (int m = 0; m < t->n_models; m++)
+    t->models[m] = model_copy (self->estimator == PL_ESTIMATOR_ENSEMBLE ? self->loaded[m] : single);
+  t->volume = g_steal_pointer (&volume);
+
+  pel_live_run_reset (self->run);
+  set_line (self, "run", _("Estimating…"), FALSE);
+  /* the task goes with the run: freed when the panel has the result */
+  g_object_set_data_full (G_OBJECT (self->run), "task", t, (GDestroyNotify) task_free);
+  pel_live_run_start (self->run, estimate_func, t, (GDestroyNotify) pl_uncertainty_result_free,
+                      on_run_done, g_object_ref (self));
+  update_actions (self);
+  return TRUE;
+}
+
+static gboolean
+next_slice (PelUncertaintyPanel *self)
+{
+  const PlUncertaintyResult *r = self->result;
+  g_autofree char *text = NULL;
+  gint64 c[3], s;
+
+  if (r == NULL)
+    return FALSE;
+  update_strip (self);
+  s = pl_uncertainty_next_slice (r->slice_means[self->map], r->dim[r->axis], self->counts.counts, NULL);
+  if (s < 0)
+    {
+      set_line (self, "next", _("Every slice is painted"), FALSE);
+      return FALSE;
+    }
+  self->next_slice = s;
+  pel_document_get_cursor (self->document, c);
+  c[r->axis] = s;
+  pel_document_set_cursor (self->document, c);
+  pel_slice_strip_set_current (self->strip, s);
+  /* Translators: slice numbers count from 1, as the views show them */
+  text = g_strdup_printf (_("Next to paint: slice %" G_GINT64_FORMAT " (mean %s %.4f)"), s + 1,
+                          pl_uncertainty_map_name (self->map), r->slice_means[self->map][s]);
+  set_line (self, "next", text, FALSE);
+  return TRUE;
+}
+
+static gboolean
+load_model (PelUncertaintyPanel *self,
+            const char          *path)
+{
+  g_autoptr (GError) error = NULL;
+  int n = 0;
+  PlModel **members = pl_model_load_ensemble (path, &n, &error);
+
+  if (members == NULL)
+    {
+      set_line (self, "model", error->message, TRUE);
+      return FALSE;
+    }
+  g_clear_pointer (&self->loaded, pl_model_ensemble_free);
+  g_free (self->loaded_path);
+  self->loaded = members;
+  self->n_loaded = n;
+  self->loaded_path = g_strdup (path);
+  set_line (self, "model", NULL, FALSE);
+  update_model_label (self);
+  update_actions (self);
+  return TRUE;
+}
+
+/* ---- actions --------------------------------------------------------------- */
+
+#define ACTION(name) \
+  static void name (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+
+ACTION (act_start) { start (user_data); }
+ACTION (act_stop) { pel_live_run_stop (PEL_UNCERTAINTY_PANEL (user_data)->run); }
+ACTION (act_next_slice) { next_slice (user_data); }
+ACTION (act_load) { load_model (user_data, g_variant_get_string (parameter, NULL)); }
+
+ACTION (act_use_train_model)
+{
+  PelUncertaintyPanel *self = user_data;
+
+  g_clear_pointer (&self->loaded, pl_model_ensemble_free);
+  g_clear_pointer (&self->loaded_path, g_free);
+  self->n_loaded = 0;
+  update_model_label (self);
+  update_actions (self);
+}
+
+ACTION (act_estimator)
+{
+  PelUncertaintyPanel *self = user_data;
+  int e = pl_estimator_from_name (g_variant_get_string (parameter, NULL));
+
+  if (e < 0)
+    return;
+  self->estimator = (PlEstimator) e;
+  g_simple_action_set_state (action, parameter);
+  self->syncing = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (estimator_order); i++)
+    if (estimator_order[i] == self->estimator)
+      gtk_drop_down_set_selected (self->estimator_dropdown, i);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->passes_spin),
+                            self->estimator == PL_ESTIMATOR_MC || self->estimator == PL_ESTIMATOR_TTA);
+  self->syncing = FALSE;
+}
+
+ACTION (act_passes)
+{
+  PelUncertaintyPanel *self = user_data;
+
+  self->passes = CLAMP (g_variant_get_int32 (parameter), 1, 200);
+  self->syncing = TRUE;
+  gtk_spin_button_set_value (self->passes_spin, self->passes);
+  self->syncing = FALSE;
+}
+
+ACTION (act_map)
+{
+  int m = pl_uncertainty_map_from_name (g_variant_get_string (parameter, NULL));
+
+  if (m >= 0)
+    set_map (user_data, (PlUncertaintyMap) m);
+}
+
+ACTION (act_cycle_map)
+{
+  PelUncertaintyPanel *self = user_data;
+  set_map (self, (PlUncertaintyMap) ((self->map + 1) % PL_UMAP_N));
+}
+
+ACTION (act_show)
+{
+  GtkWidget *panel = user_data;
+  GtkWidget *parent = gtk_widget_get_parent (panel);
+
+  if (GTK_IS_STACK (parent))
+    gtk_stack_set_visible_child (GTK_STACK (parent), panel);
+}
+
+static void
+on_load_response (GtkNativeDialog     *dialog,
+                  int                  response,
+                  PelUncertaintyPanel *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      if (path)
+        load_model (self, path);
+    }
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+ACTION (act_load_model)
+{
+  PelUncertaintyPanel *self = user_data;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *native =
+    gtk_file_chooser_native_new (_("Load Model"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Load"), _("_Cancel"));
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _("Models (*.safetensors)"));
+  gtk_file_filter_add_pattern (filter, "*.safetensors");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
+  g_object_unref (filter);
+  g_signal_connect (native, "response", G_CALLBACK (on_load_response), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+static const GActionEntry action_entries[] = {
+  { "start", act_start, NULL, NULL, NULL, { 0 } },
+  { "stop", act_stop, NULL, NULL, NULL, { 0 } },
+  { "next-slice", act_next_slice, NULL, NULL, NULL, { 0 } },
+  { "load", act_load, "s", NULL, NULL, { 0 } },
+  { "load-model", act_load_model, NULL, NULL, NULL, { 0 } },
+  { "use-train-model", act_use_train_model, NULL, NULL, NULL, { 0 } },
+  { "estimator", act_estimator, "s", "'mc'", NULL, { 0 } },
+  { "passes", act_passes, "i", NULL, NULL, { 0 } },
+  { "map", act_map, "s", "'entropy'", NULL, { 0 } },
+  { "cycle-map", act_cycle_map, NULL, NULL, NULL, { 0 } },
+  { "show", act_show, NULL, NULL, NULL, { 0 } },
+  { "busy", NULL, NULL, "false", NULL, { 0 } },
+};
+
+/* ---- widget callbacks ---------------------------------------------------- */
+
+static void
+on_estimator_selected (PelUncertaintyPanel *self)
+{
+  guint i = gtk_drop_down_get_selected (self->estimator_dropdown);
+
+  if (!self->syncing && i < G_N_ELEMENTS (estimator_order))
+    g_action_group_activate_action (G_ACTION_GROUP (self->actions), "estimator",
+                                    g_variant_new_string (pl_estimator_name (estimator_order[i])));
+}
+
+static void
+on_passes_changed (PelUncertaintyPanel *self)
+{
+  if (!self->syncing)
+    g_action_group_activate_action (G_ACTION_GROUP (self->actions), "passes",
+                                    g_variant_new_int32 (gtk_spin_button_get_value_as_int (self->passes_spin)));
+}
+
+static void
+on_map_selected (PelUncertaintyPanel *self)
+{
+  guint i = gtk_drop_down_get_selected (self->map_dropdown);
+
+  if (!self->syncing && i < PL_UMAP_N)
+    g_action_group_activate_action (G_ACTION_GROUP (self->actions), "map",
+                                    g_variant_new_string (pl_uncertainty_map_name ((PlUncertaintyMap) i)));
+}
+
+static void
+on_strip_activated (PelUncertaintyPanel *self,
+                    gint64               index)
+{
+  gint64 c[3];
+
+  if (self->result == NULL)
+    return;
+  pel_document_get_cursor (self->document, c);
+  c[self->result->axis] = index;
+  pel_document_set_cursor (self->document, c);
+}
+
+static void
+on_cursor_changed (PelUncertaintyPanel *self)
+{
+  gint64 c[3];
+
+  if (self->result == NULL)
+    return;
+  pel_document_get_cursor (self->document, c);
+  pel_slice_strip_set_current (self->strip, c[self->result->axis]);
+}
+
+static void
+on_labels_changed (PelUncertaintyPanel *self)
+{
+  if (self->result)
+    update_strip (self);
+}
+
+static void
+on_volume_changed (PelUncertaintyPanel *self)
+{
+  /* a result on another grid means nothing now */
+  if (self->heat_map && pel_document_get_heat_map (self->document) == self->heat_map)
+    pel_document_set_heat_map (self->document, NULL);
+  g_clear_object (&self->heat_map);
+  g_clear_pointer (&self->result, pl_uncertainty_result_free);
+  pel_slice_strip_set_counts (self->strip, NULL, 0);
+  set_line (self, "run", NULL, FALSE);
+  set_line (self, "next", NULL, FALSE);
+  update_actions (self);
+}
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+static void
+pel_uncertainty_panel_root (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (pel_uncertainty_panel_parent_class)->root (widget);
+  pel_action_script_insert_group (GTK_WIDGET (gtk_widget_get_root (widget)), "uncertainty",
+                                  G_ACTION_GROUP (PEL_UNCERTAINTY_PANEL (widget)->actions));
+}
+
+static void
+pel_uncertainty_panel_unroot (GtkWidget *widget)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  if (root)
+    pel_action_script_insert_group (GTK_WIDGET (root), "uncertainty", NULL);
+  GTK_WIDGET_CLASS (pel_uncertainty_panel_parent_class)->unroot (widget);
+}
+
+static void
+pel_uncertainty_panel_dispose (GObject *object)
+{
+  PelUncertaintyPanel *self = PEL_UNCERTAINTY_PANEL (object);
+
+  pel_action_script_cancel (GTK_WIDGET (self));
+  if (self->run)
+    pel_live_run_stop (self->run);
+  if (self->document)
+    {
+      g_signal_handlers_disconnect_by_data (self->document, self);
+      if (self->heat_map && pel_document_get_heat_map (self->document) == self->heat_map)
+        pel_document_set_heat_map (self->document, NULL);
+    }
+  g_clear_object (&self->heat_map);
+  gtk_widget_dispose_template (GTK_WIDGET (self), PEL_TYPE_UNCERTAINTY_PANEL);
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
+    gtk_widget_unparent (child);   /* the footer */
+  g_clear_object (&self->document);
+  g_clear_object (&self->tools);
+  G_OBJECT_CLASS (pel_uncertainty_panel_parent_class)->dispose (object);
+}
+
+static void
+pel_uncertainty_panel_finalize (GObject *object)
+{
+  PelUncertaintyPanel *self = PEL_UNCERTAINTY_PANEL (object);
+
+  g_clear_object (&self->run);
+  g_clear_object (&self->actions);
+  g_clear_pointer (&self->result, pl_uncertainty_result_free);
+  g_clear_pointer (&self->loaded, pl_model_ensemble_free);
+  g_free (self->loaded_path);
+  pel_slice_counts_clear (&self->counts);
+  G_OBJECT_CLASS (pel_uncertainty_panel_parent_class)->finalize (object);
+}
+
+static void
+pel_uncertainty_panel_class_init (PelUncertaintyPanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = pel_uncertainty_panel_dispose;
+  object_class->finalize = pel_uncertainty_panel_finalize;
+  widget_class->root = pel_uncertainty_panel_root;
+  widget_class->unroot = pel_uncertainty_panel_unroot;
+
+  g_type_ensure (PEL_TYPE_SLICE_STRIP);
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/pellucid/Pellucid/ui/pel-uncertainty-panel.ui");
+#define CHILD(name) gtk_widget_class_bind_template_child (widget_class, PelUncertaintyPanel, name)
+  CHILD (scroller);
+  CHILD (estimator_dropdown);
+  CHILD (passes_spin);
+  CHILD (map_dropdown);
+  CHILD (run_row_box);
+  CHILD (status_box);
+  CHILD (colour_bar);
+  CHILD (range_min_label);
+  CHILD (range_max_label);
+  CHILD (strip);
+  CHILD (model_label);
+#undef CHILD
+  gtk_widget_class_bind_template_callback (widget_class, on_estimator_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_passes_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_map_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_strip_activated);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "uncertainty-panel");
+}
+
+static void
+pel_uncertainty_panel_init (PelUncertaintyPanel *self)
+{
+  PlUncertaintySettings defaults;
+
+  pl_uncertainty_settings_init (&defaults);
+  self->syncing = TRUE;
+  gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
+                                  GTK_ORIENTATION_VERTICAL);
+  pel_panel_fix_width (GTK_SCROLLED_WINDOW (self->scroller));
+  gtk_drawing_area_set_draw_func (self->colour_bar, colour_bar_draw, NULL, NULL);
+  self->estimator = PL_ESTIMATOR_MC;
+  self->passes = defaults.mc_passes;
+  self->map = PL_UMAP_ENTROPY;
+  self->next_slice = -1;
+  pel_slice_counts_init (&self->counts, 2, 0);
+  gtk_spin_button_set_value (self->passes_spin, self->passes);
+  self->syncing = FALSE;
+}
+
+GtkWidget *
+pel_uncertainty_panel_new (PelDocument *document,
+                           PelTools    *tools)
+{
+  PelUncertaintyPanel *self;
+  const char *script;
+
+  g_return_val_if_fail (PEL_IS_DOCUMENT (document), NULL);
+
+  self = g_object_new (PEL_TYPE_UNCERTAINTY_PANEL, NULL);
+  self->document = g_object_ref (document);
+  self->tools = tools ? g_object_ref (tools) : NULL;
+  self->run = pel_live_run_new (_("Estimating uncertainty"));
+  self->actions = g_simple_action_group_new ();
+  g_action_map_add_action_entries (G_ACTION_MAP (self->actions), action_entries,
+                                   G_N_ELEMENTS (action_entries), self);
+  gtk_box_append (self->run_row_box, pel_run_row_new (self->run, _("%.2f slices/s"), "uncertainty.stop"));
+  g_signal_connect_swapped (self->run, "notify::running", G_CALLBACK (update_actions), self);
+  g_signal_connect_swapped (document, "cursor-changed", G_CALLBACK (on_cursor_changed), self);
+  g_signal_connect_swapped (document, "labels-changed", G_CALLBACK (on_labels_changed), self);
+  g_signal_connect_swapped (document, "volume-changed", G_CALLBACK (on_volume_changed), self);
+  pel_action_script_insert_group (GTK_WIDGET (self), "uncertainty", G_ACTION_GROUP (self->actions));
+  update_model_label (self);
+  update_actions (self);
+
+  /* a list of uncertainty.* activations, for demonstrations and screenshots */
+  script = g_getenv ("PELLUCID_UNCERTAINTY_ACTIONS");
+  if (script && *script)
+    pel_action_script_run (GTK_WIDGET (self), script, "uncertainty");
+  return GTK_WIDGET (self);
+}
+
+PelLiveRun *
+pel_uncertainty_panel_get_run (PelUncertaintyPanel *self)
+{
+  g_return_val_if_fail (PEL_IS_UNCERTAINTY_PANEL (self), NULL);
+  return self->run;
+}
+
+const PlUncertaintyResult *
+pel_uncertainty_panel_get_result (PelUncertaintyPanel *self)
+{
+  g_return_val_if_fail (PEL_IS_UNCERTAINTY_PANEL (self), NULL);
+  return self->result;
+}
+
+PlUncertaintyMap
+pel_uncertainty_panel_get_map (PelUncertaintyPanel *self)
+{
+  g_return_val_if_fail (PEL_IS_UNCERTAINTY_PANEL (self), PL_UMAP_ENTROPY);
+  return self->map;
+}
+
+gint64
+pel_uncertainty_panel_get_next_slice (PelUncertaintyPanel *self)
+{
+  g_return_val_if_fail (PEL_IS_UNCERTAINTY_PANEL (self), -1);
+  return self->next_slice;
+}
+
+const char *
+pel_uncertainty_panel_get_status (PelUncertaintyPanel *self,
+                                  const char          *key)
+{
+  g_return_val_if_fail (PEL_IS_UNCERTAINTY_PANEL (self), NULL);
+  return pel_status_lines_get (self->status_box, key);
+}
