@@ -89,6 +89,7 @@ struct _PelExplainPanel
   GPtrArray          *maps;          /* ExplainMap */
   float              *image;         /* the slice the maps were computed on */
   int                 image_h, image_w;
+  float               image_lo, image_hi; /* its 1st and 99th percentiles */
   gint64              dim[3];
   int                 axis;
   gint64              index;
@@ -301,11 +302,8 @@ render_thumb (PelExplainPanel  *self,
 
   if (self->image)
     {
-      g_autofree float *s = g_memdup2 (self->image, (gsize) m->h * m->w * sizeof (float));
-      gsize n = (gsize) m->h * m->w;
-      qsort (s, n, sizeof (float), cmp_float);
-      lo = s[(gsize) (0.01 * (n - 1))];
-      hi = s[(gsize) (0.99 * (n - 1))];
+      lo = self->image_lo;
+      hi = self->image_hi;
     }
   /* The views show the slice with y upwards: the thumbnails too. */
   for (int y = 0; y < m->h; y++)
@@ -544,6 +542,13 @@ compute (PelExplainPanel *self)
   g_free (self->image);
   self->image = g_new (float, (gsize) self->image_h * self->image_w);
   pl_volume_get_slice (v, t->axis, t->index, self->image);
+  {
+    gsize n = (gsize) self->image_h * self->image_w;
+    g_autofree float *sorted = g_memdup2 (self->image, n * sizeof (float));
+    qsort (sorted, n, sizeof (float), cmp_float);
+    self->image_lo = sorted[(gsize) (0.01 * (n - 1))];
+    self->image_hi = sorted[(gsize) (0.99 * (n - 1))];
+  }
 
   g_ptr_array_set_size (self->maps, 0);
   rebuild_grid (self);
