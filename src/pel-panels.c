@@ -11,7 +11,8 @@
 #define PEL_PANEL_LIST(X)                                                    \
   X ("labels", N_("Labels"), "pel-labels-symbolic", pel_labels_panel_new) \
   X ("train", N_("Train"), "pel-train-symbolic", pel_train_panel_new) \
-  X ("uncertainty", N_("Uncertainty"), "dialog-question-symbolic", pel_uncertainty_panel_new)
+  X ("uncertainty", N_("Uncertainty"), "dialog-question-symbolic", pel_uncertainty_panel_new) \
+  X ("explain", N_("Explain"), "system-search-symbolic", pel_explain_panel_new)
 
 #define DECLARE(name, title, icon, create) GtkWidget *create (PelDocument *, PelTools *);
 #define ENTRY(name, title, icon, create) { name, title, icon, create },
