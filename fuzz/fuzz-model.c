@@ -2,7 +2,8 @@
  * JSON metadata), parsing straight from memory as pl_model_load() does
  * after reading the file.  A parse may fail, but only with a
  * PL_ERROR naming the file; a model that loads must survive being
- * written and read again unchanged. */
+ * written and read again unchanged.  The deep-ensemble reader runs on the
+ * same input: its member 0 is the single model. */
 #include <string.h>
 
 #include "engine/nn/model.h"
@@ -61,5 +62,23 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (again == NULL)
     abort ();
   check_same (model, again);
+  {
+    int n = 0;
+    PlModel **members = pl_model_parse_ensemble (bytes, FUZZ_NAME, &n, &error);
+    if (members == NULL)
+      {
+        if (error == NULL || error->domain != PL_ERROR || strstr (error->message, FUZZ_NAME) == NULL)
+          abort ();
+        return 0;
+      }
+    if (n < 1 || members[n] != NULL)
+      abort ();
+    /* Member 0's training text may come from the ensemble entry. */
+    if (pl_unet_n_params (members[0]->unet) != pl_unet_n_params (model->unet)
+        || memcmp (pl_unet_params (members[0]->unet), pl_unet_params (model->unet),
+                   pl_unet_n_params (model->unet) * sizeof (float)) != 0)
+      abort ();
+    pl_model_ensemble_free (members);
+  }
   return 0;
 }

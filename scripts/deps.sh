@@ -5,7 +5,10 @@ PELLUCID_BUILD_DEPS="gcc meson ninja-build pkg-config libglib2.0-dev libglib2.0-
   gettext desktop-file-utils appstream"
 # engine/io/nifti-read.c and nifti-write.c stream gzip through zlib directly
 PELLUCID_BUILD_DEPS="$PELLUCID_BUILD_DEPS zlib1g-dev"
-PELLUCID_RUN_DEPS="mricron-data"
+# librsvg2-common: gdk-pixbuf's SVG loader, without which every icon of the
+# window (ours and Adwaita's symbolic ones) is a broken-image square; apt
+# only recommends it, and scripts install with --no-install-recommends.
+PELLUCID_RUN_DEPS="mricron-data librsvg2-common"
 PELLUCID_TEST_DEPS="xvfb xauth dbus-daemon imagemagick clang libclang-rt-14-dev"
 
 pellucid_install_missing () {

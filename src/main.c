@@ -5,6 +5,7 @@
 #include <locale.h>
 
 #include "src/pel-application.h"
+#include "src/pel-test-control.h"
 
 int
 main (int   argc,
@@ -19,5 +20,7 @@ main (int   argc,
   g_set_application_name ("Pellucid");
 
   app = pel_application_new ();
+  /* Tests and demonstrations only: PELLUCID_TEST_CONTROL */
+  pel_test_control_attach (GTK_APPLICATION (app));
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -6,7 +6,6 @@
 
 #include <glib/gi18n.h>
 
-#include "src/pel-test-control.h"
 #include "src/pel-window.h"
 
 struct _PelApplication
@@ -107,7 +106,6 @@ pel_application_startup (GApplication *application)
   gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
   gtk_window_set_default_icon_name ("io.pellucid.Pellucid");
-  pel_test_control_start (GTK_APPLICATION (application));
 }
 
 static PelWindow *

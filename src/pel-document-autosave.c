@@ -5,7 +5,6 @@
 
 #include "src/pel-document-private.h"
 #include "src/pel-recovery.h"
-#include "src/pel-test-control.h"
 
 typedef struct
 {
@@ -135,12 +134,12 @@ autosave_done (GObject      *object,
   if (pel_document_autosave_finish (self, result, &error))
     {
       self->autosaved_state_id = d->state_id;
-      pel_test_control_event ("autosave-done %" G_GUINT64_FORMAT, d->state_id);
+      pel_document_emit_autosave (self, PEL_AUTOSAVE_DONE, d->state_id, NULL);
     }
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_message ("Autosave failed: %s", error->message);
-      pel_test_control_event ("autosave-failed");
+      pel_document_emit_autosave (self, PEL_AUTOSAVE_FAILED, 0, error->message);
     }
 }
 
@@ -160,7 +159,7 @@ autosave_tick (gpointer user_data)
       g_clear_object (&self->autosave_cancellable);
       self->autosave_cancellable = g_cancellable_new ();
       pel_document_autosave_async (self, self->autosave_cancellable, autosave_done, NULL);
-      pel_test_control_event ("autosave-started %" G_GUINT64_FORMAT, pl_undo_get_state_id (self->undo));
+      pel_document_emit_autosave (self, PEL_AUTOSAVE_STARTED, pl_undo_get_state_id (self->undo), NULL);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -182,9 +181,12 @@ pel_document_set_autosave_interval_ms (PelDocument *self,
                                        guint        ms)
 {
   g_return_if_fail (PEL_IS_DOCUMENT (self));
+  if (self->autosave_interval_ms == ms)
+    return;
   self->autosave_interval_ms = ms;
   g_clear_handle_id (&self->autosave_source, g_source_remove);
   pel_document_reschedule_autosave (self);
+  pel_document_notify (self, PROP_AUTOSAVE_INTERVAL_MS);
 }
 
 

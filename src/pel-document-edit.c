@@ -137,20 +137,24 @@ pel_document_apply_labels (PelDocument    *self,
 
   n = pl_labels_n_voxels (labels);
   edit = pl_edit_new (self->volume->dim);
+  /* One pass: the undo step's runs, and only the voxels that differ are
+   * written (a 300³ map took 180 ms as a diff, a copy and a scan of the
+   * whole map for the table). */
   g_mutex_lock (&self->lock);
-  pl_edit_record_diff (edit, self->labels->data, labels->data, n);
+  pl_edit_apply_diff (edit, self->labels->data, labels->data, n);
   changed = pl_edit_get_n (edit);
   pl_edit_get_box (edit, &box);
   if (changed)
-    {
-      memcpy (self->labels->data, labels->data, n * sizeof (guint16));
-      pel_document_bump_generations (self, &box);
-    }
+    pel_document_bump_generations (self, &box);
   g_mutex_unlock (&self->lock);
 
   if (changed)
     {
-      pel_document_complete_table (self);
+      /* The table covered the map before; only the new values can lack
+       * an entry. */
+      g_autofree guint8 *present = g_new0 (guint8, 65536);
+      pl_edit_mark_new_values (edit, present);
+      pel_document_complete_table_with (self, present);
       pel_document_labels_changed (self, &box);
     }
   pel_document_end_edit (self, edit, name);
@@ -256,6 +260,7 @@ pel_document_mark_saved (PelDocument *self,
       pel_document_notify (self, PROP_LABELS_PATH);
     }
   pel_document_history_changed (self);
+  pel_document_emit_saved (self, state_id, path);
 }
 
 /* ---- snapshots ------------------------------------------------------------ */

@@ -26,10 +26,11 @@ pel_document_get_labels_path (PelDocument *self)
 }
 
 static void
-replace_labels (PelDocument *self,
-                PlLabels    *labels,
-                const char  *path,
-                gboolean     clean)
+replace_labels (PelDocument  *self,
+                PlLabels     *labels,
+                const char   *path,
+                gboolean      clean,
+                const guint8 *present)
 {
   g_return_if_fail (self->volume != NULL);
   g_return_if_fail (labels != NULL);
@@ -48,7 +49,10 @@ replace_labels (PelDocument *self,
     }
   pl_undo_clear (self->undo);
   self->saved_state_id = clean ? pl_undo_get_state_id (self->undo) : 0;
-  pel_document_complete_table (self);
+  if (present)
+    pel_document_complete_table_with (self, present);
+  else
+    pel_document_complete_table (self);
   pel_document_table_changed (self);
   pel_document_all_labels_changed (self);
   pel_document_history_changed (self);
@@ -60,7 +64,18 @@ pel_document_load_labels (PelDocument *self,
                           const char  *path)
 {
   g_return_if_fail (PEL_IS_DOCUMENT (self));
-  replace_labels (self, labels, path, path != NULL);
+  replace_labels (self, labels, path, path != NULL, NULL);
+}
+
+void
+pel_document_load_labels_with_values (PelDocument  *self,
+                                      PlLabels     *labels,
+                                      const char   *path,
+                                      const guint8 *present)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  g_return_if_fail (present != NULL);
+  replace_labels (self, labels, path, path != NULL, present);
 }
 
 void
@@ -69,7 +84,8 @@ pel_document_restore_labels (PelDocument *self,
                              const char  *path)
 {
   g_return_if_fail (PEL_IS_DOCUMENT (self));
-  replace_labels (self, labels, path, FALSE);
+  replace_labels (self, labels, path, FALSE, NULL);
+  pel_document_emit_restored (self, path);
 }
 
 static gsize

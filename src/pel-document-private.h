@@ -71,6 +71,8 @@ enum
   PROP_HEAT_MAP,
   PROP_AUTOSAVE_INTERVAL,
   PROP_UNDO_BUDGET,
+  PROP_AUTOSAVE_INTERVAL_MS,
+  PROP_STATE_ID,
   N_PROPS
 };
 
@@ -87,7 +89,22 @@ void pel_document_labels_changed     (PelDocument *self,
 void pel_document_all_labels_changed (PelDocument *self);
 /* Values in the label map that the table lacks get an entry. */
 void pel_document_complete_table     (PelDocument *self);
+/* The same for the values marked in present (65536 entries), when the
+ * table is known to cover the rest (after an edit: its new values). */
+void pel_document_complete_table_with (PelDocument  *self,
+                                       const guint8 *present);
 void pel_document_table_changed      (PelDocument *self);
+/* Emit the signals of the same names (see pel_document_class_init()). */
+enum { PEL_AUTOSAVE_STARTED, PEL_AUTOSAVE_DONE, PEL_AUTOSAVE_FAILED };
+void pel_document_emit_autosave      (PelDocument *self,
+                                      guint        what,
+                                      guint64      state_id,
+                                      const char  *message);
+void pel_document_emit_saved         (PelDocument *self,
+                                      guint64      state_id,
+                                      const char  *path);
+void pel_document_emit_restored      (PelDocument *self,
+                                      const char  *path);
 
 /* pel-document-autosave.c */
 void pel_document_reschedule_autosave (PelDocument *self);

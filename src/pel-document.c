@@ -7,6 +7,8 @@
 #include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "engine/data/dataset.h"
 #include "src/pel-render.h"
@@ -20,6 +22,11 @@ enum
   TABLE_CHANGED,
   CURSOR_CHANGED,
   OVERLAYS_CHANGED,
+  AUTOSAVE_STARTED,
+  AUTOSAVED,
+  AUTOSAVE_FAILED,
+  SAVED,
+  RESTORED,
   N_SIGNALS
 };
 
@@ -57,6 +64,7 @@ pel_document_history_changed (PelDocument *self)
   pel_document_notify (self, PROP_CAN_REDO);
   pel_document_notify (self, PROP_UNDO_NAME);
   pel_document_notify (self, PROP_REDO_NAME);
+  pel_document_notify (self, PROP_STATE_ID);
   g_object_thaw_notify (G_OBJECT (self));
   pel_document_reschedule_autosave (self);
 }
@@ -160,6 +168,8 @@ pel_document_get_property (GObject    *object,
     case PROP_HEAT_MAP: g_value_set_object (value, self->heat_map); break;
     case PROP_AUTOSAVE_INTERVAL: g_value_set_uint (value, self->autosave_interval); break;
     case PROP_UNDO_BUDGET: g_value_set_uint64 (value, pl_undo_get_budget (self->undo)); break;
+    case PROP_AUTOSAVE_INTERVAL_MS: g_value_set_uint (value, self->autosave_interval_ms); break;
+    case PROP_STATE_ID: g_value_set_uint64 (value, pl_undo_get_state_id (self->undo)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -223,6 +233,9 @@ pel_document_set_property (GObject      *object,
     case PROP_UNDO_BUDGET:
       pel_document_set_undo_budget (self, g_value_get_uint64 (value));
       break;
+    case PROP_AUTOSAVE_INTERVAL_MS:
+      pel_document_set_autosave_interval_ms (self, g_value_get_uint (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -260,6 +273,14 @@ pel_document_class_init (PelDocumentClass *klass)
   properties[PROP_AUTOSAVE_INTERVAL] = g_param_spec_uint ("autosave-interval", NULL, NULL, 0, 3600, 0, rw);
   properties[PROP_UNDO_BUDGET] = g_param_spec_uint64 ("undo-budget", NULL, NULL, 1, G_MAXUINT64,
                                                       DEFAULT_UNDO_BUDGET, rw);
+  /* Autosave every this many milliseconds instead of every
+   * autosave-interval seconds (0: autosave-interval again). */
+  properties[PROP_AUTOSAVE_INTERVAL_MS] = g_param_spec_uint ("autosave-interval-ms", NULL, NULL, 0,
+                                                             3600 * 1000, 0, rw);
+  /* The undo history's state id (pl_undo_get_state_id()): changes with
+   * every edit, undo and redo; saves and autosaves name the state they
+   * hold by it. */
+  properties[PROP_STATE_ID] = g_param_spec_uint64 ("state-id", NULL, NULL, 0, G_MAXUINT64, 0, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[VOLUME_CHANGED] =
@@ -278,6 +299,55 @@ pel_document_class_init (PelDocumentClass *klass)
   signals[OVERLAYS_CHANGED] =
     g_signal_new ("overlays-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* Autosave (pel-document-autosave.c): a snapshot of the state id was
+   * asked for; the recovery files now hold (at least) that state; or they
+   * could not be written (the message). */
+  signals[AUTOSAVE_STARTED] =
+    g_signal_new ("autosave-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
+  signals[AUTOSAVED] =
+    g_signal_new ("autosaved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
+  signals[AUTOSAVE_FAILED] =
+    g_signal_new ("autosave-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* pel_document_mark_saved(): the labels as they were at the state id
+   * are now in the file (path). */
+  signals[SAVED] =
+    g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_STRING);
+  /* pel_document_restore_labels(): unsaved labels came back from a
+   * recovery file (its path). */
+  signals[RESTORED] =
+    g_signal_new ("restored", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+void
+pel_document_emit_autosave (PelDocument *self,
+                            guint        what,
+                            guint64      state_id,
+                            const char  *message)
+{
+  if (what == PEL_AUTOSAVE_FAILED)
+    g_signal_emit (self, signals[AUTOSAVE_FAILED], 0, message);
+  else
+    g_signal_emit (self, signals[what == PEL_AUTOSAVE_STARTED ? AUTOSAVE_STARTED : AUTOSAVED], 0, state_id);
+}
+
+void
+pel_document_emit_saved (PelDocument *self,
+                         guint64      state_id,
+                         const char  *path)
+{
+  g_signal_emit (self, signals[SAVED], 0, state_id, path);
+}
+
+void
+pel_document_emit_restored (PelDocument *self,
+                            const char  *path)
+{
+  g_signal_emit (self, signals[RESTORED], 0, path);
 }
 
 static void
@@ -379,14 +449,18 @@ void
 pel_document_complete_table (PelDocument *self)
 {
   g_autofree guint8 *present = NULL;
-  gsize n;
 
   if (self->labels == NULL)
     return;
   present = g_new0 (guint8, 65536);
-  n = pl_labels_n_voxels (self->labels);
-  for (gsize i = 0; i < n; i++)
-    present[self->labels->data[i]] = 1;
+  pl_labels_mark_values (self->labels, present);
+  pel_document_complete_table_with (self, present);
+}
+
+void
+pel_document_complete_table_with (PelDocument  *self,
+                                  const guint8 *present)
+{
   for (guint v = 1; v < 65536; v++)
     if (present[v] && pl_label_table_lookup (self->table, (guint16) v) == NULL)
       {
@@ -445,6 +519,50 @@ free_later (PelVolumeRef *volume,
     free_garbage (g);
 }
 
+typedef struct
+{
+  gpointer start;
+  gsize    length;
+} Pages;
+
+static gpointer
+populate_pages (gpointer data)
+{
+  Pages *p = data;
+
+#ifdef MADV_POPULATE_WRITE
+  madvise (p->start, p->length, MADV_POPULATE_WRITE);
+#endif
+  g_free (p);
+  return NULL;
+}
+
+/* A new label map comes zeroed but unmapped (calloc): its pages are
+ * mapped, and zeroed by the kernel, when first written.  Accepting a
+ * proposal of a large volume then spent 40 of its 100 ms on the main thread
+ * in those page faults.  Above 16 MB they are taken now, on a thread of
+ * their own (MADV_POPULATE_WRITE maps the pages without touching what they
+ * hold, so painting may go on meanwhile, and a range freed meanwhile only
+ * makes the call fail). */
+static void
+populate_later (gpointer data,
+                gsize    bytes)
+{
+#ifdef MADV_POPULATE_WRITE
+  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+  guintptr start = ((guintptr) data + page - 1) & ~(guintptr) (page - 1);
+  guintptr end = ((guintptr) data + bytes) & ~(guintptr) (page - 1);
+  Pages *p;
+
+  if (bytes <= 16u << 20 || end <= start)
+    return;
+  p = g_new (Pages, 1);
+  p->start = (gpointer) start;
+  p->length = end - start;
+  g_thread_unref (g_thread_new ("populate-labels", populate_pages, p));
+#endif
+}
+
 void
 pel_document_set_volume (PelDocument *self,
                          PlVolume    *volume)
@@ -475,6 +593,7 @@ pel_document_set_volume_with_window (PelDocument *self,
   self->volume_ref = pel_volume_ref_new (volume);
   self->volume = volume;
   self->labels = pl_labels_new (volume->dim);
+  populate_later (self->labels->data, pl_labels_n_voxels (self->labels) * sizeof (guint16));
   for (int a = 0; a < 3; a++)
     {
       g_free (self->slice_generation[a]);

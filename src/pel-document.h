@@ -23,6 +23,12 @@
  *
  * and a bulk change (accepting a model's proposal) is
  * pel_document_apply_labels (doc, _("Accept proposal"), new_labels).
+ *
+ * Persistence signals, each with the undo "state-id" it concerns:
+ * ::autosave-started (state), ::autosaved (state; the recovery files hold
+ * it) or ::autosave-failed (message); ::saved (state, path) from
+ * pel_document_mark_saved(); ::restored (path) when unsaved labels came
+ * back from a recovery file.
  */
 #pragma once
 
@@ -80,6 +86,13 @@ const PlLabels    *pel_document_get_labels          (PelDocument        *self);
 void               pel_document_load_labels         (PelDocument        *self,
                                                      PlLabels           *labels,
                                                      const char         *path);
+/* The same, with the values the map holds marked in present (65536
+ * entries, from pl_labels_mark_values() on the worker that read the map):
+ * a large map is then not scanned again on the main thread. */
+void               pel_document_load_labels_with_values (PelDocument    *self,
+                                                         PlLabels       *labels,
+                                                         const char     *path,
+                                                         const guint8   *present);
 /* The same, for labels recovered after a crash: the document stays dirty
  * and path (may be NULL) is where Save writes. */
 void               pel_document_restore_labels      (PelDocument        *self,
@@ -279,8 +292,8 @@ gboolean           pel_document_autosave_finish     (PelDocument        *self,
                                                      GError            **error);
 /* Deletes the recovery files of the current volume. */
 void               pel_document_discard_recovery    (PelDocument        *self);
-/* Autosave every `ms` milliseconds instead of every autosave-interval
- * seconds (0: the property again).  For tests (pel-test-control.h). */
+/* The autosave-interval-ms property: autosave every `ms` milliseconds
+ * instead of every autosave-interval seconds (0: that property again). */
 void               pel_document_set_autosave_interval_ms (PelDocument   *self,
                                                           guint          ms);
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "src/pel-train-panel.h"
+#include "src/pel-train-panel.h"   /* TEMPORARY: the `train` command */
 #include "src/pel-window.h"
 
 typedef struct
@@ -21,16 +21,12 @@ typedef struct
   int             fd;
   guint           watch;
   guint           ready_poll;
+  guint           retry;         /* the queue waits for a disabled action */
+  GQueue          commands;      /* lines not run yet */
   PelSliceView   *stroke_view;   /* view of the stroke in progress */
 } Control;
 
 static Control *control;
-
-gboolean
-pel_test_control_active (void)
-{
-  return control != NULL;
-}
 
 static void
 write_all (const char *line)
@@ -54,16 +50,17 @@ write_all (const char *line)
     }
 }
 
-void
-pel_test_control_event (const char *format,
-                        ...)
+static void event (const char *format,
+                   ...) G_GNUC_PRINTF (1, 2);
+
+static void
+event (const char *format,
+       ...)
 {
   va_list ap;
   g_autofree char *text = NULL;
   g_autofree char *line = NULL;
 
-  if (control == NULL)
-    return;
   va_start (ap, format);
   text = g_strdup_vprintf (format, ap);
   va_end (ap);
@@ -79,6 +76,340 @@ active_window (void)
       return l->data;
   return NULL;
 }
+
+static guint64
+state_of (PelDocument *doc)
+{
+  return doc ? pel_document_get_state_id (doc) : 0;
+}
+
+/* ---- what the program shows ----------------------------------------------- */
+
+static gboolean
+poll_ready (gpointer data)
+{
+  PelWindow *window = active_window ();
+  PelSliceView *axial;
+  PelJob *job;
+
+  if (window == NULL)
+    {
+      control->ready_poll = 0;
+      return G_SOURCE_REMOVE;
+    }
+  axial = pel_viewer_get_view (pel_window_get_viewer (window), PL_VIEW_AXIAL);
+  job = pel_window_get_job (window);
+  if (!gtk_widget_get_mapped (GTK_WIDGET (axial)) || gtk_widget_get_width (GTK_WIDGET (axial)) < 50
+      || (job != NULL && pel_job_get_running (job)))
+    return G_SOURCE_CONTINUE;
+  control->ready_poll = 0;
+  event ("ready");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_volume_changed (PelDocument *doc)
+{
+  const char *path = pel_document_get_volume_path (doc);
+
+  if (path == NULL)
+    return;
+  event ("opened %s", path);
+  if (control->ready_poll == 0)
+    control->ready_poll = g_timeout_add (10, poll_ready, NULL);
+}
+
+static void
+on_autosave_started (PelDocument *doc,
+                     guint64      state)
+{
+  event ("autosave-started %" G_GUINT64_FORMAT, state);
+}
+
+static void
+on_autosaved (PelDocument *doc,
+              guint64      state)
+{
+  event ("autosaved %" G_GUINT64_FORMAT, state);
+}
+
+static void
+on_autosave_failed (PelDocument *doc,
+                    const char  *message)
+{
+  event ("autosave-failed %s", message);
+}
+
+static void
+on_saved (PelDocument *doc,
+          guint64      state,
+          const char  *path)
+{
+  event ("saved %" G_GUINT64_FORMAT " %s", state, path);
+}
+
+static void
+on_restored (PelDocument *doc,
+             const char  *path)
+{
+  event ("restored %" G_GUINT64_FORMAT, pel_document_get_state_id (doc));
+}
+
+static void
+on_recovery_time (PelWindow *window)
+{
+  gint64 time;
+
+  g_object_get (window, "recovery-time", &time, NULL);
+  if (time > 0)
+    event ("recovery-offered %" G_GINT64_FORMAT, time);
+}
+
+static gboolean
+job_ended (gpointer data)
+{
+  event ("job-ended");
+  return G_SOURCE_REMOVE;
+}
+
+/* win.cancel-job is enabled exactly while the window's file job runs. */
+static void
+on_cancel_job_enabled (GActionGroup *group,
+                       const char   *name,
+                       gboolean      enabled)
+{
+  if (enabled)
+    event ("job-started");
+  else
+    /* After the job's callback, which PelJob calls in the same dispatch,
+     * just after the job stopped running; before any further command. */
+    g_idle_add_full (G_PRIORITY_HIGH, job_ended, NULL, NULL);
+}
+
+static void
+on_window_added (GtkApplication *application,
+                 GtkWindow      *window)
+{
+  PelDocument *doc;
+
+  if (!PEL_IS_WINDOW (window))
+    return;
+  doc = pel_window_get_document (PEL_WINDOW (window));
+  g_signal_connect (doc, "volume-changed", G_CALLBACK (on_volume_changed), NULL);
+  g_signal_connect (doc, "autosave-started", G_CALLBACK (on_autosave_started), NULL);
+  g_signal_connect (doc, "autosaved", G_CALLBACK (on_autosaved), NULL);
+  g_signal_connect (doc, "autosave-failed", G_CALLBACK (on_autosave_failed), NULL);
+  g_signal_connect (doc, "saved", G_CALLBACK (on_saved), NULL);
+  g_signal_connect (doc, "restored", G_CALLBACK (on_restored), NULL);
+  g_signal_connect (window, "notify::recovery-time", G_CALLBACK (on_recovery_time), NULL);
+  g_signal_connect (window, "action-enabled-changed::cancel-job", G_CALLBACK (on_cancel_job_enabled), NULL);
+}
+
+/* ---- actions and properties ----------------------------------------------- */
+
+/* The GActionGroup of "win." and "app." names; NULL for other groups
+ * (inserted on widgets, reached through the window). */
+static GActionGroup *
+group_of (PelWindow   *window,
+          const char  *name,
+          const char **unprefixed)
+{
+  if (g_str_has_prefix (name, "win.") && window != NULL)
+    {
+      *unprefixed = name + 4;
+      return G_ACTION_GROUP (window);
+    }
+  if (g_str_has_prefix (name, "app."))
+    {
+      *unprefixed = name + 4;
+      return G_ACTION_GROUP (control->application);
+    }
+  *unprefixed = name;
+  return NULL;
+}
+
+/* "action NAME [PARAMETER]": FALSE when the action is disabled now (the
+ * command is tried again later). */
+static gboolean
+run_action (PelWindow  *window,
+            const char *name,
+            const char *text)
+{
+  const char *unprefixed;
+  GActionGroup *group = group_of (window, name, &unprefixed);
+  const GVariantType *type = NULL;
+  g_autoptr (GVariant) parameter = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (group != NULL)
+    {
+      if (!g_action_group_has_action (group, unprefixed))
+        {
+          event ("error no action %s", name);
+          return TRUE;
+        }
+      if (!g_action_group_get_action_enabled (group, unprefixed))
+        return FALSE;
+      type = g_action_group_get_action_parameter_type (group, unprefixed);
+      if ((type == NULL) != (text == NULL))
+        {
+          event ("error %s %s", name, type ? "needs a parameter" : "takes no parameter");
+          return TRUE;
+        }
+    }
+  if (text != NULL)
+    {
+      parameter = g_variant_parse (type, text, NULL, NULL, &error);
+      if (parameter == NULL)
+        {
+          event ("error %s: bad parameter: %s", name, error->message);
+          return TRUE;
+        }
+      g_variant_ref_sink (parameter);
+    }
+  if (group != NULL)
+    g_action_group_activate_action (group, unprefixed, parameter);
+  else if (window == NULL
+           || !gtk_widget_activate_action_variant (GTK_WIDGET (window), name, parameter))
+    {
+      event ("error no action %s", name);
+      return TRUE;
+    }
+  event ("activated %s %" G_GUINT64_FORMAT, name,
+         state_of (window ? pel_window_get_document (window) : NULL));
+  return TRUE;
+}
+
+static GObject *
+object_named (PelWindow  *window,
+              const char *name)
+{
+  if (g_strcmp0 (name, "application") == 0)
+    return G_OBJECT (control->application);
+  if (window == NULL)
+    return NULL;
+  if (g_strcmp0 (name, "window") == 0)
+    return G_OBJECT (window);
+  if (g_strcmp0 (name, "document") == 0)
+    return G_OBJECT (pel_window_get_document (window));
+  if (g_strcmp0 (name, "tools") == 0)
+    return G_OBJECT (pel_window_get_tools (window));
+  if (g_strcmp0 (name, "viewer") == 0)
+    return G_OBJECT (pel_window_get_viewer (window));
+  if (g_strcmp0 (name, "job") == 0)
+    return (GObject *) pel_window_get_job (window);
+  return NULL;
+}
+
+static char *
+value_text (const GValue *value)
+{
+  if (G_VALUE_HOLDS_BOOLEAN (value))
+    return g_strdup (g_value_get_boolean (value) ? "true" : "false");
+  if (G_VALUE_HOLDS_STRING (value))
+    return g_strdup (g_value_get_string (value) ? g_value_get_string (value) : "");
+  if (G_VALUE_HOLDS_ENUM (value))
+    {
+      g_autoptr (GEnumClass) klass = g_type_class_ref (G_VALUE_TYPE (value));
+      GEnumValue *e = g_enum_get_value (klass, g_value_get_enum (value));
+      return g_strdup (e ? e->value_nick : "?");
+    }
+  if (G_VALUE_HOLDS_DOUBLE (value))
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+      return g_strdup (g_ascii_dtostr (buf, sizeof buf, g_value_get_double (value)));
+    }
+  return g_strdup_value_contents (value);
+}
+
+static gboolean
+value_parse (GValue     *value,
+             const char *text)
+{
+  char *end = NULL;
+  GType type = G_VALUE_TYPE (value);
+
+  switch (G_TYPE_FUNDAMENTAL (type))
+    {
+    case G_TYPE_BOOLEAN:
+      if (g_strcmp0 (text, "true") != 0 && g_strcmp0 (text, "false") != 0)
+        return FALSE;
+      g_value_set_boolean (value, g_strcmp0 (text, "true") == 0);
+      return TRUE;
+    case G_TYPE_STRING:
+      g_value_set_string (value, text);
+      return TRUE;
+    case G_TYPE_INT:
+      g_value_set_int (value, (int) g_ascii_strtoll (text, &end, 10));
+      break;
+    case G_TYPE_UINT:
+      g_value_set_uint (value, (guint) g_ascii_strtoull (text, &end, 10));
+      break;
+    case G_TYPE_INT64:
+      g_value_set_int64 (value, g_ascii_strtoll (text, &end, 10));
+      break;
+    case G_TYPE_UINT64:
+      g_value_set_uint64 (value, g_ascii_strtoull (text, &end, 10));
+      break;
+    case G_TYPE_DOUBLE:
+      g_value_set_double (value, g_ascii_strtod (text, &end));
+      break;
+    case G_TYPE_ENUM:
+      {
+        g_autoptr (GEnumClass) klass = g_type_class_ref (type);
+        GEnumValue *e = g_enum_get_value_by_nick (klass, text);
+        if (e == NULL)
+          return FALSE;
+        g_value_set_enum (value, e->value);
+        return TRUE;
+      }
+    default:
+      return FALSE;
+    }
+  return end != text && *end == '\0';
+}
+
+/* "get OBJECT PROPERTY" and "set OBJECT PROPERTY VALUE". */
+static void
+run_property (PelWindow  *window,
+              gboolean    set,
+              char      **args)
+{
+  GObject *object = args[0] ? object_named (window, args[0]) : NULL;
+  GParamSpec *pspec;
+  g_auto (GValue) value = G_VALUE_INIT;
+
+  if (object == NULL || args[1] == NULL || (set && args[2] == NULL))
+    {
+      event ("error no such object or property: %s %s", args[0] ? args[0] : "", args[0] && args[1] ? args[1] : "");
+      return;
+    }
+  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (object), args[1]);
+  if (pspec == NULL || !(pspec->flags & (set ? G_PARAM_WRITABLE : G_PARAM_READABLE)))
+    {
+      event ("error %s has no %s property %s", args[0], set ? "writable" : "readable", args[1]);
+      return;
+    }
+  g_value_init (&value, pspec->value_type);
+  if (set)
+    {
+      if (!value_parse (&value, args[2]))
+        {
+          event ("error %s.%s: bad value %s", args[0], args[1], args[2]);
+          return;
+        }
+      g_object_set_property (object, args[1], &value);
+    }
+  else
+    {
+      g_autofree char *text = NULL;
+      g_object_get_property (object, args[1], &value);
+      text = value_text (&value);
+      event ("value %s %s %s", args[0], args[1], text);
+    }
+}
+
+/* ---- gestures --------------------------------------------------------------- */
 
 static gboolean
 parse_view (const char *name,
@@ -118,6 +449,49 @@ voxel_point (PelWindow    *window,
   return TRUE;
 }
 
+static void
+stroke_begin (PelWindow  *window,
+              char      **args,
+              const char *line)
+{
+  PlView v;
+  PelSliceView *view;
+  double wx, wy;
+
+  if (!parse_view (args[0], &v))
+    {
+      event ("error bad view: %s", line);
+      return;
+    }
+  view = pel_viewer_get_view (pel_window_get_viewer (window), v);
+  if (!voxel_point (window, view, args + 1, &wx, &wy))
+    {
+      event ("error bad voxel: %s", line);
+      return;
+    }
+  control->stroke_view = view;
+  pel_slice_view_stroke_begin (view, wx, wy, FALSE);
+}
+
+static void
+stroke_move (char **args)
+{
+  /* The slice stays that of the stroke's start, as under the mouse. */
+  gint64 ijk[3], x, y, slice;
+  double wx, wy;
+
+  for (int a = 0; a < 3; a++)
+    ijk[a] = args[a] ? g_ascii_strtoll (args[a], NULL, 10) : 0;
+  pl_slice_frame_from_voxel (pel_slice_view_get_frame (control->stroke_view), ijk, &x, &y, &slice);
+  pel_slice_view_slice_to_widget (control->stroke_view, x + 0.5, y + 0.5, &wx, &wy);
+  pel_slice_view_stroke_update (control->stroke_view, wx, wy);
+}
+
+/* ---- TEMPORARY: `train STEPS` through PELLUCID_TRAIN_ACTIONS ----------------
+ * Until the Train panel's operations are a "train" action group on the
+ * window; then the crash suite sends `action train....` lines and this
+ * section goes. */
+
 static PelTrainPanel *
 find_train_panel (GtkWidget *widget)
 {
@@ -139,21 +513,18 @@ on_training_running (PelTrainSession *session)
   const GError *error = pel_train_session_get_error (session);
 
   if (running)
-    pel_test_control_event ("train-started");
+    event ("train-started");
   else
-    pel_test_control_event ("train-finished %" G_GINT64_FORMAT " %s",
-                            pel_train_session_get_step (session), error ? error->message : "ok");
+    event ("train-finished %" G_GINT64_FORMAT " %s", pel_train_session_get_step (session),
+           error ? error->message : "ok");
 }
 
 static void
 on_training_progress (PelTrainSession *session)
 {
-  pel_test_control_event ("train-step %" G_GINT64_FORMAT, pel_train_session_get_step (session));
+  event ("train-step %" G_GINT64_FORMAT, pel_train_session_get_step (session));
 }
 
-/* "train STEPS": what a user does in the Train panel, through its scripted
- * actions: shows it, chooses the small preset and STEPS steps, and presses
- * Start once the labels are counted. */
 static void
 start_training (PelWindow  *window,
                 const char *steps)
@@ -164,7 +535,7 @@ start_training (PelWindow  *window,
 
   if (panel == NULL)
     {
-      pel_test_control_event ("error no Train panel");
+      event ("error no Train panel");
       return;
     }
   session = pel_train_panel_get_session (panel);
@@ -178,104 +549,39 @@ start_training (PelWindow  *window,
   pel_train_panel_run_actions (panel, actions);
 }
 
-static GtkDialog *
-recovery_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
+/* ---- commands --------------------------------------------------------------- */
 
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GObject) w = g_list_model_get_item (toplevels, i);
-      if (GTK_IS_DIALOG (w) && g_object_get_data (w, "pel-recovery") != NULL)
-        return GTK_DIALOG (w);
-    }
-  return NULL;
-}
-
-static void
+/* Runs one command line; FALSE when it must wait (a disabled action). */
+static gboolean
 run_command (const char *line)
 {
   g_auto (GStrv) argv = g_strsplit (line, " ", -1);
   const char *cmd = argv[0];
   PelWindow *window = active_window ();
   PelDocument *doc = window ? pel_window_get_document (window) : NULL;
-  double wx, wy;
 
   if (g_strcmp0 (cmd, "ping") == 0)
-    pel_test_control_event ("pong");
-  else if (doc == NULL)
-    pel_test_control_event ("error no window for: %s", line);
-  else if (g_strcmp0 (cmd, "label") == 0 && argv[1])
-    pel_tools_set_active_label (pel_window_get_tools (window), (guint16) atoi (argv[1]));
-  else if (g_strcmp0 (cmd, "brush") == 0 && argv[1])
-    pel_tools_set_brush_size (pel_window_get_tools (window), atoi (argv[1]));
-  else if (g_strcmp0 (cmd, "autosave-interval") == 0 && argv[1])
-    pel_document_set_autosave_interval_ms (doc, (guint) atoi (argv[1]));
-  else if (g_strcmp0 (cmd, "stroke-begin") == 0 && argv[1])
+    event ("pong");
+  else if (g_strcmp0 (cmd, "action") == 0 && argv[1])
     {
-      PlView v;
-      PelSliceView *view;
-
-      if (!parse_view (argv[1], &v))
+      /* the parameter is the rest of the line: GVariant text may hold spaces */
+      const char *text = line + strlen ("action ") + strlen (argv[1]);
+      while (*text == ' ')
+        text++;
+      return run_action (window, argv[1], *text ? text : NULL);
+    }
+  else if (g_strcmp0 (cmd, "get") == 0 || g_strcmp0 (cmd, "set") == 0)
+    {
+      if (g_strcmp0 (cmd, "set") == 0 && argv[1] && argv[2] && argv[3])
         {
-          pel_test_control_event ("error bad view: %s", line);
-          return;
+          /* the value is the rest of the line */
+          g_autofree char *rest = g_strdup (line + strlen ("set ") + strlen (argv[1]) + 1 + strlen (argv[2]) + 1);
+          char *args[] = { argv[1], argv[2], rest, NULL };
+          run_property (window, TRUE, args);
         }
-      view = pel_viewer_get_view (pel_window_get_viewer (window), v);
-      if (!voxel_point (window, view, argv + 2, &wx, &wy))
-        {
-          pel_test_control_event ("error bad voxel: %s", line);
-          return;
-        }
-      control->stroke_view = view;
-      pel_slice_view_stroke_begin (view, wx, wy, FALSE);
-    }
-  else if (g_strcmp0 (cmd, "stroke-move") == 0 && control->stroke_view)
-    {
-      /* The slice stays that of the stroke's start, as under the mouse. */
-      gint64 ijk[3], x, y, slice;
-      for (int a = 0; a < 3; a++)
-        ijk[a] = argv[a + 1] ? g_ascii_strtoll (argv[a + 1], NULL, 10) : 0;
-      pl_slice_frame_from_voxel (pel_slice_view_get_frame (control->stroke_view), ijk, &x, &y, &slice);
-      pel_slice_view_slice_to_widget (control->stroke_view, x + 0.5, y + 0.5, &wx, &wy);
-      pel_slice_view_stroke_update (control->stroke_view, wx, wy);
-    }
-  else if (g_strcmp0 (cmd, "stroke-end") == 0 && control->stroke_view)
-    {
-      pel_slice_view_stroke_end (g_steal_pointer (&control->stroke_view));
-      pel_test_control_event ("stroke-done %" G_GUINT64_FORMAT, pel_document_get_state_id (doc));
-    }
-  else if (g_strcmp0 (cmd, "save") == 0 && argv[1])
-    {
-      g_autoptr (GFile) file = g_file_new_for_path (line + strlen ("save "));
-      pel_window_save (window, file);
-    }
-  else if (g_strcmp0 (cmd, "recovery") == 0 && argv[1])
-    {
-      GtkDialog *dialog = recovery_dialog ();
-      int response = g_strcmp0 (argv[1], "restore") == 0 ? GTK_RESPONSE_ACCEPT
-                     : g_strcmp0 (argv[1], "discard") == 0 ? GTK_RESPONSE_REJECT
-                     : GTK_RESPONSE_CANCEL;
-      if (dialog == NULL)
-        pel_test_control_event ("error no recovery question");
       else
-        gtk_dialog_response (dialog, response);
+        run_property (window, g_strcmp0 (cmd, "set") == 0, argv + 1);
     }
-  else if (g_strcmp0 (cmd, "labels-sha1") == 0)
-    {
-      const PlLabels *labels = pel_document_get_labels (doc);
-      g_autofree char *sum = NULL;
-      if (labels == NULL)
-        {
-          pel_test_control_event ("labels-sha1 none");
-          return;
-        }
-      sum = g_compute_checksum_for_data (G_CHECKSUM_SHA1, (const guchar *) labels->data,
-                                         pl_labels_n_voxels (labels) * sizeof (guint16));
-      pel_test_control_event ("labels-sha1 %s", sum);
-    }
-  else if (g_strcmp0 (cmd, "train") == 0 && argv[1])
-    start_training (window, argv[1]);
   else if (g_strcmp0 (cmd, "quit") == 0)
     {
       /* As a crash would, without asking about unsaved work, but with
@@ -284,8 +590,63 @@ run_command (const char *line)
            l = g_list_delete_link (l, l))
         gtk_window_destroy (l->data);
     }
+  else if (doc == NULL)
+    event ("error no window for: %s", line);
+  else if (g_strcmp0 (cmd, "stroke-begin") == 0 && argv[1])
+    stroke_begin (window, argv + 1, line);
+  else if (g_strcmp0 (cmd, "stroke-move") == 0 && control->stroke_view)
+    stroke_move (argv + 1);
+  else if (g_strcmp0 (cmd, "stroke-end") == 0 && control->stroke_view)
+    {
+      pel_slice_view_stroke_end (g_steal_pointer (&control->stroke_view));
+      event ("stroke-done %" G_GUINT64_FORMAT, pel_document_get_state_id (doc));
+    }
+  else if (g_strcmp0 (cmd, "labels-sha1") == 0)
+    {
+      const PlLabels *labels = pel_document_get_labels (doc);
+      g_autofree char *sum = NULL;
+      if (labels == NULL)
+        {
+          event ("labels-sha1 none");
+          return TRUE;
+        }
+      sum = g_compute_checksum_for_data (G_CHECKSUM_SHA1, (const guchar *) labels->data,
+                                         pl_labels_n_voxels (labels) * sizeof (guint16));
+      event ("labels-sha1 %s", sum);
+    }
+  else if (g_strcmp0 (cmd, "train") == 0 && argv[1])   /* TEMPORARY, see above */
+    start_training (window, argv[1]);
   else
-    pel_test_control_event ("error unknown command: %s", line);
+    event ("error unknown command: %s", line);
+  return TRUE;
+}
+
+static gboolean retry_queue (gpointer data);
+
+static void
+run_queue (void)
+{
+  char *line;
+
+  if (control->retry != 0)
+    return;   /* waiting for an action */
+  while ((line = g_queue_peek_head (&control->commands)) != NULL)
+    {
+      if (!run_command (line))
+        {
+          control->retry = g_timeout_add (20, retry_queue, NULL);
+          return;
+        }
+      g_free (g_queue_pop_head (&control->commands));
+    }
+}
+
+static gboolean
+retry_queue (gpointer data)
+{
+  control->retry = 0;
+  run_queue ();
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -295,16 +656,18 @@ on_input (GIOChannel   *channel,
 {
   for (;;)
     {
-      g_autofree char *line = NULL;
+      char *line = NULL;
       gsize terminator;
       GIOStatus status = g_io_channel_read_line (channel, &line, NULL, &terminator, NULL);
 
       if (status == G_IO_STATUS_NORMAL)
         {
           line[terminator] = '\0';
-          run_command (line);
+          g_queue_push_tail (&control->commands, line);
+          run_queue ();
           continue;
         }
+      g_free (line);
       if (status == G_IO_STATUS_AGAIN)
         return G_SOURCE_CONTINUE;
       /* The test closed its end. */
@@ -313,40 +676,8 @@ on_input (GIOChannel   *channel,
     }
 }
 
-static gboolean
-poll_ready (gpointer data)
-{
-  PelWindow *window = active_window ();
-  PelSliceView *axial;
-  PelJob *job;
-
-  if (window == NULL)
-    {
-      control->ready_poll = 0;
-      return G_SOURCE_REMOVE;
-    }
-  axial = pel_viewer_get_view (pel_window_get_viewer (window), PL_VIEW_AXIAL);
-  job = pel_window_get_job (window);
-  if (!gtk_widget_get_mapped (GTK_WIDGET (axial)) || gtk_widget_get_width (GTK_WIDGET (axial)) < 50
-      || (job != NULL && pel_job_get_running (job)))
-    return G_SOURCE_CONTINUE;
-  control->ready_poll = 0;
-  pel_test_control_event ("ready");
-  return G_SOURCE_REMOVE;
-}
-
-void
-pel_test_control_opened (const char *path)
-{
-  if (control == NULL)
-    return;
-  pel_test_control_event ("opened %s", path);
-  if (control->ready_poll == 0)
-    control->ready_poll = g_timeout_add (10, poll_ready, NULL);
-}
-
-void
-pel_test_control_start (GtkApplication *application)
+static void
+on_startup (GApplication *application)
 {
   const char *value = g_getenv ("PELLUCID_TEST_CONTROL");
   char *end = NULL;
@@ -361,10 +692,19 @@ pel_test_control_start (GtkApplication *application)
       return;
     }
   control = g_new0 (Control, 1);
-  control->application = application;
+  control->application = GTK_APPLICATION (application);
   control->fd = (int) fd;
+  g_queue_init (&control->commands);
   control->channel = g_io_channel_unix_new (control->fd);
   g_io_channel_set_encoding (control->channel, NULL, NULL);
   g_io_channel_set_flags (control->channel, G_IO_FLAG_NONBLOCK, NULL);
   control->watch = g_io_add_watch (control->channel, G_IO_IN | G_IO_HUP | G_IO_ERR, on_input, NULL);
+  g_signal_connect (application, "window-added", G_CALLBACK (on_window_added), NULL);
+}
+
+void
+pel_test_control_attach (GtkApplication *application)
+{
+  if (g_getenv ("PELLUCID_TEST_CONTROL") != NULL)
+    g_signal_connect_after (application, "startup", G_CALLBACK (on_startup), NULL);
 }

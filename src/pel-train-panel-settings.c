@@ -104,7 +104,7 @@ rebuild_params (PelTrainPanel *self)
     }
   if (n == 0)
     {
-      GtkWidget *label = gtk_label_new (_("No settings of its own: the loss is cross entropy plus (1 − soft Dice) on the painted voxels."));
+      GtkWidget *label = gtk_label_new (_("No settings of its own."));
       gtk_label_set_wrap (GTK_LABEL (label), TRUE);
       gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
       gtk_widget_add_css_class (label, "dim-label");

@@ -132,11 +132,7 @@ method_status_text (PlTrainer *trainer)
   m = g_string_new (NULL);
   if (isfinite (ms.unlabelled_loss))
     g_string_append_printf (m, _("unlabelled term %.4f × weight %.3g"), ms.unlabelled_loss, ms.weight);
-  if (ms.kind == PL_METHOD_SELF_TRAINING)
-    g_string_append_printf (m, _("%sround %d, %d pseudo-labelled slices, %.0f%% of their voxels kept"),
-                            m->len ? " · " : "", ms.round, ms.n_pseudo_slices, 100.0 * ms.pseudo_kept);
-  if (ms.kind == PL_METHOD_MEAN_TEACHER && isfinite (ms.alpha))
-    g_string_append_printf (m, _("%steacher α %.4f"), m->len ? " · " : "", ms.alpha);
+  pl_method_status_describe (&ms, m);
   if (ms.note[0])
     g_string_append_printf (m, "%s%s", m->len ? "\n" : "", ms.note);
   return g_string_free (m, m->len == 0);

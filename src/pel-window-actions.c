@@ -173,6 +173,30 @@ save_activated (GSimpleAction *action,
     pel_window_save (self, NULL);
 }
 
+/* Saves to the file named (a path or a URI) at once, without a dialog:
+ * "Save As" for scripts, D-Bus and keyboard macros. */
+static void
+save_to_activated (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  g_autoptr (GFile) file = g_file_new_for_commandline_arg (g_variant_get_string (parameter, NULL));
+  pel_window_save (user_data, file);
+}
+
+/* Answers the question "Restore unsaved painting?": 'restore', 'discard'
+ * or 'later', as its buttons do. */
+static void
+recovery_activated (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  const char *answer = g_variant_get_string (parameter, NULL);
+
+  if (!pel_window_answer_recovery (user_data, answer))
+    g_warning ("win.recovery: no question to answer with “%s”", answer);
+}
+
 static void
 save_as_activated (GSimpleAction *action,
                    GVariant      *parameter,
@@ -365,6 +389,8 @@ static const GActionEntry win_entries[] = {
   { "open-recent-nth", open_recent_nth_activated, "i" },
   { "save", save_activated },
   { "save-as", save_as_activated },
+  { "save-to", save_to_activated, "s" },
+  { "recovery", recovery_activated, "s" },
   { "import-labels", import_labels_activated },
   { "export-labels", export_labels_activated },
   { "close", close_activated },
@@ -413,6 +439,8 @@ pel_window_update_actions (PelWindow *self)
   enable (self, "open-segmentation", volume && !busy);
   enable (self, "save", volume && !busy);
   enable (self, "save-as", volume && !busy);
+  enable (self, "save-to", volume && !busy);
+  enable (self, "recovery", self->recovery_dialog != NULL);
   enable (self, "undo", pel_document_can_undo (self->document));
   enable (self, "redo", pel_document_can_redo (self->document));
   enable (self, "cancel-job", busy);
@@ -433,6 +461,8 @@ pel_window_init_actions (PelWindow *self)
   g_autoptr (GPropertyAction) layout = NULL;
   g_autoptr (GPropertyAction) labels_visible = NULL;
   g_autoptr (GPropertyAction) sidebar = NULL;
+  g_autoptr (GPropertyAction) paint_label = NULL;
+  g_autoptr (GPropertyAction) brush_diameter = NULL;
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
 
@@ -444,6 +474,12 @@ pel_window_init_actions (PelWindow *self)
   g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (labels_visible));
   sidebar = g_property_action_new ("sidebar", self->sidebar, "visible");
   g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (sidebar));
+  /* The active label by its value (uint32), and the brush diameter in
+   * voxels (int32): what the Labels panel and the brush popover set. */
+  paint_label = g_property_action_new ("paint-label", self->tools, "active-label");
+  g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (paint_label));
+  brush_diameter = g_property_action_new ("brush-diameter", self->tools, "brush-size");
+  g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (brush_diameter));
 
   /* Presets in the contrast popover */
   for (guint i = 0; i < G_N_ELEMENTS (presets); i++)

@@ -9,7 +9,6 @@
 
 #include "src/pel-recovery.h"
 #include "src/pel-settings.h"
-#include "src/pel-test-control.h"
 
 /* ---- opening an image ----------------------------------------------------- */
 
@@ -26,6 +25,7 @@ typedef struct
   PlVolume     *volume;
   float         lo, hi;
   PlLabels     *labels;
+  guint8       *present;       /* the values labels holds */
   GError       *labels_error;
   PlLabelTable *table;
   GError       *table_error;
@@ -49,6 +49,7 @@ load_result_free (gpointer p)
   LoadResult *r = p;
   g_clear_pointer (&r->volume, pl_volume_free);
   g_clear_pointer (&r->labels, pl_labels_free);
+  g_free (r->present);
   g_clear_error (&r->labels_error);
   g_clear_pointer (&r->table, pl_label_table_free);
   g_clear_error (&r->table_error);
@@ -77,6 +78,11 @@ load_func (gpointer          data,
     {
       pl_progress_report (progress, -1.0, _("Reading the segmentation"));
       res->labels = pl_labels_load (req->segmentation, volume, &res->labels_error);
+      if (res->labels)
+        {
+          res->present = g_new0 (guint8, 65536);
+          pl_labels_mark_values (res->labels, res->present);
+        }
     }
   if (req->description)
     res->table = pl_label_table_load (req->description, &res->table_error);
@@ -138,13 +144,13 @@ load_done (GObject      *object,
   else if (res->table_error)
     pel_window_show_error (self, _("Could not read the label descriptions"), res->table_error);
   if (res->labels)
-    pel_document_load_labels (self->document, g_steal_pointer (&res->labels), g_object_get_data (object, "pel-seg"));
+    pel_document_load_labels_with_values (self->document, g_steal_pointer (&res->labels),
+                                          g_object_get_data (object, "pel-seg"), res->present);
   else if (res->labels_error)
     pel_window_show_error (self, _("Could not open the segmentation"), res->labels_error);
   if (res->recovery)
     offer_recovery (self, g_steal_pointer (&res->recovery));
   load_result_free (res);
-  pel_test_control_opened (pel_document_get_volume_path (self->document));
 }
 
 typedef struct
@@ -242,15 +248,41 @@ labels_request_free (gpointer p)
   g_free (r);
 }
 
+typedef struct
+{
+  PlLabels *labels;
+  guint8   *present;   /* the values labels holds */
+} LabelsResult;
+
+static void
+labels_result_free (gpointer p)
+{
+  LabelsResult *r = p;
+  g_clear_pointer (&r->labels, pl_labels_free);
+  g_free (r->present);
+  g_free (r);
+}
+
 static gpointer
 labels_load_func (gpointer          data,
                   const PlProgress *progress,
                   GError          **error)
 {
   LabelsRequest *req = data;
+  LabelsResult *res;
+  PlLabels *labels;
 
   pl_progress_report (progress, -1.0, NULL);
-  return pl_labels_load (req->path, pel_volume_ref_get (req->reference), error);
+  labels = pl_labels_load (req->path, pel_volume_ref_get (req->reference), error);
+  if (labels == NULL)
+    return NULL;
+  /* the values it holds, for the label table, found here rather than by a
+   * scan of the map on the main thread */
+  res = g_new0 (LabelsResult, 1);
+  res->labels = labels;
+  res->present = g_new0 (guint8, 65536);
+  pl_labels_mark_values (labels, res->present);
+  return res;
 }
 
 static void
@@ -260,20 +292,17 @@ labels_load_done (GObject      *object,
 {
   g_autoptr (PelWindow) self = user_data;
   g_autoptr (GError) error = NULL;
-  PlLabels *labels = pel_job_run_finish (PEL_JOB (object), result, &error);
+  LabelsResult *res = pel_job_run_finish (PEL_JOB (object), result, &error);
   const char *path = g_object_get_data (object, "pel-path");
 
-  if (labels == NULL)
+  if (res == NULL)
     {
       pel_window_show_error (self, _("Could not open the segmentation"), error);
       return;
     }
-  if (pel_document_get_volume (self->document) == NULL)
-    {
-      pl_labels_free (labels);
-      return;
-    }
-  pel_document_load_labels (self->document, labels, path);
+  if (pel_document_get_volume (self->document) != NULL)
+    pel_document_load_labels_with_values (self->document, g_steal_pointer (&res->labels), path, res->present);
+  labels_result_free (res);
 }
 
 static void
@@ -293,7 +322,7 @@ open_segmentation_now (PelWindow *self,
       labels_request_free (req);
       return;
     }
-  pel_window_start_job (self, title, labels_load_func, req, labels_request_free, (GDestroyNotify) pl_labels_free,
+  pel_window_start_job (self, title, labels_load_func, req, labels_request_free, labels_result_free,
              labels_load_done);
   g_object_set_data_full (G_OBJECT (self->job), "pel-path", g_strdup (req->path), g_free);
 }
@@ -358,7 +387,6 @@ recovery_load_done (GObject      *object,
         pel_document_set_label_table (self->document, table);
     }
   pel_document_restore_labels (self->document, labels, recovery->labels_path);
-  pel_test_control_event ("restored %" G_GUINT64_FORMAT, pel_document_get_state_id (self->document));
   pel_window_show_notice (self, GTK_MESSAGE_INFO,
                           _("The unsaved segmentation was restored. Save it to keep it."));
 }
@@ -372,6 +400,8 @@ on_recovery_response (GtkDialog *dialog,
   const char *volume = pel_document_get_volume_path (self->document);
   g_autofree char *canonical = volume ? g_canonicalize_filename (volume, NULL) : NULL;
 
+  if (self->recovery_dialog == dialog)
+    pel_window_set_recovery_question (self, NULL, 0);
   gtk_window_destroy (GTK_WINDOW (dialog));
   if (canonical == NULL || g_strcmp0 (recovery->volume_path, canonical) != 0)
     ; /* another image was opened meanwhile */
@@ -414,5 +444,25 @@ offer_recovery (PelWindow   *self,
   g_object_set_data_full (G_OBJECT (dialog), "pel-recovery", recovery, (GDestroyNotify) pel_recovery_free);
   g_signal_connect (dialog, "response", G_CALLBACK (on_recovery_response), self);
   gtk_window_present (GTK_WINDOW (dialog));
-  pel_test_control_event ("recovery-offered %" G_GINT64_FORMAT, recovery->time);
+  pel_window_set_recovery_question (self, GTK_DIALOG (dialog), recovery->time);
+}
+
+gboolean
+pel_window_answer_recovery (PelWindow  *self,
+                            const char *answer)
+{
+  int response;
+
+  if (self->recovery_dialog == NULL)
+    return FALSE;
+  if (g_strcmp0 (answer, "restore") == 0)
+    response = GTK_RESPONSE_ACCEPT;
+  else if (g_strcmp0 (answer, "discard") == 0)
+    response = GTK_RESPONSE_REJECT;
+  else if (g_strcmp0 (answer, "later") == 0)
+    response = GTK_RESPONSE_CANCEL;
+  else
+    return FALSE;
+  gtk_dialog_response (self->recovery_dialog, response);
+  return TRUE;
 }

@@ -49,7 +49,19 @@ struct _PelWindow
   gboolean        crosshair;
   gboolean        closing;         /* close once the save finishes */
   guint           shown_dropped;   /* undo steps dropped already announced */
+  GtkDialog      *recovery_dialog; /* the recovery question shown, or NULL */
+  gint64          recovery_time;   /* ... and when its copy was written */
 };
+
+/* pel-window.c */
+void pel_window_set_recovery_question (PelWindow *self,
+                                       GtkDialog *dialog,
+                                       gint64     time);
+
+/* pel-window-open.c: answers the recovery question shown, if any, with
+ * "restore", "discard" or "later"; FALSE when there is none. */
+gboolean pel_window_answer_recovery (PelWindow  *self,
+                                     const char *answer);
 
 /* pel-window-actions.c */
 void pel_window_class_init_actions (GtkWidgetClass *widget_class);

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "src/pel-recovery.h"
-#include "src/pel-test-control.h"
 
 /* ---- saving --------------------------------------------------------------- */
 
@@ -78,7 +77,6 @@ save_done (GObject      *object,
 
   if (pel_job_run_finish (PEL_JOB (object), result, &error) == NULL)
     {
-      pel_test_control_event ("save-failed");
       pel_window_set_pending (self, NULL, NULL, NULL);
       self->closing = FALSE;
       pel_window_show_error (self, _("Could not save the segmentation"), error);
@@ -87,7 +85,6 @@ save_done (GObject      *object,
   pel_document_mark_saved (self->document, req->state_id, req->path);
   if (!pel_document_get_dirty (self->document))
     pel_document_discard_recovery (self->document);
-  pel_test_control_event ("saved %" G_GUINT64_FORMAT " %s", req->state_id, req->path);
   pel_window_run_pending (self);
 }
 
@@ -122,7 +119,6 @@ pel_window_save (PelWindow *self,
   pel_window_start_job (self, title, save_func, req, NULL, NULL, save_done);
   /* The request outlives the job's task data: the callback needs it. */
   g_object_set_data_full (G_OBJECT (self->job), "pel-request", req, save_request_free);
-  pel_test_control_event ("save-started %" G_GUINT64_FORMAT " %s", req->state_id, req->path);
 }
 
 static void

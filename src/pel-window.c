@@ -12,6 +12,15 @@
 
 G_DEFINE_FINAL_TYPE (PelWindow, pel_window, GTK_TYPE_APPLICATION_WINDOW)
 
+enum
+{
+  PROP_0,
+  PROP_RECOVERY_TIME,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 /* ---- title and status ----------------------------------------------------- */
 
 static void
@@ -281,6 +290,32 @@ pel_window_dispose (GObject *object)
 }
 
 static void
+pel_window_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  PelWindow *self = PEL_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_RECOVERY_TIME: g_value_set_int64 (value, self->recovery_time); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+void
+pel_window_set_recovery_question (PelWindow *self,
+                                  GtkDialog *dialog,
+                                  gint64     time)
+{
+  self->recovery_dialog = dialog;
+  self->recovery_time = dialog ? time : 0;
+  pel_window_update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECOVERY_TIME]);
+}
+
+static void
 pel_window_class_init (PelWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -288,7 +323,16 @@ pel_window_class_init (PelWindowClass *klass)
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->dispose = pel_window_dispose;
+  object_class->get_property = pel_window_get_property;
   window_class->close_request = pel_window_close_request;
+
+  /* While the question "Restore unsaved painting?" is shown: when the
+   * recovery copy it offers was written (Unix time); 0 otherwise.  The
+   * win.recovery action answers it. */
+  properties[PROP_RECOVERY_TIME] =
+    g_param_spec_int64 ("recovery-time", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/pellucid/Pellucid/ui/pel-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PelWindow, header_bar);

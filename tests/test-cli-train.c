@@ -9,6 +9,7 @@
 
 #include "engine/data/labels.h"
 #include "engine/data/volume.h"
+#include "tests/test-sanitizer.h"
 
 static char *tmpdir;
 static const char *cli;
@@ -102,7 +103,9 @@ test_train_predict_eval (void)
   JsonObject *o, *dice;
 
   g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", model,
-                        "--steps", "4", "--batch", "2", "--seed", "1", "--report-every", "2", NULL), ==, 0);
+                        "--steps", "4", "--batch", "2", "--seed", "1", "--report-every", "2",
+                        /* the reference network's steps take tens of seconds under TSan */
+                        "--preset", TEST_SIZE ("ref", "small"), NULL), ==, 0);
   g_assert_nonnull (strstr (err, "step 4/4  loss"));
   g_assert_nonnull (strstr (err, "steps/s"));
   g_assert_nonnull (strstr (err, "left"));

@@ -2,8 +2,9 @@
  *
  * /crash/app: starts the real program (PELLUCID_APP) on a synthetic image,
  * paints strokes through its test control channel (pel-test-control.h,
- * the entry points the mouse gestures use), saves now and then, autosaves
- * every 150 ms, and kills it with SIGKILL at a random moment: in the middle
+ * the entry points the mouse gestures use; the label and brush through the
+ * window's actions), saves now and then (win.save-to), autosaves every
+ * 150 ms (the document's autosave-interval-ms), and kills it with SIGKILL at a random moment: in the middle
  * of a stroke, of a save, of an autosave, while the Train panel trains a
  * network on the painting (painting and autosaving go on meanwhile), or
  * anywhere.  Then, before
@@ -46,6 +47,7 @@
 #include "engine/nn/model.h"
 #include "engine/data/volume.h"
 #include "tests/nifti-synth.h"
+#include "tests/test-sanitizer.h"
 
 /* Image grid: rows (j, k) for 128 × 80 strokes. */
 #define NI 128
@@ -223,6 +225,7 @@ typedef struct
   double   autosave_ms, save_ms;  /* how long the last ones took */
   gboolean offered, restored, ready;
   gboolean training;              /* train-started, no train-finished */
+  char    *value;                 /* of the last "value OBJECT PROPERTY VALUE" */
   gint64   train_step;            /* last train-step */
   char    *sha1;
 } Round;
@@ -248,6 +251,7 @@ round_clear (Round *r)
   g_free (r->base);
   g_array_unref (r->strokes);
   g_free (r->sha1);
+  g_free (r->value);
 }
 
 /* Updates the model from one event of the program. */
@@ -268,7 +272,7 @@ handle_event (Round      *r,
       r->autosave_running = TRUE;
       r->t_autosave = now;
     }
-  else if (g_str_has_prefix (line, "autosave-done"))
+  else if (g_str_has_prefix (line, "autosaved "))
     {
       r->autosave_done = r->autosave_started;
       r->autosave_running = FALSE;
@@ -276,7 +280,7 @@ handle_event (Round      *r,
     }
   else if (g_str_has_prefix (line, "autosave-failed"))
     g_error ("autosave failed");
-  else if (g_str_has_prefix (line, "save-started"))
+  else if (g_str_has_prefix (line, "activated win.save-to "))
     {
       r->save_started = r->n_done;
       if (r->first_save_started < 0)
@@ -284,14 +288,14 @@ handle_event (Round      *r,
       r->save_running = TRUE;
       r->t_save = now;
     }
-  else if (g_str_has_prefix (line, "saved"))
+  else if (g_str_has_prefix (line, "saved "))
     {
       r->save_done = r->save_started;
       r->save_running = FALSE;
       r->save_ms = (now - r->t_save) / 1000.0;
     }
-  else if (g_str_has_prefix (line, "save-failed"))
-    g_error ("save failed");
+  else if (g_str_has_prefix (line, "job-ended") && r->save_running)
+    g_error ("the save ended without saving");   /* "saved" comes before "job-ended" */
   else if (g_str_has_prefix (line, "recovery-offered"))
     r->offered = TRUE;
   else if (g_str_has_prefix (line, "restored"))
@@ -307,6 +311,11 @@ handle_event (Round      *r,
       r->training = FALSE;
       if (!g_str_has_suffix (line, " ok"))
         g_error ("training failed: %s", line);
+    }
+  else if (g_str_has_prefix (line, "value "))
+    {
+      g_free (r->value);
+      r->value = g_strdup (line);
     }
   else if (g_str_has_prefix (line, "labels-sha1 "))
     {
@@ -344,7 +353,7 @@ wait_for (App        *app,
 {
   for (;;)
     {
-      g_autofree char *line = app_next (app, 60000);
+      g_autofree char *line = app_next (app, 60000 * TEST_TIME_SCALE);
       if (line == NULL && !app->eof)
         dump_stacks (app);
       if (line == NULL)
@@ -364,7 +373,7 @@ wait_save_ended (App   *app,
 {
   while (r->save_running)
     {
-      g_autofree char *line = app_next (app, 60000);
+      g_autofree char *line = app_next (app, 60000 * TEST_TIME_SCALE);
       if (line == NULL && !app->eof)
         dump_stacks (app);
       if (line == NULL)
@@ -407,7 +416,7 @@ paint_stroke (App     *app,
   s.label = (guint16) (1 + row % 7);
   g_array_append_val (r->strokes, s);
   r->in_stroke = TRUE;
-  app_send (app, "label %u", s.label);
+  app_send (app, "action win.paint-label %u", s.label);
   app_send (app, "stroke-begin axial %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT,
             s.i0, s.j, s.k);
   /* fast and slow motion events: the line between them is filled */
@@ -543,8 +552,8 @@ paint_and_kill (App   *app,
   if (kind != KILL_SAVE && g_rand_boolean (rng) && !r->save_running)
     {
       /* Painting goes on while the save runs on its worker. */
-      app_send (app, "save %s", saved_path);
-      wait_for (app, r, "save-started");
+      app_send (app, "action win.save-to '%s'", saved_path);
+      wait_for (app, r, "activated win.save-to");
       paint_stroke (app, r, TRUE);
       wait_save_ended (app, r);
       paint_stroke (app, r, TRUE);
@@ -558,8 +567,8 @@ paint_and_kill (App   *app,
       wait_for (app, r, "pong");
       break;
     case KILL_SAVE:
-      app_send (app, "save %s", saved_path);
-      wait_for (app, r, "save-started");
+      app_send (app, "action win.save-to '%s'", saved_path);
+      wait_for (app, r, "activated win.save-to");
       if (g_rand_boolean (rng))
         paint_stroke (app, r, TRUE);
       sleep_into (r->save_ms);
@@ -575,14 +584,16 @@ paint_and_kill (App   *app,
        * being built, mostly once it steps; painting goes on. */
       paint_stroke (app, r, TRUE);
       paint_stroke (app, r, TRUE);
+      /* TEMPORARY: the channel's `train` command, until the Train panel's
+       * operations are window actions (action train.start ...). */
       app_send (app, "train 2000");
       wait_for (app, r, "train-started");
       if (g_rand_int_range (rng, 0, 4) > 0)
         wait_for (app, r, "train-step");
       if (g_rand_boolean (rng) && !r->save_running)
         {
-          app_send (app, "save %s", saved_path);
-          wait_for (app, r, "save-started");
+          app_send (app, "action win.save-to '%s'", saved_path);
+          wait_for (app, r, "activated win.save-to");
         }
       for (int s = g_rand_int_range (rng, 0, 3); s > 0; s--)
         paint_stroke (app, r, TRUE);
@@ -669,7 +680,7 @@ restart (Run   *run,
     {
       g_autofree char *path = recovery_labels_path ();
       run->offered++;
-      app_send (app, "recovery restore");
+      app_send (app, "action win.recovery 'restore'");
       wait_for (app, &probe, "restored");
       content = load_labels (path);
     }
@@ -687,6 +698,10 @@ restart (Run   *run,
                probe.offered ? "restoring the recovery" : "opening",
                probe.offered ? "the recovery file" : "the saved segmentation");
   }
+  /* restored painting is unsaved; a plain opening is not */
+  app_send (app, "get document dirty");
+  wait_for (app, &probe, "value document dirty");
+  g_assert_cmpstr (probe.value, ==, probe.offered ? "value document dirty true" : "value document dirty false");
   m = decode (r, content, &why);
   if (m < 0)
     g_error ("the labels given back are no snapshot of the painting: %s", why);
@@ -719,8 +734,8 @@ test_app (void)
   round_init (&r, start);
   wait_for (app, &r, "ready");
   g_assert_false (r.offered);
-  app_send (app, "brush 1");
-  app_send (app, "autosave-interval 150");
+  app_send (app, "action win.brush-diameter 1");
+  app_send (app, "set document autosave-interval-ms 150");
 
   for (int k = 0; k < kills; k++)
     {
@@ -737,8 +752,8 @@ test_app (void)
       back = restart (&run, &r, &app);
       round_clear (&r);
       round_init (&r, back);
-      app_send (app, "brush 1");
-      app_send (app, "autosave-interval 150");
+      app_send (app, "action win.brush-diameter 1");
+      app_send (app, "set document autosave-interval-ms 150");
     }
 
   /* A clean exit at the end, so that leak checkers see the real program. */

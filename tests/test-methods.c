@@ -15,25 +15,12 @@
 #include "engine/data/metrics.h"
 #include "engine/nn/train.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define UNDER_SANITIZER 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define UNDER_SANITIZER 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define UNDER_TSAN 1
-#endif
-#endif
+#include "tests/test-sanitizer.h"
 
 /* Tests that train for a hundred steps or more take minutes under TSan;
  * the short ones run every method's code there (live-labels with the
  * labels' lock). */
-#ifdef UNDER_TSAN
+#ifdef TEST_UNDER_TSAN
 #define SKIP_UNDER_TSAN() \
   do { g_test_skip ("100+ training steps: minutes under TSan"); return; } while (0)
 #else
@@ -103,17 +90,22 @@ truth_labels (void)
   return l;
 }
 
-/* A small UNet: 3 levels, 8/16/32 channels. */
+/* A small UNet: 3 levels, 8/16/32 channels, batches of 8.  Tests of what a
+ * method does step by step (not of what it learns) take half of those
+ * channels and batches of 4 under the sanitizers: the same code, a fraction
+ * of the work.  full: the plain build's network and batch everywhere. */
 static void
-small_config (PlTrainConfig *c, guint64 seed)
+small_config (PlTrainConfig *c, guint64 seed, gboolean full)
 {
+  int ch = full ? 8 : TEST_SIZE (8, 4);
+
   pl_train_config_init (c);
   c->net.depth = 3;
-  c->net.channels[0] = 8;
-  c->net.channels[1] = 16;
-  c->net.channels[2] = 32;
+  c->net.channels[0] = ch;
+  c->net.channels[1] = 2 * ch;
+  c->net.channels[2] = 4 * ch;
   c->net.dropout_p = 0.1f;
-  c->batch = 8;
+  c->batch = full ? 8 : TEST_SIZE (8, 4);
   c->lr = 3e-3f;
   c->axis = 2;
   c->seed = seed;
@@ -139,18 +131,32 @@ held_out_dice (PlModel *model, const PlVolume *v, const PlLabels *sparse)
 }
 
 static PlTrainer *
-new_trainer (const PlVolume *v, PlLabelProvider *prov, guint64 seed, const PlMethodConfig *m)
+trainer_for (const PlVolume *v, PlLabelProvider *prov, guint64 seed, const PlMethodConfig *m,
+             gboolean full)
 {
   g_autoptr (GError) error = NULL;
   PlTrainConfig cfg;
   PlTrainer *tr;
 
-  small_config (&cfg, seed);
+  small_config (&cfg, seed, full);
   tr = pl_trainer_new (&cfg, v, prov, &error);
   g_assert_no_error (error);
   g_assert_true (pl_method_install (tr, m, &error));
   g_assert_no_error (error);
   return tr;
+}
+
+static PlTrainer *
+new_trainer (const PlVolume *v, PlLabelProvider *prov, guint64 seed, const PlMethodConfig *m)
+{
+  return trainer_for (v, prov, seed, m, FALSE);
+}
+
+/* For tests that assert what the network learns, or the batch's size. */
+static PlTrainer *
+new_full_trainer (const PlVolume *v, PlLabelProvider *prov, guint64 seed, const PlMethodConfig *m)
+{
+  return trainer_for (v, prov, seed, m, TRUE);
 }
 
 static gboolean
@@ -161,23 +167,80 @@ params_equal (PlTrainer *a, PlTrainer *b)
                  pl_unet_n_params (ua) * sizeof (float)) == 0;
 }
 
-/* Short schedules so that a few steps cross warm-up, rounds and ramp-ups. */
+/* Short schedules so that a few steps cross warm-up, rounds and ramp-ups:
+ * QUICK_STEPS steps cross the warm-up, both rounds, the guard after each
+ * and the ramp-up (7: warm-up 2, rounds at 2 and 4, guards at 4 and 6,
+ * ramp-up 4; under the sanitizers 4: warm-up 1, rounds at 1 and 2, guards
+ * at 2 and 3, ramp-up 2).  The unlabelled part fits the batch of
+ * small_config. */
+#define QUICK_STEPS TEST_SIZE (7, 4)
+
 static void
 quick_method (PlMethodConfig *m, PlMethodKind kind)
 {
   pl_method_config_init (m);
   m->kind = kind;
-  m->self_training.warmup_steps = 2;
-  m->self_training.round_steps = 2;
+  m->self_training.warmup_steps = TEST_SIZE (2, 1);
+  m->self_training.round_steps = TEST_SIZE (2, 1);
   m->self_training.rounds = 2;
   m->self_training.threshold = 0.3f;
   m->self_training.collapse_ratio = 0.0f;
   m->self_training.guard_tolerance = 1.0f;
-  m->mean_teacher.rampup_steps = 4;
-  m->consistency.rampup_steps = 4;
+  m->mean_teacher.rampup_steps = TEST_SIZE (4, 2);
+  m->consistency.rampup_steps = TEST_SIZE (4, 2);
+  m->self_training.unlabelled_batch = TEST_SIZE (4, 2);
+  m->mean_teacher.unlabelled_batch = TEST_SIZE (4, 2);
+  m->consistency.unlabelled_batch = TEST_SIZE (4, 2);
 }
 
 /* ---- configs ------------------------------------------------------------ */
+
+/* The method table: one entry per kind at its own index, distinct names,
+ * every parameter's default in its range and installed by
+ * pl_method_config_init, hooks for each. */
+static void
+test_table (void)
+{
+  PlMethodConfig c;
+  g_autofree char *names = pl_method_names (", ", " or ");
+
+  pl_method_config_init (&c);
+  g_assert_cmpstr (names, ==, "supervised, self-training, mean-teacher or consistency");
+  g_assert_null (pl_method_info_by_name ("mean_teacher"));
+  g_assert_null (pl_method_info_by_name (NULL));
+  for (int k = 0; k < PL_METHOD_N_KINDS; k++)
+    {
+      const PlMethodInfo *m = pl_method_info ((PlMethodKind) k);
+      guint n;
+
+      g_assert_nonnull (m);
+      g_assert_nonnull (m->hooks);
+      g_assert_cmpint (m->kind, ==, k);
+      g_assert_true (pl_method_info_by_name (m->name) == m);
+      g_assert_cmpstr (pl_method_kind_name ((PlMethodKind) k), ==, m->name);
+      g_assert_cmpstr (pl_method_kind_title ((PlMethodKind) k), ==, m->title);
+      g_assert_cmpstr (pl_method_kind_summary ((PlMethodKind) k), ==, m->summary);
+      g_assert_true (pl_method_params ((PlMethodKind) k, &n) == (m->n_params ? m->params : NULL));
+      g_assert_cmpuint (n, ==, m->n_params);
+      g_assert_nonnull (strstr (names, m->name));
+      for (int j = 0; j < k; j++)
+        g_assert_cmpstr (pl_method_info ((PlMethodKind) j)->name, !=, m->name);
+      for (guint i = 0; i < m->n_params; i++)
+        {
+          const PlMethodParam *p = &m->params[i];
+          double v = pl_method_config_get (&c, p);
+          g_assert_cmpfloat (p->default_value, >=, p->min);
+          g_assert_cmpfloat (p->default_value, <=, p->max);
+          /* Stored as the field's type: the float nearest to it. */
+          g_assert_cmpfloat (v, ==, p->type == PL_METHOD_PARAM_FLOAT ? (double) (float) p->default_value
+                                                                     : p->default_value);
+          g_assert_nonnull (p->label);
+          g_assert_nonnull (p->help);
+          for (guint j = 0; j < i; j++)
+            g_assert_cmpstr (m->params[j].name, !=, p->name);
+        }
+    }
+}
 
 static void
 test_config (void)
@@ -296,7 +359,7 @@ test_install_errors (void)
   paint_slice (l, 3);
   pl_label_provider_init_static (&prov, l);
   pl_method_config_init (&m);
-  tr = new_trainer (v, &prov, 1, &m);
+  tr = new_full_trainer (v, &prov, 1, &m);
   g_assert_true (pl_method_get_status (tr, &st));
   g_assert_cmpint (st.kind, ==, PL_METHOD_SUPERVISED);
 
@@ -334,7 +397,7 @@ test_runs_deterministic_resumable (void)
   pl_label_provider_init_static (&prov, l);
   for (int k = 0; k < PL_METHOD_N_KINDS; k++)
     {
-      g_autoptr (PlTrainer) a = NULL, b = NULL, c = NULL;
+      g_autoptr (PlTrainer) a = NULL, b = NULL;
       g_autoptr (GError) error = NULL;
       PlMethodConfig m;
       PlMethodStatus st;
@@ -342,14 +405,13 @@ test_runs_deterministic_resumable (void)
       quick_method (&m, (PlMethodKind) k);
       a = new_trainer (v, &prov, 5, &m);
       b = new_trainer (v, &prov, 5, &m);
-      c = new_trainer (v, &prov, 6, &m);
-      /* 7 steps: warm-up 2, rounds at 2 and 4, guard at 4 and 6; ramp-up 4. */
-      g_assert_true (pl_trainer_run (a, 7, NULL, NULL, NULL, &error));
+      g_assert_true (pl_trainer_run (a, QUICK_STEPS, NULL, NULL, NULL, &error));
       g_assert_no_error (error);
-      g_assert_true (pl_trainer_run (b, 3, NULL, NULL, NULL, &error));
+      /* The same steps in three runs, stopping across a round boundary. */
+      g_assert_true (pl_trainer_run (b, TEST_SIZE (3, 2), NULL, NULL, NULL, &error));
       g_assert_false (params_equal (a, b));
       g_assert_true (pl_trainer_run (b, 1, NULL, NULL, NULL, &error));
-      g_assert_true (pl_trainer_run (b, 3, NULL, NULL, NULL, &error));
+      g_assert_true (pl_trainer_run (b, QUICK_STEPS - TEST_SIZE (3, 2) - 1, NULL, NULL, NULL, &error));
       g_assert_no_error (error);
       g_assert_true (params_equal (a, b));
       if (k == PL_METHOD_MEAN_TEACHER)
@@ -358,13 +420,30 @@ test_runs_deterministic_resumable (void)
           g_assert_cmpmem (pl_unet_params (ta), pl_unet_n_params (ta) * sizeof (float),
                            pl_unet_params (tb), pl_unet_n_params (tb) * sizeof (float));
         }
-      g_assert_true (pl_trainer_run (c, 7, NULL, NULL, NULL, &error));
+#ifndef TEST_UNDER_SANITIZER
+      /* Another seed, other weights (a question of numbers, not of memory
+       * or threads: plain build only). */
+      g_autoptr (PlTrainer) c = new_trainer (v, &prov, 6, &m);
+      g_assert_true (pl_trainer_run (c, QUICK_STEPS, NULL, NULL, NULL, &error));
       g_assert_false (params_equal (a, c));
+#endif
 
       g_assert_true (pl_method_get_status (a, &st));
       g_assert_cmpint (st.kind, ==, k);
-      g_assert_cmpint (st.steps, ==, 7);
+      g_assert_cmpint (st.steps, ==, QUICK_STEPS);
       g_assert_true (isfinite (st.supervised_loss));
+      {
+        g_autoptr (GString) said = g_string_new ("loss");
+        g_autofree char *teacher = g_strdup_printf ("loss · teacher α %.4f", 1.0 - 1.0 / QUICK_STEPS);
+        pl_method_status_describe (&st, said);
+        g_test_message ("%s: %s", pl_method_kind_name ((PlMethodKind) k), said->str);
+        if (k == PL_METHOD_SELF_TRAINING)
+          g_assert_cmpstr (strstr (said->str, "loss · round 2, 14 pseudo-labelled slices, "), ==, said->str);
+        else if (k == PL_METHOD_MEAN_TEACHER)
+          g_assert_cmpstr (said->str, ==, teacher);
+        else
+          g_assert_cmpstr (said->str, ==, "loss");
+      }
       switch (k)
         {
         case PL_METHOD_SELF_TRAINING:
@@ -376,8 +455,8 @@ test_runs_deterministic_resumable (void)
           g_assert_false (st.guard_stopped);
           break;
         case PL_METHOD_MEAN_TEACHER:
-          /* α_t = min(1 − 1/(t+1), 0.99) at t = 6; w after the ramp-up. */
-          g_assert_cmpfloat (fabs (st.alpha - (1.0 - 1.0 / 7.0)), <, 1e-9);
+          /* α_t = min(1 − 1/(t+1), 0.99) at the last t; w after the ramp-up. */
+          g_assert_cmpfloat (fabs (st.alpha - (1.0 - 1.0 / QUICK_STEPS)), <, 1e-9);
           g_assert_cmpfloat (st.weight, ==, m.mean_teacher.consistency);
           g_assert_cmpfloat (st.unlabelled_loss, >, 0.0);
           break;
@@ -406,21 +485,24 @@ test_rampup_and_teacher (void)
   PlUnet *teacher, *student;
   g_autofree float *before = NULL;
   gsize np;
+  const int ramp = TEST_SIZE (10, 4);
 
   paint_slice (l, 2);
   pl_label_provider_init_static (&prov, l);
   pl_method_config_init (&m);
   m.kind = PL_METHOD_MEAN_TEACHER;
-  m.mean_teacher.rampup_steps = 10;
+  m.mean_teacher.rampup_steps = ramp;
   m.mean_teacher.alpha = 0.6f;
+  m.mean_teacher.unlabelled_batch = TEST_SIZE (4, 2);
   tr = new_trainer (v, &prov, 2, &m);
   teacher = pl_trainer_get_teacher (tr);
   student = pl_trainer_get_model (tr)->unet;
   np = pl_unet_n_params (student);
   g_assert_cmpmem (pl_unet_params (teacher), np * sizeof (float), pl_unet_params (student), np * sizeof (float));
-  for (int t = 0; t < 12; t++)
+  for (int t = 0; t < ramp + 2; t++)
     {
-      double alpha = MIN (1.0 - 1.0 / (t + 1), 0.6), w = t < 10 ? exp (-5.0 * (1 - t / 10.0) * (1 - t / 10.0)) : 1.0;
+      double phase = 1.0 - (double) t / ramp;
+      double alpha = MIN (1.0 - 1.0 / (t + 1), 0.6), w = t < ramp ? exp (-5.0 * phase * phase) : 1.0;
       g_clear_pointer (&before, g_free);
       before = g_memdup2 (pl_unet_params (teacher), np * sizeof (float));
       g_assert_true (pl_trainer_step (tr, NULL, &error));
@@ -438,7 +520,7 @@ test_rampup_and_teacher (void)
   g_assert_true (pl_method_update (tr, &m, &error));
   g_assert_true (pl_trainer_step (tr, NULL, &error));
   g_assert_true (pl_method_get_status (tr, &st));
-  g_assert_cmpint (st.steps, ==, 13);
+  g_assert_cmpint (st.steps, ==, ramp + 3);
   g_assert_cmpfloat (st.weight, ==, 3.0);
 }
 
@@ -466,7 +548,8 @@ test_live_labels (void)
       paint_slice (l, 4);
       quick_method (&m, (PlMethodKind) k);
       tr = new_trainer (v, &prov, 3, &m);
-      g_assert_true (pl_trainer_run (tr, 3, NULL, NULL, NULL, &error));
+      /* Past the warm-up: the step after makes pseudo-labels. */
+      g_assert_true (pl_trainer_run (tr, TEST_SIZE (3, 2), NULL, NULL, NULL, &error));
       g_assert_true (pl_trainer_step (tr, &info, &error));
       g_assert_cmpint (info.n_labelled, ==, 1);
       g_assert_true (pl_method_get_status (tr, &st));
@@ -488,7 +571,7 @@ test_live_labels (void)
       for (int z = 0; z < NZ; z++)
         paint_slice (l, z);
       g_mutex_unlock (&lock);
-      g_assert_true (pl_trainer_run (tr, 3, NULL, NULL, NULL, &error));
+      g_assert_true (pl_trainer_run (tr, TEST_SIZE (3, 1), NULL, NULL, NULL, &error));
       g_assert_no_error (error);
       g_assert_true (pl_trainer_step (tr, &info, &error));
       g_assert_cmpint (info.n_labelled, ==, NZ);
@@ -524,9 +607,9 @@ test_guard_reverts (void)
   m.self_training.round_steps = 3;
   m.self_training.rounds = 3;
   m.self_training.restart = TRUE;
-  guarded = new_trainer (v, &prov, 4, &m);
+  guarded = new_full_trainer (v, &prov, 4, &m);
   m.self_training.guard_tolerance = 1.0f;      /* a Dice cannot fall by more: off */
-  unguarded = new_trainer (v, &prov, 4, &m);
+  unguarded = new_full_trainer (v, &prov, 4, &m);
   g_assert_true (pl_trainer_run (guarded, 52, NULL, NULL, NULL, &error));
   g_assert_true (pl_trainer_run (unguarded, 52, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
@@ -570,7 +653,7 @@ test_guard_collapse (void)
   m.self_training.round_steps = 4;
   m.self_training.rounds = 1;
   m.self_training.threshold = 0.0f;
-  tr = new_trainer (v, &prov, 7, &m);
+  tr = new_full_trainer (v, &prov, 7, &m);
   g_assert_true (pl_trainer_run (tr, 3, NULL, NULL, NULL, &error));
   g_assert_true (pl_method_get_status (tr, &st));
   g_test_message ("%s", st.note);
@@ -601,7 +684,7 @@ test_class_portion (void)
   pl_method_config_init (&m);
   m.kind = PL_METHOD_SELF_TRAINING;
   m.self_training.warmup_steps = 1000;
-  tr = new_trainer (v, &prov, 0, &m);
+  tr = new_full_trainer (v, &prov, 0, &m);
   g_assert_true (pl_trainer_run (tr, 150, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
 
@@ -646,6 +729,7 @@ test_model_metadata (void)
   m.kind = PL_METHOD_CONSISTENCY;
   m.consistency.transform_rotation = 30.0f;
   m.consistency.consistency = 2.5f;
+  m.consistency.unlabelled_batch = TEST_SIZE (4, 2);
   tr = new_trainer (v, &prov, 1, &m);
   g_assert_true (pl_trainer_run (tr, 2, NULL, NULL, NULL, &error));
   model = pl_trainer_export_model (tr);
@@ -690,7 +774,7 @@ train_and_score (PlMethodKind kind, const PlVolume *v, const PlLabels *l, int st
   m.self_training.rounds = 4;
   m.mean_teacher.rampup_steps = steps / 3;
   m.consistency.rampup_steps = steps / 3;
-  tr = new_trainer (v, &prov, seed, &m);
+  tr = new_full_trainer (v, &prov, seed, &m);
   g_assert_true (pl_trainer_run (tr, steps, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
   {
@@ -718,7 +802,7 @@ test_semi_beats_supervised (void)
   const int steps = 300;
   double secs, sup, semi;
 
-#ifdef UNDER_SANITIZER
+#ifdef TEST_UNDER_SANITIZER
   /* 600 training steps: minutes under the sanitizers, and a question of
    * accuracy, not memory; the other tests run every method's code there. */
   g_test_skip ("accuracy test: run in the plain build");
@@ -743,6 +827,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   pl_engine_set_threads (2);
+  g_test_add_func ("/methods/table", test_table);
   g_test_add_func ("/methods/config", test_config);
   g_test_add_func ("/methods/install-errors", test_install_errors);
   g_test_add_func ("/methods/deterministic-resumable", test_runs_deterministic_resumable);

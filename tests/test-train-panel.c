@@ -10,20 +10,15 @@
 
 #include "engine/data/dataset.h"
 #include "src/pel-train-panel.h"
+#include "tests/test-sanitizer.h"
 
 /* ---- helpers -------------------------------------------------------------- */
 
 typedef gboolean (*Condition) (gpointer data);
 
-/* Steps of the panel's own run: fewer under the sanitizers, where a step
- * is 10-20 times slower (the code paths are the same). */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define LOOP_STEPS 8
-#define WAIT_S 240
-#else
-#define LOOP_STEPS 30
-#define WAIT_S 60
-#endif
+/* Steps of the panel's own run: fewer under the sanitizers (the code
+ * paths are the same). */
+#define LOOP_STEPS TEST_SIZE (30, 8)
 
 /* The condition's name says which wait timed out. */
 #define wait_until(cond, data) wait_until_named (cond, data, #cond)
@@ -33,7 +28,7 @@ wait_until_named (Condition   cond,
                   gpointer    data,
                   const char *name)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + 60 * TEST_TIME_SCALE * G_USEC_PER_SEC;
 
   while (!cond (data))
     {

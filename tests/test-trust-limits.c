@@ -27,6 +27,7 @@
 #include "engine/data/volume.h"
 #include "src/pel-recovery.h"
 #include "tests/nifti-synth.h"
+#include "tests/test-sanitizer.h"
 
 /* ---- the allocation meter --------------------------------------------------- */
 
@@ -487,7 +488,7 @@ test_model_fifo (void)
       g_unlink (fifo);
       return;
     }
-  g_test_trap_subprocess (NULL, 10 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_subprocess (NULL, 10 * TEST_TIME_SCALE * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
 }
 

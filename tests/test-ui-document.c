@@ -7,6 +7,7 @@
 
 #include "src/pel-document.h"
 #include "src/pel-recovery.h"
+#include "tests/test-sanitizer.h"
 
 static const gint64 dim[3] = { 12, 10, 8 };
 
@@ -153,7 +154,7 @@ test_concurrent_copies (void)
   GThread *thread = g_thread_new ("reader", reader_thread, &r);
   g_autoptr (PlLabels) next = pl_labels_new (dim);
 
-  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + 30 * TEST_TIME_SCALE * G_USEC_PER_SEC;
   int round;
 
   /* Whole axial slice 2 flips between values, one bulk change at a time,
@@ -222,6 +223,30 @@ test_label_table (void)
   g_assert_nonnull (entry);
   g_assert_true (entry->visible);
   g_assert_cmpuint (pel_document_get_label_lut (doc)[42] >> 24, ==, 255);
+
+  /* the same when the values were found off the main thread (a loader's
+   * worker), and for the values a bulk change writes */
+  {
+    g_autoptr (PlLabels) marked = pl_labels_new (dim);
+    g_autoptr (PlLabels) bulk = NULL;
+    g_autofree guint8 *present = g_new0 (guint8, 65536);
+
+    marked->data[0] = 42;
+    marked->data[1] = 3;
+    marked->data[5] = 77;
+    pl_labels_mark_values (marked, present);
+    g_assert_true (present[0] && present[3] && present[42] && present[77]);
+    g_assert_false (present[1] || present[2]);
+    pel_document_load_labels_with_values (doc, g_steal_pointer (&marked), NULL, present);
+    g_assert_nonnull (pl_label_table_lookup (table, 77));
+    bulk = pl_labels_copy (pel_document_get_labels (doc));
+    bulk->data[7] = 99;
+    g_assert_null (pl_label_table_lookup (table, 99));
+    g_assert_cmpuint (pel_document_apply_labels (doc, "Accept proposal", bulk), ==, 1);
+    g_assert_nonnull (pl_label_table_lookup (table, 99));
+    g_assert_cmpuint (pel_document_get_labels (doc)->data[7], ==, 99);
+    entry = pl_label_table_lookup (table, 42);   /* the table grew */
+  }
 
   /* hiding a label makes its colour transparent */
   g_signal_connect_swapped (doc, "table-changed", G_CALLBACK (count_signal), &changed);

@@ -9,6 +9,7 @@
 #include "src/pel-application.h"
 #include "src/pel-recovery.h"
 #include "src/pel-window.h"
+#include "tests/test-sanitizer.h"
 
 static PelApplication *app;
 static char *tmpdir;
@@ -21,7 +22,7 @@ static void
 wait_until (Condition cond,
             gpointer  data)
 {
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + 20 * TEST_TIME_SCALE * G_USEC_PER_SEC;
 
   while (!cond (data))
     {
@@ -313,6 +314,124 @@ flag_set (gpointer data)
 }
 
 static void
+on_restored (PelDocument *doc,
+             const char  *path,
+             int         *count)
+{
+  (*count)++;
+}
+
+typedef struct
+{
+  int     autosave_started, autosaved, saved;
+  guint64 autosave_started_state, autosaved_state, saved_state;
+  char   *saved_path;
+} Persisted;
+
+static void
+on_autosave_started (PelDocument *doc,
+                     guint64      state,
+                     Persisted   *p)
+{
+  p->autosave_started++;
+  p->autosave_started_state = state;
+}
+
+static void
+on_autosaved (PelDocument *doc,
+              guint64      state,
+              Persisted   *p)
+{
+  p->autosaved++;
+  p->autosaved_state = state;
+}
+
+static void
+on_saved (PelDocument *doc,
+          guint64      state,
+          const char  *path,
+          Persisted   *p)
+{
+  p->saved++;
+  p->saved_state = state;
+  g_free (p->saved_path);
+  p->saved_path = g_strdup (path);
+}
+
+static gboolean
+autosaved_once (gpointer data)
+{
+  return ((Persisted *) data)->autosaved > 0;
+}
+
+static gboolean
+saved_once (gpointer data)
+{
+  return ((Persisted *) data)->saved > 0;
+}
+
+/* What the test control channel and scripts use: win.paint-label and
+ * win.brush-diameter set the tools, win.save-to saves without a dialog,
+ * and the document says when its autosave and save hold which state. */
+static void
+test_persistence_signals (void)
+{
+  PelWindow *win = new_window ();
+  PelDocument *doc = pel_window_get_document (win);
+  PelTools *tools = pel_window_get_tools (win);
+  g_autofree char *path = g_build_filename (tmpdir, "signals.nii.gz", NULL);
+  g_autofree char *out = g_build_filename (tmpdir, "signals-labels.nii.gz", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (PlVolume) v = make_volume ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PlLabels) back = NULL;
+  Persisted p = { 0 };
+  guint64 state;
+
+  g_assert_true (pl_volume_save (v, path, &error));
+  pel_window_open (win, file, NULL, NULL);
+  wait_until (job_finished, win);
+  wait_until (views_allocated, win);
+  g_signal_connect (doc, "autosave-started", G_CALLBACK (on_autosave_started), &p);
+  g_signal_connect (doc, "autosaved", G_CALLBACK (on_autosaved), &p);
+  g_signal_connect (doc, "saved", G_CALLBACK (on_saved), &p);
+
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.tool", "s", "brush");
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.paint-label", "u", 4u);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.brush-diameter", "i", 2);
+  g_assert_cmpuint (pel_tools_get_active_label (tools), ==, 4);
+  g_assert_cmpint (pel_tools_get_brush_size (tools), ==, 2);
+
+  g_object_set (doc, "autosave-interval-ms", 30u, NULL);
+  paint_stroke (pel_viewer_get_view (pel_window_get_viewer (win), PL_VIEW_AXIAL), 4, 4, 20, 12);
+  g_object_get (doc, "state-id", &state, NULL);
+  g_assert_cmpuint (state, ==, pel_document_get_state_id (doc));
+  g_assert_cmpuint (state, >, 0);
+  wait_until (autosaved_once, &p);
+  g_assert_cmpint (p.autosave_started, >=, 1);
+  g_assert_cmpuint (p.autosave_started_state, ==, state);
+  g_assert_cmpuint (p.autosaved_state, ==, state);
+  g_object_set (doc, "autosave-interval-ms", 0u, NULL);
+
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "save-to"));
+  g_action_group_activate_action (G_ACTION_GROUP (win), "save-to", g_variant_new_string (out));
+  wait_until (saved_once, &p);
+  wait_until (job_finished, win);
+  g_assert_cmpuint (p.saved_state, ==, state);
+  g_assert_cmpstr (p.saved_path, ==, out);
+  g_assert_false (pel_document_get_dirty (doc));
+  back = pl_labels_load (out, v, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_value (back, 4), ==, count_value (pel_document_get_labels (doc), 4));
+  g_assert_cmpuint (count_value (back, 4), >, 10);
+
+  g_signal_handlers_disconnect_by_data (doc, &p);
+  g_free (p.saved_path);
+  pel_document_discard_recovery (doc);
+  close_window (win);
+}
+
+static void
 test_recovery_after_crash (void)
 {
   PelWindow *win = new_window ();
@@ -326,6 +445,8 @@ test_recovery_after_crash (void)
   g_autofree char *recovery_dir = NULL;
   PelSliceView *axial;
   gboolean done = FALSE;
+  gint64 offered = -1;
+  int restored = 0;
 
   g_assert_true (pl_volume_save (v, path, &error));
   pel_window_open (win, file, NULL, NULL);
@@ -349,12 +470,24 @@ test_recovery_after_crash (void)
 
   win = new_window ();
   doc = pel_window_get_document (win);
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "recovery"));
+  g_signal_connect (doc, "restored", G_CALLBACK (on_restored), &restored);
   pel_window_open (win, file, NULL, NULL);
   wait_until (job_finished, win);
   wait_until (dialog_shown, NULL);
-  gtk_dialog_response (GTK_DIALOG (find_dialog ()), GTK_RESPONSE_ACCEPT);
+  /* The question shows in the window's recovery-time property and is
+   * answered through the win.recovery action, as its Restore button. */
+  g_object_get (win, "recovery-time", &offered, NULL);
+  g_assert_cmpint (offered, ==, recovery->time);
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "recovery"));
+  g_action_group_activate_action (G_ACTION_GROUP (win), "recovery", g_variant_new_string ("restore"));
+  g_assert_null (find_dialog ());
+  g_object_get (win, "recovery-time", &offered, NULL);
+  g_assert_cmpint (offered, ==, 0);
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "recovery"));
   wait_until (job_finished, win);
   drain ();
+  g_assert_cmpint (restored, ==, 1);
   g_assert_cmpmem (pel_document_get_labels (doc)->data, pl_labels_n_voxels (painted) * 2,
                    painted->data, pl_labels_n_voxels (painted) * 2);
   g_assert_true (pel_document_get_dirty (doc));
@@ -595,6 +728,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/open-file-with-nan", test_open_file_with_nan);
   g_test_add_func ("/ui/window/recovery-after-crash", test_recovery_after_crash);
   g_test_add_func ("/ui/window/save-supersedes-recovery", test_save_supersedes_recovery);
+  g_test_add_func ("/ui/window/persistence-signals", test_persistence_signals);
   g_test_add_func ("/ui/window/actions", test_actions);
   g_test_add_func ("/ui/window/undo-budget-notice", test_undo_budget_notice);
   status = g_test_run ();

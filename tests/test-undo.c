@@ -18,7 +18,7 @@ random_edit (PlLabels       *labels,
   PlEdit *edit = pl_edit_new (dim);
   PlSliceFrame frame;
   PlPaintRule rule;
-  int kind = g_rand_int_range (rand, 0, 4);
+  int kind = g_rand_int_range (rand, 0, 5);
 
   pl_slice_frame_init (&frame, volume, (PlView) g_rand_int_range (rand, 0, 3));
   pl_paint_rule_init (&rule, (guint16) g_rand_int_range (rand, 0, 5),
@@ -59,6 +59,18 @@ random_edit (PlLabels       *labels,
           labels->data[i] = nv;
           pl_edit_record (edit, i, old, nv);
         }
+    }
+  else if (kind == 4)
+    {
+      /* a bulk change applied in place by the edit itself */
+      gsize n = pl_labels_n_voxels (labels);
+      g_autofree guint16 *target = g_memdup2 (labels->data, n * sizeof (guint16));
+      gsize a = g_rand_int_range (rand, 0, (gint32) n), b = g_rand_int_range (rand, 0, (gint32) n);
+      guint16 v = (guint16) g_rand_int_range (rand, 0, 6);
+      for (gsize i = MIN (a, b); i < MAX (a, b); i++)
+        target[i] = (i % 11 < 3) ? target[i] : (guint16) (v + (i / 37) % 2);
+      pl_edit_apply_diff (edit, labels->data, target, n);
+      g_assert_cmpmem (labels->data, n * 2, target, n * 2);
     }
   else
     {
@@ -239,6 +251,79 @@ test_compact (void)
   g_assert_cmpmem (labels->data, n * 2, before, n * 2);
 }
 
+/* pl_edit_apply_diff() is pl_edit_record_diff() and a copy in one pass:
+ * the same edit (changes, box, undo step), the map equal to the target,
+ * and the edit's new values marked. */
+static void
+test_apply_diff (void)
+{
+  static const gint64 d[3] = { 37, 29, 23 };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (7);
+  gsize n = (gsize) d[0] * d[1] * d[2];
+
+  for (int trial = 0; trial < 30; trial++)
+    {
+      g_autofree guint16 *before = g_new0 (guint16, n);
+      g_autofree guint16 *target = NULL;
+      g_autofree guint16 *applied = NULL;
+      g_autofree guint8 *present = g_new0 (guint8, 65536);
+      g_autoptr (PlUndo) u1 = pl_undo_new (G_MAXSIZE);
+      g_autoptr (PlUndo) u2 = pl_undo_new (G_MAXSIZE);
+      PlEdit *e1 = pl_edit_new (d), *e2 = pl_edit_new (d);
+      PlBox b1, b2;
+
+      /* runs of every length, some across the 4- and 32-voxel blocks */
+      for (gsize i = 0; i < n;)
+        {
+          gsize len = g_rand_int_range (rand, 1, trial % 3 == 0 ? 6 : 90);
+          guint16 v = (guint16) (g_rand_int_range (rand, 0, 4) == 0 ? g_rand_int_range (rand, 1, 5) : 0);
+          for (gsize t = i; t < MIN (n, i + len); t++)
+            before[t] = v;
+          i += len;
+        }
+      target = g_memdup2 (before, n * 2);
+      for (gsize i = 0; i < n;)
+        {
+          gsize len = g_rand_int_range (rand, 1, 70);
+          if (g_rand_boolean (rand))
+            {
+              guint16 v = (guint16) g_rand_int_range (rand, 0, 9);
+              for (gsize t = i; t < MIN (n, i + len); t++)
+                target[t] = (t % 13 == 0) ? target[t] : v;
+            }
+          i += len;
+        }
+      applied = g_memdup2 (before, n * 2);
+
+      pl_edit_record_diff (e1, before, target, n);
+      pl_edit_apply_diff (e2, applied, target, n);
+      g_assert_cmpmem (applied, n * 2, target, n * 2);
+      g_assert_cmpuint (pl_edit_get_n (e1), ==, pl_edit_get_n (e2));
+      pl_edit_get_box (e1, &b1);
+      pl_edit_get_box (e2, &b2);
+      g_assert_cmpmem (&b1, sizeof b1, &b2, sizeof b2);
+
+      pl_edit_mark_new_values (e2, present);
+      {
+        g_autofree guint8 *written = g_new0 (guint8, 65536);
+        for (gsize i = 0; i < n; i++)
+          if (before[i] != target[i])
+            written[target[i]] = 1;
+        g_assert_cmpmem (present, 65536, written, 65536);
+      }
+
+      g_assert_cmpint (pl_undo_push (u1, "a", e1), ==, pl_undo_push (u2, "a", e2));
+      g_assert_cmpuint (pl_undo_get_bytes (u1), ==, pl_undo_get_bytes (u2));
+      if (pl_undo_can_undo (u2))
+        {
+          g_assert_true (pl_undo_undo (u2, applied, NULL));
+          g_assert_cmpmem (applied, n * 2, before, n * 2);
+          g_assert_true (pl_undo_redo (u2, applied, NULL));
+          g_assert_cmpmem (applied, n * 2, target, n * 2);
+        }
+    }
+}
+
 static void
 test_budget (void)
 {
@@ -321,6 +406,7 @@ main (int argc, char **argv)
   g_test_add_func ("/undo/box-covers-changes", test_box_covers_changes);
   g_test_add_func ("/undo/names-and-redo-cleared", test_names_and_redo_cleared);
   g_test_add_func ("/undo/compact", test_compact);
+  g_test_add_func ("/undo/apply-diff", test_apply_diff);
   g_test_add_func ("/undo/budget", test_budget);
   return g_test_run ();
 }

@@ -12,6 +12,26 @@ pl_labels_n_voxels (const PlLabels *labels)
   return (gsize) labels->dim[0] * (gsize) labels->dim[1] * (gsize) labels->dim[2];
 }
 
+void
+pl_labels_mark_values (const PlLabels *labels,
+                       guint8         *present)
+{
+  gsize n = pl_labels_n_voxels (labels);
+  guint16 last;
+
+  if (n == 0)
+    return;
+  /* maps are mostly long stretches of one value */
+  last = labels->data[0];
+  present[last] = 1;
+  for (gsize i = 1; i < n; i++)
+    if (labels->data[i] != last)
+      {
+        last = labels->data[i];
+        present[last] = 1;
+      }
+}
+
 PlLabels *
 pl_labels_new (const gint64 dim[3])
 {

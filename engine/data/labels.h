@@ -35,6 +35,10 @@ void      pl_labels_count_slices (const PlLabels *labels,
 gint64    pl_labels_count_slice  (const PlLabels *labels,
                                   int             axis,
                                   gint64          s);
+/* Sets present[v] to 1 for every value v the map holds (65536 entries;
+ * entries of absent values are left as they are). */
+void      pl_labels_mark_values (const PlLabels *labels,
+                                 guint8         *present);
 
 /* Fails with PL_ERROR_GRID_MISMATCH unless the file is one 3-D
  * volume whose dims match the reference's and whose voxel-to-world matrix

@@ -140,25 +140,77 @@ append_run (GArray  *runs,
   g_array_append_val (runs, r);
 }
 
-void
-pl_edit_record_diff (PlEdit        *edit,
-                     const guint16 *before,
-                     const guint16 *after,
-                     gsize          n)
+/* Runs of voxels where data and after differ, appended in index order;
+ * with `write`, data takes the new values.  Equal stretches are skipped a
+ * block at a time (memcmp is vectorised), so the pass is one read of both
+ * maps. */
+static void
+diff_runs (PlEdit        *edit,
+           guint16       *data,
+           const guint16 *after,
+           gsize          n,
+           gboolean       write)
 {
-  gsize first = G_MAXSIZE, last = 0;
+  const gsize block = 32;
+  gsize first = G_MAXSIZE, last = 0, i = 0;
 
   if (edit->runs->len > 0 && edit->runs_end > 0)
     edit->runs_sorted = FALSE;   /* a second diff may overlap the first */
-  for (gsize i = 0; i < n; i++)
-    if (before[i] != after[i])
+  while (i < n)
+    {
+      gsize start;
+      guint16 old_value, new_value;
+
+      while (i + block <= n && memcmp (data + i, after + i, block * sizeof (guint16)) == 0)
+        i += block;
+      while (i < n && data[i] == after[i])
+        i++;
+      if (i >= n)
+        break;
+      start = i;
+      old_value = data[i];
+      new_value = after[i];
       {
-        append_run (edit->runs, i, before[i], after[i]);
-        if (first == G_MAXSIZE)
-          first = i;
-        last = i;
-        edit->n++;
+        /* four voxels a word while the run goes on */
+        const guint64 four_old = old_value * G_GUINT64_CONSTANT (0x0001000100010001);
+        const guint64 four_new = new_value * G_GUINT64_CONSTANT (0x0001000100010001);
+        guint64 wd, wa;
+        i++;
+        while (i + 4 <= n)
+          {
+            memcpy (&wd, data + i, sizeof wd);
+            memcpy (&wa, after + i, sizeof wa);
+            if (wd != four_old || wa != four_new)
+              break;
+            i += 4;
+          }
       }
+      while (i < n && data[i] == old_value && after[i] == new_value)
+        i++;
+      if (write)
+        memcpy (data + start, after + start, (i - start) * sizeof (guint16));
+      if (edit->runs->len > 0)
+        {
+          Run *prev = &g_array_index (edit->runs, Run, edit->runs->len - 1);
+          if (prev->start + prev->length == start && prev->old_value == old_value
+              && prev->new_value == new_value)
+            prev->length += i - start;
+          else
+            {
+              Run r = { start, i - start, old_value, new_value };
+              g_array_append_val (edit->runs, r);
+            }
+        }
+      else
+        {
+          Run r = { start, i - start, old_value, new_value };
+          g_array_append_val (edit->runs, r);
+        }
+      if (first == G_MAXSIZE)
+        first = start;
+      last = i - 1;
+      edit->n += i - start;
+    }
   if (first != G_MAXSIZE)
     {
       /* The box of a set of indices is the box of its slabs: cheap bound
@@ -182,6 +234,34 @@ pl_edit_record_diff (PlEdit        *edit,
       pl_box_union (&edit->box, &b);
       edit->runs_end = last + 1;
     }
+}
+
+void
+pl_edit_record_diff (PlEdit        *edit,
+                     const guint16 *before,
+                     const guint16 *after,
+                     gsize          n)
+{
+  diff_runs (edit, (guint16 *) before, after, n, FALSE);
+}
+
+void
+pl_edit_apply_diff (PlEdit        *edit,
+                    guint16       *data,
+                    const guint16 *after,
+                    gsize          n)
+{
+  diff_runs (edit, data, after, n, TRUE);
+}
+
+void
+pl_edit_mark_new_values (const PlEdit *edit,
+                         guint8       *present)
+{
+  for (guint i = 0; i < edit->runs->len; i++)
+    present[g_array_index (edit->runs, Run, i).new_value] = 1;
+  for (guint i = 0; i < edit->changes->len; i++)
+    present[g_array_index (edit->changes, Change, i).new_value] = 1;
 }
 
 gsize
@@ -279,20 +359,18 @@ edit_to_runs (PlEdit *edit)
 
 /* ---- encoding ------------------------------------------------------------- */
 
-static void
-put_varint (GByteArray *out,
-            guint64     v)
+/* Writes v at p (at most 10 bytes); returns the byte after it. */
+static guint8 *
+put_varint (guint8  *p,
+            guint64  v)
 {
-  guint8 buf[10];
-  guint n = 0;
-
   do
     {
-      buf[n++] = (guint8) ((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
+      *p++ = (guint8) ((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
       v >>= 7;
     }
   while (v != 0);
-  g_byte_array_append (out, buf, n);
+  return p;
 }
 
 static guint64
@@ -440,7 +518,7 @@ pl_undo_push (PlUndo     *undo,
               PlEdit     *edit)
 {
   g_autoptr (GArray) runs = NULL;
-  g_autoptr (GByteArray) bytes = NULL;
+  guint8 *bytes, *p;
   guint64 pos = 0;
   Step *step;
 
@@ -453,23 +531,26 @@ pl_undo_push (PlUndo     *undo,
       return FALSE;
     }
 
-  bytes = g_byte_array_sized_new (runs->len * 5);
+  /* Four varints a run: at most 10 + 10 + 3 + 3 bytes; pages of the
+   * bound that are never written are never touched, and the block shrinks
+   * to its size at the end. */
+  bytes = p = g_malloc ((gsize) runs->len * 26);
   step = g_new0 (Step, 1);
   pl_box_clear (&step->box);
   for (guint i = 0; i < runs->len; i++)
     {
       const Run *r = &g_array_index (runs, Run, i);
-      put_varint (bytes, r->start - pos);
-      put_varint (bytes, r->length);
-      put_varint (bytes, r->old_value);
-      put_varint (bytes, r->new_value);
+      p = put_varint (p, r->start - pos);
+      p = put_varint (p, r->length);
+      p = put_varint (p, r->old_value);
+      p = put_varint (p, r->new_value);
       pos = r->start + r->length;
     }
   step->box = edit->box;
   pl_edit_free (edit);
   step->name = g_strdup (name ? name : "");
-  step->size = bytes->len;
-  step->data = g_byte_array_steal (bytes, NULL);
+  step->size = (gsize) (p - bytes);
+  step->data = g_realloc (bytes, step->size);
   step->id_before = undo->state_id;
   step->id_after = ++undo->serial;
   undo->state_id = step->id_after;

@@ -56,6 +56,18 @@ void      pl_edit_record_diff (PlEdit        *edit,
                                const guint16 *before,
                                const guint16 *after,
                                gsize          n);
+/* The same, and makes data equal to after, in one pass that reads both
+ * once and writes only the voxels that differ: a bulk change of a whole
+ * label map costs about one read of it, not a diff plus a copy. */
+void      pl_edit_apply_diff  (PlEdit        *edit,
+                               guint16       *data,
+                               const guint16 *after,
+                               gsize          n);
+/* Sets present[v] to 1 for every value v the edit writes (65536 entries):
+ * the values a label map can hold after the edit that it may not have
+ * held before. */
+void      pl_edit_mark_new_values (const PlEdit *edit,
+                                   guint8       *present);
 /* Changes recorded so far (a voxel changed twice counts twice). */
 gsize     pl_edit_get_n       (const PlEdit  *edit);
 void      pl_edit_get_box     (const PlEdit  *edit,

@@ -113,9 +113,30 @@ architecture_json (const PlUnetConfig *c)
   return node_to_string (root);
 }
 
-GBytes *
-pl_model_to_bytes (const PlModel *model)
+static void
+add_tensors (PlSafetensorsWriter *w, const PlUnet *u, const char *prefix)
 {
+  for (guint i = 0; i < pl_unet_n_tensors (u); i++)
+    {
+      const PlUnetParam *p = pl_unet_tensor_info (u, i);
+      gint64 shape[4];
+      g_autofree float *buf = g_new (float, p->numel);
+      g_autofree char *name = g_strconcat (prefix, p->name, NULL);
+      for (int d = 0; d < p->ndim; d++)
+        shape[d] = p->shape[d];
+      pl_unet_param_export (u, i, buf, FALSE);
+      pl_safetensors_writer_add (w, name, p->ndim, shape, buf);
+    }
+}
+
+/* Member 0 is written as a single model is; members 1 … M−1 follow as
+ * "ensemble.<m>.<tensor>" with the "ensemble" metadata entry
+ * (docs/model-format.md), so a reader that knows no ensembles loads member
+ * 0. */
+static GBytes *
+model_bytes (PlModel *const *members, int n_members)
+{
+  const PlModel *model = members[0];
   g_autoptr (PlSafetensorsWriter) w = pl_safetensors_writer_new ();
   const PlUnet *u = model->unet;
   g_autofree char *arch = architecture_json (pl_unet_get_config (u));
@@ -169,23 +190,50 @@ pl_model_to_bytes (const PlModel *model)
   if (model->training)
     pl_safetensors_writer_set_metadata (w, "training", model->training);
 
-  for (guint i = 0; i < pl_unet_n_tensors (u); i++)
+  add_tensors (w, u, "");
+  if (n_members > 1)
     {
-      const PlUnetParam *p = pl_unet_tensor_info (u, i);
-      gint64 shape[4];
-      g_autofree float *buf = g_new (float, p->numel);
-      for (int d = 0; d < p->ndim; d++)
-        shape[d] = p->shape[d];
-      pl_unet_param_export (u, i, buf, FALSE);
-      pl_safetensors_writer_add (w, p->name, p->ndim, shape, buf);
+      g_autoptr (JsonNode) ens = NULL;
+      g_autofree char *ens_s = NULL;
+      json_builder_reset (b);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "members");
+      json_builder_add_int_value (b, n_members);
+      json_builder_set_member_name (b, "training");
+      json_builder_begin_array (b);
+      for (int m = 0; m < n_members; m++)
+        {
+          g_autoptr (JsonNode) t = members[m]->training
+                                   ? json_from_string (members[m]->training, NULL) : NULL;
+          if (t)
+            json_builder_add_value (b, g_steal_pointer (&t));
+          else
+            json_builder_add_null_value (b);
+        }
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      ens = json_builder_get_root (b);
+      ens_s = node_to_string (ens);
+      pl_safetensors_writer_set_metadata (w, "ensemble", ens_s);
+      for (int m = 1; m < n_members; m++)
+        {
+          g_autofree char *prefix = g_strdup_printf ("ensemble.%d.", m);
+          add_tensors (w, members[m]->unet, prefix);
+        }
     }
   return pl_safetensors_writer_to_bytes (w);
 }
 
-gboolean
-pl_model_save (const PlModel *model, const char *path, GError **error)
+GBytes *
+pl_model_to_bytes (const PlModel *model)
 {
-  g_autoptr (GBytes) bytes = pl_model_to_bytes (model);
+  PlModel *one = (PlModel *) model;
+  return model_bytes (&one, 1);
+}
+
+static gboolean
+write_bytes (GBytes *bytes, const char *path, GError **error)
+{
   g_autoptr (GError) err = NULL;
   gsize len;
   const char *data = g_bytes_get_data (bytes, &len);
@@ -196,6 +244,36 @@ pl_model_save (const PlModel *model, const char *path, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+pl_model_save_ensemble (PlModel *const *members, int n_members, const char *path, GError **error)
+{
+  g_autoptr (GBytes) bytes = NULL;
+
+  g_return_val_if_fail (n_members >= 1 && n_members <= PL_MODEL_MAX_MEMBERS, FALSE);
+  for (int m = 1; m < n_members; m++)
+    if (memcmp (pl_unet_get_config (members[m]->unet), pl_unet_get_config (members[0]->unet),
+                sizeof (PlUnetConfig)) != 0
+        || members[m]->n_classes != members[0]->n_classes
+        || members[m]->norm_offset != members[0]->norm_offset
+        || members[m]->norm_divisor != members[0]->norm_divisor
+        || members[m]->axis != members[0]->axis)
+      {
+        g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
+                     "%s: ensemble member %d differs from member 0 in network, classes, "
+                     "normalisation or axis", path, m);
+        return FALSE;
+      }
+  bytes = model_bytes (members, n_members);
+  return write_bytes (bytes, path, error);
+}
+
+gboolean
+pl_model_save (const PlModel *model, const char *path, GError **error)
+{
+  g_autoptr (GBytes) bytes = pl_model_to_bytes (model);
+  return write_bytes (bytes, path, error);
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -354,6 +432,40 @@ read_architecture (JsonNode *node, PlUnetConfig *c, const char *name, GError **e
   return TRUE;
 }
 
+static gboolean
+import_tensors (PlUnet *unet, const PlSafetensors *st, const char *prefix, const char *name,
+                GError **error)
+{
+  for (guint i = 0; i < pl_unet_n_tensors (unet); i++)
+    {
+      const PlUnetParam *p = pl_unet_tensor_info (unet, i);
+      g_autofree char *tname = g_strconcat (prefix, p->name, NULL);
+      const PlSafeTensor *t = pl_safetensors_lookup (st, tname);
+      gboolean ok = t && t->ndim == p->ndim;
+      for (int d = 0; ok && d < p->ndim; d++)
+        ok = t->shape[d] == p->shape[d];
+      if (!ok)
+        {
+          g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
+                       "%s: tensor '%s' is %s", name, tname, t ? "of the wrong shape" : "missing");
+          return FALSE;
+        }
+      {
+        g_autofree float *buf = g_new (float, p->numel);
+        pl_safetensors_read_f32 (st, t, buf);
+        for (gsize k = 0; k < p->numel; k++)
+          if (!isfinite (buf[k]))
+            {
+              g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
+                           "%s: tensor '%s' holds NaN or infinite values", name, tname);
+              return FALSE;
+            }
+        pl_unet_param_import (unet, i, buf);
+      }
+    }
+  return TRUE;
+}
+
 PlModel *
 pl_model_parse (GBytes *bytes, const char *name, GError **error)
 {
@@ -452,32 +564,8 @@ pl_model_parse (GBytes *bytes, const char *name, GError **error)
   }
   pl_model_set_training (model, pl_safetensors_metadata (st, "training"));
 
-  for (guint i = 0; i < pl_unet_n_tensors (model->unet); i++)
-    {
-      const PlUnetParam *p = pl_unet_tensor_info (model->unet, i);
-      const PlSafeTensor *t = pl_safetensors_lookup (st, p->name);
-      gboolean ok = t && t->ndim == p->ndim;
-      for (int d = 0; ok && d < p->ndim; d++)
-        ok = t->shape[d] == p->shape[d];
-      if (!ok)
-        {
-          g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
-                       "%s: tensor '%s' is %s", name, p->name, t ? "of the wrong shape" : "missing");
-          return NULL;
-        }
-      {
-        g_autofree float *buf = g_new (float, p->numel);
-        pl_safetensors_read_f32 (st, t, buf);
-        for (gsize k = 0; k < p->numel; k++)
-          if (!isfinite (buf[k]))
-            {
-              g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
-                           "%s: tensor '%s' holds NaN or infinite values", name, p->name);
-              return NULL;
-            }
-        pl_unet_param_import (model->unet, i, buf);
-      }
-    }
+  if (!import_tensors (model->unet, st, "", name, error))
+    return NULL;
   return g_steal_pointer (&model);
 }
 
@@ -489,4 +577,90 @@ pl_model_load (const char *path, GError **error)
   if (bytes == NULL)
     return NULL;
   return pl_model_parse (bytes, path, error);
+}
+
+PlModel **
+pl_model_parse_ensemble (GBytes *bytes, const char *name, int *n_members, GError **error)
+{
+  g_autoptr (PlModel) first = NULL;
+  g_autoptr (PlSafetensors) st = NULL;
+  g_autoptr (JsonNode) ens = NULL;
+  g_autoptr (GPtrArray) members = g_ptr_array_new_with_free_func ((GDestroyNotify) pl_model_free);
+  JsonObject *eo;
+  JsonNode *tr;
+  gint64 n;
+
+  if (!name)
+    name = "(buffer)";
+  *n_members = 0;
+  first = pl_model_parse (bytes, name, error);
+  if (!first)
+    return NULL;
+  st = pl_safetensors_parse (bytes, name, error);
+  if (!st)
+    return NULL;
+  if (!pl_safetensors_metadata (st, "ensemble"))
+    {
+      PlModel **out = g_new0 (PlModel *, 2);
+      out[0] = g_steal_pointer (&first);
+      *n_members = 1;
+      return out;
+    }
+  if (!(ens = parse_meta (st, "ensemble", name, error)))
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (ens)
+      || !get_int (eo = json_node_get_object (ens), "members", 2, PL_MODEL_MAX_MEMBERS, &n))
+    return bad (error, name, "ensemble: members must be 2…" G_STRINGIFY (PL_MODEL_MAX_MEMBERS)), NULL;
+  tr = json_object_get_member (eo, "training");
+  g_ptr_array_add (members, g_steal_pointer (&first));
+  for (int m = 1; m < n; m++)
+    {
+      const PlModel *m0 = g_ptr_array_index (members, 0);
+      PlModel *mm = pl_model_new (pl_unet_copy (m0->unet), m0->n_classes, m0->class_values,
+                                  (const char *const *) m0->class_names);
+      g_autofree char *prefix = g_strdup_printf ("ensemble.%d.", m);
+      mm->norm_offset = m0->norm_offset;
+      mm->norm_divisor = m0->norm_divisor;
+      mm->axis = m0->axis;
+      mm->train_h = m0->train_h;
+      mm->train_w = m0->train_w;
+      g_ptr_array_add (members, mm);
+      if (!import_tensors (mm->unet, st, prefix, name, error))
+        return NULL;
+    }
+  if (tr && JSON_NODE_HOLDS_ARRAY (tr) && json_array_get_length (json_node_get_array (tr)) == (guint) n)
+    for (int m = 0; m < n; m++)
+      {
+        JsonNode *e = json_array_get_element (json_node_get_array (tr), m);
+        if (JSON_NODE_HOLDS_OBJECT (e))
+          {
+            g_autofree char *t = node_to_string (e);
+            pl_model_set_training (g_ptr_array_index (members, m), t);
+          }
+      }
+  *n_members = (int) n;
+  g_ptr_array_add (members, NULL);
+  g_ptr_array_set_free_func (members, NULL);
+  return (PlModel **) g_ptr_array_free (g_steal_pointer (&members), FALSE);
+}
+
+PlModel **
+pl_model_load_ensemble (const char *path, int *n_members, GError **error)
+{
+  g_autoptr (GBytes) bytes = pl_safetensors_read_file (path, error);
+
+  *n_members = 0;
+  if (bytes == NULL)
+    return NULL;
+  return pl_model_parse_ensemble (bytes, path, n_members, error);
+}
+
+void
+pl_model_ensemble_free (PlModel **members)
+{
+  if (!members)
+    return;
+  for (int m = 0; members[m]; m++)
+    pl_model_free (members[m]);
+  g_free (members);
 }

@@ -8,71 +8,25 @@
 #include <math.h>
 #include <string.h>
 
+/* The unlabelled part of each batch: the method's unlabelled_batch
+ * parameter, 0 for a method without one. */
 static int
 unlabelled_batch (const PlMethodConfig *c)
 {
-  switch (c->kind)
-    {
-    case PL_METHOD_SELF_TRAINING:
-      return c->self_training.unlabelled_batch;
-    case PL_METHOD_MEAN_TEACHER:
-      return c->mean_teacher.unlabelled_batch;
-    case PL_METHOD_CONSISTENCY:
-      return c->consistency.unlabelled_batch;
-    case PL_METHOD_SUPERVISED:
-    default:
-      return 0;
-    }
+  const PlMethodParam *p = pl_method_find_param (c->kind, "unlabelled_batch");
+  return p ? (int) pl_method_config_get (c, p) : 0;
 }
 
 static void
 state_free (gpointer data)
 {
   PlMethodState *st = data;
-  pl_method_self_training_free (st);
+  const PlMethodHooks *h = pl_method_info (st->cfg.kind)->hooks;
+  if (h->clear)
+    h->clear (st);
   pl_tape_free (st->infer);
   g_free (st->pool);
   g_free (st);
-}
-
-static void
-status_begin (PlMethodState *st, PlTrainer *tr)
-{
-  st->status.steps = pl_trainer_get_step (tr) - st->installed_at + 1;
-  st->status.supervised_loss = NAN;
-  st->status.unlabelled_loss = NAN;
-  st->status.weight = 0.0;
-}
-
-static PlTensor *
-supervised_loss (PlTrainer *tr, PlTape *tape, const PlBatch *b, gpointer user_data,
-                 GError **error)
-{
-  PlMethodState *st = user_data;
-  PlTensor *loss;
-
-  status_begin (st, tr);
-  loss = pl_trainer_supervised_loss (tr, tape, b, NULL, error);
-  if (loss)
-    st->status.supervised_loss = loss->data[0];
-  return loss;
-}
-
-static PlTrainRecipe
-recipe_of (PlMethodKind kind)
-{
-  switch (kind)
-    {
-    case PL_METHOD_SELF_TRAINING:
-      return pl_method_self_training_loss;
-    case PL_METHOD_MEAN_TEACHER:
-      return pl_method_mean_teacher_loss;
-    case PL_METHOD_CONSISTENCY:
-      return pl_method_consistency_loss;
-    case PL_METHOD_SUPERVISED:
-    default:
-      return supervised_loss;
-    }
 }
 
 /* The state of the installed method, or NULL. */
@@ -82,7 +36,7 @@ installed_state (PlTrainer *tr)
   gpointer data;
   PlTrainRecipe r = pl_trainer_get_recipe (tr, &data);
   for (int k = 0; k < PL_METHOD_N_KINDS; k++)
-    if (r == recipe_of ((PlMethodKind) k))
+    if (r == pl_method_info ((PlMethodKind) k)->hooks->loss)
       return data;
   return NULL;
 }
@@ -107,29 +61,28 @@ check_for_trainer (PlTrainer *tr, const PlMethodConfig *config, GError **error)
 static void
 apply_config (PlMethodState *st, PlTrainer *tr, const PlMethodConfig *config)
 {
+  const PlMethodInfo *m = pl_method_info (config->kind);
   g_autofree char *settings = pl_method_settings_json (config);
 
   st->cfg = *config;
   st->status.kind = config->kind;
-  /* Self-training takes full labelled batches until it has pseudo-labels
-   * (its recipe switches). */
-  if (config->kind == PL_METHOD_SELF_TRAINING && st->cur.n == 0)
-    pl_trainer_set_labelled_batch (tr, 0);
-  else
-    pl_trainer_set_labelled_batch (tr, pl_trainer_get_config (tr)->batch - unlabelled_batch (config));
-  pl_trainer_set_method_info (tr, pl_method_kind_name (config->kind),
-                              config->kind == PL_METHOD_SUPERVISED ? NULL : settings);
+  pl_trainer_set_labelled_batch (tr, pl_trainer_get_config (tr)->batch - unlabelled_batch (config));
+  if (m->hooks->configure)
+    m->hooks->configure (st, tr);
+  pl_trainer_set_method_info (tr, m->name, m->n_params > 0 ? settings : NULL);
 }
 
 gboolean
 pl_method_install (PlTrainer *tr, const PlMethodConfig *config, GError **error)
 {
+  const PlMethodInfo *m;
   PlMethodState *st;
   gint64 n_slices;
 
   g_return_val_if_fail (tr != NULL && config != NULL, FALSE);
   if (!check_for_trainer (tr, config, error))
     return FALSE;
+  m = pl_method_info (config->kind);
   pl_trainer_get_slice_counts (tr, &n_slices);
   st = g_new0 (PlMethodState, 1);
   st->installed_at = pl_trainer_get_step (tr);
@@ -137,15 +90,10 @@ pl_method_install (PlTrainer *tr, const PlMethodConfig *config, GError **error)
   st->status.supervised_loss = NAN;
   st->status.unlabelled_loss = NAN;
   st->status.alpha = NAN;
-  if (config->kind == PL_METHOD_MEAN_TEACHER)
-    {
-      /* A fresh teacher: the student as it is now. */
-      PlUnet *student = pl_trainer_get_model (tr)->unet;
-      pl_trainer_enable_teacher (tr, config->mean_teacher.alpha);
-      memcpy (pl_unet_params (pl_trainer_get_teacher (tr)), pl_unet_params (student),
-              pl_unet_n_params (student) * sizeof (float));
-    }
-  pl_trainer_set_recipe (tr, recipe_of (config->kind), st, state_free);
+  st->cfg = *config;
+  if (m->hooks->prepare)
+    m->hooks->prepare (st, tr);
+  pl_trainer_set_recipe (tr, m->hooks->loss, st, state_free);
   apply_config (st, tr, config);
   return TRUE;
 }
@@ -177,6 +125,14 @@ pl_method_get_status (PlTrainer *tr, PlMethodStatus *status)
     return FALSE;
   *status = st->status;
   return TRUE;
+}
+
+void
+pl_method_status_describe (const PlMethodStatus *status, GString *s)
+{
+  const PlMethodInfo *m = pl_method_info (status->kind);
+  if (m && m->hooks->describe)
+    m->hooks->describe (status, s);
 }
 
 double

@@ -1,5 +1,6 @@
-/* The methods' hyper-parameters: defaults with their sources, the table the
- * panel and the CLI are built from, JSON and command-line forms. */
+/* The method table (the entries are in method-NAME.c, with their
+ * parameters' defaults and sources), the parameters' access and checks,
+ * their JSON and command-line forms. */
 #define G_LOG_DOMAIN "pl-methods"
 
 #include "engine/methods/methods.h"
@@ -10,175 +11,100 @@
 #include <stddef.h>
 #include <string.h>
 
+/* The method table, indexed by PlMethodKind with designated initializers so
+ * that an entry cannot sit at another method's index; the static assertion
+ * catches a missing last one, pl_method_info's check any other. */
+static const PlMethodInfo *const method_table[] = {
+  [PL_METHOD_SUPERVISED] = &pl_method_supervised,
+  [PL_METHOD_SELF_TRAINING] = &pl_method_self_training,
+  [PL_METHOD_MEAN_TEACHER] = &pl_method_mean_teacher,
+  [PL_METHOD_CONSISTENCY] = &pl_method_consistency,
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (method_table) == PL_METHOD_N_KINDS);
+
+const PlMethodInfo *
+pl_method_info (PlMethodKind kind)
+{
+  g_return_val_if_fail ((guint) kind < PL_METHOD_N_KINDS, NULL);
+  g_assert (method_table[kind] != NULL && method_table[kind]->kind == kind);
+  return method_table[kind];
+}
+
+const PlMethodInfo *
+pl_method_info_by_name (const char *name)
+{
+  for (int k = 0; name && k < PL_METHOD_N_KINDS; k++)
+    if (strcmp (name, pl_method_info ((PlMethodKind) k)->name) == 0)
+      return method_table[k];
+  return NULL;
+}
+
+char *
+pl_method_names (const char *sep, const char *last)
+{
+  GString *s = g_string_new (NULL);
+  for (int k = 0; k < PL_METHOD_N_KINDS; k++)
+    {
+      if (k > 0)
+        g_string_append (s, k == PL_METHOD_N_KINDS - 1 ? last : sep);
+      g_string_append (s, pl_method_info ((PlMethodKind) k)->name);
+    }
+  return g_string_free (s, FALSE);
+}
+
 void
 pl_method_config_init (PlMethodConfig *c)
 {
   memset (c, 0, sizeof *c);
+  for (int k = 0; k < PL_METHOD_N_KINDS; k++)
+    {
+      const PlMethodInfo *m = pl_method_info ((PlMethodKind) k);
+      for (guint i = 0; i < m->n_params; i++)
+        {
+          gboolean ok = pl_method_config_set (c, &m->params[i], m->params[i].default_value, NULL);
+          g_assert (ok);   /* a default outside its own range */
+        }
+    }
   c->kind = PL_METHOD_SUPERVISED;
-
-  /* Self-training.  Rounds of "train, predict, keep confident voxels,
-   * retrain" as the peer's torch_fewshot.py --self-train (one round after
-   * 600 supervised steps, λ = 0.5, half of each batch pseudo-labelled).
-   * λ = 0.5: the peer; Lee (2013, eq. 15) ramps its weight α(t) up to 3
-   * over the first training epochs instead.  The confidence threshold
-   * 0.9: voxels below it are ignored, as FixMatch's τ (Sohn et al. 2020,
-   * eq. 4; 0.95 there, for classification); segmentation keeps the
-   * uncertain boundary out of the pseudo-labels.  A single threshold
-   * starves classes the model is less sure of (small or hard ones: on
-   * Colin27 and on the test phantom one class never reaches 0.9), so each
-   * class also keeps its most confident 20% of voxels: the class-balanced
-   * thresholds of CBST (Zou et al. 2018, "Unsupervised domain adaptation
-   * for semantic segmentation via class-balanced self-training", ECCV,
-   * eq. 9 and Algorithm 2, which starts at 20%). */
-  c->self_training.warmup_steps = 300;
-  c->self_training.round_steps = 300;
-  c->self_training.rounds = 3;
-  c->self_training.threshold = 0.9f;
-  c->self_training.class_portion = 0.2f;
-  c->self_training.lambda = 0.5f;
-  c->self_training.unlabelled_batch = 4;
-  c->self_training.restart = FALSE;
-  c->self_training.guard_tolerance = 0.05f;
-  c->self_training.collapse_ratio = 0.1f;
-
-  /* Mean teacher.  α = 0.99 and α_t = min(1 − 1/(t+1), α): Tarvainen &
-   * Valpola (2017, eq. 1 and their code's update_ema_variables).  Noise
-   * ξ ~ N(0, 0.1²) clipped to ±0.2 on the teacher's input, the MSE of
-   * softmax outputs averaged over pixels and classes, and batches of half
-   * labelled, half unlabelled slices: Yu et al. (2019, UA-MT, §3).  The
-   * maximum consistency weight 1 lies between UA-MT's 0.1 and Tarvainen &
-   * Valpola's 100 (CIFAR-10); the sigmoid ramp-up exp(−5 (1 − t)²) is Laine &
-   * Aila's (2017, appendix A), over 200 steps (a third of the 600-step
-   * default budget, as their 80 of 300 epochs). */
-  c->mean_teacher.alpha = 0.99f;
-  c->mean_teacher.consistency = 1.0f;
-  c->mean_teacher.rampup_steps = 200;
-  c->mean_teacher.noise_std = 0.1f;
-  c->mean_teacher.noise_clip = 0.2f;
-  c->mean_teacher.unlabelled_batch = 4;
-
-  /* Transformation consistency (Bortsova et al. 2019, eq. 1: supervised
-   * loss + λ · consistency, on a Siamese pair of transformed inputs).  They
-   * used elastic deformations; affine maps (flips, rotations, scaling) are
-   * the transformations of Li et al. (2020, TCSM, §III-B).  Weight and
-   * ramp-up as the mean teacher's. */
-  c->consistency.consistency = 1.0f;
-  c->consistency.rampup_steps = 200;
-  c->consistency.transform_rotation = 15.0f;
-  c->consistency.transform_scale = 0.1f;
-  c->consistency.transform_flip = 0.5f;
-  c->consistency.unlabelled_batch = 4;
 }
-
-static const char *const kind_names[PL_METHOD_N_KINDS] = {
-  "supervised", "self-training", "mean-teacher", "consistency",
-};
-
-static const char *const kind_titles[PL_METHOD_N_KINDS] = {
-  "Supervised", "Self-training", "Mean teacher", "Transformation consistency",
-};
-
-static const char *const kind_summaries[PL_METHOD_N_KINDS] = {
-  "Cross-entropy + (1 − soft Dice) on the painted slices only.",
-  "Learns from its own confident predictions on the unpainted slices, round after round.",
-  "Matches the predictions of a slowly averaged copy of itself on every slice.",
-  "Learns to give the same segmentation to two transformed copies of every slice.",
-};
 
 const char *
 pl_method_kind_name (PlMethodKind kind)
 {
-  g_return_val_if_fail ((guint) kind < PL_METHOD_N_KINDS, NULL);
-  return kind_names[kind];
+  const PlMethodInfo *m = pl_method_info (kind);
+  return m ? m->name : NULL;
 }
 
 const char *
 pl_method_kind_title (PlMethodKind kind)
 {
-  g_return_val_if_fail ((guint) kind < PL_METHOD_N_KINDS, NULL);
-  return kind_titles[kind];
+  const PlMethodInfo *m = pl_method_info (kind);
+  return m ? m->title : NULL;
 }
 
 const char *
 pl_method_kind_summary (PlMethodKind kind)
 {
-  g_return_val_if_fail ((guint) kind < PL_METHOD_N_KINDS, NULL);
-  return kind_summaries[kind];
+  const PlMethodInfo *m = pl_method_info (kind);
+  return m ? m->summary : NULL;
 }
 
 gboolean
 pl_method_kind_from_name (const char *name, PlMethodKind *kind)
 {
-  for (int k = 0; name && k < PL_METHOD_N_KINDS; k++)
-    if (strcmp (name, kind_names[k]) == 0)
-      {
-        *kind = (PlMethodKind) k;
-        return TRUE;
-      }
-  return FALSE;
+  const PlMethodInfo *m = pl_method_info_by_name (name);
+  if (m)
+    *kind = m->kind;
+  return m != NULL;
 }
-
-#define ST(f) offsetof (PlMethodConfig, self_training.f)
-#define MT(f) offsetof (PlMethodConfig, mean_teacher.f)
-#define TC(f) offsetof (PlMethodConfig, consistency.f)
-#define I PL_METHOD_PARAM_INT
-#define F PL_METHOD_PARAM_FLOAT
-#define B PL_METHOD_PARAM_BOOL
-
-static const PlMethodParam self_training_params[] = {
-  { "warmup_steps", "Warm-up steps", "Supervised steps before the first pseudo-labels", I, 0, 1e6, 50, 0, ST (warmup_steps) },
-  { "round_steps", "Steps per round", "Steps trained on one set of pseudo-labels before the next is made", I, 1, 1e6, 50, 0, ST (round_steps) },
-  { "rounds", "Rounds", "How many times pseudo-labels are made (training goes on with the last set)", I, 1, 1000, 1, 0, ST (rounds) },
-  { "threshold", "Confidence threshold", "A voxel becomes a pseudo-label when its largest class probability is at least this (0–1)", F, 0, 1, 0.05, 2, ST (threshold) },
-  { "class_portion", "Kept per class", "Each class also keeps this share of the voxels predicted as it, its most confident ones, whatever the threshold (0–1; 0: off)", F, 0, 1, 0.05, 2, ST (class_portion) },
-  { "lambda", "Pseudo-label weight λ", "Weight of the pseudo-labelled slices' loss against the painted slices' loss", F, 0, 100, 0.1, 2, ST (lambda) },
-  { "unlabelled_batch", "Pseudo-labelled per batch", "Slices of each batch taken from the pseudo-labelled slices (the rest are painted ones)", I, 1, 4095, 1, 0, ST (unlabelled_batch) },
-  { "restart", "Restart each round", "Each round trains freshly initialised weights instead of continuing (0 or 1)", B, 0, 1, 1, 0, ST (restart) },
-  { "guard_tolerance", "Guard tolerance", "A round is undone when the held-out slice's Dice (or, without one, the painted slices' Dice) falls by more than this during the round", F, 0, 1, 0.01, 3, ST (guard_tolerance) },
-  { "collapse_ratio", "Collapse ratio", "Pseudo-labels are refused when a class's share of them is below this times its share of the painted voxels", F, 0, 1, 0.05, 2, ST (collapse_ratio) },
-};
-
-static const PlMethodParam mean_teacher_params[] = {
-  { "alpha", "EMA decay α", "The teacher keeps this share of its weights at each step (ramps up as 1 − 1/(t+1) until it reaches this)", F, 0, 1, 0.001, 4, MT (alpha) },
-  { "consistency", "Consistency weight", "Largest weight of the student–teacher mean squared difference of probabilities", F, 0, 1000, 0.1, 2, MT (consistency) },
-  { "rampup_steps", "Ramp-up steps", "Steps over which the consistency weight rises as exp(−5 (1 − t)²)", I, 0, 1e6, 50, 0, MT (rampup_steps) },
-  { "noise_std", "Teacher input noise σ", "Standard deviation of the Gaussian noise added to the teacher's (normalised) input", F, 0, 10, 0.01, 3, MT (noise_std) },
-  { "noise_clip", "Noise clip", "The noise is clipped to ± this", F, 0, 10, 0.01, 3, MT (noise_clip) },
-  { "unlabelled_batch", "Unlabelled per batch", "Slices of each batch taken from the slices without labels", I, 1, 4095, 1, 0, MT (unlabelled_batch) },
-};
-
-static const PlMethodParam consistency_params[] = {
-  { "consistency", "Consistency weight", "Largest weight of the mean squared difference between the two transformed predictions", F, 0, 1000, 0.1, 2, TC (consistency) },
-  { "rampup_steps", "Ramp-up steps", "Steps over which the consistency weight rises as exp(−5 (1 − t)²)", I, 0, 1e6, 50, 0, TC (rampup_steps) },
-  { "transform_rotation", "Rotation (°)", "Each transformation rotates by an angle uniform in ± this many degrees", F, 0, 180, 1, 1, TC (transform_rotation) },
-  { "transform_scale", "Scaling", "Each transformation scales by a factor uniform in 1 ± this", F, 0, 0.5, 0.01, 2, TC (transform_scale) },
-  { "transform_flip", "Flip probability", "Each transformation flips each axis with this probability", F, 0, 1, 0.05, 2, TC (transform_flip) },
-  { "unlabelled_batch", "Unlabelled per batch", "Slices of each batch taken from the slices without labels", I, 1, 4095, 1, 0, TC (unlabelled_batch) },
-};
-
-#undef I
-#undef F
-#undef B
 
 const PlMethodParam *
 pl_method_params (PlMethodKind kind, guint *n)
 {
-  switch (kind)
-    {
-    case PL_METHOD_SELF_TRAINING:
-      *n = G_N_ELEMENTS (self_training_params);
-      return self_training_params;
-    case PL_METHOD_MEAN_TEACHER:
-      *n = G_N_ELEMENTS (mean_teacher_params);
-      return mean_teacher_params;
-    case PL_METHOD_CONSISTENCY:
-      *n = G_N_ELEMENTS (consistency_params);
-      return consistency_params;
-    case PL_METHOD_SUPERVISED:
-    default:
-      *n = 0;
-      return NULL;
-    }
+  const PlMethodInfo *m = pl_method_info (kind);
+  *n = m ? m->n_params : 0;
+  return m && m->n_params ? m->params : NULL;
 }
 
 const PlMethodParam *
@@ -310,7 +236,7 @@ pl_method_config_to_json (const PlMethodConfig *c)
   g_autofree char *settings = pl_method_settings_json (c);
   g_return_val_if_fail ((guint) c->kind < PL_METHOD_N_KINDS, NULL);
   /* settings is "{…}": splice its members after the method's name. */
-  return g_strdup_printf ("{\"method\":\"%s\"%s%s", kind_names[c->kind],
+  return g_strdup_printf ("{\"method\":\"%s\"%s%s", pl_method_kind_name (c->kind),
                           strlen (settings) > 2 ? "," : "", settings + 1);
 }
 
@@ -395,7 +321,7 @@ pl_method_config_to_args (const PlMethodConfig *c)
   guint n;
   const PlMethodParam *p = pl_method_params (c->kind, &n);
 
-  g_string_append (s, kind_names[c->kind]);
+  g_string_append (s, pl_method_kind_name (c->kind));
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *opt = g_strdup (p[i].name);

@@ -70,9 +70,9 @@ inside (const float th[6], double u, double v, int h, int w)
   return fabs (uu) <= 1.0 - 1.0 / w && fabs (vv) <= 1.0 - 1.0 / h;
 }
 
-PlTensor *
-pl_method_consistency_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
-                            gpointer user_data, GError **error)
+static PlTensor *
+consistency_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
+                  gpointer user_data, GError **error)
 {
   PlMethodState *st = user_data;
   const PlConsistencyConfig *c = &st->cfg.consistency;
@@ -149,3 +149,40 @@ pl_method_consistency_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
   st->status.unlabelled_loss = cons->data[0];
   return pl_method_weighted_sum (tape, sup, cons, w_t);
 }
+
+/* Defaults.  Bortsova et al. (2019, eq. 1: supervised loss + λ ·
+ * consistency, on a Siamese pair of transformed inputs) used elastic
+ * deformations; affine maps (flips, rotations, scaling) are the
+ * transformations of Li et al. (2020, TCSM, §III-B).  Weight and ramp-up as
+ * the mean teacher's (method-mean-teacher.c). */
+#define P(field, label, help, type, dflt, min, max, step, digits) \
+  PL_METHOD_PARAM (#field, label, help, type, dflt, min, max, step, digits, consistency.field)
+#define I PL_METHOD_PARAM_INT
+#define F PL_METHOD_PARAM_FLOAT
+
+static const PlMethodParam consistency_params[] = {
+  P (consistency, "Consistency weight", "Largest weight of the mean squared difference between the two transformed predictions", F, 1, 0, 1000, 0.1, 2),
+  P (rampup_steps, "Ramp-up steps", "Steps over which the consistency weight rises as exp(−5 (1 − t)²)", I, 200, 0, 1e6, 50, 0),
+  P (transform_rotation, "Rotation (°)", "Each transformation rotates by an angle uniform in ± this many degrees", F, 15, 0, 180, 1, 1),
+  P (transform_scale, "Scaling", "Each transformation scales by a factor uniform in 1 ± this", F, 0.1, 0, 0.5, 0.01, 2),
+  P (transform_flip, "Flip probability", "Each transformation flips each axis with this probability", F, 0.5, 0, 1, 0.05, 2),
+  P (unlabelled_batch, "Unlabelled per batch", "Slices of each batch taken from the slices without labels", I, 4, 1, 4095, 1, 0),
+};
+
+#undef P
+#undef I
+#undef F
+
+static const PlMethodHooks consistency_hooks = {
+  .loss = consistency_loss,
+};
+
+const PlMethodInfo pl_method_consistency = {
+  .kind = PL_METHOD_CONSISTENCY,
+  .name = "consistency",
+  .title = "Transformation consistency",
+  .summary = "Learns to give the same segmentation to two transformed copies of every slice.",
+  .params = consistency_params,
+  .n_params = G_N_ELEMENTS (consistency_params),
+  .hooks = &consistency_hooks,
+};

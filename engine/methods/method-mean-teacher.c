@@ -20,10 +20,22 @@
 #include "engine/ops/loss.h"
 
 #include <math.h>
+#include <string.h>
 
-PlTensor *
-pl_method_mean_teacher_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
-                             gpointer user_data, GError **error)
+/* A fresh teacher: the student as it is now. */
+static void
+mean_teacher_prepare (PlMethodState *st, PlTrainer *tr)
+{
+  PlUnet *student = pl_trainer_get_model (tr)->unet;
+
+  pl_trainer_enable_teacher (tr, st->cfg.mean_teacher.alpha);
+  memcpy (pl_unet_params (pl_trainer_get_teacher (tr)), pl_unet_params (student),
+          pl_unet_n_params (student) * sizeof (float));
+}
+
+static PlTensor *
+mean_teacher_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
+                   gpointer user_data, GError **error)
 {
   PlMethodState *st = user_data;
   const PlMeanTeacherConfig *c = &st->cfg.mean_teacher;
@@ -67,3 +79,53 @@ pl_method_mean_teacher_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
   st->status.unlabelled_loss = cons->data[0];
   return pl_method_weighted_sum (tape, sup, cons, w);
 }
+
+static void
+mean_teacher_describe (const PlMethodStatus *st, GString *s)
+{
+  if (isfinite (st->alpha))
+    g_string_append_printf (s, "%steacher α %.4f", s->len ? " · " : "", st->alpha);
+}
+
+/* Defaults.  α = 0.99 and α_t = min(1 − 1/(t+1), α): Tarvainen & Valpola
+ * (2017, eq. 1 and their code's update_ema_variables).  Noise
+ * ξ ~ N(0, 0.1²) clipped to ±0.2 on the teacher's input, the MSE of
+ * softmax outputs averaged over pixels and classes, and batches of half
+ * labelled, half unlabelled slices: Yu et al. (2019, UA-MT, §3).  The
+ * maximum consistency weight 1 lies between UA-MT's 0.1 and Tarvainen &
+ * Valpola's 100 (CIFAR-10); the sigmoid ramp-up exp(−5 (1 − t)²) is Laine &
+ * Aila's (2017, appendix A), over 200 steps (a third of the 600-step
+ * default budget, as their 80 of 300 epochs). */
+#define P(field, label, help, type, dflt, min, max, step, digits) \
+  PL_METHOD_PARAM (#field, label, help, type, dflt, min, max, step, digits, mean_teacher.field)
+#define I PL_METHOD_PARAM_INT
+#define F PL_METHOD_PARAM_FLOAT
+
+static const PlMethodParam mean_teacher_params[] = {
+  P (alpha, "EMA decay α", "The teacher keeps this share of its weights at each step (ramps up as 1 − 1/(t+1) until it reaches this)", F, 0.99, 0, 1, 0.001, 4),
+  P (consistency, "Consistency weight", "Largest weight of the student–teacher mean squared difference of probabilities", F, 1, 0, 1000, 0.1, 2),
+  P (rampup_steps, "Ramp-up steps", "Steps over which the consistency weight rises as exp(−5 (1 − t)²)", I, 200, 0, 1e6, 50, 0),
+  P (noise_std, "Teacher input noise σ", "Standard deviation of the Gaussian noise added to the teacher's (normalised) input", F, 0.1, 0, 10, 0.01, 3),
+  P (noise_clip, "Noise clip", "The noise is clipped to ± this", F, 0.2, 0, 10, 0.01, 3),
+  P (unlabelled_batch, "Unlabelled per batch", "Slices of each batch taken from the slices without labels", I, 4, 1, 4095, 1, 0),
+};
+
+#undef P
+#undef I
+#undef F
+
+static const PlMethodHooks mean_teacher_hooks = {
+  .prepare = mean_teacher_prepare,
+  .loss = mean_teacher_loss,
+  .describe = mean_teacher_describe,
+};
+
+const PlMethodInfo pl_method_mean_teacher = {
+  .kind = PL_METHOD_MEAN_TEACHER,
+  .name = "mean-teacher",
+  .title = "Mean teacher",
+  .summary = "Matches the predictions of a slowly averaged copy of itself on every slice.",
+  .params = mean_teacher_params,
+  .n_params = G_N_ELEMENTS (mean_teacher_params),
+  .hooks = &mean_teacher_hooks,
+};

@@ -5,6 +5,10 @@
 #include "engine/methods/methods.h"
 #include "engine/ops/ops.h"
 
+#include <stddef.h>
+
+#include <stddef.h>
+
 G_BEGIN_DECLS
 
 /* Pseudo-labels of a set of slices, in the trainer's window (H × W). */
@@ -36,14 +40,39 @@ struct _PlMethodState
   gint64          snap_opt_step;
 };
 
-/* The recipes (one file each). */
-PlTensor *pl_method_self_training_loss (PlTrainer *trainer, PlTape *tape, const PlBatch *batch,
-                                        gpointer user_data, GError **error);
-PlTensor *pl_method_mean_teacher_loss  (PlTrainer *trainer, PlTape *tape, const PlBatch *batch,
-                                        gpointer user_data, GError **error);
-PlTensor *pl_method_consistency_loss   (PlTrainer *trainer, PlTape *tape, const PlBatch *batch,
-                                        gpointer user_data, GError **error);
-void      pl_method_self_training_free (PlMethodState *state);
+/* A method's hooks, called from the trainer's thread.  Only `loss` is
+ * required. */
+struct _PlMethodHooks
+{
+  /* At install, before the first step (state fresh, cfg set): e.g. the
+   * mean teacher's teacher, a copy of the student. */
+  void          (*prepare)   (PlMethodState *state, PlTrainer *trainer);
+  /* The loss of one step: the trainer's recipe (train.h), user_data the
+   * state. */
+  PlTrainRecipe   loss;
+  /* After the settings are applied, at install and at each
+   * pl_method_update (the labelled part of the batch is already set to
+   * batch − unlabelled_batch): e.g. self-training's full labelled batches
+   * before its first pseudo-labels. */
+  void          (*configure) (PlMethodState *state, PlTrainer *trainer);
+  /* The method's part of pl_method_status_describe. */
+  void          (*describe)  (const PlMethodStatus *status, GString *s);
+  /* Frees what the method keeps in the state (when the trainer drops it). */
+  void          (*clear)     (PlMethodState *state);
+};
+
+/* The table's entries, one file each (method-NAME.c); the table is in
+ * method-config.c. */
+extern const PlMethodInfo pl_method_supervised;
+extern const PlMethodInfo pl_method_self_training;
+extern const PlMethodInfo pl_method_mean_teacher;
+extern const PlMethodInfo pl_method_consistency;
+
+/* A parameter entry: name, label, help, type, default, min, max, step,
+ * digits, and the field of PlMethodConfig (e.g. mean_teacher.alpha). */
+#define PL_METHOD_PARAM(name, label, help, type, dflt, min, max, step, digits, field) \
+  { name, label, help, type, dflt, min, max, step, digits, offsetof (PlMethodConfig, field) }
+
 void      pl_pseudo_set_clear          (PlPseudoSet *set);
 
 /* {"alpha":0.99,…}: the parameters of config->kind. */

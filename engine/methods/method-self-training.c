@@ -30,8 +30,8 @@ pl_pseudo_set_clear (PlPseudoSet *s)
   memset (s, 0, sizeof *s);
 }
 
-void
-pl_method_self_training_free (PlMethodState *st)
+static void
+self_training_clear (PlMethodState *st)
 {
   pl_pseudo_set_clear (&st->cur);
   pl_pseudo_set_clear (&st->prev);
@@ -473,9 +473,9 @@ usable_pseudo (PlMethodState *st, PlTrainer *tr)
   return k;
 }
 
-PlTensor *
-pl_method_self_training_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
-                              gpointer user_data, GError **error)
+static PlTensor *
+self_training_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
+                    gpointer user_data, GError **error)
 {
   PlMethodState *st = user_data;
   const PlSelfTrainingConfig *c = &st->cfg.self_training;
@@ -546,3 +546,74 @@ pl_method_self_training_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
   st->status.unlabelled_loss = ps->data[0];
   return pl_method_weighted_sum (tape, sup, ps, c->lambda);
 }
+
+/* Before the first pseudo-labels, full labelled batches (the loss switches
+ * to batch − unlabelled_batch labelled slices once it has some). */
+static void
+self_training_configure (PlMethodState *st, PlTrainer *tr)
+{
+  if (st->cur.n == 0)
+    pl_trainer_set_labelled_batch (tr, 0);
+}
+
+static void
+self_training_describe (const PlMethodStatus *st, GString *s)
+{
+  g_string_append_printf (s, "%sround %d, %d pseudo-labelled slices, %.0f%% of their voxels kept",
+                          s->len ? " · " : "", st->round, st->n_pseudo_slices, 100.0 * st->pseudo_kept);
+}
+
+/* Defaults.  Rounds of "train, predict, keep confident voxels, retrain" as
+ * the peer's torch_fewshot.py --self-train (one round after 600 supervised
+ * steps, λ = 0.5, half of each batch pseudo-labelled).  λ = 0.5: the peer;
+ * Lee (2013, eq. 15) ramps its weight α(t) up to 3 over the first training
+ * epochs instead.  The confidence threshold 0.9: voxels below it are
+ * ignored, as FixMatch's τ (Sohn et al. 2020, eq. 4; 0.95 there, for
+ * classification); segmentation keeps the uncertain boundary out of the
+ * pseudo-labels.  A single threshold starves classes the model is less
+ * sure of (small or hard ones: on Colin27 and on the test phantom one class
+ * never reaches 0.9), so each class also keeps its most confident 20% of
+ * voxels: the class-balanced thresholds of CBST (Zou et al. 2018,
+ * "Unsupervised domain adaptation for semantic segmentation via
+ * class-balanced self-training", ECCV, eq. 9 and Algorithm 2, which starts
+ * at 20%). */
+#define P(field, label, help, type, dflt, min, max, step, digits) \
+  PL_METHOD_PARAM (#field, label, help, type, dflt, min, max, step, digits, self_training.field)
+#define I PL_METHOD_PARAM_INT
+#define F PL_METHOD_PARAM_FLOAT
+#define B PL_METHOD_PARAM_BOOL
+
+static const PlMethodParam self_training_params[] = {
+  P (warmup_steps, "Warm-up steps", "Supervised steps before the first pseudo-labels", I, 300, 0, 1e6, 50, 0),
+  P (round_steps, "Steps per round", "Steps trained on one set of pseudo-labels before the next is made", I, 300, 1, 1e6, 50, 0),
+  P (rounds, "Rounds", "How many times pseudo-labels are made (training goes on with the last set)", I, 3, 1, 1000, 1, 0),
+  P (threshold, "Confidence threshold", "A voxel becomes a pseudo-label when its largest class probability is at least this (0–1)", F, 0.9, 0, 1, 0.05, 2),
+  P (class_portion, "Kept per class", "Each class also keeps this share of the voxels predicted as it, its most confident ones, whatever the threshold (0–1; 0: off)", F, 0.2, 0, 1, 0.05, 2),
+  P (lambda, "Pseudo-label weight λ", "Weight of the pseudo-labelled slices' loss against the painted slices' loss", F, 0.5, 0, 100, 0.1, 2),
+  P (unlabelled_batch, "Pseudo-labelled per batch", "Slices of each batch taken from the pseudo-labelled slices (the rest are painted ones)", I, 4, 1, 4095, 1, 0),
+  P (restart, "Restart each round", "Each round trains freshly initialised weights instead of continuing (0 or 1)", B, 0, 0, 1, 1, 0),
+  P (guard_tolerance, "Guard tolerance", "A round is undone when the held-out slice's Dice (or, without one, the painted slices' Dice) falls by more than this during the round", F, 0.05, 0, 1, 0.01, 3),
+  P (collapse_ratio, "Collapse ratio", "Pseudo-labels are refused when a class's share of them is below this times its share of the painted voxels", F, 0.1, 0, 1, 0.05, 2),
+};
+
+#undef P
+#undef I
+#undef F
+#undef B
+
+static const PlMethodHooks self_training_hooks = {
+  .loss = self_training_loss,
+  .configure = self_training_configure,
+  .describe = self_training_describe,
+  .clear = self_training_clear,
+};
+
+const PlMethodInfo pl_method_self_training = {
+  .kind = PL_METHOD_SELF_TRAINING,
+  .name = "self-training",
+  .title = "Self-training",
+  .summary = "Learns from its own confident predictions on the unpainted slices, round after round.",
+  .params = self_training_params,
+  .n_params = G_N_ELEMENTS (self_training_params),
+  .hooks = &self_training_hooks,
+};

@@ -21,10 +21,12 @@
  * pool).  pl_trainer_export_model() records the method's name and every
  * setting (pl_method_config_to_json) in the model's training metadata.
  *
- * Hyper-parameters are described by a table (pl_method_params): name (the
- * config field, the JSON key, and with '-' for '_' the CLI option), label,
- * help, type, range.  The Train panel and `pellucid-cli train` both build
- * their controls from it, so they offer the same settings and defaults.
+ * The methods form a table (pl_method_info), as the operators do: one entry
+ * per method with its name, title, summary, hyper-parameters and hooks.
+ * Hyper-parameters are described by name (the config field, the JSON key,
+ * and with '-' for '_' the CLI option), label, help, type, default, range.
+ * The Train panel and `pellucid-cli train` both build their controls from
+ * it, so they offer the same settings and defaults.
  *
  * Threads: like the trainer, a method's functions are called from the
  * trainer's thread (e.g. pl_method_get_status in the step callback).
@@ -37,15 +39,22 @@
 
 G_BEGIN_DECLS
 
+/* The methods, in the order the panel and the CLI list them.  Each has an
+ * entry in the method table (pl_method_info; method-config.c) that holds its
+ * name, title, summary, parameters with their defaults, and its hooks; the
+ * engine, the CLI, the Train panel and the model files read everything from
+ * there.  Adding a method: a value here, its config struct in
+ * PlMethodConfig, a file method-NAME.c defining its PlMethodInfo (params
+ * and hooks), one line in the table of method-config.c.  No switch
+ * elsewhere names the methods. */
 typedef enum
 {
   PL_METHOD_SUPERVISED,
   PL_METHOD_SELF_TRAINING,
   PL_METHOD_MEAN_TEACHER,
   PL_METHOD_CONSISTENCY,
+  PL_METHOD_N_KINDS
 } PlMethodKind;
-
-#define PL_METHOD_N_KINDS 4
 
 /* Self-training with pseudo-labels (Lee 2013; the peer's
  * torch_fewshot.py --self-train).  Steps 0 … warmup_steps−1 are supervised.
@@ -127,17 +136,9 @@ typedef struct
   PlConsistencyConfig  consistency;
 } PlMethodConfig;
 
-/* Every method's defaults; kind = PL_METHOD_SUPERVISED. */
+/* Every method's defaults (each parameter's default_value in the table);
+ * kind = PL_METHOD_SUPERVISED. */
 void         pl_method_config_init   (PlMethodConfig     *config);
-
-/* "supervised", "self-training", "mean-teacher", "consistency". */
-const char  *pl_method_kind_name     (PlMethodKind        kind);
-/* "Supervised", "Self-training", "Mean teacher", "Transformation consistency". */
-const char  *pl_method_kind_title    (PlMethodKind        kind);
-/* One sentence for a tooltip. */
-const char  *pl_method_kind_summary  (PlMethodKind        kind);
-gboolean     pl_method_kind_from_name(const char         *name,
-                                      PlMethodKind       *kind);
 
 typedef enum
 {
@@ -152,11 +153,45 @@ typedef struct
   const char        *label;    /* short, for the panel */
   const char        *help;     /* one sentence with the unit */
   PlMethodParamType  type;
+  double             default_value; /* pl_method_config_init's; sources in
+                                     * the method's file */
   double             min, max; /* inclusive */
   double             step;     /* a sensible increment for a spin button */
   int                digits;   /* decimals to show */
   gsize              offset;   /* of the field in PlMethodConfig */
 } PlMethodParam;
+
+/* What the engine runs a method with (method-private.h; engine only). */
+typedef struct _PlMethodHooks PlMethodHooks;
+
+/* One entry of the method table. */
+typedef struct
+{
+  PlMethodKind         kind;
+  const char          *name;      /* "mean-teacher": --method, the JSON and
+                                   * the model's "method" */
+  const char          *title;     /* "Mean teacher", for the panel */
+  const char          *summary;   /* one sentence for a tooltip */
+  const PlMethodParam *params;    /* its hyper-parameters in display order */
+  guint                n_params;  /* (none for supervised) */
+  const PlMethodHooks *hooks;
+} PlMethodInfo;
+
+/* The table's entry of kind (NULL, with a critical, for an invalid one). */
+const PlMethodInfo *pl_method_info   (PlMethodKind        kind);
+/* The entry named name ("mean-teacher"), or NULL. */
+const PlMethodInfo *pl_method_info_by_name (const char   *name);
+/* The methods' names joined: "supervised, self-training, mean-teacher or
+ * consistency" with sep ", " and last " or ". */
+char        *pl_method_names         (const char         *sep,
+                                      const char         *last);
+
+/* The fields of pl_method_info (kind). */
+const char  *pl_method_kind_name     (PlMethodKind        kind);
+const char  *pl_method_kind_title    (PlMethodKind        kind);
+const char  *pl_method_kind_summary  (PlMethodKind        kind);
+gboolean     pl_method_kind_from_name(const char         *name,
+                                      PlMethodKind       *kind);
 
 /* The hyper-parameters of one method, in display order (none for
  * supervised: *n_params = 0). */
@@ -217,5 +252,11 @@ typedef struct
 /* FALSE when no method was installed (the default supervised recipe). */
 gboolean     pl_method_get_status    (PlTrainer            *trainer,
                                       PlMethodStatus       *status);
+/* Appends what the method says of its state (self-training: "round 2,
+ * 5 pseudo-labelled slices, 63% of their voxels kept"; mean teacher:
+ * "teacher α 0.9900"), after " · " when s is not empty; nothing for a
+ * method with nothing to add. */
+void         pl_method_status_describe (const PlMethodStatus *status,
+                                        GString              *s);
 
 G_END_DECLS

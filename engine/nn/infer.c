@@ -24,35 +24,11 @@ pl_model_normalise (const PlModel *model, const float *src, gsize n, float *dst)
     dst[i] = (src[i] - off) * inv;
 }
 
-/* A network window over a slice: (wh, ww) at offset (oy, ox), which may
- * be negative (padding). */
-typedef struct
-{
-  int wh, ww, oy, ox;
-} Window;
-
-/* Slices are predicted in the frame the trainer used, the centre crop
- * (PL_FIT_CROP): a UNet this deep learns where the image's edges are (its
- * zero padding tells it), and the same network run on the slice zero-padded
- * to the next multiple of 16 — the frame shifted by a few voxels — scored a
- * held-out mean Dice of 0.747 instead of 0.800 on Colin27 k = 5.  When the
- * crop leaves a border out, a second, padded window (PL_FIT_PAD) predicts
- * that border only. */
-typedef struct
-{
-  int axis, h, w;
-  Window win[2];   /* [0] the crop; [1] the padded window, for the border */
-  int n_win;
-  gint64 n_slices;
-  gsize n_voxels;
-  gsize max_plane; /* largest wh·ww */
-} Geom;
-
-static void
-geom_init (Geom *g, const PlModel *model, const PlVolume *volume)
+void
+pl_model_frame_init (PlFrame *g, const PlModel *model, const PlVolume *volume)
 {
   int m = pl_unet_config_multiple (pl_unet_get_config (model->unet));
-  Window *c = &g->win[0], *p = &g->win[1];
+  PlWindow *c = &g->win[0], *p = &g->win[1];
 
   g->axis = model->axis;
   pl_slice_dims (volume->dim, g->axis, &g->h, &g->w);
@@ -73,18 +49,17 @@ geom_init (Geom *g, const PlModel *model, const PlVolume *volume)
 
 /* Whether window `wi` gives the prediction of slice pixel (y, x): the crop
  * inside itself, the padded window everywhere else. */
-static inline gboolean
-owns (const Geom *g, int wi, int y, int x)
+gboolean
+pl_model_frame_owns (const PlFrame *g, int wi, int y, int x)
 {
-  const Window *c = &g->win[0];
+  const PlWindow *c = &g->win[0];
   gboolean in_crop = y >= c->oy && y < c->oy + c->wh && x >= c->ox && x < c->ox + c->ww;
   return wi == 0 ? in_crop : !in_crop;
 }
 
-/* x (n, 1, wh, ww) ← normalised slices first … first + n − 1 in window w. */
-static void
-fill_batch (const PlModel *model, const PlVolume *volume, const Geom *g, const Window *w,
-            gint64 first, int n, float *slice, float *x)
+void
+pl_model_frame_fill (const PlModel *model, const PlVolume *volume, const PlFrame *g,
+                     const PlWindow *w, gint64 first, int n, float *slice, float *x)
 {
   for (int s = 0; s < n; s++)
     {
@@ -95,13 +70,11 @@ fill_batch (const PlModel *model, const PlVolume *volume, const Geom *g, const W
     }
 }
 
-/* Writes channel maps (n, K, wh, ww) of window wi back to volume order,
- * where that window owns the pixel. */
-static void
-scatter (const PlVolume *volume, const Geom *g, int wi, gint64 first, int n, int K,
-         const float *maps, float *dst)
+void
+pl_model_frame_scatter (const PlVolume *volume, const PlFrame *g, int wi, gint64 first, int n,
+                        int K, const float *maps, float *dst)
 {
-  const Window *w = &g->win[wi];
+  const PlWindow *w = &g->win[wi];
   for (int s = 0; s < n; s++)
     for (int c = 0; c < K; c++)
       {
@@ -114,7 +87,7 @@ scatter (const PlVolume *volume, const Geom *g, int wi, gint64 first, int n, int
             const float *row = mp + (gsize) (y - w->oy) * w->ww - w->ox;
             float *drow = d + off + y * sh;
             for (int x = 0; x < g->w; x++)
-              if (owns (g, wi, y, x))
+              if (pl_model_frame_owns (g, wi, y, x))
                 drow[x * sw] = row[x];
           }
       }
@@ -134,11 +107,11 @@ label_of (const PlModel *model, const float *p, gsize stride, int K)
   }
 }
 
-static void
-scatter_labels (const PlModel *model, const PlVolume *volume, const Geom *g, int wi,
+void
+pl_model_frame_scatter_labels (const PlModel *model, const PlVolume *volume, const PlFrame *g, int wi,
                 gint64 first, int n, int K, const float *probs, PlLabels *labels)
 {
-  const Window *w = &g->win[wi];
+  const PlWindow *w = &g->win[wi];
   gsize plane = (gsize) w->wh * w->ww;
   for (int s = 0; s < n; s++)
     {
@@ -146,7 +119,7 @@ scatter_labels (const PlModel *model, const PlVolume *volume, const Geom *g, int
       pl_slice_strides (volume->dim, g->axis, first + s, &sh, &sw, &off);
       for (int y = 0; y < g->h; y++)
         for (int x = 0; x < g->w; x++)
-          if (owns (g, wi, y, x))
+          if (pl_model_frame_owns (g, wi, y, x))
             {
               const float *p = probs + (gsize) s * K * plane + (gsize) (y - w->oy) * w->ww + (x - w->ox);
               labels->data[off + y * sh + x * sw] = label_of (model, p, plane, K);
@@ -177,14 +150,14 @@ gboolean
 pl_model_predict_volume (PlModel *model, const PlVolume *volume, int batch, float *probs,
                          PlLabels *labels, const PlProgress *progress, GError **error)
 {
-  Geom g;
+  PlFrame g;
   int K = pl_model_n_outputs (model);
   g_autoptr (PlTape) tape = NULL;
   g_autofree float *slice = NULL;
 
   if (!check_args (model, volume, labels, error))
     return FALSE;
-  geom_init (&g, model, volume);
+  pl_model_frame_init (&g, model, volume);
   batch = MAX (batch, 1);
   tape = pl_tape_new ((gsize) batch * g.max_plane * 4 * 140);
   pl_tape_set_grad_enabled (tape, FALSE);
@@ -192,19 +165,19 @@ pl_model_predict_volume (PlModel *model, const PlVolume *volume, int batch, floa
   for (gint64 first = 0; first < g.n_slices; first += batch)
     for (int wi = 0; wi < g.n_win; wi++)
       {
-        const Window *w = &g.win[wi];
+        const PlWindow *w = &g.win[wi];
         int n = (int) MIN (batch, g.n_slices - first);
         PlTensor *x, *p;
         if (!pl_progress_report (progress, (first + (double) wi / g.n_win * n) / g.n_slices, NULL))
           return pl_progress_set_cancelled_error (error);
         pl_tape_reset (tape);
         x = pl_tape_tensor (tape, n, 1, w->wh, w->ww);
-        fill_batch (model, volume, &g, w, first, n, slice, x->data);
+        pl_model_frame_fill (model, volume, &g, w, first, n, slice, x->data);
         p = pl_unet_output (model->unet, tape, pl_unet_forward (model->unet, tape, x, NULL));
         if (probs)
-          scatter (volume, &g, wi, first, n, K, p->data, probs);
+          pl_model_frame_scatter (volume, &g, wi, first, n, K, p->data, probs);
         if (labels)
-          scatter_labels (model, volume, &g, wi, first, n, K, p->data, labels);
+          pl_model_frame_scatter_labels (model, volume, &g, wi, first, n, K, p->data, labels);
       }
   pl_progress_report (progress, 1.0, NULL);
   return TRUE;
@@ -215,7 +188,7 @@ pl_model_predict_volume_mc (PlModel *model, const PlVolume *volume, int batch, i
                             guint64 seed, float *mean, float *var, float *entropy,
                             PlLabels *labels, const PlProgress *progress, GError **error)
 {
-  Geom g;
+  PlFrame g;
   int K = pl_model_n_outputs (model);
   g_autoptr (PlTape) tape = NULL;
   g_autofree float *slice = NULL;
@@ -228,7 +201,7 @@ pl_model_predict_volume_mc (PlModel *model, const PlVolume *volume, int batch, i
       g_set_error (error, PL_ERROR, PL_ERROR_INVALID, "MC dropout needs at least one pass");
       return FALSE;
     }
-  geom_init (&g, model, volume);
+  pl_model_frame_init (&g, model, volume);
   batch = MAX (batch, 1);
   pl_rng_init (&rng, seed);
   tape = pl_tape_new ((gsize) batch * g.max_plane * 4 * 160);
@@ -237,7 +210,7 @@ pl_model_predict_volume_mc (PlModel *model, const PlVolume *volume, int batch, i
   for (gint64 first = 0; first < g.n_slices; first += batch)
     for (int wi = 0; wi < g.n_win; wi++)
       {
-        const Window *w = &g.win[wi];
+        const PlWindow *w = &g.win[wi];
         int n = (int) MIN (batch, g.n_slices - first);
         gsize plane = (gsize) w->wh * w->ww, nk = (gsize) n * K * plane;
         PlTensor *x;
@@ -249,7 +222,7 @@ pl_model_predict_volume_mc (PlModel *model, const PlVolume *volume, int batch, i
           return pl_progress_set_cancelled_error (error);
         pl_tape_reset (tape);
         x = pl_tape_tensor (tape, n, 1, w->wh, w->ww);
-        fill_batch (model, volume, &g, w, first, n, slice, x->data);
+        pl_model_frame_fill (model, volume, &g, w, first, n, slice, x->data);
         s1 = pl_arena_zeros (pl_tape_get_arena (tape), nk);
         s2 = pl_arena_zeros (pl_tape_get_arena (tape), nk);
         enc = pl_unet_encode (model->unet, tape, x);
@@ -273,9 +246,9 @@ pl_model_predict_volume_mc (PlModel *model, const PlVolume *volume, int batch, i
             s2[i] = MAX (s2[i] / passes - m * m, 0.0f);
           }
         if (mean)
-          scatter (volume, &g, wi, first, n, K, s1, mean);
+          pl_model_frame_scatter (volume, &g, wi, first, n, K, s1, mean);
         if (var)
-          scatter (volume, &g, wi, first, n, K, s2, var);
+          pl_model_frame_scatter (volume, &g, wi, first, n, K, s2, var);
         if (entropy)
           {
             /* Reuse s2's first n planes for the entropy maps (n, 1, wh, ww). */
@@ -292,10 +265,10 @@ pl_model_predict_volume_mc (PlModel *model, const PlVolume *volume, int batch, i
                     }
                   e[(gsize) s * plane + q] = (float) h;
                 }
-            scatter (volume, &g, wi, first, n, 1, e, entropy);
+            pl_model_frame_scatter (volume, &g, wi, first, n, 1, e, entropy);
           }
         if (labels)
-          scatter_labels (model, volume, &g, wi, first, n, K, s1, labels);
+          pl_model_frame_scatter_labels (model, volume, &g, wi, first, n, K, s1, labels);
       }
   pl_progress_report (progress, 1.0, NULL);
   return TRUE;
@@ -305,29 +278,29 @@ void
 pl_model_predict_slice (PlModel *model, const PlVolume *volume, gint64 index, float *probs,
                         guint16 *labels)
 {
-  Geom g;
+  PlFrame g;
   int K = pl_model_n_outputs (model);
   g_autoptr (PlTape) tape = NULL;
   g_autofree float *slice = NULL;
 
-  geom_init (&g, model, volume);
+  pl_model_frame_init (&g, model, volume);
   g_return_if_fail (index >= 0 && index < g.n_slices);
   tape = pl_tape_new (g.max_plane * 4 * 140);
   pl_tape_set_grad_enabled (tape, FALSE);
   slice = g_new (float, (gsize) g.h * g.w);
   for (int wi = 0; wi < g.n_win; wi++)
     {
-      const Window *w = &g.win[wi];
+      const PlWindow *w = &g.win[wi];
       gsize plane = (gsize) w->wh * w->ww;
       PlTensor *x, *p;
 
       pl_tape_reset (tape);
       x = pl_tape_tensor (tape, 1, 1, w->wh, w->ww);
-      fill_batch (model, volume, &g, w, index, 1, slice, x->data);
+      pl_model_frame_fill (model, volume, &g, w, index, 1, slice, x->data);
       p = pl_unet_output (model->unet, tape, pl_unet_forward (model->unet, tape, x, NULL));
       for (int y = 0; y < g.h; y++)
         for (int xx = 0; xx < g.w; xx++)
-          if (owns (&g, wi, y, xx))
+          if (pl_model_frame_owns (&g, wi, y, xx))
             {
               const float *pp = p->data + (gsize) (y - w->oy) * w->ww + (xx - w->ox);
               if (probs)

@@ -48,6 +48,26 @@ PlModel  *pl_model_load       (const char      *path,
 PlModel  *pl_model_parse      (GBytes          *bytes,
                                const char      *name,
                                GError         **error);
+/* Deep ensembles: M members with the same network, classes, normalisation
+ * and axis in one file (member 0 as a single model, the others as
+ * "ensemble.<m>.<tensor>"; docs/model-format.md).  A reader of single
+ * models loads member 0.  Loading a single-model file gives 1 member.
+ * The arrays are NULL-terminated; free with pl_model_ensemble_free(). */
+#define PL_MODEL_MAX_MEMBERS 64
+
+gboolean  pl_model_save_ensemble  (PlModel *const *members,
+                                   int             n_members,
+                                   const char     *path,
+                                   GError        **error);
+PlModel **pl_model_load_ensemble  (const char     *path,
+                                   int            *n_members,
+                                   GError        **error);
+PlModel **pl_model_parse_ensemble (GBytes         *bytes,
+                                   const char     *name,
+                                   int            *n_members,
+                                   GError        **error);
+void      pl_model_ensemble_free  (PlModel       **members);
+
 /* The class index of a label value, or -1. */
 int       pl_model_class_of   (const PlModel   *model,
                                guint16          value);

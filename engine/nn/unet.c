@@ -487,6 +487,8 @@ run_decoder (PlUnet *u, PlTape *t, PlTensor *x, PlTensor **skips, PlTensor **par
   x = maybe_dropout (t, c, PL_DROPOUT_BOTTLENECK, x, rng);
   if (run)
     run->bottleneck = x;
+  if (run && run->grad_at == PL_UNET_AT_BOTTLENECK)
+    x->flags |= PL_TENSOR_REQUIRES_GRAD;
   for (int j = 0; j < D - 1; j++)
     {
       int l = D - 2 - j;
@@ -502,6 +504,8 @@ run_decoder (PlUnet *u, PlTape *t, PlTensor *x, PlTensor **skips, PlTensor **par
     }
   if (run)
     run->features = x;
+  if (run && run->grad_at == PL_UNET_AT_FEATURES)
+    x->flags |= PL_TENSOR_REQUIRES_GRAD;
   return pl_conv2d (t, x, &u->head.w, &u->head.b);
 }
 

@@ -139,6 +139,16 @@ void      pl_unet_param_import   (PlUnet             *unet,
                                   guint               i,
                                   const float        *src);
 
+/* An activation made a leaf that needs a gradient (Grad-CAM): with the
+ * input and the parameters needing none (pl_tape_set_param_grads), only the
+ * layers after it are recorded. */
+typedef enum
+{
+  PL_UNET_AT_NONE,
+  PL_UNET_AT_BOTTLENECK,
+  PL_UNET_AT_FEATURES,
+} PlUnetAt;
+
 /* Forward options and hooks. */
 typedef struct
 {
@@ -146,6 +156,7 @@ typedef struct
   gboolean  no_inplace;    /* keep pre-activation outputs (LRP needs them) */
   PlTensor *bottleneck;    /* out: bottleneck block output (after its dropout) */
   PlTensor *features;      /* out: last decoder block output (head input) */
+  PlUnetAt  grad_at;       /* mark that activation as requiring a gradient */
 } PlUnetRun;
 
 /* x: (N, in_channels, H, W), H and W multiples of pl_unet_config_multiple.

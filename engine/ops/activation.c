@@ -4,23 +4,74 @@
 
 #include "engine/ops/ops.h"
 #include "engine/ops/op-private.h"
+#include "engine/kernels/conv-private.h"
 
 #include <math.h>
+
+/* Large tensors are split into 16 equal runs over the engine's threads
+ * (elementwise, so the partition does not change any value). */
+#define RELU_PARTS    16
+#define RELU_PARALLEL (1 << 16)
+
+typedef struct
+{
+  const float *x, *dy;
+  float       *y;
+  gsize        n;
+  gboolean     fresh;
+} ReluJob;
+
+static void
+run_range (int part, int n_parts, gsize n, gsize *lo, gsize *hi)
+{
+  gsize chunk = (n + n_parts - 1) / n_parts;
+  chunk = (chunk + 15) & ~(gsize) 15;
+  *lo = MIN (n, (gsize) part * chunk);
+  *hi = MIN (n, *lo + chunk);
+}
+
+static void
+relu_part (int part, int n_parts, gpointer data)
+{
+  ReluJob *j = data;
+  gsize lo, hi;
+  run_range (part, n_parts, j->n, &lo, &hi);
+  for (gsize i = lo; i < hi; i++)
+    j->y[i] = j->x[i] > 0.0f ? j->x[i] : 0.0f;
+}
 
 PlTensor *
 pl_relu (PlTape *tape, PlTensor *x, gboolean inplace)
 {
   gsize n = pl_tensor_numel (x);
   PlTensor *y;
+  ReluJob j;
 
   if (inplace)
     y = pl_tape_wrap (tape, x->n, x->c, x->h, x->w, x->data, FALSE);
   else
     y = pl_tape_tensor (tape, x->n, x->c, x->h, x->w);
-  for (gsize i = 0; i < n; i++)
-    y->data[i] = x->data[i] > 0.0f ? x->data[i] : 0.0f;
+  j.x = x->data;
+  j.y = y->data;
+  j.n = n;
+  pl_conv_parallel (n >= RELU_PARALLEL ? RELU_PARTS : 1, pl_conv_threads (), relu_part, &j);
   pl_tape_record (tape, PL_OP_RELU, y, 1, &x);
   return y;
+}
+
+/* Default rule: dx (=|+=) dy where y > 0; x holds y here. */
+static void
+relu_backward_part (int part, int n_parts, gpointer data)
+{
+  ReluJob *j = data;
+  gsize lo, hi;
+  run_range (part, n_parts, j->n, &lo, &hi);
+  if (j->fresh)
+    for (gsize i = lo; i < hi; i++)
+      j->y[i] = j->x[i] > 0.0f ? j->dy[i] : 0.0f;
+  else
+    for (gsize i = lo; i < hi; i++)
+      j->y[i] += j->x[i] > 0.0f ? j->dy[i] : 0.0f;
 }
 
 /* The mask comes from the output (y > 0 ⇔ x > 0), so in-place works. */
@@ -45,12 +96,11 @@ pl_relu_backward_node (PlTape *tape, PlNode *node, PlRule rule)
   gsize n = pl_tensor_numel (x);
 
   /* The default rule separately, as plain loops the compiler vectorises. */
-  if (rule == PL_RULE_DEFAULT && fresh)
-    for (gsize i = 0; i < n; i++)
-      dx[i] = yd[i] > 0.0f ? dy[i] : 0.0f;
-  else if (rule == PL_RULE_DEFAULT)
-    for (gsize i = 0; i < n; i++)
-      dx[i] += yd[i] > 0.0f ? dy[i] : 0.0f;
+  if (rule == PL_RULE_DEFAULT)
+    {
+      ReluJob j = { yd, dy, dx, n, fresh };
+      pl_conv_parallel (n >= RELU_PARALLEL ? RELU_PARTS : 1, pl_conv_threads (), relu_backward_part, &j);
+    }
   else if (fresh)
     for (gsize i = 0; i < n; i++)
       dx[i] = relu_grad (rule, yd[i], dy[i]);

@@ -1,4 +1,5 @@
-/* Convolution operators on the tape; the loops are in conv-kernels.c. */
+/* Convolution operators on the tape, with their LRP backward rules; the
+ * loops are in conv-kernels.c. */
 #define G_LOG_DOMAIN "pl-conv"
 
 #include "engine/ops/ops.h"
@@ -86,12 +87,279 @@ conv_backward_part (PlTape *tape, const PlConvShape *s, PlTensor *x, PlTensor *w
   pl_tape_scratch_done (tape);
 }
 
+
+/* ---- LRP rules (Bach et al. 2015; Montavon et al. 2019) ----------------
+ *
+ * A node computes z = Σ_p conv_p (x_p, w_p) + b over one or two parts (the
+ * pair convolution is the convolution over a skip concatenation) and
+ * receives g = dz with relevance R_z = z ⊙ g.  With s = R_z / denominator
+ * the rules give each input's modified gradient (R_x = x ⊙ g_x):
+ *   ε:   g_x = Wᵀ (R_z / (z + ε sign z))                       (eq. 58)
+ *   αβ:  g_x = α W⁺ᵀ (R_z / (z⁺ + ε)) − β W⁻ᵀ (R_z / (z⁻ − ε)),
+ *        z± = conv (x, W±) without bias, for x ≥ 0               (eq. 60)
+ *        (for an input of both signs, x⁺ pairs with W± and x⁻ with W∓)
+ * and zᴮ (first layer, l ≤ x ≤ h; Montavon et al. 2017, eq. 7) writes the
+ * relevance itself: R_x = x ⊙ Wᵀs − l ⊙ W⁺ᵀs − h ⊙ W⁻ᵀs,
+ *   s = R_z / (conv (x, W) − conv (l, W⁺) − conv (h, W⁻) + ε).
+ * Where g is non-zero after a ReLU, z > 0, so an in-place ReLU's output may
+ * stand for z. */
+
+typedef struct
+{
+  PlConvShape s;
+  PlTensor   *x, *w;
+  gboolean    transposed;
+} LrpPart;
+
+static gsize
+part_ws (const LrpPart *p)
+{
+  return p->transposed ? pl_convt2x2_workspace_floats (&p->s) : pl_conv2d_workspace_floats (&p->s);
+}
+
+static void
+part_forward (const LrpPart *p, const float *x, const float *w, float *y, gboolean acc, float *ws)
+{
+  if (p->transposed)
+    pl_convt2x2_forward (&p->s, x, w, NULL, y, acc, ws);
+  else
+    pl_conv2d_forward (&p->s, x, w, NULL, y, acc, ws);
+}
+
+static void
+part_backward (const LrpPart *p, const float *dy, const float *w, float *dx, float *ws)
+{
+  if (p->transposed)
+    pl_convt2x2_backward_data (&p->s, dy, w, dx, ws);
+  else
+    pl_conv2d_backward_data (&p->s, dy, w, dx, ws);
+}
+
+/* sign > 0: W⁺, < 0: W⁻. */
+static void
+clamp_weights (const PlTensor *w, int sign, float *dst)
+{
+  gsize n = pl_tensor_numel (w);
+  for (gsize i = 0; i < n; i++)
+    {
+      float v = w->data[i];
+      dst[i] = sign > 0 ? (v > 0.0f ? v : 0.0f) : (v < 0.0f ? v : 0.0f);
+    }
+}
+
+static inline float
+safe_div (float a, float b)
+{
+  return b != 0.0f ? a / b : 0.0f;
+}
+
+static gboolean
+has_negative (const PlTensor *x)
+{
+  gsize n = pl_tensor_numel (x);
+  for (gsize i = 0; i < n; i++)
+    if (x->data[i] < 0.0f)
+      return TRUE;
+  return FALSE;
+}
+
+/* z ← z± = Σ_i (a_i w_ji)± (sign > 0: positive contributions).  An input
+ * of both signs (the transposed convolution's output, the network's input)
+ * pairs a⁺ with W± and a⁻ with W∓. */
+static void
+ab_forward (LrpPart *parts, int n_parts, int sign, const gboolean *mixed, float *wbuf,
+            float *xbuf, float *z, float *ws)
+{
+  for (int p = 0; p < n_parts; p++)
+    {
+      const PlTensor *x = parts[p].x;
+      gsize nx = pl_tensor_numel (x);
+      clamp_weights (parts[p].w, sign, wbuf);
+      if (!mixed[p])
+        {
+          part_forward (&parts[p], x->data, wbuf, z, p > 0, ws);
+          continue;
+        }
+      for (gsize i = 0; i < nx; i++)
+        xbuf[i] = x->data[i] > 0.0f ? x->data[i] : 0.0f;
+      part_forward (&parts[p], xbuf, wbuf, z, p > 0, ws);
+      for (gsize i = 0; i < nx; i++)
+        xbuf[i] = x->data[i] < 0.0f ? x->data[i] : 0.0f;
+      clamp_weights (parts[p].w, -sign, wbuf);
+      part_forward (&parts[p], xbuf, wbuf, z, TRUE, ws);
+    }
+}
+
+/* dx += the transpose of ab_forward applied to s. */
+static void
+ab_backward (LrpPart *parts, int n_parts, int sign, const gboolean *mixed, float **dx,
+             const float *s, float *wbuf, float *t1, float *t2, float *ws)
+{
+  for (int p = 0; p < n_parts; p++)
+    {
+      const PlTensor *x = parts[p].x;
+      gsize nx = pl_tensor_numel (x);
+      if (!dx[p])
+        continue;
+      clamp_weights (parts[p].w, sign, wbuf);
+      if (!mixed[p])
+        {
+          part_backward (&parts[p], s, wbuf, dx[p], ws);
+          continue;
+        }
+      memset (t1, 0, nx * sizeof (float));
+      part_backward (&parts[p], s, wbuf, t1, ws);
+      clamp_weights (parts[p].w, -sign, wbuf);
+      memset (t2, 0, nx * sizeof (float));
+      part_backward (&parts[p], s, wbuf, t2, ws);
+      for (gsize i = 0; i < nx; i++)
+        dx[p][i] += x->data[i] > 0.0f ? t1[i] : (x->data[i] < 0.0f ? t2[i] : 0.0f);
+    }
+}
+
+/* αβ.  Where a neuron has contributions of one sign only, all its
+ * relevance goes to them (α, β → 1, 0 or 0, −1), so that α − β = 1
+ * conserves relevance neuron by neuron. */
+static void
+lrp_alpha_beta (PlTape *tape, PlNode *node, LrpPart *parts, int n_parts, float **dx,
+                gsize nw, float *sbuf, float *ws)
+{
+  const PlTensor *y = node->out;
+  gsize ny = pl_tensor_numel (y), nx = 0;
+  double eps, alpha, beta;
+  gboolean mixed[2] = { FALSE, FALSE };
+  float *wbuf, *zp, *zn = NULL, *xbuf, *t1, *t2;
+
+  pl_tape_get_lrp_params (tape, &eps, &alpha, &beta);
+  for (int p = 0; p < n_parts; p++)
+    {
+      mixed[p] = has_negative (parts[p].x);
+      nx = MAX (nx, pl_tensor_numel (parts[p].x));
+    }
+  wbuf = pl_tape_scratch (tape, nw);
+  zp = pl_tape_scratch (tape, ny);
+  xbuf = pl_tape_scratch (tape, nx);
+  t1 = pl_tape_scratch (tape, nx);
+  t2 = pl_tape_scratch (tape, nx);
+  ab_forward (parts, n_parts, +1, mixed, wbuf, xbuf, zp, ws);
+  if (beta != 0.0)
+    {
+      zn = pl_tape_scratch (tape, ny);
+      ab_forward (parts, n_parts, -1, mixed, wbuf, xbuf, zn, ws);
+    }
+  for (gsize i = 0; i < ny; i++)
+    {
+      float a = (float) alpha;
+      if (zn && zn[i] == 0.0f)
+        a = 1.0f;
+      else if (zn && zp[i] == 0.0f)
+        a = 0.0f;
+      sbuf[i] = a * safe_div (y->grad[i] * y->data[i], zp[i] + (float) eps);
+    }
+  ab_backward (parts, n_parts, +1, mixed, dx, sbuf, wbuf, t1, t2, ws);
+  if (!zn)
+    return;
+  for (gsize i = 0; i < ny; i++)
+    {
+      float b = (float) beta;
+      if (zn[i] == 0.0f)
+        b = 0.0f;
+      else if (zp[i] == 0.0f)
+        b = -1.0f;
+      sbuf[i] = -b * safe_div (y->grad[i] * y->data[i], zn[i] - (float) eps);
+    }
+  ab_backward (parts, n_parts, -1, mixed, dx, sbuf, wbuf, t1, t2, ws);
+}
+
+static void
+lrp_backward (PlTape *tape, PlNode *node, PlRule rule, LrpPart *parts, int n_parts)
+{
+  const PlTensor *y = node->out;
+  gsize ny = pl_tensor_numel (y), nw = 0, nws = 0;
+  double eps, alpha, beta;
+  float *dx[2], *sbuf, *ws;
+
+  g_assert (n_parts <= 2);
+  pl_tape_get_lrp_params (tape, &eps, &alpha, &beta);
+  /* Gradients first: scratch must be the last allocation of the node. */
+  for (int p = 0; p < n_parts; p++)
+    {
+      dx[p] = pl_tape_grad (tape, parts[p].x);
+      nw = MAX (nw, pl_tensor_numel (parts[p].w));
+      nws = MAX (nws, part_ws (&parts[p]));
+    }
+  sbuf = pl_tape_scratch (tape, ny);
+  ws = pl_tape_scratch (tape, nws);
+  if (rule == PL_RULE_LRP_EPSILON)
+    {
+      for (gsize i = 0; i < ny; i++)
+        {
+          float z = y->data[i];
+          sbuf[i] = safe_div (y->grad[i] * z, z + (float) (z >= 0.0f ? eps : -eps));
+        }
+      for (int p = 0; p < n_parts; p++)
+        if (dx[p])
+          part_backward (&parts[p], sbuf, parts[p].w->data, dx[p], ws);
+    }
+  else if (rule == PL_RULE_LRP_ALPHA_BETA)
+    lrp_alpha_beta (tape, node, parts, n_parts, dx, nw, sbuf, ws);
+  else
+    {
+      /* zᴮ, one part: den = conv (x, W) − conv (l, W⁺) − conv (h, W⁻). */
+      LrpPart *p = &parts[0];
+      PlTensor *x = p->x;
+      gsize nx = pl_tensor_numel (x);
+      float lo, hi;
+      float *wbuf = pl_tape_scratch (tape, nw), *den = pl_tape_scratch (tape, ny);
+      float *cst = pl_tape_scratch (tape, nx), *t = pl_tape_scratch (tape, nx);
+
+      g_assert (n_parts == 1);
+      pl_tape_get_lrp_bounds (tape, &lo, &hi);
+      if (!dx[0])
+        return;
+      part_forward (p, x->data, p->w->data, den, FALSE, ws);
+      for (gsize i = 0; i < nx; i++)
+        cst[i] = lo;
+      clamp_weights (p->w, +1, wbuf);
+      for (gsize i = 0; i < ny; i++)
+        den[i] = -den[i];                 /* −conv (x, W), negated back below */
+      part_forward (p, cst, wbuf, den, TRUE, ws);
+      for (gsize i = 0; i < nx; i++)
+        cst[i] = hi;
+      clamp_weights (p->w, -1, wbuf);
+      part_forward (p, cst, wbuf, den, TRUE, ws);
+      for (gsize i = 0; i < ny; i++)
+        sbuf[i] = safe_div (y->grad[i] * y->data[i], -den[i] + (float) eps);
+      /* R_x = x ⊙ Wᵀs − l ⊙ W⁺ᵀs − h ⊙ W⁻ᵀs */
+      memset (t, 0, nx * sizeof (float));
+      part_backward (p, sbuf, p->w->data, t, ws);
+      for (gsize i = 0; i < nx; i++)
+        dx[0][i] += x->data[i] * t[i];
+      memset (t, 0, nx * sizeof (float));
+      clamp_weights (p->w, +1, wbuf);
+      part_backward (p, sbuf, wbuf, t, ws);
+      for (gsize i = 0; i < nx; i++)
+        dx[0][i] -= lo * t[i];
+      memset (t, 0, nx * sizeof (float));
+      clamp_weights (p->w, -1, wbuf);
+      part_backward (p, sbuf, wbuf, t, ws);
+      for (gsize i = 0; i < nx; i++)
+        dx[0][i] -= hi * t[i];
+    }
+}
+
 void
 pl_conv2d_backward_node (PlTape *tape, PlNode *node, PlRule rule)
 {
   PlTensor *x = node->in[0], *w = node->in[1], *b = node->n_in > 2 ? node->in[2] : NULL;
   PlConvShape s = conv_shape (x, w);
 
+  if (rule != PL_RULE_DEFAULT)
+    {
+      LrpPart part = { s, x, w, FALSE };
+      lrp_backward (tape, node, rule, &part, 1);
+      return;
+    }
   conv_backward_part (tape, &s, x, w, b, node->out->grad);
 }
 
@@ -151,6 +419,12 @@ pl_conv2d_pair_backward_node (PlTape *tape, PlNode *node, PlRule rule)
   PlTensor *b = node->n_in > 4 ? node->in[4] : NULL;
   PlConvShape sa = conv_shape (xa, wa), sb = conv_shape (xb, wb);
 
+  if (rule != PL_RULE_DEFAULT)
+    {
+      LrpPart parts[2] = { { sa, xa, wa, FALSE }, { sb, xb, wb, FALSE } };
+      lrp_backward (tape, node, rule, parts, 2);
+      return;
+    }
   conv_backward_part (tape, &sa, xa, wa, NULL, node->out->grad);
   conv_backward_part (tape, &sb, xb, wb, b, node->out->grad);
 }
@@ -179,11 +453,19 @@ pl_convt2x2_backward_node (PlTape *tape, PlNode *node, PlRule rule)
 {
   PlTensor *x = node->in[0], *w = node->in[1], *b = node->n_in > 2 ? node->in[2] : NULL;
   PlConvShape s = { x->n, x->c, x->h, x->w, w->c, 2 };
-  float *dx = pl_tape_grad (tape, x);
-  float *dw = pl_tape_grad (tape, w);
-  float *db = b ? pl_tape_grad (tape, b) : NULL;
+  float *dx, *dw, *db, *ws;
   const float *dy = node->out->grad;
-  float *ws = pl_tape_scratch (tape, pl_convt2x2_workspace_floats (&s));
+
+  if (rule != PL_RULE_DEFAULT)
+    {
+      LrpPart part = { s, x, w, TRUE };
+      lrp_backward (tape, node, rule, &part, 1);
+      return;
+    }
+  dx = pl_tape_grad (tape, x);
+  dw = pl_tape_grad (tape, w);
+  db = b ? pl_tape_grad (tape, b) : NULL;
+  ws = pl_tape_scratch (tape, pl_convt2x2_workspace_floats (&s));
 
   if (dx)
     pl_convt2x2_backward_data (&s, dy, w->data, dx, ws);

@@ -43,4 +43,11 @@ PlTensor *pl_mae             (PlTape *tape, PlTensor *a, PlTensor *b);
  * pl_affine_scalar (ssim, -1, 1).  H, W ≥ 11. */
 PlTensor *pl_ssim            (PlTape *tape, PlTensor *a, PlTensor *b, float data_range);
 
+/* Smoothed isotropic total variation (Rudin, Osher & Fatemi 1992), summed
+ * over N and C and divided by the pixels of one plane (H·W):
+ * Σ sqrt ((x[i+1,j] − x[i,j])² + (x[i,j+1] − x[i,j])² + ε²) − ε, forward
+ * differences, 0 across the last row and column (Neumann).  ε > 0 keeps the
+ * gradient finite on flat regions. */
+PlTensor *pl_tv              (PlTape *tape, PlTensor *x, float eps);
+
 G_END_DECLS

@@ -15,6 +15,8 @@
  *   norm.c        batch normalisation (batch statistics)
  *   arith.c       concat, add, mul, a·x+b, sum, mean
  *   transform.c   flips, 90° rotations
+ *   radon.c       parallel-beam Radon transform (backward: its adjoint)
+ *   crop.c        a window of an image batch
  *   loss-*.c      losses (loss.h)
  */
 #pragma once
@@ -99,5 +101,22 @@ PlTensor *pl_mean          (PlTape *tape, PlTensor *x);
 PlTensor *pl_flip          (PlTape *tape, PlTensor *x, gboolean flip_h, gboolean flip_w);
 /* k quarter turns in the (H, W) plane, as torch.rot90 (x, k, dims=(2, 3)). */
 PlTensor *pl_rot90         (PlTape *tape, PlTensor *x, int k);
+
+/* (N, C, H, W) → (N, C, h, w): rows oy…oy+h−1, columns ox…ox+w−1. */
+PlTensor *pl_crop          (PlTape *tape, PlTensor *x, int oy, int ox, int h, int w);
+
+/* Parallel-beam Radon transform (radon.c): x (N, 1, H, W) → sinogram
+ * (N, 1, n_angles, n_det), angles a·π/n_angles, unit detector spacing,
+ * line sums sampled at unit steps with bilinear interpolation.  Its backward
+ * is the exact adjoint.  The image-level functions compute A x and add
+ * Aᵀ y (for filtered back projection) without a tape. */
+PlTensor *pl_radon         (PlTape *tape, PlTensor *x, int n_angles, int n_det);
+void      pl_radon_forward_image (const float *img, int h, int w, int n_angles, int n_det,
+                                  float *sino);
+/* img += Aᵀ sino */
+void      pl_radon_adjoint_image (const float *sino, int h, int w, int n_angles, int n_det,
+                                  float *img);
+/* Samples per ray: ⌈√2 · max (H, W)⌉ + 1, so every ray crosses the image. */
+int       pl_radon_ray_samples   (int h, int w);
 
 G_END_DECLS

@@ -4,6 +4,7 @@
 
 #include "engine/ops/ops.h"
 #include "engine/ops/op-private.h"
+#include "engine/kernels/conv-private.h"
 
 #include <math.h>
 #include <string.h>
@@ -25,70 +26,134 @@ upsample_axis (int n_in, int o, int *i0, int *i1, float *l1)
   *l1 = s - a;
 }
 
-PlTensor *
-pl_upsample2x (PlTape *tape, PlTensor *x)
+/* Taps of every output row or column, computed once per call. */
+typedef struct
 {
-  int oh, ow;
-  gsize planes;
-  PlTensor *y;
+  int   *i0, *i1;
+  float *t;
+} Axis;
 
-  g_return_val_if_fail (x != NULL, NULL);
-  oh = 2 * x->h;
-  ow = 2 * x->w;
-  planes = (gsize) x->n * x->c;
-  y = pl_tape_tensor (tape, x->n, x->c, oh, ow);
-  for (gsize p = 0; p < planes; p++)
+static void
+axis_taps (PlTape *tape, int n_in, Axis *a)
+{
+  int n = 2 * n_in;
+  a->i0 = pl_tape_alloc (tape, n * sizeof (int));
+  a->i1 = pl_tape_alloc (tape, n * sizeof (int));
+  a->t = pl_tape_alloc (tape, n * sizeof (float));
+  for (int o = 0; o < n; o++)
+    upsample_axis (n_in, o, &a->i0[o], &a->i1[o], &a->t[o]);
+}
+
+typedef struct
+{
+  const PlTensor *x, *y;
+  float          *dx;
+  Axis            rows, cols;
+  gsize           planes;
+} UpJob;
+
+static void
+plane_range (int part, int n_parts, gsize planes, gsize *lo, gsize *hi)
+{
+  *lo = planes * part / n_parts;
+  *hi = planes * (part + 1) / n_parts;
+}
+
+static void
+upsample_part (int part, int n_parts, gpointer data)
+{
+  UpJob *j = data;
+  const PlTensor *x = j->x;
+  int oh = j->y->h, ow = j->y->w;
+  gsize lo, hi;
+
+  plane_range (part, n_parts, j->planes, &lo, &hi);
+  for (gsize p = lo; p < hi; p++)
     {
       const float *xp = x->data + p * x->h * x->w;
-      float *yp = y->data + p * oh * ow;
+      float *yp = j->y->data + p * oh * ow;
       for (int i = 0; i < oh; i++)
         {
-          int r0, r1;
-          float lr;
-          upsample_axis (x->h, i, &r0, &r1, &lr);
-          for (int j = 0; j < ow; j++)
+          const float *a = xp + (gsize) j->rows.i0[i] * x->w, *b = xp + (gsize) j->rows.i1[i] * x->w;
+          float lr = j->rows.t[i];
+          float *yr = yp + (gsize) i * ow;
+          for (int jj = 0; jj < ow; jj++)
             {
-              int c0, c1;
-              float lc;
-              upsample_axis (x->w, j, &c0, &c1, &lc);
-              yp[(gsize) i * ow + j] =
-                (1.0f - lr) * ((1.0f - lc) * xp[(gsize) r0 * x->w + c0] + lc * xp[(gsize) r0 * x->w + c1])
-                + lr * ((1.0f - lc) * xp[(gsize) r1 * x->w + c0] + lc * xp[(gsize) r1 * x->w + c1]);
+              int c0 = j->cols.i0[jj], c1 = j->cols.i1[jj];
+              float lc = j->cols.t[jj];
+              yr[jj] = (1.0f - lr) * ((1.0f - lc) * a[c0] + lc * a[c1])
+                       + lr * ((1.0f - lc) * b[c0] + lc * b[c1]);
             }
         }
     }
+}
+
+static int
+up_parts (gsize planes)
+{
+  return (int) MIN (planes, (gsize) PL_CONV_MAX_PARTS);
+}
+
+PlTensor *
+pl_upsample2x (PlTape *tape, PlTensor *x)
+{
+  UpJob j = { 0 };
+  PlTensor *y;
+
+  g_return_val_if_fail (x != NULL, NULL);
+  j.planes = (gsize) x->n * x->c;
+  y = pl_tape_tensor (tape, x->n, x->c, 2 * x->h, 2 * x->w);
+  j.x = x;
+  j.y = y;
+  axis_taps (tape, x->h, &j.rows);
+  axis_taps (tape, x->w, &j.cols);
+  pl_conv_parallel (up_parts (j.planes), pl_conv_threads (), upsample_part, &j);
   pl_tape_record (tape, PL_OP_UPSAMPLE2X, y, 1, &x);
   return y;
+}
+
+static void
+upsample_backward_part (int part, int n_parts, gpointer data)
+{
+  UpJob *j = data;
+  const PlTensor *x = j->x, *y = j->y;
+  gsize lo, hi;
+
+  plane_range (part, n_parts, j->planes, &lo, &hi);
+  for (gsize p = lo; p < hi; p++)
+    {
+      float *dxp = j->dx + p * x->h * x->w;
+      const float *dyp = y->grad + p * y->h * y->w;
+      for (int i = 0; i < y->h; i++)
+        {
+          float *a = dxp + (gsize) j->rows.i0[i] * x->w, *b = dxp + (gsize) j->rows.i1[i] * x->w;
+          float lr = j->rows.t[i];
+          const float *g = dyp + (gsize) i * y->w;
+          for (int jj = 0; jj < y->w; jj++)
+            {
+              int c0 = j->cols.i0[jj], c1 = j->cols.i1[jj];
+              float lc = j->cols.t[jj], v = g[jj];
+              a[c0] += (1.0f - lr) * (1.0f - lc) * v;
+              a[c1] += (1.0f - lr) * lc * v;
+              b[c0] += lr * (1.0f - lc) * v;
+              b[c1] += lr * lc * v;
+            }
+        }
+    }
 }
 
 void
 pl_upsample2x_backward_node (PlTape *tape, PlNode *node, PlRule rule)
 {
-  PlTensor *x = node->in[0], *y = node->out;
-  float *dx = pl_tape_grad (tape, x);
-  gsize planes = (gsize) x->n * x->c;
+  UpJob j = { 0 };
 
-  for (gsize p = 0; p < planes; p++)
-    {
-      float *dxp = dx + p * x->h * x->w;
-      const float *dyp = y->grad + p * y->h * y->w;
-      for (int i = 0; i < y->h; i++)
-        {
-          int r0, r1;
-          float lr;
-          upsample_axis (x->h, i, &r0, &r1, &lr);
-          for (int j = 0; j < y->w; j++)
-            {
-              int c0, c1;
-              float lc, g = dyp[(gsize) i * y->w + j];
-              upsample_axis (x->w, j, &c0, &c1, &lc);
-              dxp[(gsize) r0 * x->w + c0] += (1.0f - lr) * (1.0f - lc) * g;
-              dxp[(gsize) r0 * x->w + c1] += (1.0f - lr) * lc * g;
-              dxp[(gsize) r1 * x->w + c0] += lr * (1.0f - lc) * g;
-              dxp[(gsize) r1 * x->w + c1] += lr * lc * g;
-            }
-        }
-    }
+  j.x = node->in[0];
+  j.y = node->out;
+  j.planes = (gsize) j.x->n * j.x->c;
+  j.dx = pl_tape_grad (tape, node->in[0]);
+  axis_taps (tape, j.x->h, &j.rows);
+  axis_taps (tape, j.x->w, &j.cols);
+  pl_conv_parallel (up_parts (j.planes), pl_conv_threads (), upsample_backward_part, &j);
 }
 
 /* Source pixel coordinates of output pixel (i, j) of image n:

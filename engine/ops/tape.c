@@ -8,15 +8,16 @@
 
 #define R(x) (1u << (x))
 #define DEF R (PL_RULE_DEFAULT)
+#define LRP (R (PL_RULE_LRP_EPSILON) | R (PL_RULE_LRP_ALPHA_BETA))
 
 /* Indexed by PlOp with designated initializers, so an entry cannot sit at
  * another operator's index; the static assertion catches a missing one. */
 #define OP(id, name, backward, rules) [id] = { id, name, backward, rules }
 
 static const PlOpInfo op_table[] = {
-  OP (PL_OP_CONV2D, "conv2d", pl_conv2d_backward_node, DEF),
-  OP (PL_OP_CONV2D_PAIR, "conv2d_pair", pl_conv2d_pair_backward_node, DEF),
-  OP (PL_OP_CONVT2X2, "convt2x2", pl_convt2x2_backward_node, DEF),
+  OP (PL_OP_CONV2D, "conv2d", pl_conv2d_backward_node, DEF | LRP | R (PL_RULE_LRP_ZB)),
+  OP (PL_OP_CONV2D_PAIR, "conv2d_pair", pl_conv2d_pair_backward_node, DEF | LRP),
+  OP (PL_OP_CONVT2X2, "convt2x2", pl_convt2x2_backward_node, DEF | LRP),
   OP (PL_OP_MAXPOOL2X2, "maxpool2x2", pl_maxpool2x2_backward_node, DEF),
   OP (PL_OP_UPSAMPLE2X, "upsample2x", pl_upsample2x_backward_node, DEF),
   OP (PL_OP_RELU, "relu", pl_relu_backward_node, DEF | R (PL_RULE_GUIDED) | R (PL_RULE_DECONVNET)),
@@ -40,12 +41,15 @@ static const PlOpInfo op_table[] = {
   OP (PL_OP_MSE, "mse", pl_mse_backward_node, DEF),
   OP (PL_OP_MAE, "mae", pl_mae_backward_node, DEF),
   OP (PL_OP_SSIM, "ssim", pl_ssim_backward_node, DEF),
+  OP (PL_OP_RADON, "radon", pl_radon_backward_node, DEF),
+  OP (PL_OP_TV, "tv", pl_tv_backward_node, DEF),
+  OP (PL_OP_CROP, "crop", pl_crop_backward_node, DEF),
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (op_table) == PL_OP_N);
 
 static const char *const rule_names[] = {
-  "default", "guided", "deconvnet", "lrp-epsilon", "lrp-alpha-beta",
+  "default", "guided", "deconvnet", "lrp-epsilon", "lrp-alpha-beta", "lrp-zb",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (rule_names) == PL_RULE_N);
@@ -57,6 +61,8 @@ struct _PlTape
   gboolean  grad_enabled;
   PlRule    rules[PL_OP_N];
   double    lrp_epsilon, lrp_alpha, lrp_beta;
+  float     lrp_low, lrp_high;
+  gboolean  param_grads;
   PlArenaMark scratch_mark;
   gboolean  scratch_active;
 };
@@ -96,6 +102,9 @@ pl_tape_new (gsize arena_bytes)
   t->lrp_epsilon = 1e-6;
   t->lrp_alpha = 1.0;
   t->lrp_beta = 0.0;
+  t->lrp_low = 0.0f;
+  t->lrp_high = 1.0f;
+  t->param_grads = TRUE;
   return t;
 }
 
@@ -201,7 +210,8 @@ pl_tape_record (PlTape *tape, PlOp op, PlTensor *out, int n_in,
   if (!tape->grad_enabled)
     return NULL;
   for (int i = 0; i < n_in; i++)
-    any |= pl_tensor_requires_grad (in[i]);
+    any |= pl_tensor_requires_grad (in[i])
+           && (tape->param_grads || !(in[i]->flags & PL_TENSOR_PARAM));
   if (!any)
     return NULL;
   node.op = op;
@@ -219,7 +229,8 @@ pl_tape_record (PlTape *tape, PlOp op, PlTensor *out, int n_in,
 float *
 pl_tape_grad (PlTape *tape, PlTensor *t)
 {
-  if (!pl_tensor_requires_grad (t))
+  if (!pl_tensor_requires_grad (t)
+      || (!tape->param_grads && (t->flags & PL_TENSOR_PARAM)))
     return NULL;
   if (!t->grad)
     t->grad = pl_arena_zeros (tape->arena, pl_tensor_numel (t));
@@ -230,7 +241,8 @@ float *
 pl_tape_grad_for_write (PlTape *tape, PlTensor *t, gboolean *fresh)
 {
   *fresh = FALSE;
-  if (!pl_tensor_requires_grad (t))
+  if (!pl_tensor_requires_grad (t)
+      || (!tape->param_grads && (t->flags & PL_TENSOR_PARAM)))
     return NULL;
   if (!t->grad)
     {
@@ -302,6 +314,43 @@ pl_tape_get_lrp_params (PlTape *tape, double *epsilon, double *alpha, double *be
     *alpha = tape->lrp_alpha;
   if (beta)
     *beta = tape->lrp_beta;
+}
+
+void
+pl_tape_set_lrp_bounds (PlTape *tape, float low, float high)
+{
+  tape->lrp_low = low;
+  tape->lrp_high = high;
+}
+
+void
+pl_tape_get_lrp_bounds (PlTape *tape, float *low, float *high)
+{
+  if (low)
+    *low = tape->lrp_low;
+  if (high)
+    *high = tape->lrp_high;
+}
+
+void
+pl_tape_set_param_grads (PlTape *tape, gboolean enabled)
+{
+  tape->param_grads = enabled;
+}
+
+int
+pl_tape_find_consumer (PlTape *tape, const PlTensor *t, PlOp op)
+{
+  for (guint i = 0; i < tape->nodes->len; i++)
+    {
+      PlNode *node = &g_array_index (tape->nodes, PlNode, i);
+      if (node->op != op)
+        continue;
+      for (int k = 0; k < node->n_in; k++)
+        if (node->in[k] == t)
+          return (int) i;
+    }
+  return -1;
 }
 
 void

@@ -23,6 +23,15 @@
  * pl_tape_set_node_rule() for one node; an operator that does not implement
  * the rule makes pl_tape_backward() fail with PL_ERROR_RULE.  The op
  * table in tape.c lists, per operator, the rules it implements.
+ *
+ * LRP (Bach et al. 2015) runs as a modified gradient: every tensor a
+ * carries g_a with relevance R_a = a ⊙ g_a.  ReLU, max-pooling,
+ * concatenation and the bilinear up-sampling pass g unchanged (their
+ * default backward conserves a ⊙ g); convolutions, transposed convolutions
+ * and the pair convolution over a skip concatenation implement the ε and αβ
+ * rules (z is their output, bias included, so a bias absorbs relevance
+ * under ε), the first convolution also zᴮ.  The relevance of the input is
+ * then x ⊙ x->grad, or x->grad itself under zᴮ.
  */
 #pragma once
 
@@ -62,6 +71,9 @@ typedef enum
   PL_OP_MSE,
   PL_OP_MAE,
   PL_OP_SSIM,
+  PL_OP_RADON,
+  PL_OP_TV,
+  PL_OP_CROP,
   PL_OP_N
 } PlOp;
 
@@ -72,6 +84,9 @@ typedef enum
   PL_RULE_DECONVNET,      /* ReLU: relu(dy), ignoring x (Zeiler & Fergus 2014) */
   PL_RULE_LRP_EPSILON,    /* conv/linear: LRP-ε (Bach et al. 2015, eq. 58) */
   PL_RULE_LRP_ALPHA_BETA, /* conv/linear: LRP-αβ (Bach et al. 2015, eq. 60) */
+  PL_RULE_LRP_ZB,         /* first conv: LRP-zᴮ with intensity bounds
+                           * (Montavon et al. 2017, sec. 5); the input's
+                           * gradient receives the relevance itself */
   PL_RULE_N
 } PlRule;
 
@@ -127,7 +142,20 @@ void       pl_tape_get_lrp_params  (PlTape       *tape,
                                     double       *epsilon,
                                     double       *alpha,
                                     double       *beta);
+/* Bounds [low, high] of the input intensities for the zᴮ rule. */
+void       pl_tape_set_lrp_bounds  (PlTape       *tape,
+                                    float         low,
+                                    float         high);
+void       pl_tape_get_lrp_bounds  (PlTape       *tape,
+                                    float        *low,
+                                    float        *high);
 void       pl_tape_clear_rules     (PlTape       *tape);
+
+/* FALSE: parameters neither make a node be recorded nor receive gradients
+ * (explanations: only the input's or an activation's gradient is wanted,
+ * and a backward without weight gradients costs about a third less). */
+void       pl_tape_set_param_grads (PlTape       *tape,
+                                    gboolean      enabled);
 
 /* Backward from `out`: its gradient is `seed` (numel(out) floats) or, when
  * seed is NULL, 1 for every element (a scalar loss).  Parameter gradients
@@ -141,6 +169,12 @@ gboolean   pl_tape_backward        (PlTape       *tape,
  * backward can run again on the same tape (e.g. one saliency map per
  * class); parameter gradients live in their model's block. */
 void       pl_tape_clear_grads     (PlTape       *tape);
+
+/* The node index of the first recorded `op` that reads `t`, or -1 (e.g. the
+ * first convolution, for a first-layer rule). */
+int         pl_tape_find_consumer  (PlTape       *tape,
+                                    const PlTensor *t,
+                                    PlOp          op);
 
 const char *pl_op_name             (PlOp          op);
 const char *pl_rule_name           (PlRule        rule);

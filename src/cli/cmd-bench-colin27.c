@@ -236,7 +236,7 @@ run_one (const PlMethodConfig *method, const PlVolume *vol, const PlLabels *spar
   mean = eval_dice (ev, model, model->unet, dice);
   printf ("train_wall_s: %.1f  (%d steps, %.0f ms/step)\n", secs, steps, 1e3 * secs / MAX (steps, 1));
   print_dice ("held-out", dice, mean);
-  if (method->kind == PL_METHOD_MEAN_TEACHER)
+  if (pl_trainer_get_teacher (tr) != NULL)
     {
       tmean = eval_dice (ev, model, pl_trainer_get_teacher (tr), tdice);
       print_dice ("teacher held-out", tdice, tmean);
@@ -307,9 +307,12 @@ pel_cli_bench_colin27 (int argc, char **argv)
   Eval ev;
   int status = 0;
 
-  g_option_context_set_summary (context,
+  g_autofree char *names = pl_method_names (", ", " and ");
+  g_autofree char *summary = g_strdup_printf (
     "Held-out Dice of each method on Colin27 with 5 labelled axial slices, at the same step budget.\n"
-    "Without --method: supervised, self-training, mean-teacher and consistency in turn.");
+    "Without --method: %s in turn.", names);
+
+  g_option_context_set_summary (context, summary);
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_add_group (context, pel_method_options_group (mopts));
   if (!g_option_context_parse (context, &argc, &argv, &error)
@@ -324,7 +327,7 @@ pel_cli_bench_colin27 (int argc, char **argv)
                "[--steps 600] [--seed 0] [--threads 2]\n");
       return 2;
     }
-  /* --method (or a method's option) given: that one; else all four. */
+  /* --method (or a method's option) given: that one; else all of them. */
   all = !pel_method_options_given (mopts);
   pl_engine_set_threads (threads);
   vol = pl_volume_load (image ? image : COLIN, 0, NULL, &error);

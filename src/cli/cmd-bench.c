@@ -399,6 +399,16 @@ pel_cli_bench (int argc, char **argv)
 
   if (argc >= 2 && strcmp (argv[1], "colin27-4class") == 0)
     return pel_cli_bench_colin27 (argc, argv);
+  if (argc >= 2 && strcmp (argv[1], "interpolate-colin27") == 0)
+    return pel_cli_bench_interpolate (argc, argv);
+  if (argc >= 2 && strcmp (argv[1], "cases-colin27") == 0)
+    return pel_cli_bench_cases (argc, argv);
+  if (argc >= 2 && strcmp (argv[1], "uncertainty-colin27") == 0)
+    return pel_cli_bench_uncertainty (argc - 1, argv + 1);
+  if (argc >= 2 && strcmp (argv[1], "saliency-ref") == 0)
+    return pel_cli_bench_saliency (argc, argv);
+  if (argc >= 2 && strcmp (argv[1], "dip-ref") == 0)
+    return pel_cli_bench_dip (argc, argv);
   g_option_context_set_summary (context, "Workloads: unet2d-ref (reference-workloads.md); colin27-4class "
                                 "(few-shot Dice of the learning methods, its own options).");
   g_option_context_add_main_entries (context, entries, NULL);

@@ -21,6 +21,7 @@
 #include "engine/data/labels.h"
 #include "engine/data/metrics.h"
 #include "src/cli/commands.h"
+#include "src/cli/uncertainty-options.h"
 
 int
 pel_cli_eval (int argc, char **argv)
@@ -37,6 +38,7 @@ pel_cli_eval (int argc, char **argv)
       "Label outside the object: left out of the mean, and slices holding only it are skipped", "VALUE" },
     { NULL }
   };
+  g_autoptr (PelUncertaintyOptions) uopts = pel_uncertainty_options_new ();
   g_autoptr (GOptionContext) context = g_option_context_new ("");
   g_autoptr (GError) error = NULL;
   g_autoptr (PlVolume) ref = NULL;
@@ -52,6 +54,7 @@ pel_cli_eval (int argc, char **argv)
 
   g_option_context_set_summary (context, "Dice per label value of SEG against LAB, as JSON.");
   g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_group (context, pel_uncertainty_options_eval_group (uopts));
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       fprintf (stderr, "pellucid-cli eval: %s\n", error->message);
@@ -169,6 +172,12 @@ pel_cli_eval (int argc, char **argv)
     json_builder_add_int_value (b, axis);
     json_builder_set_member_name (b, "n_slices");
     json_builder_add_int_value (b, used->len);
+    if (pel_uncertainty_options_eval_given (uopts)
+        && !pel_uncertainty_eval (uopts, ref, truth, pred, skip, axis, values, n_values, background, b, &error))
+      {
+        fprintf (stderr, "pellucid-cli eval: %s\n", error->message);
+        return 1;
+      }
     json_builder_end_object (b);
     root = json_builder_get_root (b);
     json_generator_set_pretty (gen, TRUE);

@@ -18,7 +18,9 @@
 #include "engine/core/gemm.h"
 #include "engine/nn/infer.h"
 #include "engine/data/labels.h"
+#include "src/cli/cases-common.h"
 #include "src/cli/commands.h"
+#include "src/cli/uncertainty-options.h"
 
 static char *
 with_suffix (const char *path, const char *suffix)
@@ -62,6 +64,7 @@ pel_cli_predict (int argc, char **argv)
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (2)", "T" },
     { NULL }
   };
+  g_autoptr (PelUncertaintyOptions) uopts = pel_uncertainty_options_new ();
   g_autoptr (GOptionContext) context = g_option_context_new ("");
   g_autoptr (GError) error = NULL;
   g_autoptr (PlVolume) volume = NULL;
@@ -73,9 +76,12 @@ pel_cli_predict (int argc, char **argv)
   gsize nv;
   gboolean ok;
 
+  if (pel_cli_has_cases (argc, argv))
+    return pel_cli_predict_cases (argc, argv);
   g_option_context_set_summary (context, "Segment a volume with a trained model; the label map is "
                                          "written on the image's exact grid.");
   g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_group (context, pel_uncertainty_options_predict_group (uopts));
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       fprintf (stderr, "pellucid-cli predict: %s\n", error->message);
@@ -92,6 +98,8 @@ pel_cli_predict (int argc, char **argv)
       return 2;
     }
   pl_engine_set_threads (threads);
+  if (pel_uncertainty_options_predict_given (uopts))
+    return pel_uncertainty_predict (uopts, image, model_path, out, prob, passes, seed, batch);
   model = pl_model_load (model_path, &error);
   if (model)
     volume = pl_volume_load (image, 0, NULL, &error);

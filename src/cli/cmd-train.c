@@ -2,7 +2,7 @@
  *
  *   pellucid-cli train --image IMG --labels LAB --out MODEL [--steps 600]
  *                      [--batch 8] [--seed 0] [--axis axial] [--threads 2]
- *                      [--method supervised|self-training|mean-teacher|consistency
+ *                      [--method METHOD (engine/methods/methods.h)
  *                       [--PARAM VALUE]…]
  *
  * The method's options are its hyper-parameters, named as the fields of
@@ -24,7 +24,9 @@
 #include "engine/methods/methods.h"
 #include "src/cli/method-options.h"
 #include "engine/nn/train.h"
+#include "src/cli/cases-common.h"
 #include "src/cli/commands.h"
+#include "src/cli/uncertainty-options.h"
 
 typedef struct
 {
@@ -106,6 +108,7 @@ pel_cli_train (int argc, char **argv)
     pel_method_options_entry (mopts),
     { NULL }
   };
+  g_autoptr (PelUncertaintyOptions) uopts = pel_uncertainty_options_new ();
   g_autoptr (GOptionContext) context = g_option_context_new ("");
   g_autoptr (GError) error = NULL;
   g_autoptr (PlVolume) volume = NULL;
@@ -117,11 +120,14 @@ pel_cli_train (int argc, char **argv)
   Progress prog = { 0 };
   double seconds, hd = NAN;
 
+  if (pel_cli_has_cases (argc, argv))
+    return pel_cli_train_cases (argc, argv);
   g_option_context_set_summary (context,
     "Train the reference UNet on every slice along AXIS that has labelled voxels.\n"
     "Label 0 is unlabelled; every other value present is a class.");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_add_group (context, pel_method_options_group (mopts));
+  g_option_context_add_group (context, pel_uncertainty_options_train_group (uopts));
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       fprintf (stderr, "pellucid-cli train: %s\n", error->message);
@@ -171,6 +177,7 @@ pel_cli_train (int argc, char **argv)
       return 2;
     }
   pl_label_provider_init_static (&provider, labels);
+  pel_uncertainty_train_provider (uopts, &cfg, volume, &provider);
   trainer = pl_trainer_new (&cfg, volume, &provider, &error);
   if (!trainer)
     {
@@ -198,7 +205,7 @@ pel_cli_train (int argc, char **argv)
     hd = pl_trainer_holdout_dice (trainer, NULL);
 
   model = pl_trainer_export_model (trainer);
-  if (!pl_model_save (model, out, &error))
+  if (!pel_uncertainty_save_model (uopts, model, &cfg, &method, volume, &provider, steps, out, &error))
     {
       fprintf (stderr, "pellucid-cli train: %s\n", error->message);
       return 1;

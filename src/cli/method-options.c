@@ -35,16 +35,16 @@ method_options (void)
   pl_method_config_init (&defaults);
   for (int k = 0; k < PL_METHOD_N_KINDS; k++)
     {
-      guint n;
-      const PlMethodParam *p = pl_method_params ((PlMethodKind) k, &n);
-      for (guint i = 0; i < n; i++)
+      const PlMethodInfo *m = pl_method_info ((PlMethodKind) k);
+      const PlMethodParam *p = m->params;
+      for (guint i = 0; i < m->n_params; i++)
         {
           MethodOption *o = NULL;
           g_autofree char *dflt = NULL;
           for (guint j = 0; j < opts->len && !o; j++)
             if (strcmp (((MethodOption *) opts->pdata[j])->name, p[i].name) == 0)
               o = opts->pdata[j];
-          dflt = g_strdup_printf ("%s %.*f", pl_method_kind_name ((PlMethodKind) k), p[i].digits,
+          dflt = g_strdup_printf ("%s %.*f", m->name, p[i].digits,
                                   pl_method_config_get (&defaults, &p[i]));
           if (o)
             {
@@ -115,6 +115,7 @@ struct _PelMethodOptions
   GPtrArray    *opts;      /* MethodOption */
   GOptionEntry *entries;
   char         *method;
+  char         *method_help;
 };
 
 PelMethodOptions *
@@ -140,15 +141,20 @@ pel_method_options_free (PelMethodOptions *mo)
   g_ptr_array_unref (mo->opts);
   g_free (mo->entries);
   g_free (mo->method);
+  g_free (mo->method_help);
   g_free (mo);
 }
 
 GOptionEntry
 pel_method_options_entry (PelMethodOptions *mo)
 {
+  g_autofree char *names = pl_method_names (", ", " or ");
+
+  g_free (mo->method_help);
+  mo->method_help = g_strdup_printf ("%s (%s); their settings: --help-method", names,
+                                     pl_method_kind_name (PL_METHOD_SUPERVISED));
   return (GOptionEntry) { "method", 'm', 0, G_OPTION_ARG_STRING, &mo->method,
-                          "supervised, self-training, mean-teacher or consistency (supervised); "
-                          "their settings: --help-method", "METHOD" };
+                          mo->method_help, "METHOD" };
 }
 
 GOptionGroup *
@@ -167,9 +173,9 @@ pel_method_options_apply (PelMethodOptions *mo, PlMethodConfig *config, GError *
   pl_method_config_init (config);
   if (mo->method && !pl_method_kind_from_name (mo->method, &config->kind))
     {
+      g_autofree char *names = pl_method_names (", ", ", ");
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "unknown method '%s' (supervised, self-training, mean-teacher, consistency)",
-                   mo->method);
+                   "unknown method '%s' (%s)", mo->method, names);
       return FALSE;
     }
   return apply_method_options (mo->opts, config, error);

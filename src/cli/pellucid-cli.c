@@ -19,7 +19,20 @@ static const PelCliCommand commands[] = {
   { "train", "Train a UNet on the labelled slices of a label map", pel_cli_train },
   { "predict", "Segment a volume with a trained model", pel_cli_predict },
   { "eval", "Dice of a segmentation against a reference, as JSON", pel_cli_eval },
+  { "interpolate", "Fill the slices between painted slices of each label", pel_cli_interpolate },
+  { "measure", "Voxels and mL of every label of a label map (JSON, CSV)", pel_cli_measure },
+  { "cases", "List a cohort's cases, segmentations and states", pel_cli_cases },
+  { "export", "Export a cohort as an nnU-Net v2 raw dataset (export nnunet)", pel_cli_export },
+  { "import", "Import nnU-Net predictions as proposals (import nnunet)", pel_cli_import },
+  { "ged", "Generalised energy distance between samples and raters, as JSON", pel_cli_ged },
+  { "explain", "Explanation maps of a model's decision on a slice", pel_cli_explain },
+  { "sanity", "Randomisation sanity checks of explanation maps", pel_cli_sanity },
+  { "pdp", "Partial dependence and ICE curves of a class's volume", pel_cli_pdp },
+  { "tcav", "TCAV: a painted concept's importance for a class", pel_cli_tcav },
   { "bench", "Time a reference workload (unet2d-ref)", pel_cli_bench },
+  { "denoise", "Restore a noisy volume's slices (deep image prior), JSON metrics", pel_cli_denoise },
+  { "reconstruct", "Simulated CT of a slice and its filtered back projection, JSON metrics", pel_cli_reconstruct },
+  { "degrade", "Add noise to a volume or lower its resolution, for restoration experiments", pel_cli_degrade },
 };
 
 static void
