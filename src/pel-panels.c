@@ -10,7 +10,8 @@
  * needs no other edit here. */
 #define PEL_PANEL_LIST(X)                                                    \
   X ("labels", N_("Labels"), "pel-labels-symbolic", pel_labels_panel_new) \
-  X ("train", N_("Train"), "pel-train-symbolic", pel_train_panel_new)
+  X ("train", N_("Train"), "pel-train-symbolic", pel_train_panel_new) \
+  X ("restore", N_("Restore"), "image-x-generic-symbolic", pel_restore_panel_new)
 
 #define DECLARE(name, title, icon, create) GtkWidget *create (PelDocument *, PelTools *);
 #define ENTRY(name, title, icon, create) { name, title, icon, create },
