@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine/data/dataset.h"
+#include "engine/data/paint.h"
 #include "engine/restore/degrade.h"
 #include "src/pel-action-script.h"
 #include "src/pel-panel-kit.h"
@@ -31,6 +32,7 @@ struct _PelRestorePanel
   PelVolumeRef      *clean;      /* the original kept by Degrade, or NULL */
   PlDipResult       *result;     /* the last finished fit */
   int                result_axis;
+  int                run_axis;     /* of the fit running */
   gint64             result_index;
   float              result_scale;
   gboolean           syncing;
@@ -309,35 +311,53 @@ set_busy (PelRestorePanel *self)
                              g_variant_new_boolean (busy));
 }
 
-/* A grey picture of h × w values under the document's window/level. */
+/* A grey picture of an h × w slice (layout of engine/data/dataset.h) along
+ * voxel axis `axis`, under the document's window/level, laid out as the
+ * axial view shows it (paint.h: radiological, anterior up). */
 static void
 show_floats (PelRestorePanel *self,
              const float     *data,
+             int              axis,
              int              h,
              int              w)
 {
+  const PlVolume *v = pel_document_get_volume (self->document);
+  PlSliceFrame frame;
   double window, level, lo;
-  gsize stride = (gsize) w * 3;
+  int sh, sw, a, b;
+  gsize stride;
   g_autoptr (GBytes) bytes = NULL;
   g_autoptr (GdkTexture) texture = NULL;
-  guint8 *rgb = g_malloc ((gsize) h * stride);
+  guint8 *rgb;
 
+  if (v == NULL)
+    return;
+  pl_slice_dims (v->dim, axis, &sh, &sw);
+  pl_slice_frame_init (&frame, v, PL_VIEW_AXIAL);
+  if (sh != h || sw != w || frame.axis_n != axis)
+    return;
+  a = axis == 0 ? 1 : 0;
+  b = axis == 2 ? 1 : 2;
   pel_document_get_window_level (self->document, &window, &level);
   if (window <= 0.0)
     window = 1.0;
   lo = level - window / 2.0;
-  /* the slice layout has its first row at the top of the image already
-   * flipped by the views; flip rows so anterior/superior is up as there */
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++)
+  stride = (gsize) frame.width * 3;
+  rgb = g_malloc ((gsize) frame.height * stride);
+  for (gint64 y = 0; y < frame.height; y++)
+    for (gint64 x = 0; x < frame.width; x++)
       {
-        double v = (data[(gsize) (h - 1 - y) * w + x] - lo) / window;
-        guint8 g = (guint8) CLAMP (v * 255.0 + 0.5, 0.0, 255.0);
-        guint8 *p = rgb + (gsize) y * stride + (gsize) x * 3;
+        gint64 ijk[3];
+        double value;
+        guint8 g, *p = rgb + (gsize) y * stride + (gsize) x * 3;
+
+        pl_slice_frame_to_voxel (&frame, x, y, 0, ijk);
+        value = (data[(gsize) ijk[a] * w + ijk[b]] - lo) / window;
+        g = (guint8) CLAMP (value * 255.0 + 0.5, 0.0, 255.0);
         p[0] = p[1] = p[2] = g;
       }
-  bytes = g_bytes_new_take (rgb, (gsize) h * stride);
-  texture = gdk_memory_texture_new (w, h, GDK_MEMORY_R8G8B8, bytes, stride);
+  bytes = g_bytes_new_take (rgb, (gsize) frame.height * stride);
+  texture = gdk_memory_texture_new ((int) frame.width, (int) frame.height, GDK_MEMORY_R8G8B8, bytes, stride);
   gtk_picture_set_paintable (self->output_picture, GDK_PAINTABLE (texture));
 }
 
@@ -381,7 +401,7 @@ on_preview (PelRestorePanel      *self,
             const PelLivePayload *payload)
 {
   if (g_str_equal (payload->name, "average") && payload->kind == PEL_LIVE_FLOATS)
-    show_floats (self, payload->data, (int) payload->shape[1], (int) payload->shape[2]);
+    show_floats (self, payload->data, self->run_axis, (int) payload->shape[1], (int) payload->shape[2]);
 }
 
 static void
@@ -477,7 +497,7 @@ on_dip_finished (GObject      *source,
 
       for (gsize i = 0; i < n; i++)
         shown[i] = r->output[i] * self->result_scale;
-      show_floats (self, shown, r->h, r->w);
+      show_floats (self, shown, self->result_axis, r->h, r->w);
     }
     gtk_label_set_text (self->output_label, _("Chosen (averaged) output"));
   }
@@ -521,6 +541,7 @@ act_start (GSimpleAction *action,
   if (self->clean)
     t->clean = pel_volume_ref_ref (self->clean);
   t->axis = pl_volume_axial_axis (v);
+  self->run_axis = t->axis;
   pel_document_get_cursor (self->document, cursor);
   t->index = cursor[t->axis];
   pel_live_run_reset (self->run);
@@ -599,7 +620,7 @@ on_io_finished (GObject      *source,
       switch (t->kind)
         {
         case IO_DEGRADE:
-          text = g_strdup_printf (_("%s noise, level %.1f %% of the maximum, seed %" G_GUINT64_FORMAT
+          text = g_strdup_printf (_("Noise (%s), level %.1f %% of the maximum, seed %" G_GUINT64_FORMAT
                                     " added to the volume; the clean original is kept as the reference"),
                                   pl_degrade_kind_name (t->degrade.kind), t->degrade.level * 100.0,
                                   t->degrade.seed);
