@@ -45,6 +45,7 @@ struct _PelRestorePanel
   GtkSpinButton     *level_spin;
   GtkSpinButton     *seed_spin;
   GtkLabel          *degrade_label;
+  GtkLabel          *dip_heading;
   GtkSpinButton     *iterations_spin;
   GtkCheckButton    *early_check;
   GtkSpinButton     *patience_spin;
@@ -847,8 +848,27 @@ act_show (GSimpleAction *action,
     gtk_stack_set_visible_child (GTK_STACK (parent), panel);
 }
 
+/* "top" or "results" (the deep image prior's output and plots). */
+static void
+act_scroll (GSimpleAction *action,
+            GVariant      *param,
+            gpointer       user_data)
+{
+  PelRestorePanel *self = user_data;
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  graphene_point_t p;
+
+  if (g_str_equal (g_variant_get_string (param, NULL), "top"))
+    gtk_adjustment_set_value (adj, 0.0);
+  else if (gtk_widget_compute_point (GTK_WIDGET (self->dip_heading),
+                                     gtk_scrolled_window_get_child (self->scroller),
+                                     &GRAPHENE_POINT_INIT (0.0f, 0.0f), &p))
+    gtk_adjustment_set_value (adj, p.y - 6.0);
+}
+
 static const GActionEntry action_entries[] = {
   { "show", act_show, NULL, NULL, NULL, { 0 } },
+  { "scroll", act_scroll, "s", NULL, NULL, { 0 } },
   { "degrade", act_degrade, NULL, NULL, NULL, { 0 } },
   { "revert", act_revert, NULL, NULL, NULL, { 0 } },
   { "start", act_start, NULL, NULL, NULL, { 0 } },
@@ -953,6 +973,7 @@ pel_restore_panel_class_init (PelRestorePanelClass *klass)
   CHILD (level_spin);
   CHILD (seed_spin);
   CHILD (degrade_label);
+  CHILD (dip_heading);
   CHILD (iterations_spin);
   CHILD (early_check);
   CHILD (patience_spin);

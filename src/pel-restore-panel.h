@@ -18,7 +18,8 @@
  * restore.save(s path), restore.save-dialog, restore.kind(s "gaussian" |
  * "rician" | "poisson"), restore.level(d fraction of max), restore.seed(i),
  * restore.iterations(i), restore.patience(i), restore.early-stop(b),
- * restore.show (the panel's tab), and the state restore.busy.  PELLUCID_RESTORE_ACTIONS is a list of them run in
+ * restore.show (the panel's tab), restore.scroll(s "top" | "results"), and
+ * the state restore.busy.  PELLUCID_RESTORE_ACTIONS is a list of them run in
  * order (pel-action-script.h): "degrade,iterations=3000,start".
  */
 #pragma once

@@ -21,6 +21,6 @@ printf '[io/pellucid/Pellucid]\nwindow-width=1600\nwindow-height=1000\n' \
 export XDG_CONFIG_HOME="$tmp/config" XDG_STATE_HOME="$tmp/state" XDG_DATA_HOME="$tmp/data" \
   GSETTINGS_BACKEND=keyfile GTK_A11Y=none
 
-PELLUCID_RESTORE_ACTIONS="show,kind=gaussian,level=0.1,seed=1,degrade,iterations=3000,start" \
+PELLUCID_RESTORE_ACTIONS="show,kind=gaussian,level=0.1,seed=1,degrade,scroll=results,iterations=3000,start" \
   "$shot" "$here/restore-panel.png" "${RESTORE_SECONDS:-90}" -- \
   build/src/pellucid /usr/share/mricron/templates/ch2.nii.gz
