@@ -9,6 +9,7 @@
 
 #include "engine/data/dataset.h"
 #include "engine/data/paint.h"
+#include "engine/restore/compare.h"
 #include "engine/restore/degrade.h"
 #include "src/pel-action-script.h"
 #include "src/pel-panel-kit.h"
@@ -36,6 +37,8 @@ struct _PelRestorePanel
   gint64             result_index;
   float              result_scale;
   gboolean           syncing;
+  gboolean           has_compare;
+  PlCompare          compare[2];  /* noisy, restored */
 
   guint              loss_series, psnr_series, psnr_avg_series;
 
@@ -55,6 +58,7 @@ struct _PelRestorePanel
   GtkPicture        *output_picture;
   PelPlot           *loss_plot;
   PelPlot           *psnr_plot;
+  GtkBox            *compare_box;
 };
 
 G_DEFINE_FINAL_TYPE (PelRestorePanel, pel_restore_panel, GTK_TYPE_WIDGET)
@@ -180,6 +184,9 @@ typedef struct
   int          axis;
   gint64       index;
   float        scale;
+  float       *noisy;          /* h × w, intensities / scale */
+  float       *reference;      /* h × w, intensities / scale; NULL without one */
+  PlCompare    before, after;  /* noisy and restored against the reference */
 } DipOutcome;
 
 static void
@@ -194,6 +201,8 @@ static void
 dip_outcome_free (DipOutcome *o)
 {
   g_clear_pointer (&o->result, pl_dip_result_free);
+  g_free (o->noisy);
+  g_free (o->reference);
   g_free (o);
 }
 
@@ -277,6 +286,16 @@ dip_func (gpointer  data,
   o->axis = t->axis;
   o->index = t->index;
   o->scale = t->scale;
+  if (ref)
+    {
+      /* the range of the reference, as pellucid-cli denoise */
+      double range = (clean->max - clean->min) / t->scale;
+
+      pl_compare (in, ref, 1, h, w, range, &o->before);
+      pl_compare (r->output, ref, 1, h, w, range, &o->after);
+    }
+  o->noisy = g_steal_pointer (&in);
+  o->reference = g_steal_pointer (&ref);
   return o;
 }
 
@@ -315,34 +334,32 @@ set_busy (PelRestorePanel *self)
 /* A grey picture of an h × w slice (layout of engine/data/dataset.h) along
  * voxel axis `axis`, under the document's window/level, laid out as the
  * axial view shows it (paint.h: radiological, anterior up). */
-static void
-show_floats (PelRestorePanel *self,
-             const float     *data,
-             int              axis,
-             int              h,
-             int              w)
+static GdkTexture *
+make_texture (PelRestorePanel *self,
+              const float     *data,
+              int              axis,
+              int              h,
+              int              w,
+              double           lo,
+              double           window)
 {
   const PlVolume *v = pel_document_get_volume (self->document);
   PlSliceFrame frame;
-  double window, level, lo;
   int sh, sw, a, b;
   gsize stride;
   g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GdkTexture) texture = NULL;
   guint8 *rgb;
 
   if (v == NULL)
-    return;
+    return NULL;
   pl_slice_dims (v->dim, axis, &sh, &sw);
   pl_slice_frame_init (&frame, v, PL_VIEW_AXIAL);
   if (sh != h || sw != w || frame.axis_n != axis)
-    return;
+    return NULL;
   a = axis == 0 ? 1 : 0;
   b = axis == 2 ? 1 : 2;
-  pel_document_get_window_level (self->document, &window, &level);
   if (window <= 0.0)
     window = 1.0;
-  lo = level - window / 2.0;
   stride = (gsize) frame.width * 3;
   rgb = g_malloc ((gsize) frame.height * stride);
   for (gint64 y = 0; y < frame.height; y++)
@@ -358,8 +375,110 @@ show_floats (PelRestorePanel *self,
         p[0] = p[1] = p[2] = g;
       }
   bytes = g_bytes_new_take (rgb, (gsize) frame.height * stride);
-  texture = gdk_memory_texture_new ((int) frame.width, (int) frame.height, GDK_MEMORY_R8G8B8, bytes, stride);
-  gtk_picture_set_paintable (self->output_picture, GDK_PAINTABLE (texture));
+  return gdk_memory_texture_new ((int) frame.width, (int) frame.height, GDK_MEMORY_R8G8B8, bytes, stride);
+}
+
+static void
+show_floats (PelRestorePanel *self,
+             const float     *data,
+             int              axis,
+             int              h,
+             int              w)
+{
+  double window, level;
+  g_autoptr (GdkTexture) texture = NULL;
+
+  pel_document_get_window_level (self->document, &window, &level);
+  texture = make_texture (self, data, axis, h, w, level - window / 2.0, window);
+  if (texture)
+    gtk_picture_set_paintable (self->output_picture, GDK_PAINTABLE (texture));
+}
+
+/* Noisy / restored / reference / |difference| thumbnails of the slice and
+ * the table of MAE, MSE, NMSE, PSNR, SSIM against the reference. */
+static void
+show_compare (PelRestorePanel *self,
+              DipOutcome      *o)
+{
+  GtkWidget *child, *row, *grid;
+  const PlDipResult *r = self->result;
+  gsize n = (gsize) r->h * r->w;
+  g_autofree float *noisy = g_new (float, n), *out = g_new (float, n);
+  g_autofree float *ref = g_new (float, n), *diff = g_new (float, n);
+  const float *images[4] = { noisy, out, ref, diff };
+  const char *titles[4] = { N_("noisy"), N_("restored"), N_("reference"), N_("|difference| ×4") };
+  const char *heads[6] = { "", "MAE", "MSE", "NMSE", "PSNR", "SSIM" };
+  double window, level;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->compare_box))) != NULL)
+    gtk_box_remove (self->compare_box, child);
+  self->has_compare = o->reference != NULL;
+  gtk_widget_set_visible (GTK_WIDGET (self->compare_box), self->has_compare);
+  if (!self->has_compare)
+    return;
+  self->compare[0] = o->before;
+  self->compare[1] = o->after;
+  for (gsize i = 0; i < n; i++)
+    {
+      noisy[i] = o->noisy[i] * o->scale;
+      out[i] = r->output[i] * o->scale;
+      ref[i] = o->reference[i] * o->scale;
+      diff[i] = fabsf (out[i] - ref[i]);
+    }
+  pel_document_get_window_level (self->document, &window, &level);
+  row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  gtk_box_set_homogeneous (GTK_BOX (row), TRUE);
+  for (int k = 0; k < 4; k++)
+    {
+      GtkWidget *col = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+      GtkWidget *pic = gtk_picture_new ();
+      GtkWidget *label = gtk_label_new (_(titles[k]));
+      /* the difference: 0 black, a quarter of the window white */
+      g_autoptr (GdkTexture) tex = k == 3 ? make_texture (self, images[k], o->axis, r->h, r->w, 0.0, window / 4.0)
+                                          : make_texture (self, images[k], o->axis, r->h, r->w,
+                                                          level - window / 2.0, window);
+
+      if (tex)
+        gtk_picture_set_paintable (GTK_PICTURE (pic), GDK_PAINTABLE (tex));
+      gtk_widget_set_size_request (pic, -1, 90);
+      gtk_widget_add_css_class (label, "caption");
+      gtk_box_append (GTK_BOX (col), pic);
+      gtk_box_append (GTK_BOX (col), label);
+      gtk_box_append (GTK_BOX (row), col);
+    }
+  gtk_box_append (self->compare_box, row);
+  grid = gtk_grid_new ();
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 8);
+  for (int c = 0; c < 6; c++)
+    {
+      GtkWidget *l = gtk_label_new (heads[c]);
+      gtk_widget_add_css_class (l, "caption-heading");
+      gtk_grid_attach (GTK_GRID (grid), l, c, 0, 1, 1);
+    }
+  for (int k = 0; k < 2; k++)
+    {
+      const PlCompare *m = &self->compare[k];
+      g_autofree char *mae = g_strdup_printf ("%.4f", m->mae), *mse = g_strdup_printf ("%.5f", m->mse);
+      g_autofree char *nmse = g_strdup_printf ("%.4f", m->nmse), *psnr = g_strdup_printf ("%.2f", m->psnr);
+      g_autofree char *ssim = g_strdup_printf ("%.3f", m->ssim);
+      const char *cells[6] = { k == 0 ? _("noisy") : _("restored"), mae, mse, nmse, psnr, ssim };
+
+      for (int c = 0; c < 6; c++)
+        {
+          GtkWidget *l = gtk_label_new (cells[c]);
+          gtk_label_set_xalign (GTK_LABEL (l), c == 0 ? 0.0f : 1.0f);
+          gtk_widget_add_css_class (l, "numeric");
+          gtk_grid_attach (GTK_GRID (grid), l, c, k + 1, 1, 1);
+        }
+    }
+  gtk_box_append (self->compare_box, grid);
+  {
+    GtkWidget *note = gtk_label_new (_("Intensities over the volume's maximum; PSNR (dB) over the reference's range"));
+    gtk_label_set_wrap (GTK_LABEL (note), TRUE);
+    gtk_label_set_xalign (GTK_LABEL (note), 0.0f);
+    gtk_widget_add_css_class (note, "dim-label");
+    gtk_box_append (self->compare_box, note);
+  }
 }
 
 static void
@@ -449,6 +568,7 @@ on_dip_finished (GObject      *source,
   self->result_axis = o->axis;
   self->result_index = o->index;
   self->result_scale = o->scale;
+  show_compare (self, o);
   dip_outcome_free (o);
   {
     const PlDipResult *r = self->result;
@@ -983,6 +1103,7 @@ pel_restore_panel_class_init (PelRestorePanelClass *klass)
   CHILD (output_picture);
   CHILD (loss_plot);
   CHILD (psnr_plot);
+  CHILD (compare_box);
 #undef CHILD
   widget_class->unroot = pel_restore_panel_unroot;
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
@@ -1081,4 +1202,17 @@ pel_restore_panel_get_status (PelRestorePanel *self,
 {
   g_return_val_if_fail (PEL_IS_RESTORE_PANEL (self), NULL);
   return pel_status_lines_get (self->status_box, key);
+}
+
+gboolean
+pel_restore_panel_get_compare (PelRestorePanel *self,
+                               PlCompare       *noisy,
+                               PlCompare       *restored)
+{
+  g_return_val_if_fail (PEL_IS_RESTORE_PANEL (self), FALSE);
+  if (!self->has_compare)
+    return FALSE;
+  *noisy = self->compare[0];
+  *restored = self->compare[1];
+  return TRUE;
 }

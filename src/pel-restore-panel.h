@@ -11,7 +11,9 @@
  * output is shown as it sharpens, and where ES-WMV stopped and why is said.
  * The reference is used only for the PSNR plot, never for stopping.  Keep
  * puts the chosen output into the slice of the open volume; Save writes the
- * volume with the restored slice as NIfTI on the source's grid.
+ * volume with the restored slice as NIfTI on the source's grid.  With a
+ * reference, noisy / restored / reference / difference thumbnails and a
+ * table of MAE, MSE, NMSE, PSNR and SSIM (engine/restore/compare.h) follow.
  *
  * Every operation is an action of the "restore" group: restore.degrade,
  * restore.revert, restore.start, restore.stop, restore.keep,
@@ -26,6 +28,7 @@
 
 #include <gtk/gtk.h>
 
+#include "engine/restore/compare.h"
 #include "engine/restore/dip.h"
 #include "src/pel-document.h"
 #include "src/pel-live-run.h"
@@ -46,6 +49,12 @@ PelLiveRun        *pel_restore_panel_get_io_run (PelRestorePanel *self);
 const PlDipResult *pel_restore_panel_get_result (PelRestorePanel *self);
 /* The clean volume kept by Degrade, or NULL. */
 const PlVolume    *pel_restore_panel_get_reference (PelRestorePanel *self);
+/* The figures of the noisy and the restored slice against the reference
+ * after the last fit (intensities over the volume's maximum); FALSE when
+ * there is none. */
+gboolean           pel_restore_panel_get_compare (PelRestorePanel *self,
+                                                  PlCompare       *noisy,
+                                                  PlCompare       *restored);
 /* Status line text (NULL when hidden), for tests. */
 const char        *pel_restore_panel_get_status (PelRestorePanel *self,
                                                  const char      *key);

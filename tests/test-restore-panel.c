@@ -171,6 +171,34 @@ test_degrade_dip_keep (void)
   g_assert_nonnull (strstr (pel_restore_panel_get_status (panel, "result"), "the iteration budget ran out"));
   g_assert_nonnull (strstr (pel_restore_panel_get_status (panel, "slice"), "slice 2"));
 
+  /* The comparison: the figures of the noisy and the restored slice
+   * against the kept original, as pl_compare gives them here. */
+  {
+    PlCompare got[2], want[2];
+    float in[NX * NY], ref[NX * NY];
+    double scale = noisy->max, range = (original->max - original->min) / scale;
+
+    g_assert_true (pel_restore_panel_get_compare (panel, &got[0], &got[1]));
+    pl_volume_get_slice (noisy, 2, 1, in);
+    pl_volume_get_slice (original, 2, 1, ref);
+    for (int i = 0; i < NX * NY; i++)
+      {
+        in[i] = CLAMP (in[i] / scale, 0.0f, 1.0f);
+        ref[i] /= scale;
+      }
+    pl_compare (in, ref, 1, NY, NX, range, &want[0]);
+    pl_compare (r->output, ref, 1, NY, NX, range, &want[1]);
+    for (int k = 0; k < 2; k++)
+      {
+        g_assert_true (isfinite (got[k].psnr) && isfinite (got[k].ssim));
+        g_assert_cmpfloat_with_epsilon (got[k].mae, want[k].mae, 1e-9);
+        g_assert_cmpfloat_with_epsilon (got[k].mse, want[k].mse, 1e-9);
+        g_assert_cmpfloat_with_epsilon (got[k].nmse, want[k].nmse, 1e-9);
+        g_assert_cmpfloat_with_epsilon (got[k].psnr, want[k].psnr, 1e-6);
+        g_assert_cmpfloat_with_epsilon (got[k].ssim, want[k].ssim, 1e-9);
+      }
+  }
+
   /* Keep: slice 1 is the output (in volume units), the others unchanged. */
   gtk_widget_activate_action (GTK_WIDGET (panel), "restore.keep", NULL);
   wait_until (idle_run, io);
