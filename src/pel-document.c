@@ -633,6 +633,35 @@ pel_document_set_volume_with_window (PelDocument *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+/* Replaces the intensities by a volume on the same grid (a degraded or
+ * restored copy): the labels, the proposal, the undo history, the cursor and
+ * the saved/autosaved states are kept, so painting is never lost by an
+ * experiment on the image.  Takes ownership of volume. */
+void
+pel_document_replace_image (PelDocument *self,
+                            PlVolume    *volume,
+                            double       window,
+                            double       level)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  g_return_if_fail (volume != NULL);
+  g_return_if_fail (self->volume != NULL);
+  g_return_if_fail (memcmp (volume->dim, self->volume->dim, sizeof volume->dim) == 0);
+
+  g_mutex_lock (&self->lock);
+  free_later (self->volume_ref, NULL, NULL);
+  self->volume_ref = pel_volume_ref_new (volume);
+  self->volume = volume;
+  self->generation++;
+  g_mutex_unlock (&self->lock);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  pel_document_set_window_level (self, window, level);
+  g_signal_emit (self, signals[VOLUME_CHANGED], 0);
+  g_signal_emit (self, signals[OVERLAYS_CHANGED], 0);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
 /* ---- display state -------------------------------------------------------- */
 
 void

@@ -71,6 +71,10 @@ void               pel_document_set_volume_with_window (PelDocument     *self,
                                                         PlVolume        *volume,
                                                         double           lo,
                                                         double           hi);
+void               pel_document_replace_image       (PelDocument        *self,
+                                                     PlVolume           *volume,
+                                                     double              window,
+                                                     double              level);
 const char        *pel_document_get_volume_path     (PelDocument        *self);
 /* For worker threads; NULL when no volume is open. */
 PelVolumeRef      *pel_document_ref_volume          (PelDocument        *self);

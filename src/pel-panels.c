@@ -11,6 +11,7 @@
 #define PEL_PANEL_LIST(X)                                                    \
   X ("labels", N_("Labels"), "pel-labels-symbolic", pel_labels_panel_new) \
   X ("train", N_("Train"), "pel-train-symbolic", pel_train_panel_new) \
+  X ("restore", N_("Restore"), "image-x-generic-symbolic", pel_restore_panel_new) \
   X ("uncertainty", N_("Uncertainty"), "dialog-question-symbolic", pel_uncertainty_panel_new) \
   X ("explain", N_("Explain"), "system-search-symbolic", pel_explain_panel_new)
 

@@ -1,0 +1,62 @@
+/* pel-restore-panel.h: the Restore side panel — corrupt a volume, restore
+ * a slice with a deep image prior, and watch it happen.
+ *
+ * Degrade adds Gaussian, Rician or Poisson noise of a chosen level (a
+ * fraction of the volume's maximum) with a seed to the whole open volume
+ * (engine/restore/degrade.h); the clean original is kept as the reference
+ * and Revert brings it back.  Start fits the deep image prior of
+ * engine/restore/dip.h (the dip-ref recipe) to the slice on screen (axial):
+ * the loss against the noisy slice and, when a reference exists, the PSNR of
+ * the raw and averaged outputs against it are plotted live, the averaged
+ * output is shown as it sharpens, and where ES-WMV stopped and why is said.
+ * The reference is used only for the PSNR plot, never for stopping.  Keep
+ * puts the chosen output into the slice of the open volume; Save writes the
+ * volume with the restored slice as NIfTI on the source's grid.  With a
+ * reference, noisy / restored / reference / difference thumbnails and a
+ * table of MAE, MSE, NMSE, PSNR and SSIM (engine/restore/compare.h) follow.
+ *
+ * Every operation is an action of the "restore" group: restore.degrade,
+ * restore.revert, restore.start, restore.stop, restore.keep,
+ * restore.save(s path), restore.save-dialog, restore.kind(s "gaussian" |
+ * "rician" | "poisson"), restore.level(d fraction of max), restore.seed(i),
+ * restore.iterations(i), restore.patience(i), restore.early-stop(b),
+ * restore.show (the panel's tab), restore.scroll(s "top" | "results"), and
+ * the state restore.busy.  PELLUCID_RESTORE_ACTIONS is a list of them run in
+ * order (pel-action-script.h): "degrade,iterations=3000,start".
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "engine/restore/compare.h"
+#include "engine/restore/dip.h"
+#include "src/pel-document.h"
+#include "src/pel-live-run.h"
+#include "src/pel-tools.h"
+
+G_BEGIN_DECLS
+
+#define PEL_TYPE_RESTORE_PANEL (pel_restore_panel_get_type ())
+G_DECLARE_FINAL_TYPE (PelRestorePanel, pel_restore_panel, PEL, RESTORE_PANEL, GtkWidget)
+
+GtkWidget         *pel_restore_panel_new        (PelDocument     *document,
+                                                 PelTools        *tools);
+/* The run of the deep image prior and the one of volume operations
+ * (degrade, revert, keep, save), for tests. */
+PelLiveRun        *pel_restore_panel_get_run    (PelRestorePanel *self);
+PelLiveRun        *pel_restore_panel_get_io_run (PelRestorePanel *self);
+/* The last finished deep-image-prior result, or NULL. */
+const PlDipResult *pel_restore_panel_get_result (PelRestorePanel *self);
+/* The clean volume kept by Degrade, or NULL. */
+const PlVolume    *pel_restore_panel_get_reference (PelRestorePanel *self);
+/* The figures of the noisy and the restored slice against the reference
+ * after the last fit (intensities over the volume's maximum); FALSE when
+ * there is none. */
+gboolean           pel_restore_panel_get_compare (PelRestorePanel *self,
+                                                  PlCompare       *noisy,
+                                                  PlCompare       *restored);
+/* Status line text (NULL when hidden), for tests. */
+const char        *pel_restore_panel_get_status (PelRestorePanel *self,
+                                                 const char      *key);
+
+G_END_DECLS

@@ -1,0 +1,293 @@
+/* The Restore panel under a virtual X server, on a small synthetic phantom:
+ * Degrade keeps the clean original and Revert brings it back; a few
+ * deep-image-prior iterations through restore.start reach the plots (loss
+ * and PSNR against the kept original), the averaged output is shown and the
+ * result says why it stopped; Keep puts the slice into the volume and Save
+ * writes it on the source's grid; Stop ends a long fit; the window closes
+ * with nothing left behind. */
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+#include <math.h>
+#include <string.h>
+
+#include "engine/data/dataset.h"
+#include "src/pel-restore-panel.h"
+#include "tests/test-sanitizer.h"
+
+typedef gboolean (*Condition) (gpointer data);
+
+static void
+wait_until (Condition cond,
+            gpointer  data)
+{
+  gint64 deadline = g_get_monotonic_time () + 120 * TEST_TIME_SCALE * G_USEC_PER_SEC;
+
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting");
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+}
+
+static void
+drain (void)
+{
+  for (int i = 0; i < 20; i++)
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+}
+
+static gboolean
+idle_run (gpointer data)
+{
+  return !pel_live_run_get_running (data);
+}
+
+static gboolean
+has_loss_point (gpointer data)
+{
+  guint n = 0;
+
+  pel_live_run_get_series (data, "loss", &n);
+  return n > 0;
+}
+
+#define NX 32
+#define NY 32
+#define NZ 4
+
+/* A bright disk in a dim square on every slice, RAS, 1 mm: axis 2 axial. */
+static PlVolume *
+make_phantom (void)
+{
+  const gint64 dim[3] = { NX, NY, NZ };
+  PlVolume *v = pl_volume_new (dim, NULL, NULL);
+  double cx = (NX - 1) / 2.0, cy = (NY - 1) / 2.0;
+
+  for (gint64 k = 0; k < NZ; k++)
+    for (gint64 j = 0; j < NY; j++)
+      for (gint64 i = 0; i < NX; i++)
+        {
+          double r = hypot (i - cx, j - cy);
+          v->data[i + NX * (j + NY * k)] = r < 7.0 ? 200.0f
+                                           : (i > 3 && i < NX - 4 && j > 3 && j < NY - 4) ? 80.0f : 5.0f;
+        }
+  pl_volume_update_stats (v);
+  return v;
+}
+
+static double
+slice_mse (const PlVolume *a,
+           const PlVolume *b,
+           gint64          k)
+{
+  double s = 0.0;
+
+  for (gsize i = 0; i < NX * NY; i++)
+    {
+      double d = a->data[k * NX * NY + i] - b->data[k * NX * NY + i];
+      s += d * d;
+    }
+  return s / (NX * NY);
+}
+
+static void
+test_degrade_dip_keep (void)
+{
+  g_autoptr (PelDocument) doc = pel_document_new ();
+  g_autoptr (PelTools) tools = pel_tools_new ();
+  g_autoptr (PlVolume) original = make_phantom ();
+  GtkWidget *window = gtk_window_new ();
+  PelRestorePanel *panel;
+  PelLiveRun *run, *io;
+  const PlDipResult *r;
+  const PlVolume *v;
+  const gint64 cursor[3] = { NX / 2, NY / 2, 1 };
+  g_autoptr (PlVolume) noisy = NULL;
+  g_autofree char *dir = NULL, *path = NULL;
+  guint n = 0;
+  const int iterations = TEST_SIZE (12, 4);
+
+  pel_document_set_volume (doc, pl_volume_copy (original));
+  panel = PEL_RESTORE_PANEL (pel_restore_panel_new (doc, tools));
+  g_object_add_weak_pointer (G_OBJECT (panel), (gpointer *) &panel);
+  run = pel_restore_panel_get_run (panel);
+  io = pel_restore_panel_get_io_run (panel);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (panel));
+  gtk_window_set_default_size (GTK_WINDOW (window), 420, 900);
+  gtk_window_present (GTK_WINDOW (window));
+  drain ();
+  pel_document_set_cursor (doc, cursor);
+
+  /* No reference before Degrade. */
+  g_assert_null (pel_restore_panel_get_reference (panel));
+
+  /* Degrade: Gaussian, 10 % of the maximum, seed 3. */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.kind", "s", "gaussian");
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.level", "d", 0.10);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.seed", "i", 3);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.degrade", NULL);
+  g_assert_true (pel_live_run_get_running (io));
+  wait_until (idle_run, io);
+  drain ();
+  g_assert_nonnull (pel_restore_panel_get_reference (panel));
+  g_assert_cmpfloat (slice_mse (pel_restore_panel_get_reference (panel), original, 1), ==, 0.0);
+  v = pel_document_get_volume (doc);
+  {
+    /* σ = 20 in units of 200: the noise is there, on the same grid */
+    double mse = slice_mse (v, original, 1);
+    g_assert_cmpmem (v->dim, sizeof v->dim, original->dim, sizeof original->dim);
+    g_assert_cmpfloat (mse, >, 0.5 * 20.0 * 20.0);
+    g_assert_cmpfloat (mse, <, 1.5 * 20.0 * 20.0);
+  }
+  {
+    gint64 c[3];
+    pel_document_get_cursor (doc, c);
+    g_assert_cmpint (c[2], ==, 1);
+  }
+  noisy = pl_volume_copy (v);
+
+  /* A few iterations of the deep image prior on the slice on screen. */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.iterations", "i", iterations);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.start", NULL);
+  g_assert_true (pel_live_run_get_running (run));
+  wait_until (idle_run, run);
+  drain ();
+  pel_live_run_get_series (run, "loss", &n);
+  g_assert_cmpuint (n, ==, (guint) iterations);
+  pel_live_run_get_series (run, "psnr", &n);
+  g_assert_cmpuint (n, ==, (guint) iterations);
+  pel_live_run_get_series (run, "psnr-average", &n);
+  g_assert_cmpuint (n, ==, (guint) iterations);
+  g_assert_nonnull (pel_live_run_get_payload (run, "average"));
+  r = pel_restore_panel_get_result (panel);
+  g_assert_nonnull (r);
+  g_assert_cmpint (r->h * r->w, ==, NX * NY);
+  g_assert_cmpint (r->iterations, ==, iterations);
+  g_assert_cmpint (r->stop, ==, PL_DIP_STOP_MAX_ITERATIONS);
+  g_assert_true (isfinite (r->psnr));
+  g_assert_nonnull (strstr (pel_restore_panel_get_status (panel, "result"), "the iteration budget ran out"));
+  g_assert_nonnull (strstr (pel_restore_panel_get_status (panel, "slice"), "slice 2"));
+
+  /* The comparison: the figures of the noisy and the restored slice
+   * against the kept original, as pl_compare gives them here. */
+  {
+    PlCompare got[2], want[2];
+    float in[NX * NY], ref[NX * NY];
+    double scale = noisy->max, range = (original->max - original->min) / scale;
+
+    g_assert_true (pel_restore_panel_get_compare (panel, &got[0], &got[1]));
+    pl_volume_get_slice (noisy, 2, 1, in);
+    pl_volume_get_slice (original, 2, 1, ref);
+    for (int i = 0; i < NX * NY; i++)
+      {
+        in[i] = CLAMP (in[i] / scale, 0.0f, 1.0f);
+        ref[i] /= scale;
+      }
+    pl_compare (in, ref, 1, NY, NX, range, &want[0]);
+    pl_compare (r->output, ref, 1, NY, NX, range, &want[1]);
+    for (int k = 0; k < 2; k++)
+      {
+        g_assert_true (isfinite (got[k].psnr) && isfinite (got[k].ssim));
+        g_assert_cmpfloat_with_epsilon (got[k].mae, want[k].mae, 1e-9);
+        g_assert_cmpfloat_with_epsilon (got[k].mse, want[k].mse, 1e-9);
+        g_assert_cmpfloat_with_epsilon (got[k].nmse, want[k].nmse, 1e-9);
+        g_assert_cmpfloat_with_epsilon (got[k].psnr, want[k].psnr, 1e-6);
+        g_assert_cmpfloat_with_epsilon (got[k].ssim, want[k].ssim, 1e-9);
+      }
+  }
+
+  /* Keep: slice 1 is the output (in volume units), the others unchanged. */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.keep", NULL);
+  wait_until (idle_run, io);
+  drain ();
+  v = pel_document_get_volume (doc);
+  g_assert_cmpfloat (slice_mse (v, noisy, 0), ==, 0.0);
+  g_assert_cmpfloat (slice_mse (v, noisy, 1), >, 0.0);
+  {
+    int x = 5, y = 7;
+    gsize at = pl_slice_voxel (v->dim, 2, 1, y, x);
+    g_assert_cmpfloat (fabs (v->data[at] - r->output[y * r->w + x] * noisy->max), <, 1e-3 * noisy->max);
+  }
+  /* the reference survives the Keep */
+  g_assert_nonnull (pel_restore_panel_get_reference (panel));
+
+  /* Save on the source's grid. */
+  dir = g_dir_make_tmp ("restore-panel-XXXXXX", NULL);
+  path = g_build_filename (dir, "restored.nii", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.save", "s", path);
+  wait_until (idle_run, io);
+  drain ();
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (PlVolume) saved = pl_volume_load (path, 0, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpmem (saved->dim, sizeof saved->dim, original->dim, sizeof original->dim);
+    g_assert_cmpfloat (slice_mse (saved, pel_document_get_volume (doc), 1), <, 1e-6);
+  }
+  g_unlink (path);
+  g_rmdir (dir);
+
+  /* Stop ends a long fit; nothing is kept from it. */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.iterations", "i", 100000);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.start", NULL);
+  wait_until (has_loss_point, run);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.stop", NULL);
+  wait_until (idle_run, run);
+  drain ();
+  g_assert_nonnull (strstr (pel_restore_panel_get_status (panel, "result"), "Stopped by you"));
+  g_assert_true (pel_restore_panel_get_result (panel) == r);
+
+  /* Revert: the original volume, no reference any more. */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.revert", NULL);
+  wait_until (idle_run, io);
+  drain ();
+  g_assert_null (pel_restore_panel_get_reference (panel));
+  for (gint64 k = 0; k < NZ; k++)
+    g_assert_cmpfloat (slice_mse (pel_document_get_volume (doc), original, k), ==, 0.0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  drain ();
+  g_assert_null (panel);
+}
+
+/* Closing the window during a fit stops it; the panel goes once it ends. */
+static void
+test_close_while_running (void)
+{
+  g_autoptr (PelDocument) doc = pel_document_new ();
+  g_autoptr (PelTools) tools = pel_tools_new ();
+  GtkWidget *window = gtk_window_new ();
+  PelRestorePanel *panel;
+  g_autoptr (PelLiveRun) run = NULL;
+
+  pel_document_set_volume (doc, make_phantom ());
+  panel = PEL_RESTORE_PANEL (pel_restore_panel_new (doc, tools));
+  g_object_add_weak_pointer (G_OBJECT (panel), (gpointer *) &panel);
+  run = g_object_ref (pel_restore_panel_get_run (panel));
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (panel));
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.iterations", "i", 100000);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.start", NULL);
+  wait_until (has_loss_point, run);
+  gtk_window_destroy (GTK_WINDOW (window));
+  wait_until (idle_run, run);
+  drain ();
+  g_assert_null (panel);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_setenv ("GSK_RENDERER", "cairo", TRUE);
+  g_setenv ("GDK_DEBUG", "gl-disable", TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  g_setenv ("NO_AT_BRIDGE", "1", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/ui/restore/degrade-dip-keep", test_degrade_dip_keep);
+  g_test_add_func ("/ui/restore/close-while-running", test_close_while_running);
+  return g_test_run ();
+}
