@@ -121,6 +121,14 @@ test_degrade_dip_keep (void)
   drain ();
   pel_document_set_cursor (doc, cursor);
 
+  /* Painted labels: an experiment on the image must never lose them. */
+  {
+    g_autoptr (PlLabels) painted = pl_labels_copy (pel_document_get_labels (doc));
+    painted->data[0] = 1;
+    painted->data[pl_labels_n_voxels (painted) - 1] = 2;
+    g_assert_cmpuint (pel_document_apply_labels (doc, "Paint", painted), ==, 2);
+  }
+
   /* No reference before Degrade. */
   g_assert_null (pel_restore_panel_get_reference (panel));
 
@@ -134,6 +142,12 @@ test_degrade_dip_keep (void)
   drain ();
   g_assert_nonnull (pel_restore_panel_get_reference (panel));
   g_assert_cmpfloat (slice_mse (pel_restore_panel_get_reference (panel), original, 1), ==, 0.0);
+  {
+    const PlLabels *kept = pel_document_get_labels (doc);
+    g_assert_cmpuint (kept->data[0], ==, 1);
+    g_assert_cmpuint (kept->data[pl_labels_n_voxels (kept) - 1], ==, 2);
+    g_assert_true (pel_document_can_undo (doc));
+  }
   v = pel_document_get_volume (doc);
   {
     /* σ = 20 in units of 200: the noise is there, on the same grid */
