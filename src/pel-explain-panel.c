@@ -154,8 +154,11 @@ update_actions (PelExplainPanel *self)
   a = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "stop");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (a), running);
   a = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "busy");
-  if (g_variant_get_boolean (g_action_get_state (a)) != running)
-    g_simple_action_set_state (G_SIMPLE_ACTION (a), g_variant_new_boolean (running));
+  {
+    g_autoptr (GVariant) busy = g_action_get_state (a);
+    if (g_variant_get_boolean (busy) != running)
+      g_simple_action_set_state (G_SIMPLE_ACTION (a), g_variant_new_boolean (running));
+  }
   if (!running && !ready && !self->maps->len)
     set_status (self, "explain",
                 current_model (self) ? _("Choose a class to explain.")
