@@ -12,36 +12,8 @@
 #include "engine/data/labels.h"
 #include "engine/data/volume.h"
 #include "engine/nn/model.h"
+#include "tests/cli-run.h"
 
-static char *tmpdir;
-static const char *cli;
-
-static char *
-tmp (const char *name)
-{
-  return g_build_filename (tmpdir, name, NULL);
-}
-
-static int
-run (char **out, char **err, ...)
-{
-  g_autoptr (GPtrArray) args = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  va_list ap;
-  int status;
-  const char *a;
-
-  g_ptr_array_add (args, (char *) cli);
-  va_start (ap, err);
-  while ((a = va_arg (ap, const char *)))
-    g_ptr_array_add (args, (char *) a);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-  g_assert_true (g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               out, err, &status, &error));
-  g_assert_no_error (error);
-  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
-}
 
 /* 32 × 40 × 6, a bright disc; mask.nii.gz marks the disc; an untrained
  * depth-3 network (classes with label values 1, 2, 3). */
