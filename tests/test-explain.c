@@ -17,24 +17,9 @@
 #include "engine/data/labels.h"
 #include "engine/io/safetensors.h"
 #include "engine/nn/unet.h"
+#include "tests/fixture.h"
 
 #define N 32
-
-static PlSafetensors *fixture;
-
-static float *
-get (const char *name, gsize *numel)
-{
-  const PlSafeTensor *t = pl_safetensors_lookup (fixture, name);
-  float *buf;
-  if (!t)
-    g_error ("fixture lacks %s", name);
-  buf = g_new (float, t->numel);
-  pl_safetensors_read_f32 (fixture, t, buf);
-  if (numel)
-    *numel = t->numel;
-  return buf;
-}
 
 static void
 small_config (PlUnetConfig *c, int classes)

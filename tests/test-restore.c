@@ -17,6 +17,7 @@
 #include "engine/ops/optim.h"
 #include "engine/restore/degrade.h"
 #include "engine/restore/dip.h"
+#include "tests/fixture.h"
 
 /* A disc of 0.8 on 0.1 with a brighter off-centre spot: h × w. */
 static float *
@@ -412,31 +413,6 @@ test_dip_cancel_and_errors (void)
 }
 
 /* ---- dip-ref against PyTorch -------------------------------------------- */
-
-static PlSafetensors *fixture;
-
-static float *
-get (const char *name, gsize *numel)
-{
-  const PlSafeTensor *t = pl_safetensors_lookup (fixture, name);
-  float *buf;
-  if (!t)
-    g_error ("fixture lacks %s", name);
-  buf = g_new (float, t->numel);
-  pl_safetensors_read_f32 (fixture, t, buf);
-  if (numel)
-    *numel = t->numel;
-  return buf;
-}
-
-static double
-max_abs (const float *a, gsize n)
-{
-  double m = 0.0;
-  for (gsize i = 0; i < n; i++)
-    m = MAX (m, fabs (a[i]));
-  return m;
-}
 
 /* The fixture's tensors are those of pl_unet_init (seed 0) on dip-ref and an
  * input drawn from seed 1.  Tolerances are those of tests/test-unet.c

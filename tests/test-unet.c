@@ -19,31 +19,7 @@
 #include "engine/core/rng.h"
 #include "engine/io/safetensors.h"
 #include "engine/nn/unet.h"
-
-static PlSafetensors *fixture;
-
-static float *
-get (const char *name, gsize *numel)
-{
-  const PlSafeTensor *t = pl_safetensors_lookup (fixture, name);
-  float *buf;
-  if (!t)
-    g_error ("fixture lacks %s", name);
-  buf = g_new (float, t->numel);
-  pl_safetensors_read_f32 (fixture, t, buf);
-  if (numel)
-    *numel = t->numel;
-  return buf;
-}
-
-static double
-max_abs (const float *a, gsize n)
-{
-  double m = 0.0;
-  for (gsize i = 0; i < n; i++)
-    m = MAX (m, fabs (a[i]));
-  return m;
-}
+#include "tests/fixture.h"
 
 static double
 rel_err (const float *got, const float *want, gsize n)
