@@ -22,14 +22,14 @@ pel_document_begin_edit (PelDocument *self)
 #define PAINT_LOCKED(call)                                               \
   G_STMT_START {                                                         \
     PlBox box_;                                                          \
-    g_mutex_lock (&self->lock);                                          \
+    g_mutex_lock (&self->store->lock);                                          \
     changed = (call);                                                    \
     if (changed)                                                         \
       {                                                                  \
         pl_edit_get_box (edit, &box_);                                   \
         pel_document_bump_generations (self, &box_);                                  \
       }                                                                  \
-    g_mutex_unlock (&self->lock);                                        \
+    g_mutex_unlock (&self->store->lock);                                        \
     if (changed)                                                         \
       pel_document_labels_changed (self, &box_);                                      \
   } G_STMT_END
@@ -46,8 +46,8 @@ pel_document_paint_stamp (PelDocument        *self,
 {
   gsize changed;
 
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self) && self->labels != NULL, 0);
-  PAINT_LOCKED (pl_paint_stamp (self->labels, frame, slice, brush, rule, x, y, edit));
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self) && self->store->labels != NULL, 0);
+  PAINT_LOCKED (pl_paint_stamp (self->store->labels, frame, slice, brush, rule, x, y, edit));
   return changed;
 }
 
@@ -65,8 +65,8 @@ pel_document_paint_line (PelDocument        *self,
 {
   gsize changed;
 
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self) && self->labels != NULL, 0);
-  PAINT_LOCKED (pl_paint_line (self->labels, frame, slice, brush, rule, x0, y0, x1, y1, edit));
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self) && self->store->labels != NULL, 0);
+  PAINT_LOCKED (pl_paint_line (self->store->labels, frame, slice, brush, rule, x0, y0, x1, y1, edit));
   return changed;
 }
 
@@ -82,8 +82,8 @@ pel_document_paint_fill (PelDocument        *self,
 {
   gsize changed;
 
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self) && self->labels != NULL, 0);
-  PAINT_LOCKED (pl_paint_fill (self->labels, self->volume, frame, slice, x, y, tolerance, rule, edit));
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self) && self->store->labels != NULL, 0);
+  PAINT_LOCKED (pl_paint_fill (self->store->labels, self->volume, frame, slice, x, y, tolerance, rule, edit));
   return changed;
 }
 
@@ -114,10 +114,10 @@ pel_document_cancel_edit (PelDocument *self,
       return;
     }
   pl_edit_get_box (edit, &box);
-  g_mutex_lock (&self->lock);
-  pl_edit_revert (edit, self->labels->data);
+  g_mutex_lock (&self->store->lock);
+  pl_edit_revert (edit, self->store->labels->data);
   pel_document_bump_generations (self, &box);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->store->lock);
   pl_edit_free (edit);
   pel_document_labels_changed (self, &box);
 }
@@ -132,21 +132,21 @@ pel_document_apply_labels (PelDocument    *self,
   gsize n, changed;
 
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
-  g_return_val_if_fail (self->labels != NULL && labels != NULL, 0);
-  g_return_val_if_fail (memcmp (labels->dim, self->labels->dim, sizeof labels->dim) == 0, 0);
+  g_return_val_if_fail (self->store->labels != NULL && labels != NULL, 0);
+  g_return_val_if_fail (memcmp (labels->dim, self->store->labels->dim, sizeof labels->dim) == 0, 0);
 
   n = pl_labels_n_voxels (labels);
   edit = pl_edit_new (self->volume->dim);
   /* One pass: the undo step's runs, and only the voxels that differ are
    * written (a 300³ map took 180 ms as a diff, a copy and a scan of the
    * whole map for the table). */
-  g_mutex_lock (&self->lock);
-  pl_edit_apply_diff (edit, self->labels->data, labels->data, n);
+  g_mutex_lock (&self->store->lock);
+  pl_edit_apply_diff (edit, self->store->labels->data, labels->data, n);
   changed = pl_edit_get_n (edit);
   pl_edit_get_box (edit, &box);
   if (changed)
     pel_document_bump_generations (self, &box);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->store->lock);
 
   if (changed)
     {
@@ -168,12 +168,12 @@ step (PelDocument *self,
   PlBox box;
   gboolean done;
 
-  g_mutex_lock (&self->lock);
-  done = forward ? pl_undo_redo (self->undo, self->labels->data, &box)
-                 : pl_undo_undo (self->undo, self->labels->data, &box);
+  g_mutex_lock (&self->store->lock);
+  done = forward ? pl_undo_redo (self->undo, self->store->labels->data, &box)
+                 : pl_undo_undo (self->undo, self->store->labels->data, &box);
   if (done)
     pel_document_bump_generations (self, &box);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->store->lock);
   if (done)
     {
       pel_document_labels_changed (self, &box);
@@ -186,14 +186,14 @@ gboolean
 pel_document_undo (PelDocument *self)
 {
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), FALSE);
-  return self->labels != NULL && step (self, FALSE);
+  return self->store->labels != NULL && step (self, FALSE);
 }
 
 gboolean
 pel_document_redo (PelDocument *self)
 {
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), FALSE);
-  return self->labels != NULL && step (self, TRUE);
+  return self->store->labels != NULL && step (self, TRUE);
 }
 
 gboolean
@@ -277,12 +277,12 @@ pel_document_snapshot_labels (PelDocument *self,
   /* Retried if another volume comes in between. */
   do
     {
-      g_mutex_lock (&self->lock);
+      g_mutex_lock (&self->store->lock);
       g_clear_pointer (&volume, pel_volume_ref_unref);
       volume = self->volume_ref ? pel_volume_ref_ref (self->volume_ref) : NULL;
       if (generation)
-        *generation = self->generation;
-      g_mutex_unlock (&self->lock);
+        *generation = self->store->generation;
+      g_mutex_unlock (&self->store->lock);
       if (volume == NULL)
         return NULL;
       copy = pel_document_copy_labels (self, volume, NULL);
@@ -296,45 +296,24 @@ pel_document_copy_labels (PelDocument  *self,
                           PelVolumeRef *volume,
                           gint64       *when_us)
 {
-  g_autoptr (PlLabels) copy = NULL;
-  gsize bytes;
-
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
   g_return_val_if_fail (volume != NULL, NULL);
 
-  /* A fresh block of this size is mmapped: touching it page by page under
-   * the lock would cost several times the copy itself. */
-  copy = g_new0 (PlLabels, 1);
-  memcpy (copy->dim, pel_volume_ref_get (volume)->dim, sizeof copy->dim);
-  bytes = pl_labels_n_voxels (copy) * sizeof (guint16);
-  copy->data = g_malloc (bytes);
-  memset (copy->data, 0, bytes);
-
-  g_mutex_lock (&self->lock);
-  if (self->volume_ref != volume || self->labels == NULL)
-    {
-      g_mutex_unlock (&self->lock);
-      return NULL;
-    }
-  memcpy (copy->data, self->labels->data, bytes);
-  if (when_us)
-    *when_us = g_get_real_time ();
-  g_mutex_unlock (&self->lock);
-  return g_steal_pointer (&copy);
+  return pel_label_store_copy (self->store, volume, pel_volume_ref_get (volume)->dim, when_us);
 }
 
 void
 pel_document_lock_writers (PelDocument *self)
 {
   g_return_if_fail (PEL_IS_DOCUMENT (self));
-  g_mutex_lock (&self->writers);
+  pel_label_store_lock_writers (self->store);
 }
 
 void
 pel_document_unlock_writers (PelDocument *self)
 {
   g_return_if_fail (PEL_IS_DOCUMENT (self));
-  g_mutex_unlock (&self->writers);
+  pel_label_store_unlock_writers (self->store);
 }
 
 guint64
@@ -348,11 +327,11 @@ pel_document_copy_label_slice (PelDocument *self,
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
   g_return_val_if_fail (axis >= 0 && axis < 3, 0);
 
-  g_mutex_lock (&self->lock);
-  if (self->labels && index >= 0 && index < self->labels->dim[axis])
+  g_mutex_lock (&self->store->lock);
+  if (self->store->labels && index >= 0 && index < self->store->labels->dim[axis])
     {
-      const gint64 *d = self->labels->dim;
-      const guint16 *src = self->labels->data;
+      const gint64 *d = self->store->labels->dim;
+      const guint16 *src = self->store->labels->data;
       gsize o = 0;
 
       /* out is ordered with the lower remaining axis fastest */
@@ -365,9 +344,9 @@ pel_document_copy_label_slice (PelDocument *self,
         for (gint64 k = 0; k < d[2]; k++)
           for (gint64 j = 0; j < d[1]; j++)
             out[o++] = src[index + d[0] * (j + d[1] * k)];
-      g = self->slice_generation[axis][index];
+      g = self->store->slice_generation[axis][index];
     }
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->store->lock);
   return g;
 }
 
@@ -381,10 +360,10 @@ pel_document_get_slice_generation (PelDocument *self,
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
   g_return_val_if_fail (axis >= 0 && axis < 3, 0);
 
-  g_mutex_lock (&self->lock);
-  if (self->slice_generation[axis] && index >= 0 && index < self->volume->dim[axis])
-    g = self->slice_generation[axis][index];
-  g_mutex_unlock (&self->lock);
+  g_mutex_lock (&self->store->lock);
+  if (self->store->slice_generation[axis] && index >= 0 && index < self->volume->dim[axis])
+    g = self->store->slice_generation[axis][index];
+  g_mutex_unlock (&self->store->lock);
   return g;
 }
 
@@ -394,9 +373,9 @@ pel_document_get_generation (PelDocument *self)
   guint64 g;
 
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
-  g_mutex_lock (&self->lock);
-  g = self->generation;
-  g_mutex_unlock (&self->lock);
+  g_mutex_lock (&self->store->lock);
+  g = self->store->generation;
+  g_mutex_unlock (&self->store->lock);
   return g;
 }
 
@@ -405,14 +384,13 @@ pel_document_read_labels (PelDocument       *self,
                           PelLabelsReadFunc  func,
                           gpointer           user_data)
 {
-  const guint64 *generations[3];
-
   g_return_if_fail (PEL_IS_DOCUMENT (self));
-  g_return_if_fail (func != NULL);
+  pel_label_store_read (self->store, func, user_data);
+}
 
-  g_mutex_lock (&self->lock);
-  for (int a = 0; a < 3; a++)
-    generations[a] = self->slice_generation[a];
-  func (self->labels, generations, user_data);
-  g_mutex_unlock (&self->lock);
+PelLabelStore *
+pel_document_ref_label_store (PelDocument *self)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
+  return pel_label_store_ref (self->store);
 }

@@ -39,6 +39,7 @@
 #include "engine/data/undo.h"
 #include "engine/data/volume.h"
 #include "src/pel-heat-map.h"
+#include "src/pel-label-store.h"
 
 G_BEGIN_DECLS
 
@@ -236,13 +237,14 @@ guint64           *pel_document_count_labels_finish (PelDocument        *self,
                                                      GAsyncResult       *result,
                                                      GError            **error);
 /* Calls func with the label map (NULL when no volume is open) and the
- * generation of every slice along each voxel axis (dim[a] entries for axis
- * a), holding the lock that painting takes, so that a worker can read
- * several slices consistently.  Keep func short; it must not call back into
- * the document. */
-typedef void     (*PelLabelsReadFunc)               (const PlLabels     *labels,
-                                                     const guint64 *const generations[3],
+ * generation of every slice, under the lock that painting takes
+ * (pel_label_store_read on the document's store). */
+void               pel_document_read_labels         (PelDocument        *self,
+                                                     PelLabelsReadFunc   func,
                                                      gpointer            user_data);
+/* The store of the label map, for a worker to hold instead of the
+ * document (a new reference; pel_label_store_unref on any thread). */
+PelLabelStore     *pel_document_ref_label_store     (PelDocument        *self);
 void               pel_document_read_labels         (PelDocument        *self,
                                                      PelLabelsReadFunc   func,
                                                      gpointer            user_data);

@@ -93,7 +93,7 @@ pel_slice_counts_refresh (PelSliceCounts *c,
 struct _PelTrainProvider
 {
   PlLabelProvider       iface;
-  PelDocument          *document;
+  PelLabelStore        *store;
   gint64                dim[3];
 
   /* Guards the count caches, which only the training thread uses, and the
@@ -145,7 +145,7 @@ provider_count (gpointer  user_data,
   g_mutex_lock (&p->mutex);
   if (p->counts[axis].counts == NULL)
     pel_slice_counts_init (&p->counts[axis], axis, p->dim[axis]);
-  pel_document_read_labels (p->document, count_locked, &d);
+  pel_label_store_read (p->store, count_locked, &d);
   memcpy (counts, p->counts[axis].counts, sizeof (gint64) * p->dim[axis]);
   g_mutex_unlock (&p->mutex);
 }
@@ -186,7 +186,7 @@ provider_copy (gpointer  user_data,
   PelTrainProvider *p = user_data;
   CopyData d = { p, axis, index, dst, 0 };
 
-  pel_document_read_labels (p->document, copy_locked, &d);
+  pel_label_store_read (p->store, copy_locked, &d);
   g_atomic_pointer_add (&p->n_copies, 1);
   g_mutex_lock (&p->mutex);
   if (p->observer)
@@ -195,15 +195,15 @@ provider_copy (gpointer  user_data,
 }
 
 PelTrainProvider *
-pel_train_provider_new (PelDocument  *document,
-                        const gint64  dim[3])
+pel_train_provider_new (PelLabelStore *store,
+                        const gint64   dim[3])
 {
   PelTrainProvider *p;
 
-  g_return_val_if_fail (PEL_IS_DOCUMENT (document), NULL);
+  g_return_val_if_fail (store != NULL, NULL);
 
   p = g_new0 (PelTrainProvider, 1);
-  p->document = g_object_ref (document);
+  p->store = pel_label_store_ref (store);
   memcpy (p->dim, dim, sizeof p->dim);
   g_mutex_init (&p->mutex);
   p->iface.count_slices = provider_count;
@@ -220,7 +220,7 @@ pel_train_provider_free (PelTrainProvider *p)
   for (int a = 0; a < 3; a++)
     pel_slice_counts_clear (&p->counts[a]);
   g_mutex_clear (&p->mutex);
-  g_clear_object (&p->document);
+  g_clear_pointer (&p->store, pel_label_store_unref);
   g_free (p);
 }
 
