@@ -821,6 +821,8 @@ pel_train_panel_new (PelDocument *document,
   self->session = pel_train_session_new (document);
   pel_train_settings_init (&self->settings, pel_document_get_volume (document));
   pel_train_panel_init_actions (self);
+  pel_action_script_set_run (G_ACTION_GROUP (self->actions),
+                             G_OBJECT (pel_train_session_get_run (self->session)));
   reset_plots (self);
   {
     PelLiveRun *run = pel_train_session_get_run (self->session);
