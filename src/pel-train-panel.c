@@ -140,6 +140,13 @@ classes_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+strip_counted (gpointer user_data)
+{
+  pel_train_panel_update_strip (user_data);
+  return G_SOURCE_REMOVE;
+}
+
 void
 pel_train_panel_update_strip (PelTrainPanel *self)
 {
@@ -159,7 +166,8 @@ pel_train_panel_update_strip (PelTrainPanel *self)
       pel_slice_counts_clear (&self->counts);
       pel_slice_counts_init (&self->counts, self->settings.axis, volume->dim[self->settings.axis]);
     }
-  pel_slice_counts_refresh (&self->counts, self->document);
+  /* a whole new map is counted on a worker; strip_counted comes back */
+  pel_slice_counts_refresh_async (&self->counts, self->document, strip_counted, self);
   pel_slice_strip_set_counts (self->strip, self->counts.counts, self->counts.n);
   pel_document_get_cursor (self->document, cursor);
   pel_slice_strip_set_current (self->strip, cursor[self->settings.axis]);

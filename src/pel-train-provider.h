@@ -39,6 +39,7 @@ typedef struct
   gint64   *counts;         /* n entries */
   guint64  *generations;    /* generation each count was taken at */
   gboolean  valid;          /* counts describe the current label map */
+  gpointer  pending;        /* a count on a worker (private) */
 } PelSliceCounts;
 
 void     pel_slice_counts_init    (PelSliceCounts       *counts,
@@ -55,6 +56,19 @@ gint64   pel_slice_counts_update  (PelSliceCounts       *counts,
  * any thread: takes the lock). */
 gint64   pel_slice_counts_refresh (PelSliceCounts       *counts,
                                    PelDocument          *document);
+/* The same for the main thread, which must not stall: slices that changed
+ * are recounted here when they are few; when they are many (a new or
+ * opened map, an Accept of the whole volume: more than
+ * PEL_SLICE_COUNTS_INLINE_VOXELS voxels to count) they are counted on a
+ * worker, slice by slice under the store's lock so painting goes on, and
+ * `done` is called on the main thread once their counts are in (never after
+ * pel_slice_counts_clear()); call refresh again from it.  Returns TRUE when
+ * the counts are current now. */
+#define PEL_SLICE_COUNTS_INLINE_VOXELS (1 << 21)
+gboolean pel_slice_counts_refresh_async (PelSliceCounts *counts,
+                                         PelDocument    *document,
+                                         GSourceFunc     done,
+                                         gpointer        user_data);
 
 typedef struct _PelTrainProvider PelTrainProvider;
 
