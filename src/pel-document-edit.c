@@ -161,6 +161,46 @@ pel_document_apply_labels (PelDocument    *self,
   return changed;
 }
 
+gsize
+pel_document_merge_proposal (PelDocument  *self,
+                             const char   *name,
+                             PlMergeScope  scope,
+                             int           axis,
+                             gint64        slice,
+                             guint16       value)
+{
+  PlPaintRule rule;
+  PlEdit *edit;
+  PlBox box;
+  gsize changed;
+
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
+  if (self->store->labels == NULL || self->proposal == NULL)
+    return 0;
+
+  pel_document_init_rule (self, &rule, 0, PL_PAINT_OVER_UNLABELLED, 0);
+  edit = pl_edit_new (self->volume->dim);
+  g_mutex_lock (&self->store->lock);
+  changed = pl_paint_merge_apply (self->store->labels, self->proposal, &rule, scope, axis, slice, value,
+                                  0, pl_labels_n_voxels (self->store->labels), edit);
+  pl_edit_get_box (edit, &box);
+  if (changed)
+    pel_document_bump_generations (self, &box);
+  g_mutex_unlock (&self->store->lock);
+
+  if (changed)
+    {
+      g_autofree guint8 *present = g_new0 (guint8, 65536);
+      pl_edit_mark_new_values (edit, present);
+      pel_document_complete_table_with (self, present);
+      pel_document_labels_changed (self, &box);
+      pel_document_end_edit (self, edit, name);
+    }
+  else
+    pl_edit_free (edit);
+  return changed;
+}
+
 static gboolean
 step (PelDocument *self,
       gboolean     forward)

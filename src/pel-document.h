@@ -181,6 +181,16 @@ void               pel_document_cancel_edit         (PelDocument        *self,
 gsize              pel_document_apply_labels        (PelDocument        *self,
                                                      const char         *name,
                                                      const PlLabels     *labels);
+/* Merges the document's proposal into the labels as one undo step: within
+ * scope (pl_paint_merge_apply), only unlabelled voxels, never a locked
+ * label's value; in place, without copying the map.  Returns the voxels
+ * filled. */
+gsize              pel_document_merge_proposal      (PelDocument        *self,
+                                                     const char         *name,
+                                                     PlMergeScope        scope,
+                                                     int                 axis,
+                                                     gint64              slice,
+                                                     guint16             value);
 gboolean           pel_document_undo                (PelDocument        *self);
 gboolean           pel_document_redo                (PelDocument        *self);
 gboolean           pel_document_can_undo            (PelDocument        *self);

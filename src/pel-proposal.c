@@ -121,17 +121,16 @@ pel_proposal_accept (PelDocument    *document,
                      gint64          slice,
                      guint16         value)
 {
-  g_autoptr (PlLabels) after = NULL;
+  static const PlMergeScope scopes[] = {
+    [PEL_ACCEPT_SLICE] = PL_MERGE_SLICE,
+    [PEL_ACCEPT_ALL] = PL_MERGE_ALL,
+    [PEL_ACCEPT_CLASS] = PL_MERGE_CLASS,
+  };
   g_autofree char *name = NULL;
-  gsize n;
 
   g_return_val_if_fail (PEL_IS_DOCUMENT (document), 0);
 
-  if (pel_document_get_labels (document) == NULL)
-    return 0;
-  after = pl_labels_copy (pel_document_get_labels (document));
-  n = fill (document, scope, axis, slice, value, after->data);
-  if (n == 0)
+  if (pel_document_get_labels (document) == NULL || pel_document_get_proposal (document) == NULL)
     return 0;
   switch (scope)
     {
@@ -152,6 +151,7 @@ pel_proposal_accept (PelDocument    *document,
       }
       break;
     }
-  pel_document_apply_labels (document, name, after);
-  return n;
+  /* in place, one pass: no copy of the map (a whole-volume Accept spent
+   * most of its main-thread time copying and diffing whole maps) */
+  return pel_document_merge_proposal (document, name, scopes[scope], axis, slice, value);
 }

@@ -144,18 +144,22 @@ append_run (GArray  *runs,
  * with `write`, data takes the new values.  Equal stretches are skipped a
  * block at a time (memcmp is vectorised), so the pass is one read of both
  * maps. */
+/* Voxels [begin, end) of data against after[0 .. end - begin). */
 static void
 diff_runs (PlEdit        *edit,
-           guint16       *data,
+           guint16       *data_all,
            const guint16 *after,
-           gsize          n,
+           gsize          begin,
+           gsize          end,
            gboolean       write)
 {
   const gsize block = 32;
+  guint16 *data = data_all + begin;
+  gsize n = end - begin;
   gsize first = G_MAXSIZE, last = 0, i = 0;
 
-  if (edit->runs->len > 0 && edit->runs_end > 0)
-    edit->runs_sorted = FALSE;   /* a second diff may overlap the first */
+  if (edit->runs->len > 0 && begin < edit->runs_end)
+    edit->runs_sorted = FALSE;   /* this diff may overlap an earlier one */
   while (i < n)
     {
       gsize start;
@@ -192,18 +196,18 @@ diff_runs (PlEdit        *edit,
       if (edit->runs->len > 0)
         {
           Run *prev = &g_array_index (edit->runs, Run, edit->runs->len - 1);
-          if (prev->start + prev->length == start && prev->old_value == old_value
+          if (prev->start + prev->length == begin + start && prev->old_value == old_value
               && prev->new_value == new_value)
             prev->length += i - start;
           else
             {
-              Run r = { start, i - start, old_value, new_value };
+              Run r = { begin + start, i - start, old_value, new_value };
               g_array_append_val (edit->runs, r);
             }
         }
       else
         {
-          Run r = { start, i - start, old_value, new_value };
+          Run r = { begin + start, i - start, old_value, new_value };
           g_array_append_val (edit->runs, r);
         }
       if (first == G_MAXSIZE)
@@ -213,6 +217,8 @@ diff_runs (PlEdit        *edit,
     }
   if (first != G_MAXSIZE)
     {
+      first += begin;
+      last += begin;
       /* The box of a set of indices is the box of its slabs: cheap bound
        * from the first and last index plus full rows/planes in between. */
       gsize plane = (gsize) edit->dim[0] * (gsize) edit->dim[1];
@@ -242,7 +248,7 @@ pl_edit_record_diff (PlEdit        *edit,
                      const guint16 *after,
                      gsize          n)
 {
-  diff_runs (edit, (guint16 *) before, after, n, FALSE);
+  diff_runs (edit, (guint16 *) before, after, 0, n, FALSE);
 }
 
 void
@@ -251,7 +257,18 @@ pl_edit_apply_diff (PlEdit        *edit,
                     const guint16 *after,
                     gsize          n)
 {
-  diff_runs (edit, data, after, n, TRUE);
+  diff_runs (edit, data, after, 0, n, TRUE);
+}
+
+void
+pl_edit_apply_diff_range (PlEdit        *edit,
+                          guint16       *data,
+                          const guint16 *after,
+                          gsize          begin,
+                          gsize          end)
+{
+  g_return_if_fail (begin <= end);
+  diff_runs (edit, data, after, begin, end, TRUE);
 }
 
 void

@@ -63,6 +63,14 @@ void      pl_edit_apply_diff  (PlEdit        *edit,
                                guint16       *data,
                                const guint16 *after,
                                gsize          n);
+/* The same for voxels [begin, end) of data, after[0] being the new value of
+ * data[begin]: a bulk change made a block at a time.  Blocks given in
+ * increasing order keep the edit's runs in order. */
+void      pl_edit_apply_diff_range (PlEdit        *edit,
+                                    guint16       *data,
+                                    const guint16 *after,
+                                    gsize          begin,
+                                    gsize          end);
 /* Sets present[v] to 1 for every value v the edit writes (65536 entries):
  * the values a label map can hold after the edit that it may not have
  * held before. */
