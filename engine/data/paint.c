@@ -510,13 +510,28 @@ pl_paint_merge_apply (PlLabels          *labels,
   after = g_new (guint16, BLOCK);
   for (gsize b = begin; b < end; b += BLOCK)
     {
-      gsize e = MIN (b + BLOCK, end), filled = 0;
-      for (gsize v = b; v < e; v++)
+      gsize e = MIN (b + BLOCK, end), filled = 0, v = b;
+      memcpy (after, cur + b, (e - b) * sizeof (guint16));
+      /* most of a proposal is background: four voxels a word while the
+       * proposal is 0 */
+      while (v < e)
         {
-          guint16 c = cur[v], p = prop[v];
-          gboolean fill = c == 0 && take[p];
-          after[v - b] = fill ? p : c;
-          filled += fill;
+          guint64 word;
+          if (v + 4 <= e)
+            {
+              memcpy (&word, prop + v, sizeof word);
+              if (word == 0)
+                {
+                  v += 4;
+                  continue;
+                }
+            }
+          for (gsize stop = MIN (v + 4, e); v < stop; v++)
+            if (cur[v] == 0 && take[prop[v]])
+              {
+                after[v - b] = prop[v];
+                filled++;
+              }
         }
       if (filled)
         {
