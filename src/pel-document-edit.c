@@ -175,13 +175,13 @@ pel_document_merge_proposal (PelDocument  *self,
   gsize changed;
 
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
-  if (self->store->labels == NULL || self->proposal == NULL)
+  if (self->store->labels == NULL || self->store->proposal == NULL)
     return 0;
 
   pel_document_init_rule (self, &rule, 0, PL_PAINT_OVER_UNLABELLED, 0);
   edit = pl_edit_new (self->volume->dim);
   g_mutex_lock (&self->store->lock);
-  changed = pl_paint_merge_apply (self->store->labels, self->proposal, &rule, scope, axis, slice, value,
+  changed = pl_paint_merge_apply (self->store->labels, self->store->proposal, &rule, scope, axis, slice, value,
                                   0, pl_labels_n_voxels (self->store->labels), edit);
   pl_edit_get_box (edit, &box);
   if (changed)

@@ -15,7 +15,6 @@ struct _PelDocument
   PlLabelTable  *table;
   PlUndo        *undo;
   guint32       *label_lut;        /* 65536 colours */
-  PlLabels      *proposal;
   PelHeatMap    *heat_map;
   char          *labels_path;
   char          *recovery_dir;

@@ -128,8 +128,17 @@ pel_document_finalize (GObject *object)
   self->volume = NULL;
   g_clear_pointer (&self->table, pl_label_table_free);
   g_clear_pointer (&self->undo, pl_undo_free);
-  g_clear_pointer (&self->proposal, pl_labels_free);
-  self->store->owner = NULL;
+  {
+    /* a worker may still hold the store: it finds no map there */
+    PlLabels *labels, *proposal;
+    g_mutex_lock (&self->store->lock);
+    self->store->owner = NULL;
+    labels = g_steal_pointer (&self->store->labels);
+    proposal = g_steal_pointer (&self->store->proposal);
+    g_mutex_unlock (&self->store->lock);
+    g_clear_pointer (&labels, pl_labels_free);
+    g_clear_pointer (&proposal, pl_labels_free);
+  }
   g_clear_pointer (&self->store, pel_label_store_unref);
   g_free (self->label_lut);
   g_free (self->labels_path);
@@ -583,9 +592,9 @@ pel_document_set_volume_with_window (PelDocument *self,
 
   pel_document_stop_autosave (self);
   g_mutex_lock (&self->store->lock);
-  free_later (self->volume_ref, self->store->labels, self->proposal);
+  free_later (self->volume_ref, self->store->labels, self->store->proposal);
   self->store->labels = NULL;
-  self->proposal = NULL;
+  self->store->proposal = NULL;
   self->volume_ref = pel_volume_ref_new (volume);
   self->store->owner = self->volume_ref;
   self->volume = volume;
@@ -743,8 +752,15 @@ pel_document_set_proposal (PelDocument *self,
   g_return_if_fail (proposal == NULL || (self->volume != NULL
                     && memcmp (proposal->dim, self->volume->dim, sizeof proposal->dim) == 0));
 
-  g_clear_pointer (&self->proposal, pl_labels_free);
-  self->proposal = proposal;
+  {
+    /* swapped under the lock (a merge on a worker reads it), freed after */
+    PlLabels *old;
+    g_mutex_lock (&self->store->lock);
+    old = self->store->proposal;
+    self->store->proposal = proposal;
+    g_mutex_unlock (&self->store->lock);
+    g_clear_pointer (&old, pl_labels_free);
+  }
   g_signal_emit (self, signals[OVERLAYS_CHANGED], 0);
 }
 
@@ -752,7 +768,7 @@ const PlLabels *
 pel_document_get_proposal (PelDocument *self)
 {
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
-  return self->proposal;
+  return self->store->proposal;
 }
 
 double
@@ -780,9 +796,17 @@ pel_document_set_proposal_slice (PelDocument   *self,
   g_return_if_fail (axis >= 0 && axis < 3 && index >= 0 && index < self->volume->dim[axis]);
   g_return_if_fail (slice != NULL);
 
-  if (self->proposal == NULL)
-    self->proposal = pl_labels_new (self->volume->dim);
-  pl_labels_set_slice (self->proposal, axis, index, slice);
+  if (self->store->proposal == NULL)
+    {
+      PlLabels *fresh = pl_labels_new (self->volume->dim);
+      g_mutex_lock (&self->store->lock);
+      self->store->proposal = fresh;
+      g_mutex_unlock (&self->store->lock);
+    }
+  /* written under the lock: a merge on a worker may be reading it */
+  g_mutex_lock (&self->store->lock);
+  pl_labels_set_slice (self->store->proposal, axis, index, slice);
+  g_mutex_unlock (&self->store->lock);
   g_signal_emit (self, signals[OVERLAYS_CHANGED], 0);
 }
 

@@ -29,6 +29,7 @@ clear_store (gpointer data)
   PelLabelStore *store = data;
 
   g_clear_pointer (&store->labels, pl_labels_free);
+  g_clear_pointer (&store->proposal, pl_labels_free);
   for (int a = 0; a < 3; a++)
     g_clear_pointer (&store->slice_generation[a], g_free);
   g_mutex_clear (&store->lock);

@@ -1,8 +1,8 @@
 /* pel-label-store.h: the label map that painting writes and workers read.
  *
  * A PelLabelStore is a plain reference-counted struct (no GObject) holding
- * the document's label map, the generation of every slice, and the lock
- * that guards them.  The main thread writes labels under the lock (all
+ * the document's label map, the proposal, the generation of every slice,
+ * and the lock that guards them.  The main thread writes labels under the lock (all
  * writes go through PelDocument); worker threads — training, saving,
  * autosaving, counting — hold a reference to the store, never to the
  * document, and read under the lock.  The document keeps one store for its
@@ -30,6 +30,7 @@ typedef struct
   GMutex         writers;    /* pel_label_store_lock_writers() */
   gconstpointer  owner;      /* the PelVolumeRef of the map; identity only */
   PlLabels      *labels;     /* NULL when no volume is open */
+  PlLabels      *proposal;   /* a model's proposal, or NULL */
   guint64        generation; /* bumped by every change */
   guint64       *slice_generation[3];   /* per voxel axis, dim[a] entries */
 } PelLabelStore;
