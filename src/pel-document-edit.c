@@ -6,6 +6,8 @@
 
 #include <glib/gi18n.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* ---- editing -------------------------------------------------------------- */
 
@@ -199,6 +201,194 @@ pel_document_merge_proposal (PelDocument  *self,
   else
     pl_edit_free (edit);
   return changed;
+}
+
+/* ---- merging on a worker ---------------------------------------------------- */
+
+typedef struct
+{
+  PelLabelStore  *store;
+  gconstpointer   owner;       /* the volume the merge is for (identity) */
+  gconstpointer   proposal;    /* the proposal it merges (identity) */
+  PlPaintRule    *rule;
+  PlMergeScope    scope;
+  int             axis;
+  gint64          slice;
+  guint16         value;
+  gint64          dim[3];
+  char           *name;
+  PlEdit         *plan;
+} MergeData;
+
+static void
+merge_data_free (gpointer data)
+{
+  MergeData *m = data;
+
+  pel_label_store_unref (m->store);
+  g_free (m->rule);
+  g_free (m->name);
+  g_clear_pointer (&m->plan, pl_edit_free);
+  g_free (m);
+}
+
+/* The worker: plans the merge a block at a time, each under the lock, so
+ * painting waits for a block at most (about a millisecond). */
+static void
+plan_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  MergeData *m = task_data;
+  const gsize block = 1u << 20;
+  gsize n = (gsize) m->dim[0] * m->dim[1] * m->dim[2];
+
+  for (gsize b = 0; b < n; b += block)
+    {
+      PelLabelStore *store = m->store;
+      gboolean same;
+
+      if (g_task_return_error_if_cancelled (task))
+        return;
+      g_mutex_lock (&store->lock);
+      same = store->owner == m->owner && store->labels != NULL && store->proposal == m->proposal;
+      if (same)
+        pl_paint_merge_plan (store->labels, store->proposal, m->rule, m->scope, m->axis, m->slice, m->value,
+                             b, MIN (b + block, n), m->plan);
+      g_mutex_unlock (&store->lock);
+      if (!same)
+        {
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                   "The volume or the proposal changed before the merge");
+          return;
+        }
+      if (m->scope == PL_MERGE_SLICE)
+        break;   /* planned whole from the first block */
+    }
+#ifdef MADV_POPULATE_WRITE
+  /* The pages the main thread will write are mapped here: a map not yet
+   * written (calloc) would otherwise fault each page in on the main
+   * thread, most of the time of writing a whole segmentation.  This maps
+   * pages without changing what they hold. */
+  if (pl_edit_get_n (m->plan) > 0 && n * sizeof (guint16) > (4u << 20))
+    {
+      PelLabelStore *store = m->store;
+      gsize page = (gsize) sysconf (_SC_PAGESIZE);
+      g_mutex_lock (&store->lock);
+      if (store->owner == m->owner && store->labels != NULL)
+        {
+          guintptr start = ((guintptr) store->labels->data + page - 1) & ~(guintptr) (page - 1);
+          guintptr end = ((guintptr) (store->labels->data + n)) & ~(guintptr) (page - 1);
+          if (end > start)
+            madvise ((gpointer) start, end - start, MADV_POPULATE_WRITE);
+        }
+      g_mutex_unlock (&store->lock);
+    }
+#endif
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+merge_planned (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GTask *outer = user_data;
+  PelDocument *self = g_task_get_source_object (outer);
+  MergeData *m = g_task_get_task_data (outer);
+  GError *error = NULL;
+  PlEdit *applied;
+  PlBox box;
+  gsize changed;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (outer, error);
+      g_object_unref (outer);
+      return;
+    }
+  if (self->volume_ref != m->owner || self->store->labels == NULL)
+    {
+      g_task_return_new_error (outer, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "Another volume was opened before the merge");
+      g_object_unref (outer);
+      return;
+    }
+  /* The main thread carries the plan out: only voxels still unlabelled */
+  applied = pl_edit_new (self->volume->dim);
+  g_mutex_lock (&self->store->lock);
+  changed = pl_edit_apply_planned (applied, self->store->labels->data, m->plan);
+  pl_edit_get_box (applied, &box);
+  if (changed)
+    pel_document_bump_generations (self, &box);
+  g_mutex_unlock (&self->store->lock);
+  if (changed)
+    {
+      g_autofree guint8 *present = g_new0 (guint8, 65536);
+      pl_edit_mark_new_values (applied, present);
+      pel_document_complete_table_with (self, present);
+      pel_document_labels_changed (self, &box);
+      pel_document_end_edit (self, applied, m->name);
+    }
+  else
+    pl_edit_free (applied);
+  g_task_return_int (outer, (gssize) changed);
+  g_object_unref (outer);
+}
+
+void
+pel_document_merge_proposal_async (PelDocument        *self,
+                                   const char         *name,
+                                   PlMergeScope        scope,
+                                   int                 axis,
+                                   gint64              slice,
+                                   guint16             value,
+                                   GCancellable       *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer            user_data)
+{
+  GTask *outer;
+  g_autoptr (GTask) inner = NULL;
+  MergeData *m;
+
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, pel_document_merge_proposal_async);
+  if (self->store->labels == NULL || self->store->proposal == NULL)
+    {
+      g_task_return_int (outer, 0);
+      g_object_unref (outer);
+      return;
+    }
+  m = g_new0 (MergeData, 1);
+  m->store = pel_label_store_ref (self->store);
+  m->owner = self->volume_ref;
+  m->proposal = self->store->proposal;
+  m->rule = g_new (PlPaintRule, 1);
+  pel_document_init_rule (self, m->rule, 0, PL_PAINT_OVER_UNLABELLED, 0);
+  m->scope = scope;
+  m->axis = axis;
+  m->slice = slice;
+  m->value = value;
+  memcpy (m->dim, self->volume->dim, sizeof m->dim);
+  m->name = g_strdup (name);
+  m->plan = pl_edit_new (self->volume->dim);
+  g_task_set_task_data (outer, m, merge_data_free);
+  /* the worker sees m only; the outer task (and the document) stay here */
+  inner = g_task_new (NULL, cancellable, merge_planned, outer);
+  g_task_set_task_data (inner, m, NULL);
+  g_task_run_in_thread (inner, plan_thread);
+}
+
+gssize
+pel_document_merge_proposal_finish (PelDocument   *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+  return g_task_propagate_int (G_TASK (result), error);
 }
 
 static gboolean

@@ -191,6 +191,25 @@ gsize              pel_document_merge_proposal      (PelDocument        *self,
                                                      int                 axis,
                                                      gint64              slice,
                                                      guint16             value);
+/* The same with the reading on a worker: the merge is planned there, a
+ * block of the map at a time under the lock (painting goes on), and
+ * carried out on the main thread where the voxels it plans to fill are
+ * still unlabelled (pl_edit_apply_planned: a stroke painted meanwhile is
+ * kept), as one undo step, before callback runs.  _finish returns the
+ * voxels filled, or -1 with G_IO_ERROR_CANCELLED when the volume or the
+ * proposal changed meanwhile or cancellable was cancelled. */
+void               pel_document_merge_proposal_async (PelDocument       *self,
+                                                      const char        *name,
+                                                      PlMergeScope       scope,
+                                                      int                axis,
+                                                      gint64             slice,
+                                                      guint16            value,
+                                                      GCancellable      *cancellable,
+                                                      GAsyncReadyCallback callback,
+                                                      gpointer           user_data);
+gssize             pel_document_merge_proposal_finish (PelDocument      *self,
+                                                       GAsyncResult     *result,
+                                                       GError          **error);
 gboolean           pel_document_undo                (PelDocument        *self);
 gboolean           pel_document_redo                (PelDocument        *self);
 gboolean           pel_document_can_undo            (PelDocument        *self);

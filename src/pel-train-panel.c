@@ -285,15 +285,16 @@ pel_train_panel_update_buttons (PelTrainPanel *self)
   pel_train_panel_enable (self, "predict", volume && !predicting && model);
   pel_train_panel_enable (self, "predict-stop", predicting);
   pel_train_panel_enable (self, "clear-proposal", proposal && !predicting);
-  pel_train_panel_enable (self, "accept-slice", proposal);
-  pel_train_panel_enable (self, "accept-all", proposal);
-  pel_train_panel_enable (self, "accept-class", proposal);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->accept_class_button), proposal);
+  pel_train_panel_enable (self, "accept-slice", proposal && !self->accepting);
+  pel_train_panel_enable (self, "accept-all", proposal && !self->accepting);
+  pel_train_panel_enable (self, "accept-class", proposal && !self->accepting);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->accept_class_button), proposal && !self->accepting);
   pel_train_panel_enable (self, "save-model", pel_train_session_get_model (self->session) != NULL && !self->action_busy);
   pel_train_panel_enable (self, "save", pel_train_session_get_model (self->session) != NULL && !self->action_busy);
   pel_train_panel_enable (self, "load", !self->action_busy);
   g_simple_action_set_state (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->actions), "busy")),
-                             g_variant_new_boolean (running || predicting || self->action_busy));
+                             g_variant_new_boolean (running || predicting || self->action_busy
+                                                    || self->accepting));
   if (proposal && volume)
     {
       gint64 c[3];

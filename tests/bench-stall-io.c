@@ -138,6 +138,13 @@ job_finished (gpointer data)
 }
 
 static gboolean
+merged (gpointer data)
+{
+  const char *name = pl_undo_get_undo_name (pel_document_get_undo (data));
+  return name && g_str_has_prefix (name, "Accept proposal");
+}
+
+static gboolean
 flag_set (gpointer data)
 {
   return *(gboolean *) data;
@@ -232,8 +239,8 @@ bench (void)
       run_until (job_finished, win);
       propose[r] = meter_stop (&m);
       meter_start (&m);
-      pel_proposal_accept (doc, PEL_ACCEPT_ALL, 2, 0, 0);
-      run_until (job_finished, win);
+      pel_proposal_accept_async (doc, PEL_ACCEPT_ALL, 2, 0, 0, NULL, NULL, NULL);
+      run_until (merged, doc);
       accept[r] = meter_stop (&m);
 
       meter_start (&m);

@@ -591,6 +591,38 @@ test_merge_apply_in_place (void)
         pl_edit_revert (edit, got->data);
         g_assert_cmpmem (got->data, n * 2, labels->data, n * 2);
         pl_edit_free (edit);
+
+        /* planned (nothing written), then carried out after a stroke
+         * painted some voxels meanwhile: those keep the stroke */
+        {
+          g_autoptr (PlLabels) painted = pl_labels_copy (labels);
+          PlEdit *plan = pl_edit_new (dim), *applied = pl_edit_new (dim);
+          gsize planned = 0, stroked = 0;
+
+          for (int k = 0; k < parts; k++)
+            planned += pl_paint_merge_plan (labels, proposal, rule, cases[c].scope, cases[c].axis,
+                                            cases[c].slice, cases[c].value, n * k / parts, n * (k + 1) / parts,
+                                            plan);
+          g_assert_cmpuint (planned, ==, expected);
+          g_assert_cmpmem (got->data, n * 2, labels->data, n * 2);   /* untouched */
+          for (gsize v = 0; v < n; v += 53)
+            if (want->data[v] != labels->data[v])
+              {
+                painted->data[v] = want->data[v] = 5;
+                stroked++;
+              }
+          g_assert_cmpuint (stroked, >, 0);
+          {
+            g_autoptr (PlLabels) before = pl_labels_copy (painted);
+            g_assert_cmpuint (pl_edit_apply_planned (applied, painted->data, plan), ==, expected - stroked);
+            g_assert_cmpmem (painted->data, n * 2, want->data, n * 2);
+            g_assert_cmpuint (pl_edit_get_n (applied), ==, expected - stroked);
+            pl_edit_revert (applied, painted->data);
+            g_assert_cmpmem (painted->data, n * 2, before->data, n * 2);
+          }
+          pl_edit_free (plan);
+          pl_edit_free (applied);
+        }
       }
   g_rand_free (rng);
 }

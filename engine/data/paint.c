@@ -454,17 +454,18 @@ pl_paint_merge (const PlLabels    *labels,
   return n;
 }
 
-gsize
-pl_paint_merge_apply (PlLabels          *labels,
-                      const PlLabels    *proposal,
-                      const PlPaintRule *rule,
-                      PlMergeScope       scope,
-                      int                axis,
-                      gint64             slice,
-                      guint16            value,
-                      gsize              begin,
-                      gsize              end,
-                      PlEdit            *edit)
+static gsize
+merge_into_edit (PlLabels          *labels,
+                 const PlLabels    *proposal,
+                 const PlPaintRule *rule,
+                 PlMergeScope       scope,
+                 int                axis,
+                 gint64             slice,
+                 guint16            value,
+                 gsize              begin,
+                 gsize              end,
+                 PlEdit            *edit,
+                 gboolean           write)
 {
   enum { BLOCK = 1 << 15 };
   g_autofree guint8 *take = NULL;
@@ -498,7 +499,8 @@ pl_paint_merge_apply (PlLabels          *labels,
             gsize v = off + y * sh + x * sw;
             if (cur[v] == 0 && take[prop[v]])
               {
-                cur[v] = prop[v];
+                if (write)
+                  cur[v] = prop[v];
                 pl_edit_record (edit, v, 0, prop[v]);
                 n++;
               }
@@ -535,9 +537,43 @@ pl_paint_merge_apply (PlLabels          *labels,
         }
       if (filled)
         {
-          pl_edit_apply_diff_range (edit, cur, after, b, e);
+          if (write)
+            pl_edit_apply_diff_range (edit, cur, after, b, e);
+          else
+            pl_edit_record_diff_range (edit, cur, after, b, e);
           n += filled;
         }
     }
   return n;
+}
+
+gsize
+pl_paint_merge_apply (PlLabels          *labels,
+                      const PlLabels    *proposal,
+                      const PlPaintRule *rule,
+                      PlMergeScope       scope,
+                      int                axis,
+                      gint64             slice,
+                      guint16            value,
+                      gsize              begin,
+                      gsize              end,
+                      PlEdit            *edit)
+{
+  return merge_into_edit (labels, proposal, rule, scope, axis, slice, value, begin, end, edit, TRUE);
+}
+
+gsize
+pl_paint_merge_plan (const PlLabels    *labels,
+                     const PlLabels    *proposal,
+                     const PlPaintRule *rule,
+                     PlMergeScope       scope,
+                     int                axis,
+                     gint64             slice,
+                     guint16            value,
+                     gsize              begin,
+                     gsize              end,
+                     PlEdit            *edit)
+{
+  return merge_into_edit ((PlLabels *) labels, proposal, rule, scope, axis, slice, value, begin, end, edit,
+                          FALSE);
 }

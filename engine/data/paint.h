@@ -197,5 +197,17 @@ gsize    pl_paint_merge_apply    (PlLabels           *labels,
                                   gsize               begin,
                                   gsize               end,
                                   PlEdit             *edit);
+/* The same without writing: the edit is a plan for pl_edit_apply_planned()
+ * (a worker plans under a lock held per range; the main thread applies). */
+gsize    pl_paint_merge_plan     (const PlLabels     *labels,
+                                  const PlLabels     *proposal,
+                                  const PlPaintRule  *rule,
+                                  PlMergeScope        scope,
+                                  int                 axis,
+                                  gint64              slice,
+                                  guint16             value,
+                                  gsize               begin,
+                                  gsize               end,
+                                  PlEdit             *edit);
 
 G_END_DECLS
