@@ -61,6 +61,22 @@ pel_action_script_find_group (GtkWidget  *widget,
   return NULL;
 }
 
+void
+pel_action_script_set_run (GActionGroup *group,
+                           GObject      *run)
+{
+  g_return_if_fail (G_IS_ACTION_GROUP (group));
+  g_object_set_data_full (G_OBJECT (group), "pel-live-run", run ? g_object_ref (run) : NULL,
+                          g_object_unref);
+}
+
+GObject *
+pel_action_script_get_run (GActionGroup *group)
+{
+  g_return_val_if_fail (G_IS_ACTION_GROUP (group), NULL);
+  return g_object_get_data (G_OBJECT (group), "pel-live-run");
+}
+
 static GVariant *
 parse_value (const GVariantType *type,
              const char         *value)

@@ -28,6 +28,12 @@ void      pel_action_script_insert_group (GtkWidget    *widget,
  * one registered on widget or an ancestor; NULL if none. */
 GActionGroup *pel_action_script_find_group (GtkWidget  *widget,
                                             const char *prefix);
+/* The live run behind a group's actions (a PelLiveRun), so that a script
+ * or a test driving the group can follow its properties (running, done,
+ * total, message); the group keeps a reference.  NULL if none. */
+void      pel_action_script_set_run      (GActionGroup *group,
+                                          GObject      *run);
+GObject  *pel_action_script_get_run      (GActionGroup *group);
 /* Replaces any script still running on this widget. */
 void      pel_action_script_run          (GtkWidget    *widget,
                                           const char   *script,

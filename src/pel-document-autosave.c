@@ -12,6 +12,7 @@ typedef struct
   char         *volume_path;
   char         *labels_path;
   PelVolumeRef *volume;
+  PelLabelStore *store;
   PlLabelTable *table;
   guint64       state_id;      /* at the request; the copy may hold more */
 } AutosaveData;
@@ -25,6 +26,7 @@ autosave_data_free (gpointer p)
   g_free (d->volume_path);
   g_free (d->labels_path);
   g_clear_pointer (&d->volume, pel_volume_ref_unref);
+  g_clear_pointer (&d->store, pel_label_store_unref);
   g_clear_pointer (&d->table, pl_label_table_free);
   g_free (d);
 }
@@ -53,7 +55,6 @@ autosave_thread (GTask        *task,
                  gpointer      task_data,
                  GCancellable *cancellable)
 {
-  PelDocument *self = source_object;
   AutosaveData *d = task_data;
   g_autoptr (PlLabels) labels = NULL;
   GError *error = NULL;
@@ -62,17 +63,17 @@ autosave_thread (GTask        *task,
 
   /* Copied here rather than on the main thread: for a 300³ volume the copy
    * alone stalled the window for 60 ms. */
-  pel_document_lock_writers (self);
-  labels = pel_document_copy_labels (self, d->volume, &copied);
+  pel_label_store_lock_writers (d->store);
+  labels = pel_label_store_copy (d->store, d->volume, pel_volume_ref_get (d->volume)->dim, &copied);
   if (labels == NULL)
     {
-      pel_document_unlock_writers (self);
+      pel_label_store_unlock_writers (d->store);
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Another image was opened");
       return;
     }
   ok = pel_recovery_write (d->dir, d->volume_path, d->labels_path, pel_volume_ref_get (d->volume),
                            labels, d->table, copied, &error);
-  pel_document_unlock_writers (self);
+  pel_label_store_unlock_writers (d->store);
   if (ok)
     g_task_return_boolean (task, TRUE);
   else
@@ -106,6 +107,7 @@ pel_document_autosave_async (PelDocument         *self,
   d->volume_path = g_strdup (self->volume->path);
   d->labels_path = g_strdup (self->labels_path);
   d->volume = pel_volume_ref_ref (self->volume_ref);
+  d->store = pel_label_store_ref (self->store);
   d->table = pl_label_table_copy (self->table);
   d->state_id = pl_undo_get_state_id (self->undo);
   g_task_set_task_data (task, d, autosave_data_free);

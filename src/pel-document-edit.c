@@ -6,6 +6,8 @@
 
 #include <glib/gi18n.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* ---- editing -------------------------------------------------------------- */
 
@@ -22,14 +24,14 @@ pel_document_begin_edit (PelDocument *self)
 #define PAINT_LOCKED(call)                                               \
   G_STMT_START {                                                         \
     PlBox box_;                                                          \
-    g_mutex_lock (&self->lock);                                          \
+    g_mutex_lock (&self->store->lock);                                          \
     changed = (call);                                                    \
     if (changed)                                                         \
       {                                                                  \
         pl_edit_get_box (edit, &box_);                                   \
         pel_document_bump_generations (self, &box_);                                  \
       }                                                                  \
-    g_mutex_unlock (&self->lock);                                        \
+    g_mutex_unlock (&self->store->lock);                                        \
     if (changed)                                                         \
       pel_document_labels_changed (self, &box_);                                      \
   } G_STMT_END
@@ -46,8 +48,8 @@ pel_document_paint_stamp (PelDocument        *self,
 {
   gsize changed;
 
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self) && self->labels != NULL, 0);
-  PAINT_LOCKED (pl_paint_stamp (self->labels, frame, slice, brush, rule, x, y, edit));
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self) && self->store->labels != NULL, 0);
+  PAINT_LOCKED (pl_paint_stamp (self->store->labels, frame, slice, brush, rule, x, y, edit));
   return changed;
 }
 
@@ -65,8 +67,8 @@ pel_document_paint_line (PelDocument        *self,
 {
   gsize changed;
 
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self) && self->labels != NULL, 0);
-  PAINT_LOCKED (pl_paint_line (self->labels, frame, slice, brush, rule, x0, y0, x1, y1, edit));
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self) && self->store->labels != NULL, 0);
+  PAINT_LOCKED (pl_paint_line (self->store->labels, frame, slice, brush, rule, x0, y0, x1, y1, edit));
   return changed;
 }
 
@@ -82,8 +84,8 @@ pel_document_paint_fill (PelDocument        *self,
 {
   gsize changed;
 
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self) && self->labels != NULL, 0);
-  PAINT_LOCKED (pl_paint_fill (self->labels, self->volume, frame, slice, x, y, tolerance, rule, edit));
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self) && self->store->labels != NULL, 0);
+  PAINT_LOCKED (pl_paint_fill (self->store->labels, self->volume, frame, slice, x, y, tolerance, rule, edit));
   return changed;
 }
 
@@ -114,10 +116,10 @@ pel_document_cancel_edit (PelDocument *self,
       return;
     }
   pl_edit_get_box (edit, &box);
-  g_mutex_lock (&self->lock);
-  pl_edit_revert (edit, self->labels->data);
+  g_mutex_lock (&self->store->lock);
+  pl_edit_revert (edit, self->store->labels->data);
   pel_document_bump_generations (self, &box);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->store->lock);
   pl_edit_free (edit);
   pel_document_labels_changed (self, &box);
 }
@@ -132,21 +134,21 @@ pel_document_apply_labels (PelDocument    *self,
   gsize n, changed;
 
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
-  g_return_val_if_fail (self->labels != NULL && labels != NULL, 0);
-  g_return_val_if_fail (memcmp (labels->dim, self->labels->dim, sizeof labels->dim) == 0, 0);
+  g_return_val_if_fail (self->store->labels != NULL && labels != NULL, 0);
+  g_return_val_if_fail (memcmp (labels->dim, self->store->labels->dim, sizeof labels->dim) == 0, 0);
 
   n = pl_labels_n_voxels (labels);
   edit = pl_edit_new (self->volume->dim);
   /* One pass: the undo step's runs, and only the voxels that differ are
    * written (a 300³ map took 180 ms as a diff, a copy and a scan of the
    * whole map for the table). */
-  g_mutex_lock (&self->lock);
-  pl_edit_apply_diff (edit, self->labels->data, labels->data, n);
+  g_mutex_lock (&self->store->lock);
+  pl_edit_apply_diff (edit, self->store->labels->data, labels->data, n);
   changed = pl_edit_get_n (edit);
   pl_edit_get_box (edit, &box);
   if (changed)
     pel_document_bump_generations (self, &box);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->store->lock);
 
   if (changed)
     {
@@ -161,6 +163,234 @@ pel_document_apply_labels (PelDocument    *self,
   return changed;
 }
 
+gsize
+pel_document_merge_proposal (PelDocument  *self,
+                             const char   *name,
+                             PlMergeScope  scope,
+                             int           axis,
+                             gint64        slice,
+                             guint16       value)
+{
+  PlPaintRule rule;
+  PlEdit *edit;
+  PlBox box;
+  gsize changed;
+
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
+  if (self->store->labels == NULL || self->store->proposal == NULL)
+    return 0;
+
+  pel_document_init_rule (self, &rule, 0, PL_PAINT_OVER_UNLABELLED, 0);
+  edit = pl_edit_new (self->volume->dim);
+  g_mutex_lock (&self->store->lock);
+  changed = pl_paint_merge_apply (self->store->labels, self->store->proposal, &rule, scope, axis, slice, value,
+                                  0, pl_labels_n_voxels (self->store->labels), edit);
+  pl_edit_get_box (edit, &box);
+  if (changed)
+    pel_document_bump_generations (self, &box);
+  g_mutex_unlock (&self->store->lock);
+
+  if (changed)
+    {
+      g_autofree guint8 *present = g_new0 (guint8, 65536);
+      pl_edit_mark_new_values (edit, present);
+      pel_document_complete_table_with (self, present);
+      pel_document_labels_changed (self, &box);
+      pel_document_end_edit (self, edit, name);
+    }
+  else
+    pl_edit_free (edit);
+  return changed;
+}
+
+/* ---- merging on a worker ---------------------------------------------------- */
+
+typedef struct
+{
+  PelLabelStore  *store;
+  gconstpointer   owner;       /* the volume the merge is for (identity) */
+  gconstpointer   proposal;    /* the proposal it merges (identity) */
+  PlPaintRule    *rule;
+  PlMergeScope    scope;
+  int             axis;
+  gint64          slice;
+  guint16         value;
+  gint64          dim[3];
+  char           *name;
+  PlEdit         *plan;
+} MergeData;
+
+static void
+merge_data_free (gpointer data)
+{
+  MergeData *m = data;
+
+  pel_label_store_unref (m->store);
+  g_free (m->rule);
+  g_free (m->name);
+  g_clear_pointer (&m->plan, pl_edit_free);
+  g_free (m);
+}
+
+/* The worker: plans the merge a block at a time, each under the lock, so
+ * painting waits for a block at most (about a millisecond). */
+static void
+plan_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  MergeData *m = task_data;
+  const gsize block = 1u << 20;
+  gsize n = (gsize) m->dim[0] * m->dim[1] * m->dim[2];
+
+  for (gsize b = 0; b < n; b += block)
+    {
+      PelLabelStore *store = m->store;
+      gboolean same;
+
+      if (g_task_return_error_if_cancelled (task))
+        return;
+      g_mutex_lock (&store->lock);
+      same = store->owner == m->owner && store->labels != NULL && store->proposal == m->proposal;
+      if (same)
+        pl_paint_merge_plan (store->labels, store->proposal, m->rule, m->scope, m->axis, m->slice, m->value,
+                             b, MIN (b + block, n), m->plan);
+      g_mutex_unlock (&store->lock);
+      if (!same)
+        {
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                   "The volume or the proposal changed before the merge");
+          return;
+        }
+      if (m->scope == PL_MERGE_SLICE)
+        break;   /* planned whole from the first block */
+    }
+#ifdef MADV_POPULATE_WRITE
+  /* The pages the main thread will write are mapped here: a map not yet
+   * written (calloc) would otherwise fault each page in on the main
+   * thread, most of the time of writing a whole segmentation.  This maps
+   * pages without changing what they hold. */
+  if (pl_edit_get_n (m->plan) > 0 && n * sizeof (guint16) > (4u << 20))
+    {
+      PelLabelStore *store = m->store;
+      gsize page = (gsize) sysconf (_SC_PAGESIZE);
+      g_mutex_lock (&store->lock);
+      if (store->owner == m->owner && store->labels != NULL)
+        {
+          guintptr start = ((guintptr) store->labels->data + page - 1) & ~(guintptr) (page - 1);
+          guintptr end = ((guintptr) (store->labels->data + n)) & ~(guintptr) (page - 1);
+          if (end > start)
+            madvise ((gpointer) start, end - start, MADV_POPULATE_WRITE);
+        }
+      g_mutex_unlock (&store->lock);
+    }
+#endif
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+merge_planned (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GTask *outer = user_data;
+  PelDocument *self = g_task_get_source_object (outer);
+  MergeData *m = g_task_get_task_data (outer);
+  GError *error = NULL;
+  PlEdit *applied;
+  PlBox box;
+  gsize changed;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (outer, error);
+      g_object_unref (outer);
+      return;
+    }
+  if (self->volume_ref != m->owner || self->store->labels == NULL)
+    {
+      g_task_return_new_error (outer, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "Another volume was opened before the merge");
+      g_object_unref (outer);
+      return;
+    }
+  /* The main thread carries the plan out: only voxels still unlabelled */
+  applied = pl_edit_new (self->volume->dim);
+  g_mutex_lock (&self->store->lock);
+  changed = pl_edit_apply_planned (applied, self->store->labels->data, m->plan);
+  pl_edit_get_box (applied, &box);
+  if (changed)
+    pel_document_bump_generations (self, &box);
+  g_mutex_unlock (&self->store->lock);
+  if (changed)
+    {
+      g_autofree guint8 *present = g_new0 (guint8, 65536);
+      pl_edit_mark_new_values (applied, present);
+      pel_document_complete_table_with (self, present);
+      pel_document_labels_changed (self, &box);
+      pel_document_end_edit (self, applied, m->name);
+    }
+  else
+    pl_edit_free (applied);
+  g_task_return_int (outer, (gssize) changed);
+  g_object_unref (outer);
+}
+
+void
+pel_document_merge_proposal_async (PelDocument        *self,
+                                   const char         *name,
+                                   PlMergeScope        scope,
+                                   int                 axis,
+                                   gint64              slice,
+                                   guint16             value,
+                                   GCancellable       *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer            user_data)
+{
+  GTask *outer;
+  g_autoptr (GTask) inner = NULL;
+  MergeData *m;
+
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, pel_document_merge_proposal_async);
+  if (self->store->labels == NULL || self->store->proposal == NULL)
+    {
+      g_task_return_int (outer, 0);
+      g_object_unref (outer);
+      return;
+    }
+  m = g_new0 (MergeData, 1);
+  m->store = pel_label_store_ref (self->store);
+  m->owner = self->volume_ref;
+  m->proposal = self->store->proposal;
+  m->rule = g_new (PlPaintRule, 1);
+  pel_document_init_rule (self, m->rule, 0, PL_PAINT_OVER_UNLABELLED, 0);
+  m->scope = scope;
+  m->axis = axis;
+  m->slice = slice;
+  m->value = value;
+  memcpy (m->dim, self->volume->dim, sizeof m->dim);
+  m->name = g_strdup (name);
+  m->plan = pl_edit_new (self->volume->dim);
+  g_task_set_task_data (outer, m, merge_data_free);
+  /* the worker sees m only; the outer task (and the document) stay here */
+  inner = g_task_new (NULL, cancellable, merge_planned, outer);
+  g_task_set_task_data (inner, m, NULL);
+  g_task_run_in_thread (inner, plan_thread);
+}
+
+gssize
+pel_document_merge_proposal_finish (PelDocument   *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+  return g_task_propagate_int (G_TASK (result), error);
+}
+
 static gboolean
 step (PelDocument *self,
       gboolean     forward)
@@ -168,12 +398,12 @@ step (PelDocument *self,
   PlBox box;
   gboolean done;
 
-  g_mutex_lock (&self->lock);
-  done = forward ? pl_undo_redo (self->undo, self->labels->data, &box)
-                 : pl_undo_undo (self->undo, self->labels->data, &box);
+  g_mutex_lock (&self->store->lock);
+  done = forward ? pl_undo_redo (self->undo, self->store->labels->data, &box)
+                 : pl_undo_undo (self->undo, self->store->labels->data, &box);
   if (done)
     pel_document_bump_generations (self, &box);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->store->lock);
   if (done)
     {
       pel_document_labels_changed (self, &box);
@@ -186,14 +416,14 @@ gboolean
 pel_document_undo (PelDocument *self)
 {
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), FALSE);
-  return self->labels != NULL && step (self, FALSE);
+  return self->store->labels != NULL && step (self, FALSE);
 }
 
 gboolean
 pel_document_redo (PelDocument *self)
 {
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), FALSE);
-  return self->labels != NULL && step (self, TRUE);
+  return self->store->labels != NULL && step (self, TRUE);
 }
 
 gboolean
@@ -277,12 +507,12 @@ pel_document_snapshot_labels (PelDocument *self,
   /* Retried if another volume comes in between. */
   do
     {
-      g_mutex_lock (&self->lock);
+      g_mutex_lock (&self->store->lock);
       g_clear_pointer (&volume, pel_volume_ref_unref);
       volume = self->volume_ref ? pel_volume_ref_ref (self->volume_ref) : NULL;
       if (generation)
-        *generation = self->generation;
-      g_mutex_unlock (&self->lock);
+        *generation = self->store->generation;
+      g_mutex_unlock (&self->store->lock);
       if (volume == NULL)
         return NULL;
       copy = pel_document_copy_labels (self, volume, NULL);
@@ -296,45 +526,24 @@ pel_document_copy_labels (PelDocument  *self,
                           PelVolumeRef *volume,
                           gint64       *when_us)
 {
-  g_autoptr (PlLabels) copy = NULL;
-  gsize bytes;
-
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
   g_return_val_if_fail (volume != NULL, NULL);
 
-  /* A fresh block of this size is mmapped: touching it page by page under
-   * the lock would cost several times the copy itself. */
-  copy = g_new0 (PlLabels, 1);
-  memcpy (copy->dim, pel_volume_ref_get (volume)->dim, sizeof copy->dim);
-  bytes = pl_labels_n_voxels (copy) * sizeof (guint16);
-  copy->data = g_malloc (bytes);
-  memset (copy->data, 0, bytes);
-
-  g_mutex_lock (&self->lock);
-  if (self->volume_ref != volume || self->labels == NULL)
-    {
-      g_mutex_unlock (&self->lock);
-      return NULL;
-    }
-  memcpy (copy->data, self->labels->data, bytes);
-  if (when_us)
-    *when_us = g_get_real_time ();
-  g_mutex_unlock (&self->lock);
-  return g_steal_pointer (&copy);
+  return pel_label_store_copy (self->store, volume, pel_volume_ref_get (volume)->dim, when_us);
 }
 
 void
 pel_document_lock_writers (PelDocument *self)
 {
   g_return_if_fail (PEL_IS_DOCUMENT (self));
-  g_mutex_lock (&self->writers);
+  pel_label_store_lock_writers (self->store);
 }
 
 void
 pel_document_unlock_writers (PelDocument *self)
 {
   g_return_if_fail (PEL_IS_DOCUMENT (self));
-  g_mutex_unlock (&self->writers);
+  pel_label_store_unlock_writers (self->store);
 }
 
 guint64
@@ -348,11 +557,11 @@ pel_document_copy_label_slice (PelDocument *self,
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
   g_return_val_if_fail (axis >= 0 && axis < 3, 0);
 
-  g_mutex_lock (&self->lock);
-  if (self->labels && index >= 0 && index < self->labels->dim[axis])
+  g_mutex_lock (&self->store->lock);
+  if (self->store->labels && index >= 0 && index < self->store->labels->dim[axis])
     {
-      const gint64 *d = self->labels->dim;
-      const guint16 *src = self->labels->data;
+      const gint64 *d = self->store->labels->dim;
+      const guint16 *src = self->store->labels->data;
       gsize o = 0;
 
       /* out is ordered with the lower remaining axis fastest */
@@ -365,9 +574,9 @@ pel_document_copy_label_slice (PelDocument *self,
         for (gint64 k = 0; k < d[2]; k++)
           for (gint64 j = 0; j < d[1]; j++)
             out[o++] = src[index + d[0] * (j + d[1] * k)];
-      g = self->slice_generation[axis][index];
+      g = self->store->slice_generation[axis][index];
     }
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->store->lock);
   return g;
 }
 
@@ -381,10 +590,10 @@ pel_document_get_slice_generation (PelDocument *self,
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
   g_return_val_if_fail (axis >= 0 && axis < 3, 0);
 
-  g_mutex_lock (&self->lock);
-  if (self->slice_generation[axis] && index >= 0 && index < self->volume->dim[axis])
-    g = self->slice_generation[axis][index];
-  g_mutex_unlock (&self->lock);
+  g_mutex_lock (&self->store->lock);
+  if (self->store->slice_generation[axis] && index >= 0 && index < self->volume->dim[axis])
+    g = self->store->slice_generation[axis][index];
+  g_mutex_unlock (&self->store->lock);
   return g;
 }
 
@@ -394,9 +603,9 @@ pel_document_get_generation (PelDocument *self)
   guint64 g;
 
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
-  g_mutex_lock (&self->lock);
-  g = self->generation;
-  g_mutex_unlock (&self->lock);
+  g_mutex_lock (&self->store->lock);
+  g = self->store->generation;
+  g_mutex_unlock (&self->store->lock);
   return g;
 }
 
@@ -405,14 +614,13 @@ pel_document_read_labels (PelDocument       *self,
                           PelLabelsReadFunc  func,
                           gpointer           user_data)
 {
-  const guint64 *generations[3];
-
   g_return_if_fail (PEL_IS_DOCUMENT (self));
-  g_return_if_fail (func != NULL);
+  pel_label_store_read (self->store, func, user_data);
+}
 
-  g_mutex_lock (&self->lock);
-  for (int a = 0; a < 3; a++)
-    generations[a] = self->slice_generation[a];
-  func (self->labels, generations, user_data);
-  g_mutex_unlock (&self->lock);
+PelLabelStore *
+pel_document_ref_label_store (PelDocument *self)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
+  return pel_label_store_ref (self->store);
 }

@@ -15,7 +15,7 @@ const PlLabels *
 pel_document_get_labels (PelDocument *self)
 {
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
-  return self->labels;
+  return self->store->labels;
 }
 
 const char *
@@ -36,10 +36,10 @@ replace_labels (PelDocument  *self,
   g_return_if_fail (labels != NULL);
   g_return_if_fail (memcmp (labels->dim, self->volume->dim, sizeof labels->dim) == 0);
 
-  g_mutex_lock (&self->lock);
-  pl_labels_free (self->labels);
-  self->labels = labels;
-  g_mutex_unlock (&self->lock);
+  g_mutex_lock (&self->store->lock);
+  pl_labels_free (self->store->labels);
+  self->store->labels = labels;
+  g_mutex_unlock (&self->store->lock);
   /* a map read from a file holds pages never written (its zeros) */
   pel_document_populate_later (labels->data, pl_labels_n_voxels (labels) * sizeof (guint16));
 
@@ -114,7 +114,7 @@ pel_document_get_label_at (PelDocument  *self,
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
   if (self->volume == NULL || !inside (self->volume, ijk))
     return 0;
-  return self->labels->data[index_of (self->volume, ijk)];
+  return self->store->labels->data[index_of (self->volume, ijk)];
 }
 
 float
@@ -136,26 +136,43 @@ pel_document_count_labels (PelDocument *self,
 
   g_return_if_fail (PEL_IS_DOCUMENT (self));
   memset (counts, 0, n_values * sizeof *counts);
-  if (self->labels == NULL)
+  if (self->store->labels == NULL)
     return;
-  n = pl_labels_n_voxels (self->labels);
+  n = pl_labels_n_voxels (self->store->labels);
   for (gsize i = 0; i < n; i++)
-    if (self->labels->data[i] < n_values)
-      counts[self->labels->data[i]]++;
+    if (self->store->labels->data[i] < n_values)
+      counts[self->store->labels->data[i]]++;
 }
 
 /* A worker counts slice by slice (slices along the last voxel axis, which
  * are contiguous), taking the lock for each: about a tenth of a
  * millisecond, where the whole count of a 300³ map on the main thread
  * stalled the window for 30 ms every time painting paused. */
+typedef struct
+{
+  PelLabelStore *store;
+  PelVolumeRef  *volume;
+} CountData;
+
+static void
+count_data_free (gpointer data)
+{
+  CountData *d = data;
+
+  pel_label_store_unref (d->store);
+  pel_volume_ref_unref (d->volume);
+  g_free (d);
+}
+
 static void
 count_thread (GTask        *task,
               gpointer      source_object,
               gpointer      task_data,
               GCancellable *cancellable)
 {
-  PelDocument *self = source_object;
-  PelVolumeRef *volume = task_data;
+  CountData *d = task_data;
+  PelLabelStore *store = d->store;
+  PelVolumeRef *volume = d->volume;
   const PlVolume *v = pel_volume_ref_get (volume);
   gsize plane = (gsize) v->dim[0] * (gsize) v->dim[1];
   g_autofree guint64 *counts = g_new0 (guint64, 65536);
@@ -166,16 +183,16 @@ count_thread (GTask        *task,
 
       if (g_cancellable_is_cancelled (cancellable))
         break;
-      g_mutex_lock (&self->lock);
-      if (self->volume_ref != volume || self->labels == NULL)
+      g_mutex_lock (&store->lock);
+      if (store->owner != volume || store->labels == NULL)
         {
-          g_mutex_unlock (&self->lock);
+          g_mutex_unlock (&store->lock);
           break;
         }
-      slice = self->labels->data + (gsize) k * plane;
+      slice = store->labels->data + (gsize) k * plane;
       for (gsize i = 0; i < plane; i++)
         counts[slice[i]]++;
-      g_mutex_unlock (&self->lock);
+      g_mutex_unlock (&store->lock);
       if (k == v->dim[2] - 1)
         {
           g_task_return_pointer (task, g_steal_pointer (&counts), g_free);
@@ -192,6 +209,7 @@ pel_document_count_labels_async (PelDocument         *self,
                                  gpointer             user_data)
 {
   g_autoptr (GTask) task = NULL;
+  CountData *d;
 
   g_return_if_fail (PEL_IS_DOCUMENT (self));
 
@@ -202,7 +220,10 @@ pel_document_count_labels_async (PelDocument         *self,
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "No volume");
       return;
     }
-  g_task_set_task_data (task, pel_volume_ref_ref (self->volume_ref), (GDestroyNotify) pel_volume_ref_unref);
+  d = g_new (CountData, 1);
+  d->store = pel_label_store_ref (self->store);
+  d->volume = pel_volume_ref_ref (self->volume_ref);
+  g_task_set_task_data (task, d, count_data_free);
   g_task_run_in_thread (task, count_thread);
 }
 
@@ -285,21 +306,21 @@ pel_document_remove_label (PelDocument *self,
   g_return_if_fail (PEL_IS_DOCUMENT (self));
   g_return_if_fail (value != 0);
 
-  if (self->labels != NULL)
+  if (self->store->labels != NULL)
     {
       PlEdit *edit = pel_document_begin_edit (self);
-      gsize n = pl_labels_n_voxels (self->labels);
+      gsize n = pl_labels_n_voxels (self->store->labels);
       g_autofree char *name = NULL;
       PlLabel *l = pl_label_table_lookup (self->table, value);
 
-      g_mutex_lock (&self->lock);
+      g_mutex_lock (&self->store->lock);
       for (gsize i = 0; i < n; i++)
-        if (self->labels->data[i] == value)
+        if (self->store->labels->data[i] == value)
           {
-            self->labels->data[i] = 0;
+            self->store->labels->data[i] = 0;
             pl_edit_record (edit, i, value, 0);
           }
-      g_mutex_unlock (&self->lock);
+      g_mutex_unlock (&self->store->lock);
       /* Translators: an undo step; %s is a label name. */
       name = g_strdup_printf (_("Clear “%s”"), l ? l->name : "");
       pel_document_end_edit (self, edit, name);

@@ -12,21 +12,17 @@ struct _PelDocument
   /* Owned state */
   PelVolumeRef  *volume_ref;
   PlVolume      *volume;           /* borrowed from volume_ref */
-  PlLabels      *labels;
   PlLabelTable  *table;
   PlUndo        *undo;
   guint32       *label_lut;        /* 65536 colours */
-  PlLabels      *proposal;
   PelHeatMap    *heat_map;
   char          *labels_path;
   char          *recovery_dir;
 
-  /* Labels are written on the main thread under this lock; workers copy
-   * under it.  Generations are guarded by it too. */
-  GMutex         lock;
-  GMutex         writers;          /* pel_document_lock_writers() */
-  guint64        generation;
-  guint64       *slice_generation[3];   /* per voxel axis, dim[a] entries */
+  /* The label map, its slice generations and their lock, shared with
+   * workers (pel-label-store.h).  Labels are written on the main thread
+   * under store->lock; the volume fields above are swapped under it too. */
+  PelLabelStore *store;
 
   guint64        saved_state_id;
   gboolean       dirty;

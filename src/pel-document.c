@@ -74,13 +74,13 @@ void
 pel_document_bump_generations (PelDocument *self,
                                const PlBox *box)
 {
-  guint64 g = ++self->generation;
+  guint64 g = ++self->store->generation;
 
-  if (self->slice_generation[0] == NULL || pl_box_is_empty (box))
+  if (self->store->slice_generation[0] == NULL || pl_box_is_empty (box))
     return;
   for (int a = 0; a < 3; a++)
     for (gint64 i = MAX (box->lo[a], 0); i <= MIN (box->hi[a], self->volume->dim[a] - 1); i++)
-      self->slice_generation[a][i] = g;
+      self->store->slice_generation[a][i] = g;
 }
 
 void
@@ -101,9 +101,9 @@ pel_document_all_labels_changed (PelDocument *self)
       box.lo[a] = 0;
       box.hi[a] = self->volume ? self->volume->dim[a] - 1 : -1;
     }
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->store->lock);
   pel_document_bump_generations (self, &box);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->store->lock);
   pel_document_labels_changed (self, &box);
 }
 
@@ -126,17 +126,23 @@ pel_document_finalize (GObject *object)
 
   g_clear_pointer (&self->volume_ref, pel_volume_ref_unref);
   self->volume = NULL;
-  g_clear_pointer (&self->labels, pl_labels_free);
   g_clear_pointer (&self->table, pl_label_table_free);
   g_clear_pointer (&self->undo, pl_undo_free);
-  g_clear_pointer (&self->proposal, pl_labels_free);
-  for (int a = 0; a < 3; a++)
-    g_clear_pointer (&self->slice_generation[a], g_free);
+  {
+    /* a worker may still hold the store: it finds no map there */
+    PlLabels *labels, *proposal;
+    g_mutex_lock (&self->store->lock);
+    self->store->owner = NULL;
+    labels = g_steal_pointer (&self->store->labels);
+    proposal = g_steal_pointer (&self->store->proposal);
+    g_mutex_unlock (&self->store->lock);
+    g_clear_pointer (&labels, pl_labels_free);
+    g_clear_pointer (&proposal, pl_labels_free);
+  }
+  g_clear_pointer (&self->store, pel_label_store_unref);
   g_free (self->label_lut);
   g_free (self->labels_path);
   g_free (self->recovery_dir);
-  g_mutex_clear (&self->lock);
-  g_mutex_clear (&self->writers);
   G_OBJECT_CLASS (pel_document_parent_class)->finalize (object);
 }
 
@@ -353,8 +359,7 @@ pel_document_emit_restored (PelDocument *self,
 static void
 pel_document_init (PelDocument *self)
 {
-  g_mutex_init (&self->lock);
-  g_mutex_init (&self->writers);
+  self->store = pel_label_store_new ();
   self->undo = pl_undo_new (DEFAULT_UNDO_BUDGET);
   self->table = pl_label_table_new_default ();
   self->label_lut = g_new0 (guint32, 65536);
@@ -450,10 +455,10 @@ pel_document_complete_table (PelDocument *self)
 {
   g_autofree guint8 *present = NULL;
 
-  if (self->labels == NULL)
+  if (self->store->labels == NULL)
     return;
   present = g_new0 (guint8, 65536);
-  pl_labels_mark_values (self->labels, present);
+  pl_labels_mark_values (self->store->labels, present);
   pel_document_complete_table_with (self, present);
 }
 
@@ -586,21 +591,22 @@ pel_document_set_volume_with_window (PelDocument *self,
   g_return_if_fail (volume != NULL);
 
   pel_document_stop_autosave (self);
-  g_mutex_lock (&self->lock);
-  free_later (self->volume_ref, self->labels, self->proposal);
-  self->labels = NULL;
-  self->proposal = NULL;
+  g_mutex_lock (&self->store->lock);
+  free_later (self->volume_ref, self->store->labels, self->store->proposal);
+  self->store->labels = NULL;
+  self->store->proposal = NULL;
   self->volume_ref = pel_volume_ref_new (volume);
+  self->store->owner = self->volume_ref;
   self->volume = volume;
-  self->labels = pl_labels_new (volume->dim);
-  pel_document_populate_later (self->labels->data, pl_labels_n_voxels (self->labels) * sizeof (guint16));
+  self->store->labels = pl_labels_new (volume->dim);
+  pel_document_populate_later (self->store->labels->data, pl_labels_n_voxels (self->store->labels) * sizeof (guint16));
   for (int a = 0; a < 3; a++)
     {
-      g_free (self->slice_generation[a]);
-      self->slice_generation[a] = g_new0 (guint64, volume->dim[a]);
+      g_free (self->store->slice_generation[a]);
+      self->store->slice_generation[a] = g_new0 (guint64, volume->dim[a]);
     }
-  self->generation++;
-  g_mutex_unlock (&self->lock);
+  self->store->generation++;
+  g_mutex_unlock (&self->store->lock);
 
   g_clear_pointer (&self->labels_path, g_free);
   pl_undo_clear (self->undo);
@@ -648,12 +654,13 @@ pel_document_replace_image (PelDocument *self,
   g_return_if_fail (self->volume != NULL);
   g_return_if_fail (memcmp (volume->dim, self->volume->dim, sizeof volume->dim) == 0);
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->store->lock);
   free_later (self->volume_ref, NULL, NULL);
   self->volume_ref = pel_volume_ref_new (volume);
+  self->store->owner = self->volume_ref;
   self->volume = volume;
-  self->generation++;
-  g_mutex_unlock (&self->lock);
+  self->store->generation++;
+  g_mutex_unlock (&self->store->lock);
 
   g_object_freeze_notify (G_OBJECT (self));
   pel_document_set_window_level (self, window, level);
@@ -745,8 +752,15 @@ pel_document_set_proposal (PelDocument *self,
   g_return_if_fail (proposal == NULL || (self->volume != NULL
                     && memcmp (proposal->dim, self->volume->dim, sizeof proposal->dim) == 0));
 
-  g_clear_pointer (&self->proposal, pl_labels_free);
-  self->proposal = proposal;
+  {
+    /* swapped under the lock (a merge on a worker reads it), freed after */
+    PlLabels *old;
+    g_mutex_lock (&self->store->lock);
+    old = self->store->proposal;
+    self->store->proposal = proposal;
+    g_mutex_unlock (&self->store->lock);
+    g_clear_pointer (&old, pl_labels_free);
+  }
   g_signal_emit (self, signals[OVERLAYS_CHANGED], 0);
 }
 
@@ -754,7 +768,7 @@ const PlLabels *
 pel_document_get_proposal (PelDocument *self)
 {
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
-  return self->proposal;
+  return self->store->proposal;
 }
 
 double
@@ -782,9 +796,17 @@ pel_document_set_proposal_slice (PelDocument   *self,
   g_return_if_fail (axis >= 0 && axis < 3 && index >= 0 && index < self->volume->dim[axis]);
   g_return_if_fail (slice != NULL);
 
-  if (self->proposal == NULL)
-    self->proposal = pl_labels_new (self->volume->dim);
-  pl_labels_set_slice (self->proposal, axis, index, slice);
+  if (self->store->proposal == NULL)
+    {
+      PlLabels *fresh = pl_labels_new (self->volume->dim);
+      g_mutex_lock (&self->store->lock);
+      self->store->proposal = fresh;
+      g_mutex_unlock (&self->store->lock);
+    }
+  /* written under the lock: a merge on a worker may be reading it */
+  g_mutex_lock (&self->store->lock);
+  pl_labels_set_slice (self->store->proposal, axis, index, slice);
+  g_mutex_unlock (&self->store->lock);
   g_signal_emit (self, signals[OVERLAYS_CHANGED], 0);
 }
 

@@ -39,6 +39,7 @@
 #include "engine/data/undo.h"
 #include "engine/data/volume.h"
 #include "src/pel-heat-map.h"
+#include "src/pel-label-store.h"
 
 G_BEGIN_DECLS
 
@@ -180,6 +181,35 @@ void               pel_document_cancel_edit         (PelDocument        *self,
 gsize              pel_document_apply_labels        (PelDocument        *self,
                                                      const char         *name,
                                                      const PlLabels     *labels);
+/* Merges the document's proposal into the labels as one undo step: within
+ * scope (pl_paint_merge_apply), only unlabelled voxels, never a locked
+ * label's value; in place, without copying the map.  Returns the voxels
+ * filled. */
+gsize              pel_document_merge_proposal      (PelDocument        *self,
+                                                     const char         *name,
+                                                     PlMergeScope        scope,
+                                                     int                 axis,
+                                                     gint64              slice,
+                                                     guint16             value);
+/* The same with the reading on a worker: the merge is planned there, a
+ * block of the map at a time under the lock (painting goes on), and
+ * carried out on the main thread where the voxels it plans to fill are
+ * still unlabelled (pl_edit_apply_planned: a stroke painted meanwhile is
+ * kept), as one undo step, before callback runs.  _finish returns the
+ * voxels filled, or -1 with G_IO_ERROR_CANCELLED when the volume or the
+ * proposal changed meanwhile or cancellable was cancelled. */
+void               pel_document_merge_proposal_async (PelDocument       *self,
+                                                      const char        *name,
+                                                      PlMergeScope       scope,
+                                                      int                axis,
+                                                      gint64             slice,
+                                                      guint16            value,
+                                                      GCancellable      *cancellable,
+                                                      GAsyncReadyCallback callback,
+                                                      gpointer           user_data);
+gssize             pel_document_merge_proposal_finish (PelDocument      *self,
+                                                       GAsyncResult     *result,
+                                                       GError          **error);
 gboolean           pel_document_undo                (PelDocument        *self);
 gboolean           pel_document_redo                (PelDocument        *self);
 gboolean           pel_document_can_undo            (PelDocument        *self);
@@ -236,13 +266,14 @@ guint64           *pel_document_count_labels_finish (PelDocument        *self,
                                                      GAsyncResult       *result,
                                                      GError            **error);
 /* Calls func with the label map (NULL when no volume is open) and the
- * generation of every slice along each voxel axis (dim[a] entries for axis
- * a), holding the lock that painting takes, so that a worker can read
- * several slices consistently.  Keep func short; it must not call back into
- * the document. */
-typedef void     (*PelLabelsReadFunc)               (const PlLabels     *labels,
-                                                     const guint64 *const generations[3],
+ * generation of every slice, under the lock that painting takes
+ * (pel_label_store_read on the document's store). */
+void               pel_document_read_labels         (PelDocument        *self,
+                                                     PelLabelsReadFunc   func,
                                                      gpointer            user_data);
+/* The store of the label map, for a worker to hold instead of the
+ * document (a new reference; pel_label_store_unref on any thread). */
+PelLabelStore     *pel_document_ref_label_store     (PelDocument        *self);
 void               pel_document_read_labels         (PelDocument        *self,
                                                      PelLabelsReadFunc   func,
                                                      gpointer            user_data);

@@ -114,6 +114,37 @@ pel_proposal_count (PelDocument    *document,
   return fill (document, scope, axis, slice, value, NULL);
 }
 
+static const PlMergeScope merge_scopes[] = {
+  [PEL_ACCEPT_SLICE] = PL_MERGE_SLICE,
+  [PEL_ACCEPT_ALL] = PL_MERGE_ALL,
+  [PEL_ACCEPT_CLASS] = PL_MERGE_CLASS,
+};
+
+/* The undo step's name for a scope. */
+static char *
+step_name (PelDocument    *document,
+           PelAcceptScope  scope,
+           gint64          slice,
+           guint16         value)
+{
+  switch (scope)
+    {
+    case PEL_ACCEPT_SLICE:
+      /* Translators: an undo step; slices count from 1 as the views show */
+      return g_strdup_printf (_("Accept proposal (slice %" G_GINT64_FORMAT ")"), slice + 1);
+    case PEL_ACCEPT_ALL:
+      return g_strdup (_("Accept proposal (all slices)"));
+    case PEL_ACCEPT_CLASS:
+    default:
+      {
+        PlLabel *l = pl_label_table_lookup (pel_document_get_label_table (document), value);
+        g_autofree char *fallback = g_strdup_printf ("%u", value);
+        /* Translators: an undo step; %s is a label name */
+        return g_strdup_printf (_("Accept proposal (“%s”)"), l ? l->name : fallback);
+      }
+    }
+}
+
 gsize
 pel_proposal_accept (PelDocument    *document,
                      PelAcceptScope  scope,
@@ -121,37 +152,40 @@ pel_proposal_accept (PelDocument    *document,
                      gint64          slice,
                      guint16         value)
 {
-  g_autoptr (PlLabels) after = NULL;
   g_autofree char *name = NULL;
-  gsize n;
 
   g_return_val_if_fail (PEL_IS_DOCUMENT (document), 0);
 
-  if (pel_document_get_labels (document) == NULL)
+  if (pel_document_get_labels (document) == NULL || pel_document_get_proposal (document) == NULL)
     return 0;
-  after = pl_labels_copy (pel_document_get_labels (document));
-  n = fill (document, scope, axis, slice, value, after->data);
-  if (n == 0)
-    return 0;
-  switch (scope)
-    {
-    case PEL_ACCEPT_SLICE:
-      /* Translators: an undo step; slices count from 1 as the views show */
-      name = g_strdup_printf (_("Accept proposal (slice %" G_GINT64_FORMAT ")"), slice + 1);
-      break;
-    case PEL_ACCEPT_ALL:
-      name = g_strdup (_("Accept proposal (all slices)"));
-      break;
-    case PEL_ACCEPT_CLASS:
-    default:
-      {
-        PlLabel *l = pl_label_table_lookup (pel_document_get_label_table (document), value);
-        g_autofree char *fallback = g_strdup_printf ("%u", value);
-        /* Translators: an undo step; %s is a label name */
-        name = g_strdup_printf (_("Accept proposal (“%s”)"), l ? l->name : fallback);
-      }
-      break;
-    }
-  pel_document_apply_labels (document, name, after);
-  return n;
+  name = step_name (document, scope, slice, value);
+  /* in place, one pass: no copy of the map (a whole-volume Accept spent
+   * most of its main-thread time copying and diffing whole maps) */
+  return pel_document_merge_proposal (document, name, merge_scopes[scope], axis, slice, value);
+}
+
+void
+pel_proposal_accept_async (PelDocument         *document,
+                           PelAcceptScope       scope,
+                           int                  axis,
+                           gint64               slice,
+                           guint16              value,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autofree char *name = NULL;
+
+  g_return_if_fail (PEL_IS_DOCUMENT (document));
+  name = step_name (document, scope, slice, value);
+  pel_document_merge_proposal_async (document, name, merge_scopes[scope], axis, slice, value, cancellable,
+                                     callback, user_data);
+}
+
+gssize
+pel_proposal_accept_finish (PelDocument   *document,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  return pel_document_merge_proposal_finish (document, result, error);
 }

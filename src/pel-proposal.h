@@ -55,5 +55,19 @@ gsize      pel_proposal_accept         (PelDocument         *document,
                                         int                  axis,
                                         gint64               slice,
                                         guint16              value);
+/* The same with the map read on a worker (pel_document_merge_proposal_async):
+ * what the window uses, so accepting a whole volume does not stall it.
+ * _finish returns the voxels filled, or -1 and an error. */
+void       pel_proposal_accept_async   (PelDocument         *document,
+                                        PelAcceptScope       scope,
+                                        int                  axis,
+                                        gint64               slice,
+                                        guint16              value,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+gssize     pel_proposal_accept_finish  (PelDocument         *document,
+                                        GAsyncResult        *result,
+                                        GError             **error);
 
 G_END_DECLS

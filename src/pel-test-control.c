@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "src/pel-action-script.h"
-#include "src/pel-train-panel.h"   /* TEMPORARY: the `train` command */
 #include "src/pel-window.h"
 
 typedef struct
@@ -311,6 +310,12 @@ object_named (PelWindow  *window,
     return G_OBJECT (pel_window_get_viewer (window));
   if (g_strcmp0 (name, "job") == 0)
     return (GObject *) pel_window_get_job (window);
+  /* "run:GROUP": the live run behind an action group ("run:train") */
+  if (g_str_has_prefix (name, "run:"))
+    {
+      GActionGroup *group = pel_action_script_find_group (GTK_WIDGET (window), name + 4);
+      return group ? pel_action_script_get_run (group) : NULL;
+    }
   return NULL;
 }
 
@@ -500,66 +505,63 @@ stroke_move (char **args)
   pel_slice_view_stroke_update (control->stroke_view, wx, wy);
 }
 
-/* ---- TEMPORARY: `train STEPS` through PELLUCID_TRAIN_ACTIONS ----------------
- * Until the Train panel's operations are a "train" action group on the
- * window; then the crash suite sends `action train....` lines and this
- * section goes. */
+/* ---- watching properties ---------------------------------------------------- */
 
-static PelTrainPanel *
-find_train_panel (GtkWidget *widget)
+typedef struct
 {
-  if (PEL_IS_TRAIN_PANEL (widget))
-    return PEL_TRAIN_PANEL (widget);
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+  char *object;
+  char *property;
+} Watch;
+
+static void
+watch_free (gpointer data,
+            GClosure *closure)
+{
+  Watch *w = data;
+  g_free (w->object);
+  g_free (w->property);
+  g_free (w);
+}
+
+static void
+on_watched (GObject    *object,
+            GParamSpec *pspec,
+            gpointer    data)
+{
+  Watch *w = data;
+  g_auto (GValue) value = G_VALUE_INIT;
+  g_autofree char *text = NULL;
+
+  g_value_init (&value, pspec->value_type);
+  g_object_get_property (object, pspec->name, &value);
+  text = value_text (&value);
+  event ("notify %s %s %s", w->object, w->property, text);
+}
+
+/* "watch OBJECT PROPERTY": a `notify OBJECT PROPERTY VALUE` line every time
+ * the property changes, until the object goes. */
+static void
+run_watch (PelWindow  *window,
+           char      **args)
+{
+  GObject *object = args[0] ? object_named (window, args[0]) : NULL;
+  g_autofree char *signal = NULL;
+  GParamSpec *pspec;
+  Watch *w;
+
+  if (object == NULL || args[1] == NULL
+      || (pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (object), args[1])) == NULL
+      || !(pspec->flags & G_PARAM_READABLE))
     {
-      PelTrainPanel *found = find_train_panel (c);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
-static void
-on_training_running (PelTrainSession *session)
-{
-  gboolean running = pel_train_session_get_running (session);
-  const GError *error = pel_train_session_get_error (session);
-
-  if (running)
-    event ("train-started");
-  else
-    event ("train-finished %" G_GINT64_FORMAT " %s", pel_train_session_get_step (session),
-           error ? error->message : "ok");
-}
-
-static void
-on_training_progress (PelTrainSession *session)
-{
-  event ("train-step %" G_GINT64_FORMAT, pel_train_session_get_step (session));
-}
-
-static void
-start_training (PelWindow  *window,
-                const char *steps)
-{
-  PelTrainPanel *panel = find_train_panel (GTK_WIDGET (window));
-  PelTrainSession *session;
-  g_autofree char *actions = NULL;
-
-  if (panel == NULL)
-    {
-      event ("error no Train panel");
+      event ("error cannot watch %s %s", args[0] ? args[0] : "", args[0] && args[1] ? args[1] : "");
       return;
     }
-  session = pel_train_panel_get_session (panel);
-  if (g_object_get_data (G_OBJECT (session), "pel-test-control") == NULL)
-    {
-      g_object_set_data (G_OBJECT (session), "pel-test-control", GINT_TO_POINTER (1));
-      g_signal_connect (session, "notify::running", G_CALLBACK (on_training_running), NULL);
-      g_signal_connect (session, "progress", G_CALLBACK (on_training_progress), NULL);
-    }
-  actions = g_strdup_printf ("show,preset=small,steps=%d,start", atoi (steps));
-  pel_train_panel_run_actions (panel, actions);
+  w = g_new0 (Watch, 1);
+  w->object = g_strdup (args[0]);
+  w->property = g_strdup (args[1]);
+  signal = g_strconcat ("notify::", args[1], NULL);
+  g_signal_connect_data (object, signal, G_CALLBACK (on_watched), w, watch_free, 0);
+  event ("watching %s %s", args[0], args[1]);
 }
 
 /* ---- commands --------------------------------------------------------------- */
@@ -627,8 +629,8 @@ run_command (const char *line)
                                          pl_labels_n_voxels (labels) * sizeof (guint16));
       event ("labels-sha1 %s", sum);
     }
-  else if (g_strcmp0 (cmd, "train") == 0 && argv[1])   /* TEMPORARY, see above */
-    start_training (window, argv[1]);
+  else if (g_strcmp0 (cmd, "watch") == 0)
+    run_watch (window, argv + 1);
   else
     event ("error unknown command: %s", line);
   return TRUE;

@@ -28,7 +28,12 @@
  *   get OBJECT PROPERTY               value OBJECT PROPERTY VALUE
  *   set OBJECT PROPERTY VALUE         (writes a property)
  *       OBJECT: window, document, tools, viewer, job (the window's file
- *       job), application.  Booleans read true/false, enums their nick.
+ *       job), application, run:GROUP (the live run behind an action
+ *       group, e.g. run:train: running, done, total, fraction, message).
+ *       Booleans read true/false, enums their nick.
+ *   watch OBJECT PROPERTY             watching OBJECT PROPERTY, then
+ *                                     notify OBJECT PROPERTY VALUE at
+ *                                     every change
  *   stroke-begin VIEW I J K           (VIEW: axial, coronal or sagittal; the
  *   stroke-move I J K                  view moves to the voxel's slice and the
  *   stroke-end                         pointer to its centre, through the
@@ -37,12 +42,6 @@
  *   labels-sha1                       labels-sha1 HEX (of the label map)
  *   quit                              (destroys the windows without asking,
  *                                      as a crash would, but cleanly)
- *   train STEPS                       TEMPORARY, until the Train panel's
- *                                     operations are actions: shows the
- *                                     Train panel, small preset, STEPS
- *                                     steps, Start; then train-started,
- *                                     train-step STEP, train-finished STEP
- *                                     ok|MESSAGE
  *
  *   events the program's state gives by itself:
  *   opened PATH                       the document holds a new volume

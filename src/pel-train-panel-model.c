@@ -236,26 +236,27 @@ pel_train_panel_predict (PelTrainPanel *self)
   return TRUE;
 }
 
-void
-pel_train_panel_accept (PelTrainPanel *self,
-                        int            scope,
-                        guint16        value)
+static void
+accepted (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
 {
-  gint64 c[3];
-  gsize n;
+  g_autoptr (PelTrainPanel) self = user_data;
+  g_autoptr (GError) error = NULL;
+  gssize n = pel_proposal_accept_finish (PEL_DOCUMENT (object), result, &error);
   g_autofree char *text = NULL, *count = NULL;
 
-  if (pel_document_get_proposal (self->document) == NULL)
+  if (self->document == NULL)    /* disposed meanwhile */
     return;
-  pel_document_get_cursor (self->document, c);
-  n = pel_proposal_accept (self->document, (PelAcceptScope) scope, self->proposal_axis,
-                           c[self->proposal_axis], value);
-  count = pel_format_count ((gint64) n);
+  self->accepting = FALSE;
   g_clear_pointer (&self->accept_step, g_free);
-  if (n == 0)
+  if (n < 0)
+    text = g_strdup_printf (_("Nothing was accepted: %s."), error->message);
+  else if (n == 0)
     text = g_strdup (_("Nothing to accept there: every proposed voxel is painted or locked already."));
   else
     {
+      count = pel_format_count ((gint64) n);
       text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                            "Accepted %s voxel (Ctrl+Z undoes it).",
                                            "Accepted %s voxels (Ctrl+Z undoes them).", (gulong) n),
@@ -263,6 +264,25 @@ pel_train_panel_accept (PelTrainPanel *self,
       self->accept_step = g_strdup (pl_undo_get_undo_name (pel_document_get_undo (self->document)));
     }
   pel_train_panel_set_line (self, "accept", text, FALSE);
+  pel_train_panel_update_buttons (self);
+}
+
+/* The merge reads the map on a worker (a whole volume is tens of
+ * milliseconds of reading); the labels change on the main thread. */
+void
+pel_train_panel_accept (PelTrainPanel *self,
+                        int            scope,
+                        guint16        value)
+{
+  gint64 c[3];
+
+  if (pel_document_get_proposal (self->document) == NULL || self->accepting)
+    return;
+  pel_document_get_cursor (self->document, c);
+  self->accepting = TRUE;
+  pel_train_panel_update_buttons (self);
+  pel_proposal_accept_async (self->document, (PelAcceptScope) scope, self->proposal_axis,
+                             c[self->proposal_axis], value, self->cancellable, accepted, g_object_ref (self));
 }
 
 static void

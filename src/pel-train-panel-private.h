@@ -103,6 +103,7 @@ struct _PelTrainPanel
   /* The "train" actions (train.start, train.predict, …) */
   GSimpleActionGroup *actions;
   gboolean          action_busy;      /* a model file is being read or written */
+  gboolean          accepting;        /* a proposal is being merged (on a worker) */
   char             *accept_step;      /* the undo step the "accept" line tells of */
 
   gboolean          syncing;

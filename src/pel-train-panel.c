@@ -140,6 +140,13 @@ classes_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+strip_counted (gpointer user_data)
+{
+  pel_train_panel_update_strip (user_data);
+  return G_SOURCE_REMOVE;
+}
+
 void
 pel_train_panel_update_strip (PelTrainPanel *self)
 {
@@ -159,7 +166,8 @@ pel_train_panel_update_strip (PelTrainPanel *self)
       pel_slice_counts_clear (&self->counts);
       pel_slice_counts_init (&self->counts, self->settings.axis, volume->dim[self->settings.axis]);
     }
-  pel_slice_counts_refresh (&self->counts, self->document);
+  /* a whole new map is counted on a worker; strip_counted comes back */
+  pel_slice_counts_refresh_async (&self->counts, self->document, strip_counted, self);
   pel_slice_strip_set_counts (self->strip, self->counts.counts, self->counts.n);
   pel_document_get_cursor (self->document, cursor);
   pel_slice_strip_set_current (self->strip, cursor[self->settings.axis]);
@@ -277,15 +285,16 @@ pel_train_panel_update_buttons (PelTrainPanel *self)
   pel_train_panel_enable (self, "predict", volume && !predicting && model);
   pel_train_panel_enable (self, "predict-stop", predicting);
   pel_train_panel_enable (self, "clear-proposal", proposal && !predicting);
-  pel_train_panel_enable (self, "accept-slice", proposal);
-  pel_train_panel_enable (self, "accept-all", proposal);
-  pel_train_panel_enable (self, "accept-class", proposal);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->accept_class_button), proposal);
+  pel_train_panel_enable (self, "accept-slice", proposal && !self->accepting);
+  pel_train_panel_enable (self, "accept-all", proposal && !self->accepting);
+  pel_train_panel_enable (self, "accept-class", proposal && !self->accepting);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->accept_class_button), proposal && !self->accepting);
   pel_train_panel_enable (self, "save-model", pel_train_session_get_model (self->session) != NULL && !self->action_busy);
   pel_train_panel_enable (self, "save", pel_train_session_get_model (self->session) != NULL && !self->action_busy);
   pel_train_panel_enable (self, "load", !self->action_busy);
   g_simple_action_set_state (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->actions), "busy")),
-                             g_variant_new_boolean (running || predicting || self->action_busy));
+                             g_variant_new_boolean (running || predicting || self->action_busy
+                                                    || self->accepting));
   if (proposal && volume)
     {
       gint64 c[3];
@@ -821,6 +830,8 @@ pel_train_panel_new (PelDocument *document,
   self->session = pel_train_session_new (document);
   pel_train_settings_init (&self->settings, pel_document_get_volume (document));
   pel_train_panel_init_actions (self);
+  pel_action_script_set_run (G_ACTION_GROUP (self->actions),
+                             G_OBJECT (pel_train_session_get_run (self->session)));
   reset_plots (self);
   {
     PelLiveRun *run = pel_train_session_get_run (self->session);

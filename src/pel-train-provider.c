@@ -18,11 +18,42 @@ pel_slice_counts_init (PelSliceCounts *c,
   c->counts = g_new0 (gint64, MAX (n, 1));
   c->generations = g_new0 (guint64, MAX (n, 1));
   c->valid = FALSE;
+  c->pending = NULL;
+}
+
+typedef struct
+{
+  PelSliceCounts *counts;      /* NULL once cleared: the result is dropped */
+  GSourceFunc     done;
+  gpointer        user_data;
+  PelLabelStore  *store;
+  int             axis;
+  gint64          n;
+  gint64          n_stale;
+  gint64         *stale;       /* slice indices to count */
+  gint64         *result;      /* their counts */
+  guint64        *result_gen;  /* and the generation each was counted at */
+  gboolean        complete;    /* every slice was counted */
+} PendingCount;
+
+static void
+pending_free (PendingCount *p)
+{
+  pel_label_store_unref (p->store);
+  g_free (p->stale);
+  g_free (p->result);
+  g_free (p->result_gen);
+  g_free (p);
 }
 
 void
 pel_slice_counts_clear (PelSliceCounts *c)
 {
+  if (c->pending)
+    {
+      ((PendingCount *) c->pending)->counts = NULL;
+      c->pending = NULL;
+    }
   g_clear_pointer (&c->counts, g_free);
   g_clear_pointer (&c->generations, g_free);
   c->n = 0;
@@ -88,12 +119,152 @@ pel_slice_counts_refresh (PelSliceCounts *c,
   return d.recounted;
 }
 
+typedef struct
+{
+  PelSliceCounts *counts;
+  PendingCount   *pending;     /* filled with the stale slices */
+  gint64          plane;       /* voxels per slice */
+} StaleData;
+
+static void
+find_stale_locked (const PlLabels       *labels,
+                   const guint64 *const  generations[3],
+                   gpointer              user_data)
+{
+  StaleData *d = user_data;
+  PelSliceCounts *c = d->counts;
+  PendingCount *p = d->pending;
+  int h, w;
+
+  if (labels == NULL || generations[c->axis] == NULL || labels->dim[c->axis] != c->n)
+    return;
+  pl_slice_dims (labels->dim, c->axis, &h, &w);
+  d->plane = (gint64) h * w;
+  p->stale = g_new (gint64, MAX (c->n, 1));
+  for (gint64 s = 0; s < c->n; s++)
+    if (!c->valid || generations[c->axis][s] != c->generations[s])
+      p->stale[p->n_stale++] = s;
+}
+
+typedef struct
+{
+  PendingCount *p;
+  gint64        k;
+} SliceData;
+
+static void
+count_one_locked (const PlLabels       *labels,
+                  const guint64 *const  generations[3],
+                  gpointer              user_data)
+{
+  SliceData *d = user_data;
+  PendingCount *p = d->p;
+  gint64 s = p->stale[d->k];
+
+  if (labels == NULL || generations[p->axis] == NULL || labels->dim[p->axis] != p->n)
+    {
+      d->k = -1;   /* another map: give up */
+      return;
+    }
+  p->result[d->k] = pl_labels_count_slice (labels, p->axis, s);
+  p->result_gen[d->k] = generations[p->axis][s];
+}
+
+static void
+count_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  PendingCount *p = task_data;
+
+  p->result = g_new (gint64, MAX (p->n_stale, 1));
+  p->result_gen = g_new (guint64, MAX (p->n_stale, 1));
+  for (gint64 k = 0; k < p->n_stale; k++)
+    {
+      /* the lock for one slice at a time: painting waits a slice at most */
+      SliceData d = { p, k };
+      pel_label_store_read (p->store, count_one_locked, &d);
+      if (d.k < 0)
+        {
+          g_task_return_boolean (task, FALSE);
+          return;
+        }
+    }
+  p->complete = TRUE;
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+count_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  PendingCount *p = g_task_get_task_data (G_TASK (result));
+  PelSliceCounts *c = p->counts;
+
+  if (c == NULL || c->pending != p)
+    return;   /* cleared meanwhile */
+  c->pending = NULL;
+  if (p->complete && c->axis == p->axis && c->n == p->n)
+    {
+      gboolean was_valid = c->valid;
+      for (gint64 k = 0; k < p->n_stale; k++)
+        {
+          c->counts[p->stale[k]] = p->result[k];
+          c->generations[p->stale[k]] = p->result_gen[k];
+        }
+      /* an invalid cache was counted whole */
+      c->valid = was_valid || p->n_stale == c->n;
+    }
+  if (p->done)
+    p->done (p->user_data);
+}
+
+gboolean
+pel_slice_counts_refresh_async (PelSliceCounts *c,
+                                PelDocument    *document,
+                                GSourceFunc     done,
+                                gpointer        user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  PendingCount *p;
+  StaleData d;
+
+  g_return_val_if_fail (c != NULL && PEL_IS_DOCUMENT (document), FALSE);
+
+  if (c->pending)
+    return FALSE;   /* its done() will ask again */
+  p = g_new0 (PendingCount, 1);
+  d.counts = c;
+  d.pending = p;
+  d.plane = 0;
+  pel_document_read_labels (document, find_stale_locked, &d);
+  if (p->n_stale * d.plane <= PEL_SLICE_COUNTS_INLINE_VOXELS)
+    {
+      pending_free (p);
+      pel_slice_counts_refresh (c, document);
+      return TRUE;
+    }
+  p->counts = c;
+  p->done = done;
+  p->user_data = user_data;
+  p->store = pel_document_ref_label_store (document);
+  p->axis = c->axis;
+  p->n = c->n;
+  c->pending = p;
+  task = g_task_new (NULL, NULL, count_done, NULL);
+  g_task_set_task_data (task, p, (GDestroyNotify) pending_free);
+  g_task_run_in_thread (task, count_thread);
+  return FALSE;
+}
+
 /* ---- provider ------------------------------------------------------------- */
 
 struct _PelTrainProvider
 {
   PlLabelProvider       iface;
-  PelDocument          *document;
+  PelLabelStore        *store;
   gint64                dim[3];
 
   /* Guards the count caches, which only the training thread uses, and the
@@ -145,7 +316,7 @@ provider_count (gpointer  user_data,
   g_mutex_lock (&p->mutex);
   if (p->counts[axis].counts == NULL)
     pel_slice_counts_init (&p->counts[axis], axis, p->dim[axis]);
-  pel_document_read_labels (p->document, count_locked, &d);
+  pel_label_store_read (p->store, count_locked, &d);
   memcpy (counts, p->counts[axis].counts, sizeof (gint64) * p->dim[axis]);
   g_mutex_unlock (&p->mutex);
 }
@@ -186,7 +357,7 @@ provider_copy (gpointer  user_data,
   PelTrainProvider *p = user_data;
   CopyData d = { p, axis, index, dst, 0 };
 
-  pel_document_read_labels (p->document, copy_locked, &d);
+  pel_label_store_read (p->store, copy_locked, &d);
   g_atomic_pointer_add (&p->n_copies, 1);
   g_mutex_lock (&p->mutex);
   if (p->observer)
@@ -195,15 +366,15 @@ provider_copy (gpointer  user_data,
 }
 
 PelTrainProvider *
-pel_train_provider_new (PelDocument  *document,
-                        const gint64  dim[3])
+pel_train_provider_new (PelLabelStore *store,
+                        const gint64   dim[3])
 {
   PelTrainProvider *p;
 
-  g_return_val_if_fail (PEL_IS_DOCUMENT (document), NULL);
+  g_return_val_if_fail (store != NULL, NULL);
 
   p = g_new0 (PelTrainProvider, 1);
-  p->document = g_object_ref (document);
+  p->store = pel_label_store_ref (store);
   memcpy (p->dim, dim, sizeof p->dim);
   g_mutex_init (&p->mutex);
   p->iface.count_slices = provider_count;
@@ -220,7 +391,7 @@ pel_train_provider_free (PelTrainProvider *p)
   for (int a = 0; a < 3; a++)
     pel_slice_counts_clear (&p->counts[a]);
   g_mutex_clear (&p->mutex);
-  g_clear_object (&p->document);
+  g_clear_pointer (&p->store, pel_label_store_unref);
   g_free (p);
 }
 

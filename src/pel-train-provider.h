@@ -1,8 +1,9 @@
 /* pel-train-provider.h: where training gets its labels from in the window.
  *
  * A PelTrainProvider is the engine's PlLabelProvider (engine/data/dataset.h) over
- * a PelDocument that the user keeps painting: every call runs under the
- * document's label lock (pel_document_read_labels), so a batch sees the
+ * the label store of a document that the user keeps painting
+ * (pel-label-store.h; the training thread never sees the PelDocument):
+ * every call runs under the store's lock, so a batch sees the
  * labels as they are at that moment and never a half-written stroke.
  * Counting labelled voxels per slice is cached by slice generation: only the
  * slices painted since the previous call are counted again, so the lock is
@@ -14,7 +15,8 @@
  * PelSliceCounts is the cache itself, also used on the main thread by the
  * Train panel's slice strip.
  *
- *   provider = pel_train_provider_new (document, volume->dim);
+ *   store = pel_document_ref_label_store (document);
+ *   provider = pel_train_provider_new (store, volume->dim);
  *   trainer = pl_trainer_new (&config, volume,
  *                             pel_train_provider_get (provider), &error);
  *   …
@@ -37,6 +39,7 @@ typedef struct
   gint64   *counts;         /* n entries */
   guint64  *generations;    /* generation each count was taken at */
   gboolean  valid;          /* counts describe the current label map */
+  gpointer  pending;        /* a count on a worker (private) */
 } PelSliceCounts;
 
 void     pel_slice_counts_init    (PelSliceCounts       *counts,
@@ -53,6 +56,19 @@ gint64   pel_slice_counts_update  (PelSliceCounts       *counts,
  * any thread: takes the lock). */
 gint64   pel_slice_counts_refresh (PelSliceCounts       *counts,
                                    PelDocument          *document);
+/* The same for the main thread, which must not stall: slices that changed
+ * are recounted here when they are few; when they are many (a new or
+ * opened map, an Accept of the whole volume: more than
+ * PEL_SLICE_COUNTS_INLINE_VOXELS voxels to count) they are counted on a
+ * worker, slice by slice under the store's lock so painting goes on, and
+ * `done` is called on the main thread once their counts are in (never after
+ * pel_slice_counts_clear()); call refresh again from it.  Returns TRUE when
+ * the counts are current now. */
+#define PEL_SLICE_COUNTS_INLINE_VOXELS (1 << 21)
+gboolean pel_slice_counts_refresh_async (PelSliceCounts *counts,
+                                         PelDocument    *document,
+                                         GSourceFunc     done,
+                                         gpointer        user_data);
 
 typedef struct _PelTrainProvider PelTrainProvider;
 
@@ -66,9 +82,9 @@ typedef void (*PelTrainCopyObserver) (int             axis,
 
 /* dim: the grid the trainer was made for; if the document's labels move to
  * another grid (another volume is opened), the provider reports no labels. */
-PelTrainProvider      *pel_train_provider_new          (PelDocument          *document,
+PelTrainProvider      *pel_train_provider_new          (PelLabelStore        *store,
                                                         const gint64          dim[3]);
-/* Main thread only (drops the document reference). */
+/* Any thread (drops the store reference). */
 void                   pel_train_provider_free         (PelTrainProvider     *provider);
 const PlLabelProvider *pel_train_provider_get          (PelTrainProvider     *provider);
 /* Slices copied so far (any thread). */

@@ -403,7 +403,10 @@ pel_train_session_start (PelTrainSession        *self,
   pel_train_settings_copy (&self->task.settings, settings);
   self->has_settings = TRUE;
   self->task.volume = pel_document_ref_volume (self->document);
-  self->task.provider = pel_train_provider_new (self->document, volume->dim);
+  {
+    g_autoptr (PelLabelStore) store = pel_document_ref_label_store (self->document);
+    self->task.provider = pel_train_provider_new (store, volume->dim);
+  }
   self->task.holdout = settings->holdout ? choose_holdout (self, settings->axis) : -1;
   self->task.method_update_pending = FALSE;
 

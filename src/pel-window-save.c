@@ -12,7 +12,7 @@
 
 typedef struct
 {
-  PelDocument  *document;
+  PelLabelStore *store;
   PelVolumeRef *reference;
   char         *path;
   guint64       state_id;   /* at the request; the copy may hold more */
@@ -24,7 +24,7 @@ static void
 save_request_free (gpointer p)
 {
   SaveRequest *r = p;
-  g_clear_object (&r->document);
+  g_clear_pointer (&r->store, pel_label_store_unref);
   g_clear_pointer (&r->reference, pel_volume_ref_unref);
   g_free (r->path);
   g_free (r->recovery_dir);
@@ -43,12 +43,12 @@ save_func (gpointer          data,
 
   pl_progress_report (progress, -1.0, NULL);
   /* Copied here rather than on the main thread (60 ms for a 300³ volume);
-   * see pel_document_lock_writers() for the lock. */
-  pel_document_lock_writers (req->document);
-  labels = pel_document_copy_labels (req->document, req->reference, NULL);
+   * see pel_label_store_lock_writers() for the lock. */
+  pel_label_store_lock_writers (req->store);
+  labels = pel_label_store_copy (req->store, req->reference, pel_volume_ref_get (req->reference)->dim, NULL);
   if (labels == NULL)
     {
-      pel_document_unlock_writers (req->document);
+      pel_label_store_unlock_writers (req->store);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                            _("Another image was opened before the segmentation was saved"));
       return NULL;
@@ -62,7 +62,7 @@ save_func (gpointer          data,
    * into the next autosave. */
   if (ok && req->volume_path != NULL)
     pel_recovery_discard (req->recovery_dir, req->volume_path);
-  pel_document_unlock_writers (req->document);
+  pel_label_store_unlock_writers (req->store);
   return ok ? GINT_TO_POINTER (1) : NULL;
 }
 
@@ -107,7 +107,7 @@ pel_window_save (PelWindow *self,
       save_request_free (req);
       return;
     }
-  req->document = g_object_ref (self->document);
+  req->store = pel_document_ref_label_store (self->document);
   req->reference = pel_document_ref_volume (self->document);
   req->recovery_dir = g_strdup (pel_document_get_recovery_dir (self->document));
   req->volume_path = g_strdup (pel_document_get_volume_path (self->document));

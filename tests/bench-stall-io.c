@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "src/pel-application.h"
+#include "src/pel-proposal.h"
 #include "src/pel-window.h"
 
 #define SAMPLE "/usr/share/mricron/templates/ch2better.nii.gz"
@@ -137,6 +138,13 @@ job_finished (gpointer data)
 }
 
 static gboolean
+merged (gpointer data)
+{
+  const char *name = pl_undo_get_undo_name (pel_document_get_undo (data));
+  return name && g_str_has_prefix (name, "Accept proposal");
+}
+
+static gboolean
 flag_set (gpointer data)
 {
   return *(gboolean *) data;
@@ -205,7 +213,7 @@ bench (void)
   g_autoptr (GFile) sample = g_file_new_for_path (SAMPLE);
   g_autofree char *out = g_build_filename (tmpdir, "segmentation.nii.gz", NULL);
   g_autoptr (GFile) out_file = g_file_new_for_path (out);
-  Stall load[REPEATS], accept[REPEATS], save[REPEATS], autosave[REPEATS];
+  Stall load[REPEATS], propose[REPEATS], accept[REPEATS], save[REPEATS], autosave[REPEATS];
   Meter m = { 0 };
   PelWindow *win = new_window ();
   PelDocument *doc = pel_window_get_document (win);
@@ -222,12 +230,17 @@ bench (void)
       run_until (job_finished, win);
       load[r] = meter_stop (&m);
 
-      /* A whole segmentation, as from accepting a proposal: the change
-       * and its undo step, the label table, the views, the counts. */
+      /* Accept All of a proposal that is a whole segmentation: the
+       * change and its undo step, the label table, the views, the counts. */
       seg = segmentation_of (pel_document_get_volume (doc));
+      /* the proposal arrives (a prediction finished) and is drawn */
       meter_start (&m);
-      pel_document_apply_labels (doc, "Accept proposal", seg);
+      pel_document_set_proposal (doc, g_steal_pointer (&seg));
       run_until (job_finished, win);
+      propose[r] = meter_stop (&m);
+      meter_start (&m);
+      pel_proposal_accept_async (doc, PEL_ACCEPT_ALL, 2, 0, 0, NULL, NULL, NULL);
+      run_until (merged, doc);
       accept[r] = meter_stop (&m);
 
       meter_start (&m);
@@ -252,7 +265,8 @@ bench (void)
   printf ("stall-io: %s (%" G_GINT64_FORMAT " x %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT
           " voxels), window 1400 x 900\n", SAMPLE, (gint64) 301, (gint64) 370, (gint64) 316);
   report ("opening ch2better.nii.gz", load);
-  report ("applying a 4-class segmentation (Accept)", accept);
+  report ("showing a 4-class proposal", propose);
+  report ("accepting a 4-class proposal (Accept All)", accept);
   report ("saving a 4-class segmentation as .nii.gz", save);
   report ("autosaving it", autosave);
 }

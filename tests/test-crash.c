@@ -224,9 +224,9 @@ typedef struct
   gint64   t_autosave, t_save;    /* µs when the running one started */
   double   autosave_ms, save_ms;  /* how long the last ones took */
   gboolean offered, restored, ready;
-  gboolean training;              /* train-started, no train-finished */
+  gboolean training;              /* the Train panel's run is running */
   char    *value;                 /* of the last "value OBJECT PROPERTY VALUE" */
-  gint64   train_step;            /* last train-step */
+  gint64   train_step;            /* steps done, as its run last said */
   char    *sha1;
 } Round;
 
@@ -302,16 +302,11 @@ handle_event (Round      *r,
     r->restored = TRUE;
   else if (g_str_has_prefix (line, "ready"))
     r->ready = TRUE;
-  else if (g_str_has_prefix (line, "train-started"))
-    r->training = TRUE;
-  else if (g_str_has_prefix (line, "train-step "))
-    r->train_step = g_ascii_strtoll (line + strlen ("train-step "), NULL, 10);
-  else if (g_str_has_prefix (line, "train-finished "))
-    {
-      r->training = FALSE;
-      if (!g_str_has_suffix (line, " ok"))
-        g_error ("training failed: %s", line);
-    }
+  /* the Train panel's live run, watched: running true/false, done N */
+  else if (g_str_has_prefix (line, "notify run:train running "))
+    r->training = g_str_has_suffix (line, " true");
+  else if (g_str_has_prefix (line, "notify run:train done "))
+    r->train_step = g_ascii_strtoll (line + strlen ("notify run:train done "), NULL, 10);
   else if (g_str_has_prefix (line, "value "))
     {
       g_free (r->value);
@@ -584,12 +579,16 @@ paint_and_kill (App   *app,
        * being built, mostly once it steps; painting goes on. */
       paint_stroke (app, r, TRUE);
       paint_stroke (app, r, TRUE);
-      /* TEMPORARY: the channel's `train` command, until the Train panel's
-       * operations are window actions (action train.start ...). */
-      app_send (app, "train 2000");
-      wait_for (app, r, "train-started");
+      app_send (app, "watch run:train running");
+      app_send (app, "watch run:train done");
+      app_send (app, "action train.show");
+      app_send (app, "action train.preset 'small'");
+      app_send (app, "action train.steps 2000");
+      app_send (app, "action train.start");
+      wait_for (app, r, "notify run:train running true");
       if (g_rand_int_range (rng, 0, 4) > 0)
-        wait_for (app, r, "train-step");
+        while (r->train_step < 1)
+          wait_for (app, r, "notify run:train done");
       if (g_rand_boolean (rng) && !r->save_running)
         {
           app_send (app, "action win.save-to '%s'", saved_path);

@@ -543,6 +543,90 @@ test_merge_proposal (void)
   }
 }
 
+
+/* Merging in place (pl_paint_merge_apply) gives the map pl_paint_merge
+ * writes, in one range or several, for every scope, and its edit undoes
+ * to the map before. */
+static void
+test_merge_apply_in_place (void)
+{
+  const gint64 dim[3] = { 47, 41, 23 };   /* over one block of the merge */
+  g_autoptr (PlLabels) labels = pl_labels_new (dim);
+  g_autoptr (PlLabels) proposal = pl_labels_new (dim);
+  g_autofree PlPaintRule *rule = g_new (PlPaintRule, 1);
+  gsize n = pl_labels_n_voxels (labels);
+  GRand *rng = g_rand_new_with_seed (7);
+  const struct { PlMergeScope scope; int axis; gint64 slice; guint16 value; } cases[] = {
+    { PL_MERGE_ALL, 0, 0, 0 }, { PL_MERGE_CLASS, 0, 0, 2 },
+    { PL_MERGE_SLICE, 0, 11, 0 }, { PL_MERGE_SLICE, 1, 3, 0 }, { PL_MERGE_SLICE, 2, 22, 0 },
+  };
+
+  g_assert_cmpuint (n, >, 1 << 15);
+  for (gsize v = 0; v < n; v++)
+    {
+      /* runs of equal values, as a segmentation has, and painted spots */
+      proposal->data[v] = (guint16) ((v / 97) % 4);
+      labels->data[v] = g_rand_int_range (rng, 0, 10) == 0 ? (guint16) g_rand_int_range (rng, 1, 4) : 0;
+    }
+  pl_paint_rule_init (rule, 0, PL_PAINT_OVER_UNLABELLED, 0);
+  pl_paint_rule_set_locked (rule, 3, TRUE);
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    for (int parts = 1; parts <= 3; parts++)
+      {
+        g_autoptr (PlLabels) want = pl_labels_copy (labels);
+        g_autoptr (PlLabels) got = pl_labels_copy (labels);
+        PlEdit *edit = pl_edit_new (dim);
+        gsize expected, filled = 0;
+
+        expected = pl_paint_merge (labels, proposal, rule, cases[c].scope, cases[c].axis, cases[c].slice,
+                                   cases[c].value, want->data);
+        for (int k = 0; k < parts; k++)
+          filled += pl_paint_merge_apply (got, proposal, rule, cases[c].scope, cases[c].axis, cases[c].slice,
+                                          cases[c].value, n * k / parts, n * (k + 1) / parts, edit);
+        g_assert_cmpuint (expected, >, 0);
+        g_assert_cmpuint (filled, ==, expected);
+        g_assert_cmpuint (pl_edit_get_n (edit), ==, expected);
+        g_assert_cmpmem (got->data, n * 2, want->data, n * 2);
+        pl_edit_revert (edit, got->data);
+        g_assert_cmpmem (got->data, n * 2, labels->data, n * 2);
+        pl_edit_free (edit);
+
+        /* planned (nothing written), then carried out after a stroke
+         * painted some voxels meanwhile: those keep the stroke */
+        {
+          g_autoptr (PlLabels) painted = pl_labels_copy (labels);
+          PlEdit *plan = pl_edit_new (dim), *applied = pl_edit_new (dim);
+          gsize planned = 0, stroked = 0;
+
+          for (int k = 0; k < parts; k++)
+            planned += pl_paint_merge_plan (labels, proposal, rule, cases[c].scope, cases[c].axis,
+                                            cases[c].slice, cases[c].value, n * k / parts, n * (k + 1) / parts,
+                                            plan);
+          g_assert_cmpuint (planned, ==, expected);
+          g_assert_cmpmem (got->data, n * 2, labels->data, n * 2);   /* untouched */
+          for (gsize v = 0; v < n; v += 53)
+            if (want->data[v] != labels->data[v])
+              {
+                painted->data[v] = want->data[v] = 5;
+                stroked++;
+              }
+          g_assert_cmpuint (stroked, >, 0);
+          {
+            g_autoptr (PlLabels) before = pl_labels_copy (painted);
+            g_assert_cmpuint (pl_edit_apply_planned (applied, painted->data, plan), ==, expected - stroked);
+            g_assert_cmpmem (painted->data, n * 2, want->data, n * 2);
+            g_assert_cmpuint (pl_edit_get_n (applied), ==, expected - stroked);
+            pl_edit_revert (applied, painted->data);
+            g_assert_cmpmem (painted->data, n * 2, before->data, n * 2);
+          }
+          pl_edit_free (plan);
+          pl_edit_free (applied);
+        }
+      }
+  g_rand_free (rng);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -557,5 +641,6 @@ main (int argc, char **argv)
   g_test_add_func ("/paint/fill/inside-outline", test_fill_inside_outline);
   g_test_add_func ("/paint/paint-over-and-locks", test_paint_over_and_locks);
   g_test_add_func ("/paint/merge-proposal", test_merge_proposal);
+  g_test_add_func ("/paint/merge-apply-in-place", test_merge_apply_in_place);
   return g_test_run ();
 }

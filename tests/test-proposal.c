@@ -157,6 +157,75 @@ test_accept_all_and_class (void)
   assert_undo_restores (doc, before, "Accept proposal (“Label 2”)");
 }
 
+
+typedef struct
+{
+  gboolean done;
+  gssize   n;
+  GError  *error;
+} AcceptWait;
+
+static void
+accepted (GObject      *object,
+          GAsyncResult *result,
+          gpointer      data)
+{
+  AcceptWait *w = data;
+  w->n = pel_proposal_accept_finish (PEL_DOCUMENT (object), result, &w->error);
+  w->done = TRUE;
+}
+
+static void
+wait_accepted (AcceptWait *w)
+{
+  while (!w->done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* Accepting with the map read on a worker: the same result as on the main
+ * thread; a voxel painted while the worker reads keeps its paint (whether
+ * the worker saw it or not), and the undo step restores the map as it was
+ * just before the merge was applied; another volume meanwhile cancels it. */
+static void
+test_accept_async (void)
+{
+  g_autoptr (PelDocument) doc = make_document ();
+  g_autoptr (PelDocument) sync = make_document ();
+  g_autoptr (PlLabels) stroked = NULL;
+  gsize total = NX * NY * NZ, painted = NX * NZ + 2;
+  AcceptWait w = { 0 };
+
+  g_assert_cmpuint (pel_proposal_accept (sync, PEL_ACCEPT_ALL, 0, 0, 0), ==, total - painted);
+  pel_proposal_accept_async (doc, PEL_ACCEPT_ALL, 0, 0, 0, NULL, accepted, &w);
+  /* a stroke on an unlabelled voxel the proposal would fill */
+  stroked = pel_document_snapshot_labels (doc, NULL);
+  stroked->data[idx (2, 3, 1)] = 5;
+  g_assert_cmpuint (pel_document_apply_labels (doc, "Paint", stroked), ==, 1);
+  wait_accepted (&w);
+  g_assert_no_error (w.error);
+  g_assert_cmpint (w.n, ==, total - painted - 1);
+  g_assert_cmpuint (pel_document_get_labels (doc)->data[idx (2, 3, 1)], ==, 5);
+  for (gsize v = 0; v < total; v++)
+    if (v != idx (2, 3, 1))
+      g_assert_cmpuint (pel_document_get_labels (doc)->data[v], ==, pel_document_get_labels (sync)->data[v]);
+  assert_undo_restores (doc, stroked, "Accept proposal (all slices)");
+  g_assert_true (pel_document_undo (doc));   /* the stroke */
+
+  /* another volume before the worker is back: nothing is merged */
+  w = (AcceptWait) { 0 };
+  pel_proposal_accept_async (doc, PEL_ACCEPT_SLICE, 2, 1, 0, NULL, accepted, &w);
+  {
+    static const gint64 dim[3] = { NX, NY, NZ };
+    pel_document_set_volume (doc, pl_volume_new (dim, NULL, NULL));
+  }
+  wait_accepted (&w);
+  g_assert_error (w.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (w.n, ==, -1);
+  g_clear_error (&w.error);
+  for (gsize v = 0; v < total; v++)
+    g_assert_cmpuint (pel_document_get_labels (doc)->data[v], ==, 0);
+}
+
 static void
 test_locks (void)
 {
@@ -301,6 +370,7 @@ main (int argc, char **argv)
   g_test_add_func ("/proposal/accept-slice", test_accept_slice);
   g_test_add_func ("/proposal/accept-all-and-class", test_accept_all_and_class);
   g_test_add_func ("/proposal/locks", test_locks);
+  g_test_add_func ("/proposal/accept-async", test_accept_async);
   g_test_add_func ("/proposal/render", test_render);
   g_test_add_func ("/proposal/slice-counts", test_slice_counts);
   return g_test_run ();

@@ -419,6 +419,13 @@ accepted_slice (gpointer data)
   return name && g_str_has_prefix (name, "Accept proposal (slice");
 }
 
+static gboolean
+accepted_all (gpointer data)
+{
+  const char *name = pl_undo_get_undo_name (pel_document_get_undo (data));
+  return g_strcmp0 (name, "Accept proposal (all slices)") == 0;
+}
+
 static GtkWidget *
 find_button (GtkWidget  *root,
              const char *label_prefix)
@@ -461,6 +468,12 @@ status_line (GtkWidget  *root,
         return found;
     }
   return NULL;
+}
+
+static gboolean
+accept_line_shown (gpointer panel)
+{
+  return status_line (panel, "accept") != NULL;
 }
 
 static int
@@ -535,6 +548,9 @@ test_panel_loop (void)
   /* Accept all: painted slices stay as painted; undo restores exactly */
   before = pel_document_snapshot_labels (doc, NULL);
   click (GTK_WIDGET (panel), "Accept _All");
+  /* the merge is read on a worker: the labels change when it is back */
+  wait_until (accepted_all, doc);
+  wait_until (accept_line_shown, panel);
   n = pl_labels_n_voxels (before);
   for (gsize v = 0; v < n; v++)
     if (before->data[v] != 0)

@@ -7,6 +7,7 @@
 
 #include "src/pel-document.h"
 #include "src/pel-recovery.h"
+#include "src/pel-train-provider.h"
 #include "tests/test-sanitizer.h"
 
 static const gint64 dim[3] = { 12, 10, 8 };
@@ -376,6 +377,105 @@ test_recovery_files (void)
   g_rmdir (dir);
 }
 
+
+static gboolean
+note_done (gpointer data)
+{
+  (*(int *) data)++;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+expect_counts (PelDocument          *doc,
+               const PelSliceCounts *c)
+{
+  const PlLabels *labels = pel_document_get_labels (doc);
+  g_autofree gint64 *want = g_new0 (gint64, labels->dim[c->axis]);
+
+  pl_labels_count_slices (labels, c->axis, want);
+  g_assert_cmpmem (c->counts, c->n * sizeof (gint64), want, c->n * sizeof (gint64));
+}
+
+/* Recounting a whole map (a new one, an Accept of the volume) goes to a
+ * worker on the main thread; a few changed slices are counted at once. */
+static void
+test_slice_counts_async (void)
+{
+  static const gint64 big[3] = { 256, 128, 72 };   /* over the inline budget */
+  g_autoptr (PelDocument) doc = pel_document_new ();
+  g_autoptr (PlLabels) labels = pl_labels_new (big);
+  PlVolume *v = pl_volume_new (big, NULL, NULL);
+  PelSliceCounts c[2];
+  int done[2] = { 0, 0 };
+
+  g_assert_cmpint (pl_labels_n_voxels (labels), >, PEL_SLICE_COUNTS_INLINE_VOXELS);
+  pl_volume_update_stats (v);
+  pel_document_set_volume (doc, v);
+  for (gsize i = 0; i < pl_labels_n_voxels (labels); i++)
+    labels->data[i] = (guint16) ((i * 2654435761u >> 7) % 5 == 0 ? 1 + i % 3 : 0);
+  pel_document_apply_labels (doc, "Accept", labels);
+
+  for (int k = 0; k < 2; k++)
+    {
+      pel_slice_counts_init (&c[k], k == 0 ? 2 : 0, big[k == 0 ? 2 : 0]);
+      g_assert_false (pel_slice_counts_refresh_async (&c[k], doc, note_done, &done[k]));
+      /* asked again while counting: still pending, one done() */
+      g_assert_false (pel_slice_counts_refresh_async (&c[k], doc, note_done, &done[k]));
+    }
+  while (done[0] == 0 || done[1] == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (done[0], ==, 1);
+  g_assert_cmpint (done[1], ==, 1);
+  for (int k = 0; k < 2; k++)
+    {
+      g_assert_true (c[k].valid);
+      expect_counts (doc, &c[k]);
+    }
+
+  /* one slice changes: counted at once, the same as a full count */
+  labels->data[5] = labels->data[5] ? 0 : 2;
+  pel_document_apply_labels (doc, "One voxel", labels);
+  for (int k = 0; k < 2; k++)
+    {
+      g_assert_true (pel_slice_counts_refresh_async (&c[k], doc, note_done, &done[k]));
+      expect_counts (doc, &c[k]);
+    }
+
+  /* cleared while its worker counts: done() never comes */
+  memset (labels->data, 0, pl_labels_n_voxels (labels) * sizeof (guint16));
+  pel_document_apply_labels (doc, "Clear", labels);
+  g_assert_false (pel_slice_counts_refresh_async (&c[0], doc, note_done, &done[0]));
+  pel_slice_counts_clear (&c[0]);
+  pel_slice_counts_clear (&c[1]);
+  for (int i = 0; i < 200; i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_assert_cmpint (done[0], ==, 1);
+}
+
+/* Workers hold the label store, not the document: it outlives it. */
+static void
+test_label_store_outlives_document (void)
+{
+  PelDocument *doc = new_document ();
+  g_autoptr (PlLabels) proposal = pl_labels_new (dim);
+  g_autoptr (PelVolumeRef) volume = pel_document_ref_volume (doc);
+  g_autoptr (PelLabelStore) store = pel_document_ref_label_store (doc);
+  g_autoptr (PlLabels) copy = NULL;
+
+  proposal->data[7] = 3;
+  pel_document_apply_labels (doc, "Accept", proposal);
+  copy = pel_label_store_copy (store, volume, dim, NULL);
+  g_assert_nonnull (copy);
+  g_assert_cmpuint (copy->data[7], ==, 3);
+  g_clear_pointer (&copy, pl_labels_free);
+  g_object_unref (doc);
+  /* the document is gone: its map is no longer that volume's */
+  g_assert_null (pel_label_store_copy (store, volume, dim, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -387,5 +487,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/document/label-table", test_label_table);
   g_test_add_func ("/ui/document/overlays", test_overlays);
   g_test_add_func ("/ui/document/recovery-files", test_recovery_files);
+  g_test_add_func ("/ui/document/slice-counts-async", test_slice_counts_async);
+  g_test_add_func ("/ui/document/label-store-outlives-document", test_label_store_outlives_document);
   return g_test_run ();
 }

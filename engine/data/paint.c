@@ -453,3 +453,127 @@ pl_paint_merge (const PlLabels    *labels,
 #undef VISIT
   return n;
 }
+
+static gsize
+merge_into_edit (PlLabels          *labels,
+                 const PlLabels    *proposal,
+                 const PlPaintRule *rule,
+                 PlMergeScope       scope,
+                 int                axis,
+                 gint64             slice,
+                 guint16            value,
+                 gsize              begin,
+                 gsize              end,
+                 PlEdit            *edit,
+                 gboolean           write)
+{
+  enum { BLOCK = 1 << 15 };
+  g_autofree guint8 *take = NULL;
+  g_autofree guint16 *after = NULL;
+  guint16 *cur;
+  const guint16 *prop;
+  gsize n = 0;
+
+  g_return_val_if_fail (labels != NULL && proposal != NULL && rule != NULL && edit != NULL, 0);
+  if (memcmp (labels->dim, proposal->dim, sizeof (gint64) * 3) != 0 || rule_locks (rule, 0))
+    return 0;
+  cur = labels->data;
+  prop = proposal->data;
+  take = g_new0 (guint8, 65536);
+  for (guint p = 1; p < 65536; p++)
+    take[p] = !rule_locks (rule, (guint16) p) && (scope != PL_MERGE_CLASS || p == value);
+
+  if (scope == PL_MERGE_SLICE)
+    {
+      int h, w;
+      gsize sh, sw, off;
+
+      g_return_val_if_fail (axis >= 0 && axis < 3, 0);
+      if (begin != 0 || slice < 0 || slice >= labels->dim[axis])
+        return 0;
+      pl_slice_dims (labels->dim, axis, &h, &w);
+      pl_slice_strides (labels->dim, axis, slice, &sh, &sw, &off);
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+          {
+            gsize v = off + y * sh + x * sw;
+            if (cur[v] == 0 && take[prop[v]])
+              {
+                if (write)
+                  cur[v] = prop[v];
+                pl_edit_record (edit, v, 0, prop[v]);
+                n++;
+              }
+          }
+      return n;
+    }
+
+  end = MIN (end, pl_labels_n_voxels (labels));
+  after = g_new (guint16, BLOCK);
+  for (gsize b = begin; b < end; b += BLOCK)
+    {
+      gsize e = MIN (b + BLOCK, end), filled = 0, v = b;
+      memcpy (after, cur + b, (e - b) * sizeof (guint16));
+      /* most of a proposal is background: four voxels a word while the
+       * proposal is 0 */
+      while (v < e)
+        {
+          guint64 word;
+          if (v + 4 <= e)
+            {
+              memcpy (&word, prop + v, sizeof word);
+              if (word == 0)
+                {
+                  v += 4;
+                  continue;
+                }
+            }
+          for (gsize stop = MIN (v + 4, e); v < stop; v++)
+            if (cur[v] == 0 && take[prop[v]])
+              {
+                after[v - b] = prop[v];
+                filled++;
+              }
+        }
+      if (filled)
+        {
+          if (write)
+            pl_edit_apply_diff_range (edit, cur, after, b, e);
+          else
+            pl_edit_record_diff_range (edit, cur, after, b, e);
+          n += filled;
+        }
+    }
+  return n;
+}
+
+gsize
+pl_paint_merge_apply (PlLabels          *labels,
+                      const PlLabels    *proposal,
+                      const PlPaintRule *rule,
+                      PlMergeScope       scope,
+                      int                axis,
+                      gint64             slice,
+                      guint16            value,
+                      gsize              begin,
+                      gsize              end,
+                      PlEdit            *edit)
+{
+  return merge_into_edit (labels, proposal, rule, scope, axis, slice, value, begin, end, edit, TRUE);
+}
+
+gsize
+pl_paint_merge_plan (const PlLabels    *labels,
+                     const PlLabels    *proposal,
+                     const PlPaintRule *rule,
+                     PlMergeScope       scope,
+                     int                axis,
+                     gint64             slice,
+                     guint16            value,
+                     gsize              begin,
+                     gsize              end,
+                     PlEdit            *edit)
+{
+  return merge_into_edit ((PlLabels *) labels, proposal, rule, scope, axis, slice, value, begin, end, edit,
+                          FALSE);
+}

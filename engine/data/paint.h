@@ -180,5 +180,34 @@ gsize    pl_paint_merge          (const PlLabels     *labels,
                                   gint64              slice,
                                   guint16             value,
                                   guint16            *out);
+/* The same merge written into labels in place and recorded in edit (one
+ * undo step), for voxels [begin, end) of the map (PL_MERGE_ALL and
+ * PL_MERGE_CLASS; PL_MERGE_SLICE takes the whole slice when begin is 0 and
+ * nothing otherwise): one read of both maps a block at a time, writing only
+ * the voxels filled — no copy of the map.  A caller may go through the map
+ * in consecutive ranges (a lock held per range).  Returns the voxels
+ * filled. */
+gsize    pl_paint_merge_apply    (PlLabels           *labels,
+                                  const PlLabels     *proposal,
+                                  const PlPaintRule  *rule,
+                                  PlMergeScope        scope,
+                                  int                 axis,
+                                  gint64              slice,
+                                  guint16             value,
+                                  gsize               begin,
+                                  gsize               end,
+                                  PlEdit             *edit);
+/* The same without writing: the edit is a plan for pl_edit_apply_planned()
+ * (a worker plans under a lock held per range; the main thread applies). */
+gsize    pl_paint_merge_plan     (const PlLabels     *labels,
+                                  const PlLabels     *proposal,
+                                  const PlPaintRule  *rule,
+                                  PlMergeScope        scope,
+                                  int                 axis,
+                                  gint64              slice,
+                                  guint16             value,
+                                  gsize               begin,
+                                  gsize               end,
+                                  PlEdit             *edit);
 
 G_END_DECLS

@@ -144,18 +144,50 @@ append_run (GArray  *runs,
  * with `write`, data takes the new values.  Equal stretches are skipped a
  * block at a time (memcmp is vectorised), so the pass is one read of both
  * maps. */
+/* Widens the box by the indices first..last: the box of a set of indices
+ * is the box of its slabs, a cheap bound from the first and last index
+ * plus full rows/planes in between. */
+static void
+extend_box (PlEdit *edit,
+            gsize   first,
+            gsize   last)
+{
+  gsize plane = (gsize) edit->dim[0] * (gsize) edit->dim[1];
+  gsize k0 = first / plane, k1 = last / plane;
+  PlBox b;
+
+  pl_box_clear (&b);
+  pl_box_add_index (&b, edit->dim, first);
+  pl_box_add_index (&b, edit->dim, last);
+  if (k1 > k0 || (last / (gsize) edit->dim[0]) > (first / (gsize) edit->dim[0]))
+    {
+      b.lo[0] = 0;
+      b.hi[0] = edit->dim[0] - 1;
+    }
+  if (k1 > k0)
+    {
+      b.lo[1] = 0;
+      b.hi[1] = edit->dim[1] - 1;
+    }
+  pl_box_union (&edit->box, &b);
+}
+
+/* Voxels [begin, end) of data against after[0 .. end - begin). */
 static void
 diff_runs (PlEdit        *edit,
-           guint16       *data,
+           guint16       *data_all,
            const guint16 *after,
-           gsize          n,
+           gsize          begin,
+           gsize          end,
            gboolean       write)
 {
   const gsize block = 32;
+  guint16 *data = data_all + begin;
+  gsize n = end - begin;
   gsize first = G_MAXSIZE, last = 0, i = 0;
 
-  if (edit->runs->len > 0 && edit->runs_end > 0)
-    edit->runs_sorted = FALSE;   /* a second diff may overlap the first */
+  if (edit->runs->len > 0 && begin < edit->runs_end)
+    edit->runs_sorted = FALSE;   /* this diff may overlap an earlier one */
   while (i < n)
     {
       gsize start;
@@ -192,18 +224,18 @@ diff_runs (PlEdit        *edit,
       if (edit->runs->len > 0)
         {
           Run *prev = &g_array_index (edit->runs, Run, edit->runs->len - 1);
-          if (prev->start + prev->length == start && prev->old_value == old_value
+          if (prev->start + prev->length == begin + start && prev->old_value == old_value
               && prev->new_value == new_value)
             prev->length += i - start;
           else
             {
-              Run r = { start, i - start, old_value, new_value };
+              Run r = { begin + start, i - start, old_value, new_value };
               g_array_append_val (edit->runs, r);
             }
         }
       else
         {
-          Run r = { start, i - start, old_value, new_value };
+          Run r = { begin + start, i - start, old_value, new_value };
           g_array_append_val (edit->runs, r);
         }
       if (first == G_MAXSIZE)
@@ -213,26 +245,8 @@ diff_runs (PlEdit        *edit,
     }
   if (first != G_MAXSIZE)
     {
-      /* The box of a set of indices is the box of its slabs: cheap bound
-       * from the first and last index plus full rows/planes in between. */
-      gsize plane = (gsize) edit->dim[0] * (gsize) edit->dim[1];
-      gsize k0 = first / plane, k1 = last / plane;
-      PlBox b;
-      pl_box_clear (&b);
-      pl_box_add_index (&b, edit->dim, first);
-      pl_box_add_index (&b, edit->dim, last);
-      if (k1 > k0 || (last / (gsize) edit->dim[0]) > (first / (gsize) edit->dim[0]))
-        {
-          b.lo[0] = 0;
-          b.hi[0] = edit->dim[0] - 1;
-        }
-      if (k1 > k0)
-        {
-          b.lo[1] = 0;
-          b.hi[1] = edit->dim[1] - 1;
-        }
-      pl_box_union (&edit->box, &b);
-      edit->runs_end = last + 1;
+      extend_box (edit, first + begin, last + begin);
+      edit->runs_end = last + begin + 1;
     }
 }
 
@@ -242,7 +256,7 @@ pl_edit_record_diff (PlEdit        *edit,
                      const guint16 *after,
                      gsize          n)
 {
-  diff_runs (edit, (guint16 *) before, after, n, FALSE);
+  diff_runs (edit, (guint16 *) before, after, 0, n, FALSE);
 }
 
 void
@@ -251,7 +265,130 @@ pl_edit_apply_diff (PlEdit        *edit,
                     const guint16 *after,
                     gsize          n)
 {
-  diff_runs (edit, data, after, n, TRUE);
+  diff_runs (edit, data, after, 0, n, TRUE);
+}
+
+void
+pl_edit_record_diff_range (PlEdit        *edit,
+                           const guint16 *data,
+                           const guint16 *after,
+                           gsize          begin,
+                           gsize          end)
+{
+  g_return_if_fail (begin <= end);
+  diff_runs (edit, (guint16 *) data, after, begin, end, FALSE);
+}
+
+/* Appends the run [start, start + length) old -> new to edit's runs, which
+ * must stay in index order, and widens its box. */
+/* Appends the run [start, start + length) old -> new to edit's runs (the
+ * caller widens the box). */
+static void
+edit_add_run (PlEdit  *edit,
+              guint64  start,
+              guint64  length,
+              guint16  old_value,
+              guint16  new_value)
+{
+  Run *prev = edit->runs->len ? &g_array_index (edit->runs, Run, edit->runs->len - 1) : NULL;
+
+  if (prev && prev->start + prev->length == start && prev->old_value == old_value
+      && prev->new_value == new_value)
+    prev->length += length;
+  else
+    {
+      Run r = { start, length, old_value, new_value };
+      if (start < edit->runs_end)
+        edit->runs_sorted = FALSE;
+      g_array_append_val (edit->runs, r);
+    }
+  edit->n += length;
+  edit->runs_end = MAX (edit->runs_end, start + length);
+}
+
+gsize
+pl_edit_apply_planned (PlEdit        *applied,
+                       guint16       *data,
+                       const PlEdit  *planned)
+{
+  gsize n = 0, first = G_MAXSIZE, last = 0;
+  gboolean intact = TRUE;
+
+  g_return_val_if_fail (applied != NULL && data != NULL && planned != NULL, 0);
+
+  /* The common case: nothing changed since the plan, and the applied edit
+   * is the plan's runs as they are (one copy, no per-run bookkeeping). */
+  for (guint i = 0; intact && i < planned->runs->len; i++)
+    {
+      const Run *r = &g_array_index (planned->runs, Run, i);
+      const guint16 *d = data + r->start;
+      for (guint64 t = 0; t < r->length; t++)
+        intact &= d[t] == r->old_value;
+    }
+  if (intact && applied->runs->len == 0 && applied->changes->len == 0 && planned->changes->len == 0)
+    {
+      for (guint i = 0; i < planned->runs->len; i++)
+        {
+          const Run *r = &g_array_index (planned->runs, Run, i);
+          guint16 *d = data + r->start;
+          for (guint64 t = 0; t < r->length; t++)
+            d[t] = r->new_value;
+        }
+      g_array_append_vals (applied->runs, planned->runs->data, planned->runs->len);
+      applied->runs_end = planned->runs_end;
+      applied->runs_sorted = planned->runs_sorted;
+      applied->n = planned->n;
+      applied->box = planned->box;
+      return planned->n;
+    }
+
+  for (guint i = 0; i < planned->runs->len; i++)
+    {
+      const Run *r = &g_array_index (planned->runs, Run, i);
+      guint64 t = 0;
+
+      while (t < r->length)
+        {
+          guint64 s;
+          /* voxels changed since the plan are left as they are */
+          while (t < r->length && data[r->start + t] != r->old_value)
+            t++;
+          s = t;
+          while (t < r->length && data[r->start + t] == r->old_value)
+            data[r->start + t++] = r->new_value;
+          if (t > s)
+            {
+              edit_add_run (applied, r->start + s, t - s, r->old_value, r->new_value);
+              first = MIN (first, r->start + s);
+              last = MAX (last, r->start + t - 1);
+              n += t - s;
+            }
+        }
+    }
+  if (first != G_MAXSIZE)
+    extend_box (applied, first, last);
+  for (guint i = 0; i < planned->changes->len; i++)
+    {
+      const Change *c = &g_array_index (planned->changes, Change, i);
+      if (data[c->index] == c->old_value)
+        {
+          data[c->index] = c->new_value;
+          pl_edit_record (applied, c->index, c->old_value, c->new_value);
+          n++;
+        }
+    }
+  return n;
+}
+
+void
+pl_edit_apply_diff_range (PlEdit        *edit,
+                          guint16       *data,
+                          const guint16 *after,
+                          gsize          begin,
+                          gsize          end)
+{
+  g_return_if_fail (begin <= end);
+  diff_runs (edit, data, after, begin, end, TRUE);
 }
 
 void

@@ -63,6 +63,28 @@ void      pl_edit_apply_diff  (PlEdit        *edit,
                                guint16       *data,
                                const guint16 *after,
                                gsize          n);
+/* The same for voxels [begin, end) of data, after[0] being the new value of
+ * data[begin]: a bulk change made a block at a time.  Blocks given in
+ * increasing order keep the edit's runs in order. */
+void      pl_edit_apply_diff_range (PlEdit        *edit,
+                                    guint16       *data,
+                                    const guint16 *after,
+                                    gsize          begin,
+                                    gsize          end);
+/* pl_edit_apply_diff_range() without writing: plans an edit. */
+void      pl_edit_record_diff_range (PlEdit        *edit,
+                                     const guint16 *data,
+                                     const guint16 *after,
+                                     gsize          begin,
+                                     gsize          end);
+/* Carries out a planned edit (one recorded without writing, e.g. on a
+ * worker from a copy or under a lock since released) on data, but only on
+ * voxels that still hold the old value the plan recorded: voxels changed
+ * since are left alone.  What it writes is recorded in `applied` (a fresh
+ * edit), so its undo step is exact.  Returns the voxels written. */
+gsize     pl_edit_apply_planned (PlEdit        *applied,
+                                 guint16       *data,
+                                 const PlEdit  *planned);
 /* Sets present[v] to 1 for every value v the edit writes (65536 entries):
  * the values a label map can hold after the edit that it may not have
  * held before. */
