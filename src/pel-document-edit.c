@@ -124,6 +124,28 @@ pel_document_cancel_edit (PelDocument *self,
   pel_document_labels_changed (self, &box);
 }
 
+/* After a bulk change written under the lock: the label table gains the
+ * values the edit wrote (the table covered the map before, so only those
+ * can lack an entry), the views hear of it, and the edit becomes one undo
+ * step (none when it changed nothing).  Takes ownership of edit. */
+static void
+commit_bulk_edit (PelDocument *self,
+                  PlEdit      *edit,
+                  const char  *name)
+{
+  if (pl_edit_get_n (edit) > 0)
+    {
+      g_autofree guint8 *present = g_new0 (guint8, 65536);
+      PlBox box;
+
+      pl_edit_get_box (edit, &box);
+      pl_edit_mark_new_values (edit, present);
+      pel_document_complete_table_with (self, present);
+      pel_document_labels_changed (self, &box);
+    }
+  pel_document_end_edit (self, edit, name);
+}
+
 gsize
 pel_document_apply_labels (PelDocument    *self,
                            const char     *name,
@@ -149,17 +171,7 @@ pel_document_apply_labels (PelDocument    *self,
   if (changed)
     pel_document_bump_generations (self, &box);
   g_mutex_unlock (&self->store->lock);
-
-  if (changed)
-    {
-      /* The table covered the map before; only the new values can lack
-       * an entry. */
-      g_autofree guint8 *present = g_new0 (guint8, 65536);
-      pl_edit_mark_new_values (edit, present);
-      pel_document_complete_table_with (self, present);
-      pel_document_labels_changed (self, &box);
-    }
-  pel_document_end_edit (self, edit, name);
+  commit_bulk_edit (self, edit, name);
   return changed;
 }
 
@@ -189,17 +201,7 @@ pel_document_merge_proposal (PelDocument  *self,
   if (changed)
     pel_document_bump_generations (self, &box);
   g_mutex_unlock (&self->store->lock);
-
-  if (changed)
-    {
-      g_autofree guint8 *present = g_new0 (guint8, 65536);
-      pl_edit_mark_new_values (edit, present);
-      pel_document_complete_table_with (self, present);
-      pel_document_labels_changed (self, &box);
-      pel_document_end_edit (self, edit, name);
-    }
-  else
-    pl_edit_free (edit);
+  commit_bulk_edit (self, edit, name);
   return changed;
 }
 
@@ -323,16 +325,7 @@ merge_planned (GObject      *source,
   if (changed)
     pel_document_bump_generations (self, &box);
   g_mutex_unlock (&self->store->lock);
-  if (changed)
-    {
-      g_autofree guint8 *present = g_new0 (guint8, 65536);
-      pl_edit_mark_new_values (applied, present);
-      pel_document_complete_table_with (self, present);
-      pel_document_labels_changed (self, &box);
-      pel_document_end_edit (self, applied, m->name);
-    }
-  else
-    pl_edit_free (applied);
+  commit_bulk_edit (self, applied, m->name);
   g_task_return_int (outer, (gssize) changed);
   g_object_unref (outer);
 }
