@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "pel-train"
 
 #include "src/pel-train-provider.h"
+#include "src/pel-train-thread.h"
 
 #include <string.h>
 
@@ -34,11 +35,13 @@ typedef struct
   gint64         *result;      /* their counts */
   guint64        *result_gen;  /* and the generation each was counted at */
   gboolean        complete;    /* every slice was counted */
+  GMainContext   *context;     /* where done() runs */
 } PendingCount;
 
 static void
 pending_free (PendingCount *p)
 {
+  g_clear_pointer (&p->context, g_main_context_unref);
   pel_label_store_unref (p->store);
   g_free (p->stale);
   g_free (p->result);
@@ -170,41 +173,14 @@ count_one_locked (const PlLabels       *labels,
   p->result_gen[d->k] = generations[p->axis][s];
 }
 
-static void
-count_thread (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
+static gboolean
+count_done (gpointer data)
 {
-  PendingCount *p = task_data;
-
-  p->result = g_new (gint64, MAX (p->n_stale, 1));
-  p->result_gen = g_new (guint64, MAX (p->n_stale, 1));
-  for (gint64 k = 0; k < p->n_stale; k++)
-    {
-      /* the lock for one slice at a time: painting waits a slice at most */
-      SliceData d = { p, k };
-      pel_label_store_read (p->store, count_one_locked, &d);
-      if (d.k < 0)
-        {
-          g_task_return_boolean (task, FALSE);
-          return;
-        }
-    }
-  p->complete = TRUE;
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-count_done (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  PendingCount *p = g_task_get_task_data (G_TASK (result));
+  PendingCount *p = data;
   PelSliceCounts *c = p->counts;
 
   if (c == NULL || c->pending != p)
-    return;   /* cleared meanwhile */
+    return G_SOURCE_REMOVE;   /* cleared meanwhile */
   c->pending = NULL;
   if (p->complete && c->axis == p->axis && c->n == p->n)
     {
@@ -219,6 +195,34 @@ count_done (GObject      *source,
     }
   if (p->done)
     p->done (p->user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* A thread of its own at a lower priority: the count happens when a volume
+ * opens or a whole map is accepted, just when the main thread has the most
+ * to draw, and on two cores it must not take the main thread's CPU. */
+static gpointer
+count_thread (gpointer data)
+{
+  PendingCount *p = data;
+
+  pel_train_thread_lower_priority ();
+  p->result = g_new (gint64, MAX (p->n_stale, 1));
+  p->result_gen = g_new (guint64, MAX (p->n_stale, 1));
+  p->complete = TRUE;
+  for (gint64 k = 0; k < p->n_stale; k++)
+    {
+      /* the lock for one slice at a time: painting waits a slice at most */
+      SliceData d = { p, k };
+      pel_label_store_read (p->store, count_one_locked, &d);
+      if (d.k < 0)
+        {
+          p->complete = FALSE;
+          break;
+        }
+    }
+  g_main_context_invoke_full (p->context, G_PRIORITY_DEFAULT, count_done, p, (GDestroyNotify) pending_free);
+  return NULL;
 }
 
 gboolean
@@ -227,7 +231,6 @@ pel_slice_counts_refresh_async (PelSliceCounts *c,
                                 GSourceFunc     done,
                                 gpointer        user_data)
 {
-  g_autoptr (GTask) task = NULL;
   PendingCount *p;
   StaleData d;
 
@@ -252,10 +255,9 @@ pel_slice_counts_refresh_async (PelSliceCounts *c,
   p->store = pel_document_ref_label_store (document);
   p->axis = c->axis;
   p->n = c->n;
+  p->context = g_main_context_ref_thread_default ();
   c->pending = p;
-  task = g_task_new (NULL, NULL, count_done, NULL);
-  g_task_set_task_data (task, p, (GDestroyNotify) pending_free);
-  g_task_run_in_thread (task, count_thread);
+  g_thread_unref (g_thread_new ("count-slices", count_thread, p));
   return FALSE;
 }
 
