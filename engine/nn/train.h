@@ -128,6 +128,19 @@ void       pl_trainer_set_holdout    (PlTrainer             *trainer,
  * prediction, NaN without a held-out slice.  per_class: n_classes or NULL. */
 double     pl_trainer_holdout_dice   (PlTrainer             *trainer,
                                       double                *per_class);
+/* Slices never sampled for training, besides the held-out one (a
+ * cross-validation fold); n = 0 clears them. */
+void       pl_trainer_set_held_out_slices (PlTrainer        *trainer,
+                                           const gint64     *slices,
+                                           int               n);
+/* Adds the labelled voxels of slice z, per class (n_classes each), to
+ * truth, to pred (predicted as the class, argmax, dropout off) and to tp
+ * (both): the counts of a Dice pooled over slices. */
+void       pl_trainer_count_slice    (PlTrainer             *trainer,
+                                      gint64                 z,
+                                      gint64                *tp,
+                                      gint64                *pred,
+                                      gint64                *truth);
 int        pl_trainer_get_axis       (PlTrainer             *trainer);
 int        pl_trainer_get_n_classes  (PlTrainer             *trainer);
 const guint16 *pl_trainer_get_class_values (PlTrainer       *trainer);
