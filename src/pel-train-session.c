@@ -109,12 +109,12 @@ holdout_coverage (PlTrainer *trainer,
   if (n_unseen == 0)
     /* Translators: what the held-out Dice rests on */
     return g_strdup_printf (_("Held-out Dice: 1 slice (%" G_GINT64_FORMAT "), every class painted there; "
-                              "Estimate Quality scores every painted slice."), slice);
+                              "Quality scores every painted slice."), slice);
   return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                        "Held-out Dice: 1 slice (%" G_GINT64_FORMAT "), which cannot see %s: "
-                                       "no voxel of it is painted there. Estimate Quality scores every painted slice.",
+                                       "no voxel of it is painted there. Quality scores every painted slice.",
                                        "Held-out Dice: 1 slice (%" G_GINT64_FORMAT "), which cannot see %s: "
-                                       "none of them is painted there. Estimate Quality scores every painted slice.",
+                                       "none of them is painted there. Quality scores every painted slice.",
                                        n_unseen), slice, unseen->str);
 }
 

@@ -533,7 +533,7 @@ test_panel_loop (void)
   /* the held-out figure says what it rests on */
   g_assert_cmpstr (status_line (GTK_WIDGET (panel), "holdout"), ==,
                    "Held-out Dice: 1 slice (6), every class painted there; "
-                   "Estimate Quality scores every painted slice.");
+                   "Quality scores every painted slice.");
   command = pel_train_panel_get_command_line (panel);
   g_assert_nonnull (strstr (command, steps_arg));
 
@@ -658,10 +658,10 @@ test_quality_estimate (void)
   drain ();
   g_assert_null (status_line (GTK_WIDGET (panel), "quality"));
 
-  click (GTK_WIDGET (panel), "_Estimate Quality");
+  click (GTK_WIDGET (panel), "_Quality");
   g_assert_true (g_str_has_prefix (status_line (GTK_WIDGET (panel), "quality"), "Estimating quality"));
   /* one estimate at a time */
-  g_assert_false (gtk_widget_is_sensitive (find_button (GTK_WIDGET (panel), "_Estimate Quality")));
+  g_assert_false (gtk_widget_is_sensitive (find_button (GTK_WIDGET (panel), "_Quality")));
   wait_until (quality_estimated, panel);
   line = status_line (GTK_WIDGET (panel), "quality");
   g_test_message ("%s", line);
