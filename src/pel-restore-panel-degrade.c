@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 #include "engine/data/dataset.h"
 #include "engine/restore/degrade.h"
@@ -30,6 +31,7 @@ typedef struct
   PelVolumeRef     *clean;     /* revert: the original */
   PlDegradeSettings degrade;
   float            *slice;     /* keep/save: h × w in volume units */
+  PlVolume         *whole;     /* keep/save: every slice restored, or NULL */
   int               axis;
   gint64            index;
   char             *path;      /* save */
@@ -47,6 +49,7 @@ io_task_free (IoTask *t)
   g_clear_pointer (&t->source, pel_volume_ref_unref);
   g_clear_pointer (&t->clean, pel_volume_ref_unref);
   g_free (t->slice);
+  g_clear_pointer (&t->whole, pl_volume_free);
   g_free (t->path);
   g_free (t);
 }
@@ -95,8 +98,13 @@ io_func (gpointer  data,
       break;
     case IO_KEEP:
     case IO_SAVE:
-      v = pl_volume_copy (pel_volume_ref_get (t->source));
-      put_slice (v, t->axis, t->index, t->slice);
+      if (t->whole)
+        v = g_steal_pointer (&t->whole);
+      else
+        {
+          v = pl_volume_copy (pel_volume_ref_get (t->source));
+          put_slice (v, t->axis, t->index, t->slice);
+        }
       if (t->kind == IO_SAVE)
         {
           pel_live_message (live, _("Saving"));
@@ -152,6 +160,11 @@ on_io_finished (GObject      *source,
             self->clean = pel_volume_ref_ref (t->source);
           else if (t->kind == IO_REVERT)
             g_clear_pointer (&self->clean, pel_volume_ref_unref);
+          if (t->kind == IO_DEGRADE)
+            self->degraded = t->degrade;
+          /* a new reference (or none): the table starts again */
+          if (t->kind == IO_DEGRADE || t->kind == IO_REVERT)
+            pel_restore_panel_clear_rows (self);
           /* Same grid: the labels and their undo history stay. */
           self->syncing = TRUE;
           pel_document_replace_image (self->document, g_steal_pointer (&r->volume), window, level);
@@ -170,7 +183,8 @@ on_io_finished (GObject      *source,
           text = g_strdup (_("Back to the original volume"));
           break;
         case IO_KEEP:
-          text = g_strdup_printf (_("The restored slice %" G_GINT64_FORMAT " is in the volume"), t->index + 1);
+          text = t->slice ? g_strdup_printf (_("The restored slice %" G_GINT64_FORMAT " is in the volume"), t->index + 1)
+                          : g_strdup (_("The restored volume replaces the open one"));
           break;
         case IO_SAVE:
           text = g_strdup_printf (_("Saved %s"), t->path);
@@ -269,10 +283,15 @@ start_keep_or_save (PelRestorePanel *self,
   t->source = pel_document_ref_volume (self->document);
   t->axis = self->result_axis;
   t->index = self->result_index;
-  n = (gsize) h * w;
-  t->slice = g_new (float, n);
-  for (gsize i = 0; i < n; i++)
-    t->slice[i] = self->result->output[i] * self->result_scale;
+  if (self->result_volume && memcmp (self->result_volume->dim, v->dim, sizeof v->dim) == 0)
+    t->whole = pl_volume_copy (self->result_volume);
+  else
+    {
+      n = (gsize) h * w;
+      t->slice = g_new (float, n);
+      for (gsize i = 0; i < n; i++)
+        t->slice[i] = self->result->output[i] * self->result_scale;
+    }
   t->path = g_strdup (path);
   start_io (self, t);
 }

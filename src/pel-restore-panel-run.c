@@ -35,12 +35,14 @@ dip_task_free (DipTask *t)
   g_free (t);
 }
 
-static void
-dip_outcome_free (PelRestoreOutcome *o)
+void
+pel_restore_outcome_free (PelRestoreOutcome *o)
 {
   g_clear_pointer (&o->result, pl_dip_result_free);
+  g_clear_pointer (&o->volume, pl_volume_free);
   g_free (o->noisy);
   g_free (o->reference);
+  g_free (o->name);
   g_free (o);
 }
 
@@ -134,11 +136,13 @@ dip_func (gpointer  data,
     }
   o->noisy = g_steal_pointer (&in);
   o->reference = g_steal_pointer (&ref);
+  o->name = g_strdup (_("Deep image prior"));
   return o;
 }
 
-static void
-reset_plots (PelRestorePanel *self)
+void
+pel_restore_panel_reset_plots (PelRestorePanel *self,
+                               int              n)
 {
   const GdkRGBA loss = { 0.21, 0.52, 0.89, 1.0 };
   const GdkRGBA raw = { 0.60, 0.60, 0.60, 1.0 };
@@ -149,6 +153,39 @@ reset_plots (PelRestorePanel *self)
   pel_plot_remove_series (self->psnr_plot);
   self->psnr_series = pel_plot_add_series (self->psnr_plot, _("output"), &raw, 1.0);
   self->psnr_avg_series = pel_plot_add_series (self->psnr_plot, _("averaged"), &avg, 2.0);
+  if (n > 0)
+    {
+      pel_plot_set_x_extent (self->loss_plot, n);
+      pel_plot_set_x_extent (self->psnr_plot, n);
+    }
+}
+
+void
+pel_restore_panel_take_outcome (PelRestorePanel   *self,
+                                PelRestoreOutcome *o)
+{
+  g_clear_pointer (&self->result, pl_dip_result_free);
+  g_clear_pointer (&self->result_volume, pl_volume_free);
+  self->result = g_steal_pointer (&o->result);
+  self->result_volume = g_steal_pointer (&o->volume);
+  self->result_axis = o->axis;
+  self->result_index = o->index;
+  self->result_scale = o->scale;
+  if (o->reference)
+    {
+      PelRestoreRow row;
+
+      if (self->rows->len == 0)
+        {
+          row.name = g_strdup (_("noisy"));
+          row.c = o->before;
+          g_array_append_val (self->rows, row);
+        }
+      row.name = g_strdup (o->name);
+      row.c = o->after;
+      g_array_append_val (self->rows, row);
+    }
+  pel_restore_panel_show_compare (self, o);
 }
 
 static void
@@ -200,7 +237,7 @@ on_dip_finished (GObject      *source,
 
   if (self->document == NULL)   /* the panel went away meanwhile */
     {
-      g_clear_pointer (&o, dip_outcome_free);
+      g_clear_pointer (&o, pel_restore_outcome_free);
       g_object_unref (self);
       return;
     }
@@ -219,13 +256,8 @@ on_dip_finished (GObject      *source,
       g_object_unref (self);
       return;
     }
-  g_clear_pointer (&self->result, pl_dip_result_free);
-  self->result = g_steal_pointer (&o->result);
-  self->result_axis = o->axis;
-  self->result_index = o->index;
-  self->result_scale = o->scale;
-  pel_restore_panel_show_compare (self, o);
-  dip_outcome_free (o);
+  pel_restore_panel_take_outcome (self, o);
+  pel_restore_outcome_free (o);
   {
     const PlDipResult *r = self->result;
     const char *why;
@@ -306,6 +338,11 @@ act_start (GSimpleAction *action,
 
   if (v == NULL || pel_live_run_get_running (self->run))
     return;
+  if (!g_str_equal (pel_restore_panel_method (self), "dip"))
+    {
+      pel_restore_panel_start_net (self);
+      return;
+    }
   t = g_new0 (DipTask, 1);
   settings_from_widgets (self, &t->settings);
   if (!pl_dip_settings_check (&t->settings, &error))
@@ -322,9 +359,8 @@ act_start (GSimpleAction *action,
   pel_document_get_cursor (self->document, cursor);
   t->index = cursor[t->axis];
   pel_live_run_reset (self->run);
-  reset_plots (self);
-  pel_plot_set_x_extent (self->loss_plot, t->settings.max_iterations);
-  pel_plot_set_x_extent (self->psnr_plot, t->settings.max_iterations);
+  pel_restore_panel_reset_plots (self, t->settings.max_iterations);
+  pel_plot_set_labels (self->loss_plot, _("iteration"), _("loss (MSE against the noisy slice)"));
   pel_restore_panel_set_status (self, "result", NULL, FALSE);
   pel_restore_panel_set_status (self, "es", NULL, FALSE);
   pel_restore_panel_set_status (self, "slice", NULL, FALSE);
@@ -336,7 +372,7 @@ act_start (GSimpleAction *action,
   }
   gtk_label_set_text (self->output_label, _("Averaged output, live"));
   g_object_set_data_full (G_OBJECT (self->run), "task", t, (GDestroyNotify) dip_task_free);
-  pel_live_run_start (self->run, dip_func, t, (GDestroyNotify) dip_outcome_free,
+  pel_live_run_start (self->run, dip_func, t, (GDestroyNotify) pel_restore_outcome_free,
                       on_dip_finished, g_object_ref (self));
   pel_restore_panel_set_busy (self);
 }
@@ -396,7 +432,7 @@ pel_restore_panel_init_run (PelRestorePanel *self)
   pel_plot_set_placeholder (self->loss_plot, _("The loss is drawn here as the network fits"));
   pel_plot_set_labels (self->psnr_plot, _("iteration"), _("PSNR (dB) against the kept original"));
   pel_plot_set_placeholder (self->psnr_plot, _("PSNR needs a reference: Degrade the volume first"));
-  reset_plots (self);
+  pel_restore_panel_reset_plots (self, 0);
   gtk_box_append (self->run_row_box, pel_run_row_new (self->run, _("%.1f iterations/s"), "restore.stop"));
   g_signal_connect_swapped (self->run, "series-points", G_CALLBACK (on_series_points), self);
   g_signal_connect_swapped (self->run, "preview", G_CALLBACK (on_preview), self);

@@ -39,6 +39,12 @@ pel_restore_panel_set_busy (PelRestorePanel *self)
   ENABLE ("keep", !busy && self->result != NULL);
   ENABLE ("save", !busy && self->result != NULL);
   ENABLE ("save-dialog", !busy && self->result != NULL);
+  ENABLE ("model", !busy);
+  ENABLE ("model-dialog", !busy);
+  ENABLE ("export-csv", self->rows->len > 0);
+  ENABLE ("export-csv-dialog", self->rows->len > 0);
+  ENABLE ("export-png", self->shown[0] != NULL);
+  ENABLE ("export-png-dialog", self->shown[0] != NULL);
 #undef ENABLE
   g_simple_action_set_state (G_SIMPLE_ACTION (g_action_map_lookup_action (map, "busy")),
                              g_variant_new_boolean (busy));
@@ -99,6 +105,8 @@ on_volume_changed (PelRestorePanel *self)
   else if (self->clean && v && pel_document_get_volume_path (self->document)
            && g_strcmp0 (pel_document_get_volume_path (self->document), pel_volume_ref_get (self->clean)->path) != 0)
     g_clear_pointer (&self->clean, pel_volume_ref_unref);
+  if (self->clean == NULL)
+    pel_restore_panel_clear_rows (self);
   pel_restore_panel_set_busy (self);
 }
 
@@ -152,6 +160,12 @@ pel_restore_panel_finalize (GObject *object)
   PelRestorePanel *self = PEL_RESTORE_PANEL (object);
 
   g_clear_pointer (&self->result, pl_dip_result_free);
+  g_clear_pointer (&self->result_volume, pl_volume_free);
+  g_clear_pointer (&self->rows, g_array_unref);
+  for (int k = 0; k < 4; k++)
+    g_clear_pointer (&self->shown[k], g_free);
+  g_clear_pointer (&self->feature_model, pl_model_free);
+  g_clear_pointer (&self->feature_path, g_free);
   G_OBJECT_CLASS (pel_restore_panel_parent_class)->finalize (object);
 }
 
@@ -182,6 +196,13 @@ pel_restore_panel_class_init (PelRestorePanelClass *klass)
   CHILD (loss_plot);
   CHILD (psnr_plot);
   CHILD (compare_box);
+  CHILD (method_dropdown);
+  CHILD (loss_dropdown);
+  CHILD (residual_check);
+  CHILD (steps_spin);
+  CHILD (model_label);
+  CHILD (net_box);
+  CHILD (dip_box);
 #undef CHILD
   widget_class->unroot = pel_restore_panel_unroot;
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
@@ -211,8 +232,10 @@ pel_restore_panel_new (PelDocument *document,
   self->actions = g_simple_action_group_new ();
   g_action_map_add_action_entries (G_ACTION_MAP (self->actions), action_entries,
                                    G_N_ELEMENTS (action_entries), self);
+  pel_restore_panel_init_export (self);
   pel_restore_panel_init_run (self);
   pel_restore_panel_init_io (self);
+  pel_restore_panel_init_net (self);
   pel_action_script_insert_group (GTK_WIDGET (self), "restore", G_ACTION_GROUP (self->actions));
   g_signal_connect_swapped (document, "volume-changed", G_CALLBACK (on_volume_changed), self);
   pel_restore_panel_set_busy (self);
@@ -270,4 +293,36 @@ pel_restore_panel_get_compare (PelRestorePanel *self,
   *noisy = self->compare[0];
   *restored = self->compare[1];
   return TRUE;
+}
+guint
+pel_restore_panel_get_n_rows (PelRestorePanel *self)
+{
+  g_return_val_if_fail (PEL_IS_RESTORE_PANEL (self), 0);
+  return self->rows->len;
+}
+
+gboolean
+pel_restore_panel_get_row (PelRestorePanel *self,
+                           guint            i,
+                           const char     **name,
+                           PlCompare       *figures)
+{
+  const PelRestoreRow *row;
+
+  g_return_val_if_fail (PEL_IS_RESTORE_PANEL (self), FALSE);
+  if (i >= self->rows->len)
+    return FALSE;
+  row = &g_array_index (self->rows, PelRestoreRow, i);
+  if (name)
+    *name = row->name;
+  if (figures)
+    *figures = row->c;
+  return TRUE;
+}
+
+const PlVolume *
+pel_restore_panel_get_result_volume (PelRestorePanel *self)
+{
+  g_return_val_if_fail (PEL_IS_RESTORE_PANEL (self), NULL);
+  return self->result_volume;
 }
