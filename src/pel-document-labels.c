@@ -25,6 +25,13 @@ pel_document_get_labels_path (PelDocument *self)
   return self->labels_path;
 }
 
+guint16
+pel_document_get_background_label (PelDocument *self)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
+  return self->background_label;
+}
+
 static void
 replace_labels (PelDocument  *self,
                 PlLabels     *labels,
@@ -51,10 +58,30 @@ replace_labels (PelDocument  *self,
     }
   pl_undo_clear (self->undo);
   self->saved_state_id = clean ? pl_undo_get_state_id (self->undo) : 0;
-  if (present)
+  if (self->table_generic)
+    {
+      /* No label file came with it: list the values it holds, not the six
+       * generic rows of an empty map. */
+      g_autofree guint8 *found = NULL;
+
+      if (present == NULL)
+        {
+          found = g_new0 (guint8, 65536);
+          pl_labels_mark_values (labels, found);
+          present = found;
+        }
+      pl_label_table_free (self->table);
+      self->table = pl_label_table_new_for_values (present);
+    }
+  else if (present)
     pel_document_complete_table_with (self, present);
   else
     pel_document_complete_table (self);
+  if (self->background_label != pl_labels_background_value (labels))
+    {
+      self->background_label = pl_labels_background_value (labels);
+      pel_document_notify (self, PROP_BACKGROUND_LABEL);
+    }
   pel_document_table_changed (self);
   pel_document_all_labels_changed (self);
   pel_document_history_changed (self);
@@ -254,6 +281,7 @@ pel_document_set_label_table (PelDocument  *self,
 
   pl_label_table_free (self->table);
   self->table = table;
+  self->table_generic = FALSE;
   if (pl_label_table_lookup (table, 0) == NULL)
     {
       PlLabel clear = { 0, (char *) "Clear Label", { 0, 0, 0 }, 0.0f, FALSE, FALSE, FALSE };
@@ -270,6 +298,7 @@ pel_document_set_label (PelDocument   *self,
 {
   g_return_if_fail (PEL_IS_DOCUMENT (self));
   pl_label_table_set (self->table, label);
+  self->table_generic = FALSE;
   pel_document_table_changed (self);
 }
 
@@ -295,7 +324,10 @@ pel_document_add_missing_labels (PelDocument   *self,
         added++;
       }
   if (added > 0)
-    pel_document_table_changed (self);
+    {
+      self->table_generic = FALSE;
+      pel_document_table_changed (self);
+    }
   return added;
 }
 
@@ -326,6 +358,7 @@ pel_document_remove_label (PelDocument *self,
       pel_document_end_edit (self, edit, name);
     }
   pl_label_table_remove (self->table, value);
+  self->table_generic = FALSE;
   pel_document_table_changed (self);
 }
 

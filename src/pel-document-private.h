@@ -13,6 +13,9 @@ struct _PelDocument
   PelVolumeRef  *volume_ref;
   PlVolume      *volume;           /* borrowed from volume_ref */
   PlLabelTable  *table;
+  gboolean       table_generic;    /* the built-in table, never edited: a
+                                    * loaded map replaces it by its values */
+  guint16        background_label; /* pl_labels_background_value() at load */
   PlUndo        *undo;
   guint32       *label_lut;        /* 65536 colours */
   PelHeatMap    *heat_map;
@@ -69,6 +72,7 @@ enum
   PROP_UNDO_BUDGET,
   PROP_AUTOSAVE_INTERVAL_MS,
   PROP_STATE_ID,
+  PROP_BACKGROUND_LABEL,
   N_PROPS
 };
 

@@ -104,6 +104,9 @@ void               pel_document_restore_labels      (PelDocument        *self,
                                                      PlLabels           *labels,
                                                      const char         *path);
 const char        *pel_document_get_labels_path     (PelDocument        *self);
+/* The "background-label" property: the value every corner of the loaded
+ * map holds (0 when they differ or nothing was loaded). */
+guint16            pel_document_get_background_label (PelDocument       *self);
 guint16            pel_document_get_label_at        (PelDocument        *self,
                                                      const gint64        ijk[3]);
 float              pel_document_get_intensity_at    (PelDocument        *self,

@@ -24,6 +24,7 @@ struct _PelLabelRow
   /* Owned */
   PelDocument      *document;
   guint16           label;
+  guint64           n_voxels;
   gboolean          updating;
 };
 
@@ -243,6 +244,14 @@ pel_label_row_set_count (PelLabelRow *self,
   g_autofree char *text = NULL;
 
   g_return_if_fail (PEL_IS_LABEL_ROW (self));
+  self->n_voxels = count;
   text = count ? pel_format_count ((gint64) count) : g_strdup ("");
   gtk_label_set_text (self->count, text);
+}
+
+guint64
+pel_label_row_get_count (PelLabelRow *self)
+{
+  g_return_val_if_fail (PEL_IS_LABEL_ROW (self), 0);
+  return self->n_voxels;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "src/pel-recovery.h"
+#include "src/pel-settings.h"
 
 /* ---- saving --------------------------------------------------------------- */
 
@@ -83,6 +84,10 @@ save_done (GObject      *object,
       return;
     }
   pel_document_mark_saved (self->document, req->state_id, req->path);
+  {
+    g_autofree char *folder = g_path_get_dirname (req->path);
+    g_object_set (pel_settings_get_default (), "last-save-folder", folder, NULL);
+  }
   if (!pel_document_get_dirty (self->document))
     pel_document_discard_recovery (self->document);
   pel_window_run_pending (self);
@@ -128,12 +133,29 @@ save_path_chosen (PelWindow *self,
   pel_window_save (self, file);
 }
 
+char *
+pel_window_get_save_folder (PelWindow *self)
+{
+  g_autofree char *last = NULL;
+  const char *documents = g_get_user_special_dir (G_USER_DIRECTORY_DOCUMENTS);
+
+  g_return_val_if_fail (PEL_IS_WINDOW (self), NULL);
+  g_object_get (pel_settings_get_default (), "last-save-folder", &last, NULL);
+  if (last && *last && g_file_test (last, G_FILE_TEST_IS_DIR))
+    return g_steal_pointer (&last);
+  if (documents && g_file_test (documents, G_FILE_TEST_IS_DIR))
+    return g_strdup (documents);
+  return g_strdup (g_get_home_dir ());
+}
+
 void
 pel_window_choose_save_path (PelWindow *self)
 {
   const char *labels = pel_document_get_labels_path (self->document);
   const char *volume = pel_document_get_volume_path (self->document);
   g_autofree char *name = NULL;
+  g_autofree char *folder = pel_window_get_save_folder (self);
+  g_autofree char *proposed = NULL;
 
   if (labels)
     name = g_path_get_basename (labels);
@@ -148,8 +170,10 @@ pel_window_choose_save_path (PelWindow *self)
       /* Translators: default file name of a new segmentation; %s is the image's name */
       name = g_strdup_printf (_("%s-labels.nii.gz"), base);
     }
+  /* the image's folder is often read-only (a course's data, a package) */
+  proposed = g_build_filename (folder, name ? name : "labels.nii.gz", NULL);
   pel_window_choose_file (self, _("Save Segmentation"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), pel_window_nifti_filter (),
-               name ? name : "labels.nii.gz", labels ? labels : volume, save_path_chosen);
+               name ? name : "labels.nii.gz", proposed, save_path_chosen);
 }
 
 /* ---- label descriptions --------------------------------------------------- */
