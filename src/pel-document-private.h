@@ -94,6 +94,12 @@ void pel_document_complete_table     (PelDocument *self);
 void pel_document_complete_table_with (PelDocument  *self,
                                        const guint8 *present);
 void pel_document_table_changed      (PelDocument *self);
+/* Makes table hold the entries of from, keeping its address. */
+void pel_document_assign_table       (PlLabelTable       *table,
+                                      const PlLabelTable *from);
+/* Undo and redo of a step that changed the table (pel-document-labels.c). */
+void pel_document_restore_table      (PelDocument        *self,
+                                      const PlLabelTable *table);
 /* Emit the signals of the same names (see pel_document_class_init()). */
 enum { PEL_AUTOSAVE_STARTED, PEL_AUTOSAVE_DONE, PEL_AUTOSAVE_FAILED };
 void pel_document_emit_autosave      (PelDocument *self,

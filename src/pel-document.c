@@ -622,8 +622,8 @@ pel_document_set_volume_with_window (PelDocument *self,
   /* a table made from the previous map's values goes with it */
   if (self->table_generic)
     {
-      pl_label_table_free (self->table);
-      self->table = pl_label_table_new_default ();
+      g_autoptr (PlLabelTable) generic = pl_label_table_new_default ();
+      pel_document_assign_table (self->table, generic);
       pel_document_table_changed (self);
     }
   if (self->background_label != 0)

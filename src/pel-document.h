@@ -122,7 +122,9 @@ PlLabelTable      *pel_document_get_label_table     (PelDocument        *self);
  * are added with default colours. */
 void               pel_document_set_label_table     (PelDocument        *self,
                                                      PlLabelTable       *table);
-/* Adds or replaces one entry (copied) and emits ::table-changed. */
+/* Adds or replaces one entry (copied) and emits ::table-changed.  Adding,
+ * renaming and recolouring are undo steps; visibility, opacity and locks
+ * are not. */
 void               pel_document_set_label           (PelDocument        *self,
                                                      const PlLabel      *label);
 /* Names the values a model brings (class_values[i] named names[i]) that
@@ -132,7 +134,8 @@ guint              pel_document_add_missing_labels  (PelDocument        *self,
                                                      int                 n,
                                                      const guint16      *values,
                                                      char *const        *names);
-/* Removes the entry; voxels holding it are cleared as an undoable step. */
+/* Removes the entry and clears the voxels holding it, as one undo step
+ * that brings both back. */
 void               pel_document_remove_label        (PelDocument        *self,
                                                      guint16             value);
 /* The colour of every value as 0xAARRGGBB, rebuilt on ::table-changed. */

@@ -237,6 +237,24 @@ export_labels_activated (GSimpleAction *action,
 }
 
 static void
+export_volumes_activated (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       user_data)
+{
+  pel_window_export_volumes (user_data);
+}
+
+/* The same to the file named (a path or a URI), without a dialog. */
+static void
+export_volumes_to_activated (GSimpleAction *action,
+                             GVariant      *parameter,
+                             gpointer       user_data)
+{
+  g_autoptr (GFile) file = g_file_new_for_commandline_arg (g_variant_get_string (parameter, NULL));
+  pel_window_export_volumes_to (user_data, file);
+}
+
+static void
 close_activated (GSimpleAction *action,
                  GVariant      *parameter,
                  gpointer       user_data)
@@ -408,6 +426,8 @@ static const GActionEntry win_entries[] = {
   { "recovery", recovery_activated, "s" },
   { "import-labels", import_labels_activated },
   { "export-labels", export_labels_activated },
+  { "export-volumes", export_volumes_activated },
+  { "export-volumes-to", export_volumes_to_activated, "s" },
   { "close", close_activated },
   { "undo", undo_activated },
   { "redo", redo_activated },
@@ -441,7 +461,7 @@ pel_window_update_actions (PelWindow *self)
   gboolean volume = pel_document_has_volume (self->document);
   gboolean busy = pel_window_job_running (self);
   static const char *need_volume[] = {
-    "export-labels", "import-labels", "preset", "brush-size", "active-label",
+    "export-labels", "import-labels", "export-volumes", "export-volumes-to", "preset", "brush-size", "active-label",
     "labels-opacity", "overlay-visible", "overlay-opacity", "zoom-fit", "zoom", "center", "slice",
     "annotations",
   };

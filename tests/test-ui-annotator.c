@@ -1,9 +1,9 @@
-/* What a new user meets first, in a window under a virtual X server: a
- * segmentation opened without a label file lists exactly its values with
- * voxel counts, and painting does not start with its background; Save
- * proposes a writable folder, not the image's; Ctrl+O with nothing open
- * opens an image; the contrast popover's histogram; the distance tool; the
- * Help menu's documents. */
+/* The annotator's tools and what a new user meets first, in a window under
+ * a virtual X server: a segmentation opened without a label file lists
+ * exactly its values with voxel counts, and painting does not start with
+ * its background; Save proposes a writable folder, not the image's; Ctrl+O
+ * with nothing open opens an image; the contrast popover's histogram; the
+ * distance tool; the Help menu's documents; label volumes as CSV. */
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <math.h>
@@ -250,6 +250,9 @@ test_edited_table_kept (void)
   l.name = (char *) "Tumour";
   pel_document_set_label (doc, &l);
   seg = write_four_class ("four_seg2.nii.gz", counts);
+  /* adding a label is an undo step: as if saved, so that opening asks
+   * nothing */
+  pel_document_mark_saved (doc, pel_document_get_state_id (doc), seg);
   seg_file = g_file_new_for_path (seg);
   pel_window_open_segmentation (win, seg_file);
   wait_until (job_finished, win);
@@ -455,6 +458,50 @@ test_help_documents (void)
   g_assert_null (pel_application_find_doc ("no-such-page"));
 }
 
+/* Every label's voxels and mL as CSV, from the window's action. */
+static void
+test_export_volumes (void)
+{
+  PelWindow *win = new_window ();
+  PelDocument *doc = pel_window_get_document (win);
+  g_autofree char *seg = NULL;
+  g_autofree char *csv = g_build_filename (tmpdir, "volumes.csv", NULL);
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint64 counts[5];
+  PlLabel renamed;
+
+  pel_document_set_volume (doc, make_volume ());
+  seg = write_four_class ("four_seg3.nii.gz", counts);
+  {
+    g_autoptr (GFile) seg_file = g_file_new_for_path (seg);
+    pel_window_open_segmentation (win, seg_file);
+  }
+  wait_until (job_finished, win);
+  drain ();
+  renamed = *pl_label_table_lookup (pel_document_get_label_table (doc), 3);
+  renamed.name = (char *) "Grey, matter";
+  pel_document_set_label (doc, &renamed);
+
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.export-volumes-to", "s", csv);
+  wait_until (job_finished, win);
+  drain ();
+  g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+  g_test_message ("%s", text);
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "value,name,voxels,ml");
+  for (guint v = 1; v <= 4; v++)
+    {
+      /* 1 x 1.25 x 2 mm = 2.5 mm³ a voxel */
+      g_autofree char *name = v == 3 ? g_strdup ("\"Grey, matter\"") : g_strdup_printf ("Label %u", v);
+      g_autofree char *prefix = g_strdup_printf ("%u,%s,%" G_GUINT64_FORMAT ",", v, name, counts[v]);
+      g_assert_true (g_str_has_prefix (lines[v], prefix));
+      g_assert_cmpfloat_with_epsilon (g_ascii_strtod (lines[v] + strlen (prefix), NULL),
+                                      counts[v] * 2.5 / 1000.0, 1e-3);
+    }
+  close_window (win);
+}
+
 /* ---- main ----------------------------------------------------------------- */
 
 static void
@@ -481,7 +528,7 @@ main (int argc, char **argv)
   int status;
   static const char *xdg[] = { "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME" };
 
-  tmpdir = g_dir_make_tmp ("pellucid-newuser-XXXXXX", NULL);
+  tmpdir = g_dir_make_tmp ("pellucid-annotator-XXXXXX", NULL);
   for (guint i = 0; i < G_N_ELEMENTS (xdg); i++)
     {
       g_autofree char *dir = g_build_filename (tmpdir, xdg[i], NULL);
@@ -507,13 +554,14 @@ main (int argc, char **argv)
   if (!g_application_register (G_APPLICATION (app), NULL, &error))
     g_error ("cannot register the application: %s", error->message);
 
-  g_test_add_func ("/ui/newuser/segmentation-without-table", test_segmentation_without_table);
-  g_test_add_func ("/ui/newuser/edited-table-kept", test_edited_table_kept);
-  g_test_add_func ("/ui/newuser/save-folder", test_save_folder);
-  g_test_add_func ("/ui/newuser/ctrl-o-without-image", test_ctrl_o_without_image);
-  g_test_add_func ("/ui/newuser/histogram", test_histogram);
-  g_test_add_func ("/ui/newuser/distance", test_distance);
-  g_test_add_func ("/ui/newuser/help-documents", test_help_documents);
+  g_test_add_func ("/ui/annotator/segmentation-without-table", test_segmentation_without_table);
+  g_test_add_func ("/ui/annotator/edited-table-kept", test_edited_table_kept);
+  g_test_add_func ("/ui/annotator/save-folder", test_save_folder);
+  g_test_add_func ("/ui/annotator/ctrl-o-without-image", test_ctrl_o_without_image);
+  g_test_add_func ("/ui/annotator/histogram", test_histogram);
+  g_test_add_func ("/ui/annotator/distance", test_distance);
+  g_test_add_func ("/ui/annotator/help-documents", test_help_documents);
+  g_test_add_func ("/ui/annotator/export-volumes", test_export_volumes);
   status = g_test_run ();
 
   g_clear_object (&app);
