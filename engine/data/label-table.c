@@ -58,6 +58,27 @@ pl_label_table_new_default (void)
 }
 
 PlLabelTable *
+pl_label_table_new_for_values (const guint8 *present)
+{
+  PlLabelTable *t = pl_label_table_new_empty ();
+  PlLabel clear = { 0, (char *) "Clear Label", { 0, 0, 0 }, 0.0f, FALSE, FALSE, FALSE };
+  guint rank = 0;
+
+  g_return_val_if_fail (present != NULL, t);
+  pl_label_table_set (t, &clear);
+  for (guint v = 1; v < 65536; v++)
+    if (present[v])
+      {
+        g_autofree char *name = g_strdup_printf ("Label %u", v);
+        PlLabel l = { (guint16) v, name, { 0, 0, 0 }, 1.0f, TRUE, TRUE, FALSE };
+
+        memcpy (l.rgb, palette[rank++ % G_N_ELEMENTS (palette)], 3);
+        pl_label_table_set (t, &l);
+      }
+  return t;
+}
+
+PlLabelTable *
 pl_label_table_copy (const PlLabelTable *table)
 {
   PlLabelTable *t = pl_label_table_new_empty ();

@@ -39,6 +39,12 @@ gint64    pl_labels_count_slice  (const PlLabels *labels,
  * entries of absent values are left as they are). */
 void      pl_labels_mark_values (const PlLabels *labels,
                                  guint8         *present);
+/* The value every corner voxel of the map holds when the eight agree and
+ * it is not 0, else 0: the class around the subject (air, "outside the
+ * brain") in a segmentation that labels every voxel.  Painting it by
+ * mistake teaches a model that the structure under the brush is
+ * background, so it is never the label a window starts painting with. */
+guint16   pl_labels_background_value (const PlLabels *labels);
 
 /* Fails with PL_ERROR_GRID_MISMATCH unless the file is one 3-D
  * volume whose dims match the reference's and whose voxel-to-world matrix
@@ -77,6 +83,11 @@ typedef struct _PlLabelTable PlLabelTable;
 /* Clear label 0 plus labels 1..6 with ITK-SNAP's default colours. */
 PlLabelTable *pl_label_table_new_default (void);
 PlLabelTable *pl_label_table_new_empty   (void);
+/* Clear label 0 plus one entry "Label N" for every value N > 0 marked in
+ * present (65536 entries, as from pl_labels_mark_values()), coloured from
+ * the default palette in order of value, so that up to its 24 colours no
+ * two entries look the same. */
+PlLabelTable *pl_label_table_new_for_values (const guint8 *present);
 PlLabelTable *pl_label_table_copy        (const PlLabelTable *table);
 void          pl_label_table_free        (PlLabelTable       *table);
 /* ITK-SNAP label description files (see label-description.c).  Locks are

@@ -64,6 +64,7 @@ pl_train_config_init (PlTrainConfig *c)
   c->norm_divisor = 0.0;
   c->holdout_slice = -1;
   c->method = "supervised";
+  c->aleatoric_samples = 10;
 }
 
 static gboolean
@@ -217,6 +218,9 @@ pl_trainer_new (const PlTrainConfig *config, const PlVolume *volume,
   net.in_channels = 1;
   if (!pl_unet_config_check (&net, error))
     return NULL;
+  if (net.aleatoric && (config->aleatoric_samples < 1 || config->aleatoric_samples > 1000))
+    return fail (error, "aleatoric logit samples must be 1…1000 (got %d)",
+                 config->aleatoric_samples), NULL;
   m = pl_unet_config_multiple (&net);
   pl_fit_window (tr->h, tr->w, m, config->fit, &tr->wh, &tr->ww, &tr->oy, &tr->ox);
   tr->win_l = g_new (guint16, (gsize) tr->wh * tr->ww);
@@ -327,8 +331,17 @@ pl_trainer_sample (PlTrainer *tr, PlTape *tape, int n, const gint64 *slices,
 PlTensor *
 pl_trainer_forward (PlTrainer *tr, PlTape *tape, PlTensor *x)
 {
+  return pl_trainer_forward_var (tr, tape, x, NULL);
+}
+
+PlTensor *
+pl_trainer_forward_var (PlTrainer *tr, PlTape *tape, PlTensor *x, PlTensor **log_var)
+{
   PlUnetRun run = { &tr->rng };
-  return pl_unet_forward (tr->model->unet, tape, x, &run);
+  PlTensor *y = pl_unet_forward (tr->model->unet, tape, x, &run);
+  if (log_var)
+    *log_var = run.log_var;
+  return y;
 }
 
 PlTensor *
@@ -336,7 +349,8 @@ pl_trainer_supervised_loss (PlTrainer *tr, PlTape *tape, const PlBatch *b,
                             gpointer user_data, GError **error)
 {
   PlTensor *x = pl_tape_wrap (tape, b->n, 1, b->h, b->w, b->x, FALSE);
-  PlTensor *logits = pl_trainer_forward (tr, tape, x);
+  PlTensor *log_var = NULL;
+  PlTensor *logits = pl_trainer_forward_var (tr, tape, x, &log_var);
 
   if (pl_unet_get_config (tr->model->unet)->output == PL_OUTPUT_SIGMOID)
     {
@@ -352,6 +366,14 @@ pl_trainer_supervised_loss (PlTrainer *tr, PlTape *tape, const PlBatch *b,
       return pl_add (tape, pl_bce_with_logits (tape, logits, t, m),
                      pl_dice_loss_binary (tape, pl_sigmoid (tape, logits), t, m));
     }
+  if (log_var)
+    /* Kendall & Gal 2017: the cross-entropy of T sampled logits replaces
+     * the plain one; the Dice term stays on the mean logits. */
+    return pl_add (tape,
+                   pl_aleatoric_cross_entropy (tape, logits, log_var, b->target, -1,
+                                               tr->cfg.aleatoric_samples,
+                                               pl_rng_next (&tr->rng)),
+                   pl_dice_loss (tape, pl_softmax (tape, logits), b->target, -1));
   return pl_add (tape, pl_cross_entropy (tape, logits, b->target, -1),
                  pl_dice_loss (tape, pl_softmax (tape, logits), b->target, -1));
 }
@@ -532,7 +554,10 @@ pl_trainer_export_model (PlTrainer *tr)
   PlModel *m = pl_model_new (pl_unet_copy (tr->model->unet), tr->n_classes, tr->class_values,
                              (const char *const *) tr->class_names);
   g_autofree char *training = NULL;
+  g_autofree char *aleatoric = NULL;
 
+  if (tr->cfg.net.aleatoric)
+    aleatoric = g_strdup_printf (",\"aleatoric_samples\":%d", tr->cfg.aleatoric_samples);
   m->axis = tr->model->axis;
   m->train_h = tr->model->train_h;
   m->train_w = tr->model->train_w;
@@ -541,13 +566,14 @@ pl_trainer_export_model (PlTrainer *tr)
   training = g_strdup_printf ("{\"method\":\"%s\",\"steps\":%" G_GINT64_FORMAT ",\"seed\":%"
                               G_GUINT64_FORMAT ",\"batch\":%d,\"optimizer\":\"adam\",\"lr\":%g,"
                               "\"augment\":%s,\"flip_p\":%g,\"sides\":\"%s\",\"max_rotation_deg\":%g,"
-                              "\"fit\":\"%s\",\"threads\":%d%s%s}",
+                              "\"fit\":\"%s\",\"threads\":%d%s%s%s}",
                               tr->cfg.method, tr->step, tr->cfg.seed, tr->cfg.batch, tr->cfg.lr,
                               tr->cfg.augment ? "true" : "false", tr->cfg.flip_p,
                               /* what a flip across the sides did */
                               !tr->lateral_flips ? "not flipped" : tr->mirror ? "swapped" : "unchanged",
                               tr->cfg.max_rotation, tr->cfg.fit == PL_FIT_CROP ? "crop" : "pad",
                               pl_engine_get_threads (),
+                              aleatoric ? aleatoric : "",
                               tr->method_settings ? ",\"method_settings\":" : "",
                               tr->method_settings ? tr->method_settings : "");
   pl_model_set_training (m, training);

@@ -18,7 +18,9 @@
  * update the EMA teacher if there is one.
  *
  * Recipes: the loss is computed by a PlTrainRecipe; the default is
- * supervised CE + (1 − soft Dice).  A semi-supervised method installs its
+ * supervised CE + (1 − soft Dice); for a net with an aleatoric head
+ * (PlUnetConfig.aleatoric) the CE is that of T sampled logits
+ * (pl_aleatoric_cross_entropy), the Dice on the mean logits.  A semi-supervised method installs its
  * own with pl_trainer_set_recipe() and uses the helpers below: more batches
  * (unlabelled slices, pseudo-labels), several forward passes in one tape
  * (transformation consistency), the EMA teacher (mean teacher; its outputs
@@ -65,6 +67,8 @@ typedef struct
    * class_names is NULL. */
   const PlLabelTable *label_table;
   const char  *method;          /* recorded in the model: "supervised" */
+  int          aleatoric_samples; /* logit samples T of the aleatoric
+                                     loss (net.aleatoric): 10 */
 } PlTrainConfig;
 
 /* The unet2d-ref recipe of reference-workloads.md. */
@@ -165,6 +169,12 @@ PlTensor  *pl_trainer_supervised_loss(PlTrainer             *trainer,
 PlTensor  *pl_trainer_forward        (PlTrainer             *trainer,
                                       PlTape                *tape,
                                       PlTensor              *x);
+/* The same, also giving an aleatoric net's log σ² (N, 1, H, W) in
+ * *log_var (NULL for other nets). */
+PlTensor  *pl_trainer_forward_var    (PlTrainer             *trainer,
+                                      PlTape                *tape,
+                                      PlTensor              *x,
+                                      PlTensor             **log_var);
 /* Keeps an EMA copy of the weights, updated after each step with
  * θ' = α θ' + (1 − α) θ (α = alpha). */
 void       pl_trainer_enable_teacher (PlTrainer             *trainer,

@@ -190,6 +190,7 @@ pel_cli_train (int argc, char **argv)
       fprintf (stderr, "pellucid-cli train: unknown axis '%s'\n", axis_name);
       return 2;
     }
+  pel_uncertainty_options_apply_train (uopts, &cfg);
   pl_label_provider_init_static (&provider, labels);
   pel_uncertainty_train_provider (uopts, &cfg, volume, &provider);
   trainer = pl_trainer_new (&cfg, volume, &provider, &error);
