@@ -191,6 +191,9 @@ quick_method (PlMethodConfig *m, PlMethodKind kind)
   m->self_training.unlabelled_batch = TEST_SIZE (4, 2);
   m->mean_teacher.unlabelled_batch = TEST_SIZE (4, 2);
   m->consistency.unlabelled_batch = TEST_SIZE (4, 2);
+  m->compactness.rampup_steps = TEST_SIZE (4, 2);
+  m->compactness.unlabelled_batch = TEST_SIZE (4, 2);
+  m->compactness.samples = 32;
 }
 
 /* ---- configs ------------------------------------------------------------ */
@@ -205,7 +208,7 @@ test_table (void)
   g_autofree char *names = pl_method_names (", ", " or ");
 
   pl_method_config_init (&c);
-  g_assert_cmpstr (names, ==, "supervised, self-training, mean-teacher or consistency");
+  g_assert_cmpstr (names, ==, "supervised, self-training, mean-teacher, consistency or compactness");
   g_assert_null (pl_method_info_by_name ("mean_teacher"));
   g_assert_null (pl_method_info_by_name (NULL));
   for (int k = 0; k < PL_METHOD_N_KINDS; k++)
@@ -441,6 +444,8 @@ test_runs_deterministic_resumable (void)
           g_assert_cmpstr (strstr (said->str, "loss · round 2, 14 pseudo-labelled slices, "), ==, said->str);
         else if (k == PL_METHOD_MEAN_TEACHER)
           g_assert_cmpstr (said->str, ==, teacher);
+        else if (k == PL_METHOD_COMPACTNESS)
+          g_assert_cmpstr (strstr (said->str, "loss · compactness "), ==, said->str);
         else
           g_assert_cmpstr (said->str, ==, "loss");
       }
@@ -462,6 +467,11 @@ test_runs_deterministic_resumable (void)
           break;
         case PL_METHOD_CONSISTENCY:
           g_assert_cmpfloat (st.weight, ==, m.consistency.consistency);
+          g_assert_cmpfloat (st.unlabelled_loss, >, 0.0);
+          break;
+        case PL_METHOD_COMPACTNESS:
+          /* after the ramp-up: λ; the pulled-together distances are > 0 */
+          g_assert_cmpfloat (fabs (st.weight - m.compactness.lambda), <, 1e-6);
           g_assert_cmpfloat (st.unlabelled_loss, >, 0.0);
           break;
         default:

@@ -335,6 +335,14 @@ pl_trainer_forward (PlTrainer *tr, PlTape *tape, PlTensor *x)
 }
 
 PlTensor *
+pl_trainer_forward_run (PlTrainer *tr, PlTape *tape, PlTensor *x, PlUnetRun *run)
+{
+  memset (run, 0, sizeof *run);
+  run->dropout_rng = &tr->rng;
+  return pl_unet_forward (tr->model->unet, tape, x, run);
+}
+
+PlTensor *
 pl_trainer_forward_var (PlTrainer *tr, PlTape *tape, PlTensor *x, PlTensor **log_var)
 {
   PlUnetRun run = { &tr->rng };

@@ -169,6 +169,12 @@ PlTensor  *pl_trainer_supervised_loss(PlTrainer             *trainer,
 PlTensor  *pl_trainer_forward        (PlTrainer             *trainer,
                                       PlTape                *tape,
                                       PlTensor              *x);
+/* The same with the forward's outputs in *run (its intermediate
+ * activations: decoder levels, bottleneck; unet.h); run is cleared first. */
+PlTensor  *pl_trainer_forward_run    (PlTrainer             *trainer,
+                                      PlTape                *tape,
+                                      PlTensor              *x,
+                                      PlUnetRun             *run);
 /* The same, also giving an aleatoric net's log σ² (N, 1, H, W) in
  * *log_var (NULL for other nets). */
 PlTensor  *pl_trainer_forward_var    (PlTrainer             *trainer,
