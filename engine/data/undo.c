@@ -604,8 +604,12 @@ step_apply (const Step *step,
             guint16    *data,
             gboolean    forward)
 {
-  const guint8 *p = step->data, *end = step->data + step->size;
+  const guint8 *p = step->data, *end;
   guint64 pos = 0;
+
+  if (p == NULL)
+    return;   /* a step that changed the label table only */
+  end = p + step->size;
 
   while (p < end)
     {
