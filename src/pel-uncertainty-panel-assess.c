@@ -372,6 +372,21 @@ open_dialog (PelUncertaintyPanel *self,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
 
+/* "top" or "trust": scrolls the panel (screenshots). */
+ACTION (act_scroll)
+{
+  PelUncertaintyPanel *self = user_data;
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
+  gboolean top = g_str_equal (g_variant_get_string (parameter, NULL), "top");
+  double x = 0.0, y = 0.0;
+
+  if (!top)
+    gtk_widget_translate_coordinates (GTK_WIDGET (self->assess_box),
+                                      gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (self->scroller)),
+                                      0.0, 0.0, &x, &y);
+  gtk_adjustment_set_value (adj, top ? 0.0 : y - 6.0);
+}
+
 ACTION (act_open_reference) { open_dialog (user_data, FALSE); }
 ACTION (act_open_rater) { open_dialog (user_data, TRUE); }
 
@@ -385,5 +400,6 @@ const GActionEntry pel_uncertainty_assess_actions[] = {
   { "held-out", act_held_out, "s", "''", NULL, { 0 } },
   { "assess", act_assess, NULL, NULL, NULL, { 0 } },
   { "show-disagreement", NULL, NULL, "false", act_show_disagreement, { 0 } },
+  { "scroll", act_scroll, "s", NULL, NULL, { 0 } },
 };
 const guint pel_uncertainty_assess_n_actions = G_N_ELEMENTS (pel_uncertainty_assess_actions);

@@ -27,7 +27,8 @@
  * uncertainty.clear-reference, uncertainty.add-rater(s path),
  * uncertainty.open-rater (dialog), uncertainty.clear-raters,
  * uncertainty.assess (measure again) and the state
- * uncertainty.show-disagreement (the rater disagreement as the overlay).
+ * uncertainty.show-disagreement (the rater disagreement as the overlay);
+ * uncertainty.scroll(s "top" | "trust") for screenshots.
  * The reliability diagram (before and after temperature scaling) and the
  * scatter of per-slice uncertainty against Dice are drawn in the panel.  PELLUCID_UNCERTAINTY_ACTIONS runs a list of them
  * (pel-action-script.h), e.g. "show,estimator=mc,passes=8,start,next-slice".
