@@ -668,6 +668,9 @@ pel_uncertainty_panel_finalize (GObject *object)
   self->result = NULL;
   g_clear_pointer (&self->result_box, pel_result_box_unref);
   pel_uncertainty_assess_clear (self);
+  g_clear_pointer (&self->raters, g_ptr_array_unref);
+  g_clear_pointer (&self->rater_paths, g_ptr_array_unref);
+  g_clear_pointer (&self->held_out, g_array_unref);
   g_clear_pointer (&self->loaded, pl_model_ensemble_free);
   g_free (self->loaded_path);
   pel_slice_counts_clear (&self->counts);
