@@ -137,6 +137,7 @@ pel_application_startup (GApplication *application)
     { "win.undo", { "<Control>z", NULL } },
     { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },
     { "win.zoom-fit", { "<Control>f", NULL } },
+    { "win.interpolate", { "<Control>i", NULL } },
     { "win.zoom(1)", { "<Control>plus", "<Control>equal", NULL } },
     { "win.zoom(-1)", { "<Control>minus", NULL } },
     { "win.preset('auto')", { "<Control>j", NULL } },

@@ -128,10 +128,10 @@ pel_document_cancel_edit (PelDocument *self,
  * values the edit wrote (the table covered the map before, so only those
  * can lack an entry), the views hear of it, and the edit becomes one undo
  * step (none when it changed nothing).  Takes ownership of edit. */
-static void
-commit_bulk_edit (PelDocument *self,
-                  PlEdit      *edit,
-                  const char  *name)
+void
+pel_document_commit_bulk_edit (PelDocument *self,
+                               PlEdit      *edit,
+                               const char  *name)
 {
   if (pl_edit_get_n (edit) > 0)
     {
@@ -171,7 +171,7 @@ pel_document_apply_labels (PelDocument    *self,
   if (changed)
     pel_document_bump_generations (self, &box);
   g_mutex_unlock (&self->store->lock);
-  commit_bulk_edit (self, edit, name);
+  pel_document_commit_bulk_edit (self, edit, name);
   return changed;
 }
 
@@ -201,7 +201,7 @@ pel_document_merge_proposal (PelDocument  *self,
   if (changed)
     pel_document_bump_generations (self, &box);
   g_mutex_unlock (&self->store->lock);
-  commit_bulk_edit (self, edit, name);
+  pel_document_commit_bulk_edit (self, edit, name);
   return changed;
 }
 
@@ -325,7 +325,7 @@ merge_planned (GObject      *source,
   if (changed)
     pel_document_bump_generations (self, &box);
   g_mutex_unlock (&self->store->lock);
-  commit_bulk_edit (self, applied, m->name);
+  pel_document_commit_bulk_edit (self, applied, m->name);
   g_task_return_int (outer, (gssize) changed);
   g_object_unref (outer);
 }

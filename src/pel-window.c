@@ -269,6 +269,8 @@ pel_window_dispose (GObject *object)
   if (self->cancellable)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  if (self->interpolating)
+    g_cancellable_cancel (self->interpolating);
   if (self->bindings)
     {
       for (guint i = 0; i < self->bindings->len; i++)
