@@ -348,6 +348,17 @@ pel_document_restore_table (PelDocument        *self,
   pel_document_table_changed (self);
 }
 
+void
+pel_document_set_label_partner (PelDocument *self,
+                                guint16      a,
+                                guint16      b)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  g_return_if_fail (a != 0 && a != b);
+  pl_label_table_set_partner (self->table, a, b);
+  pel_document_table_changed (self);
+}
+
 guint
 pel_document_add_missing_labels (PelDocument   *self,
                                  int            n,

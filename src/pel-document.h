@@ -128,6 +128,11 @@ void               pel_document_set_label_table     (PelDocument        *self,
  * are not. */
 void               pel_document_set_label           (PelDocument        *self,
                                                      const PlLabel      *label);
+/* Makes labels a and b a left/right pair (b = 0: a's pair follows the names
+ * again; labels.h) and emits ::table-changed. */
+void               pel_document_set_label_partner   (PelDocument        *self,
+                                                     guint16             a,
+                                                     guint16             b);
 /* Names the values a model brings (class_values[i] named names[i]) that
  * the table lacks, in the colour the map already shows them in; entries
  * without a name are left out.  Returns how many were added. */

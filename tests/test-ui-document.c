@@ -259,6 +259,14 @@ test_label_table (void)
   g_assert_cmpint (changed, ==, 1);
   g_assert_cmpuint (pel_document_get_label_lut (doc)[42] >> 24, ==, 0);
 
+  /* a left/right pair set by the user */
+  pel_document_set_label_partner (doc, 3, 42);
+  g_assert_cmpint (changed, ==, 2);
+  g_assert_cmpint (pl_label_table_mirror_value (table, 42), ==, 3);
+  pel_document_set_label_partner (doc, 3, 0);
+  g_assert_cmpint (changed, ==, 3);
+  g_assert_cmpint (pl_label_table_get_partner (table, 42), ==, 0);
+
   /* locked labels go into the paint rule */
   {
     PlLabel copy = *pl_label_table_lookup (table, 3);
