@@ -337,11 +337,12 @@ pel_document_assign_table (PlLabelTable       *table,
     pl_label_table_remove (table, pl_label_table_get_nth (table, 0)->value);
   for (guint i = 0; i < pl_label_table_get_n (from); i++)
     pl_label_table_set (table, pl_label_table_get_nth ((PlLabelTable *) from, i));
-  /* and the left-right pairs the user set */
+  /* and the pairs the user set */
   for (guint i = 0; i < pl_label_table_get_n (from); i++)
     {
       guint16 v = pl_label_table_get_nth ((PlLabelTable *) from, i)->value;
-      guint16 partner = pl_label_table_get_user_partner (from, v);
+      guint16 partner = v ? pl_label_table_get_user_partner (from, v) : 0;
+
       if (partner > v)
         pl_label_table_set_partner (table, v, partner);
     }
@@ -364,7 +365,6 @@ pel_document_set_label_partner (PelDocument *self,
   g_return_if_fail (PEL_IS_DOCUMENT (self));
   g_return_if_fail (a != 0 && a != b);
   pl_label_table_set_partner (self->table, a, b);
-  self->table_generic = FALSE;
   pel_document_table_changed (self);
 }
 
