@@ -625,3 +625,31 @@ pel_document_ref_label_store (PelDocument *self)
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
   return pel_label_store_ref (self->store);
 }
+
+PlUndo *
+pel_document_take_history (PelDocument *self)
+{
+  PlUndo *undo;
+
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
+  g_return_val_if_fail (!self->dirty, NULL);
+  undo = self->undo;
+  self->undo = pl_undo_new (pl_undo_get_budget (undo));
+  self->saved_state_id = pl_undo_get_state_id (self->undo);
+  pel_document_history_changed (self);
+  return undo;
+}
+
+void
+pel_document_give_history (PelDocument *self,
+                           PlUndo      *undo)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  g_return_if_fail (undo != NULL);
+  pl_undo_set_budget (undo, pl_undo_get_budget (self->undo));
+  pl_undo_free (self->undo);
+  self->undo = undo;
+  /* the labels just loaded are the state the history was taken at */
+  self->saved_state_id = pl_undo_get_state_id (undo);
+  pel_document_history_changed (self);
+}

@@ -244,6 +244,13 @@ gboolean           pel_document_redo                (PelDocument        *self);
 gboolean           pel_document_can_undo            (PelDocument        *self);
 gboolean           pel_document_can_redo            (PelDocument        *self);
 PlUndo            *pel_document_get_undo            (PelDocument        *self);
+/* A case list switching cases keeps each case's history: when the labels
+ * are saved (the document is clean), _take hands the history over (a
+ * fresh one takes its place); after the same labels are loaded again,
+ * _give puts it back (transfer full), its state being the saved one. */
+PlUndo            *pel_document_take_history        (PelDocument        *self);
+void               pel_document_give_history        (PelDocument        *self,
+                                                     PlUndo             *undo);
 void               pel_document_set_undo_budget     (PelDocument        *self,
                                                      gsize               bytes);
 
