@@ -185,6 +185,15 @@ PlTensor      *pl_unet_decode    (PlUnet             *unet,
                                   PlUnetEncoded      *encoded,
                                   PlRng              *dropout_rng);
 
+/* Batch norm folded into the preceding convolutions with the statistics of
+ * the one input x (1, C, H, W) (unet-fold.c): a network without batch norm
+ * that gives x the same logits, for LRP's rules.  Needs batch_norm. */
+PlUnet      *pl_unet_fold_batch_norm (PlUnet         *unet,
+                                      PlTape         *tape,
+                                      const float    *x,
+                                      int             h,
+                                      int             w);
+
 /* Local re-evaluation (occlusion, unet-local.c): the activations of one
  * input x (1, C, H, W) are kept; the logits of an input equal to x outside a
  * rectangle are then recomputed only where they can differ from the kept
