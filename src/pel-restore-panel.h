@@ -15,11 +15,29 @@
  * reference, noisy / restored / reference / difference thumbnails and a
  * table of MAE, MSE, NMSE, PSNR and SSIM (engine/restore/compare.h) follow.
  *
+ * The method is a choice: the deep image prior above, or a network
+ * trained on every axial slice of the kept original with the noise Degrade
+ * made (engine/restore/restore-net.h): Noise2Noise (pairs of noisy copies,
+ * fresh noise every step), Noise2Clean (the same network with clean
+ * targets), or supervised with the loss MSE, MAE, SSIM, perceptual (the
+ * features of a segmentation model the user chooses) or adversarial, and
+ * optionally residual.  It is a live run too (training loss, PSNR of the
+ * slice on screen); the trained network then restores every slice, Keep
+ * puts that volume in and Save writes it.  Each result adds a row to the
+ * comparison table (MAE, MSE, NMSE, PSNR, SSIM of the slice on screen),
+ * kept until the reference changes; the table saves as CSV and the four
+ * pictures as PNG.
+ *
  * Every operation is an action of the "restore" group: restore.degrade,
  * restore.revert, restore.start, restore.stop, restore.keep,
  * restore.save(s path), restore.save-dialog, restore.kind(s "gaussian" |
  * "rician" | "poisson"), restore.level(d fraction of max), restore.seed(i),
  * restore.iterations(i), restore.patience(i), restore.early-stop(b),
+ * restore.method(s "dip" | "n2n" | "n2c" | "supervised"), restore.loss(s
+ * "mse" | "mae" | "ssim" | "perceptual" | "adv"), restore.residual(b),
+ * restore.steps(i), restore.model(s path), restore.model-dialog,
+ * restore.export-csv(s path), restore.export-png(s path) and their -dialog
+ * forms,
  * restore.show (the panel's tab), restore.scroll(s "top" | "results"), and
  * the state restore.busy.  PELLUCID_RESTORE_ACTIONS is a list of them run in
  * order (pel-action-script.h): "degrade,iterations=3000,start".
@@ -55,6 +73,16 @@ const PlVolume    *pel_restore_panel_get_reference (PelRestorePanel *self);
 gboolean           pel_restore_panel_get_compare (PelRestorePanel *self,
                                                   PlCompare       *noisy,
                                                   PlCompare       *restored);
+/* The comparison table: rows (the noisy slice first, then one per result
+ * since the reference was made), each name and figures; FALSE past the end. */
+guint              pel_restore_panel_get_n_rows (PelRestorePanel *self);
+gboolean           pel_restore_panel_get_row    (PelRestorePanel *self,
+                                                 guint            i,
+                                                 const char     **name,
+                                                 PlCompare       *figures);
+/* A network's restoration of every axial slice (volume units), or NULL
+ * after a deep image prior. */
+const PlVolume    *pel_restore_panel_get_result_volume (PelRestorePanel *self);
 /* Status line text (NULL when hidden), for tests. */
 const char        *pel_restore_panel_get_status (PelRestorePanel *self,
                                                  const char      *key);

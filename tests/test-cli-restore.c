@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "engine/data/volume.h"
+#include "engine/nn/model.h"
 #include "tests/cli-run.h"
 
 
@@ -87,6 +88,154 @@ test_degrade_denoise (void)
   g_assert_cmpmem (d->data, 32 * 32 * sizeof (float), n->data, 32 * 32 * sizeof (float));
   g_assert_cmpmem (d->data + 2 * 32 * 32, 32 * 32 * sizeof (float), n->data + 2 * 32 * 32, 32 * 32 * sizeof (float));
   g_assert_true (memcmp (d->data + 32 * 32, n->data + 32 * 32, 32 * 32 * sizeof (float)) != 0);
+}
+
+/* pellucid-cli denoise --method n2n|n2c|supervised (and n2n on two
+ * acquisitions): tiny networks and budgets; the output on IN's grid with
+ * only the restored slice replaced, the JSON settings and figures, and a
+ * perceptual loss on a segmentation model written here. */
+static void
+test_restore_networks (void)
+{
+  g_autofree char *clean = make_clean (), *noisy = tmp ("net-noisy.nii.gz"), *noisy2 = tmp ("net-noisy2.nii.gz");
+  g_autofree char *den = tmp ("net-den.nii.gz"), *model_path = tmp ("seg.safetensors");
+  const char *small[] = { "--steps", "6", "--batch", "2", "--patch", "16", "--width", "4", "--depth", "2",
+                          "--threads", "1" };
+  const char *cases[][4] = {
+    { "n2n", "mse", NULL, NULL }, { "n2c", "mse", "--residual", NULL },
+    { "supervised", "ssim", NULL, NULL }, { "supervised", "adv", "--residual", NULL },
+    { "supervised", "perceptual", NULL, NULL }, { "supervised", "mae", "downsample", NULL },
+    { "pair", "mse", NULL, NULL },
+  };
+  g_autoptr (GError) error = NULL;
+
+  {
+    g_autofree char *out = NULL, *err = NULL;
+    g_assert_cmpint (run (&out, &err, "degrade", clean, noisy, "--level", "0.1", "--seed", "1", NULL), ==, 0);
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run (&out, &err, "degrade", clean, noisy2, "--level", "0.1", "--seed", "2", NULL), ==, 0);
+  }
+  {
+    PlUnetConfig c;
+    const guint16 values[4] = { 0, 1, 2, 3 };
+    g_autoptr (PlModel) m = NULL;
+
+    pl_unet_config_small (&c);
+    c.depth = 2;
+    m = pl_model_new (pl_unet_new (&c, 1), c.n_classes, values, NULL);
+    m->norm_offset = 20.0;
+    m->norm_divisor = 180.0;
+    g_assert_true (pl_model_save (m, model_path, &error));
+    g_assert_no_error (error);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GPtrArray) a = g_ptr_array_new ();
+      g_autofree char *out = NULL, *err = NULL;
+      g_autoptr (JsonParser) p = json_parser_new ();
+      g_autoptr (PlVolume) n = NULL, d = NULL;
+      gboolean pair = g_str_equal (cases[i][0], "pair");
+      JsonObject *o, *m;
+      GPtrArray *argv;
+      int status;
+
+      g_ptr_array_add (a, (char *) "denoise");
+      g_ptr_array_add (a, noisy);
+      g_ptr_array_add (a, den);
+      g_ptr_array_add (a, (char *) "--method");
+      g_ptr_array_add (a, (char *) (pair ? "n2n" : cases[i][0]));
+      g_ptr_array_add (a, (char *) "--loss");
+      g_ptr_array_add (a, (char *) cases[i][1]);
+      g_ptr_array_add (a, (char *) "--reference");
+      g_ptr_array_add (a, clean);
+      g_ptr_array_add (a, (char *) "--slice");
+      g_ptr_array_add (a, (char *) "1");
+      for (guint k = 0; k < G_N_ELEMENTS (small); k++)
+        g_ptr_array_add (a, (char *) small[k]);
+      if (cases[i][2] && g_str_equal (cases[i][2], "--residual"))
+        g_ptr_array_add (a, (char *) "--residual");
+      if (cases[i][2] && g_str_equal (cases[i][2], "downsample"))
+        {
+          g_ptr_array_add (a, (char *) "--noise");
+          g_ptr_array_add (a, (char *) "downsample");
+        }
+      if (pair)
+        {
+          g_ptr_array_add (a, (char *) "--second");
+          g_ptr_array_add (a, noisy2);
+        }
+      if (g_str_equal (cases[i][1], "perceptual"))
+        {
+          g_ptr_array_add (a, (char *) "--model");
+          g_ptr_array_add (a, model_path);
+          g_ptr_array_add (a, (char *) "--layers");
+          g_ptr_array_add (a, (char *) "bottleneck");
+        }
+      /* run() takes a NULL-terminated list: spawn directly */
+      argv = g_ptr_array_new ();
+      g_ptr_array_add (argv, (char *) cli);
+      for (guint k = 0; k < a->len; k++)
+        g_ptr_array_add (argv, a->pdata[k]);
+      g_ptr_array_add (argv, NULL);
+      g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                   &out, &err, &status, &error));
+      g_assert_no_error (error);
+      g_ptr_array_free (argv, TRUE);
+      if (!g_spawn_check_wait_status (status, NULL))
+        g_error ("%s %s failed: %s", cases[i][0], cases[i][1], err);
+      o = parse (p, out);
+      g_assert_cmpstr (json_object_get_string_member (o, "method"), ==, cases[i][0]);
+      g_assert_cmpstr (json_object_get_string_member (o, "loss"), ==, cases[i][1]);
+      g_assert_cmpint (json_object_get_int_member (o, "steps"), ==, 6);
+      g_assert_cmpint (json_object_get_boolean_member (o, "residual"), ==,
+                       cases[i][2] && g_str_equal (cases[i][2], "--residual"));
+      g_assert_cmpint (json_array_get_length (json_object_get_array_member (o, "val_psnr")), ==, 1);
+      m = json_object_get_object_member (o, "metrics");
+      g_assert_true (isfinite (json_object_get_double_member (m, "psnr")));
+      g_assert_true (json_object_has_member (m, "mae") && json_object_has_member (m, "mse")
+                     && json_object_has_member (m, "nmse") && json_object_has_member (m, "ssim"));
+      g_assert_true (json_object_has_member (o, "input_metrics"));
+      n = pl_volume_load (noisy, 0, NULL, &error);
+      d = pl_volume_load (den, 0, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpmem (d->dim, sizeof d->dim, n->dim, sizeof n->dim);
+      g_assert_cmpmem (d->vox2world, sizeof d->vox2world, n->vox2world, sizeof n->vox2world);
+      g_assert_cmpmem (d->data, 32 * 32 * sizeof (float), n->data, 32 * 32 * sizeof (float));
+      g_assert_cmpmem (d->data + 2 * 32 * 32, 32 * 32 * sizeof (float), n->data + 2 * 32 * 32, 32 * 32 * sizeof (float));
+      g_assert_true (memcmp (d->data + 32 * 32, n->data + 32 * 32, 32 * 32 * sizeof (float)) != 0);
+    }
+
+  /* errors: each names the problem */
+  {
+    struct { const char *args[6]; int status; const char *says; } bad[] = {
+      { { "--method", "n2n", NULL }, 2, "--reference CLEAN" },
+      { { "--method", "pair", NULL }, 2, "--second" },
+      { { "--method", "supervised", "--loss", "vgg", NULL }, 2, "unknown loss" },
+      { { "--method", "supervised", "--loss", "perceptual", NULL }, 2, "--model" },
+      { { "--method", "n2n", "--loss", "ssim", NULL }, 2, "MSE" },
+      { { "--method", "n2c", "--noise", "downsample", NULL }, 2, "downsampling" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autofree char *out = NULL, *err = NULL;
+        const char **b = bad[i].args;
+        gboolean with_ref = i > 0;
+        int st = with_ref ? run (&out, &err, "denoise", noisy, den, "--reference", clean, b[0], b[1], b[2], b[3], b[4], NULL)
+                          : run (&out, &err, "denoise", noisy, den, b[0], b[1], b[2], b[3], b[4], NULL);
+        g_assert_cmpint (st, ==, bad[i].status);
+        if (!strstr (err, bad[i].says))
+          g_error ("case %u: '%s' does not say '%s'", i, err, bad[i].says);
+      }
+  }
+  {
+    g_autofree char *out = NULL, *err = NULL, *other = tmp ("other.nii.gz");
+    gint64 dim[3] = { 16, 32, 3 };
+    g_autoptr (PlVolume) v = pl_volume_new (dim, NULL, NULL);
+    g_assert_true (pl_volume_save (v, other, &error));
+    g_assert_cmpint (run (&out, &err, "denoise", noisy, den, "--method", "n2n", "--second", other, NULL), ==, 1);
+    g_assert_nonnull (strstr (err, "is not on the grid"));
+  }
 }
 
 /* FBP of a noiseless and of a noisy scan: the disc comes back, Hann beats
@@ -176,6 +325,7 @@ main (int argc, char **argv)
   tmpdir = g_dir_make_tmp ("pellucid-restore-XXXXXX", &error);
   g_assert_no_error (error);
   g_test_add_func ("/cli/degrade-denoise", test_degrade_denoise);
+  g_test_add_func ("/cli/restore-networks", test_restore_networks);
   g_test_add_func ("/cli/reconstruct", test_reconstruct);
   g_test_add_func ("/cli/restore-errors", test_errors);
   ret = g_test_run ();

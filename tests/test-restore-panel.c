@@ -4,13 +4,16 @@
  * and PSNR against the kept original), the averaged output is shown and the
  * result says why it stopped; Keep puts the slice into the volume and Save
  * writes it on the source's grid; Stop ends a long fit; the window closes
- * with nothing left behind. */
+ * with nothing left behind.  The networks (Noise2Noise, supervised with
+ * SSIM and perceptual losses) fill the comparison table with the deep image
+ * prior, and the table and pictures export as CSV and PNG. */
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <math.h>
 #include <string.h>
 
 #include "engine/data/dataset.h"
+#include "engine/nn/model.h"
 #include "src/pel-restore-panel.h"
 #include "tests/test-sanitizer.h"
 
@@ -267,6 +270,219 @@ test_degrade_dip_keep (void)
   g_assert_null (panel);
 }
 
+/* The restoration networks and the comparison: Noise2Noise needs the kept
+ * original; once degraded it trains live (loss every step, PSNR of the
+ * slice on screen every 10), restores every slice, and Keep puts the whole
+ * volume in; supervised SSIM (residual), perceptual (with a model chosen
+ * through restore.model) and a deep image prior each add a row to the
+ * table, whose figures are pl_compare's; the table saves as CSV and the
+ * pictures as PNG; Revert empties the table. */
+static void
+test_networks_compare (void)
+{
+  g_autoptr (PelDocument) doc = pel_document_new ();
+  g_autoptr (PelTools) tools = pel_tools_new ();
+  g_autoptr (PlVolume) original = make_phantom ();
+  g_autoptr (PlVolume) noisy = NULL;
+  GtkWidget *window = gtk_window_new ();
+  PelRestorePanel *panel;
+  PelLiveRun *run, *io;
+  const gint64 cursor[3] = { NX / 2, NY / 2, 2 };
+  const int steps = TEST_SIZE (20, 4);
+  g_autofree char *dir = g_dir_make_tmp ("restore-net-XXXXXX", NULL);
+  g_autofree char *csv = g_build_filename (dir, "table.csv", NULL);
+  g_autofree char *png = g_build_filename (dir, "compare.png", NULL);
+  g_autofree char *model = g_build_filename (dir, "seg.safetensors", NULL);
+  const char *want[5] = { "noisy", "Noise2Noise", "Supervised, ssim, residual", "Supervised, perceptual",
+                          "Deep image prior" };
+  guint n = 0;
+
+  pel_document_set_volume (doc, pl_volume_copy (original));
+  panel = PEL_RESTORE_PANEL (pel_restore_panel_new (doc, tools));
+  g_object_add_weak_pointer (G_OBJECT (panel), (gpointer *) &panel);
+  run = pel_restore_panel_get_run (panel);
+  io = pel_restore_panel_get_io_run (panel);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (panel));
+  gtk_window_set_default_size (GTK_WINDOW (window), 420, 900);
+  gtk_window_present (GTK_WINDOW (window));
+  drain ();
+  pel_document_set_cursor (doc, cursor);
+
+  /* Without the kept original there is nothing to make noisy pairs of. */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.method", "s", "n2n");
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.steps", "i", steps);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.start", NULL);
+  g_assert_false (pel_live_run_get_running (run));
+  g_assert_nonnull (strstr (pel_restore_panel_get_status (panel, "result"), "Degrade the volume first"));
+
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.level", "d", 0.10);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.seed", "i", 3);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.degrade", NULL);
+  wait_until (idle_run, io);
+  drain ();
+  noisy = pl_volume_copy (pel_document_get_volume (doc));
+
+  /* Noise2Noise */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.start", NULL);
+  g_assert_true (pel_live_run_get_running (run));
+  wait_until (idle_run, run);
+  drain ();
+  pel_live_run_get_series (run, "loss", &n);
+  g_assert_cmpuint (n, ==, (guint) steps);
+  pel_live_run_get_series (run, "psnr", &n);
+  g_assert_cmpuint (n, ==, (guint) (steps / 10 + (steps % 10 != 0)));
+  g_assert_nonnull (pel_restore_panel_get_result (panel));
+  g_assert_cmpint (pel_restore_panel_get_result (panel)->iterations, ==, steps);
+  g_assert_nonnull (strstr (pel_restore_panel_get_status (panel, "result"), "Every slice is restored"));
+  g_assert_cmpuint (pel_restore_panel_get_n_rows (panel), ==, 2);
+  {
+    /* the row's figures are pl_compare's on the slice on screen */
+    const PlDipResult *r = pel_restore_panel_get_result (panel);
+    const PlVolume *rv = pel_restore_panel_get_result_volume (panel);
+    float in[NX * NY], ref[NX * NY], out[NX * NY];
+    double scale = noisy->max, range = (original->max - original->min) / scale;
+    PlCompare got, c;
+    const char *name;
+
+    g_assert_nonnull (rv);
+    g_assert_cmpmem (rv->dim, sizeof rv->dim, noisy->dim, sizeof noisy->dim);
+    pl_volume_get_slice (rv, 2, 2, out);
+    pl_volume_get_slice (original, 2, 2, ref);
+    for (int i = 0; i < NX * NY; i++)
+      {
+        out[i] /= scale;
+        ref[i] /= scale;
+        g_assert_cmpfloat (fabsf (out[i] - r->output[i]), <, 1e-5f);
+      }
+    pl_compare (out, ref, 1, NY, NX, range, &c);
+    g_assert_true (pel_restore_panel_get_row (panel, 1, &name, &got));
+    g_assert_cmpstr (name, ==, "Noise2Noise");
+    g_assert_cmpfloat_with_epsilon (got.mae, c.mae, 1e-6);
+    g_assert_cmpfloat_with_epsilon (got.psnr, c.psnr, 1e-4);
+    g_assert_cmpfloat_with_epsilon (got.ssim, c.ssim, 1e-5);
+    pl_volume_get_slice (noisy, 2, 2, in);
+    for (int i = 0; i < NX * NY; i++)
+      in[i] = CLAMP (in[i] / scale, 0.0f, 1.0f);
+    pl_compare (in, ref, 1, NY, NX, range, &c);
+    g_assert_true (pel_restore_panel_get_row (panel, 0, &name, &got));
+    g_assert_cmpfloat_with_epsilon (got.psnr, c.psnr, 1e-6);
+  }
+
+  /* Keep: every slice is the network's */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.keep", NULL);
+  wait_until (idle_run, io);
+  drain ();
+  for (gint64 k = 0; k < NZ; k++)
+    {
+      g_assert_cmpfloat (slice_mse (pel_document_get_volume (doc), noisy, k), >, 0.0);
+      g_assert_cmpfloat (slice_mse (pel_document_get_volume (doc), pel_restore_panel_get_result_volume (panel), k),
+                         <, 1e-6);
+    }
+
+  /* Supervised, SSIM, residual */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.method", "s", "supervised");
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.loss", "s", "ssim");
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.residual", "b", TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.start", NULL);
+  wait_until (idle_run, run);
+  drain ();
+  g_assert_cmpuint (pel_restore_panel_get_n_rows (panel), ==, 3);
+
+  /* Perceptual: first without a model, then with one */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.loss", "s", "perceptual");
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.residual", "b", FALSE);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.start", NULL);
+  g_assert_false (pel_live_run_get_running (run));
+  g_assert_nonnull (strstr (pel_restore_panel_get_status (panel, "result"), "segmentation model"));
+  {
+    PlUnetConfig c;
+    const guint16 values[4] = { 0, 1, 2, 3 };
+    g_autoptr (PlModel) m = NULL;
+    g_autoptr (GError) error = NULL;
+
+    pl_unet_config_small (&c);
+    c.depth = 2;
+    m = pl_model_new (pl_unet_new (&c, 1), c.n_classes, values, NULL);
+    m->norm_divisor = 200.0;
+    g_assert_true (pl_model_save (m, model, &error));
+    g_assert_no_error (error);
+  }
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.model", "s", model);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.start", NULL);
+  wait_until (idle_run, run);
+  drain ();
+  g_assert_cmpuint (pel_restore_panel_get_n_rows (panel), ==, 4);
+
+  /* and a deep image prior joins the same table */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.method", "s", "dip");
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.iterations", "i", 3);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.start", NULL);
+  wait_until (idle_run, run);
+  drain ();
+  g_assert_null (pel_restore_panel_get_result_volume (panel));
+  g_assert_cmpuint (pel_restore_panel_get_n_rows (panel), ==, 5);
+  for (guint i = 0; i < 5; i++)
+    {
+      const char *name;
+      PlCompare c;
+      g_assert_true (pel_restore_panel_get_row (panel, i, &name, &c));
+      g_assert_cmpstr (name, ==, want[i]);
+      g_assert_true (isfinite (c.psnr) && isfinite (c.ssim) && c.mse > 0.0);
+    }
+
+  /* CSV: a header and one line per row, the figures as in the table */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.export-csv", "s", csv);
+  {
+    g_autofree char *text = NULL;
+    g_auto (GStrv) lines = NULL;
+    g_autoptr (GError) error = NULL;
+
+    g_assert_true (g_file_get_contents (csv, &text, NULL, &error));
+    lines = g_strsplit (text, "\n", -1);
+    g_assert_cmpuint (g_strv_length (lines), ==, 7);   /* the last one empty */
+    g_assert_cmpstr (lines[0], ==, "method,mae,mse,nmse,psnr,ssim");
+    g_assert_true (g_str_has_prefix (lines[3], "\"Supervised, ssim, residual\","));
+    for (guint i = 0; i < 5; i++)
+      {
+        const char *p = strrchr (lines[i + 1], ',');
+        PlCompare c;
+        double psnr;
+        g_assert_true (pel_restore_panel_get_row (panel, i, NULL, &c));
+        /* psnr is the field before the last */
+        {
+          g_autofree char *head = g_strndup (lines[i + 1], p - lines[i + 1]);
+          psnr = g_ascii_strtod (strrchr (head, ',') + 1, NULL);
+        }
+        g_assert_cmpfloat (fabs (psnr - c.psnr), <, 1e-4);
+      }
+  }
+  g_assert_nonnull (strstr (pel_restore_panel_get_status (panel, "io"), "table.csv"));
+
+  /* PNG: the four pictures side by side */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.export-png", "s", png);
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GdkTexture) t = gdk_texture_new_from_filename (png, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (gdk_texture_get_width (t), ==, 4 * NX + 3 * 4);
+    g_assert_cmpint (gdk_texture_get_height (t), ==, NY);
+  }
+
+  /* a new reference: the table starts again */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.revert", NULL);
+  wait_until (idle_run, io);
+  drain ();
+  g_assert_cmpuint (pel_restore_panel_get_n_rows (panel), ==, 0);
+
+  g_unlink (csv);
+  g_unlink (png);
+  g_unlink (model);
+  g_rmdir (dir);
+  gtk_window_destroy (GTK_WINDOW (window));
+  drain ();
+  g_assert_null (panel);
+}
+
 /* Closing the window during a fit stops it; the panel goes once it ends. */
 static void
 test_close_while_running (void)
@@ -302,6 +518,7 @@ main (int argc, char **argv)
   gtk_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/ui/restore/degrade-dip-keep", test_degrade_dip_keep);
+  g_test_add_func ("/ui/restore/networks-compare", test_networks_compare);
   g_test_add_func ("/ui/restore/close-while-running", test_close_while_running);
   return g_test_run ();
 }

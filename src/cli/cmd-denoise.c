@@ -5,6 +5,9 @@
  *                        [--iters 3000] [--patience 1000] [--no-early-stop]
  *                        [--seed 0] [--threads 2]
  *
+ * --method n2n|n2c|pair|supervised: a restoration network trained on the
+ * volume's slices, with its own options (cmd-denoise-net.c).
+ *
  * dip: deep image prior on each slice (engine/restore/dip.h, the defaults
  * of the Restore panel), intensities divided by IN's maximum and multiplied
  * back.  OUT is IN with the processed slices replaced (float32 NIfTI on
@@ -50,6 +53,17 @@ pel_cli_denoise (int argc, char **argv)
   int axis, h, w, n_done = 0;
   float scale;
 
+  /* the restoration networks have their own options (cmd-denoise-net.c) */
+  for (int i = 1; i < argc; i++)
+    {
+      const char *m = NULL;
+      if ((g_str_equal (argv[i], "--method") || g_str_equal (argv[i], "-m")) && i + 1 < argc)
+        m = argv[i + 1];
+      else if (g_str_has_prefix (argv[i], "--method="))
+        m = argv[i] + strlen ("--method=");
+      if (m && !g_str_equal (m, "dip"))
+        return pel_cli_denoise_net (argc, argv);
+    }
   pl_dip_settings_init (&dip);
   iters = dip.max_iterations;
   patience = dip.es_patience;

@@ -39,6 +39,8 @@ int pel_cli_bench_saliency (int argc, char **argv);
 int pel_cli_bench_dip (int argc, char **argv);
 int pel_cli_degrade (int argc, char **argv);
 int pel_cli_denoise (int argc, char **argv);
+/* --method n2n|n2c|pair|supervised (cmd-denoise-net.c) */
+int pel_cli_denoise_net (int argc, char **argv);
 int pel_cli_reconstruct (int argc, char **argv);
 
 G_END_DECLS

@@ -1,0 +1,144 @@
+/* pel-restore-panel-private.h: what the files of the Restore panel share
+ * (pel-restore-panel.c: life cycle, status and actions; -degrade.c: degrade,
+ * revert, keep and save on a worker; -run.c: the live fit; -compare.c: the
+ * pictures and the table of figures). */
+#pragma once
+
+#include "src/pel-restore-panel.h"
+
+#include "engine/restore/compare.h"
+#include "engine/restore/degrade.h"
+#include "engine/restore/dip.h"
+#include "engine/nn/model.h"
+#include "src/pel-plot.h"
+
+G_BEGIN_DECLS
+
+struct _PelRestorePanel
+{
+  GtkWidget          parent_instance;
+
+  PelDocument       *document;
+  PelTools          *tools;
+  GSimpleActionGroup *actions;
+  PelLiveRun        *run;        /* the fit: deep image prior or a network */
+  PelLiveRun        *io_run;     /* degrade, revert, keep, save */
+  PelVolumeRef      *clean;      /* the original kept by Degrade, or NULL */
+  PlDipResult       *result;     /* the last finished fit (slice on screen) */
+  PlVolume          *result_volume;  /* a network's restoration of every
+                                      * axial slice (volume units), or NULL */
+  int                result_axis;
+  int                run_axis;     /* of the fit running */
+  gint64             result_index;
+  float              result_scale;
+  gboolean           syncing;
+  gboolean           has_compare;
+  PlCompare          compare[2];  /* noisy, restored */
+  GArray            *rows;        /* PelRestoreRow: every result so far
+                                   * against the kept original */
+  float             *shown[4];    /* noisy, restored, reference, |difference|:
+                                   * the compared slice in volume units */
+  int                shown_h, shown_w, shown_axis;
+  PlDegradeSettings  degraded;    /* the corruption of the kept original */
+  PlModel           *feature_model;  /* the perceptual loss's network, or NULL */
+  char              *feature_path;
+
+  guint              loss_series, psnr_series, psnr_avg_series;
+
+  /* template */
+  GtkScrolledWindow *scroller;
+  GtkDropDown       *kind_dropdown;
+  GtkSpinButton     *level_spin;
+  GtkSpinButton     *seed_spin;
+  GtkLabel          *degrade_label;
+  GtkLabel          *dip_heading;
+  GtkSpinButton     *iterations_spin;
+  GtkCheckButton    *early_check;
+  GtkSpinButton     *patience_spin;
+  GtkDropDown       *method_dropdown;
+  GtkDropDown       *loss_dropdown;
+  GtkCheckButton    *residual_check;
+  GtkSpinButton     *steps_spin;
+  GtkLabel          *model_label;
+  GtkBox            *net_box;
+  GtkGrid           *dip_box;
+  GtkBox            *run_row_box;
+  GtkBox            *status_box;
+  GtkLabel          *output_label;
+  GtkPicture        *output_picture;
+  PelPlot           *loss_plot;
+  PelPlot           *psnr_plot;
+  GtkBox            *compare_box;
+};
+
+/* What a finished fit hands to the main thread. */
+typedef struct
+{
+  PlDipResult *result;
+  int          axis;
+  gint64       index;
+  float        scale;
+  float       *noisy;          /* h × w, intensities / scale */
+  float       *reference;      /* h × w, intensities / scale; NULL without one */
+  PlCompare    before, after;  /* noisy and restored against the reference */
+  char        *name;           /* the method, for the table */
+  PlVolume    *volume;         /* a network's whole restored volume, or NULL */
+} PelRestoreOutcome;
+
+void pel_restore_outcome_free (PelRestoreOutcome *o);
+
+/* A row of the comparison table. */
+typedef struct
+{
+  char     *name;
+  PlCompare c;
+} PelRestoreRow;
+
+/* pel-restore-panel.c */
+/* One status line per key ("result", "es", "slice", "io"); NULL hides it. */
+void pel_restore_panel_set_status   (PelRestorePanel *self,
+                                     const char      *key,
+                                     const char      *text,
+                                     gboolean         error);
+/* Enables the actions for what is running and what exists. */
+void pel_restore_panel_set_busy     (PelRestorePanel *self);
+
+/* pel-restore-panel-degrade.c: restore.degrade, revert, keep, save,
+ * save-dialog, kind, level, seed, and the run of volume operations. */
+void pel_restore_panel_init_io      (PelRestorePanel *self);
+
+/* pel-restore-panel-run.c: restore.start, stop, iterations, patience,
+ * early-stop, and the run of the fit with its plots. */
+void pel_restore_panel_init_run     (PelRestorePanel *self);
+
+/* pel-restore-panel-net.c: restore.method, loss, residual, steps, model,
+ * model-dialog; a network's run. */
+void     pel_restore_panel_init_net   (PelRestorePanel *self);
+/* Starts the chosen network on the slice on screen (TRUE), or says why
+ * not (FALSE). */
+gboolean pel_restore_panel_start_net  (PelRestorePanel *self);
+/* The method dropdown's choice: "dip", "n2n", "n2c", "supervised". */
+const char *pel_restore_panel_method  (PelRestorePanel *self);
+/* Shared by the fits: the plots cleared for a budget of n (x axis). */
+void     pel_restore_panel_reset_plots (PelRestorePanel *self,
+                                        int              n);
+/* The finished fit's common part: the result, the table, the pictures. */
+void     pel_restore_panel_take_outcome (PelRestorePanel   *self,
+                                         PelRestoreOutcome *o);
+
+/* pel-restore-panel-compare.c */
+/* Forgets the table (a new reference). */
+void pel_restore_panel_clear_rows   (PelRestorePanel   *self);
+/* restore.export-csv(s), export-png(s) and their dialogs. */
+void pel_restore_panel_init_export  (PelRestorePanel   *self);
+/* Shows an h × w slice (volume units) along voxel axis `axis` as the output. */
+void pel_restore_panel_show_floats  (PelRestorePanel   *self,
+                                     const float       *data,
+                                     int                axis,
+                                     int                h,
+                                     int                w);
+/* Thumbnails and the table of figures for the fit just finished. */
+void pel_restore_panel_show_compare (PelRestorePanel   *self,
+                                     PelRestoreOutcome *outcome);
+
+G_END_DECLS
