@@ -390,16 +390,21 @@ step (PelDocument *self,
 {
   PlBox box;
   gboolean done;
+  const PlLabelTable *table = NULL;
 
   g_mutex_lock (&self->store->lock);
-  done = forward ? pl_undo_redo (self->undo, self->store->labels->data, &box)
-                 : pl_undo_undo (self->undo, self->store->labels->data, &box);
-  if (done)
+  done = forward ? pl_undo_redo_full (self->undo, self->store->labels->data, &box, &table)
+                 : pl_undo_undo_full (self->undo, self->store->labels->data, &box, &table);
+  if (done && !pl_box_is_empty (&box))
     pel_document_bump_generations (self, &box);
   g_mutex_unlock (&self->store->lock);
   if (done)
     {
-      pel_document_labels_changed (self, &box);
+      /* the table first: voxels coming back find their entry */
+      if (table)
+        pel_document_restore_table (self, table);
+      if (!pl_box_is_empty (&box))
+        pel_document_labels_changed (self, &box);
       pel_document_history_changed (self);
     }
   return done;

@@ -70,6 +70,7 @@ map_title (PlUncertaintyMap map)
     case PL_UMAP_EXPECTED_ENTROPY: return _("Expected entropy (aleatoric)");
     case PL_UMAP_MUTUAL_INFO: return _("Mutual information (epistemic)");
     case PL_UMAP_VARIANCE: return _("Class variance");
+    case PL_UMAP_LOGIT_VARIANCE: return _("Logit variance (aleatoric head)");
     default: return "";
     }
 }
@@ -215,7 +216,8 @@ apply_map (PelUncertaintyPanel *self)
 
   lo = g_strdup_printf ("%.3g", 0.02 * top);
   /* Translators: the top of the colour bar; nats are natural-log units */
-  hi = g_strdup_printf (self->map == PL_UMAP_VARIANCE ? "%.3g" : _("%.3g nats"), (double) top);
+  hi = g_strdup_printf (self->map == PL_UMAP_VARIANCE || self->map == PL_UMAP_LOGIT_VARIANCE
+                        ? "%.3g" : _("%.3g nats"), (double) top);
   gtk_label_set_text (self->range_min_label, lo);
   gtk_label_set_text (self->range_max_label, hi);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->colour_bar), map_title (self->map));
@@ -474,7 +476,12 @@ ACTION (act_map)
 ACTION (act_cycle_map)
 {
   PelUncertaintyPanel *self = user_data;
-  set_map (self, (PlUncertaintyMap) ((self->map + 1) % PL_UMAP_N));
+  PlUncertaintyMap next = (self->map + 1) % PL_UMAP_N;
+
+  /* The logit variance exists only for a network with an aleatoric head. */
+  if (next == PL_UMAP_LOGIT_VARIANCE && !(self->result && self->result->aleatoric))
+    next = (next + 1) % PL_UMAP_N;
+  set_map (self, next);
 }
 
 ACTION (act_show)

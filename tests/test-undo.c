@@ -398,6 +398,73 @@ test_budget (void)
   }
 }
 
+/* A step may carry a label-table change, alone (a rename) or with voxels
+ * (removing a label): undo hands back the table before, redo the one
+ * after, and steps without one hand back NULL. */
+static void
+test_table_steps (void)
+{
+  g_autoptr (PlUndo) undo = pl_undo_new (1 << 20);
+  g_autoptr (PlLabels) labels = pl_labels_new (dim);
+  g_autoptr (PlLabelTable) t0 = pl_label_table_new_default ();
+  g_autoptr (PlLabelTable) t1 = pl_label_table_copy (t0);
+  g_autoptr (PlLabelTable) t2 = NULL;
+  const PlLabelTable *table = (const PlLabelTable *) 1;
+  PlLabel renamed = *pl_label_table_lookup (t1, 2);
+  PlEdit *edit;
+  PlBox box;
+  guint64 id0;
+
+  renamed.name = (char *) "Grey matter";
+  pl_label_table_set (t1, &renamed);
+  t2 = pl_label_table_copy (t1);
+  pl_label_table_remove (t2, 3);
+  id0 = pl_undo_get_state_id (undo);
+
+  /* a table alone is a step */
+  edit = pl_edit_new (dim);
+  pl_edit_set_tables (edit, t0, t1);
+  g_assert_true (pl_undo_push (undo, "Rename", edit));
+  g_assert_cmpuint (pl_undo_get_state_id (undo), !=, id0);
+  g_assert_cmpuint (pl_undo_get_bytes (undo), >, 0);
+
+  /* voxels and a table together */
+  edit = pl_edit_new (dim);
+  labels->data[5] = 0;
+  pl_edit_record (edit, 5, 3, 0);
+  pl_edit_set_tables (edit, t1, t2);
+  g_assert_true (pl_undo_push (undo, "Remove", edit));
+
+  /* a plain step */
+  edit = pl_edit_new (dim);
+  labels->data[7] = 1;
+  pl_edit_record (edit, 7, 0, 1);
+  g_assert_true (pl_undo_push (undo, "Paint", edit));
+
+  g_assert_true (pl_undo_undo_full (undo, labels->data, &box, &table));
+  g_assert_null (table);
+  g_assert_cmpuint (labels->data[7], ==, 0);
+  g_assert_true (pl_undo_undo_full (undo, labels->data, &box, &table));
+  g_assert_nonnull (table);
+  g_assert_cmpuint (labels->data[5], ==, 3);
+  g_assert_nonnull (pl_label_table_lookup ((PlLabelTable *) table, 3));
+  g_assert_cmpstr (pl_label_table_lookup ((PlLabelTable *) table, 2)->name, ==, "Grey matter");
+  g_assert_true (pl_undo_undo_full (undo, labels->data, &box, &table));
+  g_assert_true (pl_box_is_empty (&box));
+  g_assert_cmpstr (pl_label_table_lookup ((PlLabelTable *) table, 2)->name, ==,
+                   pl_label_table_lookup (t0, 2)->name);
+  g_assert_cmpuint (pl_undo_get_state_id (undo), ==, id0);
+
+  g_assert_true (pl_undo_redo_full (undo, labels->data, &box, &table));
+  g_assert_cmpstr (pl_label_table_lookup ((PlLabelTable *) table, 2)->name, ==, "Grey matter");
+  g_assert_true (pl_undo_redo_full (undo, labels->data, &box, &table));
+  g_assert_null (pl_label_table_lookup ((PlLabelTable *) table, 3));
+  g_assert_cmpuint (labels->data[5], ==, 0);
+
+  /* an edit with neither voxels nor a table is still no step */
+  g_assert_false (pl_undo_push (undo, "Nothing", pl_edit_new (dim)));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -408,5 +475,6 @@ main (int argc, char **argv)
   g_test_add_func ("/undo/compact", test_compact);
   g_test_add_func ("/undo/apply-diff", test_apply_diff);
   g_test_add_func ("/undo/budget", test_budget);
+  g_test_add_func ("/undo/table-steps", test_table_steps);
   return g_test_run ();
 }

@@ -82,6 +82,8 @@ struct _PlEdit
   gboolean runs_sorted;
   gsize   n;
   PlBox   box;
+  PlLabelTable *table_before;   /* a label-table change, or both NULL */
+  PlLabelTable *table_after;
 };
 
 PlEdit *
@@ -104,7 +106,21 @@ pl_edit_free (PlEdit *edit)
     return;
   g_array_unref (edit->changes);
   g_array_unref (edit->runs);
+  pl_label_table_free (edit->table_before);
+  pl_label_table_free (edit->table_after);
   g_free (edit);
+}
+
+void
+pl_edit_set_tables (PlEdit             *edit,
+                    const PlLabelTable *before,
+                    const PlLabelTable *after)
+{
+  g_return_if_fail (edit != NULL && before != NULL && after != NULL);
+  pl_label_table_free (edit->table_before);
+  pl_label_table_free (edit->table_after);
+  edit->table_before = pl_label_table_copy (before);
+  edit->table_after = pl_label_table_copy (after);
 }
 
 void
@@ -535,12 +551,27 @@ typedef struct
   PlBox    box;
   guint64  id_before;
   guint64  id_after;
+  PlLabelTable *table_before;   /* NULL unless the step changed the table */
+  PlLabelTable *table_after;
 } Step;
+
+static gsize
+table_bytes (PlLabelTable *table)
+{
+  gsize bytes = 0;
+
+  if (table == NULL)
+    return 0;
+  for (guint i = 0; i < pl_label_table_get_n (table); i++)
+    bytes += sizeof (PlLabel) + strlen (pl_label_table_get_nth (table, i)->name) + 1;
+  return bytes;
+}
 
 static gsize
 step_bytes (const Step *step)
 {
-  return sizeof (Step) + step->size + strlen (step->name) + 1;
+  return sizeof (Step) + step->size + strlen (step->name) + 1
+         + table_bytes (step->table_before) + table_bytes (step->table_after);
 }
 
 static void
@@ -549,6 +580,8 @@ step_free (gpointer p)
   Step *step = p;
   g_free (step->name);
   g_free (step->data);
+  pl_label_table_free (step->table_before);
+  pl_label_table_free (step->table_after);
   g_free (step);
 }
 
@@ -662,7 +695,7 @@ pl_undo_push (PlUndo     *undo,
   g_return_val_if_fail (undo != NULL && edit != NULL, FALSE);
 
   runs = edit_to_runs (edit);
-  if (runs->len == 0)
+  if (runs->len == 0 && edit->table_before == NULL)
     {
       pl_edit_free (edit);
       return FALSE;
@@ -671,7 +704,7 @@ pl_undo_push (PlUndo     *undo,
   /* Four varints a run: at most 10 + 10 + 3 + 3 bytes; pages of the
    * bound that are never written are never touched, and the block shrinks
    * to its size at the end. */
-  bytes = p = g_malloc ((gsize) runs->len * 26);
+  bytes = p = g_malloc ((gsize) runs->len * 26 + 1);
   step = g_new0 (Step, 1);
   pl_box_clear (&step->box);
   for (guint i = 0; i < runs->len; i++)
@@ -684,6 +717,8 @@ pl_undo_push (PlUndo     *undo,
       pos = r->start + r->length;
     }
   step->box = edit->box;
+  step->table_before = g_steal_pointer (&edit->table_before);
+  step->table_after = g_steal_pointer (&edit->table_after);
   pl_edit_free (edit);
   step->name = g_strdup (name ? name : "");
   step->size = (gsize) (p - bytes);
@@ -700,9 +735,10 @@ pl_undo_push (PlUndo     *undo,
 }
 
 gboolean
-pl_undo_undo (PlUndo  *undo,
-              guint16 *data,
-              PlBox   *box)
+pl_undo_undo_full (PlUndo              *undo,
+                   guint16             *data,
+                   PlBox               *box,
+                   const PlLabelTable **table)
 {
   Step *step;
 
@@ -712,15 +748,18 @@ pl_undo_undo (PlUndo  *undo,
   step_apply (step, data, FALSE);
   if (box)
     *box = step->box;
+  if (table)
+    *table = step->table_before;
   undo->state_id = step->id_before;
   g_ptr_array_add (undo->redo, step);
   return TRUE;
 }
 
 gboolean
-pl_undo_redo (PlUndo  *undo,
-              guint16 *data,
-              PlBox   *box)
+pl_undo_redo_full (PlUndo              *undo,
+                   guint16             *data,
+                   PlBox               *box,
+                   const PlLabelTable **table)
 {
   Step *step;
 
@@ -730,9 +769,27 @@ pl_undo_redo (PlUndo  *undo,
   step_apply (step, data, TRUE);
   if (box)
     *box = step->box;
+  if (table)
+    *table = step->table_after;
   undo->state_id = step->id_after;
   g_ptr_array_add (undo->undo, step);
   return TRUE;
+}
+
+gboolean
+pl_undo_undo (PlUndo  *undo,
+              guint16 *data,
+              PlBox   *box)
+{
+  return pl_undo_undo_full (undo, data, box, NULL);
+}
+
+gboolean
+pl_undo_redo (PlUndo  *undo,
+              guint16 *data,
+              PlBox   *box)
+{
+  return pl_undo_redo_full (undo, data, box, NULL);
 }
 
 gboolean

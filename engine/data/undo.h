@@ -90,6 +90,12 @@ gsize     pl_edit_apply_planned (PlEdit        *applied,
  * held before. */
 void      pl_edit_mark_new_values (const PlEdit *edit,
                                    guint8       *present);
+/* The edit also changes the label table from before to after (both
+ * copied): its undo step puts the table back as well, and it is a step
+ * even when no voxel changed (renaming, recolouring, adding a label). */
+void      pl_edit_set_tables  (PlEdit             *edit,
+                               const PlLabelTable *before,
+                               const PlLabelTable *after);
 /* Changes recorded so far (a voxel changed twice counts twice). */
 gsize     pl_edit_get_n       (const PlEdit  *edit);
 void      pl_edit_get_box     (const PlEdit  *edit,
@@ -107,7 +113,7 @@ void      pl_undo_set_budget  (PlUndo        *undo,
                                gsize          budget_bytes);
 gsize     pl_undo_get_budget  (const PlUndo  *undo);
 /* Takes ownership of edit.  Returns FALSE (and stores nothing, leaving the
- * state id unchanged) when the edit changed no voxel. */
+ * state id unchanged) when the edit changed no voxel and no table. */
 gboolean  pl_undo_push        (PlUndo        *undo,
                                const char    *name,
                                PlEdit        *edit);
@@ -119,6 +125,17 @@ gboolean  pl_undo_undo        (PlUndo        *undo,
 gboolean  pl_undo_redo        (PlUndo        *undo,
                                guint16       *data,
                                PlBox         *box);
+/* The same; *table receives the label table the step restores (owned by
+ * the history, valid until its next change), NULL when the step did not
+ * change the table. */
+gboolean  pl_undo_undo_full   (PlUndo              *undo,
+                               guint16             *data,
+                               PlBox               *box,
+                               const PlLabelTable **table);
+gboolean  pl_undo_redo_full   (PlUndo              *undo,
+                               guint16             *data,
+                               PlBox               *box,
+                               const PlLabelTable **table);
 gboolean  pl_undo_can_undo    (const PlUndo  *undo);
 gboolean  pl_undo_can_redo    (const PlUndo  *undo);
 /* Names of the steps that undo/redo would apply, or NULL. */

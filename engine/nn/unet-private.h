@@ -26,6 +26,7 @@ struct _PlUnet
   Layer        up[PL_UNET_MAX_DEPTH];
   Layer        dec[PL_UNET_MAX_DEPTH][2];
   Layer        head;
+  Layer        head_var;     /* aleatoric nets only */
 };
 
 G_END_DECLS
