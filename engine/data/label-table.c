@@ -172,7 +172,8 @@ pl_label_table_remove (PlLabelTable *table,
   if (i < table->labels->len && g_array_index (table->labels, PlLabel, i).value == value)
     {
       g_array_remove_index (table->labels, i);
-      pl_label_table_set_partner (table, value, 0);
+      if (value != 0)   /* the background has no partner */
+        pl_label_table_set_partner (table, value, 0);
       return TRUE;
     }
   return FALSE;
