@@ -118,14 +118,15 @@ area_text (double a)
 void
 pel_explain_rebuild_table (PelExplainPanel *self)
 {
-  static const char *const heads[] = { N_("Method"), N_("ms"), N_("Deletion ↓"), N_("Insertion ↑") };
+  static const char *const heads[] = { N_("Method"), N_("ms"), N_("Deletion ↓"), N_("Insertion ↑"),
+                                       N_("Sanity") };
   GtkWidget *child;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->table))))
     gtk_grid_remove (self->table, child);
   if (!self->maps->len)
     return;
-  for (int c = 0; c < 4; c++)
+  for (int c = 0; c < 5; c++)
     {
       GtkWidget *h = cell (_(heads[c]), c > 0);
       gtk_widget_add_css_class (h, "dim-label");
@@ -143,6 +144,10 @@ pel_explain_rebuild_table (PelExplainPanel *self)
       gtk_grid_attach (self->table, cell (ms, TRUE), 1, i + 1, 1, 1);
       gtk_grid_attach (self->table, cell (del, TRUE), 2, i + 1, 1, 1);
       gtk_grid_attach (self->table, cell (ins, TRUE), 3, i + 1, 1, 1);
+      {
+        int v = pel_explain_sanity_verdict (self, m->method, NULL);
+        gtk_grid_attach (self->table, cell (v < 0 ? "—" : v ? _("pass") : _("fail"), TRUE), 4, i + 1, 1, 1);
+      }
     }
 }
 

@@ -38,6 +38,8 @@ pel_explain_update_actions (PelExplainPanel *self)
 
   a = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "compute");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (a), ready);
+  a = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "sanity");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (a), ready);
   for (guint i = 0; i < 4; i++)
     {
       static const char *const exports[] = { "export-grid", "export-map", "export-grid-dialog",
@@ -187,6 +189,7 @@ static void
 on_norm_changed (PelExplainPanel *self)
 {
   pel_explain_rebuild_grid (self);
+  pel_explain_sanity_refresh (self);
   if (self->shown >= 0)
     show_overlay (self, self->shown);
 }
@@ -200,6 +203,11 @@ on_preview (PelLiveRun           *run,
 {
   ExplainMap *m;
 
+  if (g_str_has_prefix (payload->name, "sanity-"))
+    {
+      pel_explain_sanity_add (self, pel_live_payload_steal_data (payload));
+      return;
+    }
   if (!g_str_has_prefix (payload->name, "map-"))
     return;
   m = pel_live_payload_steal_data (payload);
@@ -230,6 +238,20 @@ static void
 act_compute (GSimpleAction *a, GVariant *p, gpointer data)
 {
   pel_explain_compute (data);
+}
+
+static void
+act_sanity (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  pel_explain_sanity (data);
+}
+
+static void
+act_sanity_mode (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PelExplainPanel *self = data;
+  gtk_drop_down_set_selected (self->sanity_mode_drop,
+                              g_str_equal (g_variant_get_string (p, NULL), "independent"));
 }
 
 static void
@@ -331,6 +353,8 @@ act_overlay (GSimpleAction *a, GVariant *p, gpointer data)
 static const GActionEntry action_entries[] = {
   { "compute", act_compute, NULL, NULL, NULL, { 0 } },
   { "stop", act_stop, NULL, NULL, NULL, { 0 } },
+  { "sanity", act_sanity, NULL, NULL, NULL, { 0 } },
+  { "sanity-mode", act_sanity_mode, "s", NULL, NULL, { 0 } },
   { "show", act_show, NULL, NULL, NULL, { 0 } },
   { "class", act_class, "i", NULL, NULL, { 0 } },
   { "region", act_region, "s", NULL, NULL, { 0 } },
@@ -455,6 +479,9 @@ build (PelExplainPanel *self)
   gtk_box_append (GTK_BOX (row), w);
   gtk_box_append (GTK_BOX (content), row);
 
+  gtk_box_append (GTK_BOX (content), heading (_("Sanity check")));
+  gtk_box_append (GTK_BOX (content), pel_explain_sanity_build (self));
+
   self->status_box = GTK_BOX (gtk_box_new (GTK_ORIENTATION_VERTICAL, 2));
   gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->status_box));
 
@@ -509,6 +536,8 @@ pel_explain_panel_finalize (GObject *object)
   g_clear_pointer (&self->task, pel_explain_task_free);
   g_clear_pointer (&self->export_task, pel_explain_export_task_free);
   g_ptr_array_unref (self->maps);
+  g_clear_pointer (&self->sanity, g_ptr_array_unref);
+  g_clear_pointer (&self->sanity_rows, g_hash_table_unref);
   g_clear_pointer (&self->method_checks, g_ptr_array_unref);
   g_array_unref (self->class_values);
   g_free (self->image);
@@ -617,4 +646,18 @@ pel_explain_panel_run_actions (PelExplainPanel *self,
                                const char      *actions)
 {
   pel_action_script_run (GTK_WIDGET (self), actions, "explain");
+}
+
+int
+pel_explain_panel_get_sanity_verdict (PelExplainPanel *self,
+                                      const char      *method,
+                                      double          *mean)
+{
+  return pel_explain_sanity_verdict (self, pl_explain_method_find (method), mean);
+}
+
+guint
+pel_explain_panel_get_n_sanity (PelExplainPanel *self)
+{
+  return self->sanity->len;
 }

@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "engine/explain/explain.h"
+#include "engine/explain/sanity.h"
 #include "src/pel-explain-panel.h"
 
 G_BEGIN_DECLS
@@ -28,6 +29,19 @@ typedef struct
 } ExplainMap;
 
 void explain_map_free (gpointer data);
+
+/* One stage of a sanity check (payload "sanity-M-S"). */
+typedef struct
+{
+  ExplainMap   *map;
+  guint         method_index;  /* in the request */
+  int           stage;         /* 0: the trained model */
+  int           n_randomised;
+  char         *layer;
+  PlSimilarity  sim;           /* to the trained map */
+} SanityMap;
+
+void pel_explain_sanity_map_free (gpointer data);
 
 typedef struct ExplainTask Task;
 typedef struct ExportTask ExportTask;
@@ -55,6 +69,10 @@ struct _PelExplainPanel
   GtkCheckButton     *faithful_check;
   GtkFlowBox         *grid;
   GtkGrid            *table;         /* per map: time, deletion, insertion */
+  GtkDropDown        *sanity_mode_drop;
+  GtkBox             *strip;         /* the sanity check: a row per method */
+  GPtrArray          *sanity;        /* SanityMap */
+  GHashTable         *sanity_rows;   /* method → SanityRow */
   GtkBox             *status_box;
   GtkButton          *compute_button;
 
@@ -82,6 +100,23 @@ PlModel    *pel_explain_current_model (PelExplainPanel  *self);
 /* explain.compute: the checked methods on the target, on the run. */
 void        pel_explain_compute       (PelExplainPanel  *self);
 void        pel_explain_task_free     (Task             *t);
+
+void        pel_explain_sanity        (PelExplainPanel  *self);
+
+/* pel-explain-sanity.c */
+/* The strip: a title with the verdict, the map at each stage and the
+ * similarities plotted against the layers randomised, per method. */
+void        pel_explain_sanity_clear  (PelExplainPanel  *self);
+void        pel_explain_sanity_add    (PelExplainPanel  *self,
+                                       SanityMap        *s);
+/* Draws the strip again (the normalisation changed). */
+void        pel_explain_sanity_refresh (PelExplainPanel *self);
+/* 1 pass, 0 fail, −1 not checked; mean: the mean |Spearman ρ| over the
+ * randomised stages. */
+int         pel_explain_sanity_verdict (PelExplainPanel *self,
+                                        const PlExplainMethod *method,
+                                        double          *mean);
+GtkWidget  *pel_explain_sanity_build  (PelExplainPanel  *self);
 
 /* pel-explain-export.c */
 gboolean    pel_explain_is_signed     (PelExplainPanel  *self);

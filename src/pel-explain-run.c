@@ -29,6 +29,8 @@ struct ExplainTask
   int                     h, w;
   guint8                 *mask;      /* painted region on the slice, or NULL */
   gboolean                faithful;  /* deletion and insertion areas too */
+  gboolean                sanity;    /* a sanity check instead of maps */
+  PlSanityMode            mode;
 };
 
 void
@@ -87,40 +89,67 @@ cmp_float (const void *a,
   return x < y ? -1 : x > y;
 }
 
+/* A map of the window (wh, ww) as the panel keeps it: on the slice, with
+ * its sorted |values| for the percentile clip. */
+static ExplainMap *
+map_new (Task *t, const PlExplainMethod *method, const float *map, int wh, int ww)
+{
+  ExplainMap *m = g_new0 (ExplainMap, 1);
+  gsize n = (gsize) wh * ww;
+
+  m->method = method;
+  m->h = t->h;
+  m->w = t->w;
+  pl_explainer_get_offset (t->ex, &m->oy, &m->ox);
+  m->wh = wh;
+  m->ww = ww;
+  m->map = g_new (float, (gsize) t->h * t->w);
+  pl_explainer_to_slice (t->ex, map, t->h, t->w, m->map);
+  m->deletion = m->insertion = m->relevance_sum = NAN;
+  m->sorted_abs = g_new (float, n);
+  m->n_sorted = n;
+  for (gsize i = 0; i < n; i++)
+    m->sorted_abs[i] = fabsf (map[i]);
+  qsort (m->sorted_abs, n, sizeof (float), cmp_float);
+  return m;
+}
+
 static void
 on_map (const PlExplainResult *r,
         gpointer               user_data)
 {
   Task *t = user_data;
-  ExplainMap *m = g_new0 (ExplainMap, 1);
+  ExplainMap *m = map_new (t, r->method, r->map, r->h, r->w);
   g_autofree char *name = g_strdup_printf ("map-%u", r->index);
-  gsize n = (gsize) r->h * r->w;
 
-  m->method = r->method;
   m->ms = r->ms;
   m->score = r->info.score;
   m->relevance_sum = r->info.relevance_sum;
-  m->h = t->h;
-  m->w = t->w;
-  pl_explainer_get_offset (t->ex, &m->oy, &m->ox);
-  m->wh = r->h;
-  m->ww = r->w;
-  m->map = g_new (float, (gsize) t->h * t->w);
-  pl_explainer_to_slice (t->ex, r->map, t->h, t->w, m->map);
-  m->deletion = m->insertion = NAN;
   if (t->faithful && !pel_live_cancelled (t->live))
     {
       pel_live_message (t->live, _("Deletion and insertion"));
       m->deletion = pl_explain_faithfulness (t->ex, r->map, FAITH_STEPS, 0.0f, FALSE, NULL);
       m->insertion = pl_explain_faithfulness (t->ex, r->map, FAITH_STEPS, 0.0f, TRUE, NULL);
     }
-  m->sorted_abs = g_new (float, n);
-  m->n_sorted = n;
-  for (gsize i = 0; i < n; i++)
-    m->sorted_abs[i] = fabsf (r->map[i]);
-  qsort (m->sorted_abs, n, sizeof (float), cmp_float);
   pel_live_publish_boxed (t->live, name, m, explain_map_free);
   pel_live_progress (t->live, r->index + 1, t->methods->len);
+}
+
+static void
+on_sanity (const PlSanityResult *r,
+           gpointer              user_data)
+{
+  Task *t = user_data;
+  SanityMap *s = g_new0 (SanityMap, 1);
+  g_autofree char *name = g_strdup_printf ("sanity-%u-%d", r->method_index, r->stage);
+
+  s->map = map_new (t, r->method, r->map, r->h, r->w);
+  s->method_index = r->method_index;
+  s->stage = r->stage;
+  s->n_randomised = r->n_randomised;
+  s->layer = g_strdup (r->layer);
+  s->sim = r->sim;
+  pel_live_publish_boxed (t->live, name, s, pel_explain_sanity_map_free);
 }
 
 static gpointer
@@ -147,8 +176,17 @@ explain_func (gpointer  data,
                                              pl_explainer_score (t->ex), n);
     pel_live_status (live, "score", text);
   }
-  ok = pl_explain_run (t->ex, (const PlExplainMethod *const *) t->methods->pdata, NULL, t->methods->len,
-                       on_map, t, pel_live_get_progress (live), error);
+  if (t->sanity)
+    {
+      pel_live_message (live, t->mode == PL_SANITY_CASCADE ? _("Randomising from the head down")
+                                                           : _("Randomising one layer at a time"));
+      ok = pl_sanity_run (t->ex, t->model->unet, (const PlExplainMethod *const *) t->methods->pdata, NULL,
+                          t->methods->len, t->mode, NULL, 0, 1, on_sanity, t,
+                          pel_live_get_progress (live), error);
+    }
+  else
+    ok = pl_explain_run (t->ex, (const PlExplainMethod *const *) t->methods->pdata, NULL, t->methods->len,
+                         on_map, t, pel_live_get_progress (live), error);
   g_clear_pointer (&t->ex, pl_explainer_free);
   t->live = NULL;
   return ok ? t : NULL;
@@ -168,6 +206,9 @@ on_finished (GObject      *source,
     g_clear_error (&error);
   if (error)
     pel_explain_set_status (self, "explain", error->message, TRUE);
+  else if (self->task && self->task->sanity)
+    pel_explain_set_status (self, "explain", pel_live_run_get_running (self->run) ? NULL
+                            : _("Sanity check done: the strip shows each stage's map."), FALSE);
   else if (self->task && self->maps->len < self->task->methods->len)
     {
       g_autofree char *text = g_strdup_printf (_("Stopped: %u of %u maps."), self->maps->len,
@@ -187,14 +228,16 @@ on_finished (GObject      *source,
   g_object_unref (self);
 }
 
-void
-pel_explain_compute (PelExplainPanel *self)
+static void
+start (PelExplainPanel *self,
+       gboolean         sanity)
 {
   PlModel *model = pel_explain_current_model (self);
   const PlVolume *v = pel_document_get_volume (self->document);
   guint sel = gtk_drop_down_get_selected (self->class_drop);
   Task *t;
   gint64 ijk[3];
+  gboolean keep_maps;
   guint16 value;
   int cls, a, b;
   guint n_methods;
@@ -260,12 +303,18 @@ pel_explain_compute (PelExplainPanel *self)
       t->target.region = PL_EXPLAIN_REGION_PREDICTED;
     }
   t->faithful = gtk_check_button_get_active (self->faithful_check);
+  t->sanity = sanity;
+  t->mode = gtk_drop_down_get_selected (self->sanity_mode_drop) == 1 ? PL_SANITY_INDEPENDENT
+                                                                      : PL_SANITY_CASCADE;
   t->target.y = (int) ijk[a];
   t->target.x = (int) ijk[b];
   t->model = copy_model (model);
   t->volume = pel_document_ref_volume (self->document);
 
-  /* the slice under the thumbnails */
+  /* the slice under the thumbnails; a sanity check keeps the maps of
+   * the same slice */
+  keep_maps = sanity && self->axis == t->axis && self->index == t->index
+              && memcmp (self->dim, v->dim, sizeof self->dim) == 0;
   memcpy (self->dim, v->dim, sizeof self->dim);
   self->axis = t->axis;
   self->index = t->index;
@@ -281,14 +330,30 @@ pel_explain_compute (PelExplainPanel *self)
     self->image_hi = sorted[(gsize) (0.99 * (n - 1))];
   }
 
-  g_ptr_array_set_size (self->maps, 0);
-  pel_explain_rebuild_grid (self);
-  self->shown = -1;
-  pel_document_set_heat_map (self->document, NULL);
+  pel_explain_sanity_clear (self);
+  if (!keep_maps)
+    {
+      g_ptr_array_set_size (self->maps, 0);
+      pel_explain_rebuild_grid (self);
+      self->shown = -1;
+      pel_document_set_heat_map (self->document, NULL);
+    }
   pel_explain_set_status (self, "score", NULL, FALSE);
-  pel_explain_set_status (self, "explain", _("Computing…"), FALSE);
+  pel_explain_set_status (self, "explain", t->sanity ? _("Sanity check…") : _("Computing…"), FALSE);
   self->task = t;
   pel_live_run_reset (self->run);
   pel_live_run_start (self->run, explain_func, t, NULL, on_finished, g_object_ref (self));
   pel_explain_update_actions (self);
+}
+
+void
+pel_explain_compute (PelExplainPanel *self)
+{
+  start (self, FALSE);
+}
+
+void
+pel_explain_sanity (PelExplainPanel *self)
+{
+  start (self, TRUE);
 }

@@ -2,7 +2,8 @@
  * phantom: a model trained by the Train panel beside it, three methods
  * computed through the panel's actions (each map in the grid with its
  * compute time, the first on the heat-map overlay of the slice on screen),
- * their deletion and insertion areas, the grid saved as a PNG and the map
+ * their deletion and insertion areas, the sanity check (cascading and
+ * independent: the strip, a verdict per method), the grid saved as a PNG and the map
  * as a NIfTI heat map, the normalisation switched to signed, a pixel and a
  * painted target, Stop, and the window closed cleanly. */
 #include <gtk/gtk.h>
@@ -11,6 +12,7 @@
 
 #include "engine/data/dataset.h"
 #include "engine/explain/explain.h"
+#include "engine/explain/sanity.h"
 #include "src/pel-action-script.h"
 #include "src/pel-explain-panel.h"
 #include "src/pel-train-panel.h"
@@ -272,6 +274,38 @@ test_panel (void)
     g_rmdir (dir);
   }
 
+  /* the sanity check of the three methods, cascading: every stage of
+   * each method in the strip, a verdict each, in the table too */
+  {
+    g_auto (GStrv) layers = pl_sanity_layers (pel_train_panel_get_model (train)->unet);
+    guint n_layers = g_strv_length (layers);
+    const char *names[] = { "grad", "gradcam", "lrp-ab" };
+
+    run_script (panel, "sanity-mode=cascade,sanity");
+    wait_until (stopped, panel);
+    drain ();
+    g_assert_cmpuint (pel_explain_panel_get_n_sanity (panel), ==, 3 * (n_layers + 1));
+    for (guint i = 0; i < 3; i++)
+      {
+        double mean;
+        int v = pel_explain_panel_get_sanity_verdict (panel, names[i], &mean);
+        g_assert_cmpint (v, >=, 0);
+        g_assert_true (isfinite (mean));
+        g_assert_cmpint (v, ==, mean < 0.5);
+      }
+    g_assert_cmpint (pel_explain_panel_get_sanity_verdict (panel, "guided", NULL), ==, -1);
+    /* the maps of the same slice stay in the grid */
+    g_assert_cmpuint (pel_explain_panel_get_n_maps (panel), ==, 3);
+    g_assert_cmpstr (pel_explain_panel_get_status (panel, "explain"), ==,
+                     "Sanity check done: the strip shows each stage's map.");
+    /* 3 grid tiles and a strip of n_layers + 1 per method */
+    g_assert_cmpuint (count_pictures (GTK_WIDGET (panel)), ==, 3 + 3 * (n_layers + 1));
+    run_script (panel, "sanity-mode=independent,sanity");
+    wait_until (stopped, panel);
+    drain ();
+    g_assert_cmpuint (pel_explain_panel_get_n_sanity (panel), ==, 3 * (n_layers + 1));
+  }
+
   /* another map on the overlay, then the signed normalisation */
   run_script (panel, "overlay=1");
   g_assert_cmpstr (pel_heat_map_get_name (pel_document_get_heat_map (doc)), ==, "Explanation: Grad-CAM");
@@ -280,7 +314,8 @@ test_panel (void)
   g_assert_cmpint (pel_heat_map_get_colormap (heat), ==, PEL_COLORMAP_COOLWARM);
   pel_heat_map_get_range (heat, &lo, &hi);
   g_assert_cmpfloat (lo, ==, -hi);
-  g_assert_cmpuint (count_pictures (GTK_WIDGET (panel)), ==, 3);
+  /* the grid and the strip, redrawn */
+  g_assert_cmpuint (count_pictures (GTK_WIDGET (panel)), ==, 3 + pel_explain_panel_get_n_sanity (panel));
 
   /* a pixel target at the crosshair */
   run_script (panel, "region=pixel,methods=grad,compute");
