@@ -210,8 +210,9 @@ pel_document_merge_proposal (PelDocument  *self,
 typedef struct
 {
   PelLabelStore  *store;
-  gconstpointer   owner;       /* the volume the merge is for (identity) */
-  gconstpointer   proposal;    /* the proposal it merges (identity) */
+  PelVolumeRef   *owner;       /* the volume the merge is for (held, so its
+                                * address is not reused while we compare) */
+  guint64         proposal;    /* the proposal it merges (its serial) */
   PlPaintRule    *rule;
   PlMergeScope    scope;
   int             axis;
@@ -228,6 +229,7 @@ merge_data_free (gpointer data)
   MergeData *m = data;
 
   pel_label_store_unref (m->store);
+  pel_volume_ref_unref (m->owner);
   g_free (m->rule);
   g_free (m->name);
   g_clear_pointer (&m->plan, pl_edit_free);
@@ -254,7 +256,8 @@ plan_thread (GTask        *task,
       if (g_task_return_error_if_cancelled (task))
         return;
       g_mutex_lock (&store->lock);
-      same = store->owner == m->owner && store->labels != NULL && store->proposal == m->proposal;
+      same = store->owner == m->owner && store->labels != NULL && store->proposal != NULL
+             && store->proposal_serial == m->proposal;
       if (same)
         pl_paint_merge_plan (store->labels, store->proposal, m->rule, m->scope, m->axis, m->slice, m->value,
                              b, MIN (b + block, n), m->plan);
@@ -357,8 +360,8 @@ pel_document_merge_proposal_async (PelDocument        *self,
     }
   m = g_new0 (MergeData, 1);
   m->store = pel_label_store_ref (self->store);
-  m->owner = self->volume_ref;
-  m->proposal = self->store->proposal;
+  m->owner = pel_volume_ref_ref (self->volume_ref);
+  m->proposal = self->store->proposal_serial;
   m->rule = g_new (PlPaintRule, 1);
   pel_document_init_rule (self, m->rule, 0, PL_PAINT_OVER_UNLABELLED, 0);
   m->scope = scope;

@@ -337,6 +337,15 @@ pel_document_assign_table (PlLabelTable       *table,
     pl_label_table_remove (table, pl_label_table_get_nth (table, 0)->value);
   for (guint i = 0; i < pl_label_table_get_n (from); i++)
     pl_label_table_set (table, pl_label_table_get_nth ((PlLabelTable *) from, i));
+  /* and the pairs the user set */
+  for (guint i = 0; i < pl_label_table_get_n (from); i++)
+    {
+      guint16 v = pl_label_table_get_nth ((PlLabelTable *) from, i)->value;
+      guint16 partner = v ? pl_label_table_get_user_partner (from, v) : 0;
+
+      if (partner > v)
+        pl_label_table_set_partner (table, v, partner);
+    }
 }
 
 void

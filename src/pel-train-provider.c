@@ -221,7 +221,15 @@ count_thread (gpointer data)
           break;
         }
     }
-  g_main_context_invoke_full (p->context, G_PRIORITY_DEFAULT, count_done, p, (GDestroyNotify) pending_free);
+  {
+    /* an idle, never g_main_context_invoke: that would run count_done here,
+     * on this thread, whenever the main context happens to be free */
+    GSource *source = g_idle_source_new ();
+    g_source_set_priority (source, G_PRIORITY_DEFAULT);
+    g_source_set_callback (source, count_done, p, (GDestroyNotify) pending_free);
+    g_source_attach (source, p->context);
+    g_source_unref (source);
+  }
   return NULL;
 }
 

@@ -172,7 +172,7 @@ pl_label_table_remove (PlLabelTable *table,
   if (i < table->labels->len && g_array_index (table->labels, PlLabel, i).value == value)
     {
       g_array_remove_index (table->labels, i);
-      if (value != 0)   /* the background has no partner */
+      if (value != 0)
         pl_label_table_set_partner (table, value, 0);
       return TRUE;
     }
