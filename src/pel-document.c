@@ -3,7 +3,6 @@
 #define G_LOG_DOMAIN "pel-document"
 
 #include "src/pel-document-private.h"
-#include "src/pel-train-thread.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -136,6 +135,7 @@ pel_document_finalize (GObject *object)
     self->store->owner = NULL;
     labels = g_steal_pointer (&self->store->labels);
     proposal = g_steal_pointer (&self->store->proposal);
+    self->store->proposal_serial++;
     g_mutex_unlock (&self->store->lock);
     g_clear_pointer (&labels, pl_labels_free);
     g_clear_pointer (&proposal, pl_labels_free);
@@ -541,7 +541,6 @@ populate_pages (gpointer data)
 {
   Pages *p = data;
 
-  pel_train_thread_lower_priority ();   /* not the main thread's CPU */
 #ifdef MADV_POPULATE_WRITE
   madvise (p->start, p->length, MADV_POPULATE_WRITE);
 #endif
@@ -602,6 +601,7 @@ pel_document_set_volume_with_window (PelDocument *self,
   free_later (self->volume_ref, self->store->labels, self->store->proposal);
   self->store->labels = NULL;
   self->store->proposal = NULL;
+  self->store->proposal_serial++;
   self->volume_ref = pel_volume_ref_new (volume);
   self->store->owner = self->volume_ref;
   self->volume = volume;
@@ -777,6 +777,7 @@ pel_document_set_proposal (PelDocument *self,
     g_mutex_lock (&self->store->lock);
     old = self->store->proposal;
     self->store->proposal = proposal;
+    self->store->proposal_serial++;
     g_mutex_unlock (&self->store->lock);
     g_clear_pointer (&old, pl_labels_free);
   }
@@ -820,6 +821,7 @@ pel_document_set_proposal_slice (PelDocument   *self,
       PlLabels *fresh = pl_labels_new (self->volume->dim);
       g_mutex_lock (&self->store->lock);
       self->store->proposal = fresh;
+      self->store->proposal_serial++;
       g_mutex_unlock (&self->store->lock);
     }
   /* written under the lock: a merge on a worker may be reading it */
