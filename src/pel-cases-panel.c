@@ -178,6 +178,7 @@ select_current (PelCasesPanel *self)
 typedef struct
 {
   char  *path;
+  char  *labels_path;   /* NULL: none */
   guint  index;
 } ThumbData;
 
@@ -186,6 +187,7 @@ typedef struct
   guint   index;
   int     width, height;
   GBytes *rgb;
+  gint64  painted_slices;   /* axial slices holding a label; −1 unknown */
 } Thumb;
 
 static void
@@ -193,6 +195,7 @@ thumb_data_free (gpointer p)
 {
   ThumbData *d = p;
   g_free (d->path);
+  g_free (d->labels_path);
   g_free (d);
 }
 
@@ -249,6 +252,21 @@ thumb_thread (GTask        *task,
         p[0] = p[1] = p[2] = (guint8) g;
       }
   t->rgb = g_bytes_new_take (rgb, (gsize) t->width * t->height * 3);
+  /* the painted slices of its segmentation, counted here rather than
+   * when the case is opened */
+  t->painted_slices = -1;
+  if (d->labels_path)
+    {
+      g_autoptr (PlLabels) labels = pl_labels_load (d->labels_path, v, NULL);
+      if (labels)
+        {
+          g_autofree gint64 *counts = g_new0 (gint64, v->dim[2]);
+          pl_labels_count_slices (labels, 2, counts);
+          t->painted_slices = 0;
+          for (gint64 s = 0; s < v->dim[2]; s++)
+            t->painted_slices += counts[s] > 0;
+        }
+    }
   g_task_return_pointer (task, t, thumb_free);
 }
 
@@ -273,8 +291,18 @@ thumb_done (GObject      *object,
     {
       GdkTexture *texture = gdk_memory_texture_new (t->width, t->height, GDK_MEMORY_R8G8B8, t->rgb,
                                                     (gsize) t->width * 3);
+      PlCase *kase = pl_cohort_get_case (self->cohort, t->index);
+
       g_ptr_array_index (self->textures, t->index) = texture;
       self->n_thumbnails++;
+      /* the open case's count follows its painting instead */
+      if (t->painted_slices >= 0 && (int) t->index != self->current
+          && (kase->state == PL_CASE_UNTOUCHED || kase->state == PL_CASE_PAINTED))
+        {
+          kase->painted_slices = t->painted_slices;
+          kase->state = t->painted_slices > 0 ? PL_CASE_PAINTED : PL_CASE_UNTOUCHED;
+          update_summary (self);
+        }
       update_row (self, t->index);
       thumb_free (t);
     }
@@ -308,6 +336,7 @@ start_thumbnail (PelCasesPanel *self)
     return;
   d = g_new0 (ThumbData, 1);
   d->path = g_strdup (pl_cohort_get_case (self->cohort, i)->image_path);
+  d->labels_path = g_strdup (pl_cohort_get_case (self->cohort, i)->labels_path);
   d->index = i;
   task = g_task_new (NULL, self->thumbnailing, thumb_done, g_object_ref (self));
   g_task_set_task_data (task, d, thumb_data_free);

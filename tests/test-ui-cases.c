@@ -150,6 +150,8 @@ test_switch_cases (void)
   g_assert_cmpint (pl_cohort_get_case (cohort, 1)->state, ==, PL_CASE_PAINTED);
   wait_until (switched, &s);
   wait_until (thumbnails_made, s.panel);
+  /* b's painted slices, counted with its thumbnail */
+  g_assert_cmpint (pl_cohort_get_case (cohort, 1)->painted_slices, ==, 1);
 
   /* paint in case a, then open b: a is saved beside its image */
   painted = pl_labels_copy (pel_document_get_labels (doc));

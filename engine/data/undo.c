@@ -590,8 +590,12 @@ step_apply (const Step *step,
             guint16    *data,
             gboolean    forward)
 {
-  const guint8 *p = step->data, *end = step->data + step->size;
+  const guint8 *p = step->data, *end;
   guint64 pos = 0;
+
+  if (step->size == 0)
+    return;   /* a label-table step: no voxel, and no data block */
+  end = step->data + step->size;
 
   while (p < end)
     {
