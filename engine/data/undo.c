@@ -607,9 +607,9 @@ step_apply (const Step *step,
   const guint8 *p = step->data, *end;
   guint64 pos = 0;
 
-  if (step->size == 0)
-    return;   /* a label-table step: no voxel, and no data block */
-  end = step->data + step->size;
+  if (p == NULL)
+    return;   /* a step that changed the label table only */
+  end = p + step->size;
 
   while (p < end)
     {
