@@ -1,7 +1,7 @@
 /* PelCasesPanel: the case list.  See pel-cases-panel.h. */
 #define G_LOG_DOMAIN "pel-cases-panel"
 
-#include "src/pel-cases-panel.h"
+#include "src/pel-cases-panel-private.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -10,30 +10,6 @@
 
 #define THUMB 64   /* thumbnail size in pixels, its longer side */
 
-struct _PelCasesPanel
-{
-  GtkWidget       parent_instance;
-
-  /* Widgets (children of box) */
-  GtkWidget      *box;
-  GtkLabel       *summary;
-  GtkListBox     *list;
-
-  /* Owned */
-  PelDocument    *document;
-  PelTools       *tools;
-  PlCohort       *cohort;
-  GPtrArray      *histories;      /* PlUndo or NULL per case: kept undo steps */
-  GPtrArray      *textures;       /* GdkTexture or NULL per case */
-  GSimpleActionGroup *actions;
-  GCancellable   *thumbnailing;
-  int             current;        /* open case, -1 for none */
-  int             target;         /* case being switched to */
-  gulong          job_handler;
-  PelJob         *open_job;       /* the load of the case being opened */
-  guint           n_thumbnails;
-  gboolean        syncing;
-};
 
 G_DEFINE_FINAL_TYPE (PelCasesPanel, pel_cases_panel, GTK_TYPE_WIDGET)
 
@@ -53,8 +29,8 @@ get_window (PelCasesPanel *self)
   return PEL_IS_WINDOW (root) ? PEL_WINDOW (root) : NULL;
 }
 
-static void
-notice (PelCasesPanel  *self,
+void
+pel_cases_panel_notice (PelCasesPanel  *self,
         GtkMessageType  type,
         const char     *text)
 {
@@ -86,8 +62,8 @@ state_text (const PlCase *kase)
     }
 }
 
-static void
-update_row (PelCasesPanel *self,
+void
+pel_cases_panel_update_row (PelCasesPanel *self,
             guint          i)
 {
   GtkListBoxRow *row = gtk_list_box_get_row_at_index (self->list, (int) i);
@@ -106,8 +82,8 @@ update_row (PelCasesPanel *self,
     gtk_picture_set_paintable (picture, g_ptr_array_index (self->textures, i));
 }
 
-static void
-update_summary (PelCasesPanel *self)
+void
+pel_cases_panel_update_summary (PelCasesPanel *self)
 {
   guint counts[4];
   g_autofree char *text = NULL;
@@ -178,6 +154,7 @@ select_current (PelCasesPanel *self)
 typedef struct
 {
   char  *path;
+  char  *labels_path;   /* NULL: none */
   guint  index;
 } ThumbData;
 
@@ -186,6 +163,7 @@ typedef struct
   guint   index;
   int     width, height;
   GBytes *rgb;
+  gint64  painted_slices;   /* axial slices holding a label; −1 unknown */
 } Thumb;
 
 static void
@@ -193,6 +171,7 @@ thumb_data_free (gpointer p)
 {
   ThumbData *d = p;
   g_free (d->path);
+  g_free (d->labels_path);
   g_free (d);
 }
 
@@ -249,6 +228,21 @@ thumb_thread (GTask        *task,
         p[0] = p[1] = p[2] = (guint8) g;
       }
   t->rgb = g_bytes_new_take (rgb, (gsize) t->width * t->height * 3);
+  /* the painted slices of its segmentation, counted here rather than
+   * when the case is opened */
+  t->painted_slices = -1;
+  if (d->labels_path)
+    {
+      g_autoptr (PlLabels) labels = pl_labels_load (d->labels_path, v, NULL);
+      if (labels)
+        {
+          g_autofree gint64 *counts = g_new0 (gint64, v->dim[2]);
+          pl_labels_count_slices (labels, 2, counts);
+          t->painted_slices = 0;
+          for (gint64 s = 0; s < v->dim[2]; s++)
+            t->painted_slices += counts[s] > 0;
+        }
+    }
   g_task_return_pointer (task, t, thumb_free);
 }
 
@@ -273,9 +267,19 @@ thumb_done (GObject      *object,
     {
       GdkTexture *texture = gdk_memory_texture_new (t->width, t->height, GDK_MEMORY_R8G8B8, t->rgb,
                                                     (gsize) t->width * 3);
+      PlCase *kase = pl_cohort_get_case (self->cohort, t->index);
+
       g_ptr_array_index (self->textures, t->index) = texture;
       self->n_thumbnails++;
-      update_row (self, t->index);
+      /* the open case's count follows its painting instead */
+      if (t->painted_slices >= 0 && (int) t->index != self->current
+          && (kase->state == PL_CASE_UNTOUCHED || kase->state == PL_CASE_PAINTED))
+        {
+          kase->painted_slices = t->painted_slices;
+          kase->state = t->painted_slices > 0 ? PL_CASE_PAINTED : PL_CASE_UNTOUCHED;
+          pel_cases_panel_update_summary (self);
+        }
+      pel_cases_panel_update_row (self, t->index);
       thumb_free (t);
     }
   else
@@ -308,6 +312,7 @@ start_thumbnail (PelCasesPanel *self)
     return;
   d = g_new0 (ThumbData, 1);
   d->path = g_strdup (pl_cohort_get_case (self->cohort, i)->image_path);
+  d->labels_path = g_strdup (pl_cohort_get_case (self->cohort, i)->labels_path);
   d->index = i;
   task = g_task_new (NULL, self->thumbnailing, thumb_done, g_object_ref (self));
   g_task_set_task_data (task, d, thumb_data_free);
@@ -346,6 +351,7 @@ give_back_history (gpointer data)
       g_ptr_array_index (self->histories, self->current) = NULL;
       pel_document_give_history (self->document, history);
     }
+  pel_cases_predict_show_proposal (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -380,11 +386,11 @@ open_target (PelCasesPanel *self)
           g_clear_pointer (&g_ptr_array_index (self->histories, self->current), pl_undo_free);
           g_ptr_array_index (self->histories, self->current) = pel_document_take_history (self->document);
         }
-      update_row (self, (guint) self->current);
+      pel_cases_panel_update_row (self, (guint) self->current);
     }
   if (!pl_cohort_save_manifest (self->cohort, NULL, &error))
-    notice (self, GTK_MESSAGE_WARNING, error->message);
-  update_summary (self);
+    pel_cases_panel_notice (self, GTK_MESSAGE_WARNING, error->message);
+  pel_cases_panel_update_summary (self);
 
   self->current = self->target;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT]);
@@ -445,7 +451,7 @@ go_to (PelCasesPanel *self,
     return;
   if (pel_window_get_job (win) && pel_job_get_running (pel_window_get_job (win)))
     {
-      notice (self, GTK_MESSAGE_INFO, _("Please wait until the current file operation has finished."));
+      pel_cases_panel_notice (self, GTK_MESSAGE_INFO, _("Please wait until the current file operation has finished."));
       select_current (self);
       return;
     }
@@ -511,12 +517,12 @@ set_cohort (PelCasesPanel *self,
       for (guint i = 0; i < pl_cohort_get_n (cohort); i++)
         {
           gtk_list_box_append (self->list, make_row (self, i));
-          update_row (self, i);
+          pel_cases_panel_update_row (self, i);
         }
       self->thumbnailing = g_cancellable_new ();
       start_thumbnail (self);
     }
-  update_summary (self);
+  pel_cases_panel_update_summary (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT]);
 }
 
@@ -534,12 +540,12 @@ open_paths (PelCasesPanel     *self,
   if (cohort == NULL)
     {
       g_autofree char *text = g_strdup_printf (_("Could not open the cases: %s"), error->message);
-      notice (self, GTK_MESSAGE_ERROR, text);
+      pel_cases_panel_notice (self, GTK_MESSAGE_ERROR, text);
       return;
     }
   if (pl_cohort_get_n (cohort) == 0)
     {
-      notice (self, GTK_MESSAGE_WARNING, _("No NIfTI image was found there."));
+      pel_cases_panel_notice (self, GTK_MESSAGE_WARNING, _("No NIfTI image was found there."));
       pl_cohort_free (cohort);
       return;
     }
@@ -639,7 +645,7 @@ next_activated (GSimpleAction *action,
           return;
         }
     }
-  notice (self, GTK_MESSAGE_INFO, _("Every other case is reviewed."));
+  pel_cases_panel_notice (self, GTK_MESSAGE_INFO, _("Every other case is reviewed."));
 }
 
 static void
@@ -654,9 +660,33 @@ reviewed_activated (GSimpleAction *action,
     return;
   pl_cohort_get_case (self->cohort, (guint) self->current)->state = PL_CASE_REVIEWED;
   if (!pl_cohort_save_manifest (self->cohort, NULL, &error))
-    notice (self, GTK_MESSAGE_WARNING, error->message);
-  update_row (self, (guint) self->current);
-  update_summary (self);
+    pel_cases_panel_notice (self, GTK_MESSAGE_WARNING, error->message);
+  pel_cases_panel_update_row (self, (guint) self->current);
+  pel_cases_panel_update_summary (self);
+}
+
+static void
+propose_activated (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  pel_cases_predict_choose (user_data);
+}
+
+static void
+propose_with_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  pel_cases_predict_start (user_data, g_variant_get_string (parameter, NULL));
+}
+
+static void
+stop_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  pel_cases_predict_stop (user_data);
 }
 
 static const GActionEntry action_entries[] = {
@@ -665,17 +695,21 @@ static const GActionEntry action_entries[] = {
   { "go", go_activated, "u" },
   { "next", next_activated },
   { "reviewed", reviewed_activated },
+  { "propose", propose_activated },
+  { "propose-with", propose_with_activated, "s" },
+  { "stop", stop_activated },
 };
 
 static void
 update_actions (PelCasesPanel *self)
 {
   gboolean have = self->cohort != NULL;
-  const char *need[] = { "go", "next", "reviewed" };
+  gboolean proposing = self->run != NULL && pel_live_run_get_running (self->run);
+  const char *need[] = { "go", "next", "reviewed", "propose", "propose-with" };
 
   for (guint i = 0; i < G_N_ELEMENTS (need); i++)
     g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->actions), need[i])),
-                                 have);
+                                 have && !(i >= 3 && proposing));
 }
 
 /* ---- object ----------------------------------------------------------------- */
@@ -713,6 +747,12 @@ pel_cases_panel_dispose (GObject *object)
   g_clear_pointer (&self->cohort, pl_cohort_free);
   g_clear_pointer (&self->histories, g_ptr_array_unref);
   g_clear_pointer (&self->textures, g_ptr_array_unref);
+  if (self->run)
+    {
+      pel_live_run_stop (self->run);
+      g_signal_handlers_disconnect_by_data (self->run, self);
+    }
+  g_clear_object (&self->run);
   g_clear_object (&self->actions);
   g_clear_object (&self->document);
   g_clear_object (&self->tools);
@@ -794,9 +834,12 @@ pel_cases_panel_init (PelCasesPanel *self)
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (self->list));
   gtk_box_append (GTK_BOX (self->box), scroller);
 
-  footer = action_button (_("Mark _Reviewed"), "cases.reviewed",
-                          _("This case's segmentation is finished: Next Case skips it"));
-  gtk_widget_set_hexpand (footer, FALSE);
+  footer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_box_append (GTK_BOX (footer), action_button (_("_Propose All…"), "cases.propose",
+                                                   _("Segment every case not reviewed with a saved model, in the "
+                                                     "background; each becomes a proposal to review")));
+  gtk_box_append (GTK_BOX (footer), action_button (_("Mark _Reviewed"), "cases.reviewed",
+                                                   _("This case's segmentation is finished: Next Case skips it")));
   gtk_box_append (GTK_BOX (self->box), footer);
 
   self->actions = g_simple_action_group_new ();
@@ -804,8 +847,9 @@ pel_cases_panel_init (PelCasesPanel *self)
                                    self);
   gtk_widget_insert_action_group (GTK_WIDGET (self), "cases", G_ACTION_GROUP (self->actions));
   g_signal_connect_swapped (self, "notify::current", G_CALLBACK (update_actions), self);
+  pel_cases_predict_init (self);
   update_actions (self);
-  update_summary (self);
+  pel_cases_panel_update_summary (self);
 }
 
 GtkWidget *

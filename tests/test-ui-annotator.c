@@ -345,9 +345,17 @@ close_choosers (void)
 static void
 test_ctrl_o_without_image (void)
 {
-  PelWindow *win = new_window ();
+  PelWindow *win;
   const char *notice;
 
+#ifdef TEST_UNDER_SANITIZER
+  /* GTK's file chooser starts libcloudproviders for its sidebar, which
+   * keeps what it allocates for the life of the process; the fast
+   * unwinder stops in GLib, so no suppression can name it. */
+  g_test_skip ("the file chooser's sidebar leaks by design under LeakSanitizer");
+  return;
+#endif
+  win = new_window ();
   drain ();
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "open-segmentation"));
   gtk_widget_activate_action (GTK_WIDGET (win), "win.open-segmentation", NULL);

@@ -2,12 +2,14 @@
  * images opens as a cohort with thumbnails and states; switching saves the
  * open case's painting beside its image, records its state in the
  * manifest and keeps its undo history, which comes back with the case;
- * Next Case skips reviewed cases. */
+ * Next Case skips reviewed cases; Propose All gives every case not
+ * reviewed a model's proposal in the background. */
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <string.h>
 
 #include "engine/cases/cohort.h"
+#include "engine/nn/model.h"
 #include "src/pel-application.h"
 #include "src/pel-cases-panel.h"
 #include "src/pel-window.h"
@@ -81,6 +83,24 @@ thumbnails_made (gpointer data)
   return pel_cases_panel_get_n_thumbnails (data) == 3;
 }
 
+static gboolean
+all_proposed (gpointer data)
+{
+  PlCohort *cohort = data;
+
+  for (guint i = 0; i < pl_cohort_get_n (cohort); i++)
+    if (pl_cohort_get_case (cohort, i)->state != PL_CASE_REVIEWED
+        && pl_cohort_get_case (cohort, i)->state != PL_CASE_PROPOSED)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+proposal_shown (gpointer data)
+{
+  return pel_document_get_proposal (data) != NULL;
+}
+
 static PelCasesPanel *
 find_panel (GtkWidget *root)
 {
@@ -150,6 +170,8 @@ test_switch_cases (void)
   g_assert_cmpint (pl_cohort_get_case (cohort, 1)->state, ==, PL_CASE_PAINTED);
   wait_until (switched, &s);
   wait_until (thumbnails_made, s.panel);
+  /* b's painted slices, counted with its thumbnail */
+  g_assert_cmpint (pl_cohort_get_case (cohort, 1)->painted_slices, ==, 1);
 
   /* paint in case a, then open b: a is saved beside its image */
   painted = pl_labels_copy (pel_document_get_labels (doc));
@@ -188,12 +210,46 @@ test_switch_cases (void)
   wait_until (switched, &s);
   drain ();
 
+  /* Propose All with a (small, untrained) model: every case not reviewed
+   * gets a proposal file and the state "proposed"; the open one shows it */
+  {
+    g_autofree char *model_path = g_build_filename (tmpdir, "model.safetensors", NULL);
+    static const guint16 values[] = { 0, 2, 3 };
+    PlUnetConfig c = { 0 };
+    PlModel *model;
+
+    c.in_channels = 1;
+    c.n_classes = 3;
+    c.depth = 2;
+    c.channels[0] = 4;
+    c.channels[1] = 8;
+    c.skip = TRUE;
+    c.upsample = PL_UPSAMPLE_CONVT;
+    c.bn_eps = 1e-5f;
+    c.output = PL_OUTPUT_SOFTMAX;
+    model = pl_model_new (pl_unet_new (&c, 7), 3, values, NULL);
+    model->norm_divisor = 100.0;
+    model->axis = 2;
+    g_assert_true (pl_model_save (model, model_path, &error));
+    g_assert_no_error (error);
+    pl_model_free (model);
+
+    gtk_widget_activate_action (GTK_WIDGET (s.panel), "cases.propose-with", "s", model_path);
+    wait_until (all_proposed, cohort);
+    wait_until (proposal_shown, doc);
+    for (guint i = 0; i < 3; i++)
+      if (i != 1)
+        g_assert_true (g_file_test (pl_cohort_get_case (cohort, i)->proposal_path, G_FILE_TEST_EXISTS));
+    g_assert_cmpint (pl_cohort_get_case (cohort, 1)->state, ==, PL_CASE_REVIEWED);
+  }
+
   /* the states are on disk: a cohort opened again reads them */
   {
     g_autoptr (PlCohort) again = pl_cohort_open_folder (dir, &error);
     g_assert_no_error (error);
     g_assert_cmpint (pl_cohort_lookup (again, "b")->state, ==, PL_CASE_REVIEWED);
-    g_assert_cmpint (pl_cohort_lookup (again, "a")->state, ==, PL_CASE_PAINTED);
+    g_assert_cmpint (pl_cohort_lookup (again, "a")->state, ==, PL_CASE_PROPOSED);
+    g_assert_cmpint (pl_cohort_lookup (again, "c")->state, ==, PL_CASE_PROPOSED);
   }
 
   gtk_window_destroy (GTK_WINDOW (win));
