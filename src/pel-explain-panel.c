@@ -353,6 +353,21 @@ act_sanity_mode (GSimpleAction *a, GVariant *p, gpointer data)
                               g_str_equal (g_variant_get_string (p, NULL), "independent"));
 }
 
+/* Scrolls the panel to a part: "sanity" (the strip) or "maps" (the grid). */
+static void
+act_reveal (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PelExplainPanel *self = data;
+  GtkWidget *target = g_str_equal (g_variant_get_string (p, NULL), "sanity")
+                      ? gtk_widget_get_parent (GTK_WIDGET (self->strip)) : GTK_WIDGET (self->grid);
+  GtkWidget *content = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (self->scroller));
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
+  graphene_point_t at;
+
+  if (gtk_widget_compute_point (target, content, &GRAPHENE_POINT_INIT (0, 0), &at))
+    gtk_adjustment_set_value (adj, at.y - 30);
+}
+
 static void
 act_stop (GSimpleAction *a, GVariant *p, gpointer data)
 {
@@ -454,6 +469,7 @@ static const GActionEntry action_entries[] = {
   { "stop", act_stop, NULL, NULL, NULL, { 0 } },
   { "sanity", act_sanity, NULL, NULL, NULL, { 0 } },
   { "sanity-mode", act_sanity_mode, "s", NULL, NULL, { 0 } },
+  { "reveal", act_reveal, "s", NULL, NULL, { 0 } },
   { "show", act_show, NULL, NULL, NULL, { 0 } },
   { "class", act_class, "i", NULL, NULL, { 0 } },
   { "region", act_region, "s", NULL, NULL, { 0 } },
