@@ -3,7 +3,6 @@
 #define G_LOG_DOMAIN "pel-document"
 
 #include "src/pel-document-private.h"
-#include "src/pel-train-thread.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -542,7 +541,6 @@ populate_pages (gpointer data)
 {
   Pages *p = data;
 
-  pel_train_thread_lower_priority ();   /* not the main thread's CPU */
 #ifdef MADV_POPULATE_WRITE
   madvise (p->start, p->length, MADV_POPULATE_WRITE);
 #endif

@@ -85,6 +85,11 @@ void      pl_edit_record_diff_range (PlEdit        *edit,
 gsize     pl_edit_apply_planned (PlEdit        *applied,
                                  guint16       *data,
                                  const PlEdit  *planned);
+/* When every voxel of the planned edit still holds the old value the plan
+ * recorded, writes the plan's new values and returns TRUE; otherwise writes
+ * nothing and returns FALSE (then pl_edit_apply_planned()). */
+gboolean  pl_edit_write_if_intact (guint16      *data,
+                                   const PlEdit *planned);
 /* Sets present[v] to 1 for every value v the edit writes (65536 entries):
  * the values a label map can hold after the edit that it may not have
  * held before. */
@@ -117,6 +122,16 @@ gsize     pl_undo_get_budget  (const PlUndo  *undo);
 gboolean  pl_undo_push        (PlUndo        *undo,
                                const char    *name,
                                PlEdit        *edit);
+/* A step encoded apart from any history, e.g. on a worker from a planned
+ * edit (voxel changes only, no table), pushed later with
+ * pl_undo_push_step() — which takes ownership — or freed.  NULL when the
+ * edit changes no voxel. */
+typedef struct _PlUndoStep PlUndoStep;
+PlUndoStep *pl_undo_step_encode (const char   *name,
+                                 const PlEdit *edit);
+void      pl_undo_step_free   (PlUndoStep    *step);
+gboolean  pl_undo_push_step   (PlUndo        *undo,
+                               PlUndoStep    *step);
 /* Apply the newest step backwards / the next redo step forwards to data;
  * box (may be NULL) receives the voxels touched.  FALSE when there is none. */
 gboolean  pl_undo_undo        (PlUndo        *undo,
