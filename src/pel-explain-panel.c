@@ -103,6 +103,75 @@ fill_classes (PelExplainPanel *self)
 
 /* ---- drawing -------------------------------------------------------------- */
 
+/* The rectangle a picture of the slice (m->w × m->h, aspect kept) takes
+ * in a widget of width × height. */
+static void
+picture_rect (const ExplainMap *m, int width, int height, double *x0, double *y0, double *scale)
+{
+  *scale = MIN ((double) width / m->w, (double) height / m->h);
+  *x0 = (width - *scale * m->w) / 2.0;
+  *y0 = (height - *scale * m->h) / 2.0;
+}
+
+/* The crosshair of the views on a tile (the in-plane position of the
+ * document's cursor; y upwards as drawn). */
+static void
+draw_crosshair (GtkDrawingArea *area,
+                cairo_t        *cr,
+                int             width,
+                int             height,
+                gpointer        data)
+{
+  PelExplainPanel *self = data;
+  const ExplainMap *m = g_object_get_data (G_OBJECT (area), "map");
+  gint64 ijk[3];
+  int a = self->axis == 0 ? 1 : 0, b = self->axis == 2 ? 1 : 2;
+  double x0, y0, sc, px, py;
+
+  if (!m || !pel_document_has_volume (self->document))
+    return;
+  pel_document_get_cursor (self->document, ijk);
+  picture_rect (m, width, height, &x0, &y0, &sc);
+  px = x0 + sc * (ijk[b] + 0.5);
+  py = y0 + sc * (m->h - 1 - ijk[a] + 0.5);
+  cairo_set_line_width (cr, 1.0);
+  cairo_set_source_rgba (cr, 0.2, 0.9, 0.3, ijk[self->axis] == self->index ? 0.9 : 0.4);
+  cairo_move_to (cr, px, y0);
+  cairo_line_to (cr, px, y0 + sc * m->h);
+  cairo_move_to (cr, x0, py);
+  cairo_line_to (cr, x0 + sc * m->w, py);
+  cairo_stroke (cr);
+}
+
+/* A click on a tile moves the cursor there (on the maps' slice). */
+static void
+on_tile_pressed (GtkGestureClick *gesture,
+                 int              n_press,
+                 double           x,
+                 double           y,
+                 PelExplainPanel *self)
+{
+  GtkWidget *area = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  const ExplainMap *m = g_object_get_data (G_OBJECT (area), "map");
+  int a = self->axis == 0 ? 1 : 0, b = self->axis == 2 ? 1 : 2;
+  double x0, y0, sc;
+  gint64 ijk[3];
+  int sx, sy;
+
+  if (!m || !pel_document_has_volume (self->document))
+    return;
+  picture_rect (m, gtk_widget_get_width (area), gtk_widget_get_height (area), &x0, &y0, &sc);
+  sx = (int) floor ((x - x0) / sc);
+  sy = m->h - 1 - (int) floor ((y - y0) / sc);
+  if (sx < 0 || sx >= m->w || sy < 0 || sy >= m->h)
+    return;
+  pel_document_get_cursor (self->document, ijk);
+  ijk[self->axis] = self->index;
+  ijk[a] = sy;
+  ijk[b] = sx;
+  pel_document_set_cursor (self->document, ijk);
+}
+
 static GtkWidget *
 make_tile (PelExplainPanel  *self,
            const ExplainMap *m)
@@ -110,6 +179,8 @@ make_tile (PelExplainPanel  *self,
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   g_autoptr (GdkTexture) tex = pel_explain_render_thumb (self, m);
   GtkWidget *pic = gtk_picture_new_for_paintable (GDK_PAINTABLE (tex));
+  GtkWidget *overlay = gtk_overlay_new (), *cross = gtk_drawing_area_new ();
+  GtkGesture *click = gtk_gesture_click_new ();
   g_autofree char *caption = NULL;
   GtkWidget *label;
 
@@ -125,9 +196,37 @@ make_tile (PelExplainPanel  *self,
   gtk_picture_set_can_shrink (GTK_PICTURE (pic), TRUE);
   gtk_widget_set_size_request (pic, THUMB_SIZE * m->w / MAX (m->h, m->w), THUMB_SIZE * m->h / MAX (m->h, m->w));
   gtk_widget_set_tooltip_text (pic, m->method->source);
-  gtk_box_append (GTK_BOX (box), pic);
+  g_object_set_data (G_OBJECT (cross), "map", (gpointer) m);
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (cross), draw_crosshair, self, NULL);
+  gtk_widget_add_css_class (cross, "explain-crosshair");
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_tile_pressed), self);
+  gtk_widget_add_controller (cross, GTK_EVENT_CONTROLLER (click));
+  gtk_overlay_set_child (GTK_OVERLAY (overlay), pic);
+  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), cross);
+  gtk_box_append (GTK_BOX (box), overlay);
   gtk_box_append (GTK_BOX (box), label);
   return box;
+}
+
+/* The cursor moved: every tile's crosshair follows. */
+static void
+queue_crosshairs (GtkWidget *w)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    {
+      if (gtk_widget_has_css_class (c, "explain-crosshair"))
+        gtk_widget_queue_draw (c);
+      else
+        queue_crosshairs (c);
+    }
+}
+
+static void
+on_cursor_changed (PelExplainPanel *self)
+{
+  if (self->grid)
+    queue_crosshairs (GTK_WIDGET (self->grid));
 }
 
 void
@@ -254,6 +353,21 @@ act_sanity_mode (GSimpleAction *a, GVariant *p, gpointer data)
                               g_str_equal (g_variant_get_string (p, NULL), "independent"));
 }
 
+/* Scrolls the panel to a part: "sanity" (the strip) or "maps" (the grid). */
+static void
+act_reveal (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PelExplainPanel *self = data;
+  GtkWidget *target = g_str_equal (g_variant_get_string (p, NULL), "sanity")
+                      ? gtk_widget_get_parent (GTK_WIDGET (self->strip)) : GTK_WIDGET (self->grid);
+  GtkWidget *content = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (self->scroller));
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
+  graphene_point_t at;
+
+  if (gtk_widget_compute_point (target, content, &GRAPHENE_POINT_INIT (0, 0), &at))
+    gtk_adjustment_set_value (adj, at.y - 30);
+}
+
 static void
 act_stop (GSimpleAction *a, GVariant *p, gpointer data)
 {
@@ -355,6 +469,7 @@ static const GActionEntry action_entries[] = {
   { "stop", act_stop, NULL, NULL, NULL, { 0 } },
   { "sanity", act_sanity, NULL, NULL, NULL, { 0 } },
   { "sanity-mode", act_sanity_mode, "s", NULL, NULL, { 0 } },
+  { "reveal", act_reveal, "s", NULL, NULL, { 0 } },
   { "show", act_show, NULL, NULL, NULL, { 0 } },
   { "class", act_class, "i", NULL, NULL, { 0 } },
   { "region", act_region, "s", NULL, NULL, { 0 } },
@@ -598,6 +713,7 @@ pel_explain_panel_new (PelDocument *document,
   g_signal_connect (self->run, "status", G_CALLBACK (on_status), self);
   g_signal_connect_swapped (document, "table-changed", G_CALLBACK (fill_classes), self);
   g_signal_connect_swapped (document, "volume-changed", G_CALLBACK (pel_explain_update_actions), self);
+  g_signal_connect_swapped (document, "cursor-changed", G_CALLBACK (on_cursor_changed), self);
   fill_classes (self);
   /* the Train panel's model comes and goes: Compute follows it */
   self->poll_id = g_timeout_add (300, poll_model, self);

@@ -26,7 +26,8 @@
  * "grad+gradcam+…", '+' so that a script's commas still separate actions), explain.normalise(s "absolute" | "signed"),
  * explain.clip(d percentile), explain.overlay(i map index),
  * explain.faithfulness(b), explain.sanity, explain.sanity-mode(s
- * "cascade" | "independent"), explain.export-grid(s PNG path),
+ * "cascade" | "independent"), explain.reveal(s "maps" | "sanity": scrolls
+ * the panel there), explain.export-grid(s PNG path),
  * explain.export-map(s NIfTI path), explain.export-grid-dialog,
  * explain.export-map-dialog, and the state
  * explain.busy.  PELLUCID_EXPLAIN_ACTIONS is a list of those activations

@@ -344,7 +344,9 @@ test_panel (void)
   /* Stop: every method of the table requested, stopped after the first */
   {
     const PlExplainMethod *m = pl_explain_methods (&n_methods);
-    GString *all = g_string_new ("region=predicted,methods=");
+    /* (with the deletion and insertion curves, so that each map takes a
+     * while and Stop lands before the last) */
+    GString *all = g_string_new ("region=predicted,faithfulness=true,methods=");
     for (guint i = 0; i < n_methods; i++)
       g_string_append_printf (all, "%s%s", i ? "+" : "", m[i].name);
     g_string_append (all, ",compute");

@@ -3,9 +3,9 @@
  * Batch norm with the statistics of one input is an affine map per
  * channel, y = γ·(z − μ)/σ + β; after the convolution z = W·x + b it is the
  * convolution with W' = (γ/σ)·W and b' = (γ/σ)·(b − μ) + β.  LRP's rules
- * are defined for such layers (Montavon et al. 2019, sec. 10.2.3: batch
- * norm is merged into the adjacent linear layer before relevance is
- * propagated), so the explainers run LRP on the folded copy: the same
+ * are defined for such layers (batch norm is merged into the adjacent
+ * linear layer before relevance is propagated, as in Montavon et al.
+ * 2019's overview), so the explainers run LRP on the folded copy: the same
  * logits for that input, the convolution rules unchanged. */
 #define G_LOG_DOMAIN "pl-unet"
 
