@@ -64,7 +64,8 @@ act_show (GSimpleAction *action,
     gtk_stack_set_visible_child (GTK_STACK (parent), panel);
 }
 
-/* "top" or "results" (the deep image prior's output and plots). */
+/* "top", "results" (the fit's settings, output and plots) or "compare"
+ * (the comparison view). */
 static void
 act_scroll (GSimpleAction *action,
             GVariant      *param,
@@ -72,11 +73,14 @@ act_scroll (GSimpleAction *action,
 {
   PelRestorePanel *self = user_data;
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  const char *where = g_variant_get_string (param, NULL);
+  GtkWidget *target = g_str_equal (where, "compare") ? GTK_WIDGET (self->compare_box)
+                                                     : GTK_WIDGET (self->dip_heading);
   graphene_point_t p;
 
-  if (g_str_equal (g_variant_get_string (param, NULL), "top"))
+  if (g_str_equal (where, "top"))
     gtk_adjustment_set_value (adj, 0.0);
-  else if (gtk_widget_compute_point (GTK_WIDGET (self->dip_heading),
+  else if (gtk_widget_compute_point (target,
                                      gtk_scrolled_window_get_child (self->scroller),
                                      &GRAPHENE_POINT_INIT (0.0f, 0.0f), &p))
     gtk_adjustment_set_value (adj, p.y - 6.0);
