@@ -165,9 +165,10 @@ pel_restore_panel_take_outcome (PelRestorePanel   *self,
                                 PelRestoreOutcome *o)
 {
   g_clear_pointer (&self->result, pl_dip_result_free);
-  g_clear_pointer (&self->result_volume, pl_volume_free);
+  g_clear_pointer (&self->result_volume, pel_volume_ref_unref);
   self->result = g_steal_pointer (&o->result);
-  self->result_volume = g_steal_pointer (&o->volume);
+  if (o->volume)
+    self->result_volume = pel_volume_ref_new (g_steal_pointer (&o->volume));
   self->result_axis = o->axis;
   self->result_index = o->index;
   self->result_scale = o->scale;

@@ -164,7 +164,7 @@ pel_restore_panel_finalize (GObject *object)
   PelRestorePanel *self = PEL_RESTORE_PANEL (object);
 
   g_clear_pointer (&self->result, pl_dip_result_free);
-  g_clear_pointer (&self->result_volume, pl_volume_free);
+  g_clear_pointer (&self->result_volume, pel_volume_ref_unref);
   g_clear_pointer (&self->rows, g_array_unref);
   for (int k = 0; k < 4; k++)
     g_clear_pointer (&self->shown[k], g_free);
@@ -328,5 +328,5 @@ const PlVolume *
 pel_restore_panel_get_result_volume (PelRestorePanel *self)
 {
   g_return_val_if_fail (PEL_IS_RESTORE_PANEL (self), NULL);
-  return self->result_volume;
+  return self->result_volume ? pel_volume_ref_get (self->result_volume) : NULL;
 }
