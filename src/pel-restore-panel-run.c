@@ -362,6 +362,7 @@ act_start (GSimpleAction *action,
   pel_live_run_reset (self->run);
   pel_restore_panel_reset_plots (self, t->settings.max_iterations);
   pel_plot_set_labels (self->loss_plot, _("iteration"), _("loss (MSE against the noisy slice)"));
+  pel_plot_set_labels (self->psnr_plot, _("iteration"), _("PSNR (dB) against the kept original"));
   pel_restore_panel_set_status (self, "result", NULL, FALSE);
   pel_restore_panel_set_status (self, "es", NULL, FALSE);
   pel_restore_panel_set_status (self, "slice", NULL, FALSE);
