@@ -5,6 +5,7 @@
 #include "src/pel-application.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "src/pel-window.h"
 
@@ -55,8 +56,71 @@ about_activated (GSimpleAction *action,
                          NULL);
 }
 
+char *
+pel_application_find_doc (const char *name)
+{
+  const char *dirs[] = { g_getenv ("PELLUCID_DOCDIR"), PEL_DOCDIR, PEL_SOURCE_DOCDIR };
+  g_autofree char *file = NULL;
+
+  g_return_val_if_fail (name != NULL, NULL);
+  if (strchr (name, '/') != NULL || strchr (name, '.') != NULL)
+    return NULL;
+  file = g_strcmp0 (name, "README") == 0 ? g_strdup ("README.md") : g_strconcat ("docs/", name, ".md", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    if (dirs[i] && *dirs[i])
+      {
+        g_autofree char *path = g_build_filename (dirs[i], file, NULL);
+        if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+          return g_steal_pointer (&path);
+      }
+  return NULL;
+}
+
+static void
+help_shown (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autofree char *path = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!gtk_show_uri_full_finish (GTK_WINDOW (object), result, &error))
+    {
+      PelWindow *window = PEL_WINDOW (object);
+      g_autofree char *text = g_strdup_printf (_("Could not open %s: %s"), path, error->message);
+      pel_window_show_notice (window, GTK_MESSAGE_ERROR, text);
+    }
+}
+
+/* Opens one of the documents (README, methods, cases, …) in the desktop's
+ * viewer for Markdown or text. */
+static void
+help_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  GtkApplication *app = user_data;
+  GtkWindow *window = gtk_application_get_active_window (app);
+  const char *name = g_variant_get_string (parameter, NULL);
+  g_autofree char *path = pel_application_find_doc (name);
+  g_autofree char *uri = NULL;
+
+  if (!PEL_IS_WINDOW (window))
+    return;
+  if (path == NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("The document “%s” is not installed (looked in %s)."),
+                                               name, PEL_DOCDIR);
+      pel_window_show_notice (PEL_WINDOW (window), GTK_MESSAGE_ERROR, text);
+      return;
+    }
+  uri = g_filename_to_uri (path, NULL, NULL);
+  gtk_show_uri_full (window, uri, GDK_CURRENT_TIME, NULL, help_shown, g_steal_pointer (&path));
+}
+
 static const GActionEntry app_entries[] = {
   { "quit", quit_activated },
+  { "help", help_activated, "s" },
   { "new-window", new_window_activated },
   { "about", about_activated },
 };
@@ -89,6 +153,7 @@ pel_application_startup (GApplication *application)
     { "win.close", { "<Control>w", NULL } },
     { "app.new-window", { "<Control>n", NULL } },
     { "app.quit", { "<Control>q", NULL } },
+    { "app.help('README')", { "F1", NULL } },
   };
 
   g_autoptr (GtkCssProvider) provider = NULL;

@@ -25,6 +25,13 @@ pel_document_get_labels_path (PelDocument *self)
   return self->labels_path;
 }
 
+guint16
+pel_document_get_background_label (PelDocument *self)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0);
+  return self->background_label;
+}
+
 static void
 replace_labels (PelDocument  *self,
                 PlLabels     *labels,
@@ -51,10 +58,30 @@ replace_labels (PelDocument  *self,
     }
   pl_undo_clear (self->undo);
   self->saved_state_id = clean ? pl_undo_get_state_id (self->undo) : 0;
-  if (present)
+  if (self->table_generic)
+    {
+      /* No label file came with it: list the values it holds, not the six
+       * generic rows of an empty map. */
+      g_autofree guint8 *found = NULL;
+
+      if (present == NULL)
+        {
+          found = g_new0 (guint8, 65536);
+          pl_labels_mark_values (labels, found);
+          present = found;
+        }
+      g_autoptr (PlLabelTable) generic = pl_label_table_new_for_values (present);
+      pel_document_assign_table (self->table, generic);
+    }
+  else if (present)
     pel_document_complete_table_with (self, present);
   else
     pel_document_complete_table (self);
+  if (self->background_label != pl_labels_background_value (labels))
+    {
+      self->background_label = pl_labels_background_value (labels);
+      pel_document_notify (self, PROP_BACKGROUND_LABEL);
+    }
   pel_document_table_changed (self);
   pel_document_all_labels_changed (self);
   pel_document_history_changed (self);
@@ -254,6 +281,7 @@ pel_document_set_label_table (PelDocument  *self,
 
   pl_label_table_free (self->table);
   self->table = table;
+  self->table_generic = FALSE;
   if (pl_label_table_lookup (table, 0) == NULL)
     {
       PlLabel clear = { 0, (char *) "Clear Label", { 0, 0, 0 }, 0.0f, FALSE, FALSE, FALSE };
@@ -264,12 +292,79 @@ pel_document_set_label_table (PelDocument  *self,
   pel_document_table_changed (self);
 }
 
+/* Adding, renaming and recolouring an entry are undo steps (showing,
+ * hiding, locking and opacity are view settings, as in ITK-SNAP, and are
+ * not). */
 void
 pel_document_set_label (PelDocument   *self,
                         const PlLabel *label)
 {
+  PlLabel *old;
+  g_autoptr (PlLabelTable) before = NULL;
+  g_autofree char *name = NULL;
+
   g_return_if_fail (PEL_IS_DOCUMENT (self));
+  g_return_if_fail (label != NULL);
+
+  old = pl_label_table_lookup (self->table, label->value);
+  /* Translators: undo steps; %s is a label name */
+  if (old == NULL)
+    name = g_strdup_printf (_("Add “%s”"), label->name ? label->name : "");
+  else if (g_strcmp0 (old->name, label->name) != 0)
+    name = g_strdup_printf (_("Rename “%s”"), old->name);
+  else if (memcmp (old->rgb, label->rgb, 3) != 0)
+    name = g_strdup_printf (_("Recolour “%s”"), old->name);
+  if (name && self->volume)
+    before = pl_label_table_copy (self->table);
   pl_label_table_set (self->table, label);
+  self->table_generic = FALSE;
+  if (before)
+    {
+      PlEdit *edit = pel_document_begin_edit (self);
+      pl_edit_set_tables (edit, before, self->table);
+      pel_document_end_edit (self, edit, name);
+    }
+  pel_document_table_changed (self);
+}
+
+/* In place: the table's address stays what pel_document_get_label_table()
+ * returned. */
+void
+pel_document_assign_table (PlLabelTable       *table,
+                           const PlLabelTable *from)
+{
+  while (pl_label_table_get_n (table) > 0)
+    pl_label_table_remove (table, pl_label_table_get_nth (table, 0)->value);
+  for (guint i = 0; i < pl_label_table_get_n (from); i++)
+    pl_label_table_set (table, pl_label_table_get_nth ((PlLabelTable *) from, i));
+  /* and the pairs the user set */
+  for (guint i = 0; i < pl_label_table_get_n (from); i++)
+    {
+      guint16 v = pl_label_table_get_nth ((PlLabelTable *) from, i)->value;
+      guint16 partner = v ? pl_label_table_get_user_partner (from, v) : 0;
+
+      if (partner > v)
+        pl_label_table_set_partner (table, v, partner);
+    }
+}
+
+void
+pel_document_restore_table (PelDocument        *self,
+                            const PlLabelTable *table)
+{
+  pel_document_assign_table (self->table, table);
+  self->table_generic = FALSE;
+  pel_document_table_changed (self);
+}
+
+void
+pel_document_set_label_partner (PelDocument *self,
+                                guint16      a,
+                                guint16      b)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  g_return_if_fail (a != 0 && a != b);
+  pl_label_table_set_partner (self->table, a, b);
   pel_document_table_changed (self);
 }
 
@@ -295,7 +390,10 @@ pel_document_add_missing_labels (PelDocument   *self,
         added++;
       }
   if (added > 0)
-    pel_document_table_changed (self);
+    {
+      self->table_generic = FALSE;
+      pel_document_table_changed (self);
+    }
   return added;
 }
 
@@ -306,13 +404,17 @@ pel_document_remove_label (PelDocument *self,
   g_return_if_fail (PEL_IS_DOCUMENT (self));
   g_return_if_fail (value != 0);
 
-  if (self->store->labels != NULL)
+  if (self->store->labels != NULL && self->volume != NULL)
     {
       PlEdit *edit = pel_document_begin_edit (self);
       gsize n = pl_labels_n_voxels (self->store->labels);
       g_autofree char *name = NULL;
+      g_autoptr (PlLabelTable) before = pl_label_table_copy (self->table);
       PlLabel *l = pl_label_table_lookup (self->table, value);
+      PlBox box;
 
+      /* Translators: an undo step; %s is a label name. */
+      name = g_strdup_printf (_("Remove “%s”"), l ? l->name : "");
       g_mutex_lock (&self->store->lock);
       for (gsize i = 0; i < n; i++)
         if (self->store->labels->data[i] == value)
@@ -320,12 +422,20 @@ pel_document_remove_label (PelDocument *self,
             self->store->labels->data[i] = 0;
             pl_edit_record (edit, i, value, 0);
           }
+      pl_edit_get_box (edit, &box);
+      if (!pl_box_is_empty (&box))
+        pel_document_bump_generations (self, &box);
       g_mutex_unlock (&self->store->lock);
-      /* Translators: an undo step; %s is a label name. */
-      name = g_strdup_printf (_("Clear “%s”"), l ? l->name : "");
+      /* the voxels and the entry come back together */
+      pl_label_table_remove (self->table, value);
+      pl_edit_set_tables (edit, before, self->table);
       pel_document_end_edit (self, edit, name);
+      if (!pl_box_is_empty (&box))
+        pel_document_labels_changed (self, &box);
     }
-  pl_label_table_remove (self->table, value);
+  else
+    pl_label_table_remove (self->table, value);
+  self->table_generic = FALSE;
   pel_document_table_changed (self);
 }
 

@@ -13,6 +13,9 @@ struct _PelDocument
   PelVolumeRef  *volume_ref;
   PlVolume      *volume;           /* borrowed from volume_ref */
   PlLabelTable  *table;
+  gboolean       table_generic;    /* the built-in table, never edited: a
+                                    * loaded map replaces it by its values */
+  guint16        background_label; /* pl_labels_background_value() at load */
   PlUndo        *undo;
   guint32       *label_lut;        /* 65536 colours */
   PelHeatMap    *heat_map;
@@ -69,6 +72,7 @@ enum
   PROP_UNDO_BUDGET,
   PROP_AUTOSAVE_INTERVAL_MS,
   PROP_STATE_ID,
+  PROP_BACKGROUND_LABEL,
   N_PROPS
 };
 
@@ -90,6 +94,12 @@ void pel_document_complete_table     (PelDocument *self);
 void pel_document_complete_table_with (PelDocument  *self,
                                        const guint8 *present);
 void pel_document_table_changed      (PelDocument *self);
+/* Makes table hold the entries of from, keeping its address. */
+void pel_document_assign_table       (PlLabelTable       *table,
+                                      const PlLabelTable *from);
+/* Undo and redo of a step that changed the table (pel-document-labels.c). */
+void pel_document_restore_table      (PelDocument        *self,
+                                      const PlLabelTable *table);
 /* Emit the signals of the same names (see pel_document_class_init()). */
 enum { PEL_AUTOSAVE_STARTED, PEL_AUTOSAVE_DONE, PEL_AUTOSAVE_FAILED };
 void pel_document_emit_autosave      (PelDocument *self,

@@ -3,7 +3,6 @@
 #define G_LOG_DOMAIN "pel-document"
 
 #include "src/pel-document-private.h"
-#include "src/pel-train-thread.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -136,6 +135,7 @@ pel_document_finalize (GObject *object)
     self->store->owner = NULL;
     labels = g_steal_pointer (&self->store->labels);
     proposal = g_steal_pointer (&self->store->proposal);
+    self->store->proposal_serial++;
     g_mutex_unlock (&self->store->lock);
     g_clear_pointer (&labels, pl_labels_free);
     g_clear_pointer (&proposal, pl_labels_free);
@@ -160,6 +160,7 @@ pel_document_get_property (GObject    *object,
     case PROP_HAS_VOLUME: g_value_set_boolean (value, self->volume != NULL); break;
     case PROP_VOLUME_PATH: g_value_set_string (value, pel_document_get_volume_path (self)); break;
     case PROP_LABELS_PATH: g_value_set_string (value, self->labels_path); break;
+    case PROP_BACKGROUND_LABEL: g_value_set_uint (value, self->background_label); break;
     case PROP_DIRTY: g_value_set_boolean (value, self->dirty); break;
     case PROP_CAN_UNDO: g_value_set_boolean (value, pl_undo_can_undo (self->undo)); break;
     case PROP_CAN_REDO: g_value_set_boolean (value, pl_undo_can_redo (self->undo)); break;
@@ -287,6 +288,9 @@ pel_document_class_init (PelDocumentClass *klass)
   /* The undo history's state id (pl_undo_get_state_id()): changes with
    * every edit, undo and redo; saves and autosaves name the state they
    * hold by it. */
+  /* The value all corners of the loaded map hold (0: none), see
+   * pl_labels_background_value(): never the label painting starts with. */
+  properties[PROP_BACKGROUND_LABEL] = g_param_spec_uint ("background-label", NULL, NULL, 0, G_MAXUINT16, 0, ro);
   properties[PROP_STATE_ID] = g_param_spec_uint64 ("state-id", NULL, NULL, 0, G_MAXUINT64, 0, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -363,6 +367,7 @@ pel_document_init (PelDocument *self)
   self->store = pel_label_store_new ();
   self->undo = pl_undo_new (DEFAULT_UNDO_BUDGET);
   self->table = pl_label_table_new_default ();
+  self->table_generic = TRUE;
   self->label_lut = g_new0 (guint32, 65536);
   pel_render_build_label_lut (self->table, self->label_lut);
   self->window = 1.0;
@@ -536,7 +541,6 @@ populate_pages (gpointer data)
 {
   Pages *p = data;
 
-  pel_train_thread_lower_priority ();   /* not the main thread's CPU */
 #ifdef MADV_POPULATE_WRITE
   madvise (p->start, p->length, MADV_POPULATE_WRITE);
 #endif
@@ -597,6 +601,7 @@ pel_document_set_volume_with_window (PelDocument *self,
   free_later (self->volume_ref, self->store->labels, self->store->proposal);
   self->store->labels = NULL;
   self->store->proposal = NULL;
+  self->store->proposal_serial++;
   self->volume_ref = pel_volume_ref_new (volume);
   self->store->owner = self->volume_ref;
   self->volume = volume;
@@ -614,6 +619,18 @@ pel_document_set_volume_with_window (PelDocument *self,
   pl_undo_clear (self->undo);
   self->saved_state_id = pl_undo_get_state_id (self->undo);
   self->autosaved_state_id = self->saved_state_id;
+  /* a table made from the previous map's values goes with it */
+  if (self->table_generic)
+    {
+      g_autoptr (PlLabelTable) generic = pl_label_table_new_default ();
+      pel_document_assign_table (self->table, generic);
+      pel_document_table_changed (self);
+    }
+  if (self->background_label != 0)
+    {
+      self->background_label = 0;
+      pel_document_notify (self, PROP_BACKGROUND_LABEL);
+    }
   if (self->heat_map)
     g_signal_handlers_disconnect_by_data (self->heat_map, self);
   g_clear_object (&self->heat_map);
@@ -760,6 +777,7 @@ pel_document_set_proposal (PelDocument *self,
     g_mutex_lock (&self->store->lock);
     old = self->store->proposal;
     self->store->proposal = proposal;
+    self->store->proposal_serial++;
     g_mutex_unlock (&self->store->lock);
     g_clear_pointer (&old, pl_labels_free);
   }
@@ -803,6 +821,7 @@ pel_document_set_proposal_slice (PelDocument   *self,
       PlLabels *fresh = pl_labels_new (self->volume->dim);
       g_mutex_lock (&self->store->lock);
       self->store->proposal = fresh;
+      self->store->proposal_serial++;
       g_mutex_unlock (&self->store->lock);
     }
   /* written under the lock: a merge on a worker may be reading it */

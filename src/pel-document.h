@@ -104,6 +104,9 @@ void               pel_document_restore_labels      (PelDocument        *self,
                                                      PlLabels           *labels,
                                                      const char         *path);
 const char        *pel_document_get_labels_path     (PelDocument        *self);
+/* The "background-label" property: the value every corner of the loaded
+ * map holds (0 when they differ or nothing was loaded). */
+guint16            pel_document_get_background_label (PelDocument       *self);
 guint16            pel_document_get_label_at        (PelDocument        *self,
                                                      const gint64        ijk[3]);
 float              pel_document_get_intensity_at    (PelDocument        *self,
@@ -119,9 +122,16 @@ PlLabelTable      *pel_document_get_label_table     (PelDocument        *self);
  * are added with default colours. */
 void               pel_document_set_label_table     (PelDocument        *self,
                                                      PlLabelTable       *table);
-/* Adds or replaces one entry (copied) and emits ::table-changed. */
+/* Adds or replaces one entry (copied) and emits ::table-changed.  Adding,
+ * renaming and recolouring are undo steps; visibility, opacity and locks
+ * are not. */
 void               pel_document_set_label           (PelDocument        *self,
                                                      const PlLabel      *label);
+/* Makes labels a and b a left/right pair (b = 0: a's pair follows the names
+ * again; labels.h) and emits ::table-changed. */
+void               pel_document_set_label_partner   (PelDocument        *self,
+                                                     guint16             a,
+                                                     guint16             b);
 /* Names the values a model brings (class_values[i] named names[i]) that
  * the table lacks, in the colour the map already shows them in; entries
  * without a name are left out.  Returns how many were added. */
@@ -129,7 +139,8 @@ guint              pel_document_add_missing_labels  (PelDocument        *self,
                                                      int                 n,
                                                      const guint16      *values,
                                                      char *const        *names);
-/* Removes the entry; voxels holding it are cleared as an undoable step. */
+/* Removes the entry and clears the voxels holding it, as one undo step
+ * that brings both back. */
 void               pel_document_remove_label        (PelDocument        *self,
                                                      guint16             value);
 /* The colour of every value as 0xAARRGGBB, rebuilt on ::table-changed. */

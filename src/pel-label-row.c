@@ -3,6 +3,7 @@
 
 #include "src/pel-label-row.h"
 #include "src/pel-format.h"
+#include "engine/data/measure.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -24,6 +25,7 @@ struct _PelLabelRow
   /* Owned */
   PelDocument      *document;
   guint16           label;
+  guint64           n_voxels;
   gboolean          updating;
 };
 
@@ -241,8 +243,27 @@ pel_label_row_set_count (PelLabelRow *self,
                          guint64      count)
 {
   g_autofree char *text = NULL;
+  const PlVolume *volume;
 
   g_return_if_fail (PEL_IS_LABEL_ROW (self));
-  text = count ? pel_format_count ((gint64) count) : g_strdup ("");
+  self->n_voxels = count;
+  volume = pel_document_get_volume (self->document);
+  if (count == 0 || volume == NULL)
+    text = g_strdup ("");
+  else
+    {
+      g_autofree char *voxels = pel_format_count ((gint64) count);
+      double ml = (double) count * pl_volume_voxel_mm3 (volume) / 1000.0;
+
+      /* Translators: a label's size, voxels then millilitres */
+      text = g_strdup_printf (_("%s vx\n%.*f mL"), voxels, ml < 10 ? 2 : ml < 1000 ? 1 : 0, ml);
+    }
   gtk_label_set_text (self->count, text);
+}
+
+guint64
+pel_label_row_get_count (PelLabelRow *self)
+{
+  g_return_val_if_fail (PEL_IS_LABEL_ROW (self), 0);
+  return self->n_voxels;
 }

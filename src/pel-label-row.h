@@ -21,5 +21,7 @@ void       pel_label_row_start_editing (PelLabelRow *self);
 /* Shows the number of voxels holding the label. */
 void       pel_label_row_set_count (PelLabelRow *self,
                                     guint64      count);
+/* The voxels shown (0 until counted). */
+guint64    pel_label_row_get_count (PelLabelRow *self);
 
 G_END_DECLS

@@ -31,6 +31,7 @@ typedef struct
   gconstpointer  owner;      /* the PelVolumeRef of the map; identity only */
   PlLabels      *labels;     /* NULL when no volume is open */
   PlLabels      *proposal;   /* a model's proposal, or NULL */
+  guint64        proposal_serial;   /* bumped whenever the proposal is replaced */
   guint64        generation; /* bumped by every change */
   guint64       *slice_generation[3];   /* per voxel axis, dim[a] entries */
 } PelLabelStore;

@@ -16,6 +16,8 @@ struct _PelLabelsPanel
   GtkListBox     *list;
   GtkButton      *remove_button;
   GtkDropDown    *paint_over;
+  GtkDropDown    *side_pair;
+  GtkLabel       *side_caption;
   GtkAdjustment  *opacity_adjustment;
   GtkCheckButton *show_labels;
   GtkToggleButton *round_button;
@@ -28,6 +30,7 @@ struct _PelLabelsPanel
   PelDocument    *document;
   PelTools       *tools;
   GArray         *over_values;      /* guint16 per paint-over entry from 2 on */
+  GArray         *side_values;      /* guint16 per other-side entry from 1 on */
   guint           count_source;
   GCancellable   *counting;         /* the count in progress */
   gboolean        syncing;
@@ -45,6 +48,77 @@ find_row (PelLabelsPanel *self,
   return NULL;
 }
 
+static const char *
+label_name (PlLabelTable *table,
+            guint16       value)
+{
+  const PlLabel *l = pl_label_table_lookup (table, value);
+  return l && l->name ? l->name : "";
+}
+
+/* The other side of the active label: "By name" or a label of the table,
+ * and what training does with it when it mirrors a slice. */
+static void
+rebuild_side_pair (PelLabelsPanel *self)
+{
+  PlLabelTable *table = pel_document_get_label_table (self->document);
+  guint16 active = pel_tools_get_active_label (self->tools);
+  gboolean known = active != 0 && pl_label_table_lookup (table, active) != NULL;
+  guint16 user = known ? pl_label_table_get_user_partner (table, active) : 0;
+  guint16 partner = known ? pl_label_table_get_partner (table, active) : 0;
+  g_autoptr (GtkStringList) model = gtk_string_list_new (NULL);
+  g_autofree char *by_name = NULL, *caption = NULL;
+  guint selected = 0;
+
+  g_array_set_size (self->side_values, 0);
+  if (partner && !user)
+    /* Translators: the other-side choice that follows the names; %s is the label found */
+    by_name = g_strdup_printf (_("By name: “%s”"), label_name (table, partner));
+  else
+    by_name = g_strdup (_("By name"));
+  gtk_string_list_append (model, by_name);
+  for (guint i = 0; known && i < pl_label_table_get_n (table); i++)
+    {
+      const PlLabel *l = pl_label_table_get_nth (table, i);
+      if (l->value == 0 || l->value == active)
+        continue;
+      gtk_string_list_append (model, l->name);
+      g_array_append_val (self->side_values, l->value);
+      if (l->value == user)
+        selected = self->side_values->len;
+    }
+  if (!known)
+    caption = g_strdup ("");
+  else if (partner)
+    caption = g_strdup_printf (_("Training swaps it with “%s” in mirrored slices."), label_name (table, partner));
+  else if (pl_label_table_mirror_value (table, active) == 0)
+    caption = g_strdup (_("Its name says a side but no label matches it on the other side: "
+                          "training does not mirror slices left to right. Choose its other side."));
+  else
+    caption = g_strdup (_("No side: mirrored slices keep it."));
+  self->syncing = TRUE;
+  gtk_drop_down_set_model (self->side_pair, G_LIST_MODEL (model));
+  gtk_drop_down_set_selected (self->side_pair, selected);
+  self->syncing = FALSE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->side_pair), known);
+  gtk_label_set_text (self->side_caption, caption);
+}
+
+static void
+on_side_pair_selected (PelLabelsPanel *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->side_pair);
+  guint16 active = pel_tools_get_active_label (self->tools);
+
+  if (self->syncing || selected == GTK_INVALID_LIST_POSITION || active == 0)
+    return;
+  if (selected == 0)
+    pel_document_set_label_partner (self->document, active, 0);
+  else if (selected - 1 < self->side_values->len)
+    pel_document_set_label_partner (self->document, active,
+                                    g_array_index (self->side_values, guint16, selected - 1));
+}
+
 static void
 select_active (PelLabelsPanel *self)
 {
@@ -54,6 +128,7 @@ select_active (PelLabelsPanel *self)
   gtk_list_box_select_row (self->list, row ? GTK_LIST_BOX_ROW (row) : NULL);
   self->syncing = FALSE;
   gtk_widget_set_sensitive (GTK_WIDGET (self->remove_button), row != NULL);
+  rebuild_side_pair (self);
 }
 
 static void
@@ -312,6 +387,7 @@ pel_labels_panel_dispose (GObject *object)
   g_clear_object (&self->document);
   g_clear_object (&self->tools);
   g_clear_pointer (&self->over_values, g_array_unref);
+  g_clear_pointer (&self->side_values, g_array_unref);
   G_OBJECT_CLASS (pel_labels_panel_parent_class)->dispose (object);
 }
 
@@ -328,6 +404,8 @@ pel_labels_panel_class_init (PelLabelsPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PelLabelsPanel, list);
   gtk_widget_class_bind_template_child (widget_class, PelLabelsPanel, remove_button);
   gtk_widget_class_bind_template_child (widget_class, PelLabelsPanel, paint_over);
+  gtk_widget_class_bind_template_child (widget_class, PelLabelsPanel, side_pair);
+  gtk_widget_class_bind_template_child (widget_class, PelLabelsPanel, side_caption);
   gtk_widget_class_bind_template_child (widget_class, PelLabelsPanel, opacity_adjustment);
   gtk_widget_class_bind_template_child (widget_class, PelLabelsPanel, show_labels);
   gtk_widget_class_bind_template_child (widget_class, PelLabelsPanel, round_button);
@@ -339,6 +417,7 @@ pel_labels_panel_class_init (PelLabelsPanelClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_add_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_remove_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_paint_over_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_side_pair_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_shape_toggled);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -349,6 +428,7 @@ static void
 pel_labels_panel_init (PelLabelsPanel *self)
 {
   self->over_values = g_array_new (FALSE, FALSE, sizeof (guint16));
+  self->side_values = g_array_new (FALSE, FALSE, sizeof (guint16));
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 

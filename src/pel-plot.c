@@ -1,4 +1,4 @@
-/* PelPlot: line plots with axes, ticks and units.  See pel-plot.h. */
+/* PelPlot: line plots and scatters with axes, ticks and units.  See pel-plot.h. */
 #define G_LOG_DOMAIN "pel-plot"
 
 #include "src/pel-plot.h"
@@ -11,6 +11,7 @@ typedef struct
   char    *name;
   GdkRGBA  colour;
   double   width;
+  gboolean points;        /* dots, no line (a scatter) */
   GArray  *x, *y;         /* doubles */
 } Series;
 
@@ -180,6 +181,17 @@ draw_series (cairo_t      *cr,
   cairo_set_source_rgba (cr, s->colour.red, s->colour.green, s->colour.blue, s->colour.alpha);
   cairo_set_line_width (cr, s->width);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  if (s->points)
+    {
+      for (guint i = 0; i < n; i++)
+        if (isfinite (x[i]) && isfinite (y[i]))
+          {
+            cairo_new_sub_path (cr);
+            cairo_arc (cr, PX (x[i]), PY (y[i]), s->width + 1.5, 0, 2 * G_PI);
+          }
+      cairo_fill (cr);
+      return;
+    }
   if (n == 1 || !isfinite (y[0]))
     {
       if (isfinite (y[0]))
@@ -538,6 +550,17 @@ pel_plot_add_series (PelPlot       *self,
   s->y = g_array_new (FALSE, FALSE, sizeof (double));
   g_ptr_array_add (self->series, s);
   return self->series->len - 1;
+}
+
+void
+pel_plot_set_series_points (PelPlot *self,
+                            guint    series,
+                            gboolean points)
+{
+  g_return_if_fail (PEL_IS_PLOT (self));
+  g_return_if_fail (series < self->series->len);
+  ((Series *) g_ptr_array_index (self->series, series))->points = points;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 void

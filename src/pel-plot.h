@@ -40,6 +40,10 @@ guint      pel_plot_add_series     (PelPlot       *self,
                                     const char    *name,
                                     const GdkRGBA *colour,
                                     double         width);
+/* TRUE: the series is drawn as dots without a line (a scatter plot). */
+void       pel_plot_set_series_points (PelPlot    *self,
+                                    guint          series,
+                                    gboolean       points);
 void       pel_plot_append         (PelPlot       *self,
                                     guint          series,
                                     double         x,

@@ -21,6 +21,7 @@ struct _PelSettings
   gboolean   window_maximized;
   PelLayout  layout;
   char      *last_preset;
+  char      *last_save_folder;
   int        brush_size;
   PelBrushShape brush_shape;
   double     label_opacity;
@@ -38,6 +39,7 @@ enum
   PROP_WINDOW_MAXIMIZED,
   PROP_LAYOUT,
   PROP_LAST_PRESET,
+  PROP_LAST_SAVE_FOLDER,
   PROP_BRUSH_SIZE,
   PROP_BRUSH_SHAPE,
   PROP_LABEL_OPACITY,
@@ -55,6 +57,7 @@ pel_settings_finalize (GObject *object)
 
   g_clear_object (&self->settings);
   g_free (self->last_preset);
+  g_free (self->last_save_folder);
   G_OBJECT_CLASS (pel_settings_parent_class)->finalize (object);
 }
 
@@ -73,6 +76,7 @@ pel_settings_get_property (GObject    *object,
     case PROP_WINDOW_MAXIMIZED: g_value_set_boolean (value, self->window_maximized); break;
     case PROP_LAYOUT: g_value_set_enum (value, self->layout); break;
     case PROP_LAST_PRESET: g_value_set_string (value, self->last_preset); break;
+    case PROP_LAST_SAVE_FOLDER: g_value_set_string (value, self->last_save_folder); break;
     case PROP_BRUSH_SIZE: g_value_set_int (value, self->brush_size); break;
     case PROP_BRUSH_SHAPE: g_value_set_enum (value, self->brush_shape); break;
     case PROP_LABEL_OPACITY: g_value_set_double (value, self->label_opacity); break;
@@ -100,6 +104,10 @@ pel_settings_set_property (GObject      *object,
       g_free (self->last_preset);
       self->last_preset = g_value_dup_string (value);
       break;
+    case PROP_LAST_SAVE_FOLDER:
+      g_free (self->last_save_folder);
+      self->last_save_folder = g_value_dup_string (value);
+      break;
     case PROP_BRUSH_SIZE: self->brush_size = g_value_get_int (value); break;
     case PROP_BRUSH_SHAPE: self->brush_shape = g_value_get_enum (value); break;
     case PROP_LABEL_OPACITY: self->label_opacity = g_value_get_double (value); break;
@@ -124,6 +132,7 @@ pel_settings_class_init (PelSettingsClass *klass)
   properties[PROP_WINDOW_MAXIMIZED] = g_param_spec_boolean ("window-maximized", NULL, NULL, FALSE, flags);
   properties[PROP_LAYOUT] = g_param_spec_enum ("layout", NULL, NULL, PEL_TYPE_LAYOUT, PEL_LAYOUT_THREE, flags);
   properties[PROP_LAST_PRESET] = g_param_spec_string ("last-preset", NULL, NULL, "auto", flags);
+  properties[PROP_LAST_SAVE_FOLDER] = g_param_spec_string ("last-save-folder", NULL, NULL, "", flags);
   properties[PROP_BRUSH_SIZE] = g_param_spec_int ("brush-size", NULL, NULL, 1, 99, 5, flags);
   properties[PROP_BRUSH_SHAPE] = g_param_spec_enum ("brush-shape", NULL, NULL, PEL_TYPE_BRUSH_SHAPE,
                                                     PEL_BRUSH_SHAPE_ROUND, flags);
@@ -158,6 +167,7 @@ pel_settings_init (PelSettings *self)
   self->window_width = 1400;
   self->window_height = 900;
   self->last_preset = g_strdup ("auto");
+  self->last_save_folder = g_strdup ("");
   self->brush_size = 5;
   self->label_opacity = 0.5;
   self->autosave_interval = 60;

@@ -160,6 +160,10 @@ primary_begin (GtkGestureDrag *gesture,
       self->drag = DRAG_NONE;
       pel_slice_view_fill_at (self, x, y);
       break;
+    case PEL_TOOL_MEASURE:
+      self->drag = DRAG_MEASURE;
+      pel_slice_view_measure_press (self, x, y);
+      break;
     case PEL_TOOL_BRUSH:
     case PEL_TOOL_ERASER:
       self->drag = DRAG_PAINT;
@@ -202,6 +206,9 @@ primary_update (GtkGestureDrag *gesture,
     case DRAG_PAINT:
       pel_slice_view_stroke_update (self, x, y);
       break;
+    case DRAG_MEASURE:
+      pel_slice_view_measure_motion (self, x, y);
+      break;
     default:
       break;
     }
@@ -215,6 +222,8 @@ primary_end (GtkGestureDrag *gesture,
 {
   if (self->drag == DRAG_PAINT)
     pel_slice_view_stroke_end (self);
+  if (self->drag == DRAG_MEASURE)
+    pel_slice_view_measure_release (self, self->drag_start[0] + dx, self->drag_start[1] + dy);
   if (self->drag == DRAG_PAN && pel_tools_get_tool (self->tools) == PEL_TOOL_PAN)
     gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "grab");
   self->drag = DRAG_NONE;
@@ -302,6 +311,8 @@ on_motion (GtkEventControllerMotion *controller,
   pel_slice_view_pointer_moved (self);
   if (pel_tools_get_tool (self->tools) == PEL_TOOL_BRUSH || pel_tools_get_tool (self->tools) == PEL_TOOL_ERASER)
     gtk_widget_queue_draw (GTK_WIDGET (self));
+  else if (pel_tools_get_tool (self->tools) == PEL_TOOL_MEASURE && self->drag == DRAG_NONE)
+    pel_slice_view_measure_motion (self, x, y);   /* the line follows until the second click */
 }
 
 static void

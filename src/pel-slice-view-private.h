@@ -12,7 +12,17 @@ typedef enum
   DRAG_PAN,
   DRAG_PAINT,
   DRAG_CONTRAST,
+  DRAG_MEASURE,
 } DragMode;
+
+typedef enum
+{
+  PEL_MEASURE_NONE,
+  PEL_MEASURE_DRAGGING,   /* pressed: a drag draws the line */
+  PEL_MEASURE_PENDING,    /* clicked once: waiting for the second click */
+  PEL_MEASURE_CLOSING,    /* second press, until its release */
+  PEL_MEASURE_DONE,
+} MeasureState;
 
 struct _PelSliceView
 {
@@ -50,11 +60,24 @@ struct _PelSliceView
   PlPaintRule     *rule;
   PlBrush          brush;
 
+  /* The distance tool (pel-slice-view-measure.c), in slice pixels */
+  MeasureState     measure_state;
+  double           measure_a[2], measure_b[2];
+  double           measure_press[2]; /* widget point of the first press */
+  gint64           measure_slice;
+
   gboolean         show_crosshair;
   gboolean         show_text;
 };
 
 void pel_slice_view_install_input (PelSliceView *self);
+/* pel-slice-view-measure.c */
+void  pel_slice_view_draw_measurement (PelSliceView *self,
+                                       cairo_t      *cr);
+/* The length as text and where to put it, or NULL when none is shown. */
+char *pel_slice_view_measurement_text (PelSliceView *self,
+                                       double       *x,
+                                       double       *y);
 void pel_slice_view_pointer_moved (PelSliceView *self);
 
 G_END_DECLS

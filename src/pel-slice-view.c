@@ -18,6 +18,28 @@ enum
 
 static guint signals[N_SIGNALS];
 
+enum
+{
+  PROP_0,
+  PROP_MEASUREMENT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+pel_slice_view_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_MEASUREMENT: g_value_set_double (value, pel_slice_view_get_measurement (PEL_SLICE_VIEW (object))); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static const char *view_names[] = {
   [PL_VIEW_SAGITTAL] = N_("Sagittal"),
   [PL_VIEW_CORONAL] = N_("Coronal"),
@@ -436,7 +458,15 @@ pel_slice_view_snapshot (GtkWidget   *widget,
   tool = pel_tools_get_tool (self->tools);
   if (self->pointer_inside && (tool == PEL_TOOL_BRUSH || tool == PEL_TOOL_ERASER))
     draw_brush_outline (self, cr, ox, oy, sx, sy);
+  pel_slice_view_draw_measurement (self, cr);
   cairo_destroy (cr);
+
+  {
+    double tx, ty;
+    g_autofree char *length = pel_slice_view_measurement_text (self, &tx, &ty);
+    if (length)
+      append_text (self, snapshot, length, tx, ty, 0.0, 1.0, TRUE);
+  }
 
   if (self->show_text)
     {
@@ -491,6 +521,7 @@ on_volume_changed (PelDocument  *document,
 {
   const PlVolume *volume = pel_document_get_volume (document);
 
+  pel_slice_view_clear_measurement (self);
   self->has_frame = volume != NULL;
   if (volume)
     pl_slice_frame_init (&self->frame, volume, self->view);
@@ -535,6 +566,7 @@ on_tools_changed (PelSliceView *self)
     [PEL_TOOL_FILL] = "cell",
     [PEL_TOOL_BRUSH] = "default",
     [PEL_TOOL_ERASER] = "default",
+    [PEL_TOOL_MEASURE] = "crosshair",
   };
   gtk_widget_set_cursor_from_name (GTK_WIDGET (self), cursors[pel_tools_get_tool (self->tools)]);
   gtk_widget_queue_draw (GTK_WIDGET (self));
@@ -565,6 +597,7 @@ pel_slice_view_class_init (PelSliceViewClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = pel_slice_view_dispose;
+  object_class->get_property = pel_slice_view_get_property;
   widget_class->snapshot = pel_slice_view_snapshot;
   widget_class->size_allocate = pel_slice_view_size_allocate;
   widget_class->measure = pel_slice_view_measure;
@@ -573,6 +606,11 @@ pel_slice_view_class_init (PelSliceViewClass *klass)
   signals[POINTER_CHANGED] =
     g_signal_new ("pointer-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /* The distance tool's length in mm, -1 when there is none. */
+  properties[PROP_MEASUREMENT] = g_param_spec_double ("measurement", NULL, NULL, -1.0, G_MAXDOUBLE, -1.0,
+                                                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_css_name (widget_class, "slice-view");
 }

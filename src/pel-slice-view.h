@@ -84,6 +84,20 @@ void       pel_slice_view_fill_at          (PelSliceView *self,
 void       pel_slice_view_set_cursor_at    (PelSliceView *self,
                                             double        wx,
                                             double        wy);
+/* The distance tool (widget coordinates): press, drag or move, release;
+ * or two clicks.  The measurement is the "measurement" property: its
+ * length in mm, or -1 when there is none. */
+void       pel_slice_view_measure_press    (PelSliceView *self,
+                                            double        wx,
+                                            double        wy);
+void       pel_slice_view_measure_motion   (PelSliceView *self,
+                                            double        wx,
+                                            double        wy);
+void       pel_slice_view_measure_release  (PelSliceView *self,
+                                            double        wx,
+                                            double        wy);
+double     pel_slice_view_get_measurement  (PelSliceView *self);
+void       pel_slice_view_clear_measurement (PelSliceView *self);
 /* Renders the slice layers into the view's backing surface now (the
  * snapshot does this lazily); exposed for the render benchmark and tests. */
 void       pel_slice_view_render_layers    (PelSliceView *self);

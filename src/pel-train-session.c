@@ -21,6 +21,7 @@ typedef struct
   PlTrainer        *trainer;
   PelTrainProvider *provider;
   PelVolumeRef     *volume;
+  PlLabelTable     *label_table;       /* names and side pairs, a copy */
   PelTrainSettings  settings;
   gint64            holdout;
   int               run_steps;
@@ -194,6 +195,7 @@ make_trainer (TrainTask *t,
 
   if (!pel_train_settings_to_config (&t->settings, t->holdout, &cfg, error))
     return FALSE;
+  cfg.label_table = t->label_table;
   t->trainer = pl_trainer_new (&cfg, pel_volume_ref_get (t->volume), pel_train_provider_get (t->provider), error);
   if (t->trainer == NULL)
     return FALSE;
@@ -288,6 +290,7 @@ drop_trainer (PelTrainSession *self)
   g_return_if_fail (!self->running);
   g_clear_pointer (&self->task.trainer, pl_trainer_free);
   g_clear_pointer (&self->task.provider, pel_train_provider_free);
+  g_clear_pointer (&self->task.label_table, pl_label_table_free);
   g_clear_pointer (&self->task.volume, pel_volume_ref_unref);
 }
 
@@ -407,6 +410,7 @@ pel_train_session_start (PelTrainSession        *self,
     g_autoptr (PelLabelStore) store = pel_document_ref_label_store (self->document);
     self->task.provider = pel_train_provider_new (store, volume->dim);
   }
+  self->task.label_table = pl_label_table_copy (pel_document_get_label_table (self->document));
   self->task.holdout = settings->holdout ? choose_holdout (self, settings->axis) : -1;
   self->task.method_update_pending = FALSE;
 

@@ -17,7 +17,7 @@ typedef enum
 } PelLayout;
 
 /* Main tools, numbered as ITK-SNAP's keys 1-4 where it has one (its 3 is
- * the polygon; ours is the flood fill), eraser on 5. */
+ * the polygon; ours is the flood fill), eraser on 5, distance on 6. */
 typedef enum
 {
   PEL_TOOL_CROSSHAIR,
@@ -25,6 +25,7 @@ typedef enum
   PEL_TOOL_FILL,
   PEL_TOOL_BRUSH,
   PEL_TOOL_ERASER,
+  PEL_TOOL_MEASURE,   /* distance in mm between two points */
 } PelTool;
 
 /* Mirrors PlBrushShape. */

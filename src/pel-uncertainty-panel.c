@@ -3,7 +3,7 @@
  * pel-uncertainty-panel.h. */
 #define G_LOG_DOMAIN "pel-uncertainty-panel"
 
-#include "src/pel-uncertainty-panel.h"
+#include "src/pel-uncertainty-panel-private.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -17,42 +17,6 @@
 #include "src/pel-train-panel.h"
 #include "src/pel-train-provider.h"
 
-struct _PelUncertaintyPanel
-{
-  GtkWidget            parent_instance;
-
-  PelDocument         *document;
-  PelTools            *tools;
-  PelLiveRun          *run;
-  GSimpleActionGroup  *actions;
-
-  PlEstimator          estimator;
-  int                  passes;
-  PlUncertaintyMap     map;
-
-  PlModel            **loaded;          /* a model file's members, or NULL */
-  int                  n_loaded;
-  char                *loaded_path;
-
-  PlUncertaintyResult *result;
-  PelHeatMap          *heat_map;        /* the one this panel set */
-  PelSliceCounts       counts;
-  gint64               next_slice;
-
-  /* template */
-  GtkWidget           *scroller;
-  GtkDropDown         *estimator_dropdown;
-  GtkSpinButton       *passes_spin;
-  GtkDropDown         *map_dropdown;
-  GtkBox              *run_row_box;
-  GtkBox              *status_box;
-  GtkDrawingArea      *colour_bar;
-  GtkLabel            *range_min_label;
-  GtkLabel            *range_max_label;
-  PelSliceStrip       *strip;
-  GtkLabel            *model_label;
-  gboolean             syncing;
-};
 
 G_DEFINE_FINAL_TYPE (PelUncertaintyPanel, pel_uncertainty_panel, GTK_TYPE_WIDGET)
 
@@ -70,6 +34,7 @@ map_title (PlUncertaintyMap map)
     case PL_UMAP_EXPECTED_ENTROPY: return _("Expected entropy (aleatoric)");
     case PL_UMAP_MUTUAL_INFO: return _("Mutual information (epistemic)");
     case PL_UMAP_VARIANCE: return _("Class variance");
+    case PL_UMAP_LOGIT_VARIANCE: return _("Logit variance (aleatoric head)");
     default: return "";
     }
 }
@@ -144,6 +109,7 @@ update_actions (PelUncertaintyPanel *self)
   ENABLE ("load-model", !running);
   ENABLE ("use-train-model", !running && self->loaded != NULL);
 #undef ENABLE
+  pel_uncertainty_assess_update_actions (self, running);
   a = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "busy");
   g_simple_action_set_state (G_SIMPLE_ACTION (a), g_variant_new_boolean (running));
 }
@@ -193,16 +159,19 @@ apply_map (PelUncertaintyPanel *self)
 {
   const PlUncertaintyResult *r = self->result;
   g_autofree char *lo = NULL, *hi = NULL;
+  gboolean raters = self->show_disagreement && self->assessment && self->assessment->disagreement;
+  const float *map;
   PelHeatMap *heat;
   float top = 0.0f;
 
   if (r == NULL)
     return;
+  map = raters ? self->assessment->disagreement : r->maps[self->map];
   for (gsize i = 0; i < r->n_voxels; i++)
-    if (r->maps[self->map][i] > top)
-      top = r->maps[self->map][i];
-  heat = pel_heat_map_new (pl_uncertainty_map_name (self->map), r->dim,
-                           g_memdup2 (r->maps[self->map], r->n_voxels * sizeof (float)));
+    if (map[i] > top)
+      top = map[i];
+  heat = pel_heat_map_new (raters ? "rater-disagreement" : pl_uncertainty_map_name (self->map), r->dim,
+                           g_memdup2 (map, r->n_voxels * sizeof (float)));
   /* a faint floor keeps confident voxels clear of colour */
   g_object_set (heat, "colormap", PEL_COLORMAP_INFERNO, "min", top > 0.0f ? 0.02 * top : 0.0,
                 "max", top > 0.0f ? (double) top : 1.0, NULL);
@@ -215,10 +184,13 @@ apply_map (PelUncertaintyPanel *self)
 
   lo = g_strdup_printf ("%.3g", 0.02 * top);
   /* Translators: the top of the colour bar; nats are natural-log units */
-  hi = g_strdup_printf (self->map == PL_UMAP_VARIANCE ? "%.3g" : _("%.3g nats"), (double) top);
+  hi = g_strdup_printf (raters || self->map == PL_UMAP_VARIANCE || self->map == PL_UMAP_LOGIT_VARIANCE
+                        ? "%.3g" : _("%.3g nats"), (double) top);
   gtk_label_set_text (self->range_min_label, lo);
   gtk_label_set_text (self->range_max_label, hi);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->colour_bar), map_title (self->map));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->colour_bar),
+                               raters ? _("Rater disagreement: the fraction of raters that differ from the majority")
+                                      : map_title (self->map));
   update_strip (self);
 }
 
@@ -234,6 +206,8 @@ set_map (PelUncertaintyPanel *self,
   gtk_drop_down_set_selected (self->map_dropdown, (guint) map);
   self->syncing = FALSE;
   apply_map (self);
+  /* the scatter's x is the chosen map */
+  pel_uncertainty_assess_set (self, NULL);
 }
 
 /* ---- the run ------------------------------------------------------------- */
@@ -244,6 +218,7 @@ typedef struct
   PlModel             **models;
   int                   n_models;
   PelVolumeRef         *volume;
+  PelAssessInput       *assess;
 } Task;
 
 static void
@@ -253,6 +228,7 @@ task_free (Task *t)
     pl_model_free (t->models[m]);
   g_free (t->models);
   pel_volume_ref_unref (t->volume);
+  pel_assess_input_free (t->assess);
   g_free (t);
 }
 
@@ -263,6 +239,7 @@ estimate_func (gpointer  data,
 {
   Task *t = data;
   PlUncertaintyResult *r;
+  PelRunOut *out;
   int map = PL_UMAP_ENTROPY;
 
   pel_live_message (live, _("Estimating"));
@@ -273,7 +250,13 @@ estimate_func (gpointer  data,
   /* the per-slice mean entropy, as a series for plots and tests */
   for (gint64 s = 0; s < r->dim[r->axis]; s++)
     pel_live_append (live, pl_uncertainty_map_name (map), (double) s, r->slice_means[map][s]);
-  return r;
+  out = g_new0 (PelRunOut, 1);
+  out->box = pel_result_box_new (r);
+  pel_live_message (live, _("Measuring calibration and errors"));
+  out->assessment = pel_assessment_compute (t->assess, r, error);
+  if (out->assessment == NULL)
+    g_clear_pointer (&out, pel_run_out_free);
+  return out;
 }
 
 static void
@@ -283,11 +266,18 @@ on_run_done (GObject      *object,
 {
   PelUncertaintyPanel *self = user_data;
   g_autoptr (GError) error = NULL;
-  PlUncertaintyResult *r = pel_live_run_finish (PEL_LIVE_RUN (object), result, &error);
+  PelRunOut *out = pel_live_run_finish (PEL_LIVE_RUN (object), result, &error);
+  PlUncertaintyResult *r = out ? pel_result_box_get (out->box) : NULL;
 
   /* the model copies and the volume reference are no longer needed */
   g_object_set_data (object, "task", NULL);
-  if (r)
+  if (out && !r)
+    {
+      /* an assessment only (a reference or raters were opened) */
+      pel_uncertainty_assess_set (self, g_steal_pointer (&out->assessment));
+      pel_run_out_free (out);
+    }
+  else if (r)
     {
       double sum = 0.0;
       g_autofree char *text = NULL;
@@ -297,13 +287,19 @@ on_run_done (GObject      *object,
       text = g_strdup_printf (_("%s: %d samples of %d classes, mean entropy %.4f nats"),
                               pl_estimator_name (self->estimator), r->n_samples, r->n_classes,
                               sum / MAX (r->dim[r->axis], 1));
-      g_clear_pointer (&self->result, pl_uncertainty_result_free);
+      g_clear_pointer (&self->result_box, pel_result_box_unref);
+      self->result_box = g_steal_pointer (&out->box);
       self->result = r;
       self->next_slice = -1;
       set_line (self, "run", text, FALSE);
       set_line (self, "next", NULL, FALSE);
+      g_clear_pointer (&self->assessment, pel_assessment_free);
       if (self->document)
-        apply_map (self);
+        {
+          apply_map (self);
+          pel_uncertainty_assess_set (self, g_steal_pointer (&out->assessment));
+        }
+      pel_run_out_free (out);
     }
   else if (error && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     set_line (self, "run", error->message, TRUE);
@@ -340,6 +336,8 @@ start (PelUncertaintyPanel *self)
   t->settings.estimator = self->estimator;
   t->settings.mc_passes = self->passes;
   t->settings.tta_samples = self->passes;
+  /* a few samples themselves, for D²GED against raters */
+  t->settings.keep_samples = MIN (pl_uncertainty_n_samples (&t->settings, 1), 4);
   if (!pl_uncertainty_settings_check (&t->settings, &error))
     {
       set_line (self, "run", error->message, TRUE);
@@ -351,12 +349,13 @@ start (PelUncertaintyPanel *self)
   for (int m = 0; m < t->n_models; m++)
     t->models[m] = model_copy (self->estimator == PL_ESTIMATOR_ENSEMBLE ? self->loaded[m] : single);
   t->volume = g_steal_pointer (&volume);
+  t->assess = pel_uncertainty_assess_input (self);
 
   pel_live_run_reset (self->run);
   set_line (self, "run", _("Estimating…"), FALSE);
   /* the task goes with the run: freed when the panel has the result */
   g_object_set_data_full (G_OBJECT (self->run), "task", t, (GDestroyNotify) task_free);
-  pel_live_run_start (self->run, estimate_func, t, (GDestroyNotify) pl_uncertainty_result_free,
+  pel_live_run_start (self->run, estimate_func, t, (GDestroyNotify) pel_run_out_free,
                       on_run_done, g_object_ref (self));
   update_actions (self);
   return TRUE;
@@ -474,7 +473,12 @@ ACTION (act_map)
 ACTION (act_cycle_map)
 {
   PelUncertaintyPanel *self = user_data;
-  set_map (self, (PlUncertaintyMap) ((self->map + 1) % PL_UMAP_N));
+  PlUncertaintyMap next = (self->map + 1) % PL_UMAP_N;
+
+  /* The logit variance exists only for a network with an aleatoric head. */
+  if (next == PL_UMAP_LOGIT_VARIANCE && !(self->result && self->result->aleatoric))
+    next = (next + 1) % PL_UMAP_N;
+  set_map (self, next);
 }
 
 ACTION (act_show)
@@ -602,7 +606,9 @@ on_volume_changed (PelUncertaintyPanel *self)
   if (self->heat_map && pel_document_get_heat_map (self->document) == self->heat_map)
     pel_document_set_heat_map (self->document, NULL);
   g_clear_object (&self->heat_map);
-  g_clear_pointer (&self->result, pl_uncertainty_result_free);
+  self->result = NULL;
+  g_clear_pointer (&self->result_box, pel_result_box_unref);
+  pel_uncertainty_assess_clear (self);
   pel_slice_strip_set_counts (self->strip, NULL, 0);
   set_line (self, "run", NULL, FALSE);
   set_line (self, "next", NULL, FALSE);
@@ -659,7 +665,12 @@ pel_uncertainty_panel_finalize (GObject *object)
 
   g_clear_object (&self->run);
   g_clear_object (&self->actions);
-  g_clear_pointer (&self->result, pl_uncertainty_result_free);
+  self->result = NULL;
+  g_clear_pointer (&self->result_box, pel_result_box_unref);
+  pel_uncertainty_assess_clear (self);
+  g_clear_pointer (&self->raters, g_ptr_array_unref);
+  g_clear_pointer (&self->rater_paths, g_ptr_array_unref);
+  g_clear_pointer (&self->held_out, g_array_unref);
   g_clear_pointer (&self->loaded, pl_model_ensemble_free);
   g_free (self->loaded_path);
   pel_slice_counts_clear (&self->counts);
@@ -691,6 +702,7 @@ pel_uncertainty_panel_class_init (PelUncertaintyPanelClass *klass)
   CHILD (range_max_label);
   CHILD (strip);
   CHILD (model_label);
+  CHILD (assess_box);
 #undef CHILD
   gtk_widget_class_bind_template_callback (widget_class, on_estimator_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_passes_changed);
@@ -737,6 +749,9 @@ pel_uncertainty_panel_new (PelDocument *document,
   self->actions = g_simple_action_group_new ();
   g_action_map_add_action_entries (G_ACTION_MAP (self->actions), action_entries,
                                    G_N_ELEMENTS (action_entries), self);
+  g_action_map_add_action_entries (G_ACTION_MAP (self->actions), pel_uncertainty_assess_actions,
+                                   pel_uncertainty_assess_n_actions, self);
+  pel_uncertainty_assess_init (self);
   gtk_box_append (self->run_row_box, pel_run_row_new (self->run, _("%.2f slices/s"), "uncertainty.stop"));
   g_signal_connect_swapped (self->run, "notify::running", G_CALLBACK (update_actions), self);
   g_signal_connect_swapped (document, "cursor-changed", G_CALLBACK (on_cursor_changed), self);
@@ -774,6 +789,13 @@ pel_uncertainty_panel_get_map (PelUncertaintyPanel *self)
   return self->map;
 }
 
+const PelAssessment *
+pel_uncertainty_panel_get_assessment (PelUncertaintyPanel *self)
+{
+  g_return_val_if_fail (PEL_IS_UNCERTAINTY_PANEL (self), NULL);
+  return self->result ? self->assessment : NULL;
+}
+
 gint64
 pel_uncertainty_panel_get_next_slice (PelUncertaintyPanel *self)
 {
@@ -785,6 +807,44 @@ const char *
 pel_uncertainty_panel_get_status (PelUncertaintyPanel *self,
                                   const char          *key)
 {
+  const char *text;
+
   g_return_val_if_fail (PEL_IS_UNCERTAINTY_PANEL (self), NULL);
-  return pel_status_lines_get (self->status_box, key);
+  text = pel_status_lines_get (self->status_box, key);
+  return text ? text : pel_assess_view_get_status (self->assess_view, key);
+}
+
+/* ---- for pel-uncertainty-panel-assess.c ----------------------------------- */
+
+void
+pel_uncertainty_panel_set_line (PelUncertaintyPanel *self,
+                                const char          *key,
+                                const char          *text,
+                                gboolean             error)
+{
+  set_line (self, key, text, error);
+}
+
+void
+pel_uncertainty_panel_apply_map (PelUncertaintyPanel *self)
+{
+  apply_map (self);
+}
+
+void
+pel_uncertainty_panel_update_actions (PelUncertaintyPanel *self)
+{
+  update_actions (self);
+}
+
+gint64
+pel_uncertainty_panel_train_holdout (PelUncertaintyPanel *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  PelTrainPanel *train = root ? g_object_get_data (G_OBJECT (root), "pel-train-panel") : NULL;
+  PelTrainSession *session = train ? pel_train_panel_get_session (train) : NULL;
+
+  if (self->loaded || session == NULL)
+    return -1;
+  return pel_train_session_get_holdout_slice (session);
 }

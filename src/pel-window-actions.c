@@ -15,6 +15,7 @@
 #include <math.h>
 
 #include "src/pel-enums.h"
+#include "src/pel-histogram.h"
 #include "src/pel-settings.h"
 
 /* Named window/level presets, in Hounsfield units for CT (usual reading
@@ -81,12 +82,26 @@ open_activated (GSimpleAction *action,
   pel_window_choose_image (user_data);
 }
 
+/* Ctrl+O, ITK-SNAP's "open segmentation": with no image open there is
+ * nothing to put one on, so it opens an image instead, saying so, rather
+ * than doing nothing. */
 static void
 open_segmentation_activated (GSimpleAction *action,
                              GVariant      *parameter,
                              gpointer       user_data)
 {
-  pel_window_choose_segmentation (user_data);
+  PelWindow *self = user_data;
+
+  if (pel_window_job_running (self))
+    pel_window_show_notice (self, GTK_MESSAGE_INFO, _("Please wait until the current file operation has finished."));
+  else if (!pel_document_has_volume (self->document))
+    {
+      pel_window_show_notice (self, GTK_MESSAGE_INFO,
+                              _("A segmentation is drawn on an image: open the image first."));
+      pel_window_choose_image (self);
+    }
+  else
+    pel_window_choose_segmentation (self);
 }
 
 static void
@@ -219,6 +234,24 @@ export_labels_activated (GSimpleAction *action,
                          gpointer       user_data)
 {
   pel_window_export_labels (user_data);
+}
+
+static void
+export_volumes_activated (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       user_data)
+{
+  pel_window_export_volumes (user_data);
+}
+
+/* The same to the file named (a path or a URI), without a dialog. */
+static void
+export_volumes_to_activated (GSimpleAction *action,
+                             GVariant      *parameter,
+                             gpointer       user_data)
+{
+  g_autoptr (GFile) file = g_file_new_for_commandline_arg (g_variant_get_string (parameter, NULL));
+  pel_window_export_volumes_to (user_data, file);
 }
 
 static void
@@ -393,6 +426,8 @@ static const GActionEntry win_entries[] = {
   { "recovery", recovery_activated, "s" },
   { "import-labels", import_labels_activated },
   { "export-labels", export_labels_activated },
+  { "export-volumes", export_volumes_activated },
+  { "export-volumes-to", export_volumes_to_activated, "s" },
   { "close", close_activated },
   { "undo", undo_activated },
   { "redo", redo_activated },
@@ -426,7 +461,7 @@ pel_window_update_actions (PelWindow *self)
   gboolean volume = pel_document_has_volume (self->document);
   gboolean busy = pel_window_job_running (self);
   static const char *need_volume[] = {
-    "export-labels", "import-labels", "preset", "brush-size", "active-label",
+    "export-labels", "import-labels", "export-volumes", "export-volumes-to", "preset", "brush-size", "active-label",
     "labels-opacity", "overlay-visible", "overlay-opacity", "zoom-fit", "zoom", "center", "slice",
     "annotations",
   };
@@ -436,7 +471,7 @@ pel_window_update_actions (PelWindow *self)
   enable (self, "open", !busy);
   enable (self, "open-recent", !busy);
   enable (self, "open-recent-nth", !busy);
-  enable (self, "open-segmentation", volume && !busy);
+  enable (self, "open-segmentation", TRUE);
   enable (self, "save", volume && !busy);
   enable (self, "save-as", volume && !busy);
   enable (self, "save-to", volume && !busy);
@@ -481,7 +516,15 @@ pel_window_init_actions (PelWindow *self)
   brush_diameter = g_property_action_new ("brush-diameter", self->tools, "brush-size");
   g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (brush_diameter));
 
-  /* Presets in the contrast popover */
+  /* The contrast popover: the histogram under window and level, then the
+   * presets */
+  {
+    GtkWidget *histogram = pel_histogram_new (self->document);
+    GtkWidget *separator = gtk_widget_get_last_child (GTK_WIDGET (self->contrast_box));
+
+    gtk_widget_set_name (histogram, "contrast-histogram");
+    gtk_box_insert_child_after (self->contrast_box, histogram, gtk_widget_get_prev_sibling (separator));
+  }
   for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
     {
       GtkWidget *button = gtk_button_new_with_label (_(presets[i].label));
@@ -509,9 +552,9 @@ pel_window_class_init_actions (GtkWidgetClass *widget_class)
 {
   static const struct { guint key; const char *tool; } tools[] = {
     { GDK_KEY_1, "crosshair" }, { GDK_KEY_2, "pan" }, { GDK_KEY_3, "fill" },
-    { GDK_KEY_4, "brush" }, { GDK_KEY_5, "eraser" },
+    { GDK_KEY_4, "brush" }, { GDK_KEY_5, "eraser" }, { GDK_KEY_6, "measure" },
     { GDK_KEY_KP_1, "crosshair" }, { GDK_KEY_KP_2, "pan" }, { GDK_KEY_KP_3, "fill" },
-    { GDK_KEY_KP_4, "brush" }, { GDK_KEY_KP_5, "eraser" },
+    { GDK_KEY_KP_4, "brush" }, { GDK_KEY_KP_5, "eraser" }, { GDK_KEY_KP_6, "measure" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (tools); i++)

@@ -113,6 +113,11 @@ void     pel_window_choose_segmentation (PelWindow  *self);
 void     pel_window_choose_save_path    (PelWindow  *self);
 void     pel_window_import_labels       (PelWindow  *self);
 void     pel_window_export_labels       (PelWindow  *self);
+/* Voxels and mL of every label as CSV (pl_labels_measure_save_csv), on a
+ * job; _to writes file without asking. */
+void     pel_window_export_volumes      (PelWindow  *self);
+void     pel_window_export_volumes_to   (PelWindow  *self,
+                                         GFile      *file);
 void     pel_window_show_error          (PelWindow  *self,
                                          const char *primary,
                                          const GError *error);

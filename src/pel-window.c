@@ -379,6 +379,45 @@ bind (PelWindow     *self,
   g_ptr_array_add (self->bindings, g_object_bind_property (source, source_property, target, target_property, flags));
 }
 
+/* The label painting starts with is never the loaded map's background
+ * (a stray stroke would teach a model that the structure under it is
+ * background) and always one the table lists.  The user may still pick
+ * the background in the Labels panel: only a newly loaded map, or the
+ * active entry's removal, moves it. */
+static void
+choose_active_label (PelWindow *self,
+                     gboolean   loaded)
+{
+  PlLabelTable *table = pel_document_get_label_table (self->document);
+  guint16 active = pel_tools_get_active_label (self->tools);
+  guint16 background = pel_document_get_background_label (self->document);
+
+  if (active != 0 && pl_label_table_lookup (table, active) != NULL && !(loaded && active == background))
+    return;
+  for (guint i = 0; i < pl_label_table_get_n (table); i++)
+    {
+      guint16 v = pl_label_table_get_nth (table, i)->value;
+      if (v != 0 && v != background)
+        {
+          pel_tools_set_active_label (self->tools, v);
+          return;
+        }
+    }
+}
+
+static void
+on_table_changed (PelWindow *self)
+{
+  choose_active_label (self, FALSE);
+  update_status (self);
+}
+
+static void
+on_background_changed (PelWindow *self)
+{
+  choose_active_label (self, TRUE);
+}
+
 static void
 keep_setting (PelWindow  *self,
               gpointer    target,
@@ -441,7 +480,8 @@ pel_window_init (PelWindow *self)
   g_signal_connect_swapped (self->document, "volume-changed", G_CALLBACK (on_volume_changed), self);
   g_signal_connect_swapped (self->document, "cursor-changed", G_CALLBACK (update_status), self);
   g_signal_connect_swapped (self->document, "labels-changed", G_CALLBACK (update_status), self);
-  g_signal_connect_swapped (self->document, "table-changed", G_CALLBACK (update_status), self);
+  g_signal_connect_swapped (self->document, "table-changed", G_CALLBACK (on_table_changed), self);
+  g_signal_connect_swapped (self->document, "notify::background-label", G_CALLBACK (on_background_changed), self);
   g_signal_connect_swapped (self->document, "notify::dirty", G_CALLBACK (update_title), self);
   g_signal_connect_swapped (self->document, "notify::labels-path", G_CALLBACK (update_title), self);
   g_signal_connect_swapped (self->document, "notify::can-undo", G_CALLBACK (on_history_changed), self);

@@ -37,6 +37,10 @@ void         pel_window_open_segmentation (PelWindow      *self,
 /* Saves the labels to file (NULL: where they were saved last). */
 void         pel_window_save              (PelWindow      *self,
                                            GFile          *file);
+/* The folder Save proposes (transfer full): the one a segmentation was
+ * last saved in, else the user's documents folder, else home; never the
+ * image's folder, which is often read-only. */
+char        *pel_window_get_save_folder   (PelWindow      *self);
 /* A message in the window's info bar. */
 void         pel_window_show_notice       (PelWindow      *self,
                                            GtkMessageType  type,

@@ -522,6 +522,74 @@ test_count_slices (void)
     }
 }
 
+/* A map holding 1, 2, 4 and 9 (as a four-class file with a gap) lists
+ * exactly those, named by value, in colours that all differ. */
+static void
+test_table_for_values (void)
+{
+  const gint64 dim[3] = { 6, 5, 4 };
+  g_autoptr (PlLabels) l = pl_labels_new (dim);
+  g_autofree guint8 *present = g_new0 (guint8, 65536);
+  g_autoptr (PlLabelTable) t = NULL;
+  static const guint16 values[] = { 1, 2, 4, 9 };
+
+  for (gsize i = 0; i < pl_labels_n_voxels (l); i++)
+    l->data[i] = values[i % 4];
+  pl_labels_mark_values (l, present);
+  t = pl_label_table_new_for_values (present);
+  g_assert_cmpuint (pl_label_table_get_n (t), ==, 5);
+  g_assert_cmpuint (pl_label_table_get_nth (t, 0)->value, ==, 0);
+  for (guint i = 0; i < 4; i++)
+    {
+      const PlLabel *e = pl_label_table_get_nth (t, i + 1);
+      g_autofree char *name = g_strdup_printf ("Label %u", values[i]);
+
+      g_assert_cmpuint (e->value, ==, values[i]);
+      g_assert_cmpstr (e->name, ==, name);
+      g_assert_true (e->visible);
+      g_assert_false (e->locked);
+      for (guint j = 1; j < i + 1; j++)
+        g_assert_true (memcmp (e->rgb, pl_label_table_get_nth (t, j)->rgb, 3) != 0);
+    }
+}
+
+/* The background is the value all eight corners share, and only then. */
+static void
+test_background_value (void)
+{
+  const gint64 dim[3] = { 6, 5, 4 };
+  g_autoptr (PlLabels) l = pl_labels_new (dim);
+
+  g_assert_cmpuint (pl_labels_background_value (l), ==, 0);
+  for (gsize i = 0; i < pl_labels_n_voxels (l); i++)
+    l->data[i] = 1;
+  l->data[2 + 6 * (2 + 5 * 2)] = 3;
+  g_assert_cmpuint (pl_labels_background_value (l), ==, 1);
+  /* the far corner (5, 4, 3) differs: no background */
+  l->data[5 + 6 * (4 + 5 * 3)] = 2;
+  g_assert_cmpuint (pl_labels_background_value (l), ==, 0);
+}
+
+/* Bins over [lo, hi], hi in the last bin, NaN and values outside left out. */
+static void
+test_volume_histogram (void)
+{
+  const gint64 dim[3] = { 10, 1, 1 };
+  g_autoptr (PlVolume) v = pl_volume_new (dim, NULL, NULL);
+  static const float data[10] = { 0, 1, 2, 2.5f, 3, 4, 4, -1, 5, NAN };
+  guint64 counts[4];
+
+  memcpy (v->data, data, sizeof data);
+  pl_volume_histogram (v, 0.0, 4.0, 4, counts);
+  g_assert_cmpuint (counts[0], ==, 1);   /* 0 */
+  g_assert_cmpuint (counts[1], ==, 1);   /* 1 */
+  g_assert_cmpuint (counts[2], ==, 2);   /* 2, 2.5 */
+  g_assert_cmpuint (counts[3], ==, 3);   /* 3, 4, 4 */
+  pl_volume_histogram (v, 4.0, 4.0, 4, counts);
+  for (int b = 0; b < 4; b++)
+    g_assert_cmpuint (counts[b], ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -531,6 +599,9 @@ main (int argc, char **argv)
   tmpdir = synth_tmpdir ();
   g_test_add_func ("/labels/round-trip", test_round_trip);
   g_test_add_func ("/labels/count-slices", test_count_slices);
+  g_test_add_func ("/labels/background-value", test_background_value);
+  g_test_add_func ("/labels/table/for-values", test_table_for_values);
+  g_test_add_func ("/labels/volume-histogram", test_volume_histogram);
   g_test_add_func ("/labels/synthetic-reference", test_synthetic_reference);
   g_test_add_func ("/labels/grid-mismatch", test_grid_mismatch);
   g_test_add_func ("/labels/bad-values", test_bad_values);

@@ -93,6 +93,97 @@ test_class_losses_values (void)
   }
 }
 
+static PlTensor *
+build_aleatoric (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_aleatoric_cross_entropy (t, in[0], in[1], target, -1, GPOINTER_TO_INT (ud), 77);
+}
+
+/* Kendall & Gal's sampled-logit loss: gradients of the logits and of
+ * log σ² against central differences, for one and for several samples. */
+static void
+test_aleatoric_grad (void)
+{
+  const int shapes[][4] = { { 2, 3, 3, 4 }, { 2, 1, 3, 4 } };
+  GcInputs g;
+
+  gc_inputs_init (&g, 2, shapes);
+  gc_fill (&g, 0, &fill_rng, -2.0f, 2.0f, 0.0f);
+  gc_fill (&g, 1, &fill_rng, -2.0f, 1.0f, 0.0f);
+  g_assert_cmpfloat (gc_check ("aleatoric_ce T=1", &g, build_aleatoric, GINT_TO_POINTER (1),
+                               1e-2f, 100), <, 2e-3);
+  g_assert_cmpfloat (gc_check ("aleatoric_ce T=10", &g, build_aleatoric, GINT_TO_POINTER (10),
+                               1e-2f, 100), <, 2e-3);
+  /* Only log σ² needs a gradient (the logits as constants). */
+  g.check[0] = FALSE;
+  g_assert_cmpfloat (gc_check ("aleatoric_ce log_var only", &g, build_aleatoric,
+                               GINT_TO_POINTER (4), 1e-2f, 100), <, 2e-3);
+  gc_inputs_clear (&g);
+}
+
+/* Values: σ → 0 gives the plain cross-entropy; T = 1 is the cross-entropy
+ * of x + σ ε with the loss's own noise; a large σ on a confident pixel
+ * costs more than a small one; every pixel ignored gives 0. */
+static void
+test_aleatoric_values (void)
+{
+  g_autoptr (PlTape) tape = pl_tape_new (1 << 16);
+  PlTensor *z = pl_tape_tensor (tape, 2, 3, 3, 4);
+  PlTensor *s = pl_tape_tensor (tape, 2, 1, 3, 4);
+  PlTensor *noisy = pl_tape_tensor (tape, 2, 3, 3, 4);
+  double sigma = 0.7;
+
+  for (int i = 0; i < 72; i++)
+    z->data[i] = pl_rng_range (&fill_rng, -2.0f, 2.0f);
+  for (int i = 0; i < 24; i++)
+    s->data[i] = -40.0f;
+  g_assert_cmpfloat_with_epsilon (pl_aleatoric_cross_entropy (tape, z, s, target, -1, 8, 5)->data[0],
+                                  pl_cross_entropy (tape, z, target, -1)->data[0], 1e-5);
+  for (int i = 0; i < 24; i++)
+    s->data[i] = (float) log (sigma * sigma);
+  for (int n = 0; n < 2; n++)
+    for (int c = 0; c < 3; c++)
+      for (int p = 0; p < 12; p++)
+        noisy->data[(n * 3 + c) * 12 + p] = (float) (z->data[(n * 3 + c) * 12 + p]
+                                                     + sigma * pl_aleatoric_noise (5, n * 12 + p, 0, c));
+  g_assert_cmpfloat_with_epsilon (pl_aleatoric_cross_entropy (tape, z, s, target, -1, 1, 5)->data[0],
+                                  pl_cross_entropy (tape, noisy, target, -1)->data[0], 1e-5);
+  /* The noise is standard normal: mean ≈ 0, variance ≈ 1 over many draws. */
+  {
+    double m = 0.0, v = 0.0;
+    const int N = 20000;
+    for (int i = 0; i < N; i++)
+      {
+        double e = pl_aleatoric_noise (9, i, i % 7, i % 3);
+        m += e;
+        v += e * e;
+      }
+    m /= N;
+    v = v / N - m * m;
+    g_assert_cmpfloat (fabs (m), <, 0.03);
+    g_assert_cmpfloat (fabs (v - 1.0), <, 0.05);
+  }
+  /* Confident and right: noise can only hurt, so the loss grows with σ. */
+  {
+    gint32 one[1] = { 0 };
+    PlTensor *x = pl_tape_tensor (tape, 1, 2, 1, 1), *lv = pl_tape_tensor (tape, 1, 1, 1, 1);
+    float lo, hi;
+    x->data[0] = 4.0f;
+    x->data[1] = -4.0f;
+    lv->data[0] = (float) log (0.01);
+    lo = pl_aleatoric_cross_entropy (tape, x, lv, one, -1, 64, 3)->data[0];
+    lv->data[0] = (float) log (25.0);
+    hi = pl_aleatoric_cross_entropy (tape, x, lv, one, -1, 64, 3)->data[0];
+    g_assert_cmpfloat (lo, <, hi);
+  }
+  {
+    gint32 none[24];
+    for (int i = 0; i < 24; i++)
+      none[i] = -1;
+    g_assert_cmpfloat (pl_aleatoric_cross_entropy (tape, z, s, none, -1, 3, 1)->data[0], ==, 0.0f);
+  }
+}
+
 static float bin_target[24];
 static guint8 bin_mask[24];
 
@@ -228,6 +319,8 @@ main (int argc, char **argv)
   pl_rng_init (&fill_rng, 43);
   g_test_add_func ("/loss/grad/class", test_class_losses);
   g_test_add_func ("/loss/values/class", test_class_losses_values);
+  g_test_add_func ("/loss/grad/aleatoric", test_aleatoric_grad);
+  g_test_add_func ("/loss/values/aleatoric", test_aleatoric_values);
   g_test_add_func ("/loss/grad/binary-regression-ssim", test_binary_and_regression);
   g_test_add_func ("/loss/values/regression-ssim", test_regression_values);
   g_test_add_func ("/metrics/values", test_metrics);

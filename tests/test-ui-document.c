@@ -259,6 +259,14 @@ test_label_table (void)
   g_assert_cmpint (changed, ==, 1);
   g_assert_cmpuint (pel_document_get_label_lut (doc)[42] >> 24, ==, 0);
 
+  /* a left/right pair set by the user */
+  pel_document_set_label_partner (doc, 3, 42);
+  g_assert_cmpint (changed, ==, 2);
+  g_assert_cmpint (pl_label_table_mirror_value (table, 42), ==, 3);
+  pel_document_set_label_partner (doc, 3, 0);
+  g_assert_cmpint (changed, ==, 3);
+  g_assert_cmpint (pl_label_table_get_partner (table, 42), ==, 0);
+
   /* locked labels go into the paint rule */
   {
     PlLabel copy = *pl_label_table_lookup (table, 3);
@@ -270,12 +278,73 @@ test_label_table (void)
     g_assert_true (pl_paint_rule_allows (&rule, 42));
   }
 
-  /* removing a label clears its voxels as an undoable step */
+  /* removing a label clears its voxels and the entry as one undoable
+   * step */
   pel_document_remove_label (doc, 42);
   g_assert_null (pl_label_table_lookup (table, 42));
   g_assert_cmpuint (pel_document_get_labels (doc)->data[0], ==, 0);
   pel_document_undo (doc);
   g_assert_cmpuint (pel_document_get_labels (doc)->data[0], ==, 42);
+  g_assert_nonnull (pl_label_table_lookup (table, 42));
+  g_assert_true (pel_document_get_label_table (doc) == table);
+  pel_document_redo (doc);
+  g_assert_null (pl_label_table_lookup (table, 42));
+  g_assert_cmpuint (pel_document_get_labels (doc)->data[0], ==, 0);
+}
+
+/* Adding, renaming and recolouring are undo steps, each undone exactly;
+ * showing and locking are not steps. */
+static void
+test_table_undo (void)
+{
+  g_autoptr (PelDocument) doc = new_document ();
+  PlLabelTable *table = pel_document_get_label_table (doc);
+  PlLabel l = pl_label_table_next_free (table);
+  PlLabel copy;
+  guint n_undo;
+  guint16 v = l.value;
+  g_autofree char *first = g_strdup (pl_label_table_lookup (table, 1)->name);
+  guint8 rgb[3];
+
+  pel_document_set_label (doc, &l);
+  g_free (l.name);
+  g_assert_nonnull (pl_label_table_lookup (table, v));
+  g_assert_cmpstr (pl_undo_get_undo_name (pel_document_get_undo (doc)), ==, "Add “Label 7”");
+  g_assert_true (pel_document_get_dirty (doc));
+
+  copy = *pl_label_table_lookup (table, 1);
+  copy.name = (char *) "Background";
+  pel_document_set_label (doc, &copy);
+  g_assert_cmpstr (pl_label_table_lookup (table, 1)->name, ==, "Background");
+  g_assert_cmpstr (pl_undo_get_undo_name (pel_document_get_undo (doc)), ==, "Rename “Label 1”");
+
+  copy = *pl_label_table_lookup (table, 1);
+  memcpy (rgb, copy.rgb, 3);
+  copy.rgb[0] ^= 0x80;
+  pel_document_set_label (doc, &copy);
+  g_assert_cmpuint (pel_document_get_label_lut (doc)[1] >> 16 & 0xff, ==, (guint) (rgb[0] ^ 0x80));
+
+  n_undo = pl_undo_get_n_undo (pel_document_get_undo (doc));
+  copy = *pl_label_table_lookup (table, 1);
+  copy.visible = FALSE;
+  copy.locked = TRUE;
+  pel_document_set_label (doc, &copy);
+  g_assert_cmpuint (pl_undo_get_n_undo (pel_document_get_undo (doc)), ==, n_undo);
+
+  /* the recolour is undone (visibility and lock are kept with it: the
+   * step's table is the one before it) */
+  g_assert_true (pel_document_undo (doc));
+  g_assert_cmpmem (pl_label_table_lookup (table, 1)->rgb, 3, rgb, 3);
+  g_assert_true (pel_document_undo (doc));
+  g_assert_cmpstr (pl_label_table_lookup (table, 1)->name, ==, first);
+  g_assert_true (pel_document_undo (doc));
+  g_assert_null (pl_label_table_lookup (table, v));
+  g_assert_false (pel_document_get_dirty (doc));
+  g_assert_true (pel_document_redo (doc));
+  g_assert_true (pel_document_redo (doc));
+  g_assert_nonnull (pl_label_table_lookup (table, v));
+  g_assert_cmpstr (pl_label_table_lookup (table, 1)->name, ==, "Background");
+  g_assert_true (pel_document_get_label_table (doc) == table);
 }
 
 static void
@@ -485,6 +554,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/document/concurrent-copies", test_concurrent_copies);
   g_test_add_func ("/ui/document/dirty-and-saved-state", test_dirty_and_saved_state);
   g_test_add_func ("/ui/document/label-table", test_label_table);
+  g_test_add_func ("/ui/document/table-undo", test_table_undo);
   g_test_add_func ("/ui/document/overlays", test_overlays);
   g_test_add_func ("/ui/document/recovery-files", test_recovery_files);
   g_test_add_func ("/ui/document/slice-counts-async", test_slice_counts_async);

@@ -210,6 +210,51 @@ test_tta_mc_deterministic (void)
     }
 }
 
+/* train --aleatoric writes the head into the model file; predict then
+ * writes its logit variance beside the other maps and says so in the JSON;
+ * a model without the head writes no such map. */
+static void
+test_aleatoric (void)
+{
+  g_autofree char *img = tmp ("img.nii.gz"), *sp = tmp ("sparse.nii.gz");
+  g_autofree char *model = tmp ("ale.safetensors"), *seg = tmp ("seg3.nii.gz");
+  g_autofree char *maps = tmp ("al.nii.gz"), *lv = tmp ("al_logit-variance.nii.gz");
+  g_autofree char *plain = tmp ("one.safetensors"), *pmaps = tmp ("pl.nii.gz");
+  g_autofree char *plv = tmp ("pl_logit-variance.nii.gz");
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree float *v = NULL;
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PlModel) m = NULL;
+  JsonObject *o;
+
+  g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", model, "--preset", "small",
+                        "--steps", "2", "--batch", "2", "--aleatoric", "--aleatoric-samples", "4", NULL), ==, 0);
+  m = pl_model_load (model, &error);
+  g_assert_no_error (error);
+  g_assert_true (pl_unet_get_config (m->unet)->aleatoric);
+  g_assert_nonnull (strstr (m->training, "\"aleatoric_samples\":4"));
+  g_assert_cmpint (run (&out, &err, "predict", "--image", img, "--model", model, "--out", seg,
+                        "--uncertainty", "mc", "--mc-passes", "2", "--maps", maps, NULL), ==, 0);
+  o = parse (p, out);
+  g_assert_true (json_object_get_boolean_member (o, "aleatoric_head"));
+  g_assert_true (json_object_has_member (json_object_get_object_member (o, "volume_mean"), "logit-variance"));
+  v = load_data (lv);
+  for (int i = 0; i < 32 * 40 * 6; i++)
+    g_assert_cmpfloat (v[i], >, 0.0f);
+
+  g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", plain, "--preset", "small",
+                        "--steps", "1", "--batch", "2", NULL), ==, 0);
+  g_assert_cmpint (run (&out, &err, "predict", "--image", img, "--model", plain, "--out", seg,
+                        "--uncertainty", "softmax", "--maps", pmaps, NULL), ==, 0);
+  o = parse (p, out);
+  g_assert_false (json_object_get_boolean_member (o, "aleatoric_head"));
+  g_assert_false (g_file_test (plv, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", model, "--preset", "small",
+                        "--steps", "1", "--aleatoric", "--aleatoric-samples", "0", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "aleatoric logit samples"));
+}
+
 static void
 test_errors (void)
 {
@@ -250,6 +295,7 @@ main (int argc, char **argv)
   make_data ();
   g_test_add_func ("/uncertainty-cli/ensemble-predict-eval-ged", test_ensemble_predict_eval_ged);
   g_test_add_func ("/uncertainty-cli/tta-mc-deterministic", test_tta_mc_deterministic);
+  g_test_add_func ("/uncertainty-cli/aleatoric", test_aleatoric);
   g_test_add_func ("/uncertainty-cli/errors", test_errors);
   status = g_test_run ();
   {

@@ -4,7 +4,11 @@
  * heat map and the strip's profile; the map action and cycle-map change the
  * overlay; Next uncertain slice moves the cursor to the unpainted slice
  * with the highest mean; the ensemble uses every member; Stop ends a long
- * run without a result; the window closes cleanly. */
+ * run without a result; the window closes cleanly.  Trust: a held-out
+ * painted slice gives the ECE and a fitted temperature, a reference the
+ * ECE on its unpainted slices, the AUROC of each map and a Dice per slice,
+ * raters the disagreement overlay and D²GED — each equal to the engine's
+ * own measure on the same voxels; a bad reference is named. */
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <math.h>
@@ -13,6 +17,9 @@
 #include "src/pel-heat-map.h"
 #include "src/pel-slice-strip.h"
 #include "src/pel-uncertainty-panel.h"
+#include "engine/uncertainty/calibration.h"
+#include "engine/uncertainty/error-detect.h"
+#include "engine/uncertainty/raters.h"
 #include "tests/test-sanitizer.h"
 
 #define NX 24
@@ -251,6 +258,170 @@ test_panel (void)
   g_rmdir (dir);
 }
 
+/* The disk as the document's phantom draws it, on every slice; rater 2
+ * draws it one voxel wider. */
+static char *
+write_truth (PelDocument *doc, const char *dir, const char *name, double grow)
+{
+  const gint64 dim[3] = { NX, NY, NZ };
+  g_autoptr (PlLabels) l = pl_labels_new (dim);
+  g_autoptr (GError) error = NULL;
+  char *path = g_build_filename (dir, name, NULL);
+
+  for (gint64 k = 0; k < NZ; k++)
+    for (gint64 j = 0; j < NY; j++)
+      for (gint64 i = 0; i < NX; i++)
+        l->data[i + NX * (j + NY * k)] = hypot (i - NX / 2.0, j - NY / 2.0) < 3.0 + k * 0.3 + grow ? 2 : 1;
+  g_assert_true (pl_labels_save (l, pel_document_get_volume (doc), path, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+static void
+test_trust (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("pel-unc-XXXXXX", NULL);
+  g_autofree char *path = write_model_file (dir);
+  PelDocument *doc = make_document ();
+  g_autofree char *truth = write_truth (doc, dir, "truth.nii.gz", 0.0);
+  g_autofree char *wide = write_truth (doc, dir, "wide.nii.gz", 1.0);
+  g_autofree char *bad = g_build_filename (dir, "missing.nii.gz", NULL);
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *panel = pel_uncertainty_panel_new (doc, NULL);
+  PelUncertaintyPanel *up = PEL_UNCERTAINTY_PANEL (panel);
+  PelLiveRun *run = pel_uncertainty_panel_get_run (up);
+  const PlLabels *painted = pel_document_get_labels (doc);
+  const PlUncertaintyResult *r;
+  const PelAssessment *a;
+  gsize nv = NX * NY * NZ;
+  g_autofree gint32 *t = g_new (gint32, nv);
+  g_autofree guint8 *wrong = g_new (guint8, nv), *mask = g_new (guint8, nv);
+  g_autoptr (PlReliability) rel = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PlLabels) ref = NULL;
+  double T;
+
+  gtk_window_set_child (GTK_WINDOW (window), panel);
+  gtk_window_set_default_size (GTK_WINDOW (window), 380, 900);
+  gtk_window_present (GTK_WINDOW (window));
+  drain ();
+
+  /* painted slice 4 held out; MC dropout, 4 passes */
+  activate (panel, "uncertainty.load", g_variant_new_string (path));
+  activate (panel, "uncertainty.passes", g_variant_new_int32 (4));
+  activate (panel, "uncertainty.held-out", g_variant_new_string ("4"));
+  activate (panel, "uncertainty.start", NULL);
+  wait_not_running (run);
+  r = pel_uncertainty_panel_get_result (up);
+  a = pel_uncertainty_panel_get_assessment (up);
+  g_assert_nonnull (r);
+  g_assert_nonnull (a);
+  g_assert_cmpint (r->n_kept, ==, 4);
+  /* on the painted voxels of slice 4: classes 1 → 1, 2 → 2 (values 0, 1, 2) */
+  for (gsize i = 0; i < nv; i++)
+    t[i] = (gint64) (i / (NX * NY)) == 4 ? painted->data[i] : -1;
+  T = pl_temperature_fit (r->mean, 3, nv, nv, t, NULL);
+  rel = pl_reliability_new (PL_ECE_DEFAULT_BINS);
+  pl_reliability_add (rel, r->mean, 3, nv, nv, t, NULL, 1.0);
+  g_assert_false (a->on_reference);
+  g_assert_cmpint (a->n_eval, ==, NX * NY);
+  g_assert_cmpfloat_with_epsilon (a->ece, pl_reliability_ece (rel), 1e-12);
+  g_assert_cmpfloat_with_epsilon (a->temperature, T, 1e-12);
+  g_assert_nonnull (a->reliability_t);
+  g_assert_nonnull (strstr (pel_uncertainty_panel_get_status (up, "calibration"), "ECE"));
+  g_assert_nonnull (strstr (pel_uncertainty_panel_get_status (up, "inputs"), "slice 5"));
+  g_assert_false (a->has_errors);
+
+  /* a file that is not there: named, nothing else changes */
+  activate (panel, "uncertainty.load-reference", g_variant_new_string (bad));
+  wait_not_running (run);
+  g_assert_nonnull (strstr (pel_uncertainty_panel_get_status (up, "assess"), "missing.nii.gz"));
+  g_assert_false (pel_uncertainty_panel_get_assessment (up)->has_errors);
+
+  /* the reference: ECE on its voxels of unpainted slices, AUROC, Dice per slice */
+  activate (panel, "uncertainty.load-reference", g_variant_new_string (truth));
+  wait_not_running (run);
+  g_assert_null (pel_uncertainty_panel_get_status (up, "assess"));
+  a = pel_uncertainty_panel_get_assessment (up);
+  g_assert_true (a->on_reference);
+  g_assert_true (a->has_errors);
+  ref = pl_labels_load (truth, pel_document_get_volume (doc), &error);
+  g_assert_no_error (error);
+  for (gsize i = 0; i < nv; i++)
+    {
+      gint64 k = i / (NX * NY);
+      t[i] = k == 1 || k == 4 ? -1 : ref->data[i];
+      mask[i] = t[i] >= 0;
+      wrong[i] = mask[i] && r->labels->data[i] != ref->data[i];
+    }
+  pl_reliability_free (rel);
+  rel = pl_reliability_new (PL_ECE_DEFAULT_BINS);
+  pl_reliability_add (rel, r->mean, 3, nv, nv, t, NULL, 1.0);
+  g_assert_cmpint (a->n_eval, ==, (NZ - 2) * NX * NY);
+  g_assert_cmpfloat_with_epsilon (a->ece, pl_reliability_ece (rel), 1e-12);
+  for (int m = 0; m < PL_UMAP_LOGIT_VARIANCE; m++)
+    g_assert_cmpfloat_with_epsilon (a->auroc[m], pl_auroc (r->maps[m], wrong, mask, nv), 1e-12);
+  g_assert_true (isnan (a->auroc[PL_UMAP_LOGIT_VARIANCE]));
+  g_assert_cmpint (a->n_slices, ==, NZ - 2);
+  for (gint64 i = 0; i < a->n_slices; i++)
+    {
+      gint64 k = a->slice_index[i];
+      guint16 values[3] = { 0, 1, 2 };
+      g_assert_cmpfloat_with_epsilon (a->slice_dice[i],
+                                      pl_slice_dice (r->labels->data, ref->data, r->dim, 2, k, values, 3),
+                                      1e-12);
+      g_assert_cmpfloat_with_epsilon (a->slice_mean[PL_UMAP_ENTROPY][i],
+                                      r->slice_means[PL_UMAP_ENTROPY][k], 1e-5);
+    }
+  g_assert_nonnull (strstr (pel_uncertainty_panel_get_status (up, "errors"), "AUROC"));
+
+  /* two raters: disagreement as the overlay, D²GED against the 4 samples */
+  activate (panel, "uncertainty.add-rater", g_variant_new_string (truth));
+  wait_not_running (run);
+  activate (panel, "uncertainty.add-rater", g_variant_new_string (wide));
+  wait_not_running (run);
+  a = pel_uncertainty_panel_get_assessment (up);
+  g_assert_cmpint (a->n_raters, ==, 2);
+  g_assert_true (a->has_ged);
+  g_assert_nonnull (a->disagreement);
+  {
+    g_autoptr (PlLabels) w = pl_labels_load (wide, pel_document_get_volume (doc), &error);
+    const guint16 *rd[2] = { ref->data, w->data };
+    g_autofree guint16 *samples = g_new (guint16, 4 * nv);
+    const guint16 *sd[4];
+    guint16 values[3] = { 0, 1, 2 };
+    PlGed ged;
+    for (int k = 0; k < 4; k++)
+      {
+        for (gsize i = 0; i < nv; i++)
+          samples[k * nv + i] = r->samples[k * nv + i];
+        sd[k] = samples + k * nv;
+      }
+    pl_ged (sd, 4, rd, 2, nv, values, 3, &ged);
+    g_assert_cmpfloat_with_epsilon (a->ged.ged2, ged.ged2, 1e-12);
+    for (gsize i = 0; i < nv; i++)
+      g_assert_cmpfloat (a->disagreement[i], ==, ref->data[i] != w->data[i] ? 0.5f : 0.0f);
+  }
+  g_assert_nonnull (strstr (pel_uncertainty_panel_get_status (up, "raters"), "2 raters"));
+  activate (panel, "uncertainty.show-disagreement", NULL);   /* toggles on */
+  g_assert_cmpstr (pel_heat_map_get_name (pel_document_get_heat_map (doc)), ==, "rater-disagreement");
+  g_assert_cmpmem (pel_heat_map_get_data (pel_document_get_heat_map (doc)), nv * sizeof (float),
+                   a->disagreement, nv * sizeof (float));
+  activate (panel, "uncertainty.show-disagreement", NULL);
+  g_assert_cmpstr (pel_heat_map_get_name (pel_document_get_heat_map (doc)), ==, "entropy");
+  activate (panel, "uncertainty.clear-raters", NULL);
+  wait_not_running (run);
+  g_assert_cmpint (pel_uncertainty_panel_get_assessment (up)->n_raters, ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  drain ();
+  g_object_unref (doc);
+  g_unlink (path);
+  g_unlink (truth);
+  g_unlink (wide);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -261,5 +432,6 @@ main (int argc, char **argv)
   gtk_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/ui/uncertainty/panel", test_panel);
+  g_test_add_func ("/ui/uncertainty/trust", test_trust);
   return g_test_run ();
 }

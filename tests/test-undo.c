@@ -324,6 +324,75 @@ test_apply_diff (void)
     }
 }
 
+/* A merge planned on a worker: its step encoded there and pushed later
+ * equals the step pl_undo_push() makes of the applied edit; the plan is
+ * written only while every voxel still holds its planned old value. */
+static void
+test_planned_step (void)
+{
+  static const gint64 d[3] = { 31, 17, 11 };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (11);
+  gsize n = (gsize) d[0] * d[1] * d[2];
+
+  for (int trial = 0; trial < 20; trial++)
+    {
+      g_autofree guint16 *before = g_new0 (guint16, n);
+      g_autofree guint16 *target = g_new0 (guint16, n);
+      g_autofree guint16 *data = NULL;
+      g_autoptr (PlUndo) planned_history = pl_undo_new (G_MAXSIZE);
+      g_autoptr (PlUndo) pushed_history = pl_undo_new (G_MAXSIZE);
+      PlEdit *plan = pl_edit_new (d);
+      PlEdit *applied = pl_edit_new (d);
+      PlUndoStep *step;
+      gsize k;
+
+      for (gsize i = 0; i < n; i++)
+        {
+          before[i] = (guint16) (g_rand_int_range (rand, 0, 3) == 0 ? g_rand_int_range (rand, 1, 4) : 0);
+          target[i] = (guint16) (g_rand_int_range (rand, 0, 5) == 0 ? before[i] : g_rand_int_range (rand, 0, 6));
+        }
+      data = g_memdup2 (before, n * 2);
+      pl_edit_record_diff_range (plan, data, target, 0, n);
+      step = pl_undo_step_encode ("Merge", plan);
+      g_assert_nonnull (step);
+
+      /* a voxel the plan changes is painted meanwhile: nothing is written */
+      for (k = 0; k < n && before[k] == target[k]; k++)
+        ;
+      g_assert_cmpuint (k, <, n);
+      data[k] = 60000;
+      g_assert_false (pl_edit_write_if_intact (data, plan));
+      data[k] = before[k];
+      g_assert_cmpmem (data, n * 2, before, n * 2);
+
+      /* untouched: written as planned, the same step as pushing the edit */
+      g_assert_true (pl_edit_write_if_intact (data, plan));
+      g_assert_cmpmem (data, n * 2, target, n * 2);
+      {
+        g_autofree guint16 *copy = g_memdup2 (before, n * 2);
+        g_assert_cmpuint (pl_edit_apply_planned (applied, copy, plan), ==, pl_edit_get_n (plan));
+        g_assert_cmpmem (copy, n * 2, target, n * 2);
+      }
+      g_assert_true (pl_undo_push_step (planned_history, step));
+      g_assert_true (pl_undo_push (pushed_history, "Merge", applied));
+      g_assert_cmpuint (pl_undo_get_bytes (planned_history), ==, pl_undo_get_bytes (pushed_history));
+      g_assert_cmpstr (pl_undo_get_undo_name (planned_history), ==, "Merge");
+      g_assert_true (pl_undo_undo (planned_history, data, NULL));
+      g_assert_cmpmem (data, n * 2, before, n * 2);
+      g_assert_true (pl_undo_redo (planned_history, data, NULL));
+      g_assert_cmpmem (data, n * 2, target, n * 2);
+      pl_edit_free (plan);
+    }
+  /* an edit that changes nothing encodes to no step */
+  {
+    PlEdit *empty = pl_edit_new (d);
+    g_autoptr (PlUndo) history = pl_undo_new (G_MAXSIZE);
+    g_assert_null (pl_undo_step_encode ("Nothing", empty));
+    g_assert_false (pl_undo_push_step (history, NULL));
+    pl_edit_free (empty);
+  }
+}
+
 static void
 test_budget (void)
 {
@@ -398,6 +467,73 @@ test_budget (void)
   }
 }
 
+/* A step may carry a label-table change, alone (a rename) or with voxels
+ * (removing a label): undo hands back the table before, redo the one
+ * after, and steps without one hand back NULL. */
+static void
+test_table_steps (void)
+{
+  g_autoptr (PlUndo) undo = pl_undo_new (1 << 20);
+  g_autoptr (PlLabels) labels = pl_labels_new (dim);
+  g_autoptr (PlLabelTable) t0 = pl_label_table_new_default ();
+  g_autoptr (PlLabelTable) t1 = pl_label_table_copy (t0);
+  g_autoptr (PlLabelTable) t2 = NULL;
+  const PlLabelTable *table = (const PlLabelTable *) 1;
+  PlLabel renamed = *pl_label_table_lookup (t1, 2);
+  PlEdit *edit;
+  PlBox box;
+  guint64 id0;
+
+  renamed.name = (char *) "Grey matter";
+  pl_label_table_set (t1, &renamed);
+  t2 = pl_label_table_copy (t1);
+  pl_label_table_remove (t2, 3);
+  id0 = pl_undo_get_state_id (undo);
+
+  /* a table alone is a step */
+  edit = pl_edit_new (dim);
+  pl_edit_set_tables (edit, t0, t1);
+  g_assert_true (pl_undo_push (undo, "Rename", edit));
+  g_assert_cmpuint (pl_undo_get_state_id (undo), !=, id0);
+  g_assert_cmpuint (pl_undo_get_bytes (undo), >, 0);
+
+  /* voxels and a table together */
+  edit = pl_edit_new (dim);
+  labels->data[5] = 0;
+  pl_edit_record (edit, 5, 3, 0);
+  pl_edit_set_tables (edit, t1, t2);
+  g_assert_true (pl_undo_push (undo, "Remove", edit));
+
+  /* a plain step */
+  edit = pl_edit_new (dim);
+  labels->data[7] = 1;
+  pl_edit_record (edit, 7, 0, 1);
+  g_assert_true (pl_undo_push (undo, "Paint", edit));
+
+  g_assert_true (pl_undo_undo_full (undo, labels->data, &box, &table));
+  g_assert_null (table);
+  g_assert_cmpuint (labels->data[7], ==, 0);
+  g_assert_true (pl_undo_undo_full (undo, labels->data, &box, &table));
+  g_assert_nonnull (table);
+  g_assert_cmpuint (labels->data[5], ==, 3);
+  g_assert_nonnull (pl_label_table_lookup ((PlLabelTable *) table, 3));
+  g_assert_cmpstr (pl_label_table_lookup ((PlLabelTable *) table, 2)->name, ==, "Grey matter");
+  g_assert_true (pl_undo_undo_full (undo, labels->data, &box, &table));
+  g_assert_true (pl_box_is_empty (&box));
+  g_assert_cmpstr (pl_label_table_lookup ((PlLabelTable *) table, 2)->name, ==,
+                   pl_label_table_lookup (t0, 2)->name);
+  g_assert_cmpuint (pl_undo_get_state_id (undo), ==, id0);
+
+  g_assert_true (pl_undo_redo_full (undo, labels->data, &box, &table));
+  g_assert_cmpstr (pl_label_table_lookup ((PlLabelTable *) table, 2)->name, ==, "Grey matter");
+  g_assert_true (pl_undo_redo_full (undo, labels->data, &box, &table));
+  g_assert_null (pl_label_table_lookup ((PlLabelTable *) table, 3));
+  g_assert_cmpuint (labels->data[5], ==, 0);
+
+  /* an edit with neither voxels nor a table is still no step */
+  g_assert_false (pl_undo_push (undo, "Nothing", pl_edit_new (dim)));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -407,6 +543,8 @@ main (int argc, char **argv)
   g_test_add_func ("/undo/names-and-redo-cleared", test_names_and_redo_cleared);
   g_test_add_func ("/undo/compact", test_compact);
   g_test_add_func ("/undo/apply-diff", test_apply_diff);
+  g_test_add_func ("/undo/planned-step", test_planned_step);
   g_test_add_func ("/undo/budget", test_budget);
+  g_test_add_func ("/undo/table-steps", test_table_steps);
   return g_test_run ();
 }

@@ -214,11 +214,23 @@ pl_label_provider_init_locked (PlLabelProvider *provider, PlLockedLabels *locked
 void
 pl_augment_theta (PlRng *rng, int h, int w, float flip_p, float max_deg, float theta[6])
 {
+  pl_augment_theta_axes (rng, h, w, flip_p, flip_p, max_deg, theta, NULL);
+}
+
+void
+pl_augment_theta_axes (PlRng *rng, int h, int w, float flip_h, float flip_w, float max_deg,
+                       float theta[6], gboolean flipped[2])
+{
   float ang = pl_rng_range (rng, -max_deg, max_deg) * (float) G_PI / 180.0f;
-  float fh = pl_rng_uniform (rng) < flip_p ? -1.0f : 1.0f;
-  float fw = pl_rng_uniform (rng) < flip_p ? -1.0f : 1.0f;
+  float fh = pl_rng_uniform (rng) < flip_h ? -1.0f : 1.0f;
+  float fw = pl_rng_uniform (rng) < flip_w ? -1.0f : 1.0f;
   float c = cosf (ang), s = sinf (ang);
 
+  if (flipped)
+    {
+      flipped[0] = fh < 0.0f;
+      flipped[1] = fw < 0.0f;
+    }
   theta[0] = c * fw;
   theta[1] = -s * ((float) h / w) * fh;
   theta[2] = 0.0f;

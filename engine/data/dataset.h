@@ -84,5 +84,11 @@ void     pl_label_provider_init_locked (PlLabelProvider *provider, PlLockedLabel
 struct _PlRng;
 void     pl_augment_theta       (struct _PlRng *rng, int h, int w, float flip_p,
                                  float max_deg, float theta[6]);
+/* The same with a flip probability per axis; flipped (may be NULL) gets
+ * whether H ([0]) and W ([1]) were flipped.  Draws the same numbers as
+ * pl_augment_theta, so equal probabilities give the same augmentation. */
+void     pl_augment_theta_axes  (struct _PlRng *rng, int h, int w, float flip_h,
+                                 float flip_w, float max_deg, float theta[6],
+                                 gboolean flipped[2]);
 
 G_END_DECLS

@@ -10,7 +10,8 @@
 
 struct _PlLabelTable
 {
-  GArray *labels;   /* PlLabel, sorted by value, each owning its name */
+  GArray     *labels;   /* PlLabel, sorted by value, each owning its name */
+  GHashTable *partners; /* value → value of the pair the user set, both ways */
 };
 
 /* ITK-SNAP's first six colours, then a palette of distinct hues. */
@@ -36,6 +37,7 @@ pl_label_table_new_empty (void)
   PlLabelTable *t = g_new0 (PlLabelTable, 1);
   t->labels = g_array_new (FALSE, TRUE, sizeof (PlLabel));
   g_array_set_clear_func (t->labels, clear_label);
+  t->partners = g_hash_table_new (NULL, NULL);
   return t;
 }
 
@@ -56,11 +58,39 @@ pl_label_table_new_default (void)
 }
 
 PlLabelTable *
+pl_label_table_new_for_values (const guint8 *present)
+{
+  PlLabelTable *t = pl_label_table_new_empty ();
+  PlLabel clear = { 0, (char *) "Clear Label", { 0, 0, 0 }, 0.0f, FALSE, FALSE, FALSE };
+  guint rank = 0;
+
+  g_return_val_if_fail (present != NULL, t);
+  pl_label_table_set (t, &clear);
+  for (guint v = 1; v < 65536; v++)
+    if (present[v])
+      {
+        g_autofree char *name = g_strdup_printf ("Label %u", v);
+        PlLabel l = { (guint16) v, name, { 0, 0, 0 }, 1.0f, TRUE, TRUE, FALSE };
+
+        memcpy (l.rgb, palette[rank++ % G_N_ELEMENTS (palette)], 3);
+        pl_label_table_set (t, &l);
+      }
+  return t;
+}
+
+PlLabelTable *
 pl_label_table_copy (const PlLabelTable *table)
 {
   PlLabelTable *t = pl_label_table_new_empty ();
   for (guint i = 0; i < table->labels->len; i++)
     pl_label_table_set (t, &g_array_index (table->labels, PlLabel, i));
+  {
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init (&it, table->partners);
+    while (g_hash_table_iter_next (&it, &k, &v))
+      g_hash_table_insert (t->partners, k, v);
+  }
   return t;
 }
 
@@ -70,6 +100,7 @@ pl_label_table_free (PlLabelTable *table)
   if (table == NULL)
     return;
   g_array_unref (table->labels);
+  g_hash_table_unref (table->partners);
   g_free (table);
 }
 
@@ -141,6 +172,8 @@ pl_label_table_remove (PlLabelTable *table,
   if (i < table->labels->len && g_array_index (table->labels, PlLabel, i).value == value)
     {
       g_array_remove_index (table->labels, i);
+      if (value != 0)
+        pl_label_table_set_partner (table, value, 0);
       return TRUE;
     }
   return FALSE;
@@ -161,4 +194,37 @@ pl_label_table_next_free (const PlLabelTable *table)
   l.visible = TRUE;
   l.mesh_visible = TRUE;
   return l;
+}
+
+void
+pl_label_table_set_partner (PlLabelTable *table,
+                            guint16       a,
+                            guint16       b)
+{
+  guint16 old_a = pl_label_table_get_user_partner (table, a);
+  guint16 old_b = b ? pl_label_table_get_user_partner (table, b) : 0;
+
+  g_return_if_fail (a != b);
+  if (old_a)
+    {
+      g_hash_table_remove (table->partners, GUINT_TO_POINTER (old_a));
+      g_hash_table_remove (table->partners, GUINT_TO_POINTER (a));
+    }
+  if (old_b)
+    {
+      g_hash_table_remove (table->partners, GUINT_TO_POINTER (old_b));
+      g_hash_table_remove (table->partners, GUINT_TO_POINTER (b));
+    }
+  if (a && b)
+    {
+      g_hash_table_insert (table->partners, GUINT_TO_POINTER (a), GUINT_TO_POINTER (b));
+      g_hash_table_insert (table->partners, GUINT_TO_POINTER (b), GUINT_TO_POINTER (a));
+    }
+}
+
+guint16
+pl_label_table_get_user_partner (const PlLabelTable *table,
+                                 guint16             value)
+{
+  return (guint16) GPOINTER_TO_UINT (g_hash_table_lookup (table->partners, GUINT_TO_POINTER (value)));
 }

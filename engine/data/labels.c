@@ -32,6 +32,25 @@ pl_labels_mark_values (const PlLabels *labels,
       }
 }
 
+guint16
+pl_labels_background_value (const PlLabels *labels)
+{
+  guint16 value = 0;
+
+  g_return_val_if_fail (labels != NULL, 0);
+  for (int c = 0; c < 8; c++)
+    {
+      gsize i = (gsize) ((c & 1) ? labels->dim[0] - 1 : 0)
+                + (gsize) labels->dim[0] * ((gsize) ((c & 2) ? labels->dim[1] - 1 : 0)
+                                            + (gsize) labels->dim[1] * (gsize) ((c & 4) ? labels->dim[2] - 1 : 0));
+      if (c == 0)
+        value = labels->data[i];
+      else if (labels->data[i] != value)
+        return 0;
+    }
+  return value;
+}
+
 PlLabels *
 pl_labels_new (const gint64 dim[3])
 {

@@ -39,6 +39,12 @@ gint64    pl_labels_count_slice  (const PlLabels *labels,
  * entries of absent values are left as they are). */
 void      pl_labels_mark_values (const PlLabels *labels,
                                  guint8         *present);
+/* The value every corner voxel of the map holds when the eight agree and
+ * it is not 0, else 0: the class around the subject (air, "outside the
+ * brain") in a segmentation that labels every voxel.  Painting it by
+ * mistake teaches a model that the structure under the brush is
+ * background, so it is never the label a window starts painting with. */
+guint16   pl_labels_background_value (const PlLabels *labels);
 
 /* Fails with PL_ERROR_GRID_MISMATCH unless the file is one 3-D
  * volume whose dims match the reference's and whose voxel-to-world matrix
@@ -77,6 +83,11 @@ typedef struct _PlLabelTable PlLabelTable;
 /* Clear label 0 plus labels 1..6 with ITK-SNAP's default colours. */
 PlLabelTable *pl_label_table_new_default (void);
 PlLabelTable *pl_label_table_new_empty   (void);
+/* Clear label 0 plus one entry "Label N" for every value N > 0 marked in
+ * present (65536 entries, as from pl_labels_mark_values()), coloured from
+ * the default palette in order of value, so that up to its 24 colours no
+ * two entries look the same. */
+PlLabelTable *pl_label_table_new_for_values (const guint8 *present);
 PlLabelTable *pl_label_table_copy        (const PlLabelTable *table);
 void          pl_label_table_free        (PlLabelTable       *table);
 /* ITK-SNAP label description files (see label-description.c).  Locks are
@@ -100,6 +111,43 @@ gboolean      pl_label_table_remove      (PlLabelTable       *table,
                                           guint16             value);
 /* The smallest unused value > 0 with a sensible default colour filled in. */
 PlLabel       pl_label_table_next_free   (const PlLabelTable *table);
+
+/* Left and right (label-sides.c).  A label is *sided* when its name says a
+ * side: a word "left"/"l"/"lh" or "right"/"r"/"rh" (any case, separated by
+ * anything not a letter or digit, or a capital as in "LeftHippocampus"), as
+ * in "Left-Hippocampus", "Hippocampus_L", "ctx-lh-insula".  Two labels are a
+ * *pair* when the user paired them (pl_label_table_set_partner) or, failing
+ * that, when one is left, the other right, and their names are equal once
+ * the side word is taken out (case aside), with no third label matching.
+ * Mirroring an image left to right turns a label into its pair; a sided
+ * label without a pair has no mirror image. */
+typedef enum
+{
+  PL_SIDE_NONE,
+  PL_SIDE_LEFT,
+  PL_SIDE_RIGHT,
+} PlSide;
+
+/* base (may be NULL): the name without its side word, lower case, words
+ * separated by one space; free with g_free. */
+PlSide        pl_label_name_side         (const char         *name,
+                                          char              **base);
+/* a and b become each other's pair (a previous pair of either is undone);
+ * b = 0 undoes a's pair, so that names decide again. */
+void          pl_label_table_set_partner (PlLabelTable       *table,
+                                          guint16             a,
+                                          guint16             b);
+/* The pair the user set, 0 for none. */
+guint16       pl_label_table_get_user_partner (const PlLabelTable *table,
+                                               guint16             value);
+/* The label's pair (set, or found by name), 0 for none. */
+guint16       pl_label_table_get_partner (const PlLabelTable *table,
+                                          guint16             value);
+/* What value the label becomes in a left-right mirror image: its pair; the
+ * value itself for a label that is neither sided nor paired (or unknown to
+ * the table); 0 for a sided label without a pair. */
+guint16       pl_label_table_mirror_value (const PlLabelTable *table,
+                                           guint16             value);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PlLabelTable, pl_label_table_free)
 

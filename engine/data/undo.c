@@ -82,6 +82,8 @@ struct _PlEdit
   gboolean runs_sorted;
   gsize   n;
   PlBox   box;
+  PlLabelTable *table_before;   /* a label-table change, or both NULL */
+  PlLabelTable *table_after;
 };
 
 PlEdit *
@@ -104,7 +106,21 @@ pl_edit_free (PlEdit *edit)
     return;
   g_array_unref (edit->changes);
   g_array_unref (edit->runs);
+  pl_label_table_free (edit->table_before);
+  pl_label_table_free (edit->table_after);
   g_free (edit);
+}
+
+void
+pl_edit_set_tables (PlEdit             *edit,
+                    const PlLabelTable *before,
+                    const PlLabelTable *after)
+{
+  g_return_if_fail (edit != NULL && before != NULL && after != NULL);
+  pl_label_table_free (edit->table_before);
+  pl_label_table_free (edit->table_after);
+  edit->table_before = pl_label_table_copy (before);
+  edit->table_after = pl_label_table_copy (after);
 }
 
 void
@@ -306,18 +322,14 @@ edit_add_run (PlEdit  *edit,
   edit->runs_end = MAX (edit->runs_end, start + length);
 }
 
-gsize
-pl_edit_apply_planned (PlEdit        *applied,
-                       guint16       *data,
-                       const PlEdit  *planned)
+gboolean
+pl_edit_write_if_intact (guint16      *data,
+                         const PlEdit *planned)
 {
-  gsize n = 0, first = G_MAXSIZE, last = 0;
   gboolean intact = TRUE;
 
-  g_return_val_if_fail (applied != NULL && data != NULL && planned != NULL, 0);
+  g_return_val_if_fail (data != NULL && planned != NULL, FALSE);
 
-  /* The common case: nothing changed since the plan, and the applied edit
-   * is the plan's runs as they are (one copy, no per-run bookkeeping). */
   for (guint i = 0; intact && i < planned->runs->len; i++)
     {
       const Run *r = &g_array_index (planned->runs, Run, i);
@@ -325,15 +337,32 @@ pl_edit_apply_planned (PlEdit        *applied,
       for (guint64 t = 0; t < r->length; t++)
         intact &= d[t] == r->old_value;
     }
-  if (intact && applied->runs->len == 0 && applied->changes->len == 0 && planned->changes->len == 0)
+  /* single changes may touch a voxel twice: only plain runs are checked */
+  if (!intact || planned->changes->len > 0)
+    return FALSE;
+  for (guint i = 0; i < planned->runs->len; i++)
     {
-      for (guint i = 0; i < planned->runs->len; i++)
-        {
-          const Run *r = &g_array_index (planned->runs, Run, i);
-          guint16 *d = data + r->start;
-          for (guint64 t = 0; t < r->length; t++)
-            d[t] = r->new_value;
-        }
+      const Run *r = &g_array_index (planned->runs, Run, i);
+      guint16 *d = data + r->start;
+      for (guint64 t = 0; t < r->length; t++)
+        d[t] = r->new_value;
+    }
+  return TRUE;
+}
+
+gsize
+pl_edit_apply_planned (PlEdit        *applied,
+                       guint16       *data,
+                       const PlEdit  *planned)
+{
+  gsize n = 0, first = G_MAXSIZE, last = 0;
+
+  g_return_val_if_fail (applied != NULL && data != NULL && planned != NULL, 0);
+
+  /* The common case: nothing changed since the plan, and the applied edit
+   * is the plan's runs as they are (one copy, no per-run bookkeeping). */
+  if (applied->runs->len == 0 && applied->changes->len == 0 && pl_edit_write_if_intact (data, planned))
+    {
       g_array_append_vals (applied->runs, planned->runs->data, planned->runs->len);
       applied->runs_end = planned->runs_end;
       applied->runs_sorted = planned->runs_sorted;
@@ -527,7 +556,8 @@ get_varint (const guint8 **p)
   return v;
 }
 
-typedef struct
+typedef struct _PlUndoStep Step;
+struct _PlUndoStep
 {
   char    *name;
   guint8  *data;     /* runs: varint gap, length, old, new */
@@ -535,12 +565,27 @@ typedef struct
   PlBox    box;
   guint64  id_before;
   guint64  id_after;
-} Step;
+  PlLabelTable *table_before;   /* NULL unless the step changed the table */
+  PlLabelTable *table_after;
+};
+
+static gsize
+table_bytes (PlLabelTable *table)
+{
+  gsize bytes = 0;
+
+  if (table == NULL)
+    return 0;
+  for (guint i = 0; i < pl_label_table_get_n (table); i++)
+    bytes += sizeof (PlLabel) + strlen (pl_label_table_get_nth (table, i)->name) + 1;
+  return bytes;
+}
 
 static gsize
 step_bytes (const Step *step)
 {
-  return sizeof (Step) + step->size + strlen (step->name) + 1;
+  return sizeof (Step) + step->size + strlen (step->name) + 1
+         + table_bytes (step->table_before) + table_bytes (step->table_after);
 }
 
 static void
@@ -549,6 +594,8 @@ step_free (gpointer p)
   Step *step = p;
   g_free (step->name);
   g_free (step->data);
+  pl_label_table_free (step->table_before);
+  pl_label_table_free (step->table_after);
   g_free (step);
 }
 
@@ -557,8 +604,12 @@ step_apply (const Step *step,
             guint16    *data,
             gboolean    forward)
 {
-  const guint8 *p = step->data, *end = step->data + step->size;
+  const guint8 *p = step->data, *end;
   guint64 pos = 0;
+
+  if (p == NULL)
+    return;   /* a step that changed the label table only */
+  end = p + step->size;
 
   while (p < end)
     {
@@ -649,31 +700,24 @@ pl_undo_get_budget (const PlUndo *undo)
   return undo->budget;
 }
 
-gboolean
-pl_undo_push (PlUndo     *undo,
-              const char *name,
-              PlEdit     *edit)
+/* The voxel changes of edit as a step's varints; NULL when it changes
+ * none.  Reads edit only. */
+static Step *
+step_encode (const char   *name,
+             const PlEdit *edit)
 {
-  g_autoptr (GArray) runs = NULL;
+  g_autoptr (GArray) runs = edit_to_runs ((PlEdit *) edit);
   guint8 *bytes, *p;
   guint64 pos = 0;
   Step *step;
 
-  g_return_val_if_fail (undo != NULL && edit != NULL, FALSE);
-
-  runs = edit_to_runs (edit);
   if (runs->len == 0)
-    {
-      pl_edit_free (edit);
-      return FALSE;
-    }
-
+    return NULL;
   /* Four varints a run: at most 10 + 10 + 3 + 3 bytes; pages of the
    * bound that are never written are never touched, and the block shrinks
    * to its size at the end. */
-  bytes = p = g_malloc ((gsize) runs->len * 26);
+  bytes = p = g_malloc ((gsize) runs->len * 26 + 1);
   step = g_new0 (Step, 1);
-  pl_box_clear (&step->box);
   for (guint i = 0; i < runs->len; i++)
     {
       const Run *r = &g_array_index (runs, Run, i);
@@ -684,10 +728,36 @@ pl_undo_push (PlUndo     *undo,
       pos = r->start + r->length;
     }
   step->box = edit->box;
-  pl_edit_free (edit);
   step->name = g_strdup (name ? name : "");
   step->size = (gsize) (p - bytes);
   step->data = g_realloc (bytes, step->size);
+  return step;
+}
+
+PlUndoStep *
+pl_undo_step_encode (const char   *name,
+                     const PlEdit *edit)
+{
+  g_return_val_if_fail (edit != NULL, NULL);
+  g_return_val_if_fail (edit->table_before == NULL, NULL);
+  return step_encode (name, edit);
+}
+
+void
+pl_undo_step_free (PlUndoStep *step)
+{
+  if (step != NULL)
+    step_free (step);
+}
+
+gboolean
+pl_undo_push_step (PlUndo     *undo,
+                   PlUndoStep *step)
+{
+  g_return_val_if_fail (undo != NULL, FALSE);
+
+  if (step == NULL)
+    return FALSE;
   step->id_before = undo->state_id;
   step->id_after = ++undo->serial;
   undo->state_id = step->id_after;
@@ -700,9 +770,36 @@ pl_undo_push (PlUndo     *undo,
 }
 
 gboolean
-pl_undo_undo (PlUndo  *undo,
-              guint16 *data,
-              PlBox   *box)
+pl_undo_push (PlUndo     *undo,
+              const char *name,
+              PlEdit     *edit)
+{
+  Step *step;
+
+  g_return_val_if_fail (undo != NULL && edit != NULL, FALSE);
+
+  step = step_encode (name, edit);
+  if (step == NULL && edit->table_before != NULL)
+    {
+      /* a table change alone */
+      step = g_new0 (Step, 1);
+      step->name = g_strdup (name ? name : "");
+      step->box = edit->box;
+    }
+  if (step != NULL)
+    {
+      step->table_before = g_steal_pointer (&edit->table_before);
+      step->table_after = g_steal_pointer (&edit->table_after);
+    }
+  pl_edit_free (edit);
+  return pl_undo_push_step (undo, step);
+}
+
+gboolean
+pl_undo_undo_full (PlUndo              *undo,
+                   guint16             *data,
+                   PlBox               *box,
+                   const PlLabelTable **table)
 {
   Step *step;
 
@@ -712,15 +809,18 @@ pl_undo_undo (PlUndo  *undo,
   step_apply (step, data, FALSE);
   if (box)
     *box = step->box;
+  if (table)
+    *table = step->table_before;
   undo->state_id = step->id_before;
   g_ptr_array_add (undo->redo, step);
   return TRUE;
 }
 
 gboolean
-pl_undo_redo (PlUndo  *undo,
-              guint16 *data,
-              PlBox   *box)
+pl_undo_redo_full (PlUndo              *undo,
+                   guint16             *data,
+                   PlBox               *box,
+                   const PlLabelTable **table)
 {
   Step *step;
 
@@ -730,9 +830,27 @@ pl_undo_redo (PlUndo  *undo,
   step_apply (step, data, TRUE);
   if (box)
     *box = step->box;
+  if (table)
+    *table = step->table_after;
   undo->state_id = step->id_after;
   g_ptr_array_add (undo->undo, step);
   return TRUE;
+}
+
+gboolean
+pl_undo_undo (PlUndo  *undo,
+              guint16 *data,
+              PlBox   *box)
+{
+  return pl_undo_undo_full (undo, data, box, NULL);
+}
+
+gboolean
+pl_undo_redo (PlUndo  *undo,
+              guint16 *data,
+              PlBox   *box)
+{
+  return pl_undo_redo_full (undo, data, box, NULL);
 }
 
 gboolean

@@ -85,11 +85,22 @@ void      pl_edit_record_diff_range (PlEdit        *edit,
 gsize     pl_edit_apply_planned (PlEdit        *applied,
                                  guint16       *data,
                                  const PlEdit  *planned);
+/* When every voxel of the planned edit still holds the old value the plan
+ * recorded, writes the plan's new values and returns TRUE; otherwise writes
+ * nothing and returns FALSE (then pl_edit_apply_planned()). */
+gboolean  pl_edit_write_if_intact (guint16      *data,
+                                   const PlEdit *planned);
 /* Sets present[v] to 1 for every value v the edit writes (65536 entries):
  * the values a label map can hold after the edit that it may not have
  * held before. */
 void      pl_edit_mark_new_values (const PlEdit *edit,
                                    guint8       *present);
+/* The edit also changes the label table from before to after (both
+ * copied): its undo step puts the table back as well, and it is a step
+ * even when no voxel changed (renaming, recolouring, adding a label). */
+void      pl_edit_set_tables  (PlEdit             *edit,
+                               const PlLabelTable *before,
+                               const PlLabelTable *after);
 /* Changes recorded so far (a voxel changed twice counts twice). */
 gsize     pl_edit_get_n       (const PlEdit  *edit);
 void      pl_edit_get_box     (const PlEdit  *edit,
@@ -107,10 +118,20 @@ void      pl_undo_set_budget  (PlUndo        *undo,
                                gsize          budget_bytes);
 gsize     pl_undo_get_budget  (const PlUndo  *undo);
 /* Takes ownership of edit.  Returns FALSE (and stores nothing, leaving the
- * state id unchanged) when the edit changed no voxel. */
+ * state id unchanged) when the edit changed no voxel and no table. */
 gboolean  pl_undo_push        (PlUndo        *undo,
                                const char    *name,
                                PlEdit        *edit);
+/* A step encoded apart from any history, e.g. on a worker from a planned
+ * edit (voxel changes only, no table), pushed later with
+ * pl_undo_push_step() — which takes ownership — or freed.  NULL when the
+ * edit changes no voxel. */
+typedef struct _PlUndoStep PlUndoStep;
+PlUndoStep *pl_undo_step_encode (const char   *name,
+                                 const PlEdit *edit);
+void      pl_undo_step_free   (PlUndoStep    *step);
+gboolean  pl_undo_push_step   (PlUndo        *undo,
+                               PlUndoStep    *step);
 /* Apply the newest step backwards / the next redo step forwards to data;
  * box (may be NULL) receives the voxels touched.  FALSE when there is none. */
 gboolean  pl_undo_undo        (PlUndo        *undo,
@@ -119,6 +140,17 @@ gboolean  pl_undo_undo        (PlUndo        *undo,
 gboolean  pl_undo_redo        (PlUndo        *undo,
                                guint16       *data,
                                PlBox         *box);
+/* The same; *table receives the label table the step restores (owned by
+ * the history, valid until its next change), NULL when the step did not
+ * change the table. */
+gboolean  pl_undo_undo_full   (PlUndo              *undo,
+                               guint16             *data,
+                               PlBox               *box,
+                               const PlLabelTable **table);
+gboolean  pl_undo_redo_full   (PlUndo              *undo,
+                               guint16             *data,
+                               PlBox               *box,
+                               const PlLabelTable **table);
 gboolean  pl_undo_can_undo    (const PlUndo  *undo);
 gboolean  pl_undo_can_redo    (const PlUndo  *undo);
 /* Names of the steps that undo/redo would apply, or NULL. */

@@ -187,6 +187,34 @@ pl_volume_orientation_code (const PlVolume *volume,
   code[3] = '\0';
 }
 
+void
+pl_volume_histogram (const PlVolume *volume,
+                     double          lo,
+                     double          hi,
+                     guint           n_bins,
+                     guint64        *counts)
+{
+  gsize n;
+  double scale;
+
+  g_return_if_fail (volume != NULL && counts != NULL && n_bins > 0);
+  memset (counts, 0, n_bins * sizeof *counts);
+  if (!(hi > lo))
+    return;
+  n = pl_volume_n_voxels (volume);
+  scale = n_bins / (hi - lo);
+  for (gsize i = 0; i < n; i++)
+    {
+      double x = volume->data[i];
+      double b;
+
+      if (!(x >= lo && x <= hi))   /* also drops NaN */
+        continue;
+      b = (x - lo) * scale;
+      counts[b >= n_bins ? n_bins - 1 : (guint) b]++;
+    }
+}
+
 /* Histogram percentiles: 65536 bins between min and max, linear within a
  * bin; exact to 1/65536 of the range, which is all display needs. */
 void

@@ -111,6 +111,14 @@ void       pl_volume_percentiles     (const PlVolume   *volume,
                                       double            hi_percent,
                                       float            *lo,
                                       float            *hi);
+/* Counts of the finite voxels in n_bins equal bins over [lo, hi) (the last
+ * bin includes hi); voxels outside the range are not counted.  counts:
+ * (n_bins), overwritten.  For the contrast popover's histogram. */
+void       pl_volume_histogram       (const PlVolume   *volume,
+                                      double            lo,
+                                      double            hi,
+                                      guint             n_bins,
+                                      guint64          *counts);
 /* The largest allocation a header may ask for before the file proves it has
  * that much data; default: half of physical memory. */
 void       pl_volume_set_memory_budget (guint64 bytes);

@@ -13,7 +13,8 @@
  *
  * Locks are not part of the format.  They are kept in a comment line,
  * "# Pellucid locked labels: 3 5", which ITK-SNAP skips like any comment and
- * we read back. */
+ * we read back.  Left/right pairs the user set (labels.h) likewise:
+ * "# Pellucid side pairs: 1-2 41-42". */
 #define G_LOG_DOMAIN "pl-label-table"
 
 #include "engine/core/atomic-file.h"
@@ -29,6 +30,7 @@
 
 #define MAX_FILE_BYTES (16u << 20)
 #define LOCK_TAG "Pellucid locked labels:"
+#define PAIR_TAG "Pellucid side pairs:"
 
 typedef struct
 {
@@ -160,6 +162,26 @@ parse_locks (const char *comment, GArray *locked)
     }
 }
 
+/* "# Pellucid side pairs: 1-2 41-42", as values two by two. */
+static void
+parse_pairs (const char *comment, GArray *pairs)
+{
+  g_auto (GStrv) tokens = g_strsplit_set (comment, " \t", -1);
+
+  for (int i = 0; tokens[i] != NULL; i++)
+    {
+      g_auto (GStrv) ab = g_strsplit (tokens[i], "-", 3);
+      guint64 a, b;
+      if (g_strv_length (ab) == 2
+          && g_ascii_string_to_unsigned (ab[0], 10, 1, G_MAXUINT16, &a, NULL)
+          && g_ascii_string_to_unsigned (ab[1], 10, 1, G_MAXUINT16, &b, NULL) && a != b)
+        {
+          guint16 v[2] = { (guint16) a, (guint16) b };
+          g_array_append_vals (pairs, v, 2);
+        }
+    }
+}
+
 static int
 compare_by_value (gconstpointer a, gconstpointer b)
 {
@@ -172,6 +194,7 @@ parse_text (char *text, gsize len, const char *name, GError **error)
 {
   g_autoptr (GArray) entries = g_array_new (FALSE, TRUE, sizeof (PlLabel));
   g_autoptr (GArray) locked = g_array_new (FALSE, FALSE, sizeof (guint16));
+  g_autoptr (GArray) pairs = g_array_new (FALSE, FALSE, sizeof (guint16));
   g_autoptr (PlLabelTable) table = pl_label_table_new_empty ();
   Where w = { name, 0 };
   char *line = text, *end = text + len;
@@ -202,6 +225,9 @@ parse_text (char *text, gsize len, const char *name, GError **error)
           const char *tag = strstr (p, LOCK_TAG);
           if (tag != NULL && skip_space (p + 1) == tag)
             parse_locks (tag + strlen (LOCK_TAG), locked);
+          tag = strstr (p, PAIR_TAG);
+          if (tag != NULL && skip_space (p + 1) == tag)
+            parse_pairs (tag + strlen (PAIR_TAG), pairs);
         }
       else if (*p != '\0')
         {
@@ -237,6 +263,12 @@ parse_text (char *text, gsize len, const char *name, GError **error)
       PlLabel *l = pl_label_table_lookup (table, g_array_index (locked, guint16, i));
       if (l != NULL)
         l->locked = TRUE;
+    }
+  for (guint i = 0; i + 1 < pairs->len; i += 2)
+    {
+      guint16 a = g_array_index (pairs, guint16, i), b = g_array_index (pairs, guint16, i + 1);
+      if (pl_label_table_lookup (table, a) && pl_label_table_lookup (table, b))
+        pl_label_table_set_partner (table, a, b);
     }
   return g_steal_pointer (&table);
 }
@@ -354,6 +386,21 @@ pl_label_table_save (const PlLabelTable *table,
       }
   if (any_locked)
     g_string_append_c (out, '\n');
+  {
+    gboolean any_pair = FALSE;
+    for (guint i = 0; i < n; i++)
+      {
+        guint16 a = pl_label_table_get_nth ((PlLabelTable *) table, i)->value;
+        guint16 b = pl_label_table_get_user_partner (table, a);
+        if (b > a)
+          {
+            g_string_append_printf (out, "%s %u-%u", any_pair ? "" : "# " PAIR_TAG, a, b);
+            any_pair = TRUE;
+          }
+      }
+    if (any_pair)
+      g_string_append_c (out, '\n');
+  }
 
   for (guint i = 0; i < n; i++)
     {

@@ -108,6 +108,12 @@ architecture_json (const PlUnetConfig *c)
   json_builder_end_array (b);
   json_builder_set_member_name (b, "output");
   json_builder_add_string_value (b, output_names[c->output]);
+  if (c->aleatoric)
+    {
+      /* Written only when set, so other models' files stay as they were. */
+      json_builder_set_member_name (b, "aleatoric");
+      json_builder_add_boolean_value (b, TRUE);
+    }
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   return node_to_string (root);
@@ -427,6 +433,8 @@ read_architecture (JsonNode *node, PlUnetConfig *c, const char *name, GError **e
         return bad (error, name, "architecture: bad dropout_at");
       c->dropout_at |= 1u << k;
     }
+  if (json_object_has_member (o, "aleatoric") && !get_bool (o, "aleatoric", &c->aleatoric))
+    return bad (error, name, "architecture: bad aleatoric");
   if (!pl_unet_config_check (c, &err))
     return bad (error, name, err->message);
   return TRUE;

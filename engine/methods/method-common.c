@@ -184,6 +184,9 @@ pl_method_concat_batches (PlTape *tape, const PlBatch *a, const PlBatch *b, PlBa
   memcpy (out->slices + a->n, b->slices, sizeof (gint64) * b->n);
   memcpy (out->theta, a->theta, sizeof (float) * 6 * a->n);
   memcpy (out->theta + 6 * a->n, b->theta, sizeof (float) * 6 * b->n);
+  out->mirrored = pl_tape_alloc (tape, n);
+  memcpy (out->mirrored, a->mirrored, a->n);
+  memcpy (out->mirrored + a->n, b->mirrored, b->n);
 }
 
 PlTensor *

@@ -27,12 +27,13 @@
 #include <string.h>
 
 static void
-random_theta (PlRng *rng, int h, int w, const PlConsistencyConfig *c, float theta[6])
+random_theta (PlRng *rng, int h, int w, const PlConsistencyConfig *c, const float flip[2],
+              float theta[6])
 {
   float ang = pl_rng_range (rng, -c->transform_rotation, c->transform_rotation) * (float) G_PI / 180.0f;
   float sc = pl_rng_range (rng, 1.0f - c->transform_scale, 1.0f + c->transform_scale);
-  float fh = pl_rng_uniform (rng) < c->transform_flip ? -1.0f : 1.0f;
-  float fw = pl_rng_uniform (rng) < c->transform_flip ? -1.0f : 1.0f;
+  float fh = pl_rng_uniform (rng) < flip[0] ? -1.0f : 1.0f;
+  float fw = pl_rng_uniform (rng) < flip[1] ? -1.0f : 1.0f;
   float co = cosf (ang), si = sinf (ang);
 
   /* As pl_augment_theta (pixel-space rotation in normalised coordinates),
@@ -87,6 +88,14 @@ consistency_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
   gint32 *t1, *t2;
   PlTensor *x, *x1, *x2, *l1, *l2, *p1, *p2, *p1w, *mask, *sup, *cons;
   double w_t = c->consistency * pl_method_sigmoid_rampup (t, c->rampup_steps), count = 0.0;
+  float flip[2] = { c->transform_flip, c->transform_flip };
+  int lateral = pl_trainer_get_lateral_axis (tr);
+
+  /* With sided labels a flip across the sides changes the answer (left
+   * becomes right), so the two answers would not agree once brought into
+   * one frame: no such flip. */
+  if (lateral >= 0 && (pl_trainer_get_mirror_classes (tr) || !pl_trainer_get_lateral_flips (tr)))
+    flip[lateral] = 0.0f;
 
   st->status.steps = t + 1;
   /* The labelled slices the trainer drew, untransformed, and unlabelled
@@ -106,8 +115,8 @@ consistency_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
   m12 = pl_tape_alloc (tape, sizeof (float) * 6 * n);
   for (int i = 0; i < n; i++)
     {
-      random_theta (rng, h, w, c, th1 + 6 * i);
-      random_theta (rng, h, w, c, th2 + 6 * i);
+      random_theta (rng, h, w, c, flip, th1 + 6 * i);
+      random_theta (rng, h, w, c, flip, th2 + 6 * i);
       compose_inverse (th1 + 6 * i, th2 + 6 * i, m12 + 6 * i);
     }
   x = pl_tape_wrap (tape, n, 1, h, w, raw.x, FALSE);

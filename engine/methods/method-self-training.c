@@ -523,7 +523,10 @@ self_training_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
           raw[(gsize) i * plane + q] = src[q];
       }
     if (tc->augment)
-      pl_resample_labels (raw, pb.target, nu, pb.h, pb.w, pb.theta, -1);
+      {
+        pl_trainer_mirror_target (tr, &pb, raw);
+        pl_resample_labels (raw, pb.target, nu, pb.h, pb.w, pb.theta, -1);
+      }
     else
       memcpy (pb.target, raw, sizeof (gint32) * nu * plane);
   }

@@ -41,6 +41,9 @@ struct _PlTrainer
   GDestroyNotify   recipe_destroy;
   char            *method_settings; /* JSON object, or NULL */
   int              labelled_batch;  /* labelled slices per step; 0: cfg.batch */
+  int              lateral;         /* slice axis across the sides, −1: none */
+  gint32          *mirror;          /* class → class in a mirror image; NULL: identity */
+  gboolean         lateral_flips;   /* flips across the sides are made */
 };
 
 void
@@ -60,6 +63,7 @@ pl_train_config_init (PlTrainConfig *c)
   c->norm_divisor = 0.0;
   c->holdout_slice = -1;
   c->method = "supervised";
+  c->aleatoric_samples = 10;
 }
 
 static gboolean
@@ -113,6 +117,45 @@ scan_classes (PlTrainer *tr, guint16 **values)
   return k;
 }
 
+/* Which slice axis crosses the sides and what a flip across it does to
+ * the classes.  Mirroring with the sides swapped keeps the augmentation and
+ * its lesson (a left structure seen on the right is a right structure); the
+ * network tells the sides apart from where a structure lies in the window,
+ * which its receptive field, reaching the zero-padded borders, sees. */
+static void
+setup_sides (PlTrainer *tr, const PlLabelTable *table)
+{
+  PlOrientation o;
+  int lat, a;
+  gboolean sided = FALSE, unpaired = FALSE;
+
+  pl_volume_orientation (tr->volume, &o);
+  lat = o.voxel_axis[0];
+  a = tr->axis == 0 ? 1 : 0;
+  tr->lateral = lat == tr->axis ? -1 : lat == a ? 0 : 1;
+  tr->lateral_flips = TRUE;
+  if (table == NULL)
+    return;
+  tr->mirror = g_new (gint32, tr->n_classes);
+  for (int c = 0; c < tr->n_classes; c++)
+    {
+      guint16 v = tr->class_values[c], m = pl_label_table_mirror_value (table, v);
+      tr->mirror[c] = m == v ? c : m == 0 ? -1 : tr->lut[m];
+      if (m != v)
+        sided = TRUE;
+      if (tr->mirror[c] < 0)
+        unpaired = TRUE;
+    }
+  if (!sided)
+    g_clear_pointer (&tr->mirror, g_free);
+  else if (unpaired)
+    {
+      /* a left structure mirrored would have no right class to become */
+      tr->lateral_flips = FALSE;
+      g_clear_pointer (&tr->mirror, g_free);
+    }
+}
+
 PlTrainer *
 pl_trainer_new (const PlTrainConfig *config, const PlVolume *volume,
                 const PlLabelProvider *labels, GError **error)
@@ -125,6 +168,7 @@ pl_trainer_new (const PlTrainConfig *config, const PlVolume *volume,
   tr->cfg.class_values = NULL;
   tr->cfg.class_names = NULL;
   tr->cfg.method = NULL;
+  tr->cfg.label_table = NULL;
   tr->volume = volume;
   tr->provider = *labels;
   tr->axis = config->axis >= 0 ? config->axis : pl_volume_axial_axis (volume);
@@ -154,19 +198,28 @@ pl_trainer_new (const PlTrainConfig *config, const PlVolume *volume,
                  tr->class_values[0]), NULL;
   tr->class_names = g_new0 (char *, tr->n_classes + 1);
   for (int c = 0; c < tr->n_classes; c++)
-    tr->class_names[c] = g_strdup (config->class_names && config->class_names[c]
-                                   ? config->class_names[c] : "");
+    {
+      const PlLabel *l = config->label_table
+                         ? pl_label_table_lookup ((PlLabelTable *) config->label_table, tr->class_values[c])
+                         : NULL;
+      tr->class_names[c] = g_strdup (config->class_names && config->class_names[c]
+                                     ? config->class_names[c] : l && l->name ? l->name : "");
+    }
   tr->lut = g_new (gint32, 65536);
   for (int v = 0; v < 65536; v++)
     tr->lut[v] = -1;
   for (int c = 0; c < tr->n_classes; c++)
     tr->lut[tr->class_values[c]] = c;
 
+  setup_sides (tr, config->label_table);
   if (net.output == PL_OUTPUT_SOFTMAX)
     net.n_classes = tr->n_classes;
   net.in_channels = 1;
   if (!pl_unet_config_check (&net, error))
     return NULL;
+  if (net.aleatoric && (config->aleatoric_samples < 1 || config->aleatoric_samples > 1000))
+    return fail (error, "aleatoric logit samples must be 1…1000 (got %d)",
+                 config->aleatoric_samples), NULL;
   m = pl_unet_config_multiple (&net);
   pl_fit_window (tr->h, tr->w, m, config->fit, &tr->wh, &tr->ww, &tr->oy, &tr->ox);
   tr->win_l = g_new (guint16, (gsize) tr->wh * tr->ww);
@@ -208,6 +261,7 @@ pl_trainer_free (PlTrainer *tr)
   g_free (tr->slice_f);
   g_free (tr->slice_l);
   g_free (tr->win_l);
+  g_free (tr->mirror);
   g_free ((char *) tr->cfg.method);
   g_free (tr->method_settings);
   g_free (tr);
@@ -222,12 +276,14 @@ pl_trainer_sample (PlTrainer *tr, PlTape *tape, int n, const gint64 *slices,
   gint32 *target = pl_tape_alloc (tape, sizeof (gint32) * n * plane);
   gint64 *idx = pl_tape_alloc (tape, sizeof (gint64) * n);
   float *theta = pl_tape_alloc (tape, sizeof (float) * 6 * n);
+  guint8 *mirrored = pl_tape_alloc (tape, n);
   gint64 n_slices = tr->volume->dim[tr->axis];
 
   for (int s = 0; s < n; s++)
     {
       gint64 z = slices ? slices[s] : (gint64) pl_rng_below (&tr->rng, (guint32) n_slices);
       idx[s] = z;
+      mirrored[s] = FALSE;
       pl_volume_get_slice (tr->volume, tr->axis, z, tr->slice_f);
       pl_model_normalise (tr->model, tr->slice_f, (gsize) tr->h * tr->w, tr->slice_f);
       pl_window_extract_f32 (tr->slice_f, tr->h, tr->w, tr->oy, tr->ox, tr->wh, tr->ww, 0.0f,
@@ -238,8 +294,20 @@ pl_trainer_sample (PlTrainer *tr, PlTape *tape, int n, const gint64 *slices,
       for (gsize i = 0; i < plane; i++)
         target[s * plane + i] = tr->lut[tr->win_l[i]];
       if (augment)
-        pl_augment_theta (&tr->rng, tr->wh, tr->ww, tr->cfg.flip_p, tr->cfg.max_rotation,
-                          theta + 6 * s);
+        {
+          gboolean flipped[2];
+          float p_lat = tr->lateral_flips ? tr->cfg.flip_p : 0.0f;
+          pl_augment_theta_axes (&tr->rng, tr->wh, tr->ww,
+                                 tr->lateral == 0 ? p_lat : tr->cfg.flip_p,
+                                 tr->lateral == 1 ? p_lat : tr->cfg.flip_p,
+                                 tr->cfg.max_rotation, theta + 6 * s, flipped);
+          /* the labels are resampled below; their classes may be swapped now */
+          mirrored[s] = tr->mirror && tr->lateral >= 0 && flipped[tr->lateral];
+          if (mirrored[s])
+            for (gsize i = 0; i < plane; i++)
+              if (target[s * plane + i] >= 0)
+                target[s * plane + i] = tr->mirror[target[s * plane + i]];
+        }
       else
         {
           const float id[6] = { 1, 0, 0, 0, 1, 0 };
@@ -254,15 +322,24 @@ pl_trainer_sample (PlTrainer *tr, PlTape *tape, int n, const gint64 *slices,
       pl_resample_labels (target, t2, n, tr->wh, tr->ww, theta, -1);
       target = t2;
     }
-  *out = (PlBatch) { n, tr->wh, tr->ww, x, target, idx, theta };
+  *out = (PlBatch) { n, tr->wh, tr->ww, x, target, idx, theta, mirrored };
   return TRUE;
 }
 
 PlTensor *
 pl_trainer_forward (PlTrainer *tr, PlTape *tape, PlTensor *x)
 {
+  return pl_trainer_forward_var (tr, tape, x, NULL);
+}
+
+PlTensor *
+pl_trainer_forward_var (PlTrainer *tr, PlTape *tape, PlTensor *x, PlTensor **log_var)
+{
   PlUnetRun run = { &tr->rng };
-  return pl_unet_forward (tr->model->unet, tape, x, &run);
+  PlTensor *y = pl_unet_forward (tr->model->unet, tape, x, &run);
+  if (log_var)
+    *log_var = run.log_var;
+  return y;
 }
 
 PlTensor *
@@ -270,7 +347,8 @@ pl_trainer_supervised_loss (PlTrainer *tr, PlTape *tape, const PlBatch *b,
                             gpointer user_data, GError **error)
 {
   PlTensor *x = pl_tape_wrap (tape, b->n, 1, b->h, b->w, b->x, FALSE);
-  PlTensor *logits = pl_trainer_forward (tr, tape, x);
+  PlTensor *log_var = NULL;
+  PlTensor *logits = pl_trainer_forward_var (tr, tape, x, &log_var);
 
   if (pl_unet_get_config (tr->model->unet)->output == PL_OUTPUT_SIGMOID)
     {
@@ -286,6 +364,14 @@ pl_trainer_supervised_loss (PlTrainer *tr, PlTape *tape, const PlBatch *b,
       return pl_add (tape, pl_bce_with_logits (tape, logits, t, m),
                      pl_dice_loss_binary (tape, pl_sigmoid (tape, logits), t, m));
     }
+  if (log_var)
+    /* Kendall & Gal 2017: the cross-entropy of T sampled logits replaces
+     * the plain one; the Dice term stays on the mean logits. */
+    return pl_add (tape,
+                   pl_aleatoric_cross_entropy (tape, logits, log_var, b->target, -1,
+                                               tr->cfg.aleatoric_samples,
+                                               pl_rng_next (&tr->rng)),
+                   pl_dice_loss (tape, pl_softmax (tape, logits), b->target, -1));
   return pl_add (tape, pl_cross_entropy (tape, logits, b->target, -1),
                  pl_dice_loss (tape, pl_softmax (tape, logits), b->target, -1));
 }
@@ -432,7 +518,10 @@ pl_trainer_export_model (PlTrainer *tr)
   PlModel *m = pl_model_new (pl_unet_copy (tr->model->unet), tr->n_classes, tr->class_values,
                              (const char *const *) tr->class_names);
   g_autofree char *training = NULL;
+  g_autofree char *aleatoric = NULL;
 
+  if (tr->cfg.net.aleatoric)
+    aleatoric = g_strdup_printf (",\"aleatoric_samples\":%d", tr->cfg.aleatoric_samples);
   m->axis = tr->model->axis;
   m->train_h = tr->model->train_h;
   m->train_w = tr->model->train_w;
@@ -440,12 +529,15 @@ pl_trainer_export_model (PlTrainer *tr)
   m->norm_divisor = tr->model->norm_divisor;
   training = g_strdup_printf ("{\"method\":\"%s\",\"steps\":%" G_GINT64_FORMAT ",\"seed\":%"
                               G_GUINT64_FORMAT ",\"batch\":%d,\"optimizer\":\"adam\",\"lr\":%g,"
-                              "\"augment\":%s,\"flip_p\":%g,\"max_rotation_deg\":%g,"
-                              "\"fit\":\"%s\",\"threads\":%d%s%s}",
+                              "\"augment\":%s,\"flip_p\":%g,\"sides\":\"%s\",\"max_rotation_deg\":%g,"
+                              "\"fit\":\"%s\",\"threads\":%d%s%s%s}",
                               tr->cfg.method, tr->step, tr->cfg.seed, tr->cfg.batch, tr->cfg.lr,
                               tr->cfg.augment ? "true" : "false", tr->cfg.flip_p,
+                              /* what a flip across the sides did */
+                              !tr->lateral_flips ? "not flipped" : tr->mirror ? "swapped" : "unchanged",
                               tr->cfg.max_rotation, tr->cfg.fit == PL_FIT_CROP ? "crop" : "pad",
                               pl_engine_get_threads (),
+                              aleatoric ? aleatoric : "",
                               tr->method_settings ? ",\"method_settings\":" : "",
                               tr->method_settings ? tr->method_settings : "");
   pl_model_set_training (m, training);
@@ -553,4 +645,36 @@ const PlVolume *
 pl_trainer_get_volume (PlTrainer *tr)
 {
   return tr->volume;
+}
+
+int
+pl_trainer_get_lateral_axis (PlTrainer *tr)
+{
+  return tr->lateral;
+}
+
+const gint32 *
+pl_trainer_get_mirror_classes (PlTrainer *tr)
+{
+  return tr->mirror;
+}
+
+gboolean
+pl_trainer_get_lateral_flips (PlTrainer *tr)
+{
+  return tr->lateral_flips;
+}
+
+void
+pl_trainer_mirror_target (PlTrainer *tr, const PlBatch *b, gint32 *target)
+{
+  gsize plane = (gsize) b->h * b->w;
+
+  if (tr->mirror == NULL)
+    return;
+  for (int s = 0; s < b->n; s++)
+    if (b->mirrored[s])
+      for (gsize i = 0; i < plane; i++)
+        if (target[s * plane + i] >= 0)
+          target[s * plane + i] = tr->mirror[target[s * plane + i]];
 }

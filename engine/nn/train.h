@@ -12,12 +12,15 @@
  * Each step: sample `batch` labelled slices uniformly with replacement
  * (the held-out slice excluded), window them (crop or pad to the network's
  * multiple), augment (flips + rotation, bilinear image / nearest labels,
- * outside = unlabelled), map label values to classes (0 and unknown values
+ * outside = unlabelled; a flip across the sides swaps left and right
+ * labels, see label_table), map label values to classes (0 and unknown values
  * = ignored), run the recipe to get a loss on the tape, backward, Adam, then
  * update the EMA teacher if there is one.
  *
  * Recipes: the loss is computed by a PlTrainRecipe; the default is
- * supervised CE + (1 − soft Dice).  A semi-supervised method installs its
+ * supervised CE + (1 − soft Dice); for a net with an aleatoric head
+ * (PlUnetConfig.aleatoric) the CE is that of T sampled logits
+ * (pl_aleatoric_cross_entropy), the Dice on the mean logits.  A semi-supervised method installs its
  * own with pl_trainer_set_recipe() and uses the helpers below: more batches
  * (unlabelled slices, pseudo-labels), several forward passes in one tape
  * (transformation consistency), the EMA teacher (mean teacher; its outputs
@@ -56,7 +59,16 @@ typedef struct
   const guint16 *class_values;  /* n_classes values (borrowed) */
   const char *const *class_names; /* may be NULL */
   gint64       holdout_slice;   /* −1: none */
+  /* Names and left/right pairs of the label values (labels.h; borrowed,
+   * read by pl_trainer_new only).  A flip across the sides (the slice axis
+   * nearest R–L in the header) swaps paired classes in the target; when a
+   * class is sided without a pair among the classes, no flip crosses the
+   * sides.  NULL: no label is sided.  Also names the classes when
+   * class_names is NULL. */
+  const PlLabelTable *label_table;
   const char  *method;          /* recorded in the model: "supervised" */
+  int          aleatoric_samples; /* logit samples T of the aleatoric
+                                     loss (net.aleatoric): 10 */
 } PlTrainConfig;
 
 /* The unet2d-ref recipe of reference-workloads.md. */
@@ -72,6 +84,7 @@ typedef struct
   gint32  *target;   /* (n, h, w) class index or −1 (ignored) */
   gint64  *slices;   /* which slices */
   float   *theta;    /* (n, 2, 3) augmentation applied (identity if none) */
+  guint8  *mirrored; /* (n) flipped across the sides with classes swapped */
 } PlBatch;
 
 typedef struct
@@ -143,6 +156,12 @@ PlTensor  *pl_trainer_supervised_loss(PlTrainer             *trainer,
 PlTensor  *pl_trainer_forward        (PlTrainer             *trainer,
                                       PlTape                *tape,
                                       PlTensor              *x);
+/* The same, also giving an aleatoric net's log σ² (N, 1, H, W) in
+ * *log_var (NULL for other nets). */
+PlTensor  *pl_trainer_forward_var    (PlTrainer             *trainer,
+                                      PlTape                *tape,
+                                      PlTensor              *x,
+                                      PlTensor             **log_var);
 /* Keeps an EMA copy of the weights, updated after each step with
  * θ' = α θ' + (1 − α) θ (α = alpha). */
 void       pl_trainer_enable_teacher (PlTrainer             *trainer,
@@ -166,6 +185,18 @@ gboolean   pl_trainer_sample         (PlTrainer             *trainer,
                                       gboolean               augment,
                                       PlBatch               *out);
 PlRng     *pl_trainer_get_rng        (PlTrainer             *trainer);
+/* Left and right (see label_table): the slice axis that crosses the sides
+ * (0: H, 1: W, −1: neither, as in sagittal slices); the class each class
+ * becomes in an image mirrored across it (NULL: every class stays itself,
+ * no class is sided); whether flips across it are made at all. */
+int        pl_trainer_get_lateral_axis (PlTrainer           *trainer);
+/* Swaps the classes of target (n, h, w) for the samples of batch that were
+ * mirrored (labels that did not come from the provider: pseudo-labels). */
+void       pl_trainer_mirror_target  (PlTrainer             *trainer,
+                                      const PlBatch         *batch,
+                                      gint32                *target);
+const gint32 *pl_trainer_get_mirror_classes (PlTrainer      *trainer);
+gboolean   pl_trainer_get_lateral_flips (PlTrainer          *trainer);
 
 /* Hooks for the methods of methods.h. */
 /* The config as given (class_values, class_names and method not kept). */

@@ -28,6 +28,7 @@ struct _PlUnet
   Layer        up[PL_UNET_MAX_DEPTH];
   Layer        dec[PL_UNET_MAX_DEPTH][2];
   Layer        head;
+  Layer        head_var;     /* aleatoric nets only */
 };
 
 struct _PlUnetEncoded
@@ -92,6 +93,8 @@ pl_unet_config_check (const PlUnetConfig *c, GError **error)
     why = "unknown upsampling";
   else if ((int) c->output < 0 || c->output > PL_OUTPUT_NONE)
     why = "unknown output activation";
+  else if (c->aleatoric && c->output != PL_OUTPUT_SOFTMAX)
+    why = "an aleatoric head needs a softmax output";
   else if (!isfinite (c->bn_eps) || (c->batch_norm && !(c->bn_eps > 0.0f)))
     why = "batch-norm epsilon must be finite, and positive with batch norm";
   else
@@ -233,6 +236,8 @@ layout (PlUnet *u)
                  bn ? norm + 2 * j + 1 : -1);
     }
   add_layer (u, &u->head, "head", c->channels[0], c->n_classes, 1, FALSE, 0, -1);
+  if (c->aleatoric)
+    add_layer (u, &u->head_var, "head_var", c->channels[0], 1, 1, FALSE, 0, -1);
 }
 
 static void
@@ -255,6 +260,8 @@ build (PlUnet *u)
       bind_layer (u, &u->dec[j][1]);
     }
   bind_layer (u, &u->head);
+  if (c->aleatoric)
+    bind_layer (u, &u->head_var);
 }
 
 gsize
@@ -506,6 +513,8 @@ run_decoder (PlUnet *u, PlTape *t, PlTensor *x, PlTensor **skips, PlTensor **par
     run->features = x;
   if (run && run->grad_at == PL_UNET_AT_FEATURES)
     x->flags |= PL_TENSOR_REQUIRES_GRAD;
+  if (run)
+    run->log_var = c->aleatoric ? pl_conv2d (t, x, &u->head_var.w, &u->head_var.b) : NULL;
   return pl_conv2d (t, x, &u->head.w, &u->head.b);
 }
 
@@ -561,9 +570,22 @@ pl_unet_encode (PlUnet *unet, PlTape *tape, PlTensor *x)
 PlTensor *
 pl_unet_decode (PlUnet *unet, PlTape *tape, PlUnetEncoded *e, PlRng *rng)
 {
+  return pl_unet_decode_var (unet, tape, e, rng, NULL);
+}
+
+PlTensor *
+pl_unet_decode_var (PlUnet *unet, PlTape *tape, PlUnetEncoded *e, PlRng *rng,
+                    PlTensor **log_var)
+{
   PlUnetRun run = { rng };
+  PlTensor *y;
+
   if (e->full)
-    return pl_unet_forward (unet, tape, e->x, &run);
-  return run_decoder (unet, tape, e->bottleneck, e->skips, unet->cfg.skip ? e->partial : NULL,
-                      rng, TRUE, NULL);
+    y = pl_unet_forward (unet, tape, e->x, &run);
+  else
+    y = run_decoder (unet, tape, e->bottleneck, e->skips, unet->cfg.skip ? e->partial : NULL,
+                     rng, TRUE, &run);
+  if (log_var)
+    *log_var = run.log_var;
+  return y;
 }

@@ -12,7 +12,9 @@
  * The decoder climbs back: up-sampling (2×2 transposed convolution halving
  * the channels, or bilinear ×2), [concatenation with the encoder's level-l
  * output], two 3×3 convolutions with [BN +] ReLU; a 1×1 head gives the
- * classes.  Channel dropout may follow the bottleneck block, each decoder
+ * classes.  With `aleatoric`, a second 1×1 head (head_var, C0 → 1) on the
+ * same features gives s = log σ², the variance of every logit at that pixel
+ * (pl_aleatoric_cross_entropy trains it).  Channel dropout may follow the bottleneck block, each decoder
  * block, and each encoder block.
  *
  * Parameter names and file shapes follow the peer's PyTorch modules
@@ -67,6 +69,9 @@ typedef struct
   float       dropout_p;
   guint       dropout_at;         /* PlDropoutPlace flags */
   PlOutputAct output;
+  gboolean    aleatoric;          /* a second 1×1 head "head_var" gives a
+                                     per-pixel logit log-variance
+                                     (Kendall & Gal 2017); softmax only */
 } PlUnetConfig;
 
 /* unet2d-ref of reference-workloads.md: 1 → 4 classes, 16…256, p = 0.2. */
@@ -157,6 +162,7 @@ typedef struct
   PlTensor *bottleneck;    /* out: bottleneck block output (after its dropout) */
   PlTensor *features;      /* out: last decoder block output (head input) */
   PlUnetAt  grad_at;       /* mark that activation as requiring a gradient */
+  PlTensor *log_var;       /* out: (N, 1, H, W) log σ² of an aleatoric net */
 } PlUnetRun;
 
 /* x: (N, in_channels, H, W), H and W multiples of pl_unet_config_multiple.
@@ -184,6 +190,13 @@ PlTensor      *pl_unet_decode    (PlUnet             *unet,
                                   PlTape             *tape,
                                   PlUnetEncoded      *encoded,
                                   PlRng              *dropout_rng);
+/* The same, also giving an aleatoric net's log σ² (N, 1, H, W) in
+ * *log_var (NULL for other nets). */
+PlTensor      *pl_unet_decode_var (PlUnet            *unet,
+                                   PlTape            *tape,
+                                   PlUnetEncoded     *encoded,
+                                   PlRng             *dropout_rng,
+                                   PlTensor         **log_var);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PlUnet, pl_unet_free)
 

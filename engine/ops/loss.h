@@ -19,6 +19,21 @@ G_BEGIN_DECLS
  * logits: (N, K, H, W). */
 PlTensor *pl_cross_entropy   (PlTape *tape, PlTensor *logits, const gint32 *target,
                               gint32 ignore);
+/* The aleatoric head's classification loss (Kendall & Gal 2017, eq. 12):
+ * with σ = exp(s / 2) the per-pixel logit standard deviation from
+ * log_var s, T logit samples z_t = x + σ ε_t (ε_t ~ N(0, I) over the K
+ * classes) and the loss at a counted pixel −log ((1/T) Σ_t softmax(z_t)_y),
+ * the log of the mean probability over samples; mean over counted pixels.
+ * The noise is a function of (seed, pixel, t, class) (pl_aleatoric_noise),
+ * so one seed gives one draw and the backward pass reuses it.
+ * logits: (N, K, H, W); log_var: (N, 1, H, W). */
+PlTensor *pl_aleatoric_cross_entropy (PlTape *tape, PlTensor *logits, PlTensor *log_var,
+                                      const gint32 *target, gint32 ignore,
+                                      int n_samples, guint64 seed);
+/* ε of the draw above: standard normal, deterministic in its arguments
+ * (pixel = n·H·W + row·W + column of the batch). */
+double    pl_aleatoric_noise        (guint64 seed, guint64 pixel, int t, int c);
+
 /* Binary cross-entropy on logits z (numerically stable form), mean over
  * pixels with mask != 0 (mask NULL: all).  target: numel(z) values in [0, 1]. */
 PlTensor *pl_bce_with_logits (PlTape *tape, PlTensor *logits, const float *target,

@@ -71,6 +71,7 @@ PL_DECLARE_BACKWARD (pl_flip_backward_node);
 PL_DECLARE_BACKWARD (pl_rot90_backward_node);
 PL_DECLARE_BACKWARD (pl_resample_backward_node);
 PL_DECLARE_BACKWARD (pl_cross_entropy_backward_node);
+PL_DECLARE_BACKWARD (pl_aleatoric_ce_backward_node);
 PL_DECLARE_BACKWARD (pl_bce_backward_node);
 PL_DECLARE_BACKWARD (pl_dice_backward_node);
 PL_DECLARE_BACKWARD (pl_mse_backward_node);

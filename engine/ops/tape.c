@@ -36,6 +36,7 @@ static const PlOpInfo op_table[] = {
   OP (PL_OP_ROT90, "rot90", pl_rot90_backward_node, DEF),
   OP (PL_OP_RESAMPLE, "resample", pl_resample_backward_node, DEF),
   OP (PL_OP_CROSS_ENTROPY, "cross_entropy", pl_cross_entropy_backward_node, DEF),
+  OP (PL_OP_ALEATORIC_CE, "aleatoric_ce", pl_aleatoric_ce_backward_node, DEF),
   OP (PL_OP_BCE, "bce", pl_bce_backward_node, DEF),
   OP (PL_OP_DICE, "dice", pl_dice_backward_node, DEF),
   OP (PL_OP_MSE, "mse", pl_mse_backward_node, DEF),

@@ -7,6 +7,7 @@
 #include "engine/core/rng.h"
 #include "engine/data/dataset.h"
 #include "engine/nn/infer.h"
+#include "engine/ops/loss.h"
 #include "engine/ops/tape.h"
 
 #include <gio/gio.h>
@@ -53,6 +54,7 @@ pl_uncertainty_settings_init (PlUncertaintySettings *s)
   s->batch = 8;
   s->keep_samples = 0;
   s->class_variance = FALSE;
+  s->aleatoric_samples = 10;
 }
 
 gboolean
@@ -76,6 +78,8 @@ pl_uncertainty_settings_check (const PlUncertaintySettings *s, GError **error)
     why = "batch must be 1…256";
   else if (s->keep_samples < 0 || s->keep_samples > 255)
     why = "kept samples must be 0…255";
+  else if (s->aleatoric_samples < 0 || s->aleatoric_samples > 1000)
+    why = "aleatoric logit samples must be 0…1000";
   if (why)
     {
       g_set_error (error, PL_ERROR, PL_ERROR_INVALID, "uncertainty settings: %s", why);
@@ -226,6 +230,9 @@ typedef struct
   PlRng rng;
   float *tx;      /* TTA: transformed input (batch, 1, wh, ww) */
   float *tp;      /* TTA: inverse-transformed output (batch, K, wh, ww) */
+  float *tv;      /* TTA: inverse-transformed σ² (batch, 1, wh, ww) */
+  gboolean aleatoric;
+  guint64 noise;  /* aleatoric logit draws: seed of the next sample */
 } Run;
 
 static gboolean
@@ -271,36 +278,110 @@ check_models (PlModel *const *models, int n_models, const PlUncertaintySettings 
   return TRUE;
 }
 
-/* Probabilities (n, K, wh, ww) of sample t for the batch x. */
+/* Probabilities of logits (n, K, h, w): softmax, or with an aleatoric head
+ * the mean over S draws of softmax(x + σ ε) (Kendall & Gal 2017, eq. 12),
+ * and log σ² (n, 1, h, w) becomes σ². */
+static const float *
+to_probs (Run *r, PlUnet *u, PlTape *tape, PlTensor *logits, PlTensor *log_var)
+{
+  gsize hw = (gsize) logits->h * logits->w;
+  int K = logits->c, S = r->s->aleatoric_samples;
+  guint64 seed;
+  PlTensor *p;
+  double *z;
+
+  if (!log_var)
+    return pl_unet_output (u, tape, logits)->data;
+  seed = r->noise++;
+  if (S == 0)
+    p = pl_unet_output (u, tape, logits);
+  else
+    {
+      p = pl_tape_tensor (tape, logits->n, K, logits->h, logits->w);
+      z = g_new (double, K);
+      for (int n = 0; n < logits->n; n++)
+        for (gsize i = 0; i < hw; i++)
+          {
+            const float *x = logits->data + (gsize) n * K * hw + i;
+            float *q = p->data + (gsize) n * K * hw + i;
+            double sigma = exp (0.5 * log_var->data[(gsize) n * hw + i]);
+            for (int c = 0; c < K; c++)
+              q[c * hw] = 0.0f;
+            for (int t = 0; t < S; t++)
+              {
+                double m = -INFINITY, se = 0.0;
+                for (int c = 0; c < K; c++)
+                  {
+                    z[c] = x[c * hw] + sigma * pl_aleatoric_noise (seed, (gsize) n * hw + i, t, c);
+                    m = fmax (m, z[c]);
+                  }
+                for (int c = 0; c < K; c++)
+                  se += (z[c] = exp (z[c] - m));
+                for (int c = 0; c < K; c++)
+                  q[c * hw] += (float) (z[c] / se / S);
+              }
+          }
+      g_free (z);
+    }
+  for (gsize i = 0; i < (gsize) logits->n * hw; i++)
+    log_var->data[i] = expf (log_var->data[i]);
+  return p->data;
+}
+
+/* Probabilities (n, K, wh, ww) of sample t for the batch x; *var: σ²
+ * (n, 1, wh, ww) of an aleatoric head, or NULL. */
 static const float *
 sample (Run *r, PlTape *tape, PlUnetEncoded *enc, PlTensor *x, int n, int K, const PlWindow *w,
-        int t)
+        int t, const float **var)
 {
   PlModel *m0 = r->models[0];
+  PlUnetRun run = { 0 };
+  const float *p;
 
+  *var = NULL;
   switch (r->s->estimator)
     {
     case PL_ESTIMATOR_MC:
-      return pl_unet_output (m0->unet, tape, pl_unet_decode (m0->unet, tape, enc, &r->rng))->data;
+      {
+        PlTensor *lv = NULL, *y = pl_unet_decode_var (m0->unet, tape, enc, &r->rng, &lv);
+        p = to_probs (r, m0->unet, tape, y, lv);
+        *var = lv ? lv->data : NULL;
+        return p;
+      }
     case PL_ESTIMATOR_ENSEMBLE:
       {
         PlUnet *u = r->models[t]->unet;
-        return pl_unet_output (u, tape, pl_unet_forward (u, tape, x, NULL))->data;
+        PlTensor *y = pl_unet_forward (u, tape, x, &run);
+        p = to_probs (r, u, tape, y, run.log_var);
+        *var = run.log_var ? run.log_var->data : NULL;
+        return p;
       }
     case PL_ESTIMATOR_TTA:
       {
         gsize plane = (gsize) w->wh * w->ww;
-        PlTensor *xt = pl_tape_tensor (tape, n, 1, w->wh, w->ww);
-        const float *p;
+        PlTensor *xt = pl_tape_tensor (tape, n, 1, w->wh, w->ww), *y;
         for (int s = 0; s < n; s++)
           pl_tta_apply (&r->tta[t], x->data + s * plane, w->wh, w->ww, FALSE, xt->data + s * plane);
-        p = pl_unet_output (m0->unet, tape, pl_unet_forward (m0->unet, tape, xt, NULL))->data;
+        y = pl_unet_forward (m0->unet, tape, xt, &run);
+        p = to_probs (r, m0->unet, tape, y, run.log_var);
         for (gsize j = 0; j < (gsize) n * K; j++)
           pl_tta_apply (&r->tta[t], p + j * plane, w->wh, w->ww, TRUE, r->tp + j * plane);
+        if (run.log_var)
+          {
+            for (int s = 0; s < n; s++)
+              pl_tta_apply (&r->tta[t], run.log_var->data + s * plane, w->wh, w->ww, TRUE,
+                            r->tv + s * plane);
+            *var = r->tv;
+          }
         return r->tp;
       }
     default:
-      return pl_unet_output (m0->unet, tape, pl_unet_forward (m0->unet, tape, x, NULL))->data;
+      {
+        PlTensor *y = pl_unet_forward (m0->unet, tape, x, &run);
+        p = to_probs (r, m0->unet, tape, y, run.log_var);
+        *var = run.log_var ? run.log_var->data : NULL;
+        return p;
+      }
     }
 }
 
@@ -330,6 +411,7 @@ pl_uncertainty_estimate (const PlUncertaintySettings *s, PlModel *const *models,
   g_autoptr (PlUncertaintyResult) res = NULL;
   g_autoptr (PlTape) tape = NULL;
   g_autofree float *slice = NULL, *wmean = NULL, *wvar = NULL, *wmaps = NULL;
+  g_autofree double *sumv = NULL;
   g_autofree guint8 *wsamp = NULL;
   g_autofree PlTtaTransform *tta = NULL;
   PlUncertaintyAccum **acc = NULL;
@@ -381,7 +463,16 @@ pl_uncertainty_estimate (const PlUncertaintySettings *s, PlModel *const *models,
       pl_tta_transforms (s, tta, T);
       r.tta = tta;
       r.tp = g_new (float, (gsize) B * K * g.max_plane);
+      r.tv = g_new (float, (gsize) B * g.max_plane);
     }
+  res->aleatoric = pl_unet_get_config (models[0]->unet)->aleatoric;
+  for (int i = 1; i < n_models && s->estimator == PL_ESTIMATOR_ENSEMBLE; i++)
+    res->aleatoric = res->aleatoric && pl_unet_get_config (models[i]->unet)->aleatoric;
+  r.aleatoric = res->aleatoric;
+  /* A stream of its own, so that dropout masks stay those of a model
+   * without the head. */
+  r.noise = s->seed * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15) + 1;
+  sumv = g_new (double, (gsize) B * g.max_plane);
   tape = pl_tape_new ((gsize) B * g.max_plane * 4 * 160);
   pl_tape_set_grad_enabled (tape, FALSE);
   slice = g_new (float, (gsize) g.h * g.w);
@@ -416,10 +507,14 @@ pl_uncertainty_estimate (const PlUncertaintySettings *s, PlModel *const *models,
           enc = pl_unet_encode (models[0]->unet, tape, x);
         for (int b = 0; b < n; b++)
           pl_uncertainty_accum_reset (acc[b], plane);
+        memset (sumv, 0, (gsize) n * plane * sizeof (double));
         mark = pl_arena_mark (pl_tape_get_arena (tape));
         for (int t = 0; t < T; t++)
           {
-            const float *p = sample (&r, tape, enc, x, n, K, w, t);
+            const float *v, *p = sample (&r, tape, enc, x, n, K, w, t, &v);
+            if (v && r.aleatoric)
+              for (gsize q = 0; q < (gsize) n * plane; q++)
+                sumv[q] += v[q];
             for (int b = 0; b < n; b++)
               {
                 const float *pb = p + (gsize) b * K * plane;
@@ -443,6 +538,8 @@ pl_uncertainty_estimate (const PlUncertaintySettings *s, PlModel *const *models,
               mp[m] = wmaps + ((gsize) b * PL_UMAP_N + m) * plane;
             pl_uncertainty_accum_finish (acc[b], wmean + (gsize) b * K * plane,
                                          wvar ? wvar + (gsize) b * K * plane : NULL, mp);
+            for (gsize q = 0; q < plane; q++)
+              mp[PL_UMAP_LOGIT_VARIANCE][q] = (float) (sumv[(gsize) b * plane + q] / T);
           }
         pl_model_frame_scatter (volume, &g, wi, first, n, K, wmean, res->mean);
         if (wvar)
@@ -457,6 +554,7 @@ pl_uncertainty_estimate (const PlUncertaintySettings *s, PlModel *const *models,
     pl_uncertainty_accum_free (acc[b]);
   g_free (acc);
   g_free (r.tp);
+  g_free (r.tv);
   if (!ok)
     return NULL;
   for (int m = 0; m < PL_UMAP_N; m++)

@@ -18,6 +18,11 @@
  *                          the identity), each prediction mapped back by the
  *                          inverse transform before it is averaged.
  *
+ * A model with an aleatoric head (unet.h): each sample's probabilities
+ * average S draws of noisy logits x + σ ε, as in training, so the expected
+ * entropy measures the learned noise; PL_UMAP_LOGIT_VARIANCE is σ²
+ * averaged over the T samples.
+ *
  * The settings and their defaults are shared by pellucid-cli and the
  * Uncertainty panel (pl_uncertainty_settings_init is the one place the
  * defaults live).  pl_uncertainty_estimate() may run on a worker thread: it
@@ -65,6 +70,10 @@ typedef struct
   int         keep_samples;     /* samples kept as class maps (browse
                                    sample k): 0 */
   gboolean    class_variance;   /* also keep Var_t[p_tc] per class: FALSE */
+  int         aleatoric_samples;/* aleatoric head: logit draws S per sample,
+                                   p_t = (1/S) Σ_s softmax(x + σ ε_s)
+                                   (Kendall & Gal 2017, eq. 12); 0: softmax
+                                   of the mean logits: 10 */
 } PlUncertaintySettings;
 
 void        pl_uncertainty_settings_init (PlUncertaintySettings *settings);
@@ -92,6 +101,8 @@ typedef struct
   int       n_kept;
   PlLabels *labels;              /* argmax of the mean, as label values */
   guint16  *class_values;        /* (K) */
+  gboolean  aleatoric;           /* the model has an aleatoric head (else
+                                    maps[PL_UMAP_LOGIT_VARIANCE] is 0) */
 } PlUncertaintyResult;
 
 void        pl_uncertainty_result_free   (PlUncertaintyResult *result);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char *const map_names[PL_UMAP_N] = {
-  "entropy", "expected-entropy", "mutual-info", "variance",
+  "entropy", "expected-entropy", "mutual-info", "variance", "logit-variance",
 };
 
 const char *

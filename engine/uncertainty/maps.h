@@ -10,6 +10,15 @@
  *   mutual information   H[p̄] − (1/T) Σ_t H[p_t]                   (epistemic)
  *   class variance       Σ_c Var_t[p_tc]  (per class: Var_t[p_tc])
  *
+ * and, for a network with an aleatoric head (Kendall & Gal 2017), the
+ * learned logit variance σ² averaged over the samples.  With such a head
+ * each p_t is itself the mean of softmax(x + σ ε) over draws of the learned
+ * logit noise (estimate.h), so the expected entropy is the aleatoric part
+ * as the network learned it.  σ² alone is not comparable across voxels: a
+ * small logit margin with σ = 0 and a large margin with a large σ give the
+ * same probabilities, and the loss does not prefer one.  The accumulator
+ * does not see σ² (the estimator averages it itself).
+ *
  * in nats (natural logarithms; 0 log 0 = 0).  A PlUncertaintyAccum sums
  * samples of n points as they come (one batch of slices at a time, so the T
  * samples of a volume never need to be held together) and
@@ -31,13 +40,17 @@ typedef enum
   PL_UMAP_EXPECTED_ENTROPY,   /* aleatoric part */
   PL_UMAP_MUTUAL_INFO,        /* epistemic part */
   PL_UMAP_VARIANCE,           /* Σ_c Var_t[p_tc] */
+  PL_UMAP_LOGIT_VARIANCE,     /* learned logit variance σ² of an aleatoric
+                                 head, mean over samples (0 without one) */
   PL_UMAP_N
 } PlUncertaintyMap;
 
 /* Name used in files and on the command line: "entropy",
- * "expected-entropy", "mutual-info", "variance"; NULL when out of range. */
+ * "expected-entropy", "mutual-info", "variance", "logit-variance";
+ * NULL when out of range. */
 const char *pl_uncertainty_map_name    (PlUncertaintyMap map);
-/* -1 when unknown (also accepts "mi", "aleatoric", "epistemic"). */
+/* -1 when unknown (also accepts "mi", "epistemic" for mutual-info and
+ * "aleatoric" for expected-entropy). */
 int         pl_uncertainty_map_from_name (const char    *name);
 
 typedef struct

@@ -218,6 +218,8 @@ run_estimator (const Bench *b, PlEstimator est, PlModel **models, int n_models,
   json_builder_begin_object (jb);
   for (int m = 0; m < PL_UMAP_N; m++)
     {
+      if (m == PL_UMAP_LOGIT_VARIANCE && !r->aleatoric)
+        continue;
       json_builder_set_member_name (jb, pl_uncertainty_map_name (m));
       json_builder_add_double_value (jb, auroc[m]);
     }

@@ -87,13 +87,16 @@ pel_cli_train (int argc, char **argv)
   g_autoptr (PelMethodOptions) mopts = pel_method_options_new ();
   PlMethodConfig method;
   int steps = PL_TRAIN_DEFAULT_STEPS, batch = 8, threads = 2, every = 10;
-  g_autofree char *preset = NULL;
+  g_autofree char *preset = NULL, *table_path = NULL;
+  g_autoptr (PlLabelTable) table = NULL;
   gint64 seed = 0, holdout = -1;
   double lr = 1e-3;
   gboolean no_augment = FALSE;
   const GOptionEntry entries[] = {
     { "image", 'i', 0, G_OPTION_ARG_FILENAME, &image, "Intensity volume (NIfTI)", "IMG" },
     { "labels", 'l', 0, G_OPTION_ARG_FILENAME, &labels_path, "Label map on the image's grid; 0 = unlabelled", "LAB" },
+    { "label-table", 0, 0, G_OPTION_ARG_FILENAME, &table_path,
+      "Label names (ITK-SNAP description): left/right pairs are swapped by mirroring, sided labels without a pair are not mirrored", "TXT" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Model file to write (safetensors)", "MODEL" },
     { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, "Network: ref (unet2d-ref) or small (4 levels, 8-64 channels) (ref)", "NAME" },
     { "steps", 's', 0, G_OPTION_ARG_INT, &steps, "Optimiser steps (600)", "N" },
@@ -154,6 +157,12 @@ pel_cli_train (int argc, char **argv)
   volume = pl_volume_load (image, 0, NULL, &error);
   if (volume)
     labels = pl_labels_load (labels_path, volume, &error);
+  if (labels && table_path)
+    {
+      table = pl_label_table_load (table_path, &error);
+      if (!table)
+        g_clear_pointer (&labels, pl_labels_free);
+    }
   if (!labels)
     {
       fprintf (stderr, "pellucid-cli train: %s\n", error->message);
@@ -170,12 +179,14 @@ pel_cli_train (int argc, char **argv)
   cfg.lr = (float) lr;
   cfg.augment = !no_augment;
   cfg.holdout_slice = holdout;
+  cfg.label_table = table;
   cfg.axis = pl_axis_from_name (volume, axis_name ? axis_name : "axial");
   if (cfg.axis < 0)
     {
       fprintf (stderr, "pellucid-cli train: unknown axis '%s'\n", axis_name);
       return 2;
     }
+  pel_uncertainty_options_apply_train (uopts, &cfg);
   pl_label_provider_init_static (&provider, labels);
   pel_uncertainty_train_provider (uopts, &cfg, volume, &provider);
   trainer = pl_trainer_new (&cfg, volume, &provider, &error);

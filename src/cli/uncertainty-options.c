@@ -27,6 +27,8 @@ struct _PelUncertaintyOptions
   /* train */
   int      ensemble;
   gboolean bootstrap;
+  gboolean aleatoric;
+  int      aleatoric_samples;     /* train and predict */
   PlBootstrapLabels boot;
   /* eval */
   char    *probabilities;
@@ -48,6 +50,7 @@ pel_uncertainty_options_new (void)
 
   pl_uncertainty_settings_init (&s);
   o->tta_samples = s.tta_samples;
+  o->aleatoric_samples = -1;
   o->bins = PL_ECE_DEFAULT_BINS;
   o->min_intensity = -INFINITY;
   o->temperature = 1.0;
@@ -80,7 +83,7 @@ pel_uncertainty_options_predict_group (PelUncertaintyOptions *o)
       "Estimator: mc (MC dropout, --mc-passes T, 20), ensemble (a model file from train --ensemble), "
       "tta (test-time augmentation), softmax", "NAME" },
     { "maps", 0, 0, G_OPTION_ARG_FILENAME, &o->maps,
-      "Write PREFIX_entropy, _expected-entropy, _mutual-info, _variance (.nii.gz, nats)", "PREFIX" },
+      "Write PREFIX_entropy, _expected-entropy, _mutual-info, _variance (.nii.gz, nats), and _logit-variance for a model with an aleatoric head", "PREFIX" },
     { "tta-samples", 0, 0, G_OPTION_ARG_INT, &o->tta_samples, "TTA samples, identity included (8)", "T" },
     { "keep-samples", 0, 0, G_OPTION_ARG_INT, &o->keep_samples,
       "Also write the first K samples' label maps PREFIX_sample<k>", "K" },
@@ -88,6 +91,8 @@ pel_uncertainty_options_predict_group (PelUncertaintyOptions *o)
       "Painted label map: report the next uncertain slice among its unpainted slices", "LAB" },
     { "next-by", 0, 0, G_OPTION_ARG_STRING, &o->next_by,
       "Map ranking the slices for the next one: entropy, mutual-info, … (entropy)", "MAP" },
+    { "aleatoric-samples", 0, 0, G_OPTION_ARG_INT, &o->aleatoric_samples,
+      "Aleatoric head: noisy-logit draws averaged per sample, 0 = softmax of the mean logits (10)", "S" },
     { NULL }
   };
   GOptionGroup *g = g_option_group_new ("uncertainty", "Uncertainty options:",
@@ -104,6 +109,10 @@ pel_uncertainty_options_train_group (PelUncertaintyOptions *o)
       "Train a deep ensemble of M members (seeds S … S+M−1) into one model file", "M" },
     { "bootstrap", 0, 0, G_OPTION_ARG_NONE, &o->bootstrap,
       "Each member trains on a bootstrap draw of the painted slices", NULL },
+    { "aleatoric", 0, 0, G_OPTION_ARG_NONE, &o->aleatoric,
+      "Add an aleatoric head: a learned per-pixel logit variance (Kendall & Gal 2017)", NULL },
+    { "aleatoric-samples", 0, 0, G_OPTION_ARG_INT, &o->aleatoric_samples,
+      "Logit samples T of the aleatoric loss (10)", "T" },
     { NULL }
   };
   GOptionGroup *g = g_option_group_new ("uncertainty", "Uncertainty options:",
@@ -238,6 +247,8 @@ pel_uncertainty_predict (PelUncertaintyOptions *o, const char *image, const char
   s.seed = (guint64) seed;
   s.batch = batch;
   s.keep_samples = o->keep_samples;
+  if (o->aleatoric_samples >= 0)
+    s.aleatoric_samples = o->aleatoric_samples;
   if (!pl_uncertainty_settings_check (&s, &error))
     {
       fprintf (stderr, "pellucid-cli predict: %s\n", error->message);
@@ -282,7 +293,10 @@ pel_uncertainty_predict (PelUncertaintyOptions *o, const char *image, const char
       for (int m = 0; m < PL_UMAP_N; m++)
         {
           g_autofree char *suffix = g_strconcat ("_", pl_uncertainty_map_name (m), NULL);
-          g_autofree char *path = with_suffix (o->maps, suffix);
+          g_autofree char *path = NULL;
+          if (m == PL_UMAP_LOGIT_VARIANCE && !r->aleatoric)
+            continue;
+          path = with_suffix (o->maps, suffix);
           if (!save_map (volume, r->maps[m], path, &error))
             {
               pl_model_ensemble_free (models);
@@ -331,11 +345,15 @@ pel_uncertainty_predict (PelUncertaintyOptions *o, const char *image, const char
   json_builder_add_double_value (b, seconds);
   json_builder_set_member_name (b, "axis");
   json_builder_add_int_value (b, r->axis);
+  json_builder_set_member_name (b, "aleatoric_head");
+  json_builder_add_boolean_value (b, r->aleatoric);
   json_builder_set_member_name (b, "volume_mean");
   json_builder_begin_object (b);
   for (int m = 0; m < PL_UMAP_N; m++)
     {
       double sum = 0.0;
+      if (m == PL_UMAP_LOGIT_VARIANCE && !r->aleatoric)
+        continue;
       for (gsize i = 0; i < r->n_voxels; i++)
         sum += r->maps[m][i];
       add_double_or_null (b, pl_uncertainty_map_name (m), sum / r->n_voxels);
@@ -345,6 +363,8 @@ pel_uncertainty_predict (PelUncertaintyOptions *o, const char *image, const char
   json_builder_begin_object (b);
   for (int m = 0; m < PL_UMAP_N; m++)
     {
+      if (m == PL_UMAP_LOGIT_VARIANCE && !r->aleatoric)
+        continue;
       json_builder_set_member_name (b, pl_uncertainty_map_name (m));
       json_builder_begin_array (b);
       for (gint64 z = 0; z < r->dim[r->axis]; z++)
@@ -365,6 +385,15 @@ pel_uncertainty_predict (PelUncertaintyOptions *o, const char *image, const char
 }
 
 /* --- train -------------------------------------------------------------- */
+
+void
+pel_uncertainty_options_apply_train (PelUncertaintyOptions *o, PlTrainConfig *cfg)
+{
+  if (o->aleatoric)
+    cfg->net.aleatoric = TRUE;
+  if (o->aleatoric_samples >= 0)
+    cfg->aleatoric_samples = o->aleatoric_samples;
+}
 
 void
 pel_uncertainty_train_provider (PelUncertaintyOptions *o, const PlTrainConfig *cfg,

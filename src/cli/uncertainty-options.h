@@ -3,7 +3,8 @@
  *
  *   predict --uncertainty mc|ensemble|tta|softmax --maps PREFIX
  *           [--tta-samples 8] [--keep-samples K] [--painted LAB]
- *   train   --ensemble M [--bootstrap]
+ *           [--aleatoric-samples 10]
+ *   train   --ensemble M [--bootstrap] [--aleatoric [--aleatoric-samples 10]]
  *   eval    --probabilities PROB [--ece] [--bins 15] [--reliability FILE.csv]
  *           [--auroc MAP]… [--intensity IMG --min-intensity 20]
  *           [--temperature T | --calibration-slices z,z,…]
@@ -53,6 +54,9 @@ gboolean pel_uncertainty_save_model (PelUncertaintyOptions *o,
                                      int                    steps,
                                      const char            *out,
                                      GError               **error);
+/* train --aleatoric [--aleatoric-samples T]: into the network config. */
+void     pel_uncertainty_options_apply_train (PelUncertaintyOptions *o,
+                                              PlTrainConfig         *cfg);
 /* train --bootstrap: member 0's provider (a bootstrap draw) in place of
  * *labels; keep `boot` alive while training. */
 void     pel_uncertainty_train_provider (PelUncertaintyOptions *o,

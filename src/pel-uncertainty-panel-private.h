@@ -1,0 +1,97 @@
+/* pel-uncertainty-panel-private.h: the Uncertainty panel's state, shared
+ * by its files (pel-uncertainty-panel.c: the run, the overlay and the strip;
+ * pel-uncertainty-panel-assess.c: calibration, raters and error
+ * detection). */
+#pragma once
+
+#include "src/pel-heat-map.h"
+#include "src/pel-uncertainty-assess.h"
+#include "src/pel-uncertainty-panel.h"
+#include "src/pel-slice-strip.h"
+#include "src/pel-train-provider.h"
+
+G_BEGIN_DECLS
+
+struct _PelUncertaintyPanel
+{
+  GtkWidget            parent_instance;
+
+  PelDocument         *document;
+  PelTools            *tools;
+  PelLiveRun          *run;
+  GSimpleActionGroup  *actions;
+
+  PlEstimator          estimator;
+  int                  passes;
+  PlUncertaintyMap     map;
+
+  PlModel            **loaded;          /* a model file's members, or NULL */
+  int                  n_loaded;
+  char                *loaded_path;
+
+  PlUncertaintyResult *result;          /* = *result_box */
+  PelResultBox        *result_box;
+  PelAssessment       *assessment;      /* of result, or NULL */
+  PelAssessView       *assess_view;
+  PlLabels            *reference;       /* opened as a reference, or NULL */
+  char                *reference_path;
+  GPtrArray           *raters;          /* PlLabels */
+  GPtrArray           *rater_paths;     /* char* */
+  GArray              *held_out;        /* gint64 slices set by the user */
+  gboolean             show_disagreement;
+  PelHeatMap          *heat_map;        /* the one this panel set */
+  PelSliceCounts       counts;
+  gint64               next_slice;
+
+  /* template */
+  GtkWidget           *scroller;
+  GtkDropDown         *estimator_dropdown;
+  GtkSpinButton       *passes_spin;
+  GtkDropDown         *map_dropdown;
+  GtkBox              *run_row_box;
+  GtkBox              *status_box;
+  GtkDrawingArea      *colour_bar;
+  GtkLabel            *range_min_label;
+  GtkLabel            *range_max_label;
+  PelSliceStrip       *strip;
+  GtkLabel            *model_label;
+  GtkBox              *assess_box;
+  gboolean             syncing;
+};
+
+/* What a run of the panel's PelLiveRun returns: a new estimate (box) with
+ * its assessment, or an assessment alone (box NULL). */
+typedef struct
+{
+  PelResultBox  *box;
+  PelAssessment *assessment;
+} PelRunOut;
+
+void     pel_run_out_free                   (PelRunOut           *out);
+
+/* pel-uncertainty-panel.c */
+void     pel_uncertainty_panel_set_line     (PelUncertaintyPanel *self,
+                                             const char          *key,
+                                             const char          *text,
+                                             gboolean             error);
+void     pel_uncertainty_panel_apply_map    (PelUncertaintyPanel *self);
+void     pel_uncertainty_panel_update_actions (PelUncertaintyPanel *self);
+/* The Train panel's held-out slice when its model is the one estimated, or
+ * −1. */
+gint64   pel_uncertainty_panel_train_holdout (PelUncertaintyPanel *self);
+
+/* pel-uncertainty-panel-assess.c */
+extern const GActionEntry pel_uncertainty_assess_actions[];
+extern const guint        pel_uncertainty_assess_n_actions;
+void     pel_uncertainty_assess_init        (PelUncertaintyPanel *self);
+void     pel_uncertainty_assess_clear       (PelUncertaintyPanel *self);
+/* The inputs of an assessment (copies) for the result being made or shown. */
+PelAssessInput *pel_uncertainty_assess_input (PelUncertaintyPanel *self);
+/* Shows a new assessment (taken) and refreshes the overlay if it shows the
+ * rater disagreement. */
+void     pel_uncertainty_assess_set         (PelUncertaintyPanel *self,
+                                             PelAssessment       *assessment);
+void     pel_uncertainty_assess_update_actions (PelUncertaintyPanel *self,
+                                                gboolean             running);
+
+G_END_DECLS
