@@ -20,7 +20,8 @@
 typedef struct
 {
   PelLabelStore     *store;
-  gconstpointer      owner;       /* the volume the plan is for */
+  PelVolumeRef      *owner;       /* the volume the plan is for (held, so
+                                   * its address is not reused meanwhile) */
   gint64             dim[3];
   int                axis;
   double             spacing[3];
@@ -37,6 +38,7 @@ interpolate_data_free (gpointer data)
   InterpolateData *d = data;
 
   pel_label_store_unref (d->store);
+  pel_volume_ref_unref (d->owner);
   g_free (d->name);
   g_clear_pointer (&d->plan, pl_edit_free);
   g_free (d);
@@ -142,7 +144,7 @@ pel_document_interpolate_async (PelDocument         *self,
     }
   d = g_new0 (InterpolateData, 1);
   d->store = pel_label_store_ref (self->store);
-  d->owner = self->volume_ref;
+  d->owner = pel_volume_ref_ref (self->volume_ref);
   memcpy (d->dim, self->volume->dim, sizeof d->dim);
   d->axis = axis;
   memcpy (d->spacing, self->volume->pixdim, sizeof d->spacing);
