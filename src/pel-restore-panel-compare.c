@@ -92,17 +92,20 @@ shown_texture (PelRestorePanel *self,
                                 level - window / 2.0, window);
 }
 
+/* Each result on two lines of the grid: its name across the panel, then
+ * its five figures (the side panel is too narrow for a name column). */
 static void
 rebuild_table (PelRestorePanel *self,
                GtkWidget       *grid)
 {
-  const char *heads[6] = { "", "MAE", "MSE", "NMSE", "PSNR", "SSIM" };
+  const char *heads[5] = { "MAE", "MSE", "NMSE", "PSNR", "SSIM" };
 
-  for (int c = 0; c < 6; c++)
+  for (int c = 0; c < 5; c++)
     {
       GtkWidget *l = gtk_label_new (heads[c]);
       gtk_widget_add_css_class (l, "caption-heading");
-      gtk_label_set_xalign (GTK_LABEL (l), c == 0 ? 0.0f : 1.0f);
+      gtk_label_set_xalign (GTK_LABEL (l), 1.0f);
+      gtk_widget_set_hexpand (l, TRUE);
       gtk_grid_attach (GTK_GRID (grid), l, c, 0, 1, 1);
     }
   for (guint k = 0; k < self->rows->len; k++)
@@ -112,23 +115,24 @@ rebuild_table (PelRestorePanel *self,
       g_autofree char *mae = g_strdup_printf ("%.4f", m->mae), *mse = g_strdup_printf ("%.5f", m->mse);
       g_autofree char *nmse = g_strdup_printf ("%.4f", m->nmse), *psnr = g_strdup_printf ("%.2f", m->psnr);
       g_autofree char *ssim = g_strdup_printf ("%.3f", m->ssim);
-      const char *cells[6] = { row->name, mae, mse, nmse, psnr, ssim };
+      const char *cells[5] = { mae, mse, nmse, psnr, ssim };
+      /* the latest result stands out */
+      gboolean latest = k + 1 == self->rows->len && k > 0;
+      GtkWidget *name = gtk_label_new (row->name);
 
-      for (int c = 0; c < 6; c++)
+      gtk_label_set_xalign (GTK_LABEL (name), 0.0f);
+      gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+      gtk_widget_add_css_class (name, latest ? "heading" : "caption");
+      gtk_widget_set_margin_top (name, 2);
+      gtk_grid_attach (GTK_GRID (grid), name, 0, 2 * (int) k + 1, 5, 1);
+      for (int c = 0; c < 5; c++)
         {
           GtkWidget *l = gtk_label_new (cells[c]);
-          gtk_label_set_xalign (GTK_LABEL (l), c == 0 ? 0.0f : 1.0f);
-          if (c == 0)
-            {
-              gtk_label_set_ellipsize (GTK_LABEL (l), PANGO_ELLIPSIZE_END);
-              gtk_widget_set_hexpand (l, TRUE);
-              gtk_widget_set_tooltip_text (l, row->name);
-            }
+          gtk_label_set_xalign (GTK_LABEL (l), 1.0f);
           gtk_widget_add_css_class (l, "numeric");
-          /* the latest result stands out */
-          if (k + 1 == self->rows->len && k > 0)
+          if (latest)
             gtk_widget_add_css_class (l, "heading");
-          gtk_grid_attach (GTK_GRID (grid), l, c, (int) k + 1, 1, 1);
+          gtk_grid_attach (GTK_GRID (grid), l, c, 2 * (int) k + 2, 1, 1);
         }
     }
 }

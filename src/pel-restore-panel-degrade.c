@@ -31,7 +31,7 @@ typedef struct
   PelVolumeRef     *clean;     /* revert: the original */
   PlDegradeSettings degrade;
   float            *slice;     /* keep/save: h × w in volume units */
-  PlVolume         *whole;     /* keep/save: every slice restored, or NULL */
+  PelVolumeRef     *whole;     /* keep/save: every slice restored, or NULL */
   int               axis;
   gint64            index;
   char             *path;      /* save */
@@ -49,7 +49,7 @@ io_task_free (IoTask *t)
   g_clear_pointer (&t->source, pel_volume_ref_unref);
   g_clear_pointer (&t->clean, pel_volume_ref_unref);
   g_free (t->slice);
-  g_clear_pointer (&t->whole, pl_volume_free);
+  g_clear_pointer (&t->whole, pel_volume_ref_unref);
   g_free (t->path);
   g_free (t);
 }
@@ -99,7 +99,7 @@ io_func (gpointer  data,
     case IO_KEEP:
     case IO_SAVE:
       if (t->whole)
-        v = g_steal_pointer (&t->whole);
+        v = pl_volume_copy (pel_volume_ref_get (t->whole));
       else
         {
           v = pl_volume_copy (pel_volume_ref_get (t->source));
@@ -283,8 +283,8 @@ start_keep_or_save (PelRestorePanel *self,
   t->source = pel_document_ref_volume (self->document);
   t->axis = self->result_axis;
   t->index = self->result_index;
-  if (self->result_volume && memcmp (self->result_volume->dim, v->dim, sizeof v->dim) == 0)
-    t->whole = pl_volume_copy (self->result_volume);
+  if (self->result_volume && memcmp (pel_volume_ref_get (self->result_volume)->dim, v->dim, sizeof v->dim) == 0)
+    t->whole = pel_volume_ref_ref (self->result_volume);
   else
     {
       n = (gsize) h * w;

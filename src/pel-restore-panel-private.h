@@ -25,7 +25,7 @@ struct _PelRestorePanel
   PelLiveRun        *io_run;     /* degrade, revert, keep, save */
   PelVolumeRef      *clean;      /* the original kept by Degrade, or NULL */
   PlDipResult       *result;     /* the last finished fit (slice on screen) */
-  PlVolume          *result_volume;  /* a network's restoration of every
+  PelVolumeRef      *result_volume;  /* a network's restoration of every
                                       * axial slice (volume units), or NULL */
   int                result_axis;
   int                run_axis;     /* of the fit running */

@@ -165,9 +165,10 @@ pel_restore_panel_take_outcome (PelRestorePanel   *self,
                                 PelRestoreOutcome *o)
 {
   g_clear_pointer (&self->result, pl_dip_result_free);
-  g_clear_pointer (&self->result_volume, pl_volume_free);
+  g_clear_pointer (&self->result_volume, pel_volume_ref_unref);
   self->result = g_steal_pointer (&o->result);
-  self->result_volume = g_steal_pointer (&o->volume);
+  if (o->volume)
+    self->result_volume = pel_volume_ref_new (g_steal_pointer (&o->volume));
   self->result_axis = o->axis;
   self->result_index = o->index;
   self->result_scale = o->scale;
@@ -361,6 +362,7 @@ act_start (GSimpleAction *action,
   pel_live_run_reset (self->run);
   pel_restore_panel_reset_plots (self, t->settings.max_iterations);
   pel_plot_set_labels (self->loss_plot, _("iteration"), _("loss (MSE against the noisy slice)"));
+  pel_plot_set_labels (self->psnr_plot, _("iteration"), _("PSNR (dB) against the kept original"));
   pel_restore_panel_set_status (self, "result", NULL, FALSE);
   pel_restore_panel_set_status (self, "es", NULL, FALSE);
   pel_restore_panel_set_status (self, "slice", NULL, FALSE);

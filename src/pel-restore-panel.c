@@ -64,7 +64,8 @@ act_show (GSimpleAction *action,
     gtk_stack_set_visible_child (GTK_STACK (parent), panel);
 }
 
-/* "top" or "results" (the deep image prior's output and plots). */
+/* "top", "results" (the fit's settings, output and plots) or "compare"
+ * (the comparison view). */
 static void
 act_scroll (GSimpleAction *action,
             GVariant      *param,
@@ -72,11 +73,14 @@ act_scroll (GSimpleAction *action,
 {
   PelRestorePanel *self = user_data;
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  const char *where = g_variant_get_string (param, NULL);
+  GtkWidget *target = g_str_equal (where, "compare") ? GTK_WIDGET (self->compare_box)
+                                                     : GTK_WIDGET (self->dip_heading);
   graphene_point_t p;
 
-  if (g_str_equal (g_variant_get_string (param, NULL), "top"))
+  if (g_str_equal (where, "top"))
     gtk_adjustment_set_value (adj, 0.0);
-  else if (gtk_widget_compute_point (GTK_WIDGET (self->dip_heading),
+  else if (gtk_widget_compute_point (target,
                                      gtk_scrolled_window_get_child (self->scroller),
                                      &GRAPHENE_POINT_INIT (0.0f, 0.0f), &p))
     gtk_adjustment_set_value (adj, p.y - 6.0);
@@ -160,7 +164,7 @@ pel_restore_panel_finalize (GObject *object)
   PelRestorePanel *self = PEL_RESTORE_PANEL (object);
 
   g_clear_pointer (&self->result, pl_dip_result_free);
-  g_clear_pointer (&self->result_volume, pl_volume_free);
+  g_clear_pointer (&self->result_volume, pel_volume_ref_unref);
   g_clear_pointer (&self->rows, g_array_unref);
   for (int k = 0; k < 4; k++)
     g_clear_pointer (&self->shown[k], g_free);
@@ -324,5 +328,5 @@ const PlVolume *
 pel_restore_panel_get_result_volume (PelRestorePanel *self)
 {
   g_return_val_if_fail (PEL_IS_RESTORE_PANEL (self), NULL);
-  return self->result_volume;
+  return self->result_volume ? pel_volume_ref_get (self->result_volume) : NULL;
 }

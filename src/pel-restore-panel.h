@@ -38,7 +38,8 @@
  * restore.steps(i), restore.model(s path), restore.model-dialog,
  * restore.export-csv(s path), restore.export-png(s path) and their -dialog
  * forms,
- * restore.show (the panel's tab), restore.scroll(s "top" | "results"), and
+ * restore.show (the panel's tab), restore.scroll(s "top" | "results" |
+ * "compare"), and
  * the state restore.busy.  PELLUCID_RESTORE_ACTIONS is a list of them run in
  * order (pel-action-script.h): "degrade,iterations=3000,start".
  */

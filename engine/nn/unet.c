@@ -485,6 +485,8 @@ run_decoder (PlUnet *u, PlTape *t, PlTensor *x, PlTensor **skips, PlTensor **par
                       partial ? partial[j] : NULL, inplace, c);
       x = conv_block (t, &u->dec[j][1], x, NULL, NULL, inplace, c);
       x = maybe_dropout (t, c, PL_DROPOUT_DECODER, x, rng);
+      if (run)
+        run->decoder[D - 1 - j] = x;
     }
   if (run)
     run->features = x;

@@ -163,6 +163,9 @@ typedef struct
   PlTensor *features;      /* out: last decoder block output (head input) */
   PlUnetAt  grad_at;       /* mark that activation as requiring a gradient */
   PlTensor *log_var;       /* out: (N, 1, H, W) log σ² of an aleatoric net */
+  /* out: output of decoder level l (1: the last block, full resolution; 2:
+   * the one before, half resolution; … depth − 1) at decoder[l] */
+  PlTensor *decoder[PL_UNET_MAX_DEPTH];
 } PlUnetRun;
 
 /* x: (N, in_channels, H, W), H and W multiples of pl_unet_config_multiple.

@@ -15,6 +15,11 @@
 #include <math.h>
 #include <string.h>
 
+/* The weight of 1 − SSIM in the SSIM loss, the rest MAE (Zhao, Gallo,
+ * Frosio & Kautz, "Loss functions for image restoration with neural
+ * networks", IEEE TCI 2017, eq. 11). */
+#define SSIM_ALPHA 0.84f
+
 static const char *const method_names[] = { "n2n", "n2c", "pair", "supervised" };
 static const char *const loss_names[] = { "mse", "mae", "ssim", "perceptual", "adv" };
 
@@ -349,7 +354,12 @@ pl_restore_net_train (const PlRestoreData        *data,
           loss = pl_mae (tape, y, t);
           break;
         case PL_RESTORE_LOSS_SSIM:
-          loss = pl_affine_scalar (tape, pl_ssim (tape, y, t, 1.0f), -1.0f, 1.0f);
+          /* α (1 − SSIM) + (1 − α) MAE, α = 0.84 (Zhao et al. 2017): SSIM
+           * alone barely sees an intensity offset on flat dark background
+           * (its luminance term saturates), and stalls there */
+          loss = pl_add (tape,
+                         pl_affine_scalar (tape, pl_ssim (tape, y, t, 1.0f), -SSIM_ALPHA, SSIM_ALPHA),
+                         pl_affine_scalar (tape, pl_mae (tape, y, t), 1.0f - SSIM_ALPHA, 0.0f));
           break;
         case PL_RESTORE_LOSS_PERCEPTUAL:
           loss = pl_add (tape, pl_mse (tape, y, t),

@@ -18,7 +18,8 @@
  *               clean image anywhere.
  *   supervised  input degraded by the chosen synthetic corruption (noise or
  *               ×2/×4 downsampling, degrade.h), target clean, and a choice
- *               of loss: MSE, MAE, 1 − SSIM (loss.h), MSE + λ·perceptual
+ *               of loss: MSE, MAE, 0.84 (1 − SSIM) + 0.16 MAE (loss.h;
+ *               Zhao et al. 2017), MSE + λ·perceptual
  *               (perceptual.h, features of a trained segmentation model),
  *               MSE + λ·adversarial (adversarial.h, a patch discriminator
  *               trained in alternation).

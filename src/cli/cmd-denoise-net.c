@@ -111,7 +111,8 @@ pel_cli_denoise_net (int argc, char **argv)
   g_autoptr (GString) json = g_string_new ("{");
   g_autofree float *train_a = NULL, *train_b = NULL, *in_all = NULL, *out_all = NULL, *ref_all = NULL;
   PlRestoreData data = { 0 };
-  Progress prog = { g_string_new ("["), 50 };
+  g_autoptr (GString) curve = g_string_new ("[");
+  Progress prog = { curve, 50 };
   int axis, h, w, n;
   float scale;
   double t0;
@@ -322,7 +323,6 @@ pel_cli_denoise_net (int argc, char **argv)
                           first, last, tfirst, tlast, g_get_monotonic_time () * 1e-6 - t0,
                           pl_restore_net_step_ms (net), pl_restore_net_final_loss (net),
                           first + n / 2, prog.curve->str);
-  g_string_free (prog.curve, TRUE);
   if (ref)
     {
       PlCompare a, b;
