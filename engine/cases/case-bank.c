@@ -37,6 +37,7 @@ struct _PlCaseBank
   gint64   *slice_of;
   gint64    n_painted;
   guint     n_cases_painted;
+  gint64    live_first;
 };
 
 void
@@ -44,6 +45,7 @@ pl_case_bank_options_init (PlCaseBankOptions *options)
 {
   memset (options, 0, sizeof *options);
   options->unlabelled_per_case = 8;
+  options->live_case = -1;
 }
 
 void
@@ -108,6 +110,7 @@ pl_case_bank_new (PlCohort                *cohort,
   gsize tmp_size = 0;
   gboolean same_size = TRUE;
   g_autoptr (PlCaseBank) bank = g_new0 (PlCaseBank, 1);
+
   guint n = pl_cohort_get_n (cohort);
   int H = 0, W = 0;
   gint64 dim[3];
@@ -118,6 +121,7 @@ pl_case_bank_new (PlCohort                *cohort,
       pl_case_bank_options_init (&defaults);
       options = &defaults;
     }
+  bank->live_first = -1;
   for (guint i = 0; i < n; i++)
     {
       const PlCase *c = pl_cohort_get_case (cohort, i);
@@ -128,6 +132,30 @@ pl_case_bank_new (PlCohort                *cohort,
       int axis, u = MAX (options->unlabelled_per_case, 0);
       gint64 depth, painted = 0;
 
+      if ((int) i == options->live_case && options->live_volume)
+        {
+          int h, w;
+
+          v = pl_volume_copy (options->live_volume);
+          pl_case_normalise (v);
+          axis = pl_volume_axial_axis (v);
+          pl_slice_dims (v->dim, axis, &h, &w);
+          if ((gsize) h * w > tmp_size)
+            {
+              tmp_size = (gsize) h * w;
+              tmp_x = g_renew (float, tmp_x, tmp_size);
+              tmp_l = g_renew (guint16, tmp_l, tmp_size);
+            }
+          bank->live_first = g.info->len;
+          for (gint64 z = 0; z < v->dim[axis]; z++)
+            take_slice (&g, i, v, NULL, axis, z, tmp_x, tmp_l);
+          if (!pl_progress_report (options->progress, (double) (i + 1) / n, c->name))
+            {
+              pl_progress_set_cancelled_error (error);
+              goto fail;
+            }
+          continue;
+        }
       if (!pl_case_load (c, &v, c->labels_path ? &l : NULL, error))
         goto fail;
       pl_case_normalise (v);
@@ -170,7 +198,7 @@ pl_case_bank_new (PlCohort                *cohort,
           goto fail;
         }
     }
-  if (bank->n_painted == 0)
+  if (bank->n_painted == 0 && bank->live_first < 0)
     {
       g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
                    "%s: no case has painted voxels to train on", pl_cohort_get_root (cohort));
@@ -278,6 +306,12 @@ gint64
 pl_case_bank_get_n_painted (const PlCaseBank *bank)
 {
   return bank->n_painted;
+}
+
+gint64
+pl_case_bank_get_live_first (const PlCaseBank *bank)
+{
+  return bank->live_first;
 }
 
 guint

@@ -37,13 +37,20 @@ typedef struct
 {
   int               unlabelled_per_case;   /* 8 */
   const PlProgress *progress;              /* one unit per case */
+  /* A case whose image is live_volume (borrowed; not loaded from its
+   * file) and whose labels another provider supplies while its user paints
+   * (the open case in the window): every one of its slices along its axial
+   * axis goes into the bank, with labels 0, and it never counts as
+   * painted here.  −1 (the default): none. */
+  int               live_case;
+  const PlVolume   *live_volume;
 } PlCaseBankOptions;
 
 typedef struct _PlCaseBank PlCaseBank;
 
 void             pl_case_bank_options_init (PlCaseBankOptions *options);
-/* Fails when no case has a painted voxel, or with the first case that does
- * not load (its error names the file). */
+/* Fails when no case has a painted voxel (unless a live case is given),
+ * or with the first case that does not load (its error names the file). */
 PlCaseBank      *pl_case_bank_new          (PlCohort                *cohort,
                                             const PlCaseBankOptions *options,
                                             GError                 **error);
@@ -56,6 +63,9 @@ guint            pl_case_bank_get_case     (const PlCaseBank        *bank,
                                             gint64                   s,
                                             gint64                  *case_slice);
 gint64           pl_case_bank_get_n_painted(const PlCaseBank        *bank);
+/* The live case's first bank slice (its slice z is bank slice first + z),
+ * −1 without a live case. */
+gint64           pl_case_bank_get_live_first (const PlCaseBank      *bank);
 guint            pl_case_bank_get_n_cases_painted (const PlCaseBank *bank);
 /* Bytes held by the bank's slices, labels and index. */
 gsize            pl_case_bank_get_bytes    (const PlCaseBank        *bank);

@@ -91,6 +91,26 @@ cohort_new (const char *root)
   return cohort;
 }
 
+PlCohort *
+pl_cohort_copy (const PlCohort *cohort)
+{
+  PlCohort *copy = cohort_new (cohort->root);
+
+  for (guint i = 0; i < cohort->cases->len; i++)
+    {
+      const PlCase *c = g_ptr_array_index (cohort->cases, i);
+      PlCase *d = g_new0 (PlCase, 1);
+
+      *d = *c;
+      d->name = g_strdup (c->name);
+      d->image_path = g_strdup (c->image_path);
+      d->labels_path = g_strdup (c->labels_path);
+      d->proposal_path = g_strdup (c->proposal_path);
+      g_ptr_array_add (copy->cases, d);
+    }
+  return copy;
+}
+
 void
 pl_cohort_free (PlCohort *cohort)
 {

@@ -72,6 +72,8 @@ PlCohort    *pl_cohort_open_list      (const char        *list_path,
 PlCohort    *pl_cohort_open_files     (const char *const *paths,
                                        int                n_paths,
                                        GError           **error);
+/* A deep copy (for a worker to read while the original changes). */
+PlCohort    *pl_cohort_copy           (const PlCohort    *cohort);
 void         pl_cohort_free           (PlCohort          *cohort);
 
 guint        pl_cohort_get_n          (const PlCohort    *cohort);
