@@ -12,6 +12,7 @@
 #include "engine/explain/explain.h"
 #include "engine/nn/unet.h"
 #include "engine/ops/ops.h"
+#include "tests/test-sanitizer.h"
 
 static PlUnet *
 random_unet (int depth, gboolean skip, int classes, guint64 seed)
@@ -71,7 +72,9 @@ check_local (int depth, gboolean skip, int h, int w, guint64 seed)
 
   pl_rng_init (&rng, seed);
   x = random_input (c->in_channels, h, w, &rng);
-  for (int trial = 0; trial < 12; trial++)
+  /* (fewer under the sanitizers: the same paths — whole and partial needs,
+   * zero and random fills — on fewer rectangles) */
+  for (int trial = 0; trial < TEST_SIZE (12, 4); trial++)
     {
       PlRect need = trial % 3 == 0 ? (PlRect) { 0, 0, h, w } : random_rect (&rng, h, w, h);
       PlRect changed = random_rect (&rng, h, w, 12), out, cl;
@@ -154,7 +157,7 @@ test_occlusion (void)
       g_autoptr (PlExplainer) ex = pl_explainer_new (u, x, h, w, &t, &error);
 
       g_assert_no_error (error);
-      for (guint s = 0; s < G_N_ELEMENTS (settings); s++)
+      for (guint s = 0; s < TEST_SIZE (G_N_ELEMENTS (settings), 2); s++)
         {
           g_autofree float *a = g_new (float, h * w), *b = g_new (float, h * w);
           double worst = 0.0, top = 0.0;
