@@ -3,10 +3,13 @@
  * open case's painting beside its image, records its state in the
  * manifest and keeps its undo history, which comes back with the case;
  * Next Case skips reviewed cases; Propose All gives every case not
- * reviewed a model's proposal in the background; the Train panel trains
+ * reviewed a model's proposal in the background, with how unsure the
+ * model was, and Next Case then goes to the least sure case, at its most
+ * uncertain unpainted slice; the Train panel trains
  * across the cases of the cohort. */
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
+#include <math.h>
 #include <string.h>
 
 #include "engine/cases/cohort.h"
@@ -252,6 +255,64 @@ test_switch_cases (void)
     g_assert_cmpint (pl_cohort_lookup (again, "b")->state, ==, PL_CASE_REVIEWED);
     g_assert_cmpint (pl_cohort_lookup (again, "a")->state, ==, PL_CASE_PROPOSED);
     g_assert_cmpint (pl_cohort_lookup (again, "c")->state, ==, PL_CASE_PROPOSED);
+    /* with how unsure the model was of each proposal */
+    for (guint i = 0; i < 3; i += 2)
+      {
+        const PlCase *k = pl_cohort_get_case (cohort, i);
+        const PlCase *r = pl_cohort_lookup (again, k->name);
+        double mean = 0.0;
+
+        g_assert_true (isfinite (k->entropy));
+        g_assert_cmpfloat (k->entropy, >, 0.0);
+        g_assert_cmpfloat (k->entropy, <=, log (3.0) + 1e-6);   /* 3 classes */
+        g_assert_nonnull (k->slice_entropy);
+        g_assert_cmpint (k->entropy_axis, ==, 2);
+        g_assert_cmpuint (k->slice_entropy->len, ==, 12);
+        for (guint z = 0; z < 12; z++)
+          mean += g_array_index (k->slice_entropy, double, z) / 12.0;
+        g_assert_cmpfloat_with_epsilon (mean, k->entropy, 1e-5);
+        g_assert_cmpfloat_with_epsilon (r->entropy, k->entropy, 1e-6);
+        g_assert_cmpuint (r->slice_entropy->len, ==, 12);
+        g_assert_cmpfloat_with_epsilon (g_array_index (r->slice_entropy, double, 7),
+                                        g_array_index (k->slice_entropy, double, 7), 1e-5);
+      }
+  }
+
+  /* Next Case: the case the model is least sure of, among those not
+   * reviewed (c is open; b taken as proposed for a moment) */
+  {
+    PlCase *a = pl_cohort_get_case (cohort, 0), *b = pl_cohort_get_case (cohort, 1);
+    const PlLabels *labels;
+    gint64 cursor[3], expected = -1;
+
+    g_assert_cmpint (pel_cases_panel_get_current (s.panel), ==, 2);
+    b->state = PL_CASE_PROPOSED;
+    b->entropy = a->entropy + 0.1;
+    g_assert_cmpint (pel_cases_panel_choose_next (s.panel), ==, 1);
+    b->entropy = a->entropy / 2;
+    g_assert_cmpint (pel_cases_panel_choose_next (s.panel), ==, 0);
+    b->state = PL_CASE_REVIEWED;
+    b->entropy = -1.0;
+
+    /* then within a, its most uncertain slice with nothing painted (a's
+     * slice 6 is painted) */
+    gtk_widget_activate_action (GTK_WIDGET (s.panel), "cases.next", NULL);
+    s.index = 0;
+    wait_until (switched, &s);
+    drain ();
+    labels = pel_document_get_labels (doc);
+    for (gint64 z = 0; z < 12; z++)
+      {
+        gboolean painted_here = FALSE;
+        for (gsize i = 0; i < 24 * 20 && !painted_here; i++)
+          painted_here = labels->data[i + 24 * 20 * z] != 0;
+        if (!painted_here && (expected < 0 || g_array_index (a->slice_entropy, double, z)
+                                              > g_array_index (a->slice_entropy, double, expected)))
+          expected = z;
+      }
+    g_assert_cmpint (expected, !=, 6);
+    pel_document_get_cursor (doc, cursor);
+    g_assert_cmpint (cursor[2], ==, expected);
   }
 
   gtk_window_destroy (GTK_WINDOW (win));

@@ -4,6 +4,7 @@
 #include "engine/cases/case-bank.h"
 
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 #include "engine/core/error.h"
@@ -398,6 +399,88 @@ pl_case_predict (PlModel           *model,
   model->axis = saved_axis;
   if (!ok)
     return FALSE;
+  if (volume_out)
+    *volume_out = g_steal_pointer (&v);
+  *labels_out = g_steal_pointer (&l);
+  return TRUE;
+}
+
+gboolean
+pl_case_predict_uncertain (PlModel           *model,
+                           const PlCase      *kase,
+                           const PlProgress  *progress,
+                           PlVolume         **volume_out,
+                           PlLabels         **labels_out,
+                           double            *mean_entropy,
+                           int               *axis_out,
+                           GArray           **slice_entropy,
+                           GError           **error)
+{
+  g_autoptr (PlVolume) v = NULL;
+  g_autoptr (PlLabels) l = NULL;
+  g_autoptr (GArray) per_slice = NULL;
+  g_autofree float *probs = NULL;
+  g_autofree guint16 *lab = NULL;
+  int saved_axis = model->axis, axis, h, w, k = pl_model_n_outputs (model);
+  double total = 0.0;
+  gint64 depth;
+  gsize hw;
+
+  g_return_val_if_fail (model != NULL && kase != NULL && labels_out != NULL, FALSE);
+
+  if (!pl_case_load (kase, &v, NULL, error))
+    return FALSE;
+  if (pl_model_is_per_case (model))
+    {
+      pl_case_normalise (v);
+      model->axis = pl_volume_axial_axis (v);
+    }
+  axis = model->axis;
+  depth = v->dim[axis];
+  pl_slice_dims (v->dim, axis, &h, &w);
+  hw = (gsize) h * w;
+  probs = g_new (float, hw * k);
+  lab = g_new (guint16, hw);
+  l = pl_labels_new (v->dim);
+  per_slice = g_array_sized_new (FALSE, FALSE, sizeof (double), (guint) depth);
+  for (gint64 z = 0; z < depth; z++)
+    {
+      double sum = 0.0;
+
+      pl_model_predict_slice (model, v, z, probs, lab);
+      pl_labels_set_slice (l, axis, z, lab);
+      for (gsize i = 0; i < hw; i++)
+        {
+          if (k == 1)
+            {
+              double p = CLAMP (probs[i], 1e-7f, 1.0f - 1e-7f);
+              sum -= p * log (p) + (1.0 - p) * log (1.0 - p);
+            }
+          else
+            for (int c = 0; c < k; c++)
+              {
+                double p = probs[(gsize) c * hw + i];
+                if (p > 1e-12)
+                  sum -= p * log (p);
+              }
+        }
+      total += sum;
+      sum /= (double) hw;
+      g_array_append_val (per_slice, sum);
+      if (!pl_progress_report (progress, (double) (z + 1) / depth, kase->name))
+        {
+          model->axis = saved_axis;
+          pl_progress_set_cancelled_error (error);
+          return FALSE;
+        }
+    }
+  model->axis = saved_axis;
+  if (mean_entropy)
+    *mean_entropy = total / ((double) hw * depth);
+  if (axis_out)
+    *axis_out = axis;
+  if (slice_entropy)
+    *slice_entropy = g_steal_pointer (&per_slice);
   if (volume_out)
     *volume_out = g_steal_pointer (&v);
   *labels_out = g_steal_pointer (&l);

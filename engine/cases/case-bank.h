@@ -91,6 +91,22 @@ gboolean         pl_case_predict           (PlModel                 *model,
                                             PlLabels               **labels_out,
                                             GError                 **error);
 
+/* The same, slice by slice along the axis it predicts on (the case's axial
+ * axis for a model trained across cases), and how unsure the model is: the
+ * predictive entropy −Σ p log p (nats; binary for a sigmoid model) of every
+ * voxel, averaged over the volume (mean_entropy) and over each slice
+ * (slice_entropy, one double per slice, along *axis_out).  Any output but
+ * labels_out may be NULL. */
+gboolean         pl_case_predict_uncertain (PlModel                 *model,
+                                            const PlCase            *kase,
+                                            const PlProgress        *progress,
+                                            PlVolume               **volume_out,
+                                            PlLabels               **labels_out,
+                                            double                  *mean_entropy,
+                                            int                     *axis_out,
+                                            GArray                 **slice_entropy,
+                                            GError                 **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PlCaseBank, pl_case_bank_free)
 
 G_END_DECLS

@@ -54,6 +54,12 @@ typedef struct
   PlCaseState  state;
   gint64       painted_slices;  /* along the axial axis, when known; −1 unknown */
   gboolean     test;            /* nnU-Net imagesTs/: never had labels */
+  /* How unsure the model was of its proposal (pl_case_predict_uncertain):
+   * the mean predictive entropy (nats) over its voxels, −1 unknown, and
+   * the mean of each slice along entropy_axis (NULL unknown). */
+  double       entropy;
+  int          entropy_axis;
+  GArray      *slice_entropy;   /* double */
 } PlCase;
 
 typedef struct _PlCohort PlCohort;
