@@ -73,6 +73,7 @@ struct _PelTrainPanel
   PelDocument      *document;
   PelTools         *tools;
   PelTrainSession  *session;
+  GtkWidget        *cases_panel;      /* weak: the cohort to train across */
   PelJob           *predict_job;
   PelLiveRun       *quality_run;      /* Estimate Quality */
   gpointer          quality_task;     /* its task while it runs */
