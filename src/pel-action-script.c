@@ -126,7 +126,12 @@ run_item (Script     *s,
                  (int) g_variant_type_get_string_length (type), g_variant_type_peek_string (type));
       return TRUE;
     }
+  /* g_variant_parse gives a full reference, the constructors a floating
+   * one: own exactly one either way, and drop it after the activation */
+  if (parameter)
+    g_variant_take_ref (parameter);
   g_action_group_activate_action (group, action, parameter);
+  g_clear_pointer (&parameter, g_variant_unref);
   return TRUE;
 }
 

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "engine/cases/cohort.h"
 #include "src/pel-window.h"
 
 struct _PelApplication
@@ -137,6 +138,7 @@ pel_application_startup (GApplication *application)
     { "win.undo", { "<Control>z", NULL } },
     { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },
     { "win.zoom-fit", { "<Control>f", NULL } },
+    { "win.interpolate", { "<Control>i", NULL } },
     { "win.zoom(1)", { "<Control>plus", "<Control>equal", NULL } },
     { "win.zoom(-1)", { "<Control>minus", NULL } },
     { "win.preset('auto')", { "<Control>j", NULL } },
@@ -219,8 +221,27 @@ pel_application_command_line (GApplication            *application,
       g_application_activate (application);
       return 0;
     }
-  if (files[1] != NULL)
-    g_application_command_line_printerr (command_line, "%s\n", _("Only the first image is opened"));
+  /* A folder, a list file or several images: a case list. */
+  if (files[1] != NULL || g_file_test (files[0], G_FILE_TEST_IS_DIR) || !pl_path_is_nifti (files[0]))
+    {
+      g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+
+      if (segmentation || description)
+        {
+          g_application_command_line_printerr (command_line, "%s\n",
+                                               _("--segmentation and --labels go with one image, not a list of cases"));
+          return 1;
+        }
+      for (guint i = 0; files[i]; i++)
+        {
+          g_autoptr (GFile) file = g_application_command_line_create_file_for_arg (command_line, files[i]);
+          g_ptr_array_add (paths, g_file_get_path (file));
+        }
+      window = window_for_opening (GTK_APPLICATION (application));
+      gtk_window_present (GTK_WINDOW (window));
+      pel_window_open_cases (window, (const char *const *) paths->pdata, (int) paths->len);
+      return 0;
+    }
 
   image = g_application_command_line_create_file_for_arg (command_line, files[0]);
   if (segmentation)

@@ -128,10 +128,10 @@ pel_document_cancel_edit (PelDocument *self,
  * values the edit wrote (the table covered the map before, so only those
  * can lack an entry), the views hear of it, and the edit becomes one undo
  * step (none when it changed nothing).  Takes ownership of edit. */
-static void
-commit_bulk_edit (PelDocument *self,
-                  PlEdit      *edit,
-                  const char  *name)
+void
+pel_document_commit_bulk_edit (PelDocument *self,
+                               PlEdit      *edit,
+                               const char  *name)
 {
   if (pl_edit_get_n (edit) > 0)
     {
@@ -171,7 +171,7 @@ pel_document_apply_labels (PelDocument    *self,
   if (changed)
     pel_document_bump_generations (self, &box);
   g_mutex_unlock (&self->store->lock);
-  commit_bulk_edit (self, edit, name);
+  pel_document_commit_bulk_edit (self, edit, name);
   return changed;
 }
 
@@ -201,7 +201,7 @@ pel_document_merge_proposal (PelDocument  *self,
   if (changed)
     pel_document_bump_generations (self, &box);
   g_mutex_unlock (&self->store->lock);
-  commit_bulk_edit (self, edit, name);
+  pel_document_commit_bulk_edit (self, edit, name);
   return changed;
 }
 
@@ -356,7 +356,7 @@ merge_planned (GObject      *source,
       if (changed)
         pel_document_bump_generations (self, &box);
       g_mutex_unlock (&self->store->lock);
-      commit_bulk_edit (self, applied, m->name);
+      pel_document_commit_bulk_edit (self, applied, m->name);
     }
   g_task_return_int (outer, (gssize) changed);
   g_object_unref (outer);
@@ -653,4 +653,32 @@ pel_document_ref_label_store (PelDocument *self)
 {
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
   return pel_label_store_ref (self->store);
+}
+
+PlUndo *
+pel_document_take_history (PelDocument *self)
+{
+  PlUndo *undo;
+
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
+  g_return_val_if_fail (!self->dirty, NULL);
+  undo = self->undo;
+  self->undo = pl_undo_new (pl_undo_get_budget (undo));
+  self->saved_state_id = pl_undo_get_state_id (self->undo);
+  pel_document_history_changed (self);
+  return undo;
+}
+
+void
+pel_document_give_history (PelDocument *self,
+                           PlUndo      *undo)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  g_return_if_fail (undo != NULL);
+  pl_undo_set_budget (undo, pl_undo_get_budget (self->undo));
+  pl_undo_free (self->undo);
+  self->undo = undo;
+  /* the labels just loaded are the state the history was taken at */
+  self->saved_state_id = pl_undo_get_state_id (undo);
+  pel_document_history_changed (self);
 }

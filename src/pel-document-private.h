@@ -94,6 +94,12 @@ void pel_document_complete_table     (PelDocument *self);
 void pel_document_complete_table_with (PelDocument  *self,
                                        const guint8 *present);
 void pel_document_table_changed      (PelDocument *self);
+/* pel-document-edit.c: after a bulk change written under the lock, the
+ * table gains the values it wrote, the views hear of it, and it becomes
+ * one undo step.  Takes ownership of edit. */
+void pel_document_commit_bulk_edit   (PelDocument *self,
+                                      PlEdit      *edit,
+                                      const char  *name);
 /* Makes table hold the entries of from, keeping its address. */
 void pel_document_assign_table       (PlLabelTable       *table,
                                       const PlLabelTable *from);

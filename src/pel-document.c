@@ -285,12 +285,12 @@ pel_document_class_init (PelDocumentClass *klass)
    * autosave-interval seconds (0: autosave-interval again). */
   properties[PROP_AUTOSAVE_INTERVAL_MS] = g_param_spec_uint ("autosave-interval-ms", NULL, NULL, 0,
                                                              3600 * 1000, 0, rw);
+  /* The class around the subject in the loaded map (0: none), see
+   * pl_labels_background_value(): never the label painting starts with. */
+  properties[PROP_BACKGROUND_LABEL] = g_param_spec_uint ("background-label", NULL, NULL, 0, G_MAXUINT16, 0, ro);
   /* The undo history's state id (pl_undo_get_state_id()): changes with
    * every edit, undo and redo; saves and autosaves name the state they
    * hold by it. */
-  /* The value all corners of the loaded map hold (0: none), see
-   * pl_labels_background_value(): never the label painting starts with. */
-  properties[PROP_BACKGROUND_LABEL] = g_param_spec_uint ("background-label", NULL, NULL, 0, G_MAXUINT16, 0, ro);
   properties[PROP_STATE_ID] = g_param_spec_uint64 ("state-id", NULL, NULL, 0, G_MAXUINT64, 0, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

@@ -34,6 +34,7 @@
 
 #include <gio/gio.h>
 
+#include "engine/data/interpolate.h"
 #include "engine/data/labels.h"
 #include "engine/data/paint.h"
 #include "engine/data/undo.h"
@@ -104,8 +105,8 @@ void               pel_document_restore_labels      (PelDocument        *self,
                                                      PlLabels           *labels,
                                                      const char         *path);
 const char        *pel_document_get_labels_path     (PelDocument        *self);
-/* The "background-label" property: the value every corner of the loaded
- * map holds (0 when they differ or nothing was loaded). */
+/* The "background-label" property: the class around the subject in the
+ * loaded map, pl_labels_background_value() (0: none, or nothing loaded). */
 guint16            pel_document_get_background_label (PelDocument       *self);
 guint16            pel_document_get_label_at        (PelDocument        *self,
                                                      const gint64        ijk[3]);
@@ -221,11 +222,35 @@ void               pel_document_merge_proposal_async (PelDocument       *self,
 gssize             pel_document_merge_proposal_finish (PelDocument      *self,
                                                        GAsyncResult     *result,
                                                        GError          **error);
+/* Fills the slices between painted slices of label `value` along voxel
+ * axis `axis` (distance-field interpolation, engine/data/interpolate.h),
+ * only into unlabelled voxels and never over a locked label, as one undo
+ * step.  The work runs on a worker (on a copy of the map); the main thread
+ * writes the result only where voxels still hold what the worker saw.
+ * _finish gives the engine's figures (n_changed: voxels written) or an
+ * error: G_IO_ERROR_CANCELLED when another volume was opened meanwhile. */
+void               pel_document_interpolate_async   (PelDocument        *self,
+                                                     int                 axis,
+                                                     guint16             value,
+                                                     GCancellable       *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer            user_data);
+gboolean           pel_document_interpolate_finish  (PelDocument        *self,
+                                                     GAsyncResult       *result,
+                                                     PlInterpolateStats *stats,
+                                                     GError            **error);
 gboolean           pel_document_undo                (PelDocument        *self);
 gboolean           pel_document_redo                (PelDocument        *self);
 gboolean           pel_document_can_undo            (PelDocument        *self);
 gboolean           pel_document_can_redo            (PelDocument        *self);
 PlUndo            *pel_document_get_undo            (PelDocument        *self);
+/* A case list switching cases keeps each case's history: when the labels
+ * are saved (the document is clean), _take hands the history over (a
+ * fresh one takes its place); after the same labels are loaded again,
+ * _give puts it back (transfer full), its state being the saved one. */
+PlUndo            *pel_document_take_history        (PelDocument        *self);
+void               pel_document_give_history        (PelDocument        *self,
+                                                     PlUndo             *undo);
 void               pel_document_set_undo_budget     (PelDocument        *self,
                                                      gsize               bytes);
 

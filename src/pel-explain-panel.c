@@ -1,7 +1,7 @@
 /* The Explain side panel.  See pel-explain-panel.h. */
 #define G_LOG_DOMAIN "pel-explain-panel"
 
-#include "src/pel-explain-panel.h"
+#include "src/pel-explain-private.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -10,147 +10,43 @@
 
 #include "engine/data/dataset.h"
 #include "engine/explain/explain.h"
+#include "engine/explain/sanity.h"
 #include "src/pel-action-script.h"
 #include "src/pel-heat-map.h"
 #include "src/pel-panel-kit.h"
 #include "src/pel-render.h"
 #include "src/pel-train-panel.h"
 
-#define THUMB_SIZE 96   /* the longer side of a thumbnail, pixels */
-
-/* One finished map, as the worker publishes it (payload "map-N"). */
-typedef struct
-{
-  const PlExplainMethod *method;
-  double                 ms;
-  double                 score, relevance_sum;
-  int                    h, w;       /* the slice */
-  int                    oy, ox, wh, ww; /* the window in the slice */
-  float                 *map;        /* (h, w), zero off the window */
-  float                 *sorted_abs; /* |map| on the window, ascending */
-  gsize                  n_sorted;
-} ExplainMap;
-
-static void
-explain_map_free (gpointer data)
-{
-  ExplainMap *m = data;
-  g_free (m->map);
-  g_free (m->sorted_abs);
-  g_free (m);
-}
-
-/* The worker's task: copies of everything it needs. */
-typedef struct
-{
-  PlModel                *model;
-  PelVolumeRef           *volume;
-  int                     axis;
-  gint64                  index;
-  PlExplainTarget         target;
-  GPtrArray              *methods;   /* const PlExplainMethod * */
-  PelLive                *live;
-  PlExplainer            *ex;
-  int                     h, w;
-} Task;
-
-static void
-task_free (Task *t)
-{
-  g_clear_pointer (&t->model, pl_model_free);
-  g_clear_pointer (&t->volume, pel_volume_ref_unref);
-  g_clear_pointer (&t->methods, g_ptr_array_unref);
-  g_free (t);
-}
-
-struct _PelExplainPanel
-{
-  GtkWidget           parent_instance;
-
-  PelDocument        *document;
-  PelTools           *tools;
-  PelLiveRun         *run;
-  Task               *task;
-  GSimpleActionGroup *actions;
-  guint               poll_id;
-
-  GtkWidget          *scroller;
-  GtkDropDown        *class_drop;
-  GtkStringList      *class_list;
-  GArray             *class_values;  /* guint16 per entry of class_drop */
-  GtkDropDown        *region_drop;
-  GtkDropDown        *norm_drop;
-  GtkSpinButton      *clip_spin;
-  GPtrArray          *method_checks; /* GtkCheckButton per table entry */
-  GtkFlowBox         *grid;
-  GtkBox             *status_box;
-  GtkButton          *compute_button;
-
-  GPtrArray          *maps;          /* ExplainMap */
-  float              *image;         /* the slice the maps were computed on */
-  int                 image_h, image_w;
-  float               image_lo, image_hi; /* its 1st and 99th percentiles */
-  gint64              dim[3];
-  int                 axis;
-  gint64              index;
-  int                 shown;         /* map on the overlay, −1 none */
-};
-
 G_DEFINE_FINAL_TYPE (PelExplainPanel, pel_explain_panel, GTK_TYPE_WIDGET)
 
-static void
-set_status (PelExplainPanel *self,
-            const char      *key,
-            const char      *text,
-            gboolean         error)
+void
+pel_explain_set_status (PelExplainPanel *self,
+                        const char      *key,
+                        const char      *text,
+                        gboolean         error)
 {
   pel_status_lines_set (self->status_box, key, text, error);
 }
 
-/* ---- the model ------------------------------------------------------------ */
-
-/* The Train panel beside this one in the side bar, or NULL. */
-static PelTrainPanel *
-find_train_panel (PelExplainPanel *self)
-{
-  GtkWidget *stack = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_STACK);
-  GtkWidget *train = stack ? gtk_stack_get_child_by_name (GTK_STACK (stack), "train") : NULL;
-
-  return train && PEL_IS_TRAIN_PANEL (train) ? PEL_TRAIN_PANEL (train) : NULL;
-}
-
-static PlModel *
-current_model (PelExplainPanel *self)
-{
-  PelTrainPanel *train = find_train_panel (self);
-  return train ? pel_train_panel_get_model (train) : NULL;
-}
-
-static PlModel *
-copy_model (const PlModel *m)
-{
-  PlModel *c = pl_model_new (pl_unet_copy (m->unet), m->n_classes, m->class_values,
-                             (const char *const *) m->class_names);
-
-  c->norm_offset = m->norm_offset;
-  c->norm_divisor = m->norm_divisor;
-  c->axis = m->axis;
-  c->train_h = m->train_h;
-  c->train_w = m->train_w;
-  pl_model_set_training (c, m->training);
-  return c;
-}
-
-static void
-update_actions (PelExplainPanel *self)
+void
+pel_explain_update_actions (PelExplainPanel *self)
 {
   gboolean running = pel_live_run_get_running (self->run);
   gboolean ready = !running && pel_document_has_volume (self->document)
-                   && current_model (self) != NULL && self->class_values->len > 0;
+                   && pel_explain_current_model (self) != NULL && self->class_values->len > 0;
   GAction *a;
 
   a = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "compute");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (a), ready);
+  a = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "sanity");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (a), ready);
+  for (guint i = 0; i < 4; i++)
+    {
+      static const char *const exports[] = { "export-grid", "export-map", "export-grid-dialog",
+                                             "export-map-dialog" };
+      a = g_action_map_lookup_action (G_ACTION_MAP (self->actions), exports[i]);
+      g_simple_action_set_enabled (G_SIMPLE_ACTION (a), !running && self->maps->len > 0);
+    }
   a = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "stop");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (a), running);
   a = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "busy");
@@ -160,18 +56,18 @@ update_actions (PelExplainPanel *self)
       g_simple_action_set_state (G_SIMPLE_ACTION (a), g_variant_new_boolean (running));
   }
   if (!running && !ready && !self->maps->len)
-    set_status (self, "explain",
-                current_model (self) ? _("Choose a class to explain.")
+    pel_explain_set_status (self, "explain",
+                pel_explain_current_model (self) ? _("Choose a class to explain.")
                                      : _("Train a model or load one in the Train panel to explain it."),
                 FALSE);
   else if (!running && ready && !self->maps->len)
-    set_status (self, "explain", _("Ready: Compute explains the class on the axial slice on screen."), FALSE);
+    pel_explain_set_status (self, "explain", _("Ready: Compute explains the class on the axial slice on screen."), FALSE);
 }
 
 static gboolean
 poll_model (gpointer data)
 {
-  update_actions (data);
+  pel_explain_update_actions (data);
   return G_SOURCE_CONTINUE;
 }
 
@@ -202,138 +98,78 @@ fill_classes (PelExplainPanel *self)
     }
   if (self->class_values->len)
     gtk_drop_down_set_selected (self->class_drop, keep);
-  update_actions (self);
-}
-
-/* ---- the worker ----------------------------------------------------------- */
-
-static int
-cmp_float (const void *a,
-           const void *b)
-{
-  float x = *(const float *) a, y = *(const float *) b;
-  return x < y ? -1 : x > y;
-}
-
-static void
-on_map (const PlExplainResult *r,
-        gpointer               user_data)
-{
-  Task *t = user_data;
-  ExplainMap *m = g_new0 (ExplainMap, 1);
-  g_autofree char *name = g_strdup_printf ("map-%u", r->index);
-  gsize n = (gsize) r->h * r->w;
-
-  m->method = r->method;
-  m->ms = r->ms;
-  m->score = r->info.score;
-  m->relevance_sum = r->info.relevance_sum;
-  m->h = t->h;
-  m->w = t->w;
-  pl_explainer_get_offset (t->ex, &m->oy, &m->ox);
-  m->wh = r->h;
-  m->ww = r->w;
-  m->map = g_new (float, (gsize) t->h * t->w);
-  pl_explainer_to_slice (t->ex, r->map, t->h, t->w, m->map);
-  m->sorted_abs = g_new (float, n);
-  m->n_sorted = n;
-  for (gsize i = 0; i < n; i++)
-    m->sorted_abs[i] = fabsf (r->map[i]);
-  qsort (m->sorted_abs, n, sizeof (float), cmp_float);
-  pel_live_publish_boxed (t->live, name, m, explain_map_free);
-  pel_live_progress (t->live, r->index + 1, t->methods->len);
-}
-
-static gpointer
-explain_func (gpointer  data,
-              PelLive  *live,
-              GError  **error)
-{
-  Task *t = data;
-  const PlVolume *v = pel_volume_ref_get (t->volume);
-  gboolean ok;
-
-  t->live = live;
-  pl_slice_dims (v->dim, t->axis, &t->h, &t->w);
-  pel_live_progress (live, 0, t->methods->len);
-  pel_live_message (live, _("Preparing the slice"));
-  t->ex = pl_explainer_new_from_volume (t->model, v, t->axis, t->index, &t->target, error);
-  if (!t->ex)
-    return NULL;
-  {
-    gsize n = pl_explainer_region_size (t->ex);
-    g_autofree char *text = g_strdup_printf (g_dngettext (NULL, "Score %.4g over %" G_GSIZE_FORMAT " pixel",
-                                                          "Score %.4g over %" G_GSIZE_FORMAT " pixels", n),
-                                             pl_explainer_score (t->ex), n);
-    pel_live_status (live, "score", text);
-  }
-  ok = pl_explain_run (t->ex, (const PlExplainMethod *const *) t->methods->pdata, NULL, t->methods->len,
-                       on_map, t, pel_live_get_progress (live), error);
-  g_clear_pointer (&t->ex, pl_explainer_free);
-  t->live = NULL;
-  return ok ? t : NULL;
+  pel_explain_update_actions (self);
 }
 
 /* ---- drawing -------------------------------------------------------------- */
 
-static gboolean
-is_signed (PelExplainPanel *self)
+/* The rectangle a picture of the slice (m->w × m->h, aspect kept) takes
+ * in a widget of width × height. */
+static void
+picture_rect (const ExplainMap *m, int width, int height, double *x0, double *y0, double *scale)
 {
-  return gtk_drop_down_get_selected (self->norm_drop) == 1;
+  *scale = MIN ((double) width / m->w, (double) height / m->h);
+  *x0 = (width - *scale * m->w) / 2.0;
+  *y0 = (height - *scale * m->h) / 2.0;
 }
 
-static float
-map_clip (PelExplainPanel  *self,
-          const ExplainMap *m)
+/* The crosshair of the views on a tile (the in-plane position of the
+ * document's cursor; y upwards as drawn). */
+static void
+draw_crosshair (GtkDrawingArea *area,
+                cairo_t        *cr,
+                int             width,
+                int             height,
+                gpointer        data)
 {
-  double q = gtk_spin_button_get_value (self->clip_spin) / 100.0;
-  gsize i = MIN ((gsize) (q * (m->n_sorted - 1) + 0.5), m->n_sorted - 1);
-  return MAX (m->sorted_abs[i], 1e-30f);
+  PelExplainPanel *self = data;
+  const ExplainMap *m = g_object_get_data (G_OBJECT (area), "map");
+  gint64 ijk[3];
+  int a = self->axis == 0 ? 1 : 0, b = self->axis == 2 ? 1 : 2;
+  double x0, y0, sc, px, py;
+
+  if (!m || !pel_document_has_volume (self->document))
+    return;
+  pel_document_get_cursor (self->document, ijk);
+  picture_rect (m, width, height, &x0, &y0, &sc);
+  px = x0 + sc * (ijk[b] + 0.5);
+  py = y0 + sc * (m->h - 1 - ijk[a] + 0.5);
+  cairo_set_line_width (cr, 1.0);
+  cairo_set_source_rgba (cr, 0.2, 0.9, 0.3, ijk[self->axis] == self->index ? 0.9 : 0.4);
+  cairo_move_to (cr, px, y0);
+  cairo_line_to (cr, px, y0 + sc * m->h);
+  cairo_move_to (cr, x0, py);
+  cairo_line_to (cr, x0 + sc * m->w, py);
+  cairo_stroke (cr);
 }
 
-static GdkTexture *
-render_thumb (PelExplainPanel  *self,
-              const ExplainMap *m)
+/* A click on a tile moves the cursor there (on the maps' slice). */
+static void
+on_tile_pressed (GtkGestureClick *gesture,
+                 int              n_press,
+                 double           x,
+                 double           y,
+                 PelExplainPanel *self)
 {
-  const guint8 *hot = pel_colormap_get_lut (PEL_COLORMAP_HOT);
-  const guint8 *cool = pel_colormap_get_lut (PEL_COLORMAP_COOLWARM);
-  gboolean sgn = is_signed (self);
-  float clip = map_clip (self, m), lo = 0.0f, hi = 1.0f;
-  gsize stride = (gsize) m->w * 3;
-  g_autoptr (GBytes) bytes = NULL;
-  guint8 *rgb = g_malloc ((gsize) m->h * stride);
+  GtkWidget *area = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  const ExplainMap *m = g_object_get_data (G_OBJECT (area), "map");
+  int a = self->axis == 0 ? 1 : 0, b = self->axis == 2 ? 1 : 2;
+  double x0, y0, sc;
+  gint64 ijk[3];
+  int sx, sy;
 
-  if (self->image)
-    {
-      lo = self->image_lo;
-      hi = self->image_hi;
-    }
-  /* The views show the slice with y upwards: the thumbnails too. */
-  for (int y = 0; y < m->h; y++)
-    for (int x = 0; x < m->w; x++)
-      {
-        gsize i = (gsize) y * m->w + x;
-        guint8 *px = rgb + (gsize) (m->h - 1 - y) * stride + (gsize) x * 3;
-        float g = self->image ? CLAMP ((self->image[i] - lo) / MAX (hi - lo, 1e-6f), 0.0f, 1.0f) : 0.0f;
-        float v = m->map[i] / clip, a;
-        const guint8 *c;
-        if (sgn)
-          {
-            v = CLAMP (v, -1.0f, 1.0f);
-            c = cool + 3 * (int) lrintf ((v + 1.0f) * 127.5f);
-            a = fabsf (v);
-          }
-        else
-          {
-            v = MIN (fabsf (v), 1.0f);
-            c = hot + 3 * (int) lrintf (v * 255.0f);
-            a = v;
-          }
-        for (int k = 0; k < 3; k++)
-          px[k] = (guint8) lrintf ((1.0f - a) * 255.0f * g + a * c[k]);
-      }
-  bytes = g_bytes_new_take (rgb, (gsize) m->h * stride);
-  return gdk_memory_texture_new (m->w, m->h, GDK_MEMORY_R8G8B8, bytes, stride);
+  if (!m || !pel_document_has_volume (self->document))
+    return;
+  picture_rect (m, gtk_widget_get_width (area), gtk_widget_get_height (area), &x0, &y0, &sc);
+  sx = (int) floor ((x - x0) / sc);
+  sy = m->h - 1 - (int) floor ((y - y0) / sc);
+  if (sx < 0 || sx >= m->w || sy < 0 || sy >= m->h)
+    return;
+  pel_document_get_cursor (self->document, ijk);
+  ijk[self->axis] = self->index;
+  ijk[a] = sy;
+  ijk[b] = sx;
+  pel_document_set_cursor (self->document, ijk);
 }
 
 static GtkWidget *
@@ -341,8 +177,10 @@ make_tile (PelExplainPanel  *self,
            const ExplainMap *m)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  g_autoptr (GdkTexture) tex = render_thumb (self, m);
+  g_autoptr (GdkTexture) tex = pel_explain_render_thumb (self, m);
   GtkWidget *pic = gtk_picture_new_for_paintable (GDK_PAINTABLE (tex));
+  GtkWidget *overlay = gtk_overlay_new (), *cross = gtk_drawing_area_new ();
+  GtkGesture *click = gtk_gesture_click_new ();
   g_autofree char *caption = NULL;
   GtkWidget *label;
 
@@ -358,13 +196,41 @@ make_tile (PelExplainPanel  *self,
   gtk_picture_set_can_shrink (GTK_PICTURE (pic), TRUE);
   gtk_widget_set_size_request (pic, THUMB_SIZE * m->w / MAX (m->h, m->w), THUMB_SIZE * m->h / MAX (m->h, m->w));
   gtk_widget_set_tooltip_text (pic, m->method->source);
-  gtk_box_append (GTK_BOX (box), pic);
+  g_object_set_data (G_OBJECT (cross), "map", (gpointer) m);
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (cross), draw_crosshair, self, NULL);
+  gtk_widget_add_css_class (cross, "explain-crosshair");
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_tile_pressed), self);
+  gtk_widget_add_controller (cross, GTK_EVENT_CONTROLLER (click));
+  gtk_overlay_set_child (GTK_OVERLAY (overlay), pic);
+  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), cross);
+  gtk_box_append (GTK_BOX (box), overlay);
   gtk_box_append (GTK_BOX (box), label);
   return box;
 }
 
+/* The cursor moved: every tile's crosshair follows. */
 static void
-rebuild_grid (PelExplainPanel *self)
+queue_crosshairs (GtkWidget *w)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    {
+      if (gtk_widget_has_css_class (c, "explain-crosshair"))
+        gtk_widget_queue_draw (c);
+      else
+        queue_crosshairs (c);
+    }
+}
+
+static void
+on_cursor_changed (PelExplainPanel *self)
+{
+  if (self->grid)
+    queue_crosshairs (GTK_WIDGET (self->grid));
+}
+
+void
+pel_explain_rebuild_grid (PelExplainPanel *self)
 {
   GtkWidget *child;
 
@@ -372,6 +238,7 @@ rebuild_grid (PelExplainPanel *self)
     gtk_flow_box_remove (self->grid, child);
   for (guint i = 0; i < self->maps->len; i++)
     gtk_flow_box_append (self->grid, make_tile (self, g_ptr_array_index (self->maps, i)));
+  pel_explain_rebuild_table (self);
 }
 
 /* The map as the document's heat map: on the volume's grid, NaN (drawn
@@ -383,14 +250,14 @@ show_overlay (PelExplainPanel *self,
   const ExplainMap *m;
   gsize n = (gsize) self->dim[0] * self->dim[1] * self->dim[2], sh, sw, off;
   float *data, clip;
-  gboolean sgn = is_signed (self);
+  gboolean sgn = pel_explain_is_signed (self);
   g_autoptr (PelHeatMap) heat = NULL;
   g_autofree char *name = NULL;
 
   if (i < 0 || (guint) i >= self->maps->len)
     return;
   m = g_ptr_array_index (self->maps, i);
-  clip = map_clip (self, m);
+  clip = pel_explain_map_clip (self, m);
   data = g_new (float, n);
   for (gsize k = 0; k < n; k++)
     data[k] = NAN;
@@ -420,7 +287,8 @@ on_child_activated (GtkFlowBox      *box,
 static void
 on_norm_changed (PelExplainPanel *self)
 {
-  rebuild_grid (self);
+  pel_explain_rebuild_grid (self);
+  pel_explain_sanity_refresh (self);
   if (self->shown >= 0)
     show_overlay (self, self->shown);
 }
@@ -434,14 +302,20 @@ on_preview (PelLiveRun           *run,
 {
   ExplainMap *m;
 
+  if (g_str_has_prefix (payload->name, "sanity-"))
+    {
+      pel_explain_sanity_add (self, pel_live_payload_steal_data (payload));
+      return;
+    }
   if (!g_str_has_prefix (payload->name, "map-"))
     return;
   m = pel_live_payload_steal_data (payload);
   g_ptr_array_add (self->maps, m);
   gtk_flow_box_append (self->grid, make_tile (self, m));
+  pel_explain_rebuild_table (self);
   {
     g_autofree char *text = g_strdup_printf (_("%s done in %.0f ms."), m->method->label, m->ms);
-    set_status (self, "explain", text, FALSE);
+    pel_explain_set_status (self, "explain", text, FALSE);
   }
   /* the first map goes on the overlay at once */
   if (self->maps->len == 1)
@@ -454,115 +328,7 @@ on_status (PelLiveRun      *run,
            const char      *text,
            PelExplainPanel *self)
 {
-  set_status (self, key, text, FALSE);
-}
-
-static void
-on_finished (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  PelExplainPanel *self = user_data;
-  g_autoptr (GError) error = NULL;
-
-  pel_live_run_finish (self->run, result, &error);
-  /* stopped inside a method: the maps so far stay */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_clear_error (&error);
-  if (error)
-    set_status (self, "explain", error->message, TRUE);
-  else if (self->task && self->maps->len < self->task->methods->len)
-    {
-      g_autofree char *text = g_strdup_printf (_("Stopped: %u of %u maps."), self->maps->len,
-                                               self->task->methods->len);
-      set_status (self, "explain", text, FALSE);
-    }
-  else
-    {
-      g_autofree char *text = g_strdup_printf (g_dngettext (NULL, "%u map: click one to show it on the slice.",
-                                                            "%u maps: click one to show it on the slice.",
-                                                            self->maps->len),
-                                               self->maps->len);
-      set_status (self, "explain", text, FALSE);
-    }
-  g_clear_pointer (&self->task, task_free);
-  update_actions (self);
-  g_object_unref (self);
-}
-
-static void
-compute (PelExplainPanel *self)
-{
-  PlModel *model = current_model (self);
-  const PlVolume *v = pel_document_get_volume (self->document);
-  guint sel = gtk_drop_down_get_selected (self->class_drop);
-  Task *t;
-  gint64 ijk[3];
-  guint16 value;
-  int cls, a, b;
-  guint n_methods;
-  const PlExplainMethod *methods = pl_explain_methods (&n_methods);
-
-  if (!model || !v || sel >= self->class_values->len || pel_live_run_get_running (self->run))
-    return;
-  value = g_array_index (self->class_values, guint16, sel);
-  cls = pl_model_class_of (model, value);
-  if (cls < 0)
-    {
-      g_autofree char *text = g_strdup_printf (_("The model does not predict label %u."), value);
-      set_status (self, "explain", text, TRUE);
-      return;
-    }
-  t = g_new0 (Task, 1);
-  t->methods = g_ptr_array_new ();
-  for (guint i = 0; i < n_methods; i++)
-    if (gtk_check_button_get_active (g_ptr_array_index (self->method_checks, i)))
-      g_ptr_array_add (t->methods, (gpointer) &methods[i]);
-  if (!t->methods->len)
-    {
-      set_status (self, "explain", _("Choose at least one method."), TRUE);
-      task_free (t);
-      return;
-    }
-  pel_document_get_cursor (self->document, ijk);
-  t->axis = pl_volume_axial_axis (v);
-  t->index = ijk[t->axis];
-  a = t->axis == 0 ? 1 : 0;
-  b = t->axis == 2 ? 1 : 2;
-  t->target.cls = cls;
-  t->target.region = gtk_drop_down_get_selected (self->region_drop) == 1 ? PL_EXPLAIN_REGION_PIXEL
-                                                                          : PL_EXPLAIN_REGION_PREDICTED;
-  t->target.y = (int) ijk[a];
-  t->target.x = (int) ijk[b];
-  t->model = copy_model (model);
-  t->volume = pel_document_ref_volume (self->document);
-
-  /* the slice under the thumbnails */
-  memcpy (self->dim, v->dim, sizeof self->dim);
-  self->axis = t->axis;
-  self->index = t->index;
-  pl_slice_dims (v->dim, t->axis, &self->image_h, &self->image_w);
-  g_free (self->image);
-  self->image = g_new (float, (gsize) self->image_h * self->image_w);
-  pl_volume_get_slice (v, t->axis, t->index, self->image);
-  {
-    gsize n = (gsize) self->image_h * self->image_w;
-    g_autofree float *sorted = g_memdup2 (self->image, n * sizeof (float));
-    qsort (sorted, n, sizeof (float), cmp_float);
-    self->image_lo = sorted[(gsize) (0.01 * (n - 1))];
-    self->image_hi = sorted[(gsize) (0.99 * (n - 1))];
-  }
-
-  g_ptr_array_set_size (self->maps, 0);
-  rebuild_grid (self);
-  self->shown = -1;
-  pel_document_set_heat_map (self->document, NULL);
-  set_status (self, "score", NULL, FALSE);
-  set_status (self, "explain", _("Computing…"), FALSE);
-  self->task = t;
-  pel_live_run_reset (self->run);
-  pel_live_run_start (self->run, explain_func, t, NULL, on_finished, g_object_ref (self));
-  update_actions (self);
+  pel_explain_set_status (self, key, text, FALSE);
 }
 
 /* ---- actions -------------------------------------------------------------- */
@@ -570,7 +336,36 @@ compute (PelExplainPanel *self)
 static void
 act_compute (GSimpleAction *a, GVariant *p, gpointer data)
 {
-  compute (data);
+  pel_explain_compute (data);
+}
+
+static void
+act_sanity (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  pel_explain_sanity (data);
+}
+
+static void
+act_sanity_mode (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PelExplainPanel *self = data;
+  gtk_drop_down_set_selected (self->sanity_mode_drop,
+                              g_str_equal (g_variant_get_string (p, NULL), "independent"));
+}
+
+/* Scrolls the panel to a part: "sanity" (the strip) or "maps" (the grid). */
+static void
+act_reveal (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PelExplainPanel *self = data;
+  GtkWidget *target = g_str_equal (g_variant_get_string (p, NULL), "sanity")
+                      ? gtk_widget_get_parent (GTK_WIDGET (self->strip)) : GTK_WIDGET (self->grid);
+  GtkWidget *content = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (self->scroller));
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
+  graphene_point_t at;
+
+  if (gtk_widget_compute_point (target, content, &GRAPHENE_POINT_INIT (0, 0), &at))
+    gtk_adjustment_set_value (adj, at.y - 30);
 }
 
 static void
@@ -601,7 +396,39 @@ static void
 act_region (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PelExplainPanel *self = data;
-  gtk_drop_down_set_selected (self->region_drop, g_str_equal (g_variant_get_string (p, NULL), "pixel"));
+  const char *r = g_variant_get_string (p, NULL);
+  gtk_drop_down_set_selected (self->region_drop, g_str_equal (r, "pixel") ? 1 : g_str_equal (r, "painted") ? 2 : 0);
+}
+
+static void
+act_faithfulness (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PelExplainPanel *self = data;
+  gtk_check_button_set_active (self->faithful_check, g_variant_get_boolean (p));
+}
+
+static void
+act_export_grid (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  pel_explain_export_grid (data, g_variant_get_string (p, NULL));
+}
+
+static void
+act_export_map (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  pel_explain_export_map (data, g_variant_get_string (p, NULL));
+}
+
+static void
+act_export_grid_dialog (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  pel_explain_export_dialog (data, TRUE);
+}
+
+static void
+act_export_map_dialog (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  pel_explain_export_dialog (data, FALSE);
 }
 
 static void
@@ -640,6 +467,9 @@ act_overlay (GSimpleAction *a, GVariant *p, gpointer data)
 static const GActionEntry action_entries[] = {
   { "compute", act_compute, NULL, NULL, NULL, { 0 } },
   { "stop", act_stop, NULL, NULL, NULL, { 0 } },
+  { "sanity", act_sanity, NULL, NULL, NULL, { 0 } },
+  { "sanity-mode", act_sanity_mode, "s", NULL, NULL, { 0 } },
+  { "reveal", act_reveal, "s", NULL, NULL, { 0 } },
   { "show", act_show, NULL, NULL, NULL, { 0 } },
   { "class", act_class, "i", NULL, NULL, { 0 } },
   { "region", act_region, "s", NULL, NULL, { 0 } },
@@ -647,6 +477,11 @@ static const GActionEntry action_entries[] = {
   { "normalise", act_normalise, "s", NULL, NULL, { 0 } },
   { "clip", act_clip, "d", NULL, NULL, { 0 } },
   { "overlay", act_overlay, "i", NULL, NULL, { 0 } },
+  { "faithfulness", act_faithfulness, "b", NULL, NULL, { 0 } },
+  { "export-grid", act_export_grid, "s", NULL, NULL, { 0 } },
+  { "export-map", act_export_map, "s", NULL, NULL, { 0 } },
+  { "export-grid-dialog", act_export_grid_dialog, NULL, NULL, NULL, { 0 } },
+  { "export-map-dialog", act_export_map_dialog, NULL, NULL, NULL, { 0 } },
   /* state only: TRUE while computing (an action script waits for it) */
   { "busy", NULL, NULL, "false", NULL, { 0 } },
 };
@@ -665,13 +500,14 @@ heading (const char *text)
 static void
 build (PelExplainPanel *self)
 {
-  static const char *const regions[] = { N_("Predicted region of the class"), N_("Pixel at the crosshair"), NULL };
+  static const char *const regions[] = { N_("Predicted region of the class"), N_("Pixel at the crosshair"),
+                                         N_("Painted region of the class"), NULL };
   static const char *const norms[] = { N_("Absolute"), N_("Signed"), NULL };
   GtkWidget *content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget *footer = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget *methods_box = gtk_flow_box_new ();
   GtkWidget *row, *w;
-  const char *tr[3];
+  const char *tr[4];
   guint n;
   const PlExplainMethod *methods = pl_explain_methods (&n);
 
@@ -685,9 +521,9 @@ build (PelExplainPanel *self)
   self->class_drop = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (self->class_list)), NULL));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->class_drop), _("The class whose score is explained"));
   gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->class_drop));
-  for (int i = 0; i < 2; i++)
+  for (int i = 0; i < 3; i++)
     tr[i] = _(regions[i]);
-  tr[2] = NULL;
+  tr[3] = NULL;
   self->region_drop = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (tr));
   gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->region_drop));
   w = gtk_label_new (_("On the axial slice on screen; the score is the sum of the class's logits over the region."));
@@ -712,6 +548,12 @@ build (PelExplainPanel *self)
       gtk_flow_box_append (GTK_FLOW_BOX (methods_box), c);
     }
   gtk_box_append (GTK_BOX (content), methods_box);
+  self->faithful_check = GTK_CHECK_BUTTON (gtk_check_button_new_with_label (_("Deletion and insertion curves")));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->faithful_check),
+                               _("Remove (or add back) the pixels in each map's order and watch the score "
+                                 "(Petsiuk et al. 2018): the areas under the curves, in the table"));
+  gtk_check_button_set_active (self->faithful_check, TRUE);
+  gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->faithful_check));
 
   gtk_box_append (GTK_BOX (content), heading (_("Maps")));
   row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
@@ -737,6 +579,23 @@ build (PelExplainPanel *self)
   gtk_flow_box_set_homogeneous (self->grid, TRUE);
   g_signal_connect (self->grid, "child-activated", G_CALLBACK (on_child_activated), self);
   gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->grid));
+  self->table = GTK_GRID (gtk_grid_new ());
+  gtk_grid_set_column_spacing (self->table, 8);
+  gtk_grid_set_row_spacing (self->table, 2);
+  gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->table));
+  row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  w = gtk_button_new_with_mnemonic (_("Save _Grid…"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (w), "explain.export-grid-dialog");
+  gtk_widget_set_tooltip_text (w, _("The maps as one PNG picture, three a row"));
+  gtk_box_append (GTK_BOX (row), w);
+  w = gtk_button_new_with_mnemonic (_("Save _Map…"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (w), "explain.export-map-dialog");
+  gtk_widget_set_tooltip_text (w, _("The map on the slice as a NIfTI heat map on the volume's grid"));
+  gtk_box_append (GTK_BOX (row), w);
+  gtk_box_append (GTK_BOX (content), row);
+
+  gtk_box_append (GTK_BOX (content), heading (_("Sanity check")));
+  gtk_box_append (GTK_BOX (content), pel_explain_sanity_build (self));
 
   self->status_box = GTK_BOX (gtk_box_new (GTK_ORIENTATION_VERTICAL, 2));
   gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->status_box));
@@ -789,8 +648,11 @@ pel_explain_panel_finalize (GObject *object)
 {
   PelExplainPanel *self = PEL_EXPLAIN_PANEL (object);
 
-  g_clear_pointer (&self->task, task_free);
+  g_clear_pointer (&self->task, pel_explain_task_free);
+  g_clear_pointer (&self->export_task, pel_explain_export_task_free);
   g_ptr_array_unref (self->maps);
+  g_clear_pointer (&self->sanity, g_ptr_array_unref);
+  g_clear_pointer (&self->sanity_rows, g_hash_table_unref);
   g_clear_pointer (&self->method_checks, g_ptr_array_unref);
   g_array_unref (self->class_values);
   g_free (self->image);
@@ -850,7 +712,8 @@ pel_explain_panel_new (PelDocument *document,
   g_signal_connect (self->run, "preview", G_CALLBACK (on_preview), self);
   g_signal_connect (self->run, "status", G_CALLBACK (on_status), self);
   g_signal_connect_swapped (document, "table-changed", G_CALLBACK (fill_classes), self);
-  g_signal_connect_swapped (document, "volume-changed", G_CALLBACK (update_actions), self);
+  g_signal_connect_swapped (document, "volume-changed", G_CALLBACK (pel_explain_update_actions), self);
+  g_signal_connect_swapped (document, "cursor-changed", G_CALLBACK (on_cursor_changed), self);
   fill_classes (self);
   /* the Train panel's model comes and goes: Compute follows it */
   self->poll_id = g_timeout_add (300, poll_model, self);
@@ -899,4 +762,18 @@ pel_explain_panel_run_actions (PelExplainPanel *self,
                                const char      *actions)
 {
   pel_action_script_run (GTK_WIDGET (self), actions, "explain");
+}
+
+int
+pel_explain_panel_get_sanity_verdict (PelExplainPanel *self,
+                                      const char      *method,
+                                      double          *mean)
+{
+  return pel_explain_sanity_verdict (self, pl_explain_method_find (method), mean);
+}
+
+guint
+pel_explain_panel_get_n_sanity (PelExplainPanel *self)
+{
+  return self->sanity->len;
 }

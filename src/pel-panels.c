@@ -10,6 +10,7 @@
  * needs no other edit here. */
 #define PEL_PANEL_LIST(X)                                                    \
   X ("labels", N_("Labels"), "pel-labels-symbolic", pel_labels_panel_new) \
+  X ("cases", N_("Cases"), "view-list-symbolic", pel_cases_panel_new) \
   X ("train", N_("Train"), "pel-train-symbolic", pel_train_panel_new) \
   X ("restore", N_("Restore"), "image-x-generic-symbolic", pel_restore_panel_new) \
   X ("uncertainty", N_("Uncertainty"), "dialog-question-symbolic", pel_uncertainty_panel_new) \

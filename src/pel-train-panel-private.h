@@ -45,6 +45,7 @@ struct _PelTrainPanel
   GtkButton        *start_button;
   GtkButton        *continue_button;
   GtkBox           *run_row_box;
+  GtkBox           *quality_row_box;
   GtkBox           *status_box;      /* one line per fact: pel_status_lines_set() */
   PelPlot          *loss_plot;
   PelPlot          *dice_plot;
@@ -73,6 +74,8 @@ struct _PelTrainPanel
   PelTools         *tools;
   PelTrainSession  *session;
   PelJob           *predict_job;
+  PelLiveRun       *quality_run;      /* Estimate Quality */
+  gpointer          quality_task;     /* its task while it runs */
   GCancellable     *cancellable;      /* file I/O and prediction */
   GPtrArray        *bindings;
   PelTrainSettings  settings;
@@ -134,6 +137,14 @@ void      pel_train_panel_update_preset_info (PelTrainPanel *self);
 /* The widgets from self->settings. */
 void      pel_train_panel_sync_widgets       (PelTrainPanel *self);
 void      pel_train_panel_bind_settings_callbacks (GtkWidgetClass *widget_class);
+
+/* pel-train-quality.c: the train.estimate and train.estimate-stop actions
+ * (cross-validation), its progress row and "quality" status line. */
+void      pel_train_panel_init_quality       (PelTrainPanel *self);
+void      pel_train_panel_dispose_quality    (PelTrainPanel *self);
+void      pel_train_panel_update_quality     (PelTrainPanel *self,
+                                              gboolean       can_train);
+gboolean  pel_train_panel_estimating         (PelTrainPanel *self);
 
 /* pel-train-panel-model.c */
 void      pel_train_panel_init_model         (PelTrainPanel *self);

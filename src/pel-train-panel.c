@@ -273,6 +273,7 @@ pel_train_panel_update_buttons (PelTrainPanel *self)
   pel_train_panel_enable (self, "start", volume && !running && pel_train_panel_any_labelled (self));
   pel_train_panel_enable (self, "stop", running);
   pel_train_panel_enable (self, "continue", trainer && !running && compatible);
+  pel_train_panel_update_quality (self, volume && pel_train_panel_any_labelled (self));
   if (!trainer)
     tip = g_strdup (_("Train more steps on the current network (after a Start)"));
   else if (!compatible)
@@ -294,7 +295,7 @@ pel_train_panel_update_buttons (PelTrainPanel *self)
   pel_train_panel_enable (self, "load", !self->action_busy);
   g_simple_action_set_state (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->actions), "busy")),
                              g_variant_new_boolean (running || predicting || self->action_busy
-                                                    || self->accepting));
+                                                    || self->accepting || pel_train_panel_estimating (self)));
   if (proposal && volume)
     {
       gint64 c[3];
@@ -381,6 +382,7 @@ reset_plots (PelTrainPanel *self)
   self->dice_class_series = self->dice_mean_series + 1;
   self->dice_n_classes = 0;
   self->n_losses_plotted = 0;
+  pel_train_panel_set_line (self, "holdout", NULL, FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->dice_plot), pel_train_session_get_holdout_slice (self->session) >= 0);
 }
 
@@ -459,8 +461,8 @@ on_run_status (PelTrainPanel *self,
                const char    *key,
                const char    *text)
 {
-  if (g_str_equal (key, "method"))
-    pel_train_panel_set_line (self, "method", text, FALSE);
+  if (g_str_equal (key, "method") || g_str_equal (key, "holdout"))
+    pel_train_panel_set_line (self, key, text, FALSE);
 }
 
 static void
@@ -684,6 +686,7 @@ pel_train_panel_dispose (GObject *object)
       pel_train_session_stop (self->session);
     }
   pel_train_panel_dispose_model (self);
+  pel_train_panel_dispose_quality (self);
   g_clear_object (&self->actions);
   g_clear_pointer (&self->accept_step, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), PEL_TYPE_TRAIN_PANEL);
@@ -745,6 +748,7 @@ pel_train_panel_class_init (PelTrainPanelClass *klass)
   CHILD (start_button);
   CHILD (continue_button);
   CHILD (run_row_box);
+  CHILD (quality_row_box);
   CHILD (status_box);
   CHILD (loss_plot);
   CHILD (dice_plot);
@@ -830,6 +834,7 @@ pel_train_panel_new (PelDocument *document,
   self->session = pel_train_session_new (document);
   pel_train_settings_init (&self->settings, pel_document_get_volume (document));
   pel_train_panel_init_actions (self);
+  pel_train_panel_init_quality (self);
   pel_action_script_set_run (G_ACTION_GROUP (self->actions),
                              G_OBJECT (pel_train_session_get_run (self->session)));
   reset_plots (self);

@@ -223,11 +223,13 @@ count_thread (gpointer data)
   {
     /* an idle, never g_main_context_invoke: that would run count_done here,
      * on this thread, whenever the main context happens to be free */
+    GMainContext *context = g_main_context_ref (p->context);   /* p is not ours once handed over */
     GSource *source = g_idle_source_new ();
     g_source_set_priority (source, G_PRIORITY_DEFAULT);
     g_source_set_callback (source, count_done, p, (GDestroyNotify) pending_free);
-    g_source_attach (source, p->context);
+    g_source_attach (source, context);
     g_source_unref (source);
+    g_main_context_unref (context);
   }
   return NULL;
 }

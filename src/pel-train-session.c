@@ -83,6 +83,41 @@ static guint signals[N_SIGNALS];
 
 /* ---- worker side ---------------------------------------------------------- */
 
+/* What the held-out Dice rests on: one slice, and the classes painted
+ * there; the others it cannot see. */
+static char *
+holdout_coverage (PlTrainer *trainer,
+                  gint64     slice)
+{
+  int n = pl_trainer_get_n_classes (trainer);
+  const PlModel *model = pl_trainer_get_model (trainer);
+  g_autofree gint64 *tp = g_new0 (gint64, n), *pred = g_new0 (gint64, n), *truth = g_new0 (gint64, n);
+  g_autoptr (GString) unseen = g_string_new (NULL);
+  int n_unseen = 0;
+
+  pl_trainer_count_slice (trainer, slice, tp, pred, truth);
+  for (int c = 0; c < n; c++)
+    if (truth[c] == 0)
+      {
+        if (n_unseen++ > 0)
+          g_string_append (unseen, ", ");
+        if (model->class_names[c] && *model->class_names[c])
+          g_string_append (unseen, model->class_names[c]);
+        else
+          g_string_append_printf (unseen, _("label %u"), pl_trainer_get_class_values (trainer)[c]);
+      }
+  if (n_unseen == 0)
+    /* Translators: what the held-out Dice rests on */
+    return g_strdup_printf (_("Held-out Dice: 1 slice (%" G_GINT64_FORMAT "), every class painted there; "
+                              "Quality scores every painted slice."), slice);
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "Held-out Dice: 1 slice (%" G_GINT64_FORMAT "), which cannot see %s: "
+                                       "no voxel of it is painted there. Quality scores every painted slice.",
+                                       "Held-out Dice: 1 slice (%" G_GINT64_FORMAT "), which cannot see %s: "
+                                       "none of them is painted there. Quality scores every painted slice.",
+                                       n_unseen), slice, unseen->str);
+}
+
 /* Preview of the requested slice, held-out Dice and a model copy: the
  * worker's part of the live feedback. */
 static void
@@ -110,6 +145,8 @@ publish_preview (TrainTask *t,
     }
   if (!isnan (dice))
     {
+      g_autofree char *sees = holdout_coverage (trainer, t->holdout);
+      pel_live_status (live, "holdout", sees);
       pel_live_append (live, "dice", (double) step, dice);
       for (int c = 0; c < n_classes; c++)
         {

@@ -372,19 +372,35 @@ open_dialog (PelUncertaintyPanel *self,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
 
+/* The trust section is the last: its end is the panel's end.  Scrolled on
+ * the next frames, once the lines just written are laid out. */
+static gboolean
+scroll_to_end (GtkWidget     *scroller,
+               GdkFrameClock *clock,
+               gpointer       user_data)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  int *frames = user_data;
+
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  return --*frames > 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
 /* "top" or "trust": scrolls the panel (screenshots). */
 ACTION (act_scroll)
 {
   PelUncertaintyPanel *self = user_data;
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
-  gboolean top = g_str_equal (g_variant_get_string (parameter, NULL), "top");
-  double x = 0.0, y = 0.0;
+  int *frames;
 
-  if (!top)
-    gtk_widget_translate_coordinates (GTK_WIDGET (self->assess_box),
-                                      gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (self->scroller)),
-                                      0.0, 0.0, &x, &y);
-  gtk_adjustment_set_value (adj, top ? 0.0 : y - 6.0);
+  if (g_str_equal (g_variant_get_string (parameter, NULL), "top"))
+    {
+      gtk_adjustment_set_value (adj, 0.0);
+      return;
+    }
+  frames = g_new (int, 1);
+  *frames = 10;
+  gtk_widget_add_tick_callback (self->scroller, scroll_to_end, frames, g_free);
 }
 
 ACTION (act_open_reference) { open_dialog (user_data, FALSE); }

@@ -255,6 +255,63 @@ export_volumes_to_activated (GSimpleAction *action,
 }
 
 static void
+interpolated (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr (PelWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  PlInterpolateStats stats;
+
+  gboolean done = pel_document_interpolate_finish (PEL_DOCUMENT (object), result, &stats, &error);
+
+  g_clear_object (&self->interpolating);
+  if (self->document == NULL)
+    return;   /* the window was closed meanwhile */
+  pel_window_update_actions (self);
+  if (!done)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        pel_window_show_notice (self, GTK_MESSAGE_WARNING, error->message);
+      return;
+    }
+  if (stats.n_labels == 0)
+    pel_window_show_notice (self, GTK_MESSAGE_INFO,
+                            _("Nothing to interpolate: paint the label on at least two slices along "
+                              "this view's axis, with unpainted slices between them."));
+  else
+    {
+      g_autofree char *voxels = g_strdup_printf ("%" G_GSIZE_FORMAT, stats.n_changed);
+      g_autofree char *text =
+        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                      "Interpolated %d slice: %s voxels filled (Ctrl+Z undoes it).",
+                                      "Interpolated %d slices: %s voxels filled (Ctrl+Z undoes it).",
+                                      (unsigned long) stats.n_slices_filled),
+                         (int) stats.n_slices_filled, voxels);
+      pel_window_show_notice (self, GTK_MESSAGE_INFO, text);
+    }
+}
+
+/* Fills between the painted slices of the active label along the active
+ * view's normal, as one undo step (pel_document_interpolate_async). */
+static void
+interpolate_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  PelWindow *self = user_data;
+  PelSliceView *view = pel_viewer_get_active_view (self->viewer);
+  const PlSliceFrame *frame = pel_slice_view_get_frame (view);
+
+  if (self->interpolating != NULL || frame == NULL || !pel_document_has_volume (self->document))
+    return;
+  self->interpolating = g_cancellable_new ();
+  pel_window_update_actions (self);
+  pel_document_interpolate_async (self->document, frame->axis_n, pel_tools_get_active_label (self->tools),
+                                  self->interpolating, interpolated, g_object_ref (self));
+}
+
+static void
 close_activated (GSimpleAction *action,
                  GVariant      *parameter,
                  gpointer       user_data)
@@ -427,6 +484,7 @@ static const GActionEntry win_entries[] = {
   { "import-labels", import_labels_activated },
   { "export-labels", export_labels_activated },
   { "export-volumes", export_volumes_activated },
+  { "interpolate", interpolate_activated },
   { "export-volumes-to", export_volumes_to_activated, "s" },
   { "close", close_activated },
   { "undo", undo_activated },
@@ -479,6 +537,7 @@ pel_window_update_actions (PelWindow *self)
   enable (self, "undo", pel_document_can_undo (self->document));
   enable (self, "redo", pel_document_can_redo (self->document));
   enable (self, "cancel-job", busy);
+  enable (self, "interpolate", volume && self->interpolating == NULL);
 }
 
 static void

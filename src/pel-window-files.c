@@ -129,10 +129,16 @@ pel_window_choose_file (PelWindow            *self,
 {
   GtkFileChooserNative *native = gtk_file_chooser_native_new (title, GTK_WINDOW (self), action, accept, NULL);
 
+  g_autoptr (GtkFileFilter) all = all_filter ();
+
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  /* the chooser takes its own reference; filter is ours (transfer full) */
   if (filter)
-    gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), all_filter ());
+    {
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
+      g_object_unref (filter);
+    }
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), all);
   if (current_path)
     {
       g_autoptr (GFile) file = g_file_new_for_path (current_path);

@@ -49,6 +49,7 @@ struct _PelWindow
   gboolean        crosshair;
   gboolean        closing;         /* close once the save finishes */
   guint           shown_dropped;   /* undo steps dropped already announced */
+  GCancellable   *interpolating;   /* the slice interpolation running, or NULL */
   GtkDialog      *recovery_dialog; /* the recovery question shown, or NULL */
   gint64          recovery_time;   /* ... and when its copy was written */
 };

@@ -127,6 +127,20 @@ pel_window_save (PelWindow *self,
   g_object_set_data_full (G_OBJECT (self->job), "pel-request", req, save_request_free);
 }
 
+void
+pel_window_save_then (PelWindow      *self,
+                      GFile          *file,
+                      PelWindowThen   then,
+                      gpointer        data,
+                      GDestroyNotify  free_func)
+{
+  g_return_if_fail (PEL_IS_WINDOW (self));
+  pel_window_set_pending (self, then, data, free_func);
+  pel_window_save (self, file);
+  if (!pel_window_job_running (self))
+    pel_window_set_pending (self, NULL, NULL, NULL);   /* it did not start */
+}
+
 static void
 save_path_chosen (PelWindow *self,
                   GFile     *file)

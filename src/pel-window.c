@@ -269,6 +269,8 @@ pel_window_dispose (GObject *object)
   if (self->cancellable)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  if (self->interpolating)
+    g_cancellable_cancel (self->interpolating);
   if (self->bindings)
     {
       for (guint i = 0; i < self->bindings->len; i++)
@@ -529,4 +531,17 @@ pel_window_get_job (PelWindow *self)
 {
   g_return_val_if_fail (PEL_IS_WINDOW (self), NULL);
   return self->job;
+}
+
+void
+pel_window_open_cases (PelWindow         *self,
+                       const char *const *paths,
+                       int                n_paths)
+{
+  GtkWidget *panel;
+
+  g_return_if_fail (PEL_IS_WINDOW (self));
+  panel = gtk_stack_get_child_by_name (self->side_stack, "cases");
+  g_return_if_fail (panel != NULL);
+  gtk_widget_activate_action_variant (panel, "cases.open-paths", g_variant_new_strv (paths, n_paths));
 }

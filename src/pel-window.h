@@ -34,6 +34,21 @@ void         pel_window_open              (PelWindow      *self,
                                            GFile          *label_description);
 void         pel_window_open_segmentation (PelWindow      *self,
                                            GFile          *file);
+/* Runs after a save succeeded. */
+typedef void (*PelWindowThen) (PelWindow *self,
+                               gpointer   data);
+/* Saves the labels to file, then calls then (not when the save fails);
+ * data is freed with free_func either way. */
+void         pel_window_save_then         (PelWindow      *self,
+                                           GFile          *file,
+                                           PelWindowThen   then,
+                                           gpointer        data,
+                                           GDestroyNotify  free_func);
+/* Opens a cohort in the Cases panel: a folder, a list file or several
+ * images (engine/cases/cohort.h), and its first case not yet reviewed. */
+void         pel_window_open_cases        (PelWindow         *self,
+                                           const char *const *paths,
+                                           int                n_paths);
 /* Saves the labels to file (NULL: where they were saved last). */
 void         pel_window_save              (PelWindow      *self,
                                            GFile          *file);

@@ -2,18 +2,23 @@
  * phantom: a model trained by the Train panel beside it, three methods
  * computed through the panel's actions (each map in the grid with its
  * compute time, the first on the heat-map overlay of the slice on screen),
- * the normalisation switched to signed, a pixel target, Stop, and the
- * window closed cleanly. */
+ * their deletion and insertion areas, the sanity check (cascading and
+ * independent: the strip, a verdict per method), the grid saved as a PNG and the map
+ * as a NIfTI heat map, the normalisation switched to signed, a pixel and a
+ * painted target, Stop, and the window closed cleanly. */
 #include <gtk/gtk.h>
 #include <math.h>
 #include <string.h>
 
 #include "engine/data/dataset.h"
 #include "engine/explain/explain.h"
+#include "engine/explain/sanity.h"
 #include "src/pel-action-script.h"
 #include "src/pel-explain-panel.h"
 #include "src/pel-train-panel.h"
 #include "tests/test-sanitizer.h"
+
+#include <glib/gstdio.h>
 
 typedef gboolean (*Condition) (gpointer data);
 
@@ -218,6 +223,89 @@ test_panel (void)
   g_assert_cmpfloat (hi, >, 0.0);
   g_assert_cmpfloat (hi, <=, max_abs);
 
+  /* faithfulness: the areas of both curves, in [0, …) */
+  for (guint i = 0; i < 3; i++)
+    {
+      double del, ins;
+      pel_explain_panel_get_map_areas (panel, i, &del, &ins);
+      g_assert_true (isfinite (del) && isfinite (ins));
+    }
+
+  /* the grid as a PNG: three tiles of the slice a row */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("explain-panel-XXXXXX", NULL);
+    g_autofree char *png = g_build_filename (dir, "grid.png", NULL);
+    g_autofree char *nii = g_build_filename (dir, "map.nii.gz", NULL);
+    g_autofree char *script = g_strdup_printf ("export-grid=%s", png);
+    g_autoptr (GdkTexture) tex = NULL;
+    g_autoptr (PlVolume) back = NULL;
+    g_autoptr (GError) error = NULL;
+    gsize on_slice = 0;
+
+    run_script (panel, script);
+    wait_until (stopped, panel);
+    drain ();
+    g_assert_cmpstr (pel_explain_panel_get_status (panel, "export"), ==,
+                     (g_free (script), script = g_strdup_printf ("Saved %s.", png)));
+    tex = gdk_texture_new_from_filename (png, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (gdk_texture_get_width (tex), ==, 3 * NX + 2 * 4);
+    g_assert_cmpint (gdk_texture_get_height (tex), ==, NY);
+
+    /* the map on the overlay as a NIfTI heat map on the volume's grid */
+    g_free (script);
+    script = g_strdup_printf ("export-map=%s", nii);
+    run_script (panel, script);
+    wait_until (stopped, panel);
+    drain ();
+    back = pl_volume_load (nii, 0, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (back->dim[0], ==, NX);
+    g_assert_cmpint (back->dim[2], ==, NZ);
+    for (gsize v = 0; v < (gsize) NX * NY * NZ; v++)
+      if (back->data[v] != 0.0f)
+        {
+          g_assert_cmpint ((gint64) (v / (NX * NY)), ==, 5);
+          on_slice++;
+        }
+    g_assert_cmpuint (on_slice, >, 0);
+    g_unlink (png);
+    g_unlink (nii);
+    g_rmdir (dir);
+  }
+
+  /* the sanity check of the three methods, cascading: every stage of
+   * each method in the strip, a verdict each, in the table too */
+  {
+    g_auto (GStrv) layers = pl_sanity_layers (pel_train_panel_get_model (train)->unet);
+    guint n_layers = g_strv_length (layers);
+    const char *names[] = { "grad", "gradcam", "lrp-ab" };
+
+    run_script (panel, "sanity-mode=cascade,sanity");
+    wait_until (stopped, panel);
+    drain ();
+    g_assert_cmpuint (pel_explain_panel_get_n_sanity (panel), ==, 3 * (n_layers + 1));
+    for (guint i = 0; i < 3; i++)
+      {
+        double mean;
+        int v = pel_explain_panel_get_sanity_verdict (panel, names[i], &mean);
+        g_assert_cmpint (v, >=, 0);
+        g_assert_true (isfinite (mean));
+        g_assert_cmpint (v, ==, mean < 0.5);
+      }
+    g_assert_cmpint (pel_explain_panel_get_sanity_verdict (panel, "guided", NULL), ==, -1);
+    /* the maps of the same slice stay in the grid */
+    g_assert_cmpuint (pel_explain_panel_get_n_maps (panel), ==, 3);
+    g_assert_cmpstr (pel_explain_panel_get_status (panel, "explain"), ==,
+                     "Sanity check done: the strip shows each stage's map.");
+    /* 3 grid tiles and a strip of n_layers + 1 per method */
+    g_assert_cmpuint (count_pictures (GTK_WIDGET (panel)), ==, 3 + 3 * (n_layers + 1));
+    run_script (panel, "sanity-mode=independent,sanity");
+    wait_until (stopped, panel);
+    drain ();
+    g_assert_cmpuint (pel_explain_panel_get_n_sanity (panel), ==, 3 * (n_layers + 1));
+  }
+
   /* another map on the overlay, then the signed normalisation */
   run_script (panel, "overlay=1");
   g_assert_cmpstr (pel_heat_map_get_name (pel_document_get_heat_map (doc)), ==, "Explanation: Grad-CAM");
@@ -226,7 +314,8 @@ test_panel (void)
   g_assert_cmpint (pel_heat_map_get_colormap (heat), ==, PEL_COLORMAP_COOLWARM);
   pel_heat_map_get_range (heat, &lo, &hi);
   g_assert_cmpfloat (lo, ==, -hi);
-  g_assert_cmpuint (count_pictures (GTK_WIDGET (panel)), ==, 3);
+  /* the grid and the strip, redrawn */
+  g_assert_cmpuint (count_pictures (GTK_WIDGET (panel)), ==, 3 + pel_explain_panel_get_n_sanity (panel));
 
   /* a pixel target at the crosshair */
   run_script (panel, "region=pixel,methods=grad,compute");
@@ -236,10 +325,28 @@ test_panel (void)
   g_assert_cmpstr (pel_explain_panel_get_status (panel, "score"), !=, NULL);
   g_assert_true (g_str_has_suffix (pel_explain_panel_get_status (panel, "score"), " over 1 pixel"));
 
+  /* the painted disk on slice 5; none painted on slice 3 */
+  run_script (panel, "region=painted,faithfulness=false,methods=grad,compute");
+  wait_until (idle_with_maps, &w);
+  g_assert_true (g_str_has_suffix (pel_explain_panel_get_status (panel, "score"), " pixels"));
+  {
+    double del, ins;
+    pel_explain_panel_get_map_areas (panel, 0, &del, &ins);
+    g_assert_true (isnan (del) && isnan (ins));
+  }
+  cursor[2] = 3;
+  pel_document_set_cursor (doc, cursor);
+  run_script (panel, "compute");
+  g_assert_cmpstr (pel_explain_panel_get_status (panel, "explain"), ==, "Label 2 is not painted on this slice.");
+  cursor[2] = 5;
+  pel_document_set_cursor (doc, cursor);
+
   /* Stop: every method of the table requested, stopped after the first */
   {
     const PlExplainMethod *m = pl_explain_methods (&n_methods);
-    GString *all = g_string_new ("region=predicted,methods=");
+    /* (with the deletion and insertion curves, so that each map takes a
+     * while and Stop lands before the last) */
+    GString *all = g_string_new ("region=predicted,faithfulness=true,methods=");
     for (guint i = 0; i < n_methods; i++)
       g_string_append_printf (all, "%s%s", i ? "+" : "", m[i].name);
     g_string_append (all, ",compute");

@@ -12,6 +12,7 @@
 
 #include "engine/core/rng.h"
 #include "engine/explain/explain.h"
+#include "engine/explain/explain-private.h"
 #include "engine/explain/sanity.h"
 #include "engine/explain/tcav.h"
 #include "engine/data/labels.h"
@@ -532,6 +533,59 @@ test_lime (void)
 
 /* Welch's test against values computed with scipy.stats.ttest_ind
  * (equal_var=False). */
+/* Every SLIC superpixel is one 4-connected piece, numbered 0 … n − 1, on an
+ * image (noise over stripes, a low compactness) where the k-means
+ * clusters fall apart (61 superpixels from 25 seeds). */
+static void
+test_slic_connected (void)
+{
+  int H = 48, W = 56, n, pieces = 0;
+  g_autofree float *img = g_new (float, H * W);
+  g_autofree int *lab = g_new (int, H * W), *seen = NULL, *stack = g_new (int, H * W);
+  PlRng rng;
+
+  pl_rng_init (&rng, 3);
+  for (int i = 0; i < H * W; i++)
+    img[i] = ((i % W) / 3 % 2) + 0.8f * pl_rng_uniform (&rng);
+  n = pl_explain_slic (img, H, W, 30, 0.3, lab);
+  /* 25 seeds; the pieces they fell into are superpixels of their own */
+  g_assert_cmpint (n, >=, 20);
+  seen = g_new0 (int, n);
+  for (int i = 0; i < H * W; i++)
+    {
+      g_assert_cmpint (lab[i], >=, 0);
+      g_assert_cmpint (lab[i], <, n);
+    }
+  /* flood each piece; a label met in two pieces is a disconnected one */
+  {
+    g_autofree gboolean *done = g_new0 (gboolean, H * W);
+    for (int s = 0; s < H * W; s++)
+      {
+        int top = 0;
+        if (done[s])
+          continue;
+        pieces++;
+        g_assert_cmpint (seen[lab[s]]++, ==, 0);
+        done[s] = TRUE;
+        stack[top++] = s;
+        while (top)
+          {
+            int p = stack[--top], y = p / W, x = p % W;
+            int nb[4] = { y > 0 ? p - W : -1, y < H - 1 ? p + W : -1,
+                          x > 0 ? p - 1 : -1, x < W - 1 ? p + 1 : -1 };
+            for (int d = 0; d < 4; d++)
+              if (nb[d] >= 0 && !done[nb[d]] && lab[nb[d]] == lab[s])
+                {
+                  done[nb[d]] = TRUE;
+                  stack[top++] = nb[d];
+                }
+          }
+      }
+  }
+  g_assert_cmpint (pieces, ==, n);
+  g_test_message ("%d superpixels, each connected", n);
+}
+
 static void
 test_welch (void)
 {
@@ -679,6 +733,7 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add_func ("/explain/sanity/similarity", test_similarity);
   g_test_add_func ("/explain/lime", test_lime);
+  g_test_add_func ("/explain/slic/connected", test_slic_connected);
   g_test_add_func ("/explain/tcav/welch", test_welch);
   g_test_add ("/explain/tcav/run", Fixture, NULL, fixture_setup, test_tcav, fixture_teardown);
   g_test_add ("/explain/perturbation", Fixture, NULL, fixture_setup, test_perturbation,

@@ -553,7 +553,9 @@ test_table_for_values (void)
     }
 }
 
-/* The background is the value all eight corners share, and only then. */
+/* The background is the value that owns the map's faces: whole maps,
+ * sparse ones (painted slices reach the faces with their edges), and no
+ * owner when two classes share the edge. */
 static void
 test_background_value (void)
 {
@@ -563,11 +565,22 @@ test_background_value (void)
   g_assert_cmpuint (pl_labels_background_value (l), ==, 0);
   for (gsize i = 0; i < pl_labels_n_voxels (l); i++)
     l->data[i] = 1;
-  l->data[2 + 6 * (2 + 5 * 2)] = 3;
+  l->data[2 + 6 * (2 + 5 * 2)] = 3;   /* inside */
   g_assert_cmpuint (pl_labels_background_value (l), ==, 1);
-  /* the far corner (5, 4, 3) differs: no background */
+  /* one face voxel of another class does not change it */
   l->data[5 + 6 * (4 + 5 * 3)] = 2;
+  g_assert_cmpuint (pl_labels_background_value (l), ==, 1);
+  /* half of the faces 2: no clear owner */
+  for (gsize i = 0; i < pl_labels_n_voxels (l); i++)
+    if ((i % 6) < 3)
+      l->data[i] = 2;
   g_assert_cmpuint (pl_labels_background_value (l), ==, 0);
+  /* sparse: one painted slice, k = 2, 1 at its edges */
+  memset (l->data, 0, pl_labels_n_voxels (l) * sizeof *l->data);
+  for (gint64 j = 0; j < 5; j++)
+    for (gint64 i = 0; i < 6; i++)
+      l->data[i + 6 * (j + 5 * 2)] = (i == 0 || i == 5 || j == 0 || j == 4) ? 1 : 4;
+  g_assert_cmpuint (pl_labels_background_value (l), ==, 1);
 }
 
 /* Bins over [lo, hi], hi in the last bin, NaN and values outside left out. */

@@ -3,6 +3,7 @@
 #include "tests/test-op-common.h"
 
 #include "engine/kernels/conv-kernels.h"
+#include "engine/ops/loss.h"
 
 static PlRng fill_rng;
 
@@ -398,6 +399,56 @@ test_rot90_values (void)
     g_assert_cmpfloat (y4->data[i], ==, x[i]);
 }
 
+/* The compactness loss: 2 samples of 3 channels on 5 × 6, 7 pixels each
+ * (one drawn twice), an asymmetric affinity with zeros. */
+typedef struct
+{
+  gint32 pixels[2 * 7];
+  float  affinity[2 * 7 * 7];
+} AffinityCase;
+
+static PlTensor *
+build_affinity (PlTape *t, PlTensor **in, gpointer ud)
+{
+  AffinityCase *c = ud;
+  return pl_affinity_loss (t, in[0], 7, c->pixels, c->affinity);
+}
+
+static void
+test_affinity (void)
+{
+  const int shapes[][4] = { { 2, 3, 5, 6 } };
+  AffinityCase c;
+  GcInputs g;
+  PlRng rng;
+
+  pl_rng_init (&rng, 5);
+  for (int i = 0; i < 14; i++)
+    c.pixels[i] = (gint32) pl_rng_below (&rng, 30);
+  c.pixels[3] = c.pixels[5];
+  for (int i = 0; i < 2 * 49; i++)
+    c.affinity[i] = pl_rng_uniform (&rng) < 0.3f ? 0.0f : pl_rng_uniform (&rng);
+  gc_inputs_init (&g, 1, shapes);
+  gc_fill (&g, 0, &fill_rng, -1.0f, 1.0f, 0.0f);
+  g_assert_cmpfloat (gc_check ("affinity", &g, build_affinity, &c, 1e-2f, 200), <, 1e-3);
+  gc_inputs_clear (&g);
+}
+
+/* Its value by hand: two pixels with features (0, 0) and (3, 4), A_01 = 2,
+ * A_10 = 0: 2 · 25 / 2; no affinity at all: 0. */
+static void
+test_affinity_values (void)
+{
+  g_autoptr (PlTape) tape = pl_tape_new (1 << 16);
+  float x[2 * 2] = { 0, 3, 0, 4 };   /* (1, 2, 1, 2): channel-major */
+  gint32 pixels[2] = { 0, 1 };
+  float a[4] = { 0, 2, 0, 0 }, none[4] = { 0 };
+  PlTensor *xt = pl_tape_input (tape, 1, 2, 1, 2, x, FALSE);
+
+  g_assert_cmpfloat (pl_affinity_loss (tape, xt, 2, pixels, a)->data[0], ==, 25.0f);
+  g_assert_cmpfloat (pl_affinity_loss (tape, xt, 2, pixels, none)->data[0], ==, 0.0f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -417,5 +468,7 @@ main (int argc, char **argv)
   g_test_add_func ("/op/grad/batchnorm", test_batchnorm);
   g_test_add_func ("/op/grad/arith-transform", test_arith);
   g_test_add_func ("/op/rot90/values", test_rot90_values);
+  g_test_add_func ("/op/grad/affinity", test_affinity);
+  g_test_add_func ("/op/affinity/values", test_affinity_values);
   return g_test_run ();
 }

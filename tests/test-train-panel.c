@@ -530,6 +530,10 @@ test_panel_loop (void)
   /* the panel keeps its width whatever it shows */
   g_assert_cmpint (settled_width (GTK_WIDGET (panel)), ==, width);
   g_assert_true (g_str_has_prefix (status_line (GTK_WIDGET (panel), "train"), stopped));
+  /* the held-out figure says what it rests on */
+  g_assert_cmpstr (status_line (GTK_WIDGET (panel), "holdout"), ==,
+                   "Held-out Dice: 1 slice (6), every class painted there; "
+                   "Quality scores every painted slice.");
   command = pel_train_panel_get_command_line (panel);
   g_assert_nonnull (strstr (command, steps_arg));
 
@@ -625,6 +629,54 @@ test_panel_loop (void)
   pel_train_settings_clear (&settings);
 }
 
+static gboolean
+quality_estimated (gpointer panel)
+{
+  const char *line = status_line (panel, "quality");
+  return line && !g_str_has_prefix (line, "Estimating");
+}
+
+/* Estimate Quality: cross-validation over every painted slice, as a live
+ * run of its own; the line gives the Dice per class with the slices it
+ * rests on, and the classes it cannot see. */
+static void
+test_quality_estimate (void)
+{
+  static const gint64 slices[] = { 1, 4, 7, 10 };
+  g_autoptr (PelDocument) doc = make_document (slices, G_N_ELEMENTS (slices));
+  g_autoptr (PelTools) tools = pel_tools_new ();
+  GtkWidget *window = gtk_window_new ();
+  PelTrainPanel *panel = PEL_TRAIN_PANEL (pel_train_panel_new (doc, tools));
+  PelTrainSettings settings = small_settings (doc, TEST_SIZE (20, 4));
+  g_autofree char *folds = g_strdup_printf ("over 4 painted slices (4 folds × %d steps): ", settings.steps);
+  const char *line;
+
+  g_object_add_weak_pointer (G_OBJECT (panel), (gpointer *) &panel);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (panel));
+  gtk_window_present (GTK_WINDOW (window));
+  pel_train_panel_set_settings (panel, &settings);
+  drain ();
+  g_assert_null (status_line (GTK_WIDGET (panel), "quality"));
+
+  click (GTK_WIDGET (panel), "_Quality");
+  g_assert_true (g_str_has_prefix (status_line (GTK_WIDGET (panel), "quality"), "Estimating quality"));
+  /* one estimate at a time */
+  g_assert_false (gtk_widget_is_sensitive (find_button (GTK_WIDGET (panel), "_Quality")));
+  wait_until (quality_estimated, panel);
+  line = status_line (GTK_WIDGET (panel), "quality");
+  g_test_message ("%s", line);
+  g_assert_true (g_str_has_prefix (line, "Estimated quality (cross-validated): Dice "));
+  g_assert_nonnull (strstr (line, folds));
+  /* both classes are painted on all four slices */
+  g_assert_nonnull (strstr (line, " (4), "));
+  g_assert_null (strstr (line, "cannot see"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  drain ();
+  g_assert_null (panel);
+  pel_train_settings_clear (&settings);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -638,5 +690,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/train/stop-and-drop", test_stop_and_drop);
   g_test_add_func ("/ui/train/paint-reaches-batch", test_paint_reaches_batch);
   g_test_add_func ("/ui/train/panel-loop", test_panel_loop);
+  g_test_add_func ("/ui/train/quality-estimate", test_quality_estimate);
   return g_test_run ();
 }

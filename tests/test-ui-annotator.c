@@ -345,9 +345,17 @@ close_choosers (void)
 static void
 test_ctrl_o_without_image (void)
 {
-  PelWindow *win = new_window ();
+  PelWindow *win;
   const char *notice;
 
+#ifdef TEST_UNDER_SANITIZER
+  /* GTK's file chooser starts libcloudproviders for its sidebar, which
+   * keeps what it allocates for the life of the process; the fast
+   * unwinder stops in GLib, so no suppression can name it. */
+  g_test_skip ("the file chooser's sidebar leaks by design under LeakSanitizer");
+  return;
+#endif
+  win = new_window ();
   drain ();
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "open-segmentation"));
   gtk_widget_activate_action (GTK_WIDGET (win), "win.open-segmentation", NULL);
@@ -502,6 +510,102 @@ test_export_volumes (void)
   close_window (win);
 }
 
+static gboolean
+interpolation_done (gpointer data)
+{
+  return g_action_group_get_action_enabled (G_ACTION_GROUP (data), "interpolate");
+}
+
+/* A disc of label `value` on axial slice k (centre (cx, cy), radius r). */
+static void
+paint_disc (PlLabels *l,
+            gint64    k,
+            double    cx,
+            double    cy,
+            double    r,
+            guint16   value)
+{
+  for (gint64 j = 0; j < l->dim[1]; j++)
+    for (gint64 i = 0; i < l->dim[0]; i++)
+      if ((i - cx) * (i - cx) + (j - cy) * (j - cy) <= r * r)
+        l->data[i + l->dim[0] * (j + l->dim[1] * k)] = value;
+}
+
+/* Fill Between Slices: label 2 painted on axial slices 4 and 12 fills 5-11
+ * along the axial view's axis, as one undo step; voxels of a locked label
+ * and of other labels stay; a second label is left alone; undo restores
+ * the map exactly. */
+static void
+test_interpolate (void)
+{
+  PelWindow *win = new_window ();
+  PelDocument *doc = pel_window_get_document (win);
+  g_autoptr (PlLabels) start = NULL;
+  g_autoptr (PlLabels) painted = NULL;
+  const PlLabels *labels;
+  const gint64 *dim;
+  PlLabel locked;
+  guint n_undo;
+
+  pel_document_set_volume (doc, make_volume ());
+  wait_until (views_allocated, win);
+  dim = pel_document_get_volume (doc)->dim;
+  painted = pl_labels_new (dim);
+  paint_disc (painted, 4, 20, 16, 6, 2);
+  paint_disc (painted, 12, 20, 16, 6, 2);
+  paint_disc (painted, 8, 20, 16, 2, 3);    /* locked, in the way */
+  paint_disc (painted, 4, 6, 6, 2, 5);      /* another label: not asked */
+  paint_disc (painted, 12, 6, 6, 2, 5);
+  painted->data[23 + dim[0] * (16 + dim[1] * 6)] = 4;   /* painted, not locked */
+  pel_document_apply_labels (doc, "Paint", painted);
+  locked = *pl_label_table_lookup (pel_document_get_label_table (doc), 3);
+  locked.locked = TRUE;
+  pel_document_set_label (doc, &locked);
+  start = pl_labels_copy (pel_document_get_labels (doc));
+  n_undo = pl_undo_get_n_undo (pel_document_get_undo (doc));
+
+  g_assert_true (pel_viewer_get_active_view (pel_window_get_viewer (win)) == pel_viewer_get_view (pel_window_get_viewer (win), PL_VIEW_AXIAL));
+  g_object_set (pel_window_get_tools (win), "active-label", 2u, NULL);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.interpolate", NULL);
+  wait_until (interpolation_done, win);
+  drain ();
+  g_assert_cmpuint (pl_undo_get_n_undo (pel_document_get_undo (doc)), ==, n_undo + 1);
+  g_assert_cmpstr (pl_undo_get_undo_name (pel_document_get_undo (doc)), ==, "Interpolate “Label 2”");
+  g_assert_nonnull (strstr (pel_window_get_notice (win), "Interpolated 7 slices"));
+
+  labels = pel_document_get_labels (doc);
+  for (gint64 k = 5; k <= 11; k++)
+    {
+      gsize i = 20 + dim[0] * (16 + dim[1] * k);
+      if (k == 8)
+        g_assert_cmpuint (labels->data[i], ==, 3);   /* locked */
+      else if (k == 6)
+        g_assert_cmpuint (labels->data[i + 3], ==, 4);   /* painted before */
+      else
+        g_assert_cmpuint (labels->data[i], ==, 2);
+      g_assert_cmpuint (labels->data[6 + dim[0] * (6 + dim[1] * k)], ==, 0);   /* label 5 not asked */
+      g_assert_cmpuint (labels->data[0 + dim[0] * (0 + dim[1] * k)], ==, 0);   /* outside the discs */
+    }
+  g_assert_cmpuint (labels->data[20 + dim[0] * (16 + dim[1] * 6)], ==, 2);
+  for (gsize i = 0; i < pl_labels_n_voxels (labels); i++)
+    if (labels->data[i] != start->data[i])
+      g_assert_cmpuint (start->data[i], ==, 0);   /* only unlabelled voxels were written */
+
+  g_assert_true (pel_document_undo (doc));
+  g_assert_cmpmem (pel_document_get_labels (doc)->data, pl_labels_n_voxels (start) * 2,
+                   start->data, pl_labels_n_voxels (start) * 2);
+
+  /* one painted slice only: nothing to fill, and it says so */
+  g_object_set (pel_window_get_tools (win), "active-label", 4u, NULL);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.interpolate", NULL);
+  wait_until (interpolation_done, win);
+  drain ();
+  g_assert_nonnull (strstr (pel_window_get_notice (win), "Nothing to interpolate"));
+  g_assert_cmpmem (pel_document_get_labels (doc)->data, pl_labels_n_voxels (start) * 2,
+                   start->data, pl_labels_n_voxels (start) * 2);
+  close_window (win);
+}
+
 /* ---- main ----------------------------------------------------------------- */
 
 static void
@@ -562,6 +666,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/annotator/distance", test_distance);
   g_test_add_func ("/ui/annotator/help-documents", test_help_documents);
   g_test_add_func ("/ui/annotator/export-volumes", test_export_volumes);
+  g_test_add_func ("/ui/annotator/interpolate", test_interpolate);
   status = g_test_run ();
 
   g_clear_object (&app);

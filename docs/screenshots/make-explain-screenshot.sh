@@ -28,7 +28,7 @@ export XDG_CONFIG_HOME="$tmp/config" XDG_STATE_HOME="$tmp/state" XDG_DATA_HOME="
   GSETTINGS_BACKEND=keyfile GTK_A11Y=none \
   GSETTINGS_SCHEMA_DIR=${GSETTINGS_SCHEMA_DIR:-build/data}
 PELLUCID_TRAIN_ACTIONS="load=$model" \
-PELLUCID_EXPLAIN_ACTIONS="show,class=3,methods=grad+gradxinput+ig+smoothgrad+deconvnet+guided+gradcam+guided-gradcam+lrp-eps+lrp-ab,compute" \
+PELLUCID_EXPLAIN_ACTIONS="show,class=3,methods=grad+gradxinput+ig+smoothgrad+deconvnet+guided+gradcam+guided-gradcam+lrp-eps+lrp-ab,compute,reveal=maps" \
   "$shot" "$here/explain-panel.png" "${EXPLAIN_SECONDS:-60}" -- \
   build/src/pellucid /usr/share/mricron/templates/ch2.nii.gz \
   -s "$data/colin27-4class-k5.nii.gz" -l "$here/colin27-4class.txt"

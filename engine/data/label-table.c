@@ -204,7 +204,7 @@ pl_label_table_set_partner (PlLabelTable *table,
   guint16 old_a = pl_label_table_get_user_partner (table, a);
   guint16 old_b = b ? pl_label_table_get_user_partner (table, b) : 0;
 
-  g_return_if_fail (a != b);
+  g_return_if_fail (b == 0 || a != b);
   if (old_a)
     {
       g_hash_table_remove (table->partners, GUINT_TO_POINTER (old_a));

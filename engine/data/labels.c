@@ -35,20 +35,39 @@ pl_labels_mark_values (const PlLabels *labels,
 guint16
 pl_labels_background_value (const PlLabels *labels)
 {
+  g_autofree guint64 *counts = NULL;
+  const gint64 *d;
+  guint64 total = 0, best = 0;
   guint16 value = 0;
 
   g_return_val_if_fail (labels != NULL, 0);
-  for (int c = 0; c < 8; c++)
+  d = labels->dim;
+  counts = g_new0 (guint64, 65536);
+  for (gint64 k = 0; k < d[2]; k++)
+    for (gint64 j = 0; j < d[1]; j++)
+      {
+        const guint16 *row = labels->data + (gsize) d[0] * ((gsize) j + (gsize) d[1] * (gsize) k);
+        if (k == 0 || k == d[2] - 1 || j == 0 || j == d[1] - 1)
+          for (gint64 i = 0; i < d[0]; i++)
+            counts[row[i]]++;
+        else
+          {
+            counts[row[0]]++;
+            if (d[0] > 1)
+              counts[row[d[0] - 1]]++;
+          }
+      }
+  for (guint v = 1; v < 65536; v++)
     {
-      gsize i = (gsize) ((c & 1) ? labels->dim[0] - 1 : 0)
-                + (gsize) labels->dim[0] * ((gsize) ((c & 2) ? labels->dim[1] - 1 : 0)
-                                            + (gsize) labels->dim[1] * (gsize) ((c & 4) ? labels->dim[2] - 1 : 0));
-      if (c == 0)
-        value = labels->data[i];
-      else if (labels->data[i] != value)
-        return 0;
+      total += counts[v];
+      if (counts[v] > best)
+        {
+          best = counts[v];
+          value = (guint16) v;
+        }
     }
-  return value;
+  /* one class clearly owns the edge of the field of view */
+  return total > 0 && best * 10 >= total * 9 ? value : 0;
 }
 
 PlLabels *

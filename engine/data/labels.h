@@ -39,11 +39,12 @@ gint64    pl_labels_count_slice  (const PlLabels *labels,
  * entries of absent values are left as they are). */
 void      pl_labels_mark_values (const PlLabels *labels,
                                  guint8         *present);
-/* The value every corner voxel of the map holds when the eight agree and
- * it is not 0, else 0: the class around the subject (air, "outside the
- * brain") in a segmentation that labels every voxel.  Painting it by
- * mistake teaches a model that the structure under the brush is
- * background, so it is never the label a window starts painting with. */
+/* The class around the subject (air, "outside the brain"): the value that
+ * holds at least 90% of the labelled voxels on the map's six faces, else 0
+ * (nothing labelled there, or no clear owner).  Sparse maps count too: a
+ * painted slice reaches the faces with its edges.  Painting it by mistake
+ * teaches a model that the structure under the brush is background, so it
+ * is never the label a window starts painting with. */
 guint16   pl_labels_background_value (const PlLabels *labels);
 
 /* Fails with PL_ERROR_GRID_MISMATCH unless the file is one 3-D

@@ -152,13 +152,23 @@ PL_EXPLAIN_DECLARE (pl_explain_guided_gradcam)
   return TRUE;
 }
 
+/* Batch norm: on the network with it folded into the convolutions before
+ * it (pl_unet_fold_batch_norm; the same logits for this input), so that the
+ * convolution rules see the whole affine layer. */
 static gboolean
 lrp (PlExplainer *ex, const PlExplainRules *r, float *map, PlExplainInfo *info, GError **error)
 {
   gsize hw = (gsize) ex->h * ex->w;
   double s = 0.0;
 
-  if (!pl_explain_input_grads (ex, ex->x, 1, r, PL_EXPLAIN_GRAD_X_INPUT, map, NULL, error))
+  if (pl_unet_get_config (ex->unet)->batch_norm)
+    {
+      g_autoptr (PlUnet) folded = pl_unet_fold_batch_norm (ex->unet, ex->tape, ex->x, ex->h, ex->w);
+      g_autoptr (PlExplainer) fx = pl_explainer_new_like (ex, folded);
+      if (!pl_explain_input_grads (fx, fx->x, 1, r, PL_EXPLAIN_GRAD_X_INPUT, map, NULL, error))
+        return FALSE;
+    }
+  else if (!pl_explain_input_grads (ex, ex->x, 1, r, PL_EXPLAIN_GRAD_X_INPUT, map, NULL, error))
     return FALSE;
   for (gsize p = 0; p < hw; p++)
     s += map[p];

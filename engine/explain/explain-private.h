@@ -70,6 +70,11 @@ gboolean pl_explain_gradcam_map (PlExplainer          *ex,
 void     pl_explain_resize      (const float *src, int h, int w,
                                  float *dst, int H, int W);
 
+/* SLIC superpixels of img (H, W) (explain-lime.c): labels ← 0 … n − 1,
+ * each superpixel 4-connected; returns n. */
+int      pl_explain_slic        (const float *img, int H, int W, int segments,
+                                 double compactness, int *labels);
+
 /* Compute functions of the method table (one per entry or family). */
 #define PL_EXPLAIN_DECLARE(name) \
   gboolean name (PlExplainer *ex, const PlExplainMethod *method, const double *params, \

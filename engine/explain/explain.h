@@ -163,6 +163,20 @@ gboolean pl_explain_compute (PlExplainer           *ex,
                              const PlProgress      *progress,
                              GError               **error);
 
+/* The "occlusion" method's map (H, W) with a choice of how: local TRUE
+ * (the method's way) recomputes for each patch only what it can change,
+ * when the network allows it (pl_unet_local_supported); FALSE runs whole
+ * forwards in batches of 8 — the same map, the reference for tests and
+ * benchmarks. */
+gboolean pl_explain_occlusion_map (PlExplainer       *ex,
+                                   int                patch,
+                                   int                stride,
+                                   float              fill,
+                                   gboolean           local,
+                                   float             *map,
+                                   const PlProgress  *progress,
+                                   GError           **error);
+
 typedef struct
 {
   const PlExplainMethod *method;

@@ -19,6 +19,7 @@ static const PlMethodInfo *const method_table[] = {
   [PL_METHOD_SELF_TRAINING] = &pl_method_self_training,
   [PL_METHOD_MEAN_TEACHER] = &pl_method_mean_teacher,
   [PL_METHOD_CONSISTENCY] = &pl_method_consistency,
+  [PL_METHOD_COMPACTNESS] = &pl_method_compactness,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (method_table) == PL_METHOD_N_KINDS);

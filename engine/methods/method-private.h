@@ -67,6 +67,7 @@ extern const PlMethodInfo pl_method_supervised;
 extern const PlMethodInfo pl_method_self_training;
 extern const PlMethodInfo pl_method_mean_teacher;
 extern const PlMethodInfo pl_method_consistency;
+extern const PlMethodInfo pl_method_compactness;
 
 /* A parameter entry: name, label, help, type, default, min, max, step,
  * digits, and the field of PlMethodConfig (e.g. mean_teacher.alpha). */

@@ -53,6 +53,7 @@ typedef enum
   PL_METHOD_SELF_TRAINING,
   PL_METHOD_MEAN_TEACHER,
   PL_METHOD_CONSISTENCY,
+  PL_METHOD_COMPACTNESS,
   PL_METHOD_N_KINDS
 } PlMethodKind;
 
@@ -128,12 +129,34 @@ typedef struct
   int      unlabelled_batch;
 } PlConsistencyConfig;
 
+/* Compactness (affinity) auxiliary loss.  At decoder level `layer` (1: the
+ * last block, full resolution; 2: half resolution, …), `samples` pixels of
+ * each slice of the batch (batch − unlabelled_batch labelled,
+ * unlabelled_batch unlabelled) are drawn; two of them are close with
+ * weight A_ij = 1 when both are painted with the same label, 0 when painted
+ * with different ones, and else exp(−ΔI²/2σ_I² − Δp²/2σ_p²) (intensity
+ * difference in normalised units, distance in pixels; σ_I =
+ * sigma_intensity, σ_p = sigma_position).  Loss = supervised (labelled) +
+ * w(t) · Σ A_ij ||f_i − f_j||² / Σ A (pl_affinity_loss), w(t) = lambda ·
+ * exp(−5 (1 − t/rampup_steps)²). */
+typedef struct
+{
+  float    lambda;
+  int      layer;
+  int      samples;
+  float    sigma_intensity;
+  float    sigma_position;
+  int      rampup_steps;
+  int      unlabelled_batch;
+} PlCompactnessConfig;
+
 typedef struct
 {
   PlMethodKind         kind;
   PlSelfTrainingConfig self_training;
   PlMeanTeacherConfig  mean_teacher;
   PlConsistencyConfig  consistency;
+  PlCompactnessConfig  compactness;
 } PlMethodConfig;
 
 /* Every method's defaults (each parameter's default_value in the table);

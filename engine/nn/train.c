@@ -44,6 +44,7 @@ struct _PlTrainer
   int              lateral;         /* slice axis across the sides, −1: none */
   gint32          *mirror;          /* class → class in a mirror image; NULL: identity */
   gboolean         lateral_flips;   /* flips across the sides are made */
+  guint8          *held_out;        /* per slice: not trained on (cross-validation) */
 };
 
 void
@@ -89,7 +90,7 @@ refresh_labelled (PlTrainer *tr)
   tr->provider.count_slices (tr->provider.user_data, tr->axis, tr->counts);
   tr->n_labelled = 0;
   for (gint64 s = 0; s < n; s++)
-    if (tr->counts[s] > 0 && s != tr->cfg.holdout_slice)
+    if (tr->counts[s] > 0 && s != tr->cfg.holdout_slice && !(tr->held_out && tr->held_out[s]))
       tr->labelled[tr->n_labelled++] = s;
 }
 
@@ -262,6 +263,7 @@ pl_trainer_free (PlTrainer *tr)
   g_free (tr->slice_l);
   g_free (tr->win_l);
   g_free (tr->mirror);
+  g_free (tr->held_out);
   g_free ((char *) tr->cfg.method);
   g_free (tr->method_settings);
   g_free (tr);
@@ -330,6 +332,14 @@ PlTensor *
 pl_trainer_forward (PlTrainer *tr, PlTape *tape, PlTensor *x)
 {
   return pl_trainer_forward_var (tr, tape, x, NULL);
+}
+
+PlTensor *
+pl_trainer_forward_run (PlTrainer *tr, PlTape *tape, PlTensor *x, PlUnetRun *run)
+{
+  memset (run, 0, sizeof *run);
+  run->dropout_rng = &tr->rng;
+  return pl_unet_forward (tr->model->unet, tape, x, run);
 }
 
 PlTensor *
@@ -448,6 +458,40 @@ void
 pl_trainer_set_holdout (PlTrainer *tr, gint64 slice)
 {
   tr->cfg.holdout_slice = slice;
+}
+
+void
+pl_trainer_set_held_out_slices (PlTrainer *tr, const gint64 *slices, int n)
+{
+  g_clear_pointer (&tr->held_out, g_free);
+  if (n <= 0)
+    return;
+  tr->held_out = g_new0 (guint8, tr->volume->dim[tr->axis]);
+  for (int i = 0; i < n; i++)
+    if (slices[i] >= 0 && slices[i] < tr->volume->dim[tr->axis])
+      tr->held_out[slices[i]] = 1;
+}
+
+void
+pl_trainer_count_slice (PlTrainer *tr, gint64 z, gint64 *tp, gint64 *pred, gint64 *truth)
+{
+  gsize hw = (gsize) tr->h * tr->w;
+  g_autofree guint16 *p = g_new (guint16, hw);
+
+  g_return_if_fail (z >= 0 && z < tr->volume->dim[tr->axis]);
+  pl_model_predict_slice (tr->model, tr->volume, z, NULL, p);
+  tr->provider.copy_slice (tr->provider.user_data, tr->axis, z, tr->slice_l);
+  for (gsize i = 0; i < hw; i++)
+    {
+      gint32 t = tr->lut[tr->slice_l[i]], q = tr->lut[p[i]];
+      if (t < 0)
+        continue;   /* unlabelled voxels are not scored */
+      truth[t]++;
+      if (q >= 0)
+        pred[q]++;
+      if (q == t)
+        tp[t]++;
+    }
 }
 
 double

@@ -132,6 +132,19 @@ void       pl_trainer_set_holdout    (PlTrainer             *trainer,
  * prediction, NaN without a held-out slice.  per_class: n_classes or NULL. */
 double     pl_trainer_holdout_dice   (PlTrainer             *trainer,
                                       double                *per_class);
+/* Slices never sampled for training, besides the held-out one (a
+ * cross-validation fold); n = 0 clears them. */
+void       pl_trainer_set_held_out_slices (PlTrainer        *trainer,
+                                           const gint64     *slices,
+                                           int               n);
+/* Adds the labelled voxels of slice z, per class (n_classes each), to
+ * truth, to pred (predicted as the class, argmax, dropout off) and to tp
+ * (both): the counts of a Dice pooled over slices. */
+void       pl_trainer_count_slice    (PlTrainer             *trainer,
+                                      gint64                 z,
+                                      gint64                *tp,
+                                      gint64                *pred,
+                                      gint64                *truth);
 int        pl_trainer_get_axis       (PlTrainer             *trainer);
 int        pl_trainer_get_n_classes  (PlTrainer             *trainer);
 const guint16 *pl_trainer_get_class_values (PlTrainer       *trainer);
@@ -156,6 +169,12 @@ PlTensor  *pl_trainer_supervised_loss(PlTrainer             *trainer,
 PlTensor  *pl_trainer_forward        (PlTrainer             *trainer,
                                       PlTape                *tape,
                                       PlTensor              *x);
+/* The same with the forward's outputs in *run (its intermediate
+ * activations: decoder levels, bottleneck; unet.h); run is cleared first. */
+PlTensor  *pl_trainer_forward_run    (PlTrainer             *trainer,
+                                      PlTape                *tape,
+                                      PlTensor              *x,
+                                      PlUnetRun             *run);
 /* The same, also giving an aleatoric net's log σ² (N, 1, H, W) in
  * *log_var (NULL for other nets). */
 PlTensor  *pl_trainer_forward_var    (PlTrainer             *trainer,

@@ -1,35 +1,12 @@
 /* UNet builder: parameter layout, initialisation, forward, MC-dropout reuse. */
 #define G_LOG_DOMAIN "pl-unet"
 
-#include "engine/nn/unet.h"
+#include "engine/nn/unet-private.h"
 #include "engine/ops/ops.h"
 #include "engine/data/volume.h"
 
 #include <math.h>
 #include <string.h>
-
-typedef struct
-{
-  int      cin, cout, k;
-  int      split;            /* > 0: input channels of the first half */
-  gboolean transposed;
-  int      w_idx, b_idx, gamma_idx, beta_idx;   /* param table, -1: none */
-  PlTensor w, w2, b, gamma, beta;              /* views into the blocks */
-} Layer;
-
-struct _PlUnet
-{
-  PlUnetConfig cfg;
-  float       *params;
-  float       *grads;
-  gsize        n;
-  GArray      *info;         /* PlUnetParam */
-  Layer        enc[PL_UNET_MAX_DEPTH][2];
-  Layer        up[PL_UNET_MAX_DEPTH];
-  Layer        dec[PL_UNET_MAX_DEPTH][2];
-  Layer        head;
-  Layer        head_var;     /* aleatoric nets only */
-};
 
 struct _PlUnetEncoded
 {
@@ -508,6 +485,8 @@ run_decoder (PlUnet *u, PlTape *t, PlTensor *x, PlTensor **skips, PlTensor **par
                       partial ? partial[j] : NULL, inplace, c);
       x = conv_block (t, &u->dec[j][1], x, NULL, NULL, inplace, c);
       x = maybe_dropout (t, c, PL_DROPOUT_DECODER, x, rng);
+      if (run)
+        run->decoder[D - 1 - j] = x;
     }
   if (run)
     run->features = x;

@@ -163,6 +163,9 @@ typedef struct
   PlTensor *features;      /* out: last decoder block output (head input) */
   PlUnetAt  grad_at;       /* mark that activation as requiring a gradient */
   PlTensor *log_var;       /* out: (N, 1, H, W) log σ² of an aleatoric net */
+  /* out: output of decoder level l (1: the last block, full resolution; 2:
+   * the one before, half resolution; … depth − 1) at decoder[l] */
+  PlTensor *decoder[PL_UNET_MAX_DEPTH];
 } PlUnetRun;
 
 /* x: (N, in_channels, H, W), H and W multiples of pl_unet_config_multiple.
@@ -198,6 +201,52 @@ PlTensor      *pl_unet_decode_var (PlUnet            *unet,
                                    PlRng             *dropout_rng,
                                    PlTensor         **log_var);
 
+/* Batch norm folded into the preceding convolutions with the statistics of
+ * the one input x (1, C, H, W) (unet-fold.c): a network without batch norm
+ * that gives x the same logits, for LRP's rules.  Needs batch_norm. */
+PlUnet      *pl_unet_fold_batch_norm (PlUnet         *unet,
+                                      PlTape         *tape,
+                                      const float    *x,
+                                      int             h,
+                                      int             w);
+
+/* Local re-evaluation (occlusion, unet-local.c): the activations of one
+ * input x (1, C, H, W) are kept; the logits of an input equal to x outside a
+ * rectangle are then recomputed only where they can differ from the kept
+ * ones (the rectangle grown by each layer's reach) and only where they are
+ * needed (`need`, a rectangle of the logits, e.g. around a score's
+ * region).  The values are those of pl_unet_forward() on the whole input.
+ * Inference, batch 1; networks without batch norm (its statistics are the
+ * whole image's) and with transposed-convolution up-sampling. */
+typedef struct
+{
+  int y0, x0, y1, x1;     /* half-open: rows y0 … y1-1, columns x0 … x1-1 */
+} PlRect;
+
+typedef struct _PlUnetLocal PlUnetLocal;
+
+gboolean     pl_unet_local_supported (const PlUnet   *unet);
+/* Runs the whole forward once on the tape (reset before and after). */
+PlUnetLocal *pl_unet_local_new       (PlUnet         *unet,
+                                      PlTape         *tape,
+                                      const float    *x,
+                                      int             h,
+                                      int             w,
+                                      const PlRect   *need);
+/* The kept logits (n_classes, H, W). */
+const float *pl_unet_local_base      (const PlUnetLocal *local);
+/* x: (C, H, W), equal to the kept input outside `changed`.  Returns the
+ * new logits (n_classes, out) on the tape (valid until its reset), out
+ * being the needed part of where they may differ; NULL (out empty) when
+ * none of the needed logits changes.  The tape must have gradients off. */
+const float *pl_unet_local_forward   (PlUnetLocal    *local,
+                                      PlTape         *tape,
+                                      const float    *x,
+                                      const PlRect   *changed,
+                                      PlRect         *out);
+void         pl_unet_local_free      (PlUnetLocal    *local);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PlUnet, pl_unet_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PlUnetLocal, pl_unet_local_free)
 
 G_END_DECLS

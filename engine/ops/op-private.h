@@ -79,6 +79,7 @@ PL_DECLARE_BACKWARD (pl_mae_backward_node);
 PL_DECLARE_BACKWARD (pl_ssim_backward_node);
 PL_DECLARE_BACKWARD (pl_radon_backward_node);
 PL_DECLARE_BACKWARD (pl_tv_backward_node);
+PL_DECLARE_BACKWARD (pl_affinity_backward_node);
 PL_DECLARE_BACKWARD (pl_crop_backward_node);
 
 G_END_DECLS

@@ -45,6 +45,7 @@ static const PlOpInfo op_table[] = {
   OP (PL_OP_RADON, "radon", pl_radon_backward_node, DEF),
   OP (PL_OP_TV, "tv", pl_tv_backward_node, DEF),
   OP (PL_OP_CROP, "crop", pl_crop_backward_node, DEF),
+  OP (PL_OP_AFFINITY, "affinity", pl_affinity_backward_node, DEF),
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (op_table) == PL_OP_N);

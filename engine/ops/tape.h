@@ -75,6 +75,7 @@ typedef enum
   PL_OP_RADON,
   PL_OP_TV,
   PL_OP_CROP,
+  PL_OP_AFFINITY,
   PL_OP_N
 } PlOp;
 

@@ -30,121 +30,9 @@
 #include "engine/data/metrics.h"
 #include "engine/ops/ops.h"
 #include "engine/nn/train.h"
+#include "src/cli/colin27-eval.h"
 #include "src/cli/commands.h"
 #include "src/cli/method-options.h"
-
-#define COLIN    "/usr/share/mricron/templates/ch2.nii.gz"
-/* The workload's label files: --labels/--truth, else $PELLUCID_DATA, else
- * ../shared/data (beside the source tree, as ../shared/reference-workloads.md
- * places them). */
-static const char *
-data_dir (void)
-{
-  const char *dir = g_getenv ("PELLUCID_DATA");
-  return dir && *dir ? dir : "../shared/data";
-}
-#define N_LABELS 4
-
-typedef struct
-{
-  const PlVolume *volume;
-  const PlLabels *truth;
-  guint8         *skip;       /* voxels outside the held-out slices */
-  gint64          n_held;
-  int             axis;
-} Eval;
-
-/* Held-out slices: the truth holds a brain label (≠ 0, 1) and the sparse
- * map nothing. */
-static void
-eval_init (Eval *e, const PlVolume *v, const PlLabels *truth, const PlLabels *sparse, int axis)
-{
-  int h, w;
-  g_autofree guint16 *a = NULL, *b = NULL;
-
-  pl_slice_dims (v->dim, axis, &h, &w);
-  a = g_new (guint16, (gsize) h * w);
-  b = g_new (guint16, (gsize) h * w);
-  e->volume = v;
-  e->truth = truth;
-  e->axis = axis;
-  e->n_held = 0;
-  e->skip = g_new (guint8, pl_labels_n_voxels (truth));
-  memset (e->skip, 1, pl_labels_n_voxels (truth));
-  for (gint64 z = 0; z < v->dim[axis]; z++)
-    {
-      gboolean brain = FALSE, labelled = FALSE;
-      pl_labels_get_slice (truth, axis, z, a);
-      pl_labels_get_slice (sparse, axis, z, b);
-      for (gsize i = 0; i < (gsize) h * w; i++)
-        {
-          brain |= a[i] > 1;
-          labelled |= b[i] != 0;
-        }
-      if (brain && !labelled)
-        {
-          e->n_held++;
-          for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-              e->skip[pl_slice_voxel (v->dim, axis, z, y, x)] = 0;
-        }
-    }
-}
-
-/* Predicts the held-out slices with `unet` in the training crop (outside:
- * label 1) and returns the Dice of labels 1…4 and their mean over 2…4. */
-static double
-eval_dice (const Eval *e, const PlModel *model, PlUnet *unet, double dice[N_LABELS])
-{
-  static const guint16 values[N_LABELS] = { 1, 2, 3, 4 };
-  int h, w, wh, ww, oy, ox, K = model->n_classes;
-  g_autoptr (PlLabels) pred = pl_labels_new (e->volume->dim);
-  g_autoptr (PlTape) tape = pl_tape_new (256 << 20);
-  g_autofree float *slice = NULL, *x = NULL;
-  g_autofree gint64 *zs = g_new (gint64, e->volume->dim[e->axis]);
-  gint64 n = 0;
-
-  pl_slice_dims (e->volume->dim, e->axis, &h, &w);
-  pl_fit_window (h, w, pl_unet_config_multiple (pl_unet_get_config (unet)), PL_FIT_CROP,
-                 &wh, &ww, &oy, &ox);
-  slice = g_new (float, (gsize) h * w);
-  x = g_new (float, (gsize) 8 * wh * ww);
-  pl_tape_set_grad_enabled (tape, FALSE);
-  for (gint64 z = 0; z < e->volume->dim[e->axis]; z++)
-    if (!e->skip[pl_slice_voxel (e->volume->dim, e->axis, z, 0, 0)])
-      zs[n++] = z;
-  for (gsize i = 0; i < pl_labels_n_voxels (pred); i++)
-    pred->data[i] = 1;
-  for (gint64 s = 0; s < n; s += 8)
-    {
-      int m = (int) MIN (8, n - s);
-      gsize plane = (gsize) wh * ww;
-      PlTensor *p;
-      pl_tape_reset (tape);
-      for (int i = 0; i < m; i++)
-        {
-          pl_volume_get_slice (e->volume, e->axis, zs[s + i], slice);
-          pl_model_normalise (model, slice, (gsize) h * w, slice);
-          pl_window_extract_f32 (slice, h, w, oy, ox, wh, ww, 0.0f, x + i * plane);
-        }
-      p = pl_unet_forward (unet, tape, pl_tape_wrap (tape, m, 1, wh, ww, x, FALSE), NULL);
-      for (int i = 0; i < m; i++)
-        for (int y = 0; y < wh; y++)
-          for (int xx = 0; xx < ww; xx++)
-            {
-              const float *pp = p->data + (gsize) i * K * plane + (gsize) y * ww + xx;
-              int best = 0;
-              for (int c = 1; c < K; c++)
-                if (pp[c * plane] > pp[best * plane])
-                  best = c;
-              pred->data[pl_slice_voxel (e->volume->dim, e->axis, zs[s + i], y + oy, xx + ox)]
-                = model->class_values[best];
-            }
-    }
-  pl_dice_per_value (pred->data, e->truth->data, pl_labels_n_voxels (pred), e->skip, values,
-                     N_LABELS, dice);
-  return (dice[1] + dice[2] + dice[3]) / 3.0;
-}
 
 typedef struct
 {
@@ -176,18 +64,18 @@ on_step (PlTrainer *trainer, const PlTrainStepInfo *info, gpointer user_data)
 }
 
 static void
-print_dice (const char *what, const double d[N_LABELS], double mean)
+print_dice (const char *what, const double d[PEL_COLIN27_N_LABELS], double mean)
 {
   printf ("%s Dice  label1 (outside) %.4f  label2 (brain, AAL 0) %.4f  label3 (AAL 1-90) %.4f  "
           "label4 (AAL 91-116) %.4f  mean(2-4) %.4f\n", what, d[0], d[1], d[2], d[3], mean);
 }
 
 static void
-add_dice (JsonBuilder *b, const char *name, const double d[N_LABELS], double mean)
+add_dice (JsonBuilder *b, const char *name, const double d[PEL_COLIN27_N_LABELS], double mean)
 {
   json_builder_set_member_name (b, name);
   json_builder_begin_object (b);
-  for (int i = 0; i < N_LABELS; i++)
+  for (int i = 0; i < PEL_COLIN27_N_LABELS; i++)
     {
       char key[8];
       g_snprintf (key, sizeof key, "%d", i + 1);
@@ -201,7 +89,7 @@ add_dice (JsonBuilder *b, const char *name, const double d[N_LABELS], double mea
 
 static int
 run_one (const PlMethodConfig *method, const PlVolume *vol, const PlLabels *sparse,
-         const Eval *ev, int steps, guint64 seed, int every, const char *save)
+         const PelColin27Eval *ev, int steps, guint64 seed, int every, const char *save)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (PlTrainer) tr = NULL;
@@ -210,7 +98,7 @@ run_one (const PlMethodConfig *method, const PlVolume *vol, const PlLabels *spar
   PlLabelProvider provider;
   PlTrainConfig cfg;
   Report rep = { every, 0, "" };
-  double secs, dice[N_LABELS], tdice[N_LABELS], mean, tmean = NAN;
+  double secs, dice[PEL_COLIN27_N_LABELS], tdice[PEL_COLIN27_N_LABELS], mean, tmean = NAN;
   PlModel *model;
 
   pl_train_config_init (&cfg);
@@ -233,12 +121,12 @@ run_one (const PlMethodConfig *method, const PlVolume *vol, const PlLabels *spar
     }
   secs = (g_get_monotonic_time () - rep.t0) * 1e-6;
   model = pl_trainer_get_model (tr);
-  mean = eval_dice (ev, model, model->unet, dice);
+  mean = pel_colin27_eval_dice (ev, model, model->unet, dice);
   printf ("train_wall_s: %.1f  (%d steps, %.0f ms/step)\n", secs, steps, 1e3 * secs / MAX (steps, 1));
   print_dice ("held-out", dice, mean);
   if (pl_trainer_get_teacher (tr) != NULL)
     {
-      tmean = eval_dice (ev, model, pl_trainer_get_teacher (tr), tdice);
+      tmean = pel_colin27_eval_dice (ev, model, pl_trainer_get_teacher (tr), tdice);
       print_dice ("teacher held-out", tdice, tmean);
     }
   if (save)
@@ -293,7 +181,7 @@ pel_cli_bench_colin27 (int argc, char **argv)
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (2)", "T" },
     { "report-every", 0, 0, G_OPTION_ARG_INT, &every, "Progress line every N steps (50)", "N" },
     { "save", 0, 0, G_OPTION_ARG_FILENAME, &save, "Save the (last) model here", "MODEL" },
-    { "image", 0, 0, G_OPTION_ARG_FILENAME, &image, "Image (" COLIN ")", "IMG" },
+    { "image", 0, 0, G_OPTION_ARG_FILENAME, &image, "Image (" PEL_COLIN27_IMAGE ")", "IMG" },
     { "labels", 0, 0, G_OPTION_ARG_FILENAME, &labels_path, "Sparse labels (DATA/colin27-4class-k5.nii.gz; DATA is $PELLUCID_DATA or ../shared/data)", "LAB" },
     { "truth", 0, 0, G_OPTION_ARG_FILENAME, &truth_path, "Every voxel labelled (DATA/colin27-4class.nii.gz)", "LAB" },
     { NULL }
@@ -304,7 +192,7 @@ pel_cli_bench_colin27 (int argc, char **argv)
   g_autoptr (PlLabels) sparse = NULL, truth = NULL;
   PlMethodConfig method;
   gboolean all;
-  Eval ev;
+  PelColin27Eval ev;
   int status = 0;
 
   g_autofree char *names = pl_method_names (", ", " and ");
@@ -330,11 +218,11 @@ pel_cli_bench_colin27 (int argc, char **argv)
   /* --method (or a method's option) given: that one; else all of them. */
   all = !pel_method_options_given (mopts);
   pl_engine_set_threads (threads);
-  vol = pl_volume_load (image ? image : COLIN, 0, NULL, &error);
+  vol = pl_volume_load (image ? image : PEL_COLIN27_IMAGE, 0, NULL, &error);
   if (labels_path == NULL)
-    labels_path = g_build_filename (data_dir (), "colin27-4class-k5.nii.gz", NULL);
+    labels_path = g_build_filename (pel_colin27_data_dir (), "colin27-4class-k5.nii.gz", NULL);
   if (truth_path == NULL)
-    truth_path = g_build_filename (data_dir (), "colin27-4class.nii.gz", NULL);
+    truth_path = g_build_filename (pel_colin27_data_dir (), "colin27-4class.nii.gz", NULL);
   if (vol)
     sparse = pl_labels_load (labels_path, vol, &error);
   if (sparse)
@@ -344,7 +232,7 @@ pel_cli_bench_colin27 (int argc, char **argv)
       fprintf (stderr, "pellucid-cli bench: %s (mricron-data installed?)\n", error->message);
       return 1;
     }
-  eval_init (&ev, vol, truth, sparse, pl_volume_axial_axis (vol));
+  pel_colin27_eval_init (&ev, vol, truth, sparse, pl_volume_axial_axis (vol));
   printf ("workload: colin27-4class (unet2d-ref)  k=5 steps=%d batch=8 seed=%" G_GINT64_FORMAT
           " threads=%d held-out=%" G_GINT64_FORMAT " slices\n", steps, seed, threads, ev.n_held);
   fflush (stdout);

@@ -2,6 +2,7 @@
  * reference-workloads.md, beside ../shared/peers/torch_saliency_ref.py.
  *
  *   pellucid-cli bench saliency-ref [--model M] [--slice 90] [--threads 2]
+ *                                   [--only METHOD] [--occlusion-whole]
  *
  * On colin27's axial slice 90 in the trainer's centre crop (176×208), the
  * target the sum of the class-1 logits over the predicted class-1 region
@@ -11,7 +12,9 @@
  * each including its forward pass(es).  Maps as the peer's: gradient,
  * gradient × input, guided backpropagation, Grad-CAM on the bottleneck,
  * LRP-ε (ε = 1e-6), LRP-z⁺ (α = 1, β = 0; zᴮ on the first layer) and
- * occlusion (patch 16, stride 8, fill 0). */
+ * occlusion (patch 16, stride 8, fill 0).  --only: that line alone;
+ * --occlusion-whole adds `occlusion_whole_ms`, the same occlusion map from
+ * whole forwards in batches (what the patch-local recomputation saves). */
 #define G_LOG_DOMAIN "pellucid-cli"
 
 #include <stdio.h>
@@ -37,10 +40,15 @@ pel_cli_bench_saliency (int argc, char **argv)
   g_autofree char *model_path = NULL;
   gint64 slice = 90;
   int threads = 2;
+  g_autofree char *only = NULL;
+  gboolean whole = FALSE;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Trained model (untrained unet2d-ref)", "M" },
     { "slice", 'z', 0, G_OPTION_ARG_INT64, &slice, "Axial slice (90)", "Z" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (2)", "N" },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Only this map (e.g. occlusion)", "METHOD" },
+    { "occlusion-whole", 0, 0, G_OPTION_ARG_NONE, &whole,
+      "Also occlusion from whole forwards (occlusion_whole_ms)", NULL },
     { NULL }
   };
   static const struct { const char *out, *method, *settings; int reps; } maps[] = {
@@ -63,7 +71,8 @@ pel_cli_bench_saliency (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2 || threads < 1)
     {
-      fprintf (stderr, "Usage: pellucid-cli bench saliency-ref [--model M] [--slice Z] [--threads N]\n");
+      fprintf (stderr, "Usage: pellucid-cli bench saliency-ref [--model M] [--slice Z] [--threads N]"
+               " [--only METHOD] [--occlusion-whole]\n");
       return 2;
     }
   pl_engine_set_threads (threads);
@@ -104,6 +113,8 @@ pel_cli_bench_saliency (int argc, char **argv)
       PlExplainInfo info;
 
       g_assert (m != NULL);
+      if (only && strcmp (only, maps[k].out) != 0 && strcmp (only, maps[k].method) != 0)
+        continue;
       if (!pl_explain_method_parse (m, maps[k].settings, params, &error))
         g_error ("%s", error->message);
       for (int r = -1; r < maps[k].reps; r++)
@@ -120,6 +131,23 @@ pel_cli_bench_saliency (int argc, char **argv)
       qsort (t, maps[k].reps, sizeof *t, cmp_double);
       printf ("%s_ms: %.1f\n", maps[k].out, t[maps[k].reps / 2]);
       fflush (stdout);
+      if (whole && strcmp (maps[k].method, "occlusion") == 0)
+        {
+          for (int r = 0; r < maps[k].reps; r++)
+            {
+              gint64 t0 = g_get_monotonic_time ();
+              if (!pl_explain_occlusion_map (ex, (int) params[0], (int) params[1],
+                                             (float) params[2], FALSE, map, NULL, &error))
+                {
+                  fprintf (stderr, "pellucid-cli bench saliency-ref: %s\n", error->message);
+                  return 1;
+                }
+              t[r] = (g_get_monotonic_time () - t0) * 1e-3;
+            }
+          qsort (t, maps[k].reps, sizeof *t, cmp_double);
+          printf ("occlusion_whole_ms: %.1f\n", t[maps[k].reps / 2]);
+          fflush (stdout);
+        }
     }
   return 0;
 }

@@ -399,6 +399,8 @@ pel_cli_bench (int argc, char **argv)
 
   if (argc >= 2 && strcmp (argv[1], "colin27-4class") == 0)
     return pel_cli_bench_colin27 (argc, argv);
+  if (argc >= 2 && strcmp (argv[1], "fewshot") == 0)
+    return pel_cli_bench_fewshot (argc, argv);
   if (argc >= 2 && strcmp (argv[1], "interpolate-colin27") == 0)
     return pel_cli_bench_interpolate (argc, argv);
   if (argc >= 2 && strcmp (argv[1], "cases-colin27") == 0)

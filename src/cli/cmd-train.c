@@ -21,6 +21,7 @@
 
 #include "engine/core/gemm.h"
 #include "engine/data/labels.h"
+#include "engine/methods/crossval.h"
 #include "engine/methods/methods.h"
 #include "src/cli/method-options.h"
 #include "engine/nn/train.h"
@@ -86,7 +87,8 @@ pel_cli_train (int argc, char **argv)
   g_autofree char *method_json = NULL;
   g_autoptr (PelMethodOptions) mopts = pel_method_options_new ();
   PlMethodConfig method;
-  int steps = PL_TRAIN_DEFAULT_STEPS, batch = 8, threads = 2, every = 10;
+  int steps = PL_TRAIN_DEFAULT_STEPS, batch = 8, threads = 2, every = 10, folds = 0;
+  g_autoptr (PlCrossval) cv = NULL;
   g_autofree char *preset = NULL, *table_path = NULL;
   g_autoptr (PlLabelTable) table = NULL;
   gint64 seed = 0, holdout = -1;
@@ -107,6 +109,8 @@ pel_cli_train (int argc, char **argv)
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Adam learning rate (1e-3)", "LR" },
     { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "No flips or rotations", NULL },
     { "holdout", 0, 0, G_OPTION_ARG_INT64, &holdout, "Hold out this labelled slice and report its Dice", "SLICE" },
+    { "cross-validate", 0, 0, G_OPTION_ARG_INT, &folds,
+      "Also estimate quality: train K fresh models of --steps steps, each without a K-th of the labelled slices, and score them there", "K" },
     { "report-every", 0, 0, G_OPTION_ARG_INT, &every, "Progress line every N steps (10)", "N" },
     pel_method_options_entry (mopts),
     { NULL }
@@ -215,6 +219,19 @@ pel_cli_train (int argc, char **argv)
   if (holdout >= 0)
     hd = pl_trainer_holdout_dice (trainer, NULL);
 
+  if (folds > 0)
+    {
+      g_autofree char *text = NULL;
+      cv = pl_crossval_run (&cfg, &method, volume, &provider, folds, steps, NULL, &error);
+      if (cv == NULL)
+        {
+          fprintf (stderr, "pellucid-cli train: %s: %s\n", labels_path, error->message);
+          return 1;
+        }
+      text = pl_crossval_describe (cv);
+      fprintf (stderr, "cross-validated %s\n", text);
+    }
+
   model = pl_trainer_export_model (trainer);
   if (!pel_uncertainty_save_model (uopts, model, &cfg, &method, volume, &provider, steps, out, &error))
     {
@@ -256,6 +273,35 @@ pel_cli_train (int argc, char **argv)
       json_builder_add_null_value (b);
     else
       json_builder_add_double_value (b, hd);
+    if (cv)
+      {
+        json_builder_set_member_name (b, "cross_validation");
+        json_builder_begin_object (b);
+        json_builder_set_member_name (b, "folds");
+        json_builder_add_int_value (b, cv->n_folds);
+        json_builder_set_member_name (b, "slices");
+        json_builder_add_int_value (b, cv->n_slices);
+        json_builder_set_member_name (b, "mean_dice");
+        json_builder_add_double_value (b, cv->mean);
+        json_builder_set_member_name (b, "per_class");
+        json_builder_begin_array (b);
+        for (int c = 0; c < cv->n_classes; c++)
+          {
+            json_builder_begin_object (b);
+            json_builder_set_member_name (b, "value");
+            json_builder_add_int_value (b, cv->class_values[c]);
+            json_builder_set_member_name (b, "dice");
+            if (isnan (cv->dice[c]))
+              json_builder_add_null_value (b);
+            else
+              json_builder_add_double_value (b, cv->dice[c]);
+            json_builder_set_member_name (b, "slices");
+            json_builder_add_int_value (b, cv->slices_with[c]);
+            json_builder_end_object (b);
+          }
+        json_builder_end_array (b);
+        json_builder_end_object (b);
+      }
     json_builder_end_object (b);
     root = json_builder_get_root (b);
     json_generator_set_pretty (gen, TRUE);

@@ -25,6 +25,7 @@ int pel_cli_sanity (int argc, char **argv);
 int pel_cli_pdp (int argc, char **argv);
 int pel_cli_tcav (int argc, char **argv);
 int pel_cli_bench_colin27 (int argc, char **argv);
+int pel_cli_bench_fewshot (int argc, char **argv);
 int pel_cli_interpolate (int argc, char **argv);
 int pel_cli_measure (int argc, char **argv);
 int pel_cli_bench_interpolate (int argc, char **argv);

@@ -1,0 +1,280 @@
+/* pellucid-cli bench fewshot: held-out Dice of the learning methods over
+ * several splits and seeds, as a paper reports it.
+ *
+ *   pellucid-cli bench fewshot [--methods supervised,compactness]
+ *                [--k 2,3,5,8] [--splits even,random] [--seeds 3]
+ *                [--steps 600] [--preset ref] [--threads 2]
+ *
+ * For each k, k painted axial slices of Colin27 are taken from the truth
+ * (../shared/data/colin27-4class.nii.gz): "even" as the PyTorch peer takes
+ * them (brain slices B, B[⌊(i + ½) n / k⌋], i < k; the same split for every
+ * seed), "random" k distinct brain slices drawn with the seed (another split
+ * per seed).  Each method trains at its defaults with seed s = 0 … seeds − 1
+ * and is scored as bench colin27-4class does (colin27-eval.h) on the other
+ * brain slices.  Prints one line per run, then per method, split and k the
+ * mean ± sample standard deviation over the seeds, with the peer's
+ * supervised figure where it was measured (torch_fewshot.py --k K, even
+ * split, 600 steps of unet2d-ref, seed 0). */
+#define G_LOG_DOMAIN "pellucid-cli"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/core/gemm.h"
+#include "engine/core/rng.h"
+#include "engine/data/dataset.h"
+#include "engine/methods/methods.h"
+#include "engine/nn/train.h"
+#include "src/cli/colin27-eval.h"
+#include "src/cli/commands.h"
+
+/* ../shared/peers/torch_fewshot.py --k K, held-out mean Dice (issue notes). */
+static double
+peer_supervised (int k)
+{
+  switch (k)
+    {
+    case 3: return 0.709;
+    case 5: return 0.719;
+    case 10: return 0.832;
+    default: return NAN;
+    }
+}
+
+/* Brain-containing slices along axis (a truth label > 1). */
+static GArray *
+brain_slices (const PlLabels *truth, int axis)
+{
+  GArray *b = g_array_new (FALSE, FALSE, sizeof (gint64));
+  int h, w;
+  g_autofree guint16 *s = NULL;
+
+  pl_slice_dims (truth->dim, axis, &h, &w);
+  s = g_new (guint16, (gsize) h * w);
+  for (gint64 z = 0; z < truth->dim[axis]; z++)
+    {
+      pl_labels_get_slice (truth, axis, z, s);
+      for (gsize i = 0; i < (gsize) h * w; i++)
+        if (s[i] > 1)
+          {
+            g_array_append_val (b, z);
+            break;
+          }
+    }
+  return b;
+}
+
+static int
+cmp_i64 (gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+  return (x > y) - (x < y);
+}
+
+/* The k painted slices of a split into out (ascending). */
+static void
+choose_split (const GArray *brain, int k, gboolean random, guint64 seed, gint64 *out)
+{
+  guint n = brain->len;
+
+  if (!random)
+    {
+      for (int i = 0; i < k; i++)
+        out[i] = g_array_index (brain, gint64, (guint) floor ((i + 0.5) * n / k));
+      return;
+    }
+  {
+    g_autofree gint64 *pool = g_memdup2 (brain->data, sizeof (gint64) * n);
+    PlRng rng;
+    pl_rng_init (&rng, seed ^ G_GUINT64_CONSTANT (0xf35407));
+    /* partial Fisher–Yates */
+    for (int i = 0; i < k; i++)
+      {
+        guint j = i + pl_rng_below (&rng, n - i);
+        gint64 t = pool[i];
+        pool[i] = pool[j];
+        pool[j] = t;
+        out[i] = pool[i];
+      }
+    qsort (out, k, sizeof (gint64), cmp_i64);
+  }
+}
+
+static gboolean
+parse_list (const char *text, int lo, int hi, GArray *out)
+{
+  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
+  for (int i = 0; parts[i]; i++)
+    {
+      gint64 v;
+      if (!g_ascii_string_to_signed (g_strstrip (parts[i]), 10, lo, hi, &v, NULL))
+        return FALSE;
+      g_array_append_val (out, (int) { (int) v });
+    }
+  return out->len > 0;
+}
+
+static double
+run (const PlVolume *vol, const PlLabels *truth, const gint64 *painted, int k, PlMethodKind kind,
+     const char *preset, int steps, guint64 seed, int axis, GError **error)
+{
+  g_autoptr (PlLabels) sparse = pl_labels_new (vol->dim);
+  g_autoptr (PlTrainer) tr = NULL;
+  int h, w;
+  g_autofree guint16 *s = NULL;
+  PlLabelProvider provider;
+  PlTrainConfig cfg;
+  PlMethodConfig m;
+  PelColin27Eval ev;
+  double dice[PEL_COLIN27_N_LABELS], mean;
+
+  pl_slice_dims (vol->dim, axis, &h, &w);
+  s = g_new (guint16, (gsize) h * w);
+  for (int i = 0; i < k; i++)
+    {
+      pl_labels_get_slice (truth, axis, painted[i], s);
+      pl_labels_set_slice (sparse, axis, painted[i], s);
+    }
+  pl_train_config_init (&cfg);
+  pl_unet_config_preset (preset, &cfg.net);
+  cfg.seed = seed;
+  cfg.axis = axis;
+  pl_method_config_init (&m);
+  m.kind = kind;
+  pl_label_provider_init_static (&provider, sparse);
+  tr = pl_trainer_new (&cfg, vol, &provider, error);
+  if (!tr || !pl_method_install (tr, &m, error) || !pl_trainer_run (tr, steps, NULL, NULL, NULL, error))
+    return NAN;
+  pel_colin27_eval_init (&ev, vol, truth, sparse, axis);
+  mean = pel_colin27_eval_dice (&ev, pl_trainer_get_model (tr), pl_trainer_get_model (tr)->unet, dice);
+  g_free (ev.skip);
+  return mean;
+}
+
+int
+pel_cli_bench_fewshot (int argc, char **argv)
+{
+  g_autofree char *methods_arg = NULL, *k_arg = NULL, *splits_arg = NULL, *preset = NULL;
+  g_autofree char *image = NULL, *truth_path = NULL;
+  int seeds = 3, steps = PL_TRAIN_DEFAULT_STEPS, threads = 2;
+  const GOptionEntry entries[] = {
+    { "methods", 'm', 0, G_OPTION_ARG_STRING, &methods_arg, "Methods at their defaults, comma-separated (supervised)", "M,…" },
+    { "k", 'k', 0, G_OPTION_ARG_STRING, &k_arg, "Painted slices per split, comma-separated (2,3,5,8)", "K,…" },
+    { "splits", 0, 0, G_OPTION_ARG_STRING, &splits_arg, "even (the peer's), random (one per seed), or both (even,random)", "S,…" },
+    { "seeds", 0, 0, G_OPTION_ARG_INT, &seeds, "Seeds 0 … N−1 per method, split and k (3)", "N" },
+    { "steps", 's', 0, G_OPTION_ARG_INT, &steps, "Optimiser steps of every run (600)", "N" },
+    { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, "Network: ref or small (ref)", "NAME" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (2)", "T" },
+    { "image", 0, 0, G_OPTION_ARG_FILENAME, &image, "Image (" PEL_COLIN27_IMAGE ")", "IMG" },
+    { "truth", 0, 0, G_OPTION_ARG_FILENAME, &truth_path, "Every voxel labelled (DATA/colin27-4class.nii.gz)", "LAB" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new ("fewshot");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PlVolume) vol = NULL;
+  g_autoptr (PlLabels) truth = NULL;
+  g_autoptr (GArray) ks = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr (GArray) kinds = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr (GArray) brain = NULL;
+  g_auto (GStrv) method_names = NULL, split_names = NULL;
+  PlUnetConfig probe;
+  int axis;
+
+  g_option_context_set_summary (context, "Held-out mean Dice of the methods on Colin27 over splits of k painted "
+                                "axial slices and seeds: mean ± sd per method, split and k.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      fprintf (stderr, "pellucid-cli bench fewshot: %s\n", error->message);
+      return 2;
+    }
+  method_names = g_strsplit (methods_arg ? methods_arg : "supervised", ",", -1);
+  split_names = g_strsplit (splits_arg ? splits_arg : "even,random", ",", -1);
+  for (int i = 0; method_names[i]; i++)
+    {
+      PlMethodKind kind;
+      if (!pl_method_kind_from_name (g_strstrip (method_names[i]), &kind))
+        {
+          g_autofree char *all = pl_method_names (", ", " or ");
+          fprintf (stderr, "pellucid-cli bench fewshot: unknown method '%s' (%s)\n", method_names[i], all);
+          return 2;
+        }
+      g_array_append_val (kinds, (int) { (int) kind });
+    }
+  for (int i = 0; split_names[i]; i++)
+    if (strcmp (g_strstrip (split_names[i]), "even") != 0 && strcmp (split_names[i], "random") != 0)
+      {
+        fprintf (stderr, "pellucid-cli bench fewshot: unknown split '%s' (even, random)\n", split_names[i]);
+        return 2;
+      }
+  if (!parse_list (k_arg ? k_arg : "2,3,5,8", 1, 1000, ks) || seeds < 1 || steps < 1 || threads < 1
+      || !pl_unet_config_preset (preset ? preset : "ref", &probe))
+    {
+      fprintf (stderr, "Usage: pellucid-cli bench fewshot [--methods M,…] [--k 2,3,5,8] "
+               "[--splits even,random] [--seeds 3] [--steps 600] [--preset ref|small] [--threads 2]\n");
+      return 2;
+    }
+  pl_engine_set_threads (threads);
+  if (truth_path == NULL)
+    truth_path = g_build_filename (pel_colin27_data_dir (), "colin27-4class.nii.gz", NULL);
+  vol = pl_volume_load (image ? image : PEL_COLIN27_IMAGE, 0, NULL, &error);
+  if (vol)
+    truth = pl_labels_load (truth_path, vol, &error);
+  if (!truth)
+    {
+      fprintf (stderr, "pellucid-cli bench fewshot: %s (mricron-data installed?)\n", error->message);
+      return 1;
+    }
+  axis = pl_volume_axial_axis (vol);
+  brain = brain_slices (truth, axis);
+  printf ("workload: fewshot colin27-4class (%s)  steps=%d seeds=%d threads=%d brain slices=%u\n",
+          preset ? preset : "ref", steps, seeds, threads, brain->len);
+  fflush (stdout);
+
+  for (int si = 0; split_names[si]; si++)
+    for (guint ki = 0; ki < ks->len; ki++)
+      for (guint mi = 0; mi < kinds->len; mi++)
+        {
+          gboolean random = strcmp (split_names[si], "random") == 0;
+          int k = g_array_index (ks, int, ki);
+          PlMethodKind kind = (PlMethodKind) g_array_index (kinds, int, mi);
+          g_autofree double *d = g_new (double, seeds);
+          g_autofree gint64 *painted = g_new (gint64, MAX (k, 1));
+          double sum = 0.0, ss = 0.0, mean, sd;
+
+          if ((guint) k > brain->len)
+            {
+              fprintf (stderr, "pellucid-cli bench fewshot: k = %d but only %u brain slices\n", k, brain->len);
+              return 2;
+            }
+          for (int s = 0; s < seeds; s++)
+            {
+              g_autoptr (GString) zs = g_string_new (NULL);
+              choose_split (brain, k, random, (guint64) s, painted);
+              for (int i = 0; i < k; i++)
+                g_string_append_printf (zs, "%s%" G_GINT64_FORMAT, i ? "," : "", painted[i]);
+              d[s] = run (vol, truth, painted, k, kind, preset ? preset : "ref", steps, (guint64) s, axis, &error);
+              if (isnan (d[s]))
+                {
+                  fprintf (stderr, "pellucid-cli bench fewshot: %s\n", error ? error->message : "no Dice");
+                  return 1;
+                }
+              printf ("run: %s %s k=%d seed=%d slices=%s  held-out mean Dice %.4f\n",
+                      pl_method_kind_name (kind), split_names[si], k, s, zs->str, d[s]);
+              fflush (stdout);
+              sum += d[s];
+            }
+          mean = sum / seeds;
+          for (int s = 0; s < seeds; s++)
+            ss += (d[s] - mean) * (d[s] - mean);
+          sd = seeds > 1 ? sqrt (ss / (seeds - 1)) : 0.0;
+          printf ("RESULT %-14s %-6s k=%-2d %.3f ± %.3f (n=%d)", pl_method_kind_name (kind),
+                  split_names[si], k, mean, sd, seeds);
+          if (kind == PL_METHOD_SUPERVISED && !random && !isnan (peer_supervised (k)))
+            printf ("  PyTorch supervised %.3f", peer_supervised (k));
+          printf ("\n");
+          fflush (stdout);
+        }
+  return 0;
+}

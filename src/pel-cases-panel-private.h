@@ -1,0 +1,59 @@
+/* Shared by pel-cases-panel.c and pel-cases-predict.c only. */
+#pragma once
+
+#include "src/pel-cases-panel.h"
+#include "src/pel-live-run.h"
+#include "src/pel-window.h"
+
+G_BEGIN_DECLS
+
+struct _PelCasesPanel
+{
+  GtkWidget       parent_instance;
+
+  /* Widgets (children of box) */
+  GtkWidget      *box;
+  GtkLabel       *summary;
+  GtkListBox     *list;
+
+  /* Owned */
+  PelDocument    *document;
+  PelTools       *tools;
+  PlCohort       *cohort;
+  GPtrArray      *histories;      /* PlUndo or NULL per case: kept undo steps */
+  GPtrArray      *textures;       /* GdkTexture or NULL per case */
+  GSimpleActionGroup *actions;
+  GCancellable   *thumbnailing;
+  int             current;        /* open case, -1 for none */
+  int             target;         /* case being switched to */
+  gulong          job_handler;
+  PelJob         *open_job;       /* the load of the case being opened */
+  guint           n_thumbnails;
+  gboolean        syncing;
+
+  /* Proposing every case (pel-cases-predict.c) */
+  PelLiveRun     *run;
+  GtkWidget      *run_row;
+};
+
+/* pel-cases-panel.c */
+void pel_cases_panel_update_row     (PelCasesPanel  *self,
+                                     guint           i);
+void pel_cases_panel_update_summary (PelCasesPanel  *self);
+void pel_cases_panel_notice         (PelCasesPanel  *self,
+                                     GtkMessageType  type,
+                                     const char     *text);
+
+/* pel-cases-predict.c: "Propose All": a model's proposal for every case
+ * not reviewed, as a live run, each written to ROOT/proposals/NAME.nii.gz
+ * and the case marked proposed; a proposed case shows its proposal when
+ * opened. */
+void pel_cases_predict_init          (PelCasesPanel  *self);
+void pel_cases_predict_start         (PelCasesPanel  *self,
+                                      const char     *model_path);
+void pel_cases_predict_choose        (PelCasesPanel  *self);
+void pel_cases_predict_stop          (PelCasesPanel  *self);
+/* After a case is opened: its proposal, read on a worker, into the document. */
+void pel_cases_predict_show_proposal (PelCasesPanel  *self);
+
+G_END_DECLS
