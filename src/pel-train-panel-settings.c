@@ -279,7 +279,6 @@ pel_train_panel_cases_ready_text (PelTrainPanel *self,
     return NULL;
   pel_train_panel_count_other_cases (self, &other_cases, &other_slices);
   /* Translators: before training across the cases of a cohort */
-  return g_strdup_printf (_("Ready: Start trains one model across the cohort: %" G_GINT64_FORMAT
-                            " painted slices in this case and %" G_GINT64_FORMAT " in %u other cases "
-                            "(as saved)."), n_here, other_slices, other_cases);
+  return g_strdup_printf (_("Ready: Start trains on %" G_GINT64_FORMAT " slices of %u cases."),
+                          n_here + other_slices, other_cases + (n_here > 0));
 }
