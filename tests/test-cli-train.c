@@ -9,6 +9,7 @@
 
 #include "engine/data/labels.h"
 #include "engine/data/volume.h"
+#include "engine/nn/model.h"
 #include "tests/test-sanitizer.h"
 #include "tests/cli-run.h"
 
@@ -155,6 +156,58 @@ test_errors (void)
 #undef EXPECT
 }
 
+/* pretrain, then train --init with a frozen encoder; the records say so. */
+static void
+test_pretrain_finetune (void)
+{
+  g_autofree char *img = tmp ("img.nii.gz"), *sp = tmp ("sparse.nii.gz");
+  g_autofree char *pre = tmp ("pre.safetensors"), *model = tmp ("tuned.safetensors");
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PlModel) m = NULL;
+  JsonObject *o;
+
+  g_assert_cmpint (run (&out, &err, "pretrain", "--image", img, "--out", pre, "--steps", "3",
+                        "--batch", "3", "--preset", "small", NULL), ==, 0);
+  g_assert_nonnull (strstr (err, "step 3  contrastive loss"));
+  o = parse (p, out);
+  g_assert_cmpstr (json_object_get_string_member (o, "method"), ==, "contrastive");
+  g_assert_cmpint (json_object_get_int_member (o, "steps"), ==, 3);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", model,
+                        "--steps", "3", "--batch", "2", "--preset", "small", "--init", pre,
+                        "--freeze", "all-encoder", NULL), ==, 0);
+  m = pl_model_load (model, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (m->training, "\"frozen\":\"all-encoder\""));
+  g_assert_nonnull (strstr (m->training, "\"training\":{\"method\":\"contrastive\""));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* Errors: an unknown mode (usage), another network (the tensor named),
+   * a missing file (named), pre-training without negatives. */
+  g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", model,
+                        "--init", pre, "--freeze", "decoder", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "unknown --freeze 'decoder'"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", model,
+                        "--steps", "1", "--preset", "ref", "--init", pre, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "pretrained"));
+  g_assert_nonnull (strstr (err, "enc.0.0.weight"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", model,
+                        "--init", "/nonexistent/pre.safetensors", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "/nonexistent/pre.safetensors"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (&out, &err, "pretrain", "--image", img, "--out", pre, "--batch", "1", NULL), ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -171,6 +224,7 @@ main (int argc, char **argv)
   make_data ();
   g_test_add_func ("/cli/train-predict-eval", test_train_predict_eval);
   g_test_add_func ("/cli/errors", test_errors);
+  g_test_add_func ("/cli/pretrain-finetune", test_pretrain_finetune);
   r = g_test_run ();
   {
     g_autoptr (GDir) d = g_dir_open (tmpdir, 0, NULL);

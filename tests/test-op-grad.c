@@ -449,6 +449,60 @@ test_affinity_values (void)
   g_assert_cmpfloat (pl_affinity_loss (tape, xt, 2, pixels, none)->data[0], ==, 0.0f);
 }
 
+/* The global contrastive loss: 3 pairs of (2, 2, 2) feature maps, the pool
+ * before it, at two temperatures. */
+static PlTensor *
+build_nt_xent (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_nt_xent (t, in[0], *(float *) ud);
+}
+
+static PlTensor *
+build_pool_nt_xent (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_nt_xent (t, pl_global_avg_pool (t, in[0]), *(float *) ud);
+}
+
+static void
+test_nt_xent (void)
+{
+  const int shapes[][4] = { { 6, 2, 2, 2 } };
+  float taus[] = { 0.5f, 0.1f };
+  GcInputs g;
+
+  gc_inputs_init (&g, 1, shapes);
+  gc_fill (&g, 0, &fill_rng, -1.0f, 1.0f, 0.0f);
+  for (guint i = 0; i < G_N_ELEMENTS (taus); i++)
+    {
+      g_assert_cmpfloat (gc_check ("nt_xent", &g, build_nt_xent, &taus[i], 1e-2f, 200), <, 2e-3);
+      g_assert_cmpfloat (gc_check ("pool+nt_xent", &g, build_pool_nt_xent, &taus[i], 3e-3f, 200), <, 2e-3);
+    }
+  gc_inputs_clear (&g);
+}
+
+/* Its value by hand: views u0 = u2 = (1, 0) and u1 = u3 = (0, 1), τ = 0.5:
+ * every sample has s = 2 with its positive and 0 with both negatives, so
+ * L = −2 + log (e² + 2) = log (1 + 2 e⁻²); the length of a vector does not
+ * count; the pool averages the plane. */
+static void
+test_nt_xent_values (void)
+{
+  g_autoptr (PlTape) tape = pl_tape_new (1 << 16);
+  float z[4 * 2] = { 1, 0, 0, 1, 3, 0, 0, 0.5f };   /* (4, 2, 1, 1) */
+  float x[2 * 4] = { 1, 2, 3, 6, -1, -1, -1, -1 }; /* (1, 2, 2, 2) */
+  PlTensor *zt = pl_tape_input (tape, 4, 2, 1, 1, z, FALSE);
+  PlTensor *xt = pl_tape_input (tape, 1, 2, 2, 2, x, FALSE), *pooled;
+
+  g_assert_cmpfloat_with_epsilon (pl_nt_xent (tape, zt, 0.5f)->data[0],
+                                  log (1.0 + 2.0 * exp (-2.0)), 1e-6);
+  pooled = pl_global_avg_pool (tape, xt);
+  g_assert_cmpfloat (pooled->data[0], ==, 3.0f);
+  g_assert_cmpfloat (pooled->data[1], ==, -1.0f);
+  /* One pair only: no negative, the positive is the whole softmax. */
+  g_assert_cmpfloat_with_epsilon (pl_nt_xent (tape, pl_tape_input (tape, 2, 2, 1, 1, z, FALSE), 0.5f)->data[0],
+                                  0.0, 1e-6);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -470,5 +524,7 @@ main (int argc, char **argv)
   g_test_add_func ("/op/rot90/values", test_rot90_values);
   g_test_add_func ("/op/grad/affinity", test_affinity);
   g_test_add_func ("/op/affinity/values", test_affinity_values);
+  g_test_add_func ("/op/grad/nt-xent", test_nt_xent);
+  g_test_add_func ("/op/nt-xent/values", test_nt_xent_values);
   return g_test_run ();
 }

@@ -40,6 +40,8 @@ struct _PlTrainer
   gpointer         recipe_data;
   GDestroyNotify   recipe_destroy;
   char            *method_settings; /* JSON object, or NULL */
+  char            *init_record;     /* JSON value, or NULL: no init */
+  gsize            n_frozen;
   int              labelled_batch;  /* labelled slices per step; 0: cfg.batch */
   int              lateral;         /* slice axis across the sides, −1: none */
   gint32          *mirror;          /* class → class in a mirror image; NULL: identity */
@@ -170,6 +172,8 @@ pl_trainer_new (const PlTrainConfig *config, const PlVolume *volume,
   tr->cfg.class_names = NULL;
   tr->cfg.method = NULL;
   tr->cfg.label_table = NULL;
+  tr->cfg.init = NULL;
+  tr->cfg.init_record = NULL;
   tr->volume = volume;
   tr->provider = *labels;
   tr->axis = config->axis >= 0 ? config->axis : pl_volume_axial_axis (volume);
@@ -235,6 +239,24 @@ pl_trainer_new (const PlTrainConfig *config, const PlVolume *volume,
                             : (volume->max > 0.0f ? volume->max : 1.0);
   tr->opt = pl_optimizer_new_adam (pl_unet_n_params (tr->model->unet), config->lr,
                                    0.9f, 0.999f, 1e-8f);
+  if (config->init)
+    {
+      g_autoptr (GError) e = NULL;
+      if (!pl_unet_load_encoder (tr->model->unet, config->init, NULL, &e))
+        return fail (error, "cannot start from the pretrained encoder: %s", e->message), NULL;
+      tr->init_record = g_strdup (config->init_record ? config->init_record : "{}");
+    }
+  if (config->freeze != PL_FREEZE_NONE)
+    {
+      guint8 *mask;
+      if (!config->init)
+        return fail (error, "freezing %s needs a pretrained encoder to start from",
+                     pl_freeze_name (config->freeze)), NULL;
+      mask = pl_unet_trainable_mask (tr->model->unet, config->freeze, &tr->n_frozen, error);
+      if (!mask)
+        return NULL;
+      pl_optimizer_set_trainable (tr->opt, mask);
+    }
   /* A stream for sampling separate from the initialisation's. */
   pl_rng_init (&tr->rng, config->seed ^ G_GUINT64_CONSTANT (0x5eed5eed5eed5eed));
   tr->tape = pl_tape_new ((gsize) config->batch * tr->wh * tr->ww * 4 * 64);
@@ -258,6 +280,7 @@ pl_trainer_free (PlTrainer *tr)
   pl_unet_free (tr->teacher);
   pl_tape_free (tr->tape);
   g_free (tr->counts);
+  g_free (tr->init_record);
   g_free (tr->labelled);
   g_free (tr->slice_f);
   g_free (tr->slice_l);
@@ -563,6 +586,7 @@ pl_trainer_export_model (PlTrainer *tr)
                              (const char *const *) tr->class_names);
   g_autofree char *training = NULL;
   g_autofree char *aleatoric = NULL;
+  g_autofree char *init = NULL;
 
   if (tr->cfg.net.aleatoric)
     aleatoric = g_strdup_printf (",\"aleatoric_samples\":%d", tr->cfg.aleatoric_samples);
@@ -571,10 +595,13 @@ pl_trainer_export_model (PlTrainer *tr)
   m->train_w = tr->model->train_w;
   m->norm_offset = tr->model->norm_offset;
   m->norm_divisor = tr->model->norm_divisor;
+  if (tr->init_record)
+    init = g_strdup_printf (",\"init\":%s,\"frozen\":\"%s\",\"frozen_params\":%" G_GSIZE_FORMAT,
+                            tr->init_record, pl_freeze_name (tr->cfg.freeze), tr->n_frozen);
   training = g_strdup_printf ("{\"method\":\"%s\",\"steps\":%" G_GINT64_FORMAT ",\"seed\":%"
                               G_GUINT64_FORMAT ",\"batch\":%d,\"optimizer\":\"adam\",\"lr\":%g,"
                               "\"augment\":%s,\"flip_p\":%g,\"sides\":\"%s\",\"max_rotation_deg\":%g,"
-                              "\"fit\":\"%s\",\"threads\":%d%s%s%s}",
+                              "\"fit\":\"%s\",\"threads\":%d%s%s%s%s}",
                               tr->cfg.method, tr->step, tr->cfg.seed, tr->cfg.batch, tr->cfg.lr,
                               tr->cfg.augment ? "true" : "false", tr->cfg.flip_p,
                               /* what a flip across the sides did */
@@ -582,6 +609,7 @@ pl_trainer_export_model (PlTrainer *tr)
                               tr->cfg.max_rotation, tr->cfg.fit == PL_FIT_CROP ? "crop" : "pad",
                               pl_engine_get_threads (),
                               aleatoric ? aleatoric : "",
+                              init ? init : "",
                               tr->method_settings ? ",\"method_settings\":" : "",
                               tr->method_settings ? tr->method_settings : "");
   pl_model_set_training (m, training);

@@ -34,6 +34,7 @@
 #include <glib.h>
 
 #include "engine/data/dataset.h"
+#include "engine/nn/finetune.h"
 #include "engine/nn/model.h"
 #include "engine/ops/optim.h"
 #include "engine/core/progress.h"
@@ -69,6 +70,14 @@ typedef struct
   const char  *method;          /* recorded in the model: "supervised" */
   int          aleatoric_samples; /* logit samples T of the aleatoric
                                      loss (net.aleatoric): 10 */
+  /* Fine-tuning (finetune.h): the encoder of init (borrowed, read by
+   * pl_trainer_new only; NULL: none) replaces the fresh one; init_record
+   * (a JSON value, e.g. the pretrained model's training record; may be
+   * NULL) is recorded in the model as "init"; freeze keeps parts of the
+   * encoder fixed (the optimiser skips them), recorded as "frozen". */
+  const PlUnet *init;
+  const char  *init_record;
+  PlFreeze     freeze;          /* PL_FREEZE_NONE */
 } PlTrainConfig;
 
 /* The unet2d-ref recipe of reference-workloads.md. */

@@ -76,4 +76,16 @@ PlTensor *pl_tv              (PlTape *tape, PlTensor *x, float eps);
 PlTensor *pl_affinity_loss   (PlTape *tape, PlTensor *features, int m,
                               const gint32 *pixels, const float *affinity);
 
+/* Global average pool: x (N, C, H, W) → (N, C, 1, 1), the mean over H·W. */
+PlTensor *pl_global_avg_pool (PlTape *tape, PlTensor *x);
+
+/* The global contrastive loss NT-Xent (Chen et al. 2020, SimCLR; the
+ * "global" loss of Chaitanya et al. 2020): z (2B, D, H, W) holds 2B
+ * vectors of D·H·W values, sample i and i + B (mod 2B) two views of one
+ * image (the positives), every other sample a negative.  With u = z / |z|
+ * and s_ik = u_i·u_k / τ:
+ * L = (1 / 2B) Σ_i [−s_{i,p(i)} + log Σ_{k≠i} exp s_ik].
+ * |z| is sqrt (Σ z² + 1e-12), finite at 0.  B ≥ 1, τ > 0. */
+PlTensor *pl_nt_xent         (PlTape *tape, PlTensor *z, float temperature);
+
 G_END_DECLS

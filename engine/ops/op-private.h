@@ -80,6 +80,8 @@ PL_DECLARE_BACKWARD (pl_ssim_backward_node);
 PL_DECLARE_BACKWARD (pl_radon_backward_node);
 PL_DECLARE_BACKWARD (pl_tv_backward_node);
 PL_DECLARE_BACKWARD (pl_affinity_backward_node);
+PL_DECLARE_BACKWARD (pl_global_avg_pool_backward_node);
+PL_DECLARE_BACKWARD (pl_nt_xent_backward_node);
 PL_DECLARE_BACKWARD (pl_crop_backward_node);
 
 G_END_DECLS

@@ -44,6 +44,7 @@ pl_optimizer_free (PlOptimizer *opt)
     return;
   g_free (opt->m);
   g_free (opt->v);
+  g_free (opt->trainable);
   g_free (opt);
 }
 
@@ -67,8 +68,11 @@ pl_optimizer_step (PlOptimizer *opt, float *params, const float *grads)
       float mu = opt->momentum, lr = opt->lr;
       for (gsize i = 0; i < n; i++)
         {
+          float v;
+          if (opt->trainable && !opt->trainable[i])
+            continue;
           /* PyTorch: the first step's buffer is the gradient itself. */
-          float v = opt->step == 1 ? grads[i] : mu * opt->m[i] + grads[i];
+          v = opt->step == 1 ? grads[i] : mu * opt->m[i] + grads[i];
           opt->m[i] = v;
           params[i] -= lr * (mu != 0.0f ? v : grads[i]);
         }
@@ -82,13 +86,22 @@ pl_optimizer_step (PlOptimizer *opt, float *params, const float *grads)
     float bc2_sqrt = (float) sqrt (bc2);
     for (gsize i = 0; i < n; i++)
       {
-        float g = grads[i];
-        float m = opt->m[i] = b1 * opt->m[i] + (1.0f - b1) * g;
-        float v = opt->v[i] = b2 * opt->v[i] + (1.0f - b2) * g * g;
-        float denom = sqrtf (v) / bc2_sqrt + opt->eps;
+        float g = grads[i], m, v, denom;
+        if (opt->trainable && !opt->trainable[i])
+          continue;
+        m = opt->m[i] = b1 * opt->m[i] + (1.0f - b1) * g;
+        v = opt->v[i] = b2 * opt->v[i] + (1.0f - b2) * g * g;
+        denom = sqrtf (v) / bc2_sqrt + opt->eps;
         params[i] -= step_size * (m / denom);
       }
   }
+}
+
+void
+pl_optimizer_set_trainable (PlOptimizer *opt, guint8 *trainable)
+{
+  g_free (opt->trainable);
+  opt->trainable = trainable;
 }
 
 void

@@ -29,6 +29,7 @@ typedef struct
   gsize       n;
   float      *m;                   /* Adam first moment / SGD velocity */
   float      *v;                   /* Adam second moment */
+  guint8     *trainable;           /* per parameter; NULL: all train */
 } PlOptimizer;
 
 PlOptimizer *pl_optimizer_new_adam (gsize n, float lr, float beta1, float beta2, float eps);
@@ -36,6 +37,10 @@ PlOptimizer *pl_optimizer_new_sgd  (gsize n, float lr, float momentum);
 void         pl_optimizer_free     (PlOptimizer *opt);
 void         pl_optimizer_reset    (PlOptimizer *opt);
 void         pl_optimizer_step     (PlOptimizer *opt, float *params, const float *grads);
+/* Parameters i with trainable[i] == 0 are skipped by every later step
+ * (left bitwise as they are, their moments untouched); takes the array
+ * (n entries; NULL: all train again). */
+void         pl_optimizer_set_trainable (PlOptimizer *opt, guint8 *trainable);
 
 void         pl_ema_update         (float *teacher, const float *student, gsize n, float alpha);
 

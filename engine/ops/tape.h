@@ -76,6 +76,8 @@ typedef enum
   PL_OP_TV,
   PL_OP_CROP,
   PL_OP_AFFINITY,
+  PL_OP_GLOBAL_AVG_POOL,
+  PL_OP_NT_XENT,
   PL_OP_N
 } PlOp;
 

@@ -2,6 +2,8 @@
  *
  *   pellucid-cli train --image IMG --labels LAB --out MODEL [--steps 600]
  *                      [--batch 8] [--seed 0] [--axis axial] [--threads 2]
+ *                      [--init PRETRAINED [--freeze all-encoder|
+ *                       encoder-but-last|norm-only|none]] [--batch-norm]
  *                      [--method METHOD (engine/methods/methods.h)
  *                       [--PARAM VALUE]…]
  *
@@ -89,7 +91,10 @@ pel_cli_train (int argc, char **argv)
   PlMethodConfig method;
   int steps = PL_TRAIN_DEFAULT_STEPS, batch = 8, threads = 2, every = 10, folds = 0;
   g_autoptr (PlCrossval) cv = NULL;
-  g_autofree char *preset = NULL, *table_path = NULL;
+  g_autofree char *preset = NULL, *table_path = NULL, *init_path = NULL, *freeze_name = NULL;
+  g_autofree char *init_record = NULL;
+  g_autoptr (PlModel) init = NULL;
+  gboolean batch_norm = FALSE;
   g_autoptr (PlLabelTable) table = NULL;
   gint64 seed = 0, holdout = -1;
   double lr = 1e-3;
@@ -101,6 +106,12 @@ pel_cli_train (int argc, char **argv)
       "Label names (ITK-SNAP description): left/right pairs are swapped by mirroring, sided labels without a pair are not mirrored", "TXT" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Model file to write (safetensors)", "MODEL" },
     { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, "Network: ref (unet2d-ref) or small (4 levels, 8-64 channels) (ref)", "NAME" },
+    { "batch-norm", 0, 0, G_OPTION_ARG_NONE, &batch_norm, "Batch norm after every convolution (needed by --freeze norm-only)", NULL },
+    { "init", 0, 0, G_OPTION_ARG_FILENAME, &init_path,
+      "Start from the encoder of this model file (e.g. from pellucid-cli pretrain)", "MODEL" },
+    { "freeze", 0, 0, G_OPTION_ARG_STRING, &freeze_name,
+      "With --init, what stays fixed: all-encoder, encoder-but-last (its bottleneck level trains), "
+      "norm-only (only the encoder's norms train, with the decoder), none (none)", "MODE" },
     { "steps", 's', 0, G_OPTION_ARG_INT, &steps, "Optimiser steps (600)", "N" },
     { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Slices per batch (8)", "B" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of initialisation, sampling, augmentation, dropout (0)", "S" },
@@ -177,6 +188,29 @@ pel_cli_train (int argc, char **argv)
     {
       fprintf (stderr, "pellucid-cli train: unknown --preset '%s' (ref, small)\n", preset);
       return 2;
+    }
+  if (batch_norm)
+    cfg.net.batch_norm = TRUE;
+  if (freeze_name && !pl_freeze_from_name (freeze_name, &cfg.freeze))
+    {
+      fprintf (stderr, "pellucid-cli train: unknown --freeze '%s' (all-encoder, encoder-but-last, norm-only, none)\n",
+               freeze_name);
+      return 2;
+    }
+  if (init_path)
+    {
+      g_autoptr (JsonNode) name = json_node_init_string (json_node_alloc (), init_path);
+      g_autofree char *quoted = json_to_string (name, FALSE);
+      init = pl_model_load (init_path, &error);
+      if (!init)
+        {
+          fprintf (stderr, "pellucid-cli train: %s\n", error->message);
+          return 1;
+        }
+      init_record = g_strdup_printf ("{\"file\":%s,\"training\":%s}", quoted,
+                                     init->training ? init->training : "null");
+      cfg.init = init->unet;
+      cfg.init_record = init_record;
     }
   cfg.batch = batch;
   cfg.seed = (guint64) seed;

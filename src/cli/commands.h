@@ -16,6 +16,7 @@ typedef struct
 
 int pel_cli_info (int argc, char **argv);
 int pel_cli_train (int argc, char **argv);
+int pel_cli_pretrain (int argc, char **argv);
 int pel_cli_predict (int argc, char **argv);
 int pel_cli_eval (int argc, char **argv);
 int pel_cli_ged (int argc, char **argv);

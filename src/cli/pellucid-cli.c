@@ -17,6 +17,7 @@ static const PelCliCommand commands[] = {
   /* name, one-line summary, entry point */
   { "info", "Print a NIfTI file's header and statistics as JSON", pel_cli_info },
   { "train", "Train a UNet on the labelled slices of a label map", pel_cli_train },
+  { "pretrain", "Pre-train a UNet encoder on the slices of a volume, without labels (contrastive)", pel_cli_pretrain },
   { "predict", "Segment a volume with a trained model", pel_cli_predict },
   { "eval", "Dice of a segmentation against a reference, as JSON", pel_cli_eval },
   { "interpolate", "Fill the slices between painted slices of each label", pel_cli_interpolate },

@@ -1,0 +1,241 @@
+/* Contrastive pre-training of the encoder (pretrain.h): a recipe on a
+ * PlTrainer whose label provider calls every non-empty slice labelled with
+ * nothing painted, so its sampler picks the slices and its optimiser steps
+ * the network. */
+#define G_LOG_DOMAIN "pl-pretrain"
+
+#include "engine/nn/pretrain.h"
+
+#include <gio/gio.h>
+#include <math.h>
+#include <string.h>
+
+#include "engine/core/error.h"
+#include "engine/ops/loss.h"
+#include "engine/ops/ops.h"
+
+struct _PlPretrainer
+{
+  PlTrainer        *trainer;
+  PlPretrainConfig  cfg;
+  const PlVolume   *volume;
+  int               axis;
+  gint64            n_slices;
+  guint8           *nonempty;       /* per slice along the axis */
+  /* head: w1 (P, C), b1 (P), w2 (P, P), b2 (P), one block */
+  int               c, p;
+  float            *head, *head_grad;
+  gsize             n_head;
+  PlOptimizer      *head_opt;
+  gboolean          head_pending;   /* head_grad holds the last step's */
+};
+
+void
+pl_pretrain_config_init (PlPretrainConfig *config)
+{
+  config->temperature = 0.1f;
+  config->proj_dim = 64;
+}
+
+static void
+count_nonempty (gpointer user_data, int axis, gint64 *counts)
+{
+  PlPretrainer *pt = user_data;
+  for (gint64 s = 0; s < pt->n_slices; s++)
+    counts[s] = pt->nonempty[s];
+}
+
+static void
+copy_nothing (gpointer user_data, int axis, gint64 index, guint16 *dst)
+{
+  PlPretrainer *pt = user_data;
+  int h, w;
+  pl_slice_dims (pt->volume->dim, axis, &h, &w);
+  memset (dst, 0, sizeof (guint16) * h * w);
+}
+
+static PlTensor *
+head_view (PlTape *tape, int n, int c, float *data, float *grad, gsize offset)
+{
+  PlTensor *t = pl_tape_alloc (tape, sizeof (PlTensor));
+  *t = pl_tensor_param (n, c, 1, 1, data + offset, grad + offset);
+  return t;
+}
+
+static PlTensor *
+contrastive_recipe (PlTrainer *tr, PlTape *tape, const PlBatch *a,
+                    gpointer user_data, GError **error)
+{
+  PlPretrainer *pt = user_data;
+  PlRng *rng = pl_trainer_get_rng (tr);
+  gsize hw = (gsize) a->h * a->w;
+  int b = a->n, c = pt->c, p = pt->p;
+  PlBatch v;
+  PlTensor *x, *pooled, *z, *w1, *b1, *w2, *b2;
+  PlUnetRun run;
+
+  if (pt->head_pending)
+    {
+      /* The previous step's backward filled head_grad: step the head now,
+       * before it is used again (the same as stepping right after). */
+      pl_optimizer_step (pt->head_opt, pt->head, pt->head_grad);
+      memset (pt->head_grad, 0, sizeof (float) * pt->n_head);
+    }
+  pt->head_pending = TRUE;
+
+  /* The second view: the same slices, augmented again. */
+  pl_trainer_sample (tr, tape, b, a->slices, TRUE, &v);
+  x = pl_tape_tensor (tape, 2 * b, 1, a->h, a->w);
+  memcpy (x->data, a->x, sizeof (float) * b * hw);
+  memcpy (x->data + b * hw, v.x, sizeof (float) * b * hw);
+  for (int i = 0; i < 2 * b; i++)
+    {
+      float gain = 0.8f + 0.4f * pl_rng_uniform (rng);
+      float bias = -0.1f + 0.2f * pl_rng_uniform (rng);
+      float *xi = x->data + i * hw;
+      for (gsize k = 0; k < hw; k++)
+        xi[k] = gain * xi[k] + bias;
+    }
+
+  pl_trainer_forward_run (tr, tape, x, &run);
+  pooled = pl_global_avg_pool (tape, run.bottleneck);
+  /* The tape keeps pointers to its inputs until backward: the head's
+   * parameter views live on its arena. */
+  w1 = head_view (tape, p, c, pt->head, pt->head_grad, 0);
+  b1 = head_view (tape, 1, p, pt->head, pt->head_grad, (gsize) p * c);
+  w2 = head_view (tape, p, p, pt->head, pt->head_grad, (gsize) p * c + p);
+  b2 = head_view (tape, 1, p, pt->head, pt->head_grad, (gsize) p * c + p + (gsize) p * p);
+  z = pl_conv2d (tape, pl_relu (tape, pl_conv2d (tape, pooled, w1, b1), FALSE), w2, b2);
+  return pl_nt_xent (tape, z, pt->cfg.temperature);
+}
+
+PlPretrainer *
+pl_pretrainer_new (const PlTrainConfig *train, const PlPretrainConfig *config,
+                   const PlVolume *volume, GError **error)
+{
+  g_autoptr (PlPretrainer) pt = g_new0 (PlPretrainer, 1);
+  static const guint16 values[2] = { 1, 2 };
+  PlTrainConfig tc = *train;
+  PlLabelProvider provider = { count_nonempty, copy_nothing, NULL };
+  g_autofree char *settings = NULL;
+  gint64 n_nonempty = 0;
+  PlRng rng;
+  int h, w;
+
+  pt->cfg = *config;
+  pt->volume = volume;
+  if (config->temperature <= 0.0f || config->proj_dim < 1)
+    {
+      g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
+                   "contrastive pre-training needs a temperature > 0 and a projection of ≥ 1 dimension");
+      return NULL;
+    }
+  if (train->batch < 2)
+    {
+      g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
+                   "contrastive pre-training needs a batch of at least 2 slices (the other slices are the negatives)");
+      return NULL;
+    }
+  pt->axis = train->axis >= 0 ? train->axis : pl_volume_axial_axis (volume);
+  if (pt->axis > 2)
+    {
+      g_set_error (error, PL_ERROR, PL_ERROR_INVALID, "axis must be 0, 1 or 2");
+      return NULL;
+    }
+  pt->n_slices = volume->dim[pt->axis];
+  pt->nonempty = g_new0 (guint8, pt->n_slices);
+  pl_slice_dims (volume->dim, pt->axis, &h, &w);
+  {
+    g_autofree float *slice = g_new (float, (gsize) h * w);
+    for (gint64 s = 0; s < pt->n_slices; s++)
+      {
+        pl_volume_get_slice (volume, pt->axis, s, slice);
+        for (gsize k = 0; k < (gsize) h * w && !pt->nonempty[s]; k++)
+          pt->nonempty[s] = slice[k] != 0.0f;
+        n_nonempty += pt->nonempty[s];
+      }
+  }
+  if (n_nonempty < 2)
+    {
+      g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
+                   "contrastive pre-training needs at least 2 non-empty slices along axis %d (this volume has %"
+                   G_GINT64_FORMAT ")", pt->axis, n_nonempty);
+      return NULL;
+    }
+  provider.user_data = pt;
+  tc.axis = pt->axis;
+  /* The head is not trained; two classes make a valid softmax net. */
+  tc.n_classes = 2;
+  tc.class_values = values;
+  tc.class_names = NULL;
+  tc.label_table = NULL;
+  tc.holdout_slice = -1;
+  tc.method = "contrastive";
+  pt->trainer = pl_trainer_new (&tc, volume, &provider, error);
+  if (!pt->trainer)
+    return NULL;
+
+  {
+    const PlUnetConfig *nc = pl_unet_get_config (pl_trainer_get_model (pt->trainer)->unet);
+    pt->c = nc->channels[nc->depth - 1];
+  }
+  pt->p = config->proj_dim;
+  pt->n_head = (gsize) pt->p * pt->c + pt->p + (gsize) pt->p * pt->p + pt->p;
+  pt->head = g_new0 (float, pt->n_head);
+  pt->head_grad = g_new0 (float, pt->n_head);
+  /* Kaiming-uniform as the network (fan_in = C, then P), zero biases. */
+  pl_rng_init (&rng, train->seed ^ G_GUINT64_CONSTANT (0x5eed0fc0417a57));
+  {
+    float b1 = sqrtf (6.0f / pt->c), b2 = sqrtf (6.0f / pt->p);
+    for (gsize i = 0; i < (gsize) pt->p * pt->c; i++)
+      pt->head[i] = b1 * (2.0f * pl_rng_uniform (&rng) - 1.0f);
+    for (gsize i = 0; i < (gsize) pt->p * pt->p; i++)
+      pt->head[pt->p * pt->c + pt->p + i] = b2 * (2.0f * pl_rng_uniform (&rng) - 1.0f);
+  }
+  pt->head_opt = pl_optimizer_new_adam (pt->n_head, train->lr, 0.9f, 0.999f, 1e-8f);
+  pl_trainer_set_recipe (pt->trainer, contrastive_recipe, pt, NULL);
+  settings = g_strdup_printf ("{\"loss\":\"nt-xent\",\"temperature\":%g,\"projection_dim\":%d,"
+                              "\"views\":\"flips, rotation, contrast 0.8-1.2, brightness +-0.1\","
+                              "\"trained\":\"encoder\"}",
+                              config->temperature, config->proj_dim);
+  pl_trainer_set_method_info (pt->trainer, "contrastive", settings);
+  return g_steal_pointer (&pt);
+}
+
+void
+pl_pretrainer_free (PlPretrainer *pt)
+{
+  if (!pt)
+    return;
+  pl_trainer_free (pt->trainer);
+  pl_optimizer_free (pt->head_opt);
+  g_free (pt->head);
+  g_free (pt->head_grad);
+  g_free (pt->nonempty);
+  g_free (pt);
+}
+
+gboolean
+pl_pretrainer_step (PlPretrainer *pt, PlTrainStepInfo *info, GError **error)
+{
+  return pl_trainer_step (pt->trainer, info, error);
+}
+
+gboolean
+pl_pretrainer_run (PlPretrainer *pt, int n_steps, const PlProgress *progress,
+                   PlTrainStepFunc on_step, gpointer user_data, GError **error)
+{
+  return pl_trainer_run (pt->trainer, n_steps, progress, on_step, user_data, error);
+}
+
+PlTrainer *
+pl_pretrainer_get_trainer (PlPretrainer *pt)
+{
+  return pt->trainer;
+}
+
+PlModel *
+pl_pretrainer_export_model (PlPretrainer *pt)
+{
+  return pl_trainer_export_model (pt->trainer);
+}
