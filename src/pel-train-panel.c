@@ -7,7 +7,6 @@
 #include "src/pel-train-panel-private.h"
 
 #include "src/pel-action-script.h"
-#include "src/pel-cases-panel.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -339,6 +338,8 @@ update_status (PelTrainPanel *self)
         n += self->counts.counts[i] > 0;
       if (!pel_document_has_volume (self->document))
         text = g_strdup (_("Open a volume to train on it."));
+      else if ((text = pel_train_panel_cases_ready_text (self, n)) != NULL)
+        ;
       else if (n == 0)
         text = g_strdup (_("Ready: paint a few slices, then Start."));
       else
@@ -528,19 +529,7 @@ pel_train_panel_start (PelTrainPanel *self)
 
   pel_document_get_cursor (self->document, c);
   pel_train_session_set_preview_slice (self->session, c[self->settings.axis]);
-  pel_train_panel_set_line (self, "cases", NULL, FALSE);
-  if (self->cases_panel)
-    {
-      PelCasesPanel *cases = PEL_CASES_PANEL (self->cases_panel);
-      PlCohort *cohort = pel_cases_panel_get_cohort (cases);
-      int current = pel_cases_panel_get_current (cases);
-
-      /* One model for every case of the cohort, the open one included. */
-      if (cohort && current >= 0 && pl_cohort_get_n (cohort) > 1)
-        pel_train_session_set_cases (self->session, pel_train_cases_new (cohort, (guint) current));
-      else
-        pel_train_session_set_cases (self->session, NULL);
-    }
+  pel_train_panel_prepare_cases (self);
   if (!pel_train_session_start (self->session, &self->settings, &error))
     {
       pel_train_panel_set_status (self, error->message, TRUE);
@@ -932,18 +921,4 @@ pel_train_panel_get_command_line (PelTrainPanel *self)
 {
   g_return_val_if_fail (PEL_IS_TRAIN_PANEL (self), NULL);
   return self->command;
-}
-
-void
-pel_train_panel_set_cases_panel (PelTrainPanel *self,
-                                 GtkWidget     *cases_panel)
-{
-  g_return_if_fail (PEL_IS_TRAIN_PANEL (self));
-  g_return_if_fail (cases_panel == NULL || PEL_IS_CASES_PANEL (cases_panel));
-
-  if (self->cases_panel)
-    g_object_remove_weak_pointer (G_OBJECT (self->cases_panel), (gpointer *) &self->cases_panel);
-  self->cases_panel = cases_panel;
-  if (cases_panel)
-    g_object_add_weak_pointer (G_OBJECT (cases_panel), (gpointer *) &self->cases_panel);
 }
