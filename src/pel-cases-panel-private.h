@@ -30,6 +30,7 @@ struct _PelCasesPanel
   PelJob         *open_job;       /* the load of the case being opened */
   guint           n_thumbnails;
   gboolean        syncing;
+  gboolean        seek_slice;     /* after Next: the most uncertain slice */
 
   /* Proposing every case (pel-cases-predict.c) */
   PelLiveRun     *run;
@@ -55,5 +56,8 @@ void pel_cases_predict_choose        (PelCasesPanel  *self);
 void pel_cases_predict_stop          (PelCasesPanel  *self);
 /* After a case is opened: its proposal, read on a worker, into the document. */
 void pel_cases_predict_show_proposal (PelCasesPanel  *self);
+/* After Next Case has opened a case: the cursor to its most uncertain
+ * unpainted slice (its proposal's slice entropies), if known. */
+void pel_cases_predict_seek_slice    (PelCasesPanel  *self);
 
 G_END_DECLS

@@ -53,6 +53,9 @@ state_text (const PlCase *kase)
                                 (int) kase->painted_slices);
       return g_strdup (_("painted"));
     case PL_CASE_PROPOSED:
+      if (kase->entropy >= 0.0)
+        /* Translators: the model's mean predictive entropy (nats) */
+        return g_strdup_printf (_("proposal to review · uncertainty %.3f"), kase->entropy);
       return g_strdup (_("proposal to review"));
     case PL_CASE_REVIEWED:
       return g_strdup (_("reviewed"));
@@ -352,6 +355,7 @@ give_back_history (gpointer data)
       pel_document_give_history (self->document, history);
     }
   pel_cases_predict_show_proposal (self);
+  pel_cases_predict_seek_slice (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -624,26 +628,22 @@ go_activated (GSimpleAction *action,
   go_to (user_data, (int) g_variant_get_uint32 (parameter));
 }
 
-/* The next case, in list order, that is not reviewed yet. */
 static void
 next_activated (GSimpleAction *action,
                 GVariant      *parameter,
                 gpointer       user_data)
 {
   PelCasesPanel *self = user_data;
-  guint n;
+  int i;
 
   if (self->cohort == NULL)
     return;
-  n = pl_cohort_get_n (self->cohort);
-  for (guint step = 1; step <= n; step++)
+  i = pel_cases_panel_choose_next (self);
+  if (i >= 0)
     {
-      guint i = (guint) (self->current + (int) step) % n;
-      if (pl_cohort_get_case (self->cohort, i)->state != PL_CASE_REVIEWED && (int) i != self->current)
-        {
-          go_to (self, (int) i);
-          return;
-        }
+      self->seek_slice = TRUE;
+      go_to (self, i);
+      return;
     }
   pel_cases_panel_notice (self, GTK_MESSAGE_INFO, _("Every other case is reviewed."));
 }
@@ -820,7 +820,8 @@ pel_cases_panel_init (PelCasesPanel *self)
                                                     _("Open a folder of images (segmentations found by name: "
                                                       "NAME_seg.nii.gz, labels/, or nnU-Net's layout)")));
   gtk_box_append (GTK_BOX (buttons), action_button (_("_Next Case"), "cases.next",
-                                                    _("Save this case and open the next one not reviewed yet")));
+                                                    _("Save this case and open the one not reviewed yet that the model is least sure of (after Propose All), "
+                                                      "at its most uncertain unpainted slice; else the next in the list")));
   gtk_box_append (GTK_BOX (self->box), buttons);
 
   scroller = gtk_scrolled_window_new ();

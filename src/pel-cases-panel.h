@@ -12,7 +12,9 @@
  *
  * Actions, group "cases": open (a folder chooser), open-paths (as: a
  * folder, a list file, or image files, as on the command line), go (u: a
- * case by its index), next (the next case not yet reviewed), reviewed (the
+ * case by its index), next (the case not yet reviewed that the model is
+ * least sure of, at its most uncertain unpainted slice; in list order
+ * without proposals), reviewed (the
  * open case is marked reviewed).  Property "current": the open case's
  * index, -1 for none.
  */
@@ -34,6 +36,10 @@ GtkWidget *pel_cases_panel_new         (PelDocument   *document,
 /* The cohort shown, or NULL. */
 PlCohort  *pel_cases_panel_get_cohort  (PelCasesPanel *self);
 int        pel_cases_panel_get_current (PelCasesPanel *self);
+/* The case Next Case opens: the one not reviewed whose proposal has the
+ * highest mean predictive entropy, else the next in list order not
+ * reviewed; −1 for none. */
+int        pel_cases_panel_choose_next (PelCasesPanel *self);
 /* Cases whose thumbnail is made. */
 guint      pel_cases_panel_get_n_thumbnails (PelCasesPanel *self);
 

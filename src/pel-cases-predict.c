@@ -69,9 +69,12 @@ propose_func (gpointer   data,
       g_autofree char *key = g_strdup_printf ("proposed-%u", g_array_index (t->indices, guint, i));
       g_autofree char *message = g_strdup_printf (_("Proposing %s"), c->name);
       GError *case_error = NULL;
+      g_autoptr (GArray) slices = NULL;
+      double entropy = 0.0;
+      int axis = 0;
 
       pel_live_message (live, message);
-      if (!pl_case_predict (model, c, 8, NULL, &v, &l, &case_error)
+      if (!pl_case_predict_uncertain (model, c, NULL, &v, &l, &entropy, &axis, &slices, &case_error)
           || !pl_labels_save (l, v, path, &case_error))
         {
           /* one unreadable case does not stop the others */
@@ -80,7 +83,19 @@ propose_func (gpointer   data,
           g_clear_error (&case_error);
         }
       else
-        pel_live_status (live, key, path);
+        {
+          /* how unsure the model was: "MEAN AXIS S0 S1 …", before the
+           * proposal's fact (each fact updates the manifest) */
+          g_autofree char *ekey = g_strdup_printf ("entropy-%u", g_array_index (t->indices, guint, i));
+          GString *text = g_string_new (NULL);
+
+          g_string_append_printf (text, "%.9g %d", entropy, axis);
+          for (guint s = 0; s < slices->len; s++)
+            g_string_append_printf (text, " %.6g", g_array_index (slices, double, s));
+          pel_live_status (live, ekey, text->str);
+          g_string_free (text, TRUE);
+          pel_live_status (live, key, path);
+        }
       pel_live_progress (live, i + 1, n);
     }
   return GINT_TO_POINTER (1);
@@ -98,12 +113,35 @@ on_status (PelLiveRun    *run,
   PlCase *kase;
   g_autoptr (GError) error = NULL;
 
-  if (cohort == NULL || text == NULL || !(g_str_has_prefix (key, "proposed-") || failed))
+  if (cohort == NULL || text == NULL
+      || !(g_str_has_prefix (key, "proposed-") || g_str_has_prefix (key, "entropy-") || failed))
     return;
   index = g_ascii_strtoull (strchr (key, '-') + 1, NULL, 10);
   if (index >= pl_cohort_get_n (cohort))
     return;
   kase = pl_cohort_get_case (cohort, (guint) index);
+  if (g_str_has_prefix (key, "entropy-"))
+    {
+      g_auto (GStrv) parts = g_strsplit (text, " ", -1);
+      guint n = g_strv_length (parts);
+
+      if (n < 2)
+        return;
+      kase->entropy = g_ascii_strtod (parts[0], NULL);
+      kase->entropy_axis = CLAMP ((int) g_ascii_strtoll (parts[1], NULL, 10), 0, 2);
+      if (kase->slice_entropy)
+        g_array_unref (kase->slice_entropy);
+      kase->slice_entropy = g_array_sized_new (FALSE, FALSE, sizeof (double), n - 2);
+      for (guint s = 2; s < n; s++)
+        {
+          double e = g_ascii_strtod (parts[s], NULL);
+          g_array_append_val (kase->slice_entropy, e);
+        }
+      if (!pl_cohort_save_manifest (cohort, NULL, &error))
+        pel_cases_panel_notice (self, GTK_MESSAGE_WARNING, error->message);
+      pel_cases_panel_update_row (self, (guint) index);
+      return;
+    }
   if (failed)
     {
       g_autofree char *line = g_strdup_printf ("%s: %s", kase->name, text);
@@ -337,4 +375,78 @@ pel_cases_predict_init (PelCasesPanel *self)
   gtk_box_append (GTK_BOX (self->box), self->run_row);
   g_signal_connect (self->run, "status", G_CALLBACK (on_status), self);
   g_signal_connect_swapped (self->run, "notify::running", G_CALLBACK (update_actions), self);
+}
+
+/* ---- Next Case by uncertainty --------------------------------------------- */
+
+/* The case the model is least sure of (the highest mean entropy of its
+ * proposal) among those not reviewed yet, then within it the most
+ * uncertain unpainted slice; without proposals' entropies, the next case
+ * in list order not reviewed yet. */
+int
+pel_cases_panel_choose_next (PelCasesPanel *self)
+{
+  guint n;
+  int best = -1;
+
+  if (self->cohort == NULL)
+    return -1;
+  n = pl_cohort_get_n (self->cohort);
+  for (guint i = 0; i < n; i++)
+    {
+      const PlCase *c = pl_cohort_get_case (self->cohort, i);
+      if ((int) i != self->current && c->state != PL_CASE_REVIEWED && c->entropy >= 0.0
+          && (best < 0 || c->entropy > pl_cohort_get_case (self->cohort, (guint) best)->entropy))
+        best = (int) i;
+    }
+  if (best >= 0)
+    return best;
+  for (guint step = 1; step <= n; step++)
+    {
+      guint i = (guint) (self->current + (int) step) % n;
+      if (pl_cohort_get_case (self->cohort, i)->state != PL_CASE_REVIEWED && (int) i != self->current)
+        return (int) i;
+    }
+  return -1;
+}
+
+/* The open case's most uncertain slice with no painted voxel, −1 if its
+ * proposal's entropies are unknown or every slice is painted. */
+static gint64
+most_uncertain_slice (PelCasesPanel *self,
+                      int           *axis)
+{
+  const PlCase *kase = pl_cohort_get_case (self->cohort, (guint) self->current);
+  const PlLabels *labels = pel_document_get_labels (self->document);
+  g_autofree gint64 *counts = NULL;
+  gint64 best = -1;
+
+  if (kase->slice_entropy == NULL || labels == NULL
+      || (gint64) kase->slice_entropy->len != labels->dim[kase->entropy_axis])
+    return -1;
+  *axis = kase->entropy_axis;
+  counts = g_new0 (gint64, labels->dim[*axis]);
+  pl_labels_count_slices (labels, *axis, counts);
+  for (gint64 z = 0; z < labels->dim[*axis]; z++)
+    if (counts[z] == 0
+        && (best < 0 || g_array_index (kase->slice_entropy, double, z) > g_array_index (kase->slice_entropy, double, best)))
+      best = z;
+  return best;
+}
+
+void
+pel_cases_predict_seek_slice (PelCasesPanel *self)
+{
+  gint64 c[3], z;
+  int axis = 0;
+
+  if (!self->seek_slice || self->cohort == NULL || self->current < 0)
+    return;
+  self->seek_slice = FALSE;
+  z = most_uncertain_slice (self, &axis);
+  if (z < 0)
+    return;
+  pel_document_get_cursor (self->document, c);
+  c[axis] = z;
+  pel_document_set_cursor (self->document, c);
 }

@@ -507,10 +507,15 @@ choose_model_file (PelTrainPanel *self,
 gboolean
 pel_train_panel_any_labelled (PelTrainPanel *self)
 {
+  guint other_cases;
+  gint64 other_slices;
+
   for (gint64 s = 0; self->counts.counts && s < self->counts.n; s++)
     if (self->counts.counts[s] > 0)
       return TRUE;
-  return FALSE;
+  /* across a cohort, the other cases' painting is enough */
+  pel_train_panel_count_other_cases (self, &other_cases, &other_slices);
+  return other_slices > 0;
 }
 
 static gboolean

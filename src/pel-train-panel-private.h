@@ -73,6 +73,7 @@ struct _PelTrainPanel
   PelDocument      *document;
   PelTools         *tools;
   PelTrainSession  *session;
+  GtkWidget        *cases_panel;      /* weak: the cohort to train across */
   PelJob           *predict_job;
   PelLiveRun       *quality_run;      /* Estimate Quality */
   gpointer          quality_task;     /* its task while it runs */
@@ -119,6 +120,16 @@ int       pel_train_panel_axis_index         (PelTrainPanel *self,
                                               int            voxel_axis);
 /* One status line per fact: key "train" (the run), "method", "model",
  * "accept"; NULL text hides the line.  set_status sets "train". */
+/* Before Start: training across the open cohort's cases, if one of
+ * several cases is open (pel-train-panel-settings.c). */
+void      pel_train_panel_prepare_cases      (PelTrainPanel *self);
+/* "Ready" across the cohort, or NULL without one. */
+char     *pel_train_panel_cases_ready_text   (PelTrainPanel *self,
+                                              gint64         n_here);
+/* The other cases of the open cohort with painted slices (saved). */
+void      pel_train_panel_count_other_cases  (PelTrainPanel *self,
+                                              guint         *n_cases,
+                                              gint64        *n_slices);
 void      pel_train_panel_set_line           (PelTrainPanel *self,
                                               const char    *key,
                                               const char    *text,

@@ -6,6 +6,8 @@
 
 #include "src/pel-train-panel-private.h"
 
+#include "src/pel-cases-panel.h"
+
 #include <glib/gi18n.h>
 #include <math.h>
 
@@ -195,4 +197,88 @@ pel_train_panel_bind_settings_callbacks (GtkWidgetClass *widget_class)
   gtk_widget_class_bind_template_callback (widget_class, on_setting_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_method_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_axis_selected);
+}
+
+/* ---- the cohort to train across -------------------------------------------- */
+
+void
+pel_train_panel_set_cases_panel (PelTrainPanel *self,
+                                 GtkWidget     *cases_panel)
+{
+  g_return_if_fail (PEL_IS_TRAIN_PANEL (self));
+  g_return_if_fail (cases_panel == NULL || PEL_IS_CASES_PANEL (cases_panel));
+
+  if (self->cases_panel)
+    g_object_remove_weak_pointer (G_OBJECT (self->cases_panel), (gpointer *) &self->cases_panel);
+  self->cases_panel = cases_panel;
+  if (cases_panel)
+    g_object_add_weak_pointer (G_OBJECT (cases_panel), (gpointer *) &self->cases_panel);
+}
+
+/* Painted slices of the other cases of the open cohort, as the case list
+ * last counted them (when each was left or its thumbnail made). */
+void
+pel_train_panel_count_other_cases (PelTrainPanel *self,
+                                   guint         *n_cases,
+                                   gint64        *n_slices)
+{
+  PlCohort *cohort;
+  int current;
+
+  *n_cases = 0;
+  *n_slices = 0;
+  if (self->cases_panel == NULL)
+    return;
+  cohort = pel_cases_panel_get_cohort (PEL_CASES_PANEL (self->cases_panel));
+  current = pel_cases_panel_get_current (PEL_CASES_PANEL (self->cases_panel));
+  for (guint i = 0; cohort && i < pl_cohort_get_n (cohort); i++)
+    {
+      const PlCase *c = pl_cohort_get_case (cohort, i);
+      if ((int) i != current && c->labels_path && c->painted_slices > 0)
+        {
+          (*n_cases)++;
+          *n_slices += c->painted_slices;
+        }
+    }
+}
+
+static PlCohort *
+cohort_of_several (PelTrainPanel *self,
+                   int           *current)
+{
+  PlCohort *cohort;
+
+  if (self->cases_panel == NULL)
+    return NULL;
+  cohort = pel_cases_panel_get_cohort (PEL_CASES_PANEL (self->cases_panel));
+  *current = pel_cases_panel_get_current (PEL_CASES_PANEL (self->cases_panel));
+  return cohort && *current >= 0 && pl_cohort_get_n (cohort) > 1 ? cohort : NULL;
+}
+
+/* Before Start: one model for every case of the cohort, the open one
+ * included, when a cohort of several cases is open. */
+void
+pel_train_panel_prepare_cases (PelTrainPanel *self)
+{
+  int current = -1;
+  PlCohort *cohort = cohort_of_several (self, &current);
+
+  pel_train_panel_set_line (self, "cases", NULL, FALSE);
+  pel_train_session_set_cases (self->session, cohort ? pel_train_cases_new (cohort, (guint) current) : NULL);
+}
+
+char *
+pel_train_panel_cases_ready_text (PelTrainPanel *self,
+                                  gint64         n_here)
+{
+  int current = -1;
+  guint other_cases;
+  gint64 other_slices;
+
+  if (cohort_of_several (self, &current) == NULL)
+    return NULL;
+  pel_train_panel_count_other_cases (self, &other_cases, &other_slices);
+  /* Translators: before training across the cases of a cohort */
+  return g_strdup_printf (_("Ready: Start trains on %" G_GINT64_FORMAT " slices of %u cases."),
+                          n_here + other_slices, other_cases + (n_here > 0));
 }

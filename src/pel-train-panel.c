@@ -338,6 +338,8 @@ update_status (PelTrainPanel *self)
         n += self->counts.counts[i] > 0;
       if (!pel_document_has_volume (self->document))
         text = g_strdup (_("Open a volume to train on it."));
+      else if ((text = pel_train_panel_cases_ready_text (self, n)) != NULL)
+        ;
       else if (n == 0)
         text = g_strdup (_("Ready: paint a few slices, then Start."));
       else
@@ -461,7 +463,7 @@ on_run_status (PelTrainPanel *self,
                const char    *key,
                const char    *text)
 {
-  if (g_str_equal (key, "method") || g_str_equal (key, "holdout"))
+  if (g_str_equal (key, "method") || g_str_equal (key, "holdout") || g_str_equal (key, "cases"))
     pel_train_panel_set_line (self, key, text, FALSE);
 }
 
@@ -527,6 +529,7 @@ pel_train_panel_start (PelTrainPanel *self)
 
   pel_document_get_cursor (self->document, c);
   pel_train_session_set_preview_slice (self->session, c[self->settings.axis]);
+  pel_train_panel_prepare_cases (self);
   if (!pel_train_session_start (self->session, &self->settings, &error))
     {
       pel_train_panel_set_status (self, error->message, TRUE);
@@ -667,6 +670,9 @@ pel_train_panel_dispose (GObject *object)
 
   g_clear_handle_id (&self->counts_source, g_source_remove);
   g_clear_handle_id (&self->classes_source, g_source_remove);
+  if (self->cases_panel)
+    g_object_remove_weak_pointer (G_OBJECT (self->cases_panel), (gpointer *) &self->cases_panel);
+  self->cases_panel = NULL;
   if (self->classes_counting)
     g_cancellable_cancel (self->classes_counting);
   g_clear_object (&self->classes_counting);

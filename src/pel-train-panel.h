@@ -41,6 +41,10 @@ G_DECLARE_FINAL_TYPE (PelTrainPanel, pel_train_panel, PEL, TRAIN_PANEL, GtkWidge
 GtkWidget       *pel_train_panel_new          (PelDocument   *document,
                                                PelTools      *tools);
 PelTrainSession *pel_train_panel_get_session  (PelTrainPanel *self);
+/* While the Cases panel shows a cohort, Start trains across its cases
+ * (pel-train-cases.h). */
+void             pel_train_panel_set_cases_panel (PelTrainPanel *self,
+                                                  GtkWidget     *cases_panel);
 PelJob          *pel_train_panel_get_predict_job (PelTrainPanel *self);
 /* The settings the next Start uses (owned by the panel; change them only
  * through the panel's widgets or pel_train_panel_set_settings()). */

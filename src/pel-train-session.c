@@ -21,6 +21,7 @@ typedef struct
   PlTrainer        *trainer;
   PelTrainProvider *provider;
   PelVolumeRef     *volume;
+  PelTrainCases    *cases;             /* across a cohort, or NULL */
   PlLabelTable     *label_table;       /* names and side pairs, a copy */
   PelTrainSettings  settings;
   gint64            holdout;
@@ -51,6 +52,7 @@ struct _PelTrainSession
   guint16          *classes;
   PlModel          *model;
   GError           *error;
+  PelTrainCases    *next_cases;        /* for the next start */
 };
 
 G_DEFINE_FINAL_TYPE (PelTrainSession, pel_train_session, G_TYPE_OBJECT)
@@ -133,7 +135,32 @@ publish_preview (TrainTask *t,
   double dice = pl_trainer_holdout_dice (trainer, per_class);
   gint64 step = pl_trainer_get_step (trainer);
 
-  if (index >= 0 && index < volume->dim[model->axis])
+  if (t->cases)
+    {
+      /* The bank holds every slice of the open case along its axial axis,
+       * normalised, in the slice layout of the document's. */
+      const PlVolume *bank = pel_train_cases_get_volume (t->cases);
+      int axis = pel_train_cases_get_live_axis (t->cases);
+      gint64 s = t->settings.axis == axis ? pel_train_cases_live_to_bank (t->cases, index) : -1;
+      g_autofree char *line = pel_train_cases_describe (t->cases);
+
+      pel_live_status (live, "cases", line);
+      if (s >= 0)
+        {
+          int h, w, H = (int) bank->dim[0], W = (int) bank->dim[1];
+          g_autofree guint16 *full = g_new (guint16, (gsize) H * W);
+          guint16 *preview;
+
+          pl_slice_dims (volume->dim, axis, &h, &w);
+          preview = g_new (guint16, (gsize) h * w);
+          pl_model_predict_slice (model, bank, s, NULL, full);
+          for (int y = 0; y < h; y++)
+            memcpy (preview + (gsize) y * w, full + (gsize) (y + (H - h) / 2) * W + (W - w) / 2,
+                    sizeof (guint16) * w);
+          pel_live_publish_labels (live, "slice", index, preview, h, w);
+        }
+    }
+  else if (index >= 0 && index < volume->dim[model->axis])
     {
       int h, w;
       guint16 *preview;
@@ -155,7 +182,13 @@ publish_preview (TrainTask *t,
           pel_live_append (live, name, (double) step, per_class[c]);
         }
     }
-  pel_live_publish_boxed (live, "model", pl_trainer_export_model (trainer), (GDestroyNotify) pl_model_free);
+  {
+    PlModel *copy = pl_trainer_export_model (trainer);
+
+    if (t->cases)
+      pl_case_bank_mark_model (pel_train_cases_get_bank (t->cases), copy);
+    pel_live_publish_boxed (live, "model", copy, (GDestroyNotify) pl_model_free);
+  }
 }
 
 /* The method's state after a step, as one line or two. */
@@ -233,7 +266,28 @@ make_trainer (TrainTask *t,
   if (!pel_train_settings_to_config (&t->settings, t->holdout, &cfg, error))
     return FALSE;
   cfg.label_table = t->label_table;
-  t->trainer = pl_trainer_new (&cfg, pel_volume_ref_get (t->volume), pel_train_provider_get (t->provider), error);
+  if (t->cases)
+    {
+      g_autofree char *line = NULL;
+
+      if (pel_train_cases_get_volume (t->cases) == NULL)
+        {
+          pel_live_status (live, "cases", _("Loading the painted slices of every case…"));
+          if (!pel_train_cases_build (t->cases, pel_volume_ref_get (t->volume),
+                                      pel_train_provider_get (t->provider), NULL, error))
+            return FALSE;
+        }
+      /* The bank stacks the cases' axial slices along its axis 2. */
+      cfg.axis = 2;
+      cfg.norm_offset = 0.0;
+      cfg.norm_divisor = 1.0;
+      t->trainer = pl_trainer_new (&cfg, pel_train_cases_get_volume (t->cases),
+                                   pel_train_cases_get_provider (t->cases), error);
+      line = pel_train_cases_describe (t->cases);
+      pel_live_status (live, "cases", line);
+    }
+  else
+    t->trainer = pl_trainer_new (&cfg, pel_volume_ref_get (t->volume), pel_train_provider_get (t->provider), error);
   if (t->trainer == NULL)
     return FALSE;
   if (!pl_method_install (t->trainer, &t->settings.method, error))
@@ -326,6 +380,7 @@ drop_trainer (PelTrainSession *self)
 {
   g_return_if_fail (!self->running);
   g_clear_pointer (&self->task.trainer, pl_trainer_free);
+  g_clear_pointer (&self->task.cases, pel_train_cases_free);
   g_clear_pointer (&self->task.provider, pel_train_provider_free);
   g_clear_pointer (&self->task.label_table, pl_label_table_free);
   g_clear_pointer (&self->task.volume, pel_volume_ref_unref);
@@ -448,7 +503,9 @@ pel_train_session_start (PelTrainSession        *self,
     self->task.provider = pel_train_provider_new (store, volume->dim);
   }
   self->task.label_table = pl_label_table_copy (pel_document_get_label_table (self->document));
-  self->task.holdout = settings->holdout ? choose_holdout (self, settings->axis) : -1;
+  self->task.cases = g_steal_pointer (&self->next_cases);
+  /* Across cases, the held-out slice would be one of the bank's: none. */
+  self->task.holdout = settings->holdout && self->task.cases == NULL ? choose_holdout (self, settings->axis) : -1;
   self->task.method_update_pending = FALSE;
 
   g_object_freeze_notify (G_OBJECT (self));
@@ -547,6 +604,7 @@ pel_train_session_dispose (GObject *object)
   if (self->document)
     g_signal_handlers_disconnect_by_data (self->document, self);
   drop_trainer (self);
+  g_clear_pointer (&self->next_cases, pel_train_cases_free);
   if (self->run)
     g_signal_handlers_disconnect_by_data (self->run, self);
   g_clear_object (&self->document);
@@ -753,6 +811,22 @@ pel_train_session_get_model (PelTrainSession *self)
 {
   g_return_val_if_fail (PEL_IS_TRAIN_SESSION (self), NULL);
   return self->model;
+}
+
+void
+pel_train_session_set_cases (PelTrainSession *self,
+                             PelTrainCases   *cases)
+{
+  g_return_if_fail (PEL_IS_TRAIN_SESSION (self));
+  g_clear_pointer (&self->next_cases, pel_train_cases_free);
+  self->next_cases = cases;
+}
+
+PelTrainCases *
+pel_train_session_get_cases (PelTrainSession *self)
+{
+  g_return_val_if_fail (PEL_IS_TRAIN_SESSION (self), NULL);
+  return self->task.cases;
 }
 
 PelTrainProvider *

@@ -29,6 +29,7 @@
 #include "engine/nn/model.h"
 #include "src/pel-document.h"
 #include "src/pel-live-run.h"
+#include "src/pel-train-cases.h"
 #include "src/pel-train-provider.h"
 #include "src/pel-train-settings.h"
 
@@ -85,6 +86,12 @@ void             pel_train_session_set_preview_interval (PelTrainSession   *self
  * session. */
 PlModel         *pel_train_session_get_model       (PelTrainSession        *self);
 /* The provider of the current trainer (tests observe copies through it). */
+/* Training across a cohort: the next start trains on the cases (takes
+ * them); without, on the open volume only. */
+void             pel_train_session_set_cases       (PelTrainSession        *self,
+                                                    PelTrainCases          *cases);
+/* The cases the trainer draws from, or NULL (for tests). */
+PelTrainCases   *pel_train_session_get_cases       (PelTrainSession        *self);
 PelTrainProvider *pel_train_session_get_provider   (PelTrainSession        *self);
 
 G_END_DECLS

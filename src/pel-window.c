@@ -9,6 +9,7 @@
 
 #include "src/pel-panels.h"
 #include "src/pel-settings.h"
+#include "src/pel-train-panel.h"
 
 G_DEFINE_FINAL_TYPE (PelWindow, pel_window, GTK_TYPE_APPLICATION_WINDOW)
 
@@ -234,6 +235,13 @@ add_panels (PelWindow *self)
       GtkStackPage *page = gtk_stack_add_titled (self->side_stack, panel, info[i].name, _(info[i].title));
       gtk_stack_page_set_icon_name (page, info[i].icon_name);
     }
+  {
+    GtkWidget *train = gtk_stack_get_child_by_name (self->side_stack, "train");
+    GtkWidget *cases = gtk_stack_get_child_by_name (self->side_stack, "cases");
+
+    if (train && cases)
+      pel_train_panel_set_cases_panel (PEL_TRAIN_PANEL (train), cases);
+  }
   /* A single panel needs no switcher. */
   gtk_widget_set_visible (gtk_widget_get_prev_sibling (GTK_WIDGET (self->side_stack)), n > 1);
 }

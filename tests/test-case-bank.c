@@ -202,6 +202,64 @@ test_bank_and_training (void)
     g_assert_cmpuint (from[1], ==, 2);
     g_assert_cmpuint (from[2], ==, 0);
   }
+
+  /* Predicting with how unsure the model is: the labels of
+   * pl_case_predict, the mean entropy the mean of the slices', each
+   * within [0, log 2] for two classes. */
+  {
+    g_autoptr (PlModel) model = pl_trainer_export_model (trainer);
+    g_autoptr (PlLabels) plain = NULL, unsure = NULL;
+    g_autoptr (GArray) slices = NULL;
+    const PlCase *kb = pl_cohort_lookup (cohort, "b");
+    double mean = -1.0, sum = 0.0;
+    int axis = -1;
+    gsize same = 0;
+
+    pl_case_bank_mark_model (bank, model);
+    g_assert_true (pl_case_predict (model, kb, 4, NULL, NULL, &plain, &error));
+    g_assert_no_error (error);
+    g_assert_true (pl_case_predict_uncertain (model, kb, NULL, NULL, &unsure, &mean, &axis, &slices, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (axis, ==, 2);
+    g_assert_cmpuint (slices->len, ==, 12);
+    for (gsize i = 0; i < pl_labels_n_voxels (plain); i++)
+      same += plain->data[i] == unsure->data[i];
+    g_assert_cmpfloat ((double) same / pl_labels_n_voxels (plain), >, 0.999);
+    for (guint z = 0; z < slices->len; z++)
+      {
+        double e = g_array_index (slices, double, z);
+        g_assert_cmpfloat (e, >=, 0.0);
+        g_assert_cmpfloat (e, <=, log (2.0) + 1e-9);
+        sum += e;
+      }
+    g_assert_cmpfloat_with_epsilon (mean, sum / slices->len, 1e-9);
+  }
+
+  /* A live case: its image given, every one of its slices in the bank with
+   * labels 0 (another provider paints them), not counted as painted. */
+  {
+    g_autoptr (PlCaseBank) live = NULL;
+    const PlLabels *ll;
+
+    bopt.live_case = 0;
+    bopt.live_volume = va;
+    live = pl_case_bank_new (cohort, &bopt, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (pl_case_bank_get_volume (live)->dim[2], ==, 12 + 2 + 3 + 3);
+    g_assert_cmpint (pl_case_bank_get_n_painted (live), ==, 2);
+    g_assert_cmpint (pl_case_bank_get_live_first (live), ==, 0);
+    ll = pl_case_bank_get_labels (live);
+    for (gint64 z = 0; z < 12; z++)
+      {
+        gint64 cs;
+        g_assert_cmpuint (pl_case_bank_get_case (live, z, &cs), ==, 0);
+        g_assert_cmpint (cs, ==, z);
+        for (int x = 0; x < 20; x++)
+          for (int y = 0; y < 24; y++)
+            g_assert_cmpuint (ll->data[pl_slice_voxel (ll->dim, 2, z, y, x)], ==, 0);
+      }
+    g_assert_cmpint (pl_case_bank_get_live_first (bank), ==, -1);
+  }
   rm_dir (dir);
 
   /* No painted case: a clear error. */

@@ -3,15 +3,20 @@
  * open case's painting beside its image, records its state in the
  * manifest and keeps its undo history, which comes back with the case;
  * Next Case skips reviewed cases; Propose All gives every case not
- * reviewed a model's proposal in the background. */
+ * reviewed a model's proposal in the background, with how unsure the
+ * model was, and Next Case then goes to the least sure case, at its most
+ * uncertain unpainted slice; the Train panel trains
+ * across the cases of the cohort. */
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
+#include <math.h>
 #include <string.h>
 
 #include "engine/cases/cohort.h"
 #include "engine/nn/model.h"
 #include "src/pel-application.h"
 #include "src/pel-cases-panel.h"
+#include "src/pel-train-panel.h"
 #include "src/pel-window.h"
 #include "tests/test-sanitizer.h"
 
@@ -250,7 +255,210 @@ test_switch_cases (void)
     g_assert_cmpint (pl_cohort_lookup (again, "b")->state, ==, PL_CASE_REVIEWED);
     g_assert_cmpint (pl_cohort_lookup (again, "a")->state, ==, PL_CASE_PROPOSED);
     g_assert_cmpint (pl_cohort_lookup (again, "c")->state, ==, PL_CASE_PROPOSED);
+    /* with how unsure the model was of each proposal */
+    for (guint i = 0; i < 3; i += 2)
+      {
+        const PlCase *k = pl_cohort_get_case (cohort, i);
+        const PlCase *r = pl_cohort_lookup (again, k->name);
+        double mean = 0.0;
+
+        g_assert_true (isfinite (k->entropy));
+        g_assert_cmpfloat (k->entropy, >, 0.0);
+        g_assert_cmpfloat (k->entropy, <=, log (3.0) + 1e-6);   /* 3 classes */
+        g_assert_nonnull (k->slice_entropy);
+        g_assert_cmpint (k->entropy_axis, ==, 2);
+        g_assert_cmpuint (k->slice_entropy->len, ==, 12);
+        for (guint z = 0; z < 12; z++)
+          mean += g_array_index (k->slice_entropy, double, z) / 12.0;
+        g_assert_cmpfloat_with_epsilon (mean, k->entropy, 1e-5);
+        g_assert_cmpfloat_with_epsilon (r->entropy, k->entropy, 1e-6);
+        g_assert_cmpuint (r->slice_entropy->len, ==, 12);
+        g_assert_cmpfloat_with_epsilon (g_array_index (r->slice_entropy, double, 7),
+                                        g_array_index (k->slice_entropy, double, 7), 1e-5);
+      }
   }
+
+  /* Next Case: the case the model is least sure of, among those not
+   * reviewed (c is open; b taken as proposed for a moment) */
+  {
+    PlCase *a = pl_cohort_get_case (cohort, 0), *b = pl_cohort_get_case (cohort, 1);
+    const PlLabels *labels;
+    gint64 cursor[3], expected = -1;
+
+    g_assert_cmpint (pel_cases_panel_get_current (s.panel), ==, 2);
+    b->state = PL_CASE_PROPOSED;
+    b->entropy = a->entropy + 0.1;
+    g_assert_cmpint (pel_cases_panel_choose_next (s.panel), ==, 1);
+    b->entropy = a->entropy / 2;
+    g_assert_cmpint (pel_cases_panel_choose_next (s.panel), ==, 0);
+    b->state = PL_CASE_REVIEWED;
+    b->entropy = -1.0;
+
+    /* then within a, its most uncertain slice with nothing painted (a's
+     * slice 6 is painted) */
+    gtk_widget_activate_action (GTK_WIDGET (s.panel), "cases.next", NULL);
+    s.index = 0;
+    wait_until (switched, &s);
+    drain ();
+    labels = pel_document_get_labels (doc);
+    for (gint64 z = 0; z < 12; z++)
+      {
+        gboolean painted_here = FALSE;
+        for (gsize i = 0; i < 24 * 20 && !painted_here; i++)
+          painted_here = labels->data[i + 24 * 20 * z] != 0;
+        if (!painted_here && (expected < 0 || g_array_index (a->slice_entropy, double, z)
+                                              > g_array_index (a->slice_entropy, double, expected)))
+          expected = z;
+      }
+    g_assert_cmpint (expected, !=, 6);
+    pel_document_get_cursor (doc, cursor);
+    g_assert_cmpint (cursor[2], ==, expected);
+  }
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  drain ();
+  g_assert_finalize_object (win);
+}
+
+static GtkWidget *
+find_type (GtkWidget *root,
+           GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_type (c, type);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+training_over (gpointer data)
+{
+  PelTrainSession *session = data;
+
+  return !pel_train_session_get_running (session) && pel_train_session_get_step (session) > 0;
+}
+
+static gboolean
+start_training (gpointer data)
+{
+  PelTrainSession *session = pel_train_panel_get_session (data);
+
+  if (pel_train_session_get_running (session) || pel_train_session_get_step (session) > 0)
+    return TRUE;
+  gtk_widget_activate_action (data, "train.start", NULL);
+  return FALSE;
+}
+
+/* Two cases, painted slices in both: the open one's only in its label
+ * store (never saved), the other's in its saved segmentation.  Start
+ * trains one model whose batches come from both cases, the open one's
+ * labels read live. */
+static void
+test_train_across (void)
+{
+  g_autofree char *dir = g_build_filename (tmpdir, "cohort-train", NULL);
+  const char *paths[] = { dir };
+  PelWindow *win = pel_window_new (GTK_APPLICATION (app));
+  PelDocument *doc = pel_window_get_document (win);
+  Switch s = { win, NULL, 0 };
+  g_autoptr (PlLabels) painted = NULL;
+  g_autoptr (GError) error = NULL;
+  GtkWidget *train;
+  PelTrainSession *session;
+  PelTrainCases *cases;
+  PlModel *model;
+  guint n_cases = 0;
+  gint64 n_slices = 0;
+  g_autofree char *a_seg = g_build_filename (dir, "a_seg.nii.gz", NULL);
+
+  g_mkdir_with_parents (dir, 0700);
+  for (int c = 0; c < 2; c++)
+    {
+      g_autoptr (PlVolume) v = make_volume (c);
+      g_autofree char *name = g_strdup_printf ("%c.nii.gz", 'a' + c);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_assert_true (pl_volume_save (v, path, &error));
+      g_assert_no_error (error);
+      if (c == 1)
+        {
+          g_autoptr (PlLabels) l = pl_labels_new (v->dim);
+          g_autofree char *seg = g_build_filename (dir, "b_seg.nii.gz", NULL);
+          /* slices 3 and 8 of b: two labels */
+          for (gsize i = 0; i < 24 * 20; i++)
+            {
+              l->data[i + 24 * 20 * 3] = i % 24 < 12 ? 1 : 2;
+              l->data[i + 24 * 20 * 8] = i % 24 < 8 ? 1 : 2;
+            }
+          g_assert_true (pl_labels_save (l, v, seg, &error));
+          g_assert_no_error (error);
+        }
+    }
+
+  g_object_ref (win);
+  gtk_window_set_default_size (GTK_WINDOW (win), 1200, 800);
+  gtk_window_present (GTK_WINDOW (win));
+  s.panel = find_panel (GTK_WIDGET (win));
+  train = find_type (GTK_WIDGET (win), PEL_TYPE_TRAIN_PANEL);
+  g_assert_nonnull (train);
+  session = pel_train_panel_get_session (PEL_TRAIN_PANEL (train));
+
+  pel_window_open_cases (win, paths, 1);
+  wait_until (switched, &s);
+  drain ();
+
+  /* slice 5 of a, painted and not saved */
+  painted = pl_labels_copy (pel_document_get_labels (doc));
+  for (gsize i = 0; i < 24 * 20; i++)
+    painted->data[i + 24 * 20 * 5] = i % 24 < 10 ? 1 : 2;
+  pel_document_apply_labels (doc, "Paint", painted);
+  g_assert_false (g_file_test (a_seg, G_FILE_TEST_EXISTS));
+
+  gtk_widget_activate_action (train, "train.preset", "s", "small");
+  gtk_widget_activate_action (train, "train.steps", "i", 6);
+  /* Start is enabled once the panel has counted the painted slices */
+  wait_until (start_training, train);
+  wait_until (training_over, session);
+  drain ();
+  g_assert_null (pel_train_session_get_error (session));
+
+  cases = pel_train_session_get_cases (session);
+  g_assert_nonnull (cases);
+  g_assert_cmpuint (pel_train_cases_get_n_cases (cases), ==, 2);
+  pel_train_cases_get_painted (cases, &n_cases, &n_slices);
+  g_assert_cmpuint (n_cases, ==, 2);
+  g_assert_cmpint (n_slices, ==, 3);
+  /* the provider copied label slices of both cases */
+  g_assert_cmpuint (pel_train_cases_get_n_copies (cases, 0), >, 0);
+  g_assert_cmpuint (pel_train_cases_get_n_copies (cases, 1), >, 0);
+  /* every slice of the open case is in the bank: its live labels are
+   * the document's */
+  {
+    const PlVolume *bank = pel_train_cases_get_volume (cases);
+    guint16 slice[24 * 20];
+    gint64 z;
+
+    g_assert_cmpint (bank->dim[0], ==, 24);
+    g_assert_cmpint (bank->dim[1], ==, 20);
+    pel_train_cases_get_provider (cases)->copy_slice (pel_train_cases_get_provider (cases)->user_data, 2,
+                                                      pel_train_cases_live_to_bank (cases, 5), slice);
+    g_assert_cmpuint (pl_case_bank_get_case (pel_train_cases_get_bank (cases),
+                                             pel_train_cases_live_to_bank (cases, 5), &z), ==, 0);
+    g_assert_cmpint (z, ==, 5);
+    {
+      guint16 expected[24 * 20];
+      pl_labels_get_slice (painted, 2, 5, expected);
+      g_assert_cmpmem (slice, sizeof slice, expected, sizeof expected);
+    }
+  }
+  /* the model knows it was trained per case */
+  model = pel_train_session_get_model (session);
+  g_assert_nonnull (model);
+  g_assert_true (pl_model_is_per_case (model));
 
   gtk_window_destroy (GTK_WINDOW (win));
   drain ();
@@ -306,6 +514,7 @@ main (int argc, char **argv)
     g_error ("cannot register the application: %s", error->message);
 
   g_test_add_func ("/ui/cases/switch-cases", test_switch_cases);
+  g_test_add_func ("/ui/cases/train-across", test_train_across);
   status = g_test_run ();
 
   g_clear_object (&app);

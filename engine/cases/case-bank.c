@@ -4,6 +4,7 @@
 #include "engine/cases/case-bank.h"
 
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 #include "engine/core/error.h"
@@ -37,6 +38,7 @@ struct _PlCaseBank
   gint64   *slice_of;
   gint64    n_painted;
   guint     n_cases_painted;
+  gint64    live_first;
 };
 
 void
@@ -44,6 +46,7 @@ pl_case_bank_options_init (PlCaseBankOptions *options)
 {
   memset (options, 0, sizeof *options);
   options->unlabelled_per_case = 8;
+  options->live_case = -1;
 }
 
 void
@@ -108,6 +111,7 @@ pl_case_bank_new (PlCohort                *cohort,
   gsize tmp_size = 0;
   gboolean same_size = TRUE;
   g_autoptr (PlCaseBank) bank = g_new0 (PlCaseBank, 1);
+
   guint n = pl_cohort_get_n (cohort);
   int H = 0, W = 0;
   gint64 dim[3];
@@ -118,6 +122,7 @@ pl_case_bank_new (PlCohort                *cohort,
       pl_case_bank_options_init (&defaults);
       options = &defaults;
     }
+  bank->live_first = -1;
   for (guint i = 0; i < n; i++)
     {
       const PlCase *c = pl_cohort_get_case (cohort, i);
@@ -128,6 +133,30 @@ pl_case_bank_new (PlCohort                *cohort,
       int axis, u = MAX (options->unlabelled_per_case, 0);
       gint64 depth, painted = 0;
 
+      if ((int) i == options->live_case && options->live_volume)
+        {
+          int h, w;
+
+          v = pl_volume_copy (options->live_volume);
+          pl_case_normalise (v);
+          axis = pl_volume_axial_axis (v);
+          pl_slice_dims (v->dim, axis, &h, &w);
+          if ((gsize) h * w > tmp_size)
+            {
+              tmp_size = (gsize) h * w;
+              tmp_x = g_renew (float, tmp_x, tmp_size);
+              tmp_l = g_renew (guint16, tmp_l, tmp_size);
+            }
+          bank->live_first = g.info->len;
+          for (gint64 z = 0; z < v->dim[axis]; z++)
+            take_slice (&g, i, v, NULL, axis, z, tmp_x, tmp_l);
+          if (!pl_progress_report (options->progress, (double) (i + 1) / n, c->name))
+            {
+              pl_progress_set_cancelled_error (error);
+              goto fail;
+            }
+          continue;
+        }
       if (!pl_case_load (c, &v, c->labels_path ? &l : NULL, error))
         goto fail;
       pl_case_normalise (v);
@@ -170,7 +199,7 @@ pl_case_bank_new (PlCohort                *cohort,
           goto fail;
         }
     }
-  if (bank->n_painted == 0)
+  if (bank->n_painted == 0 && bank->live_first < 0)
     {
       g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
                    "%s: no case has painted voxels to train on", pl_cohort_get_root (cohort));
@@ -280,6 +309,12 @@ pl_case_bank_get_n_painted (const PlCaseBank *bank)
   return bank->n_painted;
 }
 
+gint64
+pl_case_bank_get_live_first (const PlCaseBank *bank)
+{
+  return bank->live_first;
+}
+
 guint
 pl_case_bank_get_n_cases_painted (const PlCaseBank *bank)
 {
@@ -364,6 +399,88 @@ pl_case_predict (PlModel           *model,
   model->axis = saved_axis;
   if (!ok)
     return FALSE;
+  if (volume_out)
+    *volume_out = g_steal_pointer (&v);
+  *labels_out = g_steal_pointer (&l);
+  return TRUE;
+}
+
+gboolean
+pl_case_predict_uncertain (PlModel           *model,
+                           const PlCase      *kase,
+                           const PlProgress  *progress,
+                           PlVolume         **volume_out,
+                           PlLabels         **labels_out,
+                           double            *mean_entropy,
+                           int               *axis_out,
+                           GArray           **slice_entropy,
+                           GError           **error)
+{
+  g_autoptr (PlVolume) v = NULL;
+  g_autoptr (PlLabels) l = NULL;
+  g_autoptr (GArray) per_slice = NULL;
+  g_autofree float *probs = NULL;
+  g_autofree guint16 *lab = NULL;
+  int saved_axis = model->axis, axis, h, w, k = pl_model_n_outputs (model);
+  double total = 0.0;
+  gint64 depth;
+  gsize hw;
+
+  g_return_val_if_fail (model != NULL && kase != NULL && labels_out != NULL, FALSE);
+
+  if (!pl_case_load (kase, &v, NULL, error))
+    return FALSE;
+  if (pl_model_is_per_case (model))
+    {
+      pl_case_normalise (v);
+      model->axis = pl_volume_axial_axis (v);
+    }
+  axis = model->axis;
+  depth = v->dim[axis];
+  pl_slice_dims (v->dim, axis, &h, &w);
+  hw = (gsize) h * w;
+  probs = g_new (float, hw * k);
+  lab = g_new (guint16, hw);
+  l = pl_labels_new (v->dim);
+  per_slice = g_array_sized_new (FALSE, FALSE, sizeof (double), (guint) depth);
+  for (gint64 z = 0; z < depth; z++)
+    {
+      double sum = 0.0;
+
+      pl_model_predict_slice (model, v, z, probs, lab);
+      pl_labels_set_slice (l, axis, z, lab);
+      for (gsize i = 0; i < hw; i++)
+        {
+          if (k == 1)
+            {
+              double p = CLAMP (probs[i], 1e-7f, 1.0f - 1e-7f);
+              sum -= p * log (p) + (1.0 - p) * log (1.0 - p);
+            }
+          else
+            for (int c = 0; c < k; c++)
+              {
+                double p = probs[(gsize) c * hw + i];
+                if (p > 1e-12)
+                  sum -= p * log (p);
+              }
+        }
+      total += sum;
+      sum /= (double) hw;
+      g_array_append_val (per_slice, sum);
+      if (!pl_progress_report (progress, (double) (z + 1) / depth, kase->name))
+        {
+          model->axis = saved_axis;
+          pl_progress_set_cancelled_error (error);
+          return FALSE;
+        }
+    }
+  model->axis = saved_axis;
+  if (mean_entropy)
+    *mean_entropy = total / ((double) hw * depth);
+  if (axis_out)
+    *axis_out = axis;
+  if (slice_entropy)
+    *slice_entropy = g_steal_pointer (&per_slice);
   if (volume_out)
     *volume_out = g_steal_pointer (&v);
   *labels_out = g_steal_pointer (&l);

@@ -37,13 +37,20 @@ typedef struct
 {
   int               unlabelled_per_case;   /* 8 */
   const PlProgress *progress;              /* one unit per case */
+  /* A case whose image is live_volume (borrowed; not loaded from its
+   * file) and whose labels another provider supplies while its user paints
+   * (the open case in the window): every one of its slices along its axial
+   * axis goes into the bank, with labels 0, and it never counts as
+   * painted here.  −1 (the default): none. */
+  int               live_case;
+  const PlVolume   *live_volume;
 } PlCaseBankOptions;
 
 typedef struct _PlCaseBank PlCaseBank;
 
 void             pl_case_bank_options_init (PlCaseBankOptions *options);
-/* Fails when no case has a painted voxel, or with the first case that does
- * not load (its error names the file). */
+/* Fails when no case has a painted voxel (unless a live case is given),
+ * or with the first case that does not load (its error names the file). */
 PlCaseBank      *pl_case_bank_new          (PlCohort                *cohort,
                                             const PlCaseBankOptions *options,
                                             GError                 **error);
@@ -56,6 +63,9 @@ guint            pl_case_bank_get_case     (const PlCaseBank        *bank,
                                             gint64                   s,
                                             gint64                  *case_slice);
 gint64           pl_case_bank_get_n_painted(const PlCaseBank        *bank);
+/* The live case's first bank slice (its slice z is bank slice first + z),
+ * −1 without a live case. */
+gint64           pl_case_bank_get_live_first (const PlCaseBank      *bank);
 guint            pl_case_bank_get_n_cases_painted (const PlCaseBank *bank);
 /* Bytes held by the bank's slices, labels and index. */
 gsize            pl_case_bank_get_bytes    (const PlCaseBank        *bank);
@@ -79,6 +89,22 @@ gboolean         pl_case_predict           (PlModel                 *model,
                                             const PlProgress        *progress,
                                             PlVolume               **volume_out,
                                             PlLabels               **labels_out,
+                                            GError                 **error);
+
+/* The same, slice by slice along the axis it predicts on (the case's axial
+ * axis for a model trained across cases), and how unsure the model is: the
+ * predictive entropy −Σ p log p (nats; binary for a sigmoid model) of every
+ * voxel, averaged over the volume (mean_entropy) and over each slice
+ * (slice_entropy, one double per slice, along *axis_out).  Any output but
+ * labels_out may be NULL. */
+gboolean         pl_case_predict_uncertain (PlModel                 *model,
+                                            const PlCase            *kase,
+                                            const PlProgress        *progress,
+                                            PlVolume               **volume_out,
+                                            PlLabels               **labels_out,
+                                            double                  *mean_entropy,
+                                            int                     *axis_out,
+                                            GArray                 **slice_entropy,
                                             GError                 **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PlCaseBank, pl_case_bank_free)

@@ -79,6 +79,8 @@ case_free (gpointer p)
   g_free (c->image_path);
   g_free (c->labels_path);
   g_free (c->proposal_path);
+  if (c->slice_entropy)
+    g_array_unref (c->slice_entropy);
   g_free (c);
 }
 
@@ -89,6 +91,31 @@ cohort_new (const char *root)
   cohort->cases = g_ptr_array_new_with_free_func (case_free);
   cohort->root = g_strdup (root);
   return cohort;
+}
+
+PlCohort *
+pl_cohort_copy (const PlCohort *cohort)
+{
+  PlCohort *copy = cohort_new (cohort->root);
+
+  for (guint i = 0; i < cohort->cases->len; i++)
+    {
+      const PlCase *c = g_ptr_array_index (cohort->cases, i);
+      PlCase *d = g_new0 (PlCase, 1);
+
+      *d = *c;
+      d->name = g_strdup (c->name);
+      d->image_path = g_strdup (c->image_path);
+      d->labels_path = g_strdup (c->labels_path);
+      d->proposal_path = g_strdup (c->proposal_path);
+      if (c->slice_entropy)
+        {
+          d->slice_entropy = g_array_sized_new (FALSE, FALSE, sizeof (double), c->slice_entropy->len);
+          g_array_append_vals (d->slice_entropy, c->slice_entropy->data, c->slice_entropy->len);
+        }
+      g_ptr_array_add (copy->cases, d);
+    }
+  return copy;
 }
 
 void
@@ -168,6 +195,7 @@ add_case (PlCohort    *cohort,
   c->labels_path = g_strdup (labels);
   c->state = labels ? PL_CASE_PAINTED : PL_CASE_UNTOUCHED;
   c->painted_slices = -1;
+  c->entropy = -1.0;
   c->test = test;
   g_ptr_array_add (cohort->cases, c);
   return TRUE;
@@ -564,6 +592,21 @@ pl_cohort_save_manifest (const PlCohort  *cohort,
         }
       else
         json_builder_add_null_value (b);
+      if (c->entropy >= 0.0)
+        {
+          json_builder_set_member_name (b, "entropy");
+          json_builder_add_double_value (b, c->entropy);
+        }
+      if (c->slice_entropy)
+        {
+          json_builder_set_member_name (b, "entropy_axis");
+          json_builder_add_int_value (b, c->entropy_axis);
+          json_builder_set_member_name (b, "slice_entropy");
+          json_builder_begin_array (b);
+          for (guint s = 0; s < c->slice_entropy->len; s++)
+            json_builder_add_double_value (b, g_array_index (c->slice_entropy, double, s));
+          json_builder_end_array (b);
+        }
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -635,6 +678,9 @@ pl_cohort_load_manifest (PlCohort    *cohort,
         const char *name, *state_text, *proposal = NULL;
         int state;
         gint64 painted = -1;
+        double entropy = -1.0;
+        int axis = 0;
+        g_autoptr (GArray) slices = NULL;
         PlCase *c;
 
         if (!JSON_NODE_HOLDS_OBJECT (node))
@@ -668,8 +714,45 @@ pl_cohort_load_manifest (PlCohort    *cohort,
               goto bad;
             proposal = json_node_get_string (p);
           }
+        if (json_object_has_member (co, "entropy"))
+          {
+            GType t = json_node_get_value_type (json_object_get_member (co, "entropy"));
+            if (t != G_TYPE_DOUBLE && t != G_TYPE_INT64)
+              goto bad;
+            entropy = json_object_get_double_member (co, "entropy");
+            if (!(entropy >= 0.0))
+              goto bad;
+          }
+        if (json_object_has_member (co, "slice_entropy"))
+          {
+            JsonNode *p = json_object_get_member (co, "slice_entropy");
+            JsonNode *a = json_object_get_member (co, "entropy_axis");
+            JsonArray *arr;
+
+            if (!JSON_NODE_HOLDS_ARRAY (p) || a == NULL || json_node_get_value_type (a) != G_TYPE_INT64
+                || json_node_get_int (a) < 0 || json_node_get_int (a) > 2)
+              goto bad;
+            axis = (int) json_node_get_int (a);
+            arr = json_node_get_array (p);
+            slices = g_array_sized_new (FALSE, FALSE, sizeof (double), json_array_get_length (arr));
+            for (guint s = 0; s < json_array_get_length (arr); s++)
+              {
+                JsonNode *e = json_array_get_element (arr, s);
+                double v;
+                if (!JSON_NODE_HOLDS_VALUE (e)
+                    || (json_node_get_value_type (e) != G_TYPE_DOUBLE && json_node_get_value_type (e) != G_TYPE_INT64))
+                  goto bad;
+                v = json_node_get_double (e);
+                g_array_append_val (slices, v);
+              }
+          }
         if (pass == 0 || (c = pl_cohort_lookup (cohort, name)) == NULL)
           continue;
+        c->entropy = entropy;
+        c->entropy_axis = axis;
+        if (c->slice_entropy)
+          g_array_unref (c->slice_entropy);
+        c->slice_entropy = g_steal_pointer (&slices);
         c->state = (PlCaseState) state;
         c->painted_slices = painted;
         g_clear_pointer (&c->proposal_path, g_free);

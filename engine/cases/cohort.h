@@ -54,6 +54,12 @@ typedef struct
   PlCaseState  state;
   gint64       painted_slices;  /* along the axial axis, when known; −1 unknown */
   gboolean     test;            /* nnU-Net imagesTs/: never had labels */
+  /* How unsure the model was of its proposal (pl_case_predict_uncertain):
+   * the mean predictive entropy (nats) over its voxels, −1 unknown, and
+   * the mean of each slice along entropy_axis (NULL unknown). */
+  double       entropy;
+  int          entropy_axis;
+  GArray      *slice_entropy;   /* double */
 } PlCase;
 
 typedef struct _PlCohort PlCohort;
@@ -72,6 +78,8 @@ PlCohort    *pl_cohort_open_list      (const char        *list_path,
 PlCohort    *pl_cohort_open_files     (const char *const *paths,
                                        int                n_paths,
                                        GError           **error);
+/* A deep copy (for a worker to read while the original changes). */
+PlCohort    *pl_cohort_copy           (const PlCohort    *cohort);
 void         pl_cohort_free           (PlCohort          *cohort);
 
 guint        pl_cohort_get_n          (const PlCohort    *cohort);
