@@ -340,7 +340,7 @@ pel_restore_panel_start_net (PelRestorePanel *self)
   pel_live_run_reset (self->run);
   pel_restore_panel_reset_plots (self, t->settings.steps);
   pel_plot_set_labels (self->loss_plot, _("step"), _("training loss"));
-  pel_plot_set_labels (self->psnr_plot, _("step"), _("PSNR (dB) of the slice on screen against the kept original"));
+  pel_plot_set_labels (self->psnr_plot, _("step"), _("PSNR (dB) of the slice on screen"));
   pel_restore_panel_set_status (self, "result", NULL, FALSE);
   pel_restore_panel_set_status (self, "es", NULL, FALSE);
   {
