@@ -11,9 +11,11 @@
 #include "engine/nn/finetune.h"
 #include "engine/nn/pretrain.h"
 #include "engine/nn/train.h"
+#include "tests/test-sanitizer.h"
 
-#define DX 32
-#define DY 32
+/* Smaller slices under the sanitizers: every path, less work. */
+#define DX TEST_SIZE (32, 16)
+#define DY TEST_SIZE (32, 16)
 #define DZ 8
 #define IN 5
 #define OUT 7
@@ -201,7 +203,7 @@ check_freeze (PlFreeze freeze, gboolean batch_norm)
   for (guint i = 0; i < pl_unet_n_tensors (u); i++)
     if (pl_unet_tensor_is_encoder (u, i, NULL))
       g_assert_true (tensor_equal (u, pre->unet, i));
-  for (int s = 0; s < 4; s++)
+  for (int s = 0; s < TEST_SIZE (4, 2); s++)
     {
       g_assert_true (pl_trainer_step (tr, NULL, &error));
       g_assert_no_error (error);

@@ -4,6 +4,7 @@
  *   pellucid-cli bench fewshot [--methods supervised,compactness]
  *                [--k 2,3,5,8] [--splits even,random] [--seeds 3]
  *                [--steps 600] [--preset ref] [--threads 2]
+ *                [--init PRETRAINED [--freeze MODE]]
  *
  * For each k, k painted axial slices of Colin27 are taken from the truth
  * (../shared/data/colin27-4class.nii.gz): "even" as the PyTorch peer takes
@@ -14,7 +15,9 @@
  * brain slices.  Prints one line per run, then per method, split and k the
  * mean ± sample standard deviation over the seeds, with the peer's
  * supervised figure where it was measured (torch_fewshot.py --k K, even
- * split, 600 steps of unet2d-ref, seed 0). */
+ * split, 600 steps of unet2d-ref, seed 0).  With --init every run starts
+ * from that model's encoder (e.g. from pellucid-cli pretrain), with
+ * --freeze as for train. */
 #define G_LOG_DOMAIN "pellucid-cli"
 
 #include <math.h>
@@ -117,7 +120,8 @@ parse_list (const char *text, int lo, int hi, GArray *out)
 
 static double
 run (const PlVolume *vol, const PlLabels *truth, const gint64 *painted, int k, PlMethodKind kind,
-     const char *preset, int steps, guint64 seed, int axis, GError **error)
+     const char *preset, int steps, guint64 seed, int axis, const PlModel *init,
+     PlFreeze freeze, GError **error)
 {
   g_autoptr (PlLabels) sparse = pl_labels_new (vol->dim);
   g_autoptr (PlTrainer) tr = NULL;
@@ -140,6 +144,13 @@ run (const PlVolume *vol, const PlLabels *truth, const gint64 *painted, int k, P
   pl_unet_config_preset (preset, &cfg.net);
   cfg.seed = seed;
   cfg.axis = axis;
+  if (init)
+    {
+      cfg.net.batch_norm = pl_unet_get_config (init->unet)->batch_norm;
+      cfg.init = init->unet;
+      cfg.init_record = init->training;
+      cfg.freeze = freeze;
+    }
   pl_method_config_init (&m);
   m.kind = kind;
   pl_label_provider_init_static (&provider, sparse);
@@ -156,7 +167,9 @@ int
 pel_cli_bench_fewshot (int argc, char **argv)
 {
   g_autofree char *methods_arg = NULL, *k_arg = NULL, *splits_arg = NULL, *preset = NULL;
-  g_autofree char *image = NULL, *truth_path = NULL;
+  g_autofree char *image = NULL, *truth_path = NULL, *init_path = NULL, *freeze_name = NULL;
+  g_autoptr (PlModel) init = NULL;
+  PlFreeze freeze = PL_FREEZE_NONE;
   int seeds = 3, steps = PL_TRAIN_DEFAULT_STEPS, threads = 2;
   const GOptionEntry entries[] = {
     { "methods", 'm', 0, G_OPTION_ARG_STRING, &methods_arg, "Methods at their defaults, comma-separated (supervised)", "M,…" },
@@ -166,6 +179,10 @@ pel_cli_bench_fewshot (int argc, char **argv)
     { "steps", 's', 0, G_OPTION_ARG_INT, &steps, "Optimiser steps of every run (600)", "N" },
     { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, "Network: ref or small (ref)", "NAME" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (2)", "T" },
+    { "init", 0, 0, G_OPTION_ARG_FILENAME, &init_path,
+      "Every run starts from the encoder of this model (e.g. from pellucid-cli pretrain)", "MODEL" },
+    { "freeze", 0, 0, G_OPTION_ARG_STRING, &freeze_name,
+      "With --init: all-encoder, encoder-but-last, norm-only or none (none)", "MODE" },
     { "image", 0, 0, G_OPTION_ARG_FILENAME, &image, "Image (" PEL_COLIN27_IMAGE ")", "IMG" },
     { "truth", 0, 0, G_OPTION_ARG_FILENAME, &truth_path, "Every voxel labelled (DATA/colin27-4class.nii.gz)", "LAB" },
     { NULL }
@@ -226,10 +243,24 @@ pel_cli_bench_fewshot (int argc, char **argv)
       fprintf (stderr, "pellucid-cli bench fewshot: %s (mricron-data installed?)\n", error->message);
       return 1;
     }
+  if (freeze_name && !pl_freeze_from_name (freeze_name, &freeze))
+    {
+      fprintf (stderr, "pellucid-cli bench fewshot: unknown --freeze '%s' (all-encoder, encoder-but-last, norm-only, none)\n",
+               freeze_name);
+      return 2;
+    }
+  if (init_path && !(init = pl_model_load (init_path, &error)))
+    {
+      fprintf (stderr, "pellucid-cli bench fewshot: %s\n", error->message);
+      return 1;
+    }
   axis = pl_volume_axial_axis (vol);
   brain = brain_slices (truth, axis);
-  printf ("workload: fewshot colin27-4class (%s)  steps=%d seeds=%d threads=%d brain slices=%u\n",
+  printf ("workload: fewshot colin27-4class (%s)  steps=%d seeds=%d threads=%d brain slices=%u",
           preset ? preset : "ref", steps, seeds, threads, brain->len);
+  if (init)
+    printf ("  init=%s freeze=%s", init_path, pl_freeze_name (freeze));
+  printf ("\n");
   fflush (stdout);
 
   for (int si = 0; split_names[si]; si++)
@@ -254,7 +285,8 @@ pel_cli_bench_fewshot (int argc, char **argv)
               choose_split (brain, k, random, (guint64) s, painted);
               for (int i = 0; i < k; i++)
                 g_string_append_printf (zs, "%s%" G_GINT64_FORMAT, i ? "," : "", painted[i]);
-              d[s] = run (vol, truth, painted, k, kind, preset ? preset : "ref", steps, (guint64) s, axis, &error);
+              d[s] = run (vol, truth, painted, k, kind, preset ? preset : "ref", steps, (guint64) s, axis,
+                          init, freeze, &error);
               if (isnan (d[s]))
                 {
                   fprintf (stderr, "pellucid-cli bench fewshot: %s\n", error ? error->message : "no Dice");
@@ -271,7 +303,9 @@ pel_cli_bench_fewshot (int argc, char **argv)
           sd = seeds > 1 ? sqrt (ss / (seeds - 1)) : 0.0;
           printf ("RESULT %-14s %-6s k=%-2d %.3f ± %.3f (n=%d)", pl_method_kind_name (kind),
                   split_names[si], k, mean, sd, seeds);
-          if (kind == PL_METHOD_SUPERVISED && !random && !isnan (peer_supervised (k)))
+          if (init)
+            printf ("  from %s, frozen: %s", init_path, pl_freeze_name (freeze));
+          if (kind == PL_METHOD_SUPERVISED && !random && !isnan (peer_supervised (k)) && !init)
             printf ("  PyTorch supervised %.3f", peer_supervised (k));
           printf ("\n");
           fflush (stdout);
