@@ -279,6 +279,9 @@ pel_train_panel_cases_ready_text (PelTrainPanel *self,
     return NULL;
   pel_train_panel_count_other_cases (self, &other_cases, &other_slices);
   /* Translators: before training across the cases of a cohort */
-  return g_strdup_printf (_("Ready: Start trains on %" G_GINT64_FORMAT " slices of %u cases."),
-                          n_here + other_slices, other_cases + (n_here > 0));
+  other_cases += n_here > 0;
+  /* Translators: painted slices, cases with painted slices, cases */
+  return g_strdup_printf (_("Ready: Start trains on %" G_GINT64_FORMAT " slices of %u of %u cases."),
+                          n_here + other_slices, other_cases,
+                          pl_cohort_get_n (cohort_of_several (self, &current)));
 }
