@@ -205,6 +205,50 @@ pel_document_merge_proposal (PelDocument  *self,
   return changed;
 }
 
+/* Carries out on the main thread an edit planned on a worker: written as
+ * planned when nothing was painted meanwhile — then `present` and `*step`
+ * (made from the plan on the worker, may be NULL) save the main thread their
+ * work — else only on voxels still holding the planned old values.  One
+ * undo step named `name`.  Returns the voxels written. */
+gsize
+pel_document_carry_out_plan (PelDocument   *self,
+                             const PlEdit  *plan,
+                             const char    *name,
+                             const guint8  *present,
+                             PlUndoStep   **step)
+{
+  PlEdit *applied;
+  PlBox box;
+  gsize changed;
+
+  g_mutex_lock (&self->store->lock);
+  if (present != NULL && step != NULL && *step != NULL
+      && pl_edit_write_if_intact (self->store->labels->data, plan))
+    {
+      changed = pl_edit_get_n (plan);
+      pl_edit_get_box (plan, &box);
+      if (changed)
+        pel_document_bump_generations (self, &box);
+      g_mutex_unlock (&self->store->lock);
+      if (changed)
+        {
+          pel_document_complete_table_with (self, present);
+          pel_document_labels_changed (self, &box);
+        }
+      if (pl_undo_push_step (self->undo, g_steal_pointer (step)))
+        pel_document_history_changed (self);
+      return changed;
+    }
+  applied = pl_edit_new (self->volume->dim);
+  changed = pl_edit_apply_planned (applied, self->store->labels->data, plan);
+  pl_edit_get_box (applied, &box);
+  if (changed)
+    pel_document_bump_generations (self, &box);
+  g_mutex_unlock (&self->store->lock);
+  pel_document_commit_bulk_edit (self, applied, name);
+  return changed;
+}
+
 /* ---- merging on a worker ---------------------------------------------------- */
 
 typedef struct
@@ -313,8 +357,6 @@ merge_planned (GObject      *source,
   PelDocument *self = g_task_get_source_object (outer);
   MergeData *m = g_task_get_task_data (outer);
   GError *error = NULL;
-  PlEdit *applied;
-  PlBox box;
   gsize changed;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -330,34 +372,7 @@ merge_planned (GObject      *source,
       g_object_unref (outer);
       return;
     }
-  /* The main thread carries the plan out: as planned when nothing was
-   * painted meanwhile, else only on voxels still unlabelled */
-  g_mutex_lock (&self->store->lock);
-  if (pl_edit_write_if_intact (self->store->labels->data, m->plan))
-    {
-      changed = pl_edit_get_n (m->plan);
-      pl_edit_get_box (m->plan, &box);
-      if (changed)
-        pel_document_bump_generations (self, &box);
-      g_mutex_unlock (&self->store->lock);
-      if (changed)
-        {
-          pel_document_complete_table_with (self, m->present);
-          pel_document_labels_changed (self, &box);
-        }
-      if (pl_undo_push_step (self->undo, g_steal_pointer (&m->step)))
-        pel_document_history_changed (self);
-    }
-  else
-    {
-      applied = pl_edit_new (self->volume->dim);
-      changed = pl_edit_apply_planned (applied, self->store->labels->data, m->plan);
-      pl_edit_get_box (applied, &box);
-      if (changed)
-        pel_document_bump_generations (self, &box);
-      g_mutex_unlock (&self->store->lock);
-      pel_document_commit_bulk_edit (self, applied, m->name);
-    }
+  changed = pel_document_carry_out_plan (self, m->plan, m->name, m->present, &m->step);
   g_task_return_int (outer, (gssize) changed);
   g_object_unref (outer);
 }

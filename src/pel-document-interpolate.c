@@ -85,8 +85,6 @@ interpolated (GObject      *source,
   PelDocument *self = g_task_get_source_object (outer);
   InterpolateData *d = g_task_get_task_data (outer);
   GError *error = NULL;
-  PlEdit *applied;
-  PlBox box;
   gsize changed;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -102,14 +100,7 @@ interpolated (GObject      *source,
       g_object_unref (outer);
       return;
     }
-  applied = pl_edit_new (self->volume->dim);
-  g_mutex_lock (&self->store->lock);
-  changed = pl_edit_apply_planned (applied, self->store->labels->data, d->plan);
-  pl_edit_get_box (applied, &box);
-  if (changed)
-    pel_document_bump_generations (self, &box);
-  g_mutex_unlock (&self->store->lock);
-  pel_document_commit_bulk_edit (self, applied, d->name);
+  changed = pel_document_carry_out_plan (self, d->plan, d->name, NULL, NULL);
   d->stats.n_changed = changed;
   g_task_return_pointer (outer, g_memdup2 (&d->stats, sizeof d->stats), g_free);
   g_object_unref (outer);

@@ -97,6 +97,11 @@ void pel_document_table_changed      (PelDocument *self);
 /* pel-document-edit.c: after a bulk change written under the lock, the
  * table gains the values it wrote, the views hear of it, and it becomes
  * one undo step.  Takes ownership of edit. */
+gsize pel_document_carry_out_plan   (PelDocument   *self,
+                                     const PlEdit  *plan,
+                                     const char    *name,
+                                     const guint8  *present,
+                                     PlUndoStep   **step);
 void pel_document_commit_bulk_edit   (PelDocument *self,
                                       PlEdit      *edit,
                                       const char  *name);
