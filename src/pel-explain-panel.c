@@ -55,7 +55,10 @@ pel_explain_update_actions (PelExplainPanel *self)
     if (g_variant_get_boolean (busy) != running)
       g_simple_action_set_state (G_SIMPLE_ACTION (a), g_variant_new_boolean (running));
   }
-  if (!running && !ready && !self->maps->len)
+  /* an error (the last Compute's) stays until the next one */
+  if (pel_status_lines_is_error (self->status_box, "explain"))
+    ;
+  else if (!running && !ready && !self->maps->len)
     pel_explain_set_status (self, "explain",
                 pel_explain_current_model (self) ? _("Choose a class to explain.")
                                      : _("Train a model or load one in the Train panel to explain it."),

@@ -11,7 +11,7 @@
  *   accept     Accept All of the predicted proposal (one user action)
  *   explaining the Explain panel computes five maps of the trained model
  *              (gradient, Grad-CAM, LRP-αβ, occlusion, LIME) of the
- *              cerebrum's predicted region on axial slice 80 while the user
+ *              cerebrum's painted region on axial slice 80 while the user
  *              moves to other slices
  *   sanity     its cascading sanity check of three of them
  *
@@ -507,7 +507,7 @@ main (int argc, char **argv)
     move_source = g_timeout_add (1500, move_slice, &user);
     event ("Compute clicked");
     t0 = g_get_monotonic_time ();
-    pel_explain_panel_run_actions (explain, "show,class=2,region=predicted,"
+    pel_explain_panel_run_actions (explain, "show,class=2,region=painted,"
                                    "methods=grad+gradcam+lrp-ab+occlusion+lime,compute");
     run_until (script_done, explain, 60);
     run_until (explained, explain, 600);
@@ -519,6 +519,9 @@ main (int argc, char **argv)
     if (pel_explain_panel_get_n_maps (explain) != 5)
       g_error ("the maps were not computed: %s", pel_explain_panel_get_status (explain, "explain"));
 
+    /* back to the painted slice the maps were of */
+    pel_document_set_cursor (pel_window_get_document (win), c);
+    run_for (0.5);
     begin_phase ();
     event ("Check clicked");
     t0 = g_get_monotonic_time ();
@@ -527,8 +530,10 @@ main (int argc, char **argv)
     run_until (explained, explain, 900);
     run_for (0.5);
     end_phase ("sanity");
-    printf ("  %u sanity stages in %.1f s\n", pel_explain_panel_get_n_sanity (explain),
-            (g_get_monotonic_time () - t0) * 1e-6);
+    printf ("  %u sanity stages in %.1f s (%s)\n", pel_explain_panel_get_n_sanity (explain),
+            (g_get_monotonic_time () - t0) * 1e-6, pel_explain_panel_get_status (explain, "explain"));
+    if (pel_explain_panel_get_n_sanity (explain) == 0)
+      g_error ("the sanity check did not run: %s", pel_explain_panel_get_status (explain, "explain"));
   }
   printf ("stall/%s: worst gap of all phases %.1f ms\n", preset, worst_overall);
 
