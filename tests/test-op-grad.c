@@ -143,7 +143,12 @@ test_conv_relu_fused (void)
 static PlTensor *
 build_pool (PlTape *t, PlTensor **in, gpointer ud)
 {
-  return pl_maxpool2x2 (t, in[0]);
+  PlTensor *y = pl_maxpool2x2 (t, in[0]);
+  /* ud: x also feeds a later operator, so pooling's backward adds into a
+   * gradient that exists instead of writing a fresh one */
+  if (ud)
+    y = pl_add (t, y, pl_maxpool2x2 (t, pl_affine_scalar (t, in[0], -1.0f, 0.0f)));
+  return y;
 }
 
 static void
@@ -157,6 +162,8 @@ test_maxpool (void)
   for (gsize k = 0; k < gc_numel (&g, 0); k++)
     g.data[0][k] = (float) ((k * 37) % 288) * 0.05f - 7.0f;
   g_assert_cmpfloat (gc_check ("maxpool2x2", &g, build_pool, NULL, 1e-2f, 400), <, 1e-3);
+  g_assert_cmpfloat (gc_check ("maxpool2x2-shared", &g, build_pool, GINT_TO_POINTER (1), 1e-2f, 400),
+                     <, 1e-3);
   gc_inputs_clear (&g);
 }
 
