@@ -4,8 +4,9 @@
  * compute time, the first on the heat-map overlay of the slice on screen),
  * their deletion and insertion areas, the sanity check (cascading and
  * independent: the strip, a verdict per method), the grid saved as a PNG and the map
- * as a NIfTI heat map, the normalisation switched to signed, a pixel and a
- * painted target, Stop, and the window closed cleanly. */
+ * as a NIfTI heat map, a click on a tile moving the cursor, the
+ * normalisation switched to signed, a pixel and a painted target, Stop, and
+ * the window closed cleanly. */
 #include <gtk/gtk.h>
 #include <math.h>
 #include <string.h>
@@ -136,6 +137,43 @@ count_pictures (GtkWidget *w)
   return n;
 }
 
+/* The first widget under w with the CSS class. */
+static GtkWidget *
+find_by_class (GtkWidget  *w,
+               const char *css_class)
+{
+  if (gtk_widget_has_css_class (w, css_class))
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_by_class (c, css_class);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* A primary click at (x, y) of w, through its click gesture's "pressed". */
+static void
+click_at (GtkWidget *w,
+          double     x,
+          double     y)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (w);
+  gboolean clicked = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) c = g_list_model_get_item (controllers, i);
+      if (GTK_IS_GESTURE_CLICK (c))
+        {
+          g_signal_emit_by_name (c, "pressed", 1, x, y);
+          clicked = TRUE;
+        }
+    }
+  g_assert_true (clicked);
+}
+
 /* Voxels of the overlay that are drawn (finite), and their maximum |value|,
  * checking that all lie on axial slice k. */
 static gsize
@@ -210,6 +248,32 @@ test_panel (void)
                    "3 maps: click one to show it on the slice.");
   g_assert_true (g_str_has_prefix (pel_explain_panel_get_status (panel, "score"), "Score "));
   g_assert_cmpfloat (pel_live_run_get_fraction (pel_explain_panel_get_run (panel)), ==, 1.0);
+
+  /* a click in the middle of a tile moves the cursor to the middle of the
+   * slice, on the maps' slice; outside the picture it does nothing */
+  {
+    GtkWidget *tile = find_by_class (GTK_WIDGET (panel), "explain-crosshair");
+    gint64 moved[3], away[3] = { 3, 3, 2 };
+    int tw, th;
+
+    g_assert_nonnull (tile);
+    tw = gtk_widget_get_width (tile);
+    th = gtk_widget_get_height (tile);
+    g_assert_cmpint (tw, >, 0);
+    g_assert_cmpint (th, >, 0);
+    pel_document_set_cursor (doc, away);
+    click_at (tile, tw / 2.0, th / 2.0);
+    pel_document_get_cursor (doc, moved);
+    g_assert_cmpint (moved[2], ==, 5);
+    g_assert_cmpint (ABS (moved[0] - (NY / 2 - 1)), <=, 1);
+    g_assert_cmpint (ABS (moved[1] - NX / 2), <=, 1);
+    pel_document_set_cursor (doc, away);
+    click_at (tile, -5.0, -5.0);
+    pel_document_get_cursor (doc, moved);
+    g_assert_cmpint (moved[0], ==, 3);
+    g_assert_cmpint (moved[2], ==, 2);
+    pel_document_set_cursor (doc, cursor);
+  }
 
   /* the first map is on the overlay, on slice 5 only, absolute */
   heat = pel_document_get_heat_map (doc);

@@ -141,10 +141,10 @@ test_torch (Fixture *f, gconstpointer data)
 
 /* A random network (zero biases, as initialised) and a positive input. */
 static PlExplainer *
-random_problem (PlUnet **unet, guint64 seed)
+random_problem (PlUnet **unet, guint64 seed, int n)
 {
   PlUnetConfig c;
-  float x[N * N];
+  g_autofree float *x = g_new (float, n * n);
   PlRng rng;
   PlExplainTarget t = { .cls = 0, .region = PL_EXPLAIN_REGION_PREDICTED };
   g_autoptr (GError) error = NULL;
@@ -153,32 +153,35 @@ random_problem (PlUnet **unet, guint64 seed)
   small_config (&c, 2);
   *unet = pl_unet_new (&c, seed);
   pl_rng_init (&rng, seed);
-  for (int i = 0; i < N * N; i++)
+  for (int i = 0; i < n * n; i++)
     x[i] = pl_rng_uniform (&rng);
   for (t.cls = 0; t.cls < 2 && !ex; t.cls++)
     {
       g_clear_error (&error);
-      ex = pl_explainer_new (*unet, x, N, N, &t, &error);
+      ex = pl_explainer_new (*unet, x, n, n, &t, &error);
     }
   g_assert_nonnull (ex);
   return ex;
 }
 
+/* data: the side of the input; 96 puts the first level's activations
+ * over the size at which the rules' elementwise passes run in parallel. */
 static void
-test_lrp_conservation (void)
+test_lrp_conservation (gconstpointer data)
 {
   static const char *const cases[][2] = {
     { "lrp-ab", "zb=1" }, { "lrp-ab", "zb=0" }, { "lrp-a2b1", "zb=1" }, { "lrp-eps", "zb=1" },
   };
+  int n = GPOINTER_TO_INT (data);
   for (guint64 seed = 1; seed <= 2; seed++)
     {
       PlUnet *unet;
-      g_autoptr (PlExplainer) ex = random_problem (&unet, seed);
+      g_autoptr (PlExplainer) ex = random_problem (&unet, seed, n);
       for (gsize k = 0; k < G_N_ELEMENTS (cases); k++)
         {
           const PlExplainMethod *m = pl_explain_method_find (cases[k][0]);
           double params[PL_EXPLAIN_MAX_PARAMS];
-          float map[N * N];
+          g_autofree float *map = g_new (float, n * n);
           PlExplainInfo info;
           g_autoptr (GError) error = NULL;
 
@@ -721,7 +724,8 @@ main (int argc, char **argv)
                                                torch_cases[i].settings ? torch_cases[i].settings : "");
       g_test_add (name, Fixture, &torch_cases[i], fixture_setup, test_torch, fixture_teardown);
     }
-  g_test_add_func ("/explain/lrp/conservation", test_lrp_conservation);
+  g_test_add_data_func ("/explain/lrp/conservation", GINT_TO_POINTER (N), test_lrp_conservation);
+  g_test_add_data_func ("/explain/lrp/conservation-large", GINT_TO_POINTER (96), test_lrp_conservation);
   g_test_add ("/explain/lrp/epsilon-limit", Fixture, NULL, fixture_setup, test_lrp_epsilon_limit,
               fixture_teardown);
   g_test_add ("/explain/ig/completeness", Fixture, NULL, fixture_setup, test_ig_completeness,

@@ -5,6 +5,7 @@
 #include "engine/ops/ops.h"
 #include "engine/ops/op-private.h"
 #include "engine/kernels/conv-kernels.h"
+#include "engine/kernels/conv-private.h"
 
 #include <string.h>
 
@@ -138,17 +139,31 @@ part_backward (const LrpPart *p, const float *dy, const float *w, float *dx, flo
     pl_conv2d_backward_data (&p->s, dy, w, dx, ws);
 }
 
-/* sign > 0: W⁺, < 0: W⁻. */
-static void
-clamp_weights (const PlTensor *w, int sign, float *dst)
+/* The rules' elementwise passes, split into equal runs over the engine's
+ * threads when large (elementwise, so the split does not change a value). */
+#define EW_PARTS    16
+#define EW_PARALLEL (1 << 15)
+
+typedef enum
 {
-  gsize n = pl_tensor_numel (w);
-  for (gsize i = 0; i < n; i++)
-    {
-      float v = w->data[i];
-      dst[i] = sign > 0 ? (v > 0.0f ? v : 0.0f) : (v < 0.0f ? v : 0.0f);
-    }
-}
+  EW_CLAMP_POS,     /* out = max (a, 0) */
+  EW_CLAMP_NEG,     /* out = min (a, 0) */
+  EW_HAS_NEGATIVE,  /* found[part] = any a < 0 */
+  EW_S_EPSILON,     /* out = g z / (z + ε sign z), g = a, z = b */
+  EW_S_ALPHA,       /* out = α' g y / (z⁺ + ε), g = a, y = b, z⁺ = c, z⁻ = d (or NULL) */
+  EW_S_BETA,        /* out = −β' g y / (z⁻ − ε) */
+  EW_MIXED_ACC,     /* out += a > 0 ? b : a < 0 ? c : 0 */
+} EwOp;
+
+typedef struct
+{
+  EwOp         op;
+  gsize        n;
+  const float *a, *b, *c, *d;
+  float       *out;
+  float        alpha, beta, eps;
+  gboolean     found[EW_PARTS];
+} EwJob;
 
 static inline float
 safe_div (float a, float b)
@@ -156,67 +171,147 @@ safe_div (float a, float b)
   return b != 0.0f ? a / b : 0.0f;
 }
 
+static void
+ew_part (int part, int n_parts, gpointer data)
+{
+  EwJob *j = data;
+  gsize chunk = ((j->n + n_parts - 1) / n_parts + 15) & ~(gsize) 15;
+  gsize lo = MIN (j->n, (gsize) part * chunk), hi = MIN (j->n, lo + chunk);
+  const float *restrict a = j->a, *restrict b = j->b, *restrict c = j->c, *restrict d = j->d;
+  float *restrict out = j->out;
+  const float al = j->alpha, be = j->beta, eps = j->eps;
+
+  switch (j->op)
+    {
+    case EW_CLAMP_POS:
+      for (gsize i = lo; i < hi; i++)
+        out[i] = a[i] > 0.0f ? a[i] : 0.0f;
+      break;
+    case EW_CLAMP_NEG:
+      for (gsize i = lo; i < hi; i++)
+        out[i] = a[i] < 0.0f ? a[i] : 0.0f;
+      break;
+    case EW_HAS_NEGATIVE:
+      {
+        int found = 0;
+        for (gsize i = lo; i < hi; i++)
+          found |= a[i] < 0.0f;
+        j->found[part] = found != 0;
+      }
+      break;
+    case EW_S_EPSILON:
+      for (gsize i = lo; i < hi; i++)
+        out[i] = safe_div (a[i] * b[i], b[i] + (b[i] >= 0.0f ? eps : -eps));
+      break;
+    case EW_S_ALPHA:
+      /* α' = 1 where z⁻ = 0, 0 where z⁺ = 0 (and z⁻ ≠ 0), else α */
+      for (gsize i = lo; i < hi; i++)
+        {
+          float f = !d ? al : d[i] == 0.0f ? 1.0f : (c[i] == 0.0f ? 0.0f : al);
+          out[i] = f * safe_div (a[i] * b[i], c[i] + eps);
+        }
+      break;
+    case EW_S_BETA:
+      /* β' = 0 where z⁻ = 0, −1 where z⁺ = 0 (and z⁻ ≠ 0), else β */
+      for (gsize i = lo; i < hi; i++)
+        {
+          float f = d[i] == 0.0f ? 0.0f : (c[i] == 0.0f ? -1.0f : be);
+          out[i] = -f * safe_div (a[i] * b[i], d[i] - eps);
+        }
+      break;
+    case EW_MIXED_ACC:
+      for (gsize i = lo; i < hi; i++)
+        out[i] += a[i] > 0.0f ? b[i] : (a[i] < 0.0f ? c[i] : 0.0f);
+      break;
+    }
+}
+
+static void
+ew_run (EwJob *j)
+{
+  int n_parts = j->n >= EW_PARALLEL ? EW_PARTS : 1;
+  for (int p = 0; p < n_parts; p++)
+    j->found[p] = FALSE;
+  pl_conv_parallel (n_parts, pl_conv_threads (), ew_part, j);
+}
+
+static void
+ew (EwOp op, gsize n, const float *a, const float *b, const float *c, const float *d, float *out)
+{
+  EwJob j = { .op = op, .n = n, .a = a, .b = b, .c = c, .d = d, .out = out };
+  ew_run (&j);
+}
+
+/* sign > 0: W⁺, < 0: W⁻. */
+static void
+clamp_weights (const PlTensor *w, int sign, float *dst)
+{
+  ew (sign > 0 ? EW_CLAMP_POS : EW_CLAMP_NEG, pl_tensor_numel (w), w->data, NULL, NULL, NULL, dst);
+}
+
 static gboolean
 has_negative (const PlTensor *x)
 {
-  gsize n = pl_tensor_numel (x);
-  for (gsize i = 0; i < n; i++)
-    if (x->data[i] < 0.0f)
+  EwJob j = { .op = EW_HAS_NEGATIVE, .n = pl_tensor_numel (x), .a = x->data };
+  ew_run (&j);
+  for (int p = 0; p < EW_PARTS; p++)
+    if (j.found[p])
       return TRUE;
   return FALSE;
 }
+
+/* One part's clamped weights and, for an input of both signs, its clamped
+ * inputs, each made once per node. */
+typedef struct
+{
+  float *wpos, *wneg;   /* W⁺, W⁻ (wneg NULL when not needed) */
+  float *xpos, *xneg;   /* x⁺, x⁻ (mixed parts only) */
+  gboolean mixed;
+} AbPart;
 
 /* z ← z± = Σ_i (a_i w_ji)± (sign > 0: positive contributions).  An input
  * of both signs (the transposed convolution's output, the network's input)
  * pairs a⁺ with W± and a⁻ with W∓. */
 static void
-ab_forward (LrpPart *parts, int n_parts, int sign, const gboolean *mixed, float *wbuf,
-            float *xbuf, float *z, float *ws)
+ab_forward (LrpPart *parts, AbPart *ab, int n_parts, int sign, float *z, float *ws)
 {
   for (int p = 0; p < n_parts; p++)
     {
-      const PlTensor *x = parts[p].x;
-      gsize nx = pl_tensor_numel (x);
-      clamp_weights (parts[p].w, sign, wbuf);
-      if (!mixed[p])
+      const float *w_same = sign > 0 ? ab[p].wpos : ab[p].wneg;
+      const float *w_other = sign > 0 ? ab[p].wneg : ab[p].wpos;
+      if (!ab[p].mixed)
         {
-          part_forward (&parts[p], x->data, wbuf, z, p > 0, ws);
+          part_forward (&parts[p], parts[p].x->data, w_same, z, p > 0, ws);
           continue;
         }
-      for (gsize i = 0; i < nx; i++)
-        xbuf[i] = x->data[i] > 0.0f ? x->data[i] : 0.0f;
-      part_forward (&parts[p], xbuf, wbuf, z, p > 0, ws);
-      for (gsize i = 0; i < nx; i++)
-        xbuf[i] = x->data[i] < 0.0f ? x->data[i] : 0.0f;
-      clamp_weights (parts[p].w, -sign, wbuf);
-      part_forward (&parts[p], xbuf, wbuf, z, TRUE, ws);
+      part_forward (&parts[p], ab[p].xpos, w_same, z, p > 0, ws);
+      part_forward (&parts[p], ab[p].xneg, w_other, z, TRUE, ws);
     }
 }
 
 /* dx += the transpose of ab_forward applied to s. */
 static void
-ab_backward (LrpPart *parts, int n_parts, int sign, const gboolean *mixed, float **dx,
-             const float *s, float *wbuf, float *t1, float *t2, float *ws)
+ab_backward (LrpPart *parts, AbPart *ab, int n_parts, int sign, float **dx,
+             const float *s, float *t1, float *t2, float *ws)
 {
   for (int p = 0; p < n_parts; p++)
     {
       const PlTensor *x = parts[p].x;
       gsize nx = pl_tensor_numel (x);
+      const float *w_same = sign > 0 ? ab[p].wpos : ab[p].wneg;
+      const float *w_other = sign > 0 ? ab[p].wneg : ab[p].wpos;
       if (!dx[p])
         continue;
-      clamp_weights (parts[p].w, sign, wbuf);
-      if (!mixed[p])
+      if (!ab[p].mixed)
         {
-          part_backward (&parts[p], s, wbuf, dx[p], ws);
+          part_backward (&parts[p], s, w_same, dx[p], ws);
           continue;
         }
       memset (t1, 0, nx * sizeof (float));
-      part_backward (&parts[p], s, wbuf, t1, ws);
-      clamp_weights (parts[p].w, -sign, wbuf);
+      part_backward (&parts[p], s, w_same, t1, ws);
       memset (t2, 0, nx * sizeof (float));
-      part_backward (&parts[p], s, wbuf, t2, ws);
-      for (gsize i = 0; i < nx; i++)
-        dx[p][i] += x->data[i] > 0.0f ? t1[i] : (x->data[i] < 0.0f ? t2[i] : 0.0f);
+      part_backward (&parts[p], s, w_other, t2, ws);
+      ew (EW_MIXED_ACC, nx, x->data, t1, t2, NULL, dx[p]);
     }
 }
 
@@ -225,53 +320,66 @@ ab_backward (LrpPart *parts, int n_parts, int sign, const gboolean *mixed, float
  * conserves relevance neuron by neuron. */
 static void
 lrp_alpha_beta (PlTape *tape, PlNode *node, LrpPart *parts, int n_parts, float **dx,
-                gsize nw, float *sbuf, float *ws)
+                float *sbuf, float *ws)
 {
   const PlTensor *y = node->out;
   gsize ny = pl_tensor_numel (y), nx = 0;
   double eps, alpha, beta;
-  gboolean mixed[2] = { FALSE, FALSE };
-  float *wbuf, *zp, *zn = NULL, *xbuf, *t1, *t2;
+  AbPart ab[2] = { { 0 } };
+  gboolean any_mixed = FALSE;
+  float *zp, *zn = NULL, *t1 = NULL, *t2 = NULL;
+  EwJob j = { .n = ny, .a = y->grad, .b = y->data, .out = sbuf };
 
   pl_tape_get_lrp_params (tape, &eps, &alpha, &beta);
   for (int p = 0; p < n_parts; p++)
     {
-      mixed[p] = has_negative (parts[p].x);
+      ab[p].mixed = !pl_tape_known_nonnegative (tape, parts[p].x) && has_negative (parts[p].x);
+      any_mixed |= ab[p].mixed;
       nx = MAX (nx, pl_tensor_numel (parts[p].x));
     }
-  wbuf = pl_tape_scratch (tape, nw);
+  for (int p = 0; p < n_parts; p++)
+    {
+      gsize nw = pl_tensor_numel (parts[p].w), np = pl_tensor_numel (parts[p].x);
+      ab[p].wpos = pl_tape_scratch (tape, nw);
+      clamp_weights (parts[p].w, +1, ab[p].wpos);
+      if (beta != 0.0 || any_mixed)
+        {
+          ab[p].wneg = pl_tape_scratch (tape, nw);
+          clamp_weights (parts[p].w, -1, ab[p].wneg);
+        }
+      if (ab[p].mixed)
+        {
+          ab[p].xpos = pl_tape_scratch (tape, np);
+          ab[p].xneg = pl_tape_scratch (tape, np);
+          ew (EW_CLAMP_POS, np, parts[p].x->data, NULL, NULL, NULL, ab[p].xpos);
+          ew (EW_CLAMP_NEG, np, parts[p].x->data, NULL, NULL, NULL, ab[p].xneg);
+        }
+    }
+  if (any_mixed)
+    {
+      t1 = pl_tape_scratch (tape, nx);
+      t2 = pl_tape_scratch (tape, nx);
+    }
   zp = pl_tape_scratch (tape, ny);
-  xbuf = pl_tape_scratch (tape, nx);
-  t1 = pl_tape_scratch (tape, nx);
-  t2 = pl_tape_scratch (tape, nx);
-  ab_forward (parts, n_parts, +1, mixed, wbuf, xbuf, zp, ws);
+  ab_forward (parts, ab, n_parts, +1, zp, ws);
   if (beta != 0.0)
     {
       zn = pl_tape_scratch (tape, ny);
-      ab_forward (parts, n_parts, -1, mixed, wbuf, xbuf, zn, ws);
+      ab_forward (parts, ab, n_parts, -1, zn, ws);
     }
-  for (gsize i = 0; i < ny; i++)
-    {
-      float a = (float) alpha;
-      if (zn && zn[i] == 0.0f)
-        a = 1.0f;
-      else if (zn && zp[i] == 0.0f)
-        a = 0.0f;
-      sbuf[i] = a * safe_div (y->grad[i] * y->data[i], zp[i] + (float) eps);
-    }
-  ab_backward (parts, n_parts, +1, mixed, dx, sbuf, wbuf, t1, t2, ws);
+  j.c = zp;
+  j.d = zn;
+  j.alpha = (float) alpha;
+  j.beta = (float) beta;
+  j.eps = (float) eps;
+  j.op = EW_S_ALPHA;
+  ew_run (&j);
+  ab_backward (parts, ab, n_parts, +1, dx, sbuf, t1, t2, ws);
   if (!zn)
     return;
-  for (gsize i = 0; i < ny; i++)
-    {
-      float b = (float) beta;
-      if (zn[i] == 0.0f)
-        b = 0.0f;
-      else if (zp[i] == 0.0f)
-        b = -1.0f;
-      sbuf[i] = -b * safe_div (y->grad[i] * y->data[i], zn[i] - (float) eps);
-    }
-  ab_backward (parts, n_parts, -1, mixed, dx, sbuf, wbuf, t1, t2, ws);
+  j.op = EW_S_BETA;
+  ew_run (&j);
+  ab_backward (parts, ab, n_parts, -1, dx, sbuf, t1, t2, ws);
 }
 
 static void
@@ -295,17 +403,15 @@ lrp_backward (PlTape *tape, PlNode *node, PlRule rule, LrpPart *parts, int n_par
   ws = pl_tape_scratch (tape, nws);
   if (rule == PL_RULE_LRP_EPSILON)
     {
-      for (gsize i = 0; i < ny; i++)
-        {
-          float z = y->data[i];
-          sbuf[i] = safe_div (y->grad[i] * z, z + (float) (z >= 0.0f ? eps : -eps));
-        }
+      EwJob j = { .op = EW_S_EPSILON, .n = ny, .a = y->grad, .b = y->data, .out = sbuf,
+                  .eps = (float) eps };
+      ew_run (&j);
       for (int p = 0; p < n_parts; p++)
         if (dx[p])
           part_backward (&parts[p], sbuf, parts[p].w->data, dx[p], ws);
     }
   else if (rule == PL_RULE_LRP_ALPHA_BETA)
-    lrp_alpha_beta (tape, node, parts, n_parts, dx, nw, sbuf, ws);
+    lrp_alpha_beta (tape, node, parts, n_parts, dx, sbuf, ws);
   else
     {
       /* zᴮ, one part: den = conv (x, W) − conv (l, W⁺) − conv (h, W⁻). */

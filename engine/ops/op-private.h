@@ -48,6 +48,10 @@ float    *pl_tape_grad        (PlTape *tape, PlTensor *t);
  * zeroed and *fresh is set: the caller must then write (=) every element
  * instead of adding.  Saves a memset and a read per element. */
 float    *pl_tape_grad_for_write (PlTape *tape, PlTensor *t, gboolean *fresh);
+/* TRUE when t is the output of an op whose values cannot be negative
+ * (ReLU, sigmoid, softmax, or max-pooling, dropout, upsampling or
+ * concatenation of such outputs); FALSE when unknown. */
+gboolean  pl_tape_known_nonnegative (PlTape *tape, const PlTensor *t);
 /* Scratch floats for the duration of the current backward node/forward op. */
 float    *pl_tape_scratch     (PlTape *tape, gsize n);
 void      pl_tape_scratch_done(PlTape *tape);

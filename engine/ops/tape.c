@@ -230,6 +230,40 @@ pl_tape_record (PlTape *tape, PlOp op, PlTensor *out, int n_in,
   return &g_array_index (tape->nodes, PlNode, tape->nodes->len - 1);
 }
 
+gboolean
+pl_tape_known_nonnegative (PlTape *tape, const PlTensor *t)
+{
+  for (int depth = 0; depth < 8; depth++)
+    {
+      const PlNode *node;
+      if (t->node < 0 || (guint) t->node >= tape->nodes->len)
+        return FALSE;
+      node = &g_array_index (tape->nodes, PlNode, t->node);
+      if (node->out != t)
+        return FALSE;
+      switch (node->op)
+        {
+        case PL_OP_RELU:
+        case PL_OP_SIGMOID:
+        case PL_OP_SOFTMAX:
+          return TRUE;
+        case PL_OP_MAXPOOL2X2:
+        case PL_OP_DROPOUT:
+        case PL_OP_UPSAMPLE2X:
+          t = node->in[0];
+          break;
+        case PL_OP_CONCAT:
+          for (int i = 0; i < node->n_in; i++)
+            if (!pl_tape_known_nonnegative (tape, node->in[i]))
+              return FALSE;
+          return TRUE;
+        default:
+          return FALSE;
+        }
+    }
+  return FALSE;
+}
+
 float *
 pl_tape_grad (PlTape *tape, PlTensor *t)
 {
