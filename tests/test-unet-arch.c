@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine/data/dataset.h"
+#include "engine/explain/explain.h"
 #include "engine/nn/model.h"
 #include "engine/nn/infer.h"
 #include "engine/nn/train.h"
@@ -284,6 +285,40 @@ test_fcn_start_and_sum (void)
       g_assert_cmpfloat (fabsf (yf->data[c * 256 + k] - y0[c * 256 + k] - 0.25f * (c + 1)), <, 1e-5f);
 }
 
+/* Explanations of an attention net: the gradient passes through the block;
+ * LRP, which has no rule for it, says so instead of passing the gradient
+ * off as relevance. */
+static void
+test_attention_explain (void)
+{
+  PlUnetConfig cfg;
+  g_autoptr (PlUnet) u = NULL;
+  g_autoptr (PlExplainer) ex = NULL;
+  g_autoptr (GError) error = NULL;
+  PlExplainTarget target = { 1, PL_EXPLAIN_REGION_PIXEL, 8, 8, NULL };
+  PlExplainInfo info;
+  float x[16 * 16], map[16 * 16];
+  double nonzero = 0.0;
+
+  tiny_config (&cfg, 0);
+  cfg.attention_heads = 2;
+  u = pl_unet_new (&cfg, 21);
+  randomise (u, 6);   /* as the gradient test: no dead path to the pixel */
+  for (int k = 0; k < 256; k++)
+    x[k] = (float) ((k * 37) % 101) / 101.0f;
+  ex = pl_explainer_new (u, x, 16, 16, &target, &error);
+  g_assert_no_error (error);
+  g_assert_true (pl_explain_compute (ex, pl_explain_method_find ("grad"), NULL, map, &info, NULL, &error));
+  g_assert_no_error (error);
+  for (int k = 0; k < 256; k++)
+    nonzero += map[k] != 0.0f;
+  /* the gradient came back through the block to most of the input */
+  g_assert_cmpfloat (nonzero, >, 200);
+  g_assert_false (pl_explain_compute (ex, pl_explain_method_find ("lrp-eps"), NULL, map, &info, NULL, &error));
+  g_assert_error (error, PL_ERROR, PL_ERROR_RULE);
+  g_assert_nonnull (strstr (error->message, "attention"));
+}
+
 /* Ellipse phantom: bright inside, dim outside, with noise. */
 static PlVolume *
 make_volume (void)
@@ -453,6 +488,7 @@ main (int argc, char **argv)
   g_test_add_func ("/arch/fcn/gradient", test_fcn_gradient);
   g_test_add_func ("/arch/fcn/start-and-sum", test_fcn_start_and_sum);
   g_test_add_func ("/arch/attention/gradient", test_attention_gradient);
+  g_test_add_func ("/arch/attention/explain", test_attention_explain);
   g_test_add_data_func ("/arch/fcn/trains-and-roundtrips", "fcn", test_trains_and_roundtrips);
   g_test_add_data_func ("/arch/attention/trains-and-roundtrips", "attention", test_trains_and_roundtrips);
   return g_test_run ();

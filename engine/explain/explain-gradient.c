@@ -161,6 +161,14 @@ lrp (PlExplainer *ex, const PlExplainRules *r, float *map, PlExplainInfo *info, 
   gsize hw = (gsize) ex->h * ex->w;
   double s = 0.0;
 
+  /* The attention and layer-norm operators have no LRP rule: their plain
+   * gradient would pass for relevance without conserving it. */
+  if (pl_unet_get_config (ex->unet)->attention_heads > 0)
+    {
+      g_set_error (error, PL_ERROR, PL_ERROR_RULE,
+                   "LRP has no rule for the network's attention block");
+      return FALSE;
+    }
   if (pl_unet_get_config (ex->unet)->batch_norm)
     {
       g_autoptr (PlUnet) folded = pl_unet_fold_batch_norm (ex->unet, ex->tape, ex->x, ex->h, ex->w);
