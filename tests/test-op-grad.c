@@ -165,6 +165,43 @@ test_maxpool (void)
   g_assert_cmpfloat (gc_check ("maxpool2x2-shared", &g, build_pool, GINT_TO_POINTER (1), 1e-2f, 400),
                      <, 1e-3);
   gc_inputs_clear (&g);
+
+  /* Ties (the first maximum wins) and NaN (taken, then kept), in the
+   * vector blocks and the tail of a row (7 windows: 4 + 3). */
+  {
+    g_autoptr (PlTape) tape = pl_tape_new (1 << 16);
+    float x[2 * 14], dy[7], dx_want[2 * 14] = { 0 };
+    PlTensor *xt, *y;
+    for (int k = 0; k < 2 * 14; k++)
+      x[k] = (float) ((k * 5) % 7);           /* 0…6: ties within windows */
+    x[3] = NAN;                               /* window 1: top right */
+    x[14 + 12] = NAN;                         /* window 6: bottom left */
+    x[14 + 13] = NAN;
+    for (int j = 0; j < 7; j++)
+      dy[j] = (float) (j + 1);
+    xt = pl_tape_input (tape, 1, 1, 2, 14, x, TRUE);
+    y = pl_maxpool2x2 (tape, xt);
+    g_assert_true (pl_tape_backward (tape, y, dy, NULL));
+    for (int j = 0; j < 7; j++)
+      {
+        const int at[4] = { 2 * j, 2 * j + 1, 14 + 2 * j, 14 + 2 * j + 1 };
+        float m = x[at[0]];
+        int a = 0;
+        for (int k = 1; k < 4; k++)
+          if (x[at[k]] > m || isnan (x[at[k]]))
+            {
+              m = x[at[k]];
+              a = k;
+            }
+        dx_want[at[a]] = dy[j];
+        if (isnan (m))
+          g_assert_true (isnan (y->data[j]));
+        else
+          g_assert_cmpfloat (y->data[j], ==, m);
+      }
+    g_assert_true (isnan (y->data[1]) && isnan (y->data[6]));
+    g_assert_cmpmem (xt->grad, sizeof dx_want, dx_want, sizeof dx_want);
+  }
 }
 
 static PlTensor *
