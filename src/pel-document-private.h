@@ -17,6 +17,7 @@ struct _PelDocument
                                     * loaded map replaces it by its values */
   guint16        background_label; /* pl_labels_background_value() at load */
   PlUndo        *undo;
+  gboolean       opening;          /* pel_document_set_opening() */
   guint32       *label_lut;        /* 65536 colours */
   PelHeatMap    *heat_map;
   char          *labels_path;
