@@ -384,6 +384,53 @@ test_batchnorm (void)
   gc_inputs_clear (&g);
 }
 
+/* Upsampling's backward adds each output pixel's four terms in output
+ * order (PyTorch's order): bit for bit the plain loop below, on widths
+ * with and without the vector path and its tails. */
+static void
+test_upsample_backward_order (void)
+{
+  const int sizes[][2] = { { 3, 5 }, { 4, 8 }, { 5, 19 }, { 2, 26 }, { 1, 13 } };
+
+  for (gsize t = 0; t < G_N_ELEMENTS (sizes); t++)
+    {
+      int h = sizes[t][0], w = sizes[t][1], oh = 2 * h, ow = 2 * w;
+      g_autoptr (PlTape) tape = pl_tape_new (1 << 20);
+      g_autofree float *x = g_new (float, 2 * h * w), *dy = g_new (float, 2 * oh * ow);
+      g_autofree float *want = g_new0 (float, 2 * h * w);
+      PlTensor *xt, *y;
+      PlRng rng;
+
+      pl_rng_init (&rng, 5 + t);
+      for (int k = 0; k < 2 * h * w; k++)
+        x[k] = pl_rng_range (&rng, -1.0f, 1.0f);
+      for (int k = 0; k < 2 * oh * ow; k++)
+        dy[k] = pl_rng_range (&rng, -1.0f, 1.0f) * (k % 7 == 0 ? 1e4f : 1.0f);
+      xt = pl_tape_input (tape, 1, 2, h, w, x, TRUE);
+      y = pl_upsample2x (tape, xt);
+      g_assert_true (pl_tape_backward (tape, y, dy, NULL));
+      for (int c = 0; c < 2; c++)
+        for (int i = 0; i < oh; i++)
+          {
+            float si = MAX ((i + 0.5f) * 0.5f - 0.5f, 0.0f);
+            int r0 = (int) si, r1 = MIN (r0 + 1, h - 1);
+            float lr = si - r0;
+            float *a = want + (c * h + r0) * w, *b = want + (c * h + r1) * w;
+            for (int j = 0; j < ow; j++)
+              {
+                float sj = MAX ((j + 0.5f) * 0.5f - 0.5f, 0.0f);
+                int c0 = (int) sj, c1 = MIN (c0 + 1, w - 1);
+                float lc = sj - c0, v = dy[(c * oh + i) * ow + j];
+                a[c0] += (1.0f - lr) * (1.0f - lc) * v;
+                a[c1] += (1.0f - lr) * lc * v;
+                b[c0] += lr * (1.0f - lc) * v;
+                b[c1] += lr * lc * v;
+              }
+          }
+      g_assert_cmpmem (xt->grad, 2 * h * w * sizeof (float), want, 2 * h * w * sizeof (float));
+    }
+}
+
 static PlTensor *
 build_bn_relu (PlTape *t, PlTensor **in, gpointer ud)
 {
@@ -653,6 +700,7 @@ main (int argc, char **argv)
   g_test_add_func ("/op/grad/dropout", test_dropout);
   g_test_add_func ("/op/grad/batchnorm", test_batchnorm);
   g_test_add_func ("/op/grad/batchnorm-relu", test_batchnorm_relu);
+  g_test_add_func ("/op/upsample/backward-order", test_upsample_backward_order);
   g_test_add_func ("/op/grad/arith-transform", test_arith);
   g_test_add_func ("/op/rot90/values", test_rot90_values);
   g_test_add_func ("/op/grad/affinity", test_affinity);
