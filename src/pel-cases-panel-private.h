@@ -27,6 +27,7 @@ struct _PelCasesPanel
   GSimpleActionGroup *actions;
   GCancellable   *thumbnailing;
   GPtrArray      *problems;       /* char *: cases that cannot be read, why */
+  GThreadPool    *manifest_writer;/* one thread: manifests written in order */
   int             current;        /* open case, -1 for none */
   int             target;         /* case being switched to */
   gulong          job_handler;
@@ -47,6 +48,10 @@ void pel_cases_panel_update_summary (PelCasesPanel  *self);
 void pel_cases_panel_notice         (PelCasesPanel  *self,
                                      GtkMessageType  type,
                                      const char     *text);
+/* The manifest as the cohort is now: its text made here, written on a
+ * worker (an atomic replacement with two fsyncs would stall the window),
+ * one after another in the order asked; a failure becomes a notice. */
+void pel_cases_panel_save_manifest  (PelCasesPanel  *self);
 
 /* pel-cases-thumbs.c: the next case without a thumbnail, on a worker, at
  * low priority, so that a long list does not hold every image in memory at

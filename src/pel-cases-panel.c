@@ -38,6 +38,80 @@ pel_cases_panel_notice (PelCasesPanel  *self,
     pel_window_show_notice (win, type, text);
 }
 
+/* ---- the manifest ---------------------------------------------------------- */
+
+typedef struct
+{
+  GWeakRef panel;
+  char    *path;
+  char    *data;
+  gsize    length;
+  char    *message;   /* why it failed */
+} ManifestWrite;
+
+static void
+manifest_write_free (ManifestWrite *w)
+{
+  g_weak_ref_clear (&w->panel);
+  g_free (w->path);
+  g_free (w->data);
+  g_free (w->message);
+  g_free (w);
+}
+
+static gboolean
+manifest_failed (gpointer data)
+{
+  ManifestWrite *w = data;
+  g_autoptr (PelCasesPanel) self = g_weak_ref_get (&w->panel);
+
+  if (self)
+    pel_cases_panel_notice (self, GTK_MESSAGE_WARNING, w->message);
+  manifest_write_free (w);
+  return G_SOURCE_REMOVE;
+}
+
+/* The writer's thread. */
+static void
+write_manifest (gpointer data,
+                gpointer user_data)
+{
+  ManifestWrite *w = data;
+  g_autoptr (GError) error = NULL;
+
+  if (pl_cohort_write_manifest_data (w->path, w->data, w->length, &error))
+    {
+      manifest_write_free (w);
+      return;
+    }
+  w->message = g_strdup (error->message);
+  g_idle_add (manifest_failed, w);
+}
+
+void
+pel_cases_panel_save_manifest (PelCasesPanel *self)
+{
+  ManifestWrite *w;
+
+  if (self->cohort == NULL || self->manifest_writer == NULL)
+    return;
+  w = g_new0 (ManifestWrite, 1);
+  g_weak_ref_init (&w->panel, self);
+  w->path = pl_cohort_manifest_path (self->cohort);
+  w->data = pl_cohort_manifest_to_data (self->cohort, &w->length);
+  g_thread_pool_push (self->manifest_writer, w, NULL);
+}
+
+void
+pel_cases_panel_sync_manifest (PelCasesPanel *self)
+{
+  g_return_if_fail (PEL_IS_CASES_PANEL (self));
+  if (self->manifest_writer == NULL)
+    return;
+  g_thread_pool_free (self->manifest_writer, FALSE, TRUE);
+  self->manifest_writer = g_thread_pool_new (write_manifest, NULL, 1, FALSE, NULL);
+}
+
 /* ---- rows ------------------------------------------------------------------ */
 
 static char *
@@ -205,7 +279,6 @@ open_target (PelCasesPanel *self)
   PlCase *kase;
   g_autoptr (GFile) image = NULL;
   g_autoptr (GFile) seg = NULL;
-  g_autoptr (GError) error = NULL;
 
   if (win == NULL || self->cohort == NULL)
     return;
@@ -220,8 +293,7 @@ open_target (PelCasesPanel *self)
         }
       pel_cases_panel_update_row (self, (guint) self->current);
     }
-  if (!pl_cohort_save_manifest (self->cohort, NULL, &error))
-    pel_cases_panel_notice (self, GTK_MESSAGE_WARNING, error->message);
+  pel_cases_panel_save_manifest (self);
   pel_cases_panel_update_summary (self);
 
   self->current = self->target;
@@ -483,13 +555,11 @@ reviewed_activated (GSimpleAction *action,
                     gpointer       user_data)
 {
   PelCasesPanel *self = user_data;
-  g_autoptr (GError) error = NULL;
 
   if (self->cohort == NULL || self->current < 0)
     return;
   pl_cohort_get_case (self->cohort, (guint) self->current)->state = PL_CASE_REVIEWED;
-  if (!pl_cohort_save_manifest (self->cohort, NULL, &error))
-    pel_cases_panel_notice (self, GTK_MESSAGE_WARNING, error->message);
+  pel_cases_panel_save_manifest (self);
   pel_cases_panel_update_row (self, (guint) self->current);
   pel_cases_panel_update_summary (self);
 }
@@ -566,6 +636,9 @@ pel_cases_panel_dispose (GObject *object)
   if (self->thumbnailing)
     g_cancellable_cancel (self->thumbnailing);
   g_clear_object (&self->thumbnailing);
+  /* what was asked for is written before the panel goes */
+  if (self->manifest_writer)
+    g_thread_pool_free (g_steal_pointer (&self->manifest_writer), FALSE, TRUE);
   if (self->open_job)
     g_clear_signal_handler (&self->job_handler, self->open_job);
   g_clear_object (&self->open_job);
@@ -647,6 +720,7 @@ pel_cases_panel_init (PelCasesPanel *self)
   self->current = -1;
   self->histories = g_ptr_array_new_with_free_func ((GDestroyNotify) pl_undo_free);
   self->problems = g_ptr_array_new_with_free_func (g_free);
+  self->manifest_writer = g_thread_pool_new (write_manifest, NULL, 1, FALSE, NULL);
   self->textures = g_ptr_array_new_with_free_func (g_object_unref);
 
   self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);

@@ -188,6 +188,7 @@ test_switch_cases (void)
   g_assert_true (g_file_test (a_seg, G_FILE_TEST_EXISTS));
   g_assert_cmpint (pl_cohort_get_case (cohort, 0)->state, ==, PL_CASE_PAINTED);
   g_assert_cmpint (pl_cohort_get_case (cohort, 0)->painted_slices, ==, 1);
+  pel_cases_panel_sync_manifest (s.panel);
   g_assert_true (g_file_get_contents (manifest, &json, NULL, NULL));
   g_assert_nonnull (strstr (json, "\"a\""));
   g_assert_cmpuint (pel_document_get_labels (doc)->data[5], ==, 2);   /* b's own labels */
@@ -249,6 +250,7 @@ test_switch_cases (void)
   }
 
   /* the states are on disk: a cohort opened again reads them */
+  pel_cases_panel_sync_manifest (s.panel);
   {
     g_autoptr (PlCohort) again = pl_cohort_open_folder (dir, &error);
     g_assert_no_error (error);
