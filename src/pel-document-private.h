@@ -127,6 +127,11 @@ void pel_document_emit_restored      (PelDocument *self,
 /* Maps the pages of a large label map (bytes at data) on a thread of its
  * own, so that the first bulk change does not fault them in on the main
  * thread. */
+/* Frees a replaced volume reference and label maps, large ones on a
+ * thread of their own (returning their pages stalls the window). */
+void pel_document_free_later         (PelVolumeRef *volume,
+                                      PlLabels     *labels,
+                                      PlLabels     *proposal);
 void pel_document_populate_later     (gpointer     data,
                                       gsize        bytes);
 

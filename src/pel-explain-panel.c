@@ -246,7 +246,7 @@ pel_explain_rebuild_grid (PelExplainPanel *self)
 
 typedef struct
 {
-  PelExplainPanel *panel;
+  GWeakRef         panel;  /* not a reference: a closed panel shows nothing */
   PelColormap      colormap;
   double           lo, hi;
 } OverlayDone;
@@ -258,20 +258,21 @@ overlay_made (GObject      *source,
 {
   OverlayDone *d = user_data;
   g_autoptr (PelHeatMap) heat = pel_heat_map_new_slice_finish (result, NULL);
-  PelExplainPanel *self = d->panel;
+  PelExplainPanel *self = g_weak_ref_get (&d->panel);
 
   gint64 dim[3];
 
   if (heat)
     pel_heat_map_get_dim (heat, dim);
   /* the volume could have changed meanwhile: only on its grid */
-  if (heat && self->document && pel_document_has_volume (self->document)
+  if (heat && self && self->document && pel_document_has_volume (self->document)
       && memcmp (dim, pel_document_get_volume (self->document)->dim, sizeof dim) == 0)
     {
       g_object_set (heat, "colormap", d->colormap, "min", d->lo, "max", d->hi, NULL);
       pel_document_set_heat_map (self->document, heat);
     }
-  g_object_unref (self);
+  g_clear_object (&self);
+  g_weak_ref_clear (&d->panel);
   g_free (d);
 }
 
@@ -297,7 +298,7 @@ show_overlay (PelExplainPanel *self,
   g_clear_object (&self->overlay_cancel);
   self->overlay_cancel = g_cancellable_new ();
   d = g_new0 (OverlayDone, 1);
-  d->panel = g_object_ref (self);
+  g_weak_ref_init (&d->panel, self);
   d->colormap = sgn ? PEL_COLORMAP_COOLWARM : PEL_COLORMAP_HOT;
   d->lo = sgn ? (double) -clip : 0.0;
   d->hi = clip;

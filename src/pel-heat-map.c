@@ -162,15 +162,20 @@ pel_heat_map_new (const char   *name,
 
 typedef struct
 {
-  char   *name;
-  gint64  dim[3];
-  int     axis;
-  gint64  index;
-  float  *window;    /* ww × wh values of the window */
-  int     ox, oy, ww, wh;
-  gboolean absolute;
-  float  *data;      /* the result */
-  float   lo, hi;
+  char          *name;
+  gint64         dim[3];
+  /* one slice (src == NULL) */
+  int            axis;
+  gint64         index;
+  float         *window;    /* ww × wh values of the window */
+  int            ox, oy, ww, wh;
+  gboolean       absolute;
+  /* or a copy of src, kept alive by owner */
+  const float   *src;
+  gpointer       owner;
+  GDestroyNotify owner_free;
+  float         *data;      /* the result */
+  float          lo, hi;
 } SliceJob;
 
 static void
@@ -180,7 +185,24 @@ slice_job_free (gpointer p)
   g_free (j->name);
   g_free (j->window);
   g_free (j->data);
+  if (j->owner_free)
+    j->owner_free (j->owner);
   g_free (j);
+}
+
+/* The finite range of n values. */
+static void
+finite_range (const float *d, gsize n, float *lo, float *hi)
+{
+  float a = INFINITY, b = -INFINITY;
+  for (gsize i = 0; i < n; i++)
+    if (isfinite (d[i]))
+      {
+        a = MIN (a, d[i]);
+        b = MAX (b, d[i]);
+      }
+  *lo = a;
+  *hi = b;
 }
 
 static void
@@ -194,6 +216,13 @@ slice_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   if (j->data == NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "out of memory for the overlay");
+      return;
+    }
+  if (j->src)
+    {
+      memcpy (j->data, j->src, n * sizeof (float));
+      finite_range (j->data, n, &j->lo, &j->hi);
+      g_task_return_boolean (task, TRUE);
       return;
     }
   for (gsize k = 0; k < n; k++)
@@ -251,6 +280,35 @@ pel_heat_map_new_slice_async (const char          *name,
   g_task_set_task_data (task, j, slice_job_free);
   g_task_set_return_on_cancel (task, FALSE);
   g_task_run_in_thread (task, slice_thread);
+}
+
+void
+pel_heat_map_new_copy_async (const char          *name,
+                             const gint64         dim[3],
+                             const float         *data,
+                             gpointer             owner,
+                             GDestroyNotify       owner_free,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  SliceJob *j = g_new0 (SliceJob, 1);
+
+  j->name = g_strdup (name);
+  memcpy (j->dim, dim, sizeof j->dim);
+  j->src = data;
+  j->owner = owner;
+  j->owner_free = owner_free;
+  g_task_set_task_data (task, j, slice_job_free);
+  g_task_run_in_thread (task, slice_thread);
+}
+
+PelHeatMap *
+pel_heat_map_new_copy_finish (GAsyncResult  *result,
+                              GError       **error)
+{
+  return pel_heat_map_new_slice_finish (result, error);
 }
 
 PelHeatMap *

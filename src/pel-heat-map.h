@@ -42,6 +42,19 @@ void          pel_heat_map_new_slice_async  (const char          *name,
                                              gpointer             user_data);
 PelHeatMap   *pel_heat_map_new_slice_finish (GAsyncResult        *result,
                                              GError             **error);
+/* A heat map holding a copy of data (dim[0]*dim[1]*dim[2] floats), made
+ * on a thread; owner (released with owner_free when done, on either
+ * thread) keeps data alive meanwhile. */
+void          pel_heat_map_new_copy_async   (const char          *name,
+                                             const gint64         dim[3],
+                                             const float         *data,
+                                             gpointer             owner,
+                                             GDestroyNotify       owner_free,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+PelHeatMap   *pel_heat_map_new_copy_finish  (GAsyncResult        *result,
+                                             GError             **error);
 const char   *pel_heat_map_get_name     (PelHeatMap   *self);
 const float  *pel_heat_map_get_data     (PelHeatMap   *self);
 void          pel_heat_map_get_dim      (PelHeatMap   *self,

@@ -14,6 +14,9 @@
  *              cerebrum's painted region on axial slice 80 while the user
  *              moves to other slices
  *   sanity     its cascading sanity check of three of them
+ *   uncertain  the Uncertainty panel's MC dropout (10 passes) over the whole
+ *              volume, its maps and slice strip arriving, while the user
+ *              moves to other slices
  *
  * A G_PRIORITY_HIGH timeout every 5 ms records the gap since its previous
  * run: a gap well over 5 ms is time the main loop spent elsewhere (a
@@ -35,6 +38,7 @@
 #include "src/pel-action-script.h"
 #include "src/pel-explain-panel.h"
 #include "src/pel-proposal.h"
+#include "src/pel-uncertainty-panel.h"
 #include "src/pel-train-panel.h"
 #include "src/pel-window.h"
 
@@ -361,6 +365,12 @@ explained (gpointer data)
 }
 
 static gboolean
+uncertainty_done (gpointer data)
+{
+  return !pel_live_run_get_running (pel_uncertainty_panel_get_run (data));
+}
+
+static gboolean
 accepted (gpointer data)
 {
   const char *name = pl_undo_get_undo_name (pel_document_get_undo (data));
@@ -534,6 +544,33 @@ main (int argc, char **argv)
             (g_get_monotonic_time () - t0) * 1e-6, pel_explain_panel_get_status (explain, "explain"));
     if (pel_explain_panel_get_n_sanity (explain) == 0)
       g_error ("the sanity check did not run: %s", pel_explain_panel_get_status (explain, "explain"));
+  }
+
+  {
+    PelUncertaintyPanel *unc = PEL_UNCERTAINTY_PANEL (find_of_type (GTK_WIDGET (win), PEL_TYPE_UNCERTAINTY_PANEL));
+    GtkWidget *w;
+
+    g_assert (unc != NULL);
+    w = GTK_WIDGET (unc);
+    gtk_stack_set_visible_child (GTK_STACK (gtk_widget_get_parent (w)), w);
+    run_for (0.5);
+    begin_phase ();
+    move_source = g_timeout_add (1500, move_slice, &user);
+    event ("Start clicked");
+    t0 = g_get_monotonic_time ();
+    g_assert (gtk_widget_activate_action (w, "uncertainty.use-train-model", NULL));
+    g_assert (gtk_widget_activate_action (w, "uncertainty.estimator", "s", "mc"));
+    g_assert (gtk_widget_activate_action (w, "uncertainty.passes", "i", 10));
+    g_assert (gtk_widget_activate_action (w, "uncertainty.start", NULL));
+    run_for (0.3);
+    run_until (uncertainty_done, unc, 900);
+    g_source_remove (move_source);
+    run_for (0.5);
+    end_phase ("uncertain");
+    printf ("  MC dropout, 10 passes, whole volume in %.1f s (%s)\n", (g_get_monotonic_time () - t0) * 1e-6,
+            pel_uncertainty_panel_get_status (unc, "run") ? pel_uncertainty_panel_get_status (unc, "run") : "");
+    if (pel_uncertainty_panel_get_result (unc) == NULL)
+      g_error ("no uncertainty result: %s", pel_uncertainty_panel_get_status (unc, "run"));
   }
   printf ("stall/%s: worst gap of all phases %.1f ms\n", preset, worst_overall);
 

@@ -17,6 +17,8 @@ pl_sanity_layers (const PlUnet *unet)
   GPtrArray *a = g_ptr_array_new ();
 
   g_ptr_array_add (a, g_strdup ("head"));
+  for (int L = 2; L <= c->head_scales; L++)
+    g_ptr_array_add (a, g_strdup_printf ("head_fcn.%d", L));
   for (int j = c->depth - 2; j >= 0; j--)
     {
       g_ptr_array_add (a, g_strdup_printf ("dec.%d.1", j));

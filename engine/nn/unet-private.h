@@ -27,6 +27,7 @@ struct _PlUnet
   Layer        dec[PL_UNET_MAX_DEPTH][2];
   Layer        head;
   Layer        head_var;     /* aleatoric nets only */
+  Layer        head_fcn[PL_UNET_MAX_DEPTH];  /* levels 2 … head_scales */
 };
 
 G_END_DECLS

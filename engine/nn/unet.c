@@ -72,6 +72,8 @@ pl_unet_config_check (const PlUnetConfig *c, GError **error)
     why = "unknown output activation";
   else if (c->aleatoric && c->output != PL_OUTPUT_SOFTMAX)
     why = "an aleatoric head needs a softmax output";
+  else if (c->head_scales < 0 || (c->head_scales > 1 && c->head_scales > c->depth - 1))
+    why = "head scales must be 0 … depth − 1";
   else if (!isfinite (c->bn_eps) || (c->batch_norm && !(c->bn_eps > 0.0f)))
     why = "batch-norm epsilon must be finite, and positive with batch norm";
   else
@@ -215,6 +217,11 @@ layout (PlUnet *u)
   add_layer (u, &u->head, "head", c->channels[0], c->n_classes, 1, FALSE, 0, -1);
   if (c->aleatoric)
     add_layer (u, &u->head_var, "head_var", c->channels[0], 1, 1, FALSE, 0, -1);
+  for (int L = 2; L <= c->head_scales; L++)
+    {
+      g_autofree char *name = g_strdup_printf ("head_fcn.%d", L);
+      add_layer (u, &u->head_fcn[L], name, c->channels[L - 1], c->n_classes, 1, FALSE, 0, -1);
+    }
 }
 
 static void
@@ -239,6 +246,8 @@ build (PlUnet *u)
   bind_layer (u, &u->head);
   if (c->aleatoric)
     bind_layer (u, &u->head_var);
+  for (int L = 2; L <= c->head_scales; L++)
+    bind_layer (u, &u->head_fcn[L]);
 }
 
 gsize
@@ -402,6 +411,8 @@ pl_unet_init (PlUnet *unet, guint64 seed)
           for (gsize k = 0; k < p->numel; k++)
             unet->params[p->offset + k] = 1.0f;
         }
+      else if (p->ndim == 4 && g_str_has_prefix (p->name, "head_fcn."))
+        continue;   /* FCN's score layers start at zero */
       else if (p->ndim == 4)
         {
           gboolean transposed = g_str_has_prefix (p->name, "up.");
@@ -463,12 +474,27 @@ run_encoder (PlUnet *u, PlTape *t, PlTensor *x, PlRng *rng, gboolean inplace,
   return x;
 }
 
+/* The FCN skip head over decoder levels 2 … S (dec[L]) and the full-
+ * resolution logits of the plain head. */
+static PlTensor *
+fcn_head (PlUnet *u, PlTape *t, PlTensor **dec, PlTensor *logits)
+{
+  int S = u->cfg.head_scales;
+  PlTensor *s = pl_conv2d (t, dec[S], &u->head_fcn[S].w, &u->head_fcn[S].b);
+
+  for (int L = S - 1; L >= 2; L--)
+    s = pl_add (t, pl_upsample2x (t, s),
+                pl_conv2d (t, dec[L], &u->head_fcn[L].w, &u->head_fcn[L].b));
+  return pl_add (t, pl_upsample2x (t, s), logits);
+}
+
 static PlTensor *
 run_decoder (PlUnet *u, PlTape *t, PlTensor *x, PlTensor **skips, PlTensor **partial,
              PlRng *rng, gboolean inplace, PlUnetRun *run)
 {
   const PlUnetConfig *c = &u->cfg;
   int D = c->depth;
+  PlTensor *dec[PL_UNET_MAX_DEPTH] = { NULL }, *logits;
 
   x = maybe_dropout (t, c, PL_DROPOUT_BOTTLENECK, x, rng);
   if (run)
@@ -487,6 +513,7 @@ run_decoder (PlUnet *u, PlTape *t, PlTensor *x, PlTensor **skips, PlTensor **par
                       partial ? partial[j] : NULL, inplace, c);
       x = conv_block (t, &u->dec[j][1], x, NULL, NULL, inplace, c);
       x = maybe_dropout (t, c, PL_DROPOUT_DECODER, x, rng);
+      dec[D - 1 - j] = x;
       if (run)
         run->decoder[D - 1 - j] = x;
     }
@@ -496,7 +523,8 @@ run_decoder (PlUnet *u, PlTape *t, PlTensor *x, PlTensor **skips, PlTensor **par
     x->flags |= PL_TENSOR_REQUIRES_GRAD;
   if (run)
     run->log_var = c->aleatoric ? pl_conv2d (t, x, &u->head_var.w, &u->head_var.b) : NULL;
-  return pl_conv2d (t, x, &u->head.w, &u->head.b);
+  logits = pl_conv2d (t, x, &u->head.w, &u->head.b);
+  return c->head_scales >= 2 ? fcn_head (u, t, dec, logits) : logits;
 }
 
 PlTensor *
