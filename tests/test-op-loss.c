@@ -2,6 +2,7 @@
  * against hand-computed values. */
 #include "tests/test-op-common.h"
 
+#include "engine/core/gemm.h"
 #include "engine/data/metrics.h"
 
 static PlRng fill_rng;
@@ -118,6 +119,65 @@ test_aleatoric_grad (void)
   g.check[0] = FALSE;
   g_assert_cmpfloat (gc_check ("aleatoric_ce log_var only", &g, build_aleatoric,
                                GINT_TO_POINTER (4), 1e-2f, 100), <, 2e-3);
+  gc_inputs_clear (&g);
+}
+
+/* A tensor big enough to be split over the threads (more than 1024
+ * pixels): the gradients against central differences, and the loss and
+ * both gradients bit for bit the same with 1 and 2 threads. */
+enum { BN = 2, BK = 3, BH = 20, BW = 30 };
+static gint32 big_target[BN * BH * BW];
+
+static PlTensor *
+build_aleatoric_big (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_aleatoric_cross_entropy (t, in[0], in[1], big_target, -1, GPOINTER_TO_INT (ud), 31);
+}
+
+static void
+aleatoric_big_run (GcInputs *g, int threads, float *loss, float *dx, float *ds)
+{
+  g_autoptr (PlTape) tape = pl_tape_new (1 << 22);
+  PlTensor *x = pl_tape_wrap (tape, BN, BK, BH, BW, g->data[0], TRUE);
+  PlTensor *s = pl_tape_wrap (tape, BN, 1, BH, BW, g->data[1], TRUE);
+  PlTensor *l;
+
+  pl_engine_set_threads (threads);
+  l = pl_aleatoric_cross_entropy (tape, x, s, big_target, -1, 6, 31);
+  g_assert_true (pl_tape_backward (tape, l, NULL, NULL));
+  *loss = l->data[0];
+  memcpy (dx, x->grad, sizeof (float) * BN * BK * BH * BW);
+  memcpy (ds, s->grad, sizeof (float) * BN * BH * BW);
+}
+
+static void
+test_aleatoric_threads (void)
+{
+  const int shapes[][4] = { { BN, BK, BH, BW }, { BN, 1, BH, BW } };
+  float l1, l2;
+  g_autofree float *dx1 = g_new (float, BN * BK * BH * BW), *dx2 = g_new (float, BN * BK * BH * BW);
+  g_autofree float *ds1 = g_new (float, BN * BH * BW), *ds2 = g_new (float, BN * BH * BW);
+  int before = pl_engine_get_threads ();
+  GcInputs g;
+
+  gc_inputs_init (&g, 2, shapes);
+  gc_fill (&g, 0, &fill_rng, -2.0f, 2.0f, 0.0f);
+  gc_fill (&g, 1, &fill_rng, -2.0f, 1.0f, 0.0f);
+  pl_engine_set_threads (2);
+  /* Few labelled pixels, spread over every run, so that a step of one
+   * input moves the mean loss well above float rounding. */
+  for (int i = 0; i < BN * BH * BW; i++)
+    big_target[i] = i % 37 == 0 ? (i * 7) % BK : -1;
+  g_assert_cmpfloat (gc_check ("aleatoric_ce split T=3", &g, build_aleatoric_big, GINT_TO_POINTER (3),
+                               1e-2f, 400), <, 2e-3);
+  for (int i = 0; i < BN * BH * BW; i++)
+    big_target[i] = i % 11 == 0 ? -1 : (i * 7) % BK;
+  aleatoric_big_run (&g, 1, &l1, dx1, ds1);
+  aleatoric_big_run (&g, 2, &l2, dx2, ds2);
+  pl_engine_set_threads (before);
+  g_assert_cmpfloat (l1, ==, l2);
+  g_assert_cmpmem (dx1, sizeof (float) * BN * BK * BH * BW, dx2, sizeof (float) * BN * BK * BH * BW);
+  g_assert_cmpmem (ds1, sizeof (float) * BN * BH * BW, ds2, sizeof (float) * BN * BH * BW);
   gc_inputs_clear (&g);
 }
 
@@ -321,6 +381,7 @@ main (int argc, char **argv)
   g_test_add_func ("/loss/values/class", test_class_losses_values);
   g_test_add_func ("/loss/grad/aleatoric", test_aleatoric_grad);
   g_test_add_func ("/loss/values/aleatoric", test_aleatoric_values);
+  g_test_add_func ("/loss/grad/aleatoric-threads", test_aleatoric_threads);
   g_test_add_func ("/loss/grad/binary-regression-ssim", test_binary_and_regression);
   g_test_add_func ("/loss/values/regression-ssim", test_regression_values);
   g_test_add_func ("/metrics/values", test_metrics);

@@ -626,6 +626,111 @@ test_ensemble_train (void)
   pl_model_ensemble_free (c);
 }
 
+/* --- TTA with sided labels ---------------------------------------------- */
+
+/* v flipped along voxel axes 0 (fx) and/or 1 (fy). */
+static PlVolume *
+flip_volume (const PlVolume *v, gboolean fx, gboolean fy)
+{
+  PlVolume *f = pl_volume_copy (v);
+  gint64 X = v->dim[0], Y = v->dim[1];
+  for (gint64 z = 0; z < v->dim[2]; z++)
+    for (gint64 y = 0; y < Y; y++)
+      for (gint64 x = 0; x < X; x++)
+        f->data[(z * Y + y) * X + x] = v->data[(z * Y + (fy ? Y - 1 - y : y)) * X + (fx ? X - 1 - x : x)];
+  pl_volume_update_stats (f);
+  return f;
+}
+
+/* The TTA mean of identity + one flip equals the average of the model's
+ * prediction and of its prediction of the flipped volume flipped back, with
+ * classes swapped (perm) when the flip crosses the sides. */
+static void
+check_tta_flip (PlModel *m, const PlVolume *v, gboolean fx, gboolean fy, const int *perm)
+{
+  PlUncertaintySettings s;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PlUncertaintyResult) r = NULL;
+  g_autoptr (PlVolume) vf = flip_volume (v, fx, fy);
+  gsize n = pl_volume_n_voxels (v);
+  int K = m->n_classes;
+  g_autofree float *p = g_new (float, K * n), *pf = g_new (float, K * n);
+  gint64 X = v->dim[0], Y = v->dim[1];
+  double worst = 0.0;
+
+  pl_uncertainty_settings_init (&s);
+  s.estimator = PL_ESTIMATOR_TTA;
+  s.tta_samples = 2;
+  s.tta_flip_p = 1.0f;          /* sample 1 flips both in-plane axes … */
+  s.tta_max_rotation = 0.0f;    /* … and nothing else */
+  s.tta_intensity = 0.0f;
+  s.batch = 2;
+  r = pl_uncertainty_estimate (&s, &m, 1, v, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (pl_model_predict_volume (m, v, 2, p, NULL, NULL, &error));
+  g_assert_true (pl_model_predict_volume (m, vf, 2, pf, NULL, NULL, &error));
+  for (int c = 0; c < K; c++)
+    for (gint64 z = 0; z < v->dim[2]; z++)
+      for (gint64 y = 0; y < Y; y++)
+        for (gint64 x = 0; x < X; x++)
+          {
+            gsize i = (z * Y + y) * X + x;
+            gsize j = (z * Y + (fy ? Y - 1 - y : y)) * X + (fx ? X - 1 - x : x);
+            double want = 0.5 * (p[c * n + i] + pf[perm[c] * n + j]);
+            worst = fmax (worst, fabs (r->mean[c * n + i] - want));
+          }
+  g_assert_cmpfloat (worst, <, 1e-5);
+}
+
+static void
+test_tta_sides (void)
+{
+  /* Even sizes: the crop is the slice, so a flip of the window is a flip
+   * of the slice.  Voxel axis 0 points left-right (no affine: RAS). */
+  gint64 dim[3] = { 16, 20, 3 };
+  g_autoptr (PlVolume) v = pl_volume_new (dim, NULL, NULL);
+  guint16 values[3] = { 1, 2, 3 };
+  const char *sided[3] = { "Background", "Left-Putamen", "Right-Putamen" };
+  const char *unpaired[3] = { "Background", "Left-Putamen", "Thalamus" };
+  const int swap[3] = { 0, 2, 1 }, same[3] = { 0, 1, 2 };
+  PlUnetConfig cfg;
+  PlModel *m;
+  PlRng rng;
+
+  pl_rng_init (&rng, 11);
+  for (gsize i = 0; i < pl_volume_n_voxels (v); i++)
+    v->data[i] = (float) (100.0 * pl_rng_uniform (&rng));
+  pl_volume_update_stats (v);
+  pl_unet_config_ref (&cfg);
+  cfg.depth = 2;
+  cfg.channels[0] = 4;
+  cfg.channels[1] = 8;
+  cfg.n_classes = 3;
+  cfg.dropout_p = 0.0f;
+
+  /* Paired sides: the flip across them swaps Left and Right back. */
+  m = pl_model_new (pl_unet_new (&cfg, 6), 3, values, sided);
+  m->axis = 2;
+  m->norm_divisor = 100.0;
+  check_tta_flip (m, v, TRUE, TRUE, swap);
+  pl_model_free (m);
+
+  /* No sided class: the flip leaves the classes alone. */
+  m = pl_model_new (pl_unet_new (&cfg, 6), 3, values, NULL);
+  m->axis = 2;
+  m->norm_divisor = 100.0;
+  check_tta_flip (m, v, TRUE, TRUE, same);
+  pl_model_free (m);
+
+  /* A sided class without a pair: no flip across the sides (as training),
+   * the other in-plane flip stays. */
+  m = pl_model_new (pl_unet_new (&cfg, 6), 3, values, unpaired);
+  m->axis = 2;
+  m->norm_divisor = 100.0;
+  check_tta_flip (m, v, FALSE, TRUE, same);
+  pl_model_free (m);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -640,6 +745,7 @@ main (int argc, char **argv)
   g_test_add_func ("/uncertainty/estimate/ensemble", test_estimate_ensemble);
   g_test_add_func ("/uncertainty/estimate/tta", test_estimate_tta);
   g_test_add_func ("/uncertainty/estimate/tta-inverse", test_tta_inverse);
+  g_test_add_func ("/uncertainty/estimate/tta-sides", test_tta_sides);
   g_test_add_func ("/uncertainty/estimate/mc-softmax", test_estimate_mc_softmax);
   g_test_add_func ("/uncertainty/estimate/errors", test_estimate_errors);
   g_test_add_func ("/uncertainty/ensemble/file", test_ensemble_file);

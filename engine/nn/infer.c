@@ -3,6 +3,8 @@
 
 #include "engine/nn/infer.h"
 #include "engine/data/dataset.h"
+#include "engine/kernels/conv-private.h"
+#include "engine/ops/loss.h"
 #include "engine/ops/ops.h"
 #include "engine/ops/tape.h"
 
@@ -14,6 +16,86 @@ int
 pl_model_n_outputs (const PlModel *model)
 {
   return pl_unet_get_config (model->unet)->n_classes;
+}
+
+typedef struct
+{
+  const float *x, *s;   /* logits (n, K, hw), log σ² (n, 1, hw) */
+  float       *p;       /* (n, K, hw) */
+  gsize        hw, npix;
+  int          K, S;
+  guint64      seed;
+  gint64       first;
+} DrawJob;
+
+static void
+draw_part (int part, int n_parts, gpointer data)
+{
+  const DrawJob *j = data;
+  gsize chunk = (j->npix + n_parts - 1) / n_parts;
+  gsize lo = MIN (j->npix, (gsize) part * chunk), hi = MIN (j->npix, lo + chunk);
+  int K = j->K;
+  double z[256];
+
+  for (gsize q = lo; q < hi; q++)
+    {
+      gsize n = q / j->hw, i = q % j->hw;
+      const float *x = j->x + n * K * j->hw + i;
+      float *out = j->p + n * K * j->hw + i;
+      guint64 pixel = (guint64) (j->first * (gint64) j->hw) + q;
+      double sigma = exp (0.5 * (double) j->s[q]), acc[256];
+      for (int c = 0; c < K; c++)
+        acc[c] = 0.0;
+      for (int t = 0; t < j->S; t++)
+        {
+          double m = -INFINITY, se = 0.0;
+          for (int c = 0; c < K; c++)
+            {
+              z[c] = x[c * j->hw] + sigma * pl_aleatoric_noise (j->seed, pixel, t, c);
+              m = fmax (m, z[c]);
+            }
+          for (int c = 0; c < K; c++)
+            se += (z[c] = exp (z[c] - m));
+          for (int c = 0; c < K; c++)
+            acc[c] += z[c] / se;
+        }
+      for (int c = 0; c < K; c++)
+        out[c * j->hw] = (float) (acc[c] / j->S);
+    }
+}
+
+PlTensor *
+pl_model_probabilities (PlModel *model, PlTape *tape, PlTensor *logits, const PlTensor *log_var,
+                        int samples, guint64 seed, gint64 first)
+{
+  DrawJob j;
+  PlTensor *p;
+
+  if (!log_var || samples <= 0 || pl_unet_get_config (model->unet)->output != PL_OUTPUT_SOFTMAX)
+    return pl_unet_output (model->unet, tape, logits);
+  g_return_val_if_fail (logits->c <= 256, NULL);
+  p = pl_tape_tensor (tape, logits->n, logits->c, logits->h, logits->w);
+  j.x = logits->data;
+  j.s = log_var->data;
+  j.p = p->data;
+  j.hw = (gsize) logits->h * logits->w;
+  j.npix = (gsize) logits->n * j.hw;
+  j.K = logits->c;
+  j.S = samples;
+  j.seed = seed;
+  j.first = first;
+  /* pixels are independent: the split does not change any value */
+  pl_conv_parallel (j.npix >= 4096 ? 16 : 1, pl_conv_threads (), draw_part, &j);
+  return p;
+}
+
+/* Probabilities of the batch x (slices first …) as prediction gives them. */
+static PlTensor *
+predict_batch (PlModel *model, PlTape *tape, PlTensor *x, gint64 first)
+{
+  PlUnetRun run = { 0 };
+  PlTensor *y = pl_unet_forward (model->unet, tape, x, &run);
+  return pl_model_probabilities (model, tape, y, run.log_var, PL_ALEATORIC_PREDICT_SAMPLES, 0, first);
 }
 
 void
@@ -173,7 +255,7 @@ pl_model_predict_volume (PlModel *model, const PlVolume *volume, int batch, floa
         pl_tape_reset (tape);
         x = pl_tape_tensor (tape, n, 1, w->wh, w->ww);
         pl_model_frame_fill (model, volume, &g, w, first, n, slice, x->data);
-        p = pl_unet_output (model->unet, tape, pl_unet_forward (model->unet, tape, x, NULL));
+        p = predict_batch (model, tape, x, first);
         if (probs)
           pl_model_frame_scatter (volume, &g, wi, first, n, K, p->data, probs);
         if (labels)
@@ -229,8 +311,10 @@ pl_model_predict_volume_mc (PlModel *model, const PlVolume *volume, int batch, i
         mark = pl_arena_mark (pl_tape_get_arena (tape));
         for (int t = 0; t < passes; t++)
           {
-            PlTensor *p = pl_unet_output (model->unet, tape,
-                                          pl_unet_decode (model->unet, tape, enc, &rng));
+            PlTensor *lv = NULL, *y = pl_unet_decode_var (model->unet, tape, enc, &rng, &lv);
+            /* the logit draws change with the pass (seed t), as the masks do */
+            PlTensor *p = pl_model_probabilities (model, tape, y, lv, PL_ALEATORIC_PREDICT_SAMPLES,
+                                                  (guint64) t + 1, first);
             for (gsize i = 0; i < nk; i++)
               {
                 s1[i] += p->data[i];
@@ -297,7 +381,7 @@ pl_model_predict_slice (PlModel *model, const PlVolume *volume, gint64 index, fl
       pl_tape_reset (tape);
       x = pl_tape_tensor (tape, 1, 1, w->wh, w->ww);
       pl_model_frame_fill (model, volume, &g, w, index, 1, slice, x->data);
-      p = pl_unet_output (model->unet, tape, pl_unet_forward (model->unet, tape, x, NULL));
+      p = predict_batch (model, tape, x, index);
       for (int y = 0; y < g.h; y++)
         for (int xx = 0; xx < g.w; xx++)
           if (pl_model_frame_owns (&g, wi, y, xx))

@@ -20,6 +20,10 @@
 
 G_BEGIN_DECLS
 
+/* Logit draws S behind the probabilities of a model with an aleatoric head
+ * (unet.h) when predicting: 10, as in training (train.h). */
+#define PL_ALEATORIC_PREDICT_SAMPLES 10
+
 /* Output channels of the model (n_classes, or 1 for a sigmoid model). */
 int      pl_model_n_outputs         (const PlModel    *model);
 
@@ -48,6 +52,22 @@ void     pl_model_predict_slice     (PlModel          *model,
                                      gint64            index,
                                      float            *probs,
                                      guint16          *labels);
+/* The model's probabilities (n, K, h, w) of logits: its output (softmax,
+ * sigmoid); for a net with an aleatoric head, log_var its log σ²
+ * (n, 1, h, w), the predictive distribution the head was trained for, the
+ * mean of softmax(logits + σ ε) over S draws (Kendall & Gal 2017, eq. 12;
+ * S = 0: softmax of the logits).  The draw of pixel i of batch sample b is
+ * pl_aleatoric_noise (seed, (first + b)·h·w + i, t, c), so a slice's
+ * probabilities do not depend on the batch it is in when first is its
+ * index minus b.  Whole-volume and single-slice prediction use this with
+ * S = PL_ALEATORIC_PREDICT_SAMPLES, seed 0 and the slice index. */
+PlTensor *pl_model_probabilities    (PlModel          *model,
+                                     PlTape           *tape,
+                                     PlTensor         *logits,
+                                     const PlTensor   *log_var,
+                                     int               samples,
+                                     guint64           seed,
+                                     gint64            first);
 /* Normalises one slice (H, W) of the volume as the model wants it. */
 void     pl_model_normalise         (const PlModel    *model,
                                      const float      *src,

@@ -4,6 +4,7 @@
 
 #include "engine/ops/loss.h"
 #include "engine/ops/op-private.h"
+#include "engine/kernels/conv-private.h"
 
 #include <math.h>
 #include <string.h>
@@ -123,6 +124,62 @@ pixel_loss (const float *x, gsize hw, float s, int K, int y, int T, guint64 seed
   return -(lQ - log ((double) T));
 }
 
+/* The pixels are split into a fixed number of runs (by index, not by
+ * thread), each summed in order and the sums added in run order, so the loss
+ * does not depend on the thread count; the backward pass writes each pixel's
+ * own gradient entries. */
+#define ALEA_PARTS    32
+#define ALEA_PARALLEL 1024
+
+typedef struct
+{
+  const float  *x, *s;          /* logits (n, K, hw); log σ² (n, 1, hw) */
+  const gint32 *target;
+  gsize         hw, npix;
+  int           K, T, n_parts;
+  gint32        ignore;
+  guint64       seed;
+  float         g;              /* backward: dL/dloss / count */
+  float        *dx, *ds;        /* backward: gradients (n, K, hw), (n, 1, hw) */
+  double        sum[ALEA_PARTS];
+  gsize         count[ALEA_PARTS];
+} AleaJob;
+
+static void
+alea_part (int part, int n_parts, gpointer data)
+{
+  AleaJob *j = data;
+  gsize chunk = (j->npix + n_parts - 1) / n_parts;
+  gsize lo = MIN (j->npix, (gsize) part * chunk), hi = MIN (j->npix, lo + chunk);
+  int K = j->K, T = j->T;
+  double *z = g_new (double, (gsize) 2 * T * K + T), *e = z + (gsize) T * K, *lq = e + (gsize) T * K;
+  double s = 0.0;
+  gsize count = 0;
+
+  for (gsize q = lo; q < hi; q++)
+    {
+      gsize n = q / j->hw, p = q % j->hw;
+      gint32 t = j->target[q];
+      double l;
+      if (t == j->ignore)
+        continue;
+      l = pixel_loss (j->x + n * K * j->hw + p, j->hw, j->s[q], K, t, T, j->seed, q, z, e, lq,
+                      j->g, j->dx ? j->dx + n * K * j->hw + p : NULL, j->dx ? j->ds + q : NULL);
+      s += l;
+      count++;
+    }
+  j->sum[part] = s;
+  j->count[part] = count;
+  g_free (z);
+}
+
+static void
+alea_run (AleaJob *j)
+{
+  j->n_parts = j->npix >= ALEA_PARALLEL ? ALEA_PARTS : 1;
+  pl_conv_parallel (j->n_parts, pl_conv_threads (), alea_part, j);
+}
+
 PlTensor *
 pl_aleatoric_cross_entropy (PlTape *tape, PlTensor *logits, PlTensor *log_var,
                             const gint32 *target, gint32 ignore, int n_samples,
@@ -132,30 +189,32 @@ pl_aleatoric_cross_entropy (PlTape *tape, PlTensor *logits, PlTensor *log_var,
   int K = logits->c, T = n_samples;
   double s = 0.0;
   gsize count = 0;
-  PlTensor *y = pl_tape_tensor (tape, 1, 1, 1, 1);
+  PlTensor *y;
   PlTensor *in[2] = { logits, log_var };
   PlNode *node;
-  double *z, *e, *lq;
+  AleaJob j = { 0 };
 
   g_return_val_if_fail (T >= 1, NULL);
   g_return_val_if_fail (log_var->n == logits->n && log_var->c == 1
                         && log_var->h == logits->h && log_var->w == logits->w, NULL);
-  z = g_new (double, (gsize) 2 * T * K + T);
-  e = z + (gsize) T * K;
-  lq = e + (gsize) T * K;
-  for (int n = 0; n < logits->n; n++)
-    for (gsize p = 0; p < hw; p++)
-      {
-        gint32 t = target[(gsize) n * hw + p];
-        if (t == ignore)
-          continue;
-        g_return_val_if_fail (t >= 0 && t < K, (g_free (z), NULL));
-        s += pixel_loss (logits->data + (gsize) n * K * hw + p, hw,
-                         log_var->data[(gsize) n * hw + p], K, t, T, seed,
-                         (gsize) n * hw + p, z, e, lq, 0.0f, NULL, NULL);
-        count++;
-      }
-  g_free (z);
+  for (gsize q = 0; q < npix; q++)
+    g_return_val_if_fail (target[q] == ignore || (target[q] >= 0 && target[q] < K), NULL);
+  y = pl_tape_tensor (tape, 1, 1, 1, 1);
+  j.x = logits->data;
+  j.s = log_var->data;
+  j.target = target;
+  j.hw = hw;
+  j.npix = npix;
+  j.K = K;
+  j.T = T;
+  j.ignore = ignore;
+  j.seed = seed;
+  alea_run (&j);
+  for (int i = 0; i < j.n_parts; i++)
+    {
+      s += j.sum[i];
+      count += j.count[i];
+    }
   y->data[0] = count ? (float) (s / count) : 0.0f;
   node = pl_tape_record (tape, PL_OP_ALEATORIC_CE, y, 2, in);
   if (node)
@@ -178,35 +237,31 @@ pl_aleatoric_ce_backward_node (PlTape *tape, PlNode *node, PlRule rule)
 {
   PlTensor *logits = node->in[0], *log_var = node->in[1];
   float *dx = pl_tape_grad (tape, logits), *ds = pl_tape_grad (tape, log_var);
-  const gint32 *target = node->saved;
-  guint64 seed = *(const guint64 *) node->saved2;
-  gsize hw = pl_tensor_plane (logits);
-  int K = logits->c, T = node->iarg[1];
+  gsize hw = pl_tensor_plane (logits), npix = (gsize) logits->n * hw;
   float g = node->out->grad[0] * node->farg[0];
-  float *dx_tmp, *ds_tmp;
-  double *z, *e, *lq;
+  float *dx_tmp = NULL, *ds_tmp = NULL;
+  AleaJob j = { 0 };
 
-  if (g == 0.0f)
+  if (g == 0.0f || (!dx && !ds))
     return;
-  z = g_new (double, (gsize) 2 * T * K + T);
-  e = z + (gsize) T * K;
-  lq = e + (gsize) T * K;
   /* Either input may need no gradient: accumulate into scratch then. */
-  dx_tmp = dx ? NULL : g_new (float, (gsize) K * hw);
-  ds_tmp = ds ? NULL : g_new (float, 1);
-  for (int n = 0; n < logits->n; n++)
-    for (gsize p = 0; p < hw; p++)
-      {
-        gint32 t = target[(gsize) n * hw + p];
-        if (t == node->iarg[0])
-          continue;
-        pixel_loss (logits->data + (gsize) n * K * hw + p, hw,
-                    log_var->data[(gsize) n * hw + p], K, t, T, seed, (gsize) n * hw + p,
-                    z, e, lq, g,
-                    dx ? dx + (gsize) n * K * hw + p : dx_tmp + p,
-                    ds ? ds + (gsize) n * hw + p : ds_tmp);
-      }
+  if (!dx)
+    dx = dx_tmp = g_new0 (float, (gsize) logits->c * npix);
+  if (!ds)
+    ds = ds_tmp = g_new0 (float, npix);
+  j.x = logits->data;
+  j.s = log_var->data;
+  j.target = node->saved;
+  j.hw = hw;
+  j.npix = npix;
+  j.K = logits->c;
+  j.T = node->iarg[1];
+  j.ignore = node->iarg[0];
+  j.seed = *(const guint64 *) node->saved2;
+  j.g = g;
+  j.dx = dx;
+  j.ds = ds;
+  alea_run (&j);
   g_free (dx_tmp);
   g_free (ds_tmp);
-  g_free (z);
 }

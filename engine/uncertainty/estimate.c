@@ -233,7 +233,52 @@ typedef struct
   float *tv;      /* TTA: inverse-transformed σ² (batch, 1, wh, ww) */
   gboolean aleatoric;
   guint64 noise;  /* aleatoric logit draws: seed of the next sample */
+  int lateral;    /* TTA: slice axis across the sides (0: H, 1: W), −1: none */
+  int *mirror;    /* TTA: class → class in a mirror image; NULL: identity */
 } Run;
+
+/* Left and right, as the trainer treats them (train.c): the slice axis that
+ * crosses the sides, and the class each class becomes in an image mirrored
+ * across it, from the model's class names (labels.h: a "Left-…" class and
+ * its "Right-…" pair swap).  A model trained with sided labels learned that
+ * a left structure seen on the right is the right one, so a TTA flip across
+ * the sides must swap the pair back; when a sided class has no pair the
+ * trainer made no such flip, nor does TTA (*no_flip). */
+static void
+tta_sides (const PlModel *m, const PlVolume *volume, int axis, int *lateral, int **mirror,
+           gboolean *no_flip)
+{
+  g_autoptr (PlLabelTable) table = pl_label_table_new_empty ();
+  PlOrientation o;
+  gboolean sided = FALSE, unpaired = FALSE;
+  int lat, a = axis == 0 ? 1 : 0;
+
+  pl_volume_orientation (volume, &o);
+  lat = o.voxel_axis[0];
+  *lateral = lat == axis ? -1 : lat == a ? 0 : 1;
+  *mirror = NULL;
+  *no_flip = FALSE;
+  if (!m->class_names || *lateral < 0)
+    return;
+  for (int c = 0; c < m->n_classes; c++)
+    {
+      PlLabel l = { m->class_values[c], m->class_names[c] ? m->class_names[c] : (char *) "" };
+      pl_label_table_set (table, &l);
+    }
+  *mirror = g_new (int, m->n_classes);
+  for (int c = 0; c < m->n_classes; c++)
+    {
+      guint16 v = m->class_values[c], mv = pl_label_table_mirror_value (table, v);
+      (*mirror)[c] = mv == v ? c : mv == 0 ? -1 : pl_model_class_of (m, mv);
+      if (mv != v)
+        sided = TRUE;
+      if ((*mirror)[c] < 0)
+        unpaired = TRUE;
+    }
+  if (!sided || unpaired)
+    g_clear_pointer (mirror, g_free);
+  *no_flip = unpaired;
+}
 
 static gboolean
 check_models (PlModel *const *models, int n_models, const PlUncertaintySettings *s,
@@ -279,51 +324,17 @@ check_models (PlModel *const *models, int n_models, const PlUncertaintySettings 
 }
 
 /* Probabilities of logits (n, K, h, w): softmax, or with an aleatoric head
- * the mean over S draws of softmax(x + σ ε) (Kendall & Gal 2017, eq. 12),
- * and log σ² (n, 1, h, w) becomes σ². */
+ * the mean over S draws of softmax(x + σ ε) (Kendall & Gal 2017, eq. 12;
+ * pl_model_probabilities), and log σ² (n, 1, h, w) becomes σ². */
 static const float *
-to_probs (Run *r, PlUnet *u, PlTape *tape, PlTensor *logits, PlTensor *log_var)
+to_probs (Run *r, PlModel *m, PlTape *tape, PlTensor *logits, PlTensor *log_var)
 {
-  gsize hw = (gsize) logits->h * logits->w;
-  int K = logits->c, S = r->s->aleatoric_samples;
-  guint64 seed;
   PlTensor *p;
-  double *z;
 
   if (!log_var)
-    return pl_unet_output (u, tape, logits)->data;
-  seed = r->noise++;
-  if (S == 0)
-    p = pl_unet_output (u, tape, logits);
-  else
-    {
-      p = pl_tape_tensor (tape, logits->n, K, logits->h, logits->w);
-      z = g_new (double, K);
-      for (int n = 0; n < logits->n; n++)
-        for (gsize i = 0; i < hw; i++)
-          {
-            const float *x = logits->data + (gsize) n * K * hw + i;
-            float *q = p->data + (gsize) n * K * hw + i;
-            double sigma = exp (0.5 * log_var->data[(gsize) n * hw + i]);
-            for (int c = 0; c < K; c++)
-              q[c * hw] = 0.0f;
-            for (int t = 0; t < S; t++)
-              {
-                double m = -INFINITY, se = 0.0;
-                for (int c = 0; c < K; c++)
-                  {
-                    z[c] = x[c * hw] + sigma * pl_aleatoric_noise (seed, (gsize) n * hw + i, t, c);
-                    m = fmax (m, z[c]);
-                  }
-                for (int c = 0; c < K; c++)
-                  se += (z[c] = exp (z[c] - m));
-                for (int c = 0; c < K; c++)
-                  q[c * hw] += (float) (z[c] / se / S);
-              }
-          }
-      g_free (z);
-    }
-  for (gsize i = 0; i < (gsize) logits->n * hw; i++)
+    return pl_unet_output (m->unet, tape, logits)->data;
+  p = pl_model_probabilities (m, tape, logits, log_var, r->s->aleatoric_samples, r->noise++, 0);
+  for (gsize i = 0; i < (gsize) logits->n * logits->h * logits->w; i++)
     log_var->data[i] = expf (log_var->data[i]);
   return p->data;
 }
@@ -344,15 +355,15 @@ sample (Run *r, PlTape *tape, PlUnetEncoded *enc, PlTensor *x, int n, int K, con
     case PL_ESTIMATOR_MC:
       {
         PlTensor *lv = NULL, *y = pl_unet_decode_var (m0->unet, tape, enc, &r->rng, &lv);
-        p = to_probs (r, m0->unet, tape, y, lv);
+        p = to_probs (r, m0, tape, y, lv);
         *var = lv ? lv->data : NULL;
         return p;
       }
     case PL_ESTIMATOR_ENSEMBLE:
       {
-        PlUnet *u = r->models[t]->unet;
-        PlTensor *y = pl_unet_forward (u, tape, x, &run);
-        p = to_probs (r, u, tape, y, run.log_var);
+        PlModel *mt = r->models[t];
+        PlTensor *y = pl_unet_forward (mt->unet, tape, x, &run);
+        p = to_probs (r, mt, tape, y, run.log_var);
         *var = run.log_var ? run.log_var->data : NULL;
         return p;
       }
@@ -360,12 +371,19 @@ sample (Run *r, PlTape *tape, PlUnetEncoded *enc, PlTensor *x, int n, int K, con
       {
         gsize plane = (gsize) w->wh * w->ww;
         PlTensor *xt = pl_tape_tensor (tape, n, 1, w->wh, w->ww), *y;
+        gboolean swap;
         for (int s = 0; s < n; s++)
           pl_tta_apply (&r->tta[t], x->data + s * plane, w->wh, w->ww, FALSE, xt->data + s * plane);
         y = pl_unet_forward (m0->unet, tape, xt, &run);
-        p = to_probs (r, m0->unet, tape, y, run.log_var);
-        for (gsize j = 0; j < (gsize) n * K; j++)
-          pl_tta_apply (&r->tta[t], p + j * plane, w->wh, w->ww, TRUE, r->tp + j * plane);
+        p = to_probs (r, m0, tape, y, run.log_var);
+        /* Class c of a slice mirrored across the sides is class mirror[c]
+         * of the slice itself. */
+        swap = r->mirror && ((r->lateral == 0 && r->tta[t].flip_h)
+                             || (r->lateral == 1 && r->tta[t].flip_w));
+        for (int s = 0; s < n; s++)
+          for (int c = 0; c < K; c++)
+            pl_tta_apply (&r->tta[t], p + ((gsize) s * K + c) * plane, w->wh, w->ww, TRUE,
+                          r->tp + ((gsize) s * K + (swap ? r->mirror[c] : c)) * plane);
         if (run.log_var)
           {
             for (int s = 0; s < n; s++)
@@ -378,7 +396,7 @@ sample (Run *r, PlTape *tape, PlUnetEncoded *enc, PlTensor *x, int n, int K, con
     default:
       {
         PlTensor *y = pl_unet_forward (m0->unet, tape, x, &run);
-        p = to_probs (r, m0->unet, tape, y, run.log_var);
+        p = to_probs (r, m0, tape, y, run.log_var);
         *var = run.log_var ? run.log_var->data : NULL;
         return p;
       }
@@ -459,8 +477,17 @@ pl_uncertainty_estimate (const PlUncertaintySettings *s, PlModel *const *models,
   pl_rng_init (&r.rng, s->seed);
   if (s->estimator == PL_ESTIMATOR_TTA)
     {
+      gboolean no_flip;
       tta = g_new (PlTtaTransform, T);
       pl_tta_transforms (s, tta, T);
+      tta_sides (models[0], volume, g.axis, &r.lateral, &r.mirror, &no_flip);
+      for (int t = 0; t < T && no_flip; t++)
+        {
+          if (r.lateral == 0)
+            tta[t].flip_h = FALSE;
+          else
+            tta[t].flip_w = FALSE;
+        }
       r.tta = tta;
       r.tp = g_new (float, (gsize) B * K * g.max_plane);
       r.tv = g_new (float, (gsize) B * g.max_plane);
@@ -555,6 +582,7 @@ pl_uncertainty_estimate (const PlUncertaintySettings *s, PlModel *const *models,
   g_free (acc);
   g_free (r.tp);
   g_free (r.tv);
+  g_free (r.mirror);
   if (!ok)
     return NULL;
   for (int m = 0; m < PL_UMAP_N; m++)

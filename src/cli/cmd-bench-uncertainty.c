@@ -2,9 +2,10 @@
  * Colin27 with 5 labelled axial slices.
  *
  *   pellucid-cli bench uncertainty-colin27 [--model M] [--ensemble-model E]
- *        [--steps 600] [--seed 0] [--mc-passes 20] [--tta-samples 8]
- *        [--calibration-slices 34,95] [--al-seeds 3] [--al-steps N] [--no-al]
- *        [--every 1] [--threads 2] [--save-model M]
+ *        [--aleatoric-model A] [--steps 600] [--seed 0] [--mc-passes 20]
+ *        [--tta-samples 8] [--no-tta] [--calibration-slices 34,95]
+ *        [--al-seeds 3] [--al-steps N] [--no-al] [--every 1] [--threads 2]
+ *        [--save-model M]
  *
  * The model is unet2d-ref trained by `pellucid-cli train` on
  * colin27-4class-k5 over ch2 (--steps, --seed; or --model).  Held-out
@@ -12,7 +13,9 @@
  * in the k5 file; the calibration slices (default halfway between painted
  * slices 19/49 and 80/110, standing for slices an annotator painted and
  * held out) are taken out of them.  For each estimator (softmax, MC dropout,
- * TTA, and the ensemble file if given), over the evaluated voxels (held-out
+ * TTA, the ensemble file if given, and a model with an aleatoric head if
+ * given: its logit draws averaged, "aleatoric", and with MC dropout,
+ * "aleatoric-mc"), over the evaluated voxels (held-out
  * slices minus the calibration slices, ch2 intensity > 20, as
  * ../shared/peers/torch_fewshot.py --ece): ECE (15 bins, top-label, every
  * class, pooled), the temperature fitted on the calibration slices and the
@@ -41,6 +44,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/core/error.h"
 #include "engine/core/gemm.h"
 #include "engine/core/rng.h"
 #include "engine/data/dataset.h"
@@ -162,11 +166,11 @@ train_model (const Bench *b, const PlLabels *labels, int steps, guint64 seed, GE
 
 /* Runs one estimator and prints its figures; keeps the MC result. */
 static gboolean
-run_estimator (const Bench *b, PlEstimator est, PlModel **models, int n_models,
+run_estimator (const Bench *b, PlEstimator est, const char *label, PlModel **models, int n_models,
                const PlUncertaintySettings *base, PlUncertaintyResult **keep, GError **error)
 {
   PlUncertaintySettings s = *base;
-  PlProgress progress = { progress_line, (gpointer) pl_estimator_name (est), NULL };
+  PlProgress progress = { progress_line, (gpointer) label, NULL };
   g_autoptr (PlUncertaintyResult) r = NULL;
   g_autoptr (PlReliability) rel = pl_reliability_new (PL_ECE_DEFAULT_BINS);
   g_autoptr (PlReliability) rel_t = pl_reliability_new (PL_ECE_DEFAULT_BINS);
@@ -194,14 +198,14 @@ run_estimator (const Bench *b, PlEstimator est, PlModel **models, int n_models,
     auroc[m] = pl_auroc (r->maps[m], wrong, b->eval_mask, nv);
   dice = heldout_dice (b, r->labels, NULL, per);
 
-  printf ("%-9s T=%-3d ECE %.4f  T-scaled %.4f (T = %.3f)  acc %.4f  AUROC entropy %.3f  MI %.3f  "
+  printf ("%-12s T=%-3d ECE %.4f  T-scaled %.4f (T = %.3f)  acc %.4f  AUROC entropy %.3f  MI %.3f  "
           "expected-entropy %.3f  variance %.3f  Dice %.4f  %.1f s\n",
-          pl_estimator_name (est), r->n_samples, pl_reliability_ece (rel), pl_reliability_ece (rel_t), T,
+          label, r->n_samples, pl_reliability_ece (rel), pl_reliability_ece (rel_t), T,
           pl_reliability_accuracy (rel), auroc[PL_UMAP_ENTROPY], auroc[PL_UMAP_MUTUAL_INFO],
           auroc[PL_UMAP_EXPECTED_ENTROPY], auroc[PL_UMAP_VARIANCE], dice, seconds);
   json_builder_begin_object (jb);
   json_builder_set_member_name (jb, "estimator");
-  json_builder_add_string_value (jb, pl_estimator_name (est));
+  json_builder_add_string_value (jb, label);
   json_builder_set_member_name (jb, "samples");
   json_builder_add_int_value (jb, r->n_samples);
   json_builder_set_member_name (jb, "voxels");
@@ -334,14 +338,17 @@ copy_slice (const gint64 *sdim, const void *src, const gint64 *ddim, void *dst, 
 int
 pel_cli_bench_uncertainty (int argc, char **argv)
 {
-  g_autofree char *model_path = NULL, *ens_path = NULL, *save = NULL, *cal_s = NULL;
+  g_autofree char *model_path = NULL, *ens_path = NULL, *save = NULL, *cal_s = NULL, *alea_path = NULL;
   int steps = PL_TRAIN_DEFAULT_STEPS, threads = 2, al_seeds = 3, al_steps = 0, every = 1;
   int mc_passes = 0, tta_samples = 0;
   gint64 seed = 0;
-  gboolean no_al = FALSE;
+  gboolean no_al = FALSE, only_mc = FALSE;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Use this model instead of training one", "M" },
     { "ensemble-model", 0, 0, G_OPTION_ARG_FILENAME, &ens_path, "Also evaluate this ensemble file", "E" },
+    { "aleatoric-model", 0, 0, G_OPTION_ARG_FILENAME, &alea_path,
+      "Also evaluate this model with an aleatoric head (train --aleatoric)", "A" },
+    { "no-tta", 0, 0, G_OPTION_ARG_NONE, &only_mc, "Skip test-time augmentation", NULL },
     { "save-model", 0, 0, G_OPTION_ARG_FILENAME, &save, "Save the trained model", "M" },
     { "steps", 's', 0, G_OPTION_ARG_INT, &steps, "Training steps (600)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Training seed (0)", "S" },
@@ -496,9 +503,9 @@ pel_cli_bench_uncertainty (int argc, char **argv)
     us.tta_samples = tta_samples;
   printf ("PyTorch peer (torch_fewshot.py --ece, its crop): ECE softmax 0.091, MC dropout 0.065\n");
   fflush (stdout);
-  if (!run_estimator (&b, PL_ESTIMATOR_SOFTMAX, &model, 1, &us, NULL, &error)
-      || !run_estimator (&b, PL_ESTIMATOR_MC, &model, 1, &us, &mc, &error)
-      || !run_estimator (&b, PL_ESTIMATOR_TTA, &model, 1, &us, NULL, &error))
+  if (!run_estimator (&b, PL_ESTIMATOR_SOFTMAX, "softmax", &model, 1, &us, NULL, &error)
+      || !run_estimator (&b, PL_ESTIMATOR_MC, "mc", &model, 1, &us, &mc, &error)
+      || (!only_mc && !run_estimator (&b, PL_ESTIMATOR_TTA, "tta", &model, 1, &us, NULL, &error)))
     {
       fprintf (stderr, "pellucid-cli bench uncertainty-colin27: %s\n", error->message);
       return 1;
@@ -507,9 +514,26 @@ pel_cli_bench_uncertainty (int argc, char **argv)
     {
       int n = 0;
       PlModel **members = pl_model_load_ensemble (ens_path, &n, &error);
-      gboolean ok = members && run_estimator (&b, PL_ESTIMATOR_ENSEMBLE, members, n, &us, NULL, &error);
+      gboolean ok = members && run_estimator (&b, PL_ESTIMATOR_ENSEMBLE, "ensemble", members, n, &us, NULL,
+                                              &error);
       pl_model_ensemble_free (members);
       if (!ok)
+        {
+          fprintf (stderr, "pellucid-cli bench uncertainty-colin27: %s\n", error->message);
+          return 1;
+        }
+    }
+
+  if (alea_path)
+    {
+      /* The head's predictive distribution (logit draws averaged) alone
+       * and with MC dropout. */
+      g_autoptr (PlModel) alea = pl_model_load (alea_path, &error);
+      if (alea && !pl_unet_get_config (alea->unet)->aleatoric)
+        g_set_error (&error, PL_ERROR, PL_ERROR_INVALID, "%s: the model has no aleatoric head", alea_path);
+      if (!alea || error
+          || !run_estimator (&b, PL_ESTIMATOR_SOFTMAX, "aleatoric", &alea, 1, &us, NULL, &error)
+          || !run_estimator (&b, PL_ESTIMATOR_MC, "aleatoric-mc", &alea, 1, &us, NULL, &error))
         {
           fprintf (stderr, "pellucid-cli bench uncertainty-colin27: %s\n", error->message);
           return 1;
