@@ -174,6 +174,9 @@ run_estimator (const Bench *b, PlEstimator est, const char *label, PlModel **mod
   g_autoptr (PlUncertaintyResult) r = NULL;
   g_autoptr (PlReliability) rel = pl_reliability_new (PL_ECE_DEFAULT_BINS);
   g_autoptr (PlReliability) rel_t = pl_reliability_new (PL_ECE_DEFAULT_BINS);
+  g_autoptr (PlReliability) rel_in = pl_reliability_new (PL_ECE_DEFAULT_BINS);
+  g_autoptr (PlReliability) rel_in_t = pl_reliability_new (PL_ECE_DEFAULT_BINS);
+  g_autoptr (PlReliability) rel_out = pl_reliability_new (PL_ECE_DEFAULT_BINS);
   g_autoptr (JsonBuilder) jb = json_builder_new ();
   g_autofree guint8 *wrong = NULL;
   gsize nv = pl_volume_n_voxels (b->volume);
@@ -191,6 +194,20 @@ run_estimator (const Bench *b, PlEstimator est, const char *label, PlModel **mod
   pl_reliability_add (rel, r->mean, K, nv, nv, b->cls, b->eval_mask, 1.0);
   T = pl_temperature_fit (r->mean, K, nv, nv, b->cls, b->cal_mask);
   pl_reliability_add (rel_t, r->mean, K, nv, nv, b->cls, b->eval_mask, T);
+  /* Where the miscalibration is: the evaluated voxels inside the brain
+   * (reference class 2–4) and outside it (class 1: skull, scalp, the
+   * brighter parts of the background), before and after the temperature. */
+  {
+    g_autofree guint8 *in = g_new (guint8, nv), *out = g_new (guint8, nv);
+    for (gsize i = 0; i < nv; i++)
+      {
+        in[i] = b->eval_mask[i] && b->cls[i] >= 1;
+        out[i] = b->eval_mask[i] && b->cls[i] == 0;
+      }
+    pl_reliability_add (rel_in, r->mean, K, nv, nv, b->cls, in, 1.0);
+    pl_reliability_add (rel_out, r->mean, K, nv, nv, b->cls, out, 1.0);
+    pl_reliability_add (rel_in_t, r->mean, K, nv, nv, b->cls, in, T);
+  }
   wrong = g_new (guint8, nv);
   for (gsize i = 0; i < nv; i++)
     wrong[i] = r->labels->data[i] != b->truth->data[i];
@@ -203,6 +220,11 @@ run_estimator (const Bench *b, PlEstimator est, const char *label, PlModel **mod
           label, r->n_samples, pl_reliability_ece (rel), pl_reliability_ece (rel_t), T,
           pl_reliability_accuracy (rel), auroc[PL_UMAP_ENTROPY], auroc[PL_UMAP_MUTUAL_INFO],
           auroc[PL_UMAP_EXPECTED_ENTROPY], auroc[PL_UMAP_VARIANCE], dice, seconds);
+  printf ("%-12s       ECE in the brain %.4f (T-scaled %.4f, %" G_GINT64_FORMAT " voxels, acc %.4f), "
+          "outside %.4f (%" G_GINT64_FORMAT " voxels, acc %.4f)\n", "",
+          pl_reliability_ece (rel_in), pl_reliability_ece (rel_in_t), pl_reliability_total (rel_in),
+          pl_reliability_accuracy (rel_in), pl_reliability_ece (rel_out), pl_reliability_total (rel_out),
+          pl_reliability_accuracy (rel_out));
   json_builder_begin_object (jb);
   json_builder_set_member_name (jb, "estimator");
   json_builder_add_string_value (jb, label);
@@ -218,6 +240,12 @@ run_estimator (const Bench *b, PlEstimator est, const char *label, PlModel **mod
   json_builder_add_double_value (jb, pl_reliability_ece (rel_t));
   json_builder_set_member_name (jb, "accuracy");
   json_builder_add_double_value (jb, pl_reliability_accuracy (rel));
+  json_builder_set_member_name (jb, "ece_brain");
+  json_builder_add_double_value (jb, pl_reliability_ece (rel_in));
+  json_builder_set_member_name (jb, "ece_brain_temperature");
+  json_builder_add_double_value (jb, pl_reliability_ece (rel_in_t));
+  json_builder_set_member_name (jb, "ece_outside_brain");
+  json_builder_add_double_value (jb, pl_reliability_ece (rel_out));
   json_builder_set_member_name (jb, "auroc");
   json_builder_begin_object (jb);
   for (int m = 0; m < PL_UMAP_N; m++)
