@@ -3,7 +3,7 @@
  *
  *   pellucid-cli bench uncertainty-colin27 [--model M] [--ensemble-model E]
  *        [--aleatoric-model A] [--steps 600] [--seed 0] [--mc-passes 20]
- *        [--tta-samples 8] [--no-tta] [--calibration-slices 34,95]
+ *        [--tta-samples 8] [--no-mc] [--no-tta] [--calibration-slices 34,95]
  *        [--al-seeds 3] [--al-steps N] [--no-al] [--every 1] [--threads 2]
  *        [--save-model M]
  *
@@ -370,13 +370,14 @@ pel_cli_bench_uncertainty (int argc, char **argv)
   int steps = PL_TRAIN_DEFAULT_STEPS, threads = 2, al_seeds = 3, al_steps = 0, every = 1;
   int mc_passes = 0, tta_samples = 0;
   gint64 seed = 0;
-  gboolean no_al = FALSE, only_mc = FALSE;
+  gboolean no_al = FALSE, no_tta = FALSE, no_mc = FALSE;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Use this model instead of training one", "M" },
     { "ensemble-model", 0, 0, G_OPTION_ARG_FILENAME, &ens_path, "Also evaluate this ensemble file", "E" },
     { "aleatoric-model", 0, 0, G_OPTION_ARG_FILENAME, &alea_path,
       "Also evaluate this model with an aleatoric head (train --aleatoric)", "A" },
-    { "no-tta", 0, 0, G_OPTION_ARG_NONE, &only_mc, "Skip test-time augmentation", NULL },
+    { "no-tta", 0, 0, G_OPTION_ARG_NONE, &no_tta, "Skip test-time augmentation", NULL },
+    { "no-mc", 0, 0, G_OPTION_ARG_NONE, &no_mc, "Skip MC dropout (and active learning)", NULL },
     { "save-model", 0, 0, G_OPTION_ARG_FILENAME, &save, "Save the trained model", "M" },
     { "steps", 's', 0, G_OPTION_ARG_INT, &steps, "Training steps (600)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Training seed (0)", "S" },
@@ -532,8 +533,8 @@ pel_cli_bench_uncertainty (int argc, char **argv)
   printf ("PyTorch peer (torch_fewshot.py --ece, its crop): ECE softmax 0.091, MC dropout 0.065\n");
   fflush (stdout);
   if (!run_estimator (&b, PL_ESTIMATOR_SOFTMAX, "softmax", &model, 1, &us, NULL, &error)
-      || !run_estimator (&b, PL_ESTIMATOR_MC, "mc", &model, 1, &us, &mc, &error)
-      || (!only_mc && !run_estimator (&b, PL_ESTIMATOR_TTA, "tta", &model, 1, &us, NULL, &error)))
+      || (!no_mc && !run_estimator (&b, PL_ESTIMATOR_MC, "mc", &model, 1, &us, &mc, &error))
+      || (!no_tta && !run_estimator (&b, PL_ESTIMATOR_TTA, "tta", &model, 1, &us, NULL, &error)))
     {
       fprintf (stderr, "pellucid-cli bench uncertainty-colin27: %s\n", error->message);
       return 1;
@@ -568,7 +569,7 @@ pel_cli_bench_uncertainty (int argc, char **argv)
         }
     }
 
-  if (!no_al && al_seeds > 0)
+  if (!no_al && !no_mc && al_seeds > 0)
     {
       static const char *const names[3] = { "uncertainty", "halfway", "random" };
       gint64 chosen[3][8][2];
