@@ -4,7 +4,7 @@
  *   pellucid-cli bench uncertainty-colin27 [--model M] [--ensemble-model E]
  *        [--aleatoric-model A] [--steps 600] [--seed 0] [--mc-passes 20]
  *        [--tta-samples 8] [--no-mc] [--no-tta] [--calibration-slices 34,95]
- *        [--al-seeds 3] [--al-steps N] [--no-al] [--every 1] [--threads 2]
+ *        [--al-seeds 3] [--al-steps N] [--no-al] [--every 1] [--offset 0] [--threads 2]
  *        [--save-model M]
  *
  * The model is unet2d-ref trained by `pellucid-cli train` on
@@ -180,7 +180,7 @@ run_estimator (const Bench *b, PlEstimator est, const char *label, PlModel **mod
   g_autoptr (JsonBuilder) jb = json_builder_new ();
   g_autofree guint8 *wrong = NULL;
   gsize nv = pl_volume_n_voxels (b->volume);
-  double T, auroc[PL_UMAP_N], dice, per[3];
+  double T, auroc[PL_UMAP_N], auroc_brain, dice, per[3];
   gint64 t0 = g_get_monotonic_time ();
   double seconds;
   int K;
@@ -213,6 +213,12 @@ run_estimator (const Bench *b, PlEstimator est, const char *label, PlModel **mod
     wrong[i] = r->labels->data[i] != b->truth->data[i];
   for (int m = 0; m < PL_UMAP_N; m++)
     auroc[m] = pl_auroc (r->maps[m], wrong, b->eval_mask, nv);
+  {
+    g_autofree guint8 *in = g_new (guint8, nv);
+    for (gsize i = 0; i < nv; i++)
+      in[i] = b->eval_mask[i] && b->cls[i] >= 1;
+    auroc_brain = pl_auroc (r->maps[PL_UMAP_ENTROPY], wrong, in, nv);
+  }
   dice = heldout_dice (b, r->labels, NULL, per);
 
   printf ("%-12s T=%-3d ECE %.4f  T-scaled %.4f (T = %.3f)  acc %.4f  AUROC entropy %.3f  MI %.3f  "
@@ -221,10 +227,10 @@ run_estimator (const Bench *b, PlEstimator est, const char *label, PlModel **mod
           pl_reliability_accuracy (rel), auroc[PL_UMAP_ENTROPY], auroc[PL_UMAP_MUTUAL_INFO],
           auroc[PL_UMAP_EXPECTED_ENTROPY], auroc[PL_UMAP_VARIANCE], dice, seconds);
   printf ("%-12s       ECE in the brain %.4f (T-scaled %.4f, %" G_GINT64_FORMAT " voxels, acc %.4f), "
-          "outside %.4f (%" G_GINT64_FORMAT " voxels, acc %.4f)\n", "",
+          "outside %.4f (%" G_GINT64_FORMAT " voxels, acc %.4f); AUROC entropy in the brain %.3f\n", "",
           pl_reliability_ece (rel_in), pl_reliability_ece (rel_in_t), pl_reliability_total (rel_in),
           pl_reliability_accuracy (rel_in), pl_reliability_ece (rel_out), pl_reliability_total (rel_out),
-          pl_reliability_accuracy (rel_out));
+          pl_reliability_accuracy (rel_out), auroc_brain);
   json_builder_begin_object (jb);
   json_builder_set_member_name (jb, "estimator");
   json_builder_add_string_value (jb, label);
@@ -246,6 +252,8 @@ run_estimator (const Bench *b, PlEstimator est, const char *label, PlModel **mod
   json_builder_add_double_value (jb, pl_reliability_ece (rel_in_t));
   json_builder_set_member_name (jb, "ece_outside_brain");
   json_builder_add_double_value (jb, pl_reliability_ece (rel_out));
+  json_builder_set_member_name (jb, "auroc_entropy_brain");
+  json_builder_add_double_value (jb, auroc_brain);
   json_builder_set_member_name (jb, "auroc");
   json_builder_begin_object (jb);
   for (int m = 0; m < PL_UMAP_N; m++)
@@ -368,7 +376,7 @@ pel_cli_bench_uncertainty (int argc, char **argv)
 {
   g_autofree char *model_path = NULL, *ens_path = NULL, *save = NULL, *cal_s = NULL, *alea_path = NULL;
   int steps = PL_TRAIN_DEFAULT_STEPS, threads = 2, al_seeds = 3, al_steps = 0, every = 1;
-  int mc_passes = 0, tta_samples = 0;
+  int mc_passes = 0, tta_samples = 0, offset = 0;
   gint64 seed = 0;
   gboolean no_al = FALSE, no_tta = FALSE, no_mc = FALSE;
   const GOptionEntry entries[] = {
@@ -385,6 +393,7 @@ pel_cli_bench_uncertainty (int argc, char **argv)
     { "tta-samples", 0, 0, G_OPTION_ARG_INT, &tta_samples, "TTA samples (8)", "T" },
     { "calibration-slices", 0, 0, G_OPTION_ARG_STRING, &cal_s, "Temperature-fit slices (34,95)", "z,z" },
     { "every", 0, 0, G_OPTION_ARG_INT, &every, "Evaluate every N-th held-out slice (1)", "N" },
+    { "offset", 0, 0, G_OPTION_ARG_INT, &offset, "With --every N: start at the K-th held-out slice (0)", "K" },
     { "al-seeds", 0, 0, G_OPTION_ARG_INT, &al_seeds, "Active learning: seeds per strategy (3)", "N" },
     { "al-steps", 0, 0, G_OPTION_ARG_INT, &al_steps, "Active learning: steps (--steps)", "N" },
     { "no-al", 0, 0, G_OPTION_ARG_NONE, &no_al, "Skip active learning", NULL },
@@ -413,7 +422,8 @@ pel_cli_bench_uncertainty (int argc, char **argv)
       fprintf (stderr, "pellucid-cli bench: %s\n", error->message);
       return 2;
     }
-  if (steps < 0 || threads < 1 || al_seeds < 0 || al_steps < 0 || mc_passes < 0 || tta_samples < 0 || every < 1)
+  if (steps < 0 || threads < 1 || al_seeds < 0 || al_steps < 0 || mc_passes < 0 || tta_samples < 0 || every < 1
+      || offset < 0)
     {
       fprintf (stderr, "pellucid-cli bench uncertainty-colin27: counts must be ≥ 0, --threads and --every ≥ 1\n");
       return 2;
@@ -466,7 +476,7 @@ pel_cli_bench_uncertainty (int argc, char **argv)
     {
       gboolean take = FALSE;
       if (held_full[z] && !cal_full[z])
-        take = n_held++ % every == 0;
+        take = n_held++ % every == offset % every;
       if (take || cal_full[z])
         {
           is_cal[n_sel] = cal_full[z];
@@ -513,8 +523,8 @@ pel_cli_bench_uncertainty (int argc, char **argv)
   for (gint64 k = 0; k < n_sel; k++)
     n_eval += !is_cal[k];
   printf ("uncertainty-colin27: colin27-4class k=5, %s; %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
-          " held-out slices evaluated (every %d), calibration slices %s\n",
-          model_path ? model_path : "training unet2d-ref", n_eval, n_held, every,
+          " held-out slices evaluated (every %d from the %d-th), calibration slices %s\n",
+          model_path ? model_path : "training unet2d-ref", n_eval, n_held, every, offset % every,
           cal_s ? cal_s : "34,95");
   if (model_path)
     model = pl_model_load (model_path, &error);
