@@ -7,6 +7,8 @@
 
 G_BEGIN_DECLS
 
+#define PEL_CASES_THUMB 64   /* thumbnail size in pixels, its longer side */
+
 struct _PelCasesPanel
 {
   GtkWidget       parent_instance;
@@ -24,6 +26,8 @@ struct _PelCasesPanel
   GPtrArray      *textures;       /* GdkTexture or NULL per case */
   GSimpleActionGroup *actions;
   GCancellable   *thumbnailing;
+  GPtrArray      *problems;       /* char *: cases that cannot be read, why */
+  GThreadPool    *manifest_writer;/* one thread: manifests written in order */
   int             current;        /* open case, -1 for none */
   int             target;         /* case being switched to */
   gulong          job_handler;
@@ -44,6 +48,17 @@ void pel_cases_panel_update_summary (PelCasesPanel  *self);
 void pel_cases_panel_notice         (PelCasesPanel  *self,
                                      GtkMessageType  type,
                                      const char     *text);
+/* The manifest as the cohort is now: its text made here, written on a
+ * worker (an atomic replacement with two fsyncs would stall the window),
+ * one after another in the order asked; a failure becomes a notice. */
+void pel_cases_panel_save_manifest  (PelCasesPanel  *self);
+
+/* pel-cases-thumbs.c: the next case without a thumbnail, on a worker, at
+ * low priority, so that a long list does not hold every image in memory at
+ * once; each one done starts the next.  A case whose image or segmentation
+ * cannot be read gets a notice naming it (all such cases so far) and says
+ * so in its row. */
+void pel_cases_thumbs_start          (PelCasesPanel  *self);
 
 /* pel-cases-predict.c: "Propose All": a model's proposal for every case
  * not reviewed, as a live run, each written to ROOT/proposals/NAME.nii.gz

@@ -6,9 +6,8 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "src/pel-action-script.h"
 #include "src/pel-window.h"
-
-#define THUMB 64   /* thumbnail size in pixels, its longer side */
 
 
 G_DEFINE_FINAL_TYPE (PelCasesPanel, pel_cases_panel, GTK_TYPE_WIDGET)
@@ -37,6 +36,80 @@ pel_cases_panel_notice (PelCasesPanel  *self,
   PelWindow *win = get_window (self);
   if (win)
     pel_window_show_notice (win, type, text);
+}
+
+/* ---- the manifest ---------------------------------------------------------- */
+
+typedef struct
+{
+  GWeakRef panel;
+  char    *path;
+  char    *data;
+  gsize    length;
+  char    *message;   /* why it failed */
+} ManifestWrite;
+
+static void
+manifest_write_free (ManifestWrite *w)
+{
+  g_weak_ref_clear (&w->panel);
+  g_free (w->path);
+  g_free (w->data);
+  g_free (w->message);
+  g_free (w);
+}
+
+static gboolean
+manifest_failed (gpointer data)
+{
+  ManifestWrite *w = data;
+  g_autoptr (PelCasesPanel) self = g_weak_ref_get (&w->panel);
+
+  if (self)
+    pel_cases_panel_notice (self, GTK_MESSAGE_WARNING, w->message);
+  manifest_write_free (w);
+  return G_SOURCE_REMOVE;
+}
+
+/* The writer's thread. */
+static void
+write_manifest (gpointer data,
+                gpointer user_data)
+{
+  ManifestWrite *w = data;
+  g_autoptr (GError) error = NULL;
+
+  if (pl_cohort_write_manifest_data (w->path, w->data, w->length, &error))
+    {
+      manifest_write_free (w);
+      return;
+    }
+  w->message = g_strdup (error->message);
+  g_idle_add (manifest_failed, w);
+}
+
+void
+pel_cases_panel_save_manifest (PelCasesPanel *self)
+{
+  ManifestWrite *w;
+
+  if (self->cohort == NULL || self->manifest_writer == NULL)
+    return;
+  w = g_new0 (ManifestWrite, 1);
+  g_weak_ref_init (&w->panel, self);
+  w->path = pl_cohort_manifest_path (self->cohort);
+  w->data = pl_cohort_manifest_to_data (self->cohort, &w->length);
+  g_thread_pool_push (self->manifest_writer, w, NULL);
+}
+
+void
+pel_cases_panel_sync_manifest (PelCasesPanel *self)
+{
+  g_return_if_fail (PEL_IS_CASES_PANEL (self));
+  if (self->manifest_writer == NULL)
+    return;
+  g_thread_pool_free (self->manifest_writer, FALSE, TRUE);
+  self->manifest_writer = g_thread_pool_new (write_manifest, NULL, 1, FALSE, NULL);
 }
 
 /* ---- rows ------------------------------------------------------------------ */
@@ -117,7 +190,7 @@ make_row (PelCasesPanel *self,
   GtkWidget *name = gtk_label_new (kase->name);
   GtkWidget *state = gtk_label_new (NULL);
 
-  gtk_widget_set_size_request (picture, THUMB, THUMB);
+  gtk_widget_set_size_request (picture, PEL_CASES_THUMB, PEL_CASES_THUMB);
   gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
   gtk_widget_add_css_class (picture, "case-thumbnail");
   gtk_label_set_xalign (GTK_LABEL (name), 0.0f);
@@ -150,177 +223,6 @@ select_current (PelCasesPanel *self)
   self->syncing = TRUE;
   gtk_list_box_select_row (self->list, row);
   self->syncing = FALSE;
-}
-
-/* ---- thumbnails ------------------------------------------------------------ */
-
-typedef struct
-{
-  char  *path;
-  char  *labels_path;   /* NULL: none */
-  guint  index;
-} ThumbData;
-
-typedef struct
-{
-  guint   index;
-  int     width, height;
-  GBytes *rgb;
-  gint64  painted_slices;   /* axial slices holding a label; −1 unknown */
-} Thumb;
-
-static void
-thumb_data_free (gpointer p)
-{
-  ThumbData *d = p;
-  g_free (d->path);
-  g_free (d->labels_path);
-  g_free (d);
-}
-
-static void
-thumb_free (gpointer p)
-{
-  Thumb *t = p;
-  g_bytes_unref (t->rgb);
-  g_free (t);
-}
-
-/* Worker thread: the middle axial slice (voxel axis k), 1st-99th
- * percentile window, nearest-sampled to THUMB pixels, radiological. */
-static void
-thumb_thread (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
-{
-  ThumbData *d = task_data;
-  GError *error = NULL;
-  g_autoptr (PlVolume) v = pl_volume_load (d->path, 0, NULL, &error);
-  Thumb *t;
-  guint8 *rgb;
-  float lo, hi;
-  double step;
-  gint64 k;
-
-  if (v == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  pl_volume_percentiles (v, 1.0, 99.0, &lo, &hi);
-  if (!(hi > lo))
-    hi = lo + 1.0f;
-  step = (double) MAX (v->dim[0], v->dim[1]) / THUMB;
-  t = g_new0 (Thumb, 1);
-  t->index = d->index;
-  t->width = MAX (1, (int) (v->dim[0] / step));
-  t->height = MAX (1, (int) (v->dim[1] / step));
-  rgb = g_malloc ((gsize) t->width * t->height * 3);
-  k = v->dim[2] / 2;
-  for (int y = 0; y < t->height; y++)
-    for (int x = 0; x < t->width; x++)
-      {
-        /* radiological, for the usual RAS-stored file: the patient's right
-         * (i falling) on the left, anterior (j growing) at the top */
-        gint64 i = MAX (v->dim[0] - 1 - (gint64) (x * step), 0);
-        gint64 j = MIN ((gint64) ((t->height - 1 - y) * step), v->dim[1] - 1);
-        float value = v->data[i + v->dim[0] * (j + v->dim[1] * k)];
-        double g = CLAMP ((value - lo) / (hi - lo), 0.0, 1.0) * 255.0;
-        guint8 *p = rgb + 3 * ((gsize) y * t->width + x);
-        p[0] = p[1] = p[2] = (guint8) g;
-      }
-  t->rgb = g_bytes_new_take (rgb, (gsize) t->width * t->height * 3);
-  /* the painted slices of its segmentation, counted here rather than
-   * when the case is opened */
-  t->painted_slices = -1;
-  if (d->labels_path)
-    {
-      g_autoptr (PlLabels) labels = pl_labels_load (d->labels_path, v, NULL);
-      if (labels)
-        {
-          g_autofree gint64 *counts = g_new0 (gint64, v->dim[2]);
-          pl_labels_count_slices (labels, 2, counts);
-          t->painted_slices = 0;
-          for (gint64 s = 0; s < v->dim[2]; s++)
-            t->painted_slices += counts[s] > 0;
-        }
-    }
-  g_task_return_pointer (task, t, thumb_free);
-}
-
-static void start_thumbnail (PelCasesPanel *self);
-
-static void
-thumb_done (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr (PelCasesPanel) self = user_data;
-  g_autoptr (GError) error = NULL;
-  Thumb *t = g_task_propagate_pointer (G_TASK (result), &error);
-  ThumbData *d = g_task_get_task_data (G_TASK (result));
-
-  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))) || self->cohort == NULL)
-    {
-      g_clear_pointer (&t, thumb_free);
-      return;
-    }
-  if (t)
-    {
-      GdkTexture *texture = gdk_memory_texture_new (t->width, t->height, GDK_MEMORY_R8G8B8, t->rgb,
-                                                    (gsize) t->width * 3);
-      PlCase *kase = pl_cohort_get_case (self->cohort, t->index);
-
-      g_ptr_array_index (self->textures, t->index) = texture;
-      self->n_thumbnails++;
-      /* the open case's count follows its painting instead */
-      if (t->painted_slices >= 0 && (int) t->index != self->current
-          && (kase->state == PL_CASE_UNTOUCHED || kase->state == PL_CASE_PAINTED))
-        {
-          kase->painted_slices = t->painted_slices;
-          kase->state = t->painted_slices > 0 ? PL_CASE_PAINTED : PL_CASE_UNTOUCHED;
-          pel_cases_panel_update_summary (self);
-        }
-      pel_cases_panel_update_row (self, t->index);
-      thumb_free (t);
-    }
-  else
-    {
-      /* a case that cannot be read says so in its row */
-      GtkListBoxRow *row = gtk_list_box_get_row_at_index (self->list, (int) d->index);
-      if (row)
-        gtk_widget_set_tooltip_text (GTK_WIDGET (row), error->message);
-      g_autoptr (GBytes) black = g_bytes_new_static ("\0\0\0", 3);
-      g_ptr_array_index (self->textures, d->index) = gdk_memory_texture_new (1, 1, GDK_MEMORY_R8G8B8, black, 3);
-    }
-  start_thumbnail (self);
-}
-
-/* One case after another, at low priority, so that a long list does not
- * hold every image in memory at once. */
-static void
-start_thumbnail (PelCasesPanel *self)
-{
-  g_autoptr (GTask) task = NULL;
-  ThumbData *d;
-  guint i;
-
-  if (self->cohort == NULL)
-    return;
-  for (i = 0; i < self->textures->len; i++)
-    if (g_ptr_array_index (self->textures, i) == NULL)
-      break;
-  if (i == self->textures->len)
-    return;
-  d = g_new0 (ThumbData, 1);
-  d->path = g_strdup (pl_cohort_get_case (self->cohort, i)->image_path);
-  d->labels_path = g_strdup (pl_cohort_get_case (self->cohort, i)->labels_path);
-  d->index = i;
-  task = g_task_new (NULL, self->thumbnailing, thumb_done, g_object_ref (self));
-  g_task_set_task_data (task, d, thumb_data_free);
-  g_task_set_priority (task, G_PRIORITY_LOW);
-  g_task_run_in_thread (task, thumb_thread);
 }
 
 /* ---- switching cases -------------------------------------------------------- */
@@ -377,7 +279,6 @@ open_target (PelCasesPanel *self)
   PlCase *kase;
   g_autoptr (GFile) image = NULL;
   g_autoptr (GFile) seg = NULL;
-  g_autoptr (GError) error = NULL;
 
   if (win == NULL || self->cohort == NULL)
     return;
@@ -392,8 +293,7 @@ open_target (PelCasesPanel *self)
         }
       pel_cases_panel_update_row (self, (guint) self->current);
     }
-  if (!pl_cohort_save_manifest (self->cohort, NULL, &error))
-    pel_cases_panel_notice (self, GTK_MESSAGE_WARNING, error->message);
+  pel_cases_panel_save_manifest (self);
   pel_cases_panel_update_summary (self);
 
   self->current = self->target;
@@ -506,6 +406,7 @@ set_cohort (PelCasesPanel *self,
   g_clear_pointer (&self->cohort, pl_cohort_free);
   g_ptr_array_set_size (self->histories, 0);
   g_ptr_array_set_size (self->textures, 0);
+  g_ptr_array_set_size (self->problems, 0);
   self->n_thumbnails = 0;
   self->current = -1;
   self->syncing = TRUE;
@@ -524,7 +425,7 @@ set_cohort (PelCasesPanel *self,
           pel_cases_panel_update_row (self, i);
         }
       self->thumbnailing = g_cancellable_new ();
-      start_thumbnail (self);
+      pel_cases_thumbs_start (self);
     }
   pel_cases_panel_update_summary (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT]);
@@ -654,13 +555,11 @@ reviewed_activated (GSimpleAction *action,
                     gpointer       user_data)
 {
   PelCasesPanel *self = user_data;
-  g_autoptr (GError) error = NULL;
 
   if (self->cohort == NULL || self->current < 0)
     return;
   pl_cohort_get_case (self->cohort, (guint) self->current)->state = PL_CASE_REVIEWED;
-  if (!pl_cohort_save_manifest (self->cohort, NULL, &error))
-    pel_cases_panel_notice (self, GTK_MESSAGE_WARNING, error->message);
+  pel_cases_panel_save_manifest (self);
   pel_cases_panel_update_row (self, (guint) self->current);
   pel_cases_panel_update_summary (self);
 }
@@ -737,6 +636,9 @@ pel_cases_panel_dispose (GObject *object)
   if (self->thumbnailing)
     g_cancellable_cancel (self->thumbnailing);
   g_clear_object (&self->thumbnailing);
+  /* what was asked for is written before the panel goes */
+  if (self->manifest_writer)
+    g_thread_pool_free (g_steal_pointer (&self->manifest_writer), FALSE, TRUE);
   if (self->open_job)
     g_clear_signal_handler (&self->job_handler, self->open_job);
   g_clear_object (&self->open_job);
@@ -746,6 +648,7 @@ pel_cases_panel_dispose (GObject *object)
   self->list = NULL;
   g_clear_pointer (&self->cohort, pl_cohort_free);
   g_clear_pointer (&self->histories, g_ptr_array_unref);
+  g_clear_pointer (&self->problems, g_ptr_array_unref);
   g_clear_pointer (&self->textures, g_ptr_array_unref);
   if (self->run)
     {
@@ -757,6 +660,26 @@ pel_cases_panel_dispose (GObject *object)
   g_clear_object (&self->document);
   g_clear_object (&self->tools);
   G_OBJECT_CLASS (pel_cases_panel_parent_class)->dispose (object);
+}
+
+/* The "cases" actions are on the window too, so that anything holding the
+ * window (menus, shortcuts, the test control) activates them by name; the
+ * Propose All run is "run:cases". */
+static void
+pel_cases_panel_root (GtkWidget *widget)
+{
+  PelCasesPanel *self = PEL_CASES_PANEL (widget);
+
+  GTK_WIDGET_CLASS (pel_cases_panel_parent_class)->root (widget);
+  pel_action_script_insert_group (GTK_WIDGET (gtk_widget_get_root (widget)), "cases",
+                                  G_ACTION_GROUP (self->actions));
+}
+
+static void
+pel_cases_panel_unroot (GtkWidget *widget)
+{
+  pel_action_script_insert_group (GTK_WIDGET (gtk_widget_get_root (widget)), "cases", NULL);
+  GTK_WIDGET_CLASS (pel_cases_panel_parent_class)->unroot (widget);
 }
 
 static void
@@ -772,6 +695,8 @@ pel_cases_panel_class_init (PelCasesPanelClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "cases-panel");
+  widget_class->root = pel_cases_panel_root;
+  widget_class->unroot = pel_cases_panel_unroot;
 }
 
 static GtkWidget *
@@ -794,6 +719,8 @@ pel_cases_panel_init (PelCasesPanel *self)
 
   self->current = -1;
   self->histories = g_ptr_array_new_with_free_func ((GDestroyNotify) pl_undo_free);
+  self->problems = g_ptr_array_new_with_free_func (g_free);
+  self->manifest_writer = g_thread_pool_new (write_manifest, NULL, 1, FALSE, NULL);
   self->textures = g_ptr_array_new_with_free_func (g_object_unref);
 
   self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
@@ -849,6 +776,7 @@ pel_cases_panel_init (PelCasesPanel *self)
   gtk_widget_insert_action_group (GTK_WIDGET (self), "cases", G_ACTION_GROUP (self->actions));
   g_signal_connect_swapped (self, "notify::current", G_CALLBACK (update_actions), self);
   pel_cases_predict_init (self);
+  pel_action_script_set_run (G_ACTION_GROUP (self->actions), G_OBJECT (self->run));
   update_actions (self);
   pel_cases_panel_update_summary (self);
 }

@@ -42,5 +42,8 @@ int        pel_cases_panel_get_current (PelCasesPanel *self);
 int        pel_cases_panel_choose_next (PelCasesPanel *self);
 /* Cases whose thumbnail is made. */
 guint      pel_cases_panel_get_n_thumbnails (PelCasesPanel *self);
+/* Waits until every manifest asked for is on disk (they are written on a
+ * worker). */
+void            pel_cases_panel_sync_manifest    (PelCasesPanel *self);
 
 G_END_DECLS

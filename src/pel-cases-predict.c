@@ -111,7 +111,6 @@ on_status (PelLiveRun    *run,
   gboolean failed = g_str_has_prefix (key, "failed-");
   guint64 index;
   PlCase *kase;
-  g_autoptr (GError) error = NULL;
 
   if (cohort == NULL || text == NULL
       || !(g_str_has_prefix (key, "proposed-") || g_str_has_prefix (key, "entropy-") || failed))
@@ -137,8 +136,7 @@ on_status (PelLiveRun    *run,
           double e = g_ascii_strtod (parts[s], NULL);
           g_array_append_val (kase->slice_entropy, e);
         }
-      if (!pl_cohort_save_manifest (cohort, NULL, &error))
-        pel_cases_panel_notice (self, GTK_MESSAGE_WARNING, error->message);
+      pel_cases_panel_save_manifest (self);
       pel_cases_panel_update_row (self, (guint) index);
       return;
     }
@@ -153,8 +151,7 @@ on_status (PelLiveRun    *run,
   if (kase->state != PL_CASE_REVIEWED)
     kase->state = PL_CASE_PROPOSED;
   /* the manifest after every case: a run stopped or killed keeps its work */
-  if (!pl_cohort_save_manifest (cohort, NULL, &error))
-    pel_cases_panel_notice (self, GTK_MESSAGE_WARNING, error->message);
+  pel_cases_panel_save_manifest (self);
   pel_cases_panel_update_row (self, (guint) index);
   pel_cases_panel_update_summary (self);
   if ((int) index == self->current)

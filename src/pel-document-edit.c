@@ -513,6 +513,21 @@ pel_document_get_dirty (PelDocument *self)
   return self->dirty;
 }
 
+void
+pel_document_set_opening (PelDocument *self,
+                          gboolean     opening)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  self->opening = opening;
+}
+
+gboolean
+pel_document_get_opening (PelDocument *self)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), FALSE);
+  return self->opening;
+}
+
 guint64
 pel_document_get_state_id (PelDocument *self)
 {

@@ -43,10 +43,13 @@ replace_labels (PelDocument  *self,
   g_return_if_fail (labels != NULL);
   g_return_if_fail (memcmp (labels->dim, self->volume->dim, sizeof labels->dim) == 0);
 
+  PlLabels *old;
+
   g_mutex_lock (&self->store->lock);
-  pl_labels_free (self->store->labels);
+  old = self->store->labels;
   self->store->labels = labels;
   g_mutex_unlock (&self->store->lock);
+  pel_document_free_later (NULL, old, NULL);
   /* a map read from a file holds pages never written (its zeros) */
   pel_document_populate_later (labels->data, pl_labels_n_voxels (labels) * sizeof (guint16));
 

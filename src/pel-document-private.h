@@ -17,6 +17,7 @@ struct _PelDocument
                                     * loaded map replaces it by its values */
   guint16        background_label; /* pl_labels_background_value() at load */
   PlUndo        *undo;
+  gboolean       opening;          /* pel_document_set_opening() */
   guint32       *label_lut;        /* 65536 colours */
   PelHeatMap    *heat_map;
   char          *labels_path;
@@ -126,6 +127,11 @@ void pel_document_emit_restored      (PelDocument *self,
 /* Maps the pages of a large label map (bytes at data) on a thread of its
  * own, so that the first bulk change does not fault them in on the main
  * thread. */
+/* Frees a replaced volume reference and label maps, large ones on a
+ * thread of their own (returning their pages stalls the window). */
+void pel_document_free_later         (PelVolumeRef *volume,
+                                      PlLabels     *labels,
+                                      PlLabels     *proposal);
 void pel_document_populate_later     (gpointer     data,
                                       gsize        bytes);
 

@@ -399,10 +399,28 @@ pel_volume_ref_ref (PelVolumeRef *ref)
   return g_atomic_rc_box_acquire (ref);
 }
 
+static gpointer
+free_volume (gpointer data)
+{
+  pl_volume_free (data);
+  return NULL;
+}
+
+/* The last reference may be dropped anywhere: by the document through
+ * pel_document_free_later(), or later by a worker's task data released on
+ * the main thread (the histogram's, a prediction's).  There, returning a
+ * large volume's pages to the system would stall the window (12–30 ms for
+ * ch2better), so they go on a thread of their own. */
 static void
 clear_holder (gpointer p)
 {
-  pl_volume_free (*(PlVolume **) p);
+  PlVolume *v = *(PlVolume **) p;
+
+  if (v && pl_volume_n_voxels (v) * sizeof (float) > (16u << 20)
+      && g_main_context_is_owner (g_main_context_default ()))
+    g_thread_unref (g_thread_new ("free-volume", free_volume, v));
+  else
+    pl_volume_free (v);
 }
 
 void
@@ -512,14 +530,16 @@ free_garbage (gpointer data)
  * volume's pages to the system takes about 12 ms for ch2better (140 MB
  * float32 + 70 MB labels), a stall the window would show as it opens the
  * next one; above 16 MB they are freed on a thread of their own. */
-static void
-free_later (PelVolumeRef *volume,
-            PlLabels     *labels,
-            PlLabels     *proposal)
+void
+pel_document_free_later (PelVolumeRef *volume,
+                         PlLabels     *labels,
+                         PlLabels     *proposal)
 {
   Garbage *g = g_new0 (Garbage, 1);
   const PlVolume *v = volume ? pel_volume_ref_get (volume) : NULL;
-  gsize bytes = v ? pl_volume_n_voxels (v) * (sizeof (float) + 2 * sizeof (guint16)) : 0;
+  const PlLabels *l = labels ? labels : proposal;
+  gsize bytes = v ? pl_volume_n_voxels (v) * (sizeof (float) + 2 * sizeof (guint16))
+                  : l ? pl_labels_n_voxels (l) * sizeof (guint16) : 0;
 
   g->volume = volume;
   g->labels = labels;
@@ -598,7 +618,7 @@ pel_document_set_volume_with_window (PelDocument *self,
 
   pel_document_stop_autosave (self);
   g_mutex_lock (&self->store->lock);
-  free_later (self->volume_ref, self->store->labels, self->store->proposal);
+  pel_document_free_later (self->volume_ref, self->store->labels, self->store->proposal);
   self->store->labels = NULL;
   self->store->proposal = NULL;
   self->store->proposal_serial++;
@@ -674,7 +694,7 @@ pel_document_replace_image (PelDocument *self,
   g_return_if_fail (memcmp (volume->dim, self->volume->dim, sizeof volume->dim) == 0);
 
   g_mutex_lock (&self->store->lock);
-  free_later (self->volume_ref, NULL, NULL);
+  pel_document_free_later (self->volume_ref, NULL, NULL);
   self->volume_ref = pel_volume_ref_new (volume);
   self->store->owner = self->volume_ref;
   self->volume = volume;

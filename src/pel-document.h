@@ -256,6 +256,12 @@ void               pel_document_set_undo_budget     (PelDocument        *self,
 
 /* Saved state ------------------------------------------------------------- */
 gboolean           pel_document_get_dirty           (PelDocument        *self);
+/* While another image is being opened into this document, the labels on
+ * screen are about to be replaced: painting is refused (a stroke would be
+ * dropped unsaved with them).  The window sets it for its open job. */
+void               pel_document_set_opening         (PelDocument        *self,
+                                                     gboolean            opening);
+gboolean           pel_document_get_opening         (PelDocument        *self);
 guint64            pel_document_get_state_id        (PelDocument        *self);
 /* The labels as they were at state_id are now in path. */
 void               pel_document_mark_saved          (PelDocument        *self,

@@ -55,7 +55,10 @@ pel_explain_update_actions (PelExplainPanel *self)
     if (g_variant_get_boolean (busy) != running)
       g_simple_action_set_state (G_SIMPLE_ACTION (a), g_variant_new_boolean (running));
   }
-  if (!running && !ready && !self->maps->len)
+  /* an error (the last Compute's) stays until the next one */
+  if (pel_status_lines_is_error (self->status_box, "explain"))
+    ;
+  else if (!running && !ready && !self->maps->len)
     pel_explain_set_status (self, "explain",
                 pel_explain_current_model (self) ? _("Choose a class to explain.")
                                      : _("Train a model or load one in the Train panel to explain it."),
@@ -241,38 +244,68 @@ pel_explain_rebuild_grid (PelExplainPanel *self)
   pel_explain_rebuild_table (self);
 }
 
+typedef struct
+{
+  GWeakRef         panel;  /* not a reference: a closed panel shows nothing */
+  PelColormap      colormap;
+  double           lo, hi;
+} OverlayDone;
+
+static void
+overlay_made (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  OverlayDone *d = user_data;
+  g_autoptr (PelHeatMap) heat = pel_heat_map_new_slice_finish (result, NULL);
+  PelExplainPanel *self = g_weak_ref_get (&d->panel);
+
+  gint64 dim[3];
+
+  if (heat)
+    pel_heat_map_get_dim (heat, dim);
+  /* the volume could have changed meanwhile: only on its grid */
+  if (heat && self && self->document && pel_document_has_volume (self->document)
+      && memcmp (dim, pel_document_get_volume (self->document)->dim, sizeof dim) == 0)
+    {
+      g_object_set (heat, "colormap", d->colormap, "min", d->lo, "max", d->hi, NULL);
+      pel_document_set_heat_map (self->document, heat);
+    }
+  g_clear_object (&self);
+  g_weak_ref_clear (&d->panel);
+  g_free (d);
+}
+
 /* The map as the document's heat map: on the volume's grid, NaN (drawn
- * transparent) off the slice and off the model's window. */
+ * transparent) off the slice and off the model's window; the volume-sized
+ * array is made on a thread. */
 static void
 show_overlay (PelExplainPanel *self,
               int              i)
 {
   const ExplainMap *m;
-  gsize n = (gsize) self->dim[0] * self->dim[1] * self->dim[2], sh, sw, off;
-  float *data, clip;
   gboolean sgn = pel_explain_is_signed (self);
-  g_autoptr (PelHeatMap) heat = NULL;
   g_autofree char *name = NULL;
+  OverlayDone *d;
+  float clip;
 
   if (i < 0 || (guint) i >= self->maps->len)
     return;
   m = g_ptr_array_index (self->maps, i);
   clip = pel_explain_map_clip (self, m);
-  data = g_new (float, n);
-  for (gsize k = 0; k < n; k++)
-    data[k] = NAN;
-  pl_slice_strides (self->dim, self->axis, self->index, &sh, &sw, &off);
-  for (int y = m->oy; y < m->oy + m->wh; y++)
-    for (int x = m->ox; x < m->ox + m->ww; x++)
-      {
-        float v = m->map[(gsize) y * m->w + x];
-        data[off + y * sh + x * sw] = sgn ? v : fabsf (v);
-      }
+  if (self->overlay_cancel)
+    g_cancellable_cancel (self->overlay_cancel);
+  g_clear_object (&self->overlay_cancel);
+  self->overlay_cancel = g_cancellable_new ();
+  d = g_new0 (OverlayDone, 1);
+  g_weak_ref_init (&d->panel, self);
+  d->colormap = sgn ? PEL_COLORMAP_COOLWARM : PEL_COLORMAP_HOT;
+  d->lo = sgn ? (double) -clip : 0.0;
+  d->hi = clip;
   name = g_strdup_printf (_("Explanation: %s"), m->method->label);
-  heat = pel_heat_map_new (name, self->dim, data);
-  g_object_set (heat, "colormap", sgn ? PEL_COLORMAP_COOLWARM : PEL_COLORMAP_HOT,
-                "min", sgn ? (double) -clip : 0.0, "max", (double) clip, NULL);
-  pel_document_set_heat_map (self->document, heat);
+  pel_heat_map_new_slice_async (name, self->dim, self->axis, self->index, m->map, m->w,
+                                m->ox, m->oy, m->ww, m->wh, !sgn, self->overlay_cancel,
+                                overlay_made, d);
   self->shown = i;
 }
 
@@ -626,6 +659,9 @@ pel_explain_panel_dispose (GObject *object)
 
   pel_action_script_cancel (GTK_WIDGET (self));
   g_clear_handle_id (&self->poll_id, g_source_remove);
+  if (self->overlay_cancel)
+    g_cancellable_cancel (self->overlay_cancel);
+  g_clear_object (&self->overlay_cancel);
   if (self->run)
     {
       pel_live_run_stop (self->run);

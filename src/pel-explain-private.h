@@ -84,6 +84,7 @@ struct _PelExplainPanel
   int                 axis;
   gint64              index;
   int                 shown;         /* map on the overlay, −1 none */
+  GCancellable       *overlay_cancel; /* the overlay being made */
 };
 
 void        pel_explain_set_status    (PelExplainPanel  *self,

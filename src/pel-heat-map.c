@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "src/pel-enums.h"
+#include "engine/data/dataset.h"
+
+#include <gio/gio.h>
 
 struct _PelHeatMap
 {
@@ -153,6 +156,177 @@ pel_heat_map_new (const char   *name,
     {
       self->min = lo;
       self->max = hi;
+    }
+  return self;
+}
+
+typedef struct
+{
+  char          *name;
+  gint64         dim[3];
+  /* one slice (src == NULL) */
+  int            axis;
+  gint64         index;
+  float         *window;    /* ww × wh values of the window */
+  int            ox, oy, ww, wh;
+  gboolean       absolute;
+  /* or a copy of src, kept alive by owner */
+  const float   *src;
+  gpointer       owner;
+  GDestroyNotify owner_free;
+  float         *data;      /* the result */
+  float          lo, hi;
+} SliceJob;
+
+static void
+slice_job_free (gpointer p)
+{
+  SliceJob *j = p;
+  g_free (j->name);
+  g_free (j->window);
+  g_free (j->data);
+  if (j->owner_free)
+    j->owner_free (j->owner);
+  g_free (j);
+}
+
+/* The finite range of n values. */
+static void
+finite_range (const float *d, gsize n, float *lo, float *hi)
+{
+  float a = INFINITY, b = -INFINITY;
+  for (gsize i = 0; i < n; i++)
+    if (isfinite (d[i]))
+      {
+        a = MIN (a, d[i]);
+        b = MAX (b, d[i]);
+      }
+  *lo = a;
+  *hi = b;
+}
+
+static void
+slice_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  SliceJob *j = task_data;
+  gsize n = (gsize) j->dim[0] * j->dim[1] * j->dim[2], sh, sw, off;
+  float lo = INFINITY, hi = -INFINITY;
+
+  j->data = g_try_new (float, n);
+  if (j->data == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "out of memory for the overlay");
+      return;
+    }
+  if (j->src)
+    {
+      memcpy (j->data, j->src, n * sizeof (float));
+      finite_range (j->data, n, &j->lo, &j->hi);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  for (gsize k = 0; k < n; k++)
+    j->data[k] = NAN;
+  pl_slice_strides (j->dim, j->axis, j->index, &sh, &sw, &off);
+  for (int y = 0; y < j->wh; y++)
+    for (int x = 0; x < j->ww; x++)
+      {
+        float v = j->window[(gsize) y * j->ww + x];
+        if (j->absolute)
+          v = fabsf (v);
+        j->data[off + (gsize) (j->oy + y) * sh + (gsize) (j->ox + x) * sw] = v;
+        if (isfinite (v))
+          {
+            lo = MIN (lo, v);
+            hi = MAX (hi, v);
+          }
+      }
+  j->lo = lo;
+  j->hi = hi;
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+pel_heat_map_new_slice_async (const char          *name,
+                              const gint64         dim[3],
+                              int                  axis,
+                              gint64               index,
+                              const float         *map,
+                              int                  w,
+                              int                  ox,
+                              int                  oy,
+                              int                  ww,
+                              int                  wh,
+                              gboolean             absolute,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  SliceJob *j = g_new0 (SliceJob, 1);
+
+  j->name = g_strdup (name);
+  memcpy (j->dim, dim, sizeof j->dim);
+  j->axis = axis;
+  j->index = index;
+  j->ox = ox;
+  j->oy = oy;
+  j->ww = ww;
+  j->wh = wh;
+  j->absolute = absolute;
+  j->window = g_new (float, (gsize) ww * wh);
+  for (int y = 0; y < wh; y++)
+    memcpy (j->window + (gsize) y * ww, map + (gsize) (oy + y) * w + ox, ww * sizeof (float));
+  g_task_set_task_data (task, j, slice_job_free);
+  g_task_set_return_on_cancel (task, FALSE);
+  g_task_run_in_thread (task, slice_thread);
+}
+
+void
+pel_heat_map_new_copy_async (const char          *name,
+                             const gint64         dim[3],
+                             const float         *data,
+                             gpointer             owner,
+                             GDestroyNotify       owner_free,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  SliceJob *j = g_new0 (SliceJob, 1);
+
+  j->name = g_strdup (name);
+  memcpy (j->dim, dim, sizeof j->dim);
+  j->src = data;
+  j->owner = owner;
+  j->owner_free = owner_free;
+  g_task_set_task_data (task, j, slice_job_free);
+  g_task_run_in_thread (task, slice_thread);
+}
+
+PelHeatMap *
+pel_heat_map_new_copy_finish (GAsyncResult  *result,
+                              GError       **error)
+{
+  return pel_heat_map_new_slice_finish (result, error);
+}
+
+PelHeatMap *
+pel_heat_map_new_slice_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  SliceJob *j = g_task_get_task_data (G_TASK (result));
+  PelHeatMap *self;
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+  self = g_object_new (PEL_TYPE_HEAT_MAP, "name", j->name, NULL);
+  memcpy (self->dim, j->dim, sizeof self->dim);
+  self->data = g_steal_pointer (&j->data);
+  if (j->hi > j->lo)
+    {
+      self->min = j->lo;
+      self->max = j->hi;
     }
   return self;
 }

@@ -8,7 +8,7 @@
  */
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 #include "src/pel-render.h"
 
@@ -21,6 +21,40 @@ G_DECLARE_FINAL_TYPE (PelHeatMap, pel_heat_map, PEL, HEAT_MAP, GObject)
 PelHeatMap   *pel_heat_map_new          (const char   *name,
                                          const gint64  dim[3],
                                          float        *data);
+/* A heat map that is NaN (transparent) except on one slice: slice `index`
+ * along voxel axis `axis` takes the window (ox, oy, ww, wh) of the slice
+ * map `map` (w values a row, as pl_slice_strides() lays the slice out;
+ * |value| when `absolute`).  The volume-sized array is filled and scanned
+ * on a thread (it is tens of MB); the callback runs on the main thread. */
+void          pel_heat_map_new_slice_async  (const char          *name,
+                                             const gint64         dim[3],
+                                             int                  axis,
+                                             gint64               index,
+                                             const float         *map,
+                                             int                  w,
+                                             int                  ox,
+                                             int                  oy,
+                                             int                  ww,
+                                             int                  wh,
+                                             gboolean             absolute,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+PelHeatMap   *pel_heat_map_new_slice_finish (GAsyncResult        *result,
+                                             GError             **error);
+/* A heat map holding a copy of data (dim[0]*dim[1]*dim[2] floats), made
+ * on a thread; owner (released with owner_free when done, on either
+ * thread) keeps data alive meanwhile. */
+void          pel_heat_map_new_copy_async   (const char          *name,
+                                             const gint64         dim[3],
+                                             const float         *data,
+                                             gpointer             owner,
+                                             GDestroyNotify       owner_free,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+PelHeatMap   *pel_heat_map_new_copy_finish  (GAsyncResult        *result,
+                                             GError             **error);
 const char   *pel_heat_map_get_name     (PelHeatMap   *self);
 const float  *pel_heat_map_get_data     (PelHeatMap   *self);
 void          pel_heat_map_get_dim      (PelHeatMap   *self,

@@ -136,6 +136,15 @@ pel_status_lines_set (GtkBox     *box,
     gtk_widget_remove_css_class (GTK_WIDGET (label), "error");
 }
 
+gboolean
+pel_status_lines_is_error (GtkBox     *box,
+                           const char *key)
+{
+  GtkLabel *label = line_for (box, key, FALSE);
+  return label && gtk_widget_get_visible (GTK_WIDGET (label))
+         && gtk_widget_has_css_class (GTK_WIDGET (label), "error");
+}
+
 const char *
 pel_status_lines_get (GtkBox     *box,
                       const char *key)

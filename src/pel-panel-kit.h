@@ -35,6 +35,9 @@ void       pel_status_lines_set (GtkBox            *box,
                                  const char        *key,
                                  const char        *text,
                                  gboolean           error);
+/* Whether a line is shown as an error. */
+gboolean   pel_status_lines_is_error (GtkBox        *box,
+                                      const char    *key);
 /* The text of one line, or NULL when hidden (tests). */
 const char *pel_status_lines_get (GtkBox           *box,
                                   const char       *key);

@@ -4,6 +4,7 @@
 #include "src/pel-render.h"
 
 #include <math.h>
+#include <string.h>
 
 /* Strides of the slice in voxel-index space: pixel (x, y) of the slice is
  * voxel index origin + x * step_x + y * step_y. */
@@ -155,10 +156,19 @@ void
 pel_render_build_label_lut (PlLabelTable *table,
                             guint32       lut[65536])
 {
-  lut[0] = 0;
-  /* Golden-ratio hues: neighbouring values get clearly different colours. */
-  for (guint v = 1; v < 65536; v++)
-    lut[v] = 0xff000000u | hue_colour (fmod (v * 0.6180339887498949, 1.0));
+  static guint32 *hues;
+
+  /* Golden-ratio hues: neighbouring values get clearly different colours.
+   * Made once (the table changes on every open and label edit). */
+  if (g_once_init_enter (&hues))
+    {
+      guint32 *h = g_new (guint32, 65536);
+      h[0] = 0;
+      for (guint v = 1; v < 65536; v++)
+        h[v] = 0xff000000u | hue_colour (fmod (v * 0.6180339887498949, 1.0));
+      g_once_init_leave (&hues, h);
+    }
+  memcpy (lut, hues, 65536 * sizeof (guint32));
   if (table == NULL)
     return;
   for (guint i = 0; i < pl_label_table_get_n (table); i++)

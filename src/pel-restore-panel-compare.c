@@ -13,9 +13,48 @@
 #include "engine/data/dataset.h"
 #include "engine/data/paint.h"
 
+int
+pel_restore_panel_view_of_axis (PelRestorePanel *self,
+                                int              axis)
+{
+  const PlVolume *v = pel_document_get_volume (self->document);
+
+  if (v != NULL)
+    for (int view = PL_VIEW_SAGITTAL; view <= PL_VIEW_AXIAL; view++)
+      {
+        PlSliceFrame frame;
+
+        pl_slice_frame_init (&frame, v, (PlView) view);
+        if (frame.axis_n == axis)
+          return view;
+      }
+  return PL_VIEW_AXIAL;
+}
+
+/* The crosshair: amber, with a gap of 2 pixels either side of the cursor
+ * so that the point itself stays visible. */
+static void
+draw_cross (guint8 *rgb,
+            gsize   stride,
+            gint64  width,
+            gint64  height,
+            gint64  cx,
+            gint64  cy)
+{
+  static const guint8 amber[3] = { 255, 190, 0 };
+
+  for (gint64 x = 0; x < width && cy >= 0 && cy < height; x++)
+    if (ABS (x - cx) > 2)
+      memcpy (rgb + (gsize) cy * stride + (gsize) x * 3, amber, 3);
+  for (gint64 y = 0; y < height && cx >= 0 && cx < width; y++)
+    if (ABS (y - cy) > 2)
+      memcpy (rgb + (gsize) y * stride + (gsize) cx * 3, amber, 3);
+}
+
 /* A grey picture of an h × w slice (layout of engine/data/dataset.h) along
- * voxel axis `axis`, under the document's window/level, laid out as the
- * axial view shows it (paint.h: radiological, anterior up). */
+ * voxel axis `axis`, under the window [lo, lo + window], laid out as the
+ * viewer shows that orientation (paint.h: radiological, anterior or
+ * superior up); with `cross`, the document's cursor as a crosshair. */
 static GdkTexture *
 make_texture (PelRestorePanel *self,
               const float     *data,
@@ -23,7 +62,8 @@ make_texture (PelRestorePanel *self,
               int              h,
               int              w,
               double           lo,
-              double           window)
+              double           window,
+              gboolean         cross)
 {
   const PlVolume *v = pel_document_get_volume (self->document);
   PlSliceFrame frame;
@@ -35,7 +75,7 @@ make_texture (PelRestorePanel *self,
   if (v == NULL)
     return NULL;
   pl_slice_dims (v->dim, axis, &sh, &sw);
-  pl_slice_frame_init (&frame, v, PL_VIEW_AXIAL);
+  pl_slice_frame_init (&frame, v, (PlView) pel_restore_panel_view_of_axis (self, axis));
   if (sh != h || sw != w || frame.axis_n != axis)
     return NULL;
   a = axis == 0 ? 1 : 0;
@@ -56,40 +96,122 @@ make_texture (PelRestorePanel *self,
         g = (guint8) CLAMP (value * 255.0 + 0.5, 0.0, 255.0);
         p[0] = p[1] = p[2] = g;
       }
+  if (cross)
+    {
+      gint64 cursor[3], cx, cy, slice;
+
+      pel_document_get_cursor (self->document, cursor);
+      pl_slice_frame_from_voxel (&frame, cursor, &cx, &cy, &slice);
+      draw_cross (rgb, stride, frame.width, frame.height, cx, cy);
+    }
   bytes = g_bytes_new_take (rgb, (gsize) frame.height * stride);
   return gdk_memory_texture_new ((int) frame.width, (int) frame.height, GDK_MEMORY_R8G8B8, bytes, stride);
 }
 
 void
 pel_restore_panel_show_floats (PelRestorePanel *self,
-             const float     *data,
-             int              axis,
-             int              h,
-             int              w)
+                               const float     *data,
+                               int              axis,
+                               int              h,
+                               int              w)
 {
   double window, level;
   g_autoptr (GdkTexture) texture = NULL;
 
   pel_document_get_window_level (self->document, &window, &level);
-  texture = make_texture (self, data, axis, h, w, level - window / 2.0, window);
+  texture = make_texture (self, data, axis, h, w, level - window / 2.0, window, FALSE);
   if (texture)
     gtk_picture_set_paintable (self->output_picture, GDK_PAINTABLE (texture));
 }
 
 static const char *const titles[4] = { N_("noisy"), N_("restored"), N_("reference"), N_("|difference| ×4") };
 
-/* The texture of shown image k under the document's window: the
- * difference maps 0 to black and a quarter of the window to white. */
+/* The texture of shown image k under the document's window (the one
+ * window of the viewer, shared by the four): the difference maps 0 to
+ * black and a quarter of the window to white.  `cross`: with the cursor. */
 static GdkTexture *
 shown_texture (PelRestorePanel *self,
-               int              k)
+               int              k,
+               gboolean         cross)
 {
   double window, level;
 
   pel_document_get_window_level (self->document, &window, &level);
-  return k == 3 ? make_texture (self, self->shown[k], self->shown_axis, self->shown_h, self->shown_w, 0.0, window / 4.0)
+  return k == 3 ? make_texture (self, self->shown[k], self->shown_axis, self->shown_h, self->shown_w, 0.0,
+                                window / 4.0, cross)
                 : make_texture (self, self->shown[k], self->shown_axis, self->shown_h, self->shown_w,
-                                level - window / 2.0, window);
+                                level - window / 2.0, window, cross);
+}
+
+void
+pel_restore_panel_refresh_compare (PelRestorePanel *self)
+{
+  if (self->shown[0] == NULL || !gtk_widget_get_visible (GTK_WIDGET (self->compare_box)))
+    return;
+  for (int k = 0; k < 4; k++)
+    if (self->compare_pics[k])
+      {
+        g_autoptr (GdkTexture) tex = shown_texture (self, k, TRUE);
+
+        gtk_picture_set_paintable (self->compare_pics[k], tex ? GDK_PAINTABLE (tex) : NULL);
+      }
+}
+
+/* Slice pixel (x, y) of the compared slice (as drawn) becomes the
+ * document's cursor, on that slice. */
+static gboolean
+point_at (PelRestorePanel *self,
+          gint64           x,
+          gint64           y)
+{
+  const PlVolume *v = pel_document_get_volume (self->document);
+  PlSliceFrame frame;
+  gint64 ijk[3];
+
+  if (v == NULL || self->shown[0] == NULL)
+    return FALSE;
+  pl_slice_frame_init (&frame, v, (PlView) pel_restore_panel_view_of_axis (self, self->shown_axis));
+  if (!pl_slice_frame_contains (&frame, x, y) || self->shown_index >= frame.depth)
+    return FALSE;
+  pl_slice_frame_to_voxel (&frame, x, y, self->shown_index, ijk);
+  pel_document_set_cursor (self->document, ijk);
+  return TRUE;
+}
+
+/* A click on one of the pictures: from widget to slice pixels (the
+ * picture is scaled to fit and centred). */
+static void
+on_picture_pressed (GtkGestureClick *gesture,
+                    int              n_press,
+                    double           x,
+                    double           y,
+                    gpointer         user_data)
+{
+  PelRestorePanel *self = user_data;
+  GtkWidget *pic = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  GdkPaintable *p = gtk_picture_get_paintable (GTK_PICTURE (pic));
+  double W = gtk_widget_get_width (pic), H = gtk_widget_get_height (pic), tw, th, scale;
+
+  if (p == NULL)
+    return;
+  tw = gdk_paintable_get_intrinsic_width (p);
+  th = gdk_paintable_get_intrinsic_height (p);
+  if (tw <= 0 || th <= 0 || W <= 0 || H <= 0)
+    return;
+  scale = MIN (W / tw, H / th);
+  point_at (self, (gint64) floor ((x - (W - tw * scale) / 2.0) / scale),
+            (gint64) floor ((y - (H - th * scale) / 2.0) / scale));
+}
+
+static void
+act_point (GSimpleAction *action,
+           GVariant      *param,
+           gpointer       user_data)
+{
+  gint32 x, y;
+
+  g_variant_get (param, "(ii)", &x, &y);
+  point_at (user_data, x, y);
 }
 
 /* Each result on two lines of the grid: its name across the panel, then
@@ -147,6 +269,8 @@ pel_restore_panel_show_compare (PelRestorePanel   *self,
   const PlDipResult *r = self->result;
   gsize n = (gsize) r->h * r->w;
 
+  for (int k = 0; k < 4; k++)
+    self->compare_pics[k] = NULL;
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->compare_box))) != NULL)
     gtk_box_remove (self->compare_box, child);
   self->has_compare = o->reference != NULL;
@@ -163,6 +287,7 @@ pel_restore_panel_show_compare (PelRestorePanel   *self,
   self->shown_h = r->h;
   self->shown_w = r->w;
   self->shown_axis = o->axis;
+  self->shown_index = o->index;
   for (gsize i = 0; i < n; i++)
     {
       self->shown[0][i] = o->noisy[i] * o->scale;
@@ -171,7 +296,8 @@ pel_restore_panel_show_compare (PelRestorePanel   *self,
       self->shown[3][i] = fabsf (self->shown[1][i] - self->shown[2][i]);
     }
   {
-    g_autofree char *text = g_strdup_printf (_("%s, axial slice %" G_GINT64_FORMAT), o->name, o->index + 1);
+    g_autofree char *text = g_strdup_printf (_("%s, %s slice %" G_GINT64_FORMAT), o->name,
+                                             o->axis_name ? o->axis_name : _("axial"), o->index + 1);
     GtkWidget *l = gtk_label_new (text);
     gtk_label_set_xalign (GTK_LABEL (l), 0.0f);
     gtk_widget_add_css_class (l, "heading");
@@ -184,11 +310,16 @@ pel_restore_panel_show_compare (PelRestorePanel   *self,
       GtkWidget *col = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
       GtkWidget *pic = gtk_picture_new ();
       GtkWidget *label = gtk_label_new (_(titles[k]));
-      g_autoptr (GdkTexture) tex = shown_texture (self, k);
+      GtkGesture *click = gtk_gesture_click_new ();
+      g_autoptr (GdkTexture) tex = shown_texture (self, k, TRUE);
 
       if (tex)
         gtk_picture_set_paintable (GTK_PICTURE (pic), GDK_PAINTABLE (tex));
       gtk_widget_set_size_request (pic, -1, 90);
+      gtk_widget_set_tooltip_text (pic, _("Click to move the cursor here; the crosshair is the viewer's cursor"));
+      g_signal_connect (click, "pressed", G_CALLBACK (on_picture_pressed), self);
+      gtk_widget_add_controller (pic, GTK_EVENT_CONTROLLER (click));
+      self->compare_pics[k] = GTK_PICTURE (pic);
       gtk_widget_add_css_class (label, "caption");
       gtk_box_append (GTK_BOX (col), pic);
       gtk_box_append (GTK_BOX (col), label);
@@ -200,9 +331,10 @@ pel_restore_panel_show_compare (PelRestorePanel   *self,
   rebuild_table (self, grid);
   gtk_box_append (self->compare_box, grid);
   {
-    GtkWidget *note = gtk_label_new (_("One row per result against the kept original, the slice on screen; "
-                                       "intensities over the noisy volume's maximum, PSNR (dB) over the "
-                                       "reference's range"));
+    GtkWidget *note = gtk_label_new (_("One row per result against the kept original: the slice on screen, "
+                                       "or every slice of a deep-image-prior range; intensities over the "
+                                       "noisy volume's maximum, PSNR (dB) over the reference's range. The "
+                                       "pictures share the viewer's window and cursor"));
     gtk_label_set_wrap (GTK_LABEL (note), TRUE);
     gtk_label_set_xalign (GTK_LABEL (note), 0.0f);
     gtk_widget_add_css_class (note, "dim-label");
@@ -289,7 +421,7 @@ export_png (PelRestorePanel *self,
     }
   for (int k = 0; k < 4; k++)
     {
-      tex[k] = shown_texture (self, k);
+      tex[k] = shown_texture (self, k, FALSE);
       if (tex[k] == NULL)
         ok = FALSE;
     }
@@ -412,6 +544,7 @@ static const GActionEntry export_entries[] = {
   { "export-csv", act_export_csv, "s", NULL, NULL, { 0 } },
   { "export-png", act_export_png, "s", NULL, NULL, { 0 } },
   { "export-csv-dialog", act_export_csv_dialog, NULL, NULL, NULL, { 0 } },
+  { "point", act_point, "(ii)", NULL, NULL, { 0 } },
   { "export-png-dialog", act_export_png_dialog, NULL, NULL, NULL, { 0 } },
 };
 

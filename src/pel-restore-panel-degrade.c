@@ -4,6 +4,7 @@
 
 #include "src/pel-restore-panel-private.h"
 
+#include <gio/gio.h>
 #include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
@@ -11,8 +12,21 @@
 #include "engine/data/dataset.h"
 #include "engine/restore/degrade.h"
 
-/* Noise kinds offered (downsampling is left to pellucid-cli degrade). */
-static const PlDegradeKind kinds[] = { PL_DEGRADE_GAUSSIAN, PL_DEGRADE_RICIAN, PL_DEGRADE_POISSON };
+/* The corruptions offered, in the drop-down's order; restore.kind takes
+ * the names (and "downsample" for ×2). */
+static const struct
+{
+  PlDegradeKind kind;
+  int           factor;
+  const char   *name;
+  const char   *title;
+} kinds[] = {
+  { PL_DEGRADE_GAUSSIAN, 2, "gaussian", N_("Gaussian noise") },
+  { PL_DEGRADE_RICIAN, 2, "rician", N_("Rician noise") },
+  { PL_DEGRADE_POISSON, 2, "poisson", N_("Poisson noise") },
+  { PL_DEGRADE_DOWNSAMPLE, 2, "downsample-2", N_("Downsample ×2") },
+  { PL_DEGRADE_DOWNSAMPLE, 4, "downsample-4", N_("Downsample ×4") },
+};
 
 /* ---- volume operations (worker) ------------------------------------------- */
 
@@ -22,6 +36,7 @@ typedef enum
   IO_REVERT,
   IO_KEEP,
   IO_SAVE,
+  IO_SECOND,
 } IoKind;
 
 typedef struct
@@ -34,7 +49,7 @@ typedef struct
   PelVolumeRef     *whole;     /* keep/save: every slice restored, or NULL */
   int               axis;
   gint64            index;
-  char             *path;      /* save */
+  char             *path;      /* save; second: the file to open */
 } IoTask;
 
 typedef struct
@@ -96,6 +111,16 @@ io_func (gpointer  data,
     case IO_REVERT:
       v = pl_volume_copy (pel_volume_ref_get (t->clean));
       break;
+    case IO_SECOND:
+      pel_live_message (live, _("Reading the second acquisition"));
+      v = pl_volume_load (t->path, 0, pel_live_get_progress (live), error);
+      if (v == NULL)
+        return NULL;
+      if (!pel_restore_same_grid (v, pel_volume_ref_get (t->source), t->path, error))
+        return NULL;
+      r = g_new0 (IoResult, 1);
+      r->volume = g_steal_pointer (&v);
+      return r;
     case IO_KEEP:
     case IO_SAVE:
       if (t->whole)
@@ -146,6 +171,19 @@ on_io_finished (GObject      *source,
     {
       if (error)
         pel_restore_panel_set_status (self, "io", error->message, TRUE);
+      if (error && t->kind == IO_SECOND)
+        gtk_label_set_text (self->second_label, error->message);
+    }
+  else if (t->kind == IO_SECOND)
+    {
+      g_autofree char *base = g_path_get_basename (t->path);
+
+      g_clear_pointer (&self->second, pel_volume_ref_unref);
+      self->second = pel_volume_ref_new (g_steal_pointer (&r->volume));
+      text = g_strdup_printf (_("Second acquisition: %s, on the open volume's grid"), base);
+      gtk_label_set_text (self->second_label, text);
+      pel_restore_panel_set_status (self, "io", NULL, FALSE);
+      io_result_free (r);
     }
   else
     {
@@ -174,10 +212,17 @@ on_io_finished (GObject      *source,
       switch (t->kind)
         {
         case IO_DEGRADE:
-          text = g_strdup_printf (_("Noise (%s), level %.1f %% of the maximum, seed %" G_GUINT64_FORMAT
-                                    " added to the volume; the clean original is kept as the reference"),
-                                  pl_degrade_kind_name (t->degrade.kind), t->degrade.level * 100.0,
-                                  t->degrade.seed);
+          if (t->degrade.kind == PL_DEGRADE_DOWNSAMPLE)
+            text = g_strdup_printf (_("Downsampled ×%d (the mean of %d × %d blocks of each axial slice, "
+                                      "then bilinear back onto the grid); the original is kept as the reference"),
+                                    t->degrade.factor, t->degrade.factor, t->degrade.factor);
+          else
+            text = g_strdup_printf (_("Noise (%s), level %.1f %% of the maximum, seed %" G_GUINT64_FORMAT
+                                      " added to the volume; the clean original is kept as the reference"),
+                                    pl_degrade_kind_name (t->degrade.kind), t->degrade.level * 100.0,
+                                    t->degrade.seed);
+          break;
+        case IO_SECOND:
           break;
         case IO_REVERT:
           text = g_strdup (_("Back to the original volume"));
@@ -230,7 +275,9 @@ act_degrade (GSimpleAction *action,
   t = g_new0 (IoTask, 1);
   t->kind = IO_DEGRADE;
   pl_degrade_settings_init (&t->degrade);
-  t->degrade.kind = kinds[MIN (k, G_N_ELEMENTS (kinds) - 1)];
+  k = MIN (k, G_N_ELEMENTS (kinds) - 1);
+  t->degrade.kind = kinds[k].kind;
+  t->degrade.factor = kinds[k].factor;
   t->degrade.level = gtk_spin_button_get_value (self->level_spin) / 100.0;
   t->degrade.seed = (guint64) gtk_spin_button_get_value_as_int (self->seed_spin);
   /* always noise the clean original, never noise on noise */
@@ -356,11 +403,106 @@ act_kind (GSimpleAction *action,
           gpointer       user_data)
 {
   PelRestorePanel *self = user_data;
-  int k = pl_degrade_kind_from_name (g_variant_get_string (param, NULL));
+  const char *name = g_variant_get_string (param, NULL);
 
+  if (g_str_equal (name, "downsample"))
+    name = "downsample-2";
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
-    if ((int) kinds[i] == k)
+    if (g_str_equal (kinds[i].name, name))
       gtk_drop_down_set_selected (self->kind_dropdown, i);
+}
+
+/* The level and seed mean nothing to downsampling. */
+static void
+on_kind_selected (PelRestorePanel *self)
+{
+  guint k = MIN (gtk_drop_down_get_selected (self->kind_dropdown), G_N_ELEMENTS (kinds) - 1);
+  gboolean noise = kinds[k].kind != PL_DEGRADE_DOWNSAMPLE;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->level_spin), noise);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->seed_spin), noise);
+}
+
+gboolean
+pel_restore_same_grid (const PlVolume *v,
+                       const PlVolume *grid,
+                       const char     *path,
+                       GError        **error)
+{
+  double worst = 0.0;
+
+  if (memcmp (v->dim, grid->dim, sizeof v->dim) != 0)
+    {
+      g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
+                   _("%s is not on the open volume's grid: it has %" G_GINT64_FORMAT " × %" G_GINT64_FORMAT
+                     " × %" G_GINT64_FORMAT " voxels, the open volume %" G_GINT64_FORMAT " × %" G_GINT64_FORMAT
+                     " × %" G_GINT64_FORMAT),
+                   path, v->dim[0], v->dim[1], v->dim[2], grid->dim[0], grid->dim[1], grid->dim[2]);
+      return FALSE;
+    }
+  for (int r = 0; r < 3; r++)
+    for (int c = 0; c < 4; c++)
+      worst = MAX (worst, fabs (v->vox2world[r][c] - grid->vox2world[r][c]) * (c < 3 ? MAX (grid->dim[c], 1) : 1));
+  if (worst > 1e-3)
+    {
+      g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
+                   _("%s is not on the open volume's grid: the voxels are the same in number but lie elsewhere "
+                     "in space (up to %.3g mm apart)"), path, worst);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+act_second (GSimpleAction *action,
+            GVariant      *param,
+            gpointer       user_data)
+{
+  PelRestorePanel *self = user_data;
+  IoTask *t;
+
+  if (!io_ready (self))
+    return;
+  t = g_new0 (IoTask, 1);
+  t->kind = IO_SECOND;
+  t->source = pel_document_ref_volume (self->document);
+  t->path = g_strdup (g_variant_get_string (param, NULL));
+  start_io (self, t);
+}
+
+static void
+on_second_response (GtkNativeDialog *native,
+                    int              response,
+                    gpointer         user_data)
+{
+  PelRestorePanel *self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT && self->document)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+
+      if (path)
+        g_action_group_activate_action (G_ACTION_GROUP (self->actions), "second", g_variant_new_string (path));
+    }
+  g_object_unref (native);
+  g_object_unref (self);
+}
+
+static void
+act_second_dialog (GSimpleAction *action,
+                   GVariant      *param,
+                   gpointer       user_data)
+{
+  PelRestorePanel *self = user_data;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *native =
+    gtk_file_chooser_native_new (_("Open a Second Acquisition"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), NULL);
+
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  g_signal_connect (native, "response", G_CALLBACK (on_second_response), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
 
 static void
@@ -392,6 +534,8 @@ static const GActionEntry io_entries[] = {
   { "kind", act_kind, "s", NULL, NULL, { 0 } },
   { "level", act_level, "d", NULL, NULL, { 0 } },
   { "seed", act_seed, "i", NULL, NULL, { 0 } },
+  { "second", act_second, "s", NULL, NULL, { 0 } },
+  { "second-dialog", act_second_dialog, NULL, NULL, NULL, { 0 } },
 };
 
 void
@@ -403,10 +547,11 @@ pel_restore_panel_init_io (PelRestorePanel *self)
   self->io_run = pel_live_run_new (_("Volume"));
   g_action_map_add_action_entries (G_ACTION_MAP (self->actions), io_entries,
                                    G_N_ELEMENTS (io_entries), self);
-  gtk_string_list_append (names, _("Gaussian"));
-  gtk_string_list_append (names, _("Rician"));
-  gtk_string_list_append (names, _("Poisson"));
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    gtk_string_list_append (names, _(kinds[i].title));
   gtk_drop_down_set_model (self->kind_dropdown, G_LIST_MODEL (names));
+  g_signal_connect_swapped (self->kind_dropdown, "notify::selected", G_CALLBACK (on_kind_selected), self);
+  on_kind_selected (self);
   pl_degrade_settings_init (&deg);
   gtk_spin_button_set_value (self->level_spin, deg.level * 100.0);
 }

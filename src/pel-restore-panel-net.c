@@ -16,7 +16,7 @@
 #include "engine/restore/restore-net.h"
 
 /* The method dropdown's entries, in order. */
-static const char *const methods[] = { "dip", "n2n", "n2c", "supervised" };
+static const char *const methods[] = { "dip", "n2n", "n2c", "pair", "supervised" };
 static const PlRestoreLoss losses[] = {
   PL_RESTORE_LOSS_MSE, PL_RESTORE_LOSS_MAE, PL_RESTORE_LOSS_SSIM,
   PL_RESTORE_LOSS_PERCEPTUAL, PL_RESTORE_LOSS_ADVERSARIAL,
@@ -28,7 +28,8 @@ static const PlRestoreLoss losses[] = {
 typedef struct
 {
   PelVolumeRef        *noisy;
-  PelVolumeRef        *clean;
+  PelVolumeRef        *clean;         /* NULL: no reference (pair only) */
+  PelVolumeRef        *second;        /* pair: the second acquisition */
   PlUnet              *feature_net;   /* owned copy, perceptual only */
   int                  axis;
   gint64               index;
@@ -43,6 +44,7 @@ net_task_free (NetTask *t)
 {
   g_clear_pointer (&t->noisy, pel_volume_ref_unref);
   g_clear_pointer (&t->clean, pel_volume_ref_unref);
+  g_clear_pointer (&t->second, pel_volume_ref_unref);
   g_clear_pointer (&t->feature_net, pl_unet_free);
   g_free (t->name);
   g_free (t);
@@ -96,8 +98,8 @@ net_func (gpointer  data,
 {
   NetTask *t = data;
   const PlVolume *noisy = pel_volume_ref_get (t->noisy);
-  const PlVolume *clean = pel_volume_ref_get (t->clean);
-  g_autofree float *train = NULL, *in = NULL, *ref = NULL, *out = NULL;
+  const PlVolume *clean = t->clean ? pel_volume_ref_get (t->clean) : NULL;
+  g_autofree float *train = NULL, *train2 = NULL, *in = NULL, *ref = NULL, *out = NULL;
   g_autoptr (PlRestoreNet) net = NULL;
   g_autoptr (PlVolume) restored = NULL;
   PlRestoreData d = { 0 };
@@ -106,27 +108,42 @@ net_func (gpointer  data,
   int n, h, w;
   gsize plane;
   float nscale;
-  double range, t0 = g_get_monotonic_time () * 1e-6;
+  double range = 1.0, t0 = g_get_monotonic_time () * 1e-6;
 
   t->live = live;
   pel_live_status (live, "es", NULL);
-  /* the network sees the kept original over its maximum: the noise level
-   * is a fraction of that maximum, as Degrade made it */
-  t->scale = clean->max > 0.0f ? clean->max : 1.0f;
-  train = planes (clean, t->axis, t->scale, &n, &h, &w);
+  if (t->settings.method == PL_RESTORE_PAIR)
+    {
+      /* two acquisitions over the first one's maximum; no clean image */
+      t->scale = noisy->max > 0.0f ? noisy->max : 1.0f;
+      train = planes (noisy, t->axis, t->scale, &n, &h, &w);
+      train2 = planes (pel_volume_ref_get (t->second), t->axis, t->scale, &n, &h, &w);
+      d.noisy = train;
+      d.noisy2 = train2;
+    }
+  else
+    {
+      /* the network sees the kept original over its maximum: the noise
+       * level is a fraction of that maximum, as Degrade made it */
+      t->scale = clean->max > 0.0f ? clean->max : 1.0f;
+      train = planes (clean, t->axis, t->scale, &n, &h, &w);
+      d.clean = train;
+    }
   plane = (gsize) h * w;
   in = g_new (float, plane);
-  ref = g_new (float, plane);
   pl_volume_get_slice (noisy, t->axis, t->index, in);
   for (gsize i = 0; i < plane; i++)
+    in[i] /= t->scale;
+  if (clean)
     {
-      in[i] /= t->scale;
-      ref[i] = train[plane * t->index + i];
+      ref = g_new (float, plane);
+      pl_volume_get_slice (clean, t->axis, t->index, ref);
+      for (gsize i = 0; i < plane; i++)
+        ref[i] /= t->scale;
     }
   d.n = n;
   d.h = h;
   d.w = w;
-  d.clean = train;
   d.val_input = in;
   d.val_reference = ref;
   pel_live_message (live, _("Training the network"));
@@ -134,6 +151,7 @@ net_func (gpointer  data,
   if (net == NULL)
     return NULL;
   g_clear_pointer (&train, g_free);
+  g_clear_pointer (&train2, g_free);
 
   /* every slice of the volume, a slice at a time so that Stop is heard */
   pel_live_message (live, _("Restoring every slice"));
@@ -169,12 +187,14 @@ net_func (gpointer  data,
   r->output = g_new (float, plane);
   pl_volume_get_slice (restored, t->axis, t->index, r->output);
   pl_volume_get_slice (noisy, t->axis, t->index, in);
-  pl_volume_get_slice (clean, t->axis, t->index, ref);
+  if (clean)
+    pl_volume_get_slice (clean, t->axis, t->index, ref);
   for (gsize i = 0; i < plane; i++)
     {
       r->output[i] /= nscale;
       in[i] = CLAMP (in[i] / nscale, 0.0f, 1.0f);
-      ref[i] /= nscale;
+      if (clean)
+        ref[i] /= nscale;
     }
   r->output_raw = g_memdup2 (r->output, plane * sizeof (float));
   r->last_average = g_memdup2 (r->output, plane * sizeof (float));
@@ -183,19 +203,28 @@ net_func (gpointer  data,
   r->final_loss = pl_restore_net_final_loss (net);
   r->ms_per_iteration = pl_restore_net_step_ms (net);
   r->seconds = g_get_monotonic_time () * 1e-6 - t0;
-  range = (clean->max - clean->min) / nscale;
-  r->psnr = pl_psnr (r->output, ref, plane, range);
-  r->psnr_noisy = pl_psnr (in, ref, plane, range);
-  r->ssim = h >= 11 && w >= 11 ? pl_ssim_value (r->output, ref, 1, h, w, (float) range) : NAN;
+  r->psnr = r->psnr_noisy = r->ssim = NAN;
   r->min_variance = r->best_psnr = r->best_psnr_average = NAN;
+  if (clean)
+    {
+      range = (clean->max - clean->min) / nscale;
+      r->psnr = pl_psnr (r->output, ref, plane, range);
+      r->psnr_noisy = pl_psnr (in, ref, plane, range);
+      r->ssim = h >= 11 && w >= 11 ? pl_ssim_value (r->output, ref, 1, h, w, (float) range) : NAN;
+    }
 
   o = g_new0 (PelRestoreOutcome, 1);
   o->result = r;
   o->axis = t->axis;
   o->index = t->index;
   o->scale = nscale;
-  pl_compare (in, ref, 1, h, w, range, &o->before);
-  pl_compare (r->output, ref, 1, h, w, range, &o->after);
+  o->axis_name = "axial";
+  o->n_slices = 1;
+  if (clean)
+    {
+      pl_compare (in, ref, 1, h, w, range, &o->before);
+      pl_compare (r->output, ref, 1, h, w, range, &o->after);
+    }
   o->noisy = g_steal_pointer (&in);
   o->reference = g_steal_pointer (&ref);
   o->name = g_strdup (t->name);
@@ -234,11 +263,16 @@ on_net_finished (GObject      *source,
       g_object_unref (self);
       return;
     }
-  text = g_strdup_printf (_("%s: %d steps, %.0f ms per step; slice %" G_GINT64_FORMAT ": PSNR %.2f dB "
-                            "(noisy %.2f dB), SSIM %.3f. Every slice is restored: Keep puts the whole "
-                            "volume in, Save writes it"),
-                          o->name, o->result->iterations, o->result->ms_per_iteration, o->index + 1,
-                          o->result->psnr, o->result->psnr_noisy, o->result->ssim);
+  if (isfinite (o->result->psnr))
+    text = g_strdup_printf (_("%s: %d steps, %.0f ms per step; slice %" G_GINT64_FORMAT ": PSNR %.2f dB "
+                              "(noisy %.2f dB), SSIM %.3f. Every slice is restored: Keep puts the whole "
+                              "volume in, Save writes it"),
+                            o->name, o->result->iterations, o->result->ms_per_iteration, o->index + 1,
+                            o->result->psnr, o->result->psnr_noisy, o->result->ssim);
+  else
+    text = g_strdup_printf (_("%s: %d steps, %.0f ms per step; no clean reference, so no figures. Every "
+                              "slice is restored: Keep puts the whole volume in, Save writes it"),
+                            o->name, o->result->iterations, o->result->ms_per_iteration);
   pel_restore_panel_take_outcome (self, o);
   pel_restore_outcome_free (o);
   pel_restore_panel_set_status (self, "result", text, FALSE);
@@ -275,7 +309,23 @@ pel_restore_panel_start_net (PelRestorePanel *self)
 
   if (v == NULL || pel_live_run_get_running (self->run))
     return FALSE;
-  if (self->clean == NULL)
+  if (g_str_equal (method, "pair"))
+    {
+      if (self->second == NULL)
+        {
+          pel_restore_panel_set_status (self, "result",
+                                        _("Two acquisitions: open the second one of the same grid with "
+                                          "Second… first"), TRUE);
+          return FALSE;
+        }
+      if (!pel_restore_same_grid (pel_volume_ref_get (self->second), v,
+                                  pel_volume_ref_get (self->second)->path, &error))
+        {
+          pel_restore_panel_set_status (self, "result", error->message, TRUE);
+          return FALSE;
+        }
+    }
+  else if (self->clean == NULL)
     {
       pel_restore_panel_set_status (self, "result",
                                     _("The networks learn from noisy copies of the kept original: "
@@ -296,6 +346,8 @@ pel_restore_panel_start_net (PelRestorePanel *self)
   t->settings.degrade.scale = 1.0;
   t->settings.degrade.slice = -1;
   t->settings.degrade.axis = -1;
+  if (t->settings.method == PL_RESTORE_PAIR)
+    t->settings.degrade.kind = PL_DEGRADE_GAUSSIAN;   /* not used: the noise is the data's */
   if (t->settings.loss == PL_RESTORE_LOSS_PERCEPTUAL)
     {
       if (self->feature_model == NULL)
@@ -326,13 +378,19 @@ pel_restore_panel_start_net (PelRestorePanel *self)
     case PL_RESTORE_N2C:
       t->name = g_strdup (t->settings.residual ? _("Noise2Clean, residual") : _("Noise2Clean"));
       break;
+    case PL_RESTORE_PAIR:
+      t->name = g_strdup (t->settings.residual ? _("Two acquisitions, residual") : _("Two acquisitions"));
+      break;
     default:
       t->name = g_strdup_printf (t->settings.residual ? _("Supervised, %s, residual") : _("Supervised, %s"),
                                  pl_restore_loss_name (t->settings.loss));
       break;
     }
   t->noisy = pel_document_ref_volume (self->document);
-  t->clean = pel_volume_ref_ref (self->clean);
+  if (self->clean)
+    t->clean = pel_volume_ref_ref (self->clean);
+  if (t->settings.method == PL_RESTORE_PAIR)
+    t->second = pel_volume_ref_ref (self->second);
   t->axis = pl_volume_axial_axis (v);
   self->run_axis = t->axis;
   pel_document_get_cursor (self->document, cursor);
@@ -350,6 +408,11 @@ pel_restore_panel_start_net (PelRestorePanel *self)
       text = g_strdup_printf (_("%s on every axial slice: pairs of independently noised copies, fresh noise "
                                 "each step (the network never sees a clean slice); PSNR of slice %"
                                 G_GINT64_FORMAT " against the kept original"), t->name, t->index + 1);
+    else if (t->settings.method == PL_RESTORE_PAIR)
+      text = g_strdup_printf (_("%s (Noise2Noise on real data): each axial slice of the open volume is the "
+                                "input, the same slice of the second acquisition the target, and the other "
+                                "way round; no clean image%s"), t->name,
+                              t->clean ? _("; PSNR against the kept original for the figures only") : "");
     else
       text = g_strdup_printf (_("%s on every axial slice, the kept original as the target; PSNR of slice %"
                                 G_GINT64_FORMAT " against it"), t->name, t->index + 1);
@@ -369,9 +432,17 @@ update_sensitivity (PelRestorePanel *self)
   const char *m = pel_restore_panel_method (self);
   gboolean dip = g_str_equal (m, "dip");
 
+  gboolean pair = g_str_equal (m, "pair");
+
   gtk_widget_set_visible (GTK_WIDGET (self->dip_box), dip);
   gtk_widget_set_visible (GTK_WIDGET (self->net_box), !dip);
+  gtk_widget_set_visible (GTK_WIDGET (self->second_box), pair);
   gtk_widget_set_sensitive (GTK_WIDGET (self->loss_dropdown), g_str_equal (m, "supervised"));
+  gtk_label_set_text (self->net_note,
+                      pair ? _("Trained on every axial slice of the two acquisitions (the open volume and the "
+                               "second), then applied to every slice of the open volume")
+                           : _("Trained on every axial slice of the kept original with the noise of Degrade "
+                               "(Degrade first), then applied to every slice"));
 }
 
 /* ---- actions ---------------------------------------------------------------- */
@@ -516,6 +587,7 @@ pel_restore_panel_init_net (PelRestorePanel *self)
   gtk_string_list_append (mnames, _("Deep image prior"));
   gtk_string_list_append (mnames, _("Noise2Noise"));
   gtk_string_list_append (mnames, _("Noise2Clean"));
+  gtk_string_list_append (mnames, _("Two acquisitions (Noise2Noise)"));
   gtk_string_list_append (mnames, _("Supervised"));
   gtk_drop_down_set_model (self->method_dropdown, G_LIST_MODEL (mnames));
   gtk_string_list_append (lnames, _("MSE"));

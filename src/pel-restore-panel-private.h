@@ -42,6 +42,10 @@ struct _PelRestorePanel
   PlDegradeSettings  degraded;    /* the corruption of the kept original */
   PlModel           *feature_model;  /* the perceptual loss's network, or NULL */
   char              *feature_path;
+  PelVolumeRef      *second;      /* a second acquisition of the open grid
+                                   * (the pair method), or NULL */
+  GtkPicture        *compare_pics[4];  /* the comparison's pictures, or NULL */
+  gint64             shown_index; /* the compared slice along shown_axis */
 
   guint              loss_series, psnr_series, psnr_avg_series;
 
@@ -69,6 +73,13 @@ struct _PelRestorePanel
   PelPlot           *loss_plot;
   PelPlot           *psnr_plot;
   GtkBox            *compare_box;
+  GtkDropDown       *axis_dropdown;
+  GtkCheckButton    *range_check;
+  GtkSpinButton     *first_spin;
+  GtkSpinButton     *last_spin;
+  GtkBox            *second_box;
+  GtkLabel          *second_label;
+  GtkLabel          *net_note;
 };
 
 /* What a finished fit hands to the main thread. */
@@ -82,6 +93,9 @@ typedef struct
   float       *reference;      /* h × w, intensities / scale; NULL without one */
   PlCompare    before, after;  /* noisy and restored against the reference */
   char        *name;           /* the method, for the table */
+  const char  *axis_name;      /* "axial", "coronal", "sagittal" (static) */
+  int          n_slices;       /* fitted: 1, or the range's length */
+  char        *summary;        /* a range's summary for the status, or NULL */
   PlVolume    *volume;         /* a network's whole restored volume, or NULL */
 } PelRestoreOutcome;
 
@@ -104,11 +118,19 @@ void pel_restore_panel_set_status   (PelRestorePanel *self,
 void pel_restore_panel_set_busy     (PelRestorePanel *self);
 
 /* pel-restore-panel-degrade.c: restore.degrade, revert, keep, save,
- * save-dialog, kind, level, seed, and the run of volume operations. */
+ * save-dialog, kind, level, seed, second, second-dialog, and the run of
+ * volume operations. */
 void pel_restore_panel_init_io      (PelRestorePanel *self);
+/* TRUE when v lies on grid's voxels (dims, and the voxel-to-world matrix
+ * within 1e-3 mm over the grid); else an error naming path. */
+gboolean pel_restore_same_grid      (const PlVolume  *v,
+                                     const PlVolume  *grid,
+                                     const char      *path,
+                                     GError         **error);
 
 /* pel-restore-panel-run.c: restore.start, stop, iterations, patience,
- * early-stop, and the run of the fit with its plots. */
+ * early-stop, axis, range, first, last, and the run of the fit with its
+ * plots. */
 void pel_restore_panel_init_run     (PelRestorePanel *self);
 
 /* pel-restore-panel-net.c: restore.method, loss, residual, steps, model,
@@ -131,6 +153,11 @@ void     pel_restore_panel_take_outcome (PelRestorePanel   *self,
 void pel_restore_panel_clear_rows   (PelRestorePanel   *self);
 /* restore.export-csv(s), export-png(s) and their dialogs. */
 void pel_restore_panel_init_export  (PelRestorePanel   *self);
+/* The view (PlView) whose slices are normal to voxel axis `axis`. */
+int  pel_restore_panel_view_of_axis (PelRestorePanel   *self,
+                                     int                axis);
+/* Redraws the comparison's pictures (window, cursor). */
+void pel_restore_panel_refresh_compare (PelRestorePanel *self);
 /* Shows an h × w slice (volume units) along voxel axis `axis` as the output. */
 void pel_restore_panel_show_floats  (PelRestorePanel   *self,
                                      const float       *data,

@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 #include "engine/data/dataset.h"
 #include "src/pel-panel-kit.h"
@@ -16,15 +17,22 @@
 
 /* ---- deep image prior (worker) -------------------------------------------- */
 
+/* The axis drop-down's entries, in order. */
+static const char *const axis_names[] = { "axial", "coronal", "sagittal" };
+
 typedef struct
 {
   PelVolumeRef  *noisy;
   PelVolumeRef  *clean;        /* NULL: no reference */
   int            axis;
-  gint64         index;
+  const char    *axis_name;
+  gint64         index;        /* the slice shown and compared */
+  gint64         first, last;  /* the slices fitted, one at a time */
   PlDipSettings  settings;
   PelLive       *live;
   float          scale;
+  gint64         slice;        /* being fitted */
+  gint64         done;         /* iterations of the slices before it */
 } DipTask;
 
 static void
@@ -43,6 +51,7 @@ pel_restore_outcome_free (PelRestoreOutcome *o)
   g_free (o->noisy);
   g_free (o->reference);
   g_free (o->name);
+  g_free (o->summary);
   g_free (o);
 }
 
@@ -53,12 +62,17 @@ on_dip_step (const PlDipStep *s,
   DipTask *t = user_data;
   PelLive *live = t->live;
 
-  pel_live_progress (live, s->iteration, s->max_iterations);
-  pel_live_append (live, "loss", s->iteration, s->loss);
+  gint64 n_slices = t->last - t->first + 1;
+  double x = (double) (t->done + s->iteration);
+
+  /* a range: the slices' fits one after the other on the same axes */
+  pel_live_progress (live, (t->slice - t->first) * s->max_iterations + s->iteration,
+                     n_slices * s->max_iterations);
+  pel_live_append (live, "loss", x, s->loss);
   if (isfinite (s->psnr))
-    pel_live_append (live, "psnr", s->iteration, s->psnr);
+    pel_live_append (live, "psnr", x, s->psnr);
   if (isfinite (s->psnr_average))
-    pel_live_append (live, "psnr-average", s->iteration, s->psnr_average);
+    pel_live_append (live, "psnr-average", x, s->psnr_average);
   if (s->iteration % PREVIEW_EVERY == 0 || s->iteration == 1 || s->state != PL_DIP_RUNNING)
     {
       gsize n = (gsize) s->h * s->w;
@@ -66,22 +80,40 @@ on_dip_step (const PlDipStep *s,
 
       for (gsize i = 0; i < n; i++)
         copy[i] = s->average[i] * t->scale;
-      pel_live_publish_floats (live, "average", t->index, copy, s->h, s->w);
+      pel_live_publish_floats (live, "average", t->slice, copy, s->h, s->w);
     }
   if (s->iteration % PREVIEW_EVERY == 0 || s->backtracked)
     {
-      g_autofree char *es = NULL;
+      g_autofree char *es = NULL, *where = NULL;
 
+      if (n_slices > 1)
+        where = g_strdup_printf (_("Slice %" G_GINT64_FORMAT " (%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT "), "),
+                                 t->slice + 1, t->slice - t->first + 1, n_slices);
       if (s->min_variance_iteration > 0)
-        es = g_strdup_printf (_("ES-WMV: window variance %.3g, minimum %.3g at iteration %d, "
-                                "%d iterations since; %d backtracks"),
+        es = g_strdup_printf (_("%sES-WMV: window variance %.3g, minimum %.3g at iteration %d, "
+                                "%d iterations since; %d backtracks"), where ? where : "",
                               s->variance, s->min_variance, s->min_variance_iteration,
                               s->since_min, s->n_backtracks);
       else
-        es = g_strdup_printf (_("ES-WMV: filling the window of %d outputs; %d backtracks"),
-                              t->settings.es_window, s->n_backtracks);
+        es = g_strdup_printf (_("%sES-WMV: filling the window of %d outputs; %d backtracks"),
+                              where ? where : "", t->settings.es_window, s->n_backtracks);
       pel_live_status (live, "es", es);
     }
+}
+
+/* Slice k of v along the task's axis over the scale: in [0, 1] (clamped)
+ * for the network's input, as is for the reference. */
+static void
+get_scaled (const PlVolume *v,
+            DipTask        *t,
+            gint64          k,
+            gboolean        clamp,
+            float          *out,
+            gsize           n)
+{
+  pl_volume_get_slice (v, t->axis, k, out);
+  for (gsize i = 0; i < n; i++)
+    out[i] = clamp ? CLAMP (out[i] / t->scale, 0.0f, 1.0f) : out[i] / t->scale;
 }
 
 static gpointer
@@ -92,51 +124,106 @@ dip_func (gpointer  data,
   DipTask *t = data;
   const PlVolume *noisy = pel_volume_ref_get (t->noisy);
   const PlVolume *clean = t->clean ? pel_volume_ref_get (t->clean) : NULL;
-  int h, w;
-  g_autofree float *in = NULL, *ref = NULL;
+  int h, w, n_early = 0;
+  gint64 n_slices = t->last - t->first + 1;
+  g_autofree float *in = NULL, *ref = NULL, *ins = NULL, *refs = NULL, *outs = NULL;
+  g_autoptr (PlVolume) restored = NULL;
+  g_autoptr (PlDipResult) shown = NULL;
   gsize n;
   PelRestoreOutcome *o;
-  PlDipResult *r;
 
   pl_slice_dims (noisy->dim, t->axis, &h, &w);
   n = (gsize) h * w;
   in = g_new (float, n);
-  pl_volume_get_slice (noisy, t->axis, t->index, in);
   /* the network sees [0, 1]: intensities over the volume's maximum, as
    * pellucid-cli denoise */
   t->scale = noisy->max > 0.0f ? noisy->max : 1.0f;
-  for (gsize i = 0; i < n; i++)
-    in[i] = CLAMP (in[i] / t->scale, 0.0f, 1.0f);
   if (clean)
+    ref = g_new (float, n);
+  if (n_slices > 1)
     {
-      ref = g_new (float, n);
-      pl_volume_get_slice (clean, t->axis, t->index, ref);
-      for (gsize i = 0; i < n; i++)
-        ref[i] /= t->scale;
+      restored = pl_volume_copy (noisy);
+      ins = g_new (float, n * n_slices);
+      outs = g_new (float, n * n_slices);
+      if (clean)
+        refs = g_new (float, n * n_slices);
     }
   t->live = live;
+  t->done = 0;
   pel_live_status (live, "es", NULL);
-  pel_live_message (live, _("Fitting the deep image prior"));
-  r = pl_dip_denoise (in, ref, h, w, &t->settings, on_dip_step, t,
-                      pel_live_get_progress (live), error);
-  if (r == NULL)
-    return NULL;
+  pel_live_message (live, n_slices > 1 ? _("Fitting the deep image prior, slice by slice")
+                                       : _("Fitting the deep image prior"));
+  for (t->slice = t->first; t->slice <= t->last; t->slice++)
+    {
+      gint64 j = t->slice - t->first;
+      PlDipResult *r;
+
+      get_scaled (noisy, t, t->slice, TRUE, in, n);
+      if (clean)
+        get_scaled (clean, t, t->slice, FALSE, ref, n);
+      r = pl_dip_denoise (in, ref, h, w, &t->settings, on_dip_step, t,
+                          pel_live_get_progress (live), error);
+      if (r == NULL)
+        return NULL;
+      t->done += r->iterations;
+      n_early += r->stop == PL_DIP_STOP_EARLY;
+      if (restored)
+        {
+          gsize sh, sw, off;
+
+          pl_slice_strides (noisy->dim, t->axis, t->slice, &sh, &sw, &off);
+          for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+              restored->data[off + y * sh + x * sw] = r->output[(gsize) y * w + x] * t->scale;
+          memcpy (ins + n * j, in, n * sizeof (float));
+          memcpy (outs + n * j, r->output, n * sizeof (float));
+          if (clean)
+            memcpy (refs + n * j, ref, n * sizeof (float));
+        }
+      if (t->slice == t->index)
+        shown = r;
+      else
+        pl_dip_result_free (r);
+    }
+  if (restored)
+    pl_volume_update_stats (restored);
   o = g_new0 (PelRestoreOutcome, 1);
-  o->result = r;
   o->axis = t->axis;
+  o->axis_name = t->axis_name;
   o->index = t->index;
   o->scale = t->scale;
-  if (ref)
+  o->n_slices = (int) n_slices;
+  get_scaled (noisy, t, t->index, TRUE, in, n);
+  if (clean)
     {
-      /* the range of the reference, as pellucid-cli denoise */
+      /* the range of the reference, as pellucid-cli denoise; over every
+       * slice fitted */
       double range = (clean->max - clean->min) / t->scale;
 
-      pl_compare (in, ref, 1, h, w, range, &o->before);
-      pl_compare (r->output, ref, 1, h, w, range, &o->after);
+      get_scaled (clean, t, t->index, FALSE, ref, n);
+      if (n_slices > 1)
+        {
+          pl_compare (ins, refs, (int) n_slices, h, w, range, &o->before);
+          pl_compare (outs, refs, (int) n_slices, h, w, range, &o->after);
+        }
+      else
+        {
+          pl_compare (in, ref, 1, h, w, range, &o->before);
+          pl_compare (shown->output, ref, 1, h, w, range, &o->after);
+        }
     }
+  if (n_slices > 1)
+    o->summary = g_strdup_printf (_("%s slices %" G_GINT64_FORMAT "–%" G_GINT64_FORMAT " fitted one at a time "
+                                    "(%d stopped by ES-WMV, %d at the budget)%s; "),
+                                  t->axis_name, t->first + 1, t->last + 1, n_early, (int) n_slices - n_early,
+                                  clean ? _(", figures over all of them") : "");
+  o->result = g_steal_pointer (&shown);
   o->noisy = g_steal_pointer (&in);
   o->reference = g_steal_pointer (&ref);
-  o->name = g_strdup (_("Deep image prior"));
+  o->volume = g_steal_pointer (&restored);
+  o->name = n_slices > 1 ? g_strdup_printf (_("Deep image prior, slices %" G_GINT64_FORMAT "–%" G_GINT64_FORMAT),
+                                            t->first + 1, t->last + 1)
+                         : g_strdup (_("Deep image prior"));
   return o;
 }
 
@@ -234,7 +321,7 @@ on_dip_finished (GObject      *source,
   PelRestorePanel *self = user_data;
   g_autoptr (GError) error = NULL;
   PelRestoreOutcome *o = pel_live_run_finish (PEL_LIVE_RUN (source), res, &error);
-  g_autofree char *text = NULL;
+  g_autofree char *text = NULL, *summary = NULL;
 
   if (self->document == NULL)   /* the panel went away meanwhile */
     {
@@ -257,6 +344,7 @@ on_dip_finished (GObject      *source,
       g_object_unref (self);
       return;
     }
+  summary = g_steal_pointer (&o->summary);
   pel_restore_panel_take_outcome (self, o);
   pel_restore_outcome_free (o);
   {
@@ -279,13 +367,15 @@ on_dip_finished (GObject      *source,
         break;
       }
     if (isfinite (r->psnr))
-      text = g_strdup_printf (_("Stopped after %d iterations (%s); kept the averaged output of iteration %d: "
+      text = g_strdup_printf (_("%s%sStopped after %d iterations (%s); kept the averaged output of iteration %d: "
                                 "PSNR %.2f dB against the reference (noisy %.2f dB), SSIM %.3f; %.0f ms per iteration"),
+                              summary ? summary : "", summary ? _("the slice shown: ") : "",
                               r->iterations, why, r->chosen_iteration, r->psnr, r->psnr_noisy, r->ssim,
                               r->ms_per_iteration);
     else
-      text = g_strdup_printf (_("Stopped after %d iterations (%s); kept the averaged output of iteration %d; "
+      text = g_strdup_printf (_("%s%sStopped after %d iterations (%s); kept the averaged output of iteration %d; "
                                 "%.0f ms per iteration"),
+                              summary ? summary : "", summary ? _("the slice shown: ") : "",
                               r->iterations, why, r->chosen_iteration, r->ms_per_iteration);
     pel_restore_panel_set_status (self, "result", text, FALSE);
     if (r->chosen_iteration > 0)
@@ -352,24 +442,54 @@ act_start (GSimpleAction *action,
       g_free (t);
       return;
     }
+  {
+    guint ai = MIN (gtk_drop_down_get_selected (self->axis_dropdown), G_N_ELEMENTS (axis_names) - 1);
+    int axis = pl_axis_from_name (v, axis_names[ai]);
+
+    t->axis = axis >= 0 ? axis : 2 - (int) ai;
+    t->axis_name = axis_names[ai];
+  }
+  pel_document_get_cursor (self->document, cursor);
+  t->index = t->first = t->last = cursor[t->axis];
+  if (gtk_check_button_get_active (self->range_check))
+    {
+      t->first = gtk_spin_button_get_value_as_int (self->first_spin) - 1;
+      t->last = gtk_spin_button_get_value_as_int (self->last_spin) - 1;
+      if (t->first > t->last || t->last >= v->dim[t->axis])
+        {
+          g_autofree char *why = g_strdup_printf (_("Slices %" G_GINT64_FORMAT "–%" G_GINT64_FORMAT ": the volume has "
+                                                    "%" G_GINT64_FORMAT " %s slices, and the first must not "
+                                                    "be after the last"),
+                                                  t->first + 1, t->last + 1, v->dim[t->axis], t->axis_name);
+          pel_restore_panel_set_status (self, "result", why, TRUE);
+          g_free (t);
+          return;
+        }
+      /* the slice on screen when it is in the range, else the first */
+      if (t->index < t->first || t->index > t->last)
+        t->index = t->first;
+    }
   t->noisy = pel_document_ref_volume (self->document);
   if (self->clean)
     t->clean = pel_volume_ref_ref (self->clean);
-  t->axis = pl_volume_axial_axis (v);
   self->run_axis = t->axis;
-  pel_document_get_cursor (self->document, cursor);
-  t->index = cursor[t->axis];
   pel_live_run_reset (self->run);
-  pel_restore_panel_reset_plots (self, t->settings.max_iterations);
-  pel_plot_set_labels (self->loss_plot, _("iteration"), _("loss (MSE against the noisy slice)"));
+  pel_restore_panel_reset_plots (self, t->settings.max_iterations * (int) (t->last - t->first + 1));
+  pel_plot_set_labels (self->loss_plot, t->last > t->first ? _("iteration (the slices one after the other)")
+                                                           : _("iteration"),
+                       _("loss (MSE against the noisy slice)"));
   pel_plot_set_labels (self->psnr_plot, _("iteration"), _("PSNR (dB) against the kept original"));
   pel_restore_panel_set_status (self, "result", NULL, FALSE);
   pel_restore_panel_set_status (self, "es", NULL, FALSE);
   pel_restore_panel_set_status (self, "slice", NULL, FALSE);
   {
-    g_autofree char *text = g_strdup_printf (self->clean ? _("Axial slice %" G_GINT64_FORMAT "; PSNR against the kept original (never used to stop)")
-                                                         : _("Axial slice %" G_GINT64_FORMAT "; no reference: Degrade first for PSNR"),
-                                             t->index + 1);
+    g_autofree char *which = t->last > t->first
+                               ? g_strdup_printf (_("%s slices %" G_GINT64_FORMAT "–%" G_GINT64_FORMAT ", one at a time"),
+                                                  t->axis_name, t->first + 1, t->last + 1)
+                               : g_strdup_printf (_("%s slice %" G_GINT64_FORMAT), t->axis_name, t->index + 1);
+    g_autofree char *text = g_strdup_printf (self->clean ? _("%s; PSNR against the kept original (never used to stop)")
+                                                         : _("%s; no reference: Degrade first for PSNR"),
+                                             which);
     pel_restore_panel_set_status (self, "slice", text, FALSE);
   }
   gtk_label_set_text (self->output_label, _("Averaged output, live"));
@@ -398,6 +518,8 @@ act_stop (GSimpleAction *action,
   }
 INT_ACTION (act_iterations, iterations_spin)
 INT_ACTION (act_patience, patience_spin)
+INT_ACTION (act_first, first_spin)
+INT_ACTION (act_last, last_spin)
 #undef INT_ACTION
 
 static void
@@ -410,20 +532,63 @@ act_early_stop (GSimpleAction *action,
   gtk_check_button_set_active (self->early_check, g_variant_get_boolean (param));
 }
 
+static void
+act_range (GSimpleAction *action,
+           GVariant      *param,
+           gpointer       user_data)
+{
+  PelRestorePanel *self = user_data;
+
+  gtk_check_button_set_active (self->range_check, g_variant_get_boolean (param));
+}
+
+static void
+act_axis (GSimpleAction *action,
+          GVariant      *param,
+          gpointer       user_data)
+{
+  PelRestorePanel *self = user_data;
+  const char *name = g_variant_get_string (param, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (axis_names); i++)
+    if (g_str_equal (name, axis_names[i]))
+      gtk_drop_down_set_selected (self->axis_dropdown, i);
+}
+
+static void
+on_range_toggled (PelRestorePanel *self)
+{
+  gboolean on = gtk_check_button_get_active (self->range_check);
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->first_spin), on);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->last_spin), on);
+}
+
 static const GActionEntry run_entries[] = {
   { "start", act_start, NULL, NULL, NULL, { 0 } },
   { "stop", act_stop, NULL, NULL, NULL, { 0 } },
   { "iterations", act_iterations, "i", NULL, NULL, { 0 } },
   { "patience", act_patience, "i", NULL, NULL, { 0 } },
   { "early-stop", act_early_stop, "b", NULL, NULL, { 0 } },
+  { "axis", act_axis, "s", NULL, NULL, { 0 } },
+  { "range", act_range, "b", NULL, NULL, { 0 } },
+  { "first", act_first, "i", NULL, NULL, { 0 } },
+  { "last", act_last, "i", NULL, NULL, { 0 } },
 };
 
 void
 pel_restore_panel_init_run (PelRestorePanel *self)
 {
   PlDipSettings dip;
+  g_autoptr (GtkStringList) axes = gtk_string_list_new (NULL);
 
   self->run = pel_live_run_new (_("Deep image prior"));
+  gtk_string_list_append (axes, _("Axial"));
+  gtk_string_list_append (axes, _("Coronal"));
+  gtk_string_list_append (axes, _("Sagittal"));
+  gtk_drop_down_set_model (self->axis_dropdown, G_LIST_MODEL (axes));
+  g_signal_connect_swapped (self->range_check, "toggled", G_CALLBACK (on_range_toggled), self);
+  on_range_toggled (self);
   g_action_map_add_action_entries (G_ACTION_MAP (self->actions), run_entries,
                                    G_N_ELEMENTS (run_entries), self);
   pl_dip_settings_init (&dip);

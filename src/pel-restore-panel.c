@@ -40,6 +40,9 @@ pel_restore_panel_set_busy (PelRestorePanel *self)
   ENABLE ("save", !busy && self->result != NULL);
   ENABLE ("save-dialog", !busy && self->result != NULL);
   ENABLE ("model", !busy);
+  ENABLE ("second", !busy && has_volume);
+  ENABLE ("second-dialog", !busy && has_volume);
+  ENABLE ("point", self->shown[0] != NULL);
   ENABLE ("model-dialog", !busy);
   ENABLE ("export-csv", self->rows->len > 0);
   ENABLE ("export-csv-dialog", self->rows->len > 0);
@@ -111,7 +114,20 @@ on_volume_changed (PelRestorePanel *self)
     g_clear_pointer (&self->clean, pel_volume_ref_unref);
   if (self->clean == NULL)
     pel_restore_panel_clear_rows (self);
+  /* the second acquisition stays only on the same grid */
+  if (self->second && (v == NULL || !pel_restore_same_grid (pel_volume_ref_get (self->second), v, "", NULL)))
+    {
+      g_clear_pointer (&self->second, pel_volume_ref_unref);
+      gtk_label_set_text (self->second_label, _("Second acquisition: none opened"));
+    }
   pel_restore_panel_set_busy (self);
+}
+
+/* The comparison follows the viewer's cursor and window. */
+static void
+on_view_changed (PelRestorePanel *self)
+{
+  pel_restore_panel_refresh_compare (self);
 }
 
 /* ---- life cycle ----------------------------------------------------------- */
@@ -153,6 +169,7 @@ pel_restore_panel_dispose (GObject *object)
   g_clear_object (&self->run);
   g_clear_object (&self->io_run);
   g_clear_pointer (&self->clean, pel_volume_ref_unref);
+  g_clear_pointer (&self->second, pel_volume_ref_unref);
   g_clear_object (&self->document);
   g_clear_object (&self->tools);
   G_OBJECT_CLASS (pel_restore_panel_parent_class)->dispose (object);
@@ -207,6 +224,13 @@ pel_restore_panel_class_init (PelRestorePanelClass *klass)
   CHILD (model_label);
   CHILD (net_box);
   CHILD (dip_box);
+  CHILD (axis_dropdown);
+  CHILD (range_check);
+  CHILD (first_spin);
+  CHILD (last_spin);
+  CHILD (second_box);
+  CHILD (second_label);
+  CHILD (net_note);
 #undef CHILD
   widget_class->unroot = pel_restore_panel_unroot;
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
@@ -242,6 +266,9 @@ pel_restore_panel_new (PelDocument *document,
   pel_restore_panel_init_net (self);
   pel_action_script_insert_group (GTK_WIDGET (self), "restore", G_ACTION_GROUP (self->actions));
   g_signal_connect_swapped (document, "volume-changed", G_CALLBACK (on_volume_changed), self);
+  g_signal_connect_swapped (document, "cursor-changed", G_CALLBACK (on_view_changed), self);
+  g_signal_connect_swapped (document, "notify::window", G_CALLBACK (on_view_changed), self);
+  g_signal_connect_swapped (document, "notify::level", G_CALLBACK (on_view_changed), self);
   pel_restore_panel_set_busy (self);
 
   script = g_getenv ("PELLUCID_RESTORE_ACTIONS");
@@ -284,6 +311,22 @@ pel_restore_panel_get_status (PelRestorePanel *self,
 {
   g_return_val_if_fail (PEL_IS_RESTORE_PANEL (self), NULL);
   return pel_status_lines_get (self->status_box, key);
+}
+
+GdkPaintable *
+pel_restore_panel_get_compare_picture (PelRestorePanel *self,
+                                       int              k)
+{
+  g_return_val_if_fail (PEL_IS_RESTORE_PANEL (self), NULL);
+  g_return_val_if_fail (k >= 0 && k < 4, NULL);
+  return self->compare_pics[k] ? gtk_picture_get_paintable (self->compare_pics[k]) : NULL;
+}
+
+const PlVolume *
+pel_restore_panel_get_second (PelRestorePanel *self)
+{
+  g_return_val_if_fail (PEL_IS_RESTORE_PANEL (self), NULL);
+  return self->second ? pel_volume_ref_get (self->second) : NULL;
 }
 
 gboolean

@@ -2,10 +2,12 @@
  * a slice with a deep image prior, and watch it happen.
  *
  * Degrade adds Gaussian, Rician or Poisson noise of a chosen level (a
- * fraction of the volume's maximum) with a seed to the whole open volume
- * (engine/restore/degrade.h); the clean original is kept as the reference
- * and Revert brings it back.  Start fits the deep image prior of
- * engine/restore/dip.h (the dip-ref recipe) to the slice on screen (axial):
+ * fraction of the volume's maximum) with a seed, or downsamples ×2 or ×4,
+ * to the whole open volume (engine/restore/degrade.h); the clean original
+ * is kept as the reference and Revert brings it back.  Start fits the deep
+ * image prior of engine/restore/dip.h (the dip-ref recipe) to the slice on
+ * screen, or to each slice of a range (the result is then a volume), along
+ * the axis chosen (axial, coronal or sagittal):
  * the loss against the noisy slice and, when a reference exists, the PSNR of
  * the raw and averaged outputs against it are plotted live, the averaged
  * output is shown as it sharpens, and where ES-WMV stopped and why is said.
@@ -21,19 +23,28 @@
  * fresh noise every step), Noise2Clean (the same network with clean
  * targets), or supervised with the loss MSE, MAE, SSIM, perceptual (the
  * features of a segmentation model the user chooses) or adversarial, and
- * optionally residual.  It is a live run too (training loss, PSNR of the
+ * optionally residual; or "two acquisitions" (Noise2Noise on real data:
+ * the open volume and a second noisy acquisition of the same grid opened
+ * with Second…, which is refused, naming the file, when its grid differs).
+ * It is a live run too (training loss, PSNR of the
  * slice on screen); the trained network then restores every slice, Keep
  * puts that volume in and Save writes it.  Each result adds a row to the
  * comparison table (MAE, MSE, NMSE, PSNR, SSIM of the slice on screen),
  * kept until the reference changes; the table saves as CSV and the four
- * pictures as PNG.
+ * pictures as PNG.  The four pictures share the viewer's window and show
+ * its cursor as a crosshair; a click on one moves the cursor there.
  *
  * Every operation is an action of the "restore" group: restore.degrade,
  * restore.revert, restore.start, restore.stop, restore.keep,
  * restore.save(s path), restore.save-dialog, restore.kind(s "gaussian" |
- * "rician" | "poisson"), restore.level(d fraction of max), restore.seed(i),
+ * "rician" | "poisson" | "downsample-2" | "downsample-4"; "downsample" is
+ * ×2), restore.level(d fraction of max), restore.seed(i),
  * restore.iterations(i), restore.patience(i), restore.early-stop(b),
- * restore.method(s "dip" | "n2n" | "n2c" | "supervised"), restore.loss(s
+ * restore.axis(s "axial" | "coronal" | "sagittal"), restore.range(b),
+ * restore.first(i), restore.last(i) (slices numbered from 1, as shown),
+ * restore.second(s path), restore.second-dialog,
+ * restore.point((ii) x, y: a pixel of the comparison's pictures, as drawn),
+ * restore.method(s "dip" | "n2n" | "n2c" | "pair" | "supervised"), restore.loss(s
  * "mse" | "mae" | "ssim" | "perceptual" | "adv"), restore.residual(b),
  * restore.steps(i), restore.model(s path), restore.model-dialog,
  * restore.export-csv(s path), restore.export-png(s path) and their -dialog
@@ -81,8 +92,15 @@ gboolean           pel_restore_panel_get_row    (PelRestorePanel *self,
                                                  guint            i,
                                                  const char     **name,
                                                  PlCompare       *figures);
-/* A network's restoration of every axial slice (volume units), or NULL
- * after a deep image prior. */
+/* The comparison's picture k (noisy, restored, reference, |difference|)
+ * as shown, with the cursor's crosshair, or NULL. */
+GdkPaintable      *pel_restore_panel_get_compare_picture (PelRestorePanel *self,
+                                                          int              k);
+/* The second acquisition opened for the pair method, or NULL. */
+const PlVolume    *pel_restore_panel_get_second (PelRestorePanel *self);
+/* A network's restoration of every axial slice, or a deep image prior's
+ * range of slices in the volume (volume units); NULL after a deep image
+ * prior on one slice. */
 const PlVolume    *pel_restore_panel_get_result_volume (PelRestorePanel *self);
 /* Status line text (NULL when hidden), for tests. */
 const char        *pel_restore_panel_get_status (PelRestorePanel *self,

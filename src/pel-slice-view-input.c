@@ -52,7 +52,7 @@ pel_slice_view_stroke_begin (PelSliceView *self,
   double x, y;
 
   g_return_if_fail (PEL_IS_SLICE_VIEW (self));
-  if (!self->has_frame || self->edit != NULL)
+  if (!self->has_frame || self->edit != NULL || pel_document_get_opening (self->document))
     return;
 
   prepare_rule (self, erase);

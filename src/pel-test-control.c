@@ -186,6 +186,19 @@ on_cancel_job_enabled (GActionGroup *group,
     g_idle_add_full (G_PRIORITY_HIGH, job_ended, NULL, NULL);
 }
 
+/* "message error|warning|info|question|other TEXT", on one line. */
+static void
+on_message_shown (PelWindow  *window,
+                  int         type,
+                  const char *text)
+{
+  static const char *const kinds[] = { "info", "warning", "question", "error", "other" };
+  g_autofree char *line = g_strdup (text ? text : "");
+
+  g_strdelimit (line, "\n\r", ' ');
+  event ("message %s %s", type >= 0 && type < (int) G_N_ELEMENTS (kinds) ? kinds[type] : "other", line);
+}
+
 static void
 on_window_added (GtkApplication *application,
                  GtkWindow      *window)
@@ -202,6 +215,7 @@ on_window_added (GtkApplication *application,
   g_signal_connect (doc, "saved", G_CALLBACK (on_saved), NULL);
   g_signal_connect (doc, "restored", G_CALLBACK (on_restored), NULL);
   g_signal_connect (window, "notify::recovery-time", G_CALLBACK (on_recovery_time), NULL);
+  g_signal_connect (window, "message-shown", G_CALLBACK (on_message_shown), NULL);
   g_signal_connect (window, "action-enabled-changed::cancel-job", G_CALLBACK (on_cancel_job_enabled), NULL);
 }
 

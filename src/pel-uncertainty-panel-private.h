@@ -40,6 +40,7 @@ struct _PelUncertaintyPanel
   GArray              *held_out;        /* gint64 slices set by the user */
   gboolean             show_disagreement;
   PelHeatMap          *heat_map;        /* the one this panel set */
+  GCancellable        *map_cancel;      /* the heat map being made */
   PelSliceCounts       counts;
   gint64               next_slice;
 

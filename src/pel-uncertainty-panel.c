@@ -134,6 +134,15 @@ colour_bar_draw (GtkDrawingArea *area,
     }
 }
 
+static void update_strip (PelUncertaintyPanel *self);
+
+static gboolean
+strip_counted (gpointer data)
+{
+  update_strip (data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 update_strip (PelUncertaintyPanel *self)
 {
@@ -148,49 +157,91 @@ update_strip (PelUncertaintyPanel *self)
       pel_slice_counts_clear (&self->counts);
       pel_slice_counts_init (&self->counts, r->axis, n);
     }
-  pel_slice_counts_refresh (&self->counts, self->document);
+  /* a whole new map is counted on a worker; strip_counted comes back */
+  pel_slice_counts_refresh_async (&self->counts, self->document, strip_counted, self);
   pel_slice_strip_set_counts (self->strip, self->counts.counts, n);
   pel_slice_strip_set_values (self->strip, r->slice_means[self->map], n);
 }
 
-/* Shows the chosen map of the result as the document's heat map. */
-static void
-apply_map (PelUncertaintyPanel *self)
+typedef struct
 {
-  const PlUncertaintyResult *r = self->result;
-  g_autofree char *lo = NULL, *hi = NULL;
-  gboolean raters = self->show_disagreement && self->assessment && self->assessment->disagreement;
-  const float *map;
-  PelHeatMap *heat;
-  float top = 0.0f;
+  GWeakRef             panel;  /* not a reference: a closed panel shows nothing */
+  gboolean             raters;
+  PlUncertaintyMap     map;
+} MapMade;
 
-  if (r == NULL)
-    return;
-  map = raters ? self->assessment->disagreement : r->maps[self->map];
-  for (gsize i = 0; i < r->n_voxels; i++)
-    if (map[i] > top)
-      top = map[i];
-  heat = pel_heat_map_new (raters ? "rater-disagreement" : pl_uncertainty_map_name (self->map), r->dim,
-                           g_memdup2 (map, r->n_voxels * sizeof (float)));
+/* The heat map is made: show it, with the colour bar's range. */
+static void
+map_made (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  MapMade *d = user_data;
+  PelUncertaintyPanel *self = g_weak_ref_get (&d->panel);
+  g_autoptr (PelHeatMap) heat = pel_heat_map_new_copy_finish (result, NULL);
+  g_autofree char *lo = NULL, *hi = NULL;
+  double min, max, top;
+
+  if (heat == NULL || self == NULL || self->document == NULL)
+    goto out;
+  pel_heat_map_get_range (heat, &min, &max);
+  top = max > 0.0 ? max : 0.0;
   /* a faint floor keeps confident voxels clear of colour */
-  g_object_set (heat, "colormap", PEL_COLORMAP_INFERNO, "min", top > 0.0f ? 0.02 * top : 0.0,
-                "max", top > 0.0f ? (double) top : 1.0, NULL);
+  g_object_set (heat, "colormap", PEL_COLORMAP_INFERNO, "min", top > 0.0 ? 0.02 * top : 0.0,
+                "max", top > 0.0 ? top : 1.0, NULL);
   if (self->heat_map)
     g_object_set (heat, "opacity", pel_heat_map_get_opacity (self->heat_map),
                   "visible", pel_heat_map_get_visible (self->heat_map), NULL);
   g_set_object (&self->heat_map, heat);
   pel_document_set_heat_map (self->document, heat);
-  g_object_unref (heat);
 
   lo = g_strdup_printf ("%.3g", 0.02 * top);
   /* Translators: the top of the colour bar; nats are natural-log units */
-  hi = g_strdup_printf (raters || self->map == PL_UMAP_VARIANCE || self->map == PL_UMAP_LOGIT_VARIANCE
-                        ? "%.3g" : _("%.3g nats"), (double) top);
+  hi = g_strdup_printf (d->raters || d->map == PL_UMAP_VARIANCE || d->map == PL_UMAP_LOGIT_VARIANCE
+                        ? "%.3g" : _("%.3g nats"), top);
   gtk_label_set_text (self->range_min_label, lo);
   gtk_label_set_text (self->range_max_label, hi);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->colour_bar),
-                               raters ? _("Rater disagreement: the fraction of raters that differ from the majority")
-                                      : map_title (self->map));
+                               d->raters ? _("Rater disagreement: the fraction of raters that differ from the majority")
+                                         : map_title (d->map));
+out:
+  g_clear_object (&self);
+  g_weak_ref_clear (&d->panel);
+  g_free (d);
+}
+
+/* Shows the chosen map of the result as the document's heat map.  The
+ * volume-sized copy and its range are made on a thread (tens of MB: on the
+ * main thread they stalled the window when a result arrived). */
+static void
+apply_map (PelUncertaintyPanel *self)
+{
+  const PlUncertaintyResult *r = self->result;
+  gboolean raters = self->show_disagreement && self->assessment && self->assessment->disagreement;
+  MapMade *d;
+
+  if (r == NULL)
+    return;
+  if (self->map_cancel)
+    g_cancellable_cancel (self->map_cancel);
+  g_clear_object (&self->map_cancel);
+  self->map_cancel = g_cancellable_new ();
+  d = g_new0 (MapMade, 1);
+  g_weak_ref_init (&d->panel, self);
+  d->raters = raters;
+  d->map = self->map;
+  if (raters)
+    {
+      /* the assessment is the panel's: the thread reads a copy of it */
+      float *copy = g_memdup2 (self->assessment->disagreement, r->n_voxels * sizeof (float));
+      pel_heat_map_new_copy_async ("rater-disagreement", r->dim, copy, copy, g_free,
+                                   self->map_cancel, map_made, d);
+    }
+  else
+    pel_heat_map_new_copy_async (pl_uncertainty_map_name (self->map), r->dim, r->maps[self->map],
+                                 self->result_box ? pel_result_box_ref (self->result_box) : NULL,
+                                 self->result_box ? (GDestroyNotify) pel_result_box_unref : NULL,
+                                 self->map_cancel, map_made, d);
   update_strip (self);
 }
 
@@ -641,6 +692,9 @@ pel_uncertainty_panel_dispose (GObject *object)
   PelUncertaintyPanel *self = PEL_UNCERTAINTY_PANEL (object);
 
   pel_action_script_cancel (GTK_WIDGET (self));
+  if (self->map_cancel)
+    g_cancellable_cancel (self->map_cancel);
+  g_clear_object (&self->map_cancel);
   if (self->run)
     pel_live_run_stop (self->run);
   if (self->document)

@@ -72,6 +72,10 @@ pel_window_show_error (PelWindow    *self,
     gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", error->message);
   g_signal_connect (dialog, "response", G_CALLBACK (gtk_window_destroy), NULL);
   gtk_window_present (GTK_WINDOW (dialog));
+  {
+    g_autofree char *text = error ? g_strdup_printf ("%s: %s", primary, error->message) : g_strdup (primary);
+    pel_window_emit_message (self, GTK_MESSAGE_ERROR, text);
+  }
 }
 
 GtkFileFilter *

@@ -106,6 +106,7 @@ load_done (GObject      *object,
   g_autofree char *uri = NULL;
   PlVolume *volume;
 
+  pel_document_set_opening (self->document, FALSE);
   if (res == NULL)
     {
       pel_window_show_error (self, _("Could not open the image"), error);
@@ -189,6 +190,8 @@ open_now (PelWindow *self,
       pel_window_show_error (self, _("Could not open the image"), error);
       return;
     }
+  /* a stroke on the image being replaced would go with it, unsaved */
+  pel_document_set_opening (self->document, TRUE);
   pel_window_start_job (self, title, load_func, req, load_request_free, load_result_free, load_done);
   g_object_set_data_full (G_OBJECT (self->job), "pel-seg", g_strdup (req->segmentation), g_free);
 }

@@ -22,6 +22,14 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
+enum
+{
+  MESSAGE_SHOWN,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 /* ---- title and status ----------------------------------------------------- */
 
 static void
@@ -196,6 +204,15 @@ pel_window_show_notice (PelWindow      *self,
   gtk_info_bar_set_message_type (self->info_bar, type);
   gtk_label_set_text (self->info_label, message);
   gtk_info_bar_set_revealed (self->info_bar, TRUE);
+  pel_window_emit_message (self, type, message);
+}
+
+void
+pel_window_emit_message (PelWindow      *self,
+                         GtkMessageType  type,
+                         const char     *message)
+{
+  g_signal_emit (self, signals[MESSAGE_SHOWN], 0, (int) type, message);
 }
 
 const char *
@@ -343,6 +360,11 @@ pel_window_class_init (PelWindowClass *klass)
     g_param_spec_int64 ("recovery-time", NULL, NULL, 0, G_MAXINT64, 0,
                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  /* A message was put in front of the user: a notice in the info bar or
+   * an error dialog (its GtkMessageType, its whole text). */
+  signals[MESSAGE_SHOWN] =
+    g_signal_new ("message-shown", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_STRING);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/pellucid/Pellucid/ui/pel-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PelWindow, header_bar);

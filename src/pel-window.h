@@ -62,5 +62,9 @@ void         pel_window_show_notice       (PelWindow      *self,
                                            const char     *message);
 /* The message shown in the info bar, or NULL when it is hidden. */
 const char  *pel_window_get_notice        (PelWindow      *self);
+/* Emits "message-shown" (what show_notice and the error dialogs do). */
+void         pel_window_emit_message      (PelWindow      *self,
+                                           GtkMessageType  type,
+                                           const char     *message);
 
 G_END_DECLS

@@ -2,7 +2,7 @@
  *
  *   bench-conv [--threads 2] [--batch 8,1] [--min-ms 150] [--isa auto|generic|avx2|avx512]
  *              [--algo auto|direct|winograd] [--clock wall|thread|process] [--fastest]
- *              [--only NAME] [--no-gemm]
+ *              [--only NAME] [--no-gemm] [--net unet|dip]
  *
  * For each layer: median wall time of forward, backward-data and
  * backward-weights, their GFLOP/s (2 × MAC, padding taps included as PyTorch
@@ -12,6 +12,8 @@
  * convolution part of train_step (batch 8: forward + both backward passes of
  * every layer, no input gradient for the first) and of infer_slice (batch 1
  * forward) and infer_volume (181 slices in batches of 8, forward).
+ * --net dip: the layers of dip-ref's network instead (use --batch 1; its
+ * fwd+bwd total is the convolution part of one iteration).
  */
 #include <glib.h>
 #include <math.h>
@@ -38,7 +40,7 @@ typedef struct
 } Layer;
 
 /* unet2d-ref (reference-workloads.md): every convolution of one forward pass */
-static const Layer layers[] = {
+static const Layer unet_layers[] = {
   { "enc0a",  LAYER_CONV,   1, 176, 208,  16, 3 },
   { "enc0b",  LAYER_CONV,  16, 176, 208,  16, 3 },
   { "enc1a",  LAYER_CONV,  16,  88, 104,  32, 3 },
@@ -62,6 +64,30 @@ static const Layer layers[] = {
   { "dec0a",  LAYER_CONV,  32, 176, 208,  16, 3 },
   { "dec0b",  LAYER_CONV,  16, 176, 208,  16, 3 },
   { "head",   LAYER_CONV,  16, 176, 208,   4, 1 },
+};
+
+/* dip-ref: the deep image prior's network (no skips, bilinear upsampling
+ * before each decoder level, batch 1) */
+static const Layer dip_layers[] = {
+  { "enc0a",  LAYER_CONV,  32, 176, 208,  32, 3 },
+  { "enc0b",  LAYER_CONV,  32, 176, 208,  32, 3 },
+  { "enc1a",  LAYER_CONV,  32,  88, 104,  64, 3 },
+  { "enc1b",  LAYER_CONV,  64,  88, 104,  64, 3 },
+  { "enc2a",  LAYER_CONV,  64,  44,  52, 128, 3 },
+  { "enc2b",  LAYER_CONV, 128,  44,  52, 128, 3 },
+  { "enc3a",  LAYER_CONV, 128,  22,  26, 128, 3 },
+  { "enc3b",  LAYER_CONV, 128,  22,  26, 128, 3 },
+  { "enc4a",  LAYER_CONV, 128,  11,  13, 128, 3 },
+  { "enc4b",  LAYER_CONV, 128,  11,  13, 128, 3 },
+  { "dec3a",  LAYER_CONV, 128,  22,  26, 128, 3 },
+  { "dec3b",  LAYER_CONV, 128,  22,  26, 128, 3 },
+  { "dec2a",  LAYER_CONV, 128,  44,  52, 128, 3 },
+  { "dec2b",  LAYER_CONV, 128,  44,  52, 128, 3 },
+  { "dec1a",  LAYER_CONV, 128,  88, 104,  64, 3 },
+  { "dec1b",  LAYER_CONV,  64,  88, 104,  64, 3 },
+  { "dec0a",  LAYER_CONV,  64, 176, 208,  32, 3 },
+  { "dec0b",  LAYER_CONV,  32, 176, 208,  32, 3 },
+  { "head",   LAYER_CONV,  32, 176, 208,   1, 1 },
 };
 
 static clockid_t bench_clock = CLOCK_MONOTONIC;
@@ -250,7 +276,11 @@ main (int argc, char **argv)
   g_autofree char *algo = NULL;
   gboolean no_gemm = FALSE;
   g_autofree char *clock_name = NULL;
+  g_autofree char *net = NULL;
+  const Layer *layers = unet_layers;
+  gsize n_layers = G_N_ELEMENTS (unet_layers);
   GOptionEntry entries[] = {
+    { "net", 0, 0, G_OPTION_ARG_STRING, &net, "Layers: unet (unet2d-ref, default) or dip (dip-ref)", "NET" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Engine threads (default 2)", "N" },
     { "batch", 0, 0, G_OPTION_ARG_STRING, &batches, "Batch sizes (default 8,1)", "LIST" },
     { "min-ms", 0, 0, G_OPTION_ARG_DOUBLE, &min_ms, "Minimum time per measurement (default 150)", "MS" },
@@ -286,6 +316,16 @@ main (int argc, char **argv)
       return 2;
     }
   cpu_clock = bench_clock != CLOCK_MONOTONIC;
+  if (net && g_str_equal (net, "dip"))
+    {
+      layers = dip_layers;
+      n_layers = G_N_ELEMENTS (dip_layers);
+    }
+  else if (net && !g_str_equal (net, "unet"))
+    {
+      g_printerr ("bench-conv: unknown network '%s'\n", net);
+      return 2;
+    }
   if (isa && !pl_conv_set_isa_by_name (isa))
     {
       g_printerr ("bench-conv: kernel path '%s' is unknown or not supported by this CPU\n", isa);
@@ -307,7 +347,7 @@ main (int argc, char **argv)
   double min_s = min_ms * 1e-3;
   g_autoptr (GRand) r = g_rand_new_with_seed (1);
 
-  printf ("workload: unet2d-ref (convolution kernels only)\n");
+  printf ("workload: %s (convolution kernels only)\n", layers == dip_layers ? "dip-ref" : "unet2d-ref");
   printf ("threads=%d  kernel path=%s  3x3 algorithm=%s  clock=%s  %s\n", threads,
           pl_conv_isa_name (pl_conv_get_isa ()),
           algo ? algo : "auto",
@@ -339,7 +379,7 @@ main (int argc, char **argv)
       printf ("\nbatch %d\n", batch);
       printf ("%-6s %-22s | %8s %7s %5s | %8s %7s %5s | %8s %7s %5s\n", "layer", "shape C>O HxW",
               "fwd ms", "GF/s", "gemm%", "bwdD ms", "GF/s", "gemm%", "bwdW ms", "GF/s", "gemm%");
-      for (gsize li = 0; li < G_N_ELEMENTS (layers); li++)
+      for (gsize li = 0; li < n_layers; li++)
         {
           const Layer *L = &layers[li];
           if (only && !g_str_has_prefix (L->name, only))

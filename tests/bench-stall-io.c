@@ -20,6 +20,7 @@
 #include "src/pel-application.h"
 #include "src/pel-proposal.h"
 #include "src/pel-window.h"
+#include "tests/stall-meter.h"
 
 #define SAMPLE "/usr/share/mricron/templates/ch2better.nii.gz"
 #define REPEATS 5
@@ -30,82 +31,6 @@
 
 static PelApplication *app;
 static char *tmpdir;
-
-/* The longest gap of one run, split into the main thread's own work and
- * its time runnable but waiting for a CPU (the machine's other load). */
-typedef struct
-{
-  double ms, busy_ms, wait_ms;
-} Stall;
-
-typedef struct
-{
-  gint64 last;
-  double last_cpu, last_wait;
-  Stall  worst;
-  guint  id;
-} Meter;
-
-/* CPU time of the calling thread, ms. */
-static double
-thread_cpu_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
-
-/* Time the calling thread spent runnable but waiting for a CPU, ms (Linux
- * /proc/thread-self/schedstat: on-CPU ns, run-queue wait ns, slices); 0
- * elsewhere. */
-static double
-thread_wait_ms (void)
-{
-  g_autofree char *text = NULL;
-  guint64 run, wait;
-
-  if (!g_file_get_contents ("/proc/thread-self/schedstat", &text, NULL, NULL)
-      || sscanf (text, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &run, &wait) != 2)
-    return 0.0;
-  return wait * 1e-6;
-}
-
-static gboolean
-tick (gpointer data)
-{
-  Meter *m = data;
-  gint64 now = g_get_monotonic_time ();
-  double cpu = thread_cpu_ms (), wait = thread_wait_ms ();
-
-  if ((now - m->last) / 1000.0 > m->worst.ms)
-    {
-      m->worst.ms = (now - m->last) / 1000.0;
-      m->worst.busy_ms = cpu - m->last_cpu;
-      m->worst.wait_ms = wait - m->last_wait;
-    }
-  m->last = now;
-  m->last_cpu = cpu;
-  m->last_wait = wait;
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-meter_start (Meter *m)
-{
-  m->last = g_get_monotonic_time ();
-  m->last_cpu = thread_cpu_ms ();
-  m->last_wait = thread_wait_ms ();
-  m->worst = (Stall) { 0 };
-  m->id = g_timeout_add_full (G_PRIORITY_HIGH, 1, tick, m, NULL);
-}
-
-static Stall
-meter_stop (Meter *m)
-{
-  tick (m);
-  g_clear_handle_id (&m->id, g_source_remove);
-  return m->worst;
-}
 
 typedef gboolean (*Condition) (gpointer data);
 

@@ -9,6 +9,14 @@
  *              every 1.5 s, so previews, plots, counts and views all redraw
  *   predicting the same, with Predict Volume running too
  *   accept     Accept All of the predicted proposal (one user action)
+ *   explaining the Explain panel computes five maps of the trained model
+ *              (gradient, Grad-CAM, LRP-αβ, occlusion, LIME) of the
+ *              cerebrum's painted region on axial slice 80 while the user
+ *              moves to other slices
+ *   sanity     its cascading sanity check of three of them
+ *   uncertain  the Uncertainty panel's MC dropout (10 passes) over the whole
+ *              volume, its maps and slice strip arriving, while the user
+ *              moves to other slices
  *
  * A G_PRIORITY_HIGH timeout every 5 ms records the gap since its previous
  * run: a gap well over 5 ms is time the main loop spent elsewhere (a
@@ -27,7 +35,10 @@
 #include <time.h>
 
 #include "src/pel-application.h"
+#include "src/pel-action-script.h"
+#include "src/pel-explain-panel.h"
 #include "src/pel-proposal.h"
+#include "src/pel-uncertainty-panel.h"
 #include "src/pel-train-panel.h"
 #include "src/pel-window.h"
 
@@ -226,6 +237,21 @@ find_panel (GtkWidget *w)
   return NULL;
 }
 
+static GtkWidget *
+find_of_type (GtkWidget *w,
+              GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (w, type))
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_of_type (c, type);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
 typedef struct
 {
   PelWindow    *win;
@@ -324,6 +350,24 @@ static gboolean
 stopped (gpointer data)
 {
   return !pel_train_session_get_running (data);
+}
+
+static gboolean
+script_done (gpointer data)
+{
+  return !pel_action_script_pending (data);
+}
+
+static gboolean
+explained (gpointer data)
+{
+  return !pel_live_run_get_running (pel_explain_panel_get_run (data));
+}
+
+static gboolean
+uncertainty_done (gpointer data)
+{
+  return !pel_live_run_get_running (pel_uncertainty_panel_get_run (data));
 }
 
 static gboolean
@@ -457,6 +501,77 @@ main (int argc, char **argv)
   printf ("  Accept All took %.1f ms from the click to the undo step\n", (g_get_monotonic_time () - t0) * 1e-3);
   run_for (1.0);
   end_phase ("accept");
+
+  {
+    PelExplainPanel *explain = PEL_EXPLAIN_PANEL (find_of_type (GTK_WIDGET (win), PEL_TYPE_EXPLAIN_PANEL));
+    gint64 c[3];
+
+    g_assert (explain != NULL);
+    gtk_stack_set_visible_child (GTK_STACK (gtk_widget_get_parent (GTK_WIDGET (explain))), GTK_WIDGET (explain));
+    pel_document_get_cursor (pel_window_get_document (win), c);
+    c[2] = 80;
+    pel_document_set_cursor (pel_window_get_document (win), c);
+    run_for (0.5);
+
+    begin_phase ();
+    move_source = g_timeout_add (1500, move_slice, &user);
+    event ("Compute clicked");
+    t0 = g_get_monotonic_time ();
+    pel_explain_panel_run_actions (explain, "show,class=2,region=painted,"
+                                   "methods=grad+gradcam+lrp-ab+occlusion+lime,compute");
+    run_until (script_done, explain, 60);
+    run_until (explained, explain, 600);
+    g_source_remove (move_source);
+    run_for (0.5);
+    end_phase ("explaining");
+    printf ("  %u maps in %.1f s (%s)\n", pel_explain_panel_get_n_maps (explain),
+            (g_get_monotonic_time () - t0) * 1e-6, pel_explain_panel_get_status (explain, "explain"));
+    if (pel_explain_panel_get_n_maps (explain) != 5)
+      g_error ("the maps were not computed: %s", pel_explain_panel_get_status (explain, "explain"));
+
+    /* back to the painted slice the maps were of */
+    pel_document_set_cursor (pel_window_get_document (win), c);
+    run_for (0.5);
+    begin_phase ();
+    event ("Check clicked");
+    t0 = g_get_monotonic_time ();
+    pel_explain_panel_run_actions (explain, "methods=grad+gradcam+lrp-ab,sanity-mode=cascade,sanity");
+    run_until (script_done, explain, 60);
+    run_until (explained, explain, 900);
+    run_for (0.5);
+    end_phase ("sanity");
+    printf ("  %u sanity stages in %.1f s (%s)\n", pel_explain_panel_get_n_sanity (explain),
+            (g_get_monotonic_time () - t0) * 1e-6, pel_explain_panel_get_status (explain, "explain"));
+    if (pel_explain_panel_get_n_sanity (explain) == 0)
+      g_error ("the sanity check did not run: %s", pel_explain_panel_get_status (explain, "explain"));
+  }
+
+  {
+    PelUncertaintyPanel *unc = PEL_UNCERTAINTY_PANEL (find_of_type (GTK_WIDGET (win), PEL_TYPE_UNCERTAINTY_PANEL));
+    GtkWidget *w;
+
+    g_assert (unc != NULL);
+    w = GTK_WIDGET (unc);
+    gtk_stack_set_visible_child (GTK_STACK (gtk_widget_get_parent (w)), w);
+    run_for (0.5);
+    begin_phase ();
+    move_source = g_timeout_add (1500, move_slice, &user);
+    event ("Start clicked");
+    t0 = g_get_monotonic_time ();
+    g_assert (gtk_widget_activate_action (w, "uncertainty.use-train-model", NULL));
+    g_assert (gtk_widget_activate_action (w, "uncertainty.estimator", "s", "mc"));
+    g_assert (gtk_widget_activate_action (w, "uncertainty.passes", "i", 10));
+    g_assert (gtk_widget_activate_action (w, "uncertainty.start", NULL));
+    run_for (0.3);
+    run_until (uncertainty_done, unc, 900);
+    g_source_remove (move_source);
+    run_for (0.5);
+    end_phase ("uncertain");
+    printf ("  MC dropout, 10 passes, whole volume in %.1f s (%s)\n", (g_get_monotonic_time () - t0) * 1e-6,
+            pel_uncertainty_panel_get_status (unc, "run") ? pel_uncertainty_panel_get_status (unc, "run") : "");
+    if (pel_uncertainty_panel_get_result (unc) == NULL)
+      g_error ("no uncertainty result: %s", pel_uncertainty_panel_get_status (unc, "run"));
+  }
   printf ("stall/%s: worst gap of all phases %.1f ms\n", preset, worst_overall);
 
   pel_train_settings_clear (&settings);

@@ -121,6 +121,13 @@ check_conv (const PlConvShape *s, gboolean transposed)
     }
   else
     {
+      /* written into a buffer of garbage, then added to */
+      g_autofree float *dx0 = random_floats (r, nx);
+      g_autofree float *zeros = g_new0 (float, nx);
+      pl_conv2d_backward_data_write (s, dy, w, dx0, ws);
+      pl_conv2d_backward_data_ref (s, dy, w, zeros);
+      check_canary (ws, nws);
+      assert_close ("backward data (write)", s, dx0, zeros, nx, tol);
       pl_conv2d_backward_data (s, dy, w, dx1, ws);
       pl_conv2d_backward_data_ref (s, dy, w, dx2);
       check_canary (ws, nws);

@@ -137,6 +137,33 @@ count_pictures (GtkWidget *w)
   return n;
 }
 
+typedef struct
+{
+  PelDocument *doc;
+  const char  *name;
+  int          colormap;  /* −1: any */
+} OverlayWait;
+
+static gboolean
+overlay_shown (gpointer data)
+{
+  OverlayWait *w = data;
+  PelHeatMap *heat = pel_document_get_heat_map (w->doc);
+  return heat && strcmp (pel_heat_map_get_name (heat), w->name) == 0
+         && (w->colormap < 0 || (int) pel_heat_map_get_colormap (heat) == w->colormap);
+}
+
+/* The overlay is made on a thread: waits for it. */
+static PelHeatMap *
+wait_overlay (PelDocument *doc,
+              const char  *name,
+              int          colormap)
+{
+  OverlayWait w = { doc, name, colormap };
+  wait_until (overlay_shown, &w);
+  return pel_document_get_heat_map (doc);
+}
+
 /* The first widget under w with the CSS class. */
 static GtkWidget *
 find_by_class (GtkWidget  *w,
@@ -276,9 +303,8 @@ test_panel (void)
   }
 
   /* the first map is on the overlay, on slice 5 only, absolute */
-  heat = pel_document_get_heat_map (doc);
+  heat = wait_overlay (doc, "Explanation: Vanilla gradient", -1);
   g_assert_nonnull (heat);
-  g_assert_cmpstr (pel_heat_map_get_name (heat), ==, "Explanation: Vanilla gradient");
   n_drawn = overlay_voxels (doc, 5, &max_abs);
   g_assert_cmpuint (n_drawn, >, 0);
   g_assert_cmpfloat (max_abs, >, 0.0);
@@ -372,10 +398,9 @@ test_panel (void)
 
   /* another map on the overlay, then the signed normalisation */
   run_script (panel, "overlay=1");
-  g_assert_cmpstr (pel_heat_map_get_name (pel_document_get_heat_map (doc)), ==, "Explanation: Grad-CAM");
+  wait_overlay (doc, "Explanation: Grad-CAM", -1);
   run_script (panel, "normalise=signed,clip=90");
-  heat = pel_document_get_heat_map (doc);
-  g_assert_cmpint (pel_heat_map_get_colormap (heat), ==, PEL_COLORMAP_COOLWARM);
+  heat = wait_overlay (doc, "Explanation: Grad-CAM", PEL_COLORMAP_COOLWARM);
   pel_heat_map_get_range (heat, &lo, &hi);
   g_assert_cmpfloat (lo, ==, -hi);
   /* the grid and the strip, redrawn */

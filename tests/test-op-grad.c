@@ -143,7 +143,12 @@ test_conv_relu_fused (void)
 static PlTensor *
 build_pool (PlTape *t, PlTensor **in, gpointer ud)
 {
-  return pl_maxpool2x2 (t, in[0]);
+  PlTensor *y = pl_maxpool2x2 (t, in[0]);
+  /* ud: x also feeds a later operator, so pooling's backward adds into a
+   * gradient that exists instead of writing a fresh one */
+  if (ud)
+    y = pl_add (t, y, pl_maxpool2x2 (t, pl_affine_scalar (t, in[0], -1.0f, 0.0f)));
+  return y;
 }
 
 static void
@@ -157,6 +162,8 @@ test_maxpool (void)
   for (gsize k = 0; k < gc_numel (&g, 0); k++)
     g.data[0][k] = (float) ((k * 37) % 288) * 0.05f - 7.0f;
   g_assert_cmpfloat (gc_check ("maxpool2x2", &g, build_pool, NULL, 1e-2f, 400), <, 1e-3);
+  g_assert_cmpfloat (gc_check ("maxpool2x2-shared", &g, build_pool, GINT_TO_POINTER (1), 1e-2f, 400),
+                     <, 1e-3);
   gc_inputs_clear (&g);
 }
 
@@ -340,6 +347,94 @@ test_batchnorm (void)
   gc_inputs_clear (&g);
 }
 
+static PlTensor *
+build_bn_relu (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_batchnorm_relu (t, in[0], in[1], in[2], 1e-5f);
+}
+
+/* One pass of pl_batchnorm_relu and of pl_batchnorm + pl_relu on the same
+ * input; the output's gradient r, and x also added to the output (so that
+ * its gradient is accumulated into, not written fresh) when `twice`. */
+static void
+bn_relu_run (gboolean fused, gboolean twice, PlRule rule, const float *xv, const float *gv,
+             const float *bv, const float *r, int n, int c, int h, int w,
+             float *y_out, float *dx, float *dg, float *db)
+{
+  g_autoptr (PlTape) tape = pl_tape_new (1 << 20);
+  gsize nx = (gsize) n * c * h * w;
+  PlTensor *x = pl_tape_input (tape, n, c, h, w, (float *) xv, TRUE);
+  PlTensor *g = pl_tape_input (tape, 1, c, 1, 1, (float *) gv, TRUE);
+  PlTensor *b = pl_tape_input (tape, 1, c, 1, 1, (float *) bv, TRUE);
+  PlTensor *y;
+
+  /* a private copy of x: pl_relu in place would overwrite the input */
+  PlTensor *xc = pl_affine_scalar (tape, x, 1.0f, 0.0f);
+  y = fused ? pl_batchnorm_relu (tape, xc, g, b, 1e-5f)
+            : pl_relu (tape, pl_batchnorm (tape, xc, g, b, 1e-5f), TRUE);
+  memcpy (y_out, y->data, nx * sizeof (float));
+  if (twice)
+    y = pl_add (tape, y, xc);
+  pl_tape_set_rule (tape, PL_OP_RELU, rule);
+  g_assert_true (pl_tape_backward (tape, y, r, NULL));
+  memcpy (dx, x->grad, nx * sizeof (float));
+  memcpy (dg, g->grad, c * sizeof (float));
+  memcpy (db, b->grad, c * sizeof (float));
+}
+
+/* The fused batch norm + ReLU: finite differences, and the same values as
+ * the two operators one after the other, bit for bit (planes of 17 × 19 =
+ * 323: the vector blocks and their tails; every ReLU rule). */
+static void
+test_batchnorm_relu (void)
+{
+  const int shapes[][4] = { { 3, 2, 3, 4 }, { 1, 2, 1, 1 }, { 1, 2, 1, 1 } };
+  const PlRule rules[3] = { PL_RULE_DEFAULT, PL_RULE_GUIDED, PL_RULE_DECONVNET };
+  const int n = 2, c = 3, h = 17, w = 19;
+  gsize nx = (gsize) n * c * h * w;
+  g_autofree float *xv = g_new (float, nx), *r = g_new (float, nx);
+  float gv[3], bv[3];
+  GcInputs g;
+  PlRng rng;
+
+  gc_inputs_init (&g, 3, shapes);
+  gc_fill (&g, 0, &fill_rng, -2.0f, 2.0f, 0.0f);
+  gc_fill (&g, 1, &fill_rng, 0.5f, 1.5f, 0.0f);
+  gc_fill (&g, 2, &fill_rng, -0.5f, 0.5f, 0.0f);
+  g_assert_cmpfloat (gc_check ("batchnorm_relu", &g, build_bn_relu, NULL, 1e-3f, 400), <, 5e-3);
+  gc_inputs_clear (&g);
+
+  pl_rng_init (&rng, 99);
+  for (gsize i = 0; i < nx; i++)
+    {
+      xv[i] = pl_rng_range (&rng, -2.0f, 2.0f);
+      r[i] = pl_rng_range (&rng, -1.0f, 1.0f);
+    }
+  for (int k = 0; k < c; k++)
+    {
+      gv[k] = pl_rng_range (&rng, 0.5f, 1.5f);
+      bv[k] = pl_rng_range (&rng, -0.5f, 0.5f);
+    }
+  for (int twice = 0; twice < 2; twice++)
+    for (int ri = 0; ri < 3; ri++)
+      {
+        g_autofree float *y0 = g_new (float, nx), *y1 = g_new (float, nx);
+        g_autofree float *dx0 = g_new (float, nx), *dx1 = g_new (float, nx);
+        float dg0[3], dg1[3], db0[3], db1[3];
+        int zeros = 0;
+        bn_relu_run (FALSE, twice, rules[ri], xv, gv, bv, r, n, c, h, w, y0, dx0, dg0, db0);
+        bn_relu_run (TRUE, twice, rules[ri], xv, gv, bv, r, n, c, h, w, y1, dx1, dg1, db1);
+        g_assert_cmpmem (y0, nx * sizeof (float), y1, nx * sizeof (float));
+        g_assert_cmpmem (dx0, nx * sizeof (float), dx1, nx * sizeof (float));
+        g_assert_cmpmem (dg0, sizeof dg0, dg1, sizeof dg1);
+        g_assert_cmpmem (db0, sizeof db0, db1, sizeof db1);
+        for (gsize i = 0; i < nx; i++)
+          zeros += y1[i] == 0.0f;
+        g_assert_cmpint (zeros, >, nx / 5);      /* the mask matters */
+        g_assert_cmpint (zeros, <, nx * 4 / 5);
+      }
+}
+
 /* ---- arithmetic and transforms --------------------------------------- */
 
 static PlTensor *
@@ -520,6 +615,7 @@ main (int argc, char **argv)
   g_test_add_func ("/op/grad/activations", test_activations);
   g_test_add_func ("/op/grad/dropout", test_dropout);
   g_test_add_func ("/op/grad/batchnorm", test_batchnorm);
+  g_test_add_func ("/op/grad/batchnorm-relu", test_batchnorm_relu);
   g_test_add_func ("/op/grad/arith-transform", test_arith);
   g_test_add_func ("/op/rot90/values", test_rot90_values);
   g_test_add_func ("/op/grad/affinity", test_affinity);

@@ -6,14 +6,21 @@
  * writes it on the source's grid; Stop ends a long fit; the window closes
  * with nothing left behind.  The networks (Noise2Noise, supervised with
  * SSIM and perceptual losses) fill the comparison table with the deep image
- * prior, and the table and pictures export as CSV and PNG. */
+ * prior, and the table and pictures export as CSV and PNG.  Downsampling
+ * degrades like the engine; a second acquisition on another grid is
+ * refused naming its file, one on the same grid trains the pair method
+ * without any clean image; the deep image prior fits a range of coronal
+ * slices into a volume; the comparison's pictures show the viewer's cursor
+ * and window, and a click on them moves the cursor. */
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <math.h>
 #include <string.h>
 
 #include "engine/data/dataset.h"
+#include "engine/data/paint.h"
 #include "engine/nn/model.h"
+#include "engine/restore/degrade.h"
 #include "src/pel-restore-panel.h"
 #include "tests/test-sanitizer.h"
 
@@ -483,6 +490,283 @@ test_networks_compare (void)
   g_assert_null (panel);
 }
 
+/* The colour of pixel (x, y) of a paintable that is a texture. */
+static void
+texture_rgb (GdkPaintable *p,
+             int           x,
+             int           y,
+             guint8        rgb[3])
+{
+  GdkTexture *t = GDK_TEXTURE (p);
+  int w = gdk_texture_get_width (t), h = gdk_texture_get_height (t);
+  g_autofree guint8 *px = g_malloc ((gsize) w * h * 4);
+
+  g_assert_true (x >= 0 && x < w && y >= 0 && y < h);
+  gdk_texture_download (t, px, (gsize) w * 4);   /* B8G8R8A8 premultiplied */
+  rgb[0] = px[((gsize) y * w + x) * 4 + 2];
+  rgb[1] = px[((gsize) y * w + x) * 4 + 1];
+  rgb[2] = px[((gsize) y * w + x) * 4 + 0];
+}
+
+static gboolean
+is_amber (const guint8 rgb[3])
+{
+  return rgb[0] == 255 && rgb[1] == 190 && rgb[2] == 0;
+}
+
+/* Downsampling, a second acquisition (refused on another grid, the pair
+ * method on the same one), the deep image prior on a range of coronal
+ * slices, and the comparison's linked cursor and window. */
+static void
+test_downsample_pair_range_cursor (void)
+{
+  g_autoptr (PelDocument) doc = pel_document_new ();
+  g_autoptr (PelTools) tools = pel_tools_new ();
+  g_autoptr (PlVolume) original = make_phantom ();
+  g_autoptr (PlVolume) noisy = NULL;
+  GtkWidget *window = gtk_window_new ();
+  PelRestorePanel *panel;
+  PelLiveRun *run, *io;
+  const gint64 cursor[3] = { NX / 2, 9, 2 };
+  const int iterations = TEST_SIZE (6, 3), steps = TEST_SIZE (12, 4);
+  g_autofree char *dir = g_dir_make_tmp ("restore-pair-XXXXXX", NULL);
+  g_autofree char *other = g_build_filename (dir, "other-grid.nii", NULL);
+  g_autofree char *second = g_build_filename (dir, "second.nii", NULL);
+  guint n = 0;
+
+  pel_document_set_volume (doc, pl_volume_copy (original));
+  panel = PEL_RESTORE_PANEL (pel_restore_panel_new (doc, tools));
+  g_object_add_weak_pointer (G_OBJECT (panel), (gpointer *) &panel);
+  run = pel_restore_panel_get_run (panel);
+  io = pel_restore_panel_get_io_run (panel);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (panel));
+  gtk_window_set_default_size (GTK_WINDOW (window), 420, 900);
+  gtk_window_present (GTK_WINDOW (window));
+  drain ();
+  pel_document_set_cursor (doc, cursor);
+
+  /* Downsample ×4: exactly the engine's, the original kept. */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.kind", "s", "downsample-4");
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.degrade", NULL);
+  wait_until (idle_run, io);
+  drain ();
+  g_assert_nonnull (pel_restore_panel_get_reference (panel));
+  {
+    PlDegradeSettings ds;
+    g_autoptr (PlVolume) want = NULL;
+    const PlVolume *v = pel_document_get_volume (doc);
+
+    pl_degrade_settings_init (&ds);
+    ds.kind = PL_DEGRADE_DOWNSAMPLE;
+    ds.factor = 4;
+    want = pl_degrade_volume (original, &ds, NULL);
+    g_assert_nonnull (want);
+    for (gint64 k = 0; k < NZ; k++)
+      {
+        g_assert_cmpfloat (slice_mse (v, want, k), ==, 0.0);
+        g_assert_cmpfloat (slice_mse (v, original, k), >, 1.0);
+      }
+  }
+
+  /* Gaussian noise instead (always on the kept original). */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.kind", "s", "gaussian");
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.level", "d", 0.10);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.seed", "i", 5);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.degrade", NULL);
+  wait_until (idle_run, io);
+  drain ();
+  noisy = pl_volume_copy (pel_document_get_volume (doc));
+
+  /* A range of coronal slices: a bad one is refused, saying why. */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.method", "s", "dip");
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.iterations", "i", iterations);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.axis", "s", "coronal");
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.range", "b", TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.first", "i", 30);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.last", "i", NY + 1);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.start", NULL);
+  g_assert_false (pel_live_run_get_running (run));
+  g_assert_nonnull (strstr (pel_restore_panel_get_status (panel, "result"), "32 coronal slices"));
+  /* slices 9–10 (voxel rows j = 8, 9): each fitted, the rest unchanged */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.first", "i", 9);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.last", "i", 10);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.start", NULL);
+  g_assert_true (pel_live_run_get_running (run));
+  wait_until (idle_run, run);
+  drain ();
+  pel_live_run_get_series (run, "loss", &n);
+  g_assert_cmpuint (n, ==, 2 * (guint) iterations);
+  {
+    const PlVolume *rv = pel_restore_panel_get_result_volume (panel);
+    const PlDipResult *r = pel_restore_panel_get_result (panel);
+    const char *name;
+    PlCompare got, want;
+    float in[2 * NX * NZ], out[2 * NX * NZ], ref[2 * NX * NZ];
+    double scale = noisy->max, range = (original->max - original->min) / scale;
+    int h, w;
+
+    g_assert_nonnull (rv);
+    g_assert_nonnull (r);
+    pl_slice_dims (rv->dim, 1, &h, &w);
+    g_assert_cmpint (r->h, ==, h);
+    g_assert_cmpint (r->w, ==, w);
+    for (gint64 j = 0; j < NY; j++)
+      {
+        double d = 0.0;
+        for (gint64 k = 0; k < NZ; k++)
+          for (gint64 i = 0; i < NX; i++)
+            d += fabs (rv->data[i + NX * (j + NY * k)] - noisy->data[i + NX * (j + NY * k)]);
+        if (j == 8 || j == 9)
+          g_assert_cmpfloat (d, >, 0.0);
+        else
+          g_assert_cmpfloat (d, ==, 0.0);
+      }
+    /* the slice on screen (j = 9) is the one shown */
+    pl_volume_get_slice (rv, 1, 9, out);
+    for (int i = 0; i < h * w; i++)
+      g_assert_cmpfloat (fabsf (out[i] / (float) scale - r->output[i]), <, 1e-5f);
+    /* the row's figures: over both slices */
+    for (int j = 0; j < 2; j++)
+      {
+        pl_volume_get_slice (noisy, 1, 8 + j, in + j * h * w);
+        pl_volume_get_slice (rv, 1, 8 + j, out + j * h * w);
+        pl_volume_get_slice (original, 1, 8 + j, ref + j * h * w);
+      }
+    for (int i = 0; i < 2 * h * w; i++)
+      {
+        in[i] = CLAMP (in[i] / scale, 0.0f, 1.0f);
+        out[i] /= scale;
+        ref[i] /= scale;
+      }
+    g_assert_cmpuint (pel_restore_panel_get_n_rows (panel), ==, 2);
+    g_assert_true (pel_restore_panel_get_row (panel, 1, &name, &got));
+    g_assert_cmpstr (name, ==, "Deep image prior, slices 9–10");
+    pl_compare (out, ref, 2, h, w, range, &want);
+    g_assert_cmpfloat_with_epsilon (got.psnr, want.psnr, 1e-3);
+    g_assert_cmpfloat_with_epsilon (got.mae, want.mae, 1e-6);
+    g_assert_true (pel_restore_panel_get_row (panel, 0, &name, &got));
+    pl_compare (in, ref, 2, h, w, range, &want);
+    g_assert_cmpfloat_with_epsilon (got.psnr, want.psnr, 1e-6);
+    g_assert_nonnull (strstr (pel_restore_panel_get_status (panel, "result"), "coronal slices 9–10"));
+  }
+
+  /* The comparison: the cursor as an amber crosshair on all four
+   * pictures, under the viewer's window; a click moves the cursor. */
+  {
+    const PlVolume *v = pel_document_get_volume (doc);
+    PlSliceFrame frame;
+    gint64 cx, cy, sl, c[3], want[3];
+    guint8 rgb[3], before[3];
+
+    pl_slice_frame_init (&frame, v, PL_VIEW_CORONAL);
+    g_assert_cmpint (frame.axis_n, ==, 1);
+    pl_slice_frame_from_voxel (&frame, cursor, &cx, &cy, &sl);
+    for (int k = 0; k < 4; k++)
+      {
+        GdkPaintable *p = pel_restore_panel_get_compare_picture (panel, k);
+        g_assert_nonnull (p);
+        g_assert_cmpint (gdk_paintable_get_intrinsic_width (p), ==, frame.width);
+        g_assert_cmpint (gdk_paintable_get_intrinsic_height (p), ==, frame.height);
+        texture_rgb (p, (int) (cx + 4) % (int) frame.width, (int) cy, rgb);
+        g_assert_true (is_amber (rgb));
+        texture_rgb (p, (int) cx, (int) cy, rgb);   /* the point itself is left clear */
+        g_assert_false (is_amber (rgb));
+      }
+    /* a click at slice pixel (3, 3): the cursor goes there, on the
+     * compared slice, and the crosshair follows */
+    g_assert_cmpint (cy, !=, 3);
+    gtk_widget_activate_action (GTK_WIDGET (panel), "restore.point", "(ii)", 3, 3);
+    drain ();
+    pl_slice_frame_to_voxel (&frame, 3, 3, 9, want);
+    pel_document_get_cursor (doc, c);
+    g_assert_cmpmem (c, sizeof c, want, sizeof want);
+    texture_rgb (pel_restore_panel_get_compare_picture (panel, 2), 3 + 4, 3, rgb);
+    g_assert_true (is_amber (rgb));
+    texture_rgb (pel_restore_panel_get_compare_picture (panel, 2), (int) cx + 4, (int) cy, rgb);
+    g_assert_false (is_amber (rgb));
+    /* outside the picture: nothing moves */
+    gtk_widget_activate_action (GTK_WIDGET (panel), "restore.point", "(ii)", -1, 2);
+    pel_document_get_cursor (doc, c);
+    g_assert_cmpmem (c, sizeof c, want, sizeof want);
+    /* the window is the viewer's: a narrower one brightens the reference */
+    texture_rgb (pel_restore_panel_get_compare_picture (panel, 2), 10, 2, before);
+    {
+      double wnd, lvl;
+      pel_document_get_window_level (doc, &wnd, &lvl);
+      pel_document_set_window_level (doc, wnd / 4.0, lvl - 3.0 * wnd / 8.0);
+    }
+    drain ();
+    texture_rgb (pel_restore_panel_get_compare_picture (panel, 2), 10, 2, rgb);
+    g_assert_cmpint (rgb[0], >, before[0]);
+  }
+
+  /* A second acquisition on another grid: refused, naming the file. */
+  {
+    const gint64 dim[3] = { NX + 2, NY, NZ };
+    g_autoptr (PlVolume) o = pl_volume_new (dim, NULL, NULL);
+    g_autoptr (GError) error = NULL;
+    g_assert_true (pl_volume_save (o, other, &error));
+  }
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.second", "s", other);
+  wait_until (idle_run, io);
+  drain ();
+  g_assert_null (pel_restore_panel_get_second (panel));
+  g_assert_nonnull (strstr (pel_restore_panel_get_status (panel, "io"), other));
+  g_assert_nonnull (strstr (pel_restore_panel_get_status (panel, "io"), "not on the open volume's grid"));
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.method", "s", "pair");
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.steps", "i", steps);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.start", NULL);
+  g_assert_false (pel_live_run_get_running (run));
+  g_assert_nonnull (strstr (pel_restore_panel_get_status (panel, "result"), "Second…"));
+
+  /* The same grid, other noise: the pair method trains with no clean
+   * image at all (back to the original first: no reference kept). */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.revert", NULL);
+  wait_until (idle_run, io);
+  drain ();
+  g_assert_null (pel_restore_panel_get_reference (panel));
+  {
+    PlDegradeSettings ds;
+    g_autoptr (PlVolume) a = NULL, b = NULL;
+    g_autoptr (GError) error = NULL;
+
+    pl_degrade_settings_init (&ds);
+    ds.level = 0.10;
+    ds.seed = 11;
+    a = pl_degrade_volume (original, &ds, NULL);
+    ds.seed = 12;
+    b = pl_degrade_volume (original, &ds, NULL);
+    g_assert_true (pl_volume_save (b, second, &error));
+    pel_document_replace_image (doc, g_steal_pointer (&a), 200.0, 100.0);
+  }
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.second", "s", second);
+  wait_until (idle_run, io);
+  drain ();
+  g_assert_nonnull (pel_restore_panel_get_second (panel));
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.start", NULL);
+  g_assert_true (pel_live_run_get_running (run));
+  wait_until (idle_run, run);
+  drain ();
+  pel_live_run_get_series (run, "loss", &n);
+  g_assert_cmpuint (n, ==, (guint) steps);
+  g_assert_nonnull (pel_restore_panel_get_result_volume (panel));
+  g_assert_nonnull (strstr (pel_restore_panel_get_status (panel, "result"), "Two acquisitions"));
+  g_assert_nonnull (strstr (pel_restore_panel_get_status (panel, "result"), "no clean reference"));
+  {
+    /* every slice restored by the network: not the input any more */
+    const PlVolume *rv = pel_restore_panel_get_result_volume (panel);
+    for (gint64 k = 0; k < NZ; k++)
+      g_assert_cmpfloat (slice_mse (rv, pel_document_get_volume (doc), k), >, 0.0);
+  }
+
+  g_unlink (other);
+  g_unlink (second);
+  g_rmdir (dir);
+  gtk_window_destroy (GTK_WINDOW (window));
+  drain ();
+  g_assert_null (panel);
+}
+
 /* Closing the window during a fit stops it; the panel goes once it ends. */
 static void
 test_close_while_running (void)
@@ -519,6 +803,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/ui/restore/degrade-dip-keep", test_degrade_dip_keep);
   g_test_add_func ("/ui/restore/networks-compare", test_networks_compare);
+  g_test_add_func ("/ui/restore/downsample-pair-range-cursor", test_downsample_pair_range_cursor);
   g_test_add_func ("/ui/restore/close-while-running", test_close_while_running);
   return g_test_run ();
 }

@@ -188,6 +188,7 @@ test_switch_cases (void)
   g_assert_true (g_file_test (a_seg, G_FILE_TEST_EXISTS));
   g_assert_cmpint (pl_cohort_get_case (cohort, 0)->state, ==, PL_CASE_PAINTED);
   g_assert_cmpint (pl_cohort_get_case (cohort, 0)->painted_slices, ==, 1);
+  pel_cases_panel_sync_manifest (s.panel);
   g_assert_true (g_file_get_contents (manifest, &json, NULL, NULL));
   g_assert_nonnull (strstr (json, "\"a\""));
   g_assert_cmpuint (pel_document_get_labels (doc)->data[5], ==, 2);   /* b's own labels */
@@ -249,6 +250,7 @@ test_switch_cases (void)
   }
 
   /* the states are on disk: a cohort opened again reads them */
+  pel_cases_panel_sync_manifest (s.panel);
   {
     g_autoptr (PlCohort) again = pl_cohort_open_folder (dir, &error);
     g_assert_no_error (error);
@@ -465,6 +467,97 @@ test_train_across (void)
   g_assert_finalize_object (win);
 }
 
+static gboolean
+opening (gpointer data)
+{
+  return pel_document_get_opening (data);
+}
+
+/* A stroke on the axial view's middle, as the mouse would paint it. */
+static void
+stroke (PelWindow *win,
+        double     dy)
+{
+  PelSliceView *view = pel_viewer_get_view (pel_window_get_viewer (win), PL_VIEW_AXIAL);
+  double w = gtk_widget_get_width (GTK_WIDGET (view)), h = gtk_widget_get_height (GTK_WIDGET (view));
+
+  pel_slice_view_stroke_begin (view, w / 2, h / 2 + dy, FALSE);
+  pel_slice_view_stroke_update (view, w / 2 + 20, h / 2 + dy);
+  pel_slice_view_stroke_end (view);
+}
+
+/* Painting while the next case loads: the labels on screen are about to
+ * be replaced, so the stroke is refused rather than taken and dropped
+ * unsaved with them; what was painted before the switch is saved. */
+static void
+test_paint_while_opening (void)
+{
+  g_autofree char *dir = g_build_filename (tmpdir, "cohort-opening", NULL);
+  g_autofree char *a_seg = g_build_filename (dir, "a_seg.nii.gz", NULL);
+  const char *paths[] = { dir };
+  PelWindow *win = pel_window_new (GTK_APPLICATION (app));
+  PelDocument *doc = pel_window_get_document (win);
+  Switch s = { win, NULL, 0 };
+  g_autoptr (PlLabels) before = NULL;
+  g_autoptr (PlLabels) saved = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_mkdir_with_parents (dir, 0700);
+  for (int c = 0; c < 2; c++)
+    {
+      g_autoptr (PlVolume) v = make_volume (c);
+      g_autofree char *name = g_strdup_printf ("%c.nii.gz", 'a' + c);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_assert_true (pl_volume_save (v, path, &error));
+    }
+  g_object_ref (win);
+  gtk_window_set_default_size (GTK_WINDOW (win), 1200, 800);
+  gtk_window_present (GTK_WINDOW (win));
+  s.panel = find_panel (GTK_WIDGET (win));
+  pel_window_open_cases (win, paths, 1);
+  wait_until (switched, &s);
+  drain ();
+
+  /* a stroke in case a takes */
+  g_assert_false (pel_document_get_dirty (doc));
+  stroke (win, 0.0);
+  g_assert_true (pel_document_get_dirty (doc));
+  before = pl_labels_copy (pel_document_get_labels (doc));
+  {
+    gsize n = 0;
+    for (gsize i = 0; i < pl_labels_n_voxels (before); i++)
+      n += before->data[i] != 0;
+    g_assert_cmpuint (n, >, 0);
+  }
+
+  /* switch to b; while b loads, a stroke changes nothing */
+  gtk_widget_activate_action (GTK_WIDGET (s.panel), "cases.go", "u", 1u);
+  wait_until (opening, doc);
+  g_assert_false (pel_document_get_dirty (doc));   /* a was saved first */
+  stroke (win, 60.0);
+  g_assert_false (pel_document_get_dirty (doc));
+  g_assert_cmpmem (pel_document_get_labels (doc)->data, pl_labels_n_voxels (before) * 2,
+                   before->data, pl_labels_n_voxels (before) * 2);
+  s.index = 1;
+  wait_until (switched, &s);
+  drain ();
+  g_assert_false (pel_document_get_opening (doc));
+  /* b open: painting takes again */
+  stroke (win, 60.0);
+  g_assert_true (pel_document_get_dirty (doc));
+
+  /* a's file holds what was painted before the switch */
+  {
+    g_autoptr (PlVolume) a = make_volume (0);
+    saved = pl_labels_load (a_seg, a, &error);
+    g_assert_no_error (error);
+    g_assert_cmpmem (saved->data, pl_labels_n_voxels (saved) * 2, before->data, pl_labels_n_voxels (before) * 2);
+  }
+  gtk_window_destroy (GTK_WINDOW (win));
+  drain ();
+  g_assert_finalize_object (win);
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -515,6 +608,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/ui/cases/switch-cases", test_switch_cases);
   g_test_add_func ("/ui/cases/train-across", test_train_across);
+  g_test_add_func ("/ui/cases/paint-while-opening", test_paint_while_opening);
   status = g_test_run ();
 
   g_clear_object (&app);

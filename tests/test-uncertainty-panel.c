@@ -133,6 +133,27 @@ activate (GtkWidget  *panel,
   drain ();
 }
 
+/* The overlay is made on a thread: waits until the document shows the
+ * named map (a different object than `old`, when given). */
+static PelHeatMap *
+wait_map (PelDocument *doc,
+          const char  *name,
+          PelHeatMap  *old)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * TEST_TIME_SCALE * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      PelHeatMap *heat = pel_document_get_heat_map (doc);
+      if (heat && heat != old && strcmp (pel_heat_map_get_name (heat), name) == 0)
+        return heat;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for the %s map", name);
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+}
+
 static void
 test_panel (void)
 {
@@ -185,9 +206,7 @@ test_panel (void)
     g_assert_cmpfloat_with_epsilon (points[i].y, r->slice_means[PL_UMAP_ENTROPY][i], 1e-12);
 
   /* the overlay is the entropy map, the strip carries its slice means */
-  heat = pel_document_get_heat_map (doc);
-  g_assert_nonnull (heat);
-  g_assert_cmpstr (pel_heat_map_get_name (heat), ==, "entropy");
+  heat = wait_map (doc, "entropy", NULL);
   g_assert_cmpmem (pel_heat_map_get_data (heat), r->n_voxels * sizeof (float),
                    r->maps[PL_UMAP_ENTROPY], r->n_voxels * sizeof (float));
   strip = find_strip (panel);
@@ -202,13 +221,12 @@ test_panel (void)
   /* the map action and cycle-map change the overlay */
   activate (panel, "uncertainty.map", g_variant_new_string ("mutual-info"));
   g_assert_cmpint (pel_uncertainty_panel_get_map (up), ==, PL_UMAP_MUTUAL_INFO);
-  heat = pel_document_get_heat_map (doc);
-  g_assert_cmpstr (pel_heat_map_get_name (heat), ==, "mutual-info");
+  heat = wait_map (doc, "mutual-info", NULL);
   g_assert_cmpmem (pel_heat_map_get_data (heat), r->n_voxels * sizeof (float),
                    r->maps[PL_UMAP_MUTUAL_INFO], r->n_voxels * sizeof (float));
   activate (panel, "uncertainty.cycle-map", NULL);
   g_assert_cmpint (pel_uncertainty_panel_get_map (up), ==, PL_UMAP_VARIANCE);
-  g_assert_cmpstr (pel_heat_map_get_name (pel_document_get_heat_map (doc)), ==, "variance");
+  wait_map (doc, "variance", NULL);
   activate (panel, "uncertainty.cycle-map", NULL);
   g_assert_cmpint (pel_uncertainty_panel_get_map (up), ==, PL_UMAP_ENTROPY);
 
@@ -404,11 +422,11 @@ test_trust (void)
   }
   g_assert_nonnull (strstr (pel_uncertainty_panel_get_status (up, "raters"), "2 raters"));
   activate (panel, "uncertainty.show-disagreement", NULL);   /* toggles on */
-  g_assert_cmpstr (pel_heat_map_get_name (pel_document_get_heat_map (doc)), ==, "rater-disagreement");
+  wait_map (doc, "rater-disagreement", NULL);
   g_assert_cmpmem (pel_heat_map_get_data (pel_document_get_heat_map (doc)), nv * sizeof (float),
                    a->disagreement, nv * sizeof (float));
   activate (panel, "uncertainty.show-disagreement", NULL);
-  g_assert_cmpstr (pel_heat_map_get_name (pel_document_get_heat_map (doc)), ==, "entropy");
+  wait_map (doc, "entropy", NULL);
   activate (panel, "uncertainty.clear-raters", NULL);
   wait_not_running (run);
   g_assert_cmpint (pel_uncertainty_panel_get_assessment (up)->n_raters, ==, 0);

@@ -550,20 +550,22 @@ relative_to (const char *root,
   return g_strdup (path);
 }
 
-gboolean
-pl_cohort_save_manifest (const PlCohort  *cohort,
-                         const char      *path,
-                         GError         **error)
+char *
+pl_cohort_manifest_path (const PlCohort *cohort)
+{
+  return g_build_filename (cohort->root, PL_COHORT_MANIFEST, NULL);
+}
+
+char *
+pl_cohort_manifest_to_data (const PlCohort *cohort,
+                            gsize          *length)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = NULL;
-  g_autofree char *default_path = NULL, *text = NULL;
+  char *text;
   gsize len;
-  PlAtomicFile *file;
 
-  if (path == NULL)
-    path = default_path = g_build_filename (cohort->root, PL_COHORT_MANIFEST, NULL);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "format");
   json_builder_add_string_value (b, "pellucid-cases");
@@ -615,16 +617,45 @@ pl_cohort_save_manifest (const PlCohort  *cohort,
   json_generator_set_pretty (gen, TRUE);
   json_generator_set_root (gen, root);
   text = json_generator_to_data (gen, &len);
+  text = g_realloc (text, len + 2);
+  text[len++] = '\n';
+  text[len] = '\0';
+  if (length)
+    *length = len;
+  return text;
+}
 
-  file = pl_atomic_file_new (path, PL_ERROR, PL_ERROR_IO, error);
+gboolean
+pl_cohort_write_manifest_data (const char  *path,
+                               const char  *data,
+                               gsize        length,
+                               GError     **error)
+{
+  PlAtomicFile *file = pl_atomic_file_new (path, PL_ERROR, PL_ERROR_IO, error);
+
   if (!file)
     return FALSE;
-  if (!pl_atomic_file_write (file, text, len, error) || !pl_atomic_file_write (file, "\n", 1, error))
+  if (!pl_atomic_file_write (file, data, length, error))
     {
       pl_atomic_file_abort (file);
       return FALSE;
     }
   return pl_atomic_file_commit (file, error);
+}
+
+gboolean
+pl_cohort_save_manifest (const PlCohort  *cohort,
+                         const char      *path,
+                         GError         **error)
+{
+  g_autofree char *default_path = NULL;
+  g_autofree char *text = NULL;
+  gsize len;
+
+  if (path == NULL)
+    path = default_path = pl_cohort_manifest_path (cohort);
+  text = pl_cohort_manifest_to_data (cohort, &len);
+  return pl_cohort_write_manifest_data (path, text, len, error);
 }
 
 gboolean

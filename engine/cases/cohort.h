@@ -103,6 +103,17 @@ gboolean     pl_cohort_save_manifest  (const PlCohort    *cohort,
 gboolean     pl_cohort_load_manifest  (PlCohort          *cohort,
                                        const char        *path,
                                        GError           **error);
+/* The two halves of saving, for a caller that must not wait for the disk
+ * (the window: the text is made on the main thread, written on a worker):
+ * the manifest's text (transfer full, length in *length), and its atomic
+ * replacement of path (fsync, rename, fsync of the folder). */
+char        *pl_cohort_manifest_path       (const PlCohort *cohort);
+char        *pl_cohort_manifest_to_data    (const PlCohort *cohort,
+                                            gsize          *length);
+gboolean     pl_cohort_write_manifest_data (const char     *path,
+                                            const char     *data,
+                                            gsize           length,
+                                            GError        **error);
 
 const char  *pl_case_state_to_string  (PlCaseState        state);
 /* −1 when unknown. */

@@ -121,13 +121,13 @@ SFX (conv2d_forward) (const PlConvShape *s, const float *x, const float *w, cons
 
 static void
 SFX (conv2d_backward_data) (const PlConvShape *s, const float *dy, const float *w, float *dx,
-                            float *ws)
+                            gboolean accumulate, float *ws)
 {
   SFX (FwdProblem) pb;
   if (s->k == 3 && SFX (wino_use) (s->o, s->c, s->n, s->h, s->w))
     {
       SFX (WinoProblem) wp = { .in = dy, .c_in = s->o, .out = dx, .c_out = s->c,
-                               .accumulate = TRUE };
+                               .accumulate = accumulate };
       SFX (wino_plan) (&wp, s->n, s->h, s->w, pl_conv_threads ());
       SFX (wino_run) (&wp, w, TRUE, ws);
       return;
@@ -136,7 +136,7 @@ SFX (conv2d_backward_data) (const PlConvShape *s, const float *dy, const float *
   pb.in = dy;
   pb.w = w;
   pb.out = dx;
-  pb.accumulate = TRUE;
+  pb.accumulate = accumulate;
   SFX (fwd_run) (&pb, ws);
 }
 

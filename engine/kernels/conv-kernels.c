@@ -395,9 +395,23 @@ pl_conv2d_backward_data (const PlConvShape *s, const float *dy, const float *w,
 {
   const PlConvImpl *impl = current_impl ();
   if (impl)
-    impl->conv2d_backward_data (s, dy, w, dx, ws);
+    impl->conv2d_backward_data (s, dy, w, dx, TRUE, ws);
   else
     generic_conv2d_backward_data (s, dy, w, dx, ws);
+}
+
+void
+pl_conv2d_backward_data_write (const PlConvShape *s, const float *dy, const float *w,
+                               float *dx, float *ws)
+{
+  const PlConvImpl *impl = current_impl ();
+  if (impl)
+    {
+      impl->conv2d_backward_data (s, dy, w, dx, FALSE, ws);
+      return;
+    }
+  memset (dx, 0, (gsize) s->n * s->c * s->h * s->w * sizeof (float));
+  generic_conv2d_backward_data (s, dy, w, dx, ws);
 }
 
 void

@@ -14,8 +14,8 @@
  * convolution over concatenated inputs be computed as a sum of two).
  * pl_conv2d_forward_relu() is the same followed by y = max (y, 0) in the
  * same pass over y (after the accumulation); ReLU's backward needs only its
- * output, so the pre-activation need not exist.  Backward kernels always
- * ADD into dx, dw and db (db may be NULL).  `ws` is scratch memory of at
+ * output, so the pre-activation need not exist.  Backward kernels ADD into
+ * dx, dw and db (db may be NULL), except pl_conv2d_backward_data_write.  `ws` is scratch memory of at
  * least pl_conv2d_workspace_floats() floats (any alignment), owned by the
  * caller (the step's arena), so that no kernel allocates.
  *
@@ -47,6 +47,10 @@ void  pl_conv2d_backward_data     (const PlConvShape *s, const float *dy, const 
                                    float *dx, float *ws);
 void  pl_conv2d_backward_weights  (const PlConvShape *s, const float *x, const float *dy,
                                    float *dw, float *db, float *ws);
+/* pl_conv2d_backward_data into a dx that holds nothing yet: writes (=)
+ * instead of adding, so the caller need not zero it. */
+void  pl_conv2d_backward_data_write (const PlConvShape *s, const float *dy, const float *w,
+                                     float *dx, float *ws);
 
 gsize pl_convt2x2_workspace_floats (const PlConvShape *s);
 void  pl_convt2x2_forward          (const PlConvShape *s, const float *x, const float *w,

@@ -48,7 +48,7 @@ typedef struct
                               const float *b, float *y, gboolean accumulate, gboolean relu,
                               float *ws);
   void  (*conv2d_backward_data)    (const PlConvShape *s, const float *dy, const float *w,
-                                    float *dx, float *ws);
+                                    float *dx, gboolean accumulate, float *ws);
   void  (*conv2d_backward_weights) (const PlConvShape *s, const float *x, const float *dy,
                                     float *dw, float *db, float *ws);
   gsize (*convt_workspace)   (const PlConvShape *s, int threads);

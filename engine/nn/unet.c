@@ -429,6 +429,8 @@ conv_block (PlTape *t, Layer *L, PlTensor *x, PlTensor *xb, const PlTensor *part
     y = pl_conv2d_pair (t, x, xb, &L->w, &L->w2, &L->b, partial);
   else
     y = pl_conv2d (t, x, &L->w, &L->b);
+  if (c->batch_norm && inplace)
+    return pl_batchnorm_relu (t, y, &L->gamma, &L->beta, c->bn_eps);
   if (c->batch_norm)
     y = pl_batchnorm (t, y, &L->gamma, &L->beta, c->bn_eps);
   return pl_relu (t, y, inplace);

@@ -4,6 +4,7 @@
 
 #include "engine/ops/ops.h"
 #include "engine/ops/op-private.h"
+#include "engine/ops/op-vec.h"
 #include "engine/kernels/conv-private.h"
 
 #include <math.h>
@@ -34,10 +35,17 @@ static void
 relu_part (int part, int n_parts, gpointer data)
 {
   ReluJob *j = data;
-  gsize lo, hi;
+  const float *x = j->x;
+  float *y = j->y;
+  gsize lo, hi, i;
   run_range (part, n_parts, j->n, &lo, &hi);
-  for (gsize i = lo; i < hi; i++)
-    j->y[i] = j->x[i] > 0.0f ? j->x[i] : 0.0f;
+  for (i = lo; i + 4 <= hi; i += 4)
+    {
+      PlVec4 v = pl_vec4_load (x + i);
+      pl_vec4_store (y + i, pl_vec4_where_pos (v, v));
+    }
+  for (; i < hi; i++)
+    y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
 PlTensor *
@@ -64,14 +72,25 @@ static void
 relu_backward_part (int part, int n_parts, gpointer data)
 {
   ReluJob *j = data;
-  gsize lo, hi;
+  const float *y = j->x, *dy = j->dy;
+  float *dx = j->y;
+  gsize lo, hi, i;
   run_range (part, n_parts, j->n, &lo, &hi);
   if (j->fresh)
-    for (gsize i = lo; i < hi; i++)
-      j->y[i] = j->x[i] > 0.0f ? j->dy[i] : 0.0f;
+    {
+      for (i = lo; i + 4 <= hi; i += 4)
+        pl_vec4_store (dx + i, pl_vec4_where_pos (pl_vec4_load (y + i), pl_vec4_load (dy + i)));
+      for (; i < hi; i++)
+        dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    }
   else
-    for (gsize i = lo; i < hi; i++)
-      j->y[i] += j->x[i] > 0.0f ? j->dy[i] : 0.0f;
+    {
+      for (i = lo; i + 4 <= hi; i += 4)
+        pl_vec4_store (dx + i, pl_vec4_load (dx + i)
+                               + pl_vec4_where_pos (pl_vec4_load (y + i), pl_vec4_load (dy + i)));
+      for (; i < hi; i++)
+        dx[i] += y[i] > 0.0f ? dy[i] : 0.0f;
+    }
 }
 
 /* The mask comes from the output (y > 0 ⇔ x > 0), so in-place works. */
@@ -91,10 +110,20 @@ pl_relu_backward_node (PlTape *tape, PlNode *node, PlRule rule)
 {
   PlTensor *x = node->in[0], *y = node->out;
   gboolean fresh;
-  float *dx = pl_tape_grad_for_write (tape, x, &fresh);
+  float *dx;
   const float *dy = y->grad, *yd = y->data;
   gsize n = pl_tensor_numel (x);
 
+  /* After pl_batchnorm_relu, the batch norm's backward applies the mask
+   * itself as it reads dy: hand dy on unmasked, in the same buffer (x is
+   * that node's private output, so nothing else adds into its gradient). */
+  if (node->saved && rule == PL_RULE_DEFAULT && !x->grad && pl_tensor_requires_grad (x))
+    {
+      x->grad = (float *) dy;
+      pl_bn_relu_link_defer (node->saved);
+      return;
+    }
+  dx = pl_tape_grad_for_write (tape, x, &fresh);
   /* The default rule separately, as plain loops the compiler vectorises. */
   if (rule == PL_RULE_DEFAULT)
     {

@@ -73,12 +73,15 @@ static void
 conv_backward_part (PlTape *tape, const PlConvShape *s, PlTensor *x, PlTensor *w,
                     PlTensor *b, const float *dy)
 {
-  float *dx = pl_tape_grad (tape, x);
+  gboolean fresh;
+  float *dx = pl_tape_grad_for_write (tape, x, &fresh);
   float *dw = pl_tape_grad (tape, w);
   float *db = b ? pl_tape_grad (tape, b) : NULL;
   float *ws = pl_tape_scratch (tape, pl_conv2d_workspace_floats (s));
 
-  if (dx)
+  if (dx && fresh)
+    pl_conv2d_backward_data_write (s, dy, w->data, dx, ws);
+  else if (dx)
     pl_conv2d_backward_data (s, dy, w->data, dx, ws);
   if (dw || db)
     {

@@ -1,10 +1,13 @@
-/* Batch normalisation with batch statistics (Ioffe & Szegedy 2015, alg. 1).
+/* Batch normalisation with batch statistics (Ioffe & Szegedy 2015, alg. 1),
+ * alone or followed by ReLU in the same pass (pl_batchnorm_relu).
  * Channels are independent, so both passes split them over the engine's
- * threads (a fixed partition: the same sums for any thread count). */
+ * threads (a fixed partition: the same sums for any thread count).  The
+ * loops run on four-float vectors (op-vec.h). */
 #define G_LOG_DOMAIN "pl-norm"
 
 #include "engine/ops/ops.h"
 #include "engine/ops/op-private.h"
+#include "engine/ops/op-vec.h"
 #include "engine/kernels/conv-private.h"
 
 #include <math.h>
@@ -55,32 +58,106 @@ sumsq_dev (const float *x, gsize n, float m)
   return s;
 }
 
-/* Σ dy and Σ dy·(x − m)·is */
+/* Σ g and Σ g·(x − m)·is, with g = dy, or dy where mask > 0 and 0
+ * elsewhere (the ReLU after a fused batch norm; mask is its output) */
+static inline float
+masked (const float *dy, const float *mask, gsize i)
+{
+  return mask ? (mask[i] > 0.0f ? dy[i] : 0.0f) : dy[i];
+}
+
 static void
-sums_dy (const float *dy, const float *x, gsize n, float m, float is, double *sdy, double *sdyx)
+sums_dy (const float *dy, const float *mask, const float *x, gsize n, float m, float is,
+         double *sdy, double *sdyx)
 {
   double s1 = 0.0, s2 = 0.0;
+  PlVec4 vm = pl_vec4_set1 (m), vis = pl_vec4_set1 (is);
   gsize i = 0;
+  /* lanes l and l + 4 of the scalar version's 8 partial sums: the same
+   * additions in the same order */
   for (; i + 256 <= n; i += 256)
     {
-      float a[8] = { 0 }, b[8] = { 0 };
+      PlVec4 a0 = { 0 }, a1 = { 0 }, b0 = { 0 }, b1 = { 0 };
       for (int k = 0; k < 256; k += 8)
-        for (int l = 0; l < 8; l++)
-          {
-            float g = dy[i + k + l];
-            a[l] += g;
-            b[l] += g * ((x[i + k + l] - m) * is);
-          }
-      s1 += (double) a[0] + a[1] + a[2] + a[3] + a[4] + a[5] + a[6] + a[7];
-      s2 += (double) b[0] + b[1] + b[2] + b[3] + b[4] + b[5] + b[6] + b[7];
+        {
+          PlVec4 g0 = pl_vec4_load (dy + i + k), g1 = pl_vec4_load (dy + i + k + 4);
+          if (mask)
+            {
+              g0 = pl_vec4_where_pos (pl_vec4_load (mask + i + k), g0);
+              g1 = pl_vec4_where_pos (pl_vec4_load (mask + i + k + 4), g1);
+            }
+          a0 += g0;
+          a1 += g1;
+          b0 += g0 * ((pl_vec4_load (x + i + k) - vm) * vis);
+          b1 += g1 * ((pl_vec4_load (x + i + k + 4) - vm) * vis);
+        }
+      s1 += (double) a0[0] + a0[1] + a0[2] + a0[3] + a1[0] + a1[1] + a1[2] + a1[3];
+      s2 += (double) b0[0] + b0[1] + b0[2] + b0[3] + b1[0] + b1[1] + b1[2] + b1[3];
     }
   for (; i < n; i++)
     {
-      s1 += dy[i];
-      s2 += dy[i] * ((x[i] - m) * is);
+      float g = masked (dy, mask, i);
+      s1 += g;
+      s2 += g * ((x[i] - m) * is);
     }
   *sdy += s1;
   *sdyx += s2;
+}
+
+/* y = g x + b, and max (·, 0) with relu (NaN becomes 0, as pl_relu does) */
+static void
+scale_shift (const float *x, float *y, gsize n, float g, float b, gboolean relu)
+{
+  PlVec4 vg = pl_vec4_set1 (g), vb = pl_vec4_set1 (b);
+  gsize i = 0;
+  for (; i + 4 <= n; i += 4)
+    {
+      PlVec4 v = vg * pl_vec4_load (x + i) + vb;
+      pl_vec4_store (y + i, relu ? pl_vec4_where_pos (v, v) : v);
+    }
+  for (; i < n; i++)
+    {
+      float v = g * x[i] + b;
+      y[i] = relu ? (v > 0.0f ? v : 0.0f) : v;
+    }
+}
+
+/* dx (=|+=) a g − e x + f, g as in sums_dy */
+static void
+input_grad (const float *dy, const float *mask, const float *x, float *dx, gsize n,
+            float a, float e, float f, gboolean fresh)
+{
+  PlVec4 va = pl_vec4_set1 (a), ve = pl_vec4_set1 (e), vf = pl_vec4_set1 (f);
+  gsize i = 0;
+  for (; i + 4 <= n; i += 4)
+    {
+      PlVec4 g = pl_vec4_load (dy + i), v;
+      if (mask)
+        g = pl_vec4_where_pos (pl_vec4_load (mask + i), g);
+      v = va * g - ve * pl_vec4_load (x + i) + vf;
+      pl_vec4_store (dx + i, fresh ? v : pl_vec4_load (dx + i) + v);
+    }
+  for (; i < n; i++)
+    {
+      float v = a * masked (dy, mask, i) - e * x[i] + f;
+      dx[i] = fresh ? v : dx[i] + v;
+    }
+}
+
+/* Shared by the two nodes pl_batchnorm_relu records.  When the ReLU's
+ * backward runs with the default rule it leaves its gradient unmasked (it
+ * hands dy on as is, see activation.c) and sets `pending`; the batch norm's
+ * backward then applies the mask (the ReLU's output > 0) as it reads dy. */
+struct _PlBnReluLink
+{
+  const float *mask;
+  gboolean     pending;
+};
+
+void
+pl_bn_relu_link_defer (PlBnReluLink *link)
+{
+  link->pending = TRUE;
 }
 
 typedef struct
@@ -89,8 +166,9 @@ typedef struct
   PlTensor       *y;
   float          *stats;
   float           eps;
+  gboolean        relu;
   /* backward */
-  const float    *dy;
+  const float    *dy, *mask;
   float          *dx, *dgamma, *dbeta;
   gboolean        fresh;
 } BnJob;
@@ -127,12 +205,8 @@ bn_forward_part (int part, int n_parts, gpointer data)
       g = j->gamma->data[c] * is;
       b = j->beta->data[c] - g * mu;
       for (int n = 0; n < x->n; n++)
-        {
-          const float *xp = x->data + ((gsize) n * C + c) * hw;
-          float *yp = j->y->data + ((gsize) n * C + c) * hw;
-          for (gsize k = 0; k < hw; k++)
-            yp[k] = g * xp[k] + b;
-        }
+        scale_shift (x->data + ((gsize) n * C + c) * hw, j->y->data + ((gsize) n * C + c) * hw,
+                     hw, g, b, j->relu);
     }
 }
 
@@ -143,11 +217,12 @@ n_parts_for (int C)
 }
 
 /* x: (N, C, H, W); gamma, beta: (1, C, 1, 1).  saved: mean_c, invstd_c. */
-PlTensor *
-pl_batchnorm (PlTape *tape, PlTensor *x, PlTensor *gamma, PlTensor *beta, float eps)
+static PlTensor *
+batchnorm (PlTape *tape, PlTensor *x, PlTensor *gamma, PlTensor *beta, float eps, gboolean relu)
 {
   int C = x->c;
   BnJob j = { 0 };
+  PlTensor *pre;
   PlNode *node;
 
   g_return_val_if_fail (pl_tensor_numel (gamma) == (gsize) C && pl_tensor_numel (beta) == (gsize) C, NULL);
@@ -155,13 +230,39 @@ pl_batchnorm (PlTape *tape, PlTensor *x, PlTensor *gamma, PlTensor *beta, float 
   j.gamma = gamma;
   j.beta = beta;
   j.eps = eps;
+  j.relu = relu;
   j.y = pl_tape_tensor (tape, x->n, C, x->h, x->w);
-  node = pl_tape_record (tape, PL_OP_BATCHNORM, j.y, 3, (PlTensor *[]) { x, gamma, beta });
   j.stats = pl_tape_alloc (tape, 2 * C * sizeof (float));
   pl_conv_parallel (n_parts_for (C), pl_conv_threads (), bn_forward_part, &j);
+  /* With relu the batch norm's output is a tensor sharing the ReLU's
+   * memory: its values are gone, but the batch norm's backward never reads
+   * them (as conv2d's output under pl_conv2d_relu). */
+  pre = relu ? pl_tape_wrap (tape, x->n, C, x->h, x->w, j.y->data, FALSE) : j.y;
+  node = pl_tape_record (tape, PL_OP_BATCHNORM, pre, 3, (PlTensor *[]) { x, gamma, beta });
   if (node)
     node->saved = j.stats;
+  if (node && relu)
+    {
+      PlBnReluLink *link = pl_tape_alloc (tape, sizeof (PlBnReluLink));
+      link->mask = j.y->data;
+      link->pending = FALSE;
+      node->saved2 = link;
+      node = pl_tape_record (tape, PL_OP_RELU, j.y, 1, &pre);
+      node->saved = link;
+    }
   return j.y;
+}
+
+PlTensor *
+pl_batchnorm (PlTape *tape, PlTensor *x, PlTensor *gamma, PlTensor *beta, float eps)
+{
+  return batchnorm (tape, x, gamma, beta, eps, FALSE);
+}
+
+PlTensor *
+pl_batchnorm_relu (PlTape *tape, PlTensor *x, PlTensor *gamma, PlTensor *beta, float eps)
+{
+  return batchnorm (tape, x, gamma, beta, eps, TRUE);
 }
 
 static void
@@ -181,7 +282,8 @@ bn_backward_part (int part, int n_parts, gpointer data)
       for (int n = 0; n < x->n; n++)
         {
           gsize off = ((gsize) n * C + c) * hw;
-          sums_dy (j->dy + off, x->data + off, hw, mu, is, &sdy, &sdyx);
+          sums_dy (j->dy + off, j->mask ? j->mask + off : NULL, x->data + off, hw, mu, is,
+                   &sdy, &sdyx);
         }
       if (j->dgamma)
         j->dgamma[c] += (float) sdyx;
@@ -196,14 +298,8 @@ bn_backward_part (int part, int n_parts, gpointer data)
           for (int n = 0; n < x->n; n++)
             {
               gsize off = ((gsize) n * C + c) * hw;
-              const float *dyp = j->dy + off, *xp = x->data + off;
-              float *dxp = j->dx + off;
-              if (j->fresh)
-                for (gsize k = 0; k < hw; k++)
-                  dxp[k] = a * dyp[k] - e * xp[k] + f;
-              else
-                for (gsize k = 0; k < hw; k++)
-                  dxp[k] += a * dyp[k] - e * xp[k] + f;
+              input_grad (j->dy + off, j->mask ? j->mask + off : NULL, x->data + off,
+                          j->dx + off, hw, a, e, f, j->fresh);
             }
         }
     }
@@ -215,12 +311,18 @@ void
 pl_batchnorm_backward_node (PlTape *tape, PlNode *node, PlRule rule)
 {
   BnJob j = { 0 };
+  PlBnReluLink *link = node->saved2;
 
   j.x = node->in[0];
   j.gamma = node->in[1];
   j.beta = node->in[2];
   j.stats = node->saved;
   j.dy = node->out->grad;
+  if (link && link->pending)
+    {
+      j.mask = link->mask;
+      link->pending = FALSE;
+    }
   j.dx = pl_tape_grad_for_write (tape, node->in[0], &j.fresh);
   j.dgamma = pl_tape_grad (tape, node->in[1]);
   j.dbeta = pl_tape_grad (tape, node->in[2]);

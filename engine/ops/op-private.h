@@ -21,6 +21,11 @@ typedef struct
   float     farg[4];
 } PlNode;
 
+/* What the batch norm and ReLU nodes of pl_batchnorm_relu share (norm.c):
+ * the ReLU node's `saved`, the batch norm node's `saved2`. */
+typedef struct _PlBnReluLink PlBnReluLink;
+void      pl_bn_relu_link_defer (PlBnReluLink *link);
+
 /* Backward: reads node->out->grad, adds into the inputs' gradients.  It is
  * only called with a rule the op table lists for it (the tape checks). */
 typedef void (*PlBackwardFunc) (PlTape *tape, PlNode *node, PlRule rule);

@@ -86,6 +86,11 @@ PlTensor *pl_dropout_channels (PlTape *tape, PlTensor *x, float p, PlRng *rng);
  * y = gamma (x - mean_c) / sqrt(var_c + eps) + beta; gamma, beta: (1, C, 1, 1). */
 PlTensor *pl_batchnorm     (PlTape *tape, PlTensor *x, PlTensor *gamma,
                             PlTensor *beta, float eps);
+/* pl_relu (pl_batchnorm (x), TRUE) in one pass over the data, forward and
+ * backward; the same values and the same two tape nodes (so that the ReLU's
+ * backward rules still apply). */
+PlTensor *pl_batchnorm_relu (PlTape *tape, PlTensor *x, PlTensor *gamma,
+                             PlTensor *beta, float eps);
 
 /* (N, Ca, H, W) ⊕ (N, Cb, H, W) → (N, Ca+Cb, H, W) */
 PlTensor *pl_concat        (PlTape *tape, PlTensor *a, PlTensor *b);

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "pl-optim"
 
 #include "engine/ops/optim.h"
+#include "engine/kernels/conv-private.h"
 
 #include <math.h>
 #include <string.h>
@@ -57,44 +58,76 @@ pl_optimizer_reset (PlOptimizer *opt)
     memset (opt->v, 0, opt->n * sizeof (float));
 }
 
-void
-pl_optimizer_step (PlOptimizer *opt, float *params, const float *grads)
-{
-  gsize n = opt->n;
+/* Large blocks are split into OPTIM_PARTS runs over the engine's threads;
+ * every parameter's update depends on its own values only, so the split
+ * changes no value. */
+#define OPTIM_PARTS    16
+#define OPTIM_PARALLEL (1 << 16)
 
-  opt->step++;
+typedef struct
+{
+  PlOptimizer *opt;
+  float       *params;
+  const float *grads;
+  float        step_size, bc2_sqrt;   /* Adam */
+} StepJob;
+
+static void
+step_part (int part, int n_parts, gpointer data)
+{
+  StepJob *j = data;
+  PlOptimizer *opt = j->opt;
+  const guint8 *trainable = opt->trainable;
+  const float *grads = j->grads;
+  float *params = j->params, *m = opt->m, *v = opt->v;
+  gsize chunk = ((opt->n + n_parts - 1) / n_parts + 15) & ~(gsize) 15;
+  gsize lo = MIN (opt->n, (gsize) part * chunk), hi = MIN (opt->n, lo + chunk);
+
   if (opt->kind == PL_OPTIM_SGD)
     {
       float mu = opt->momentum, lr = opt->lr;
-      for (gsize i = 0; i < n; i++)
+      for (gsize i = lo; i < hi; i++)
         {
-          float v;
-          if (opt->trainable && !opt->trainable[i])
+          float vel;
+          if (trainable && !trainable[i])
             continue;
           /* PyTorch: the first step's buffer is the gradient itself. */
-          v = opt->step == 1 ? grads[i] : mu * opt->m[i] + grads[i];
-          opt->m[i] = v;
-          params[i] -= lr * (mu != 0.0f ? v : grads[i]);
+          vel = opt->step == 1 ? grads[i] : mu * m[i] + grads[i];
+          m[i] = vel;
+          params[i] -= lr * (mu != 0.0f ? vel : grads[i]);
         }
       return;
     }
   {
-    float b1 = opt->beta1, b2 = opt->beta2;
-    double bc1 = 1.0 - pow (b1, (double) opt->step);
-    double bc2 = 1.0 - pow (b2, (double) opt->step);
-    float step_size = (float) (opt->lr / bc1);
-    float bc2_sqrt = (float) sqrt (bc2);
-    for (gsize i = 0; i < n; i++)
+    float b1 = opt->beta1, b2 = opt->beta2, eps = opt->eps;
+    float step_size = j->step_size, bc2_sqrt = j->bc2_sqrt;
+    for (gsize i = lo; i < hi; i++)
       {
-        float g = grads[i], m, v, denom;
-        if (opt->trainable && !opt->trainable[i])
+        float g = grads[i], mi, vi, denom;
+        if (trainable && !trainable[i])
           continue;
-        m = opt->m[i] = b1 * opt->m[i] + (1.0f - b1) * g;
-        v = opt->v[i] = b2 * opt->v[i] + (1.0f - b2) * g * g;
-        denom = sqrtf (v) / bc2_sqrt + opt->eps;
-        params[i] -= step_size * (m / denom);
+        mi = m[i] = b1 * m[i] + (1.0f - b1) * g;
+        vi = v[i] = b2 * v[i] + (1.0f - b2) * g * g;
+        denom = sqrtf (vi) / bc2_sqrt + eps;
+        params[i] -= step_size * (mi / denom);
       }
   }
+}
+
+void
+pl_optimizer_step (PlOptimizer *opt, float *params, const float *grads)
+{
+  StepJob j = { opt, params, grads, 0.0f, 0.0f };
+
+  opt->step++;
+  if (opt->kind == PL_OPTIM_ADAM)
+    {
+      double bc1 = 1.0 - pow (opt->beta1, (double) opt->step);
+      double bc2 = 1.0 - pow (opt->beta2, (double) opt->step);
+      j.step_size = (float) (opt->lr / bc1);
+      j.bc2_sqrt = (float) sqrt (bc2);
+    }
+  pl_conv_parallel (opt->n >= OPTIM_PARALLEL ? OPTIM_PARTS : 1, pl_conv_threads (), step_part, &j);
 }
 
 void

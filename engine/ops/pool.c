@@ -1,36 +1,48 @@
-/* Max-pooling 2×2, stride 2. */
+/* Max-pooling 2×2, stride 2.  Planes are independent: both passes split
+ * them over the engine's threads. */
 #define G_LOG_DOMAIN "pl-pool"
 
 #include "engine/ops/ops.h"
 #include "engine/ops/op-private.h"
+#include "engine/kernels/conv-private.h"
 
 #include <math.h>
 
-/* x: (N, C, H, W) → (N, C, H/2, W/2); saved: argmax as 0..3 per output
- * (row-major within the window, first maximum wins as in PyTorch). */
-PlTensor *
-pl_maxpool2x2 (PlTape *tape, PlTensor *x)
+typedef struct
 {
-  int oh, ow;
-  gsize planes;
-  PlTensor *y;
-  PlNode *node;
-  guint8 *arg = NULL;
+  const PlTensor *x, *y;
+  guint8         *arg;
+  float          *dx;
+  gsize           planes;
+} PoolJob;
 
-  g_return_val_if_fail (x && x->h % 2 == 0 && x->w % 2 == 0, NULL);
-  oh = x->h / 2;
-  ow = x->w / 2;
-  planes = (gsize) x->n * x->c;
-  y = pl_tape_tensor (tape, x->n, x->c, oh, ow);
-  node = pl_tape_record (tape, PL_OP_MAXPOOL2X2, y, 1, &x);
-  if (node)
-    arg = node->saved = pl_tape_alloc (tape, pl_tensor_numel (y));
+static void
+plane_range (int part, int n_parts, gsize planes, gsize *lo, gsize *hi)
+{
+  *lo = planes * part / n_parts;
+  *hi = planes * (part + 1) / n_parts;
+}
 
-  for (gsize p = 0; p < planes; p++)
+static int
+pool_parts (gsize planes)
+{
+  return (int) MIN (planes, (gsize) PL_CONV_MAX_PARTS);
+}
+
+static void
+pool_part (int part, int n_parts, gpointer data)
+{
+  PoolJob *job = data;
+  const PlTensor *x = job->x;
+  int oh = x->h / 2, ow = x->w / 2;
+  gsize lo, hi;
+
+  plane_range (part, n_parts, job->planes, &lo, &hi);
+  for (gsize p = lo; p < hi; p++)
     {
       const float *xp = x->data + p * x->h * x->w;
-      float *yp = y->data + p * oh * ow;
-      guint8 *ap = arg ? arg + p * oh * ow : NULL;
+      float *yp = job->y->data + p * oh * ow;
+      guint8 *ap = job->arg ? job->arg + p * oh * ow : NULL;
       for (int i = 0; i < oh; i++)
         {
           const float *r0 = xp + (gsize) (2 * i) * x->w, *r1 = r0 + x->w;
@@ -51,23 +63,43 @@ pl_maxpool2x2 (PlTape *tape, PlTensor *x)
             }
         }
     }
+}
+
+/* x: (N, C, H, W) → (N, C, H/2, W/2); saved: argmax as 0..3 per output
+ * (row-major within the window, first maximum wins as in PyTorch). */
+PlTensor *
+pl_maxpool2x2 (PlTape *tape, PlTensor *x)
+{
+  PoolJob job = { 0 };
+  PlTensor *y;
+  PlNode *node;
+
+  g_return_val_if_fail (x && x->h % 2 == 0 && x->w % 2 == 0, NULL);
+  y = pl_tape_tensor (tape, x->n, x->c, x->h / 2, x->w / 2);
+  node = pl_tape_record (tape, PL_OP_MAXPOOL2X2, y, 1, &x);
+  if (node)
+    job.arg = node->saved = pl_tape_alloc (tape, pl_tensor_numel (y));
+  job.x = x;
+  job.y = y;
+  job.planes = (gsize) x->n * x->c;
+  pl_conv_parallel (pool_parts (job.planes), pl_conv_threads (), pool_part, &job);
   return y;
 }
 
-void
-pl_maxpool2x2_backward_node (PlTape *tape, PlNode *node, PlRule rule)
+static void
+pool_backward_part (int part, int n_parts, gpointer data)
 {
-  PlTensor *x = node->in[0], *y = node->out;
-  float *dx = pl_tape_grad (tape, x);
-  const guint8 *arg = node->saved;
-  gsize planes = (gsize) x->n * x->c;
+  PoolJob *job = data;
+  const PlTensor *x = job->x, *y = job->y;
   int oh = y->h, ow = y->w;
+  gsize lo, hi;
 
-  for (gsize p = 0; p < planes; p++)
+  plane_range (part, n_parts, job->planes, &lo, &hi);
+  for (gsize p = lo; p < hi; p++)
     {
-      float *dxp = dx + p * x->h * x->w;
+      float *dxp = job->dx + p * x->h * x->w;
       const float *dyp = y->grad + p * oh * ow;
-      const guint8 *ap = arg + p * oh * ow;
+      const guint8 *ap = job->arg + p * oh * ow;
       for (int i = 0; i < oh; i++)
         for (int j = 0; j < ow; j++)
           {
@@ -75,4 +107,19 @@ pl_maxpool2x2_backward_node (PlTape *tape, PlNode *node, PlRule rule)
             dxp[(gsize) (2 * i + (a >> 1)) * x->w + 2 * j + (a & 1)] += dyp[(gsize) i * ow + j];
           }
     }
+}
+
+void
+pl_maxpool2x2_backward_node (PlTape *tape, PlNode *node, PlRule rule)
+{
+  PoolJob job = { 0 };
+
+  job.x = node->in[0];
+  job.y = node->out;
+  job.arg = node->saved;
+  job.planes = (gsize) job.x->n * job.x->c;
+  job.dx = pl_tape_grad (tape, node->in[0]);
+  if (!job.dx)
+    return;
+  pl_conv_parallel (pool_parts (job.planes), pl_conv_threads (), pool_backward_part, &job);
 }
