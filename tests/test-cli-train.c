@@ -208,7 +208,8 @@ test_pretrain_finetune (void)
   g_assert_cmpint (run (&out, &err, "pretrain", "--image", img, "--out", pre, "--batch", "1", NULL), ==, 2);
 }
 
-/* train --head fcn: the model records the head, and predict uses it. */
+/* train --head fcn and --attention: the model records them, and predict
+ * uses them. */
 static void
 test_train_head (void)
 {
@@ -232,6 +233,25 @@ test_train_head (void)
   g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", model,
                         "--head", "fcn16", NULL), ==, 2);
   g_assert_nonnull (strstr (err, "unknown --head 'fcn16'"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* --attention: recorded, used by predict; heads must divide the
+   * bottleneck's 64 channels */
+  g_clear_pointer (&m, pl_model_free);
+  g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", model,
+                        "--steps", "3", "--batch", "2", "--preset", "small", "--attention", "4", NULL), ==, 0);
+  m = pl_model_load (model, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pl_unet_get_config (m->unet)->attention_heads, ==, 4);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (&out, &err, "predict", "--image", img, "--model", model, "--out", seg, NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", model,
+                        "--preset", "small", "--attention", "5", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "attention heads must divide"));
 }
 
 int

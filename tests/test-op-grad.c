@@ -386,7 +386,8 @@ test_batchnorm (void)
 
 /* Upsampling's backward adds each output pixel's four terms in output
  * order (PyTorch's order): bit for bit the plain loop below, on widths
- * with and without the vector path and its tails. */
+ * with and without the vector path and its tails, into a fresh gradient
+ * and adding into one. */
 static void
 test_upsample_backward_order (void)
 {
@@ -407,26 +408,28 @@ test_upsample_backward_order (void)
       for (int k = 0; k < 2 * oh * ow; k++)
         dy[k] = pl_rng_range (&rng, -1.0f, 1.0f) * (k % 7 == 0 ? 1e4f : 1.0f);
       xt = pl_tape_input (tape, 1, 2, h, w, x, TRUE);
-      y = pl_upsample2x (tape, xt);
+      /* twice: the second backward adds into the first's fresh gradient */
+      y = pl_add (tape, pl_upsample2x (tape, xt), pl_upsample2x (tape, xt));
       g_assert_true (pl_tape_backward (tape, y, dy, NULL));
-      for (int c = 0; c < 2; c++)
-        for (int i = 0; i < oh; i++)
-          {
-            float si = MAX ((i + 0.5f) * 0.5f - 0.5f, 0.0f);
-            int r0 = (int) si, r1 = MIN (r0 + 1, h - 1);
-            float lr = si - r0;
-            float *a = want + (c * h + r0) * w, *b = want + (c * h + r1) * w;
-            for (int j = 0; j < ow; j++)
-              {
-                float sj = MAX ((j + 0.5f) * 0.5f - 0.5f, 0.0f);
-                int c0 = (int) sj, c1 = MIN (c0 + 1, w - 1);
-                float lc = sj - c0, v = dy[(c * oh + i) * ow + j];
-                a[c0] += (1.0f - lr) * (1.0f - lc) * v;
-                a[c1] += (1.0f - lr) * lc * v;
-                b[c0] += lr * (1.0f - lc) * v;
-                b[c1] += lr * lc * v;
-              }
-          }
+      for (int rep = 0; rep < 2; rep++)
+        for (int c = 0; c < 2; c++)
+          for (int i = 0; i < oh; i++)
+            {
+              float si = MAX ((i + 0.5f) * 0.5f - 0.5f, 0.0f);
+              int r0 = (int) si, r1 = MIN (r0 + 1, h - 1);
+              float lr = si - r0;
+              float *a = want + (c * h + r0) * w, *b = want + (c * h + r1) * w;
+              for (int j = 0; j < ow; j++)
+                {
+                  float sj = MAX ((j + 0.5f) * 0.5f - 0.5f, 0.0f);
+                  int c0 = (int) sj, c1 = MIN (c0 + 1, w - 1);
+                  float lc = sj - c0, v = dy[(c * oh + i) * ow + j];
+                  a[c0] += (1.0f - lr) * (1.0f - lc) * v;
+                  a[c1] += (1.0f - lr) * lc * v;
+                  b[c0] += lr * (1.0f - lc) * v;
+                  b[c1] += lr * lc * v;
+                }
+            }
       g_assert_cmpmem (xt->grad, 2 * h * w * sizeof (float), want, 2 * h * w * sizeof (float));
     }
 }

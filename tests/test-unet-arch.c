@@ -1,5 +1,5 @@
 /* Network builder options beyond the plain UNet: the FCN skip head
- * (head_scales).  Finite-difference gradients of the whole network with the
+ * (head_scales) and the bottleneck's transformer block (attention_heads).  Finite-difference gradients of the whole network with the
  * option (input and parameters, the new tensors among them), the option's
  * start equal to the plain network, a little training on a phantom and the
  * model file round trip. */
@@ -105,13 +105,12 @@ numeric (Net *n, PlTape *tape, float *v, float h, gboolean *kink)
   return (lp - lm) / ((double) up - down);
 }
 
-/* The whole network with a three-level FCN head: the gradient of Σ r·logits
- * with respect to the input and to elements of every head tensor, the last
- * decoder block and the bottleneck, against central differences. */
+/* The gradient of Σ r·logits of the whole network with respect to the
+ * input and to elements of the tensors whose names start with one of
+ * `which` (n_tensors of them), against central differences. */
 static void
-test_fcn_gradient (void)
+check_network (const PlUnetConfig *cfg, const char *const *which, guint n_tensors)
 {
-  PlUnetConfig cfg;
   g_autoptr (PlUnet) u = NULL;
   g_autoptr (PlTape) tape = pl_tape_new (1 << 20);
   Net n = { NULL, 2, 16, 16, NULL, NULL };
@@ -122,11 +121,10 @@ test_fcn_gradient (void)
   PlRng rng;
   guint checked = 0, n_checked = 0, n_kinks = 0;
 
-  tiny_config (&cfg, 3);
-  u = pl_unet_new (&cfg, 5);
+  u = pl_unet_new (cfg, 5);
   randomise (u, 6);
   n.unet = u;
-  ny = (gsize) n.n * cfg.n_classes * n.h * n.w;
+  ny = (gsize) n.n * cfg->n_classes * n.h * n.w;
   n.x = g_new (float, nx);
   n.r = g_new (float, ny);
   pl_rng_init (&rng, 7);
@@ -157,13 +155,14 @@ test_fcn_gradient (void)
   g_assert_cmpfloat (scale_x, >, 1e-3);
   g_assert_cmpfloat (worst_x, <, 2e-2 * scale_x);
 
-  /* Parameters of the heads, the last decoder block and the bottleneck. */
   for (guint i = 0; i < pl_unet_n_tensors (u); i++)
     {
       const PlUnetParam *p = pl_unet_tensor_info (u, i);
       double worst = 0.0, scale = 0.0;
-      if (!g_str_has_prefix (p->name, "head") && !g_str_has_prefix (p->name, "dec.2.1")
-          && !g_str_has_prefix (p->name, "enc.3.1"))
+      gboolean wanted = FALSE;
+      for (int w = 0; which[w]; w++)
+        wanted |= g_str_has_prefix (p->name, which[w]);
+      if (!wanted)
         continue;
       for (gsize k = 0; k < p->numel; k += 1 + p->numel / 6)
         {
@@ -180,16 +179,51 @@ test_fcn_gradient (void)
           scale = MAX (scale, fabs (num));
         }
       g_test_message ("%s: max |numeric − analytic| %.3g, max |numeric| %.3g", p->name, worst, scale);
-      g_assert_cmpfloat (scale, >, 1e-4);
-      g_assert_cmpfloat (worst, <, 2e-2 * scale);
+      /* the key bias's gradient is 0 (it shifts a query's scores alike) */
+      if (strcmp (p->name, "attn.k.bias") == 0)
+        g_assert_cmpfloat (worst, <, 1e-2);
+      else
+        {
+          /* relative, with a floor for small gradients (the queries'
+           * through softmax and layer norm): float rounding of the
+           * differences is about 5e-4 at this step */
+          g_assert_cmpfloat (scale, >, 1e-4);
+          g_assert_cmpfloat (worst, <, 2e-2 * MAX (scale, 0.05));
+        }
       checked++;
     }
-  /* head.weight/bias, head_fcn.2 and .3 weight/bias, dec.2.1, enc.3.1 */
-  g_assert_cmpuint (checked, ==, 10);
+  g_assert_cmpuint (checked, ==, n_tensors);
   g_test_message ("%u of %u elements skipped at a kink", n_kinks, n_checked);
   g_assert_cmpuint (n_kinks * 10, <, n_checked);
   g_free (n.x);
   g_free (n.r);
+}
+
+/* A three-level FCN head: every head tensor, the last decoder block, the
+ * bottleneck. */
+static void
+test_fcn_gradient (void)
+{
+  static const char *const which[] = { "head", "dec.2.1", "enc.3.1", NULL };
+  PlUnetConfig cfg;
+
+  tiny_config (&cfg, 3);
+  /* head.weight/bias, head_fcn.2 and .3 weight/bias, dec.2.1, enc.3.1 */
+  check_network (&cfg, which, 10);
+}
+
+/* A transformer block with two heads on the bottleneck: its tensors, the
+ * bottleneck block before it and the first decoder block after it. */
+static void
+test_attention_gradient (void)
+{
+  static const char *const which[] = { "attn.", "enc.3.1", "dec.0.0", NULL };
+  PlUnetConfig cfg;
+
+  tiny_config (&cfg, 0);
+  cfg.attention_heads = 2;
+  /* attn.{q,k,v,o}.{weight,bias}, attn.norm.{weight,bias}, enc.3.1, dec.0.0 */
+  check_network (&cfg, which, 14);
 }
 
 /* At its initialisation (score layers zero) the FCN net computes what the
@@ -282,12 +316,16 @@ label_slice (PlLabels *l, int k)
       }
 }
 
-/* A network with the FCN head trains on the phantom (the loss falls by
- * half), and its model file records the head and gives the same
- * probabilities after loading. */
+/* A network with the FCN head (data "fcn") or the transformer block
+ * ("attention") trains on the phantom (the loss falls by half; the option's
+ * own tensors move), and its model file records the option and gives the
+ * same probabilities after loading. */
 static void
-test_fcn_trains_and_roundtrips (void)
+test_trains_and_roundtrips (gconstpointer data)
 {
+  gboolean fcn = strcmp (data, "fcn") == 0;
+  const char *own = fcn ? "head_fcn.2.weight" : "attn.q.weight";
+  g_autofree float *start = NULL;
   g_autoptr (PlVolume) v = make_volume ();
   g_autoptr (PlLabels) l = pl_labels_new (v->dim);
   g_autoptr (PlTrainer) tr = NULL;
@@ -313,14 +351,29 @@ test_fcn_trains_and_roundtrips (void)
   cfg.net.channels[1] = 8;
   cfg.net.channels[2] = 8;
   cfg.net.dropout_p = 0.1f;
-  g_assert_true (pl_unet_config_head (&cfg.net, "fcn"));
-  g_assert_cmpint (cfg.net.head_scales, ==, 2);
+  if (fcn)
+    {
+      g_assert_true (pl_unet_config_head (&cfg.net, "fcn"));
+      g_assert_cmpint (cfg.net.head_scales, ==, 2);
+    }
+  else
+    cfg.net.attention_heads = 2;
   cfg.batch = 4;
   cfg.lr = 1e-2f;
   cfg.axis = 2;
   cfg.seed = 3;
   tr = pl_trainer_new (&cfg, v, &prov, &error);
   g_assert_no_error (error);
+  {
+    PlUnet *u = pl_trainer_get_model (tr)->unet;
+    for (guint i = 0; i < pl_unet_n_tensors (u); i++)
+      {
+        const PlUnetParam *p = pl_unet_tensor_info (u, i);
+        if (strcmp (p->name, own) == 0)
+          start = g_memdup2 (pl_unet_params (u) + p->offset, p->numel * sizeof (float));
+      }
+    g_assert_nonnull (start);
+  }
   for (int s = 0; s < steps; s++)
     {
       g_assert_true (pl_trainer_step (tr, &info, &error));
@@ -329,20 +382,21 @@ test_fcn_trains_and_roundtrips (void)
       if (s >= steps - 5)
         last += info.loss / 5;
     }
-  g_test_message ("fcn head: loss first 5 steps %.4f, last 5 %.4f", first, last);
+  g_test_message ("%s: loss first 5 steps %.4f, last 5 %.4f", (const char *) data, first, last);
   g_assert_cmpfloat (last, <, 0.5 * first);
   {
-    /* The score layer learnt something. */
+    /* The option's own tensor learnt something. */
     PlUnet *u = pl_trainer_get_model (tr)->unet;
-    double norm = 0.0;
+    double moved = 0.0;
     for (guint i = 0; i < pl_unet_n_tensors (u); i++)
       {
         const PlUnetParam *p = pl_unet_tensor_info (u, i);
-        if (strcmp (p->name, "head_fcn.2.weight") == 0)
+        if (strcmp (p->name, own) == 0)
           for (gsize k = 0; k < p->numel; k++)
-            norm += fabs (pl_unet_params (u)[p->offset + k]);
+            moved += fabs (pl_unet_params (u)[p->offset + k] - start[k]);
       }
-    g_assert_cmpfloat (norm, >, 0.0);
+    g_test_message ("%s moved by %.4g (sum of |change|)", own, moved);
+    g_assert_cmpfloat (moved, >, 1e-3);
   }
 
   saved = pl_trainer_export_model (tr);
@@ -350,8 +404,9 @@ test_fcn_trains_and_roundtrips (void)
   g_assert_no_error (error);
   loaded = pl_model_load (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (pl_unet_get_config (loaded->unet)->head_scales, ==, 2);
-  g_assert_cmpstr (pl_unet_config_head_name (pl_unet_get_config (loaded->unet)), ==, "fcn");
+  g_assert_cmpint (pl_unet_get_config (loaded->unet)->head_scales, ==, fcn ? 2 : 0);
+  g_assert_cmpint (pl_unet_get_config (loaded->unet)->attention_heads, ==, fcn ? 0 : 2);
+  g_assert_cmpstr (pl_unet_config_head_name (pl_unet_get_config (loaded->unet)), ==, fcn ? "fcn" : "plain");
   g_assert_cmpuint (pl_unet_n_params (loaded->unet), ==, pl_unet_n_params (saved->unet));
   g_assert_true (pl_model_predict_volume (saved, v, 4, p1, NULL, NULL, &error));
   g_assert_true (pl_model_predict_volume (loaded, v, 4, p2, NULL, NULL, &error));
@@ -360,7 +415,7 @@ test_fcn_trains_and_roundtrips (void)
   g_rmdir (dir);
 }
 
-/* Names and limits of the option. */
+/* Names and limits of the options. */
 static void
 test_fcn_config (void)
 {
@@ -377,7 +432,15 @@ test_fcn_config (void)
   g_assert_false (pl_unet_config_check (&c, &error));
   g_assert_error (error, PL_ERROR, PL_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "head scales"));
+  c.head_scales = 3;
+  c.attention_heads = 3;   /* the bottleneck has 64 channels */
+  g_clear_error (&error);
+  g_assert_false (pl_unet_config_check (&c, &error));
+  g_assert_nonnull (strstr (error->message, "attention heads"));
+  c.attention_heads = 4;
+  g_assert_true (pl_unet_config_check (&c, NULL));
   c.depth = 1;
+  c.channels[0] = 8;
   g_assert_true (pl_unet_config_head (&c, "fcn"));
   g_assert_cmpint (c.head_scales, ==, 0);
 }
@@ -389,6 +452,8 @@ main (int argc, char **argv)
   g_test_add_func ("/arch/fcn/config", test_fcn_config);
   g_test_add_func ("/arch/fcn/gradient", test_fcn_gradient);
   g_test_add_func ("/arch/fcn/start-and-sum", test_fcn_start_and_sum);
-  g_test_add_func ("/arch/fcn/trains-and-roundtrips", test_fcn_trains_and_roundtrips);
+  g_test_add_func ("/arch/attention/gradient", test_attention_gradient);
+  g_test_add_data_func ("/arch/fcn/trains-and-roundtrips", "fcn", test_trains_and_roundtrips);
+  g_test_add_data_func ("/arch/attention/trains-and-roundtrips", "attention", test_trains_and_roundtrips);
   return g_test_run ();
 }

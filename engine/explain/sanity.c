@@ -26,6 +26,13 @@ pl_sanity_layers (const PlUnet *unet)
       if (c->upsample == PL_UPSAMPLE_CONVT)
         g_ptr_array_add (a, g_strdup_printf ("up.%d", j));
     }
+  if (c->attention_heads > 0)
+    {
+      g_ptr_array_add (a, g_strdup ("attn.o"));
+      g_ptr_array_add (a, g_strdup ("attn.v"));
+      g_ptr_array_add (a, g_strdup ("attn.k"));
+      g_ptr_array_add (a, g_strdup ("attn.q"));
+    }
   for (int l = c->depth - 1; l >= 0; l--)
     {
       g_ptr_array_add (a, g_strdup_printf ("enc.%d.1", l));

@@ -122,6 +122,11 @@ architecture_json (const PlUnetConfig *c)
       json_builder_set_member_name (b, "head_scales");
       json_builder_add_int_value (b, c->head_scales);
     }
+  if (c->attention_heads > 0)
+    {
+      json_builder_set_member_name (b, "attention_heads");
+      json_builder_add_int_value (b, c->attention_heads);
+    }
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   return node_to_string (root);
@@ -449,6 +454,12 @@ read_architecture (JsonNode *node, PlUnetConfig *c, const char *name, GError **e
       if (!get_int (o, "head_scales", 0, PL_UNET_MAX_DEPTH, &v))
         return bad (error, name, "architecture: bad head_scales");
       c->head_scales = (int) v;
+    }
+  if (json_object_has_member (o, "attention_heads"))
+    {
+      if (!get_int (o, "attention_heads", 0, 4096, &v))
+        return bad (error, name, "architecture: bad attention_heads");
+      c->attention_heads = (int) v;
     }
   if (json_object_has_member (o, "head")
       && get_enum (o, "head", (const char *const[]) { "plain", "fcn" }, 2)

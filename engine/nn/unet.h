@@ -27,6 +27,13 @@
  *   s_S = head_S (dec_S),  s_L = up (s_{L+1}) + head_L (dec_L),
  *   logits = up (s_2) + head (dec_1).
  *
+ * With attention_heads h ≥ 1, the bottleneck block's output (the last
+ * encoder level, before its dropout) goes through a transformer block
+ * (attention-block.h: 2-D sinusoidal position encoding, multi-head self-
+ * attention over its positions with 1×1 projections "attn.{q,k,v,o}",
+ * residual and layer norm "attn.norm"); h divides the bottleneck's
+ * channels.
+ *
  * Parameter names and file shapes follow the peer's PyTorch modules
  * (enc.L.{0,1}, up.J, dec.J.{0,1}, head, norms.I), so a saved model's tensors
  * load into ../shared/peers/unet_ref.py's UNet2DRef unchanged.  In memory
@@ -85,6 +92,9 @@ typedef struct
   int         head_scales;        /* 0 or 1: one 1×1 head on the last
                                      decoder block; S ≥ 2 (≤ depth − 1): the
                                      FCN skip head, see below */
+  int         attention_heads;    /* 0: none; h ≥ 1: a transformer block
+                                     with h heads after the bottleneck
+                                     block (see below) */
 } PlUnetConfig;
 
 /* unet2d-ref of reference-workloads.md: 1 → 4 classes, 16…256, p = 0.2. */

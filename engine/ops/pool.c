@@ -8,12 +8,14 @@
 #include "engine/kernels/conv-private.h"
 
 #include <math.h>
+#include <string.h>
 
 typedef struct
 {
   const PlTensor *x, *y;
   guint8         *arg;
   float          *dx;
+  gboolean        fresh;    /* dx holds nothing yet: each part zeroes its planes */
   gsize           planes;
 } PoolJob;
 
@@ -126,6 +128,8 @@ pool_backward_part (int part, int n_parts, gpointer data)
       float *dxp = job->dx + p * x->h * x->w;
       const float *dyp = y->grad + p * oh * ow;
       const guint8 *ap = job->arg + p * oh * ow;
+      if (job->fresh)
+        memset (dxp, 0, (gsize) x->h * x->w * sizeof (float));
       for (int i = 0; i < oh; i++)
         for (int j = 0; j < ow; j++)
           {
@@ -144,7 +148,7 @@ pl_maxpool2x2_backward_node (PlTape *tape, PlNode *node, PlRule rule)
   job.y = node->out;
   job.arg = node->saved;
   job.planes = (gsize) job.x->n * job.x->c;
-  job.dx = pl_tape_grad (tape, node->in[0]);
+  job.dx = pl_tape_grad_for_write (tape, node->in[0], &job.fresh);
   if (!job.dx)
     return;
   pl_conv_parallel (pool_parts (job.planes), pl_conv_threads (), pool_backward_part, &job);

@@ -54,6 +54,7 @@ typedef struct
 {
   const PlTensor *x, *y;
   float          *dx;
+  gboolean        fresh;    /* dx holds nothing yet: each part zeroes its planes */
   Axis            rows, cols;
   gsize           planes;
   float          *scratch;
@@ -220,6 +221,8 @@ upsample_backward_part (int part, int n_parts, gpointer data)
     {
       float *dxp = j->dx + p * x->h * x->w;
       const float *dyp = y->grad + p * y->h * y->w;
+      if (j->fresh)
+        memset (dxp, 0, (gsize) x->h * x->w * sizeof (float));
       for (int i = 0; i < y->h; i++)
         {
           float *a = dxp + (gsize) j->rows.i0[i] * x->w, *b = dxp + (gsize) j->rows.i1[i] * x->w;
@@ -253,7 +256,7 @@ pl_upsample2x_backward_node (PlTape *tape, PlNode *node, PlRule rule)
   j.x = node->in[0];
   j.y = node->out;
   j.planes = (gsize) j.x->n * j.x->c;
-  j.dx = pl_tape_grad (tape, node->in[0]);
+  j.dx = pl_tape_grad_for_write (tape, node->in[0], &j.fresh);
   if (!j.dx)
     return;
   axis_taps (tape, j.x->h, &j.rows);
