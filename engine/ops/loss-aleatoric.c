@@ -126,8 +126,10 @@ pixel_loss (const float *x, gsize hw, float s, int K, int y, int T, guint64 seed
 
 /* The pixels are split into a fixed number of runs (by index, not by
  * thread), each summed in order and the sums added in run order, so the loss
- * does not depend on the thread count; the backward pass writes each pixel's
- * own gradient entries. */
+ * does not depend on the thread count.  When a gradient will be wanted the
+ * forward pass computes each pixel's gradient with its loss (the draws and
+ * softmaxes are at hand) and keeps it on the tape; the backward pass only
+ * scales it. */
 #define ALEA_PARTS    32
 #define ALEA_PARALLEL 1024
 
@@ -139,33 +141,40 @@ typedef struct
   int           K, T, n_parts;
   gint32        ignore;
   guint64       seed;
-  float         g;              /* backward: dL/dloss / count */
-  float        *dx, *ds;        /* backward: gradients (n, K, hw), (n, 1, hw) */
+  float        *dx, *ds;        /* d loss_i / d x, d loss_i / d s, or NULL */
+  float        *gx, *gs;        /* backward: dL/dx, dL/ds (may be NULL) */
+  const float  *sx, *ss;        /* backward: the saved per-pixel gradients */
+  float         g;              /* backward: dL/d mean loss / count */
   double        sum[ALEA_PARTS];
   gsize         count[ALEA_PARTS];
 } AleaJob;
 
 static void
+run_range (const AleaJob *j, int part, int n_parts, gsize *lo, gsize *hi)
+{
+  gsize chunk = (j->npix + n_parts - 1) / n_parts;
+  *lo = MIN (j->npix, (gsize) part * chunk);
+  *hi = MIN (j->npix, *lo + chunk);
+}
+
+static void
 alea_part (int part, int n_parts, gpointer data)
 {
   AleaJob *j = data;
-  gsize chunk = (j->npix + n_parts - 1) / n_parts;
-  gsize lo = MIN (j->npix, (gsize) part * chunk), hi = MIN (j->npix, lo + chunk);
   int K = j->K, T = j->T;
   double *z = g_new (double, (gsize) 2 * T * K + T), *e = z + (gsize) T * K, *lq = e + (gsize) T * K;
   double s = 0.0;
-  gsize count = 0;
+  gsize count = 0, lo, hi;
 
+  run_range (j, part, n_parts, &lo, &hi);
   for (gsize q = lo; q < hi; q++)
     {
-      gsize n = q / j->hw, p = q % j->hw;
+      gsize n = q / j->hw, p = q % j->hw, at = n * K * j->hw + p;
       gint32 t = j->target[q];
-      double l;
       if (t == j->ignore)
         continue;
-      l = pixel_loss (j->x + n * K * j->hw + p, j->hw, j->s[q], K, t, T, j->seed, q, z, e, lq,
-                      j->g, j->dx ? j->dx + n * K * j->hw + p : NULL, j->dx ? j->ds + q : NULL);
-      s += l;
+      s += pixel_loss (j->x + at, j->hw, j->s[q], K, t, T, j->seed, q, z, e, lq, 1.0f,
+                       j->dx ? j->dx + at : NULL, j->dx ? j->ds + q : NULL);
       count++;
     }
   j->sum[part] = s;
@@ -174,10 +183,27 @@ alea_part (int part, int n_parts, gpointer data)
 }
 
 static void
-alea_run (AleaJob *j)
+alea_backward_part (int part, int n_parts, gpointer data)
 {
-  j->n_parts = j->npix >= ALEA_PARALLEL ? ALEA_PARTS : 1;
-  pl_conv_parallel (j->n_parts, pl_conv_threads (), alea_part, j);
+  const AleaJob *j = data;
+  gsize lo, hi;
+
+  run_range (j, part, n_parts, &lo, &hi);
+  for (gsize q = lo; q < hi; q++)
+    {
+      gsize n = q / j->hw, p = q % j->hw, at = n * j->K * j->hw + p;
+      if (j->gx)
+        for (int c = 0; c < j->K; c++)
+          j->gx[at + c * j->hw] += j->g * j->sx[at + c * j->hw];
+      if (j->gs)
+        j->gs[q] += j->g * j->ss[q];
+    }
+}
+
+static int
+n_parts_for (gsize npix)
+{
+  return npix >= ALEA_PARALLEL ? ALEA_PARTS : 1;
 }
 
 PlTensor *
@@ -209,7 +235,16 @@ pl_aleatoric_cross_entropy (PlTape *tape, PlTensor *logits, PlTensor *log_var,
   j.T = T;
   j.ignore = ignore;
   j.seed = seed;
-  alea_run (&j);
+  if (pl_tape_get_grad_enabled (tape)
+      && (pl_tensor_requires_grad (logits) || pl_tensor_requires_grad (log_var)))
+    {
+      j.dx = pl_tape_alloc (tape, (gsize) K * npix * sizeof (float));
+      j.ds = pl_tape_alloc (tape, npix * sizeof (float));
+      memset (j.dx, 0, (gsize) K * npix * sizeof (float));
+      memset (j.ds, 0, npix * sizeof (float));
+    }
+  j.n_parts = n_parts_for (npix);
+  pl_conv_parallel (j.n_parts, pl_conv_threads (), alea_part, &j);
   for (int i = 0; i < j.n_parts; i++)
     {
       s += j.sum[i];
@@ -219,14 +254,9 @@ pl_aleatoric_cross_entropy (PlTape *tape, PlTensor *logits, PlTensor *log_var,
   node = pl_tape_record (tape, PL_OP_ALEATORIC_CE, y, 2, in);
   if (node)
     {
-      gint32 *tc = pl_tape_alloc (tape, npix * sizeof (gint32));
-      guint64 *sc = pl_tape_alloc (tape, sizeof (guint64));
-      memcpy (tc, target, npix * sizeof (gint32));
-      *sc = seed;
-      node->saved = tc;
-      node->saved2 = sc;
-      node->iarg[0] = ignore;
-      node->iarg[1] = T;
+      g_assert (j.dx != NULL);
+      node->saved = j.dx;
+      node->saved2 = j.ds;
       node->farg[0] = count ? 1.0f / count : 0.0f;
     }
   return y;
@@ -236,32 +266,17 @@ void
 pl_aleatoric_ce_backward_node (PlTape *tape, PlNode *node, PlRule rule)
 {
   PlTensor *logits = node->in[0], *log_var = node->in[1];
-  float *dx = pl_tape_grad (tape, logits), *ds = pl_tape_grad (tape, log_var);
-  gsize hw = pl_tensor_plane (logits), npix = (gsize) logits->n * hw;
-  float g = node->out->grad[0] * node->farg[0];
-  float *dx_tmp = NULL, *ds_tmp = NULL;
   AleaJob j = { 0 };
 
-  if (g == 0.0f || (!dx && !ds))
+  j.g = node->out->grad[0] * node->farg[0];
+  j.gx = pl_tape_grad (tape, logits);
+  j.gs = pl_tape_grad (tape, log_var);
+  if (j.g == 0.0f || (!j.gx && !j.gs))
     return;
-  /* Either input may need no gradient: accumulate into scratch then. */
-  if (!dx)
-    dx = dx_tmp = g_new0 (float, (gsize) logits->c * npix);
-  if (!ds)
-    ds = ds_tmp = g_new0 (float, npix);
-  j.x = logits->data;
-  j.s = log_var->data;
-  j.target = node->saved;
-  j.hw = hw;
-  j.npix = npix;
+  j.sx = node->saved;
+  j.ss = node->saved2;
+  j.hw = pl_tensor_plane (logits);
+  j.npix = (gsize) logits->n * j.hw;
   j.K = logits->c;
-  j.T = node->iarg[1];
-  j.ignore = node->iarg[0];
-  j.seed = *(const guint64 *) node->saved2;
-  j.g = g;
-  j.dx = dx;
-  j.ds = ds;
-  alea_run (&j);
-  g_free (dx_tmp);
-  g_free (ds_tmp);
+  pl_conv_parallel (n_parts_for (j.npix), pl_conv_threads (), alea_backward_part, &j);
 }

@@ -3,8 +3,8 @@
  *
  *   pellucid-cli bench uncertainty-colin27 [--model M] [--ensemble-model E]
  *        [--aleatoric-model A] [--steps 600] [--seed 0] [--mc-passes 20]
- *        [--tta-samples 8] [--no-tta] [--calibration-slices 34,95]
- *        [--al-seeds 3] [--al-steps N] [--no-al] [--every 1] [--threads 2]
+ *        [--tta-samples 8] [--no-mc] [--no-tta] [--calibration-slices 34,95]
+ *        [--al-seeds 3] [--al-steps N] [--no-al] [--every 1] [--offset 0] [--threads 2]
  *        [--save-model M]
  *
  * The model is unet2d-ref trained by `pellucid-cli train` on
@@ -174,10 +174,13 @@ run_estimator (const Bench *b, PlEstimator est, const char *label, PlModel **mod
   g_autoptr (PlUncertaintyResult) r = NULL;
   g_autoptr (PlReliability) rel = pl_reliability_new (PL_ECE_DEFAULT_BINS);
   g_autoptr (PlReliability) rel_t = pl_reliability_new (PL_ECE_DEFAULT_BINS);
+  g_autoptr (PlReliability) rel_in = pl_reliability_new (PL_ECE_DEFAULT_BINS);
+  g_autoptr (PlReliability) rel_in_t = pl_reliability_new (PL_ECE_DEFAULT_BINS);
+  g_autoptr (PlReliability) rel_out = pl_reliability_new (PL_ECE_DEFAULT_BINS);
   g_autoptr (JsonBuilder) jb = json_builder_new ();
   g_autofree guint8 *wrong = NULL;
   gsize nv = pl_volume_n_voxels (b->volume);
-  double T, auroc[PL_UMAP_N], dice, per[3];
+  double T, auroc[PL_UMAP_N], auroc_brain, dice, per[3];
   gint64 t0 = g_get_monotonic_time ();
   double seconds;
   int K;
@@ -191,11 +194,31 @@ run_estimator (const Bench *b, PlEstimator est, const char *label, PlModel **mod
   pl_reliability_add (rel, r->mean, K, nv, nv, b->cls, b->eval_mask, 1.0);
   T = pl_temperature_fit (r->mean, K, nv, nv, b->cls, b->cal_mask);
   pl_reliability_add (rel_t, r->mean, K, nv, nv, b->cls, b->eval_mask, T);
+  /* Where the miscalibration is: the evaluated voxels inside the brain
+   * (reference class 2–4) and outside it (class 1: skull, scalp, the
+   * brighter parts of the background), before and after the temperature. */
+  {
+    g_autofree guint8 *in = g_new (guint8, nv), *out = g_new (guint8, nv);
+    for (gsize i = 0; i < nv; i++)
+      {
+        in[i] = b->eval_mask[i] && b->cls[i] >= 1;
+        out[i] = b->eval_mask[i] && b->cls[i] == 0;
+      }
+    pl_reliability_add (rel_in, r->mean, K, nv, nv, b->cls, in, 1.0);
+    pl_reliability_add (rel_out, r->mean, K, nv, nv, b->cls, out, 1.0);
+    pl_reliability_add (rel_in_t, r->mean, K, nv, nv, b->cls, in, T);
+  }
   wrong = g_new (guint8, nv);
   for (gsize i = 0; i < nv; i++)
     wrong[i] = r->labels->data[i] != b->truth->data[i];
   for (int m = 0; m < PL_UMAP_N; m++)
     auroc[m] = pl_auroc (r->maps[m], wrong, b->eval_mask, nv);
+  {
+    g_autofree guint8 *in = g_new (guint8, nv);
+    for (gsize i = 0; i < nv; i++)
+      in[i] = b->eval_mask[i] && b->cls[i] >= 1;
+    auroc_brain = pl_auroc (r->maps[PL_UMAP_ENTROPY], wrong, in, nv);
+  }
   dice = heldout_dice (b, r->labels, NULL, per);
 
   printf ("%-12s T=%-3d ECE %.4f  T-scaled %.4f (T = %.3f)  acc %.4f  AUROC entropy %.3f  MI %.3f  "
@@ -203,6 +226,11 @@ run_estimator (const Bench *b, PlEstimator est, const char *label, PlModel **mod
           label, r->n_samples, pl_reliability_ece (rel), pl_reliability_ece (rel_t), T,
           pl_reliability_accuracy (rel), auroc[PL_UMAP_ENTROPY], auroc[PL_UMAP_MUTUAL_INFO],
           auroc[PL_UMAP_EXPECTED_ENTROPY], auroc[PL_UMAP_VARIANCE], dice, seconds);
+  printf ("%-12s       ECE in the brain %.4f (T-scaled %.4f, %" G_GINT64_FORMAT " voxels, acc %.4f), "
+          "outside %.4f (%" G_GINT64_FORMAT " voxels, acc %.4f); AUROC entropy in the brain %.3f\n", "",
+          pl_reliability_ece (rel_in), pl_reliability_ece (rel_in_t), pl_reliability_total (rel_in),
+          pl_reliability_accuracy (rel_in), pl_reliability_ece (rel_out), pl_reliability_total (rel_out),
+          pl_reliability_accuracy (rel_out), auroc_brain);
   json_builder_begin_object (jb);
   json_builder_set_member_name (jb, "estimator");
   json_builder_add_string_value (jb, label);
@@ -218,6 +246,14 @@ run_estimator (const Bench *b, PlEstimator est, const char *label, PlModel **mod
   json_builder_add_double_value (jb, pl_reliability_ece (rel_t));
   json_builder_set_member_name (jb, "accuracy");
   json_builder_add_double_value (jb, pl_reliability_accuracy (rel));
+  json_builder_set_member_name (jb, "ece_brain");
+  json_builder_add_double_value (jb, pl_reliability_ece (rel_in));
+  json_builder_set_member_name (jb, "ece_brain_temperature");
+  json_builder_add_double_value (jb, pl_reliability_ece (rel_in_t));
+  json_builder_set_member_name (jb, "ece_outside_brain");
+  json_builder_add_double_value (jb, pl_reliability_ece (rel_out));
+  json_builder_set_member_name (jb, "auroc_entropy_brain");
+  json_builder_add_double_value (jb, auroc_brain);
   json_builder_set_member_name (jb, "auroc");
   json_builder_begin_object (jb);
   for (int m = 0; m < PL_UMAP_N; m++)
@@ -340,15 +376,16 @@ pel_cli_bench_uncertainty (int argc, char **argv)
 {
   g_autofree char *model_path = NULL, *ens_path = NULL, *save = NULL, *cal_s = NULL, *alea_path = NULL;
   int steps = PL_TRAIN_DEFAULT_STEPS, threads = 2, al_seeds = 3, al_steps = 0, every = 1;
-  int mc_passes = 0, tta_samples = 0;
+  int mc_passes = 0, tta_samples = 0, offset = 0;
   gint64 seed = 0;
-  gboolean no_al = FALSE, only_mc = FALSE;
+  gboolean no_al = FALSE, no_tta = FALSE, no_mc = FALSE;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Use this model instead of training one", "M" },
     { "ensemble-model", 0, 0, G_OPTION_ARG_FILENAME, &ens_path, "Also evaluate this ensemble file", "E" },
     { "aleatoric-model", 0, 0, G_OPTION_ARG_FILENAME, &alea_path,
       "Also evaluate this model with an aleatoric head (train --aleatoric)", "A" },
-    { "no-tta", 0, 0, G_OPTION_ARG_NONE, &only_mc, "Skip test-time augmentation", NULL },
+    { "no-tta", 0, 0, G_OPTION_ARG_NONE, &no_tta, "Skip test-time augmentation", NULL },
+    { "no-mc", 0, 0, G_OPTION_ARG_NONE, &no_mc, "Skip MC dropout (and active learning)", NULL },
     { "save-model", 0, 0, G_OPTION_ARG_FILENAME, &save, "Save the trained model", "M" },
     { "steps", 's', 0, G_OPTION_ARG_INT, &steps, "Training steps (600)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Training seed (0)", "S" },
@@ -356,6 +393,7 @@ pel_cli_bench_uncertainty (int argc, char **argv)
     { "tta-samples", 0, 0, G_OPTION_ARG_INT, &tta_samples, "TTA samples (8)", "T" },
     { "calibration-slices", 0, 0, G_OPTION_ARG_STRING, &cal_s, "Temperature-fit slices (34,95)", "z,z" },
     { "every", 0, 0, G_OPTION_ARG_INT, &every, "Evaluate every N-th held-out slice (1)", "N" },
+    { "offset", 0, 0, G_OPTION_ARG_INT, &offset, "With --every N: start at the K-th held-out slice (0)", "K" },
     { "al-seeds", 0, 0, G_OPTION_ARG_INT, &al_seeds, "Active learning: seeds per strategy (3)", "N" },
     { "al-steps", 0, 0, G_OPTION_ARG_INT, &al_steps, "Active learning: steps (--steps)", "N" },
     { "no-al", 0, 0, G_OPTION_ARG_NONE, &no_al, "Skip active learning", NULL },
@@ -384,7 +422,8 @@ pel_cli_bench_uncertainty (int argc, char **argv)
       fprintf (stderr, "pellucid-cli bench: %s\n", error->message);
       return 2;
     }
-  if (steps < 0 || threads < 1 || al_seeds < 0 || al_steps < 0 || mc_passes < 0 || tta_samples < 0 || every < 1)
+  if (steps < 0 || threads < 1 || al_seeds < 0 || al_steps < 0 || mc_passes < 0 || tta_samples < 0 || every < 1
+      || offset < 0)
     {
       fprintf (stderr, "pellucid-cli bench uncertainty-colin27: counts must be ≥ 0, --threads and --every ≥ 1\n");
       return 2;
@@ -437,7 +476,7 @@ pel_cli_bench_uncertainty (int argc, char **argv)
     {
       gboolean take = FALSE;
       if (held_full[z] && !cal_full[z])
-        take = n_held++ % every == 0;
+        take = n_held++ % every == offset % every;
       if (take || cal_full[z])
         {
           is_cal[n_sel] = cal_full[z];
@@ -484,8 +523,8 @@ pel_cli_bench_uncertainty (int argc, char **argv)
   for (gint64 k = 0; k < n_sel; k++)
     n_eval += !is_cal[k];
   printf ("uncertainty-colin27: colin27-4class k=5, %s; %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
-          " held-out slices evaluated (every %d), calibration slices %s\n",
-          model_path ? model_path : "training unet2d-ref", n_eval, n_held, every,
+          " held-out slices evaluated (every %d from the %d-th), calibration slices %s\n",
+          model_path ? model_path : "training unet2d-ref", n_eval, n_held, every, offset % every,
           cal_s ? cal_s : "34,95");
   if (model_path)
     model = pl_model_load (model_path, &error);
@@ -504,8 +543,8 @@ pel_cli_bench_uncertainty (int argc, char **argv)
   printf ("PyTorch peer (torch_fewshot.py --ece, its crop): ECE softmax 0.091, MC dropout 0.065\n");
   fflush (stdout);
   if (!run_estimator (&b, PL_ESTIMATOR_SOFTMAX, "softmax", &model, 1, &us, NULL, &error)
-      || !run_estimator (&b, PL_ESTIMATOR_MC, "mc", &model, 1, &us, &mc, &error)
-      || (!only_mc && !run_estimator (&b, PL_ESTIMATOR_TTA, "tta", &model, 1, &us, NULL, &error)))
+      || (!no_mc && !run_estimator (&b, PL_ESTIMATOR_MC, "mc", &model, 1, &us, &mc, &error))
+      || (!no_tta && !run_estimator (&b, PL_ESTIMATOR_TTA, "tta", &model, 1, &us, NULL, &error)))
     {
       fprintf (stderr, "pellucid-cli bench uncertainty-colin27: %s\n", error->message);
       return 1;
@@ -540,7 +579,7 @@ pel_cli_bench_uncertainty (int argc, char **argv)
         }
     }
 
-  if (!no_al && al_seeds > 0)
+  if (!no_al && !no_mc && al_seeds > 0)
     {
       static const char *const names[3] = { "uncertainty", "halfway", "random" };
       gint64 chosen[3][8][2];

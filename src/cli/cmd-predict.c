@@ -8,7 +8,9 @@
  * "_label<VALUE>" inserted before the extension (prob.nii.gz →
  * prob_label2.nii.gz, …).  With --mc-passes, dropout stays on and the label
  * map is the argmax of the mean over T passes; PROB then holds the means and
- * "_entropy" the predictive entropy (nats). */
+ * "_entropy" the predictive entropy (nats).  For a model with an aleatoric
+ * head the probabilities of each pass are the mean over 10 logit draws
+ * (pl_model_probabilities in infer.h). */
 #define G_LOG_DOMAIN "pellucid-cli"
 
 #include <json-glib/json-glib.h>
