@@ -31,8 +31,9 @@ pel_restore_panel_view_of_axis (PelRestorePanel *self,
   return PL_VIEW_AXIAL;
 }
 
-/* The crosshair: amber, with a gap of 2 pixels either side of the cursor
- * so that the point itself stays visible. */
+/* The crosshair: amber, a pixel wide per 100 pixels of the picture (so
+ * that it survives the thumbnail's scaling), with a gap of 2 pixels either
+ * side of the cursor so that the point itself stays visible. */
 static void
 draw_cross (guint8 *rgb,
             gsize   stride,
@@ -42,13 +43,16 @@ draw_cross (guint8 *rgb,
             gint64  cy)
 {
   static const guint8 amber[3] = { 255, 190, 0 };
+  gint64 ty = MAX (1, height / 100), tx = MAX (1, width / 100);
 
-  for (gint64 x = 0; x < width && cy >= 0 && cy < height; x++)
-    if (ABS (x - cx) > 2)
-      memcpy (rgb + (gsize) cy * stride + (gsize) x * 3, amber, 3);
-  for (gint64 y = 0; y < height && cx >= 0 && cx < width; y++)
-    if (ABS (y - cy) > 2)
-      memcpy (rgb + (gsize) y * stride + (gsize) cx * 3, amber, 3);
+  for (gint64 y = cy; y < cy + ty && y >= 0 && y < height; y++)
+    for (gint64 x = 0; x < width; x++)
+      if (ABS (x - cx) > 2)
+        memcpy (rgb + (gsize) y * stride + (gsize) x * 3, amber, 3);
+  for (gint64 x = cx; x < cx + tx && x >= 0 && x < width; x++)
+    for (gint64 y = 0; y < height; y++)
+      if (ABS (y - cy) > 2)
+        memcpy (rgb + (gsize) y * stride + (gsize) x * 3, amber, 3);
 }
 
 /* A grey picture of an h × w slice (layout of engine/data/dataset.h) along

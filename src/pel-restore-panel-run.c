@@ -19,6 +19,7 @@
 
 /* The axis drop-down's entries, in order. */
 static const char *const axis_names[] = { "axial", "coronal", "sagittal" };
+static const char *const axis_titles[] = { N_("Axial"), N_("Coronal"), N_("Sagittal") };
 
 typedef struct
 {
@@ -26,6 +27,7 @@ typedef struct
   PelVolumeRef  *clean;        /* NULL: no reference */
   int            axis;
   const char    *axis_name;
+  const char    *axis_title;   /* capitalised, translated */
   gint64         index;        /* the slice shown and compared */
   gint64         first, last;  /* the slices fitted, one at a time */
   PlDipSettings  settings;
@@ -215,7 +217,7 @@ dip_func (gpointer  data,
   if (n_slices > 1)
     o->summary = g_strdup_printf (_("%s slices %" G_GINT64_FORMAT "–%" G_GINT64_FORMAT " fitted one at a time "
                                     "(%d stopped by ES-WMV, %d at the budget)%s; "),
-                                  t->axis_name, t->first + 1, t->last + 1, n_early, (int) n_slices - n_early,
+                                  t->axis_title, t->first + 1, t->last + 1, n_early, (int) n_slices - n_early,
                                   clean ? _(", figures over all of them") : "");
   o->result = g_steal_pointer (&shown);
   o->noisy = g_steal_pointer (&in);
@@ -448,6 +450,7 @@ act_start (GSimpleAction *action,
 
     t->axis = axis >= 0 ? axis : 2 - (int) ai;
     t->axis_name = axis_names[ai];
+    t->axis_title = _(axis_titles[ai]);
   }
   pel_document_get_cursor (self->document, cursor);
   t->index = t->first = t->last = cursor[t->axis];
@@ -485,8 +488,8 @@ act_start (GSimpleAction *action,
   {
     g_autofree char *which = t->last > t->first
                                ? g_strdup_printf (_("%s slices %" G_GINT64_FORMAT "–%" G_GINT64_FORMAT ", one at a time"),
-                                                  t->axis_name, t->first + 1, t->last + 1)
-                               : g_strdup_printf (_("%s slice %" G_GINT64_FORMAT), t->axis_name, t->index + 1);
+                                                  t->axis_title, t->first + 1, t->last + 1)
+                               : g_strdup_printf (_("%s slice %" G_GINT64_FORMAT), t->axis_title, t->index + 1);
     g_autofree char *text = g_strdup_printf (self->clean ? _("%s; PSNR against the kept original (never used to stop)")
                                                          : _("%s; no reference: Degrade first for PSNR"),
                                              which);

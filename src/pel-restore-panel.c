@@ -67,6 +67,50 @@ act_show (GSimpleAction *action,
     gtk_stack_set_visible_child (GTK_STACK (parent), panel);
 }
 
+/* Scrolls to the place named; TRUE when it could be found (a widget not
+ * laid out yet cannot). */
+static gboolean
+scroll_to (PelRestorePanel *self,
+           const char      *where)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  GtkWidget *target = g_str_equal (where, "compare") ? GTK_WIDGET (self->compare_box)
+                                                     : GTK_WIDGET (self->dip_heading);
+  graphene_point_t p;
+
+  if (g_str_equal (where, "top"))
+    {
+      gtk_adjustment_set_value (adj, 0.0);
+      return TRUE;
+    }
+  if (!gtk_widget_get_visible (target) || gtk_widget_get_height (target) <= 0
+      || !gtk_widget_compute_point (target, gtk_scrolled_window_get_child (self->scroller),
+                                    &GRAPHENE_POINT_INIT (0.0f, 0.0f), &p))
+    return FALSE;
+  gtk_adjustment_set_value (adj, p.y - 6.0);
+  return TRUE;
+}
+
+/* A place that was just built (the comparison after a fit) is scrolled to
+ * once it has been laid out, a frame or a few later. */
+static gboolean
+scroll_later (GtkWidget     *widget,
+              GdkFrameClock *clock,
+              gpointer       user_data)
+{
+  PelRestorePanel *self = PEL_RESTORE_PANEL (widget);
+  const char *where = user_data;
+  int tries = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (self), "scroll-tries")) + 1;
+
+  g_object_set_data (G_OBJECT (self), "scroll-tries", GINT_TO_POINTER (tries));
+  if (scroll_to (self, where) || tries > 60)
+    {
+      g_object_set_data (G_OBJECT (self), "scroll-tries", NULL);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
 /* "top", "results" (the fit's settings, output and plots) or "compare"
  * (the comparison view). */
 static void
@@ -75,18 +119,11 @@ act_scroll (GSimpleAction *action,
             gpointer       user_data)
 {
   PelRestorePanel *self = user_data;
-  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
   const char *where = g_variant_get_string (param, NULL);
-  GtkWidget *target = g_str_equal (where, "compare") ? GTK_WIDGET (self->compare_box)
-                                                     : GTK_WIDGET (self->dip_heading);
-  graphene_point_t p;
 
-  if (g_str_equal (where, "top"))
-    gtk_adjustment_set_value (adj, 0.0);
-  else if (gtk_widget_compute_point (target,
-                                     gtk_scrolled_window_get_child (self->scroller),
-                                     &GRAPHENE_POINT_INIT (0.0f, 0.0f), &p))
-    gtk_adjustment_set_value (adj, p.y - 6.0);
+  if (!scroll_to (self, where))
+    gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_later,
+                                  (gpointer) g_intern_string (where), NULL);
 }
 
 static const GActionEntry action_entries[] = {

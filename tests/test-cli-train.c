@@ -208,6 +208,52 @@ test_pretrain_finetune (void)
   g_assert_cmpint (run (&out, &err, "pretrain", "--image", img, "--out", pre, "--batch", "1", NULL), ==, 2);
 }
 
+/* train --head fcn and --attention: the model records them, and predict
+ * uses them. */
+static void
+test_train_head (void)
+{
+  g_autofree char *img = tmp ("img.nii.gz"), *sp = tmp ("sparse.nii.gz");
+  g_autofree char *model = tmp ("fcn.safetensors"), *seg = tmp ("fcn-seg.nii.gz");
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PlModel) m = NULL;
+
+  g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", model,
+                        "--steps", "3", "--batch", "2", "--preset", "small", "--head", "fcn", NULL), ==, 0);
+  m = pl_model_load (model, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pl_unet_get_config (m->unet)->head_scales, ==, 3);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (&out, &err, "predict", "--image", img, "--model", model, "--out", seg, NULL), ==, 0);
+  g_assert_true (g_file_test (seg, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", model,
+                        "--head", "fcn16", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "unknown --head 'fcn16'"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* --attention: recorded, used by predict; heads must divide the
+   * bottleneck's 64 channels */
+  g_clear_pointer (&m, pl_model_free);
+  g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", model,
+                        "--steps", "3", "--batch", "2", "--preset", "small", "--attention", "4", NULL), ==, 0);
+  m = pl_model_load (model, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pl_unet_get_config (m->unet)->attention_heads, ==, 4);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (&out, &err, "predict", "--image", img, "--model", model, "--out", seg, NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", model,
+                        "--preset", "small", "--attention", "5", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "attention heads must divide"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -225,6 +271,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/train-predict-eval", test_train_predict_eval);
   g_test_add_func ("/cli/errors", test_errors);
   g_test_add_func ("/cli/pretrain-finetune", test_pretrain_finetune);
+  g_test_add_func ("/cli/train-head", test_train_head);
   r = g_test_run ();
   {
     g_autoptr (GDir) d = g_dir_open (tmpdir, 0, NULL);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine/core/arena.h"
+#include "engine/core/gemm.h"
 #include "engine/data/volume.h"
 #include "engine/ops/loss.h"
 #include "engine/ops/ops.h"
@@ -205,6 +206,36 @@ test_optim (void)
   g_assert_cmpfloat_with_epsilon (t[1], 9.9f, 1e-6);
 }
 
+/* A block large enough for the threads and the vector loop (not a
+ * multiple of 4 or of a part): the same values as the per-parameter loop,
+ * which a trainable mask of all ones takes, bit for bit, over 3 steps. */
+static void
+test_optim_block (void)
+{
+  const gsize n = 100003;
+  g_autofree float *p1 = g_new (float, n), *p2 = g_new (float, n), *g = g_new (float, n);
+  g_autoptr (PlOptimizer) a1 = pl_optimizer_new_adam (n, 0.01f, 0.9f, 0.999f, 1e-8f);
+  g_autoptr (PlOptimizer) a2 = pl_optimizer_new_adam (n, 0.01f, 0.9f, 0.999f, 1e-8f);
+  guint8 *all = g_new (guint8, n);
+  PlRng rng;
+
+  memset (all, 1, n);
+  pl_optimizer_set_trainable (a2, all);
+  pl_rng_init (&rng, 3);
+  for (gsize i = 0; i < n; i++)
+    p1[i] = p2[i] = pl_rng_range (&rng, -1.0f, 1.0f);
+  pl_engine_set_threads (2);
+  for (int step = 0; step < 3; step++)
+    {
+      for (gsize i = 0; i < n; i++)
+        g[i] = pl_rng_range (&rng, -1.0f, 1.0f) * (i % 5 == 0 ? 1e-6f : 1.0f);
+      pl_optimizer_step (a1, p1, g);
+      pl_optimizer_step (a2, p2, g);
+    }
+  g_assert_cmpmem (p1, n * sizeof (float), p2, n * sizeof (float));
+  g_assert_cmpmem (a1->v, n * sizeof (float), a2->v, n * sizeof (float));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -214,5 +245,6 @@ main (int argc, char **argv)
   g_test_add_func ("/core/tape/relu-rules", test_relu_rules);
   g_test_add_func ("/core/rng", test_rng);
   g_test_add_func ("/core/optim", test_optim);
+  g_test_add_func ("/core/optim/block", test_optim_block);
   return g_test_run ();
 }

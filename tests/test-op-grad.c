@@ -165,6 +165,43 @@ test_maxpool (void)
   g_assert_cmpfloat (gc_check ("maxpool2x2-shared", &g, build_pool, GINT_TO_POINTER (1), 1e-2f, 400),
                      <, 1e-3);
   gc_inputs_clear (&g);
+
+  /* Ties (the first maximum wins) and NaN (taken, then kept), in the
+   * vector blocks and the tail of a row (7 windows: 4 + 3). */
+  {
+    g_autoptr (PlTape) tape = pl_tape_new (1 << 16);
+    float x[2 * 14], dy[7], dx_want[2 * 14] = { 0 };
+    PlTensor *xt, *y;
+    for (int k = 0; k < 2 * 14; k++)
+      x[k] = (float) ((k * 5) % 7);           /* 0…6: ties within windows */
+    x[3] = NAN;                               /* window 1: top right */
+    x[14 + 12] = NAN;                         /* window 6: bottom left */
+    x[14 + 13] = NAN;
+    for (int j = 0; j < 7; j++)
+      dy[j] = (float) (j + 1);
+    xt = pl_tape_input (tape, 1, 1, 2, 14, x, TRUE);
+    y = pl_maxpool2x2 (tape, xt);
+    g_assert_true (pl_tape_backward (tape, y, dy, NULL));
+    for (int j = 0; j < 7; j++)
+      {
+        const int at[4] = { 2 * j, 2 * j + 1, 14 + 2 * j, 14 + 2 * j + 1 };
+        float m = x[at[0]];
+        int a = 0;
+        for (int k = 1; k < 4; k++)
+          if (x[at[k]] > m || isnan (x[at[k]]))
+            {
+              m = x[at[k]];
+              a = k;
+            }
+        dx_want[at[a]] = dy[j];
+        if (isnan (m))
+          g_assert_true (isnan (y->data[j]));
+        else
+          g_assert_cmpfloat (y->data[j], ==, m);
+      }
+    g_assert_true (isnan (y->data[1]) && isnan (y->data[6]));
+    g_assert_cmpmem (xt->grad, sizeof dx_want, dx_want, sizeof dx_want);
+  }
 }
 
 static PlTensor *
@@ -345,6 +382,56 @@ test_batchnorm (void)
   gc_fill (&g, 2, &fill_rng, -1.0f, 1.0f, 0.0f);
   g_assert_cmpfloat (gc_check ("batchnorm", &g, build_bn, NULL, 1e-2f, 400), <, 5e-3);
   gc_inputs_clear (&g);
+}
+
+/* Upsampling's backward adds each output pixel's four terms in output
+ * order (PyTorch's order): bit for bit the plain loop below, on widths
+ * with and without the vector path and its tails, into a fresh gradient
+ * and adding into one. */
+static void
+test_upsample_backward_order (void)
+{
+  const int sizes[][2] = { { 3, 5 }, { 4, 8 }, { 5, 19 }, { 2, 26 }, { 1, 13 } };
+
+  for (gsize t = 0; t < G_N_ELEMENTS (sizes); t++)
+    {
+      int h = sizes[t][0], w = sizes[t][1], oh = 2 * h, ow = 2 * w;
+      g_autoptr (PlTape) tape = pl_tape_new (1 << 20);
+      g_autofree float *x = g_new (float, 2 * h * w), *dy = g_new (float, 2 * oh * ow);
+      g_autofree float *want = g_new0 (float, 2 * h * w);
+      PlTensor *xt, *y;
+      PlRng rng;
+
+      pl_rng_init (&rng, 5 + t);
+      for (int k = 0; k < 2 * h * w; k++)
+        x[k] = pl_rng_range (&rng, -1.0f, 1.0f);
+      for (int k = 0; k < 2 * oh * ow; k++)
+        dy[k] = pl_rng_range (&rng, -1.0f, 1.0f) * (k % 7 == 0 ? 1e4f : 1.0f);
+      xt = pl_tape_input (tape, 1, 2, h, w, x, TRUE);
+      /* twice: the second backward adds into the first's fresh gradient */
+      y = pl_add (tape, pl_upsample2x (tape, xt), pl_upsample2x (tape, xt));
+      g_assert_true (pl_tape_backward (tape, y, dy, NULL));
+      for (int rep = 0; rep < 2; rep++)
+        for (int c = 0; c < 2; c++)
+          for (int i = 0; i < oh; i++)
+            {
+              float si = MAX ((i + 0.5f) * 0.5f - 0.5f, 0.0f);
+              int r0 = (int) si, r1 = MIN (r0 + 1, h - 1);
+              float lr = si - r0;
+              float *a = want + (c * h + r0) * w, *b = want + (c * h + r1) * w;
+              for (int j = 0; j < ow; j++)
+                {
+                  float sj = MAX ((j + 0.5f) * 0.5f - 0.5f, 0.0f);
+                  int c0 = (int) sj, c1 = MIN (c0 + 1, w - 1);
+                  float lc = sj - c0, v = dy[(c * oh + i) * ow + j];
+                  a[c0] += (1.0f - lr) * (1.0f - lc) * v;
+                  a[c1] += (1.0f - lr) * lc * v;
+                  b[c0] += lr * (1.0f - lc) * v;
+                  b[c1] += lr * lc * v;
+                }
+            }
+      g_assert_cmpmem (xt->grad, 2 * h * w * sizeof (float), want, 2 * h * w * sizeof (float));
+    }
 }
 
 static PlTensor *
@@ -616,6 +703,7 @@ main (int argc, char **argv)
   g_test_add_func ("/op/grad/dropout", test_dropout);
   g_test_add_func ("/op/grad/batchnorm", test_batchnorm);
   g_test_add_func ("/op/grad/batchnorm-relu", test_batchnorm_relu);
+  g_test_add_func ("/op/upsample/backward-order", test_upsample_backward_order);
   g_test_add_func ("/op/grad/arith-transform", test_arith);
   g_test_add_func ("/op/rot90/values", test_rot90_values);
   g_test_add_func ("/op/grad/affinity", test_affinity);

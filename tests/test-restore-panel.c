@@ -647,7 +647,7 @@ test_downsample_pair_range_cursor (void)
     g_assert_true (pel_restore_panel_get_row (panel, 0, &name, &got));
     pl_compare (in, ref, 2, h, w, range, &want);
     g_assert_cmpfloat_with_epsilon (got.psnr, want.psnr, 1e-6);
-    g_assert_nonnull (strstr (pel_restore_panel_get_status (panel, "result"), "coronal slices 9–10"));
+    g_assert_nonnull (strstr (pel_restore_panel_get_status (panel, "result"), "Coronal slices 9–10"));
   }
 
   /* The comparison: the cursor as an amber crosshair on all four

@@ -17,12 +17,21 @@ pl_sanity_layers (const PlUnet *unet)
   GPtrArray *a = g_ptr_array_new ();
 
   g_ptr_array_add (a, g_strdup ("head"));
+  for (int L = 2; L <= c->head_scales; L++)
+    g_ptr_array_add (a, g_strdup_printf ("head_fcn.%d", L));
   for (int j = c->depth - 2; j >= 0; j--)
     {
       g_ptr_array_add (a, g_strdup_printf ("dec.%d.1", j));
       g_ptr_array_add (a, g_strdup_printf ("dec.%d.0", j));
       if (c->upsample == PL_UPSAMPLE_CONVT)
         g_ptr_array_add (a, g_strdup_printf ("up.%d", j));
+    }
+  if (c->attention_heads > 0)
+    {
+      g_ptr_array_add (a, g_strdup ("attn.o"));
+      g_ptr_array_add (a, g_strdup ("attn.v"));
+      g_ptr_array_add (a, g_strdup ("attn.k"));
+      g_ptr_array_add (a, g_strdup ("attn.q"));
     }
   for (int l = c->depth - 1; l >= 0; l--)
     {

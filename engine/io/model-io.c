@@ -114,6 +114,19 @@ architecture_json (const PlUnetConfig *c)
       json_builder_set_member_name (b, "aleatoric");
       json_builder_add_boolean_value (b, TRUE);
     }
+  if (c->head_scales >= 2)
+    {
+      /* Likewise: files of plain-headed networks are unchanged. */
+      json_builder_set_member_name (b, "head");
+      json_builder_add_string_value (b, "fcn");
+      json_builder_set_member_name (b, "head_scales");
+      json_builder_add_int_value (b, c->head_scales);
+    }
+  if (c->attention_heads > 0)
+    {
+      json_builder_set_member_name (b, "attention_heads");
+      json_builder_add_int_value (b, c->attention_heads);
+    }
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   return node_to_string (root);
@@ -435,6 +448,23 @@ read_architecture (JsonNode *node, PlUnetConfig *c, const char *name, GError **e
     }
   if (json_object_has_member (o, "aleatoric") && !get_bool (o, "aleatoric", &c->aleatoric))
     return bad (error, name, "architecture: bad aleatoric");
+  /* Both absent in files of plain-headed networks (and older files). */
+  if (json_object_has_member (o, "head_scales"))
+    {
+      if (!get_int (o, "head_scales", 0, PL_UNET_MAX_DEPTH, &v))
+        return bad (error, name, "architecture: bad head_scales");
+      c->head_scales = (int) v;
+    }
+  if (json_object_has_member (o, "attention_heads"))
+    {
+      if (!get_int (o, "attention_heads", 0, 4096, &v))
+        return bad (error, name, "architecture: bad attention_heads");
+      c->attention_heads = (int) v;
+    }
+  if (json_object_has_member (o, "head")
+      && get_enum (o, "head", (const char *const[]) { "plain", "fcn" }, 2)
+         != (c->head_scales >= 2 ? 1 : 0))
+    return bad (error, name, "architecture: bad head (plain, or fcn with head_scales ≥ 2)");
   if (!pl_unet_config_check (c, &err))
     return bad (error, name, err->message);
   return TRUE;

@@ -83,8 +83,8 @@ gboolean     pl_conv_isa_supported    (PlConvIsa isa);
  * default) uses Winograd F(2×2, 3×3) where it measured faster on unet2d-ref
  * (forward and input gradient: at least 32 channels in and out, 512
  * positions in the batch, and no fewer channels out than in unless the input
- * has 128 or more on a grid of 512 or more; weight gradient: at least 64
- * input and 32 output channels, a grid of 512 and 2048 positions), direct
+ * has 128 or more on a grid of 512 or more; weight gradient: at least 32
+ * channels in and out and a grid of 512; unet2d-ref and dip-ref), direct
  * loops otherwise; tests and benchmarks force either.  Winograd results
  * differ from direct ones by rounding only.
  * Set it before querying workspace sizes; not thread-safe. */

@@ -86,6 +86,8 @@ pl_unet_fold_batch_norm (PlUnet *unet, PlTape *tape, const float *x, int h, int 
       for (int i = 0; i < 2; i++)
         a = fold_bn (&f, &unet->enc[l][i], &f.dst->enc[l][i],
                      pl_conv2d (tape, a, &unet->enc[l][i].w, &unet->enc[l][i].b));
+      if (l == D - 1)
+        a = pl_unet_attention (unet, tape, a);   /* no batch norm inside */
       skips[l] = a;
     }
   for (int j = 0; j < D - 1; j++)

@@ -265,7 +265,8 @@ gboolean
 pl_unet_local_supported (const PlUnet *unet)
 {
   const PlUnetConfig *c = &unet->cfg;
-  return !c->batch_norm && c->upsample == PL_UPSAMPLE_CONVT;
+  return !c->batch_norm && c->upsample == PL_UPSAMPLE_CONVT && c->head_scales < 2
+         && c->attention_heads == 0;   /* attention reaches every position */
 }
 
 /* The needed rectangle of every slot, backwards from the logits'. */

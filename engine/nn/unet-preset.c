@@ -43,3 +43,25 @@ pl_unet_config_preset (const char   *name,
       }
   return FALSE;
 }
+
+gboolean
+pl_unet_config_head (PlUnetConfig *config,
+                     const char   *name)
+{
+  if (g_strcmp0 (name, "plain") == 0)
+    config->head_scales = 0;
+  else if (g_strcmp0 (name, "fcn") == 0)
+    config->head_scales = MIN (3, config->depth - 1);
+  else
+    return FALSE;
+  /* A one-level network has no decoder: its head stays plain. */
+  if (config->head_scales < 2)
+    config->head_scales = 0;
+  return TRUE;
+}
+
+const char *
+pl_unet_config_head_name (const PlUnetConfig *config)
+{
+  return config->head_scales >= 2 ? "fcn" : "plain";
+}

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "engine/nn/unet.h"
+#include "engine/nn/attention-block.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +28,13 @@ struct _PlUnet
   Layer        dec[PL_UNET_MAX_DEPTH][2];
   Layer        head;
   Layer        head_var;     /* aleatoric nets only */
+  Layer        head_fcn[PL_UNET_MAX_DEPTH];  /* levels 2 … head_scales */
+  Layer        attn_q, attn_k, attn_v, attn_o;  /* attention nets only */
+  int          attn_gamma_idx, attn_beta_idx;
+  PlAttentionBlock attn;
 };
+
+/* The bottleneck's transformer block of an attention net, else x. */
+PlTensor *pl_unet_attention (PlUnet *unet, PlTape *tape, PlTensor *x);
 
 G_END_DECLS

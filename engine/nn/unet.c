@@ -72,6 +72,11 @@ pl_unet_config_check (const PlUnetConfig *c, GError **error)
     why = "unknown output activation";
   else if (c->aleatoric && c->output != PL_OUTPUT_SOFTMAX)
     why = "an aleatoric head needs a softmax output";
+  else if (c->attention_heads < 0 || c->attention_heads > c->channels[c->depth - 1]
+           || (c->attention_heads > 0 && c->channels[c->depth - 1] % c->attention_heads != 0))
+    why = "attention heads must divide the bottleneck's channels";
+  else if (c->head_scales < 0 || (c->head_scales > 1 && c->head_scales > c->depth - 1))
+    why = "head scales must be 0 … depth − 1";
   else if (!isfinite (c->bn_eps) || (c->batch_norm && !(c->bn_eps > 0.0f)))
     why = "batch-norm epsilon must be finite, and positive with batch norm";
   else
@@ -215,6 +220,21 @@ layout (PlUnet *u)
   add_layer (u, &u->head, "head", c->channels[0], c->n_classes, 1, FALSE, 0, -1);
   if (c->aleatoric)
     add_layer (u, &u->head_var, "head_var", c->channels[0], 1, 1, FALSE, 0, -1);
+  for (int L = 2; L <= c->head_scales; L++)
+    {
+      g_autofree char *name = g_strdup_printf ("head_fcn.%d", L);
+      add_layer (u, &u->head_fcn[L], name, c->channels[L - 1], c->n_classes, 1, FALSE, 0, -1);
+    }
+  if (c->attention_heads > 0)
+    {
+      int C = c->channels[D - 1];
+      add_layer (u, &u->attn_q, "attn.q", C, C, 1, FALSE, 0, -1);
+      add_layer (u, &u->attn_k, "attn.k", C, C, 1, FALSE, 0, -1);
+      add_layer (u, &u->attn_v, "attn.v", C, C, 1, FALSE, 0, -1);
+      add_layer (u, &u->attn_o, "attn.o", C, C, 1, FALSE, 0, -1);
+      u->attn_gamma_idx = add_param (u, "attn.norm.weight", 1, C, 1, 1, 1, 0);
+      u->attn_beta_idx = add_param (u, "attn.norm.bias", 1, C, 1, 1, 1, 0);
+    }
 }
 
 static void
@@ -239,6 +259,29 @@ build (PlUnet *u)
   bind_layer (u, &u->head);
   if (c->aleatoric)
     bind_layer (u, &u->head_var);
+  for (int L = 2; L <= c->head_scales; L++)
+    bind_layer (u, &u->head_fcn[L]);
+  if (c->attention_heads > 0)
+    {
+      PlAttentionBlock *a = &u->attn;
+      int C = c->channels[D - 1];
+      bind_layer (u, &u->attn_q);
+      bind_layer (u, &u->attn_k);
+      bind_layer (u, &u->attn_v);
+      bind_layer (u, &u->attn_o);
+      a->channels = C;
+      a->heads = c->attention_heads;
+      a->wq = u->attn_q.w;
+      a->bq = u->attn_q.b;
+      a->wk = u->attn_k.w;
+      a->bk = u->attn_k.b;
+      a->wv = u->attn_v.w;
+      a->bv = u->attn_v.b;
+      a->wo = u->attn_o.w;
+      a->bo = u->attn_o.b;
+      a->gamma = view (u, u->attn_gamma_idx, 1, C, 1, 1, 0);
+      a->beta = view (u, u->attn_beta_idx, 1, C, 1, 1, 0);
+    }
 }
 
 gsize
@@ -397,11 +440,14 @@ pl_unet_init (PlUnet *unet, guint64 seed)
   for (guint i = 0; i < unet->info->len; i++)
     {
       const PlUnetParam *p = pl_unet_tensor_info (unet, i);
-      if (g_str_has_prefix (p->name, "norms.") && g_str_has_suffix (p->name, ".weight"))
+      if ((g_str_has_prefix (p->name, "norms.") && g_str_has_suffix (p->name, ".weight"))
+          || strcmp (p->name, "attn.norm.weight") == 0)
         {
           for (gsize k = 0; k < p->numel; k++)
             unet->params[p->offset + k] = 1.0f;
         }
+      else if (p->ndim == 4 && g_str_has_prefix (p->name, "head_fcn."))
+        continue;   /* FCN's score layers start at zero */
       else if (p->ndim == 4)
         {
           gboolean transposed = g_str_has_prefix (p->name, "up.");
@@ -444,6 +490,12 @@ maybe_dropout (PlTape *t, const PlUnetConfig *c, guint place, PlTensor *x, PlRng
   return pl_dropout_channels (t, x, c->dropout_p, rng);
 }
 
+PlTensor *
+pl_unet_attention (PlUnet *u, PlTape *t, PlTensor *x)
+{
+  return u->cfg.attention_heads > 0 ? pl_attention_block_forward (t, &u->attn, x) : x;
+}
+
 /* Encoder; dropout only where it belongs to the encoder (flags). */
 static PlTensor *
 run_encoder (PlUnet *u, PlTape *t, PlTensor *x, PlRng *rng, gboolean inplace,
@@ -458,9 +510,25 @@ run_encoder (PlUnet *u, PlTape *t, PlTensor *x, PlRng *rng, gboolean inplace,
       x = conv_block (t, &u->enc[l][1], x, NULL, NULL, inplace, c);
       if (l < c->depth - 1)
         x = maybe_dropout (t, c, PL_DROPOUT_ENCODER, x, rng);
+      else
+        x = pl_unet_attention (u, t, x);
       skips[l] = x;
     }
   return x;
+}
+
+/* The FCN skip head over decoder levels 2 … S (dec[L]) and the full-
+ * resolution logits of the plain head. */
+static PlTensor *
+fcn_head (PlUnet *u, PlTape *t, PlTensor **dec, PlTensor *logits)
+{
+  int S = u->cfg.head_scales;
+  PlTensor *s = pl_conv2d (t, dec[S], &u->head_fcn[S].w, &u->head_fcn[S].b);
+
+  for (int L = S - 1; L >= 2; L--)
+    s = pl_add (t, pl_upsample2x (t, s),
+                pl_conv2d (t, dec[L], &u->head_fcn[L].w, &u->head_fcn[L].b));
+  return pl_add (t, pl_upsample2x (t, s), logits);
 }
 
 static PlTensor *
@@ -469,6 +537,7 @@ run_decoder (PlUnet *u, PlTape *t, PlTensor *x, PlTensor **skips, PlTensor **par
 {
   const PlUnetConfig *c = &u->cfg;
   int D = c->depth;
+  PlTensor *dec[PL_UNET_MAX_DEPTH] = { NULL }, *logits;
 
   x = maybe_dropout (t, c, PL_DROPOUT_BOTTLENECK, x, rng);
   if (run)
@@ -487,6 +556,7 @@ run_decoder (PlUnet *u, PlTape *t, PlTensor *x, PlTensor **skips, PlTensor **par
                       partial ? partial[j] : NULL, inplace, c);
       x = conv_block (t, &u->dec[j][1], x, NULL, NULL, inplace, c);
       x = maybe_dropout (t, c, PL_DROPOUT_DECODER, x, rng);
+      dec[D - 1 - j] = x;
       if (run)
         run->decoder[D - 1 - j] = x;
     }
@@ -496,7 +566,8 @@ run_decoder (PlUnet *u, PlTape *t, PlTensor *x, PlTensor **skips, PlTensor **par
     x->flags |= PL_TENSOR_REQUIRES_GRAD;
   if (run)
     run->log_var = c->aleatoric ? pl_conv2d (t, x, &u->head_var.w, &u->head_var.b) : NULL;
-  return pl_conv2d (t, x, &u->head.w, &u->head.b);
+  logits = pl_conv2d (t, x, &u->head.w, &u->head.b);
+  return c->head_scales >= 2 ? fcn_head (u, t, dec, logits) : logits;
 }
 
 PlTensor *

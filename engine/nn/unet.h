@@ -17,6 +17,23 @@
  * (pl_aleatoric_cross_entropy trains it).  Channel dropout may follow the bottleneck block, each decoder
  * block, and each encoder block.
  *
+ * With head_scales S ≥ 2 the classes are predicted hierarchically, as the
+ * skip architecture of FCN (Long et al. 2015) adapted to the UNet decoder:
+ * decoder level L = 2 … S (level L's output is at 1/2^(L−1) resolution)
+ * has its own 1×1 convolution "head_fcn.L" (C_{L−1} → classes, zero-
+ * initialised as FCN's score layers); from the coarsest, each level's
+ * logits are up-sampled bilinear ×2 and added to the next finer level's,
+ * down to the full-resolution "head":
+ *   s_S = head_S (dec_S),  s_L = up (s_{L+1}) + head_L (dec_L),
+ *   logits = up (s_2) + head (dec_1).
+ *
+ * With attention_heads h ≥ 1, the bottleneck block's output (the last
+ * encoder level, before its dropout) goes through a transformer block
+ * (attention-block.h: 2-D sinusoidal position encoding, multi-head self-
+ * attention over its positions with 1×1 projections "attn.{q,k,v,o}",
+ * residual and layer norm "attn.norm"); h divides the bottleneck's
+ * channels.
+ *
  * Parameter names and file shapes follow the peer's PyTorch modules
  * (enc.L.{0,1}, up.J, dec.J.{0,1}, head, norms.I), so a saved model's tensors
  * load into ../shared/peers/unet_ref.py's UNet2DRef unchanged.  In memory
@@ -72,6 +89,12 @@ typedef struct
   gboolean    aleatoric;          /* a second 1×1 head "head_var" gives a
                                      per-pixel logit log-variance
                                      (Kendall & Gal 2017); softmax only */
+  int         head_scales;        /* 0 or 1: one 1×1 head on the last
+                                     decoder block; S ≥ 2 (≤ depth − 1): the
+                                     FCN skip head, see below */
+  int         attention_heads;    /* 0: none; h ≥ 1: a transformer block
+                                     with h heads after the bottleneck
+                                     block (see below) */
 } PlUnetConfig;
 
 /* unet2d-ref of reference-workloads.md: 1 → 4 classes, 16…256, p = 0.2. */
@@ -81,6 +104,13 @@ void     pl_unet_config_dip   (PlUnetConfig *config);
 /* A smaller, faster segmentation network: unet2d-ref with 4 levels of
  * 8, 16, 32, 64 channels (unet-preset.c). */
 void     pl_unet_config_small (PlUnetConfig *config);
+
+/* The class head by name: "plain" (head_scales 0) or "fcn" (the FCN skip
+ * head over min (3, depth − 1) decoder levels, as FCN-8s's three).  FALSE
+ * when no head has that name. */
+gboolean pl_unet_config_head  (PlUnetConfig *config,
+                               const char   *name);
+const char *pl_unet_config_head_name (const PlUnetConfig *config);
 
 /* Networks by name, for the CLI's --preset and the Train panel: "ref"
  * (pl_unet_config_ref) and "small" (pl_unet_config_small). */

@@ -58,20 +58,31 @@ sumsq_dev (const float *x, gsize n, float m)
   return s;
 }
 
-/* Σ g and Σ g·(x − m)·is, with g = dy, or dy where mask > 0 and 0
- * elsewhere (the ReLU after a fused batch norm; mask is its output) */
-static inline float
-masked (const float *dy, const float *mask, gsize i)
+/* The ReLU after a fused batch norm: its mask, output > 0, recomputed
+ * from x as the forward pass computed the output (gx x + bx > 0, the same
+ * operations, so the same mask bit for bit), which saves reading it. */
+typedef struct
 {
-  return mask ? (mask[i] > 0.0f ? dy[i] : 0.0f) : dy[i];
+  gboolean on;
+  float    gx, bx;
+} Mask;
+
+/* dy[i], or 0 where the ReLU's output was not positive */
+static inline float
+masked (const float *dy, const Mask *mk, const float *x, gsize i)
+{
+  return mk->on ? (mk->gx * x[i] + mk->bx > 0.0f ? dy[i] : 0.0f) : dy[i];
 }
 
+/* Σ g and Σ g·(x − m)·is, with g = masked dy */
+
 static void
-sums_dy (const float *dy, const float *mask, const float *x, gsize n, float m, float is,
+sums_dy (const float *dy, const Mask *mk, const float *x, gsize n, float m, float is,
          double *sdy, double *sdyx)
 {
   double s1 = 0.0, s2 = 0.0;
   PlVec4 vm = pl_vec4_set1 (m), vis = pl_vec4_set1 (is);
+  PlVec4 vgx = pl_vec4_set1 (mk->gx), vbx = pl_vec4_set1 (mk->bx);
   gsize i = 0;
   /* lanes l and l + 4 of the scalar version's 8 partial sums: the same
    * additions in the same order */
@@ -81,22 +92,23 @@ sums_dy (const float *dy, const float *mask, const float *x, gsize n, float m, f
       for (int k = 0; k < 256; k += 8)
         {
           PlVec4 g0 = pl_vec4_load (dy + i + k), g1 = pl_vec4_load (dy + i + k + 4);
-          if (mask)
+          PlVec4 x0 = pl_vec4_load (x + i + k), x1 = pl_vec4_load (x + i + k + 4);
+          if (mk->on)
             {
-              g0 = pl_vec4_where_pos (pl_vec4_load (mask + i + k), g0);
-              g1 = pl_vec4_where_pos (pl_vec4_load (mask + i + k + 4), g1);
+              g0 = pl_vec4_where_pos (vgx * x0 + vbx, g0);
+              g1 = pl_vec4_where_pos (vgx * x1 + vbx, g1);
             }
           a0 += g0;
           a1 += g1;
-          b0 += g0 * ((pl_vec4_load (x + i + k) - vm) * vis);
-          b1 += g1 * ((pl_vec4_load (x + i + k + 4) - vm) * vis);
+          b0 += g0 * ((x0 - vm) * vis);
+          b1 += g1 * ((x1 - vm) * vis);
         }
       s1 += (double) a0[0] + a0[1] + a0[2] + a0[3] + a1[0] + a1[1] + a1[2] + a1[3];
       s2 += (double) b0[0] + b0[1] + b0[2] + b0[3] + b1[0] + b1[1] + b1[2] + b1[3];
     }
   for (; i < n; i++)
     {
-      float g = masked (dy, mask, i);
+      float g = masked (dy, mk, x, i);
       s1 += g;
       s2 += g * ((x[i] - m) * is);
     }
@@ -124,22 +136,23 @@ scale_shift (const float *x, float *y, gsize n, float g, float b, gboolean relu)
 
 /* dx (=|+=) a g − e x + f, g as in sums_dy */
 static void
-input_grad (const float *dy, const float *mask, const float *x, float *dx, gsize n,
+input_grad (const float *dy, const Mask *mk, const float *x, float *dx, gsize n,
             float a, float e, float f, gboolean fresh)
 {
   PlVec4 va = pl_vec4_set1 (a), ve = pl_vec4_set1 (e), vf = pl_vec4_set1 (f);
+  PlVec4 vgx = pl_vec4_set1 (mk->gx), vbx = pl_vec4_set1 (mk->bx);
   gsize i = 0;
   for (; i + 4 <= n; i += 4)
     {
-      PlVec4 g = pl_vec4_load (dy + i), v;
-      if (mask)
-        g = pl_vec4_where_pos (pl_vec4_load (mask + i), g);
-      v = va * g - ve * pl_vec4_load (x + i) + vf;
+      PlVec4 g = pl_vec4_load (dy + i), xv = pl_vec4_load (x + i), v;
+      if (mk->on)
+        g = pl_vec4_where_pos (vgx * xv + vbx, g);
+      v = va * g - ve * xv + vf;
       pl_vec4_store (dx + i, fresh ? v : pl_vec4_load (dx + i) + v);
     }
   for (; i < n; i++)
     {
-      float v = a * masked (dy, mask, i) - e * x[i] + f;
+      float v = a * masked (dy, mk, x, i) - e * x[i] + f;
       dx[i] = fresh ? v : dx[i] + v;
     }
 }
@@ -150,8 +163,7 @@ input_grad (const float *dy, const float *mask, const float *x, float *dx, gsize
  * backward then applies the mask (the ReLU's output > 0) as it reads dy. */
 struct _PlBnReluLink
 {
-  const float *mask;
-  gboolean     pending;
+  gboolean pending;
 };
 
 void
@@ -168,7 +180,8 @@ typedef struct
   float           eps;
   gboolean        relu;
   /* backward */
-  const float    *dy, *mask;
+  const float    *dy;
+  gboolean        relu_mask;
   float          *dx, *dgamma, *dbeta;
   gboolean        fresh;
 } BnJob;
@@ -244,7 +257,6 @@ batchnorm (PlTape *tape, PlTensor *x, PlTensor *gamma, PlTensor *beta, float eps
   if (node && relu)
     {
       PlBnReluLink *link = pl_tape_alloc (tape, sizeof (PlBnReluLink));
-      link->mask = j.y->data;
       link->pending = FALSE;
       node->saved2 = link;
       node = pl_tape_record (tape, PL_OP_RELU, j.y, 1, &pre);
@@ -279,11 +291,14 @@ bn_backward_part (int part, int n_parts, gpointer data)
     {
       float mu = j->stats[c], is = j->stats[C + c];
       double sdy = 0.0, sdyx = 0.0;
+      Mask mk = { j->relu_mask, 0.0f, 0.0f };
+      /* as bn_forward_part computed its scale and shift */
+      mk.gx = j->gamma->data[c] * is;
+      mk.bx = j->beta->data[c] - mk.gx * mu;
       for (int n = 0; n < x->n; n++)
         {
           gsize off = ((gsize) n * C + c) * hw;
-          sums_dy (j->dy + off, j->mask ? j->mask + off : NULL, x->data + off, hw, mu, is,
-                   &sdy, &sdyx);
+          sums_dy (j->dy + off, &mk, x->data + off, hw, mu, is, &sdy, &sdyx);
         }
       if (j->dgamma)
         j->dgamma[c] += (float) sdyx;
@@ -298,8 +313,7 @@ bn_backward_part (int part, int n_parts, gpointer data)
           for (int n = 0; n < x->n; n++)
             {
               gsize off = ((gsize) n * C + c) * hw;
-              input_grad (j->dy + off, j->mask ? j->mask + off : NULL, x->data + off,
-                          j->dx + off, hw, a, e, f, j->fresh);
+              input_grad (j->dy + off, &mk, x->data + off, j->dx + off, hw, a, e, f, j->fresh);
             }
         }
     }
@@ -320,7 +334,7 @@ pl_batchnorm_backward_node (PlTape *tape, PlNode *node, PlRule rule)
   j.dy = node->out->grad;
   if (link && link->pending)
     {
-      j.mask = link->mask;
+      j.relu_mask = TRUE;
       link->pending = FALSE;
     }
   j.dx = pl_tape_grad_for_write (tape, node->in[0], &j.fresh);

@@ -17,6 +17,8 @@
  *   transform.c   flips, 90° rotations
  *   radon.c       parallel-beam Radon transform (backward: its adjoint)
  *   crop.c        a window of an image batch
+ *   attention.c   multi-head self-attention over positions, layer norm over
+ *                 channels, 2-D sinusoidal position encoding
  *   loss-*.c      losses (loss.h)
  */
 #pragma once
@@ -123,5 +125,21 @@ void      pl_radon_adjoint_image (const float *sino, int h, int w, int n_angles,
                                   float *img);
 /* Samples per ray: ⌈√2 · max (H, W)⌉ + 1, so every ray crosses the image. */
 int       pl_radon_ray_samples   (int h, int w);
+
+/* Multi-head scaled dot-product attention (Vaswani et al. 2017) over the
+ * P = H·W positions of each image: q, k, v (N, C, H, W), C a multiple of
+ * heads, head h the channels h·d … (h+1)·d − 1 (d = C / heads);
+ * out[:, i] = Σ_j softmax_j (q_i·k_j / √d) v_j per head → (N, C, H, W).
+ * Keeps the N·heads·P² attention weights on the tape. */
+PlTensor *pl_attention     (PlTape *tape, PlTensor *q, PlTensor *k, PlTensor *v, int heads);
+/* Layer normalisation over channels at each (n, h, w) (biased variance):
+ * y = gamma (x − mean) / sqrt (var + eps) + beta; gamma, beta: (1, C, 1, 1). */
+PlTensor *pl_layer_norm    (PlTape *tape, PlTensor *x, PlTensor *gamma,
+                            PlTensor *beta, float eps);
+/* Fixed 2-D sinusoidal position encoding pe (c, h, w): channels 0 … c/2 − 1
+ * encode the row y, the others the column x, each group as Vaswani et al.'s
+ * 1-D code: channel 2i sin (t · 10000^(−2i/g)), channel 2i + 1 the cosine
+ * (t the row or column, g the group's channel count). */
+void      pl_position_encoding_2d (float *pe, int c, int h, int w);
 
 G_END_DECLS

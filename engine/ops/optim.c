@@ -2,7 +2,12 @@
 #define G_LOG_DOMAIN "pl-optim"
 
 #include "engine/ops/optim.h"
+#include "engine/ops/op-vec.h"
 #include "engine/kernels/conv-private.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <math.h>
 #include <string.h>
@@ -101,7 +106,29 @@ step_part (int part, int n_parts, gpointer data)
   {
     float b1 = opt->beta1, b2 = opt->beta2, eps = opt->eps;
     float step_size = j->step_size, bc2_sqrt = j->bc2_sqrt;
-    for (gsize i = lo; i < hi; i++)
+    gsize i = lo;
+#ifdef __SSE2__
+    /* four at a time, each lane the scalar expression (sqrtps and divps
+     * round as sqrtf and / do) */
+    if (!trainable)
+      {
+        PlVec4 vb1 = pl_vec4_set1 (b1), vb2 = pl_vec4_set1 (b2);
+        PlVec4 vc1 = pl_vec4_set1 (1.0f - b1), vc2 = pl_vec4_set1 (1.0f - b2);
+        PlVec4 veps = pl_vec4_set1 (eps), vstep = pl_vec4_set1 (step_size);
+        PlVec4 vbc2 = pl_vec4_set1 (bc2_sqrt);
+        for (; i + 4 <= hi; i += 4)
+          {
+            PlVec4 g = pl_vec4_load (grads + i);
+            PlVec4 mi = vb1 * pl_vec4_load (m + i) + vc1 * g;
+            PlVec4 vi = vb2 * pl_vec4_load (v + i) + vc2 * g * g;
+            PlVec4 denom = (PlVec4) _mm_sqrt_ps ((__m128) vi) / vbc2 + veps;
+            pl_vec4_store (m + i, mi);
+            pl_vec4_store (v + i, vi);
+            pl_vec4_store (params + i, pl_vec4_load (params + i) - vstep * (mi / denom));
+          }
+      }
+#endif
+    for (; i < hi; i++)
       {
         float g = grads[i], mi, vi, denom;
         if (trainable && !trainable[i])

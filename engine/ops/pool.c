@@ -4,15 +4,18 @@
 
 #include "engine/ops/ops.h"
 #include "engine/ops/op-private.h"
+#include "engine/ops/op-vec.h"
 #include "engine/kernels/conv-private.h"
 
 #include <math.h>
+#include <string.h>
 
 typedef struct
 {
   const PlTensor *x, *y;
   guint8         *arg;
   float          *dx;
+  gboolean        fresh;    /* dx holds nothing yet: each part zeroes its planes */
   gsize           planes;
 } PoolJob;
 
@@ -46,7 +49,32 @@ pool_part (int part, int n_parts, gpointer data)
       for (int i = 0; i < oh; i++)
         {
           const float *r0 = xp + (gsize) (2 * i) * x->w, *r1 = r0 + x->w;
-          for (int j = 0; j < ow; j++)
+          int j = 0;
+          /* four windows at a time: the scalar loop's comparisons per lane */
+          for (; j + 4 <= ow; j += 4)
+            {
+              PlVec4 a0 = pl_vec4_load (r0 + 2 * j), a1 = pl_vec4_load (r0 + 2 * j + 4);
+              PlVec4 b0 = pl_vec4_load (r1 + 2 * j), b1 = pl_vec4_load (r1 + 2 * j + 4);
+              PlVec4 m = __builtin_shufflevector (a0, a1, 0, 2, 4, 6), v;
+              PlVec4i arg = { 0, 0, 0, 0 }, take;
+              v = __builtin_shufflevector (a0, a1, 1, 3, 5, 7);
+              take = (v > m) | (v != v);
+              m = (PlVec4) (((PlVec4i) v & take) | ((PlVec4i) m & ~take));
+              arg = (arg & ~take) | (take & 1);
+              v = __builtin_shufflevector (b0, b1, 0, 2, 4, 6);
+              take = (v > m) | (v != v);
+              m = (PlVec4) (((PlVec4i) v & take) | ((PlVec4i) m & ~take));
+              arg = (arg & ~take) | (take & 2);
+              v = __builtin_shufflevector (b0, b1, 1, 3, 5, 7);
+              take = (v > m) | (v != v);
+              m = (PlVec4) (((PlVec4i) v & take) | ((PlVec4i) m & ~take));
+              arg = (arg & ~take) | (take & 3);
+              pl_vec4_store (yp + (gsize) i * ow + j, m);
+              if (ap)
+                for (int l = 0; l < 4; l++)
+                  ap[(gsize) i * ow + j + l] = (guint8) arg[l];
+            }
+          for (; j < ow; j++)
             {
               float m = r0[2 * j], v;
               int a = 0;
@@ -100,6 +128,8 @@ pool_backward_part (int part, int n_parts, gpointer data)
       float *dxp = job->dx + p * x->h * x->w;
       const float *dyp = y->grad + p * oh * ow;
       const guint8 *ap = job->arg + p * oh * ow;
+      if (job->fresh)
+        memset (dxp, 0, (gsize) x->h * x->w * sizeof (float));
       for (int i = 0; i < oh; i++)
         for (int j = 0; j < ow; j++)
           {
@@ -118,7 +148,7 @@ pl_maxpool2x2_backward_node (PlTape *tape, PlNode *node, PlRule rule)
   job.y = node->out;
   job.arg = node->saved;
   job.planes = (gsize) job.x->n * job.x->c;
-  job.dx = pl_tape_grad (tape, node->in[0]);
+  job.dx = pl_tape_grad_for_write (tape, node->in[0], &job.fresh);
   if (!job.dx)
     return;
   pl_conv_parallel (pool_parts (job.planes), pl_conv_threads (), pool_backward_part, &job);

@@ -4,6 +4,7 @@
 
 #include "engine/ops/ops.h"
 #include "engine/ops/op-private.h"
+#include "engine/ops/op-vec.h"
 #include "engine/kernels/conv-private.h"
 
 #include <math.h>
@@ -44,12 +45,19 @@ axis_taps (PlTape *tape, int n_in, Axis *a)
     upsample_axis (n_in, o, &a->i0[o], &a->i1[o], &a->t[o]);
 }
 
+/* Each output row blends two rows of the input interpolated along x first
+ * (the same products and sums, in the same order, as blending four pixels:
+ * the values are those of the direct formula), so the horizontal taps run
+ * once per input row instead of once per output row.  `scratch`: one
+ * input-height × output-width plane per thread. */
 typedef struct
 {
   const PlTensor *x, *y;
   float          *dx;
+  gboolean        fresh;    /* dx holds nothing yet: each part zeroes its planes */
   Axis            rows, cols;
   gsize           planes;
+  float          *scratch;
 } UpJob;
 
 static void
@@ -59,12 +67,25 @@ plane_range (int part, int n_parts, gsize planes, gsize *lo, gsize *hi)
   *hi = planes * (part + 1) / n_parts;
 }
 
+/* dst = wa a + wb b over n floats */
+static void
+blend (float *dst, const float *a, const float *b, float wa, float wb, int n)
+{
+  PlVec4 va = pl_vec4_set1 (wa), vb = pl_vec4_set1 (wb);
+  int k = 0;
+  for (; k + 4 <= n; k += 4)
+    pl_vec4_store (dst + k, va * pl_vec4_load (a + k) + vb * pl_vec4_load (b + k));
+  for (; k < n; k++)
+    dst[k] = wa * a[k] + wb * b[k];
+}
+
 static void
 upsample_part (int part, int n_parts, gpointer data)
 {
   UpJob *j = data;
   const PlTensor *x = j->x;
   int oh = j->y->h, ow = j->y->w;
+  float *hrows = j->scratch + (gsize) pl_conv_slot () * x->h * ow;
   gsize lo, hi;
 
   plane_range (part, n_parts, j->planes, &lo, &hi);
@@ -72,18 +93,21 @@ upsample_part (int part, int n_parts, gpointer data)
     {
       const float *xp = x->data + p * x->h * x->w;
       float *yp = j->y->data + p * oh * ow;
-      for (int i = 0; i < oh; i++)
+      for (int r = 0; r < x->h; r++)
         {
-          const float *a = xp + (gsize) j->rows.i0[i] * x->w, *b = xp + (gsize) j->rows.i1[i] * x->w;
-          float lr = j->rows.t[i];
-          float *yr = yp + (gsize) i * ow;
+          const float *a = xp + (gsize) r * x->w;
+          float *hr = hrows + (gsize) r * ow;
           for (int jj = 0; jj < ow; jj++)
             {
-              int c0 = j->cols.i0[jj], c1 = j->cols.i1[jj];
               float lc = j->cols.t[jj];
-              yr[jj] = (1.0f - lr) * ((1.0f - lc) * a[c0] + lc * a[c1])
-                       + lr * ((1.0f - lc) * b[c0] + lc * b[c1]);
+              hr[jj] = (1.0f - lc) * a[j->cols.i0[jj]] + lc * a[j->cols.i1[jj]];
             }
+        }
+      for (int i = 0; i < oh; i++)
+        {
+          float lr = j->rows.t[i];
+          blend (yp + (gsize) i * ow, hrows + (gsize) j->rows.i0[i] * ow,
+                 hrows + (gsize) j->rows.i1[i] * ow, 1.0f - lr, lr, ow);
         }
     }
 }
@@ -107,9 +131,82 @@ pl_upsample2x (PlTape *tape, PlTensor *x)
   j.y = y;
   axis_taps (tape, x->h, &j.rows);
   axis_taps (tape, x->w, &j.cols);
+  j.scratch = pl_tape_scratch (tape, (gsize) pl_conv_threads () * x->h * y->w);
   pl_conv_parallel (up_parts (j.planes), pl_conv_threads (), upsample_part, &j);
+  pl_tape_scratch_done (tape);
   pl_tape_record (tape, PL_OP_UPSAMPLE2X, y, 1, &x);
   return y;
+}
+
+/* Each output pixel's four terms in output order, as PyTorch's
+ * upsample_bilinear2d_backward adds them: the same rounding (a conv bias
+ * before batch norm has a zero true gradient, which both hold as rounding
+ * noise that the fixtures compare).  Within one output row, input column
+ * k (2 ≤ k < W − 2) receives exactly the terms of output columns 2k − 1 …
+ * 2k + 2, in that order, so four such columns run as one vector; the
+ * columns at the edges take the scalar loop, restricted to them. */
+static void
+scatter_row_scalar (float *dst, const float *g, const Axis *cols, float wr, int jj0, int jj1,
+                    int k_lo, int k_hi)
+{
+  for (int jj = jj0; jj < jj1; jj++)
+    {
+      int c0 = cols->i0[jj], c1 = cols->i1[jj];
+      float lc = cols->t[jj], v = g[jj];
+      if (c0 >= k_lo && c0 < k_hi)
+        dst[c0] += wr * (1.0f - lc) * v;
+      if (c1 >= k_lo && c1 < k_hi)
+        dst[c1] += wr * lc * v;
+    }
+}
+
+/* dst (one input row of width w) += the row's terms of output row g
+ * weighted by wr */
+static void
+scatter_row (float *dst, const float *g, const Axis *cols, float wr, int w)
+{
+  int k = 2, k_end = w - 2;
+
+  if (w < 8)
+    {
+      scatter_row_scalar (dst, g, cols, wr, 0, 2 * w, 0, w);
+      return;
+    }
+  /* columns 0, 1 from output columns 0 … 5 */
+  scatter_row_scalar (dst, g, cols, wr, 0, 6, 0, 2);
+  {
+    /* interior: odd output columns have weight t[1], even ones t[2] */
+    float w1 = wr * cols->t[1], w2 = wr * cols->t[2];
+    float w3 = wr * (1.0f - cols->t[1]), w4 = wr * (1.0f - cols->t[2]);
+    PlVec4 v1 = pl_vec4_set1 (w1), v2 = pl_vec4_set1 (w2);
+    PlVec4 v3 = pl_vec4_set1 (w3), v4 = pl_vec4_set1 (w4);
+    for (; k + 4 <= k_end; k += 4)
+      {
+        const float *p = g + 2 * k;
+        PlVec4 a0 = pl_vec4_load (p - 2), a1 = pl_vec4_load (p + 2);
+        PlVec4 b0 = pl_vec4_load (p), b1 = pl_vec4_load (p + 4);
+        PlVec4 c1 = pl_vec4_load (p + 6);
+        PlVec4 t1 = __builtin_shufflevector (a0, a1, 1, 3, 5, 7);   /* g[2k − 1 + 2l] */
+        PlVec4 t2 = __builtin_shufflevector (b0, b1, 0, 2, 4, 6);   /* g[2k + 2l] */
+        PlVec4 t3 = __builtin_shufflevector (b0, b1, 1, 3, 5, 7);   /* g[2k + 1 + 2l] */
+        PlVec4 t4 = __builtin_shufflevector (a1, c1, 0, 2, 4, 6);   /* g[2k + 2 + 2l] */
+        PlVec4 d = pl_vec4_load (dst + k);
+        d = d + v1 * t1;
+        d = d + v2 * t2;
+        d = d + v3 * t3;
+        d = d + v4 * t4;
+        pl_vec4_store (dst + k, d);
+      }
+    for (; k < k_end; k++)
+      {
+        dst[k] += w1 * g[2 * k - 1];
+        dst[k] += w2 * g[2 * k];
+        dst[k] += w3 * g[2 * k + 1];
+        dst[k] += w4 * g[2 * k + 2];
+      }
+  }
+  /* columns w − 2, w − 1 from output columns 2w − 6 … 2w − 1 */
+  scatter_row_scalar (dst, g, cols, wr, 2 * w - 6, 2 * w, w - 2, w);
 }
 
 static void
@@ -124,11 +221,20 @@ upsample_backward_part (int part, int n_parts, gpointer data)
     {
       float *dxp = j->dx + p * x->h * x->w;
       const float *dyp = y->grad + p * y->h * y->w;
+      if (j->fresh)
+        memset (dxp, 0, (gsize) x->h * x->w * sizeof (float));
       for (int i = 0; i < y->h; i++)
         {
           float *a = dxp + (gsize) j->rows.i0[i] * x->w, *b = dxp + (gsize) j->rows.i1[i] * x->w;
           float lr = j->rows.t[i];
           const float *g = dyp + (gsize) i * y->w;
+          if (a != b)
+            {
+              /* two rows: each element's terms keep their order */
+              scatter_row (a, g, &j->cols, 1.0f - lr, x->w);
+              scatter_row (b, g, &j->cols, lr, x->w);
+              continue;
+            }
           for (int jj = 0; jj < y->w; jj++)
             {
               int c0 = j->cols.i0[jj], c1 = j->cols.i1[jj];
@@ -150,7 +256,9 @@ pl_upsample2x_backward_node (PlTape *tape, PlNode *node, PlRule rule)
   j.x = node->in[0];
   j.y = node->out;
   j.planes = (gsize) j.x->n * j.x->c;
-  j.dx = pl_tape_grad (tape, node->in[0]);
+  j.dx = pl_tape_grad_for_write (tape, node->in[0], &j.fresh);
+  if (!j.dx)
+    return;
   axis_taps (tape, j.x->h, &j.rows);
   axis_taps (tape, j.x->w, &j.cols);
   pl_conv_parallel (up_parts (j.planes), pl_conv_threads (), upsample_backward_part, &j);

@@ -48,6 +48,8 @@ static const PlOpInfo op_table[] = {
   OP (PL_OP_AFFINITY, "affinity", pl_affinity_backward_node, DEF),
   OP (PL_OP_GLOBAL_AVG_POOL, "global_avg_pool", pl_global_avg_pool_backward_node, DEF),
   OP (PL_OP_NT_XENT, "nt_xent", pl_nt_xent_backward_node, DEF),
+  OP (PL_OP_ATTENTION, "attention", pl_attention_backward_node, DEF),
+  OP (PL_OP_LAYER_NORM, "layer_norm", pl_layer_norm_backward_node, DEF),
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (op_table) == PL_OP_N);

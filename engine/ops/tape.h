@@ -78,6 +78,8 @@ typedef enum
   PL_OP_AFFINITY,
   PL_OP_GLOBAL_AVG_POOL,
   PL_OP_NT_XENT,
+  PL_OP_ATTENTION,
+  PL_OP_LAYER_NORM,
   PL_OP_N
 } PlOp;
 

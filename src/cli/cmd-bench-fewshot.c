@@ -4,7 +4,8 @@
  *   pellucid-cli bench fewshot [--methods supervised,compactness]
  *                [--k 2,3,5,8] [--splits even,random] [--seeds 3]
  *                [--steps 600] [--preset ref] [--threads 2]
- *                [--init PRETRAINED [--freeze MODE]]
+ *                [--init PRETRAINED [--freeze MODE]] [--head plain|fcn]
+ *                [--attention HEADS]
  *
  * For each k, k painted axial slices of Colin27 are taken from the truth
  * (../shared/data/colin27-4class.nii.gz): "even" as the PyTorch peer takes
@@ -17,7 +18,9 @@
  * supervised figure where it was measured (torch_fewshot.py --k K, even
  * split, 600 steps of unet2d-ref, seed 0).  With --init every run starts
  * from that model's encoder (e.g. from pellucid-cli pretrain), with
- * --freeze as for train. */
+ * --freeze as for train; --head fcn gives every network the FCN skip head
+ * (pl_unet_config_head), --attention H a transformer block with H heads on
+ * the bottleneck. */
 #define G_LOG_DOMAIN "pellucid-cli"
 
 #include <math.h>
@@ -120,8 +123,8 @@ parse_list (const char *text, int lo, int hi, GArray *out)
 
 static double
 run (const PlVolume *vol, const PlLabels *truth, const gint64 *painted, int k, PlMethodKind kind,
-     const char *preset, int steps, guint64 seed, int axis, const PlModel *init,
-     PlFreeze freeze, GError **error)
+     const char *preset, const char *head, int attention, int steps, guint64 seed, int axis,
+     const PlModel *init, PlFreeze freeze, GError **error)
 {
   g_autoptr (PlLabels) sparse = pl_labels_new (vol->dim);
   g_autoptr (PlTrainer) tr = NULL;
@@ -142,6 +145,8 @@ run (const PlVolume *vol, const PlLabels *truth, const gint64 *painted, int k, P
     }
   pl_train_config_init (&cfg);
   pl_unet_config_preset (preset, &cfg.net);
+  pl_unet_config_head (&cfg.net, head);
+  cfg.net.attention_heads = attention;
   cfg.seed = seed;
   cfg.axis = axis;
   if (init)
@@ -168,9 +173,10 @@ pel_cli_bench_fewshot (int argc, char **argv)
 {
   g_autofree char *methods_arg = NULL, *k_arg = NULL, *splits_arg = NULL, *preset = NULL;
   g_autofree char *image = NULL, *truth_path = NULL, *init_path = NULL, *freeze_name = NULL;
+  g_autofree char *head = NULL;
   g_autoptr (PlModel) init = NULL;
   PlFreeze freeze = PL_FREEZE_NONE;
-  int seeds = 3, steps = PL_TRAIN_DEFAULT_STEPS, threads = 2;
+  int seeds = 3, steps = PL_TRAIN_DEFAULT_STEPS, threads = 2, attention = 0;
   const GOptionEntry entries[] = {
     { "methods", 'm', 0, G_OPTION_ARG_STRING, &methods_arg, "Methods at their defaults, comma-separated (supervised)", "M,…" },
     { "k", 'k', 0, G_OPTION_ARG_STRING, &k_arg, "Painted slices per split, comma-separated (2,3,5,8)", "K,…" },
@@ -179,6 +185,10 @@ pel_cli_bench_fewshot (int argc, char **argv)
     { "steps", 's', 0, G_OPTION_ARG_INT, &steps, "Optimiser steps of every run (600)", "N" },
     { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, "Network: ref or small (ref)", "NAME" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (2)", "T" },
+    { "head", 0, 0, G_OPTION_ARG_STRING, &head,
+      "Class head: plain (one 1×1 convolution) or fcn (FCN skip head: scores at 3 decoder scales, up-sampled and summed) (plain)", "NAME" },
+    { "attention", 0, 0, G_OPTION_ARG_INT, &attention,
+      "A transformer block with HEADS heads on the bottleneck of every network (0)", "HEADS" },
     { "init", 0, 0, G_OPTION_ARG_FILENAME, &init_path,
       "Every run starts from the encoder of this model (e.g. from pellucid-cli pretrain)", "MODEL" },
     { "freeze", 0, 0, G_OPTION_ARG_STRING, &freeze_name,
@@ -226,10 +236,13 @@ pel_cli_bench_fewshot (int argc, char **argv)
         return 2;
       }
   if (!parse_list (k_arg ? k_arg : "2,3,5,8", 1, 1000, ks) || seeds < 1 || steps < 1 || threads < 1
-      || !pl_unet_config_preset (preset ? preset : "ref", &probe))
+      || !pl_unet_config_preset (preset ? preset : "ref", &probe)
+      || !pl_unet_config_head (&probe, head ? head : "plain")
+      || (probe.attention_heads = attention, !pl_unet_config_check (&probe, NULL)))
     {
       fprintf (stderr, "Usage: pellucid-cli bench fewshot [--methods M,…] [--k 2,3,5,8] "
-               "[--splits even,random] [--seeds 3] [--steps 600] [--preset ref|small] [--threads 2]\n");
+               "[--splits even,random] [--seeds 3] [--steps 600] [--preset ref|small] "
+               "[--head plain|fcn] [--attention HEADS] [--threads 2]\n");
       return 2;
     }
   pl_engine_set_threads (threads);
@@ -256,8 +269,8 @@ pel_cli_bench_fewshot (int argc, char **argv)
     }
   axis = pl_volume_axial_axis (vol);
   brain = brain_slices (truth, axis);
-  printf ("workload: fewshot colin27-4class (%s)  steps=%d seeds=%d threads=%d brain slices=%u",
-          preset ? preset : "ref", steps, seeds, threads, brain->len);
+  printf ("workload: fewshot colin27-4class (%s, %s head, attention heads %d)  steps=%d seeds=%d threads=%d brain slices=%u",
+          preset ? preset : "ref", head ? head : "plain", attention, steps, seeds, threads, brain->len);
   if (init)
     printf ("  init=%s freeze=%s", init_path, pl_freeze_name (freeze));
   printf ("\n");
@@ -285,8 +298,8 @@ pel_cli_bench_fewshot (int argc, char **argv)
               choose_split (brain, k, random, (guint64) s, painted);
               for (int i = 0; i < k; i++)
                 g_string_append_printf (zs, "%s%" G_GINT64_FORMAT, i ? "," : "", painted[i]);
-              d[s] = run (vol, truth, painted, k, kind, preset ? preset : "ref", steps, (guint64) s, axis,
-                          init, freeze, &error);
+              d[s] = run (vol, truth, painted, k, kind, preset ? preset : "ref", head ? head : "plain",
+                          attention, steps, (guint64) s, axis, init, freeze, &error);
               if (isnan (d[s]))
                 {
                   fprintf (stderr, "pellucid-cli bench fewshot: %s\n", error ? error->message : "no Dice");
@@ -305,7 +318,12 @@ pel_cli_bench_fewshot (int argc, char **argv)
                   split_names[si], k, mean, sd, seeds);
           if (init)
             printf ("  from %s, frozen: %s", init_path, pl_freeze_name (freeze));
-          if (kind == PL_METHOD_SUPERVISED && !random && !isnan (peer_supervised (k)) && !init)
+          if (head && strcmp (head, "plain") != 0)
+            printf ("  head: %s", head);
+          if (attention > 0)
+            printf ("  attention heads: %d", attention);
+          if (kind == PL_METHOD_SUPERVISED && !random && !isnan (peer_supervised (k)) && !init
+              && !(head && strcmp (head, "plain") != 0) && attention == 0)
             printf ("  PyTorch supervised %.3f", peer_supervised (k));
           printf ("\n");
           fflush (stdout);

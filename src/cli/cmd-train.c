@@ -89,10 +89,10 @@ pel_cli_train (int argc, char **argv)
   g_autofree char *method_json = NULL;
   g_autoptr (PelMethodOptions) mopts = pel_method_options_new ();
   PlMethodConfig method;
-  int steps = PL_TRAIN_DEFAULT_STEPS, batch = 8, threads = 2, every = 10, folds = 0;
+  int steps = PL_TRAIN_DEFAULT_STEPS, batch = 8, threads = 2, every = 10, folds = 0, attention = 0;
   g_autoptr (PlCrossval) cv = NULL;
   g_autofree char *preset = NULL, *table_path = NULL, *init_path = NULL, *freeze_name = NULL;
-  g_autofree char *init_record = NULL;
+  g_autofree char *init_record = NULL, *head = NULL;
   g_autoptr (PlModel) init = NULL;
   gboolean batch_norm = FALSE;
   g_autoptr (PlLabelTable) table = NULL;
@@ -107,6 +107,10 @@ pel_cli_train (int argc, char **argv)
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Model file to write (safetensors)", "MODEL" },
     { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, "Network: ref (unet2d-ref) or small (4 levels, 8-64 channels) (ref)", "NAME" },
     { "batch-norm", 0, 0, G_OPTION_ARG_NONE, &batch_norm, "Batch norm after every convolution (needed by --freeze norm-only)", NULL },
+    { "head", 0, 0, G_OPTION_ARG_STRING, &head,
+      "Class head: plain (one 1×1 convolution) or fcn (FCN skip head: scores at 3 decoder scales, up-sampled and summed) (plain)", "NAME" },
+    { "attention", 0, 0, G_OPTION_ARG_INT, &attention,
+      "A transformer block with HEADS heads on the bottleneck (self-attention over its positions; 0: none) (0)", "HEADS" },
     { "init", 0, 0, G_OPTION_ARG_FILENAME, &init_path,
       "Start from the encoder of this model file (e.g. from pellucid-cli pretrain)", "MODEL" },
     { "freeze", 0, 0, G_OPTION_ARG_STRING, &freeze_name,
@@ -191,6 +195,17 @@ pel_cli_train (int argc, char **argv)
     }
   if (batch_norm)
     cfg.net.batch_norm = TRUE;
+  if (head && !pl_unet_config_head (&cfg.net, head))
+    {
+      fprintf (stderr, "pellucid-cli train: unknown --head '%s' (plain, fcn)\n", head);
+      return 2;
+    }
+  cfg.net.attention_heads = attention;
+  if (!pl_unet_config_check (&cfg.net, &error))
+    {
+      fprintf (stderr, "pellucid-cli train: --attention %d: %s\n", attention, error->message);
+      return 2;
+    }
   if (freeze_name && !pl_freeze_from_name (freeze_name, &cfg.freeze))
     {
       fprintf (stderr, "pellucid-cli train: unknown --freeze '%s' (all-encoder, encoder-but-last, norm-only, none)\n",
