@@ -28,6 +28,8 @@ struct _PelCasesPanel
   GCancellable   *thumbnailing;
   GPtrArray      *problems;       /* char *: cases that cannot be read, why */
   GThreadPool    *manifest_writer;/* one thread: manifests written in order */
+  GMutex          manifest_lock;  /* hands manifest_queue to the writer */
+  GQueue          manifest_queue; /* manifests to write, oldest first */
   int             current;        /* open case, -1 for none */
   int             target;         /* case being switched to */
   gulong          job_handler;

@@ -399,10 +399,30 @@ pel_volume_ref_ref (PelVolumeRef *ref)
   return g_atomic_rc_box_acquire (ref);
 }
 
+/* Gives a large buffer's pages back in slices of 8 MB before it is freed:
+ * each madvise takes the address-space lock only for reading, where the
+ * munmap of the whole buffer would hold it for writing as long as it takes
+ * to return 100 MB or more, and the window's own page faults (a new image,
+ * a new slice surface) would wait for it. */
+static void
+release_pages (gpointer data,
+               gsize    bytes)
+{
+  const guintptr page = (guintptr) sysconf (_SC_PAGESIZE), chunk = 8u << 20;
+  guintptr start = ((guintptr) data + page - 1) & ~(page - 1);
+  guintptr end = ((guintptr) data + bytes) & ~(page - 1);
+
+  for (guintptr p = start; p < end; p += chunk)
+    madvise ((void *) p, MIN (chunk, end - p), MADV_DONTNEED);
+}
+
 static gpointer
 free_volume (gpointer data)
 {
-  pl_volume_free (data);
+  PlVolume *v = data;
+
+  release_pages (v->data, pl_volume_n_voxels (v) * sizeof (float));
+  pl_volume_free (v);
   return NULL;
 }
 
@@ -416,9 +436,13 @@ clear_holder (gpointer p)
 {
   PlVolume *v = *(PlVolume **) p;
 
-  if (v && pl_volume_n_voxels (v) * sizeof (float) > (16u << 20)
-      && g_main_context_is_owner (g_main_context_default ()))
-    g_thread_unref (g_thread_new ("free-volume", free_volume, v));
+  if (v && pl_volume_n_voxels (v) * sizeof (float) > (16u << 20))
+    {
+      if (g_main_context_is_owner (g_main_context_default ()))
+        g_thread_unref (g_thread_new ("free-volume", free_volume, v));
+      else
+        free_volume (v);
+    }
   else
     pl_volume_free (v);
 }
@@ -512,6 +536,7 @@ typedef struct
   PelVolumeRef *volume;
   PlLabels     *labels;
   PlLabels     *proposal;
+  gboolean      on_thread;
 } Garbage;
 
 static gpointer
@@ -520,8 +545,13 @@ free_garbage (gpointer data)
   Garbage *g = data;
 
   g_clear_pointer (&g->volume, pel_volume_ref_unref);
-  g_clear_pointer (&g->labels, pl_labels_free);
-  g_clear_pointer (&g->proposal, pl_labels_free);
+  for (int i = 0; i < 2; i++)
+    {
+      PlLabels **l = i == 0 ? &g->labels : &g->proposal;
+      if (*l && g->on_thread)
+        release_pages ((*l)->data, pl_labels_n_voxels (*l) * sizeof (guint16));
+      g_clear_pointer (l, pl_labels_free);
+    }
   g_free (g);
   return NULL;
 }
@@ -545,7 +575,10 @@ pel_document_free_later (PelVolumeRef *volume,
   g->labels = labels;
   g->proposal = proposal;
   if (bytes > 16u << 20)
-    g_thread_unref (g_thread_new ("free-volume", free_garbage, g));
+    {
+      g->on_thread = TRUE;
+      g_thread_unref (g_thread_new ("free-volume", free_garbage, g));
+    }
   else
     free_garbage (g);
 }

@@ -74,6 +74,7 @@ static struct
   gboolean   switching;     /* cases.go sent, the next case not there yet */
   gboolean   proposing;     /* the Propose All run runs */
   gboolean   offered, restored;
+  gboolean   autosave_begun;  /* an autosave started since the last stroke */
   gboolean   messages_fatal;
   char      *sha1;
   GPtrArray *messages;      /* "KIND TEXT" */
@@ -105,11 +106,13 @@ route_event (CrashRound *unused,
       g_assert_cmpint (ev.open, >=, 0);
       crash_handle_event (&cases[ev.open].r, line);
       ev.dirty = TRUE;
+      ev.autosave_begun = FALSE;
     }
   else if (g_str_has_prefix (line, "autosave-started"))
     {
       g_assert_cmpint (ev.open, >=, 0);
       ev.autosaving = ev.open;
+      ev.autosave_begun = TRUE;
       crash_handle_event (&cases[ev.open].r, line);
     }
   else if (g_str_has_prefix (line, "autosaved ") || g_str_has_prefix (line, "autosave-failed"))
@@ -252,7 +255,9 @@ paint_and_kill (CrashApp *app,
       paint (app, g_rand_int_range (crash_rng, 1, 3));
       if (g_rand_boolean (crash_rng))
         {
-          crash_wait_for (app, NULL, "autosave-started");
+          /* (it may have begun while the stroke's end was awaited) */
+          while (!ev.autosave_begun)
+            crash_wait_for (app, NULL, "autosave-started");
           crash_sleep_into (cases[to].r.autosave_ms);
         }
       else

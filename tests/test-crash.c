@@ -117,7 +117,10 @@ paint_and_kill (CrashApp   *app,
       break;
     case KILL_AUTOSAVE:
       crash_paint_stroke (app, r, TRUE);
-      crash_wait_for (app, r, "autosave-started");
+      /* (it may have begun while the stroke's end was awaited: then
+       * waiting for another would wait for one that never comes) */
+      while (r->autosave_started < r->n_done)
+        crash_wait_for (app, r, "autosave-started");
       crash_sleep_into (r->autosave_ms);
       break;
     case KILL_TRAIN:
