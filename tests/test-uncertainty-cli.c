@@ -40,6 +40,9 @@ run (char **out, char **err, ...)
   g_assert_true (g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
                                out, err, &status, &error));
   g_assert_no_error (error);
+  /* a failing command's own words (a sanitizer's report among them) */
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    g_printerr ("%s", *err);
   return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
 }
 

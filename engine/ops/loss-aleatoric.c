@@ -56,17 +56,27 @@ normal_quantile (double p)
          / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0);
 }
 
+/* Made once, by whichever thread first needs it.  The flag is read and
+ * written with the compiler's atomics in this file (not g_once_init_*(),
+ * whose release store happens inside GLib, where ThreadSanitizer does not
+ * see it and reports the pool's first readers). */
 static const float *
 noise_table (void)
 {
   static float table[1u << NOISE_BITS];
-  static gsize ready = 0;
+  static int ready;
+  static GMutex lock;
 
-  if (g_once_init_enter (&ready))
+  if (!__atomic_load_n (&ready, __ATOMIC_ACQUIRE))
     {
-      for (guint i = 0; i < 1u << NOISE_BITS; i++)
-        table[i] = (float) normal_quantile ((i + 0.5) / (1u << NOISE_BITS));
-      g_once_init_leave (&ready, 1);
+      g_mutex_lock (&lock);
+      if (!__atomic_load_n (&ready, __ATOMIC_RELAXED))
+        {
+          for (guint i = 0; i < 1u << NOISE_BITS; i++)
+            table[i] = (float) normal_quantile ((i + 0.5) / (1u << NOISE_BITS));
+          __atomic_store_n (&ready, 1, __ATOMIC_RELEASE);
+        }
+      g_mutex_unlock (&lock);
     }
   return table;
 }
