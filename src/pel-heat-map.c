@@ -132,6 +132,21 @@ pel_heat_map_init (PelHeatMap *self)
   self->visible = TRUE;
 }
 
+/* The finite range of n values. */
+static void
+finite_range (const float *d, gsize n, float *lo, float *hi)
+{
+  float a = INFINITY, b = -INFINITY;
+  for (gsize i = 0; i < n; i++)
+    if (isfinite (d[i]))
+      {
+        a = MIN (a, d[i]);
+        b = MAX (b, d[i]);
+      }
+  *lo = a;
+  *hi = b;
+}
+
 PelHeatMap *
 pel_heat_map_new (const char   *name,
                   const gint64  dim[3],
@@ -139,19 +154,14 @@ pel_heat_map_new (const char   *name,
 {
   PelHeatMap *self;
   gsize n = (gsize) dim[0] * (gsize) dim[1] * (gsize) dim[2];
-  float lo = INFINITY, hi = -INFINITY;
+  float lo, hi;
 
   g_return_val_if_fail (data != NULL, NULL);
 
   self = g_object_new (PEL_TYPE_HEAT_MAP, "name", name, NULL);
   memcpy (self->dim, dim, sizeof self->dim);
   self->data = data;
-  for (gsize i = 0; i < n; i++)
-    if (isfinite (data[i]))
-      {
-        lo = MIN (lo, data[i]);
-        hi = MAX (hi, data[i]);
-      }
+  finite_range (data, n, &lo, &hi);
   if (hi > lo)
     {
       self->min = lo;
@@ -190,20 +200,6 @@ slice_job_free (gpointer p)
   g_free (j);
 }
 
-/* The finite range of n values. */
-static void
-finite_range (const float *d, gsize n, float *lo, float *hi)
-{
-  float a = INFINITY, b = -INFINITY;
-  for (gsize i = 0; i < n; i++)
-    if (isfinite (d[i]))
-      {
-        a = MIN (a, d[i]);
-        b = MAX (b, d[i]);
-      }
-  *lo = a;
-  *hi = b;
-}
 
 static void
 slice_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)

@@ -30,106 +30,13 @@
 #include "src/pel-application.h"
 #include "src/pel-restore-panel.h"
 #include "src/pel-window.h"
+#include "tests/stall-phases.h"
 
 #define IMAGE "/usr/share/mricron/templates/ch2.nii.gz"
-#define TICK_MS 5
 
 static int seconds = 20;
 
-typedef struct
-{
-  gint64 t;
-  double gap_ms, busy_ms, wait_ms;
-} Gap;
-
-static GArray *gaps;
-static gint64 last_tick, phase_start;
-static double last_cpu, last_wait, worst_overall;
 static const char *last_event = "start";
-
-static double
-thread_cpu_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
-
-/* Time the main thread was runnable but waited for a CPU, ms (schedstat). */
-static double
-thread_wait_ms (void)
-{
-  g_autofree char *text = NULL;
-  guint64 run, wait;
-
-  if (!g_file_get_contents ("/proc/thread-self/schedstat", &text, NULL, NULL)
-      || sscanf (text, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &run, &wait) != 2)
-    return NAN;
-  return wait * 1e-6;
-}
-
-static gboolean
-tick (gpointer data)
-{
-  gint64 now = g_get_monotonic_time ();
-  double cpu = thread_cpu_ms (), wait = thread_wait_ms ();
-
-  if (last_tick != 0 && gaps)
-    {
-      Gap g = { now - phase_start, (now - last_tick) / 1000.0, cpu - last_cpu, wait - last_wait };
-      g_array_append_val (gaps, g);
-    }
-  last_tick = now;
-  last_cpu = cpu;
-  last_wait = wait;
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-begin_phase (void)
-{
-  g_clear_pointer (&gaps, g_array_unref);
-  gaps = g_array_new (FALSE, FALSE, sizeof (Gap));
-  phase_start = g_get_monotonic_time ();
-  last_tick = 0;
-}
-
-static int
-by_gap (gconstpointer a,
-        gconstpointer b)
-{
-  double x = ((const Gap *) a)->gap_ms, y = ((const Gap *) b)->gap_ms;
-  return x < y ? 1 : x > y ? -1 : 0;
-}
-
-static void
-end_phase (const char *name)
-{
-  g_autoptr (GArray) sorted = g_array_copy (gaps);
-  guint n = sorted->len, over = 0;
-  double busy = 0.0;
-
-  g_array_sort (sorted, by_gap);
-  for (guint i = 0; i < n; i++)
-    {
-      over += g_array_index (sorted, Gap, i).gap_ms > 50.0;
-      busy = MAX (busy, g_array_index (sorted, Gap, i).busy_ms);
-    }
-  printf ("stall-restore/%s: %.1f s, %u ticks of %d ms, worst gap %.1f ms, p99 %.1f ms, gaps > 50 ms: %u; "
-          "longest run of main-thread work %.1f ms\n",
-          name, (g_get_monotonic_time () - phase_start) * 1e-6, n, TICK_MS,
-          n ? g_array_index (sorted, Gap, 0).gap_ms : NAN, n ? g_array_index (sorted, Gap, n / 100).gap_ms : NAN,
-          over, busy);
-  for (guint i = 0; i < MIN (n, 3); i++)
-    {
-      const Gap *g = &g_array_index (sorted, Gap, i);
-      printf ("  %.1f ms (main thread running %.1f ms, waiting for a CPU %.1f ms) ending at %.2f s\n",
-              g->gap_ms, g->busy_ms, g->wait_ms, g->t * 1e-6);
-    }
-  if (n)
-    worst_overall = MAX (worst_overall, g_array_index (sorted, Gap, 0).gap_ms);
-  fflush (stdout);
-}
 
 static void
 run_for (double s)
@@ -193,7 +100,7 @@ move_slice (gpointer data)
   pel_document_get_cursor (doc, c);
   c[2] = 40 + (c[2] + 17 - 40) % 100;
   pel_document_set_cursor (doc, c);
-  last_event = "cursor moved";
+  stall_event (last_event = "cursor moved");
   return G_SOURCE_CONTINUE;
 }
 
@@ -207,7 +114,7 @@ change_window (gpointer data)
 
   pel_document_get_window_level (doc, &w, &l);
   pel_document_set_window_level (doc, (k++ % 2) ? w * 1.25 : w * 0.8, l);
-  last_event = "window changed";
+  stall_event (last_event = "window changed");
   return G_SOURCE_CONTINUE;
 }
 
@@ -220,18 +127,18 @@ live_phase (PelRestorePanel *panel,
   guint s1, s2;
   guint n = 0;
 
-  begin_phase ();
-  last_event = "Start";
+  stall_begin_phase ();
+  stall_event (last_event = "Start");
   gtk_widget_activate_action (GTK_WIDGET (panel), "restore.start", NULL);
   s1 = g_timeout_add (1500, move_slice, doc);
   s2 = g_timeout_add (2000, change_window, doc);
   run_for (seconds);
-  end_phase (name);
+  stall_end_phase ("stall-restore", name);
   pel_live_run_get_series (run, "loss", &n);
   printf ("  %u iterations/steps in %d s\n", n, seconds);
   g_source_remove (s1);
   g_source_remove (s2);
-  last_event = "Stop";
+  stall_event (last_event = "Stop");
   gtk_widget_activate_action (GTK_WIDGET (panel), "restore.stop", NULL);
   run_until (idle_run, run, 300);
 }
@@ -292,11 +199,11 @@ main (int argc, char **argv)
   gtk_widget_activate_action (GTK_WIDGET (panel), "restore.show", NULL);
   run_for (1.0);
 
-  g_timeout_add_full (G_PRIORITY_HIGH, TICK_MS, tick, NULL, NULL);
+  g_timeout_add_full (G_PRIORITY_HIGH, TICK_MS, stall_tick, NULL, NULL);
 
-  begin_phase ();
+  stall_begin_phase ();
   run_for (5.0);
-  end_phase ("idle");
+  stall_end_phase ("stall-restore", "idle");
 
   /* noise with the original kept (not timed: a volume operation) */
   gtk_widget_activate_action (GTK_WIDGET (panel), "restore.degrade", NULL);

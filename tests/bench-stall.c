@@ -41,152 +41,16 @@
 #include "src/pel-uncertainty-panel.h"
 #include "src/pel-train-panel.h"
 #include "src/pel-window.h"
+#include "tests/stall-phases.h"
 
 #define IMAGE "/usr/share/mricron/templates/ch2.nii.gz"
-#define TICK_MS 5
 
 static PelApplication *app;
 static char *labels_path;
 static char *preset = "ref";
+static char *phase_prefix;      /* "stall/PRESET" */
 static int seconds = 30;
 static int threads = 0;
-
-/* ---- the tick ------------------------------------------------------------- */
-
-typedef struct
-{
-  gint64  t;       /* µs since the phase began */
-  double  gap_ms;
-  double  busy_ms; /* CPU time of the main thread during the gap */
-  double  wait_ms; /* time it was runnable but waited for a CPU */
-} Gap;
-
-static GArray *gaps;        /* Gap, this phase */
-static gint64 last_tick;
-static double last_cpu;
-static double last_wait;
-static gint64 phase_start;
-static GArray *events;      /* Event */
-
-typedef struct
-{
-  gint64      t;
-  const char *what;
-} Event;
-
-/* CPU time of the calling thread, ms. */
-static double
-thread_cpu_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
-
-/* Time the calling thread spent runnable but waiting for a CPU, ms (Linux
- * schedstat: on-CPU ns, run-queue wait ns, slices); NaN elsewhere. */
-static double
-thread_wait_ms (void)
-{
-  g_autofree char *text = NULL;
-  guint64 run, wait;
-
-  if (!g_file_get_contents ("/proc/thread-self/schedstat", &text, NULL, NULL)
-      || sscanf (text, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &run, &wait) != 2)
-    return NAN;
-  return wait * 1e-6;
-}
-
-static gboolean
-tick (gpointer data)
-{
-  gint64 now = g_get_monotonic_time ();
-  double cpu = thread_cpu_ms (), wait = thread_wait_ms ();
-
-  if (last_tick != 0 && gaps)
-    {
-      Gap g = { now - phase_start, (now - last_tick) / 1000.0, cpu - last_cpu, wait - last_wait };
-      g_array_append_val (gaps, g);
-    }
-  last_tick = now;
-  last_cpu = cpu;
-  last_wait = wait;
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-event (const char *what)
-{
-  Event e = { g_get_monotonic_time () - phase_start, what };
-  if (events)
-    g_array_append_val (events, e);
-}
-
-static void
-begin_phase (void)
-{
-  g_clear_pointer (&gaps, g_array_unref);
-  g_clear_pointer (&events, g_array_unref);
-  gaps = g_array_new (FALSE, FALSE, sizeof (Gap));
-  events = g_array_new (FALSE, FALSE, sizeof (Event));
-  phase_start = g_get_monotonic_time ();
-  last_tick = 0;
-}
-
-static int
-by_gap (gconstpointer a,
-        gconstpointer b)
-{
-  double x = ((const Gap *) a)->gap_ms, y = ((const Gap *) b)->gap_ms;
-  return x < y ? 1 : x > y ? -1 : 0;
-}
-
-static double worst_overall;
-
-static void
-end_phase (const char *name)
-{
-  g_autoptr (GArray) sorted = g_array_copy (gaps);
-  guint n = sorted->len, over = 0;
-  double p99;
-
-  g_array_sort (sorted, by_gap);
-  for (guint i = 0; i < n; i++)
-    over += g_array_index (sorted, Gap, i).gap_ms > 50.0;
-  p99 = n ? g_array_index (sorted, Gap, n / 100).gap_ms : NAN;
-  {
-    double busy = 0.0, blocked = 0.0;
-    for (guint i = 0; i < n; i++)
-      {
-        const Gap *g = &g_array_index (sorted, Gap, i);
-        busy = MAX (busy, g->busy_ms);
-        blocked = MAX (blocked, g->gap_ms - TICK_MS - g->busy_ms - g->wait_ms);
-      }
-    printf ("stall/%s/%s: %.1f s, %u ticks of %d ms, worst gap %.1f ms, p99 %.1f ms, gaps > 50 ms: %u; "
-            "longest run of main-thread work %.1f ms, longest block %.1f ms\n",
-            preset, name, (g_get_monotonic_time () - phase_start) * 1e-6, n, TICK_MS,
-            n ? g_array_index (sorted, Gap, 0).gap_ms : NAN, p99, over, busy, blocked);
-  }
-  for (guint i = 0; i < MIN (n, 4); i++)
-    {
-      const Gap *g = &g_array_index (sorted, Gap, i);
-      const char *before = "start";
-      gint64 when = 0;
-      for (guint e = 0; e < events->len; e++)
-        if (g_array_index (events, Event, e).t <= g->t)
-          {
-            before = g_array_index (events, Event, e).what;
-            when = g_array_index (events, Event, e).t;
-          }
-      printf ("  %.1f ms (main thread running %.1f ms, waiting for a CPU %.1f ms, blocked %.1f ms)"
-              " ending at %.2f s, %.0f ms after: %s\n",
-              g->gap_ms, g->busy_ms, g->wait_ms, MAX (g->gap_ms - TICK_MS - g->busy_ms - g->wait_ms, 0.0),
-              g->t * 1e-6, (g->t - when) / 1000.0, before);
-    }
-  if (n)
-    worst_overall = MAX (worst_overall, g_array_index (sorted, Gap, 0).gap_ms);
-  fflush (stdout);
-}
 
 /* ---- driving the window --------------------------------------------------- */
 
@@ -281,7 +145,7 @@ paint_stroke (gpointer data)
   blocked = (g_get_monotonic_time () - t0) * 1e-3 - (thread_cpu_ms () - c0) - (thread_wait_ms () - w0);
   u->worst_lock_ms = MAX (u->worst_lock_ms, blocked);
   u->n_strokes++;
-  event ("a stroke painted");
+  stall_event ("a stroke painted");
   return G_SOURCE_CONTINUE;
 }
 
@@ -297,7 +161,7 @@ move_slice (gpointer data)
   c[2] = 40 + (c[2] + 17 - 40) % 100;
   pel_document_set_cursor (doc, c);
   u->n_moves++;
-  event ("cursor moved to another slice");
+  stall_event ("cursor moved to another slice");
   return G_SOURCE_CONTINUE;
 }
 
@@ -305,13 +169,13 @@ static void
 on_preview (PelTrainSession *session,
             gint64           index)
 {
-  event ("preview arrived");
+  stall_event ("preview arrived");
 }
 
 static void
 on_progress (PelTrainSession *session)
 {
-  event ("loss/Dice points arrived");
+  stall_event ("loss/Dice points arrived");
 }
 
 static GtkWidget *
@@ -406,6 +270,7 @@ main (int argc, char **argv)
       fprintf (stderr, "bench-stall: %s\n", error->message);
       return 2;
     }
+  phase_prefix = g_strdup_printf ("stall/%s", preset);
   if (labels_path == NULL)
     labels_path = g_build_filename (g_getenv ("PELLUCID_DATA") ? g_getenv ("PELLUCID_DATA") : "../shared/data",
                                     "colin27-4class-k5.nii.gz", NULL);
@@ -451,13 +316,13 @@ main (int argc, char **argv)
   g_signal_connect (session, "progress", G_CALLBACK (on_progress), NULL);
   run_for (1.0);
 
-  g_timeout_add_full (G_PRIORITY_HIGH, TICK_MS, tick, NULL, NULL);
+  g_timeout_add_full (G_PRIORITY_HIGH, TICK_MS, stall_tick, NULL, NULL);
 
-  begin_phase ();
+  stall_begin_phase ();
   run_for (5.0);
-  end_phase ("idle");
+  stall_end_phase (phase_prefix, "idle");
 
-  begin_phase ();
+  stall_begin_phase ();
   pel_train_settings_copy (&settings, pel_train_panel_get_settings (panel));
   g_free (settings.preset);
   settings.preset = g_strdup (preset);
@@ -466,24 +331,24 @@ main (int argc, char **argv)
     settings.threads = threads;
   printf ("stall/%s: training with %d threads\n", preset, settings.threads);
   pel_train_panel_set_settings (panel, &settings);
-  event ("Start clicked");
+  stall_event ("Start clicked");
   t0 = g_get_monotonic_time ();
   pel_train_panel_run_actions (panel, "start");
   stroke_source = g_timeout_add (250, paint_stroke, &user);
   move_source = g_timeout_add (1500, move_slice, &user);
   run_for (seconds);
-  end_phase ("training");
+  stall_end_phase (phase_prefix, "training");
   printf ("  %" G_GINT64_FORMAT " steps in %.1f s, %d strokes (longest wait for the label lock %.1f ms), %d slice moves\n",
           pel_train_session_get_step (session), (g_get_monotonic_time () - t0) * 1e-6,
           user.n_strokes, user.worst_lock_ms, user.n_moves);
 
-  begin_phase ();
-  event ("Predict Volume clicked");
+  stall_begin_phase ();
+  stall_event ("Predict Volume clicked");
   t0 = g_get_monotonic_time ();
   click (GTK_WIDGET (panel), "_Predict");
   run_for (0.3);
   run_until (predicted, panel, 600);
-  end_phase ("predicting");
+  stall_end_phase (phase_prefix, "predicting");
   printf ("  whole volume predicted in %.1f s while training\n", (g_get_monotonic_time () - t0) * 1e-6);
 
   g_source_remove (stroke_source);
@@ -491,16 +356,16 @@ main (int argc, char **argv)
   pel_train_session_stop (session);
   run_until (stopped, session, 120);
 
-  begin_phase ();
+  stall_begin_phase ();
   run_for (0.5);
-  event ("Accept All clicked");
+  stall_event ("Accept All clicked");
   t0 = g_get_monotonic_time ();
   /* what the button does: the merge is read on a worker, applied here */
   pel_proposal_accept_async (pel_window_get_document (win), PEL_ACCEPT_ALL, 0, 0, 0, NULL, NULL, NULL);
   run_until (accepted, pel_window_get_document (win), 60);
   printf ("  Accept All took %.1f ms from the click to the undo step\n", (g_get_monotonic_time () - t0) * 1e-3);
   run_for (1.0);
-  end_phase ("accept");
+  stall_end_phase (phase_prefix, "accept");
 
   {
     PelExplainPanel *explain = PEL_EXPLAIN_PANEL (find_of_type (GTK_WIDGET (win), PEL_TYPE_EXPLAIN_PANEL));
@@ -513,9 +378,9 @@ main (int argc, char **argv)
     pel_document_set_cursor (pel_window_get_document (win), c);
     run_for (0.5);
 
-    begin_phase ();
+    stall_begin_phase ();
     move_source = g_timeout_add (1500, move_slice, &user);
-    event ("Compute clicked");
+    stall_event ("Compute clicked");
     t0 = g_get_monotonic_time ();
     pel_explain_panel_run_actions (explain, "show,class=2,region=painted,"
                                    "methods=grad+gradcam+lrp-ab+occlusion+lime,compute");
@@ -523,7 +388,7 @@ main (int argc, char **argv)
     run_until (explained, explain, 600);
     g_source_remove (move_source);
     run_for (0.5);
-    end_phase ("explaining");
+    stall_end_phase (phase_prefix, "explaining");
     printf ("  %u maps in %.1f s (%s)\n", pel_explain_panel_get_n_maps (explain),
             (g_get_monotonic_time () - t0) * 1e-6, pel_explain_panel_get_status (explain, "explain"));
     if (pel_explain_panel_get_n_maps (explain) != 5)
@@ -532,14 +397,14 @@ main (int argc, char **argv)
     /* back to the painted slice the maps were of */
     pel_document_set_cursor (pel_window_get_document (win), c);
     run_for (0.5);
-    begin_phase ();
-    event ("Check clicked");
+    stall_begin_phase ();
+    stall_event ("Check clicked");
     t0 = g_get_monotonic_time ();
     pel_explain_panel_run_actions (explain, "methods=grad+gradcam+lrp-ab,sanity-mode=cascade,sanity");
     run_until (script_done, explain, 60);
     run_until (explained, explain, 900);
     run_for (0.5);
-    end_phase ("sanity");
+    stall_end_phase (phase_prefix, "sanity");
     printf ("  %u sanity stages in %.1f s (%s)\n", pel_explain_panel_get_n_sanity (explain),
             (g_get_monotonic_time () - t0) * 1e-6, pel_explain_panel_get_status (explain, "explain"));
     if (pel_explain_panel_get_n_sanity (explain) == 0)
@@ -554,9 +419,9 @@ main (int argc, char **argv)
     w = GTK_WIDGET (unc);
     gtk_stack_set_visible_child (GTK_STACK (gtk_widget_get_parent (w)), w);
     run_for (0.5);
-    begin_phase ();
+    stall_begin_phase ();
     move_source = g_timeout_add (1500, move_slice, &user);
-    event ("Start clicked");
+    stall_event ("Start clicked");
     t0 = g_get_monotonic_time ();
     g_assert (gtk_widget_activate_action (w, "uncertainty.use-train-model", NULL));
     g_assert (gtk_widget_activate_action (w, "uncertainty.estimator", "s", "mc"));
@@ -566,7 +431,7 @@ main (int argc, char **argv)
     run_until (uncertainty_done, unc, 900);
     g_source_remove (move_source);
     run_for (0.5);
-    end_phase ("uncertain");
+    stall_end_phase (phase_prefix, "uncertain");
     printf ("  MC dropout, 10 passes, whole volume in %.1f s (%s)\n", (g_get_monotonic_time () - t0) * 1e-6,
             pel_uncertainty_panel_get_status (unc, "run") ? pel_uncertainty_panel_get_status (unc, "run") : "");
     if (pel_uncertainty_panel_get_result (unc) == NULL)
