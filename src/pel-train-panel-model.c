@@ -610,6 +610,33 @@ ACTION (act_preset)
                   preset_name_of, n);
 }
 
+static const char *
+head_name_of (guint i)
+{
+  static const char *names[] = { "plain", "fcn" };
+  return i < 2 ? names[i] : NULL;
+}
+
+ACTION (act_head)
+{
+  select_by_name (PEL_TRAIN_PANEL (user_data)->head_dropdown, g_variant_get_string (parameter, NULL), head_name_of, 2);
+}
+
+/* Heads of the bottleneck's attention block: 0, 1, 2, 4 or 8. */
+ACTION (act_attention)
+{
+  PelTrainPanel *self = user_data;
+  int heads = g_variant_get_int32 (parameter);
+
+  for (guint i = 0; i < 5; i++)
+    if ((i == 0 ? 0 : 1 << (i - 1)) == heads)
+      {
+        gtk_drop_down_set_selected (self->attention_dropdown, i);
+        return;
+      }
+  g_warning ("attention heads must be 0, 1, 2, 4 or 8, not %d", heads);
+}
+
 ACTION (act_method)
 {
   select_by_name (PEL_TRAIN_PANEL (user_data)->method_dropdown, g_variant_get_string (parameter, NULL),
@@ -670,6 +697,8 @@ static const GActionEntry action_entries[] = {
   { "show", act_show, NULL, NULL, NULL, { 0 } },
   { "axis", act_axis, "s", NULL, NULL, { 0 } },
   { "preset", act_preset, "s", NULL, NULL, { 0 } },
+  { "head", act_head, "s", NULL, NULL, { 0 } },
+  { "attention", act_attention, "i", NULL, NULL, { 0 } },
   { "method", act_method, "s", NULL, NULL, { 0 } },
   { "steps", act_steps, "i", NULL, NULL, { 0 } },
   { "interval", act_interval, "d", NULL, NULL, { 0 } },
