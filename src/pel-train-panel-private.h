@@ -36,6 +36,8 @@ struct _PelTrainPanel
   GtkExpander      *network_expander;
   GtkDropDown      *head_dropdown;
   GtkDropDown      *attention_dropdown;
+  GtkDropDown      *context_dropdown;
+  GtkCheckButton   *coords_check;
   GtkDropDown      *method_dropdown;
   GtkSpinButton    *steps_spin;
   GtkExpander      *method_expander;

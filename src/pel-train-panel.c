@@ -88,7 +88,7 @@ pel_train_panel_update_buttons (PelTrainPanel *self)
   if (!trainer)
     tip = g_strdup (_("Train more steps on the current network (after a Start)"));
   else if (!compatible)
-    tip = g_strdup (_("The network, axis, batch, seed, learning rate, threads or method changed: Start trains anew with them"));
+    tip = g_strdup (_("The network, its options, axis, batch, seed, learning rate, threads or method changed: Start trains anew with them"));
   else
     tip = g_strdup_printf (_("Train %d more steps from step %" G_GINT64_FORMAT ", weights and optimiser state kept"),
                            self->settings.steps, pel_train_session_get_step (self->session));
@@ -551,6 +551,8 @@ pel_train_panel_class_init (PelTrainPanelClass *klass)
   CHILD (network_expander);
   CHILD (head_dropdown);
   CHILD (attention_dropdown);
+  CHILD (context_dropdown);
+  CHILD (coords_check);
   CHILD (method_dropdown);
   CHILD (steps_spin);
   CHILD (method_expander);

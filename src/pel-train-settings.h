@@ -20,6 +20,8 @@ typedef struct
   char           *preset;      /* a pl_unet_presets() name */
   gboolean        fcn_head;    /* the FCN skip head (pl_unet_config_head "fcn") */
   int             attention;   /* heads of the bottleneck's transformer block, 0: none */
+  int             context;     /* slices per input (odd), engine/nn/slice-input.h */
+  gboolean        coords;      /* a left–right position channel */
   int             axis;        /* voxel axis 0…2 */
   int             steps;       /* per Start or Continue */
   int             batch;

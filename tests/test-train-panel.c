@@ -633,14 +633,14 @@ static gboolean
 options_chosen (gpointer panel)
 {
   const PelTrainSettings *s = pel_train_panel_get_settings (panel);
-  return s->fcn_head && s->attention == 4;
+  return s->fcn_head && s->attention == 4 && s->context == 3 && s->coords;
 }
 
 static gboolean
 options_plain (gpointer panel)
 {
   const PelTrainSettings *s = pel_train_panel_get_settings (panel);
-  return !s->fcn_head && s->attention == 0;
+  return !s->fcn_head && s->attention == 0 && s->context == 1 && !s->coords;
 }
 
 /* The network options of the settings: chosen by action, shown in the
@@ -673,10 +673,10 @@ test_network_options (void)
   g_assert_null (strstr (command, "--attention"));
 
   /* the script runs one activation per tick */
-  pel_train_panel_run_actions (panel, "head=fcn,attention=4");
+  pel_train_panel_run_actions (panel, "head=fcn,attention=4,context=3,coords=true");
   wait_until (options_chosen, panel);
   command = pel_train_panel_get_command_line (panel);
-  g_assert_nonnull (strstr (command, " --preset small --head fcn --attention 4 "));
+  g_assert_nonnull (strstr (command, " --preset small --head fcn --attention 4 --context 3 --coords "));
 
   click (GTK_WIDGET (panel), "_Start");
   wait_until (not_running, session);
@@ -684,22 +684,31 @@ test_network_options (void)
   net = pl_unet_get_config (pel_train_panel_get_model (panel)->unet);
   g_assert_cmpint (net->head_scales, ==, 3);
   g_assert_cmpint (net->attention_heads, ==, 4);
+  /* three slices and the position: four input channels */
+  g_assert_cmpint (net->in_channels, ==, 4);
+  g_assert_cmpint (pel_train_panel_get_model (panel)->context, ==, 3);
+  g_assert_true (pel_train_panel_get_model (panel)->coords);
 
   /* the file records both; a plain network is a new run */
   pel_train_panel_run_actions (panel, save);
   wait_until (file_exists, path);
   while (status_line (GTK_WIDGET (panel), "model") == NULL)
     g_main_context_iteration (NULL, TRUE);
-  reloaded = pl_model_load (path, NULL);
-  g_assert_nonnull (reloaded);
+  {
+    g_autoptr (GError) error = NULL;
+    reloaded = pl_model_load (path, &error);
+    g_assert_no_error (error);
+  }
   g_assert_cmpint (pl_unet_get_config (reloaded->unet)->head_scales, ==, 3);
   g_assert_cmpint (pl_unet_get_config (reloaded->unet)->attention_heads, ==, 4);
+  g_assert_cmpint (reloaded->context, ==, 3);
+  g_assert_true (reloaded->coords);
   g_assert_true (gtk_widget_is_sensitive (find_button (GTK_WIDGET (panel), "_Continue")));
-  pel_train_panel_run_actions (panel, "head=plain,attention=0");
+  pel_train_panel_run_actions (panel, "head=plain,attention=0,context=1,coords=false");
   wait_until (options_plain, panel);
   g_assert_false (gtk_widget_is_sensitive (find_button (GTK_WIDGET (panel), "_Continue")));
   /* the command line still tells of the network that was trained */
-  g_assert_nonnull (strstr (pel_train_panel_get_command_line (panel), " --head fcn --attention 4 "));
+  g_assert_nonnull (strstr (pel_train_panel_get_command_line (panel), " --head fcn --attention 4 --context 3 --coords "));
 
   gtk_window_destroy (GTK_WINDOW (window));
   drain ();
