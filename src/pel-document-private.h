@@ -20,6 +20,10 @@ struct _PelDocument
   gboolean       opening;          /* pel_document_set_opening() */
   guint32       *label_lut;        /* 65536 colours */
   PelHeatMap    *heat_map;
+  /* pel_document_offer_slice_images(): a view's first frame of the volume,
+   * valid while the label store's generation is slice_images_generation */
+  PelSliceImage *slice_images[3];
+  guint64        slice_images_generation;
   char          *labels_path;
   char          *recovery_dir;
 

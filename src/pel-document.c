@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "engine/data/dataset.h"
+#include "src/pel-job.h"
 #include "src/pel-render.h"
 
 G_DEFINE_FINAL_TYPE (PelDocument, pel_document, G_TYPE_OBJECT)
@@ -32,6 +33,8 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
+
+static void clear_slice_images (PelDocument *self);
 
 #define DEFAULT_UNDO_BUDGET (256u << 20)
 
@@ -124,6 +127,7 @@ pel_document_finalize (GObject *object)
 {
   PelDocument *self = PEL_DOCUMENT (object);
 
+  clear_slice_images (self);
   g_clear_pointer (&self->volume_ref, pel_volume_ref_unref);
   self->volume = NULL;
   g_clear_pointer (&self->table, pl_label_table_free);
@@ -439,7 +443,7 @@ clear_holder (gpointer p)
   if (v && pl_volume_n_voxels (v) * sizeof (float) > (16u << 20))
     {
       if (g_main_context_is_owner (g_main_context_default ()))
-        g_thread_unref (g_thread_new ("free-volume", free_volume, v));
+        pel_thread_start_background ("free-volume", free_volume, v);
       else
         free_volume (v);
     }
@@ -577,7 +581,7 @@ pel_document_free_later (PelVolumeRef *volume,
   if (bytes > 16u << 20)
     {
       g->on_thread = TRUE;
-      g_thread_unref (g_thread_new ("free-volume", free_garbage, g));
+      pel_thread_start_background ("free-volume", free_garbage, g);
     }
   else
     free_garbage (g);
@@ -623,7 +627,7 @@ pel_document_populate_later (gpointer data,
   p = g_new (Pages, 1);
   p->start = (gpointer) start;
   p->length = end - start;
-  g_thread_unref (g_thread_new ("populate-labels", populate_pages, p));
+  pel_thread_start_background ("populate-labels", populate_pages, p);
 #endif
 }
 
@@ -641,6 +645,70 @@ pel_document_set_volume (PelDocument *self,
 }
 
 void
+pel_document_auto_window_level (const PlVolume *volume,
+                                double          lo,
+                                double          hi,
+                                double         *window,
+                                double         *level)
+{
+  if (!(hi > lo))
+    {
+      lo = volume->min;
+      hi = volume->max > volume->min ? volume->max : volume->min + 1.0;
+    }
+  *window = hi - lo;
+  *level = (hi + lo) / 2.0;
+}
+
+static void
+clear_slice_images (PelDocument *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (self->slice_images); i++)
+    g_clear_pointer (&self->slice_images[i], pel_slice_image_free);
+}
+
+void
+pel_document_offer_slice_images (PelDocument    *self,
+                                 PelSliceImage **images,
+                                 guint           n)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  g_return_if_fail (n <= G_N_ELEMENTS (self->slice_images));
+
+  clear_slice_images (self);
+  self->slice_images_generation = self->store->generation;
+  for (guint i = 0; i < n; i++)
+    if (images[i] && images[i]->volume == self->volume)
+      self->slice_images[i] = g_steal_pointer (&images[i]);
+    else
+      g_clear_pointer (&images[i], pel_slice_image_free);
+}
+
+PelSliceImage *
+pel_document_take_slice_image (PelDocument *self,
+                               PlView       view,
+                               gint64       slice)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
+
+  /* anything drawn over the bare image makes them all stale */
+  if (self->store->generation != self->slice_images_generation || self->store->proposal != NULL
+      || (self->heat_map && pel_heat_map_get_visible (self->heat_map)))
+    {
+      clear_slice_images (self);
+      return NULL;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (self->slice_images); i++)
+    {
+      PelSliceImage *image = self->slice_images[i];
+      if (image && image->view == view && image->slice == slice && image->volume == self->volume
+          && image->window == self->window && image->level == self->level)
+        return g_steal_pointer (&self->slice_images[i]);
+    }
+  return NULL;
+}
+
+void
 pel_document_set_volume_with_window (PelDocument *self,
                                      PlVolume    *volume,
                                      double       lo,
@@ -650,6 +718,7 @@ pel_document_set_volume_with_window (PelDocument *self,
   g_return_if_fail (volume != NULL);
 
   pel_document_stop_autosave (self);
+  clear_slice_images (self);
   g_mutex_lock (&self->store->lock);
   pel_document_free_later (self->volume_ref, self->store->labels, self->store->proposal);
   self->store->labels = NULL;
@@ -690,13 +759,7 @@ pel_document_set_volume_with_window (PelDocument *self,
 
   for (int a = 0; a < 3; a++)
     self->cursor[a] = volume->dim[a] / 2;
-  if (!(hi > lo))
-    {
-      lo = volume->min;
-      hi = volume->max > volume->min ? volume->max : volume->min + 1.0;
-    }
-  self->auto_window = hi - lo;
-  self->auto_level = (hi + lo) / 2.0;
+  pel_document_auto_window_level (volume, lo, hi, &self->auto_window, &self->auto_level);
 
   g_object_freeze_notify (G_OBJECT (self));
   pel_document_set_window_level (self, self->auto_window, self->auto_level);
@@ -726,6 +789,7 @@ pel_document_replace_image (PelDocument *self,
   g_return_if_fail (self->volume != NULL);
   g_return_if_fail (memcmp (volume->dim, self->volume->dim, sizeof volume->dim) == 0);
 
+  clear_slice_images (self);
   g_mutex_lock (&self->store->lock);
   pel_document_free_later (self->volume_ref, NULL, NULL);
   self->volume_ref = pel_volume_ref_new (volume);

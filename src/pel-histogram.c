@@ -7,6 +7,8 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "src/pel-job.h"
+
 #define N_BINS 128
 
 struct _PelHistogram
@@ -45,18 +47,18 @@ count_data_free (gpointer p)
   g_free (d);
 }
 
-/* Worker thread. */
-static void
-count_thread (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
+/* Worker thread, at a lower priority than the window's (it starts with a
+ * newly opened volume, whose first frame is being drawn). */
+static gpointer
+count_thread (gpointer data)
 {
-  CountData *d = task_data;
+  g_autoptr (GTask) task = data;
+  CountData *d = g_task_get_task_data (task);
   guint64 *counts = g_new (guint64, N_BINS);
 
   pl_volume_histogram (pel_volume_ref_get (d->volume), d->lo, d->hi, N_BINS, counts);
   g_task_return_pointer (task, counts, g_free);
+  return NULL;
 }
 
 static void
@@ -103,10 +105,11 @@ on_volume_changed (PelHistogram *self)
   if (!(d->hi > d->lo))
     d->hi = d->lo + 1.0;
   self->counting = g_cancellable_new ();
-  task = g_task_new (self, self->counting, counted, g_object_ref (self));
+  /* no source object: the worker may drop the task's last reference */
+  task = g_task_new (NULL, self->counting, counted, g_object_ref (self));
   g_task_set_task_data (task, d, count_data_free);
   g_task_set_priority (task, G_PRIORITY_LOW);
-  g_task_run_in_thread (task, count_thread);
+  pel_thread_start_background ("histogram", count_thread, g_steal_pointer (&task));
 }
 
 static void

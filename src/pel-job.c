@@ -4,6 +4,11 @@
 #include "src/pel-job.h"
 
 #include <math.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 /* What the worker and the main thread share: a plain struct, never the
  * GObject.  The idle holds a reference; `job` is cleared when the job goes. */
@@ -480,4 +485,41 @@ pel_job_set_flush_func (PelJob          *self,
   g_return_if_fail (PEL_IS_JOB (self));
   self->flush_func = func;
   self->flush_data = user_data;
+}
+
+/* ---- background threads --------------------------------------------------- */
+
+typedef struct
+{
+  GThreadFunc func;
+  gpointer    data;
+} Background;
+
+static gpointer
+background_thread (gpointer p)
+{
+  Background b = *(Background *) p;
+
+  g_free (p);
+#ifdef __linux__
+  {
+    /* Linux schedules threads, and each has its own nice value */
+    id_t tid = (id_t) syscall (SYS_gettid);
+    int nice = getpriority (PRIO_PROCESS, tid);
+    setpriority (PRIO_PROCESS, tid, MIN (nice + 10, 19));
+  }
+#endif
+  return b.func (b.data);
+}
+
+void
+pel_thread_start_background (const char  *name,
+                             GThreadFunc  func,
+                             gpointer     data)
+{
+  Background *b = g_new (Background, 1);
+
+  b->func = func;
+  b->data = data;
+  g_thread_unref (g_thread_new (name, background_thread, b));
 }

@@ -60,4 +60,14 @@ void        pel_job_set_flush_func (PelJob              *self,
                                     PelJobFlushFunc      func,
                                     gpointer             user_data);
 
+/* Runs func (data) on a thread of its own that yields the CPU to the
+ * window (Linux: its nice value 10 above the process's), for follow-up
+ * work that an open or a change starts and nobody waits for at once:
+ * freeing a replaced volume, mapping a new label map's pages, counting.
+ * On two cores such threads otherwise take half the main thread's CPU
+ * while it draws the new image. */
+void        pel_thread_start_background (const char   *name,
+                                         GThreadFunc   func,
+                                         gpointer      data);
+
 G_END_DECLS

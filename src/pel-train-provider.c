@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "src/pel-job.h"
+
 /* ---- per-slice counts ----------------------------------------------------- */
 
 void
@@ -266,7 +268,7 @@ pel_slice_counts_refresh_async (PelSliceCounts *c,
   p->n = c->n;
   p->context = g_main_context_ref_thread_default ();
   c->pending = p;
-  g_thread_unref (g_thread_new ("count-slices", count_thread, p));
+  pel_thread_start_background ("count-slices", count_thread, p);
   return FALSE;
 }
 
