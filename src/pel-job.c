@@ -495,31 +495,40 @@ typedef struct
   gpointer    data;
 } Background;
 
-static gpointer
-background_thread (gpointer p)
+static void
+background_run (gpointer p,
+                gpointer pool_data)
 {
+  static GPrivate niced;
   Background b = *(Background *) p;
 
   g_free (p);
 #ifdef __linux__
-  {
-    /* Linux schedules threads, and each has its own nice value */
-    id_t tid = (id_t) syscall (SYS_gettid);
-    int nice = getpriority (PRIO_PROCESS, tid);
-    setpriority (PRIO_PROCESS, tid, MIN (nice + 10, 19));
-  }
+  if (g_private_get (&niced) == NULL)
+    {
+      /* Linux schedules threads, and each has its own nice value */
+      id_t tid = (id_t) syscall (SYS_gettid);
+      int nice = getpriority (PRIO_PROCESS, tid);
+      setpriority (PRIO_PROCESS, tid, MIN (nice + 10, 19));
+      g_private_set (&niced, GINT_TO_POINTER (1));
+    }
 #endif
-  return b.func (b.data);
+  b.func (b.data);
 }
 
 void
-pel_thread_start_background (const char  *name,
-                             GThreadFunc  func,
-                             gpointer     data)
+pel_thread_start_background (GThreadFunc func,
+                             gpointer    data)
 {
+  static GThreadPool *pool;
   Background *b = g_new (Background, 1);
 
+  /* One thread, started once and kept: a thread started for each task
+   * would map its stack, and wait for the address-space lock whenever
+   * another thread holds it (freeing or mapping a large buffer). */
+  if (g_once_init_enter (&pool))
+    g_once_init_leave (&pool, g_thread_pool_new (background_run, NULL, 1, TRUE, NULL));
   b->func = func;
   b->data = data;
-  g_thread_unref (g_thread_new (name, background_thread, b));
+  g_thread_pool_push (pool, b, NULL);
 }

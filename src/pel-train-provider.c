@@ -5,8 +5,6 @@
 
 #include <string.h>
 
-#include "src/pel-job.h"
-
 /* ---- per-slice counts ----------------------------------------------------- */
 
 void
@@ -268,7 +266,7 @@ pel_slice_counts_refresh_async (PelSliceCounts *c,
   p->n = c->n;
   p->context = g_main_context_ref_thread_default ();
   c->pending = p;
-  pel_thread_start_background ("count-slices", count_thread, p);
+  g_thread_unref (g_thread_new ("count-slices", count_thread, p));
   return FALSE;
 }
 
