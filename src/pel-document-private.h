@@ -1,4 +1,4 @@
-/* Shared by pel-document.c and pel-document-autosave.c only. */
+/* Shared by the pel-document*.c files only. */
 #pragma once
 
 #include "src/pel-document.h"
@@ -122,6 +122,9 @@ void pel_document_emit_autosave      (PelDocument *self,
                                       guint        what,
                                       guint64      state_id,
                                       const char  *message);
+/* ::overlays-changed, after a change of the proposal or the heat map
+ * (pel-document-overlays.c). */
+void pel_document_overlays_changed   (PelDocument *self);
 void pel_document_emit_saved         (PelDocument *self,
                                       guint64      state_id,
                                       const char  *path);
