@@ -495,40 +495,57 @@ typedef struct
   gpointer    data;
 } Background;
 
-static void
-background_run (gpointer p,
-                gpointer pool_data)
-{
-  static GPrivate niced;
-  Background b = *(Background *) p;
+/* The queue of the one background thread, under our own mutex and
+ * condition rather than a GThreadPool's: the tasks' hand-over is then
+ * visible to ThreadSanitizer (tests/sanitizers/tsan-glib.c wraps them). */
+static GMutex background_lock;
+static GCond  background_cond;
+static GQueue background_queue = G_QUEUE_INIT;
 
-  g_free (p);
+static gpointer
+background_main (gpointer unused)
+{
 #ifdef __linux__
-  if (g_private_get (&niced) == NULL)
-    {
-      /* Linux schedules threads, and each has its own nice value */
-      id_t tid = (id_t) syscall (SYS_gettid);
-      int nice = getpriority (PRIO_PROCESS, tid);
-      setpriority (PRIO_PROCESS, tid, MIN (nice + 10, 19));
-      g_private_set (&niced, GINT_TO_POINTER (1));
-    }
+  {
+    /* Linux schedules threads, and each has its own nice value */
+    id_t tid = (id_t) syscall (SYS_gettid);
+    int nice = getpriority (PRIO_PROCESS, tid);
+    setpriority (PRIO_PROCESS, tid, MIN (nice + 10, 19));
+  }
 #endif
-  b.func (b.data);
+  for (;;)
+    {
+      Background *b;
+
+      g_mutex_lock (&background_lock);
+      while ((b = g_queue_pop_head (&background_queue)) == NULL)
+        g_cond_wait (&background_cond, &background_lock);
+      g_mutex_unlock (&background_lock);
+      b->func (b->data);
+      g_free (b);
+    }
+  return NULL;
 }
 
 void
 pel_thread_start_background (GThreadFunc func,
                              gpointer    data)
 {
-  static GThreadPool *pool;
+  static gsize started;
   Background *b = g_new (Background, 1);
 
   /* One thread, started once and kept: a thread started for each task
    * would map its stack, and wait for the address-space lock whenever
    * another thread holds it (freeing or mapping a large buffer). */
-  if (g_once_init_enter (&pool))
-    g_once_init_leave (&pool, g_thread_pool_new (background_run, NULL, 1, TRUE, NULL));
+  if (g_once_init_enter (&started))
+    {
+      g_thread_unref (g_thread_new ("background", background_main, NULL));
+      g_once_init_leave (&started, 1);
+    }
   b->func = func;
   b->data = data;
-  g_thread_pool_push (pool, b, NULL);
+  g_mutex_lock (&background_lock);
+  g_queue_push_tail (&background_queue, b);
+  g_cond_signal (&background_cond);
+  g_mutex_unlock (&background_lock);
 }
