@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "pl-infer"
 
 #include "engine/nn/infer.h"
+#include "engine/nn/slice-input.h"
 #include "engine/data/dataset.h"
 #include "engine/kernels/conv-private.h"
 #include "engine/ops/loss.h"
@@ -143,13 +144,11 @@ void
 pl_model_frame_fill (const PlModel *model, const PlVolume *volume, const PlFrame *g,
                      const PlWindow *w, gint64 first, int n, float *slice, float *x)
 {
+  gsize input = (gsize) pl_model_input_channels (model) * w->wh * w->ww;
+
+  (void) g;
   for (int s = 0; s < n; s++)
-    {
-      pl_volume_get_slice (volume, g->axis, first + s, slice);
-      pl_model_normalise (model, slice, (gsize) g->h * g->w, slice);
-      pl_window_extract_f32 (slice, g->h, g->w, w->oy, w->ox, w->wh, w->ww, 0.0f,
-                             x + (gsize) s * w->wh * w->ww);
-    }
+    pl_model_slice_input (model, volume, first + s, w->oy, w->ox, w->wh, w->ww, slice, x + s * input);
 }
 
 void
@@ -212,11 +211,11 @@ pl_model_frame_scatter_labels (const PlModel *model, const PlVolume *volume, con
 static gboolean
 check_args (PlModel *model, const PlVolume *volume, PlLabels *labels, GError **error)
 {
-  if (pl_unet_get_config (model->unet)->in_channels != 1)
+  if (pl_unet_get_config (model->unet)->in_channels != pl_model_input_channels (model))
     {
       g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
-                   "the model takes %d input channels; volumes give 1",
-                   pl_unet_get_config (model->unet)->in_channels);
+                   "the model takes %d input channels; its slices give %d",
+                   pl_unet_get_config (model->unet)->in_channels, pl_model_input_channels (model));
       return FALSE;
     }
   if (labels && memcmp (labels->dim, volume->dim, sizeof volume->dim) != 0)
@@ -253,7 +252,7 @@ pl_model_predict_volume (PlModel *model, const PlVolume *volume, int batch, floa
         if (!pl_progress_report (progress, (first + (double) wi / g.n_win * n) / g.n_slices, NULL))
           return pl_progress_set_cancelled_error (error);
         pl_tape_reset (tape);
-        x = pl_tape_tensor (tape, n, 1, w->wh, w->ww);
+        x = pl_tape_tensor (tape, n, pl_model_input_channels (model), w->wh, w->ww);
         pl_model_frame_fill (model, volume, &g, w, first, n, slice, x->data);
         p = predict_batch (model, tape, x, first);
         if (probs)
@@ -398,7 +397,7 @@ pl_model_predict_volume_mc (PlModel *model, const PlVolume *volume, int batch, i
         if (!pl_progress_report (progress, (double) first / g.n_slices, NULL))
           return pl_progress_set_cancelled_error (error);
         pl_tape_reset (tape);
-        x = pl_tape_tensor (tape, n, 1, w->wh, w->ww);
+        x = pl_tape_tensor (tape, n, pl_model_input_channels (model), w->wh, w->ww);
         pl_model_frame_fill (model, volume, &g, w, first, n, slice, x->data);
         memset (s1, 0, nk * sizeof (float));
         memset (s2, 0, nk * sizeof (float));
@@ -458,7 +457,7 @@ pl_model_predict_slice (PlModel *model, const PlVolume *volume, gint64 index, fl
       PlTensor *x, *p;
 
       pl_tape_reset (tape);
-      x = pl_tape_tensor (tape, 1, 1, w->wh, w->ww);
+      x = pl_tape_tensor (tape, 1, pl_model_input_channels (model), w->wh, w->ww);
       pl_model_frame_fill (model, volume, &g, w, index, 1, slice, x->data);
       p = predict_batch (model, tape, x, index);
       for (int y = 0; y < g.h; y++)

@@ -7,6 +7,7 @@
 #include "engine/core/rng.h"
 #include "engine/data/dataset.h"
 #include "engine/nn/infer.h"
+#include "engine/nn/slice-input.h"
 #include "engine/ops/loss.h"
 #include "engine/ops/tape.h"
 
@@ -300,10 +301,10 @@ check_models (PlModel *const *models, int n_models, const PlUncertaintySettings 
       const PlModel *m = models[i];
       const PlUnetConfig *c = pl_unet_get_config (m->unet);
       PlFrame f;
-      if (c->output != PL_OUTPUT_SOFTMAX || c->in_channels != 1)
+      if (c->output != PL_OUTPUT_SOFTMAX || c->in_channels != pl_model_input_channels (m))
         {
           g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
-                       "uncertainty needs a softmax segmentation model with one input channel");
+                       "uncertainty needs a softmax segmentation model whose network takes its slices' channels");
           return FALSE;
         }
       pl_model_frame_init (&f, m, volume);
@@ -375,10 +376,19 @@ sample (Run *r, PlTape *tape, PlUnetEncoded *enc, PlTensor *x, int n, int K, con
     case PL_ESTIMATOR_TTA:
       {
         gsize plane = (gsize) w->wh * w->ww;
-        PlTensor *xt = pl_tape_tensor (tape, n, 1, w->wh, w->ww), *y;
+        int C = x->c, images = MAX (m0->context, 1);
+        PlTensor *xt = pl_tape_tensor (tape, n, C, w->wh, w->ww), *y;
         gboolean swap, lg;
+        /* the image channels move; a position channel stays in the
+         * network's frame, as in training (slice-input.h) */
         for (int s = 0; s < n; s++)
-          pl_tta_apply (&r->tta[t], x->data + s * plane, w->wh, w->ww, FALSE, xt->data + s * plane);
+          for (int j = 0; j < C; j++)
+            if (j < images)
+              pl_tta_apply (&r->tta[t], x->data + ((gsize) s * C + j) * plane, w->wh, w->ww, FALSE,
+                            xt->data + ((gsize) s * C + j) * plane);
+            else
+              memcpy (xt->data + ((gsize) s * C + j) * plane, x->data + ((gsize) s * C + j) * plane,
+                      plane * sizeof (float));
         y = pl_unet_forward (m0->unet, tape, xt, &run);
         p = run.log_var ? to_probs (r, m0, tape, y, run.log_var, &lg)
                         : pl_unet_output (m0->unet, tape, y)->data;
@@ -534,7 +544,7 @@ pl_uncertainty_estimate (const PlUncertaintySettings *s, PlModel *const *models,
             break;
           }
         pl_tape_reset (tape);
-        x = pl_tape_tensor (tape, n, 1, w->wh, w->ww);
+        x = pl_tape_tensor (tape, n, pl_model_input_channels (models[0]), w->wh, w->ww);
         pl_model_frame_fill (models[0], volume, &g, w, first, n, slice, x->data);
         if (s->estimator == PL_ESTIMATOR_MC)
           enc = pl_unet_encode (models[0]->unet, tape, x);
