@@ -230,7 +230,7 @@ test_train (void)
 {
   g_autoptr (PelDocument) doc = make_document (TRUE);
   g_autoptr (PelTools) tools = pel_tools_new ();
-  const int steps = TEST_SIZE (6, 3);
+  const int steps = TEST_SIZE (6, 2);
   Window w;
   PelLiveRun *run;
   const PelLivePoint *points;
@@ -303,7 +303,7 @@ test_stop_and_save (void)
   g_autoptr (PelTools) tools = pel_tools_new ();
   g_autofree char *dir = g_dir_make_tmp ("pel-ens-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "ensemble.safetensors", NULL);
-  const int steps = TEST_SIZE (12, 4);
+  const int steps = TEST_SIZE (12, 3);
   Window w;
   PelLiveRun *run;
   PointWait pw;
