@@ -5,7 +5,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "engine/core/gemm.h"
 #include "engine/core/rng.h"
+#include "engine/ops/ops.h"
+#include "engine/ops/tape.h"
 #include "engine/nn/infer.h"
 #include "engine/uncertainty/calibration.h"
 #include "engine/uncertainty/ensemble.h"
@@ -91,6 +94,78 @@ test_maps_decomposition (void)
   g_assert_cmpint (pl_uncertainty_map_from_name ("mi"), ==, PL_UMAP_MUTUAL_INFO);
   g_assert_cmpstr (pl_uncertainty_map_name (PL_UMAP_EXPECTED_ENTROPY), ==, "expected-entropy");
   g_assert_cmpint (pl_uncertainty_map_from_name ("nope"), ==, -1);
+}
+
+/* The fused accumulation of logits gives the sums of their softmax
+ * (pl_softmax's own floats) bit for bit, on one thread or split over two;
+ * in-place dropout of inference draws and applies the mask of the copying
+ * one.  N is large enough for the points to be split. */
+static void
+test_maps_fused_threads (void)
+{
+  enum { T = 3, K = 4, N = 5003 };
+  g_autoptr (PlTape) tape = pl_tape_new ((gsize) 8 << 20);
+  g_autofree float *z = g_new (float, (gsize) T * K * N);
+  float *out[3];
+  PlRng rng;
+
+  pl_tape_set_grad_enabled (tape, FALSE);
+  pl_rng_init (&rng, 11);
+  for (gsize i = 0; i < (gsize) T * K * N; i++)
+    z[i] = 4.0f * pl_rng_normal (&rng);
+  for (int run = 0; run < 3; run++)
+    {
+      g_autoptr (PlUncertaintyAccum) acc = pl_uncertainty_accum_new (K, N);
+      float *maps[PL_UMAP_N];
+      out[run] = g_new0 (float, (gsize) (2 * K + PL_UMAP_N) * N);
+      for (int m = 0; m < PL_UMAP_N; m++)
+        maps[m] = m == PL_UMAP_LOGIT_VARIANCE ? NULL : out[run] + (gsize) (2 * K + m) * N;
+      pl_engine_set_threads (run == 1 ? 1 : 2);
+      for (int t = 0; t < T; t++)
+        {
+          const float *zt = z + (gsize) t * K * N;
+          if (run < 2)
+            pl_uncertainty_accum_add_logits (acc, zt, N);
+          else
+            {
+              PlTensor *x = pl_tape_wrap (tape, 1, K, 1, N, (float *) zt, FALSE);
+              pl_uncertainty_accum_add (acc, pl_softmax (tape, x)->data, N);
+              pl_tape_reset (tape);
+            }
+        }
+      pl_uncertainty_accum_finish (acc, out[run], out[run] + (gsize) K * N, maps);
+    }
+  pl_engine_set_threads (2);
+  g_assert_cmpmem (out[0], (2 * K + PL_UMAP_N) * N * sizeof (float),
+                   out[1], (2 * K + PL_UMAP_N) * N * sizeof (float));
+  g_assert_cmpmem (out[0], (2 * K + PL_UMAP_N) * N * sizeof (float),
+                   out[2], (2 * K + PL_UMAP_N) * N * sizeof (float));
+  g_assert_cmpfloat (out[0][(gsize) (2 * K + PL_UMAP_MUTUAL_INFO) * N], >, 0.0f);
+  for (int run = 0; run < 3; run++)
+    g_free (out[run]);
+
+  /* dropout: (3, 40, 1, 700) planes, p = 0.3 */
+  {
+    PlRng r1, r2;
+    PlTensor *a = pl_tape_tensor (tape, 3, 40, 1, 700), *b, *ya, *yb;
+    gsize nz = 0;
+    for (gsize i = 0; i < pl_tensor_numel (a); i++)
+      a->data[i] = (float) pl_rng_normal (&rng);
+    b = pl_tape_tensor (tape, 3, 40, 1, 700);
+    memcpy (b->data, a->data, pl_tensor_numel (a) * sizeof (float));
+    pl_rng_init (&r1, 5);
+    pl_rng_init (&r2, 5);
+    ya = pl_dropout_channels (tape, a, 0.3f, &r1);
+    yb = pl_dropout_channels_inplace (tape, b, 0.3f, &r2);
+    g_assert_true (yb == b && ya != a);
+    g_assert_cmpmem (ya->data, pl_tensor_numel (a) * sizeof (float),
+                     yb->data, pl_tensor_numel (b) * sizeof (float));
+    for (gsize i = 0; i < pl_tensor_numel (b); i++)
+      nz += b->data[i] == 0.0f;
+    g_assert_cmpuint (nz, >, 0);
+    g_assert_cmpuint (nz, <, pl_tensor_numel (b));
+    g_assert_cmpfloat (pl_rng_uniform (&r1), ==, pl_rng_uniform (&r2));
+  }
 }
 
 /* Two classes, confidence c for class 0 on n voxels of which a fraction a
@@ -736,6 +811,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/uncertainty/maps/decomposition", test_maps_decomposition);
+  g_test_add_func ("/uncertainty/maps/fused-threads", test_maps_fused_threads);
   g_test_add_func ("/uncertainty/calibration/closed-form", test_ece_closed_form);
   g_test_add_func ("/uncertainty/calibration/temperature", test_ece_random_and_temperature);
   g_test_add_func ("/uncertainty/raters/ged", test_ged_hand);

@@ -105,8 +105,9 @@ gboolean pl_model_frame_owns        (const PlFrame    *frame,
                                      int               wi,
                                      int               y,
                                      int               x);
-/* x (n, 1, wh, ww) ← normalised slices first … first + n − 1 in window w;
- * slice: scratch of h·w floats. */
+/* x (n, C, wh, ww) ← the input of slices first … first + n − 1 in window
+ * w (C = pl_model_input_channels, slice-input.h); slice: scratch of h·w
+ * floats. */
 void     pl_model_frame_fill        (const PlModel    *model,
                                      const PlVolume   *volume,
                                      const PlFrame    *frame,

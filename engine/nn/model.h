@@ -28,6 +28,11 @@ typedef struct
   double    norm_divisor;
   int       axis;            /* voxel axis (0, 1, 2) of the slices */
   int       train_h, train_w;/* slice size used in training (0: whole slice) */
+  int       context;         /* slices per input (odd; 1: the slice alone,
+                                3: it and its two neighbours), see
+                                slice-input.h */
+  gboolean  coords;          /* one more input channel: the left–right
+                                position */
   char     *training;        /* JSON object text, or NULL */
 } PlModel;
 
