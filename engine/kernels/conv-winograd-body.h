@@ -123,12 +123,15 @@ typedef struct
 } SFX (WinoProblem);
 
 /* d = rows of the padded band at patch rows a = 0..3 of tile row k; writes
- * V[ξ][c][t0 + j], j < n ≤ VL, for tiles j of the row from tj0. */
-static inline void
+ * V[ξ][c][t0 + j], j < n ≤ VL, for tiles j of the row from tj0.  Fully
+ * unrolled and inlined so that the 4 × 4 patch stays in registers (a loop
+ * over it kept it on the stack: a load and a store per element). */
+static inline __attribute__ ((always_inline)) void
 SFX (wino_input_tiles) (const float *const rows[4], int tj0, int n, float *vc, gsize vplane)
 {
   VF d[4][4];
 
+#pragma GCC unroll 4
   for (int a = 0; a < 4; a++)
     {
       /* columns 2tj − 1 + b for VL consecutive tiles */
@@ -136,6 +139,7 @@ SFX (wino_input_tiles) (const float *const rows[4], int tj0, int n, float *vc, g
       v_deinterleave_v (p, &d[a][0], &d[a][1]);
       v_deinterleave_v (p + 2, &d[a][2], &d[a][3]);
     }
+#pragma GCC unroll 4
   for (int b = 0; b < 4; b++)
     {
       VF r0 = v_sub (d[0][b], d[2][b]), r1 = v_add (d[1][b], d[2][b]);
@@ -145,17 +149,25 @@ SFX (wino_input_tiles) (const float *const rows[4], int tj0, int n, float *vc, g
       d[2][b] = r2;
       d[3][b] = r3;
     }
+#pragma GCC unroll 4
   for (int a = 0; a < 4; a++)
     {
-      VF v[4] = { v_sub (d[a][0], d[a][2]), v_add (d[a][1], d[a][2]),
-                  v_sub (d[a][2], d[a][1]), v_sub (d[a][1], d[a][3]) };
-      for (int b = 0; b < 4; b++)
+      VF v0 = v_sub (d[a][0], d[a][2]), v1 = v_add (d[a][1], d[a][2]);
+      VF v2 = v_sub (d[a][2], d[a][1]), v3 = v_sub (d[a][1], d[a][3]);
+      float *dst = vc + (gsize) (a * 4) * vplane;
+      if (n == VL)
         {
-          float *dst = vc + (gsize) (a * 4 + b) * vplane;
-          if (n == VL)
-            v_store (dst, v[b]);
-          else
-            v_store_n (dst, v[b], n);
+          v_store (dst, v0);
+          v_store (dst + vplane, v1);
+          v_store (dst + 2 * vplane, v2);
+          v_store (dst + 3 * vplane, v3);
+        }
+      else
+        {
+          v_store_n (dst, v0, n);
+          v_store_n (dst + vplane, v1, n);
+          v_store_n (dst + 2 * vplane, v2, n);
+          v_store_n (dst + 3 * vplane, v3, n);
         }
     }
 }
@@ -214,13 +226,16 @@ SFX (wino_output) (const SFX (WinoProblem) *pb, int G0, int t_n, int t0, int o0,
       for (int p = 0; p * VL < tq && t0 + p * VL < t_n; p++)
         {
           VF m[16], s[2][4];
+#pragma GCC unroll 16
           for (int x = 0; x < 16; x++)
             m[x] = v_load (stage + ((gsize) x * OB_MAX + ob) * tq + p * VL);
+#pragma GCC unroll 4
           for (int b = 0; b < 4; b++)
             {
               s[0][b] = v_add (v_add (m[b], m[4 + b]), m[8 + b]);
               s[1][b] = v_sub (v_sub (m[4 + b], m[8 + b]), m[12 + b]);
             }
+#pragma GCC unroll 2
           for (int a = 0; a < 2; a++)
             {
               v_store (tmp[2 * a], v_add (v_add (v_add (s[a][0], s[a][1]), s[a][2]), bias));
@@ -318,9 +333,11 @@ SFX (wino_part) (int part, int n_parts, gpointer data)
               const float *rows[4];
               for (int a = 0; a < 4; a++)
                 rows[a] = xc + (ptrdiff_t) (r0 - 1 + a) * wp;
-              for (int tj0 = 0; tj0 < tw; tj0 += VL)
-                SFX (wino_input_tiles) (rows, tj0, MIN (VL, tw - tj0),
-                                        vc + (gsize) k * tw + tj0, vplane);
+              int tj0 = 0;
+              for (; tj0 + VL <= tw; tj0 += VL)
+                SFX (wino_input_tiles) (rows, tj0, VL, vc + (gsize) k * tw + tj0, vplane);
+              if (tj0 < tw)
+                SFX (wino_input_tiles) (rows, tj0, tw - tj0, vc + (gsize) k * tw + tj0, vplane);
             }
           /* the last tile vector's lanes past the band: finite */
           gsize t_end = ((gsize) t_n + VL - 1) / VL * VL;
@@ -328,27 +345,16 @@ SFX (wino_part) (int part, int n_parts, gpointer data)
             memset (vc + (gsize) x * vplane + t_n, 0, (t_end - t_n) * sizeof (float));
         }
 
-      /* the next band's input rows, spread over this band's tile blocks */
-      SFX (Prefetch) pf;
-      if (bi + 1 < band1)
-        {
-          int H0 = G1, H1 = (int) ((gint64) (bi + 2) * n_trows / pb->n_bands);
-          int m0 = H0 / pb->th, ml = (H1 - 1) / pb->th;
-          SFX (prefetch_init) (&pf, geo, pb->in, pb->c_in, FALSE, m0 * h + 2 * (H0 % pb->th),
-                               ml * h + MIN (2 * ((H1 - 1) % pb->th) + 2, h));
-        }
-      else
-        SFX (prefetch_init) (&pf, geo, NULL, 0, FALSE, 0, 0);
-      int n_blocks = ((oz - oa + OB_MAX - 1) / OB_MAX) * ((t_n + tq - 1) / tq);
-      int per_block = (int) (SFX (prefetch_lines) (&pf) / (gsize) MAX (n_blocks, 1)) + 1;
-
+      /* No software prefetch of the next band's input: band_fill reads whole
+       * rows, which the hardware prefetcher follows; prefetching them here
+       * cost 5–8 % of the forward pass (bench-conv --net dip --algo winograd,
+       * one thread's CPU time). */
       for (int o0 = oa; o0 < oz; o0 += OB_MAX)
         {
           int ob_n = MIN (OB_MAX, oz - o0);
           for (int t0 = 0; t0 < t_n; t0 += tq)
             {
               SFX (wino_prefetch_out) (pb, G0, t0, MIN (t0 + tq, t_n), o0, ob_n);
-              SFX (prefetch_some) (&pf, per_block);
               int pv = MIN (PV_MAX, (t_n - t0 + VL - 1) / VL);
               for (int x = 0; x < 16; x++)
                 SFX (fwd1_kerns)[ob_n][pv - 1] (vb + (gsize) x * vplane + t0, pb->vps, 0,
@@ -454,17 +460,19 @@ typedef struct
 /* dM[ξ][o][t0 + l] for the VL tiles from tj0 of one tile row, from the two
  * dy rows (zero-padded past the image) e0/o0 = row 2ti even/odd columns,
  * e1/o1 = row 2ti+1. */
-static inline void
+static inline __attribute__ ((always_inline)) void
 SFX (wino_dm_tiles) (VF a, VF b, VF c, VF d, int n, float *dm, gsize plane)
 {
   /* P = A dY: rows (a, b), (a + c, b + d), (a − c, b − d), (−c, −d) */
   VF px[4] = { a, v_add (a, c), v_sub (a, c), v_sub (v_zero (), c) };
   VF py[4] = { b, v_add (b, d), v_sub (b, d), v_sub (v_zero (), d) };
 
+#pragma GCC unroll 4
   for (int i = 0; i < 4; i++)
     {
       /* dM row i = P_i Aᵀ = (x, x + y, x − y, −y) */
       VF r[4] = { px[i], v_add (px[i], py[i]), v_sub (px[i], py[i]), v_sub (v_zero (), py[i]) };
+#pragma GCC unroll 4
       for (int j = 0; j < 4; j++)
         {
           float *dst = dm + (gsize) (i * 4 + j) * plane;
@@ -532,9 +540,12 @@ SFX (wino_red_part) (int part, int n_parts, gpointer data)
                 {
                   const float *p = x0 + ((ptrdiff_t) (r0 - 1) * wp + 2 * tj - 1) * VL;
                   VF d[4][4];
+#pragma GCC unroll 4
                   for (int a = 0; a < 4; a++)
+#pragma GCC unroll 4
                     for (int b = 0; b < 4; b++)
                       d[a][b] = v_load (p + ((ptrdiff_t) a * wp + b) * VL);
+#pragma GCC unroll 4
                   for (int b = 0; b < 4; b++)
                     {
                       VF r0v = v_sub (d[0][b], d[2][b]), r1v = v_add (d[1][b], d[2][b]);
@@ -545,6 +556,7 @@ SFX (wino_red_part) (int part, int n_parts, gpointer data)
                       d[3][b] = r3v;
                     }
                   float *dst = vb + (gsize) cb * vblk + ((gsize) k * tw + tj) * VL;
+#pragma GCC unroll 4
                   for (int a = 0; a < 4; a++)
                     {
                       v_store (dst + (gsize) (a * 4 + 0) * vxi, v_sub (d[a][0], d[a][2]));
