@@ -59,15 +59,15 @@ draw_cross (guint8 *rgb,
  * voxel axis `axis`, under the window [lo, lo + window], laid out as the
  * viewer shows that orientation (paint.h: radiological, anterior or
  * superior up); with `cross`, the document's cursor as a crosshair. */
-static GdkTexture *
-make_texture (PelRestorePanel *self,
-              const float     *data,
-              int              axis,
-              int              h,
-              int              w,
-              double           lo,
-              double           window,
-              gboolean         cross)
+GdkTexture *
+pel_restore_panel_texture (PelRestorePanel *self,
+                           const float     *data,
+                           int              axis,
+                           int              h,
+                           int              w,
+                           double           lo,
+                           double           window,
+                           gboolean         cross)
 {
   const PlVolume *v = pel_document_get_volume (self->document);
   PlSliceFrame frame;
@@ -123,7 +123,7 @@ pel_restore_panel_show_floats (PelRestorePanel *self,
   g_autoptr (GdkTexture) texture = NULL;
 
   pel_document_get_window_level (self->document, &window, &level);
-  texture = make_texture (self, data, axis, h, w, level - window / 2.0, window, FALSE);
+  texture = pel_restore_panel_texture (self, data, axis, h, w, level - window / 2.0, window, FALSE);
   if (texture)
     gtk_picture_set_paintable (self->output_picture, GDK_PAINTABLE (texture));
 }
@@ -141,10 +141,10 @@ shown_texture (PelRestorePanel *self,
   double window, level;
 
   pel_document_get_window_level (self->document, &window, &level);
-  return k == 3 ? make_texture (self, self->shown[k], self->shown_axis, self->shown_h, self->shown_w, 0.0,
-                                window / 4.0, cross)
-                : make_texture (self, self->shown[k], self->shown_axis, self->shown_h, self->shown_w,
-                                level - window / 2.0, window, cross);
+  return k == 3 ? pel_restore_panel_texture (self, self->shown[k], self->shown_axis, self->shown_h,
+                                             self->shown_w, 0.0, window / 4.0, cross)
+                : pel_restore_panel_texture (self, self->shown[k], self->shown_axis, self->shown_h,
+                                             self->shown_w, level - window / 2.0, window, cross);
 }
 
 void
@@ -313,7 +313,7 @@ pel_restore_panel_show_compare (PelRestorePanel   *self,
     {
       GtkWidget *col = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
       GtkWidget *pic = gtk_picture_new ();
-      GtkWidget *label = gtk_label_new (_(titles[k]));
+      GtkWidget *label = gtk_label_new (k == 0 && self->input_title ? self->input_title : _(titles[k]));
       GtkGesture *click = gtk_gesture_click_new ();
       g_autoptr (GdkTexture) tex = shown_texture (self, k, TRUE);
 
@@ -337,8 +337,9 @@ pel_restore_panel_show_compare (PelRestorePanel   *self,
   {
     GtkWidget *note = gtk_label_new (_("One row per result against the kept original: the slice on screen, "
                                        "or every slice of a deep-image-prior range; intensities over the "
-                                       "noisy volume's maximum, PSNR (dB) over the reference's range. The "
-                                       "pictures share the viewer's window and cursor"));
+                                       "noisy volume's maximum, PSNR (dB) over the reference's range (CT "
+                                       "rows: over the slice's maximum, range 1, as pellucid-cli reconstruct). "
+                                       "The pictures share the viewer's window and cursor"));
     gtk_label_set_wrap (GTK_LABEL (note), TRUE);
     gtk_label_set_xalign (GTK_LABEL (note), 0.0f);
     gtk_widget_add_css_class (note, "dim-label");

@@ -1,7 +1,9 @@
 /* pel-restore-panel-net.c: the Restore panel's restoration networks —
  * Noise2Noise, Noise2Clean and a supervised network with a choice of loss
- * (engine/restore/restore-net.h) trained on the volume's axial slices on a
- * worker, then applied to every slice (pel-restore-panel.h). */
+ * (engine/restore/restore-net.h) trained on the volume's slices along the
+ * chosen axis (axial, coronal or sagittal) on a worker, then applied to
+ * every slice along it, written back on the source's grid
+ * (pel-restore-panel.h). */
 #define G_LOG_DOMAIN "pel-restore-panel"
 
 #include "src/pel-restore-panel-private.h"
@@ -16,7 +18,7 @@
 #include "engine/restore/restore-net.h"
 
 /* The method dropdown's entries, in order. */
-static const char *const methods[] = { "dip", "n2n", "n2c", "pair", "supervised" };
+static const char *const methods[] = { "dip", "n2n", "n2c", "pair", "supervised", "ct" };
 static const PlRestoreLoss losses[] = {
   PL_RESTORE_LOSS_MSE, PL_RESTORE_LOSS_MAE, PL_RESTORE_LOSS_SSIM,
   PL_RESTORE_LOSS_PERCEPTUAL, PL_RESTORE_LOSS_ADVERSARIAL,
@@ -32,6 +34,7 @@ typedef struct
   PelVolumeRef        *second;        /* pair: the second acquisition */
   PlUnet              *feature_net;   /* owned copy, perceptual only */
   int                  axis;
+  const char          *axis_name;     /* static */
   gint64               index;
   PlRestoreNetSettings settings;
   char                *name;
@@ -218,7 +221,7 @@ net_func (gpointer  data,
   o->axis = t->axis;
   o->index = t->index;
   o->scale = nscale;
-  o->axis_name = "axial";
+  o->axis_name = t->axis_name;
   o->n_slices = 1;
   if (clean)
     {
@@ -264,10 +267,10 @@ on_net_finished (GObject      *source,
       return;
     }
   if (isfinite (o->result->psnr))
-    text = g_strdup_printf (_("%s: %d steps, %.0f ms per step; slice %" G_GINT64_FORMAT ": PSNR %.2f dB "
+    text = g_strdup_printf (_("%s: %d steps, %.0f ms per step; %s slice %" G_GINT64_FORMAT ": PSNR %.2f dB "
                               "(noisy %.2f dB), SSIM %.3f. Every slice is restored: Keep puts the whole "
                               "volume in, Save writes it"),
-                            o->name, o->result->iterations, o->result->ms_per_iteration, o->index + 1,
+                            o->name, o->result->iterations, o->result->ms_per_iteration, o->axis_name, o->index + 1,
                             o->result->psnr, o->result->psnr_noisy, o->result->ssim);
   else
     text = g_strdup_printf (_("%s: %d steps, %.0f ms per step; no clean reference, so no figures. Every "
@@ -302,6 +305,7 @@ pel_restore_panel_start_net (PelRestorePanel *self)
 {
   const PlVolume *v = pel_document_get_volume (self->document);
   const char *method = pel_restore_panel_method (self);
+  const char *axis_title;
   guint li = gtk_drop_down_get_selected (self->loss_dropdown);
   g_autoptr (GError) error = NULL;
   gint64 cursor[3];
@@ -391,7 +395,7 @@ pel_restore_panel_start_net (PelRestorePanel *self)
     t->clean = pel_volume_ref_ref (self->clean);
   if (t->settings.method == PL_RESTORE_PAIR)
     t->second = pel_volume_ref_ref (self->second);
-  t->axis = pl_volume_axial_axis (v);
+  t->axis = pel_restore_panel_get_axis (self, &t->axis_name, &axis_title);
   self->run_axis = t->axis;
   pel_document_get_cursor (self->document, cursor);
   t->index = cursor[t->axis];
@@ -405,17 +409,19 @@ pel_restore_panel_start_net (PelRestorePanel *self)
     g_autofree char *text = NULL;
 
     if (t->settings.method == PL_RESTORE_N2N)
-      text = g_strdup_printf (_("%s on every axial slice: pairs of independently noised copies, fresh noise "
-                                "each step (the network never sees a clean slice); PSNR of slice %"
-                                G_GINT64_FORMAT " against the kept original"), t->name, t->index + 1);
+      text = g_strdup_printf (_("%s on every %s slice: pairs of independently noised copies, fresh noise "
+                                "each step (the network never sees a clean slice); PSNR of %s slice %"
+                                G_GINT64_FORMAT " against the kept original"), t->name, t->axis_name,
+                              t->axis_name, t->index + 1);
     else if (t->settings.method == PL_RESTORE_PAIR)
-      text = g_strdup_printf (_("%s (Noise2Noise on real data): each axial slice of the open volume is the "
+      text = g_strdup_printf (_("%s (Noise2Noise on real data): each %s slice of the open volume is the "
                                 "input, the same slice of the second acquisition the target, and the other "
-                                "way round; no clean image%s"), t->name,
+                                "way round; no clean image%s"), t->name, t->axis_name,
                               t->clean ? _("; PSNR against the kept original for the figures only") : "");
     else
-      text = g_strdup_printf (_("%s on every axial slice, the kept original as the target; PSNR of slice %"
-                                G_GINT64_FORMAT " against it"), t->name, t->index + 1);
+      text = g_strdup_printf (_("%s on every %s slice, the kept original as the target; PSNR of %s slice %"
+                                G_GINT64_FORMAT " against it"), t->name, t->axis_name, t->axis_name,
+                              t->index + 1);
     pel_restore_panel_set_status (self, "slice", text, FALSE);
   }
   gtk_label_set_text (self->output_label, _("The slice restored by the network, live"));
@@ -430,19 +436,26 @@ static void
 update_sensitivity (PelRestorePanel *self)
 {
   const char *m = pel_restore_panel_method (self);
-  gboolean dip = g_str_equal (m, "dip");
-
+  gboolean dip = g_str_equal (m, "dip"), ct = g_str_equal (m, "ct");
   gboolean pair = g_str_equal (m, "pair");
+  const char *axis_name;
+  g_autofree char *note = NULL;
 
-  gtk_widget_set_visible (GTK_WIDGET (self->dip_box), dip);
-  gtk_widget_set_visible (GTK_WIDGET (self->net_box), !dip);
+  pel_restore_panel_get_axis (self, &axis_name, NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->dip_box), dip || ct);
+  gtk_widget_set_visible (GTK_WIDGET (self->range_box), dip);
+  gtk_widget_set_visible (GTK_WIDGET (self->ct_box), ct);
+  gtk_widget_set_visible (GTK_WIDGET (self->ct_view), ct && self->ct_shown[0] != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->net_box), !dip && !ct);
   gtk_widget_set_visible (GTK_WIDGET (self->second_box), pair);
   gtk_widget_set_sensitive (GTK_WIDGET (self->loss_dropdown), g_str_equal (m, "supervised"));
-  gtk_label_set_text (self->net_note,
-                      pair ? _("Trained on every axial slice of the two acquisitions (the open volume and the "
-                               "second), then applied to every slice of the open volume")
-                           : _("Trained on every axial slice of the kept original with the noise of Degrade "
-                               "(Degrade first), then applied to every slice"));
+  if (pair)
+    note = g_strdup_printf (_("Trained on every %s slice of the two acquisitions (the open volume and the "
+                              "second), then applied to every %s slice of the open volume"), axis_name, axis_name);
+  else
+    note = g_strdup_printf (_("Trained on every %s slice of the kept original with the noise of Degrade "
+                              "(Degrade first), then applied to every %s slice"), axis_name, axis_name);
+  gtk_label_set_text (self->net_note, note);
 }
 
 /* ---- actions ---------------------------------------------------------------- */
@@ -589,6 +602,7 @@ pel_restore_panel_init_net (PelRestorePanel *self)
   gtk_string_list_append (mnames, _("Noise2Clean"));
   gtk_string_list_append (mnames, _("Two acquisitions (Noise2Noise)"));
   gtk_string_list_append (mnames, _("Supervised"));
+  gtk_string_list_append (mnames, _("CT from a sinogram (FBP, DIP + TV)"));
   gtk_drop_down_set_model (self->method_dropdown, G_LIST_MODEL (mnames));
   gtk_string_list_append (lnames, _("MSE"));
   gtk_string_list_append (lnames, _("MAE"));
@@ -600,5 +614,6 @@ pel_restore_panel_init_net (PelRestorePanel *self)
   gtk_spin_button_set_value (self->steps_spin, s.steps);
   pl_degrade_settings_init (&self->degraded);
   g_signal_connect_swapped (self->method_dropdown, "notify::selected", G_CALLBACK (update_sensitivity), self);
+  g_signal_connect_swapped (self->axis_dropdown, "notify::selected", G_CALLBACK (update_sensitivity), self);
   update_sensitivity (self);
 }

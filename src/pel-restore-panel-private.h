@@ -1,6 +1,7 @@
 /* pel-restore-panel-private.h: what the files of the Restore panel share
  * (pel-restore-panel.c: life cycle, status and actions; -degrade.c: degrade,
- * revert, keep and save on a worker; -run.c: the live fit; -compare.c: the
+ * revert, keep and save on a worker; -run.c: the live fit; -net.c: the
+ * restoration networks; -ct.c: CT from a sinogram; -compare.c: the
  * pictures and the table of figures). */
 #pragma once
 
@@ -26,7 +27,7 @@ struct _PelRestorePanel
   PelVolumeRef      *clean;      /* the original kept by Degrade, or NULL */
   PlDipResult       *result;     /* the last finished fit (slice on screen) */
   PelVolumeRef      *result_volume;  /* a network's restoration of every
-                                      * axial slice (volume units), or NULL */
+                                      * slice (volume units), or NULL */
   int                result_axis;
   int                run_axis;     /* of the fit running */
   gint64             result_index;
@@ -48,6 +49,15 @@ struct _PelRestorePanel
   gint64             shown_index; /* the compared slice along shown_axis */
 
   guint              loss_series, psnr_series, psnr_avg_series;
+  char              *input_title; /* the comparison's first picture: NULL
+                                   * for "noisy" */
+  /* CT: sinogram (n_angles × n_det), FBP ramp, FBP Hann, DIP + TV (the
+   * slice's h × w, volume units), or NULL */
+  float             *ct_shown[4];
+  int                ct_angles, ct_det, ct_h, ct_w, ct_axis;
+  GtkPicture        *ct_pics[4];
+  gboolean           run_ct;       /* the run is CT's */
+  guint              fbp_series[2];/* the PSNR plot's FBP lines, or 0 */
 
   /* template */
   GtkScrolledWindow *scroller;
@@ -80,6 +90,12 @@ struct _PelRestorePanel
   GtkBox            *second_box;
   GtkLabel          *second_label;
   GtkLabel          *net_note;
+  GtkGrid           *range_box;
+  GtkGrid           *ct_box;
+  GtkSpinButton     *angles_spin;
+  GtkSpinButton     *ct_noise_spin;
+  GtkSpinButton     *gamma_spin;
+  GtkBox            *ct_view;
 };
 
 /* What a finished fit hands to the main thread. */
@@ -97,6 +113,11 @@ typedef struct
   int          n_slices;       /* fitted: 1, or the range's length */
   char        *summary;        /* a range's summary for the status, or NULL */
   PlVolume    *volume;         /* a network's whole restored volume, or NULL */
+  GArray      *rows;           /* PelRestoreRow: results added to the table
+                                * before this one (CT: the FBPs), or NULL */
+  gboolean     no_before;      /* no "noisy" row (CT has no noisy slice) */
+  const char  *input_title;    /* the first picture's title (static), or
+                                * NULL for "noisy" */
 } PelRestoreOutcome;
 
 void pel_restore_outcome_free (PelRestoreOutcome *o);
@@ -133,13 +154,27 @@ gboolean pel_restore_same_grid      (const PlVolume  *v,
  * plots. */
 void pel_restore_panel_init_run     (PelRestorePanel *self);
 
+/* The voxel axis of the axis drop-down's choice, with its name ("axial",
+ * "coronal", "sagittal", static) and capitalised title (translated). */
+int  pel_restore_panel_get_axis     (PelRestorePanel *self,
+                                     const char     **name,
+                                     const char     **title);
+
+/* pel-restore-panel-ct.c: restore.angles, ct-noise, gamma; CT's run. */
+void     pel_restore_panel_init_ct    (PelRestorePanel *self);
+/* Starts CT on the slice on screen (TRUE), or says why not (FALSE). */
+gboolean pel_restore_panel_start_ct   (PelRestorePanel *self);
+/* Redraws the CT pictures (window). */
+void     pel_restore_panel_refresh_ct (PelRestorePanel *self);
+
 /* pel-restore-panel-net.c: restore.method, loss, residual, steps, model,
- * model-dialog; a network's run. */
+ * model-dialog; a network's run along the chosen axis. */
 void     pel_restore_panel_init_net   (PelRestorePanel *self);
 /* Starts the chosen network on the slice on screen (TRUE), or says why
  * not (FALSE). */
 gboolean pel_restore_panel_start_net  (PelRestorePanel *self);
-/* The method dropdown's choice: "dip", "n2n", "n2c", "supervised". */
+/* The method dropdown's choice: "dip", "n2n", "n2c", "pair", "supervised",
+ * "ct". */
 const char *pel_restore_panel_method  (PelRestorePanel *self);
 /* Shared by the fits: the plots cleared for a budget of n (x axis). */
 void     pel_restore_panel_reset_plots (PelRestorePanel *self,
@@ -156,6 +191,17 @@ void pel_restore_panel_init_export  (PelRestorePanel   *self);
 /* The view (PlView) whose slices are normal to voxel axis `axis`. */
 int  pel_restore_panel_view_of_axis (PelRestorePanel   *self,
                                      int                axis);
+/* A grey picture of an h × w slice along voxel axis `axis` under the
+ * window [lo, lo + window], laid out as the viewer shows it; with `cross`,
+ * the cursor's crosshair.  NULL when the slice is not of the open volume. */
+GdkTexture *pel_restore_panel_texture (PelRestorePanel *self,
+                                       const float     *data,
+                                       int              axis,
+                                       int              h,
+                                       int              w,
+                                       double           lo,
+                                       double           window,
+                                       gboolean         cross);
 /* Redraws the comparison's pictures (window, cursor). */
 void pel_restore_panel_refresh_compare (PelRestorePanel *self);
 /* Shows an h × w slice (volume units) along voxel axis `axis` as the output. */

@@ -54,7 +54,29 @@ pel_restore_outcome_free (PelRestoreOutcome *o)
   g_free (o->reference);
   g_free (o->name);
   g_free (o->summary);
+  if (o->rows)
+    {
+      for (guint i = 0; i < o->rows->len; i++)
+        g_free (g_array_index (o->rows, PelRestoreRow, i).name);
+      g_array_unref (o->rows);
+    }
   g_free (o);
+}
+
+int
+pel_restore_panel_get_axis (PelRestorePanel *self,
+                            const char     **name,
+                            const char     **title)
+{
+  const PlVolume *v = pel_document_get_volume (self->document);
+  guint ai = MIN (gtk_drop_down_get_selected (self->axis_dropdown), G_N_ELEMENTS (axis_names) - 1);
+  int axis = v ? pl_axis_from_name (v, axis_names[ai]) : -1;
+
+  if (name)
+    *name = axis_names[ai];
+  if (title)
+    *title = _(axis_titles[ai]);
+  return axis >= 0 ? axis : 2 - (int) ai;
 }
 
 static void
@@ -261,14 +283,22 @@ pel_restore_panel_take_outcome (PelRestorePanel   *self,
   self->result_axis = o->axis;
   self->result_index = o->index;
   self->result_scale = o->scale;
+  g_free (self->input_title);
+  self->input_title = g_strdup (o->input_title);
   if (o->reference)
     {
       PelRestoreRow row;
 
-      if (self->rows->len == 0)
+      if (self->rows->len == 0 && !o->no_before)
         {
           row.name = g_strdup (_("noisy"));
           row.c = o->before;
+          g_array_append_val (self->rows, row);
+        }
+      for (guint i = 0; o->rows && i < o->rows->len; i++)
+        {
+          row = g_array_index (o->rows, PelRestoreRow, i);
+          row.name = g_strdup (row.name);
           g_array_append_val (self->rows, row);
         }
       row.name = g_strdup (o->name);
@@ -431,6 +461,12 @@ act_start (GSimpleAction *action,
 
   if (v == NULL || pel_live_run_get_running (self->run))
     return;
+  self->run_ct = FALSE;
+  if (g_str_equal (pel_restore_panel_method (self), "ct"))
+    {
+      pel_restore_panel_start_ct (self);
+      return;
+    }
   if (!g_str_equal (pel_restore_panel_method (self), "dip"))
     {
       pel_restore_panel_start_net (self);
@@ -444,14 +480,7 @@ act_start (GSimpleAction *action,
       g_free (t);
       return;
     }
-  {
-    guint ai = MIN (gtk_drop_down_get_selected (self->axis_dropdown), G_N_ELEMENTS (axis_names) - 1);
-    int axis = pl_axis_from_name (v, axis_names[ai]);
-
-    t->axis = axis >= 0 ? axis : 2 - (int) ai;
-    t->axis_name = axis_names[ai];
-    t->axis_title = _(axis_titles[ai]);
-  }
+  t->axis = pel_restore_panel_get_axis (self, &t->axis_name, &t->axis_title);
   pel_document_get_cursor (self->document, cursor);
   t->index = t->first = t->last = cursor[t->axis];
   if (gtk_check_button_get_active (self->range_check))

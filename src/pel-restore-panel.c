@@ -75,6 +75,7 @@ scroll_to (PelRestorePanel *self,
 {
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
   GtkWidget *target = g_str_equal (where, "compare") ? GTK_WIDGET (self->compare_box)
+                      : g_str_equal (where, "ct")    ? GTK_WIDGET (self->status_box)
                                                      : GTK_WIDGET (self->dip_heading);
   graphene_point_t p;
 
@@ -111,8 +112,9 @@ scroll_later (GtkWidget     *widget,
   return G_SOURCE_CONTINUE;
 }
 
-/* "top", "results" (the fit's settings, output and plots) or "compare"
- * (the comparison view). */
+/* "top", "results" (the fit's settings, output and plots), "ct" (the run's
+ * status, output and plots, then CT's pictures) or "compare" (the
+ * comparison view). */
 static void
 act_scroll (GSimpleAction *action,
             GVariant      *param,
@@ -165,6 +167,7 @@ static void
 on_view_changed (PelRestorePanel *self)
 {
   pel_restore_panel_refresh_compare (self);
+  pel_restore_panel_refresh_ct (self);
 }
 
 /* ---- life cycle ----------------------------------------------------------- */
@@ -221,7 +224,11 @@ pel_restore_panel_finalize (GObject *object)
   g_clear_pointer (&self->result_volume, pel_volume_ref_unref);
   g_clear_pointer (&self->rows, g_array_unref);
   for (int k = 0; k < 4; k++)
-    g_clear_pointer (&self->shown[k], g_free);
+    {
+      g_clear_pointer (&self->shown[k], g_free);
+      g_clear_pointer (&self->ct_shown[k], g_free);
+    }
+  g_clear_pointer (&self->input_title, g_free);
   g_clear_pointer (&self->feature_model, pl_model_free);
   g_clear_pointer (&self->feature_path, g_free);
   G_OBJECT_CLASS (pel_restore_panel_parent_class)->finalize (object);
@@ -268,6 +275,12 @@ pel_restore_panel_class_init (PelRestorePanelClass *klass)
   CHILD (second_box);
   CHILD (second_label);
   CHILD (net_note);
+  CHILD (range_box);
+  CHILD (ct_box);
+  CHILD (angles_spin);
+  CHILD (ct_noise_spin);
+  CHILD (gamma_spin);
+  CHILD (ct_view);
 #undef CHILD
   widget_class->unroot = pel_restore_panel_unroot;
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
@@ -300,6 +313,7 @@ pel_restore_panel_new (PelDocument *document,
   pel_restore_panel_init_export (self);
   pel_restore_panel_init_run (self);
   pel_restore_panel_init_io (self);
+  pel_restore_panel_init_ct (self);
   pel_restore_panel_init_net (self);
   pel_action_script_insert_group (GTK_WIDGET (self), "restore", G_ACTION_GROUP (self->actions));
   g_signal_connect_swapped (document, "volume-changed", G_CALLBACK (on_volume_changed), self);
@@ -348,6 +362,15 @@ pel_restore_panel_get_status (PelRestorePanel *self,
 {
   g_return_val_if_fail (PEL_IS_RESTORE_PANEL (self), NULL);
   return pel_status_lines_get (self->status_box, key);
+}
+
+GdkPaintable *
+pel_restore_panel_get_ct_picture (PelRestorePanel *self,
+                                  int              k)
+{
+  g_return_val_if_fail (PEL_IS_RESTORE_PANEL (self), NULL);
+  g_return_val_if_fail (k >= 0 && k < 4, NULL);
+  return self->ct_pics[k] ? gtk_picture_get_paintable (self->ct_pics[k]) : NULL;
 }
 
 GdkPaintable *

@@ -18,8 +18,9 @@
  * table of MAE, MSE, NMSE, PSNR and SSIM (engine/restore/compare.h) follow.
  *
  * The method is a choice: the deep image prior above, or a network
- * trained on every axial slice of the kept original with the noise Degrade
- * made (engine/restore/restore-net.h): Noise2Noise (pairs of noisy copies,
+ * trained on every slice along the chosen axis (axial, coronal or
+ * sagittal) of the kept original with the noise Degrade made
+ * (engine/restore/restore-net.h): Noise2Noise (pairs of noisy copies,
  * fresh noise every step), Noise2Clean (the same network with clean
  * targets), or supervised with the loss MSE, MAE, SSIM, perceptual (the
  * features of a segmentation model the user chooses) or adversarial, and
@@ -27,8 +28,21 @@
  * the open volume and a second noisy acquisition of the same grid opened
  * with Second…, which is refused, naming the file, when its grid differs).
  * It is a live run too (training loss, PSNR of the
- * slice on screen); the trained network then restores every slice, Keep
- * puts that volume in and Save writes it.  Each result adds a row to the
+ * slice on screen); the trained network then restores every slice along
+ * that axis, placed back on the source's grid; Keep puts that volume in and
+ * Save writes it.
+ *
+ * Or CT (engine/restore/ct.h, as pellucid-cli reconstruct): the slice on
+ * screen along the chosen axis (of the kept original when there is one)
+ * over its maximum is scanned at a number of angles over 180° with Gaussian
+ * noise of σ a fraction of the sinogram's maximum (seeded by Seed); the
+ * sinogram, filtered back projection with the ramp and the Hann filters
+ * and the deep image prior with total variation are shown side by side,
+ * the last as a live run (loss, PSNR against the slice beside the FBPs'
+ * lines, the current reconstruction) whose iterate ES-WMV chooses without
+ * the clean slice.  The three join the comparison table (over the slice's
+ * maximum, range 1); the DIP + TV reconstruction is the result Keep, Save
+ * and the comparison use (the Hann FBP when Stop ends the fit).  Each result adds a row to the
  * comparison table (MAE, MSE, NMSE, PSNR, SSIM of the slice on screen),
  * kept until the reference changes; the table saves as CSV and the four
  * pictures as PNG.  The four pictures share the viewer's window and show
@@ -44,13 +58,15 @@
  * restore.first(i), restore.last(i) (slices numbered from 1, as shown),
  * restore.second(s path), restore.second-dialog,
  * restore.point((ii) x, y: a pixel of the comparison's pictures, as drawn),
- * restore.method(s "dip" | "n2n" | "n2c" | "pair" | "supervised"), restore.loss(s
+ * restore.method(s "dip" | "n2n" | "n2c" | "pair" | "supervised" | "ct"),
+ * restore.angles(i), restore.ct-noise(d fraction of the sinogram's
+ * maximum), restore.gamma(d TV weight), restore.loss(s
  * "mse" | "mae" | "ssim" | "perceptual" | "adv"), restore.residual(b),
  * restore.steps(i), restore.model(s path), restore.model-dialog,
  * restore.export-csv(s path), restore.export-png(s path) and their -dialog
  * forms,
  * restore.show (the panel's tab), restore.scroll(s "top" | "results" |
- * "compare"), and
+ * "ct" | "compare"), and
  * the state restore.busy.  PELLUCID_RESTORE_ACTIONS is a list of them run in
  * order (pel-action-script.h): "degrade,iterations=3000,start".
  */
@@ -96,9 +112,13 @@ gboolean           pel_restore_panel_get_row    (PelRestorePanel *self,
  * as shown, with the cursor's crosshair, or NULL. */
 GdkPaintable      *pel_restore_panel_get_compare_picture (PelRestorePanel *self,
                                                           int              k);
+/* CT's picture k (sinogram, FBP ramp, FBP Hann, DIP + TV) as shown, or
+ * NULL before CT has run. */
+GdkPaintable      *pel_restore_panel_get_ct_picture (PelRestorePanel *self,
+                                                     int              k);
 /* The second acquisition opened for the pair method, or NULL. */
 const PlVolume    *pel_restore_panel_get_second (PelRestorePanel *self);
-/* A network's restoration of every axial slice, or a deep image prior's
+/* A network's restoration of every slice, or a deep image prior's
  * range of slices in the volume (volume units); NULL after a deep image
  * prior on one slice. */
 const PlVolume    *pel_restore_panel_get_result_volume (PelRestorePanel *self);

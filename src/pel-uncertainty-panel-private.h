@@ -1,7 +1,8 @@
 /* pel-uncertainty-panel-private.h: the Uncertainty panel's state, shared
- * by its files (pel-uncertainty-panel.c: the run, the overlay and the strip;
- * pel-uncertainty-panel-assess.c: calibration, raters and error
- * detection). */
+ * by its files (pel-uncertainty-panel.c: the model, the estimate's run and
+ * the actions; pel-uncertainty-panel-map.c: the overlay, its colour bar,
+ * the strip and the next slice; pel-uncertainty-panel-assess.c:
+ * calibration, raters and error detection). */
 #pragma once
 
 #include "src/pel-heat-map.h"
@@ -75,11 +76,25 @@ void     pel_uncertainty_panel_set_line     (PelUncertaintyPanel *self,
                                              const char          *key,
                                              const char          *text,
                                              gboolean             error);
-void     pel_uncertainty_panel_apply_map    (PelUncertaintyPanel *self);
 void     pel_uncertainty_panel_update_actions (PelUncertaintyPanel *self);
 /* The Train panel's held-out slice when its model is the one estimated, or
  * −1. */
 gint64   pel_uncertainty_panel_train_holdout (PelUncertaintyPanel *self);
+
+/* pel-uncertainty-panel-map.c */
+void     pel_uncertainty_panel_colour_bar_draw (GtkDrawingArea *area,
+                                                cairo_t        *cr,
+                                                int             width,
+                                                int             height,
+                                                gpointer        user_data);
+/* Shows the chosen map of the result (or the rater disagreement) as the
+ * document's heat map; the copy is made on a thread. */
+void     pel_uncertainty_panel_apply_map    (PelUncertaintyPanel *self);
+void     pel_uncertainty_panel_set_map      (PelUncertaintyPanel *self,
+                                             PlUncertaintyMap     map);
+/* The strip's painted counts (refreshed asynchronously) and slice means. */
+void     pel_uncertainty_panel_update_strip (PelUncertaintyPanel *self);
+gboolean pel_uncertainty_panel_next_slice   (PelUncertaintyPanel *self);
 
 /* pel-uncertainty-panel-assess.c */
 extern const GActionEntry pel_uncertainty_assess_actions[];

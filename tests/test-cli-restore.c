@@ -188,6 +188,9 @@ test_restore_networks (void)
       g_assert_cmpstr (json_object_get_string_member (o, "method"), ==, cases[i][0]);
       g_assert_cmpstr (json_object_get_string_member (o, "loss"), ==, cases[i][1]);
       g_assert_cmpint (json_object_get_int_member (o, "steps"), ==, 6);
+      /* the learning-rate schedule of every method: restore-net.h */
+      g_assert_cmpfloat_with_epsilon (json_object_get_double_member (o, "rampdown"), 0.3, 1e-6);
+      g_assert_cmpfloat_with_epsilon (json_object_get_double_member (o, "beta2"), 0.99, 1e-6);
       g_assert_cmpint (json_object_get_boolean_member (o, "residual"), ==,
                        cases[i][2] && g_str_equal (cases[i][2], "--residual"));
       g_assert_cmpint (json_array_get_length (json_object_get_array_member (o, "val_psnr")), ==, 1);
@@ -215,6 +218,8 @@ test_restore_networks (void)
       { { "--method", "supervised", "--loss", "perceptual", NULL }, 2, "--model" },
       { { "--method", "n2n", "--loss", "ssim", NULL }, 2, "MSE" },
       { { "--method", "n2c", "--noise", "downsample", NULL }, 2, "downsampling" },
+      { { "--method", "n2n", "--rampdown", "1.5", NULL }, 2, "ramp-down" },
+      { { "--method", "n2c", "--beta2", "1", NULL }, 2, "β2" },
     };
     for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
       {

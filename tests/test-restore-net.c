@@ -2,7 +2,8 @@
  * gradients of the perceptual (perceptual.h) and adversarial
  * (adversarial.h) losses, Noise2Noise / Noise2Clean / two acquisitions /
  * supervised training on a small phantom, the residual option, inference
- * on any slice size, determinism, and the settings' errors.  The accuracy
+ * on any slice size, determinism, the learning-rate ramp-down and the
+ * settings' errors.  The accuracy
  * figures on Colin27 are pellucid-cli denoise runs (docs/restoration.md). */
 #include <gio/gio.h>
 #include <glib.h>
@@ -257,6 +258,98 @@ test_noise2noise (void)
   g_assert_cmpmem (out, (gsize) H * W * sizeof (float), out2, (gsize) H * W * sizeof (float));
 }
 
+typedef struct
+{
+  const PlRestoreNetSettings *s;
+  int                         n_steps;
+} LrSeen;
+
+static void
+on_lr_step (const PlRestoreNetStep *st, gpointer data)
+{
+  LrSeen *seen = data;
+
+  /* the optimiser took exactly the schedule's rate at this step */
+  g_assert_cmpfloat (st->lr, ==, (float) pl_restore_net_lr (seen->s, st->step));
+  seen->n_steps++;
+}
+
+static void
+test_schedule (void)
+{
+  g_autofree float *clean = phantom_planes ();
+  PlRestoreData d = { NP, H, W, clean, NULL, NULL, NULL, NULL };
+  PlRestoreNetSettings s;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PlRestoreNet) net = NULL;
+  LrSeen seen = { &s, 0 };
+  double prev;
+
+  /* the defaults: the Noise2Noise authors' ramp-down over the last 30 % of
+   * the steps and Adam β2 0.99 */
+  pl_restore_net_settings_init (&s);
+  g_assert_cmpfloat (s.rampdown, ==, 0.3f);
+  g_assert_cmpfloat (s.beta2, ==, 0.99f);
+  s.steps = 100;
+  s.lr = 1e-3f;
+  /* constant until the ramp-down starts at 0-based step 70 (1-based 71) */
+  for (int k = 1; k <= 71; k++)
+    g_assert_cmpfloat (pl_restore_net_lr (&s, k), ==, s.lr);
+  /* ((1 + cos π t) / 2)², t = (i − 70) / 30: a quarter of the rate half-way */
+  g_assert_cmpfloat_with_epsilon (pl_restore_net_lr (&s, 86), 0.25 * s.lr, 1e-9);
+  for (int k = 72; k <= 100; k++)
+    {
+      double t = (k - 1 - 70) / 30.0, f = (1.0 + cos (G_PI * t)) / 2.0;
+      g_assert_cmpfloat_with_epsilon (pl_restore_net_lr (&s, k), s.lr * f * f, 1e-9);
+    }
+  /* falling, positive, and nearly 0 at the last step */
+  prev = s.lr;
+  for (int k = 1; k <= 100; k++)
+    {
+      double r = pl_restore_net_lr (&s, k);
+      g_assert_cmpfloat (r, <=, prev);
+      g_assert_cmpfloat (r, >, 0.0);
+      prev = r;
+    }
+  g_assert_cmpfloat (pl_restore_net_lr (&s, 100), <, 1e-4 * s.lr);
+  /* it scales with the budget: the same fraction of 1000 steps */
+  s.steps = 1000;
+  g_assert_cmpfloat (pl_restore_net_lr (&s, 701), ==, s.lr);
+  g_assert_cmpfloat_with_epsilon (pl_restore_net_lr (&s, 851), 0.25 * s.lr, 1e-9);
+  /* 0: constant; 1: falling from the first step */
+  s.rampdown = 0.0f;
+  g_assert_cmpfloat (pl_restore_net_lr (&s, 1000), ==, s.lr);
+  s.rampdown = 1.0f;
+  g_assert_cmpfloat (pl_restore_net_lr (&s, 1), ==, s.lr);
+  g_assert_cmpfloat (pl_restore_net_lr (&s, 2), <, s.lr);
+  g_assert_cmpfloat_with_epsilon (pl_restore_net_lr (&s, 501), 0.25 * s.lr, 1e-9);
+
+  /* the trainer uses it, for each method alike */
+  for (int m = PL_RESTORE_N2N; m <= PL_RESTORE_N2C; m++)
+    {
+      base_settings (&s);
+      s.method = m;
+      s.steps = TEST_SIZE (20, 10);
+      seen.n_steps = 0;
+      net = pl_restore_net_train (&d, &s, on_lr_step, &seen, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (seen.n_steps, ==, s.steps);
+      g_clear_pointer (&net, pl_restore_net_free);
+    }
+
+  /* bad values are refused */
+  base_settings (&s);
+  s.rampdown = 1.5f;
+  g_assert_false (pl_restore_net_settings_check (&s, &error));
+  g_assert_nonnull (strstr (error->message, "ramp-down"));
+  g_clear_error (&error);
+  base_settings (&s);
+  s.beta2 = 1.0f;
+  g_assert_false (pl_restore_net_settings_check (&s, &error));
+  g_assert_nonnull (strstr (error->message, "β2"));
+  g_clear_error (&error);
+}
+
 static void
 test_pair_residual (void)
 {
@@ -399,6 +492,7 @@ main (int argc, char **argv)
   g_test_add_func ("/restore-net/grad/perceptual", test_perceptual_grad);
   g_test_add_func ("/restore-net/grad/adversarial", test_adversarial_grad);
   g_test_add_func ("/restore-net/noise2noise", test_noise2noise);
+  g_test_add_func ("/restore-net/schedule", test_schedule);
   g_test_add_func ("/restore-net/pair-residual", test_pair_residual);
   g_test_add_func ("/restore-net/supervised-losses", test_supervised_losses);
   g_test_add_func ("/restore-net/apply-sizes", test_apply_sizes);

@@ -65,6 +65,8 @@ pl_restore_net_settings_init (PlRestoreNetSettings *s)
   s->batch = 8;
   s->patch = 64;
   s->lr = 1e-3f;
+  s->rampdown = 0.3f;
+  s->beta2 = 0.99f;
   s->width = 16;
   s->depth = 3;
   s->eval_every = 25;
@@ -102,6 +104,10 @@ pl_restore_net_settings_check (const PlRestoreNetSettings *s, GError **error)
     why = "the patch must be 16…4096 pixels and a multiple of 4";
   else if (!(s->lr > 0.0f && s->lr <= 1.0f) || !(s->disc_lr > 0.0f && s->disc_lr <= 1.0f))
     why = "learning rates must be in (0, 1]";
+  else if (!(s->rampdown >= 0.0f && s->rampdown <= 1.0f))
+    why = "the ramp-down must be a fraction of the steps, 0…1";
+  else if (!(s->beta2 > 0.0f && s->beta2 < 1.0f))
+    why = "Adam's β2 must be in (0, 1)";
   else if (s->width < 1 || s->width > 256 || s->depth < 1 || s->depth > 5)
     why = "the network needs 1…256 channels and 1…5 levels";
   else if (s->patch % (1 << (s->depth - 1)) != 0)
@@ -124,6 +130,24 @@ pl_restore_net_settings_check (const PlRestoreNetSettings *s, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+double
+pl_restore_net_lr (const PlRestoreNetSettings *s, int step)
+{
+  /* 0-based i as the authors' compute_ramped_down_lrate: the first step of
+   * the ramp-down still has the full rate, the last one nearly 0.  The
+   * length a whole number of steps (0.3f of 100 is 30, not 30.0000012) */
+  double i = step - 1, len = round ((double) s->rampdown * s->steps);
+  double start = s->steps - len;
+
+  if (len <= 0.0 || i < start)
+    return s->lr;
+  {
+    double t = MIN ((i - start) / len, 1.0);
+    double f = 0.5 + 0.5 * cos (G_PI * t);
+    return s->lr * f * f;
+  }
 }
 
 void
@@ -281,7 +305,7 @@ pl_restore_net_train (const PlRestoreData        *data,
   net = g_new0 (PlRestoreNet, 1);
   net->unet = pl_unet_new (&cfg, s.seed);
   net->residual = s.residual;
-  opt = pl_optimizer_new_adam (pl_unet_n_params (net->unet), s.lr, 0.9f, 0.999f, 1e-8f);
+  opt = pl_optimizer_new_adam (pl_unet_n_params (net->unet), s.lr, 0.9f, s.beta2, 1e-8f);
   if (s.loss == PL_RESTORE_LOSS_ADVERSARIAL)
     {
       disc = pl_patch_disc_new (s.disc_channels, s.seed ^ 0x5bd1e995u);
@@ -379,6 +403,7 @@ pl_restore_net_train (const PlRestoreData        *data,
       pl_unet_zero_grad (net->unet);
       if (!pl_tape_backward (tape, loss, NULL, error))
         return NULL;
+      st.lr = opt->lr = (float) pl_restore_net_lr (&s, step);
       pl_optimizer_step (opt, pl_unet_params (net->unet), pl_unet_grads (net->unet));
       if (s.loss == PL_RESTORE_LOSS_PERCEPTUAL)
         pl_unet_zero_grad (s.feature_net);   /* frozen: its gradients are not used */

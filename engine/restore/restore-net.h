@@ -78,7 +78,11 @@ typedef struct
   int               steps;         /* 400 */
   int               batch;         /* 8 */
   int               patch;         /* 64: square patches, a multiple of 4 */
-  float             lr;            /* 1e-3 (Adam) */
+  float             lr;            /* 1e-3: Adam's rate until the ramp-down */
+  float             rampdown;      /* 0.3: the last fraction of the steps, over
+                                    * which the rate falls smoothly towards 0
+                                    * (pl_restore_net_lr); 0: constant */
+  float             beta2;         /* 0.99: Adam's second-moment decay (β1 0.9) */
   int               width;         /* 16: channels of the first level */
   int               depth;         /* 3: levels (channels width·2^l) */
   guint64           seed;          /* 0 */
@@ -97,6 +101,15 @@ typedef struct
 void     pl_restore_net_settings_init  (PlRestoreNetSettings       *settings);
 gboolean pl_restore_net_settings_check (const PlRestoreNetSettings *settings,
                                         GError                    **error);
+/* The learning rate of step (1-based, 1…steps): lr until the last
+ * round (rampdown · steps) steps, then lr · ((1 + cos π t) / 2)², t going
+ * from 0 to 1 over them — the ramp-down of the Noise2Noise authors'
+ * training (Lehtinen et al. 2018; 30 % of the steps there, Adam β2 0.99).
+ * With noisy targets every gradient carries the targets' own noise, so at a
+ * constant rate the weights keep jittering around the minimum; the ramp-down
+ * lets the last iterate settle.  The same for every method. */
+double   pl_restore_net_lr             (const PlRestoreNetSettings *settings,
+                                        int                         step);
 /* The restoration UNet for these settings. */
 void     pl_restore_net_config         (const PlRestoreNetSettings *settings,
                                         PlUnetConfig               *config);
@@ -118,6 +131,7 @@ typedef struct
 {
   int          step;          /* 1-based */
   int          steps;
+  double       lr;            /* the learning rate this step used */
   double       loss;          /* the training loss of this step */
   double       adv_d_loss;    /* the discriminator's loss; NaN otherwise */
   double       step_ms;

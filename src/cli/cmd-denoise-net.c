@@ -7,7 +7,8 @@
  *   pellucid-cli denoise IN OUT --method n2n --second IN2 [--reference CLEAN]
  *     [--loss mse|mae|ssim|perceptual|adv] [--residual]
  *     [--model SEG.safetensors --layers bottleneck,features] (perceptual)
- *     [--steps 400] [--batch 8] [--patch 64] [--lr 0.001] [--width 16]
+ *     [--steps 400] [--batch 8] [--patch 64] [--lr 0.001] [--rampdown 0.3]
+ *     [--beta2 0.99] [--width 16]
  *     [--depth 3] [--seed 0] [--threads 2]
  *     [--slice K | --first A --last B] [--train-first A --train-last B]
  *     [--axis axial]
@@ -100,7 +101,7 @@ pel_cli_denoise_net (int argc, char **argv)
   g_autofree char *loss = NULL, *noise = NULL, *model_path = NULL, *layers = NULL;
   gint64 slice = -1, first = -1, last = -1, tfirst = -1, tlast = -1, seed = 0;
   int threads = 2, factor = 2;
-  double level, lr;
+  double level, lr, rampdown, beta2;
   gboolean residual = FALSE;
   PlRestoreNetSettings s;
   g_autoptr (GOptionContext) context = g_option_context_new ("IN OUT");
@@ -120,6 +121,8 @@ pel_cli_denoise_net (int argc, char **argv)
   pl_restore_net_settings_init (&s);
   level = s.degrade.level;
   lr = s.lr;
+  rampdown = s.rampdown;
+  beta2 = s.beta2;
   {
     const GOptionEntry entries[] = {
       { "method", 'm', 0, G_OPTION_ARG_STRING, &method, "n2n, n2c, pair or supervised", "METHOD" },
@@ -136,6 +139,8 @@ pel_cli_denoise_net (int argc, char **argv)
       { "batch", 0, 0, G_OPTION_ARG_INT, &s.batch, "Patches per step (8)", "B" },
       { "patch", 0, 0, G_OPTION_ARG_INT, &s.patch, "Patch size (64)", "P" },
       { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Adam learning rate (0.001)", "LR" },
+      { "rampdown", 0, 0, G_OPTION_ARG_DOUBLE, &rampdown, "Last fraction of the steps over which the rate falls to 0 (0.3; 0: constant)", "F" },
+      { "beta2", 0, 0, G_OPTION_ARG_DOUBLE, &beta2, "Adam's second-moment decay (0.99)", "B2" },
       { "width", 0, 0, G_OPTION_ARG_INT, &s.width, "Channels of the first level (16)", "C" },
       { "depth", 0, 0, G_OPTION_ARG_INT, &s.depth, "Levels (3)", "D" },
       { "slice", 'k', 0, G_OPTION_ARG_INT64, &slice, "The one slice to restore", "K" },
@@ -200,6 +205,8 @@ pel_cli_denoise_net (int argc, char **argv)
   s.degrade.seed = (guint64) seed;
   s.residual = residual;
   s.lr = (float) lr;
+  s.rampdown = (float) rampdown;
+  s.beta2 = (float) beta2;
   s.seed = (guint64) seed;
   if (layers)
     {
@@ -312,6 +319,7 @@ pel_cli_denoise_net (int argc, char **argv)
   g_string_append_printf (json, "\"input\": \"%s\", \"output\": \"%s\", \"method\": \"%s\", \"loss\": \"%s\", "
                           "\"residual\": %s, \"noise\": \"%s\", \"level\": %.6g, \"factor\": %d, \"seed\": %" G_GINT64_FORMAT ", "
                           "\"steps\": %d, \"batch\": %d, \"patch\": %d, \"width\": %d, \"depth\": %d, "
+                          "\"lr\": %.6g, \"rampdown\": %.6g, \"beta2\": %.6g, "
                           "\"first\": %" G_GINT64_FORMAT ", \"last\": %" G_GINT64_FORMAT ", "
                           "\"train_first\": %" G_GINT64_FORMAT ", \"train_last\": %" G_GINT64_FORMAT ", "
                           "\"train_seconds\": %.2f, \"step_ms\": %.2f, \"final_loss\": %.6g, "
@@ -320,6 +328,7 @@ pel_cli_denoise_net (int argc, char **argv)
                           s.residual ? "true" : "false",
                           s.method == PL_RESTORE_PAIR ? "real" : pl_degrade_kind_name (s.degrade.kind),
                           s.degrade.level, s.degrade.factor, seed, s.steps, s.batch, s.patch, s.width, s.depth,
+                          s.lr, s.rampdown, s.beta2,
                           first, last, tfirst, tlast, g_get_monotonic_time () * 1e-6 - t0,
                           pl_restore_net_step_ms (net), pl_restore_net_final_loss (net),
                           first + n / 2, prog.curve->str);
