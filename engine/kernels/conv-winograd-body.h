@@ -106,8 +106,8 @@ SFX (wino_weights_part) (int part, int n_parts, gpointer data)
 
 typedef struct
 {
-  SFX (Geo) geo;            /* padded input band on the image grid */
-  const float *in;          /* (N, c_in, h, w) */
+  SFX (Geo) geo;            /* the image grid (n, h, w) */
+  const float *in;          /* (N, c_in, h, w), read in place */
   int c_in;
   float *u;                 /* U[16][c_out][c_in], in the workspace */
   float *out;               /* (N, c_out, h, w) */
@@ -122,12 +122,13 @@ typedef struct
   gsize ws_part, u_n;
 } SFX (WinoProblem);
 
-/* d = rows of the padded band at patch rows a = 0..3 of tile row k; writes
- * V[ξ][c][t0 + j], j < n ≤ VL, for tiles j of the row from tj0.  Fully
- * unrolled and inlined so that the 4 × 4 patch stays in registers (a loop
- * over it kept it on the stack: a load and a store per element). */
+/* seg[a] = columns 2·tj0 − 1 … 2·tj0 + 2·VL (2·VL + 2 floats) of patch row
+ * a = 0..3 of a tile row; writes V[ξ][c][t0 + j], j < n ≤ VL, for the VL
+ * tiles from tj0.  Fully unrolled and inlined so that the 4 × 4 patch stays
+ * in registers (a loop over it kept it on the stack: a load and a store per
+ * element). */
 static inline __attribute__ ((always_inline)) void
-SFX (wino_input_tiles) (const float *const rows[4], int tj0, int n, float *vc, gsize vplane)
+SFX (wino_input_tiles) (const float *const seg[4], int n, float *vc, gsize vplane)
 {
   VF d[4][4];
 
@@ -135,7 +136,7 @@ SFX (wino_input_tiles) (const float *const rows[4], int tj0, int n, float *vc, g
   for (int a = 0; a < 4; a++)
     {
       /* columns 2tj − 1 + b for VL consecutive tiles */
-      const float *p = rows[a] + 2 * tj0 - 1;
+      const float *p = seg[a];
       v_deinterleave_v (p, &d[a][0], &d[a][1]);
       v_deinterleave_v (p + 2, &d[a][2], &d[a][3]);
     }
@@ -292,7 +293,7 @@ SFX (wino_part) (int part, int n_parts, gpointer data)
 {
   const SFX (WinoProblem) *pb = data;
   const SFX (Geo) *geo = &pb->geo;
-  int h = geo->h, wp = geo->wp, tw = pb->tw;
+  int h = geo->h, w = geo->w, tw = pb->tw;
   int n_trows = geo->n * pb->th;
   int o_part = part % pb->o_split, b_part = part / pb->o_split;
   int b_parts = pb->n_parts / pb->o_split;
@@ -301,10 +302,14 @@ SFX (wino_part) (int part, int n_parts, gpointer data)
   int oa = (int) ((gint64) o_part * pb->c_out / pb->o_split);
   int oz = (int) ((gint64) (o_part + 1) * pb->c_out / pb->o_split);
   int tq = PV_MAX * VL;
-  float *xb = pb->ws + pb->u_n + (gsize) pl_conv_slot () * pb->ws_part;
-  float *vb = xb + (gsize) pb->c_in * geo->ps;
+  float *vb = pb->ws + pb->u_n + (gsize) pl_conv_slot () * pb->ws_part;
   float *stage = vb + (gsize) 16 * pb->c_in * pb->vps;
   gsize vplane = (gsize) pb->c_in * pb->vps;    /* between ξ */
+  gsize hw = (gsize) h * w;
+  /* a vector of tiles from tj0 reads columns 2·tj0 − 1 … 2·tj0 + 2·VL of
+   * its four rows: straight from x inside the image, else from a copy with
+   * the zero padding (the first and last vectors of a row, rows −1 and h) */
+  float edge[4][2 * VL + 2];
 
   for (int bi = band0; bi < band1; bi++)
     {
@@ -312,32 +317,44 @@ SFX (wino_part) (int part, int n_parts, gpointer data)
       int G1 = (int) ((gint64) (bi + 1) * n_trows / pb->n_bands);
       if (G1 <= G0)
         continue;
-      /* image rows of the band: from row 2·ti of its first tile row to the
-       * end of its last tile row */
-      int n0 = G0 / pb->th, nl = (G1 - 1) / pb->th, til = (G1 - 1) % pb->th;
-      int g0 = n0 * h + 2 * (G0 % pb->th), g1 = nl * h + MIN (2 * til + 2, h);
-      SFX (Band) bd;
-      SFX (band_init) (geo, &bd, g0, g1);
-      SFX (band_fill) (geo, &bd, pb->in, pb->c_in, (gsize) pb->c_in * h * geo->w, TRUE, xb);
-
       int t_n = (G1 - G0) * tw;
       for (int c = 0; c < pb->c_in; c++)
         {
-          const float *xc = xb + (gsize) c * geo->ps + geo->lead;
           float *vc = vb + (gsize) c * pb->vps;
           for (int k = 0; k < G1 - G0; k++)
             {
               int G = G0 + k, n = G / pb->th, ti = G % pb->th;
-              /* band row of image row 2ti: one separator row per image boundary */
-              int r0 = (n * h + 2 * ti - g0) + (n - n0);
-              const float *rows[4];
+              const float *plane = pb->in + ((gsize) n * pb->c_in + c) * hw;
+              const float *row[4];
+              gboolean rows_in = TRUE;
               for (int a = 0; a < 4; a++)
-                rows[a] = xc + (ptrdiff_t) (r0 - 1 + a) * wp;
-              int tj0 = 0;
-              for (; tj0 + VL <= tw; tj0 += VL)
-                SFX (wino_input_tiles) (rows, tj0, VL, vc + (gsize) k * tw + tj0, vplane);
-              if (tj0 < tw)
-                SFX (wino_input_tiles) (rows, tj0, tw - tj0, vc + (gsize) k * tw + tj0, vplane);
+                {
+                  int r = 2 * ti - 1 + a;
+                  row[a] = r >= 0 && r < h ? plane + (gsize) r * w : NULL;
+                  rows_in = rows_in && row[a];
+                }
+              for (int tj0 = 0; tj0 < tw; tj0 += VL)
+                {
+                  int col0 = 2 * tj0 - 1, nt = MIN (VL, tw - tj0);
+                  const float *seg[4];
+                  if (rows_in && col0 >= 0 && col0 + 2 * VL + 2 <= w)
+                    for (int a = 0; a < 4; a++)
+                      seg[a] = row[a] + col0;
+                  else
+                    for (int a = 0; a < 4; a++)
+                      {
+                        int lo = MAX (col0, 0), hi = MIN (col0 + 2 * VL + 2, w);
+                        memset (edge[a], 0, sizeof edge[a]);
+                        if (row[a] && hi > lo)
+                          memcpy (edge[a] + (lo - col0), row[a] + lo, (gsize) (hi - lo) * sizeof (float));
+                        seg[a] = edge[a];
+                      }
+                  float *dst = vc + (gsize) k * tw + tj0;
+                  if (nt == VL)
+                    SFX (wino_input_tiles) (seg, VL, dst, vplane);
+                  else
+                    SFX (wino_input_tiles) (seg, nt, dst, vplane);
+                }
             }
           /* the last tile vector's lanes past the band: finite */
           gsize t_end = ((gsize) t_n + VL - 1) / VL * VL;
@@ -345,10 +362,10 @@ SFX (wino_part) (int part, int n_parts, gpointer data)
             memset (vc + (gsize) x * vplane + t_n, 0, (t_end - t_n) * sizeof (float));
         }
 
-      /* No software prefetch of the next band's input: band_fill reads whole
-       * rows, which the hardware prefetcher follows; prefetching them here
-       * cost 5–8 % of the forward pass (bench-conv --net dip --algo winograd,
-       * one thread's CPU time). */
+      /* No software prefetch of the next band's input: the transforms read
+       * it row after row, which the hardware prefetcher follows; prefetching
+       * it here cost 5–8 % of the pass (bench-conv --net dip --algo
+       * winograd, one thread's CPU time). */
       for (int o0 = oa; o0 < oz; o0 += OB_MAX)
         {
           int ob_n = MIN (OB_MAX, oz - o0);
@@ -393,9 +410,8 @@ SFX (wino_plan) (SFX (WinoProblem) *pb, int n, int h, int w, int threads)
   SFX (geo_init) (&pb->geo, n, h, w, 1, 3 * VL, 2 * pb->max_trows + 1);
   pb->vps = ((gsize) pb->max_trows * pb->tw + tq + VL - 1) / VL * VL;
   pb->u_n = ((gsize) 16 * pb->c_out * pb->c_in + VL - 1) / VL * VL;
-  /* U, then per thread: the band, V and the 16 transform-domain tiles */
-  pb->ws_part = (gsize) pb->c_in * pb->geo.ps + (gsize) 16 * pb->c_in * pb->vps
-                + (gsize) 16 * OB_MAX * tq;
+  /* U, then per thread: V and the 16 transform-domain tiles */
+  pb->ws_part = (gsize) 16 * pb->c_in * pb->vps + (gsize) 16 * OB_MAX * tq;
   return pb->u_n + pb->ws_part * pb->n_threads + VL;
 }
 
