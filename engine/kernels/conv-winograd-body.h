@@ -122,24 +122,39 @@ typedef struct
   gsize ws_part, u_n;
 } SFX (WinoProblem);
 
-/* seg[a] = columns 2·tj0 − 1 … 2·tj0 + 2·VL (2·VL + 2 floats) of patch row
- * a = 0..3 of a tile row; writes V[ξ][c][t0 + j], j < n ≤ VL, for the VL
- * tiles from tj0.  Fully unrolled and inlined so that the 4 × 4 patch stays
- * in registers (a loop over it kept it on the stack: a load and a store per
- * element). */
+/* Patch row a of VL tiles from tj0: d[b][l] = column 2·(tj0 + l) − 1 + b
+ * of the row, read in place (p = row + 2·tj0 − 1, all 2·VL + 2 columns
+ * inside it) */
 static inline __attribute__ ((always_inline)) void
-SFX (wino_input_tiles) (const float *const seg[4], int n, float *vc, gsize vplane)
+SFX (wino_row_in) (const float *p, VF d[4])
 {
-  VF d[4][4];
+  v_deinterleave_v (p, &d[0], &d[1]);
+  v_deinterleave_v (p + 2, &d[2], &d[3]);
+}
 
-#pragma GCC unroll 4
-  for (int a = 0; a < 4; a++)
+/* The same at the image's edges: columns outside [0, w) are zero (a row
+ * outside the image is NULL).  Masked loads, not a padded copy: a copy read
+ * back in vectors stalled on store forwarding. */
+static inline __attribute__ ((always_inline)) void
+SFX (wino_row_edge) (const float *row, int col0, int w, VF d[4])
+{
+  if (!row)
     {
-      /* columns 2tj − 1 + b for VL consecutive tiles */
-      const float *p = seg[a];
-      v_deinterleave_v (p, &d[a][0], &d[a][1]);
-      v_deinterleave_v (p + 2, &d[a][2], &d[a][3]);
+      d[0] = d[1] = d[2] = d[3] = v_zero ();
+      return;
     }
+  v_deinterleave_r (v_load_cols (row, col0, w), v_load_cols (row, col0 + VL, w), &d[0], &d[1]);
+  v_deinterleave_r (v_load_cols (row, col0 + 2, w), v_load_cols (row, col0 + 2 + VL, w),
+                    &d[2], &d[3]);
+}
+
+/* d[a][b] = patch element (a, b) of VL tiles (from wino_row_*); writes
+ * V[ξ][c][t0 + j], j < n ≤ VL.  Fully unrolled and inlined so that the
+ * 4 × 4 patch stays in registers (a loop over it kept it on the stack: a
+ * load and a store per element). */
+static inline __attribute__ ((always_inline)) void
+SFX (wino_input_tiles) (VF d[4][4], int n, float *vc, gsize vplane)
+{
 #pragma GCC unroll 4
   for (int b = 0; b < 4; b++)
     {
@@ -306,10 +321,6 @@ SFX (wino_part) (int part, int n_parts, gpointer data)
   float *stage = vb + (gsize) 16 * pb->c_in * pb->vps;
   gsize vplane = (gsize) pb->c_in * pb->vps;    /* between ξ */
   gsize hw = (gsize) h * w;
-  /* a vector of tiles from tj0 reads columns 2·tj0 − 1 … 2·tj0 + 2·VL of
-   * its four rows: straight from x inside the image, else from a copy with
-   * the zero padding (the first and last vectors of a row, rows −1 and h) */
-  float edge[4][2 * VL + 2];
 
   for (int bi = band0; bi < band1; bi++)
     {
@@ -336,24 +347,20 @@ SFX (wino_part) (int part, int n_parts, gpointer data)
               for (int tj0 = 0; tj0 < tw; tj0 += VL)
                 {
                   int col0 = 2 * tj0 - 1, nt = MIN (VL, tw - tj0);
-                  const float *seg[4];
-                  if (rows_in && col0 >= 0 && col0 + 2 * VL + 2 <= w)
-                    for (int a = 0; a < 4; a++)
-                      seg[a] = row[a] + col0;
-                  else
-                    for (int a = 0; a < 4; a++)
-                      {
-                        int lo = MAX (col0, 0), hi = MIN (col0 + 2 * VL + 2, w);
-                        memset (edge[a], 0, sizeof edge[a]);
-                        if (row[a] && hi > lo)
-                          memcpy (edge[a] + (lo - col0), row[a] + lo, (gsize) (hi - lo) * sizeof (float));
-                        seg[a] = edge[a];
-                      }
                   float *dst = vc + (gsize) k * tw + tj0;
-                  if (nt == VL)
-                    SFX (wino_input_tiles) (seg, VL, dst, vplane);
-                  else
-                    SFX (wino_input_tiles) (seg, nt, dst, vplane);
+                  VF d[4][4];
+                  if (rows_in && col0 >= 0 && col0 + 2 * VL + 2 <= w)
+                    {
+#pragma GCC unroll 4
+                      for (int a = 0; a < 4; a++)
+                        SFX (wino_row_in) (row[a] + col0, d[a]);
+                      SFX (wino_input_tiles) (d, VL, dst, vplane);
+                      continue;
+                    }
+#pragma GCC unroll 4
+                  for (int a = 0; a < 4; a++)
+                    SFX (wino_row_edge) (row[a], col0, w, d[a]);
+                  SFX (wino_input_tiles) (d, nt, dst, vplane);
                 }
             }
           /* the last tile vector's lanes past the band: finite */
