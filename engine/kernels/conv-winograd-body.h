@@ -481,8 +481,8 @@ typedef struct
 } SFX (WinoRed);
 
 /* dM[ξ][o][t0 + l] for the VL tiles from tj0 of one tile row, from the two
- * dy rows (zero-padded past the image) e0/o0 = row 2ti even/odd columns,
- * e1/o1 = row 2ti+1. */
+ * dy rows (zero past the image): a/b = row 2ti even/odd columns, c/d = row
+ * 2ti + 1. */
 static inline __attribute__ ((always_inline)) void
 SFX (wino_dm_tiles) (VF a, VF b, VF c, VF d, int n, float *dm, gsize plane)
 {
@@ -521,13 +521,11 @@ SFX (wino_red_part) (int part, int n_parts, gpointer data)
   float *xb = base;                                          /* n_cb blocks of ps·VL */
   float *vb = xb + (gsize) n_cb * geo->ps * VL;              /* [ξ][cb][vps][VL] */
   float *dmb = vb + (gsize) 16 * n_cb * pb->vps * VL;        /* [ξ][o][vps] */
-  float *rows = dmb + (gsize) 16 * pb->o * pb->vps;          /* 2 dy rows, padded */
   float *dup = base + pb->part_off;                          /* [ξ][o][cp] */
   double *dbp = (double *) (dup + (gsize) 16 * pb->o * pb->cp);
   gsize vblk = pb->vps * VL;                                 /* between c-blocks */
   gsize vxi = (gsize) n_cb * vblk;                           /* between ξ */
   gsize dmxi = (gsize) pb->o * pb->vps;
-  int row_len = 2 * tw + 2 * VL;
 
   memset (dup, 0, (gsize) 16 * pb->o * pb->cp * sizeof (float));
   memset (dbp, 0, (gsize) pb->o * sizeof (double));
@@ -591,28 +589,31 @@ SFX (wino_red_part) (int part, int n_parts, gpointer data)
             }
         }
 
-      /* dM from dy: rows 2ti, 2ti + 1 copied with zeros past the image */
+      /* dM from dy's rows 2ti, 2ti + 1, read in place (zeros past the
+       * image: masked loads in the last vector, a zero row past the end) */
       for (int o = 0; o < pb->o; o++)
         for (int k = 0; k < G1 - G0; k++)
           {
             int G = G0 + k, n = G / pb->th, ti = G % pb->th;
-            for (int a = 0; a < 2; a++)
-              {
-                float *r = rows + (gsize) a * row_len;
-                int i = 2 * ti + a;
-                if (i < h)
-                  {
-                    memcpy (r, pb->dy + (((gsize) n * pb->o + o) * h + i) * w, w * sizeof (float));
-                    memset (r + w, 0, (row_len - w) * sizeof (float));
-                  }
-                else
-                  memset (r, 0, row_len * sizeof (float));
-              }
+            const float *r0 = pb->dy + (((gsize) n * pb->o + o) * h + 2 * ti) * w;
+            const float *r1 = 2 * ti + 1 < h ? r0 + w : NULL;
             for (int tj0 = 0; tj0 < tw; tj0 += VL)
               {
-                VF a, b, c, d;
-                v_deinterleave_v (rows + 2 * tj0, &a, &b);
-                v_deinterleave_v (rows + row_len + 2 * tj0, &c, &d);
+                VF a, b, c = v_zero (), d = v_zero ();
+                int col = 2 * tj0;
+                if (col + 2 * VL <= w)
+                  {
+                    v_deinterleave_v (r0 + col, &a, &b);
+                    if (r1)
+                      v_deinterleave_v (r1 + col, &c, &d);
+                  }
+                else
+                  {
+                    v_deinterleave_r (v_load_cols (r0, col, w), v_load_cols (r0, col + VL, w), &a, &b);
+                    if (r1)
+                      v_deinterleave_r (v_load_cols (r1, col, w), v_load_cols (r1, col + VL, w),
+                                        &c, &d);
+                  }
                 SFX (wino_dm_tiles) (a, b, c, d, MIN (VL, tw - tj0),
                                      dmb + (gsize) o * pb->vps + (gsize) k * tw + tj0, dmxi);
               }
@@ -706,9 +707,8 @@ SFX (wino_red_plan) (SFX (WinoRed) *pb, int n, int h, int w, int threads)
   SFX (geo_init) (&pb->geo, n, h, w, 1, 3 * VL, 2 * pb->max_trows + 1);
   pb->vps = ((gsize) pb->max_trows * pb->tw + VL - 1) / VL * VL;
   gsize n_cb = pb->cp / VL;
-  gsize row_len = 2 * (gsize) pb->tw + 2 * VL;
   pb->part_off = n_cb * pb->geo.ps * VL + (gsize) 16 * n_cb * pb->vps * VL
-                 + (gsize) 16 * pb->o * pb->vps + 2 * row_len;
+                 + (gsize) 16 * pb->o * pb->vps;
   pb->part_off = (pb->part_off + VL - 1) / VL * VL;
   pb->ws_part = pb->part_off + (gsize) 16 * pb->o * pb->cp + 2 * (gsize) pb->o;
   pb->ws_part = (pb->ws_part + VL - 1) / VL * VL;
