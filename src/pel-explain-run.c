@@ -75,6 +75,8 @@ copy_model (const PlModel *m)
   c->axis = m->axis;
   c->train_h = m->train_h;
   c->train_w = m->train_w;
+  c->context = m->context;
+  c->coords = m->coords;
   pl_model_set_training (c, m->training);
   return c;
 }

@@ -26,6 +26,8 @@ model_copy (const PlModel *m)
   c->axis = m->axis;
   c->train_h = m->train_h;
   c->train_w = m->train_w;
+  c->context = m->context;
+  c->coords = m->coords;
   pl_model_set_training (c, m->training);
   return c;
 }
@@ -610,6 +612,50 @@ ACTION (act_preset)
                   preset_name_of, n);
 }
 
+static const char *
+head_name_of (guint i)
+{
+  static const char *names[] = { "plain", "fcn" };
+  return i < 2 ? names[i] : NULL;
+}
+
+ACTION (act_head)
+{
+  select_by_name (PEL_TRAIN_PANEL (user_data)->head_dropdown, g_variant_get_string (parameter, NULL), head_name_of, 2);
+}
+
+/* Heads of the bottleneck's attention block: 0, 1, 2, 4 or 8. */
+ACTION (act_attention)
+{
+  PelTrainPanel *self = user_data;
+  int heads = g_variant_get_int32 (parameter);
+
+  for (guint i = 0; i < 5; i++)
+    if ((i == 0 ? 0 : 1 << (i - 1)) == heads)
+      {
+        gtk_drop_down_set_selected (self->attention_dropdown, i);
+        return;
+      }
+  g_warning ("attention heads must be 0, 1, 2, 4 or 8, not %d", heads);
+}
+
+/* Slices per input: 1, 3 or 5. */
+ACTION (act_context)
+{
+  PelTrainPanel *self = user_data;
+  int n = g_variant_get_int32 (parameter);
+
+  if (n == 1 || n == 3 || n == 5)
+    gtk_drop_down_set_selected (self->context_dropdown, (guint) n / 2);
+  else
+    g_warning ("slices per input must be 1, 3 or 5, not %d", n);
+}
+
+ACTION (act_coords)
+{
+  gtk_check_button_set_active (PEL_TRAIN_PANEL (user_data)->coords_check, g_variant_get_boolean (parameter));
+}
+
 ACTION (act_method)
 {
   select_by_name (PEL_TRAIN_PANEL (user_data)->method_dropdown, g_variant_get_string (parameter, NULL),
@@ -636,16 +682,20 @@ ACTION (act_fill)
   gtk_toggle_button_set_active (PEL_TRAIN_PANEL (user_data)->fill_button, TRUE);
 }
 
-/* The panel scrolled to a section: "top" or "proposal". */
+/* The panel scrolled to a section: "top", "network" (its options shown)
+ * or "proposal". */
 ACTION (act_scroll)
 {
   PelTrainPanel *self = user_data;
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
-  gboolean top = g_str_equal (g_variant_get_string (parameter, NULL), "top");
+  const char *where = g_variant_get_string (parameter, NULL);
+  gboolean top = g_str_equal (where, "top"), network = g_str_equal (where, "network");
   double x = 0.0, y = 0.0;
 
+  if (network)
+    gtk_expander_set_expanded (self->network_expander, TRUE);
   if (!top)
-    gtk_widget_translate_coordinates (self->proposal_heading,
+    gtk_widget_translate_coordinates (network ? GTK_WIDGET (self->preset_dropdown) : self->proposal_heading,
                                       gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (self->scroller)),
                                       0.0, 0.0, &x, &y);
   gtk_adjustment_set_value (adj, top ? 0.0 : y - 6.0);
@@ -670,6 +720,10 @@ static const GActionEntry action_entries[] = {
   { "show", act_show, NULL, NULL, NULL, { 0 } },
   { "axis", act_axis, "s", NULL, NULL, { 0 } },
   { "preset", act_preset, "s", NULL, NULL, { 0 } },
+  { "head", act_head, "s", NULL, NULL, { 0 } },
+  { "attention", act_attention, "i", NULL, NULL, { 0 } },
+  { "context", act_context, "i", NULL, NULL, { 0 } },
+  { "coords", act_coords, "b", NULL, NULL, { 0 } },
   { "method", act_method, "s", NULL, NULL, { 0 } },
   { "steps", act_steps, "i", NULL, NULL, { 0 } },
   { "interval", act_interval, "d", NULL, NULL, { 0 } },

@@ -1,4 +1,5 @@
-/* Shared by pel-train-panel.c (classes, training, plots, command line),
+/* Shared by pel-train-panel.c (training, plots, command line),
+ * pel-train-panel-classes.c (classes, the slice strip),
  * pel-train-panel-settings.c (network, method and optimiser settings) and
  * pel-train-panel-model.c (proposals, model files, actions). */
 #pragma once
@@ -32,6 +33,11 @@ struct _PelTrainPanel
   GtkLabel         *strip_label;
   GtkDropDown      *preset_dropdown;
   GtkLabel         *preset_info;
+  GtkExpander      *network_expander;
+  GtkDropDown      *head_dropdown;
+  GtkDropDown      *attention_dropdown;
+  GtkDropDown      *context_dropdown;
+  GtkCheckButton   *coords_check;
   GtkDropDown      *method_dropdown;
   GtkSpinButton    *steps_spin;
   GtkExpander      *method_expander;
@@ -138,10 +144,19 @@ void      pel_train_panel_set_status         (PelTrainPanel *self,
                                               const char    *text,
                                               gboolean       error);
 
+/* The training line (key "train") from the session's state. */
+void      pel_train_panel_update_status      (PelTrainPanel *self);
 /* The voxel axis of entry `index` of the axis drop-down. */
 int       pel_train_panel_voxel_axis         (PelTrainPanel *self,
                                               guint          index);
+
+/* pel-train-panel-classes.c */
 void      pel_train_panel_update_strip       (PelTrainPanel *self);
+/* Counts the class totals again soon (on a worker). */
+void      pel_train_panel_recount_classes    (PelTrainPanel *self);
+void      pel_train_panel_connect_classes    (PelTrainPanel *self);
+void      pel_train_panel_dispose_classes    (PelTrainPanel *self);
+void      pel_train_panel_bind_classes_callbacks (GtkWidgetClass *widget_class);
 
 /* pel-train-panel-settings.c */
 void      pel_train_panel_update_preset_info (PelTrainPanel *self);

@@ -114,6 +114,19 @@ rebuild_params (PelTrainPanel *self)
     }
 }
 
+/* The attention drop-down: none, 1, 2, 4 or 8 heads (each divides the
+ * bottleneck's channels of every preset). */
+static const int attention_heads[] = { 0, 1, 2, 4, 8 };
+
+static guint
+attention_index (int heads)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (attention_heads); i++)
+    if (attention_heads[i] == heads)
+      return i;
+  return 0;
+}
+
 void
 pel_train_panel_sync_widgets (PelTrainPanel *self)
 {
@@ -124,6 +137,10 @@ pel_train_panel_sync_widgets (PelTrainPanel *self)
   for (guint i = 0; i < n; i++)
     if (g_strcmp0 (presets[i].name, self->settings.preset) == 0)
       gtk_drop_down_set_selected (self->preset_dropdown, i);
+  gtk_drop_down_set_selected (self->head_dropdown, self->settings.fcn_head ? 1 : 0);
+  gtk_drop_down_set_selected (self->attention_dropdown, attention_index (self->settings.attention));
+  gtk_drop_down_set_selected (self->context_dropdown, (guint) CLAMP (self->settings.context / 2, 0, 2));
+  gtk_check_button_set_active (self->coords_check, self->settings.coords);
   gtk_drop_down_set_selected (self->method_dropdown, self->settings.method.kind);
   if (pel_document_has_volume (self->document))
     gtk_drop_down_set_selected (self->axis_dropdown, (guint) pel_train_panel_axis_index (self, self->settings.axis));
@@ -152,6 +169,14 @@ on_setting_changed (PelTrainPanel *self)
       g_free (self->settings.preset);
       self->settings.preset = g_strdup (presets[preset].name);
     }
+  self->settings.fcn_head = gtk_drop_down_get_selected (self->head_dropdown) == 1;
+  {
+    guint a = gtk_drop_down_get_selected (self->attention_dropdown);
+    self->settings.attention = a < G_N_ELEMENTS (attention_heads) ? attention_heads[a] : 0;
+  }
+  /* 1, 3 or 5 slices */
+  self->settings.context = 2 * (int) MIN (gtk_drop_down_get_selected (self->context_dropdown), 2) + 1;
+  self->settings.coords = gtk_check_button_get_active (self->coords_check);
   self->settings.steps = gtk_spin_button_get_value_as_int (self->steps_spin);
   self->settings.batch = gtk_spin_button_get_value_as_int (self->batch_spin);
   self->settings.lr = gtk_spin_button_get_value (self->lr_spin);

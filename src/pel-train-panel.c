@@ -1,5 +1,6 @@
-/* PelTrainPanel: classes, slices, training and its plots.  The network,
- * method and optimiser settings are in pel-train-panel-settings.c;
+/* PelTrainPanel: training and its plots, the command line, lifecycle.
+ * The classes and the slice strip are in pel-train-panel-classes.c; the
+ * network, method and optimiser settings in pel-train-panel-settings.c;
  * proposals, model files and scripted actions in pel-train-panel-model.c.
  * See pel-train-panel.h. */
 #define G_LOG_DOMAIN "pel-train-panel"
@@ -65,196 +66,6 @@ pel_train_panel_set_status (PelTrainPanel *self,
   pel_status_lines_set (self->status_box, "train", text, error);
 }
 
-static void update_status (PelTrainPanel *self);
-
-/* ---- classes and labelled slices ------------------------------------------ */
-
-/* The class totals, from a count of the whole label map. */
-static void
-rebuild_classes (PelTrainPanel  *self,
-                 const guint64  *counts)
-{
-  PlLabelTable *table = pel_document_get_label_table (self->document);
-  const guint32 *lut = pel_document_get_label_lut (self->document);
-  GtkWidget *child;
-  guint n = 0;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->classes_box))) != NULL)
-    gtk_flow_box_remove (self->classes_box, child);
-  for (guint v = 1; counts != NULL && v < 65536; v++)
-    {
-      PlLabel *l;
-      g_autofree char *markup = NULL, *count = NULL, *tip = NULL;
-      GtkWidget *label;
-
-      if (counts[v] == 0)
-        continue;
-      l = pl_label_table_lookup (table, (guint16) v);
-      count = pel_format_count ((gint64) counts[v]);
-      markup = g_markup_printf_escaped ("<span foreground=\"#%06x\">●</span> %s <span alpha=\"60%%\">%s</span>",
-                                        lut[v] & 0xffffff, l ? l->name : "?", count);
-      label = gtk_label_new (NULL);
-      gtk_label_set_markup (GTK_LABEL (label), markup);
-      gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
-      tip = g_strdup_printf (_("Label %u: %s voxels painted"), v, count);
-      gtk_widget_set_tooltip_text (label, tip);
-      gtk_flow_box_append (self->classes_box, label);
-      n++;
-    }
-  gtk_widget_set_visible (GTK_WIDGET (self->classes_hint), n < 2);
-}
-
-static void
-classes_counted (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr (PelTrainPanel) self = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autofree guint64 *counts = pel_document_count_labels_finish (PEL_DOCUMENT (object), result, &error);
-
-  if (self->document == NULL)
-    return;   /* disposed meanwhile */
-  if (counts == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-      && pel_document_has_volume (self->document))
-    return;   /* superseded by a newer count */
-  rebuild_classes (self, counts);
-  pel_train_panel_rebuild_accept_classes (self);
-}
-
-/* The count scans the whole label map (35 M voxels for Colin27 at 0.5 mm:
- * 45 ms, which stalled the window after every opening and whenever
- * painting paused), so it runs on a worker, as the Labels panel's does. */
-static gboolean
-classes_timeout (gpointer user_data)
-{
-  PelTrainPanel *self = user_data;
-
-  self->classes_source = 0;
-  if (self->classes_counting)
-    g_cancellable_cancel (self->classes_counting);
-  g_clear_object (&self->classes_counting);
-  self->classes_counting = g_cancellable_new ();
-  pel_document_count_labels_async (self->document, self->classes_counting, classes_counted,
-                                   g_object_ref (self));
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-strip_counted (gpointer user_data)
-{
-  pel_train_panel_update_strip (user_data);
-  return G_SOURCE_REMOVE;
-}
-
-void
-pel_train_panel_update_strip (PelTrainPanel *self)
-{
-  const PlVolume *volume = pel_document_get_volume (self->document);
-  gint64 labelled = 0, voxels = 0, cursor[3];
-  g_autofree char *text = NULL, *count = NULL, *axis_title = NULL;
-
-  if (volume == NULL)
-    {
-      pel_slice_strip_set_counts (self->strip, NULL, 0);
-      gtk_label_set_text (self->strip_label, "");
-      return;
-    }
-  if (self->counts.counts == NULL || self->counts.axis != self->settings.axis
-      || self->counts.n != volume->dim[self->settings.axis])
-    {
-      pel_slice_counts_clear (&self->counts);
-      pel_slice_counts_init (&self->counts, self->settings.axis, volume->dim[self->settings.axis]);
-    }
-  /* a whole new map is counted on a worker; strip_counted comes back */
-  pel_slice_counts_refresh_async (&self->counts, self->document, strip_counted, self);
-  pel_slice_strip_set_counts (self->strip, self->counts.counts, self->counts.n);
-  pel_document_get_cursor (self->document, cursor);
-  pel_slice_strip_set_current (self->strip, cursor[self->settings.axis]);
-  {
-    const PelTrainSettings *run = pel_train_session_get_settings (self->session);
-    pel_slice_strip_set_held_out (self->strip, run && run->axis == self->settings.axis
-                                  ? pel_train_session_get_holdout_slice (self->session) : -1);
-  }
-  for (gint64 s = 0; s < self->counts.n; s++)
-    if (self->counts.counts[s] > 0)
-      {
-        labelled++;
-        voxels += self->counts.counts[s];
-      }
-  count = pel_format_count (voxels);
-  if (gtk_drop_down_get_selected_item (self->axis_dropdown))
-    axis_title = g_utf8_strdown (gtk_string_object_get_string (GTK_STRING_OBJECT (
-        gtk_drop_down_get_selected_item (self->axis_dropdown))), -1);
-  /* Translators: e.g. "5 of 181 axial slices labelled, 123 456 voxels" */
-  text = g_strdup_printf (_("%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " %s slices labelled, %s voxels"),
-                          labelled, self->counts.n, axis_title ? axis_title : "", count);
-  gtk_label_set_text (self->strip_label, text);
-  /* Start needs a labelled slice; the ready line says how many */
-  pel_train_panel_update_buttons (self);
-  update_status (self);
-}
-
-static gboolean
-counts_timeout (gpointer user_data)
-{
-  PelTrainPanel *self = user_data;
-
-  self->counts_source = 0;
-  pel_train_panel_update_strip (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_labels_changed (PelTrainPanel *self)
-{
-  /* Painting changes a few slices: the strip recounts only those, soon;
-   * the class totals scan the map, once painting pauses. */
-  if (self->counts_source == 0)
-    self->counts_source = g_timeout_add (150, counts_timeout, self);
-  g_clear_handle_id (&self->classes_source, g_source_remove);
-  self->classes_source = g_timeout_add (500, classes_timeout, self);
-  /* "Accepted …" tells of one undo step: gone once it is undone */
-  if (self->accept_step
-      && g_strcmp0 (pl_undo_get_undo_name (pel_document_get_undo (self->document)), self->accept_step) != 0)
-    {
-      g_clear_pointer (&self->accept_step, g_free);
-      pel_train_panel_set_line (self, "accept", NULL, FALSE);
-    }
-}
-
-static void
-on_table_changed (PelTrainPanel *self)
-{
-  g_clear_handle_id (&self->classes_source, g_source_remove);
-  self->classes_source = g_timeout_add (50, classes_timeout, self);
-}
-
-static void
-on_cursor_changed (PelTrainPanel *self)
-{
-  const PelTrainSettings *run = pel_train_session_get_settings (self->session);
-  gint64 c[3];
-
-  if (!pel_document_has_volume (self->document))
-    return;
-  pel_document_get_cursor (self->document, c);
-  pel_slice_strip_set_current (self->strip, c[self->settings.axis]);
-  pel_train_session_set_preview_slice (self->session, c[run ? run->axis : self->settings.axis]);
-  pel_train_panel_update_buttons (self);
-}
-
-static void
-on_slice_activated (PelTrainPanel *self,
-                    gint64         index)
-{
-  gint64 c[3];
-
-  pel_document_get_cursor (self->document, c);
-  c[self->settings.axis] = index;
-  pel_document_set_cursor (self->document, c);
-}
-
 /* ---- training ------------------------------------------------------------- */
 
 void
@@ -277,11 +88,11 @@ pel_train_panel_update_buttons (PelTrainPanel *self)
   if (!trainer)
     tip = g_strdup (_("Train more steps on the current network (after a Start)"));
   else if (!compatible)
-    tip = g_strdup (_("The network, axis, batch, seed, learning rate, threads or method changed: Start trains anew with them"));
+    tip = g_strdup (_("The network, its options, axis, batch, seed, learning rate, threads or method changed: Start trains anew with them"));
   else
     tip = g_strdup_printf (_("Train %d more steps from step %" G_GINT64_FORMAT ", weights and optimiser state kept"),
                            self->settings.steps, pel_train_session_get_step (self->session));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->continue_button), tip);
+  pel_widget_set_tooltip (GTK_WIDGET (self->continue_button), tip);
 
   pel_train_panel_enable (self, "predict", volume && !predicting && model);
   pel_train_panel_enable (self, "predict-stop", predicting);
@@ -311,8 +122,8 @@ pel_train_panel_update_buttons (PelTrainPanel *self)
 
 /* The training line: where the run is, its last loss and Dice.  Rate and
  * time left are in the progress row, bound to the run. */
-static void
-update_status (PelTrainPanel *self)
+void
+pel_train_panel_update_status (PelTrainPanel *self)
 {
   PelLiveRun *run = pel_train_session_get_run (self->session);
   gint64 step = pel_train_session_get_step (self->session);
@@ -424,7 +235,7 @@ on_series_points (PelTrainPanel      *self,
           pel_plot_append (self->loss_plot, self->loss_series, points[i].x, points[i].y);
           pel_plot_append (self->loss_plot, self->loss_smooth_series, points[i].x, self->loss_smooth);
         }
-      update_status (self);
+      pel_train_panel_update_status (self);
     }
   else if (g_str_equal (name, "dice"))
     {
@@ -497,7 +308,7 @@ on_session_finished (PelTrainPanel *self,
       self->model_source = PEL_MODEL_TRAINED;
       pel_train_panel_model_changed (self);
     }
-  update_status (self);
+  pel_train_panel_update_status (self);
   pel_train_panel_update_strip (self);
   pel_train_panel_update_buttons (self);
   pel_train_panel_update_command (self);
@@ -517,7 +328,7 @@ on_session_notify (PelTrainPanel *self,
     }
   if (g_str_equal (pspec->name, "step"))
     return;   /* the loss points that come with it update the line */
-  update_status (self);
+  pel_train_panel_update_status (self);
   pel_train_panel_update_buttons (self);
 }
 
@@ -538,7 +349,7 @@ pel_train_panel_start (PelTrainPanel *self)
   reset_plots (self);
   if (self->model_source == PEL_MODEL_TRAINED)
     self->model_source = PEL_MODEL_NONE;
-  update_status (self);
+  pel_train_panel_update_status (self);
   pel_train_panel_update_buttons (self);
 }
 
@@ -549,7 +360,7 @@ pel_train_panel_continue (PelTrainPanel *self)
 
   if (!pel_train_session_continue (self->session, self->settings.steps, &self->settings.method, &error))
     pel_train_panel_set_status (self, error->message, TRUE);
-  update_status (self);
+  pel_train_panel_update_status (self);
   pel_train_panel_update_buttons (self);
 }
 
@@ -617,8 +428,8 @@ on_volume_changed (PelTrainPanel *self)
   reset_plots (self);
   self->proposal_is_volume = FALSE;
   pel_train_panel_update_strip (self);
-  on_table_changed (self);
-  update_status (self);
+  pel_train_panel_recount_classes (self);
+  pel_train_panel_update_status (self);
   pel_train_panel_update_proposal_label (self);
   pel_train_panel_update_buttons (self);
   pel_train_panel_update_command (self);
@@ -668,14 +479,10 @@ pel_train_panel_dispose (GObject *object)
 {
   PelTrainPanel *self = PEL_TRAIN_PANEL (object);
 
-  g_clear_handle_id (&self->counts_source, g_source_remove);
-  g_clear_handle_id (&self->classes_source, g_source_remove);
+  pel_train_panel_dispose_classes (self);
   if (self->cases_panel)
     g_object_remove_weak_pointer (G_OBJECT (self->cases_panel), (gpointer *) &self->cases_panel);
   self->cases_panel = NULL;
-  if (self->classes_counting)
-    g_cancellable_cancel (self->classes_counting);
-  g_clear_object (&self->classes_counting);
   if (self->bindings)
     {
       for (guint i = 0; i < self->bindings->len; i++)
@@ -741,6 +548,11 @@ pel_train_panel_class_init (PelTrainPanelClass *klass)
   CHILD (strip_label);
   CHILD (preset_dropdown);
   CHILD (preset_info);
+  CHILD (network_expander);
+  CHILD (head_dropdown);
+  CHILD (attention_dropdown);
+  CHILD (context_dropdown);
+  CHILD (coords_check);
   CHILD (method_dropdown);
   CHILD (steps_spin);
   CHILD (method_expander);
@@ -778,7 +590,7 @@ pel_train_panel_class_init (PelTrainPanelClass *klass)
   CHILD (command_label);
   CHILD (command_note);
 #undef CHILD
-  gtk_widget_class_bind_template_callback (widget_class, on_slice_activated);
+  pel_train_panel_bind_classes_callbacks (widget_class);
   gtk_widget_class_bind_template_callback (widget_class, on_copy_clicked);
   pel_train_panel_bind_settings_callbacks (widget_class);
 
@@ -861,9 +673,7 @@ pel_train_panel_new (PelDocument *document,
   gtk_toggle_button_set_active (self->fill_button, !pel_document_get_proposal_outline (document));
 
   g_signal_connect_swapped (document, "volume-changed", G_CALLBACK (on_volume_changed), self);
-  g_signal_connect_swapped (document, "labels-changed", G_CALLBACK (on_labels_changed), self);
-  g_signal_connect_swapped (document, "table-changed", G_CALLBACK (on_table_changed), self);
-  g_signal_connect_swapped (document, "cursor-changed", G_CALLBACK (on_cursor_changed), self);
+  pel_train_panel_connect_classes (self);
   g_signal_connect_swapped (document, "overlays-changed", G_CALLBACK (on_overlays_changed), self);
   g_signal_connect_swapped (document, "notify::dirty", G_CALLBACK (pel_train_panel_update_command), self);
   g_signal_connect_swapped (document, "notify::labels-path", G_CALLBACK (pel_train_panel_update_command), self);

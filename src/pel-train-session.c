@@ -270,6 +270,14 @@ make_trainer (TrainTask *t,
     {
       g_autofree char *line = NULL;
 
+      /* the bank stacks only the painted slices: no neighbours, no place */
+      if (cfg.context > 1 || cfg.coords)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                       _("Training across the cases of a cohort takes each painted slice alone: "
+                         "set Slices per input to 1 and turn off the position channel"));
+          return FALSE;
+        }
       if (pel_train_cases_get_volume (t->cases) == NULL)
         {
           pel_live_status (live, "cases", _("Loading the painted slices of every case…"));

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine/data/dataset.h"
+#include "engine/nn/slice-input.h"
 
 void
 pel_train_settings_init (PelTrainSettings *s,
@@ -28,6 +29,8 @@ pel_train_settings_init (PelTrainSettings *s,
   /* Every core: the window has one engine job at a time. */
   s->threads = (int) g_get_num_processors ();
   s->holdout = TRUE;
+  s->context = cfg.context;
+  s->coords = cfg.coords;
   pl_method_config_init (&s->method);
 }
 
@@ -49,7 +52,9 @@ gboolean
 pel_train_settings_compatible (const PelTrainSettings *a,
                                const PelTrainSettings *b)
 {
-  return g_strcmp0 (a->preset, b->preset) == 0 && a->axis == b->axis && a->batch == b->batch
+  return g_strcmp0 (a->preset, b->preset) == 0 && a->fcn_head == b->fcn_head
+         && a->attention == b->attention && a->context == b->context && a->coords == b->coords
+         && a->axis == b->axis && a->batch == b->batch
          && a->seed == b->seed && a->lr == b->lr && a->threads == b->threads
          && a->method.kind == b->method.kind;
 }
@@ -66,6 +71,15 @@ pel_train_settings_to_config (const PelTrainSettings *s,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("Unknown network preset “%s”"), s->preset);
       return FALSE;
     }
+  if (s->fcn_head)
+    pl_unet_config_head (&cfg->net, "fcn");
+  cfg->net.attention_heads = s->attention;
+  if (!pl_unet_config_check (&cfg->net, error))
+    return FALSE;
+  if (!pl_slice_input_check (s->context, error))
+    return FALSE;
+  cfg->context = s->context;
+  cfg->coords = s->coords;
   cfg->axis = s->axis;
   cfg->batch = s->batch;
   cfg->seed = s->seed;
@@ -122,6 +136,14 @@ pel_train_settings_command_line (const PelTrainSettings *s,
   append_arg (cmd, "--labels", labels ? labels : "LABELS.nii.gz");
   append_arg (cmd, "--out", "model.safetensors");
   append_arg (cmd, "--preset", s->preset);
+  if (s->fcn_head)
+    append_arg (cmd, "--head", "fcn");
+  if (s->attention > 0)
+    g_string_append_printf (cmd, " --attention %d", s->attention);
+  if (s->context > 1)
+    g_string_append_printf (cmd, " --context %d", s->context);
+  if (s->coords)
+    g_string_append (cmd, " --coords");
   append_arg (cmd, "--axis", pel_train_axis_name (volume, s->axis));
   g_string_append_printf (cmd, " --steps %" G_GINT64_FORMAT " --batch %d --seed %" G_GUINT64_FORMAT,
                           total_steps, s->batch, s->seed);

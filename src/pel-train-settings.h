@@ -18,6 +18,10 @@ G_BEGIN_DECLS
 typedef struct
 {
   char           *preset;      /* a pl_unet_presets() name */
+  gboolean        fcn_head;    /* the FCN skip head (pl_unet_config_head "fcn") */
+  int             attention;   /* heads of the bottleneck's transformer block, 0: none */
+  int             context;     /* slices per input (odd), engine/nn/slice-input.h */
+  gboolean        coords;      /* a left–right position channel */
   int             axis;        /* voxel axis 0…2 */
   int             steps;       /* per Start or Continue */
   int             batch;
@@ -35,7 +39,7 @@ void      pel_train_settings_copy          (PelTrainSettings       *dst,
                                             const PelTrainSettings *src);
 void      pel_train_settings_clear         (PelTrainSettings       *settings);
 /* Whether a trainer made with a could continue as b: same network, axis,
- * batch, seed, learning rate, threads and method kind. */
+ * options, batch, seed, learning rate, threads and method kind. */
 gboolean  pel_train_settings_compatible    (const PelTrainSettings *a,
                                             const PelTrainSettings *b);
 /* Fills the engine's config (classes are left to the trainer's scan). */

@@ -156,12 +156,14 @@ test_errors (void)
 #undef EXPECT
 }
 
-/* pretrain, then train --init with a frozen encoder; the records say so. */
+/* pretrain, then train --init with a frozen encoder; pretrain --local on
+ * it and train --init from both halves; the records say so. */
 static void
 test_pretrain_finetune (void)
 {
   g_autofree char *img = tmp ("img.nii.gz"), *sp = tmp ("sparse.nii.gz");
   g_autofree char *pre = tmp ("pre.safetensors"), *model = tmp ("tuned.safetensors");
+  g_autofree char *local = tmp ("local.safetensors");
   g_autofree char *out = NULL, *err = NULL;
   g_autoptr (JsonParser) p = json_parser_new ();
   g_autoptr (GError) error = NULL;
@@ -187,6 +189,27 @@ test_pretrain_finetune (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
+  /* The local stage on that encoder, then fine-tuning from both halves. */
+  g_assert_cmpint (run (&out, &err, "pretrain", "--local", "--init", pre, "--image", img, "--out", local,
+                        "--steps", "2", "--batch", "2", NULL), ==, 0);
+  g_assert_nonnull (strstr (err, "step 2  local contrastive loss"));
+  o = parse (p, out);
+  g_assert_cmpstr (json_object_get_string_member (o, "method"), ==, "contrastive-local");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&m, pl_model_free);
+  g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", model,
+                        "--steps", "2", "--batch", "2", "--preset", "small", "--init", local, NULL), ==, 0);
+  m = pl_model_load (model, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (m->training, "\"init_parts\":\"encoder+decoder\""));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (&out, &err, "pretrain", "--local", "--image", img, "--out", local, NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "--init"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
   /* Errors: an unknown mode (usage), another network (the tensor named),
    * a missing file (named), pre-training without negatives. */
   g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", model,
@@ -208,8 +231,8 @@ test_pretrain_finetune (void)
   g_assert_cmpint (run (&out, &err, "pretrain", "--image", img, "--out", pre, "--batch", "1", NULL), ==, 2);
 }
 
-/* train --head fcn and --attention: the model records them, and predict
- * uses them. */
+/* train --head fcn, --attention, --context and --coords: the model records
+ * them, and predict uses them. */
 static void
 test_train_head (void)
 {
@@ -252,6 +275,29 @@ test_train_head (void)
   g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", model,
                         "--preset", "small", "--attention", "5", NULL), ==, 2);
   g_assert_nonnull (strstr (err, "attention heads must divide"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* --context 3 --coords: three slices and the position as channels,
+   * recorded, used by predict; an even context is refused */
+  g_clear_pointer (&m, pl_model_free);
+  g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", model,
+                        "--steps", "3", "--batch", "2", "--preset", "small", "--context", "3", "--coords",
+                        NULL), ==, 0);
+  m = pl_model_load (model, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pl_unet_get_config (m->unet)->in_channels, ==, 4);
+  g_assert_cmpint (m->context, ==, 3);
+  g_assert_true (m->coords);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (&out, &err, "predict", "--image", img, "--model", model, "--out", seg, NULL), ==, 0);
+  g_assert_true (g_file_test (seg, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (&out, &err, "train", "--image", img, "--labels", sp, "--out", model,
+                        "--preset", "small", "--context", "2", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "--context 2: context must be an odd number"));
 }
 
 int

@@ -1,6 +1,6 @@
 /* Contrastive pre-training and fine-tuning from a pretrained encoder on a
  * small phantom: pre-training moves only the encoder and records
- * "contrastive"; a loaded encoder reproduces its bottleneck outputs in a
+ * "contrastive", its local stage only the decoder; a loaded encoder reproduces its bottleneck outputs in a
  * fresh network; frozen parameters stay bitwise unchanged through training
  * steps while the others move; the model records what was frozen; bad
  * combinations fail with a message. */
@@ -285,6 +285,90 @@ test_bad (void)
   g_assert_false (pl_freeze_from_name ("decoder", &f));
 }
 
+/* The local stage on the global stage's encoder: the encoder stays
+ * bitwise, the decoder moves, the class head is untouched, the loss falls
+ * and stays in range; the record says so; fine-tuning from it starts with
+ * both encoder and decoder; without a first stage it is refused. */
+static void
+test_pretrain_local (void)
+{
+  g_autoptr (PlModel) global = pretrain (FALSE, 2);
+  g_autoptr (PlVolume) v = make_volume ();
+  g_autoptr (PlLabels) labels = make_labels ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PlPretrainer) pt = NULL;
+  g_autoptr (PlUnet) before = NULL;
+  g_autoptr (PlModel) local = NULL;
+  g_autoptr (PlTrainer) tr = NULL;
+  g_autoptr (PlModel) tuned = NULL;
+  PlLabelProvider prov;
+  PlTrainConfig cfg;
+  PlPretrainConfig pc;
+  int steps = TEST_SIZE (40, 8);
+  double first = 0.0, last = 0.0;
+  gboolean dec_moved = FALSE;
+
+  small_config (&cfg, FALSE);
+  pl_pretrain_config_init (&pc);
+  pc.proj_dim = 8;
+  pc.local = TRUE;
+  pc.regions = 4;
+  g_assert_null (pl_pretrainer_new (&cfg, &pc, v, &error));
+  g_assert_error (error, PL_ERROR, PL_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "fixed encoder"));
+  g_clear_error (&error);
+
+  cfg.init = global->unet;
+  pt = pl_pretrainer_new (&cfg, &pc, v, &error);
+  g_assert_no_error (error);
+  before = pl_unet_copy (pl_trainer_get_model (pl_pretrainer_get_trainer (pt))->unet);
+  for (int s = 0; s < steps; s++)
+    {
+      PlTrainStepInfo info;
+      g_assert_true (pl_pretrainer_step (pt, &info, &error));
+      g_assert_no_error (error);
+      /* 2B · 16 = 128 regions: at most log 127 plus 2/τ */
+      g_assert_true (isfinite (info.loss) && info.loss >= 0.0);
+      g_assert_cmpfloat (info.loss, <, log (127.0) + 2.0 / pc.temperature);
+      if (s < 4)
+        first += info.loss / 4;
+      if (s >= steps - 4)
+        last += info.loss / 4;
+    }
+  g_test_message ("local contrastive loss %.3f → %.3f over %d steps", first, last, steps);
+  local = pl_pretrainer_export_model (pt);
+  for (guint i = 0; i < pl_unet_n_tensors (local->unet); i++)
+    if (pl_unet_tensor_is_encoder (local->unet, i, NULL))
+      g_assert_true (tensor_equal (local->unet, global->unet, i));
+    else if (pl_unet_tensor_is_decoder (local->unet, i))
+      dec_moved |= !tensor_equal (local->unet, before, i);
+    else
+      g_assert_true (tensor_equal (local->unet, before, i));
+  g_assert_true (dec_moved);
+  g_assert_nonnull (strstr (local->training, "\"method\":\"contrastive-local\""));
+  g_assert_nonnull (strstr (local->training, "\"regions\":16"));
+  g_assert_nonnull (strstr (local->training, "\"trained\":\"decoder\""));
+  g_assert_true (pl_model_decoder_pretrained (local));
+  g_assert_false (pl_model_decoder_pretrained (global));
+#ifndef TEST_UNDER_SANITIZER
+  g_assert_cmpfloat (last, <, first);
+#endif
+
+  /* fine-tuning takes both halves */
+  pl_label_provider_init_static (&prov, labels);
+  small_config (&cfg, FALSE);
+  cfg.init = local->unet;
+  cfg.init_decoder = pl_model_decoder_pretrained (local);
+  cfg.init_record = "{}";
+  tr = pl_trainer_new (&cfg, v, &prov, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < pl_unet_n_tensors (local->unet); i++)
+    if (pl_unet_tensor_is_encoder (local->unet, i, NULL) || pl_unet_tensor_is_decoder (local->unet, i))
+      g_assert_true (tensor_equal (pl_trainer_get_model (tr)->unet, local->unet, i));
+  tuned = pl_trainer_export_model (tr);
+  g_assert_nonnull (strstr (tuned->training, "\"init_parts\":\"encoder+decoder\""));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -293,5 +377,6 @@ main (int argc, char **argv)
   g_test_add_func ("/finetune/load-encoder", test_load_encoder);
   g_test_add_func ("/finetune/freeze", test_freeze);
   g_test_add_func ("/finetune/bad", test_bad);
+  g_test_add_func ("/finetune/pretrain-local", test_pretrain_local);
   return g_test_run ();
 }

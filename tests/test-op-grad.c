@@ -685,12 +685,85 @@ test_nt_xent_values (void)
                                   0.0, 1e-6);
 }
 
+/* The local contrastive loss's region pool, alone (cells of unequal sizes:
+ * 7 × 5 in 2 × 2 and 3 × 3) and feeding NT-Xent as the local loss does:
+ * 2 views of 2 slices, 4 regions each. */
+static PlTensor *
+build_region_pool (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_region_pool (t, in[0], GPOINTER_TO_INT (ud));
+}
+
+static PlTensor *
+build_local_loss (PlTape *t, PlTensor **in, gpointer ud)
+{
+  return pl_nt_xent (t, pl_region_pool (t, in[0], 2), *(float *) ud);
+}
+
+static void
+test_region_pool (void)
+{
+  const int pool_shapes[][4] = { { 2, 3, 7, 5 } }, loss_shapes[][4] = { { 4, 3, 6, 6 } };
+  float tau = 0.1f;
+  GcInputs g;
+
+  gc_inputs_init (&g, 1, pool_shapes);
+  gc_fill (&g, 0, &fill_rng, -1.0f, 1.0f, 0.0f);
+  for (int grid = 2; grid <= 3; grid++)
+    g_assert_cmpfloat (gc_check ("region_pool", &g, build_region_pool, GINT_TO_POINTER (grid), 1e-2f, 200), <, 2e-3);
+  gc_inputs_clear (&g);
+  gc_inputs_init (&g, 1, loss_shapes);
+  gc_fill (&g, 0, &fill_rng, -1.0f, 1.0f, 0.0f);
+  g_assert_cmpfloat (gc_check ("region_pool+nt_xent", &g, build_local_loss, &tau, 3e-3f, 200), <, 2e-3);
+  gc_inputs_clear (&g);
+}
+
+/* Its values: cell means over unequal cells; two views whose regions
+ * agree exactly score lower than two whose regions are shuffled. */
+static void
+test_region_pool_values (void)
+{
+  g_autoptr (PlTape) tape = pl_tape_new (1 << 16);
+  /* (1, 1, 3, 2): rows 0 | 1–2 with grid 2, columns 0 | 1 */
+  float x[6] = { 1, 2, 3, 4, 5, 6 };
+  float views[2 * 2 * 4 * 4];
+  PlTensor *y = pl_region_pool (tape, pl_tape_input (tape, 1, 1, 3, 2, x, FALSE), 2);
+  double same, shuffled;
+
+  g_assert_cmpint (y->n, ==, 4);
+  g_assert_cmpfloat (y->data[0], ==, 1.0f);
+  g_assert_cmpfloat (y->data[1], ==, 2.0f);
+  g_assert_cmpfloat (y->data[2], ==, 4.0f);
+  g_assert_cmpfloat (y->data[3], ==, 5.0f);
+  /* (2, 2, 4, 4): view 2 = view 1 (every region its own direction), then
+   * view 2 with its cells swapped */
+  for (int c = 0; c < 2; c++)
+    for (int yy = 0; yy < 4; yy++)
+      for (int xx = 0; xx < 4; xx++)
+        {
+          int r = (yy / 2) * 2 + xx / 2;
+          float v = c == 0 ? cosf (r * 1.5f) : sinf (r * 1.5f);
+          views[(0 * 2 + c) * 16 + yy * 4 + xx] = v;
+          views[(1 * 2 + c) * 16 + yy * 4 + xx] = v;
+        }
+  same = pl_nt_xent (tape, pl_region_pool (tape, pl_tape_input (tape, 2, 2, 4, 4, views, FALSE), 2), 0.5f)->data[0];
+  for (int c = 0; c < 2; c++)
+    for (int yy = 0; yy < 4; yy++)
+      for (int xx = 0; xx < 4; xx++)
+        views[(1 * 2 + c) * 16 + yy * 4 + xx] = views[(0 * 2 + c) * 16 + yy * 4 + (xx + 2) % 4];
+  shuffled = pl_nt_xent (tape, pl_region_pool (tape, pl_tape_input (tape, 2, 2, 4, 4, views, FALSE), 2), 0.5f)->data[0];
+  g_test_message ("local loss: matching regions %.4f, shuffled %.4f", same, shuffled);
+  g_assert_cmpfloat (same, <, shuffled);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   pl_rng_init (&fill_rng, 42);
   g_test_add_data_func ("/op/grad/conv3x3", GINT_TO_POINTER (3), test_conv);
+  g_test_add_func ("/op/grad/region-pool", test_region_pool);
+  g_test_add_func ("/op/grad/region-pool-values", test_region_pool_values);
   g_test_add_data_func ("/op/grad/conv1x1", GINT_TO_POINTER (1), test_conv);
   g_test_add_func ("/op/grad/conv-pair", test_conv_pair);
   g_test_add_func ("/op/grad/conv-relu-fused", test_conv_relu_fused);

@@ -630,6 +630,95 @@ test_panel_loop (void)
 }
 
 static gboolean
+options_chosen (gpointer panel)
+{
+  const PelTrainSettings *s = pel_train_panel_get_settings (panel);
+  return s->fcn_head && s->attention == 4 && s->context == 3 && s->coords;
+}
+
+static gboolean
+options_plain (gpointer panel)
+{
+  const PelTrainSettings *s = pel_train_panel_get_settings (panel);
+  return !s->fcn_head && s->attention == 0 && s->context == 1 && !s->coords;
+}
+
+/* The network options of the settings: chosen by action, shown in the
+ * command line, built into the trained network and recorded in its file;
+ * a run whose options differ cannot continue the last one. */
+static void
+test_network_options (void)
+{
+  static const gint64 slices[] = { 3, 8 };
+  g_autoptr (PelDocument) doc = make_document (slices, G_N_ELEMENTS (slices));
+  g_autoptr (PelTools) tools = pel_tools_new ();
+  GtkWidget *window = gtk_window_new ();
+  PelTrainPanel *panel = PEL_TRAIN_PANEL (pel_train_panel_new (doc, tools));
+  PelTrainSession *session = pel_train_panel_get_session (panel);
+  PelTrainSettings settings = small_settings (doc, TEST_SIZE (6, 2));
+  g_autofree char *dir = g_dir_make_tmp ("pellucid-train-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "options.safetensors", NULL);
+  g_autofree char *save = g_strdup_printf ("save=%s", path);
+  g_autoptr (PlModel) reloaded = NULL;
+  const PlUnetConfig *net;
+  const char *command;
+
+  g_object_add_weak_pointer (G_OBJECT (panel), (gpointer *) &panel);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (panel));
+  gtk_window_present (GTK_WINDOW (window));
+  pel_train_panel_set_settings (panel, &settings);
+  drain ();
+  command = pel_train_panel_get_command_line (panel);
+  g_assert_null (strstr (command, "--head"));
+  g_assert_null (strstr (command, "--attention"));
+
+  /* the script runs one activation per tick */
+  pel_train_panel_run_actions (panel, "head=fcn,attention=4,context=3,coords=true");
+  wait_until (options_chosen, panel);
+  command = pel_train_panel_get_command_line (panel);
+  g_assert_nonnull (strstr (command, " --preset small --head fcn --attention 4 --context 3 --coords "));
+
+  click (GTK_WIDGET (panel), "_Start");
+  wait_until (not_running, session);
+  g_assert_null (pel_train_session_get_error (session));
+  net = pl_unet_get_config (pel_train_panel_get_model (panel)->unet);
+  g_assert_cmpint (net->head_scales, ==, 3);
+  g_assert_cmpint (net->attention_heads, ==, 4);
+  /* three slices and the position: four input channels */
+  g_assert_cmpint (net->in_channels, ==, 4);
+  g_assert_cmpint (pel_train_panel_get_model (panel)->context, ==, 3);
+  g_assert_true (pel_train_panel_get_model (panel)->coords);
+
+  /* the file records both; a plain network is a new run */
+  pel_train_panel_run_actions (panel, save);
+  wait_until (file_exists, path);
+  while (status_line (GTK_WIDGET (panel), "model") == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  {
+    g_autoptr (GError) error = NULL;
+    reloaded = pl_model_load (path, &error);
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (pl_unet_get_config (reloaded->unet)->head_scales, ==, 3);
+  g_assert_cmpint (pl_unet_get_config (reloaded->unet)->attention_heads, ==, 4);
+  g_assert_cmpint (reloaded->context, ==, 3);
+  g_assert_true (reloaded->coords);
+  g_assert_true (gtk_widget_is_sensitive (find_button (GTK_WIDGET (panel), "_Continue")));
+  pel_train_panel_run_actions (panel, "head=plain,attention=0,context=1,coords=false");
+  wait_until (options_plain, panel);
+  g_assert_false (gtk_widget_is_sensitive (find_button (GTK_WIDGET (panel), "_Continue")));
+  /* the command line still tells of the network that was trained */
+  g_assert_nonnull (strstr (pel_train_panel_get_command_line (panel), " --head fcn --attention 4 --context 3 --coords "));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  drain ();
+  g_assert_null (panel);
+  g_unlink (path);
+  g_rmdir (dir);
+  pel_train_settings_clear (&settings);
+}
+
+static gboolean
 quality_estimated (gpointer panel)
 {
   const char *line = status_line (panel, "quality");
@@ -691,5 +780,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/train/paint-reaches-batch", test_paint_reaches_batch);
   g_test_add_func ("/ui/train/panel-loop", test_panel_loop);
   g_test_add_func ("/ui/train/quality-estimate", test_quality_estimate);
+  g_test_add_func ("/ui/train/network-options", test_network_options);
   return g_test_run ();
 }

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "pl-model"
 
 #include "engine/nn/model.h"
+#include "engine/nn/slice-input.h"
 #include "engine/core/json-limits.h"
 #include "engine/data/volume.h"
 
@@ -27,6 +28,7 @@ pl_model_new (PlUnet *unet, int n_classes, const guint16 *values, const char *co
   m->norm_offset = 0.0;
   m->norm_divisor = 1.0;
   m->axis = 2;
+  m->context = 1;
   return m;
 }
 
@@ -196,6 +198,17 @@ model_bytes (PlModel *const *members, int n_members)
   json_builder_add_int_value (b, model->train_h);
   json_builder_add_int_value (b, model->train_w);
   json_builder_end_array (b);
+  /* written only when used: older readers see the files they know */
+  if (model->context > 1)
+    {
+      json_builder_set_member_name (b, "context");
+      json_builder_add_int_value (b, model->context);
+    }
+  if (model->coords)
+    {
+      json_builder_set_member_name (b, "coords");
+      json_builder_add_string_value (b, "left-right");
+    }
   json_builder_end_object (b);
   input = json_builder_get_root (b);
   input_s = node_to_string (input);
@@ -599,6 +612,20 @@ pl_model_parse (GBytes *bytes, const char *name, GError **error)
         model->train_h = (int) CLAMP (json_array_get_int_element (json_node_get_array (ts), 0), 0, 1 << 20);
         model->train_w = (int) CLAMP (json_array_get_int_element (json_node_get_array (ts), 1), 0, 1 << 20);
       }
+    if (json_object_has_member (io, "context"))
+      {
+        if (!get_int (io, "context", 1, PL_MAX_CONTEXT, &v) || v % 2 == 0)
+          return bad (error, name, "input: context must be an odd number of slices 1…" G_STRINGIFY (PL_MAX_CONTEXT)), NULL;
+        model->context = (int) v;
+      }
+    if (json_object_has_member (io, "coords"))
+      {
+        if (get_enum (io, "coords", (const char *const[]) { "left-right" }, 1) != 0)
+          return bad (error, name, "input: coords must be \"left-right\""), NULL;
+        model->coords = TRUE;
+      }
+    if (pl_model_input_channels (model) != pl_unet_get_config (model->unet)->in_channels)
+      return bad (error, name, "input: context and coords make a different number of channels than the network takes"), NULL;
   }
   pl_model_set_training (model, pl_safetensors_metadata (st, "training"));
 
@@ -662,6 +689,8 @@ pl_model_parse_ensemble (GBytes *bytes, const char *name, int *n_members, GError
       mm->axis = m0->axis;
       mm->train_h = m0->train_h;
       mm->train_w = m0->train_w;
+      mm->context = m0->context;
+      mm->coords = m0->coords;
       g_ptr_array_add (members, mm);
       if (!import_tensors (mm->unet, st, prefix, name, error))
         return NULL;

@@ -166,18 +166,20 @@ void
 pl_method_concat_batches (PlTape *tape, const PlBatch *a, const PlBatch *b, PlBatch *out)
 {
   int n = a->n + b->n;
-  gsize plane = (gsize) a->h * a->w;
+  gsize plane = (gsize) a->h * a->w, input = plane * a->c;
 
-  g_assert (a->h == b->h && a->w == b->w);
+  g_assert (a->h == b->h && a->w == b->w && a->c == b->c);
   out->n = n;
   out->h = a->h;
   out->w = a->w;
-  out->x = pl_tape_alloc (tape, sizeof (float) * n * plane);
+  out->c = a->c;
+  out->centre = a->centre;
+  out->x = pl_tape_alloc (tape, sizeof (float) * n * input);
   out->target = pl_tape_alloc (tape, sizeof (gint32) * n * plane);
   out->slices = pl_tape_alloc (tape, sizeof (gint64) * n);
   out->theta = pl_tape_alloc (tape, sizeof (float) * 6 * n);
-  memcpy (out->x, a->x, sizeof (float) * a->n * plane);
-  memcpy (out->x + a->n * plane, b->x, sizeof (float) * b->n * plane);
+  memcpy (out->x, a->x, sizeof (float) * a->n * input);
+  memcpy (out->x + a->n * input, b->x, sizeof (float) * b->n * input);
   memcpy (out->target, a->target, sizeof (gint32) * a->n * plane);
   memcpy (out->target + a->n * plane, b->target, sizeof (gint32) * b->n * plane);
   memcpy (out->slices, a->slices, sizeof (gint64) * a->n);

@@ -50,7 +50,8 @@ sample_affinity (const PlBatch *b, int fh, int fw, int m, const PlCompactnessCon
           py[i] = fy * sy + sy / 2;
           px[i] = fx * sx + sx / 2;
           at = (gsize) n * plane + (gsize) py[i] * b->w + px[i];
-          iv[i] = b->x[at];
+          /* the slice's own intensity */
+          iv[i] = b->x[((gsize) n * b->c + b->centre) * plane + (gsize) py[i] * b->w + px[i]];
           lab[i] = b->target[at];
         }
       for (int i = 0; i < m; i++)
@@ -97,7 +98,7 @@ compactness_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
                      tc->augment, &ub);
   pl_method_concat_batches (tape, batch, &ub, &all);
 
-  logits = pl_trainer_forward_run (tr, tape, pl_tape_wrap (tape, all.n, 1, all.h, all.w, all.x, FALSE), &run);
+  logits = pl_trainer_forward_run (tr, tape, pl_tape_wrap (tape, all.n, all.c, all.h, all.w, all.x, FALSE), &run);
   f = run.decoder[c->layer];
   pixels = pl_tape_alloc (tape, sizeof (gint32) * all.n * m);
   affinity = pl_tape_alloc (tape, sizeof (float) * all.n * m * m);

@@ -119,9 +119,13 @@ consistency_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
       random_theta (rng, h, w, c, flip, th2 + 6 * i);
       compose_inverse (th1 + 6 * i, th2 + 6 * i, m12 + 6 * i);
     }
-  x = pl_tape_wrap (tape, n, 1, h, w, raw.x, FALSE);
+  x = pl_tape_wrap (tape, n, raw.c, h, w, raw.x, FALSE);
   x1 = pl_resample (tape, x, th1, PL_INTERP_BILINEAR);
   x2 = pl_resample (tape, x, th2, PL_INTERP_BILINEAR);
+  /* a position channel stays in the network's frame (no gradient reaches
+   * the input) */
+  pl_trainer_fill_coords (tr, n, raw.c, sl, x1->data);
+  pl_trainer_fill_coords (tr, n, raw.c, sl, x2->data);
   t1 = pl_tape_alloc (tape, sizeof (gint32) * n * plane);
   t2 = pl_tape_alloc (tape, sizeof (gint32) * n * plane);
   pl_resample_labels (raw.target, t1, n, h, w, th1, -1);

@@ -55,15 +55,17 @@ mean_teacher_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
   pl_trainer_sample (tr, tape, nu, pl_method_pick_unlabelled (st, tr, nu, picks) ? picks : NULL,
                      tc->augment, &ub);
   pl_method_concat_batches (tape, batch, &ub, &all);
-  n = (gsize) all.n * all.h * all.w;
+  n = (gsize) all.n * all.c * all.h * all.w;
 
-  x = pl_tape_wrap (tape, all.n, 1, all.h, all.w, all.x, FALSE);
-  xt = pl_tape_tensor (tape, all.n, 1, all.h, all.w);
+  x = pl_tape_wrap (tape, all.n, all.c, all.h, all.w, all.x, FALSE);
+  xt = pl_tape_tensor (tape, all.n, all.c, all.h, all.w);
   for (gsize i = 0; i < n; i++)
     {
       double xi = c->noise_std > 0.0f ? pl_rng_normal (rng) * c->noise_std : 0.0;
       xt->data[i] = all.x[i] + (float) CLAMP (xi, -c->noise_clip, c->noise_clip);
     }
+  /* the teacher's noise is on the image, not on the position */
+  pl_trainer_fill_coords (tr, all.n, all.c, all.slices, xt->data);
   logits = pl_trainer_forward (tr, tape, x);
   student = pl_softmax (tape, logits);
   teacher = pl_softmax (tape, pl_trainer_teacher_forward (tr, tape, xt, rng));

@@ -126,7 +126,7 @@ painted_dice (PlMethodState *st, PlTrainer *tr)
           pred = g_new (gint32, (gsize) n * plane);
           truth = g_new (gint32, (gsize) n * plane);
         }
-      p = pl_unet_forward (u, tape, pl_tape_wrap (tape, m, 1, b.h, b.w, b.x, FALSE), NULL);
+      p = pl_unet_forward (u, tape, pl_tape_wrap (tape, m, b.c, b.h, b.w, b.x, FALSE), NULL);
       memcpy (truth + (gsize) s * plane, b.target, sizeof (gint32) * m * plane);
       for (int i = 0; i < m; i++)
         for (gsize q = 0; q < plane; q++)
@@ -237,7 +237,7 @@ make_pseudo (PlMethodState *st, PlTrainer *tr, PlPseudoSet *out, double *share)
           out->target = g_new (gint8, MAX ((gsize) n * plane, 1));
           conf = g_new (float, MAX ((gsize) n * plane, 1));
         }
-      p = pl_softmax (tape, pl_unet_forward (u, tape, pl_tape_wrap (tape, m, 1, b.h, b.w, b.x, FALSE), NULL));
+      p = pl_softmax (tape, pl_unet_forward (u, tape, pl_tape_wrap (tape, m, b.c, b.h, b.w, b.x, FALSE), NULL));
       for (int i = 0; i < m; i++)
         for (int y = 0; y < b.h; y++)
           for (int x = 0; x < b.w; x++)
@@ -541,7 +541,7 @@ self_training_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
       t_lab[i] = pseudo ? -1 : all.target[i];
       t_ps[i] = pseudo ? all.target[i] : -1;
     }
-  logits = pl_trainer_forward (tr, tape, pl_tape_wrap (tape, all.n, 1, all.h, all.w, all.x, FALSE));
+  logits = pl_trainer_forward (tr, tape, pl_tape_wrap (tape, all.n, all.c, all.h, all.w, all.x, FALSE));
   probs = pl_softmax (tape, logits);
   sup = pl_method_seg_loss (tape, logits, probs, t_lab);
   ps = pl_method_seg_loss (tape, logits, probs, t_ps);

@@ -77,7 +77,18 @@ find_tensor (const PlUnet *unet, const char *name, guint *index)
 }
 
 gboolean
-pl_unet_load_encoder (PlUnet *dst, const PlUnet *src, guint *n_copied, GError **error)
+pl_unet_tensor_is_decoder (const PlUnet *unet, guint i)
+{
+  const char *name = pl_unet_tensor_info (unet, i)->name;
+  int j = norm_index (name);
+
+  return g_str_has_prefix (name, "up.") || g_str_has_prefix (name, "dec.")
+         || j >= 2 * pl_unet_get_config (unet)->depth;
+}
+
+/* Copies the encoder's tensors (decoder FALSE) or the decoder's. */
+static gboolean
+load_part (PlUnet *dst, const PlUnet *src, gboolean decoder, guint *n_copied, GError **error)
 {
   guint n = 0;
 
@@ -87,7 +98,7 @@ pl_unet_load_encoder (PlUnet *dst, const PlUnet *src, guint *n_copied, GError **
       {
         const PlUnetParam *d = pl_unet_tensor_info (dst, i), *s;
         guint si = 0;
-        if (!pl_unet_tensor_is_encoder (dst, i, NULL))
+        if (decoder ? !pl_unet_tensor_is_decoder (dst, i) : !pl_unet_tensor_is_encoder (dst, i, NULL))
           continue;
         s = find_tensor (src, d->name, &si);
         if (pass == 0)
@@ -123,6 +134,18 @@ pl_unet_load_encoder (PlUnet *dst, const PlUnet *src, guint *n_copied, GError **
   if (n_copied)
     *n_copied = n;
   return TRUE;
+}
+
+gboolean
+pl_unet_load_encoder (PlUnet *dst, const PlUnet *src, guint *n_copied, GError **error)
+{
+  return load_part (dst, src, FALSE, n_copied, error);
+}
+
+gboolean
+pl_unet_load_decoder (PlUnet *dst, const PlUnet *src, guint *n_copied, GError **error)
+{
+  return load_part (dst, src, TRUE, n_copied, error);
 }
 
 guint8 *

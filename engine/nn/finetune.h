@@ -39,6 +39,16 @@ gboolean    pl_unet_load_encoder (PlUnet       *dst,
                                   const PlUnet *src,
                                   guint        *n_copied,
                                   GError      **error);
+/* Whether tensor i is the decoder's: "up.*", "dec.*" and the norms after
+ * the encoder's (not the heads). */
+gboolean    pl_unet_tensor_is_decoder (const PlUnet *unet,
+                                       guint         i);
+/* The same as pl_unet_load_encoder for the decoder's tensors (a decoder
+ * pre-trained by the local contrastive loss, pretrain.h). */
+gboolean    pl_unet_load_decoder (PlUnet       *dst,
+                                  const PlUnet *src,
+                                  guint        *n_copied,
+                                  GError      **error);
 /* Per parameter float of unet's block: 1 where it trains under freeze, 0
  * where it is frozen (the padding between tensors counts as frozen);
  * *n_frozen gets the frozen parameters (may be NULL).  NULL with an error

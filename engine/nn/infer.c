@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "pl-infer"
 
 #include "engine/nn/infer.h"
+#include "engine/nn/slice-input.h"
 #include "engine/data/dataset.h"
 #include "engine/kernels/conv-private.h"
 #include "engine/ops/loss.h"
@@ -123,33 +124,40 @@ pl_model_frame_init (PlFrame *g, const PlModel *model, const PlVolume *volume)
       g->n_win = 1;
     }
   else
-    g->n_win = (c->wh == g->h && c->ww == g->w) ? 1 : 2;
+    g->n_win = (c->wh == g->h && c->ww == g->w) || model->border == PL_BORDER_NEAREST ? 1 : 2;
   g->max_plane = MAX ((gsize) c->wh * c->ww, g->n_win > 1 ? (gsize) p->wh * p->ww : 0);
   g->n_slices = volume->dim[g->axis];
   g->n_voxels = pl_volume_n_voxels (volume);
 }
 
-/* Whether window `wi` gives the prediction of slice pixel (y, x): the crop
- * inside itself, the padded window everywhere else. */
+/* Whether window `wi` gives the prediction of slice pixel (y, x): a single
+ * window every pixel (the crop's nearest pixel outside it); of two, the
+ * crop inside itself, the padded window everywhere else. */
 gboolean
 pl_model_frame_owns (const PlFrame *g, int wi, int y, int x)
 {
   const PlWindow *c = &g->win[0];
   gboolean in_crop = y >= c->oy && y < c->oy + c->wh && x >= c->ox && x < c->ox + c->ww;
+  if (g->n_win == 1)
+    return wi == 0;
   return wi == 0 ? in_crop : !in_crop;
+}
+
+gsize
+pl_window_index (const PlWindow *w, int y, int x)
+{
+  return (gsize) CLAMP (y - w->oy, 0, w->wh - 1) * w->ww + CLAMP (x - w->ox, 0, w->ww - 1);
 }
 
 void
 pl_model_frame_fill (const PlModel *model, const PlVolume *volume, const PlFrame *g,
                      const PlWindow *w, gint64 first, int n, float *slice, float *x)
 {
+  gsize input = (gsize) pl_model_input_channels (model) * w->wh * w->ww;
+
+  (void) g;
   for (int s = 0; s < n; s++)
-    {
-      pl_volume_get_slice (volume, g->axis, first + s, slice);
-      pl_model_normalise (model, slice, (gsize) g->h * g->w, slice);
-      pl_window_extract_f32 (slice, g->h, g->w, w->oy, w->ox, w->wh, w->ww, 0.0f,
-                             x + (gsize) s * w->wh * w->ww);
-    }
+    pl_model_slice_input (model, volume, first + s, w->oy, w->ox, w->wh, w->ww, slice, x + s * input);
 }
 
 void
@@ -166,11 +174,10 @@ pl_model_frame_scatter (const PlVolume *volume, const PlFrame *g, int wi, gint64
         pl_slice_strides (volume->dim, g->axis, first + s, &sh, &sw, &off);
         for (int y = 0; y < g->h; y++)
           {
-            const float *row = mp + (gsize) (y - w->oy) * w->ww - w->ox;
             float *drow = d + off + y * sh;
             for (int x = 0; x < g->w; x++)
               if (pl_model_frame_owns (g, wi, y, x))
-                drow[x * sw] = row[x];
+                drow[x * sw] = mp[pl_window_index (w, y, x)];
           }
       }
 }
@@ -203,7 +210,7 @@ pl_model_frame_scatter_labels (const PlModel *model, const PlVolume *volume, con
         for (int x = 0; x < g->w; x++)
           if (pl_model_frame_owns (g, wi, y, x))
             {
-              const float *p = probs + (gsize) s * K * plane + (gsize) (y - w->oy) * w->ww + (x - w->ox);
+              const float *p = probs + (gsize) s * K * plane + pl_window_index (w, y, x);
               labels->data[off + y * sh + x * sw] = label_of (model, p, plane, K);
             }
     }
@@ -212,11 +219,11 @@ pl_model_frame_scatter_labels (const PlModel *model, const PlVolume *volume, con
 static gboolean
 check_args (PlModel *model, const PlVolume *volume, PlLabels *labels, GError **error)
 {
-  if (pl_unet_get_config (model->unet)->in_channels != 1)
+  if (pl_unet_get_config (model->unet)->in_channels != pl_model_input_channels (model))
     {
       g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
-                   "the model takes %d input channels; volumes give 1",
-                   pl_unet_get_config (model->unet)->in_channels);
+                   "the model takes %d input channels; its slices give %d",
+                   pl_unet_get_config (model->unet)->in_channels, pl_model_input_channels (model));
       return FALSE;
     }
   if (labels && memcmp (labels->dim, volume->dim, sizeof volume->dim) != 0)
@@ -253,7 +260,7 @@ pl_model_predict_volume (PlModel *model, const PlVolume *volume, int batch, floa
         if (!pl_progress_report (progress, (first + (double) wi / g.n_win * n) / g.n_slices, NULL))
           return pl_progress_set_cancelled_error (error);
         pl_tape_reset (tape);
-        x = pl_tape_tensor (tape, n, 1, w->wh, w->ww);
+        x = pl_tape_tensor (tape, n, pl_model_input_channels (model), w->wh, w->ww);
         pl_model_frame_fill (model, volume, &g, w, first, n, slice, x->data);
         p = predict_batch (model, tape, x, first);
         if (probs)
@@ -265,6 +272,90 @@ pl_model_predict_volume (PlModel *model, const PlVolume *volume, int batch, floa
   return TRUE;
 }
 
+/* MC dropout's running sums over the passes, split over the engine's
+ * threads (points are independent: no value depends on the split). */
+typedef struct
+{
+  const float *x;        /* pass: logits (softmax here) or probabilities, (n, K, plane) */
+  gboolean     logits;
+  float       *s1, *s2;  /* Σ p, Σ p²; after the passes mean and variance */
+  float       *entropy;  /* (n, plane), or NULL */
+  gsize        plane, npix;
+  int          K, passes;
+} McJob;
+
+static void
+mc_add_part (int part, int n_parts, gpointer data)
+{
+  const McJob *j = data;
+  gsize chunk = (j->npix + n_parts - 1) / n_parts;
+  gsize lo = MIN (j->npix, (gsize) part * chunk), hi = MIN (j->npix, lo + chunk);
+  int K = j->K;
+
+  for (gsize q = lo; q < hi; q++)
+    {
+      gsize i = q / j->plane * K * j->plane + q % j->plane;
+      const float *x = j->x + i;
+      float *s1 = j->s1 + i, *s2 = j->s2 + i;
+      if (j->logits)
+        {
+          /* pl_softmax's arithmetic, so the probabilities are its own */
+          float m = x[0], se = 0.0f, e[256];
+          for (int c = 1; c < K; c++)
+            m = fmaxf (m, x[c * j->plane]);
+          for (int c = 0; c < K; c++)
+            se += (e[c] = expf (x[c * j->plane] - m));
+          se = 1.0f / se;
+          for (int c = 0; c < K; c++)
+            {
+              float p = e[c] * se;
+              s1[c * j->plane] += p;
+              s2[c * j->plane] += p * p;
+            }
+        }
+      else
+        for (int c = 0; c < K; c++)
+          {
+            float p = x[c * j->plane];
+            s1[c * j->plane] += p;
+            s2[c * j->plane] += p * p;
+          }
+    }
+}
+
+/* s1 ← mean, s2 ← variance (clamped at 0); the entropy of the mean. */
+static void
+mc_finish_part (int part, int n_parts, gpointer data)
+{
+  const McJob *j = data;
+  gsize chunk = (j->npix + n_parts - 1) / n_parts;
+  gsize lo = MIN (j->npix, (gsize) part * chunk), hi = MIN (j->npix, lo + chunk);
+  int K = j->K;
+
+  for (gsize q = lo; q < hi; q++)
+    {
+      gsize i = q / j->plane * K * j->plane + q % j->plane;
+      double h = 0.0;
+      for (int c = 0; c < K; c++)
+        {
+          float *s1 = j->s1 + i + c * j->plane, *s2 = j->s2 + i + c * j->plane;
+          float m = *s1 / j->passes;
+          *s1 = m;
+          *s2 = MAX (*s2 / j->passes - m * m, 0.0f);
+          if (m > 1e-12f)
+            h -= m * log (m);
+        }
+      if (j->entropy)
+        j->entropy[q] = (float) h;
+    }
+}
+
+static void
+mc_run (McJob *j, PlConvTaskFn fn)
+{
+  pl_conv_parallel (j->npix >= 4096 ? 16 : 1, pl_conv_threads (), fn, j);
+}
+
 gboolean
 pl_model_predict_volume_mc (PlModel *model, const PlVolume *volume, int batch, int passes,
                             guint64 seed, float *mean, float *var, float *entropy,
@@ -272,8 +363,9 @@ pl_model_predict_volume_mc (PlModel *model, const PlVolume *volume, int batch, i
 {
   PlFrame g;
   int K = pl_model_n_outputs (model);
+  gboolean softmax = pl_unet_get_config (model->unet)->output == PL_OUTPUT_SOFTMAX;
   g_autoptr (PlTape) tape = NULL;
-  g_autofree float *slice = NULL;
+  g_autofree float *slice = NULL, *s1 = NULL, *s2 = NULL, *ent = NULL;
   PlRng rng;
 
   if (!check_args (model, volume, labels, error))
@@ -283,74 +375,68 @@ pl_model_predict_volume_mc (PlModel *model, const PlVolume *volume, int batch, i
       g_set_error (error, PL_ERROR, PL_ERROR_INVALID, "MC dropout needs at least one pass");
       return FALSE;
     }
+  if (K > 256)
+    {
+      g_set_error (error, PL_ERROR, PL_ERROR_INVALID, "MC dropout takes at most 256 classes");
+      return FALSE;
+    }
   pl_model_frame_init (&g, model, volume);
   batch = MAX (batch, 1);
   pl_rng_init (&rng, seed);
   tape = pl_tape_new ((gsize) batch * g.max_plane * 4 * 160);
   pl_tape_set_grad_enabled (tape, FALSE);
   slice = g_new (float, (gsize) g.h * g.w);
+  /* the sums live outside the tape, made once */
+  s1 = g_new (float, (gsize) batch * K * g.max_plane);
+  s2 = g_new (float, (gsize) batch * K * g.max_plane);
+  if (entropy)
+    ent = g_new (float, (gsize) batch * g.max_plane);
   for (gint64 first = 0; first < g.n_slices; first += batch)
     for (int wi = 0; wi < g.n_win; wi++)
       {
         const PlWindow *w = &g.win[wi];
         int n = (int) MIN (batch, g.n_slices - first);
         gsize plane = (gsize) w->wh * w->ww, nk = (gsize) n * K * plane;
+        McJob j = { NULL, FALSE, s1, s2, ent, plane, (gsize) n * plane, K, passes };
         PlTensor *x;
         PlUnetEncoded *enc;
-        float *s1, *s2;
         PlArenaMark mark;
 
         if (!pl_progress_report (progress, (double) first / g.n_slices, NULL))
           return pl_progress_set_cancelled_error (error);
         pl_tape_reset (tape);
-        x = pl_tape_tensor (tape, n, 1, w->wh, w->ww);
+        x = pl_tape_tensor (tape, n, pl_model_input_channels (model), w->wh, w->ww);
         pl_model_frame_fill (model, volume, &g, w, first, n, slice, x->data);
-        s1 = pl_arena_zeros (pl_tape_get_arena (tape), nk);
-        s2 = pl_arena_zeros (pl_tape_get_arena (tape), nk);
+        memset (s1, 0, nk * sizeof (float));
+        memset (s2, 0, nk * sizeof (float));
         enc = pl_unet_encode (model->unet, tape, x);
         mark = pl_arena_mark (pl_tape_get_arena (tape));
         for (int t = 0; t < passes; t++)
           {
             PlTensor *lv = NULL, *y = pl_unet_decode_var (model->unet, tape, enc, &rng, &lv);
-            /* the logit draws change with the pass (seed t), as the masks do */
-            PlTensor *p = pl_model_probabilities (model, tape, y, lv, PL_ALEATORIC_PREDICT_SAMPLES,
-                                                  (guint64) t + 1, first);
-            for (gsize i = 0; i < nk; i++)
+            if (softmax && !lv)
               {
-                s1[i] += p->data[i];
-                s2[i] += p->data[i] * p->data[i];
+                /* the softmax is fused into the sums */
+                j.x = y->data;
+                j.logits = TRUE;
               }
+            else
+              {
+                /* the logit draws change with the pass (seed t), as the masks do */
+                j.x = pl_model_probabilities (model, tape, y, lv, PL_ALEATORIC_PREDICT_SAMPLES,
+                                              (guint64) t + 1, first)->data;
+                j.logits = FALSE;
+              }
+            mc_run (&j, mc_add_part);
             pl_arena_release (pl_tape_get_arena (tape), mark);
           }
-        /* s1 ← mean, s2 ← variance (clamped at 0), both (n, K, wh, ww). */
-        for (gsize i = 0; i < nk; i++)
-          {
-            float m = s1[i] / passes;
-            s1[i] = m;
-            s2[i] = MAX (s2[i] / passes - m * m, 0.0f);
-          }
+        mc_run (&j, mc_finish_part);
         if (mean)
           pl_model_frame_scatter (volume, &g, wi, first, n, K, s1, mean);
         if (var)
           pl_model_frame_scatter (volume, &g, wi, first, n, K, s2, var);
         if (entropy)
-          {
-            /* Reuse s2's first n planes for the entropy maps (n, 1, wh, ww). */
-            float *e = s2;
-            for (int s = 0; s < n; s++)
-              for (gsize q = 0; q < plane; q++)
-                {
-                  double h = 0.0;
-                  for (int c = 0; c < K; c++)
-                    {
-                      float m = s1[((gsize) s * K + c) * plane + q];
-                      if (m > 1e-12f)
-                        h -= m * log (m);
-                    }
-                  e[(gsize) s * plane + q] = (float) h;
-                }
-            pl_model_frame_scatter (volume, &g, wi, first, n, 1, e, entropy);
-          }
+          pl_model_frame_scatter (volume, &g, wi, first, n, 1, ent, entropy);
         if (labels)
           pl_model_frame_scatter_labels (model, volume, &g, wi, first, n, K, s1, labels);
       }
@@ -379,14 +465,14 @@ pl_model_predict_slice (PlModel *model, const PlVolume *volume, gint64 index, fl
       PlTensor *x, *p;
 
       pl_tape_reset (tape);
-      x = pl_tape_tensor (tape, 1, 1, w->wh, w->ww);
+      x = pl_tape_tensor (tape, 1, pl_model_input_channels (model), w->wh, w->ww);
       pl_model_frame_fill (model, volume, &g, w, index, 1, slice, x->data);
       p = predict_batch (model, tape, x, index);
       for (int y = 0; y < g.h; y++)
         for (int xx = 0; xx < g.w; xx++)
           if (pl_model_frame_owns (&g, wi, y, xx))
             {
-              const float *pp = p->data + (gsize) (y - w->oy) * w->ww + (xx - w->ox);
+              const float *pp = p->data + pl_window_index (w, y, xx);
               if (probs)
                 for (int c = 0; c < K; c++)
                   probs[((gsize) c * g.h + y) * g.w + xx] = pp[c * plane];

@@ -35,6 +35,8 @@ pl_pretrain_config_init (PlPretrainConfig *config)
 {
   config->temperature = 0.1f;
   config->proj_dim = 64;
+  config->local = FALSE;
+  config->regions = 4;
 }
 
 static void
@@ -85,16 +87,22 @@ contrastive_recipe (PlTrainer *tr, PlTape *tape, const PlBatch *a,
 
   /* The second view: the same slices, augmented again. */
   pl_trainer_sample (tr, tape, b, a->slices, TRUE, &v);
-  x = pl_tape_tensor (tape, 2 * b, 1, a->h, a->w);
-  memcpy (x->data, a->x, sizeof (float) * b * hw);
-  memcpy (x->data + b * hw, v.x, sizeof (float) * b * hw);
+  x = pl_tape_tensor (tape, 2 * b, a->c, a->h, a->w);
+  memcpy (x->data, a->x, sizeof (float) * b * a->c * hw);
+  memcpy (x->data + b * a->c * hw, v.x, sizeof (float) * b * a->c * hw);
   for (int i = 0; i < 2 * b; i++)
     {
       float gain = 0.8f + 0.4f * pl_rng_uniform (rng);
       float bias = -0.1f + 0.2f * pl_rng_uniform (rng);
-      float *xi = x->data + i * hw;
-      for (gsize k = 0; k < hw; k++)
+      float *xi = x->data + i * a->c * hw;
+      for (gsize k = 0; k < a->c * hw; k++)
         xi[k] = gain * xi[k] + bias;
+    }
+  if (a->c > 1)
+    {
+      /* the position channel keeps its values */
+      pl_trainer_fill_coords (tr, b, a->c, a->slices, x->data);
+      pl_trainer_fill_coords (tr, b, a->c, a->slices, x->data + b * a->c * hw);
     }
 
   pl_trainer_forward_run (tr, tape, x, &run);
@@ -107,6 +115,60 @@ contrastive_recipe (PlTrainer *tr, PlTape *tape, const PlBatch *a,
   b2 = head_view (tape, 1, p, pt->head, pt->head_grad, (gsize) p * c + p + (gsize) p * p);
   z = pl_conv2d (tape, pl_relu (tape, pl_conv2d (tape, pooled, w1, b1), FALSE), w2, b2);
   return pl_nt_xent (tape, z, pt->cfg.temperature);
+}
+
+/* Two views of the batch's slices that differ in contrast and brightness
+ * only: x (2B, C, h, w), view 2 of slice b at b + B. */
+static PlTensor *
+intensity_views (PlTrainer *tr, PlTape *tape, const PlBatch *a)
+{
+  PlRng *rng = pl_trainer_get_rng (tr);
+  gsize input = (gsize) a->c * a->h * a->w;
+  int b = a->n;
+  PlTensor *x = pl_tape_tensor (tape, 2 * b, a->c, a->h, a->w);
+
+  memcpy (x->data, a->x, sizeof (float) * b * input);
+  memcpy (x->data + b * input, a->x, sizeof (float) * b * input);
+  for (int i = 0; i < 2 * b; i++)
+    {
+      float gain = 0.8f + 0.4f * pl_rng_uniform (rng);
+      float bias = -0.1f + 0.2f * pl_rng_uniform (rng);
+      float *xi = x->data + i * input;
+      for (gsize k = 0; k < input; k++)
+        xi[k] = gain * xi[k] + bias;
+    }
+  if (a->c > 1)
+    {
+      pl_trainer_fill_coords (tr, b, a->c, a->slices, x->data);
+      pl_trainer_fill_coords (tr, b, a->c, a->slices, x->data + b * input);
+    }
+  return x;
+}
+
+static PlTensor *
+local_recipe (PlTrainer *tr, PlTape *tape, const PlBatch *a,
+              gpointer user_data, GError **error)
+{
+  PlPretrainer *pt = user_data;
+  int c = pt->c, p = pt->p;
+  PlTensor *z, *w1, *b1, *w2, *b2;
+  PlUnetRun run;
+
+  if (pt->head_pending)
+    {
+      pl_optimizer_step (pt->head_opt, pt->head, pt->head_grad);
+      memset (pt->head_grad, 0, sizeof (float) * pt->n_head);
+    }
+  pt->head_pending = TRUE;
+
+  pl_trainer_forward_run (tr, tape, intensity_views (tr, tape, a), &run);
+  w1 = head_view (tape, p, c, pt->head, pt->head_grad, 0);
+  b1 = head_view (tape, 1, p, pt->head, pt->head_grad, (gsize) p * c);
+  w2 = head_view (tape, p, p, pt->head, pt->head_grad, (gsize) p * c + p);
+  b2 = head_view (tape, 1, p, pt->head, pt->head_grad, (gsize) p * c + p + (gsize) p * p);
+  /* g₂ at every pixel of the last decoder block's features */
+  z = pl_conv2d (tape, pl_relu (tape, pl_conv2d (tape, run.features, w1, b1), FALSE), w2, b2);
+  return pl_nt_xent (tape, pl_region_pool (tape, z, pt->cfg.regions), pt->cfg.temperature);
 }
 
 PlPretrainer *
@@ -134,6 +196,19 @@ pl_pretrainer_new (const PlTrainConfig *train, const PlPretrainConfig *config,
     {
       g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
                    "contrastive pre-training needs a batch of at least 2 slices (the other slices are the negatives)");
+      return NULL;
+    }
+  if (config->local && train->init == NULL)
+    {
+      g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
+                   "the local contrastive stage trains the decoder on a fixed encoder: "
+                   "start it from the global stage's model");
+      return NULL;
+    }
+  if (config->local && (config->regions < 2 || config->regions > 16))
+    {
+      g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
+                   "the local contrastive stage needs 2…16 regions per side (got %d)", config->regions);
       return NULL;
     }
   pt->axis = train->axis >= 0 ? train->axis : pl_volume_axial_axis (volume);
@@ -170,14 +245,29 @@ pl_pretrainer_new (const PlTrainConfig *train, const PlPretrainConfig *config,
   tc.class_names = NULL;
   tc.label_table = NULL;
   tc.holdout_slice = -1;
-  tc.method = "contrastive";
+  tc.method = config->local ? "contrastive-local" : "contrastive";
+  if (config->local)
+    {
+      /* the decoder learns anew on the encoder, which stays */
+      tc.freeze = PL_FREEZE_ALL_ENCODER;
+      tc.init_decoder = FALSE;
+    }
   pt->trainer = pl_trainer_new (&tc, volume, &provider, error);
   if (!pt->trainer)
     return NULL;
 
   {
-    const PlUnetConfig *nc = pl_unet_get_config (pl_trainer_get_model (pt->trainer)->unet);
-    pt->c = nc->channels[nc->depth - 1];
+    const PlModel *m = pl_trainer_get_model (pt->trainer);
+    const PlUnetConfig *nc = pl_unet_get_config (m->unet);
+    /* global: the bottleneck's channels; local: the last decoder block's */
+    pt->c = config->local ? nc->channels[0] : nc->channels[nc->depth - 1];
+    if (config->local && (m->train_h < config->regions || m->train_w < config->regions))
+      {
+        g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
+                     "the slices (%d × %d) are smaller than %d regions per side",
+                     m->train_h, m->train_w, config->regions);
+        return NULL;
+      }
   }
   pt->p = config->proj_dim;
   pt->n_head = (gsize) pt->p * pt->c + pt->p + (gsize) pt->p * pt->p + pt->p;
@@ -193,6 +283,16 @@ pl_pretrainer_new (const PlTrainConfig *train, const PlPretrainConfig *config,
       pt->head[pt->p * pt->c + pt->p + i] = b2 * (2.0f * pl_rng_uniform (&rng) - 1.0f);
   }
   pt->head_opt = pl_optimizer_new_adam (pt->n_head, train->lr, 0.9f, 0.999f, 1e-8f);
+  if (config->local)
+    {
+      pl_trainer_set_recipe (pt->trainer, local_recipe, pt, NULL);
+      settings = g_strdup_printf ("{\"loss\":\"local nt-xent\",\"temperature\":%g,\"projection_dim\":%d,"
+                                  "\"regions\":%d,\"views\":\"flips and rotation shared; two draws of contrast "
+                                  "0.8-1.2, brightness +-0.1\",\"trained\":\"decoder\"}",
+                                  config->temperature, config->proj_dim, config->regions * config->regions);
+      pl_trainer_set_method_info (pt->trainer, "contrastive-local", settings);
+      return g_steal_pointer (&pt);
+    }
   pl_trainer_set_recipe (pt->trainer, contrastive_recipe, pt, NULL);
   settings = g_strdup_printf ("{\"loss\":\"nt-xent\",\"temperature\":%g,\"projection_dim\":%d,"
                               "\"views\":\"flips, rotation, contrast 0.8-1.2, brightness +-0.1\","
@@ -238,4 +338,10 @@ PlModel *
 pl_pretrainer_export_model (PlPretrainer *pt)
 {
   return pl_trainer_export_model (pt->trainer);
+}
+
+gboolean
+pl_model_decoder_pretrained (const PlModel *model)
+{
+  return model->training && strstr (model->training, "\"method\":\"contrastive-local\"") != NULL;
 }

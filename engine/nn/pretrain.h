@@ -20,6 +20,21 @@
  * training record {"method": "contrastive", …}: it is meant as the --init
  * of a fine-tuning run (train.h, PlTrainConfig.init), which takes its
  * encoder.
+ *
+ * The local stage (config.local; the paper's second stage, its "local"
+ * loss) trains the decoder on the fixed encoder of the global stage's
+ * model (train->init, frozen as PL_FREEZE_ALL_ENCODER).  Each step takes
+ * `batch` slices with one augmentation each (flips, rotation), and makes
+ * two views of each that differ only in intensity (two contrast and
+ * brightness draws), so a position means the same anatomy in both.  The
+ * last decoder block's features go through a projection g₂ (1×1
+ * convolution C₀ → P, ReLU, 1×1 convolution P → P) at every pixel; the map
+ * is cut into regions × regions cells, each averaged (pl_region_pool), and
+ * NT-Xent over the cells of all views: a cell and the same cell of the
+ * slice's other view are positives, every other cell — elsewhere in the
+ * slice, in either view, and in the other slices — a negative.  Its model
+ * records {"method": "contrastive-local", …}; fine-tuning from it takes
+ * encoder and decoder (PlTrainConfig.init_decoder).
  */
 #pragma once
 
@@ -29,8 +44,11 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  float temperature;   /* τ, 0.1 */
-  int   proj_dim;      /* P, 64 */
+  float    temperature;   /* τ, 0.1 */
+  int      proj_dim;      /* P, 64 */
+  gboolean local;         /* the local stage: FALSE */
+  int      regions;       /* local: cells per side of the map, 4 (16
+                             regions) */
 } PlPretrainConfig;
 
 void pl_pretrain_config_init (PlPretrainConfig *config);
@@ -38,8 +56,9 @@ void pl_pretrain_config_init (PlPretrainConfig *config);
 typedef struct _PlPretrainer PlPretrainer;
 
 /* train: network, axis, batch (slices per step; 2 × batch views), seed,
- * lr, augmentation, fit and normalisation as for supervised training; its
- * classes, held-out slice and label table are not used. */
+ * lr, augmentation, fit, normalisation and input (context, coords) as for
+ * supervised training; its classes, held-out slice and label table are
+ * not used; init (the local stage: required) the network to start from. */
 PlPretrainer *pl_pretrainer_new  (const PlTrainConfig    *train,
                                   const PlPretrainConfig *config,
                                   const PlVolume         *volume,
@@ -58,8 +77,11 @@ gboolean      pl_pretrainer_run  (PlPretrainer           *pretrainer,
                                   GError                **error);
 /* The underlying trainer (its model is the network being pre-trained). */
 PlTrainer    *pl_pretrainer_get_trainer (PlPretrainer    *pretrainer);
-/* A copy to save: training record "contrastive". */
+/* A copy to save: training record "contrastive" (or "contrastive-local"). */
 PlModel      *pl_pretrainer_export_model (PlPretrainer   *pretrainer);
+/* Whether model's decoder was pre-trained (the local stage): fine-tuning
+ * from it takes the decoder too (PlTrainConfig.init_decoder). */
+gboolean      pl_model_decoder_pretrained (const PlModel *model);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PlPretrainer, pl_pretrainer_free)
 

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "pl-train"
 
 #include "engine/nn/train.h"
+#include "engine/nn/slice-input.h"
 #include "engine/core/gemm.h"
 #include "engine/nn/infer.h"
 #include "engine/ops/loss.h"
@@ -62,6 +63,7 @@ pl_train_config_init (PlTrainConfig *c)
   c->flip_p = 0.5f;
   c->max_rotation = 10.0f;
   c->fit = PL_FIT_CROP;
+  c->context = 1;
   c->norm_offset = 0.0;
   c->norm_divisor = 0.0;
   c->holdout_slice = -1;
@@ -219,7 +221,9 @@ pl_trainer_new (const PlTrainConfig *config, const PlVolume *volume,
   setup_sides (tr, config->label_table);
   if (net.output == PL_OUTPUT_SOFTMAX)
     net.n_classes = tr->n_classes;
-  net.in_channels = 1;
+  if (!pl_slice_input_check (MAX (config->context, 1), error))
+    return NULL;
+  net.in_channels = MAX (config->context, 1) + (config->coords ? 1 : 0);
   if (!pl_unet_config_check (&net, error))
     return NULL;
   if (net.aleatoric && (config->aleatoric_samples < 1 || config->aleatoric_samples > 1000))
@@ -232,6 +236,8 @@ pl_trainer_new (const PlTrainConfig *config, const PlVolume *volume,
   tr->model = pl_model_new (pl_unet_new (&net, config->seed), tr->n_classes, tr->class_values,
                             (const char *const *) tr->class_names);
   tr->model->axis = tr->axis;
+  tr->model->context = MAX (config->context, 1);
+  tr->model->coords = config->coords;
   tr->model->train_h = tr->wh;
   tr->model->train_w = tr->ww;
   tr->model->norm_offset = config->norm_offset;
@@ -244,6 +250,8 @@ pl_trainer_new (const PlTrainConfig *config, const PlVolume *volume,
       g_autoptr (GError) e = NULL;
       if (!pl_unet_load_encoder (tr->model->unet, config->init, NULL, &e))
         return fail (error, "cannot start from the pretrained encoder: %s", e->message), NULL;
+      if (config->init_decoder && !pl_unet_load_decoder (tr->model->unet, config->init, NULL, &e))
+        return fail (error, "cannot start from the pretrained decoder: %s", e->message), NULL;
       tr->init_record = g_strdup (config->init_record ? config->init_record : "{}");
     }
   if (config->freeze != PL_FREEZE_NONE)
@@ -297,7 +305,8 @@ pl_trainer_sample (PlTrainer *tr, PlTape *tape, int n, const gint64 *slices,
                    gboolean augment, PlBatch *out)
 {
   gsize plane = (gsize) tr->wh * tr->ww;
-  float *x = pl_tape_alloc (tape, sizeof (float) * n * plane);
+  int images = tr->model->context, C = pl_model_input_channels (tr->model);
+  float *x = pl_tape_alloc (tape, sizeof (float) * n * images * plane);
   gint32 *target = pl_tape_alloc (tape, sizeof (gint32) * n * plane);
   gint64 *idx = pl_tape_alloc (tape, sizeof (gint64) * n);
   float *theta = pl_tape_alloc (tape, sizeof (float) * 6 * n);
@@ -309,10 +318,8 @@ pl_trainer_sample (PlTrainer *tr, PlTape *tape, int n, const gint64 *slices,
       gint64 z = slices ? slices[s] : (gint64) pl_rng_below (&tr->rng, (guint32) n_slices);
       idx[s] = z;
       mirrored[s] = FALSE;
-      pl_volume_get_slice (tr->volume, tr->axis, z, tr->slice_f);
-      pl_model_normalise (tr->model, tr->slice_f, (gsize) tr->h * tr->w, tr->slice_f);
-      pl_window_extract_f32 (tr->slice_f, tr->h, tr->w, tr->oy, tr->ox, tr->wh, tr->ww, 0.0f,
-                             x + s * plane);
+      pl_model_slice_images (tr->model, tr->volume, z, tr->oy, tr->ox, tr->wh, tr->ww, tr->slice_f,
+                             x + (gsize) s * images * plane);
       tr->provider.copy_slice (tr->provider.user_data, tr->axis, z, tr->slice_l);
       pl_window_extract_u16 (tr->slice_l, tr->h, tr->w, tr->oy, tr->ox, tr->wh, tr->ww, 0,
                              tr->win_l);
@@ -341,14 +348,35 @@ pl_trainer_sample (PlTrainer *tr, PlTape *tape, int n, const gint64 *slices,
     }
   if (augment)
     {
-      PlTensor *xt = pl_tape_wrap (tape, n, 1, tr->wh, tr->ww, x, FALSE);
+      PlTensor *xt = pl_tape_wrap (tape, n, images, tr->wh, tr->ww, x, FALSE);
       gint32 *t2 = pl_tape_alloc (tape, sizeof (gint32) * n * plane);
       x = pl_resample (tape, xt, theta, PL_INTERP_BILINEAR)->data;
       pl_resample_labels (target, t2, n, tr->wh, tr->ww, theta, -1);
       target = t2;
     }
-  *out = (PlBatch) { n, tr->wh, tr->ww, x, target, idx, theta, mirrored };
+  if (C > images)
+    {
+      /* the position channel after the augmentation, in the network's frame */
+      float *all = pl_tape_alloc (tape, sizeof (float) * n * C * plane);
+      for (int s = 0; s < n; s++)
+        memcpy (all + (gsize) s * C * plane, x + (gsize) s * images * plane, sizeof (float) * images * plane);
+      x = all;
+      pl_trainer_fill_coords (tr, n, C, idx, x);
+    }
+  *out = (PlBatch) { n, tr->wh, tr->ww, C, images / 2, x, target, idx, theta, mirrored };
   return TRUE;
+}
+
+void
+pl_trainer_fill_coords (PlTrainer *tr, int n, int c, const gint64 *slices, float *x)
+{
+  gsize plane = (gsize) tr->wh * tr->ww;
+
+  if (!tr->model->coords)
+    return;
+  for (int s = 0; s < n; s++)
+    pl_slice_side_coords (tr->volume, tr->axis, slices[s], tr->oy, tr->ox, tr->wh, tr->ww,
+                          x + ((gsize) s * c + c - 1) * plane);
 }
 
 PlTensor *
@@ -379,7 +407,7 @@ PlTensor *
 pl_trainer_supervised_loss (PlTrainer *tr, PlTape *tape, const PlBatch *b,
                             gpointer user_data, GError **error)
 {
-  PlTensor *x = pl_tape_wrap (tape, b->n, 1, b->h, b->w, b->x, FALSE);
+  PlTensor *x = pl_tape_wrap (tape, b->n, b->c, b->h, b->w, b->x, FALSE);
   PlTensor *log_var = NULL;
   PlTensor *logits = pl_trainer_forward_var (tr, tape, x, &log_var);
 
@@ -591,13 +619,16 @@ pl_trainer_export_model (PlTrainer *tr)
   if (tr->cfg.net.aleatoric)
     aleatoric = g_strdup_printf (",\"aleatoric_samples\":%d", tr->cfg.aleatoric_samples);
   m->axis = tr->model->axis;
+  m->context = tr->model->context;
+  m->coords = tr->model->coords;
   m->train_h = tr->model->train_h;
   m->train_w = tr->model->train_w;
   m->norm_offset = tr->model->norm_offset;
   m->norm_divisor = tr->model->norm_divisor;
   if (tr->init_record)
-    init = g_strdup_printf (",\"init\":%s,\"frozen\":\"%s\",\"frozen_params\":%" G_GSIZE_FORMAT,
-                            tr->init_record, pl_freeze_name (tr->cfg.freeze), tr->n_frozen);
+    init = g_strdup_printf (",\"init\":%s,\"init_parts\":\"%s\",\"frozen\":\"%s\",\"frozen_params\":%" G_GSIZE_FORMAT,
+                            tr->init_record, tr->cfg.init_decoder ? "encoder+decoder" : "encoder",
+                            pl_freeze_name (tr->cfg.freeze), tr->n_frozen);
   training = g_strdup_printf ("{\"method\":\"%s\",\"steps\":%" G_GINT64_FORMAT ",\"seed\":%"
                               G_GUINT64_FORMAT ",\"batch\":%d,\"optimizer\":\"adam\",\"lr\":%g,"
                               "\"augment\":%s,\"flip_p\":%g,\"sides\":\"%s\",\"max_rotation_deg\":%g,"

@@ -54,6 +54,11 @@ typedef struct
   float        flip_p;          /* 0.5 */
   float        max_rotation;    /* degrees, 10 */
   PlFit        fit;             /* PL_FIT_CROP */
+  /* The input (slice-input.h): context slices (odd; 1, or 0 read as 1)
+   * as channels, and a left–right position channel with coords; net's
+   * in_channels is set from them. */
+  int          context;         /* 1 */
+  gboolean     coords;          /* FALSE */
   double       norm_offset;     /* x' = (x − offset) / divisor */
   double       norm_divisor;    /* 0: the volume's maximum */
   int          n_classes;       /* 0: every non-zero value in the labels */
@@ -76,6 +81,8 @@ typedef struct
    * NULL) is recorded in the model as "init"; freeze keeps parts of the
    * encoder fixed (the optimiser skips them), recorded as "frozen". */
   const PlUnet *init;
+  gboolean     init_decoder;    /* also init's decoder (after the local
+                                   contrastive stage, pretrain.h) */
   const char  *init_record;
   PlFreeze     freeze;          /* PL_FREEZE_NONE */
 } PlTrainConfig;
@@ -89,7 +96,9 @@ void pl_train_config_init (PlTrainConfig *config);
 typedef struct
 {
   int      n, h, w;
-  float   *x;        /* (n, 1, h, w) normalised, augmented */
+  int      c;        /* input channels (slice-input.h) */
+  int      centre;   /* the channel of the slice itself */
+  float   *x;        /* (n, c, h, w) normalised, augmented */
   gint32  *target;   /* (n, h, w) class index or −1 (ignored) */
   gint64  *slices;   /* which slices */
   float   *theta;    /* (n, 2, 3) augmentation applied (identity if none) */
@@ -212,6 +221,15 @@ gboolean   pl_trainer_sample         (PlTrainer             *trainer,
                                       const gint64          *slices,
                                       gboolean               augment,
                                       PlBatch               *out);
+/* With a position channel (slice-input.h), writes it as channel c − 1 of
+ * x (n, c, h, w) for these slices; nothing without one.  For inputs that
+ * a method transformed after pl_trainer_sample: the channel stays in the
+ * network's frame. */
+void       pl_trainer_fill_coords    (PlTrainer             *trainer,
+                                      int                    n,
+                                      int                    c,
+                                      const gint64          *slices,
+                                      float                 *x);
 PlRng     *pl_trainer_get_rng        (PlTrainer             *trainer);
 /* Left and right (see label_table): the slice axis that crosses the sides
  * (0: H, 1: W, −1: neither, as in sagittal slices); the class each class

@@ -490,6 +490,17 @@ maybe_dropout (PlTape *t, const PlUnetConfig *c, guint place, PlTensor *x, PlRng
   return pl_dropout_channels (t, x, c->dropout_p, rng);
 }
 
+/* After a decoder block, whose output nothing else reads unscaled: in
+ * place when nothing is recorded (MC dropout's passes). */
+static PlTensor *
+decoder_dropout (PlTape *t, const PlUnetConfig *c, PlTensor *x, PlRng *rng, gboolean inplace)
+{
+  if (!(c->dropout_at & PL_DROPOUT_DECODER) || !rng || c->dropout_p == 0.0f)
+    return x;
+  return inplace ? pl_dropout_channels_inplace (t, x, c->dropout_p, rng)
+                 : pl_dropout_channels (t, x, c->dropout_p, rng);
+}
+
 PlTensor *
 pl_unet_attention (PlUnet *u, PlTape *t, PlTensor *x)
 {
@@ -555,7 +566,7 @@ run_decoder (PlUnet *u, PlTape *t, PlTensor *x, PlTensor **skips, PlTensor **par
       x = conv_block (t, &u->dec[j][0], up, c->skip ? skips[l] : NULL,
                       partial ? partial[j] : NULL, inplace, c);
       x = conv_block (t, &u->dec[j][1], x, NULL, NULL, inplace, c);
-      x = maybe_dropout (t, c, PL_DROPOUT_DECODER, x, rng);
+      x = decoder_dropout (t, c, x, rng, inplace);
       dec[D - 1 - j] = x;
       if (run)
         run->decoder[D - 1 - j] = x;

@@ -4,6 +4,7 @@
 
 #include "engine/ops/ops.h"
 #include "engine/ops/op-private.h"
+#include "engine/kernels/conv-private.h"
 
 PlTensor *
 pl_dropout_channels (PlTape *tape, PlTensor *x, float p, PlRng *rng)
@@ -54,4 +55,50 @@ pl_dropout_backward_node (PlTape *tape, PlNode *node, PlRule rule)
         for (gsize k = 0; k < hw; k++)
           d[k] += g[k] * s;
     }
+}
+
+typedef struct
+{
+  float       *x;
+  const float *scale;
+  gsize        planes, hw;
+} ScaleJob;
+
+static void
+scale_part (int part, int n_parts, gpointer data)
+{
+  const ScaleJob *j = data;
+  gsize chunk = (j->planes + n_parts - 1) / n_parts;
+  gsize lo = MIN (j->planes, (gsize) part * chunk), hi = MIN (j->planes, lo + chunk);
+
+  for (gsize i = lo; i < hi; i++)
+    {
+      float *xp = j->x + i * j->hw, s = j->scale[i];
+      /* a product even by 0, as pl_dropout_channels (−0 stays −0) */
+      for (gsize k = 0; k < j->hw; k++)
+        xp[k] *= s;
+    }
+}
+
+PlTensor *
+pl_dropout_channels_inplace (PlTape *tape, PlTensor *x, float p, PlRng *rng)
+{
+  ScaleJob j;
+  float *scale;
+
+  g_return_val_if_fail (p >= 0.0f && p < 1.0f, NULL);
+  if (pl_tape_get_grad_enabled (tape))
+    return pl_dropout_channels (tape, x, p, rng);
+  if (!rng || p == 0.0f)
+    return x;
+  j.planes = (gsize) x->n * x->c;
+  j.hw = pl_tensor_plane (x);
+  j.x = x->data;
+  /* the same draws, in the same order, as pl_dropout_channels */
+  j.scale = scale = pl_tape_alloc (tape, j.planes * sizeof (float));
+  for (gsize i = 0; i < j.planes; i++)
+    scale[i] = pl_rng_uniform (rng) < p ? 0.0f : 1.0f / (1.0f - p);
+  pl_conv_parallel ((gsize) pl_tensor_numel (x) >= 65536 ? MIN (j.planes, 16) : 1,
+                    pl_conv_threads (), scale_part, &j);
+  return x;
 }

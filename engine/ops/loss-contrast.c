@@ -1,5 +1,6 @@
-/* The global contrastive loss (NT-Xent) and the global average pool that
- * feeds it, as tape operators (loss.h). */
+/* The global contrastive loss (NT-Xent), the global average pool that
+ * feeds it, and the region pool of the local loss, as tape operators
+ * (loss.h). */
 #define G_LOG_DOMAIN "pl-loss"
 
 #include "engine/ops/loss.h"
@@ -164,4 +165,72 @@ pl_nt_xent_backward_node (PlTape *tape, PlNode *node, PlRule rule)
   g_free (r);
   g_free (p);
   g_free (du);
+}
+
+/* Rows [y0, y1) of cell g of n along a side of length n. */
+static void
+cell_span (int n, int grid, int g, int *lo, int *hi)
+{
+  *lo = (int) ((gint64) g * n / grid);
+  *hi = (int) ((gint64) (g + 1) * n / grid);
+}
+
+PlTensor *
+pl_region_pool (PlTape *tape, PlTensor *x, int grid)
+{
+  int R = grid * grid;
+  PlTensor *y;
+  PlNode *node;
+
+  g_return_val_if_fail (grid >= 1 && grid <= MIN (x->h, x->w), NULL);
+  y = pl_tape_tensor (tape, x->n * R, x->c, 1, 1);
+  for (int n = 0; n < x->n; n++)
+    for (int gy = 0; gy < grid; gy++)
+      for (int gx = 0; gx < grid; gx++)
+        {
+          int y0, y1, x0, x1;
+          cell_span (x->h, grid, gy, &y0, &y1);
+          cell_span (x->w, grid, gx, &x0, &x1);
+          for (int c = 0; c < x->c; c++)
+            {
+              const float *p = x->data + ((gsize) n * x->c + c) * x->h * x->w;
+              double s = 0.0;
+              for (int yy = y0; yy < y1; yy++)
+                for (int xx = x0; xx < x1; xx++)
+                  s += p[(gsize) yy * x->w + xx];
+              y->data[((gsize) n * R + gy * grid + gx) * x->c + c] = (float) (s / ((y1 - y0) * (x1 - x0)));
+            }
+        }
+  node = pl_tape_record (tape, PL_OP_REGION_POOL, y, 1, &x);
+  if (node)
+    node->iarg[0] = grid;
+  return y;
+}
+
+void
+pl_region_pool_backward_node (PlTape *tape, PlNode *node, PlRule rule)
+{
+  PlTensor *x = node->in[0];
+  float *dx = pl_tape_grad (tape, x);
+  int grid = node->iarg[0], R = grid * grid;
+
+  if (!dx)
+    return;
+  for (int n = 0; n < x->n; n++)
+    for (int gy = 0; gy < grid; gy++)
+      for (int gx = 0; gx < grid; gx++)
+        {
+          int y0, y1, x0, x1;
+          cell_span (x->h, grid, gy, &y0, &y1);
+          cell_span (x->w, grid, gx, &x0, &x1);
+          for (int c = 0; c < x->c; c++)
+            {
+              float g = node->out->grad[((gsize) n * R + gy * grid + gx) * x->c + c]
+                        / (float) ((y1 - y0) * (x1 - x0));
+              float *d = dx + ((gsize) n * x->c + c) * x->h * x->w;
+              for (int yy = y0; yy < y1; yy++)
+                for (int xx = x0; xx < x1; xx++)
+                  d[(gsize) yy * x->w + xx] += g;
+            }
+        }
 }

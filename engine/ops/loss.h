@@ -88,4 +88,14 @@ PlTensor *pl_global_avg_pool (PlTape *tape, PlTensor *x);
  * |z| is sqrt (Σ z² + 1e-12), finite at 0.  B ≥ 1, τ > 0. */
 PlTensor *pl_nt_xent         (PlTape *tape, PlTensor *z, float temperature);
 
+/* The local regions of the local contrastive loss (Chaitanya et al. 2020):
+ * x (N, C, H, W) cut into a grid × grid of cells (cell r = (gy, gx) spans
+ * rows ⌊gy H / grid⌋ … ⌊(gy + 1) H / grid⌋ − 1, columns alike), each
+ * averaged: y (N · grid², C, 1, 1), row n · grid² + r the mean of sample
+ * n's cell r.  With x holding two views of B slices (sample b and b + B),
+ * row i and i + B · grid² are the same region of the same slice in the
+ * two views: pl_nt_xent over y makes them the positives and every other
+ * region of either view a negative.  1 ≤ grid ≤ min (H, W). */
+PlTensor *pl_region_pool     (PlTape *tape, PlTensor *x, int grid);
+
 G_END_DECLS

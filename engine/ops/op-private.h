@@ -91,6 +91,7 @@ PL_DECLARE_BACKWARD (pl_tv_backward_node);
 PL_DECLARE_BACKWARD (pl_affinity_backward_node);
 PL_DECLARE_BACKWARD (pl_global_avg_pool_backward_node);
 PL_DECLARE_BACKWARD (pl_nt_xent_backward_node);
+PL_DECLARE_BACKWARD (pl_region_pool_backward_node);
 PL_DECLARE_BACKWARD (pl_attention_backward_node);
 PL_DECLARE_BACKWARD (pl_layer_norm_backward_node);
 PL_DECLARE_BACKWARD (pl_crop_backward_node);

@@ -83,6 +83,10 @@ PlTensor *pl_softmax       (PlTape *tape, PlTensor *x);
  * probability p, kept ones scaled by 1/(1-p).  rng NULL or p = 0: identity
  * (returns x).  The mask comes from rng, so a seeded rng repeats it. */
 PlTensor *pl_dropout_channels (PlTape *tape, PlTensor *x, float p, PlRng *rng);
+/* The same mask, applied to x itself when the tape records no gradient
+ * (inference; x must not be used unscaled afterwards), over the engine's
+ * threads; with gradients on, pl_dropout_channels. */
+PlTensor *pl_dropout_channels_inplace (PlTape *tape, PlTensor *x, float p, PlRng *rng);
 
 /* Batch normalisation with the batch's statistics (biased variance):
  * y = gamma (x - mean_c) / sqrt(var_c + eps) + beta; gamma, beta: (1, C, 1, 1). */

@@ -50,6 +50,7 @@ static const PlOpInfo op_table[] = {
   OP (PL_OP_NT_XENT, "nt_xent", pl_nt_xent_backward_node, DEF),
   OP (PL_OP_ATTENTION, "attention", pl_attention_backward_node, DEF),
   OP (PL_OP_LAYER_NORM, "layer_norm", pl_layer_norm_backward_node, DEF),
+  OP (PL_OP_REGION_POOL, "region_pool", pl_region_pool_backward_node, DEF),
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (op_table) == PL_OP_N);

@@ -80,6 +80,7 @@ typedef enum
   PL_OP_NT_XENT,
   PL_OP_ATTENTION,
   PL_OP_LAYER_NORM,
+  PL_OP_REGION_POOL,
   PL_OP_N
 } PlOp;
 

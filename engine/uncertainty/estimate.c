@@ -7,6 +7,7 @@
 #include "engine/core/rng.h"
 #include "engine/data/dataset.h"
 #include "engine/nn/infer.h"
+#include "engine/nn/slice-input.h"
 #include "engine/ops/loss.h"
 #include "engine/ops/tape.h"
 
@@ -300,10 +301,10 @@ check_models (PlModel *const *models, int n_models, const PlUncertaintySettings 
       const PlModel *m = models[i];
       const PlUnetConfig *c = pl_unet_get_config (m->unet);
       PlFrame f;
-      if (c->output != PL_OUTPUT_SOFTMAX || c->in_channels != 1)
+      if (c->output != PL_OUTPUT_SOFTMAX || c->in_channels != pl_model_input_channels (m))
         {
           g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
-                       "uncertainty needs a softmax segmentation model with one input channel");
+                       "uncertainty needs a softmax segmentation model whose network takes its slices' channels");
           return FALSE;
         }
       pl_model_frame_init (&f, m, volume);
@@ -323,39 +324,44 @@ check_models (PlModel *const *models, int n_models, const PlUncertaintySettings 
   return TRUE;
 }
 
-/* Probabilities of logits (n, K, h, w): softmax, or with an aleatoric head
- * the mean over S draws of softmax(x + σ ε) (Kendall & Gal 2017, eq. 12;
- * pl_model_probabilities), and log σ² (n, 1, h, w) becomes σ². */
+/* Probabilities of logits (n, K, h, w): their softmax, left to the
+ * accumulation (the logits themselves, *is_logits), or with an aleatoric
+ * head the mean over S draws of softmax(x + σ ε) (Kendall & Gal 2017,
+ * eq. 12; pl_model_probabilities), and log σ² (n, 1, h, w) becomes σ². */
 static const float *
-to_probs (Run *r, PlModel *m, PlTape *tape, PlTensor *logits, PlTensor *log_var)
+to_probs (Run *r, PlModel *m, PlTape *tape, PlTensor *logits, PlTensor *log_var,
+          gboolean *is_logits)
 {
   PlTensor *p;
 
+  *is_logits = !log_var;
   if (!log_var)
-    return pl_unet_output (m->unet, tape, logits)->data;
+    return logits->data;
   p = pl_model_probabilities (m, tape, logits, log_var, r->s->aleatoric_samples, r->noise++, 0);
   for (gsize i = 0; i < (gsize) logits->n * logits->h * logits->w; i++)
     log_var->data[i] = expf (log_var->data[i]);
   return p->data;
 }
 
-/* Probabilities (n, K, wh, ww) of sample t for the batch x; *var: σ²
- * (n, 1, wh, ww) of an aleatoric head, or NULL. */
+/* Probabilities (n, K, wh, ww) of sample t for the batch x, or the logits
+ * whose softmax they are (*is_logits); *var: σ² (n, 1, wh, ww) of an
+ * aleatoric head, or NULL. */
 static const float *
 sample (Run *r, PlTape *tape, PlUnetEncoded *enc, PlTensor *x, int n, int K, const PlWindow *w,
-        int t, const float **var)
+        int t, const float **var, gboolean *is_logits)
 {
   PlModel *m0 = r->models[0];
   PlUnetRun run = { 0 };
   const float *p;
 
   *var = NULL;
+  *is_logits = FALSE;
   switch (r->s->estimator)
     {
     case PL_ESTIMATOR_MC:
       {
         PlTensor *lv = NULL, *y = pl_unet_decode_var (m0->unet, tape, enc, &r->rng, &lv);
-        p = to_probs (r, m0, tape, y, lv);
+        p = to_probs (r, m0, tape, y, lv, is_logits);
         *var = lv ? lv->data : NULL;
         return p;
       }
@@ -363,19 +369,29 @@ sample (Run *r, PlTape *tape, PlUnetEncoded *enc, PlTensor *x, int n, int K, con
       {
         PlModel *mt = r->models[t];
         PlTensor *y = pl_unet_forward (mt->unet, tape, x, &run);
-        p = to_probs (r, mt, tape, y, run.log_var);
+        p = to_probs (r, mt, tape, y, run.log_var, is_logits);
         *var = run.log_var ? run.log_var->data : NULL;
         return p;
       }
     case PL_ESTIMATOR_TTA:
       {
         gsize plane = (gsize) w->wh * w->ww;
-        PlTensor *xt = pl_tape_tensor (tape, n, 1, w->wh, w->ww), *y;
-        gboolean swap;
+        int C = x->c, images = MAX (m0->context, 1);
+        PlTensor *xt = pl_tape_tensor (tape, n, C, w->wh, w->ww), *y;
+        gboolean swap, lg;
+        /* the image channels move; a position channel stays in the
+         * network's frame, as in training (slice-input.h) */
         for (int s = 0; s < n; s++)
-          pl_tta_apply (&r->tta[t], x->data + s * plane, w->wh, w->ww, FALSE, xt->data + s * plane);
+          for (int j = 0; j < C; j++)
+            if (j < images)
+              pl_tta_apply (&r->tta[t], x->data + ((gsize) s * C + j) * plane, w->wh, w->ww, FALSE,
+                            xt->data + ((gsize) s * C + j) * plane);
+            else
+              memcpy (xt->data + ((gsize) s * C + j) * plane, x->data + ((gsize) s * C + j) * plane,
+                      plane * sizeof (float));
         y = pl_unet_forward (m0->unet, tape, xt, &run);
-        p = to_probs (r, m0, tape, y, run.log_var);
+        p = run.log_var ? to_probs (r, m0, tape, y, run.log_var, &lg)
+                        : pl_unet_output (m0->unet, tape, y)->data;
         /* Class c of a slice mirrored across the sides is class mirror[c]
          * of the slice itself. */
         swap = r->mirror && ((r->lateral == 0 && r->tta[t].flip_h)
@@ -396,7 +412,7 @@ sample (Run *r, PlTape *tape, PlUnetEncoded *enc, PlTensor *x, int n, int K, con
     default:
       {
         PlTensor *y = pl_unet_forward (m0->unet, tape, x, &run);
-        p = to_probs (r, m0, tape, y, run.log_var);
+        p = to_probs (r, m0, tape, y, run.log_var, is_logits);
         *var = run.log_var ? run.log_var->data : NULL;
         return p;
       }
@@ -417,8 +433,7 @@ scatter_u8 (const PlVolume *volume, const PlFrame *g, int wi, gint64 first, int 
       for (int y = 0; y < g->h; y++)
         for (int x = 0; x < g->w; x++)
           if (pl_model_frame_owns (g, wi, y, x))
-            dst[off + y * sh + x * sw] =
-              src[(gsize) s * w->wh * w->ww + (gsize) (y - w->oy) * w->ww + (x - w->ox)];
+            dst[off + y * sh + x * sw] = src[(gsize) s * w->wh * w->ww + pl_window_index (w, y, x)];
     }
 }
 
@@ -528,7 +543,7 @@ pl_uncertainty_estimate (const PlUncertaintySettings *s, PlModel *const *models,
             break;
           }
         pl_tape_reset (tape);
-        x = pl_tape_tensor (tape, n, 1, w->wh, w->ww);
+        x = pl_tape_tensor (tape, n, pl_model_input_channels (models[0]), w->wh, w->ww);
         pl_model_frame_fill (models[0], volume, &g, w, first, n, slice, x->data);
         if (s->estimator == PL_ESTIMATOR_MC)
           enc = pl_unet_encode (models[0]->unet, tape, x);
@@ -538,14 +553,18 @@ pl_uncertainty_estimate (const PlUncertaintySettings *s, PlModel *const *models,
         mark = pl_arena_mark (pl_tape_get_arena (tape));
         for (int t = 0; t < T; t++)
           {
-            const float *v, *p = sample (&r, tape, enc, x, n, K, w, t, &v);
+            gboolean is_logits;
+            const float *v, *p = sample (&r, tape, enc, x, n, K, w, t, &v, &is_logits);
             if (v && r.aleatoric)
               for (gsize q = 0; q < (gsize) n * plane; q++)
                 sumv[q] += v[q];
             for (int b = 0; b < n; b++)
               {
                 const float *pb = p + (gsize) b * K * plane;
-                pl_uncertainty_accum_add (acc[b], pb, plane);
+                if (is_logits)
+                  pl_uncertainty_accum_add_logits (acc[b], pb, plane);
+                else
+                  pl_uncertainty_accum_add (acc[b], pb, plane);
                 if (t < res->n_kept)
                   for (gsize q = 0; q < plane; q++)
                     {

@@ -108,8 +108,9 @@ typedef struct
 void        pl_uncertainty_result_free   (PlUncertaintyResult *result);
 
 /* models: 1 model (softmax, MC, TTA: the first is used) or the M members
- * of an ensemble; softmax outputs, one input channel, and (ensemble) the
- * same classes, axis, normalisation and input multiple. */
+ * of an ensemble; softmax outputs, the channels of their slices
+ * (slice-input.h: TTA moves the image channels, not the position), and
+ * (ensemble) the same classes, axis, normalisation and input multiple. */
 PlUncertaintyResult *pl_uncertainty_estimate (const PlUncertaintySettings *settings,
                                               PlModel *const              *models,
                                               int                          n_models,

@@ -3,6 +3,7 @@
 
 #include "engine/uncertainty/maps.h"
 #include "engine/data/dataset.h"
+#include "engine/kernels/conv-private.h"
 
 #include <math.h>
 #include <string.h>
@@ -85,49 +86,116 @@ pl_uncertainty_accum_reset (PlUncertaintyAccum *a, gsize n)
   a->n_samples = 0;
 }
 
-void
-pl_uncertainty_accum_add (PlUncertaintyAccum *a, const float *probs, gsize stride)
+/* One sample of every point, split over the engine's threads: points are
+ * independent, so the split changes no value. */
+typedef struct
 {
-  int K = a->n_classes;
+  PlUncertaintyAccum *a;
+  const float        *x;        /* probabilities or logits, (K, n) with stride */
+  gsize               stride;
+  gboolean            logits;
+  /* finish */
+  float              *mean, *class_var, **maps;
+} AccumJob;
 
-  for (int c = 0; c < K; c++)
+static void
+add_part (int part, int n_parts, gpointer data)
+{
+  const AccumJob *j = data;
+  PlUncertaintyAccum *a = j->a;
+  int K = a->n_classes;
+  gsize chunk = (a->n + n_parts - 1) / n_parts;
+  gsize lo = MIN (a->n, (gsize) part * chunk), hi = MIN (a->n, lo + chunk);
+  float p[256];
+
+  for (gsize i = lo; i < hi; i++)
     {
-      const float *p = probs + (gsize) c * stride;
-      double *s1 = a->sum_p + (gsize) c * a->n, *s2 = a->sum_p2 + (gsize) c * a->n;
-      for (gsize i = 0; i < a->n; i++)
+      const float *x = j->x + i;
+      double h = 0.0;
+      if (j->logits)
         {
-          s1[i] += p[i];
-          s2[i] += (double) p[i] * p[i];
+          /* softmax as pl_softmax computes it (the same floats) */
+          float m = x[0], se = 0.0f, inv;
+          for (int c = 1; c < K; c++)
+            m = fmaxf (m, x[c * j->stride]);
+          for (int c = 0; c < K; c++)
+            se += (p[c] = expf (x[c * j->stride] - m));
+          inv = 1.0f / se;
+          for (int c = 0; c < K; c++)
+            p[c] *= inv;
         }
+      else
+        for (int c = 0; c < K; c++)
+          p[c] = x[c * j->stride];
+      /* as the entropy of the mean is computed, so that one sample has a
+       * mutual information of exactly 0 */
+      for (int c = 0; c < K; c++)
+        if (p[c] > 0.0f)
+          h -= p[c] * log (p[c]);
+      for (int c = 0; c < K; c++)
+        {
+          gsize q = (gsize) c * a->n + i;
+          a->sum_p[q] += p[c];
+          a->sum_p2[q] += (double) p[c] * p[c];
+        }
+      a->sum_h[i] += h;
     }
-  for (gsize i = 0; i < a->n; i++)
-    a->sum_h[i] += pl_entropy (probs + i, K, stride);
+}
+
+static int
+accum_parts (gsize n)
+{
+  return n >= 4096 ? 16 : 1;
+}
+
+static void
+accum_add (PlUncertaintyAccum *a, const float *x, gsize stride, gboolean logits)
+{
+  AccumJob j = { a, x, stride, logits };
+
+  g_return_if_fail (a->n_classes <= 256);
+  pl_conv_parallel (accum_parts (a->n), pl_conv_threads (), add_part, &j);
   a->n_samples++;
 }
 
 void
-pl_uncertainty_accum_finish (const PlUncertaintyAccum *a, float *mean, float *class_var,
-                             float *maps[PL_UMAP_N])
+pl_uncertainty_accum_add (PlUncertaintyAccum *a, const float *probs, gsize stride)
 {
+  accum_add (a, probs, stride, FALSE);
+}
+
+void
+pl_uncertainty_accum_add_logits (PlUncertaintyAccum *a, const float *logits, gsize stride)
+{
+  accum_add (a, logits, stride, TRUE);
+}
+
+static void
+finish_part (int part, int n_parts, gpointer data)
+{
+  const AccumJob *j = data;
+  const PlUncertaintyAccum *a = j->a;
   int K = a->n_classes;
   double inv = 1.0 / MAX (a->n_samples, 1);
+  gsize chunk = (a->n + n_parts - 1) / n_parts;
+  gsize lo = MIN (a->n, (gsize) part * chunk), hi = MIN (a->n, lo + chunk);
+  float *mean = j->mean, *class_var = j->class_var, **maps = j->maps;
 
-  g_return_if_fail (a->n_samples >= 1);
-  for (gsize i = 0; i < a->n; i++)
+  for (gsize i = lo; i < hi; i++)
     {
       double h = 0.0, eh = a->sum_h[i] * inv, v = 0.0;
       for (int c = 0; c < K; c++)
         {
-          gsize j = (gsize) c * a->n + i;
-          double m = a->sum_p[j] * inv;
-          double var = MAX (a->sum_p2[j] * inv - m * m, 0.0);
+          gsize q = (gsize) c * a->n + i;
+          double m = a->sum_p[q] * inv;
+          double var = MAX (a->sum_p2[q] * inv - m * m, 0.0);
           if (m > 0.0)
             h -= m * log (m);
           v += var;
           if (mean)
-            mean[j] = (float) m;
+            mean[q] = (float) m;
           if (class_var)
-            class_var[j] = (float) var;
+            class_var[q] = (float) var;
         }
       if (maps)
         {
@@ -143,6 +211,16 @@ pl_uncertainty_accum_finish (const PlUncertaintyAccum *a, float *mean, float *cl
             maps[PL_UMAP_VARIANCE][i] = (float) v;
         }
     }
+}
+
+void
+pl_uncertainty_accum_finish (const PlUncertaintyAccum *a, float *mean, float *class_var,
+                             float *maps[PL_UMAP_N])
+{
+  AccumJob j = { (PlUncertaintyAccum *) a, NULL, 0, FALSE, mean, class_var, maps };
+
+  g_return_if_fail (a->n_samples >= 1);
+  pl_conv_parallel (accum_parts (a->n), pl_conv_threads (), finish_part, &j);
 }
 
 void

@@ -70,10 +70,16 @@ void                pl_uncertainty_accum_free   (PlUncertaintyAccum *acc);
 /* Clears the sums for n ≤ capacity points. */
 void                pl_uncertainty_accum_reset  (PlUncertaintyAccum *acc,
                                                  gsize               n);
-/* probs: (K, n) with point stride `stride` between classes (c·stride + i). */
+/* probs: (K, n) with point stride `stride` between classes (c·stride + i).
+ * The points are split over the engine's threads (no value depends on it). */
 void                pl_uncertainty_accum_add    (PlUncertaintyAccum *acc,
                                                  const float        *probs,
                                                  gsize               stride);
+/* The same for the softmax of logits (K, n), fused into the sums (the
+ * probabilities are those of pl_softmax). */
+void                pl_uncertainty_accum_add_logits (PlUncertaintyAccum *acc,
+                                                     const float        *logits,
+                                                     gsize               stride);
 /* Any output may be NULL.  mean, class_var: (K, n); the rest (n).  Needs at
  * least one sample. */
 void                pl_uncertainty_accum_finish (const PlUncertaintyAccum *acc,

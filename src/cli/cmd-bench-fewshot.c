@@ -5,7 +5,7 @@
  *                [--k 2,3,5,8] [--splits even,random] [--seeds 3]
  *                [--steps 600] [--preset ref] [--threads 2]
  *                [--init PRETRAINED [--freeze MODE]] [--head plain|fcn]
- *                [--attention HEADS]
+ *                [--attention HEADS] [--context N] [--coords]
  *
  * For each k, k painted axial slices of Colin27 are taken from the truth
  * (../shared/data/colin27-4class.nii.gz): "even" as the PyTorch peer takes
@@ -17,10 +17,12 @@
  * mean ± sample standard deviation over the seeds, with the peer's
  * supervised figure where it was measured (torch_fewshot.py --k K, even
  * split, 600 steps of unet2d-ref, seed 0).  With --init every run starts
- * from that model's encoder (e.g. from pellucid-cli pretrain), with
+ * from that model's encoder (e.g. from pellucid-cli pretrain; after
+ * pretrain --local its decoder too), with
  * --freeze as for train; --head fcn gives every network the FCN skip head
  * (pl_unet_config_head), --attention H a transformer block with H heads on
- * the bottleneck. */
+ * the bottleneck, --context N and --coords the 2.5-D input and the
+ * left-right position channel (slice-input.h). */
 #define G_LOG_DOMAIN "pellucid-cli"
 
 #include <math.h>
@@ -28,6 +30,8 @@
 #include <string.h>
 
 #include "engine/core/gemm.h"
+#include "engine/nn/pretrain.h"
+#include "engine/nn/slice-input.h"
 #include "engine/core/rng.h"
 #include "engine/data/dataset.h"
 #include "engine/methods/methods.h"
@@ -123,7 +127,8 @@ parse_list (const char *text, int lo, int hi, GArray *out)
 
 static double
 run (const PlVolume *vol, const PlLabels *truth, const gint64 *painted, int k, PlMethodKind kind,
-     const char *preset, const char *head, int attention, int steps, guint64 seed, int axis,
+     const char *preset, const char *head, int attention, int context, gboolean coords,
+     int steps, guint64 seed, int axis,
      const PlModel *init, PlFreeze freeze, GError **error)
 {
   g_autoptr (PlLabels) sparse = pl_labels_new (vol->dim);
@@ -147,12 +152,15 @@ run (const PlVolume *vol, const PlLabels *truth, const gint64 *painted, int k, P
   pl_unet_config_preset (preset, &cfg.net);
   pl_unet_config_head (&cfg.net, head);
   cfg.net.attention_heads = attention;
+  cfg.context = context;
+  cfg.coords = coords;
   cfg.seed = seed;
   cfg.axis = axis;
   if (init)
     {
       cfg.net.batch_norm = pl_unet_get_config (init->unet)->batch_norm;
       cfg.init = init->unet;
+      cfg.init_decoder = pl_model_decoder_pretrained (init);
       cfg.init_record = init->training;
       cfg.freeze = freeze;
     }
@@ -176,7 +184,8 @@ pel_cli_bench_fewshot (int argc, char **argv)
   g_autofree char *head = NULL;
   g_autoptr (PlModel) init = NULL;
   PlFreeze freeze = PL_FREEZE_NONE;
-  int seeds = 3, steps = PL_TRAIN_DEFAULT_STEPS, threads = 2, attention = 0;
+  int seeds = 3, steps = PL_TRAIN_DEFAULT_STEPS, threads = 2, attention = 0, context_slices = 1;
+  gboolean coords = FALSE;
   const GOptionEntry entries[] = {
     { "methods", 'm', 0, G_OPTION_ARG_STRING, &methods_arg, "Methods at their defaults, comma-separated (supervised)", "M,…" },
     { "k", 'k', 0, G_OPTION_ARG_STRING, &k_arg, "Painted slices per split, comma-separated (2,3,5,8)", "K,…" },
@@ -189,6 +198,8 @@ pel_cli_bench_fewshot (int argc, char **argv)
       "Class head: plain (one 1×1 convolution) or fcn (FCN skip head: scores at 3 decoder scales, up-sampled and summed) (plain)", "NAME" },
     { "attention", 0, 0, G_OPTION_ARG_INT, &attention,
       "A transformer block with HEADS heads on the bottleneck of every network (0)", "HEADS" },
+    { "context", 0, 0, G_OPTION_ARG_INT, &context_slices, "2.5-D input: N neighbouring slices as channels (odd) (1)", "N" },
+    { "coords", 0, 0, G_OPTION_ARG_NONE, &coords, "A left-right position channel", NULL },
     { "init", 0, 0, G_OPTION_ARG_FILENAME, &init_path,
       "Every run starts from the encoder of this model (e.g. from pellucid-cli pretrain)", "MODEL" },
     { "freeze", 0, 0, G_OPTION_ARG_STRING, &freeze_name,
@@ -238,11 +249,12 @@ pel_cli_bench_fewshot (int argc, char **argv)
   if (!parse_list (k_arg ? k_arg : "2,3,5,8", 1, 1000, ks) || seeds < 1 || steps < 1 || threads < 1
       || !pl_unet_config_preset (preset ? preset : "ref", &probe)
       || !pl_unet_config_head (&probe, head ? head : "plain")
-      || (probe.attention_heads = attention, !pl_unet_config_check (&probe, NULL)))
+      || (probe.attention_heads = attention, !pl_unet_config_check (&probe, NULL))
+      || !pl_slice_input_check (context_slices, NULL))
     {
       fprintf (stderr, "Usage: pellucid-cli bench fewshot [--methods M,…] [--k 2,3,5,8] "
                "[--splits even,random] [--seeds 3] [--steps 600] [--preset ref|small] "
-               "[--head plain|fcn] [--attention HEADS] [--threads 2]\n");
+               "[--head plain|fcn] [--attention HEADS] [--context N] [--coords] [--threads 2]\n");
       return 2;
     }
   pl_engine_set_threads (threads);
@@ -269,8 +281,9 @@ pel_cli_bench_fewshot (int argc, char **argv)
     }
   axis = pl_volume_axial_axis (vol);
   brain = brain_slices (truth, axis);
-  printf ("workload: fewshot colin27-4class (%s, %s head, attention heads %d)  steps=%d seeds=%d threads=%d brain slices=%u",
-          preset ? preset : "ref", head ? head : "plain", attention, steps, seeds, threads, brain->len);
+  printf ("workload: fewshot colin27-4class (%s, %s head, attention heads %d, context %d%s)  steps=%d seeds=%d threads=%d brain slices=%u",
+          preset ? preset : "ref", head ? head : "plain", attention, context_slices, coords ? ", coords" : "",
+          steps, seeds, threads, brain->len);
   if (init)
     printf ("  init=%s freeze=%s", init_path, pl_freeze_name (freeze));
   printf ("\n");
@@ -299,7 +312,7 @@ pel_cli_bench_fewshot (int argc, char **argv)
               for (int i = 0; i < k; i++)
                 g_string_append_printf (zs, "%s%" G_GINT64_FORMAT, i ? "," : "", painted[i]);
               d[s] = run (vol, truth, painted, k, kind, preset ? preset : "ref", head ? head : "plain",
-                          attention, steps, (guint64) s, axis, init, freeze, &error);
+                          attention, context_slices, coords, steps, (guint64) s, axis, init, freeze, &error);
               if (isnan (d[s]))
                 {
                   fprintf (stderr, "pellucid-cli bench fewshot: %s\n", error ? error->message : "no Dice");

@@ -4,11 +4,16 @@
  *   pellucid-cli pretrain --image IMG --out MODEL [--steps 200] [--batch 8]
  *                         [--temperature 0.1] [--projection 64]
  *                         [--preset ref|small] [--batch-norm] [--seed 0] [--axis axial]
- *                         [--lr 1e-3] [--threads 2]
+ *                         [--lr 1e-3] [--threads 2] [--context N] [--coords]
+ *   pellucid-cli pretrain --local --init GLOBAL --image IMG --out MODEL
+ *                         [--regions 4] [the options above]
  *
  * The loss of every step goes to stderr, a JSON summary to stdout.  The
  * model file's training record says "contrastive"; pass it to
- * `pellucid-cli train --init MODEL` to fine-tune from its encoder. */
+ * `pellucid-cli train --init MODEL` to fine-tune from its encoder.  With
+ * --local, the second stage: the decoder learns on GLOBAL's fixed encoder
+ * (the local contrastive loss); its record says "contrastive-local", and
+ * train --init takes encoder and decoder from it. */
 #define G_LOG_DOMAIN "pellucid-cli"
 
 #include <json-glib/json-glib.h>
@@ -16,12 +21,14 @@
 
 #include "engine/core/gemm.h"
 #include "engine/nn/pretrain.h"
+#include "engine/nn/slice-input.h"
 #include "src/cli/commands.h"
 
 typedef struct
 {
   gint64 t0;
   double last_loss;
+  gboolean local;
 } Progress;
 
 static gboolean
@@ -31,16 +38,19 @@ on_step (PlTrainer *trainer, const PlTrainStepInfo *info, gpointer user_data)
   double elapsed = (g_get_monotonic_time () - p->t0) * 1e-6;
 
   p->last_loss = info->loss;
-  fprintf (stderr, "step %" G_GINT64_FORMAT "  contrastive loss %.4f  %.2f steps/s\n",
-           info->step, info->loss, info->step / MAX (elapsed, 1e-9));
+  fprintf (stderr, "step %" G_GINT64_FORMAT "  %s loss %.4f  %.2f steps/s\n",
+           info->step, p->local ? "local contrastive" : "contrastive", info->loss, info->step / MAX (elapsed, 1e-9));
   return TRUE;
 }
 
 int
 pel_cli_pretrain (int argc, char **argv)
 {
-  g_autofree char *image = NULL, *out = NULL, *axis_name = NULL, *preset = NULL;
-  int steps = 200, batch = 8, threads = 2, proj = 64;
+  g_autofree char *image = NULL, *out = NULL, *axis_name = NULL, *preset = NULL, *init_path = NULL;
+  g_autoptr (PlModel) init = NULL;
+  g_autofree char *init_record = NULL;
+  int steps = 200, batch = 8, threads = 2, proj = 64, regions = 4, context_slices = 1;
+  gboolean local = FALSE, coords = FALSE;
   gint64 seed = 0;
   double lr = 1e-3, tau = 0.1;
   gboolean batch_norm = FALSE;
@@ -57,6 +67,13 @@ pel_cli_pretrain (int argc, char **argv)
     { "axis", 'a', 0, G_OPTION_ARG_STRING, &axis_name, "axial, coronal, sagittal, or voxel axis i, j, k (axial)", "AXIS" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (2)", "T" },
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Adam learning rate (1e-3)", "LR" },
+    { "context", 0, 0, G_OPTION_ARG_INT, &context_slices, "2.5-D input: N neighbouring slices as channels (odd) (1)", "N" },
+    { "coords", 0, 0, G_OPTION_ARG_NONE, &coords, "A left-right position channel", NULL },
+    { "local", 0, 0, G_OPTION_ARG_NONE, &local,
+      "The local stage: train the decoder on the fixed encoder of --init (local contrastive loss over regions)", NULL },
+    { "init", 0, 0, G_OPTION_ARG_FILENAME, &init_path,
+      "Start from this model (the global stage's, for --local); its network options are kept", "MODEL" },
+    { "regions", 0, 0, G_OPTION_ARG_INT, &regions, "--local: regions per side of the feature map (4: 16 regions)", "N" },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("");
@@ -72,7 +89,10 @@ pel_cli_pretrain (int argc, char **argv)
   g_option_context_set_summary (context,
     "Pre-train the encoder of a UNet on every non-empty slice along AXIS of a volume, without\n"
     "labels: two augmented views of a slice are pulled together, the other slices pushed apart\n"
-    "(global contrastive loss, NT-Xent).  Fine-tune the result with train --init.");
+    "(global contrastive loss, NT-Xent).  Fine-tune the result with train --init.\n"
+    "With --local --init GLOBAL, the second stage: the decoder learns on GLOBAL's fixed\n"
+    "encoder; the same region in two intensity views of a slice is pulled together, the\n"
+    "other regions pushed apart (local contrastive loss).");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -83,6 +103,17 @@ pel_cli_pretrain (int argc, char **argv)
     {
       fprintf (stderr, "Usage: pellucid-cli pretrain --image IMG --out MODEL [--steps N] [--batch 8] "
                "[--temperature 0.1] [--projection 64] [--preset ref|small]\n");
+      return 2;
+    }
+  if (local && !init_path)
+    {
+      fprintf (stderr, "pellucid-cli pretrain: --local trains the decoder on a pre-trained encoder: "
+               "give the global stage's model with --init\n");
+      return 2;
+    }
+  if (!pl_slice_input_check (context_slices, &error))
+    {
+      fprintf (stderr, "pellucid-cli pretrain: --context %d: %s\n", context_slices, error->message);
       return 2;
     }
   if (steps < 0 || batch < 2 || threads < 1 || !(lr > 0.0) || !(tau > 0.0) || proj < 1)
@@ -106,6 +137,27 @@ pel_cli_pretrain (int argc, char **argv)
     }
   if (batch_norm)
     cfg.net.batch_norm = TRUE;
+  cfg.context = context_slices;
+  cfg.coords = coords;
+  if (init_path)
+    {
+      g_autoptr (JsonNode) name = json_node_init_string (json_node_alloc (), init_path);
+      g_autofree char *quoted = json_to_string (name, FALSE);
+      init = pl_model_load (init_path, &error);
+      if (!init)
+        {
+          fprintf (stderr, "pellucid-cli pretrain: %s\n", error->message);
+          return 1;
+        }
+      /* the network the first stage built, whatever --preset says */
+      cfg.net = *pl_unet_get_config (init->unet);
+      cfg.context = init->context;
+      cfg.coords = init->coords;
+      init_record = g_strdup_printf ("{\"file\":%s,\"training\":%s}", quoted,
+                                     init->training ? init->training : "null");
+      cfg.init = init->unet;
+      cfg.init_record = init_record;
+    }
   cfg.batch = batch;
   cfg.seed = (guint64) seed;
   cfg.lr = (float) lr;
@@ -118,6 +170,8 @@ pel_cli_pretrain (int argc, char **argv)
   pl_pretrain_config_init (&pc);
   pc.temperature = (float) tau;
   pc.proj_dim = proj;
+  pc.local = local;
+  pc.regions = regions;
   pt = pl_pretrainer_new (&cfg, &pc, volume, &error);
   if (!pt)
     {
@@ -125,6 +179,7 @@ pel_cli_pretrain (int argc, char **argv)
       return 1;
     }
   prog.t0 = g_get_monotonic_time ();
+  prog.local = local;
   if (!pl_pretrainer_run (pt, steps, NULL, on_step, &prog, &error))
     {
       fprintf (stderr, "pellucid-cli pretrain: %s\n", error->message);
@@ -146,7 +201,7 @@ pel_cli_pretrain (int argc, char **argv)
     json_builder_set_member_name (b, "model");
     json_builder_add_string_value (b, out);
     json_builder_set_member_name (b, "method");
-    json_builder_add_string_value (b, "contrastive");
+    json_builder_add_string_value (b, local ? "contrastive-local" : "contrastive");
     json_builder_set_member_name (b, "steps");
     json_builder_add_int_value (b, pl_trainer_get_step (pl_pretrainer_get_trainer (pt)));
     json_builder_set_member_name (b, "train_wall_s");

@@ -26,6 +26,8 @@
 #include "engine/methods/crossval.h"
 #include "engine/methods/methods.h"
 #include "src/cli/method-options.h"
+#include "engine/nn/pretrain.h"
+#include "engine/nn/slice-input.h"
 #include "engine/nn/train.h"
 #include "src/cli/cases-common.h"
 #include "src/cli/commands.h"
@@ -89,12 +91,12 @@ pel_cli_train (int argc, char **argv)
   g_autofree char *method_json = NULL;
   g_autoptr (PelMethodOptions) mopts = pel_method_options_new ();
   PlMethodConfig method;
-  int steps = PL_TRAIN_DEFAULT_STEPS, batch = 8, threads = 2, every = 10, folds = 0, attention = 0;
+  int steps = PL_TRAIN_DEFAULT_STEPS, batch = 8, threads = 2, every = 10, folds = 0, attention = 0, context_slices = 1;
   g_autoptr (PlCrossval) cv = NULL;
   g_autofree char *preset = NULL, *table_path = NULL, *init_path = NULL, *freeze_name = NULL;
   g_autofree char *init_record = NULL, *head = NULL;
   g_autoptr (PlModel) init = NULL;
-  gboolean batch_norm = FALSE;
+  gboolean batch_norm = FALSE, coords = FALSE;
   g_autoptr (PlLabelTable) table = NULL;
   gint64 seed = 0, holdout = -1;
   double lr = 1e-3;
@@ -111,8 +113,13 @@ pel_cli_train (int argc, char **argv)
       "Class head: plain (one 1×1 convolution) or fcn (FCN skip head: scores at 3 decoder scales, up-sampled and summed) (plain)", "NAME" },
     { "attention", 0, 0, G_OPTION_ARG_INT, &attention,
       "A transformer block with HEADS heads on the bottleneck (self-attention over its positions; 0: none) (0)", "HEADS" },
+    { "context", 0, 0, G_OPTION_ARG_INT, &context_slices,
+      "2.5-D input: N neighbouring slices (odd; the slice in the middle) as the network's channels, "
+      "the end slice repeated beyond the volume (1)", "N" },
+    { "coords", 0, 0, G_OPTION_ARG_NONE, &coords,
+      "One more input channel: the left-right position (-1 patient's left edge … +1 right), so that sides can be told apart", NULL },
     { "init", 0, 0, G_OPTION_ARG_FILENAME, &init_path,
-      "Start from the encoder of this model file (e.g. from pellucid-cli pretrain)", "MODEL" },
+      "Start from the encoder of this model file (e.g. from pellucid-cli pretrain; after pretrain --local, encoder and decoder)", "MODEL" },
     { "freeze", 0, 0, G_OPTION_ARG_STRING, &freeze_name,
       "With --init, what stays fixed: all-encoder, encoder-but-last (its bottleneck level trains), "
       "norm-only (only the encoder's norms train, with the decoder), none (none)", "MODE" },
@@ -225,7 +232,15 @@ pel_cli_train (int argc, char **argv)
       init_record = g_strdup_printf ("{\"file\":%s,\"training\":%s}", quoted,
                                      init->training ? init->training : "null");
       cfg.init = init->unet;
+      cfg.init_decoder = pl_model_decoder_pretrained (init);
       cfg.init_record = init_record;
+    }
+  cfg.context = context_slices;
+  cfg.coords = coords;
+  if (!pl_slice_input_check (context_slices, &error))
+    {
+      fprintf (stderr, "pellucid-cli train: --context %d: %s\n", context_slices, error->message);
+      return 2;
     }
   cfg.batch = batch;
   cfg.seed = (guint64) seed;

@@ -9,6 +9,7 @@
 #include "engine/data/dataset.h"
 #include "engine/data/metrics.h"
 #include "engine/nn/infer.h"
+#include "engine/nn/slice-input.h"
 #include "engine/ops/ops.h"
 
 const char *
@@ -73,7 +74,7 @@ pel_colin27_eval_dice (const PelColin27Eval *e, const PlModel *model, PlUnet *un
   pl_fit_window (h, w, pl_unet_config_multiple (pl_unet_get_config (unet)), PL_FIT_CROP,
                  &wh, &ww, &oy, &ox);
   slice = g_new (float, (gsize) h * w);
-  x = g_new (float, (gsize) 8 * wh * ww);
+  x = g_new (float, (gsize) 8 * pl_model_input_channels (model) * wh * ww);
   pl_tape_set_grad_enabled (tape, FALSE);
   for (gint64 z = 0; z < e->volume->dim[e->axis]; z++)
     if (!e->skip[pl_slice_voxel (e->volume->dim, e->axis, z, 0, 0)])
@@ -85,14 +86,11 @@ pel_colin27_eval_dice (const PelColin27Eval *e, const PlModel *model, PlUnet *un
       int m = (int) MIN (8, n - s);
       gsize plane = (gsize) wh * ww;
       PlTensor *p;
+      int C = pl_model_input_channels (model);
       pl_tape_reset (tape);
       for (int i = 0; i < m; i++)
-        {
-          pl_volume_get_slice (e->volume, e->axis, zs[s + i], slice);
-          pl_model_normalise (model, slice, (gsize) h * w, slice);
-          pl_window_extract_f32 (slice, h, w, oy, ox, wh, ww, 0.0f, x + i * plane);
-        }
-      p = pl_unet_forward (unet, tape, pl_tape_wrap (tape, m, 1, wh, ww, x, FALSE), NULL);
+        pl_model_slice_input (model, e->volume, zs[s + i], oy, ox, wh, ww, slice, x + (gsize) i * C * plane);
+      p = pl_unet_forward (unet, tape, pl_tape_wrap (tape, m, C, wh, ww, x, FALSE), NULL);
       for (int i = 0; i < m; i++)
         for (int y = 0; y < wh; y++)
           for (int xx = 0; xx < ww; xx++)
