@@ -437,10 +437,15 @@ SFX (wino_run) (SFX (WinoProblem) *pb, const float *w, gboolean flip, float *ws)
 /* Whether a 3×3 convolution with these channels and grid runs as Winograd.
  * The transform-domain products have K = c_in and the transforms cost
  * ∝ c_in + c_out per tile, the weight transform ∝ c_in·c_out per call:
- * measured on unet2d-ref's layers (bench-conv --algo), Winograd is faster
- * from 32 channels on both sides and 512 positions in the batch, unless the
- * output has fewer channels than the input on a small or shallow grid
- * (dec1a forward, enc2a and enc4a input gradients). */
+ * measured on the layers of unet2d-ref and dip-ref (bench-conv --algo, one
+ * thread's CPU time), Winograd is faster from 32 channels on both sides and
+ * 512 positions in the batch, unless the output has fewer channels than the
+ * input on a grid under 512 (unet2d-ref's enc4a input gradient, 256 → 128
+ * on 11 × 13: 7.9 ms against 5.9 direct).  Since the transforms read their
+ * input in place, fewer channels out than in pays on larger grids (dip-ref's
+ * dec0a forward, 64 → 32 on 176 × 208: 8.2 against 10.1 ms; unet2d-ref's
+ * dec1a forward, 64 → 32 on 88 × 104: 18.4 against 20.0 ms; their enc1a
+ * and enc2a input gradients even). */
 static gboolean
 SFX (wino_use) (int c_in, int c_out, int n, int h, int w)
 {
@@ -452,7 +457,7 @@ SFX (wino_use) (int c_in, int c_out, int n, int h, int w)
       return TRUE;
     default:
       return c_in >= WINO_MIN_C && c_out >= WINO_MIN_C && (gsize) n * h * w >= WINO_MIN_POSITIONS
-             && (c_out >= c_in || (c_in >= 4 * WINO_MIN_C && h * w >= WINO_MIN_POSITIONS));
+             && (c_out >= c_in || h * w >= WINO_MIN_POSITIONS);
     }
 }
 
