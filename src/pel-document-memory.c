@@ -9,8 +9,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "src/pel-job.h"
-
 PelVolumeRef *
 pel_volume_ref_new (PlVolume *volume)
 {
@@ -52,13 +50,6 @@ free_volume (gpointer data)
   return NULL;
 }
 
-static gpointer
-free_volume_thread (gpointer data)
-{
-  pel_followups_wait ();
-  return free_volume (data);
-}
-
 /* The last reference may be dropped anywhere: by the document through
  * pel_document_free_later(), or later by a worker's task data released on
  * the main thread (the histogram's, a prediction's).  There, returning a
@@ -72,7 +63,7 @@ clear_holder (gpointer p)
   if (v && pl_volume_n_voxels (v) * sizeof (float) > (16u << 20))
     {
       if (g_main_context_is_owner (g_main_context_default ()))
-        g_thread_unref (g_thread_new ("free-volume", free_volume_thread, v));
+        g_thread_unref (g_thread_new ("free-volume", free_volume, v));
       else
         free_volume (v);
     }
@@ -104,9 +95,6 @@ static gpointer
 free_garbage (gpointer data)
 {
   Garbage *g = data;
-
-  if (g->on_thread)
-    pel_followups_wait ();
 
   g_clear_pointer (&g->volume, pel_volume_ref_unref);
   for (int i = 0; i < 2; i++)
@@ -157,8 +145,6 @@ static gpointer
 populate_pages (gpointer data)
 {
   Pages *p = data;
-
-  pel_followups_wait ();
 
 #ifdef MADV_POPULATE_WRITE
   /* 2 MB at a time: each call holds the address-space lock (for reading)

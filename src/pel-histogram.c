@@ -85,7 +85,6 @@ count_thread (gpointer data)
   GMainContext *context = c->context;
   GSource *source;
 
-  pel_followups_wait ();
   if (!g_cancellable_is_cancelled (c->cancellable))
     {
       c->counts = g_new (guint64, N_BINS);

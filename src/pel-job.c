@@ -549,35 +549,3 @@ pel_thread_start_background (GThreadFunc func,
   g_cond_signal (&background_cond);
   g_mutex_unlock (&background_lock);
 }
-
-/* ---- follow-ups of an open ------------------------------------------------- */
-
-static GMutex followups_lock;
-static GCond  followups_cond;
-static gint64 followups_until;   /* monotonic µs; 0: not held */
-
-void
-pel_followups_hold (void)
-{
-  g_mutex_lock (&followups_lock);
-  followups_until = g_get_monotonic_time () + 250 * G_TIME_SPAN_MILLISECOND;
-  g_mutex_unlock (&followups_lock);
-}
-
-void
-pel_followups_release (void)
-{
-  g_mutex_lock (&followups_lock);
-  followups_until = 0;
-  g_cond_broadcast (&followups_cond);
-  g_mutex_unlock (&followups_lock);
-}
-
-void
-pel_followups_wait (void)
-{
-  g_mutex_lock (&followups_lock);
-  while (followups_until != 0 && g_get_monotonic_time () < followups_until)
-    g_cond_wait_until (&followups_cond, &followups_lock, followups_until);
-  g_mutex_unlock (&followups_lock);
-}

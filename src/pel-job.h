@@ -71,14 +71,4 @@ void        pel_job_set_flush_func (PelJob              *self,
 void        pel_thread_start_background (GThreadFunc   func,
                                          gpointer      data);
 
-/* The first frame of a newly opened image competes for the CPU with the
- * threads the open starts (freeing the previous image, mapping the new
- * label map's pages, counting labelled slices).  The window holds them
- * from just before the new image is set until that frame is painted:
- * each such thread calls pel_followups_wait() before its work, which
- * returns at once unless held, and at the latest 250 ms after the hold. */
-void        pel_followups_hold          (void);
-void        pel_followups_release       (void);
-void        pel_followups_wait          (void);
-
 G_END_DECLS

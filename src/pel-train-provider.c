@@ -5,8 +5,6 @@
 
 #include <string.h>
 
-#include "src/pel-job.h"
-
 /* ---- per-slice counts ----------------------------------------------------- */
 
 void
@@ -207,9 +205,6 @@ static gpointer
 count_thread (gpointer data)
 {
   PendingCount *p = data;
-
-  /* after the window has shown a newly opened image (no lock held here) */
-  pel_followups_wait ();
 
   p->result = g_new (gint64, MAX (p->n_stale, 1));
   p->result_gen = g_new (guint64, MAX (p->n_stale, 1));

@@ -129,30 +129,6 @@ offer_recovery (PelWindow   *self,
                 PelRecovery *recovery);
 
 static void
-followups_drawn (GdkFrameClock *clock,
-                 gpointer       data)
-{
-  g_signal_handlers_disconnect_by_func (clock, followups_drawn, data);
-  pel_followups_release ();
-}
-
-/* The threads the new image starts (freeing the previous one, mapping the
- * label map's pages, counting) wait until the window has painted its first
- * frame of it (pel_followups_hold()), so that this frame has the CPU. */
-static void
-hold_followups_until_drawn (PelWindow *self)
-{
-  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (self));
-  GdkFrameClock *clock = surface ? gdk_surface_get_frame_clock (surface) : NULL;
-
-  if (clock == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self)))
-    return;
-  pel_followups_hold ();
-  g_signal_handlers_disconnect_by_func (clock, followups_drawn, NULL);
-  g_signal_connect (clock, "after-paint", G_CALLBACK (followups_drawn), NULL);
-}
-
-static void
 load_done (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
@@ -172,7 +148,6 @@ load_done (GObject      *object,
     }
 
   volume = g_steal_pointer (&res->volume);
-  hold_followups_until_drawn (self);
   pel_document_set_volume_with_window (self->document, volume, res->lo, res->hi);
   pel_document_offer_slice_images (self->document, res->images, G_N_ELEMENTS (res->images));
 
