@@ -565,6 +565,122 @@ cancel_at_once (double f, const char *msg, gpointer data)
   return f < 0.3;
 }
 
+/* The border: a slice whose size is the network's multiple has none, and
+ * MC dropout's fused, threaded sums equal a plain loop over the passes
+ * (pl_softmax, sums in double); a slice with a border column takes the
+ * crop's nearest column (PL_BORDER_NEAREST) or a padded window's
+ * prediction (PL_BORDER_WINDOW), the crop itself the same in both; every
+ * result is the same for the same seed. */
+static void
+test_estimate_border (void)
+{
+  enum { T = 5, K = 3 };
+  gint64 dim[3] = { 20, 24, 3 };
+  g_autoptr (PlVolume) v = pl_volume_new (dim, NULL, NULL);
+  g_autoptr (PlVolume) ph = phantom ();
+  g_autoptr (PlModel) m = tiny_model (9);
+  g_autoptr (PlUncertaintyResult) r = NULL, r2 = NULL, r3 = NULL, sn = NULL, sw = NULL;
+  g_autoptr (PlTape) tape = pl_tape_new ((gsize) 16 << 20);
+  gsize n, plane = 20 * 24;
+  double worst = 0.0;
+  PlRng rng;
+
+  for (gsize i = 0; i < pl_volume_n_voxels (v); i++)
+    v->data[i] = ph->data[i + i / 20];   /* the phantom's first 20 columns */
+  pl_volume_update_stats (v);
+  n = pl_volume_n_voxels (v);
+  m->border = PL_BORDER_WINDOW;
+  r = estimate (PL_ESTIMATOR_MC, T, 4, &m, 1, v);
+  m->border = PL_BORDER_NEAREST;
+  r2 = estimate (PL_ESTIMATOR_MC, T, 4, &m, 1, v);
+  g_assert_true (same_maps (r, r2));
+  /* by hand: all 3 slices are one batch of 2 and one of 1 (estimate's batch 2) */
+  pl_tape_set_grad_enabled (tape, FALSE);
+  pl_rng_init (&rng, 4);
+  for (int first = 0; first < 3; first += 2)
+    {
+      int nb = MIN (2, 3 - first);
+      g_autofree double *s1 = g_new0 (double, (gsize) nb * K * plane);
+      g_autofree double *sh = g_new0 (double, (gsize) nb * plane);
+      PlTensor *x;
+      PlUnetEncoded *enc;
+      pl_tape_reset (tape);
+      /* axial slices of an (i, j, k) volume are (i, j): row i, column j */
+      x = pl_tape_tensor (tape, nb, 1, 20, 24);
+      for (int b = 0; b < nb; b++)
+        for (gsize q = 0; q < plane; q++)
+          x->data[b * plane + q] = v->data[(gsize) (first + b) * plane + q % 24 * 20 + q / 24]
+                                   * (float) (1.0 / 100.0);
+      enc = pl_unet_encode (m->unet, tape, x);
+      for (int t = 0; t < T; t++)
+        {
+          PlTensor *p = pl_softmax (tape, pl_unet_decode (m->unet, tape, enc, &rng));
+          for (int b = 0; b < nb; b++)
+            for (gsize q = 0; q < plane; q++)
+              for (int c = 0; c < K; c++)
+                {
+                  double pc = p->data[((gsize) b * K + c) * plane + q];
+                  s1[((gsize) b * K + c) * plane + q] += pc / T;
+                  if (pc > 0.0)
+                    sh[(gsize) b * plane + q] -= pc * log (pc) / T;
+                }
+        }
+      for (int b = 0; b < nb; b++)
+        for (gsize q = 0; q < plane; q++)
+          {
+            gsize vox = (gsize) (first + b) * plane + q % 24 * 20 + q / 24;
+            double h = 0.0;
+            for (int c = 0; c < K; c++)
+              {
+                double mc = s1[((gsize) b * K + c) * plane + q];
+                worst = fmax (worst, fabs (r->mean[c * n + vox] - mc));
+                if (mc > 0.0)
+                  h -= mc * log (mc);
+              }
+            worst = fmax (worst, fabs (r->maps[PL_UMAP_ENTROPY][vox] - h));
+            worst = fmax (worst, fabs (r->maps[PL_UMAP_EXPECTED_ENTROPY][vox] - sh[(gsize) b * plane + q]));
+          }
+    }
+  g_test_message ("fused MC sums vs a plain loop: %.2g", worst);
+  g_assert_cmpfloat (worst, <, 1e-6);
+
+  /* the phantom: 21 columns, crop 20, the border column x = 20 */
+  m->border = PL_BORDER_NEAREST;
+  sn = estimate (PL_ESTIMATOR_SOFTMAX, 0, 0, &m, 1, ph);
+  r3 = estimate (PL_ESTIMATOR_MC, T, 4, &m, 1, ph);
+  g_clear_pointer (&r2, pl_uncertainty_result_free);
+  r2 = estimate (PL_ESTIMATOR_MC, T, 4, &m, 1, ph);
+  g_assert_true (same_maps (r2, r3));
+  g_clear_pointer (&r3, pl_uncertainty_result_free);
+  r3 = estimate (PL_ESTIMATOR_MC, T, 5, &m, 1, ph);
+  g_assert_false (same_maps (r2, r3));
+  m->border = PL_BORDER_WINDOW;
+  sw = estimate (PL_ESTIMATOR_SOFTMAX, 0, 0, &m, 1, ph);
+  n = sn->n_voxels;
+  {
+    gboolean border_differs = FALSE;
+    for (gsize i = 0; i < n; i++)
+      {
+        gboolean border = i % 21 == 20;
+        for (int c = 0; c < K; c++)
+          {
+            if (!border)
+              g_assert_cmpfloat (sn->mean[c * n + i], ==, sw->mean[c * n + i]);
+            else
+              {
+                g_assert_cmpfloat (sn->mean[c * n + i], ==, sn->mean[c * n + i - 1]);
+                g_assert_cmpfloat (r2->mean[c * n + i], ==, r2->mean[c * n + i - 1]);
+                border_differs |= sn->mean[c * n + i] != sw->mean[c * n + i];
+              }
+          }
+        if (border)
+          for (int k = 0; k < PL_UMAP_N; k++)
+            g_assert_cmpfloat (r2->maps[k][i], ==, r2->maps[k][i - 1]);
+      }
+    g_assert_true (border_differs);
+  }
+}
+
 static void
 test_estimate_errors (void)
 {
@@ -824,6 +940,7 @@ main (int argc, char **argv)
   g_test_add_func ("/uncertainty/estimate/tta-sides", test_tta_sides);
   g_test_add_func ("/uncertainty/estimate/mc-softmax", test_estimate_mc_softmax);
   g_test_add_func ("/uncertainty/estimate/errors", test_estimate_errors);
+  g_test_add_func ("/uncertainty/estimate/border", test_estimate_border);
   g_test_add_func ("/uncertainty/ensemble/file", test_ensemble_file);
   g_test_add_func ("/uncertainty/ensemble/train", test_ensemble_train);
   return g_test_run ();

@@ -124,20 +124,29 @@ pl_model_frame_init (PlFrame *g, const PlModel *model, const PlVolume *volume)
       g->n_win = 1;
     }
   else
-    g->n_win = (c->wh == g->h && c->ww == g->w) ? 1 : 2;
+    g->n_win = (c->wh == g->h && c->ww == g->w) || model->border == PL_BORDER_NEAREST ? 1 : 2;
   g->max_plane = MAX ((gsize) c->wh * c->ww, g->n_win > 1 ? (gsize) p->wh * p->ww : 0);
   g->n_slices = volume->dim[g->axis];
   g->n_voxels = pl_volume_n_voxels (volume);
 }
 
-/* Whether window `wi` gives the prediction of slice pixel (y, x): the crop
- * inside itself, the padded window everywhere else. */
+/* Whether window `wi` gives the prediction of slice pixel (y, x): a single
+ * window every pixel (the crop's nearest pixel outside it); of two, the
+ * crop inside itself, the padded window everywhere else. */
 gboolean
 pl_model_frame_owns (const PlFrame *g, int wi, int y, int x)
 {
   const PlWindow *c = &g->win[0];
   gboolean in_crop = y >= c->oy && y < c->oy + c->wh && x >= c->ox && x < c->ox + c->ww;
+  if (g->n_win == 1)
+    return wi == 0;
   return wi == 0 ? in_crop : !in_crop;
+}
+
+gsize
+pl_window_index (const PlWindow *w, int y, int x)
+{
+  return (gsize) CLAMP (y - w->oy, 0, w->wh - 1) * w->ww + CLAMP (x - w->ox, 0, w->ww - 1);
 }
 
 void
@@ -165,11 +174,10 @@ pl_model_frame_scatter (const PlVolume *volume, const PlFrame *g, int wi, gint64
         pl_slice_strides (volume->dim, g->axis, first + s, &sh, &sw, &off);
         for (int y = 0; y < g->h; y++)
           {
-            const float *row = mp + (gsize) (y - w->oy) * w->ww - w->ox;
             float *drow = d + off + y * sh;
             for (int x = 0; x < g->w; x++)
               if (pl_model_frame_owns (g, wi, y, x))
-                drow[x * sw] = row[x];
+                drow[x * sw] = mp[pl_window_index (w, y, x)];
           }
       }
 }
@@ -202,7 +210,7 @@ pl_model_frame_scatter_labels (const PlModel *model, const PlVolume *volume, con
         for (int x = 0; x < g->w; x++)
           if (pl_model_frame_owns (g, wi, y, x))
             {
-              const float *p = probs + (gsize) s * K * plane + (gsize) (y - w->oy) * w->ww + (x - w->ox);
+              const float *p = probs + (gsize) s * K * plane + pl_window_index (w, y, x);
               labels->data[off + y * sh + x * sw] = label_of (model, p, plane, K);
             }
     }
@@ -464,7 +472,7 @@ pl_model_predict_slice (PlModel *model, const PlVolume *volume, gint64 index, fl
         for (int xx = 0; xx < g.w; xx++)
           if (pl_model_frame_owns (&g, wi, y, xx))
             {
-              const float *pp = p->data + (gsize) (y - w->oy) * w->ww + (xx - w->ox);
+              const float *pp = p->data + pl_window_index (w, y, xx);
               if (probs)
                 for (int c = 0; c < K; c++)
                   probs[((gsize) c * g.h + y) * g.w + xx] = pp[c * plane];

@@ -433,8 +433,7 @@ scatter_u8 (const PlVolume *volume, const PlFrame *g, int wi, gint64 first, int 
       for (int y = 0; y < g->h; y++)
         for (int x = 0; x < g->w; x++)
           if (pl_model_frame_owns (g, wi, y, x))
-            dst[off + y * sh + x * sw] =
-              src[(gsize) s * w->wh * w->ww + (gsize) (y - w->oy) * w->ww + (x - w->ox)];
+            dst[off + y * sh + x * sw] = src[(gsize) s * w->wh * w->ww + pl_window_index (w, y, x)];
     }
 }
 
