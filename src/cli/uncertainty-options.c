@@ -210,7 +210,8 @@ print_json (JsonBuilder *b)
 
 int
 pel_uncertainty_predict (PelUncertaintyOptions *o, const char *image, const char *model_path,
-                         const char *out, const char *prob, int mc_passes, gint64 seed, int batch)
+                         const char *out, const char *prob, int mc_passes, gint64 seed, int batch,
+                         PlBorder border)
 {
   PlUncertaintySettings s;
   g_autoptr (GError) error = NULL;
@@ -257,6 +258,8 @@ pel_uncertainty_predict (PelUncertaintyOptions *o, const char *image, const char
   models = pl_model_load_ensemble (model_path, &n_models, &error);
   if (!models)
     return fail ("predict", error);
+  for (int m = 0; m < n_models; m++)
+    models[m]->border = border;
   volume = pl_volume_load (image, 0, NULL, &error);
   if (!volume)
     {
