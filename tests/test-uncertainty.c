@@ -561,6 +561,53 @@ test_ensemble_train (void)
   pl_model_ensemble_free (c);
 }
 
+/* Bootstrap draws are over the slices the trainer trains on: the held-out
+ * slice is never drawn and never hidden, so no member is left with nothing
+ * but the slice it is scored on; unlabelled slices stay visible. */
+static void
+fake_count (gpointer user_data, int axis, gint64 *counts)
+{
+  const guint8 *painted = user_data;
+  for (gint64 s = 0; s < 12; s++)
+    counts[s] = painted[s] ? 100 : 0;
+}
+
+static void
+test_bootstrap_holdout (void)
+{
+  static const guint8 painted[12] = { 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 0 };
+  g_autoptr (PlVolume) v = pl_volume_new ((const gint64[3]) { 8, 8, 12 }, (const double[3]) { 1, 1, 1 }, NULL);
+  PlLabelProvider inner = { fake_count, NULL, (gpointer) painted }, out;
+  int dropped_holdout = 0, max_kept = 0;
+
+  for (guint64 seed = 0; seed < 300; seed++)
+    {
+      PlTrainConfig cfg;
+      PlBootstrapLabels b;
+      gint64 counts[12];
+      int kept = 0;
+
+      pl_train_config_init (&cfg);
+      cfg.axis = 2;
+      cfg.seed = seed;
+      cfg.holdout_slice = 6;
+      pl_bootstrap_labels_init (&b, &inner, &cfg, v, &out);
+      out.count_slices (out.user_data, 2, counts);
+      for (gint64 s = 0; s < 12; s++)
+        {
+          g_assert_true (b.keep[s] || painted[s]);   /* unlabelled: kept */
+          if (painted[s] && s != 6 && counts[s] > 0)
+            kept++;
+        }
+      dropped_holdout += counts[6] == 0;
+      g_assert_cmpint (kept, >=, 1);
+      max_kept = MAX (max_kept, kept);
+      pl_bootstrap_labels_clear (&b);
+    }
+  g_assert_cmpint (dropped_holdout, ==, 0);
+  g_assert_cmpint (max_kept, ==, 3);   /* some draws keep every training slice */
+}
+
 /* --- TTA with sided labels ---------------------------------------------- */
 
 /* v flipped along voxel axes 0 (fx) and/or 1 (fy). */
@@ -671,6 +718,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/uncertainty/maps/decomposition", test_maps_decomposition);
+  g_test_add_func ("/uncertainty/ensemble/bootstrap-holdout", test_bootstrap_holdout);
   g_test_add_func ("/uncertainty/calibration/closed-form", test_ece_closed_form);
   g_test_add_func ("/uncertainty/calibration/temperature", test_ece_random_and_temperature);
   g_test_add_func ("/uncertainty/raters/ged", test_ged_hand);
