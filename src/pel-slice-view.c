@@ -272,6 +272,13 @@ pel_slice_view_get_n_prepared_frames (PelSliceView *self)
   return self->n_adopted;
 }
 
+gboolean
+pel_slice_view_is_drawn (PelSliceView *self)
+{
+  g_return_val_if_fail (PEL_IS_SLICE_VIEW (self), FALSE);
+  return self->surface != NULL && !self->surface_stale;
+}
+
 void
 pel_slice_view_set_annotations (PelSliceView *self,
                                 gboolean      crosshair,

@@ -109,5 +109,7 @@ guint32   *pel_slice_view_copy_layers      (PelSliceView *self,
 /* How many times the view's first frame of a volume was the image made on
  * the worker that read it (pel_document_offer_slice_images()). */
 guint      pel_slice_view_get_n_prepared_frames (PelSliceView *self);
+/* Whether the view's picture is up to date (drawn since the last change). */
+gboolean   pel_slice_view_is_drawn   (PelSliceView *self);
 
 G_END_DECLS

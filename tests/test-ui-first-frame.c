@@ -36,17 +36,22 @@ write_volume (void)
   return path;
 }
 
+/* The volume shown before the open that is awaited. */
+static const PlVolume *previous_volume;
+
 static gboolean
 views_drawn (gpointer data)
 {
   PelViewer *viewer = pel_window_get_viewer (data);
 
-  if (!job_finished (data))
+  /* the open may start from an idle: the previous job counts for nothing */
+  if (pel_document_get_volume (pel_window_get_document (data)) == previous_volume || !job_finished (data))
     return FALSE;
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
     {
       PelSliceView *view = pel_viewer_get_view (viewer, views[i]);
-      if (gtk_widget_get_width (GTK_WIDGET (view)) < 50 || !gtk_widget_get_mapped (GTK_WIDGET (view)))
+      if (gtk_widget_get_width (GTK_WIDGET (view)) < 50 || !gtk_widget_get_mapped (GTK_WIDGET (view))
+          || !pel_slice_view_is_drawn (view))
         return FALSE;
     }
   return TRUE;
@@ -61,6 +66,7 @@ open_and_draw (PelWindow  *win,
   g_autoptr (GFile) file = g_file_new_for_path (path);
   g_autoptr (GFile) seg_file = seg ? g_file_new_for_path (seg) : NULL;
 
+  previous_volume = pel_document_get_volume (pel_window_get_document (win));
   pel_window_open (win, file, seg_file, NULL);
   wait_until (views_drawn, win);
   drain ();
