@@ -94,37 +94,6 @@ on_member_step (PlTrainer             *trainer,
   return !pel_live_cancelled (d->live);
 }
 
-/* A member fails when its bootstrap draw kept no painted slice but the
- * held-out one: say so instead of the trainer's "no labelled slice". */
-static void
-explain_draw (EnsembleTask          *t,
-              const PlBootstrapLabels *boot,
-              const PlLabelProvider *labels,
-              int                    m,
-              guint64                seed,
-              GError               **error)
-{
-  g_autofree gint64 *counts = g_new0 (gint64, boot->n_slices);
-  int painted = 0, usable = 0;
-
-  labels->count_slices (labels->user_data, t->settings.axis, counts);
-  for (gint64 s = 0; s < boot->n_slices; s++)
-    if (counts[s] > 0)
-      {
-        painted++;
-        usable += boot->keep[s] && s != t->holdout;
-      }
-  if (usable > 0 || painted == 0 || t->holdout < 0 || error == NULL || *error == NULL)
-    return;
-  g_clear_error (error);
-  /* Translators: slice numbers count from 1, as the views show them */
-  g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
-               _("Member %d (seed %" G_GUINT64_FORMAT "): its bootstrap draw of the %d painted slices kept none "
-                 "but the held-out slice %" G_GINT64_FORMAT "; paint more slices, or train without bootstrap "
-                 "or without the held-out slice"),
-               m + 1, seed, painted, t->holdout + 1);
-}
-
 /* Member m from seed S + m, on a bootstrap draw of the painted slices if
  * asked: the member pl_ensemble_train() and pellucid-cli train --ensemble
  * make.  A member that finished joins t->members. */
@@ -149,11 +118,7 @@ train_member (EnsembleTask *t,
   cfg.label_table = t->label_table;
   cfg.seed = t->settings.seed + (guint64) m;
   if (t->bootstrap)
-    {
-      /* the draw of pl_ensemble_train's member m */
-      pl_bootstrap_labels_init (&boot, labels, cfg.seed ^ G_GUINT64_CONSTANT (0xb0075742a9), &provider);
-      boot.n_slices = volume->dim[cfg.axis];
-    }
+    pl_bootstrap_labels_init (&boot, labels, &cfg, volume, &provider);   /* pl_ensemble_train's member m */
   /* Translators: the member being trained, and its seed */
   line = g_strdup_printf (_("Training member %d of %d (seed %" G_GUINT64_FORMAT ")"), m + 1, t->n_members,
                           cfg.seed);
@@ -170,11 +135,7 @@ train_member (EnsembleTask *t,
     }
   g_clear_pointer (&trainer, pl_trainer_free);
   if (t->bootstrap)
-    {
-      if (!ok && boot.keep)
-        explain_draw (t, &boot, labels, m, cfg.seed, error);
-      pl_bootstrap_labels_clear (&boot);
-    }
+    pl_bootstrap_labels_clear (&boot);
   return ok;
 }
 

@@ -278,7 +278,8 @@ typedef struct
 {
   const float *x;        /* pass: logits (softmax here) or probabilities, (n, K, plane) */
   gboolean     logits;
-  float       *s1, *s2;  /* Σ p, Σ p²; after the passes mean and variance */
+  float       *s1, *s2;  /* Σ p, Σ p² (s2 NULL: no variance asked for);
+                            after the passes mean and variance */
   float       *entropy;  /* (n, plane), or NULL */
   gsize        plane, npix;
   int          K, passes;
@@ -296,7 +297,7 @@ mc_add_part (int part, int n_parts, gpointer data)
     {
       gsize i = q / j->plane * K * j->plane + q % j->plane;
       const float *x = j->x + i;
-      float *s1 = j->s1 + i, *s2 = j->s2 + i;
+      float *s1 = j->s1 + i, *s2 = j->s2 ? j->s2 + i : NULL;
       if (j->logits)
         {
           /* pl_softmax's arithmetic, so the probabilities are its own */
@@ -310,7 +311,8 @@ mc_add_part (int part, int n_parts, gpointer data)
             {
               float p = e[c] * se;
               s1[c * j->plane] += p;
-              s2[c * j->plane] += p * p;
+              if (j->s2)
+                s2[c * j->plane] += p * p;
             }
         }
       else
@@ -318,7 +320,8 @@ mc_add_part (int part, int n_parts, gpointer data)
           {
             float p = x[c * j->plane];
             s1[c * j->plane] += p;
-            s2[c * j->plane] += p * p;
+            if (j->s2)
+              s2[c * j->plane] += p * p;
           }
     }
 }
@@ -338,10 +341,11 @@ mc_finish_part (int part, int n_parts, gpointer data)
       double h = 0.0;
       for (int c = 0; c < K; c++)
         {
-          float *s1 = j->s1 + i + c * j->plane, *s2 = j->s2 + i + c * j->plane;
+          float *s1 = j->s1 + i + c * j->plane;
           float m = *s1 / j->passes;
           *s1 = m;
-          *s2 = MAX (*s2 / j->passes - m * m, 0.0f);
+          if (j->s2)
+            j->s2[i + c * j->plane] = MAX (j->s2[i + c * j->plane] / j->passes - m * m, 0.0f);
           if (m > 1e-12f)
             h -= m * log (m);
         }
@@ -388,7 +392,8 @@ pl_model_predict_volume_mc (PlModel *model, const PlVolume *volume, int batch, i
   slice = g_new (float, (gsize) g.h * g.w);
   /* the sums live outside the tape, made once */
   s1 = g_new (float, (gsize) batch * K * g.max_plane);
-  s2 = g_new (float, (gsize) batch * K * g.max_plane);
+  if (var)
+    s2 = g_new (float, (gsize) batch * K * g.max_plane);
   if (entropy)
     ent = g_new (float, (gsize) batch * g.max_plane);
   for (gint64 first = 0; first < g.n_slices; first += batch)
@@ -408,7 +413,8 @@ pl_model_predict_volume_mc (PlModel *model, const PlVolume *volume, int batch, i
         x = pl_tape_tensor (tape, n, pl_model_input_channels (model), w->wh, w->ww);
         pl_model_frame_fill (model, volume, &g, w, first, n, slice, x->data);
         memset (s1, 0, nk * sizeof (float));
-        memset (s2, 0, nk * sizeof (float));
+        if (s2)
+          memset (s2, 0, nk * sizeof (float));
         enc = pl_unet_encode (model->unet, tape, x);
         mark = pl_arena_mark (pl_tape_get_arena (tape));
         for (int t = 0; t < passes; t++)

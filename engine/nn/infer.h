@@ -1,13 +1,15 @@
 /* infer.h: applying a PlModel to a volume, slice by slice along model->axis.
  *
- * Slices are normalised as the model records, zero-padded to the network's
- * multiple (PL_FIT_PAD, so every voxel gets a prediction) and run in batches
- * without recording a tape.  Outputs are on the volume's exact grid:
+ * Slices are normalised as the model records, cut to the frame the model
+ * was trained in (the centre crop; the border outside it as PlFrame below
+ * says, so every voxel gets a prediction) and run in batches without
+ * recording a tape.  Outputs are on the volume's exact grid:
  * probabilities class-major (class c of voxel v at c·n_voxels + v), label
  * maps holding the classes' label values.  MC dropout (Gal & Ghahramani 2016)
  * keeps dropout on and runs `passes` stochastic decoders per batch on one
  * encoder pass; it gives the per-voxel class mean, class variance and the
- * predictive entropy of the mean (nats).
+ * predictive entropy of the mean (nats), the softmax fused into sums kept
+ * over the engine's threads.
  */
 #pragma once
 

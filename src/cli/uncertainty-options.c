@@ -407,8 +407,7 @@ pel_uncertainty_train_provider (PelUncertaintyOptions *o, const PlTrainConfig *c
   if (!o->bootstrap || o->ensemble < 2)
     return;
   /* The same draw as pl_ensemble_train's member 0. */
-  pl_bootstrap_labels_init (&o->boot, &inner, cfg->seed ^ G_GUINT64_CONSTANT (0xb0075742a9), labels);
-  o->boot.n_slices = volume->dim[cfg->axis >= 0 ? cfg->axis : pl_volume_axial_axis (volume)];
+  pl_bootstrap_labels_init (&o->boot, &inner, cfg, volume, labels);
 }
 
 typedef struct
