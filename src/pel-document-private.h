@@ -1,4 +1,4 @@
-/* Shared by pel-document.c and pel-document-autosave.c only. */
+/* Shared by the pel-document*.c files only. */
 #pragma once
 
 #include "src/pel-document.h"
@@ -20,6 +20,10 @@ struct _PelDocument
   gboolean       opening;          /* pel_document_set_opening() */
   guint32       *label_lut;        /* 65536 colours */
   PelHeatMap    *heat_map;
+  /* pel_document_offer_slice_images(): a view's first frame of the volume,
+   * valid while the label store's generation is slice_images_generation */
+  PelSliceImage *slice_images[3];
+  guint64        slice_images_generation;
   char          *labels_path;
   char          *recovery_dir;
 
@@ -118,6 +122,9 @@ void pel_document_emit_autosave      (PelDocument *self,
                                       guint        what,
                                       guint64      state_id,
                                       const char  *message);
+/* ::overlays-changed, after a change of the proposal or the heat map
+ * (pel-document-overlays.c). */
+void pel_document_overlays_changed   (PelDocument *self);
 void pel_document_emit_saved         (PelDocument *self,
                                       guint64      state_id,
                                       const char  *path);

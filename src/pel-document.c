@@ -1,5 +1,7 @@
 /* PelDocument: volume, labels, table, history and shared display state.
- * See pel-document.h; autosave lives in pel-document-autosave.c. */
+ * See pel-document.h; autosave lives in pel-document-autosave.c, freeing
+ * and mapping large buffers in pel-document-memory.c, the proposal and heat
+ * map in pel-document-overlays.c. */
 #define G_LOG_DOMAIN "pel-document"
 
 #include "src/pel-document-private.h"
@@ -7,10 +9,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-#include "engine/data/dataset.h"
 #include "src/pel-render.h"
 
 G_DEFINE_FINAL_TYPE (PelDocument, pel_document, G_TYPE_OBJECT)
@@ -32,6 +31,8 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
+
+static void clear_slice_images (PelDocument *self);
 
 #define DEFAULT_UNDO_BUDGET (256u << 20)
 
@@ -124,6 +125,7 @@ pel_document_finalize (GObject *object)
 {
   PelDocument *self = PEL_DOCUMENT (object);
 
+  clear_slice_images (self);
   g_clear_pointer (&self->volume_ref, pel_volume_ref_unref);
   self->volume = NULL;
   g_clear_pointer (&self->table, pl_label_table_free);
@@ -347,6 +349,12 @@ pel_document_emit_autosave (PelDocument *self,
 }
 
 void
+pel_document_overlays_changed (PelDocument *self)
+{
+  g_signal_emit (self, signals[OVERLAYS_CHANGED], 0);
+}
+
+void
 pel_document_emit_saved (PelDocument *self,
                          guint64      state_id,
                          const char  *path)
@@ -384,80 +392,6 @@ pel_document_new (void)
 }
 
 /* ---- volume --------------------------------------------------------------- */
-
-PelVolumeRef *
-pel_volume_ref_new (PlVolume *volume)
-{
-  PlVolume **holder = g_atomic_rc_box_new0 (PlVolume *);
-  *holder = volume;
-  return (PelVolumeRef *) holder;
-}
-
-PelVolumeRef *
-pel_volume_ref_ref (PelVolumeRef *ref)
-{
-  return g_atomic_rc_box_acquire (ref);
-}
-
-/* Gives a large buffer's pages back in slices of 8 MB before it is freed:
- * each madvise takes the address-space lock only for reading, where the
- * munmap of the whole buffer would hold it for writing as long as it takes
- * to return 100 MB or more, and the window's own page faults (a new image,
- * a new slice surface) would wait for it. */
-static void
-release_pages (gpointer data,
-               gsize    bytes)
-{
-  const guintptr page = (guintptr) sysconf (_SC_PAGESIZE), chunk = 8u << 20;
-  guintptr start = ((guintptr) data + page - 1) & ~(page - 1);
-  guintptr end = ((guintptr) data + bytes) & ~(page - 1);
-
-  for (guintptr p = start; p < end; p += chunk)
-    madvise ((void *) p, MIN (chunk, end - p), MADV_DONTNEED);
-}
-
-static gpointer
-free_volume (gpointer data)
-{
-  PlVolume *v = data;
-
-  release_pages (v->data, pl_volume_n_voxels (v) * sizeof (float));
-  pl_volume_free (v);
-  return NULL;
-}
-
-/* The last reference may be dropped anywhere: by the document through
- * pel_document_free_later(), or later by a worker's task data released on
- * the main thread (the histogram's, a prediction's).  There, returning a
- * large volume's pages to the system would stall the window (12–30 ms for
- * ch2better), so they go on a thread of their own. */
-static void
-clear_holder (gpointer p)
-{
-  PlVolume *v = *(PlVolume **) p;
-
-  if (v && pl_volume_n_voxels (v) * sizeof (float) > (16u << 20))
-    {
-      if (g_main_context_is_owner (g_main_context_default ()))
-        g_thread_unref (g_thread_new ("free-volume", free_volume, v));
-      else
-        free_volume (v);
-    }
-  else
-    pl_volume_free (v);
-}
-
-void
-pel_volume_ref_unref (PelVolumeRef *ref)
-{
-  g_atomic_rc_box_release_full (ref, clear_holder);
-}
-
-const PlVolume *
-pel_volume_ref_get (PelVolumeRef *ref)
-{
-  return *(PlVolume **) ref;
-}
 
 PelVolumeRef *
 pel_document_ref_volume (PelDocument *self)
@@ -531,102 +465,6 @@ pel_document_table_changed (PelDocument *self)
   g_signal_emit (self, signals[TABLE_CHANGED], 0);
 }
 
-typedef struct
-{
-  PelVolumeRef *volume;
-  PlLabels     *labels;
-  PlLabels     *proposal;
-  gboolean      on_thread;
-} Garbage;
-
-static gpointer
-free_garbage (gpointer data)
-{
-  Garbage *g = data;
-
-  g_clear_pointer (&g->volume, pel_volume_ref_unref);
-  for (int i = 0; i < 2; i++)
-    {
-      PlLabels **l = i == 0 ? &g->labels : &g->proposal;
-      if (*l && g->on_thread)
-        release_pages ((*l)->data, pl_labels_n_voxels (*l) * sizeof (guint16));
-      g_clear_pointer (l, pl_labels_free);
-    }
-  g_free (g);
-  return NULL;
-}
-
-/* The previous volume and its maps, when replaced.  Returning a large
- * volume's pages to the system takes about 12 ms for ch2better (140 MB
- * float32 + 70 MB labels), a stall the window would show as it opens the
- * next one; above 16 MB they are freed on a thread of their own. */
-void
-pel_document_free_later (PelVolumeRef *volume,
-                         PlLabels     *labels,
-                         PlLabels     *proposal)
-{
-  Garbage *g = g_new0 (Garbage, 1);
-  const PlVolume *v = volume ? pel_volume_ref_get (volume) : NULL;
-  const PlLabels *l = labels ? labels : proposal;
-  gsize bytes = v ? pl_volume_n_voxels (v) * (sizeof (float) + 2 * sizeof (guint16))
-                  : l ? pl_labels_n_voxels (l) * sizeof (guint16) : 0;
-
-  g->volume = volume;
-  g->labels = labels;
-  g->proposal = proposal;
-  if (bytes > 16u << 20)
-    {
-      g->on_thread = TRUE;
-      g_thread_unref (g_thread_new ("free-volume", free_garbage, g));
-    }
-  else
-    free_garbage (g);
-}
-
-typedef struct
-{
-  gpointer start;
-  gsize    length;
-} Pages;
-
-static gpointer
-populate_pages (gpointer data)
-{
-  Pages *p = data;
-
-#ifdef MADV_POPULATE_WRITE
-  madvise (p->start, p->length, MADV_POPULATE_WRITE);
-#endif
-  g_free (p);
-  return NULL;
-}
-
-/* A new label map comes zeroed but unmapped (calloc): its pages are
- * mapped, and zeroed by the kernel, when first written.  Accepting a
- * proposal of a large volume then spent 40 of its 100 ms on the main thread
- * in those page faults.  Above 4 MB they are taken now, on a thread of
- * their own (MADV_POPULATE_WRITE maps the pages without touching what they
- * hold, so painting may go on meanwhile, and a range freed meanwhile only
- * makes the call fail). */
-void
-pel_document_populate_later (gpointer data,
-                             gsize    bytes)
-{
-#ifdef MADV_POPULATE_WRITE
-  gsize page = (gsize) sysconf (_SC_PAGESIZE);
-  guintptr start = ((guintptr) data + page - 1) & ~(guintptr) (page - 1);
-  guintptr end = ((guintptr) data + bytes) & ~(guintptr) (page - 1);
-  Pages *p;
-
-  if (bytes <= 4u << 20 || end <= start)
-    return;
-  p = g_new (Pages, 1);
-  p->start = (gpointer) start;
-  p->length = end - start;
-  g_thread_unref (g_thread_new ("populate-labels", populate_pages, p));
-#endif
-}
-
 void
 pel_document_set_volume (PelDocument *self,
                          PlVolume    *volume)
@@ -641,6 +479,70 @@ pel_document_set_volume (PelDocument *self,
 }
 
 void
+pel_document_auto_window_level (const PlVolume *volume,
+                                double          lo,
+                                double          hi,
+                                double         *window,
+                                double         *level)
+{
+  if (!(hi > lo))
+    {
+      lo = volume->min;
+      hi = volume->max > volume->min ? volume->max : volume->min + 1.0;
+    }
+  *window = hi - lo;
+  *level = (hi + lo) / 2.0;
+}
+
+static void
+clear_slice_images (PelDocument *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (self->slice_images); i++)
+    g_clear_pointer (&self->slice_images[i], pel_slice_image_free);
+}
+
+void
+pel_document_offer_slice_images (PelDocument    *self,
+                                 PelSliceImage **images,
+                                 guint           n)
+{
+  g_return_if_fail (PEL_IS_DOCUMENT (self));
+  g_return_if_fail (n <= G_N_ELEMENTS (self->slice_images));
+
+  clear_slice_images (self);
+  self->slice_images_generation = self->store->generation;
+  for (guint i = 0; i < n; i++)
+    if (images[i] && images[i]->volume == self->volume)
+      self->slice_images[i] = g_steal_pointer (&images[i]);
+    else
+      g_clear_pointer (&images[i], pel_slice_image_free);
+}
+
+PelSliceImage *
+pel_document_take_slice_image (PelDocument *self,
+                               PlView       view,
+                               gint64       slice)
+{
+  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
+
+  /* anything drawn over the bare image makes them all stale */
+  if (self->store->generation != self->slice_images_generation || self->store->proposal != NULL
+      || (self->heat_map && pel_heat_map_get_visible (self->heat_map)))
+    {
+      clear_slice_images (self);
+      return NULL;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (self->slice_images); i++)
+    {
+      PelSliceImage *image = self->slice_images[i];
+      if (image && image->view == view && image->slice == slice && image->volume == self->volume
+          && image->window == self->window && image->level == self->level)
+        return g_steal_pointer (&self->slice_images[i]);
+    }
+  return NULL;
+}
+
+void
 pel_document_set_volume_with_window (PelDocument *self,
                                      PlVolume    *volume,
                                      double       lo,
@@ -650,6 +552,7 @@ pel_document_set_volume_with_window (PelDocument *self,
   g_return_if_fail (volume != NULL);
 
   pel_document_stop_autosave (self);
+  clear_slice_images (self);
   g_mutex_lock (&self->store->lock);
   pel_document_free_later (self->volume_ref, self->store->labels, self->store->proposal);
   self->store->labels = NULL;
@@ -690,13 +593,7 @@ pel_document_set_volume_with_window (PelDocument *self,
 
   for (int a = 0; a < 3; a++)
     self->cursor[a] = volume->dim[a] / 2;
-  if (!(hi > lo))
-    {
-      lo = volume->min;
-      hi = volume->max > volume->min ? volume->max : volume->min + 1.0;
-    }
-  self->auto_window = hi - lo;
-  self->auto_level = (hi + lo) / 2.0;
+  pel_document_auto_window_level (volume, lo, hi, &self->auto_window, &self->auto_level);
 
   g_object_freeze_notify (G_OBJECT (self));
   pel_document_set_window_level (self, self->auto_window, self->auto_level);
@@ -726,6 +623,7 @@ pel_document_replace_image (PelDocument *self,
   g_return_if_fail (self->volume != NULL);
   g_return_if_fail (memcmp (volume->dim, self->volume->dim, sizeof volume->dim) == 0);
 
+  clear_slice_images (self);
   g_mutex_lock (&self->store->lock);
   pel_document_free_later (self->volume_ref, NULL, NULL);
   self->volume_ref = pel_volume_ref_new (volume);
@@ -812,112 +710,4 @@ pel_document_get_labels_visible (PelDocument *self)
 {
   g_return_val_if_fail (PEL_IS_DOCUMENT (self), FALSE);
   return self->labels_visible;
-}
-
-/* ---- overlays ------------------------------------------------------------- */
-
-void
-pel_document_set_proposal (PelDocument *self,
-                           PlLabels    *proposal)
-{
-  g_return_if_fail (PEL_IS_DOCUMENT (self));
-  g_return_if_fail (proposal == NULL || (self->volume != NULL
-                    && memcmp (proposal->dim, self->volume->dim, sizeof proposal->dim) == 0));
-
-  {
-    /* swapped under the lock (a merge on a worker reads it), freed after */
-    PlLabels *old;
-    g_mutex_lock (&self->store->lock);
-    old = self->store->proposal;
-    self->store->proposal = proposal;
-    self->store->proposal_serial++;
-    g_mutex_unlock (&self->store->lock);
-    g_clear_pointer (&old, pl_labels_free);
-  }
-  g_signal_emit (self, signals[OVERLAYS_CHANGED], 0);
-}
-
-const PlLabels *
-pel_document_get_proposal (PelDocument *self)
-{
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
-  return self->store->proposal;
-}
-
-double
-pel_document_get_proposal_opacity (PelDocument *self)
-{
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), 0.0);
-  return self->proposal_opacity;
-}
-
-gboolean
-pel_document_get_proposal_outline (PelDocument *self)
-{
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), FALSE);
-  return self->proposal_outline;
-}
-
-void
-pel_document_set_proposal_slice (PelDocument   *self,
-                                 int            axis,
-                                 gint64         index,
-                                 const guint16 *slice)
-{
-  g_return_if_fail (PEL_IS_DOCUMENT (self));
-  g_return_if_fail (self->volume != NULL);
-  g_return_if_fail (axis >= 0 && axis < 3 && index >= 0 && index < self->volume->dim[axis]);
-  g_return_if_fail (slice != NULL);
-
-  if (self->store->proposal == NULL)
-    {
-      PlLabels *fresh = pl_labels_new (self->volume->dim);
-      g_mutex_lock (&self->store->lock);
-      self->store->proposal = fresh;
-      self->store->proposal_serial++;
-      g_mutex_unlock (&self->store->lock);
-    }
-  /* written under the lock: a merge on a worker may be reading it */
-  g_mutex_lock (&self->store->lock);
-  pl_labels_set_slice (self->store->proposal, axis, index, slice);
-  g_mutex_unlock (&self->store->lock);
-  g_signal_emit (self, signals[OVERLAYS_CHANGED], 0);
-}
-
-static void
-heat_map_changed (PelHeatMap  *heat_map,
-                  PelDocument *self)
-{
-  g_signal_emit (self, signals[OVERLAYS_CHANGED], 0);
-}
-
-void
-pel_document_set_heat_map (PelDocument *self,
-                           PelHeatMap  *heat_map)
-{
-  g_return_if_fail (PEL_IS_DOCUMENT (self));
-  g_return_if_fail (heat_map == NULL || PEL_IS_HEAT_MAP (heat_map));
-
-  if (heat_map == self->heat_map)
-    return;
-  if (heat_map != NULL)
-    {
-      gint64 dim[3];
-      pel_heat_map_get_dim (heat_map, dim);
-      g_return_if_fail (self->volume != NULL && memcmp (dim, self->volume->dim, sizeof dim) == 0);
-    }
-  if (self->heat_map)
-    g_signal_handlers_disconnect_by_data (self->heat_map, self);
-  g_set_object (&self->heat_map, heat_map);
-  if (heat_map)
-    g_signal_connect (heat_map, "changed", G_CALLBACK (heat_map_changed), self);
-  pel_document_notify (self, PROP_HEAT_MAP);
-  g_signal_emit (self, signals[OVERLAYS_CHANGED], 0);
-}
-
-PelHeatMap *
-pel_document_get_heat_map (PelDocument *self)
-{
-  g_return_val_if_fail (PEL_IS_DOCUMENT (self), NULL);
-  return self->heat_map;
 }

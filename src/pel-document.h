@@ -41,6 +41,7 @@
 #include "engine/data/volume.h"
 #include "src/pel-heat-map.h"
 #include "src/pel-label-store.h"
+#include "src/pel-render.h"
 
 G_BEGIN_DECLS
 
@@ -73,6 +74,26 @@ void               pel_document_set_volume_with_window (PelDocument     *self,
                                                         PlVolume        *volume,
                                                         double           lo,
                                                         double           hi);
+/* The window/level pel_document_set_volume_with_window() starts with for
+ * those percentiles (any thread). */
+void               pel_document_auto_window_level   (const PlVolume     *volume,
+                                                     double              lo,
+                                                     double              hi,
+                                                     double             *window,
+                                                     double             *level);
+/* Slices of the volume just set, rendered on the worker that read it
+ * (pel_slice_image_new()), for the views' first frame: a view takes its
+ * own while the volume, its slice and the window/level are the ones it was
+ * made for and nothing is drawn over it (no label painted, no proposal,
+ * no heat map); otherwise it renders as usual.  Takes ownership of the
+ * images (n of them, NULL entries skipped). */
+void               pel_document_offer_slice_images  (PelDocument        *self,
+                                                     PelSliceImage     **images,
+                                                     guint               n);
+/* The image for view at slice, or NULL; the caller owns it. */
+PelSliceImage     *pel_document_take_slice_image    (PelDocument        *self,
+                                                     PlView              view,
+                                                     gint64              slice);
 void               pel_document_replace_image       (PelDocument        *self,
                                                      PlVolume           *volume,
                                                      double              window,

@@ -7,6 +7,8 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "src/pel-job.h"
+
 #define N_BINS 128
 
 struct _PelHistogram
@@ -31,62 +33,76 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
+/* One count of the bins.  Made and freed on the main thread; the worker
+ * fills counts and hands it back with an idle, touching nothing after
+ * that, so that the volume's last reference (the user may have opened
+ * another meanwhile) is never dropped on the low-priority thread. */
 typedef struct
 {
-  PelVolumeRef *volume;
-  double        lo, hi;
-} CountData;
+  PelHistogram  *self;
+  GCancellable  *cancellable;
+  PelVolumeRef  *volume;
+  double         lo, hi;
+  guint64       *counts;
+  GMainContext  *context;
+} Count;
 
 static void
-count_data_free (gpointer p)
+count_free (gpointer p)
 {
-  CountData *d = p;
-  pel_volume_ref_unref (d->volume);
-  g_free (d);
+  Count *c = p;
+  g_object_unref (c->self);
+  g_object_unref (c->cancellable);
+  pel_volume_ref_unref (c->volume);
+  g_free (c->counts);
+  g_main_context_unref (c->context);
+  g_free (c);
 }
 
-/* Worker thread. */
-static void
-count_thread (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
+static gboolean
+counted (gpointer data)
 {
-  CountData *d = task_data;
-  guint64 *counts = g_new (guint64, N_BINS);
+  Count *c = data;
+  PelHistogram *self = c->self;
 
-  pl_volume_histogram (pel_volume_ref_get (d->volume), d->lo, d->hi, N_BINS, counts);
-  g_task_return_pointer (task, counts, g_free);
-}
-
-static void
-counted (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  g_autoptr (PelHistogram) self = user_data;
-  guint64 *counts = g_task_propagate_pointer (G_TASK (result), NULL);
-  CountData *d = g_task_get_task_data (G_TASK (result));
-
-  if (counts == NULL || g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
-    {
-      g_free (counts);
-      return;
-    }
+  if (g_cancellable_is_cancelled (c->cancellable))
+    return G_SOURCE_REMOVE;
   g_free (self->counts);
-  self->counts = counts;
-  self->lo = d->lo;
-  self->hi = d->hi;
+  self->counts = g_steal_pointer (&c->counts);
+  self->lo = c->lo;
+  self->hi = c->hi;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* The background thread (pel_thread_start_background()): a newly opened
+ * volume's first frame is being drawn meanwhile. */
+static gpointer
+count_thread (gpointer data)
+{
+  Count *c = data;
+  GMainContext *context = c->context;
+  GSource *source;
+
+  if (!g_cancellable_is_cancelled (c->cancellable))
+    {
+      c->counts = g_new (guint64, N_BINS);
+      pl_volume_histogram (pel_volume_ref_get (c->volume), c->lo, c->hi, N_BINS, c->counts);
+    }
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_LOW);
+  g_source_set_callback (source, counted, c, count_free);
+  g_source_attach (source, context);   /* c is not ours from here on */
+  g_source_unref (source);
+  return NULL;
 }
 
 static void
 on_volume_changed (PelHistogram *self)
 {
   PelVolumeRef *ref = pel_document_ref_volume (self->document);
-  g_autoptr (GTask) task = NULL;
-  CountData *d;
+  Count *c;
 
   if (self->counting)
     g_cancellable_cancel (self->counting);
@@ -96,17 +112,17 @@ on_volume_changed (PelHistogram *self)
   gtk_widget_queue_draw (GTK_WIDGET (self));
   if (ref == NULL)
     return;
-  d = g_new (CountData, 1);
-  d->volume = ref;
-  d->lo = pel_volume_ref_get (ref)->min;
-  d->hi = pel_volume_ref_get (ref)->max;
-  if (!(d->hi > d->lo))
-    d->hi = d->lo + 1.0;
   self->counting = g_cancellable_new ();
-  task = g_task_new (self, self->counting, counted, g_object_ref (self));
-  g_task_set_task_data (task, d, count_data_free);
-  g_task_set_priority (task, G_PRIORITY_LOW);
-  g_task_run_in_thread (task, count_thread);
+  c = g_new0 (Count, 1);
+  c->self = g_object_ref (self);
+  c->cancellable = g_object_ref (self->counting);
+  c->volume = ref;
+  c->lo = pel_volume_ref_get (ref)->min;
+  c->hi = pel_volume_ref_get (ref)->max;
+  if (!(c->hi > c->lo))
+    c->hi = c->lo + 1.0;
+  c->context = g_main_context_ref_thread_default ();
+  pel_thread_start_background (count_thread, c);
 }
 
 static void

@@ -4,6 +4,11 @@
 #include "src/pel-job.h"
 
 #include <math.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 /* What the worker and the main thread share: a plain struct, never the
  * GObject.  The idle holds a reference; `job` is cleared when the job goes. */
@@ -480,4 +485,67 @@ pel_job_set_flush_func (PelJob          *self,
   g_return_if_fail (PEL_IS_JOB (self));
   self->flush_func = func;
   self->flush_data = user_data;
+}
+
+/* ---- background threads --------------------------------------------------- */
+
+typedef struct
+{
+  GThreadFunc func;
+  gpointer    data;
+} Background;
+
+/* The queue of the one background thread, under our own mutex and
+ * condition rather than a GThreadPool's: the tasks' hand-over is then
+ * visible to ThreadSanitizer (tests/sanitizers/tsan-glib.c wraps them). */
+static GMutex background_lock;
+static GCond  background_cond;
+static GQueue background_queue = G_QUEUE_INIT;
+
+static gpointer
+background_main (gpointer unused)
+{
+#ifdef __linux__
+  {
+    /* Linux schedules threads, and each has its own nice value */
+    id_t tid = (id_t) syscall (SYS_gettid);
+    int nice = getpriority (PRIO_PROCESS, tid);
+    setpriority (PRIO_PROCESS, tid, MIN (nice + 10, 19));
+  }
+#endif
+  for (;;)
+    {
+      Background *b;
+
+      g_mutex_lock (&background_lock);
+      while ((b = g_queue_pop_head (&background_queue)) == NULL)
+        g_cond_wait (&background_cond, &background_lock);
+      g_mutex_unlock (&background_lock);
+      b->func (b->data);
+      g_free (b);
+    }
+  return NULL;
+}
+
+void
+pel_thread_start_background (GThreadFunc func,
+                             gpointer    data)
+{
+  static gsize started;
+  Background *b = g_new (Background, 1);
+
+  /* One thread, started once and kept: a thread started for each task
+   * would map its stack, and wait for the address-space lock whenever
+   * another thread holds it (freeing or mapping a large buffer). */
+  if (g_once_init_enter (&started))
+    {
+      g_thread_unref (g_thread_new ("background", background_main, NULL));
+      g_once_init_leave (&started, 1);
+    }
+  b->func = func;
+  b->data = data;
+  g_mutex_lock (&background_lock);
+  g_queue_push_tail (&background_queue, b);
+  g_cond_signal (&background_cond);
+  g_mutex_unlock (&background_lock);
 }

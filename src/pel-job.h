@@ -60,4 +60,15 @@ void        pel_job_set_flush_func (PelJob              *self,
                                     PelJobFlushFunc      func,
                                     gpointer             user_data);
 
+/* Runs func (data) on the one background thread, whose scheduling
+ * priority is below the window's (Linux: its nice value 10 above the
+ * process's), for computations that an open starts and nobody waits for
+ * at once (the intensity histogram): on two cores they would otherwise
+ * take half the main thread's CPU while it draws the new image.  Only for
+ * work that holds no lock the main thread takes: a thread preempted while
+ * holding one would make the window wait on it (priority inversion).
+ * Tasks run one at a time, in order; func's return value is ignored. */
+void        pel_thread_start_background (GThreadFunc   func,
+                                         gpointer      data);
+
 G_END_DECLS

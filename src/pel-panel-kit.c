@@ -152,3 +152,12 @@ pel_status_lines_get (GtkBox     *box,
   GtkLabel *label = line_for (box, key, FALSE);
   return label && gtk_widget_get_visible (GTK_WIDGET (label)) ? gtk_label_get_text (label) : NULL;
 }
+
+void
+pel_widget_set_tooltip (GtkWidget  *widget,
+                        const char *text)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (widget), text) != 0)
+    gtk_widget_set_tooltip_text (widget, text);
+}

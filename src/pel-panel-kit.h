@@ -41,5 +41,10 @@ gboolean   pel_status_lines_is_error (GtkBox        *box,
 /* The text of one line, or NULL when hidden (tests). */
 const char *pel_status_lines_get (GtkBox           *box,
                                   const char       *key);
+/* gtk_widget_set_tooltip_text(), skipped when the text is the same: each
+ * call on a shown widget asks the display server where the pointer is, a
+ * round trip that updates on every cursor move or open need not pay. */
+void       pel_widget_set_tooltip (GtkWidget       *widget,
+                                   const char      *text);
 
 G_END_DECLS

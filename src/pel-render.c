@@ -139,6 +139,48 @@ pel_render_slice (const PelRenderParams *p,
     }
 }
 
+PelSliceImage *
+pel_slice_image_new (const PlVolume *volume,
+                     PlView          view,
+                     gint64          slice,
+                     double          window,
+                     double          level)
+{
+  PelSliceImage *image;
+  PlSliceFrame frame;
+  PelRenderParams p = { 0 };
+
+  g_return_val_if_fail (volume != NULL, NULL);
+
+  pl_slice_frame_init (&frame, volume, view);
+  g_return_val_if_fail (slice >= 0 && slice < frame.depth, NULL);
+  image = g_new0 (PelSliceImage, 1);
+  image->volume = volume;
+  image->view = view;
+  image->slice = slice;
+  image->window = window;
+  image->level = level;
+  image->width = frame.width;
+  image->height = frame.height;
+  image->pixels = g_new (guint32, frame.width * frame.height);
+  p.volume = volume;
+  p.frame = &frame;
+  p.slice = slice;
+  p.window = window;
+  p.level = level;
+  pel_render_slice (&p, image->pixels, (int) (frame.width * sizeof (guint32)));
+  return image;
+}
+
+void
+pel_slice_image_free (PelSliceImage *image)
+{
+  if (image == NULL)
+    return;
+  g_free (image->pixels);
+  g_free (image);
+}
+
 /* HSV with full saturation and value, h in [0, 1). */
 static guint32
 hue_colour (double h)

@@ -62,4 +62,29 @@ void          pel_render_build_label_lut (PlLabelTable         *table,
 /* 256 RGB triples. */
 const guint8 *pel_colormap_get_lut      (PelColormap            colormap);
 
+/* One view's slice of a volume rendered with window/level and no overlays,
+ * in pel_render_slice()'s layout (stride width * 4): what a slice view
+ * shows of a newly opened volume, whose label map is still empty.  Made on
+ * the worker that read the volume, so that the window's first frame of it
+ * does not gather the slices on the main thread. */
+typedef struct
+{
+  const PlVolume *volume;    /* identity only: the image is of this volume */
+  PlView          view;
+  gint64          slice;
+  double          window, level;
+  gint64          width, height;
+  guint32        *pixels;
+} PelSliceImage;
+
+/* Any thread; volume is only read. */
+PelSliceImage *pel_slice_image_new      (const PlVolume        *volume,
+                                         PlView                 view,
+                                         gint64                 slice,
+                                         double                 window,
+                                         double                 level);
+void          pel_slice_image_free      (PelSliceImage         *image);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PelSliceImage, pel_slice_image_free)
+
 G_END_DECLS

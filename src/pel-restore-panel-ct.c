@@ -459,6 +459,13 @@ on_ct_finished (GObject      *source,
   stopped = o->result->stop == PL_DIP_STOP_CANCELLED;
   pel_restore_panel_take_outcome (self, o);
   r = self->result;
+  self->result_ct = TRUE;
+  self->ct_final[1] = self->ct_final[2] = TRUE;
+  self->ct_final[3] = !stopped;
+  self->syncing = TRUE;
+  gtk_drop_down_set_selected (self->ct_result_dropdown, stopped ? 1 : 2);
+  self->syncing = FALSE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->ct_result_dropdown), TRUE);
   if (stopped)
     text = g_strdup_printf (_("DIP + TV stopped by you after %d iterations; the back projections are in the "
                               "table (FBP ramp %.2f dB, Hann %.2f dB against the slice), and Keep puts the "
@@ -563,6 +570,9 @@ pel_restore_panel_start_ct (PelRestorePanel *self)
   pel_restore_panel_set_status (self, "slice", text, FALSE);
   gtk_label_set_text (self->output_label, _("DIP + TV reconstruction, live"));
   forget_ct (self);
+  for (int k = 0; k < 4; k++)
+    self->ct_final[k] = FALSE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->ct_result_dropdown), FALSE);
   self->run_ct = TRUE;
   self->fbp_series[0] = self->fbp_series[1] = 0;
   g_object_set_data_full (G_OBJECT (self->run), "task", t, (GDestroyNotify) ct_task_free);
@@ -605,7 +615,64 @@ act_gamma (GSimpleAction *action,
   gtk_spin_button_set_value (self->gamma_spin, g_variant_get_double (param));
 }
 
+/* The CT reconstruction k (1 ramp, 2 Hann, 3 DIP + TV) becomes the result
+ * Keep, Save and the comparison use; FALSE when there is none. */
+static gboolean
+use_ct_result (PelRestorePanel *self,
+               int              k)
+{
+  static const char *const names[4] = { NULL, N_("FBP ramp"), N_("FBP Hann"), N_("DIP + TV") };
+  PlDipResult *r = self->result;
+  gsize n;
+  g_autofree char *text = NULL;
+
+  if (!self->result_ct || r == NULL || !self->ct_final[k] || self->ct_shown[k] == NULL
+      || self->ct_h != r->h || self->ct_w != r->w || self->shown[2] == NULL)
+    {
+      pel_restore_panel_set_status (self, "keep", _("That CT reconstruction is not there: run CT (to its end "
+                                                    "for DIP + TV) first"), TRUE);
+      return FALSE;
+    }
+  n = (gsize) r->h * r->w;
+  for (gsize i = 0; i < n; i++)
+    {
+      r->output[i] = r->output_raw[i] = r->last_average[i] = self->ct_shown[k][i] / self->result_scale;
+      self->shown[1][i] = self->ct_shown[k][i];
+      self->shown[3][i] = fabsf (self->shown[1][i] - self->shown[2][i]);
+    }
+  pel_restore_panel_refresh_compare (self);
+  pel_restore_panel_show_floats (self, self->ct_shown[k], self->result_axis, r->h, r->w);
+  gtk_label_set_text (self->output_label, _(names[k]));
+  text = g_strdup_printf (_("Keep, Save and the comparison's pictures use %s"), _(names[k]));
+  pel_restore_panel_set_status (self, "keep", text, FALSE);
+  return TRUE;
+}
+
+static void
+on_ct_result_selected (PelRestorePanel *self)
+{
+  if (!self->syncing && self->result_ct)
+    use_ct_result (self, (int) gtk_drop_down_get_selected (self->ct_result_dropdown) + 1);
+}
+
+static void
+act_ct_result (GSimpleAction *action,
+               GVariant      *param,
+               gpointer       user_data)
+{
+  PelRestorePanel *self = user_data;
+  const char *name = g_variant_get_string (param, NULL);
+  int k = g_str_equal (name, "ramp") ? 1 : g_str_equal (name, "hann") ? 2 : g_str_equal (name, "dip-tv") ? 3 : 0;
+
+  if (k == 0 || !use_ct_result (self, k))
+    return;
+  self->syncing = TRUE;
+  gtk_drop_down_set_selected (self->ct_result_dropdown, (guint) k - 1);
+  self->syncing = FALSE;
+}
+
 static const GActionEntry ct_entries[] = {
+  { "ct-result", act_ct_result, "s", NULL, NULL, { 0 } },
   { "angles", act_angles, "i", NULL, NULL, { 0 } },
   { "ct-noise", act_ct_noise, "d", NULL, NULL, { 0 } },
   { "gamma", act_gamma, "d", NULL, NULL, { 0 } },
@@ -645,6 +712,23 @@ pel_restore_panel_init_ct (PelRestorePanel *self)
       self->ct_pics[k] = GTK_PICTURE (pic);
     }
   gtk_box_append (self->ct_view, grid);
+  {
+    GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+    GtkWidget *label = gtk_label_new (_("Keep and Save use"));
+    const char *const choices[] = { _("FBP ramp"), _("FBP Hann"), _("DIP + TV"), NULL };
+
+    self->ct_result_dropdown = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (choices));
+    gtk_widget_set_hexpand (GTK_WIDGET (self->ct_result_dropdown), TRUE);
+    gtk_widget_set_sensitive (GTK_WIDGET (self->ct_result_dropdown), FALSE);
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->ct_result_dropdown),
+                                 _("Which reconstruction is the result: Keep puts it into the slice, Save writes "
+                                   "the volume with it, the comparison pictures it"));
+    gtk_box_append (GTK_BOX (row), label);
+    gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->ct_result_dropdown));
+    gtk_box_append (self->ct_view, row);
+    g_signal_connect_swapped (self->ct_result_dropdown, "notify::selected", G_CALLBACK (on_ct_result_selected),
+                              self);
+  }
   g_signal_connect_swapped (self->run, "preview", G_CALLBACK (on_ct_preview), self);
   g_signal_connect_swapped (self->run, "series-points", G_CALLBACK (on_ct_points), self);
 }

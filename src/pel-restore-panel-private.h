@@ -57,6 +57,10 @@ struct _PelRestorePanel
   int                ct_angles, ct_det, ct_h, ct_w, ct_axis;
   GtkPicture        *ct_pics[4];
   gboolean           run_ct;       /* the run is CT's */
+  gboolean           result_ct;    /* the result is CT's: ct_shown[1…3]
+                                    * can take its place (ct_final) */
+  gboolean           ct_final[4];  /* ct_shown[k] is a finished result */
+  GtkDropDown       *ct_result_dropdown;
   guint              fbp_series[2];/* the PSNR plot's FBP lines, or 0 */
 
   /* template */
@@ -160,7 +164,8 @@ int  pel_restore_panel_get_axis     (PelRestorePanel *self,
                                      const char     **name,
                                      const char     **title);
 
-/* pel-restore-panel-ct.c: restore.angles, ct-noise, gamma; CT's run. */
+/* pel-restore-panel-ct.c: restore.angles, ct-noise, gamma, ct-result;
+ * CT's run. */
 void     pel_restore_panel_init_ct    (PelRestorePanel *self);
 /* Starts CT on the slice on screen (TRUE), or says why not (FALSE). */
 gboolean pel_restore_panel_start_ct   (PelRestorePanel *self);

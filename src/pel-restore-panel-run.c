@@ -283,6 +283,8 @@ pel_restore_panel_take_outcome (PelRestorePanel   *self,
   self->result_axis = o->axis;
   self->result_index = o->index;
   self->result_scale = o->scale;
+  self->result_ct = FALSE;
+  pel_restore_panel_set_status (self, "keep", NULL, FALSE);
   g_free (self->input_title);
   self->input_title = g_strdup (o->input_title);
   if (o->reference)

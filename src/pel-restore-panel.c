@@ -75,7 +75,7 @@ scroll_to (PelRestorePanel *self,
 {
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
   GtkWidget *target = g_str_equal (where, "compare") ? GTK_WIDGET (self->compare_box)
-                      : g_str_equal (where, "ct")    ? GTK_WIDGET (self->status_box)
+                      : g_str_equal (where, "ct")    ? GTK_WIDGET (self->loss_plot)
                                                      : GTK_WIDGET (self->dip_heading);
   graphene_point_t p;
 
@@ -112,9 +112,8 @@ scroll_later (GtkWidget     *widget,
   return G_SOURCE_CONTINUE;
 }
 
-/* "top", "results" (the fit's settings, output and plots), "ct" (the run's
- * status, output and plots, then CT's pictures) or "compare" (the
- * comparison view). */
+/* "top", "results" (the fit's settings, output and plots), "ct" (the
+ * plots, then CT's pictures) or "compare" (the comparison view). */
 static void
 act_scroll (GSimpleAction *action,
             GVariant      *param,

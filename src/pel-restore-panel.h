@@ -42,7 +42,8 @@
  * lines, the current reconstruction) whose iterate ES-WMV chooses without
  * the clean slice.  The three join the comparison table (over the slice's
  * maximum, range 1); the DIP + TV reconstruction is the result Keep, Save
- * and the comparison use (the Hann FBP when Stop ends the fit).  Each result adds a row to the
+ * and the comparison use (the Hann FBP when Stop ends the fit), or either
+ * back projection when chosen under the pictures.  Each result adds a row to the
  * comparison table (MAE, MSE, NMSE, PSNR, SSIM of the slice on screen),
  * kept until the reference changes; the table saves as CSV and the four
  * pictures as PNG.  The four pictures share the viewer's window and show
@@ -60,7 +61,8 @@
  * restore.point((ii) x, y: a pixel of the comparison's pictures, as drawn),
  * restore.method(s "dip" | "n2n" | "n2c" | "pair" | "supervised" | "ct"),
  * restore.angles(i), restore.ct-noise(d fraction of the sinogram's
- * maximum), restore.gamma(d TV weight), restore.loss(s
+ * maximum), restore.gamma(d TV weight), restore.ct-result(s "ramp" |
+ * "hann" | "dip-tv": which CT reconstruction is the result), restore.loss(s
  * "mse" | "mae" | "ssim" | "perceptual" | "adv"), restore.residual(b),
  * restore.steps(i), restore.model(s path), restore.model-dialog,
  * restore.export-csv(s path), restore.export-png(s path) and their -dialog

@@ -39,6 +39,7 @@ struct _PelSliceView
   /* Backing store: one pixel per slice voxel, re-rendered when stale. */
   cairo_surface_t *surface;
   gboolean         surface_stale;
+  guint            n_adopted;        /* first frames made on a worker */
 
   /* Mapping: widget = centre of widget + (slice mm - centre_mm) * zoom. */
   double           zoom;             /* widget pixels per mm */

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 #include "src/pel-render.h"
 
@@ -240,6 +241,44 @@ pel_slice_view_pointer_moved (PelSliceView *self)
   g_signal_emit (self, signals[POINTER_CHANGED], 0);
 }
 
+guint32 *
+pel_slice_view_copy_layers (PelSliceView *self,
+                            gint64       *width,
+                            gint64       *height)
+{
+  guint32 *pixels;
+  int stride;
+
+  g_return_val_if_fail (PEL_IS_SLICE_VIEW (self), NULL);
+  if (self->surface == NULL || self->surface_stale)
+    pel_slice_view_render_layers (self);
+  if (self->surface == NULL)
+    return NULL;
+  cairo_surface_flush (self->surface);
+  *width = cairo_image_surface_get_width (self->surface);
+  *height = cairo_image_surface_get_height (self->surface);
+  stride = cairo_image_surface_get_stride (self->surface);
+  pixels = g_new (guint32, *width * *height);
+  for (gint64 y = 0; y < *height; y++)
+    memcpy (pixels + y * *width, cairo_image_surface_get_data (self->surface) + y * stride,
+            *width * sizeof (guint32));
+  return pixels;
+}
+
+guint
+pel_slice_view_get_n_prepared_frames (PelSliceView *self)
+{
+  g_return_val_if_fail (PEL_IS_SLICE_VIEW (self), 0);
+  return self->n_adopted;
+}
+
+gboolean
+pel_slice_view_is_drawn (PelSliceView *self)
+{
+  g_return_val_if_fail (PEL_IS_SLICE_VIEW (self), FALSE);
+  return self->surface != NULL && !self->surface_stale;
+}
+
 void
 pel_slice_view_set_annotations (PelSliceView *self,
                                 gboolean      crosshair,
@@ -253,6 +292,40 @@ pel_slice_view_set_annotations (PelSliceView *self,
 
 /* ---- layers --------------------------------------------------------------- */
 
+static cairo_user_data_key_t image_key;
+
+/* The first frame of a newly opened volume, rendered on the worker that
+ * read it (pel_document_offer_slice_images()): its pixels become the
+ * surface, later frames render into it as usual. */
+static gboolean
+adopt_slice_image (PelSliceView *self,
+                   gint64        slice)
+{
+  PelSliceImage *image = pel_document_take_slice_image (self->document, self->view, slice);
+
+  if (image == NULL)
+    return FALSE;
+  if (image->width != self->frame.width || image->height != self->frame.height)
+    {
+      pel_slice_image_free (image);
+      return FALSE;
+    }
+  self->surface = cairo_image_surface_create_for_data ((unsigned char *) image->pixels, CAIRO_FORMAT_ARGB32,
+                                                       (int) image->width, (int) image->height,
+                                                       (int) (image->width * sizeof (guint32)));
+  if (cairo_surface_status (self->surface) != CAIRO_STATUS_SUCCESS
+      || cairo_surface_set_user_data (self->surface, &image_key, image,
+                                      (cairo_destroy_func_t) pel_slice_image_free) != CAIRO_STATUS_SUCCESS)
+    {
+      g_clear_pointer (&self->surface, cairo_surface_destroy);
+      pel_slice_image_free (image);
+      return FALSE;
+    }
+  self->surface_stale = FALSE;
+  self->n_adopted++;
+  return TRUE;
+}
+
 void
 pel_slice_view_render_layers (PelSliceView *self)
 {
@@ -264,6 +337,9 @@ pel_slice_view_render_layers (PelSliceView *self)
   if (!self->has_frame || volume == NULL)
     return;
 
+  p.slice = pel_slice_view_get_slice (self);
+  if (self->surface == NULL && adopt_slice_image (self, p.slice))
+    return;
   if (self->surface == NULL
       || cairo_image_surface_get_width (self->surface) != self->frame.width
       || cairo_image_surface_get_height (self->surface) != self->frame.height)
@@ -275,7 +351,6 @@ pel_slice_view_render_layers (PelSliceView *self)
 
   p.volume = volume;
   p.frame = &self->frame;
-  p.slice = pel_slice_view_get_slice (self);
   pel_document_get_window_level (self->document, &p.window, &p.level);
   if (pel_document_get_labels_visible (self->document))
     {

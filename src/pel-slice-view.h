@@ -101,5 +101,15 @@ void       pel_slice_view_clear_measurement (PelSliceView *self);
 /* Renders the slice layers into the view's backing surface now (the
  * snapshot does this lazily); exposed for the render benchmark and tests. */
 void       pel_slice_view_render_layers    (PelSliceView *self);
+/* A copy of the slice layers as the view shows them (rendered first when
+ * stale), width x height pixels in pel_render_slice()'s layout; for tests. */
+guint32   *pel_slice_view_copy_layers      (PelSliceView *self,
+                                            gint64       *width,
+                                            gint64       *height);
+/* How many times the view's first frame of a volume was the image made on
+ * the worker that read it (pel_document_offer_slice_images()). */
+guint      pel_slice_view_get_n_prepared_frames (PelSliceView *self);
+/* Whether the view's picture is up to date (drawn since the last change). */
+gboolean   pel_slice_view_is_drawn   (PelSliceView *self);
 
 G_END_DECLS

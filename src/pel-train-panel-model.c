@@ -682,16 +682,20 @@ ACTION (act_fill)
   gtk_toggle_button_set_active (PEL_TRAIN_PANEL (user_data)->fill_button, TRUE);
 }
 
-/* The panel scrolled to a section: "top" or "proposal". */
+/* The panel scrolled to a section: "top", "network" (its options shown)
+ * or "proposal". */
 ACTION (act_scroll)
 {
   PelTrainPanel *self = user_data;
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
-  gboolean top = g_str_equal (g_variant_get_string (parameter, NULL), "top");
+  const char *where = g_variant_get_string (parameter, NULL);
+  gboolean top = g_str_equal (where, "top"), network = g_str_equal (where, "network");
   double x = 0.0, y = 0.0;
 
+  if (network)
+    gtk_expander_set_expanded (self->network_expander, TRUE);
   if (!top)
-    gtk_widget_translate_coordinates (self->proposal_heading,
+    gtk_widget_translate_coordinates (network ? GTK_WIDGET (self->preset_dropdown) : self->proposal_heading,
                                       gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (self->scroller)),
                                       0.0, 0.0, &x, &y);
   gtk_adjustment_set_value (adj, top ? 0.0 : y - 6.0);

@@ -21,20 +21,22 @@ pel_train_panel_update_preset_info (PelTrainPanel *self)
   for (guint i = 0; i < n; i++)
     if (g_strcmp0 (presets[i].name, self->settings.preset) == 0)
       {
-        /* The parameter count for 4 classes, as the reference task. */
-        static gsize params[8];
-        if (i < G_N_ELEMENTS (params) && params[i] == 0)
-          {
-            PlUnetConfig cfg;
-            g_autoptr (PlUnet) unet = NULL;
-            presets[i].init (&cfg);
-            unet = pl_unet_new (&cfg, 0);
-            params[i] = pl_unet_n_params (unet);
-          }
+        /* The parameter count for 4 classes, as the reference task, with
+         * the network options chosen (the layout only: nothing allocated). */
+        PlUnetConfig cfg;
+        double params = NAN;
         double *rate = g_hash_table_lookup (self->preset_rates, presets[i].name);
+
+        presets[i].init (&cfg);
+        if (self->settings.fcn_head)
+          pl_unet_config_head (&cfg, "fcn");
+        cfg.attention_heads = self->settings.attention;
+        cfg.in_channels = MAX (self->settings.context, 1) + (self->settings.coords ? 1 : 0);
+        cfg.n_classes = 4;
+        if (pl_unet_config_check (&cfg, NULL))
+          params = pl_unet_config_n_params (&cfg) / 1e6;
         /* Translators: a network description, then its size */
-        text = g_strdup_printf (_("%s; %.2g million parameters"), presets[i].description,
-                                i < G_N_ELEMENTS (params) ? params[i] / 1e6 : NAN);
+        text = g_strdup_printf (_("%s; %.2g million parameters"), presets[i].description, params);
         if (rate)
           {
             /* Translators: the speed this network trained at in this window */

@@ -92,7 +92,7 @@ pel_train_panel_update_buttons (PelTrainPanel *self)
   else
     tip = g_strdup_printf (_("Train %d more steps from step %" G_GINT64_FORMAT ", weights and optimiser state kept"),
                            self->settings.steps, pel_train_session_get_step (self->session));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->continue_button), tip);
+  pel_widget_set_tooltip (GTK_WIDGET (self->continue_button), tip);
 
   pel_train_panel_enable (self, "predict", volume && !predicting && model);
   pel_train_panel_enable (self, "predict-stop", predicting);

@@ -19,7 +19,8 @@
  * "fcn"), train.attention(i heads: 0, 1, 2, 4, 8), train.context(i slices
  * per input: 1, 3, 5), train.coords(b position channel), train.method(s),
  * train.steps(i), train.interval(d seconds of preview refresh),
- * train.outline, train.fill, train.scroll(s "top" | "proposal"), and the
+ * train.outline, train.fill, train.scroll(s "top" | "network" (opened) |
+ * "proposal"), and the
  * state train.busy (training, predicting or reading/writing a model).
  *
  * PELLUCID_TRAIN_ACTIONS, for demonstrations and screenshots, is a list of

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "src/pel-heat-map.h"
+#include "src/pel-plot.h"
 #include "src/pel-uncertainty-assess.h"
 #include "src/pel-uncertainty-panel.h"
 #include "src/pel-slice-strip.h"
@@ -26,9 +27,11 @@ struct _PelUncertaintyPanel
   int                  passes;
   PlUncertaintyMap     map;
 
-  PlModel            **loaded;          /* a model file's members, or NULL */
-  int                  n_loaded;
-  char                *loaded_path;
+  GPtrArray           *loaded;          /* PlModel: a model file's members or
+                                           the ensemble trained here, or NULL;
+                                           never changed, shared with workers */
+  char                *loaded_path;     /* NULL: trained here, not saved */
+  gint64               loaded_holdout;  /* held out of the trained members, or −1 */
 
   PlUncertaintyResult *result;          /* = *result_box */
   PelResultBox        *result_box;
@@ -45,6 +48,18 @@ struct _PelUncertaintyPanel
   PelSliceCounts       counts;
   gint64               next_slice;
 
+  /* the deep ensemble trained here (pel-uncertainty-panel-ensemble.c) */
+  GSimpleActionGroup  *ens_actions;
+  PelLiveRun          *ens_run;
+  gpointer             ens_task;        /* the run's task while it runs */
+  gboolean             ens_saving;
+  int                  ens_members;
+  int                  ens_steps;
+  gboolean             ens_bootstrap;
+  int                  ens_run_steps;   /* per member, of the run plotted */
+  GArray              *ens_smooth;      /* double: each member's smoothed loss */
+  PelPlot             *ens_plot;
+
   /* template */
   GtkWidget           *scroller;
   GtkDropDown         *estimator_dropdown;
@@ -58,6 +73,13 @@ struct _PelUncertaintyPanel
   PelSliceStrip       *strip;
   GtkLabel            *model_label;
   GtkBox              *assess_box;
+  GtkLabel            *ens_settings_label;
+  GtkSpinButton       *ens_members_spin;
+  GtkSpinButton       *ens_steps_spin;
+  GtkCheckButton      *ens_bootstrap_check;
+  GtkBox              *ens_run_row_box;
+  GtkBox              *ens_plot_box;
+  GtkBox              *ens_status_box;
   gboolean             syncing;
 };
 
@@ -77,9 +99,15 @@ void     pel_uncertainty_panel_set_line     (PelUncertaintyPanel *self,
                                              const char          *text,
                                              gboolean             error);
 void     pel_uncertainty_panel_update_actions (PelUncertaintyPanel *self);
-/* The Train panel's held-out slice when its model is the one estimated, or
- * −1. */
+/* The slice held out of training: the Train panel's when its model is the
+ * one estimated, that of the ensemble trained here, or −1. */
 gint64   pel_uncertainty_panel_train_holdout (PelUncertaintyPanel *self);
+/* The panel's model set (taken; NULL: the Train panel's model), its file
+ * (NULL: trained here) and the slice its members did not train on. */
+void     pel_uncertainty_panel_set_models   (PelUncertaintyPanel *self,
+                                             GPtrArray           *models,
+                                             const char          *path,
+                                             gint64               holdout);
 
 /* pel-uncertainty-panel-map.c */
 void     pel_uncertainty_panel_colour_bar_draw (GtkDrawingArea *area,
@@ -109,5 +137,18 @@ void     pel_uncertainty_assess_set         (PelUncertaintyPanel *self,
                                              PelAssessment       *assessment);
 void     pel_uncertainty_assess_update_actions (PelUncertaintyPanel *self,
                                                 gboolean             running);
+
+/* pel-uncertainty-panel-ensemble.c: the "ensemble" action group
+ * (pel-uncertainty-panel.h) and its section of the panel. */
+void     pel_uncertainty_ensemble_init      (PelUncertaintyPanel *self);
+/* Training or saving an ensemble. */
+gboolean pel_uncertainty_ensemble_busy      (PelUncertaintyPanel *self);
+void     pel_uncertainty_ensemble_update_actions (PelUncertaintyPanel *self,
+                                                  gboolean             estimating);
+void     pel_uncertainty_ensemble_volume_changed (PelUncertaintyPanel *self);
+void     pel_uncertainty_ensemble_dispose   (PelUncertaintyPanel *self);
+void     pel_uncertainty_ensemble_finalize  (PelUncertaintyPanel *self);
+const char *pel_uncertainty_ensemble_get_status (PelUncertaintyPanel *self,
+                                                 const char          *key);
 
 G_END_DECLS

@@ -1,6 +1,8 @@
-/* PelUncertaintyPanel: estimators on a live run, the map as a heat-map
- * overlay, per-slice means and the next slice to paint.  See
- * pel-uncertainty-panel.h. */
+/* PelUncertaintyPanel: the model, the estimators on a live run, the
+ * panel's actions and lifecycle.  See pel-uncertainty-panel.h; the map and
+ * strip are in pel-uncertainty-panel-map.c, trust in
+ * pel-uncertainty-panel-assess.c, the deep ensemble trained here in
+ * pel-uncertainty-panel-ensemble.c. */
 #define G_LOG_DOMAIN "pel-uncertainty-panel"
 
 #include "src/pel-uncertainty-panel-private.h"
@@ -65,13 +67,19 @@ update_model_label (PelUncertaintyPanel *self)
 {
   g_autofree char *text = NULL;
 
-  if (self->loaded)
+  if (self->loaded && self->loaded_path)
     {
       g_autofree char *base = g_path_get_basename (self->loaded_path);
       text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Model: %s (%d member)", "Model: %s (%d members)",
-                                           (gulong) self->n_loaded),
-                              base, self->n_loaded);
+                                           (gulong) self->loaded->len),
+                              base, (int) self->loaded->len);
     }
+  else if (self->loaded)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "Model: the deep ensemble trained here (%d member, not saved)",
+                                         "Model: the deep ensemble trained here (%d members, not saved)",
+                                         (gulong) self->loaded->len),
+                            (int) self->loaded->len);
   else
     text = g_strdup (_("Model: the Train panel's (trained or loaded there)"));
   gtk_label_set_text (self->model_label, text);
@@ -81,6 +89,7 @@ static void
 update_actions (PelUncertaintyPanel *self)
 {
   gboolean running = pel_live_run_get_running (self->run);
+  gboolean training = pel_uncertainty_ensemble_busy (self);
   GAction *a;
 
   if (self->document == NULL)
@@ -89,16 +98,17 @@ update_actions (PelUncertaintyPanel *self)
 #define ENABLE(name, on)                                                     \
   a = g_action_map_lookup_action (G_ACTION_MAP (self->actions), name);      \
   g_simple_action_set_enabled (G_SIMPLE_ACTION (a), (on));
-  ENABLE ("start", !running && pel_document_has_volume (self->document));
+  ENABLE ("start", !running && !training && pel_document_has_volume (self->document));
   ENABLE ("stop", running);
   ENABLE ("next-slice", !running && self->result != NULL);
-  ENABLE ("load", !running);
-  ENABLE ("load-model", !running);
-  ENABLE ("use-train-model", !running && self->loaded != NULL);
+  ENABLE ("load", !running && !training);
+  ENABLE ("load-model", !running && !training);
+  ENABLE ("use-train-model", !running && !training && self->loaded != NULL);
 #undef ENABLE
   pel_uncertainty_assess_update_actions (self, running);
   a = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "busy");
-  g_simple_action_set_state (G_SIMPLE_ACTION (a), g_variant_new_boolean (running));
+  g_simple_action_set_state (G_SIMPLE_ACTION (a), g_variant_new_boolean (running || training));
+  pel_uncertainty_ensemble_update_actions (self, running);
 }
 
 /* ---- the run ------------------------------------------------------------- */
@@ -106,8 +116,8 @@ update_actions (PelUncertaintyPanel *self)
 typedef struct
 {
   PlUncertaintySettings settings;
-  PlModel             **models;
-  int                   n_models;
+  GPtrArray            *models;   /* PlModel: a copy, or the panel's set */
+  int                   n_models; /* the first n_models are used */
   PelVolumeRef         *volume;
   PelAssessInput       *assess;
 } Task;
@@ -115,9 +125,7 @@ typedef struct
 static void
 task_free (Task *t)
 {
-  for (int m = 0; m < t->n_models; m++)
-    pl_model_free (t->models[m]);
-  g_free (t->models);
+  g_ptr_array_unref (t->models);
   pel_volume_ref_unref (t->volume);
   pel_assess_input_free (t->assess);
   g_free (t);
@@ -134,7 +142,8 @@ estimate_func (gpointer  data,
   int map = PL_UMAP_ENTROPY;
 
   pel_live_message (live, _("Estimating"));
-  r = pl_uncertainty_estimate (&t->settings, t->models, t->n_models, pel_volume_ref_get (t->volume),
+  r = pl_uncertainty_estimate (&t->settings, (PlModel *const *) t->models->pdata, t->n_models,
+                               pel_volume_ref_get (t->volume),
                                pel_live_get_progress (live), error);
   if (r == NULL)
     return NULL;
@@ -210,15 +219,16 @@ start (PelUncertaintyPanel *self)
 
   if (volume == NULL || pel_live_run_get_running (self->run))
     return FALSE;
-  single = self->loaded ? self->loaded[0] : train_model (self);
+  single = self->loaded ? g_ptr_array_index (self->loaded, 0) : train_model (self);
   if (single == NULL)
     {
       set_line (self, "run", _("No model: train one in the Train panel or load a model file"), TRUE);
       return FALSE;
     }
-  if (self->estimator == PL_ESTIMATOR_ENSEMBLE && self->n_loaded < 2)
+  if (self->estimator == PL_ESTIMATOR_ENSEMBLE && (self->loaded == NULL || self->loaded->len < 2))
     {
-      set_line (self, "run", _("A deep ensemble needs a model file with several members (pellucid-cli train --ensemble M)"), TRUE);
+      set_line (self, "run", _("A deep ensemble needs several members: train them with Train Ensemble, "
+                               "or load a model file from pellucid-cli train --ensemble M"), TRUE);
       return FALSE;
     }
 
@@ -235,10 +245,16 @@ start (PelUncertaintyPanel *self)
       g_free (t);
       return FALSE;
     }
-  t->n_models = self->estimator == PL_ESTIMATOR_ENSEMBLE ? self->n_loaded : 1;
-  t->models = g_new0 (PlModel *, t->n_models);
-  for (int m = 0; m < t->n_models; m++)
-    t->models[m] = model_copy (self->estimator == PL_ESTIMATOR_ENSEMBLE ? self->loaded[m] : single);
+  /* A set loaded or trained here never changes: the worker reads it as it
+   * is.  The Train panel's model may be trained on: a copy. */
+  if (self->loaded)
+    t->models = g_ptr_array_ref (self->loaded);
+  else
+    {
+      t->models = g_ptr_array_new_with_free_func ((GDestroyNotify) pl_model_free);
+      g_ptr_array_add (t->models, model_copy (single));
+    }
+  t->n_models = self->estimator == PL_ESTIMATOR_ENSEMBLE ? (int) t->models->len : 1;
   t->volume = g_steal_pointer (&volume);
   t->assess = pel_uncertainty_assess_input (self);
 
@@ -259,20 +275,18 @@ load_model (PelUncertaintyPanel *self,
   g_autoptr (GError) error = NULL;
   int n = 0;
   PlModel **members = pl_model_load_ensemble (path, &n, &error);
+  GPtrArray *set;
 
   if (members == NULL)
     {
       set_line (self, "model", error->message, TRUE);
       return FALSE;
     }
-  g_clear_pointer (&self->loaded, pl_model_ensemble_free);
-  g_free (self->loaded_path);
-  self->loaded = members;
-  self->n_loaded = n;
-  self->loaded_path = g_strdup (path);
-  set_line (self, "model", NULL, FALSE);
-  update_model_label (self);
-  update_actions (self);
+  set = g_ptr_array_new_with_free_func ((GDestroyNotify) pl_model_free);
+  for (int m = 0; m < n; m++)
+    g_ptr_array_add (set, members[m]);
+  g_free (members);
+  pel_uncertainty_panel_set_models (self, set, path, -1);
   return TRUE;
 }
 
@@ -290,11 +304,7 @@ ACTION (act_use_train_model)
 {
   PelUncertaintyPanel *self = user_data;
 
-  g_clear_pointer (&self->loaded, pl_model_ensemble_free);
-  g_clear_pointer (&self->loaded_path, g_free);
-  self->n_loaded = 0;
-  update_model_label (self);
-  update_actions (self);
+  pel_uncertainty_panel_set_models (self, NULL, NULL, -1);
 }
 
 ACTION (act_estimator)
@@ -472,6 +482,7 @@ on_volume_changed (PelUncertaintyPanel *self)
   self->result = NULL;
   g_clear_pointer (&self->result_box, pel_result_box_unref);
   pel_uncertainty_assess_clear (self);
+  pel_uncertainty_ensemble_volume_changed (self);
   pel_slice_strip_set_counts (self->strip, NULL, 0);
   set_line (self, "run", NULL, FALSE);
   set_line (self, "next", NULL, FALSE);
@@ -486,6 +497,8 @@ pel_uncertainty_panel_root (GtkWidget *widget)
   GTK_WIDGET_CLASS (pel_uncertainty_panel_parent_class)->root (widget);
   pel_action_script_insert_group (GTK_WIDGET (gtk_widget_get_root (widget)), "uncertainty",
                                   G_ACTION_GROUP (PEL_UNCERTAINTY_PANEL (widget)->actions));
+  pel_action_script_insert_group (GTK_WIDGET (gtk_widget_get_root (widget)), "ensemble",
+                                  G_ACTION_GROUP (PEL_UNCERTAINTY_PANEL (widget)->ens_actions));
 }
 
 static void
@@ -494,7 +507,10 @@ pel_uncertainty_panel_unroot (GtkWidget *widget)
   GtkRoot *root = gtk_widget_get_root (widget);
 
   if (root)
-    pel_action_script_insert_group (GTK_WIDGET (root), "uncertainty", NULL);
+    {
+      pel_action_script_insert_group (GTK_WIDGET (root), "uncertainty", NULL);
+      pel_action_script_insert_group (GTK_WIDGET (root), "ensemble", NULL);
+    }
   GTK_WIDGET_CLASS (pel_uncertainty_panel_parent_class)->unroot (widget);
 }
 
@@ -509,6 +525,7 @@ pel_uncertainty_panel_dispose (GObject *object)
   g_clear_object (&self->map_cancel);
   if (self->run)
     pel_live_run_stop (self->run);
+  pel_uncertainty_ensemble_dispose (self);
   if (self->document)
     {
       g_signal_handlers_disconnect_by_data (self->document, self);
@@ -531,13 +548,14 @@ pel_uncertainty_panel_finalize (GObject *object)
 
   g_clear_object (&self->run);
   g_clear_object (&self->actions);
+  pel_uncertainty_ensemble_finalize (self);
   self->result = NULL;
   g_clear_pointer (&self->result_box, pel_result_box_unref);
   pel_uncertainty_assess_clear (self);
   g_clear_pointer (&self->raters, g_ptr_array_unref);
   g_clear_pointer (&self->rater_paths, g_ptr_array_unref);
   g_clear_pointer (&self->held_out, g_array_unref);
-  g_clear_pointer (&self->loaded, pl_model_ensemble_free);
+  g_clear_pointer (&self->loaded, g_ptr_array_unref);
   g_free (self->loaded_path);
   pel_slice_counts_clear (&self->counts);
   G_OBJECT_CLASS (pel_uncertainty_panel_parent_class)->finalize (object);
@@ -569,6 +587,13 @@ pel_uncertainty_panel_class_init (PelUncertaintyPanelClass *klass)
   CHILD (strip);
   CHILD (model_label);
   CHILD (assess_box);
+  CHILD (ens_settings_label);
+  CHILD (ens_members_spin);
+  CHILD (ens_steps_spin);
+  CHILD (ens_bootstrap_check);
+  CHILD (ens_run_row_box);
+  CHILD (ens_plot_box);
+  CHILD (ens_status_box);
 #undef CHILD
   gtk_widget_class_bind_template_callback (widget_class, on_estimator_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_passes_changed);
@@ -594,6 +619,7 @@ pel_uncertainty_panel_init (PelUncertaintyPanel *self)
   self->passes = defaults.mc_passes;
   self->map = PL_UMAP_ENTROPY;
   self->next_slice = -1;
+  self->loaded_holdout = -1;
   pel_slice_counts_init (&self->counts, 2, 0);
   gtk_spin_button_set_value (self->passes_spin, self->passes);
   self->syncing = FALSE;
@@ -618,6 +644,8 @@ pel_uncertainty_panel_new (PelDocument *document,
   g_action_map_add_action_entries (G_ACTION_MAP (self->actions), pel_uncertainty_assess_actions,
                                    pel_uncertainty_assess_n_actions, self);
   pel_uncertainty_assess_init (self);
+  pel_uncertainty_ensemble_init (self);
+  pel_action_script_set_run (G_ACTION_GROUP (self->actions), G_OBJECT (self->run));
   gtk_box_append (self->run_row_box, pel_run_row_new (self->run, _("%.2f slices/s"), "uncertainty.stop"));
   g_signal_connect_swapped (self->run, "notify::running", G_CALLBACK (update_actions), self);
   g_signal_connect_swapped (document, "cursor-changed", G_CALLBACK (on_cursor_changed), self);
@@ -662,6 +690,23 @@ pel_uncertainty_panel_get_assessment (PelUncertaintyPanel *self)
   return self->result ? self->assessment : NULL;
 }
 
+PelLiveRun *
+pel_uncertainty_panel_get_ensemble_run (PelUncertaintyPanel *self)
+{
+  g_return_val_if_fail (PEL_IS_UNCERTAINTY_PANEL (self), NULL);
+  return self->ens_run;
+}
+
+PlModel *const *
+pel_uncertainty_panel_get_models (PelUncertaintyPanel *self,
+                                  int                 *n_models)
+{
+  g_return_val_if_fail (PEL_IS_UNCERTAINTY_PANEL (self), NULL);
+  if (n_models)
+    *n_models = self->loaded ? (int) self->loaded->len : 0;
+  return self->loaded ? (PlModel *const *) self->loaded->pdata : NULL;
+}
+
 gint64
 pel_uncertainty_panel_get_next_slice (PelUncertaintyPanel *self)
 {
@@ -677,6 +722,8 @@ pel_uncertainty_panel_get_status (PelUncertaintyPanel *self,
 
   g_return_val_if_fail (PEL_IS_UNCERTAINTY_PANEL (self), NULL);
   text = pel_status_lines_get (self->status_box, key);
+  if (text == NULL)
+    text = pel_uncertainty_ensemble_get_status (self, key);
   return text ? text : pel_assess_view_get_status (self->assess_view, key);
 }
 
@@ -704,7 +751,25 @@ pel_uncertainty_panel_train_holdout (PelUncertaintyPanel *self)
   PelTrainPanel *train = root ? g_object_get_data (G_OBJECT (root), "pel-train-panel") : NULL;
   PelTrainSession *session = train ? pel_train_panel_get_session (train) : NULL;
 
-  if (self->loaded || session == NULL)
+  if (self->loaded)
+    return self->loaded_holdout;
+  if (session == NULL)
     return -1;
   return pel_train_session_get_holdout_slice (session);
+}
+
+void
+pel_uncertainty_panel_set_models (PelUncertaintyPanel *self,
+                                  GPtrArray           *models,
+                                  const char          *path,
+                                  gint64               holdout)
+{
+  g_clear_pointer (&self->loaded, g_ptr_array_unref);
+  g_free (self->loaded_path);
+  self->loaded = models;
+  self->loaded_path = g_strdup (path);
+  self->loaded_holdout = models ? holdout : -1;
+  set_line (self, "model", NULL, FALSE);
+  update_model_label (self);
+  update_actions (self);
 }

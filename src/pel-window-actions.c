@@ -35,30 +35,49 @@ static const struct
   { "ct-bone", N_("CT bone"), 2000, 500 },
 };
 
+const char *
+pel_window_preset_for_volume (const char     *preset,
+                              const PlVolume *volume)
+{
+  /* CT presets make sense only for Hounsfield units (air is about -1000). */
+  return g_str_has_prefix (preset, "ct-") && volume->min > -500.0f ? "auto" : preset;
+}
+
+void
+pel_window_preset_window_level (const char     *preset,
+                                const PlVolume *volume,
+                                double          auto_window,
+                                double          auto_level,
+                                double         *window,
+                                double         *level)
+{
+  if (g_strcmp0 (preset, "full") == 0)
+    {
+      *window = MAX (volume->max - volume->min, 1e-6);
+      *level = (volume->max + volume->min) / 2.0;
+      return;
+    }
+  *window = auto_window;
+  *level = auto_level;
+  for (guint i = 2; i < G_N_ELEMENTS (presets); i++)
+    if (g_strcmp0 (preset, presets[i].id) == 0)
+      {
+        *window = presets[i].window;
+        *level = presets[i].level;
+      }
+}
+
 void
 pel_window_apply_preset (PelWindow  *self,
                          const char *preset)
 {
   const PlVolume *volume = pel_document_get_volume (self->document);
-  double window, level;
+  double auto_window, auto_level, window, level;
 
   if (volume == NULL)
     return;
-  if (g_strcmp0 (preset, "full") == 0)
-    {
-      window = MAX (volume->max - volume->min, 1e-6);
-      level = (volume->max + volume->min) / 2.0;
-    }
-  else
-    {
-      pel_document_get_auto_window (self->document, &window, &level);
-      for (guint i = 2; i < G_N_ELEMENTS (presets); i++)
-        if (g_strcmp0 (preset, presets[i].id) == 0)
-          {
-            window = presets[i].window;
-            level = presets[i].level;
-          }
-    }
+  pel_document_get_auto_window (self->document, &auto_window, &auto_level);
+  pel_window_preset_window_level (preset, volume, auto_window, auto_level, &window, &level);
   pel_document_set_window_level (self->document, window, level);
 }
 

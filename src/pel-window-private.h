@@ -68,6 +68,16 @@ gboolean pel_window_answer_recovery (PelWindow  *self,
 void pel_window_class_init_actions (GtkWidgetClass *widget_class);
 void pel_window_init_actions       (PelWindow      *self);
 void pel_window_update_actions     (PelWindow      *self);
+/* The preset a new volume gets for the one last chosen (any thread). */
+const char *pel_window_preset_for_volume (const char     *preset,
+                                          const PlVolume *volume);
+/* A preset's window/level for volume (any thread). */
+void pel_window_preset_window_level (const char     *preset,
+                                     const PlVolume *volume,
+                                     double          auto_window,
+                                     double          auto_level,
+                                     double         *window,
+                                     double         *level);
 void pel_window_apply_preset       (PelWindow      *self,
                                     const char     *preset);
 void pel_window_rebuild_recent     (PelWindow      *self);

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "src/pel-panel-kit.h"
 #include "src/pel-panels.h"
 #include "src/pel-settings.h"
 #include "src/pel-train-panel.h"
@@ -189,8 +190,8 @@ on_history_changed (PelWindow *self)
   /* Translators: tooltips; %s is the name of the step, e.g. "Paint" */
   undo_tip = undo_name ? g_strdup_printf (_("Undo %s (Ctrl+Z)"), undo_name) : g_strdup (_("Undo (Ctrl+Z)"));
   redo_tip = redo_name ? g_strdup_printf (_("Redo %s (Ctrl+Shift+Z)"), redo_name) : g_strdup (_("Redo (Ctrl+Shift+Z)"));
-  gtk_widget_set_tooltip_text (self->undo_button, undo_tip);
-  gtk_widget_set_tooltip_text (self->redo_button, redo_tip);
+  pel_widget_set_tooltip (self->undo_button, undo_tip);
+  pel_widget_set_tooltip (self->redo_button, redo_tip);
   update_title (self);
   pel_window_update_actions (self);
 }

@@ -17,6 +17,10 @@
  *   uncertain  the Uncertainty panel's MC dropout (10 passes) over the whole
  *              volume, its maps and slice strip arriving, while the user
  *              moves to other slices
+ *   ensemble   the Uncertainty panel trains a deep ensemble (3 members of
+ *              --ensemble-steps steps, the Train panel's settings) while the
+ *              user paints and moves as in training; it ends with the
+ *              members becoming the panel's ensemble
  *
  * A G_PRIORITY_HIGH timeout every 5 ms records the gap since its previous
  * run: a gap well over 5 ms is time the main loop spent elsewhere (a
@@ -26,6 +30,10 @@
  *
  *   meson test -C build --benchmark --suite ui stall
  *   build/tests/bench-stall [--preset ref|small] [--seconds 30]
+ *                           [--phases idle,ensemble] [--ensemble-steps 10]
+ *
+ * --phases runs only the phases named (default: all); training runs as
+ * well when a later phase needs its model.
  */
 #include <gtk/gtk.h>
 #include <math.h>
@@ -51,6 +59,20 @@ static char *preset = "ref";
 static char *phase_prefix;      /* "stall/PRESET" */
 static int seconds = 30;
 static int threads = 0;
+static char *phases;            /* comma-separated, NULL: all */
+static int ensemble_steps = 10;
+static int ensemble_members = 3;
+
+static gboolean
+want (const char *phase)
+{
+  g_auto (GStrv) names = NULL;
+
+  if (phases == NULL)
+    return TRUE;
+  names = g_strsplit (phases, ",", -1);
+  return g_strv_contains ((const char *const *) names, phase);
+}
 
 /* ---- driving the window --------------------------------------------------- */
 
@@ -241,6 +263,220 @@ accepted (gpointer data)
   return name && g_str_has_prefix (name, "Accept proposal");
 }
 
+/* ---- the phases ------------------------------------------------------------ */
+
+static void
+training_phases (PelTrainPanel *panel,
+                 User          *user)
+{
+  PelTrainSession *session = pel_train_panel_get_session (panel);
+  guint stroke_source, move_source;
+  gint64 t0;
+
+  stall_begin_phase ();
+  stall_event ("Start clicked");
+  t0 = g_get_monotonic_time ();
+  pel_train_panel_run_actions (panel, "start");
+  stroke_source = g_timeout_add (250, paint_stroke, user);
+  move_source = g_timeout_add (1500, move_slice, user);
+  run_for (seconds);
+  stall_end_phase (phase_prefix, "training");
+  printf ("  %" G_GINT64_FORMAT " steps in %.1f s, %d strokes (longest wait for the label lock %.1f ms), %d slice moves\n",
+          pel_train_session_get_step (session), (g_get_monotonic_time () - t0) * 1e-6,
+          user->n_strokes, user->worst_lock_ms, user->n_moves);
+
+  if (want ("predicting") || want ("accept"))
+    {
+      stall_begin_phase ();
+      stall_event ("Predict Volume clicked");
+      t0 = g_get_monotonic_time ();
+      click (GTK_WIDGET (panel), "_Predict");
+      run_for (0.3);
+      run_until (predicted, panel, 600);
+      stall_end_phase (phase_prefix, "predicting");
+      printf ("  whole volume predicted in %.1f s while training\n", (g_get_monotonic_time () - t0) * 1e-6);
+    }
+
+  g_source_remove (stroke_source);
+  g_source_remove (move_source);
+  pel_train_session_stop (session);
+  run_until (stopped, session, 120);
+}
+
+static void
+accept_phase (PelWindow *win)
+{
+  gint64 t0;
+
+  stall_begin_phase ();
+  run_for (0.5);
+  stall_event ("Accept All clicked");
+  t0 = g_get_monotonic_time ();
+  /* what the button does: the merge is read on a worker, applied here */
+  pel_proposal_accept_async (pel_window_get_document (win), PEL_ACCEPT_ALL, 0, 0, 0, NULL, NULL, NULL);
+  run_until (accepted, pel_window_get_document (win), 60);
+  printf ("  Accept All took %.1f ms from the click to the undo step\n", (g_get_monotonic_time () - t0) * 1e-3);
+  run_for (1.0);
+  stall_end_phase (phase_prefix, "accept");
+}
+
+static void
+explain_phases (PelWindow *win,
+                User      *user)
+{
+  PelExplainPanel *explain = PEL_EXPLAIN_PANEL (find_of_type (GTK_WIDGET (win), PEL_TYPE_EXPLAIN_PANEL));
+  guint move_source;
+  gint64 c[3], t0;
+
+  g_assert (explain != NULL);
+  gtk_stack_set_visible_child (GTK_STACK (gtk_widget_get_parent (GTK_WIDGET (explain))), GTK_WIDGET (explain));
+  pel_document_get_cursor (pel_window_get_document (win), c);
+  c[2] = 80;
+  pel_document_set_cursor (pel_window_get_document (win), c);
+  run_for (0.5);
+
+  stall_begin_phase ();
+  move_source = g_timeout_add (1500, move_slice, user);
+  stall_event ("Compute clicked");
+  t0 = g_get_monotonic_time ();
+  pel_explain_panel_run_actions (explain, "show,class=2,region=painted,"
+                                 "methods=grad+gradcam+lrp-ab+occlusion+lime,compute");
+  run_until (script_done, explain, 60);
+  run_until (explained, explain, 600);
+  g_source_remove (move_source);
+  run_for (0.5);
+  stall_end_phase (phase_prefix, "explaining");
+  printf ("  %u maps in %.1f s (%s)\n", pel_explain_panel_get_n_maps (explain),
+          (g_get_monotonic_time () - t0) * 1e-6, pel_explain_panel_get_status (explain, "explain"));
+  if (pel_explain_panel_get_n_maps (explain) != 5)
+    g_error ("the maps were not computed: %s", pel_explain_panel_get_status (explain, "explain"));
+  if (!want ("sanity"))
+    return;
+
+  /* back to the painted slice the maps were of */
+  pel_document_set_cursor (pel_window_get_document (win), c);
+  run_for (0.5);
+  stall_begin_phase ();
+  stall_event ("Check clicked");
+  t0 = g_get_monotonic_time ();
+  pel_explain_panel_run_actions (explain, "methods=grad+gradcam+lrp-ab,sanity-mode=cascade,sanity");
+  run_until (script_done, explain, 60);
+  run_until (explained, explain, 900);
+  run_for (0.5);
+  stall_end_phase (phase_prefix, "sanity");
+  printf ("  %u sanity stages in %.1f s (%s)\n", pel_explain_panel_get_n_sanity (explain),
+          (g_get_monotonic_time () - t0) * 1e-6, pel_explain_panel_get_status (explain, "explain"));
+  if (pel_explain_panel_get_n_sanity (explain) == 0)
+    g_error ("the sanity check did not run: %s", pel_explain_panel_get_status (explain, "explain"));
+}
+
+static PelUncertaintyPanel *
+show_uncertainty_panel (PelWindow *win)
+{
+  PelUncertaintyPanel *unc = PEL_UNCERTAINTY_PANEL (find_of_type (GTK_WIDGET (win), PEL_TYPE_UNCERTAINTY_PANEL));
+  GtkWidget *w = GTK_WIDGET (unc);
+
+  g_assert (unc != NULL);
+  gtk_stack_set_visible_child (GTK_STACK (gtk_widget_get_parent (w)), w);
+  run_for (0.5);
+  return unc;
+}
+
+static void
+uncertain_phase (PelWindow *win,
+                 User      *user)
+{
+  PelUncertaintyPanel *unc = show_uncertainty_panel (win);
+  GtkWidget *w = GTK_WIDGET (unc);
+  guint move_source;
+  gint64 t0;
+
+  stall_begin_phase ();
+  move_source = g_timeout_add (1500, move_slice, user);
+  stall_event ("Start clicked");
+  t0 = g_get_monotonic_time ();
+  g_assert (gtk_widget_activate_action (w, "uncertainty.use-train-model", NULL));
+  g_assert (gtk_widget_activate_action (w, "uncertainty.estimator", "s", "mc"));
+  g_assert (gtk_widget_activate_action (w, "uncertainty.passes", "i", 10));
+  g_assert (gtk_widget_activate_action (w, "uncertainty.start", NULL));
+  run_for (0.3);
+  run_until (uncertainty_done, unc, 900);
+  g_source_remove (move_source);
+  run_for (0.5);
+  stall_end_phase (phase_prefix, "uncertain");
+  printf ("  MC dropout, 10 passes, whole volume in %.1f s (%s)\n", (g_get_monotonic_time () - t0) * 1e-6,
+          pel_uncertainty_panel_get_status (unc, "run") ? pel_uncertainty_panel_get_status (unc, "run") : "");
+  if (pel_uncertainty_panel_get_result (unc) == NULL)
+    g_error ("no uncertainty result: %s", pel_uncertainty_panel_get_status (unc, "run"));
+}
+
+static void
+on_member (PelLiveRun *run,
+           const char *key,
+           const char *text)
+{
+  stall_event ("the next member started");
+}
+
+static void
+on_member_loss (PelLiveRun *run)
+{
+  stall_event ("loss points arrived");
+}
+
+static gboolean
+ensemble_done (gpointer data)
+{
+  return !pel_live_run_get_running (pel_uncertainty_panel_get_ensemble_run (data));
+}
+
+/* Train Ensemble in the Uncertainty panel with the Train panel's settings
+ * while the user paints and moves, until the members are the panel's. */
+static void
+ensemble_phase (PelWindow *win,
+                User      *user)
+{
+  PelUncertaintyPanel *unc = show_uncertainty_panel (win);
+  GtkWidget *w = GTK_WIDGET (unc);
+  PelLiveRun *run = pel_uncertainty_panel_get_ensemble_run (unc);
+  guint stroke_source, move_source;
+  gulong member_handler, loss_handler;
+  int n = 0;
+  gint64 t0;
+
+  /* strokes land on the axial view of the slice on screen */
+  user->n_strokes = user->n_moves = 0;
+  user->worst_lock_ms = 0.0;
+  member_handler = g_signal_connect (run, "status::member", G_CALLBACK (on_member), NULL);
+  loss_handler = g_signal_connect (run, "series-points::loss", G_CALLBACK (on_member_loss), NULL);
+  stall_begin_phase ();
+  g_assert (gtk_widget_activate_action (w, "ensemble.members", "i", ensemble_members));
+  g_assert (gtk_widget_activate_action (w, "ensemble.steps", "i", ensemble_steps));
+  stall_event ("Train Ensemble clicked");
+  t0 = g_get_monotonic_time ();
+  g_assert (gtk_widget_activate_action (w, "ensemble.train", NULL));
+  stroke_source = g_timeout_add (250, paint_stroke, user);
+  move_source = g_timeout_add (1500, move_slice, user);
+  run_for (0.3);
+  run_until (ensemble_done, unc, 1800);
+  stall_event ("the members are the panel's ensemble");
+  g_source_remove (stroke_source);
+  g_source_remove (move_source);
+  run_for (0.5);
+  stall_end_phase (phase_prefix, "ensemble");
+  g_signal_handler_disconnect (run, member_handler);
+  g_signal_handler_disconnect (run, loss_handler);
+  pel_uncertainty_panel_get_models (unc, &n);
+  printf ("  %d members of %d steps in %.1f s (%.2f steps/s), %d strokes (longest wait for the label lock "
+          "%.1f ms), %d slice moves (%s)\n",
+          n, ensemble_steps, (g_get_monotonic_time () - t0) * 1e-6,
+          pel_live_run_get_done (run) / MAX ((g_get_monotonic_time () - t0) * 1e-6, 1e-9),
+          user->n_strokes, user->worst_lock_ms, user->n_moves,
+          pel_uncertainty_panel_get_status (unc, "ensemble"));
+  if (n != ensemble_members)
+    g_error ("the ensemble was not trained: %s", pel_uncertainty_panel_get_status (unc, "ensemble"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -252,6 +488,10 @@ main (int argc, char **argv)
     { "seconds", 0, 0, G_OPTION_ARG_INT, &seconds, "Seconds of training with painting (30)", "S" },
     { "labels", 0, 0, G_OPTION_ARG_FILENAME, &labels_path, "colin27-4class-k5.nii.gz", "FILE" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Engine threads (the panel's default)", "T" },
+    { "phases", 0, 0, G_OPTION_ARG_STRING, &phases, "Only these phases (idle,training,predicting,accept,"
+      "explaining,sanity,uncertain,ensemble)", "LIST" },
+    { "ensemble-steps", 0, 0, G_OPTION_ARG_INT, &ensemble_steps, "Steps per ensemble member (10)", "N" },
+    { "ensemble-members", 0, 0, G_OPTION_ARG_INT, &ensemble_members, "Ensemble members (3)", "M" },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("");
@@ -261,8 +501,6 @@ main (int argc, char **argv)
   PelTrainSession *session;
   PelTrainSettings settings;
   User user = { 0 };
-  guint stroke_source, move_source;
-  gint64 t0;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -318,11 +556,13 @@ main (int argc, char **argv)
 
   g_timeout_add_full (G_PRIORITY_HIGH, TICK_MS, stall_tick, NULL, NULL);
 
-  stall_begin_phase ();
-  run_for (5.0);
-  stall_end_phase (phase_prefix, "idle");
+  if (want ("idle"))
+    {
+      stall_begin_phase ();
+      run_for (5.0);
+      stall_end_phase (phase_prefix, "idle");
+    }
 
-  stall_begin_phase ();
   pel_train_settings_copy (&settings, pel_train_panel_get_settings (panel));
   g_free (settings.preset);
   settings.preset = g_strdup (preset);
@@ -331,112 +571,19 @@ main (int argc, char **argv)
     settings.threads = threads;
   printf ("stall/%s: training with %d threads\n", preset, settings.threads);
   pel_train_panel_set_settings (panel, &settings);
-  stall_event ("Start clicked");
-  t0 = g_get_monotonic_time ();
-  pel_train_panel_run_actions (panel, "start");
-  stroke_source = g_timeout_add (250, paint_stroke, &user);
-  move_source = g_timeout_add (1500, move_slice, &user);
-  run_for (seconds);
-  stall_end_phase (phase_prefix, "training");
-  printf ("  %" G_GINT64_FORMAT " steps in %.1f s, %d strokes (longest wait for the label lock %.1f ms), %d slice moves\n",
-          pel_train_session_get_step (session), (g_get_monotonic_time () - t0) * 1e-6,
-          user.n_strokes, user.worst_lock_ms, user.n_moves);
 
-  stall_begin_phase ();
-  stall_event ("Predict Volume clicked");
-  t0 = g_get_monotonic_time ();
-  click (GTK_WIDGET (panel), "_Predict");
-  run_for (0.3);
-  run_until (predicted, panel, 600);
-  stall_end_phase (phase_prefix, "predicting");
-  printf ("  whole volume predicted in %.1f s while training\n", (g_get_monotonic_time () - t0) * 1e-6);
-
-  g_source_remove (stroke_source);
-  g_source_remove (move_source);
-  pel_train_session_stop (session);
-  run_until (stopped, session, 120);
-
-  stall_begin_phase ();
-  run_for (0.5);
-  stall_event ("Accept All clicked");
-  t0 = g_get_monotonic_time ();
-  /* what the button does: the merge is read on a worker, applied here */
-  pel_proposal_accept_async (pel_window_get_document (win), PEL_ACCEPT_ALL, 0, 0, 0, NULL, NULL, NULL);
-  run_until (accepted, pel_window_get_document (win), 60);
-  printf ("  Accept All took %.1f ms from the click to the undo step\n", (g_get_monotonic_time () - t0) * 1e-3);
-  run_for (1.0);
-  stall_end_phase (phase_prefix, "accept");
-
-  {
-    PelExplainPanel *explain = PEL_EXPLAIN_PANEL (find_of_type (GTK_WIDGET (win), PEL_TYPE_EXPLAIN_PANEL));
-    gint64 c[3];
-
-    g_assert (explain != NULL);
-    gtk_stack_set_visible_child (GTK_STACK (gtk_widget_get_parent (GTK_WIDGET (explain))), GTK_WIDGET (explain));
-    pel_document_get_cursor (pel_window_get_document (win), c);
-    c[2] = 80;
-    pel_document_set_cursor (pel_window_get_document (win), c);
-    run_for (0.5);
-
-    stall_begin_phase ();
-    move_source = g_timeout_add (1500, move_slice, &user);
-    stall_event ("Compute clicked");
-    t0 = g_get_monotonic_time ();
-    pel_explain_panel_run_actions (explain, "show,class=2,region=painted,"
-                                   "methods=grad+gradcam+lrp-ab+occlusion+lime,compute");
-    run_until (script_done, explain, 60);
-    run_until (explained, explain, 600);
-    g_source_remove (move_source);
-    run_for (0.5);
-    stall_end_phase (phase_prefix, "explaining");
-    printf ("  %u maps in %.1f s (%s)\n", pel_explain_panel_get_n_maps (explain),
-            (g_get_monotonic_time () - t0) * 1e-6, pel_explain_panel_get_status (explain, "explain"));
-    if (pel_explain_panel_get_n_maps (explain) != 5)
-      g_error ("the maps were not computed: %s", pel_explain_panel_get_status (explain, "explain"));
-
-    /* back to the painted slice the maps were of */
-    pel_document_set_cursor (pel_window_get_document (win), c);
-    run_for (0.5);
-    stall_begin_phase ();
-    stall_event ("Check clicked");
-    t0 = g_get_monotonic_time ();
-    pel_explain_panel_run_actions (explain, "methods=grad+gradcam+lrp-ab,sanity-mode=cascade,sanity");
-    run_until (script_done, explain, 60);
-    run_until (explained, explain, 900);
-    run_for (0.5);
-    stall_end_phase (phase_prefix, "sanity");
-    printf ("  %u sanity stages in %.1f s (%s)\n", pel_explain_panel_get_n_sanity (explain),
-            (g_get_monotonic_time () - t0) * 1e-6, pel_explain_panel_get_status (explain, "explain"));
-    if (pel_explain_panel_get_n_sanity (explain) == 0)
-      g_error ("the sanity check did not run: %s", pel_explain_panel_get_status (explain, "explain"));
-  }
-
-  {
-    PelUncertaintyPanel *unc = PEL_UNCERTAINTY_PANEL (find_of_type (GTK_WIDGET (win), PEL_TYPE_UNCERTAINTY_PANEL));
-    GtkWidget *w;
-
-    g_assert (unc != NULL);
-    w = GTK_WIDGET (unc);
-    gtk_stack_set_visible_child (GTK_STACK (gtk_widget_get_parent (w)), w);
-    run_for (0.5);
-    stall_begin_phase ();
-    move_source = g_timeout_add (1500, move_slice, &user);
-    stall_event ("Start clicked");
-    t0 = g_get_monotonic_time ();
-    g_assert (gtk_widget_activate_action (w, "uncertainty.use-train-model", NULL));
-    g_assert (gtk_widget_activate_action (w, "uncertainty.estimator", "s", "mc"));
-    g_assert (gtk_widget_activate_action (w, "uncertainty.passes", "i", 10));
-    g_assert (gtk_widget_activate_action (w, "uncertainty.start", NULL));
-    run_for (0.3);
-    run_until (uncertainty_done, unc, 900);
-    g_source_remove (move_source);
-    run_for (0.5);
-    stall_end_phase (phase_prefix, "uncertain");
-    printf ("  MC dropout, 10 passes, whole volume in %.1f s (%s)\n", (g_get_monotonic_time () - t0) * 1e-6,
-            pel_uncertainty_panel_get_status (unc, "run") ? pel_uncertainty_panel_get_status (unc, "run") : "");
-    if (pel_uncertainty_panel_get_result (unc) == NULL)
-      g_error ("no uncertainty result: %s", pel_uncertainty_panel_get_status (unc, "run"));
-  }
+  /* the later phases but the ensemble's need the trained model */
+  if (want ("training") || want ("predicting") || want ("accept") || want ("explaining") || want ("sanity")
+      || want ("uncertain"))
+    training_phases (panel, &user);
+  if (want ("accept"))
+    accept_phase (win);
+  if (want ("explaining") || want ("sanity"))
+    explain_phases (win, &user);
+  if (want ("uncertain"))
+    uncertain_phase (win, &user);
+  if (want ("ensemble"))
+    ensemble_phase (win, &user);
   printf ("stall/%s: worst gap of all phases %.1f ms\n", preset, worst_overall);
 
   pel_train_settings_clear (&settings);

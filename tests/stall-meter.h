@@ -16,12 +16,15 @@
 typedef struct
 {
   double ms, busy_ms, wait_ms;
+  double total_busy_ms;   /* the main thread's CPU time over the whole run,
+                           * less the meter's */
 } Stall;
 
 typedef struct
 {
   gint64 last;
-  double last_cpu, last_wait;
+  double start_cpu, last_cpu, last_wait;
+  double self_ms;     /* the ticks' own CPU time */
   Stall  worst;
   guint  id;
 } Meter;
@@ -66,6 +69,7 @@ meter_tick (gpointer data)
   m->last = now;
   m->last_cpu = cpu;
   m->last_wait = wait;
+  m->self_ms += thread_cpu_ms () - cpu;
   return G_SOURCE_CONTINUE;
 }
 
@@ -73,9 +77,10 @@ static inline void
 meter_start (Meter *m)
 {
   m->last = g_get_monotonic_time ();
-  m->last_cpu = thread_cpu_ms ();
+  m->last_cpu = m->start_cpu = thread_cpu_ms ();
   m->last_wait = thread_wait_ms ();
   m->worst = (Stall) { 0 };
+  m->self_ms = 0.0;
   m->id = g_timeout_add_full (G_PRIORITY_HIGH, 1, meter_tick, m, NULL);
 }
 
@@ -84,6 +89,8 @@ meter_stop (Meter *m)
 {
   meter_tick (m);
   g_clear_handle_id (&m->id, g_source_remove);
+  /* less the ticks' reading of /proc after their clock */
+  m->worst.total_busy_ms = m->last_cpu - m->start_cpu - m->self_ms;
   return m->worst;
 }
 

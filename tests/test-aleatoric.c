@@ -319,58 +319,65 @@ test_predict (void)
   p1 = g_new (float, 3 * n);
   want = g_new (float, 3 * n);
   mc = g_new (float, 3 * n);
-  g_assert_true (pl_model_predict_volume (m, v, 3, p3, NULL, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_true (pl_model_predict_volume (m, v, 1, p1, NULL, NULL, &error));
-  g_assert_cmpmem (p1, 3 * n * sizeof (float), p3, 3 * n * sizeof (float));
+  for (int border = PL_BORDER_NEAREST; border <= PL_BORDER_WINDOW; border++)
+    {
+      m->border = border;
+      worst = off_softmax = 0.0;
+      g_clear_pointer (&slice, g_free);
+      g_assert_true (pl_model_predict_volume (m, v, 3, p3, NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_true (pl_model_predict_volume (m, v, 1, p1, NULL, NULL, &error));
+      g_assert_cmpmem (p1, 3 * n * sizeof (float), p3, 3 * n * sizeof (float));
 
-  /* By hand: slice z alone in each window, the draws of pixel z·plane + i. */
-  pl_model_frame_init (&g, m, v);
-  g_assert_cmpint (g.n_win, ==, 2);
-  slice = g_new (float, (gsize) g.h * g.w);
-  pl_tape_set_grad_enabled (tape, FALSE);
-  for (gint64 z = 0; z < g.n_slices; z++)
-    for (int wi = 0; wi < g.n_win; wi++)
-      {
-        const PlWindow *w = &g.win[wi];
-        gsize plane = (gsize) w->wh * w->ww;
-        PlUnetRun run = { 0 };
-        PlTensor *x, *y;
-        g_autofree float *q = g_new (float, 3 * plane);
-        pl_tape_reset (tape);
-        x = pl_tape_tensor (tape, 1, 1, w->wh, w->ww);
-        pl_model_frame_fill (m, v, &g, w, z, 1, slice, x->data);
-        y = pl_unet_forward (m->unet, tape, x, &run);
-        g_assert_nonnull (run.log_var);
-        for (gsize i = 0; i < plane; i++)
+      /* By hand: slice z alone in each window, the draws of pixel z·plane + i;
+       * outside the crop its nearest pixel or the padded window. */
+      pl_model_frame_init (&g, m, v);
+      g_assert_cmpint (g.n_win, ==, border == PL_BORDER_WINDOW ? 2 : 1);
+      slice = g_new (float, (gsize) g.h * g.w);
+      pl_tape_set_grad_enabled (tape, FALSE);
+      for (gint64 z = 0; z < g.n_slices; z++)
+        for (int wi = 0; wi < g.n_win; wi++)
           {
-            double sigma = exp (0.5 * run.log_var->data[i]), acc[3] = { 0 };
-            for (int t = 0; t < PL_ALEATORIC_PREDICT_SAMPLES; t++)
+            const PlWindow *w = &g.win[wi];
+            gsize plane = (gsize) w->wh * w->ww;
+            PlUnetRun run = { 0 };
+            PlTensor *x, *y;
+            g_autofree float *q = g_new (float, 3 * plane);
+            pl_tape_reset (tape);
+            x = pl_tape_tensor (tape, 1, 1, w->wh, w->ww);
+            pl_model_frame_fill (m, v, &g, w, z, 1, slice, x->data);
+            y = pl_unet_forward (m->unet, tape, x, &run);
+            g_assert_nonnull (run.log_var);
+            for (gsize i = 0; i < plane; i++)
               {
-                double e[3], se = 0.0;
+                double sigma = exp (0.5 * run.log_var->data[i]), acc[3] = { 0 };
+                for (int t = 0; t < PL_ALEATORIC_PREDICT_SAMPLES; t++)
+                  {
+                    double e[3], se = 0.0;
+                    for (int k = 0; k < 3; k++)
+                      se += (e[k] = exp (y->data[k * plane + i]
+                                         + sigma * pl_aleatoric_noise (0, (guint64) z * plane + i, t, k)));
+                    for (int k = 0; k < 3; k++)
+                      acc[k] += e[k] / se / PL_ALEATORIC_PREDICT_SAMPLES;
+                  }
                 for (int k = 0; k < 3; k++)
-                  se += (e[k] = exp (y->data[k * plane + i]
-                                     + sigma * pl_aleatoric_noise (0, (guint64) z * plane + i, t, k)));
-                for (int k = 0; k < 3; k++)
-                  acc[k] += e[k] / se / PL_ALEATORIC_PREDICT_SAMPLES;
+                  {
+                    double se = 0.0;
+                    for (int j = 0; j < 3; j++)
+                      se += exp (y->data[j * plane + i] - y->data[k * plane + i]);
+                    off_softmax = fmax (off_softmax, fabs (acc[k] - 1.0 / se));
+                    q[k * plane + i] = (float) acc[k];
+                  }
               }
-            for (int k = 0; k < 3; k++)
-              {
-                double se = 0.0;
-                for (int j = 0; j < 3; j++)
-                  se += exp (y->data[j * plane + i] - y->data[k * plane + i]);
-                off_softmax = fmax (off_softmax, fabs (acc[k] - 1.0 / se));
-                q[k * plane + i] = (float) acc[k];
-              }
+            pl_model_frame_scatter (v, &g, wi, z, 1, 3, q, want);
           }
-        pl_model_frame_scatter (v, &g, wi, z, 1, 3, q, want);
-      }
-  for (gsize i = 0; i < 3 * n; i++)
-    worst = fmax (worst, fabs (p3[i] - want[i]));
-  g_test_message ("predict vs by hand %.2g; draws vs softmax of the logits up to %.3f",
-                  worst, off_softmax);
-  g_assert_cmpfloat (worst, <, 1e-5);
-  g_assert_cmpfloat (off_softmax, >, 1e-3);
+      for (gsize i = 0; i < 3 * n; i++)
+        worst = fmax (worst, fabs (p3[i] - want[i]));
+      g_test_message ("predict vs by hand %.2g; draws vs softmax of the logits up to %.3f",
+                      worst, off_softmax);
+      g_assert_cmpfloat (worst, <, 1e-5);
+      g_assert_cmpfloat (off_softmax, >, 1e-3);
+    }
 
   /* The live preview's single slice is the volume's. */
   sp = g_new (float, 3 * (gsize) g.h * g.w);

@@ -148,11 +148,14 @@ check_conv (const PlConvShape *s, gboolean transposed)
  * not multiples of a tile, rows shorter and longer than a vector (tails of
  * the transposes and stores), single-row images and batches (band rows that
  * cross image boundaries), batches of 1 and 8, and grids too small to split
- * by rows (the output-channel split). */
+ * by rows (the output-channel split), and rows wide enough that Winograd's
+ * input transform reads vectors of tiles in place between the two edges
+ * (101: on AVX-512, tiles 16–47 inside, 0–15 and the last 3 at the edges). */
 static const PlConvShape shapes3x3[] = {
   { 2, 3, 7, 5, 4, 3 },  { 1, 1, 9, 11, 16, 3 }, { 3, 17, 6, 6, 5, 3 },  { 2, 32, 4, 8, 16, 3 },
   { 8, 16, 5, 19, 13, 3 }, { 1, 20, 3, 37, 9, 3 }, { 8, 2, 1, 3, 3, 3 },  { 5, 16, 2, 1, 17, 3 },
   { 1, 48, 11, 13, 24, 3 }, { 8, 1, 12, 9, 16, 3 }, { 2, 33, 17, 18, 7, 3 },
+  { 2, 5, 5, 101, 6, 3 },
 };
 static const PlConvShape shapes1x1[] = {
   { 2, 16, 5, 7, 4, 1 }, { 1, 3, 1, 1, 2, 1 }, { 8, 16, 9, 23, 4, 1 }, { 3, 70, 3, 17, 11, 1 },

@@ -13,7 +13,8 @@
  * the engine's (pl_ct_measure, pl_ct_fbp, clipped, compared over the slice),
  * the deep image prior + TV runs live (loss and PSNR against the slice for
  * every iteration, the FBPs' lines) and its chosen iterate is the result
- * that Keep puts in and the table and CSV hold; the sinogram and the three
+ * that Keep puts in and the table and CSV hold (or either back projection,
+ * chosen with restore.ct-result); the sinogram and the three
  * reconstructions are pictured; Stop keeps the back projections; a coronal
  * slice is reconstructed on its own grid; an empty slice is refused with
  * the file's name. */
@@ -435,6 +436,23 @@ test_ct_phantom (void)
       g_assert_nonnull (pel_restore_panel_get_compare_picture (f.panel, k));
   }
 
+  /* any of the three reconstructions can be the result */
+  {
+    g_autofree float *sl = g_new (float, nx * ny);
+    PlCompare row;
+
+    pl_volume_get_slice (original, 2, cursor[2], sl);
+    for (int i = 0; i < nx * ny; i++)
+      sl[i] /= original->max;
+    gtk_widget_activate_action (GTK_WIDGET (f.panel), "restore.ct-result", "s", "ramp");
+    g_assert_true (pel_restore_panel_get_row (f.panel, 0, NULL, &row));
+    g_assert_cmpfloat_with_epsilon (pl_psnr (r->output, sl, nx * ny, 1.0), row.psnr, 1e-4);
+    g_assert_nonnull (strstr (pel_restore_panel_get_status (f.panel, "keep"), "FBP ramp"));
+    gtk_widget_activate_action (GTK_WIDGET (f.panel), "restore.ct-result", "s", "dip-tv");
+    g_assert_true (pel_restore_panel_get_row (f.panel, 2, NULL, &row));
+    g_assert_cmpfloat_with_epsilon (pl_psnr (r->output, sl, nx * ny, 1.0), row.psnr, 1e-4);
+  }
+
   /* exported as the other results: CSV and PNG, and Keep puts it in */
   gtk_widget_activate_action (GTK_WIDGET (f.panel), "restore.export-csv", "s", csv);
   gtk_widget_activate_action (GTK_WIDGET (f.panel), "restore.export-png", "s", png);
@@ -465,6 +483,10 @@ test_ct_phantom (void)
   g_assert_true (pel_restore_panel_get_row (f.panel, pel_restore_panel_get_n_rows (f.panel) - 1, &name, &got));
   g_assert_cmpstr (name, ==, "FBP Hann, 24 angles");
   g_assert_cmpint (pel_restore_panel_get_result (f.panel)->iterations, >=, 1);
+  /* the stopped fit is not a result to choose */
+  gtk_widget_activate_action (GTK_WIDGET (f.panel), "restore.ct-result", "s", "dip-tv");
+  g_assert_true (pel_restore_panel_get_status (f.panel, "keep") != NULL);
+  g_assert_nonnull (strstr (pel_restore_panel_get_status (f.panel, "keep"), "not there"));
 
   /* a coronal slice, on its own grid */
   gtk_widget_activate_action (GTK_WIDGET (f.panel), "restore.iterations", "i", TEST_SIZE (4, 2));

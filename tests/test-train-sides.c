@@ -1,7 +1,8 @@
 /* Left and right: which label names are sided and paired, pairs the user
  * sets and their file form, and a lateralised phantom — two identical discs,
  * one on each side, painted as different labels — whose sides must survive
- * training with mirrored augmentation and prediction. */
+ * training with mirrored augmentation and prediction; and a wide phantom
+ * whose sides only the position channel tells apart. */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <math.h>
@@ -240,6 +241,104 @@ test_phantom_sides_survive (void)
   g_assert_cmpfloat (with[0] + with[1], >, without[0] + without[1] + 0.2);
 }
 
+/* A wide phantom whose two discs lie far from the borders and from each
+ * other (farther than a 2-level network's receptive field reaches): what
+ * the network sees around either disc is the same, so only the position
+ * channel can tell the sides apart. */
+#define WX 96
+#define WY 24
+#define WZ 8
+
+static PlVolume *
+make_wide_volume (PlLabels *truth)
+{
+  const gint64 dim[3] = { WX, WY, WZ };
+  PlVolume *v = pl_volume_new (dim, NULL, NULL);
+  PlRng rng;
+
+  pl_rng_init (&rng, 8);
+  for (int k = 0; k < WZ; k++)
+    for (int j = 0; j < WY; j++)
+      for (int i = 0; i < WX; i++)
+        {
+          double r = 4.0 + 0.25 * k, dy = j - WY / 2.0 + 0.5;
+          /* i runs towards R: the disc at low i is the left one */
+          double dl = i - 28.5, dr = i - (WX - 29.5);
+          gsize at = i + WX * (j + (gsize) WY * k);
+          gboolean l = dl * dl + dy * dy < r * r, rt = dr * dr + dy * dy < r * r;
+          v->data[at] = (l || rt ? 200.0f : 50.0f) + pl_rng_range (&rng, -15, 15);
+          truth->data[at] = l ? LEFT : rt ? RIGHT : BACK;
+        }
+  pl_volume_update_stats (v);
+  return v;
+}
+
+/* Dice of LEFT and RIGHT over the unpainted slices after training on
+ * slices 1 and 5, with or without the position channel. */
+static void
+train_wide (const PlLabelTable *table, gboolean coords, int steps, double dice[2])
+{
+  g_autoptr (PlLabels) truth = pl_labels_new ((gint64[3]) { WX, WY, WZ });
+  g_autoptr (PlVolume) v = make_wide_volume (truth);
+  g_autoptr (PlLabels) painted = pl_labels_new (v->dim);
+  g_autoptr (PlLabels) pred = pl_labels_new (v->dim);
+  g_autoptr (PlTrainer) tr = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree guint8 *skip = g_new0 (guint8, pl_labels_n_voxels (truth));
+  const guint16 values[2] = { LEFT, RIGHT };
+  PlLabelProvider prov;
+  PlTrainConfig cfg;
+
+  for (gsize i = 0; i < pl_labels_n_voxels (truth); i++)
+    {
+      int k = (int) (i / (WX * WY));
+      skip[i] = k == 1 || k == 5;
+      if (skip[i])
+        painted->data[i] = truth->data[i];
+    }
+  pl_label_provider_init_static (&prov, painted);
+  sides_config (&cfg);
+  /* 2 levels: a receptive field of 18 pixels */
+  cfg.net.depth = 2;
+  cfg.net.channels[0] = 8;
+  cfg.net.channels[1] = 16;
+  cfg.net.channels[2] = 0;
+  cfg.label_table = table;
+  cfg.coords = coords;
+  tr = pl_trainer_new (&cfg, v, &prov, &error);
+  g_assert_no_error (error);
+  for (int s = 0; s < steps; s++)
+    g_assert_true (pl_trainer_step (tr, NULL, &error));
+  g_assert_true (pl_model_predict_volume (pl_trainer_get_model (tr), v, 4, NULL, pred, NULL, &error));
+  g_assert_no_error (error);
+  pl_dice_per_value (pred->data, truth->data, pl_labels_n_voxels (truth), skip, values, 2, dice);
+}
+
+static void
+test_position_channel (void)
+{
+  g_autoptr (PlLabelTable) table = pl_label_table_new_default ();
+  int steps = TEST_SIZE (150, 10);
+  double with[2], without[2];
+
+  add (table, LEFT, "Left blob");
+  add (table, RIGHT, "Right blob");
+  add (table, BACK, "Background");
+  train_wide (table, FALSE, steps, without);
+  g_test_message ("discs beyond the receptive field, no position channel: left %.3f, right %.3f",
+                  without[0], without[1]);
+  train_wide (table, TRUE, steps, with);
+  g_test_message ("with the position channel: left %.3f, right %.3f", with[0], with[1]);
+
+#ifdef TEST_UNDER_SANITIZER
+  g_test_skip ("accuracy is checked in the plain build (more steps)");
+  return;
+#endif
+  g_assert_cmpfloat (with[0], >, 0.8);
+  g_assert_cmpfloat (with[1], >, 0.8);
+  g_assert_cmpfloat (with[0] + with[1], >, without[0] + without[1] + 0.2);
+}
+
 static void
 test_unpaired_not_mirrored (void)
 {
@@ -289,5 +388,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sides/pairs", test_pairs);
   g_test_add_func ("/sides/unpaired-not-mirrored", test_unpaired_not_mirrored);
   g_test_add_func ("/sides/phantom-sides-survive", test_phantom_sides_survive);
+  g_test_add_func ("/sides/position-channel", test_position_channel);
   return g_test_run ();
 }

@@ -5,10 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "engine/core/gemm.h"
 #include "engine/core/rng.h"
-#include "engine/ops/ops.h"
-#include "engine/ops/tape.h"
 #include "engine/nn/infer.h"
 #include "engine/uncertainty/calibration.h"
 #include "engine/uncertainty/ensemble.h"
@@ -16,6 +13,7 @@
 #include "engine/uncertainty/estimate.h"
 #include "engine/uncertainty/maps.h"
 #include "engine/uncertainty/raters.h"
+#include "tests/uncertainty-fixtures.h"
 
 /* Random distributions over K classes, sharp or flat. */
 static void
@@ -94,78 +92,6 @@ test_maps_decomposition (void)
   g_assert_cmpint (pl_uncertainty_map_from_name ("mi"), ==, PL_UMAP_MUTUAL_INFO);
   g_assert_cmpstr (pl_uncertainty_map_name (PL_UMAP_EXPECTED_ENTROPY), ==, "expected-entropy");
   g_assert_cmpint (pl_uncertainty_map_from_name ("nope"), ==, -1);
-}
-
-/* The fused accumulation of logits gives the sums of their softmax
- * (pl_softmax's own floats) bit for bit, on one thread or split over two;
- * in-place dropout of inference draws and applies the mask of the copying
- * one.  N is large enough for the points to be split. */
-static void
-test_maps_fused_threads (void)
-{
-  enum { T = 3, K = 4, N = 5003 };
-  g_autoptr (PlTape) tape = pl_tape_new ((gsize) 8 << 20);
-  g_autofree float *z = g_new (float, (gsize) T * K * N);
-  float *out[3];
-  PlRng rng;
-
-  pl_tape_set_grad_enabled (tape, FALSE);
-  pl_rng_init (&rng, 11);
-  for (gsize i = 0; i < (gsize) T * K * N; i++)
-    z[i] = 4.0f * pl_rng_normal (&rng);
-  for (int run = 0; run < 3; run++)
-    {
-      g_autoptr (PlUncertaintyAccum) acc = pl_uncertainty_accum_new (K, N);
-      float *maps[PL_UMAP_N];
-      out[run] = g_new0 (float, (gsize) (2 * K + PL_UMAP_N) * N);
-      for (int m = 0; m < PL_UMAP_N; m++)
-        maps[m] = m == PL_UMAP_LOGIT_VARIANCE ? NULL : out[run] + (gsize) (2 * K + m) * N;
-      pl_engine_set_threads (run == 1 ? 1 : 2);
-      for (int t = 0; t < T; t++)
-        {
-          const float *zt = z + (gsize) t * K * N;
-          if (run < 2)
-            pl_uncertainty_accum_add_logits (acc, zt, N);
-          else
-            {
-              PlTensor *x = pl_tape_wrap (tape, 1, K, 1, N, (float *) zt, FALSE);
-              pl_uncertainty_accum_add (acc, pl_softmax (tape, x)->data, N);
-              pl_tape_reset (tape);
-            }
-        }
-      pl_uncertainty_accum_finish (acc, out[run], out[run] + (gsize) K * N, maps);
-    }
-  pl_engine_set_threads (2);
-  g_assert_cmpmem (out[0], (2 * K + PL_UMAP_N) * N * sizeof (float),
-                   out[1], (2 * K + PL_UMAP_N) * N * sizeof (float));
-  g_assert_cmpmem (out[0], (2 * K + PL_UMAP_N) * N * sizeof (float),
-                   out[2], (2 * K + PL_UMAP_N) * N * sizeof (float));
-  g_assert_cmpfloat (out[0][(gsize) (2 * K + PL_UMAP_MUTUAL_INFO) * N], >, 0.0f);
-  for (int run = 0; run < 3; run++)
-    g_free (out[run]);
-
-  /* dropout: (3, 40, 1, 700) planes, p = 0.3 */
-  {
-    PlRng r1, r2;
-    PlTensor *a = pl_tape_tensor (tape, 3, 40, 1, 700), *b, *ya, *yb;
-    gsize nz = 0;
-    for (gsize i = 0; i < pl_tensor_numel (a); i++)
-      a->data[i] = (float) pl_rng_normal (&rng);
-    b = pl_tape_tensor (tape, 3, 40, 1, 700);
-    memcpy (b->data, a->data, pl_tensor_numel (a) * sizeof (float));
-    pl_rng_init (&r1, 5);
-    pl_rng_init (&r2, 5);
-    ya = pl_dropout_channels (tape, a, 0.3f, &r1);
-    yb = pl_dropout_channels_inplace (tape, b, 0.3f, &r2);
-    g_assert_true (yb == b && ya != a);
-    g_assert_cmpmem (ya->data, pl_tensor_numel (a) * sizeof (float),
-                     yb->data, pl_tensor_numel (b) * sizeof (float));
-    for (gsize i = 0; i < pl_tensor_numel (b); i++)
-      nz += b->data[i] == 0.0f;
-    g_assert_cmpuint (nz, >, 0);
-    g_assert_cmpuint (nz, <, pl_tensor_numel (b));
-    g_assert_cmpfloat (pl_rng_uniform (&r1), ==, pl_rng_uniform (&r2));
-  }
 }
 
 /* Two classes, confidence c for class 0 on n voxels of which a fraction a
@@ -370,72 +296,6 @@ test_slices (void)
 }
 
 /* --- estimators on a tiny UNet and a 20×24×5 phantom ------------------- */
-
-static PlModel *
-tiny_model (guint64 seed)
-{
-  PlUnetConfig cfg;
-  guint16 values[3] = { 1, 2, 3 };
-  PlModel *m;
-
-  pl_unet_config_ref (&cfg);
-  cfg.depth = 2;
-  cfg.channels[0] = 4;
-  cfg.channels[1] = 8;
-  cfg.n_classes = 3;
-  cfg.dropout_p = 0.3f;
-  m = pl_model_new (pl_unet_new (&cfg, seed), 3, values, NULL);
-  m->axis = 2;
-  m->norm_divisor = 100.0;
-  return m;
-}
-
-static PlVolume *
-phantom (void)
-{
-  gint64 dim[3] = { 21, 24, 5 };   /* odd width: a crop and a border window */
-  PlVolume *v = pl_volume_new (dim, NULL, NULL);
-  for (gint64 z = 0; z < 5; z++)
-    for (gint64 y = 0; y < 24; y++)
-      for (gint64 x = 0; x < 21; x++)
-        {
-          double r = hypot (x - 10.0, y - 12.0);
-          v->data[(z * 24 + y) * 21 + x] = (float) (r < 4 + z ? 90.0 : r < 8 ? 40.0 : 5.0);
-        }
-  pl_volume_update_stats (v);
-  return v;
-}
-
-static PlUncertaintyResult *
-estimate (PlEstimator e, int T, guint64 seed, PlModel **models, int n, const PlVolume *v)
-{
-  PlUncertaintySettings s;
-  g_autoptr (GError) error = NULL;
-  PlUncertaintyResult *r;
-
-  pl_uncertainty_settings_init (&s);
-  s.estimator = e;
-  if (T > 0)
-    s.mc_passes = s.tta_samples = T;
-  s.seed = seed;
-  s.batch = 2;
-  s.keep_samples = 2;
-  s.class_variance = TRUE;
-  r = pl_uncertainty_estimate (&s, models, n, v, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (r);
-  return r;
-}
-
-static gboolean
-same_maps (const PlUncertaintyResult *a, const PlUncertaintyResult *b)
-{
-  gsize n = a->n_voxels;
-  return memcmp (a->mean, b->mean, a->n_classes * n * sizeof (float)) == 0
-         && memcmp (a->maps[0], b->maps[0], PL_UMAP_N * n * sizeof (float)) == 0
-         && memcmp (a->samples, b->samples, a->n_kept * n) == 0
-         && memcmp (a->labels->data, b->labels->data, n * sizeof (guint16)) == 0;
-}
 
 static double
 map_sum (const PlUncertaintyResult *r, PlUncertaintyMap m)
@@ -701,6 +561,53 @@ test_ensemble_train (void)
   pl_model_ensemble_free (c);
 }
 
+/* Bootstrap draws are over the slices the trainer trains on: the held-out
+ * slice is never drawn and never hidden, so no member is left with nothing
+ * but the slice it is scored on; unlabelled slices stay visible. */
+static void
+fake_count (gpointer user_data, int axis, gint64 *counts)
+{
+  const guint8 *painted = user_data;
+  for (gint64 s = 0; s < 12; s++)
+    counts[s] = painted[s] ? 100 : 0;
+}
+
+static void
+test_bootstrap_holdout (void)
+{
+  static const guint8 painted[12] = { 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 0 };
+  g_autoptr (PlVolume) v = pl_volume_new ((const gint64[3]) { 8, 8, 12 }, (const double[3]) { 1, 1, 1 }, NULL);
+  PlLabelProvider inner = { fake_count, NULL, (gpointer) painted }, out;
+  int dropped_holdout = 0, max_kept = 0;
+
+  for (guint64 seed = 0; seed < 300; seed++)
+    {
+      PlTrainConfig cfg;
+      PlBootstrapLabels b;
+      gint64 counts[12];
+      int kept = 0;
+
+      pl_train_config_init (&cfg);
+      cfg.axis = 2;
+      cfg.seed = seed;
+      cfg.holdout_slice = 6;
+      pl_bootstrap_labels_init (&b, &inner, &cfg, v, &out);
+      out.count_slices (out.user_data, 2, counts);
+      for (gint64 s = 0; s < 12; s++)
+        {
+          g_assert_true (b.keep[s] || painted[s]);   /* unlabelled: kept */
+          if (painted[s] && s != 6 && counts[s] > 0)
+            kept++;
+        }
+      dropped_holdout += counts[6] == 0;
+      g_assert_cmpint (kept, >=, 1);
+      max_kept = MAX (max_kept, kept);
+      pl_bootstrap_labels_clear (&b);
+    }
+  g_assert_cmpint (dropped_holdout, ==, 0);
+  g_assert_cmpint (max_kept, ==, 3);   /* some draws keep every training slice */
+}
+
 /* --- TTA with sided labels ---------------------------------------------- */
 
 /* v flipped along voxel axes 0 (fx) and/or 1 (fy). */
@@ -811,7 +718,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/uncertainty/maps/decomposition", test_maps_decomposition);
-  g_test_add_func ("/uncertainty/maps/fused-threads", test_maps_fused_threads);
+  g_test_add_func ("/uncertainty/ensemble/bootstrap-holdout", test_bootstrap_holdout);
   g_test_add_func ("/uncertainty/calibration/closed-form", test_ece_closed_form);
   g_test_add_func ("/uncertainty/calibration/temperature", test_ece_random_and_temperature);
   g_test_add_func ("/uncertainty/raters/ged", test_ged_hand);

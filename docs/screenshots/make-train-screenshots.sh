@@ -1,9 +1,11 @@
 #!/bin/sh
 # Makes docs/screenshots/train-panel.png (training in progress: loss and
 # held-out Dice curves, the live prediction of the axial slice on screen)
-# and docs/screenshots/train-proposal.png (after training: the volume
+# docs/screenshots/train-proposal.png (after training: the volume
 # predicted, grey matter accepted everywhere, the other classes still
-# proposed as outlines) from the real program on Colin27 with the 5 painted
+# proposed as outlines) and docs/screenshots/train-network-options.png (the
+# Network options open: FCN head, attention, 3 slices per input and the
+# position channel, training just started) from the real program on Colin27 with the 5 painted
 # slices of colin27-4class k = 5.  The Train panel is driven by
 # PELLUCID_TRAIN_ACTIONS (see src/pel-train-panel.h), a list of the panel's
 # own actions (train.start, train.predict, …) activated in order.
@@ -39,3 +41,7 @@ PELLUCID_TRAIN_ACTIONS="show,preset=small,steps=200,start,steps=400,continue" \
 # (PROPOSAL_SECONDS must cover the training on a busy machine).
 PELLUCID_TRAIN_ACTIONS="show,preset=small,steps=250,start,predict,outline,accept-class=3,scroll=proposal" \
   "$shot" "$here/train-proposal.png" "${PROPOSAL_SECONDS:-280}" -- "$@"
+
+# The network options, set and shown, as a run with them starts.
+PELLUCID_TRAIN_ACTIONS="show,preset=small,head=fcn,attention=4,context=3,coords=true,scroll=network,steps=300,start" \
+  "$shot" "$here/train-network-options.png" "${OPTIONS_SECONDS:-50}" -- "$@"

@@ -116,15 +116,35 @@ v_transpose (VF r[8])
     }
 }
 
-/* even[l] = s[2l], odd[l] = s[2l + 1], l < 8, as vectors */
+/* even[l], odd[l] = lanes 2l, 2l + 1 of a then b (a's lanes first) */
 static inline void
-v_deinterleave_v (const float *s, VF *even, VF *odd)
+v_deinterleave_r (VF a, VF b, VF *even, VF *odd)
 {
-  VF a = _mm256_loadu_ps (s), b = _mm256_loadu_ps (s + 8);
   VF e = _mm256_shuffle_ps (a, b, _MM_SHUFFLE (2, 0, 2, 0));
   VF o = _mm256_shuffle_ps (a, b, _MM_SHUFFLE (3, 1, 3, 1));
   *even = _mm256_castpd_ps (_mm256_permute4x64_pd (_mm256_castps_pd (e), 0xd8));
   *odd = _mm256_castpd_ps (_mm256_permute4x64_pd (_mm256_castps_pd (o), 0xd8));
+}
+
+/* even[l] = s[2l], odd[l] = s[2l + 1], l < 8, as vectors */
+static inline void
+v_deinterleave_v (const float *s, VF *even, VF *odd)
+{
+  v_deinterleave_r (_mm256_loadu_ps (s), _mm256_loadu_ps (s + 8), even, odd);
+}
+
+/* row[s + l] where 0 ≤ s + l < w, else 0 (s may be negative: lanes outside
+ * the row are not read) */
+static inline VF
+v_load_cols (const float *row, int s, int w)
+{
+  int lo = MAX (-s, 0), hi = MIN (w - s, 8);
+  if (hi <= lo)
+    return _mm256_setzero_ps ();
+  const __m256i iota = _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7);
+  __m256i m = _mm256_and_si256 (_mm256_cmpgt_epi32 (_mm256_set1_epi32 (hi), iota),
+                                _mm256_cmpgt_epi32 (iota, _mm256_set1_epi32 (lo - 1)));
+  return _mm256_maskload_ps ((const float *) ((const char *) row + (ptrdiff_t) s * (ptrdiff_t) sizeof (float)), m);
 }
 
 /* p[l·stride], l < 8 */

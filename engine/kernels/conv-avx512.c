@@ -117,15 +117,33 @@ v_transpose (VF r[16])
     }
 }
 
+/* even[l], odd[l] = lanes 2l, 2l + 1 of a then b (a's lanes first) */
+static inline void
+v_deinterleave_r (VF a, VF b, VF *even, VF *odd)
+{
+  const __m512i ie = _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i io = _mm512_setr_epi32 (1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  *even = _mm512_permutex2var_ps (a, ie, b);
+  *odd = _mm512_permutex2var_ps (a, io, b);
+}
+
 /* even[l] = s[2l], odd[l] = s[2l + 1], l < 16, as vectors */
 static inline void
 v_deinterleave_v (const float *s, VF *even, VF *odd)
 {
-  const __m512i ie = _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  const __m512i io = _mm512_setr_epi32 (1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-  VF a = _mm512_loadu_ps (s), b = _mm512_loadu_ps (s + 16);
-  *even = _mm512_permutex2var_ps (a, ie, b);
-  *odd = _mm512_permutex2var_ps (a, io, b);
+  v_deinterleave_r (_mm512_loadu_ps (s), _mm512_loadu_ps (s + 16), even, odd);
+}
+
+/* row[s + l] where 0 ≤ s + l < w, else 0 (s may be negative: lanes outside
+ * the row are not read) */
+static inline VF
+v_load_cols (const float *row, int s, int w)
+{
+  int lo = MAX (-s, 0), hi = MIN (w - s, 16);
+  if (hi <= lo)
+    return _mm512_setzero_ps ();
+  __mmask16 m = (__mmask16) ((0xffffu >> (16 - hi)) & (0xffffu << lo));
+  return _mm512_maskz_loadu_ps (m, (const char *) row + (ptrdiff_t) s * (ptrdiff_t) sizeof (float));
 }
 
 /* p[l·stride], l < 16 */

@@ -82,8 +82,8 @@ gboolean     pl_conv_isa_supported    (PlConvIsa isa);
 /* Algorithm for 3×3 convolutions on the AVX2 and AVX-512 paths: AUTO (the
  * default) uses Winograd F(2×2, 3×3) where it measured faster on unet2d-ref
  * (forward and input gradient: at least 32 channels in and out, 512
- * positions in the batch, and no fewer channels out than in unless the input
- * has 128 or more on a grid of 512 or more; weight gradient: at least 32
+ * positions in the batch, and no fewer channels out than in unless the grid
+ * has 512 positions or more; weight gradient: at least 32
  * channels in and out and a grid of 512; unet2d-ref and dip-ref), direct
  * loops otherwise; tests and benchmarks force either.  Winograd results
  * differ from direct ones by rounding only.

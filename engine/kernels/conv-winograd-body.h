@@ -106,8 +106,8 @@ SFX (wino_weights_part) (int part, int n_parts, gpointer data)
 
 typedef struct
 {
-  SFX (Geo) geo;            /* padded input band on the image grid */
-  const float *in;          /* (N, c_in, h, w) */
+  SFX (Geo) geo;            /* the image grid (n, h, w) */
+  const float *in;          /* (N, c_in, h, w), read in place */
   int c_in;
   float *u;                 /* U[16][c_out][c_in], in the workspace */
   float *out;               /* (N, c_out, h, w) */
@@ -122,20 +122,40 @@ typedef struct
   gsize ws_part, u_n;
 } SFX (WinoProblem);
 
-/* d = rows of the padded band at patch rows a = 0..3 of tile row k; writes
- * V[ξ][c][t0 + j], j < n ≤ VL, for tiles j of the row from tj0. */
-static inline void
-SFX (wino_input_tiles) (const float *const rows[4], int tj0, int n, float *vc, gsize vplane)
+/* Patch row a of VL tiles from tj0: d[b][l] = column 2·(tj0 + l) − 1 + b
+ * of the row, read in place (p = row + 2·tj0 − 1, all 2·VL + 2 columns
+ * inside it) */
+static inline __attribute__ ((always_inline)) void
+SFX (wino_row_in) (const float *p, VF d[4])
 {
-  VF d[4][4];
+  v_deinterleave_v (p, &d[0], &d[1]);
+  v_deinterleave_v (p + 2, &d[2], &d[3]);
+}
 
-  for (int a = 0; a < 4; a++)
+/* The same at the image's edges: columns outside [0, w) are zero (a row
+ * outside the image is NULL).  Masked loads, not a padded copy: a copy read
+ * back in vectors stalled on store forwarding. */
+static inline __attribute__ ((always_inline)) void
+SFX (wino_row_edge) (const float *row, int col0, int w, VF d[4])
+{
+  if (!row)
     {
-      /* columns 2tj − 1 + b for VL consecutive tiles */
-      const float *p = rows[a] + 2 * tj0 - 1;
-      v_deinterleave_v (p, &d[a][0], &d[a][1]);
-      v_deinterleave_v (p + 2, &d[a][2], &d[a][3]);
+      d[0] = d[1] = d[2] = d[3] = v_zero ();
+      return;
     }
+  v_deinterleave_r (v_load_cols (row, col0, w), v_load_cols (row, col0 + VL, w), &d[0], &d[1]);
+  v_deinterleave_r (v_load_cols (row, col0 + 2, w), v_load_cols (row, col0 + 2 + VL, w),
+                    &d[2], &d[3]);
+}
+
+/* d[a][b] = patch element (a, b) of VL tiles (from wino_row_*); writes
+ * V[ξ][c][t0 + j], j < n ≤ VL.  Fully unrolled and inlined so that the
+ * 4 × 4 patch stays in registers (a loop over it kept it on the stack: a
+ * load and a store per element). */
+static inline __attribute__ ((always_inline)) void
+SFX (wino_input_tiles) (VF d[4][4], int n, float *vc, gsize vplane)
+{
+#pragma GCC unroll 4
   for (int b = 0; b < 4; b++)
     {
       VF r0 = v_sub (d[0][b], d[2][b]), r1 = v_add (d[1][b], d[2][b]);
@@ -145,17 +165,25 @@ SFX (wino_input_tiles) (const float *const rows[4], int tj0, int n, float *vc, g
       d[2][b] = r2;
       d[3][b] = r3;
     }
+#pragma GCC unroll 4
   for (int a = 0; a < 4; a++)
     {
-      VF v[4] = { v_sub (d[a][0], d[a][2]), v_add (d[a][1], d[a][2]),
-                  v_sub (d[a][2], d[a][1]), v_sub (d[a][1], d[a][3]) };
-      for (int b = 0; b < 4; b++)
+      VF v0 = v_sub (d[a][0], d[a][2]), v1 = v_add (d[a][1], d[a][2]);
+      VF v2 = v_sub (d[a][2], d[a][1]), v3 = v_sub (d[a][1], d[a][3]);
+      float *dst = vc + (gsize) (a * 4) * vplane;
+      if (n == VL)
         {
-          float *dst = vc + (gsize) (a * 4 + b) * vplane;
-          if (n == VL)
-            v_store (dst, v[b]);
-          else
-            v_store_n (dst, v[b], n);
+          v_store (dst, v0);
+          v_store (dst + vplane, v1);
+          v_store (dst + 2 * vplane, v2);
+          v_store (dst + 3 * vplane, v3);
+        }
+      else
+        {
+          v_store_n (dst, v0, n);
+          v_store_n (dst + vplane, v1, n);
+          v_store_n (dst + 2 * vplane, v2, n);
+          v_store_n (dst + 3 * vplane, v3, n);
         }
     }
 }
@@ -214,13 +242,16 @@ SFX (wino_output) (const SFX (WinoProblem) *pb, int G0, int t_n, int t0, int o0,
       for (int p = 0; p * VL < tq && t0 + p * VL < t_n; p++)
         {
           VF m[16], s[2][4];
+#pragma GCC unroll 16
           for (int x = 0; x < 16; x++)
             m[x] = v_load (stage + ((gsize) x * OB_MAX + ob) * tq + p * VL);
+#pragma GCC unroll 4
           for (int b = 0; b < 4; b++)
             {
               s[0][b] = v_add (v_add (m[b], m[4 + b]), m[8 + b]);
               s[1][b] = v_sub (v_sub (m[4 + b], m[8 + b]), m[12 + b]);
             }
+#pragma GCC unroll 2
           for (int a = 0; a < 2; a++)
             {
               v_store (tmp[2 * a], v_add (v_add (v_add (s[a][0], s[a][1]), s[a][2]), bias));
@@ -277,7 +308,7 @@ SFX (wino_part) (int part, int n_parts, gpointer data)
 {
   const SFX (WinoProblem) *pb = data;
   const SFX (Geo) *geo = &pb->geo;
-  int h = geo->h, wp = geo->wp, tw = pb->tw;
+  int h = geo->h, w = geo->w, tw = pb->tw;
   int n_trows = geo->n * pb->th;
   int o_part = part % pb->o_split, b_part = part / pb->o_split;
   int b_parts = pb->n_parts / pb->o_split;
@@ -286,10 +317,10 @@ SFX (wino_part) (int part, int n_parts, gpointer data)
   int oa = (int) ((gint64) o_part * pb->c_out / pb->o_split);
   int oz = (int) ((gint64) (o_part + 1) * pb->c_out / pb->o_split);
   int tq = PV_MAX * VL;
-  float *xb = pb->ws + pb->u_n + (gsize) pl_conv_slot () * pb->ws_part;
-  float *vb = xb + (gsize) pb->c_in * geo->ps;
+  float *vb = pb->ws + pb->u_n + (gsize) pl_conv_slot () * pb->ws_part;
   float *stage = vb + (gsize) 16 * pb->c_in * pb->vps;
   gsize vplane = (gsize) pb->c_in * pb->vps;    /* between ξ */
+  gsize hw = (gsize) h * w;
 
   for (int bi = band0; bi < band1; bi++)
     {
@@ -297,30 +328,40 @@ SFX (wino_part) (int part, int n_parts, gpointer data)
       int G1 = (int) ((gint64) (bi + 1) * n_trows / pb->n_bands);
       if (G1 <= G0)
         continue;
-      /* image rows of the band: from row 2·ti of its first tile row to the
-       * end of its last tile row */
-      int n0 = G0 / pb->th, nl = (G1 - 1) / pb->th, til = (G1 - 1) % pb->th;
-      int g0 = n0 * h + 2 * (G0 % pb->th), g1 = nl * h + MIN (2 * til + 2, h);
-      SFX (Band) bd;
-      SFX (band_init) (geo, &bd, g0, g1);
-      SFX (band_fill) (geo, &bd, pb->in, pb->c_in, (gsize) pb->c_in * h * geo->w, TRUE, xb);
-
       int t_n = (G1 - G0) * tw;
       for (int c = 0; c < pb->c_in; c++)
         {
-          const float *xc = xb + (gsize) c * geo->ps + geo->lead;
           float *vc = vb + (gsize) c * pb->vps;
           for (int k = 0; k < G1 - G0; k++)
             {
               int G = G0 + k, n = G / pb->th, ti = G % pb->th;
-              /* band row of image row 2ti: one separator row per image boundary */
-              int r0 = (n * h + 2 * ti - g0) + (n - n0);
-              const float *rows[4];
+              const float *plane = pb->in + ((gsize) n * pb->c_in + c) * hw;
+              const float *row[4];
+              gboolean rows_in = TRUE;
               for (int a = 0; a < 4; a++)
-                rows[a] = xc + (ptrdiff_t) (r0 - 1 + a) * wp;
+                {
+                  int r = 2 * ti - 1 + a;
+                  row[a] = r >= 0 && r < h ? plane + (gsize) r * w : NULL;
+                  rows_in = rows_in && row[a];
+                }
               for (int tj0 = 0; tj0 < tw; tj0 += VL)
-                SFX (wino_input_tiles) (rows, tj0, MIN (VL, tw - tj0),
-                                        vc + (gsize) k * tw + tj0, vplane);
+                {
+                  int col0 = 2 * tj0 - 1, nt = MIN (VL, tw - tj0);
+                  float *dst = vc + (gsize) k * tw + tj0;
+                  VF d[4][4];
+                  if (rows_in && col0 >= 0 && col0 + 2 * VL + 2 <= w)
+                    {
+#pragma GCC unroll 4
+                      for (int a = 0; a < 4; a++)
+                        SFX (wino_row_in) (row[a] + col0, d[a]);
+                      SFX (wino_input_tiles) (d, VL, dst, vplane);
+                      continue;
+                    }
+#pragma GCC unroll 4
+                  for (int a = 0; a < 4; a++)
+                    SFX (wino_row_edge) (row[a], col0, w, d[a]);
+                  SFX (wino_input_tiles) (d, nt, dst, vplane);
+                }
             }
           /* the last tile vector's lanes past the band: finite */
           gsize t_end = ((gsize) t_n + VL - 1) / VL * VL;
@@ -328,27 +369,16 @@ SFX (wino_part) (int part, int n_parts, gpointer data)
             memset (vc + (gsize) x * vplane + t_n, 0, (t_end - t_n) * sizeof (float));
         }
 
-      /* the next band's input rows, spread over this band's tile blocks */
-      SFX (Prefetch) pf;
-      if (bi + 1 < band1)
-        {
-          int H0 = G1, H1 = (int) ((gint64) (bi + 2) * n_trows / pb->n_bands);
-          int m0 = H0 / pb->th, ml = (H1 - 1) / pb->th;
-          SFX (prefetch_init) (&pf, geo, pb->in, pb->c_in, FALSE, m0 * h + 2 * (H0 % pb->th),
-                               ml * h + MIN (2 * ((H1 - 1) % pb->th) + 2, h));
-        }
-      else
-        SFX (prefetch_init) (&pf, geo, NULL, 0, FALSE, 0, 0);
-      int n_blocks = ((oz - oa + OB_MAX - 1) / OB_MAX) * ((t_n + tq - 1) / tq);
-      int per_block = (int) (SFX (prefetch_lines) (&pf) / (gsize) MAX (n_blocks, 1)) + 1;
-
+      /* No software prefetch of the next band's input: the transforms read
+       * it row after row, which the hardware prefetcher follows; prefetching
+       * it here cost 5–8 % of the pass (bench-conv --net dip --algo
+       * winograd, one thread's CPU time). */
       for (int o0 = oa; o0 < oz; o0 += OB_MAX)
         {
           int ob_n = MIN (OB_MAX, oz - o0);
           for (int t0 = 0; t0 < t_n; t0 += tq)
             {
               SFX (wino_prefetch_out) (pb, G0, t0, MIN (t0 + tq, t_n), o0, ob_n);
-              SFX (prefetch_some) (&pf, per_block);
               int pv = MIN (PV_MAX, (t_n - t0 + VL - 1) / VL);
               for (int x = 0; x < 16; x++)
                 SFX (fwd1_kerns)[ob_n][pv - 1] (vb + (gsize) x * vplane + t0, pb->vps, 0,
@@ -387,9 +417,8 @@ SFX (wino_plan) (SFX (WinoProblem) *pb, int n, int h, int w, int threads)
   SFX (geo_init) (&pb->geo, n, h, w, 1, 3 * VL, 2 * pb->max_trows + 1);
   pb->vps = ((gsize) pb->max_trows * pb->tw + tq + VL - 1) / VL * VL;
   pb->u_n = ((gsize) 16 * pb->c_out * pb->c_in + VL - 1) / VL * VL;
-  /* U, then per thread: the band, V and the 16 transform-domain tiles */
-  pb->ws_part = (gsize) pb->c_in * pb->geo.ps + (gsize) 16 * pb->c_in * pb->vps
-                + (gsize) 16 * OB_MAX * tq;
+  /* U, then per thread: V and the 16 transform-domain tiles */
+  pb->ws_part = (gsize) 16 * pb->c_in * pb->vps + (gsize) 16 * OB_MAX * tq;
   return pb->u_n + pb->ws_part * pb->n_threads + VL;
 }
 
@@ -408,10 +437,15 @@ SFX (wino_run) (SFX (WinoProblem) *pb, const float *w, gboolean flip, float *ws)
 /* Whether a 3×3 convolution with these channels and grid runs as Winograd.
  * The transform-domain products have K = c_in and the transforms cost
  * ∝ c_in + c_out per tile, the weight transform ∝ c_in·c_out per call:
- * measured on unet2d-ref's layers (bench-conv --algo), Winograd is faster
- * from 32 channels on both sides and 512 positions in the batch, unless the
- * output has fewer channels than the input on a small or shallow grid
- * (dec1a forward, enc2a and enc4a input gradients). */
+ * measured on the layers of unet2d-ref and dip-ref (bench-conv --algo, one
+ * thread's CPU time), Winograd is faster from 32 channels on both sides and
+ * 512 positions in the batch, unless the output has fewer channels than the
+ * input on a grid under 512 (unet2d-ref's enc4a input gradient, 256 → 128
+ * on 11 × 13: 7.9 ms against 5.9 direct).  Since the transforms read their
+ * input in place, fewer channels out than in pays on larger grids (dip-ref's
+ * dec0a forward, 64 → 32 on 176 × 208: 8.2 against 10.1 ms; unet2d-ref's
+ * dec1a forward, 64 → 32 on 88 × 104: 18.4 against 20.0 ms; their enc1a
+ * and enc2a input gradients even). */
 static gboolean
 SFX (wino_use) (int c_in, int c_out, int n, int h, int w)
 {
@@ -423,7 +457,7 @@ SFX (wino_use) (int c_in, int c_out, int n, int h, int w)
       return TRUE;
     default:
       return c_in >= WINO_MIN_C && c_out >= WINO_MIN_C && (gsize) n * h * w >= WINO_MIN_POSITIONS
-             && (c_out >= c_in || (c_in >= 4 * WINO_MIN_C && h * w >= WINO_MIN_POSITIONS));
+             && (c_out >= c_in || h * w >= WINO_MIN_POSITIONS);
     }
 }
 
@@ -452,19 +486,21 @@ typedef struct
 } SFX (WinoRed);
 
 /* dM[ξ][o][t0 + l] for the VL tiles from tj0 of one tile row, from the two
- * dy rows (zero-padded past the image) e0/o0 = row 2ti even/odd columns,
- * e1/o1 = row 2ti+1. */
-static inline void
+ * dy rows (zero past the image): a/b = row 2ti even/odd columns, c/d = row
+ * 2ti + 1. */
+static inline __attribute__ ((always_inline)) void
 SFX (wino_dm_tiles) (VF a, VF b, VF c, VF d, int n, float *dm, gsize plane)
 {
   /* P = A dY: rows (a, b), (a + c, b + d), (a − c, b − d), (−c, −d) */
   VF px[4] = { a, v_add (a, c), v_sub (a, c), v_sub (v_zero (), c) };
   VF py[4] = { b, v_add (b, d), v_sub (b, d), v_sub (v_zero (), d) };
 
+#pragma GCC unroll 4
   for (int i = 0; i < 4; i++)
     {
       /* dM row i = P_i Aᵀ = (x, x + y, x − y, −y) */
       VF r[4] = { px[i], v_add (px[i], py[i]), v_sub (px[i], py[i]), v_sub (v_zero (), py[i]) };
+#pragma GCC unroll 4
       for (int j = 0; j < 4; j++)
         {
           float *dst = dm + (gsize) (i * 4 + j) * plane;
@@ -490,13 +526,11 @@ SFX (wino_red_part) (int part, int n_parts, gpointer data)
   float *xb = base;                                          /* n_cb blocks of ps·VL */
   float *vb = xb + (gsize) n_cb * geo->ps * VL;              /* [ξ][cb][vps][VL] */
   float *dmb = vb + (gsize) 16 * n_cb * pb->vps * VL;        /* [ξ][o][vps] */
-  float *rows = dmb + (gsize) 16 * pb->o * pb->vps;          /* 2 dy rows, padded */
   float *dup = base + pb->part_off;                          /* [ξ][o][cp] */
   double *dbp = (double *) (dup + (gsize) 16 * pb->o * pb->cp);
   gsize vblk = pb->vps * VL;                                 /* between c-blocks */
   gsize vxi = (gsize) n_cb * vblk;                           /* between ξ */
   gsize dmxi = (gsize) pb->o * pb->vps;
-  int row_len = 2 * tw + 2 * VL;
 
   memset (dup, 0, (gsize) 16 * pb->o * pb->cp * sizeof (float));
   memset (dbp, 0, (gsize) pb->o * sizeof (double));
@@ -532,9 +566,12 @@ SFX (wino_red_part) (int part, int n_parts, gpointer data)
                 {
                   const float *p = x0 + ((ptrdiff_t) (r0 - 1) * wp + 2 * tj - 1) * VL;
                   VF d[4][4];
+#pragma GCC unroll 4
                   for (int a = 0; a < 4; a++)
+#pragma GCC unroll 4
                     for (int b = 0; b < 4; b++)
                       d[a][b] = v_load (p + ((ptrdiff_t) a * wp + b) * VL);
+#pragma GCC unroll 4
                   for (int b = 0; b < 4; b++)
                     {
                       VF r0v = v_sub (d[0][b], d[2][b]), r1v = v_add (d[1][b], d[2][b]);
@@ -545,6 +582,7 @@ SFX (wino_red_part) (int part, int n_parts, gpointer data)
                       d[3][b] = r3v;
                     }
                   float *dst = vb + (gsize) cb * vblk + ((gsize) k * tw + tj) * VL;
+#pragma GCC unroll 4
                   for (int a = 0; a < 4; a++)
                     {
                       v_store (dst + (gsize) (a * 4 + 0) * vxi, v_sub (d[a][0], d[a][2]));
@@ -556,28 +594,31 @@ SFX (wino_red_part) (int part, int n_parts, gpointer data)
             }
         }
 
-      /* dM from dy: rows 2ti, 2ti + 1 copied with zeros past the image */
+      /* dM from dy's rows 2ti, 2ti + 1, read in place (zeros past the
+       * image: masked loads in the last vector, a zero row past the end) */
       for (int o = 0; o < pb->o; o++)
         for (int k = 0; k < G1 - G0; k++)
           {
             int G = G0 + k, n = G / pb->th, ti = G % pb->th;
-            for (int a = 0; a < 2; a++)
-              {
-                float *r = rows + (gsize) a * row_len;
-                int i = 2 * ti + a;
-                if (i < h)
-                  {
-                    memcpy (r, pb->dy + (((gsize) n * pb->o + o) * h + i) * w, w * sizeof (float));
-                    memset (r + w, 0, (row_len - w) * sizeof (float));
-                  }
-                else
-                  memset (r, 0, row_len * sizeof (float));
-              }
+            const float *r0 = pb->dy + (((gsize) n * pb->o + o) * h + 2 * ti) * w;
+            const float *r1 = 2 * ti + 1 < h ? r0 + w : NULL;
             for (int tj0 = 0; tj0 < tw; tj0 += VL)
               {
-                VF a, b, c, d;
-                v_deinterleave_v (rows + 2 * tj0, &a, &b);
-                v_deinterleave_v (rows + row_len + 2 * tj0, &c, &d);
+                VF a, b, c = v_zero (), d = v_zero ();
+                int col = 2 * tj0;
+                if (col + 2 * VL <= w)
+                  {
+                    v_deinterleave_v (r0 + col, &a, &b);
+                    if (r1)
+                      v_deinterleave_v (r1 + col, &c, &d);
+                  }
+                else
+                  {
+                    v_deinterleave_r (v_load_cols (r0, col, w), v_load_cols (r0, col + VL, w), &a, &b);
+                    if (r1)
+                      v_deinterleave_r (v_load_cols (r1, col, w), v_load_cols (r1, col + VL, w),
+                                        &c, &d);
+                  }
                 SFX (wino_dm_tiles) (a, b, c, d, MIN (VL, tw - tj0),
                                      dmb + (gsize) o * pb->vps + (gsize) k * tw + tj0, dmxi);
               }
@@ -671,9 +712,8 @@ SFX (wino_red_plan) (SFX (WinoRed) *pb, int n, int h, int w, int threads)
   SFX (geo_init) (&pb->geo, n, h, w, 1, 3 * VL, 2 * pb->max_trows + 1);
   pb->vps = ((gsize) pb->max_trows * pb->tw + VL - 1) / VL * VL;
   gsize n_cb = pb->cp / VL;
-  gsize row_len = 2 * (gsize) pb->tw + 2 * VL;
   pb->part_off = n_cb * pb->geo.ps * VL + (gsize) 16 * n_cb * pb->vps * VL
-                 + (gsize) 16 * pb->o * pb->vps + 2 * row_len;
+                 + (gsize) 16 * pb->o * pb->vps;
   pb->part_off = (pb->part_off + VL - 1) / VL * VL;
   pb->ws_part = pb->part_off + (gsize) 16 * pb->o * pb->cp + 2 * (gsize) pb->o;
   pb->ws_part = (pb->ws_part + VL - 1) / VL * VL;

@@ -124,20 +124,29 @@ pl_model_frame_init (PlFrame *g, const PlModel *model, const PlVolume *volume)
       g->n_win = 1;
     }
   else
-    g->n_win = (c->wh == g->h && c->ww == g->w) ? 1 : 2;
+    g->n_win = (c->wh == g->h && c->ww == g->w) || model->border == PL_BORDER_NEAREST ? 1 : 2;
   g->max_plane = MAX ((gsize) c->wh * c->ww, g->n_win > 1 ? (gsize) p->wh * p->ww : 0);
   g->n_slices = volume->dim[g->axis];
   g->n_voxels = pl_volume_n_voxels (volume);
 }
 
-/* Whether window `wi` gives the prediction of slice pixel (y, x): the crop
- * inside itself, the padded window everywhere else. */
+/* Whether window `wi` gives the prediction of slice pixel (y, x): a single
+ * window every pixel (the crop's nearest pixel outside it); of two, the
+ * crop inside itself, the padded window everywhere else. */
 gboolean
 pl_model_frame_owns (const PlFrame *g, int wi, int y, int x)
 {
   const PlWindow *c = &g->win[0];
   gboolean in_crop = y >= c->oy && y < c->oy + c->wh && x >= c->ox && x < c->ox + c->ww;
+  if (g->n_win == 1)
+    return wi == 0;
   return wi == 0 ? in_crop : !in_crop;
+}
+
+gsize
+pl_window_index (const PlWindow *w, int y, int x)
+{
+  return (gsize) CLAMP (y - w->oy, 0, w->wh - 1) * w->ww + CLAMP (x - w->ox, 0, w->ww - 1);
 }
 
 void
@@ -165,11 +174,10 @@ pl_model_frame_scatter (const PlVolume *volume, const PlFrame *g, int wi, gint64
         pl_slice_strides (volume->dim, g->axis, first + s, &sh, &sw, &off);
         for (int y = 0; y < g->h; y++)
           {
-            const float *row = mp + (gsize) (y - w->oy) * w->ww - w->ox;
             float *drow = d + off + y * sh;
             for (int x = 0; x < g->w; x++)
               if (pl_model_frame_owns (g, wi, y, x))
-                drow[x * sw] = row[x];
+                drow[x * sw] = mp[pl_window_index (w, y, x)];
           }
       }
 }
@@ -202,7 +210,7 @@ pl_model_frame_scatter_labels (const PlModel *model, const PlVolume *volume, con
         for (int x = 0; x < g->w; x++)
           if (pl_model_frame_owns (g, wi, y, x))
             {
-              const float *p = probs + (gsize) s * K * plane + (gsize) (y - w->oy) * w->ww + (x - w->ox);
+              const float *p = probs + (gsize) s * K * plane + pl_window_index (w, y, x);
               labels->data[off + y * sh + x * sw] = label_of (model, p, plane, K);
             }
     }
@@ -270,7 +278,8 @@ typedef struct
 {
   const float *x;        /* pass: logits (softmax here) or probabilities, (n, K, plane) */
   gboolean     logits;
-  float       *s1, *s2;  /* Σ p, Σ p²; after the passes mean and variance */
+  float       *s1, *s2;  /* Σ p, Σ p² (s2 NULL: no variance asked for);
+                            after the passes mean and variance */
   float       *entropy;  /* (n, plane), or NULL */
   gsize        plane, npix;
   int          K, passes;
@@ -288,7 +297,7 @@ mc_add_part (int part, int n_parts, gpointer data)
     {
       gsize i = q / j->plane * K * j->plane + q % j->plane;
       const float *x = j->x + i;
-      float *s1 = j->s1 + i, *s2 = j->s2 + i;
+      float *s1 = j->s1 + i, *s2 = j->s2 ? j->s2 + i : NULL;
       if (j->logits)
         {
           /* pl_softmax's arithmetic, so the probabilities are its own */
@@ -302,7 +311,8 @@ mc_add_part (int part, int n_parts, gpointer data)
             {
               float p = e[c] * se;
               s1[c * j->plane] += p;
-              s2[c * j->plane] += p * p;
+              if (j->s2)
+                s2[c * j->plane] += p * p;
             }
         }
       else
@@ -310,7 +320,8 @@ mc_add_part (int part, int n_parts, gpointer data)
           {
             float p = x[c * j->plane];
             s1[c * j->plane] += p;
-            s2[c * j->plane] += p * p;
+            if (j->s2)
+              s2[c * j->plane] += p * p;
           }
     }
 }
@@ -330,10 +341,11 @@ mc_finish_part (int part, int n_parts, gpointer data)
       double h = 0.0;
       for (int c = 0; c < K; c++)
         {
-          float *s1 = j->s1 + i + c * j->plane, *s2 = j->s2 + i + c * j->plane;
+          float *s1 = j->s1 + i + c * j->plane;
           float m = *s1 / j->passes;
           *s1 = m;
-          *s2 = MAX (*s2 / j->passes - m * m, 0.0f);
+          if (j->s2)
+            j->s2[i + c * j->plane] = MAX (j->s2[i + c * j->plane] / j->passes - m * m, 0.0f);
           if (m > 1e-12f)
             h -= m * log (m);
         }
@@ -380,7 +392,8 @@ pl_model_predict_volume_mc (PlModel *model, const PlVolume *volume, int batch, i
   slice = g_new (float, (gsize) g.h * g.w);
   /* the sums live outside the tape, made once */
   s1 = g_new (float, (gsize) batch * K * g.max_plane);
-  s2 = g_new (float, (gsize) batch * K * g.max_plane);
+  if (var)
+    s2 = g_new (float, (gsize) batch * K * g.max_plane);
   if (entropy)
     ent = g_new (float, (gsize) batch * g.max_plane);
   for (gint64 first = 0; first < g.n_slices; first += batch)
@@ -400,7 +413,8 @@ pl_model_predict_volume_mc (PlModel *model, const PlVolume *volume, int batch, i
         x = pl_tape_tensor (tape, n, pl_model_input_channels (model), w->wh, w->ww);
         pl_model_frame_fill (model, volume, &g, w, first, n, slice, x->data);
         memset (s1, 0, nk * sizeof (float));
-        memset (s2, 0, nk * sizeof (float));
+        if (s2)
+          memset (s2, 0, nk * sizeof (float));
         enc = pl_unet_encode (model->unet, tape, x);
         mark = pl_arena_mark (pl_tape_get_arena (tape));
         for (int t = 0; t < passes; t++)
@@ -464,7 +478,7 @@ pl_model_predict_slice (PlModel *model, const PlVolume *volume, gint64 index, fl
         for (int xx = 0; xx < g.w; xx++)
           if (pl_model_frame_owns (&g, wi, y, xx))
             {
-              const float *pp = p->data + (gsize) (y - w->oy) * w->ww + (xx - w->ox);
+              const float *pp = p->data + pl_window_index (w, y, xx);
               if (probs)
                 for (int c = 0; c < K; c++)
                   probs[((gsize) c * g.h + y) * g.w + xx] = pp[c * plane];

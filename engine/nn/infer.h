@@ -1,13 +1,15 @@
 /* infer.h: applying a PlModel to a volume, slice by slice along model->axis.
  *
- * Slices are normalised as the model records, zero-padded to the network's
- * multiple (PL_FIT_PAD, so every voxel gets a prediction) and run in batches
- * without recording a tape.  Outputs are on the volume's exact grid:
+ * Slices are normalised as the model records, cut to the frame the model
+ * was trained in (the centre crop; the border outside it as PlFrame below
+ * says, so every voxel gets a prediction) and run in batches without
+ * recording a tape.  Outputs are on the volume's exact grid:
  * probabilities class-major (class c of voxel v at c·n_voxels + v), label
  * maps holding the classes' label values.  MC dropout (Gal & Ghahramani 2016)
  * keeps dropout on and runs `passes` stochastic decoders per batch on one
  * encoder pass; it gives the per-voxel class mean, class variance and the
- * predictive entropy of the mean (nats).
+ * predictive entropy of the mean (nats), the softmax fused into sums kept
+ * over the engine's threads.
  */
 #pragma once
 
@@ -80,8 +82,12 @@ void     pl_model_normalise         (const PlModel    *model,
  * learns where the image's edges are (its zero padding tells it), and the
  * same network run on the slice zero-padded to the next multiple of 16 —
  * the frame shifted by a few voxels — scored a held-out mean Dice of 0.747
- * instead of 0.800 on Colin27 k = 5.  When the crop leaves a border out, a
- * second, padded window (PL_FIT_PAD) predicts that border only. */
+ * instead of 0.800 on Colin27 k = 5 (0.729 with the padding placed so that
+ * the pooling grid stays the crop's).  The border the crop leaves out (5
+ * rows and 9 columns of a 181×217 slice) takes the crop's nearest pixel
+ * (model->border PL_BORDER_NEAREST: one window), or with PL_BORDER_WINDOW
+ * a second, padded window (PL_FIT_PAD) predicts that border only, which
+ * costs 1.17 times the crop's network for 7 % of the pixels. */
 typedef struct
 {
   int wh, ww, oy, ox;   /* window size and offset in the slice (may be < 0) */
@@ -103,6 +109,11 @@ void     pl_model_frame_init        (PlFrame          *frame,
 /* Whether window wi gives the prediction of slice pixel (y, x). */
 gboolean pl_model_frame_owns        (const PlFrame    *frame,
                                      int               wi,
+                                     int               y,
+                                     int               x);
+/* The window pixel that predicts slice pixel (y, x): itself, or outside
+ * the window its nearest (clamped) pixel; an index into one (wh, ww) plane. */
+gsize    pl_window_index            (const PlWindow   *w,
                                      int               y,
                                      int               x);
 /* x (n, C, wh, ww) ← the input of slices first … first + n − 1 in window

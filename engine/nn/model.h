@@ -18,6 +18,17 @@ G_BEGIN_DECLS
 
 #define PL_MODEL_FORMAT_VERSION 1
 
+/* How prediction fills the pixels of a slice that the trained frame (the
+ * centre crop, infer.h) leaves out: from the nearest pixel of the crop (no
+ * extra work), or from a second network run on the slice zero-padded to
+ * the network's multiple (the whole network again, for a few border rows
+ * and columns).  Not saved: a choice of the caller. */
+typedef enum
+{
+  PL_BORDER_NEAREST,
+  PL_BORDER_WINDOW,
+} PlBorder;
+
 typedef struct
 {
   PlUnet   *unet;
@@ -34,6 +45,7 @@ typedef struct
   gboolean  coords;          /* one more input channel: the left–right
                                 position */
   char     *training;        /* JSON object text, or NULL */
+  PlBorder  border;          /* prediction outside the trained frame */
 } PlModel;
 
 /* Takes ownership of unet.  values/names: n_classes entries (names may be NULL). */

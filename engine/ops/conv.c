@@ -472,6 +472,33 @@ pl_conv2d_backward_node (PlTape *tape, PlNode *node, PlRule rule)
   conv_backward_part (tape, &s, x, w, b, node->out->grad);
 }
 
+/* A copy of n floats split over the engine's threads (MC dropout copies
+ * each decoder level's precomputed skip half once per pass). */
+typedef struct
+{
+  float       *dst;
+  const float *src;
+  gsize        n;
+} CopyJob;
+
+static void
+copy_part (int part, int n_parts, gpointer data)
+{
+  const CopyJob *j = data;
+  gsize chunk = (j->n + n_parts - 1) / n_parts;
+  gsize lo = MIN (j->n, (gsize) part * chunk), hi = MIN (j->n, lo + chunk);
+
+  if (hi > lo)
+    memcpy (j->dst + lo, j->src + lo, (hi - lo) * sizeof (float));
+}
+
+static void
+copy_threaded (float *dst, const float *src, gsize n)
+{
+  CopyJob j = { dst, src, n };
+  pl_conv_parallel (n >= (1 << 18) ? 8 : 1, pl_conv_threads (), copy_part, &j);
+}
+
 /* conv(concat(xa, xb), [wa | wb]) + b = conv(xa, wa) + conv(xb, wb) + b */
 static PlTensor *
 conv2d_pair (PlTape *tape, PlTensor *xa, PlTensor *xb, PlTensor *wa, PlTensor *wb,
@@ -491,7 +518,7 @@ conv2d_pair (PlTape *tape, PlTensor *xa, PlTensor *xb, PlTensor *wa, PlTensor *w
     {
       g_return_val_if_fail (pl_tensor_same_shape (xb_part, y), NULL);
       g_return_val_if_fail (!pl_tape_get_grad_enabled (tape), NULL);
-      memcpy (y->data, xb_part->data, pl_tensor_numel (y) * sizeof (float));
+      copy_threaded (y->data, xb_part->data, pl_tensor_numel (y));
       ws = pl_tape_scratch (tape, pl_conv2d_workspace_floats (&sa));
       forward (&sa, xa->data, wa->data, NULL, y->data, TRUE, relu, ws);
       pl_tape_scratch_done (tape);

@@ -19,14 +19,15 @@ boot_count (gpointer user_data, int axis, gint64 *counts)
       PlRng rng;
       b->keep = g_new0 (guint8, b->n_slices);
       for (gint64 s = 0; s < b->n_slices; s++)
-        if (counts[s] > 0)
+        if (counts[s] > 0 && s != b->holdout)
           g_array_append_val (lab, s);
       pl_rng_init (&rng, b->seed);
       for (guint i = 0; i < lab->len; i++)
         b->keep[g_array_index (lab, gint64, pl_rng_below (&rng, lab->len))] = 1;
-      /* Slices not labelled at the draw are kept (painted later). */
+      /* Slices not labelled at the draw are kept (painted later), and so is
+       * the held-out slice, which the trainer scores but never trains on. */
       for (gint64 s = 0; s < b->n_slices; s++)
-        if (counts[s] == 0)
+        if (counts[s] == 0 || s == b->holdout)
           b->keep[s] = 1;
       b->drawn = TRUE;
     }
@@ -43,12 +44,14 @@ boot_copy (gpointer user_data, int axis, gint64 index, guint16 *dst)
 }
 
 void
-pl_bootstrap_labels_init (PlBootstrapLabels *b, const PlLabelProvider *inner, guint64 seed,
-                          PlLabelProvider *out)
+pl_bootstrap_labels_init (PlBootstrapLabels *b, const PlLabelProvider *inner, const PlTrainConfig *cfg,
+                          const PlVolume *volume, PlLabelProvider *out)
 {
   memset (b, 0, sizeof *b);
   b->inner = *inner;
-  b->seed = seed;
+  b->seed = cfg->seed ^ G_GUINT64_CONSTANT (0xb0075742a9);
+  b->n_slices = volume->dim[cfg->axis >= 0 ? cfg->axis : pl_volume_axial_axis (volume)];
+  b->holdout = cfg->holdout_slice;
   out->count_slices = boot_count;
   out->copy_slice = boot_copy;
   out->user_data = b;
@@ -97,10 +100,7 @@ pl_ensemble_train (const PlTrainConfig *base, int steps, int first, int n_member
 
       cfg.seed = base->seed + (guint64) m;
       if (bootstrap)
-        {
-          pl_bootstrap_labels_init (&boot, labels, cfg.seed ^ G_GUINT64_CONSTANT (0xb0075742a9), &provider);
-          boot.n_slices = volume->dim[cfg.axis >= 0 ? cfg.axis : pl_volume_axial_axis (volume)];
-        }
+        pl_bootstrap_labels_init (&boot, labels, &cfg, volume, &provider);
       trainer = pl_trainer_new (&cfg, volume, &provider, error);
       ok = trainer && (!setup || setup (trainer, setup_data, error))
            && pl_trainer_run (trainer, steps, &prog, NULL, NULL, error);

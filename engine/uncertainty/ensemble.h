@@ -31,14 +31,20 @@ typedef struct
   guint64         seed;
   gboolean        drawn;
   guint8         *keep;     /* (n_slices) after the draw */
-  gint64          n_slices; /* along the trainer's axis: set before use */
+  gint64          n_slices; /* along the trainer's axis */
+  gint64          holdout;  /* the trainer's held-out slice (−1: none) */
 } PlBootstrapLabels;
 
-/* A provider over `inner` that hides the slices a bootstrap draw left out;
- * free b->keep with pl_bootstrap_labels_clear(). */
+/* A provider over `inner` that hides the slices a bootstrap draw left out:
+ * the draw is over the labelled slices the trainer of `cfg` trains on (its
+ * held-out slice is always kept, as a slice to score, never drawn), seeded
+ * by cfg->seed, along cfg's axis of `volume`.  The CLI, the panel and
+ * pl_ensemble_train draw member m alike.  Free b->keep with
+ * pl_bootstrap_labels_clear(). */
 void      pl_bootstrap_labels_init  (PlBootstrapLabels     *b,
                                      const PlLabelProvider *inner,
-                                     guint64                seed,
+                                     const PlTrainConfig   *cfg,
+                                     const PlVolume        *volume,
                                      PlLabelProvider       *out);
 void      pl_bootstrap_labels_clear (PlBootstrapLabels     *b);
 

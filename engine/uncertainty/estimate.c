@@ -6,6 +6,7 @@
 #include "engine/core/error.h"
 #include "engine/core/rng.h"
 #include "engine/data/dataset.h"
+#include "engine/kernels/conv-private.h"
 #include "engine/nn/infer.h"
 #include "engine/nn/slice-input.h"
 #include "engine/ops/loss.h"
@@ -343,6 +344,31 @@ to_probs (Run *r, PlModel *m, PlTape *tape, PlTensor *logits, PlTensor *log_var,
   return p->data;
 }
 
+/* The inverse transform of the n·K probability planes, over the engine's
+ * threads (planes are independent). */
+typedef struct
+{
+  const PlTtaTransform *t;
+  const float          *p;
+  float                *dst;
+  const int            *mirror;   /* NULL: class c stays c */
+  int                   n_planes, K, wh, ww;
+} InverseJob;
+
+static void
+inverse_part (int part, int n_parts, gpointer data)
+{
+  const InverseJob *j = data;
+  gsize plane = (gsize) j->wh * j->ww;
+
+  for (int q = part; q < j->n_planes; q += n_parts)
+    {
+      int s = q / j->K, c = q % j->K;
+      pl_tta_apply (j->t, j->p + (gsize) q * plane, j->wh, j->ww, TRUE,
+                    j->dst + ((gsize) s * j->K + (j->mirror ? j->mirror[c] : c)) * plane);
+    }
+}
+
 /* Probabilities (n, K, wh, ww) of sample t for the batch x, or the logits
  * whose softmax they are (*is_logits); *var: σ² (n, 1, wh, ww) of an
  * aleatoric head, or NULL. */
@@ -396,10 +422,10 @@ sample (Run *r, PlTape *tape, PlUnetEncoded *enc, PlTensor *x, int n, int K, con
          * of the slice itself. */
         swap = r->mirror && ((r->lateral == 0 && r->tta[t].flip_h)
                              || (r->lateral == 1 && r->tta[t].flip_w));
-        for (int s = 0; s < n; s++)
-          for (int c = 0; c < K; c++)
-            pl_tta_apply (&r->tta[t], p + ((gsize) s * K + c) * plane, w->wh, w->ww, TRUE,
-                          r->tp + ((gsize) s * K + (swap ? r->mirror[c] : c)) * plane);
+        {
+          InverseJob j = { &r->tta[t], p, r->tp, swap ? r->mirror : NULL, n * K, K, w->wh, w->ww };
+          pl_conv_parallel (MIN (n * K, PL_CONV_MAX_PARTS), pl_conv_threads (), inverse_part, &j);
+        }
         if (run.log_var)
           {
             for (int s = 0; s < n; s++)
@@ -433,8 +459,7 @@ scatter_u8 (const PlVolume *volume, const PlFrame *g, int wi, gint64 first, int 
       for (int y = 0; y < g->h; y++)
         for (int x = 0; x < g->w; x++)
           if (pl_model_frame_owns (g, wi, y, x))
-            dst[off + y * sh + x * sw] =
-              src[(gsize) s * w->wh * w->ww + (gsize) (y - w->oy) * w->ww + (x - w->ox)];
+            dst[off + y * sh + x * sw] = src[(gsize) s * w->wh * w->ww + pl_window_index (w, y, x)];
     }
 }
 

@@ -2,6 +2,7 @@
  *
  *   pellucid-cli predict --image IMG --model MODEL --out SEG
  *                        [--probabilities PROB] [--mc-passes T] [--threads 2]
+ *                        [--border nearest|window]
  *
  * SEG is a label map on IMG's exact grid (the model's class label values).
  * PROB: one float32 NIfTI per class on the same grid, named PROB with
@@ -10,7 +11,8 @@
  * map is the argmax of the mean over T passes; PROB then holds the means and
  * "_entropy" the predictive entropy (nats).  For a model with an aleatoric
  * head the probabilities of each pass are the mean over 10 logit draws
- * (pl_model_probabilities in infer.h). */
+ * (pl_model_probabilities in infer.h).  --border: how the pixels outside
+ * the model's trained crop are predicted (PlBorder in model.h). */
 #define G_LOG_DOMAIN "pellucid-cli"
 
 #include <json-glib/json-glib.h>
@@ -51,7 +53,8 @@ save_map (const PlVolume *ref, const float *data, const char *path, GError **err
 int
 pel_cli_predict (int argc, char **argv)
 {
-  g_autofree char *image = NULL, *model_path = NULL, *out = NULL, *prob = NULL;
+  g_autofree char *image = NULL, *model_path = NULL, *out = NULL, *prob = NULL, *border_name = NULL;
+  PlBorder border = PL_BORDER_NEAREST;
   int threads = 2, batch = 8, passes = 0;
   gint64 seed = 0;
   const GOptionEntry entries[] = {
@@ -64,6 +67,9 @@ pel_cli_predict (int argc, char **argv)
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the MC dropout masks (0)", "S" },
     { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Slices per batch (8)", "B" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (2)", "T" },
+    { "border", 0, 0, G_OPTION_ARG_STRING, &border_name,
+      "Pixels outside the trained crop: nearest (the crop's nearest pixel, default) or window "
+      "(a second, zero-padded network run)", "nearest|window" },
     { NULL }
   };
   g_autoptr (PelUncertaintyOptions) uopts = pel_uncertainty_options_new ();
@@ -99,10 +105,19 @@ pel_cli_predict (int argc, char **argv)
       fprintf (stderr, "pellucid-cli predict: --threads and --batch must be ≥ 1, --mc-passes ≥ 0\n");
       return 2;
     }
+  if (border_name && strcmp (border_name, "window") == 0)
+    border = PL_BORDER_WINDOW;
+  else if (border_name && strcmp (border_name, "nearest") != 0)
+    {
+      fprintf (stderr, "pellucid-cli predict: unknown --border '%s' (nearest, window)\n", border_name);
+      return 2;
+    }
   pl_engine_set_threads (threads);
   if (pel_uncertainty_options_predict_given (uopts))
-    return pel_uncertainty_predict (uopts, image, model_path, out, prob, passes, seed, batch);
+    return pel_uncertainty_predict (uopts, image, model_path, out, prob, passes, seed, batch, border);
   model = pl_model_load (model_path, &error);
+  if (model)
+    model->border = border;
   if (model)
     volume = pl_volume_load (image, 0, NULL, &error);
   if (!volume)

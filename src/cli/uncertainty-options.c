@@ -210,7 +210,8 @@ print_json (JsonBuilder *b)
 
 int
 pel_uncertainty_predict (PelUncertaintyOptions *o, const char *image, const char *model_path,
-                         const char *out, const char *prob, int mc_passes, gint64 seed, int batch)
+                         const char *out, const char *prob, int mc_passes, gint64 seed, int batch,
+                         PlBorder border)
 {
   PlUncertaintySettings s;
   g_autoptr (GError) error = NULL;
@@ -257,6 +258,8 @@ pel_uncertainty_predict (PelUncertaintyOptions *o, const char *image, const char
   models = pl_model_load_ensemble (model_path, &n_models, &error);
   if (!models)
     return fail ("predict", error);
+  for (int m = 0; m < n_models; m++)
+    models[m]->border = border;
   volume = pl_volume_load (image, 0, NULL, &error);
   if (!volume)
     {
@@ -404,8 +407,7 @@ pel_uncertainty_train_provider (PelUncertaintyOptions *o, const PlTrainConfig *c
   if (!o->bootstrap || o->ensemble < 2)
     return;
   /* The same draw as pl_ensemble_train's member 0. */
-  pl_bootstrap_labels_init (&o->boot, &inner, cfg->seed ^ G_GUINT64_CONSTANT (0xb0075742a9), labels);
-  o->boot.n_slices = volume->dim[cfg->axis >= 0 ? cfg->axis : pl_volume_axial_axis (volume)];
+  pl_bootstrap_labels_init (&o->boot, &inner, cfg, volume, labels);
 }
 
 typedef struct

@@ -41,7 +41,8 @@ int      pel_uncertainty_predict (PelUncertaintyOptions *o,
                                   const char            *prob,
                                   int                    mc_passes,
                                   gint64                 seed,
-                                  int                    batch);
+                                  int                    batch,
+                                  PlBorder               border);
 
 /* train: saves member 0 (model) alone, or with --ensemble M trains members
  * 1 … M−1 (seeds cfg->seed + m, the same method) and saves all in one file. */
