@@ -23,36 +23,13 @@
 #include "src/pel-train-provider.h"
 #include "src/pel-uncertainty-panel.h"
 #include "tests/test-sanitizer.h"
+#define UI_WAIT_SECONDS 120
+#define UI_WAIT_DRAINS 1
+#include "tests/ui-wait.h"
 
 #define NX 24
 #define NY 20
 #define NZ 12
-
-static void
-drain (void)
-{
-  for (int i = 0; i < 20; i++)
-    while (g_main_context_iteration (NULL, FALSE))
-      ;
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_until (Condition cond,
-            gpointer  data)
-{
-  gint64 deadline = g_get_monotonic_time () + 120 * TEST_TIME_SCALE * G_USEC_PER_SEC;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting");
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (1000);
-    }
-  drain ();
-}
 
 /* Neither estimating, training nor saving. */
 static gboolean

@@ -18,33 +18,10 @@
 #include "src/pel-explain-panel.h"
 #include "src/pel-train-panel.h"
 #include "tests/test-sanitizer.h"
+#define UI_WAIT_SECONDS 90
+#include "tests/ui-wait.h"
 
 #include <glib/gstdio.h>
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_until (Condition cond,
-            gpointer  data)
-{
-  gint64 deadline = g_get_monotonic_time () + 90 * TEST_TIME_SCALE * G_USEC_PER_SEC;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting");
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (1000);
-    }
-}
-
-static void
-drain (void)
-{
-  for (int i = 0; i < 20; i++)
-    while (g_main_context_iteration (NULL, FALSE))
-      ;
-}
 
 #define NX 32
 #define NY 32

@@ -23,31 +23,8 @@
 #include "engine/restore/degrade.h"
 #include "src/pel-restore-panel.h"
 #include "tests/test-sanitizer.h"
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_until (Condition cond,
-            gpointer  data)
-{
-  gint64 deadline = g_get_monotonic_time () + 120 * TEST_TIME_SCALE * G_USEC_PER_SEC;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting");
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (1000);
-    }
-}
-
-static void
-drain (void)
-{
-  for (int i = 0; i < 20; i++)
-    while (g_main_context_iteration (NULL, FALSE))
-      ;
-}
+#define UI_WAIT_SECONDS 120
+#include "tests/ui-wait.h"
 
 static gboolean
 idle_run (gpointer data)

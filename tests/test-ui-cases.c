@@ -19,34 +19,12 @@
 #include "src/pel-train-panel.h"
 #include "src/pel-window.h"
 #include "tests/test-sanitizer.h"
+#define UI_WAIT_SECONDS 30
+#define UI_DRAIN_ROUNDS 50
+#include "tests/ui-wait.h"
 
 static PelApplication *app;
 static char *tmpdir;
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_until (Condition cond,
-            gpointer  data)
-{
-  gint64 deadline = g_get_monotonic_time () + 30 * TEST_TIME_SCALE * G_USEC_PER_SEC;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting");
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-}
-
-static void
-drain (void)
-{
-  for (int i = 0; i < 50; i++)
-    while (g_main_context_iteration (NULL, FALSE))
-      ;
-}
 
 static PlVolume *
 make_volume (int seed)

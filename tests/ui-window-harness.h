@@ -10,26 +10,12 @@
 #include "src/pel-application.h"
 #include "src/pel-window.h"
 #include "tests/test-sanitizer.h"
+#define UI_WAIT_SECONDS 20
+#define UI_DRAIN_ROUNDS 50
+#include "tests/ui-wait.h"
 
 static PelApplication *app;
 static char *tmpdir;
-
-typedef gboolean (*Condition) (gpointer data);
-
-G_GNUC_UNUSED static void
-wait_until (Condition cond,
-            gpointer  data)
-{
-  gint64 deadline = g_get_monotonic_time () + 20 * TEST_TIME_SCALE * G_USEC_PER_SEC;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting");
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-}
 
 G_GNUC_UNUSED static gboolean
 job_finished (gpointer data)
@@ -43,14 +29,6 @@ views_allocated (gpointer data)
 {
   PelSliceView *axial = pel_viewer_get_view (pel_window_get_viewer (data), PL_VIEW_AXIAL);
   return gtk_widget_get_mapped (GTK_WIDGET (axial)) && gtk_widget_get_width (GTK_WIDGET (axial)) > 50;
-}
-
-G_GNUC_UNUSED static void
-drain (void)
-{
-  for (int i = 0; i < 50; i++)
-    while (g_main_context_iteration (NULL, FALSE))
-      ;
 }
 
 /* LPS: i towards the patient's left, j posterior, k superior;
