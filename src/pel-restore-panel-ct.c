@@ -584,15 +584,7 @@ pel_restore_panel_start_ct (PelRestorePanel *self)
 
 /* ---- actions -------------------------------------------------------------- */
 
-static void
-act_angles (GSimpleAction *action,
-            GVariant      *param,
-            gpointer       user_data)
-{
-  PelRestorePanel *self = user_data;
-
-  gtk_spin_button_set_value (self->angles_spin, g_variant_get_int32 (param));
-}
+PEL_RESTORE_SPIN_ACTION (act_angles, angles_spin, int32)
 
 /* A fraction of the sinogram's maximum, as pellucid-cli reconstruct --noise. */
 static void
@@ -605,15 +597,7 @@ act_ct_noise (GSimpleAction *action,
   gtk_spin_button_set_value (self->ct_noise_spin, g_variant_get_double (param) * 100.0);
 }
 
-static void
-act_gamma (GSimpleAction *action,
-           GVariant      *param,
-           gpointer       user_data)
-{
-  PelRestorePanel *self = user_data;
-
-  gtk_spin_button_set_value (self->gamma_spin, g_variant_get_double (param));
-}
+PEL_RESTORE_SPIN_ACTION (act_gamma, gamma_spin, double)
 
 /* The CT reconstruction k (1 ramp, 2 Hann, 3 DIP + TV) becomes the result
  * Keep, Save and the comparison use; FALSE when there is none. */

@@ -515,15 +515,7 @@ act_level (GSimpleAction *action,
   gtk_spin_button_set_value (self->level_spin, g_variant_get_double (param) * 100.0);
 }
 
-static void
-act_seed (GSimpleAction *action,
-          GVariant      *param,
-          gpointer       user_data)
-{
-  PelRestorePanel *self = user_data;
-
-  gtk_spin_button_set_value (self->seed_spin, g_variant_get_int32 (param));
-}
+PEL_RESTORE_SPIN_ACTION (act_seed, seed_spin, int32)
 
 static const GActionEntry io_entries[] = {
   { "degrade", act_degrade, NULL, NULL, NULL, { 0 } },

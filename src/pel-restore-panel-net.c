@@ -496,15 +496,7 @@ act_residual (GSimpleAction *action,
   gtk_check_button_set_active (self->residual_check, g_variant_get_boolean (param));
 }
 
-static void
-act_steps (GSimpleAction *action,
-           GVariant      *param,
-           gpointer       user_data)
-{
-  PelRestorePanel *self = user_data;
-
-  gtk_spin_button_set_value (self->steps_spin, g_variant_get_int32 (param));
-}
+PEL_RESTORE_SPIN_ACTION (act_steps, steps_spin, int32)
 
 static void
 load_model (PelRestorePanel *self,

@@ -219,4 +219,14 @@ void pel_restore_panel_show_floats  (PelRestorePanel   *self,
 void pel_restore_panel_show_compare (PelRestorePanel   *self,
                                      PelRestoreOutcome *outcome);
 
+/* An action that sets a spin button of the panel from its int32 or double
+ * parameter: PEL_RESTORE_SPIN_ACTION (act_steps, steps_spin, int32). */
+#define PEL_RESTORE_SPIN_ACTION(fn, spin, type)                                    \
+  static void                                                                      \
+  fn (GSimpleAction *action, GVariant *param, gpointer user_data)                  \
+  {                                                                                \
+    PelRestorePanel *self = user_data;                                             \
+    gtk_spin_button_set_value (self->spin, g_variant_get_##type (param));          \
+  }
+
 G_END_DECLS

@@ -543,18 +543,10 @@ act_stop (GSimpleAction *action,
   pel_live_run_stop (self->run);
 }
 
-#define INT_ACTION(fn, spin)                                                  \
-  static void                                                                 \
-  fn (GSimpleAction *action, GVariant *param, gpointer user_data)             \
-  {                                                                           \
-    PelRestorePanel *self = user_data;                                        \
-    gtk_spin_button_set_value (self->spin, g_variant_get_int32 (param));      \
-  }
-INT_ACTION (act_iterations, iterations_spin)
-INT_ACTION (act_patience, patience_spin)
-INT_ACTION (act_first, first_spin)
-INT_ACTION (act_last, last_spin)
-#undef INT_ACTION
+PEL_RESTORE_SPIN_ACTION (act_iterations, iterations_spin, int32)
+PEL_RESTORE_SPIN_ACTION (act_patience, patience_spin, int32)
+PEL_RESTORE_SPIN_ACTION (act_first, first_spin, int32)
+PEL_RESTORE_SPIN_ACTION (act_last, last_spin, int32)
 
 static void
 act_early_stop (GSimpleAction *action,
