@@ -2,7 +2,7 @@
  * slice 90 (reference-workloads.md, dip-ref).
  *
  *   pellucid-cli bench dip-ref [--iters 2000] [--patience P] [--slice 90]
- *                              [--seed 0] [--threads 2]
+ *                              [--seed 0] [--threads 2] [--trace FILE.csv]
  *
  * The slice is centre-cropped to 176×208 and divided by the volume's
  * maximum, as ../shared/peers/torch_dip_ref.py does; Gaussian noise σ =
@@ -12,9 +12,13 @@
  * the iterate it chose (minimum window variance) and that iterate's
  * averaged output's PSNR/SSIM.  dip_iter_ms: median wall time of one
  * iteration (perturbation, forward, loss, backward, Adam; metrics
- * excluded).  The clean slice is used for the figures only. */
+ * excluded).  The clean slice is used for the figures only.  --trace writes
+ * every iteration (loss against the noisy slice, PSNR of the output and of
+ * the averaged output, ES-WMV window variance, backtracked) as CSV, so that
+ * stopping rules can be compared on whole runs. */
 #define G_LOG_DOMAIN "pellucid-cli"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +42,7 @@ typedef struct
   float   *chosen_avg;       /* averaged output at the current variance minimum */
   const float *clean;
   int      h, w;
+  FILE    *trace;            /* --trace: one CSV row per iteration */
 } Follow;
 
 static int
@@ -54,6 +59,9 @@ on_step (const PlDipStep *s, gpointer data)
   gsize n = (gsize) s->h * s->w;
 
   g_array_append_val (f->ms, s->iteration_ms);
+  if (f->trace)
+    fprintf (f->trace, "%d,%.8g,%.4f,%.4f,%.6g,%d\n", s->iteration, s->loss, s->psnr,
+             s->psnr_average, s->variance, s->backtracked);
   if (f->stop_at == 0 && s->min_variance_iteration == s->iteration)
     {
       memcpy (f->chosen_avg, s->average, n * sizeof (float));
@@ -87,12 +95,14 @@ int
 pel_cli_bench_dip (int argc, char **argv)
 {
   int threads = 2, iters = 2000, slice = 90, seed = 0, patience = -1;
+  g_autofree char *trace = NULL;
   const GOptionEntry entries[] = {
     { "iters", 'n', 0, G_OPTION_ARG_INT, &iters, "Iterations (2000)", "N" },
     { "patience", 0, 0, G_OPTION_ARG_INT, &patience, "ES-WMV patience (the default of denoise)", "P" },
     { "slice", 0, 0, G_OPTION_ARG_INT, &slice, "Axial slice (90)", "Z" },
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Seed (0)", "S" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (2)", "T" },
+    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace, "Write every iteration's figures as CSV", "FILE" },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("dip-ref");
@@ -157,12 +167,26 @@ pel_cli_bench_dip (int argc, char **argv)
   f.h = wh;
   f.w = ww;
 
+  if (trace)
+    {
+      f.trace = fopen (trace, "w");
+      if (!f.trace)
+        {
+          fprintf (stderr, "pellucid-cli bench dip-ref: %s: %s\n", trace, g_strerror (errno));
+          g_free (f.chosen_avg);
+          g_array_unref (f.ms);
+          return 1;
+        }
+      fprintf (f.trace, "iteration,loss,psnr,psnr_average,variance,backtracked\n");
+    }
   printf ("workload: dip-ref  slice z=%d %dx%d  iters=%d  threads=%d  ES-WMV window %d patience %d\n",
           slice, wh, ww, iters, threads, dip.es_window, dip.es_patience);
   printf ("noisy input: PSNR %.2f dB  SSIM %.4f\n", pl_psnr (noisy, clean, (gsize) wh * ww, 1.0),
           pl_ssim_value (noisy, clean, 1, wh, ww, 1.0f));
   fflush (stdout);
   r = pl_dip_denoise (noisy, clean, wh, ww, &dip, on_step, &f, NULL, &error);
+  if (f.trace && fclose (f.trace) != 0 && r)
+    fprintf (stderr, "pellucid-cli bench dip-ref: %s: %s\n", trace, g_strerror (errno));
   if (!r)
     {
       fprintf (stderr, "pellucid-cli bench dip-ref: %s\n", error->message);
