@@ -38,6 +38,7 @@ typedef struct
   /* worker */
   PelLive         *live;
   int              h, w, n, oy, ox;
+  PlCtGeometry     geo;        /* of which dh × dw at doy, dox: DIP + TV's grid */
   float            mx;         /* the slice's maximum (volume units) */
   float           *slice;      /* h × w over mx: the truth, for figures only */
   float           *crop;       /* h × w scratch */
@@ -59,18 +60,38 @@ static const char *const ct_titles[4] = {
 
 /* ---- worker --------------------------------------------------------------- */
 
-/* The slice's part of an n × n reconstruction, clipped to [0, 1], into
- * t->crop; its PSNR against the slice. */
+/* The slice's part of a reconstruction (rh × rw, the slice at sy, sx in
+ * it), clipped to [0, 1], into t->crop; its PSNR against the slice. */
+static double
+crop_psnr_of (CtTask      *t,
+              const float *rec,
+              int          rh,
+              int          rw,
+              int          sy,
+              int          sx)
+{
+  gsize hw = (gsize) t->h * t->w;
+
+  pl_window_extract_f32 (rec, rh, rw, sy, sx, t->h, t->w, 0.0f, t->crop);
+  for (gsize i = 0; i < hw; i++)
+    t->crop[i] = CLAMP (t->crop[i], 0.0f, 1.0f);
+  return pl_psnr (t->crop, t->slice, hw, 1.0);
+}
+
+/* of a back projection on the n × n square */
 static double
 crop_psnr (CtTask      *t,
            const float *rec)
 {
-  gsize hw = (gsize) t->h * t->w;
+  return crop_psnr_of (t, rec, t->n, t->n, t->oy, t->ox);
+}
 
-  pl_window_extract_f32 (rec, t->n, t->n, t->oy, t->ox, t->h, t->w, 0.0f, t->crop);
-  for (gsize i = 0; i < hw; i++)
-    t->crop[i] = CLAMP (t->crop[i], 0.0f, 1.0f);
-  return pl_psnr (t->crop, t->slice, hw, 1.0);
+/* of an image on DIP + TV's grid */
+static double
+dip_psnr (CtTask      *t,
+          const float *rec)
+{
+  return crop_psnr_of (t, rec, t->geo.dh, t->geo.dw, t->oy - t->geo.doy, t->ox - t->geo.dox);
 }
 
 /* t->crop in volume units, for a picture. */
@@ -95,8 +116,8 @@ on_ct_step (const PlDipStep *s,
   t->iterations = s->iteration;
   pel_live_progress (live, s->iteration, s->max_iterations);
   pel_live_append (live, "loss", s->iteration, s->loss);
-  pel_live_append (live, "psnr", s->iteration, crop_psnr (t, s->output));
-  pel_live_append (live, "psnr-average", s->iteration, crop_psnr (t, s->average));
+  pel_live_append (live, "psnr", s->iteration, dip_psnr (t, s->output));
+  pel_live_append (live, "psnr-average", s->iteration, dip_psnr (t, s->average));
   if (s->iteration % PREVIEW_EVERY == 0 || s->iteration == 1 || s->state != PL_DIP_RUNNING)
     pel_live_publish_floats (live, "average", t->index, crop_copy (t), t->h, t->w);
   if (s->iteration % PREVIEW_EVERY == 0 || s->backtracked)
@@ -173,8 +194,7 @@ ct_func (gpointer  data,
   pel_live_status (live, "es", NULL);
   pl_slice_dims (v->dim, t->axis, &t->h, &t->w);
   hw = (gsize) t->h * t->w;
-  t->n = (int) ceil (MAX (t->h, t->w) * G_SQRT2);
-  if ((gint64) t->n * t->n > (1 << 26))
+  if (!pl_ct_geometry (t->h, t->w, &t->geo))
     {
       g_set_error (error, PL_ERROR, PL_ERROR_INVALID, _("%s: %s slices of %d × %d are too large for CT"),
                    vname, t->axis_name, t->h, t->w);
@@ -198,8 +218,9 @@ ct_func (gpointer  data,
 
   /* the scan */
   pel_live_message (live, _("Scanning the slice and filtering back"));
-  t->oy = (t->n - t->h) / 2;
-  t->ox = (t->n - t->w) / 2;
+  t->n = t->geo.n;
+  t->oy = t->geo.oy;
+  t->ox = t->geo.ox;
   img = g_new0 (float, (gsize) t->n * t->n);
   pl_window_extract_f32 (t->slice, t->h, t->w, -t->oy, -t->ox, t->n, t->n, 0.0f, img);
   y = g_new (float, (gsize) t->angles * t->n);
@@ -230,7 +251,7 @@ ct_func (gpointer  data,
 
   /* deep image prior + TV, live; the clean slice only for the figures */
   pel_live_message (live, _("Fitting the deep image prior to the sinogram"));
-  r = pl_ct_dip_tv (y, t->angles, t->n, t->n, t->n, NULL, &t->settings, on_ct_step, t,
+  r = pl_ct_dip_tv (y, t->angles, t->n, t->geo.dh, t->geo.dw, NULL, &t->settings, on_ct_step, t,
                     pel_live_get_progress (live), &dip_error);
   o->axis = t->axis;
   o->axis_name = t->axis_name;
@@ -263,7 +284,7 @@ ct_func (gpointer  data,
       return o;
     }
   {
-    double psnr = crop_psnr (t, r->output);
+    double psnr = dip_psnr (t, r->output);
     PlDipResult *kept = crop_result (t, t->crop);
 
     kept->iterations = r->iterations;
@@ -276,9 +297,9 @@ ct_func (gpointer  data,
     kept->ms_per_iteration = r->ms_per_iteration;
     kept->psnr = psnr;
     kept->psnr_noisy = o->before.psnr;
-    crop_psnr (t, r->output_raw);
+    dip_psnr (t, r->output_raw);
     memcpy (kept->output_raw, t->crop, hw * sizeof (float));
-    crop_psnr (t, r->last_average);
+    dip_psnr (t, r->last_average);
     memcpy (kept->last_average, t->crop, hw * sizeof (float));
     o->result = kept;
     pl_compare (kept->output, t->slice, 1, t->h, t->w, 1.0, &o->after);

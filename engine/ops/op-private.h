@@ -87,6 +87,7 @@ PL_DECLARE_BACKWARD (pl_mse_backward_node);
 PL_DECLARE_BACKWARD (pl_mae_backward_node);
 PL_DECLARE_BACKWARD (pl_ssim_backward_node);
 PL_DECLARE_BACKWARD (pl_radon_backward_node);
+PL_DECLARE_BACKWARD (pl_row_filter_backward_node);
 PL_DECLARE_BACKWARD (pl_tv_backward_node);
 PL_DECLARE_BACKWARD (pl_affinity_backward_node);
 PL_DECLARE_BACKWARD (pl_global_avg_pool_backward_node);

@@ -127,8 +127,14 @@ void      pl_radon_forward_image (const float *img, int h, int w, int n_angles, 
 /* img += Aᵀ sino */
 void      pl_radon_adjoint_image (const float *sino, int h, int w, int n_angles, int n_det,
                                   float *img);
-/* Samples per ray: ⌈√2 · max (H, W)⌉ + 1, so every ray crosses the image. */
+/* Samples per ray: ⌈√2 · max (H, W)⌉ + 1 rounded up to even, so every ray
+ * crosses the image and the samples sit at half-integer steps from its centre. */
 int       pl_radon_ray_samples   (int h, int w);
+/* x (N, C, H, W) → each row of W values filtered by pl_filter_rows
+ * (engine/core/fft.h) with the real, even `response` on P ≥ 2W points,
+ * which must stay valid until the tape is reset.  Linear and its own
+ * adjoint, so the backward filters the gradient the same way (radon.c). */
+PlTensor *pl_row_filter          (PlTape *tape, PlTensor *x, const double *response, int P);
 
 /* Multi-head scaled dot-product attention (Vaswani et al. 2017) over the
  * P = H·W positions of each image: q, k, v (N, C, H, W), C a multiple of

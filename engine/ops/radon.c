@@ -5,9 +5,10 @@
  * skimage.transform.radon's theta = linspace (0, 180, n, endpoint=False));
  * detector d sits at s_d = d − (D−1)/2 along (cos θ, sin θ) in (x, y); the
  * ray through it is sampled at t = k − (T−1)/2, k < T = max (H, W)·√2 rounded
- * up, with unit step, along (−sin θ, cos θ), each sample the bilinear value
- * of the image (0 outside).  So a projection is a line sum with the unit of
- * skimage's (a rotated image summed along columns).
+ * up, plus one, made even (so t is a half-integer), with unit step, along
+ * (−sin θ, cos θ), each sample the bilinear value of the image (0 outside).
+ * So a projection is a line sum with the unit of skimage's (a rotated image
+ * summed along columns).
  *
  * The forward is a linear map A; the backward applies exactly its transpose
  * (the same samples scattered back with the same bilinear weights), so
@@ -20,6 +21,7 @@
 #include "engine/ops/ops.h"
 #include "engine/ops/op-private.h"
 #include "engine/kernels/conv-private.h"
+#include "engine/core/fft.h"
 
 #include <math.h>
 #include <string.h>
@@ -29,7 +31,11 @@
 int
 pl_radon_ray_samples (int h, int w)
 {
-  return (int) ceil (MAX (h, w) * G_SQRT2) + 1;
+  int T = (int) ceil (MAX (h, w) * G_SQRT2) + 1;
+  /* even, so the samples sit at half-integer t whatever the image's size:
+   * an image and the same image zero-padded (centred, by an even number of
+   * pixels) then have the same line sums (pl_ct_geometry) */
+  return T + (T & 1);
 }
 
 typedef struct
@@ -157,4 +163,39 @@ pl_radon_backward_node (PlTape *tape, PlNode *node, PlRule rule)
   for (int n = 0; n < x->n; n++)
     pl_radon_adjoint_image (y->grad + (gsize) n * y->h * y->w, x->h, x->w, y->h, y->w,
                             dx + (gsize) n * x->h * x->w);
+}
+
+PlTensor *
+pl_row_filter (PlTape *tape, PlTensor *x, const double *response, int P)
+{
+  PlTensor *y;
+  PlNode *node;
+
+  g_return_val_if_fail (response && P >= 2 * x->w && (P & (P - 1)) == 0, NULL);
+  y = pl_tape_tensor (tape, x->n, x->c, x->h, x->w);
+  pl_filter_rows (x->data, y->data, x->n * x->c * x->h, x->w, response, P);
+  node = pl_tape_record (tape, PL_OP_ROW_FILTER, y, 1, &x);
+  if (node)
+    {
+      node->saved = (void *) response;
+      node->iarg[0] = P;
+    }
+  return y;
+}
+
+void
+pl_row_filter_backward_node (PlTape *tape, PlNode *node, PlRule rule)
+{
+  PlTensor *x = node->in[0], *y = node->out;
+  float *dx = pl_tape_grad (tape, x);
+  gsize n = pl_tensor_numel (y);
+  float *g;
+
+  if (!dx)
+    return;
+  g = pl_tape_scratch (tape, n);
+  pl_filter_rows (y->grad, g, y->n * y->c * y->h, y->w, node->saved, node->iarg[0]);
+  for (gsize i = 0; i < n; i++)
+    dx[i] += g[i];
+  pl_tape_scratch_done (tape);
 }

@@ -43,6 +43,7 @@ static const PlOpInfo op_table[] = {
   OP (PL_OP_MAE, "mae", pl_mae_backward_node, DEF),
   OP (PL_OP_SSIM, "ssim", pl_ssim_backward_node, DEF),
   OP (PL_OP_RADON, "radon", pl_radon_backward_node, DEF),
+  OP (PL_OP_ROW_FILTER, "row_filter", pl_row_filter_backward_node, DEF),
   OP (PL_OP_TV, "tv", pl_tv_backward_node, DEF),
   OP (PL_OP_CROP, "crop", pl_crop_backward_node, DEF),
   OP (PL_OP_AFFINITY, "affinity", pl_affinity_backward_node, DEF),

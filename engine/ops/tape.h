@@ -73,6 +73,7 @@ typedef enum
   PL_OP_MAE,
   PL_OP_SSIM,
   PL_OP_RADON,
+  PL_OP_ROW_FILTER,
   PL_OP_TV,
   PL_OP_CROP,
   PL_OP_AFFINITY,

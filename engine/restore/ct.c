@@ -6,6 +6,7 @@
 #include "engine/restore/dip-private.h"
 #include "engine/nn/unet.h"
 #include "engine/ops/loss.h"
+#include "engine/core/fft.h"
 #include "engine/core/rng.h"
 #include "engine/ops/ops.h"
 
@@ -28,6 +29,44 @@ pl_ct_filter_name (PlCtFilter filter)
   return filter == PL_CT_FILTER_HANN ? "hann" : "ramp";
 }
 
+int
+pl_ct_data_term_from_name (const char *name)
+{
+  if (g_strcmp0 (name, "plain") == 0)
+    return PL_CT_DATA_PLAIN;
+  if (g_strcmp0 (name, "ramp") == 0)
+    return PL_CT_DATA_RAMP;
+  if (g_strcmp0 (name, "hann") == 0)
+    return PL_CT_DATA_HANN;
+  return -1;
+}
+
+const char *
+pl_ct_data_term_name (PlCtDataTerm term)
+{
+  return term == PL_CT_DATA_RAMP ? "ramp" : term == PL_CT_DATA_HANN ? "hann" : "plain";
+}
+
+gboolean
+pl_ct_geometry (int h, int w, PlCtGeometry *g)
+{
+  memset (g, 0, sizeof *g);
+  if (h < 1 || w < 1 || h > 8192 || w > 8192)
+    return FALSE;
+  g->h = h;
+  g->w = w;
+  g->n = (int) ceil (MAX (h, w) * G_SQRT2);
+  if ((gint64) g->n * g->n > (1 << 26))
+    return FALSE;
+  g->oy = (g->n - h) / 2;
+  g->ox = (g->n - w) / 2;
+  g->dh = h + ((g->n - h) & 1);
+  g->dw = w + ((g->n - w) & 1);
+  g->doy = (g->n - g->dh) / 2;
+  g->dox = (g->n - g->dw) / 2;
+  return TRUE;
+}
+
 void
 pl_ct_measure (const float *x, int h, int w, int n_angles, int n_det, double noise, guint64 seed,
                float *y)
@@ -44,81 +83,45 @@ pl_ct_measure (const float *x, int h, int w, int n_angles, int n_det, double noi
     y[i] += (float) (noise * mx * pl_rng_normal (&rng));
 }
 
-/* In-place radix-2 complex FFT (n a power of 2), sign −1 forward, +1 inverse
- * (unnormalised). */
+/* The band-limited ramp's response on P points (the FFT of its spatial
+ * kernel, wrapped), times a Hann window when asked. */
 static void
-fft (double *re, double *im, int n, int sign)
+ramp_response (int P, PlCtFilter filter, double *H)
 {
-  for (int i = 1, j = 0; i < n; i++)
+  g_autofree double *im = g_new0 (double, P);
+
+  memset (H, 0, P * sizeof (double));
+  for (int n = -P / 2 + 1; n < P / 2; n++)
+    H[(n + P) % P] = n == 0 ? 0.25 : (n % 2) ? -1.0 / (G_PI * G_PI * n * n) : 0.0;
+  pl_fft (H, im, P, -1);
+  for (int k = 0; k < P; k++)
     {
-      int bit = n >> 1;
-      for (; j & bit; bit >>= 1)
-        j ^= bit;
-      j ^= bit;
-      if (i < j)
-        {
-          double t = re[i]; re[i] = re[j]; re[j] = t;
-          t = im[i]; im[i] = im[j]; im[j] = t;
-        }
+      double f = (k <= P / 2 ? k : k - P) / (double) P;
+      if (filter == PL_CT_FILTER_HANN)
+        H[k] *= 0.5 * (1.0 + cos (2.0 * G_PI * f));
     }
-  for (int len = 2; len <= n; len <<= 1)
-    {
-      double ang = sign * 2.0 * G_PI / len;
-      for (int i = 0; i < n; i += len)
-        for (int k = 0; k < len / 2; k++)
-          {
-            double wr = cos (ang * k), wi = sin (ang * k);
-            double ur = re[i + k], ui = im[i + k];
-            double vr = re[i + k + len / 2] * wr - im[i + k + len / 2] * wi;
-            double vi = re[i + k + len / 2] * wi + im[i + k + len / 2] * wr;
-            re[i + k] = ur + vr;
-            im[i + k] = ui + vi;
-            re[i + k + len / 2] = ur - vr;
-            im[i + k + len / 2] = ui - vi;
-          }
-    }
+}
+
+static int
+filter_length (int n_det)
+{
+  int P = 64;
+  while (P < 2 * n_det)
+    P <<= 1;
+  return P;
 }
 
 void
 pl_ct_fbp (const float *y, int n_angles, int n_det, PlCtFilter filter, int h, int w, float *x)
 {
-  int P = 64;
-  g_autofree double *H = NULL, *re = NULL, *im = NULL;
+  int P = filter_length (n_det);
+  g_autofree double *H = g_new (double, P);
   g_autofree float *q = g_new (float, (gsize) n_angles * n_det);
 
-  while (P < 2 * n_det)
-    P <<= 1;
-  H = g_new0 (double, P);
-  re = g_new0 (double, P);
-  im = g_new0 (double, P);
-  /* the filter's response: FFT of the spatial ramp kernel, wrapped */
-  for (int n = -P / 2 + 1; n < P / 2; n++)
-    {
-      double v = n == 0 ? 0.25 : (n % 2) ? -1.0 / (G_PI * G_PI * n * n) : 0.0;
-      re[(n + P) % P] = v;
-    }
-  fft (re, im, P, -1);
-  for (int k = 0; k < P; k++)
-    {
-      double f = (k <= P / 2 ? k : k - P) / (double) P;
-      H[k] = re[k] * (filter == PL_CT_FILTER_HANN ? 0.5 * (1.0 + cos (2.0 * G_PI * f)) : 1.0);
-    }
-  for (int a = 0; a < n_angles; a++)
-    {
-      memset (re, 0, P * sizeof (double));
-      memset (im, 0, P * sizeof (double));
-      for (int d = 0; d < n_det; d++)
-        re[d] = y[(gsize) a * n_det + d];
-      fft (re, im, P, -1);
-      for (int k = 0; k < P; k++)
-        {
-          re[k] *= H[k];
-          im[k] *= H[k];
-        }
-      fft (re, im, P, +1);
-      for (int d = 0; d < n_det; d++)
-        q[(gsize) a * n_det + d] = (float) (re[d] / P * G_PI / n_angles);
-    }
+  ramp_response (P, filter, H);
+  pl_filter_rows (y, q, n_angles, n_det, H, P);
+  for (gsize i = 0; i < (gsize) n_angles * n_det; i++)
+    q[i] *= (float) (G_PI / n_angles);
   memset (x, 0, (gsize) h * w * sizeof (float));
   pl_radon_adjoint_image (q, h, w, n_angles, n_det, x);
 }
@@ -130,6 +133,25 @@ pl_ct_dip_settings_init (PlCtDipSettings *s)
   s->dip.lr = 1e-3f;
   s->gamma = 1e-3;
   s->tv_eps = 1e-3f;
+  s->data_term = PL_CT_DATA_PLAIN;
+}
+
+/* F of PL_CT_DATA_RAMP / _HANN on P points: √max (R_k, R_1) with R the
+ * ramp (times the Hann window), scaled to a mean square of 1. */
+static void
+ramp_weight (int P, PlCtFilter filter, double *F)
+{
+  double ms = 0.0;
+
+  ramp_response (P, filter, F);
+  for (int k = 0; k < P; k++)
+    {
+      F[k] = sqrt (MAX (F[k], F[1]));
+      ms += F[k] * F[k];
+    }
+  ms = sqrt (ms / P);
+  for (int k = 0; k < P; k++)
+    F[k] /= ms;
 }
 
 typedef struct
@@ -139,15 +161,25 @@ typedef struct
   int                    n_angles, n_det;
   float                  inv_scale;   /* 1 / max |y| */
   const PlCtDipSettings *s;
+  const double          *weight;      /* PL_CT_DATA_RAMP: F on P points */
+  int                    P;
+  const float           *y_weighted;  /* F y */
+  const float           *warm;        /* h × w: FBP Hann, the warm start's target */
 } CtLoss;
 
 static PlTensor *
-ct_loss (PlTape *tape, PlTensor *out, gpointer data)
+ct_loss (PlTape *tape, PlTensor *out, int iteration, gpointer data)
 {
   CtLoss *c = data;
   PlTensor *img = pl_crop (tape, out, c->win->oy, c->win->ox, c->win->h, c->win->w);
+
+  if (iteration <= c->s->dip.warm_iterations)
+    return pl_mse (tape, img, pl_tape_wrap (tape, 1, 1, c->win->h, c->win->w, (float *) c->warm, FALSE));
   PlTensor *sino = pl_radon (tape, img, c->n_angles, c->n_det);
-  PlTensor *meas = pl_tape_wrap (tape, 1, 1, c->n_angles, c->n_det, (float *) c->y, FALSE);
+  PlTensor *meas = pl_tape_wrap (tape, 1, 1, c->n_angles, c->n_det, (float *) c->y_weighted, FALSE);
+
+  if (c->weight)
+    sino = pl_row_filter (tape, sino, c->weight, c->P);
   PlTensor *fit = pl_mse (tape, pl_affine_scalar (tape, sino, c->inv_scale, 0.0f),
                           pl_affine_scalar (tape, meas, c->inv_scale, 0.0f));
   if (c->s->gamma <= 0.0)
@@ -162,11 +194,14 @@ pl_ct_dip_tv (const float *y, int n_angles, int n_det, int h, int w, const float
 {
   PlUnetConfig cfg;
   PlRestoreWindow win;
-  CtLoss c;
+  CtLoss c = { 0 };
   float mx = 0.0f;
+  g_autofree double *weight = NULL;
+  g_autofree float *y_weighted = NULL, *warm = NULL;
 
   if (n_angles < 1 || n_det < 1 || h < 1 || w < 1 || h > 8192 || w > 8192
-      || !(settings->gamma >= 0.0) || !(settings->tv_eps > 0.0f))
+      || !(settings->gamma >= 0.0) || !(settings->tv_eps > 0.0f)
+      || (guint) settings->data_term > PL_CT_DATA_HANN)
     {
       g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
                    "deep image prior reconstruction: bad sizes or TV settings");
@@ -182,5 +217,25 @@ pl_ct_dip_tv (const float *y, int n_angles, int n_det, int h, int w, const float
   c.n_det = n_det;
   c.inv_scale = mx > 0.0f ? 1.0f / mx : 1.0f;
   c.s = settings;
+  c.y_weighted = y;
+  if (settings->dip.warm_iterations > 0)
+    {
+      warm = g_new (float, (gsize) h * w);
+      pl_ct_fbp (y, n_angles, n_det, PL_CT_FILTER_HANN, h, w, warm);
+      for (gsize i = 0; i < (gsize) h * w; i++)
+        warm[i] = CLAMP (warm[i], 0.0f, 1.0f);
+      c.warm = warm;
+    }
+  if (settings->data_term != PL_CT_DATA_PLAIN)
+    {
+      c.P = filter_length (n_det);
+      weight = g_new (double, c.P);
+      ramp_weight (c.P, settings->data_term == PL_CT_DATA_HANN ? PL_CT_FILTER_HANN : PL_CT_FILTER_RAMP,
+                   weight);
+      y_weighted = g_new (float, (gsize) n_angles * n_det);
+      pl_filter_rows (y, y_weighted, n_angles, n_det, weight, c.P);
+      c.weight = weight;
+      c.y_weighted = y_weighted;
+    }
   return pl_dip_run (&win, reference, &settings->dip, ct_loss, &c, on_step, user_data, progress, error);
 }

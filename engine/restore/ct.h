@@ -30,6 +30,21 @@ typedef enum
 int         pl_ct_filter_from_name (const char *name);
 const char *pl_ct_filter_name      (PlCtFilter  filter);
 
+/* The scan of an H × W slice: the slice zero-padded into the centred n × n
+ * square, n = ⌈√2 · max (H, W)⌉, so that every ray sees the whole slice
+ * (oy, ox: the slice's place in it), with n detectors.  The reconstruction
+ * grid of deep image prior + TV is the slice's own, one row or column
+ * larger when n − H or n − W is odd (dh × dw at doy, dox), so that it stays
+ * exactly centred in the square and A on it equals A on the square. */
+typedef struct
+{
+  int h, w, n, oy, ox;
+  int dh, dw, doy, dox;
+} PlCtGeometry;
+
+/* FALSE when the square would exceed 2^26 pixels. */
+gboolean pl_ct_geometry (int h, int w, PlCtGeometry *geometry);
+
 /* y = A x + σ n with σ = noise · max (A x), n from `seed`.  y: n_angles × n_det. */
 void pl_ct_measure (const float *x, int h, int w, int n_angles, int n_det,
                     double noise, guint64 seed, float *y);
@@ -46,11 +61,31 @@ void pl_ct_fbp     (const float *y, int n_angles, int n_det, PlCtFilter filter,
  * output, backtracking) and the iterate chosen by ES-WMV — never by the
  * clean image.  The image is h × w (the network works on the centred
  * window of multiples of 16 and is cropped to it), in [0, 1]. */
+typedef enum
+{
+  PL_CT_DATA_PLAIN,       /* ‖A x − y‖² */
+  PL_CT_DATA_RAMP,        /* ‖F (A x − y)‖², F the square root of the ramp
+                           * filter along the detectors (its zero-frequency
+                           * bin lifted to the first one's value), scaled so
+                           * that white noise keeps its variance: the
+                           * weighting filtered back projection gives the
+                           * residual, under which AᵀFᵀFA is close to a
+                           * multiple of the identity */
+  PL_CT_DATA_HANN,        /* the same with the ramp times the Hann window
+                           * of FBP Hann: high frequencies, where the
+                           * noise dominates, weigh less */
+} PlCtDataTerm;
+
+/* "plain" / "ramp" / "hann"; −1 when unknown. */
+int         pl_ct_data_term_from_name (const char  *name);
+const char *pl_ct_data_term_name      (PlCtDataTerm term);
+
 typedef struct
 {
   PlDipSettings dip;      /* pl_dip_settings_init, lr 1e-3 */
   double        gamma;    /* 1e-3: TV weight (TV as in pl_tv, per pixel) */
   float         tv_eps;   /* 1e-3 */
+  PlCtDataTerm  data_term;/* PL_CT_DATA_PLAIN */
 } PlCtDipSettings;
 
 void         pl_ct_dip_settings_init (PlCtDipSettings *settings);

@@ -8,14 +8,19 @@
 
 G_BEGIN_DECLS
 
-/* output: the network's output (1, 1, wh, ww); returns a scalar loss. */
+/* output: the network's output (1, 1, wh, ww) at `iteration` (1-based);
+ * returns a scalar loss. */
 typedef PlTensor *(*PlDipLossFunc) (PlTape   *tape,
                                     PlTensor *output,
+                                    int       iteration,
                                     gpointer  data);
 
 /* The image is window->h × window->w inside the network's window; the
  * outputs, the ES-WMV window and the metrics (reference: h × w or NULL)
- * are on the image. */
+ * are on the image.  With settings->warm_iterations = K > 0 the loss of
+ * iterations 1…K is a first phase (a warm start): after it, backtracking's
+ * reference loss, the ES-WMV window and the averaged output start afresh,
+ * and only later iterates can be chosen. */
 PlDipResult *pl_dip_run (const PlRestoreWindow *window,
                          const float           *reference,
                          const PlDipSettings   *settings,

@@ -59,6 +59,8 @@ pl_dip_settings_check (const PlDipSettings *s, GError **error)
     why = "the backtracking threshold must be finite";
   else if (s->metrics_every < 0)
     why = "metrics_every must not be negative";
+  else if (s->warm_iterations < 0 || s->warm_iterations >= s->max_iterations)
+    why = "the warm start must be shorter than the iterations";
   if (why)
     {
       g_set_error (error, PL_ERROR, PL_ERROR_INVALID, "deep image prior: %s", why);
@@ -179,7 +181,7 @@ typedef struct
 } DenoiseLoss;
 
 static PlTensor *
-denoise_loss (PlTape *tape, PlTensor *y, gpointer data)
+denoise_loss (PlTape *tape, PlTensor *y, int iteration, gpointer data)
 {
   DenoiseLoss *d = data;
   return pl_mse (tape, y, pl_tape_wrap (tape, 1, 1, y->h, y->w, (float *) d->target, FALSE));
@@ -254,6 +256,7 @@ pl_dip_run (const PlRestoreWindow *window,
     return NULL;
   pl_unet_config_dip (&cfg);
   cfg.in_channels = s.input_channels;
+  cfg.skip = s.skip;
 
   r = g_new0 (PlDipResult, 1);
   r->h = h;
@@ -299,11 +302,21 @@ pl_dip_run (const PlRestoreWindow *window,
       x = pl_tape_tensor (tape, 1, s.input_channels, win_geom.wh, win_geom.ww);
       pl_restore_perturb (x->data, z, zn, s.input_noise, &prng, (guint64) it);
       y = pl_unet_output (net, tape, pl_unet_forward (net, tape, x, NULL));
-      loss = loss_func (tape, y, loss_data);
+      loss = loss_func (tape, y, it, loss_data);
+      if (it == s.warm_iterations + 1 && it > 1)
+        {
+          /* the warm start is over: its losses, outputs and variances are
+           * not this phase's */
+          good_loss = INFINITY;
+          window_clear (&win);
+          window_init (&win, s.es_window, (int) npix);
+          min_var = INFINITY;
+          min_var_it = 0;
+        }
       loss_v = loss->data[0];
       pl_restore_window_crop (&win_geom, y->data, out);
 
-      if (it > 1 && loss_v > good_loss * jump)
+      if (isfinite (good_loss) && loss_v > good_loss * jump)
         {
           /* The original code's "falling back to previous checkpoint". */
           memcpy (pl_unet_params (net), good, pl_unet_n_params (net) * sizeof (float));
@@ -322,7 +335,7 @@ pl_dip_run (const PlRestoreWindow *window,
             }
           pl_optimizer_step (opt, pl_unet_params (net), pl_unet_grads (net));
 
-          if (it == 1)
+          if (it == 1 || it == s.warm_iterations + 1)
             memcpy (avg, out, npix * sizeof (float));
           else
             for (gsize i = 0; i < npix; i++)

@@ -49,6 +49,8 @@ typedef struct
   float    input_scale;       /* 0.1: z ~ U(0, input_scale) */
   float    input_noise;       /* 1/30: σ of the perturbation of z */
   int      input_channels;    /* 32 */
+  gboolean skip;              /* FALSE: dip-ref's network; TRUE: the same
+                               * with skip connections (concatenated) */
   float    ema;               /* 0.99: weight of the averaged output */
   gboolean early_stop;        /* TRUE: stop by ES-WMV */
   int      es_window;         /* 100 */
@@ -57,6 +59,9 @@ typedef struct
   guint64  seed;              /* 0: weights, z and its perturbations */
   int      metrics_every;     /* SSIM of the outputs every this many
                                * iterations when a reference exists; 0: never */
+  int      warm_iterations;   /* 0; > 0: that many iterations of a first
+                               * phase whose loss the caller defines (the CT
+                               * reconstruction's warm start, ct.h) */
 } PlDipSettings;
 
 /* Defaults shared by pellucid-cli denoise/bench and the Restore panel. */

@@ -4,7 +4,7 @@
  *                            [--slice K] [--axis axial] [--angles 60]
  *                            [--noise 0.01] [--seed 0] [--threads 2]
  *                            [--iters 3000] [--gamma 1e-3] [--lr 1e-3]
- *                            [--patience 1000]
+ *                            [--patience 1000] [--data-term plain|ramp]
  *
  * As ../shared/peers/radon_anchor.py: the slice divided by its maximum,
  * zero-padded into the centred n × n square, n = ⌈√2 · max (H, W)⌉ (so
@@ -19,6 +19,7 @@
  * slice over the H × W slice (range 1). */
 #define G_LOG_DOMAIN "pellucid-cli"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,10 @@
 static void
 on_step (const PlDipStep *s, gpointer data)
 {
+  FILE *trace = data;
+
+  if (trace)
+    fprintf (trace, "%d,%.8g,%.4f,%.4f,%.6g\n", s->iteration, s->loss, s->psnr, s->psnr_average, s->variance);
   if (s->iteration % 100 == 0)
     fprintf (stderr, "dip-tv: iteration %d  loss %.6g  PSNR %.2f dB (averaged %.2f)  variance %.3g (minimum at %d)\n",
              s->iteration, s->loss, s->psnr, s->psnr_average, s->variance, s->min_variance_iteration);
@@ -40,13 +45,16 @@ on_step (const PlDipStep *s, gpointer data)
 int
 pel_cli_reconstruct (int argc, char **argv)
 {
-  g_autofree char *method = NULL, *filter_name = NULL, *axis_name = NULL;
+  g_autofree char *method = NULL, *filter_name = NULL, *axis_name = NULL, *term_name = NULL;
+  g_autofree char *trace_name = NULL;
   gint64 slice = -1, seed = 0;
-  int angles = 60, threads = 2, axis, h, w, n, oy, ox, filter;
+  int angles = 60, threads = 2, axis, h, w, n, oy, ox, filter, term;
   double noise = 0.01;
   PlCtDipSettings dip;
-  int iters, patience;
-  double gamma, lr;
+  PlCtGeometry geo;
+  int iters, patience, warm;
+  double gamma, lr, input_noise;
+  gboolean skips;
   gboolean use_dip;
   g_autoptr (GOptionContext) context = g_option_context_new ("IN OUT");
   g_autoptr (GError) error = NULL;
@@ -62,6 +70,9 @@ pel_cli_reconstruct (int argc, char **argv)
   patience = dip.dip.es_patience;
   gamma = dip.gamma;
   lr = dip.dip.lr;
+  input_noise = dip.dip.input_noise;
+  warm = dip.dip.warm_iterations;
+  skips = dip.dip.skip;
   {
     const GOptionEntry entries[] = {
       { "method", 'm', 0, G_OPTION_ARG_STRING, &method, "fbp (filtered back projection) or dip-tv", "METHOD" },
@@ -69,6 +80,11 @@ pel_cli_reconstruct (int argc, char **argv)
       { "patience", 0, 0, G_OPTION_ARG_INT, &patience, "dip-tv: ES-WMV patience (1000)", "P" },
       { "gamma", 0, 0, G_OPTION_ARG_DOUBLE, &gamma, "dip-tv: TV weight (1e-3)", "G" },
       { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "dip-tv: Adam learning rate (1e-3)", "LR" },
+      { "input-noise", 0, 0, G_OPTION_ARG_DOUBLE, &input_noise, "dip-tv: σ of the input's perturbation each iteration", "S" },
+      { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace_name, "dip-tv: every iteration's loss, PSNR, averaged PSNR and window variance as CSV", "FILE" },
+      { "warm", 0, 0, G_OPTION_ARG_INT, &warm, "dip-tv: iterations fitting the network to FBP Hann first", "N" },
+      { "skips", 0, 0, G_OPTION_ARG_NONE, &skips, "dip-tv: the network with skip connections", NULL },
+      { "data-term", 0, 0, G_OPTION_ARG_STRING, &term_name, "dip-tv: plain ‖Ax − y‖², or weighted by the ramp filter (ramp) or the ramp times a Hann window (hann)", "TERM" },
       { "filter", 'f', 0, G_OPTION_ARG_STRING, &filter_name, "FBP filter: ramp (default) or hann", "F" },
       { "slice", 'k', 0, G_OPTION_ARG_INT64, &slice, "Slice (the middle one)", "K" },
       { "axis", 'a', 0, G_OPTION_ARG_STRING, &axis_name, "Slice axis (axial)", "AXIS" },
@@ -101,12 +117,22 @@ pel_cli_reconstruct (int argc, char **argv)
   dip.dip.max_iterations = iters;
   dip.dip.es_patience = patience;
   dip.dip.lr = (float) lr;
+  dip.dip.input_noise = (float) input_noise;
+  dip.dip.skip = skips;
+  dip.dip.warm_iterations = warm;
   dip.gamma = gamma;
   if (!pl_dip_settings_check (&dip.dip, &error) || !(gamma >= 0.0))
     {
       fprintf (stderr, "pellucid-cli reconstruct: %s\n", error ? error->message : "the TV weight must be ≥ 0");
       return 2;
     }
+  term = pl_ct_data_term_from_name (term_name ? term_name : pl_ct_data_term_name (dip.data_term));
+  if (term < 0)
+    {
+      fprintf (stderr, "pellucid-cli reconstruct: unknown data term '%s' (plain, ramp, hann)\n", term_name);
+      return 2;
+    }
+  dip.data_term = (PlCtDataTerm) term;
   filter = pl_ct_filter_from_name (filter_name ? filter_name : "ramp");
   if (filter < 0)
     {
@@ -135,12 +161,12 @@ pel_cli_reconstruct (int argc, char **argv)
       return 2;
     }
   pl_slice_dims (vol->dim, axis, &h, &w);
-  n = (int) ceil (MAX (h, w) * G_SQRT2);
-  if ((gint64) n * n > (1 << 26))
+  if (!pl_ct_geometry (h, w, &geo))
     {
       fprintf (stderr, "pellucid-cli reconstruct: %s: slices of %d × %d are too large\n", argv[1], h, w);
       return 1;
     }
+  n = geo.n;
   sl = g_new (float, (gsize) h * w);
   pl_volume_get_slice (vol, axis, slice, sl);
   for (gsize i = 0; i < (gsize) h * w; i++)
@@ -152,8 +178,8 @@ pel_cli_reconstruct (int argc, char **argv)
     }
   for (gsize i = 0; i < (gsize) h * w; i++)
     sl[i] /= mx;
-  oy = (n - h) / 2;
-  ox = (n - w) / 2;
+  oy = geo.oy;
+  ox = geo.ox;
   img = g_new0 (float, (gsize) n * n);
   pl_window_extract_f32 (sl, h, w, -oy, -ox, n, n, 0.0f, img);
   y = g_new (float, (gsize) angles * n);
@@ -163,13 +189,34 @@ pel_cli_reconstruct (int argc, char **argv)
   t0 = g_get_monotonic_time ();
   if (use_dip)
     {
-      g_autoptr (PlDipResult) r = pl_ct_dip_tv (y, angles, n, n, n, img, &dip, on_step, NULL, NULL, &error);
+      /* on the slice's grid (pl_ct_geometry); the rays outside it cross zeros */
+      int dh = geo.dh, dw = geo.dw, doy = geo.doy, dox = geo.dox;
+      g_autofree float *ref = g_new (float, (gsize) dh * dw);
+      g_autoptr (PlDipResult) r = NULL;
+
+      FILE *trace = NULL;
+
+      if (trace_name)
+        {
+          trace = fopen (trace_name, "w");
+          if (!trace)
+            {
+              fprintf (stderr, "pellucid-cli reconstruct: %s: %s\n", trace_name, g_strerror (errno));
+              return 1;
+            }
+          fprintf (trace, "iteration,loss,psnr,psnr_average,variance\n");
+        }
+      pl_window_extract_f32 (img, n, n, doy, dox, dh, dw, 0.0f, ref);
+      r = pl_ct_dip_tv (y, angles, n, dh, dw, ref, &dip, on_step, trace, NULL, &error);
+      if (trace && fclose (trace) != 0)
+        fprintf (stderr, "pellucid-cli reconstruct: %s: %s\n", trace_name, g_strerror (errno));
       if (!r)
         {
           fprintf (stderr, "pellucid-cli reconstruct: %s\n", error->message);
           return 1;
         }
-      memcpy (rec, r->output, (gsize) n * n * sizeof (float));
+      memset (rec, 0, (gsize) n * n * sizeof (float));
+      pl_window_extract_f32 (r->output, dh, dw, -doy, -dox, n, n, 0.0f, rec);
       fprintf (stderr, "dip-tv: %s after %d iterations, chosen iterate %d\n",
                pl_dip_stop_name (r->stop), r->iterations, r->chosen_iteration);
     }
