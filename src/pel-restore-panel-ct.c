@@ -115,7 +115,9 @@ on_ct_step (const PlDipStep *s,
 
   t->iterations = s->iteration;
   pel_live_progress (live, s->iteration, s->max_iterations);
-  pel_live_append (live, "loss", s->iteration, s->loss);
+  /* the warm start's loss is against FBP Hann, not the sinogram: not plotted */
+  if (s->iteration > t->settings.dip.warm_iterations)
+    pel_live_append (live, "loss", s->iteration, s->loss);
   pel_live_append (live, "psnr", s->iteration, dip_psnr (t, s->output));
   pel_live_append (live, "psnr-average", s->iteration, dip_psnr (t, s->average));
   if (s->iteration % PREVIEW_EVERY == 0 || s->iteration == 1 || s->state != PL_DIP_RUNNING)
@@ -124,7 +126,11 @@ on_ct_step (const PlDipStep *s,
     {
       g_autofree char *es = NULL;
 
-      if (s->min_variance_iteration > 0)
+      if (s->iteration <= t->settings.dip.warm_iterations)
+        es = g_strdup_printf (_("DIP + TV, warm start: fitting the network to FBP Hann, iteration %d of %d; "
+                                "then to the sinogram"),
+                              s->iteration, t->settings.dip.warm_iterations);
+      else if (s->min_variance_iteration > 0)
         es = g_strdup_printf (_("DIP + TV, ES-WMV: window variance %.3g, minimum %.3g at iteration %d, "
                                 "%d iterations since; %d backtracks"),
                               s->variance, s->min_variance, s->min_variance_iteration, s->since_min,

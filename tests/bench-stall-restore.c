@@ -12,6 +12,9 @@
  *             window every 2 s
  *   n2n       the same with Noise2Noise training on every axial slice
  *             (loss every step, the slice on screen restored every 10)
+ *   ct        the same with CT of the slice on screen: the scan, both
+ *             back projections, then deep image prior + TV live (the
+ *             pictures of the sinogram and reconstructions, the plots)
  *
  * A G_PRIORITY_HIGH timeout every 5 ms records the gap since its previous
  * run; each phase reports its worst gap, 99th percentile and count over
@@ -216,6 +219,10 @@ main (int argc, char **argv)
   gtk_widget_activate_action (GTK_WIDGET (panel), "restore.method", "s", "n2n");
   gtk_widget_activate_action (GTK_WIDGET (panel), "restore.steps", "i", 100000);
   live_phase (panel, doc, "n2n");
+
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.method", "s", "ct");
+  gtk_widget_activate_action (GTK_WIDGET (panel), "restore.iterations", "i", 100000);
+  live_phase (panel, doc, "ct");
 
   printf ("stall-restore: worst gap of all phases %.1f ms\n", worst_overall);
   gtk_window_destroy (GTK_WINDOW (win));

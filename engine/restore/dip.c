@@ -244,7 +244,7 @@ pl_dip_run (const PlRestoreWindow *window,
   g_autofree double *times = NULL;
   PlRestoreWindow win_geom = *window;
   PlRng base, zrng, prng;
-  Window win;
+  Window win, win_avg;
   int h = window->h, w = window->w;
   gsize npix = (gsize) h * w, zn;
   double good_loss = INFINITY, t0 = g_get_monotonic_time () * 1e-6;
@@ -284,11 +284,12 @@ pl_dip_run (const PlRestoreWindow *window,
   r->output_raw = g_new (float, npix);
   times = g_new (double, s.max_iterations);
   window_init (&win, s.es_window, (int) npix);
+  window_init (&win_avg, s.es_window, (int) npix);
   jump = s.backtrack_db > 0.0 ? pow (10.0, s.backtrack_db / 10.0) : INFINITY;
 
   for (int it = 1; it <= s.max_iterations; it++)
     {
-      double ts = g_get_monotonic_time () * 1e-3, loss_v, var = NAN;
+      double ts = g_get_monotonic_time () * 1e-3, loss_v, var = NAN, var_avg = NAN;
       PlTensor *x, *y, *loss;
       PlDipStep step = { 0 };
       gboolean backtracked = FALSE;
@@ -310,6 +311,8 @@ pl_dip_run (const PlRestoreWindow *window,
           good_loss = INFINITY;
           window_clear (&win);
           window_init (&win, s.es_window, (int) npix);
+          window_clear (&win_avg);
+          window_init (&win_avg, s.es_window, (int) npix);
           min_var = INFINITY;
           min_var_it = 0;
         }
@@ -331,6 +334,7 @@ pl_dip_run (const PlRestoreWindow *window,
           if (!pl_tape_backward (tape, loss, NULL, error))
             {
               window_clear (&win);
+              window_clear (&win_avg);
               return NULL;
             }
           pl_optimizer_step (opt, pl_unet_params (net), pl_unet_grads (net));
@@ -341,6 +345,7 @@ pl_dip_run (const PlRestoreWindow *window,
             for (gsize i = 0; i < npix; i++)
               avg[i] = s.ema * avg[i] + (1.0f - s.ema) * out[i];
           var = window_push (&win, out);
+          var_avg = window_push (&win_avg, avg);
           if (!isnan (var) && var < min_var)
             {
               min_var = var;
@@ -376,6 +381,7 @@ pl_dip_run (const PlRestoreWindow *window,
             step.ssim = pl_ssim_value (avg, reference, 1, h, w, 1.0f);
         }
       step.variance = var;
+      step.variance_average = var_avg;
       step.min_variance = isfinite (min_var) ? min_var : NAN;
       step.min_variance_iteration = min_var_it;
       step.since_min = min_var_it > 0 ? it - min_var_it : 0;
@@ -402,6 +408,7 @@ pl_dip_run (const PlRestoreWindow *window,
         break;
     }
   window_clear (&win);
+  window_clear (&win_avg);
   if (cancelled)
     {
       pl_progress_set_cancelled_error (error);

@@ -91,6 +91,8 @@ typedef struct
   double       psnr_average;  /* of the averaged output; NaN without a reference */
   double       ssim;          /* of the averaged output on metrics_every iterations, else NaN */
   double       variance;      /* ES-WMV window variance; NaN until the window is full */
+  double       variance_average; /* the same of the averaged outputs (reported,
+                                    for comparing stopping rules) */
   double       min_variance;
   int          min_variance_iteration;  /* 0 until the window is full */
   int          since_min;     /* iterations since the minimum (patience count) */

@@ -14,7 +14,8 @@
  * iteration (perturbation, forward, loss, backward, Adam; metrics
  * excluded).  The clean slice is used for the figures only.  --trace writes
  * every iteration (loss against the noisy slice, PSNR of the output and of
- * the averaged output, ES-WMV window variance, backtracked) as CSV, so that
+ * the averaged output, ES-WMV window variance of the outputs and of the
+ * averaged outputs, backtracked) as CSV, so that
  * stopping rules can be compared on whole runs. */
 #define G_LOG_DOMAIN "pellucid-cli"
 
@@ -60,8 +61,8 @@ on_step (const PlDipStep *s, gpointer data)
 
   g_array_append_val (f->ms, s->iteration_ms);
   if (f->trace)
-    fprintf (f->trace, "%d,%.8g,%.4f,%.4f,%.6g,%d\n", s->iteration, s->loss, s->psnr,
-             s->psnr_average, s->variance, s->backtracked);
+    fprintf (f->trace, "%d,%.8g,%.4f,%.4f,%.6g,%.6g,%d\n", s->iteration, s->loss, s->psnr,
+             s->psnr_average, s->variance, s->variance_average, s->backtracked);
   if (f->stop_at == 0 && s->min_variance_iteration == s->iteration)
     {
       memcpy (f->chosen_avg, s->average, n * sizeof (float));
@@ -89,6 +90,29 @@ on_step (const PlDipStep *s, gpointer data)
               g_array_index (c, double, c->len / 2));
       fflush (stdout);
     }
+}
+
+static int
+cmp_float (const void *a, const void *b)
+{
+  float x = *(const float *) a, y = *(const float *) b;
+  return x < y ? -1 : x > y;
+}
+
+/* Donoho's noise estimate: the median absolute finest-scale diagonal Haar
+ * coefficient over 0.6745. */
+static double
+sigma_mad (const float *x, int h, int w)
+{
+  gsize n = (gsize) (h / 2) * (w / 2), k = 0;
+  g_autofree float *d = g_new (float, MAX (n, 1));
+
+  for (int i = 0; i + 1 < h; i += 2)
+    for (int j = 0; j + 1 < w; j += 2)
+      d[k++] = fabsf (x[(gsize) i * w + j] - x[(gsize) i * w + j + 1] - x[(gsize) (i + 1) * w + j]
+                      + x[(gsize) (i + 1) * w + j + 1]) / 2.0f;
+  qsort (d, k, sizeof (float), cmp_float);
+  return k ? d[k / 2] / 0.6745 : NAN;
 }
 
 int
@@ -177,12 +201,13 @@ pel_cli_bench_dip (int argc, char **argv)
           g_array_unref (f.ms);
           return 1;
         }
-      fprintf (f.trace, "iteration,loss,psnr,psnr_average,variance,backtracked\n");
+      fprintf (f.trace, "iteration,loss,psnr,psnr_average,variance,variance_average,backtracked\n");
     }
   printf ("workload: dip-ref  slice z=%d %dx%d  iters=%d  threads=%d  ES-WMV window %d patience %d\n",
           slice, wh, ww, iters, threads, dip.es_window, dip.es_patience);
-  printf ("noisy input: PSNR %.2f dB  SSIM %.4f\n", pl_psnr (noisy, clean, (gsize) wh * ww, 1.0),
-          pl_ssim_value (noisy, clean, 1, wh, ww, 1.0f));
+  printf ("noisy input: PSNR %.2f dB  SSIM %.4f  noise σ %.5f, estimated from it %.5f\n",
+          pl_psnr (noisy, clean, (gsize) wh * ww, 1.0), pl_ssim_value (noisy, clean, 1, wh, ww, 1.0f),
+          ds.level, sigma_mad (noisy, wh, ww));
   fflush (stdout);
   r = pl_dip_denoise (noisy, clean, wh, ww, &dip, on_step, &f, NULL, &error);
   if (f.trace && fclose (f.trace) != 0 && r)
