@@ -116,7 +116,7 @@ on_ct_step (const PlDipStep *s,
   t->iterations = s->iteration;
   pel_live_progress (live, s->iteration, s->max_iterations);
   /* the warm start's loss is against FBP Hann, not the sinogram: not plotted */
-  if (s->iteration > t->settings.dip.warm_iterations)
+  if (s->iteration > pl_ct_dip_warm_iterations (&t->settings))
     pel_live_append (live, "loss", s->iteration, s->loss);
   pel_live_append (live, "psnr", s->iteration, dip_psnr (t, s->output));
   pel_live_append (live, "psnr-average", s->iteration, dip_psnr (t, s->average));
@@ -126,10 +126,10 @@ on_ct_step (const PlDipStep *s,
     {
       g_autofree char *es = NULL;
 
-      if (s->iteration <= t->settings.dip.warm_iterations)
+      if (s->iteration <= pl_ct_dip_warm_iterations (&t->settings))
         es = g_strdup_printf (_("DIP + TV, warm start: fitting the network to FBP Hann, iteration %d of %d; "
                                 "then to the sinogram"),
-                              s->iteration, t->settings.dip.warm_iterations);
+                              s->iteration, pl_ct_dip_warm_iterations (&t->settings));
       else if (s->min_variance_iteration > 0)
         es = g_strdup_printf (_("DIP + TV, ES-WMV: window variance %.3g, minimum %.3g at iteration %d, "
                                 "%d iterations since; %d backtracks"),
@@ -566,6 +566,7 @@ pel_restore_panel_start_ct (PelRestorePanel *self)
   t->settings.dip.early_stop = gtk_check_button_get_active (self->early_check);
   t->settings.dip.es_patience = gtk_spin_button_get_value_as_int (self->patience_spin);
   t->settings.gamma = gtk_spin_button_get_value (self->gamma_spin);
+  t->settings.dip.warm_iterations = pl_ct_dip_warm_iterations (&t->settings);
   t->angles = gtk_spin_button_get_value_as_int (self->angles_spin);
   t->noise = gtk_spin_button_get_value (self->ct_noise_spin) / 100.0;
   /* the seed of the measurement noise; the network's stays pellucid-cli

@@ -131,9 +131,18 @@ pl_ct_dip_settings_init (PlCtDipSettings *s)
 {
   pl_dip_settings_init (&s->dip);
   s->dip.lr = 1e-3f;
+  s->dip.skip = TRUE;
+  s->dip.input_noise = 0.0f;
+  s->dip.warm_iterations = 200;
   s->gamma = 1e-3;
   s->tv_eps = 1e-3f;
   s->data_term = PL_CT_DATA_PLAIN;
+}
+
+int
+pl_ct_dip_warm_iterations (const PlCtDipSettings *s)
+{
+  return CLAMP (MIN (s->dip.warm_iterations, s->dip.max_iterations / 2), 0, G_MAXINT);
 }
 
 /* F of PL_CT_DATA_RAMP / _HANN on P points: √max (R_k, R_1) with R the
@@ -165,6 +174,7 @@ typedef struct
   int                    P;
   const float           *y_weighted;  /* F y */
   const float           *warm;        /* h × w: FBP Hann, the warm start's target */
+  int                    warm_iterations;
 } CtLoss;
 
 static PlTensor *
@@ -173,7 +183,7 @@ ct_loss (PlTape *tape, PlTensor *out, int iteration, gpointer data)
   CtLoss *c = data;
   PlTensor *img = pl_crop (tape, out, c->win->oy, c->win->ox, c->win->h, c->win->w);
 
-  if (iteration <= c->s->dip.warm_iterations)
+  if (iteration <= c->warm_iterations)
     return pl_mse (tape, img, pl_tape_wrap (tape, 1, 1, c->win->h, c->win->w, (float *) c->warm, FALSE));
   PlTensor *sino = pl_radon (tape, img, c->n_angles, c->n_det);
   PlTensor *meas = pl_tape_wrap (tape, 1, 1, c->n_angles, c->n_det, (float *) c->y_weighted, FALSE);
@@ -195,6 +205,7 @@ pl_ct_dip_tv (const float *y, int n_angles, int n_det, int h, int w, const float
   PlUnetConfig cfg;
   PlRestoreWindow win;
   CtLoss c = { 0 };
+  PlDipSettings dip;
   float mx = 0.0f;
   g_autofree double *weight = NULL;
   g_autofree float *y_weighted = NULL, *warm = NULL;
@@ -218,7 +229,9 @@ pl_ct_dip_tv (const float *y, int n_angles, int n_det, int h, int w, const float
   c.inv_scale = mx > 0.0f ? 1.0f / mx : 1.0f;
   c.s = settings;
   c.y_weighted = y;
-  if (settings->dip.warm_iterations > 0)
+  dip = settings->dip;
+  dip.warm_iterations = pl_ct_dip_warm_iterations (settings);
+  if (dip.warm_iterations > 0)
     {
       warm = g_new (float, (gsize) h * w);
       pl_ct_fbp (y, n_angles, n_det, PL_CT_FILTER_HANN, h, w, warm);
@@ -237,5 +250,6 @@ pl_ct_dip_tv (const float *y, int n_angles, int n_det, int h, int w, const float
       c.weight = weight;
       c.y_weighted = y_weighted;
     }
-  return pl_dip_run (&win, reference, &settings->dip, ct_loss, &c, on_step, user_data, progress, error);
+  c.warm_iterations = dip.warm_iterations;
+  return pl_dip_run (&win, reference, &dip, ct_loss, &c, on_step, user_data, progress, error);
 }

@@ -53,14 +53,8 @@ void pl_ct_measure (const float *x, int h, int w, int n_angles, int n_det,
 void pl_ct_fbp     (const float *y, int n_angles, int n_det, PlCtFilter filter,
                     int h, int w, float *x);
 
-/* Deep image prior reconstruction with total variation (Baguer, Leuschner &
- * Schmidt, "Computed tomography reconstruction using deep image prior and
- * learned reconstruction methods", Inverse Problems 2020):
- *   min_θ ‖A f_θ(z) − y‖² / (n_meas · max(y)²) + γ · TV (f_θ(z))
- * with the deep-image-prior loop of dip.h (network, input, Adam, averaged
- * output, backtracking) and the iterate chosen by ES-WMV — never by the
- * clean image.  The image is h × w (the network works on the centred
- * window of multiples of 16 and is cropped to it), in [0, 1]. */
+/* The data term of deep image prior + TV.  Plain is Baguer et al.'s; the
+ * weighted ones were measured as alternatives (docs/restoration.md). */
 typedef enum
 {
   PL_CT_DATA_PLAIN,       /* ‖A x − y‖² */
@@ -80,15 +74,33 @@ typedef enum
 int         pl_ct_data_term_from_name (const char  *name);
 const char *pl_ct_data_term_name      (PlCtDataTerm term);
 
+/* Deep image prior reconstruction with total variation (Baguer, Leuschner &
+ * Schmidt, "Computed tomography reconstruction using deep image prior and
+ * learned reconstruction methods", Inverse Problems 2020):
+ *   min_θ ‖A f_θ(z) − y‖² / (n_meas · max(y)²) + γ · TV (f_θ(z))
+ * with the deep-image-prior loop of dip.h (input, Adam, averaged output,
+ * backtracking) and the iterate chosen by ES-WMV — never by the clean
+ * image.  The recipe differs from dip-ref's denoising one where CT needs
+ * it (docs/restoration.md has the runs): the network has skip connections
+ * and its input is not perturbed, and a warm start first fits it to the
+ * filtered back projection with the Hann filter (MSE, `warm_iterations`),
+ * after which the averaged output, backtracking and ES-WMV start afresh on
+ * the sinogram loss.  The image is h × w (the reconstruction grid of
+ * pl_ct_geometry; the network works on the centred window of multiples of
+ * 16 and is cropped to it), in [0, 1]. */
 typedef struct
 {
-  PlDipSettings dip;      /* pl_dip_settings_init, lr 1e-3 */
+  PlDipSettings dip;      /* pl_dip_settings_init, with lr 1e-3, skip
+                           * connections, input perturbation 0, a warm start
+                           * of 200 iterations */
   double        gamma;    /* 1e-3: TV weight (TV as in pl_tv, per pixel) */
   float         tv_eps;   /* 1e-3 */
   PlCtDataTerm  data_term;/* PL_CT_DATA_PLAIN */
 } PlCtDipSettings;
 
 void         pl_ct_dip_settings_init (PlCtDipSettings *settings);
+/* The warm start's length for these settings: at most half the budget. */
+int          pl_ct_dip_warm_iterations (const PlCtDipSettings *settings);
 /* y: n_angles × n_det; reference (h × w) for the figures only, or NULL. */
 PlDipResult *pl_ct_dip_tv (const float           *y,
                            int                    n_angles,

@@ -4,16 +4,18 @@
  *                            [--slice K] [--axis axial] [--angles 60]
  *                            [--noise 0.01] [--seed 0] [--threads 2]
  *                            [--iters 3000] [--gamma 1e-3] [--lr 1e-3]
- *                            [--patience 1000] [--data-term plain|ramp]
+ *                            [--patience 1000] [--warm 200] [--no-skips]
+ *                            [--input-noise 0] [--data-term plain|ramp|hann]
+ *                            [--trace FILE.csv]
  *
  * As ../shared/peers/radon_anchor.py: the slice divided by its maximum,
  * zero-padded into the centred n × n square, n = ⌈√2 · max (H, W)⌉ (so
  * every ray sees the whole slice), projected at `angles` angles over 180°
  * with n detectors (engine/ops/radon.c), Gaussian noise of σ = noise × the
  * sinogram's maximum added (engine/restore/ct.h), reconstructed by filtered
- * back projection or by deep image prior + TV (pl_ct_dip_tv; the iterate
- * chosen by ES-WMV, the clean slice used only for the figures), clipped to
- * [0, 1].  OUT is IN with the slice replaced by
+ * back projection or by deep image prior + TV (pl_ct_dip_tv on the slice's
+ * grid, pl_ct_geometry; the iterate chosen by ES-WMV, the clean slice used
+ * only for the figures), clipped to [0, 1].  OUT is IN with the slice replaced by
  * the reconstruction (times the slice's maximum), on IN's exact grid.
  * Prints JSON: MAE/MSE/NMSE/PSNR/SSIM of the reconstruction against the
  * slice over the H × W slice (range 1). */
@@ -80,10 +82,10 @@ pel_cli_reconstruct (int argc, char **argv)
       { "patience", 0, 0, G_OPTION_ARG_INT, &patience, "dip-tv: ES-WMV patience (1000)", "P" },
       { "gamma", 0, 0, G_OPTION_ARG_DOUBLE, &gamma, "dip-tv: TV weight (1e-3)", "G" },
       { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "dip-tv: Adam learning rate (1e-3)", "LR" },
-      { "input-noise", 0, 0, G_OPTION_ARG_DOUBLE, &input_noise, "dip-tv: σ of the input's perturbation each iteration", "S" },
+      { "input-noise", 0, 0, G_OPTION_ARG_DOUBLE, &input_noise, "dip-tv: σ of the input's perturbation each iteration (0)", "S" },
       { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace_name, "dip-tv: every iteration's loss, PSNR, averaged PSNR and window variance as CSV", "FILE" },
-      { "warm", 0, 0, G_OPTION_ARG_INT, &warm, "dip-tv: iterations fitting the network to FBP Hann first", "N" },
-      { "skips", 0, 0, G_OPTION_ARG_NONE, &skips, "dip-tv: the network with skip connections", NULL },
+      { "warm", 0, 0, G_OPTION_ARG_INT, &warm, "dip-tv: iterations fitting the network to FBP Hann first (200; at most half the budget)", "N" },
+      { "no-skips", 0, G_OPTION_FLAG_REVERSE, G_OPTION_ARG_NONE, &skips, "dip-tv: dip-ref's network without skip connections", NULL },
       { "data-term", 0, 0, G_OPTION_ARG_STRING, &term_name, "dip-tv: plain ‖Ax − y‖², or weighted by the ramp filter (ramp) or the ramp times a Hann window (hann)", "TERM" },
       { "filter", 'f', 0, G_OPTION_ARG_STRING, &filter_name, "FBP filter: ramp (default) or hann", "F" },
       { "slice", 'k', 0, G_OPTION_ARG_INT64, &slice, "Slice (the middle one)", "K" },
@@ -120,6 +122,7 @@ pel_cli_reconstruct (int argc, char **argv)
   dip.dip.input_noise = (float) input_noise;
   dip.dip.skip = skips;
   dip.dip.warm_iterations = warm;
+  dip.dip.warm_iterations = pl_ct_dip_warm_iterations (&dip);
   dip.gamma = gamma;
   if (!pl_dip_settings_check (&dip.dip, &error) || !(gamma >= 0.0))
     {
