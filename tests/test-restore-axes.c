@@ -387,9 +387,21 @@ test_ct_phantom (void)
   }
   g_assert_nonnull (strstr (pel_restore_panel_get_status (f.panel, "result"), "ES-WMV chose"));
 
-  /* live: loss and PSNR against the slice at every iteration, the FBPs' lines */
-  pel_live_run_get_series (f.run, "loss", &n);
-  g_assert_cmpuint (n, ==, (guint) iterations);
+  /* live: the sinogram loss after the warm start (which fits FBP Hann and
+   * is not plotted), PSNR against the slice at every iteration, the FBPs'
+   * lines; the chosen iterate comes after the warm start */
+  {
+    PlCtDipSettings cs;
+    int warm;
+
+    pl_ct_dip_settings_init (&cs);
+    cs.dip.max_iterations = iterations;
+    warm = pl_ct_dip_warm_iterations (&cs);
+    g_assert_cmpint (warm, ==, iterations / 2);
+    pel_live_run_get_series (f.run, "loss", &n);
+    g_assert_cmpuint (n, ==, (guint) (iterations - warm));
+    g_assert_cmpint (r->chosen_iteration, >, warm);
+  }
   {
     const PelLivePoint *p = pel_live_run_get_series (f.run, "psnr-average", &n);
 
