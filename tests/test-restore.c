@@ -215,6 +215,7 @@ typedef struct
   int     calls, W, backtracks;
   double  first_loss, last_good_loss, jump;
   double  max_var_err;
+  gboolean es_on_average;
   float  *ring;     /* W × n outputs of non-backtracked iterations */
   int     ring_n, ring_count;
   int     last_state;
@@ -267,11 +268,14 @@ watch_step (const PlDipStep *s, gpointer data)
               var += v / wt->W;
             }
           var /= n;
-          g_assert_false (isnan (s->variance));
-          wt->max_var_err = MAX (wt->max_var_err, fabs (var - s->variance) / MAX (var, 1e-12));
+          g_assert_false (isnan (s->variance_raw));
+          wt->max_var_err = MAX (wt->max_var_err, fabs (var - s->variance_raw) / MAX (var, 1e-12));
+          /* the rule follows the raw outputs' variance unless es_on_average */
+          g_assert_false (isnan (s->variance_average));
+          g_assert_cmpfloat (s->variance, ==, wt->es_on_average ? s->variance_average : s->variance_raw);
         }
       else
-        g_assert_true (isnan (s->variance));
+        g_assert_true (isnan (s->variance) && isnan (s->variance_raw));
     }
   g_assert_cmpint (s->n_backtracks, ==, wt->backtracks);
   wt->last_state = s->state;
@@ -292,6 +296,7 @@ run_dip (int h, int w, PlDipSettings *s, Watch *wt, const PlProgress *progress, 
   ds.level = 0.1;
   pl_degrade_plane (noisy, w, h, 0, &ds);
   wt->W = s->es_window;
+  wt->es_on_average = s->es_on_average;
   wt->ring_n = h * w;
   wt->ring = g_new (float, (gsize) s->es_window * h * w);
   wt->jump = s->backtrack_db > 0 ? pow (10.0, s->backtrack_db / 10.0) : INFINITY;
@@ -350,6 +355,9 @@ test_dip_padding_no_es (void)
   s.max_iterations = 12;
   s.es_window = 3;
   s.early_stop = FALSE;
+  /* the variant that follows the averaged outputs' variance (watch_step
+   * checks the reported variance is that one) */
+  s.es_on_average = TRUE;
   r = run_dip (30, 21, &s, &wt, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (r->h, ==, 30);

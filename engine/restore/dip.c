@@ -289,7 +289,7 @@ pl_dip_run (const PlRestoreWindow *window,
 
   for (int it = 1; it <= s.max_iterations; it++)
     {
-      double ts = g_get_monotonic_time () * 1e-3, loss_v, var = NAN, var_avg = NAN;
+      double ts = g_get_monotonic_time () * 1e-3, loss_v, var = NAN, var_raw = NAN, var_avg = NAN;
       PlTensor *x, *y, *loss;
       PlDipStep step = { 0 };
       gboolean backtracked = FALSE;
@@ -344,8 +344,9 @@ pl_dip_run (const PlRestoreWindow *window,
           else
             for (gsize i = 0; i < npix; i++)
               avg[i] = s.ema * avg[i] + (1.0f - s.ema) * out[i];
-          var = window_push (&win, out);
+          var_raw = window_push (&win, out);
           var_avg = window_push (&win_avg, avg);
+          var = s.es_on_average ? var_avg : var_raw;
           if (!isnan (var) && var < min_var)
             {
               min_var = var;
@@ -381,6 +382,7 @@ pl_dip_run (const PlRestoreWindow *window,
             step.ssim = pl_ssim_value (avg, reference, 1, h, w, 1.0f);
         }
       step.variance = var;
+      step.variance_raw = var_raw;
       step.variance_average = var_avg;
       step.min_variance = isfinite (min_var) ? min_var : NAN;
       step.min_variance_iteration = min_var_it;

@@ -19,10 +19,14 @@
  *            the parameters of the last good iteration are restored and the
  *            iteration's update is dropped
  *   ES-WMV   (Wang, Li, Zhuang & Sun, "Early stopping for deep image prior",
- *            TMLR 2023): the variance of the last W = 100 outputs,
+ *            TMLR 2023): the variance of the last W = 100 images,
  *            VAR_t = 1/W Σ_{i>t−W} ‖x_i − mean‖² / n_pixels; the run stops
  *            when VAR has not reached a new minimum for `patience`
  *            iterations, and the result is the iterate at the minimum.
+ *            The variance is the raw outputs' (es_on_average: the
+ *            averaged outputs', measured as a variant on four slices and
+ *            noise draws in docs/restoration.md); the image returned at
+ *            the minimum is the averaged output.
  *
  * Images are h × w floats in [0, 1] (divide by the volume's maximum
  * first).  Sizes that are not multiples of 16 are padded by reflection (the
@@ -54,7 +58,11 @@ typedef struct
   float    ema;               /* 0.99: weight of the averaged output */
   gboolean early_stop;        /* TRUE: stop by ES-WMV */
   int      es_window;         /* 100 */
-  int      es_patience;       /* 500 */
+  int      es_patience;       /* 1000 */
+  gboolean es_on_average;     /* FALSE: ES-WMV follows the window variance of
+                               * the raw outputs, as Wang et al.; TRUE: of the
+                               * averaged outputs, the images returned (a
+                               * variant, measured in docs/restoration.md) */
   double   backtrack_db;      /* 5: loss jump (dB) that restores; ≤ 0: off */
   guint64  seed;              /* 0: weights, z and its perturbations */
   int      metrics_every;     /* SSIM of the outputs every this many
@@ -90,9 +98,11 @@ typedef struct
   double       psnr;          /* of this iteration's output vs the reference; NaN without one */
   double       psnr_average;  /* of the averaged output; NaN without a reference */
   double       ssim;          /* of the averaged output on metrics_every iterations, else NaN */
-  double       variance;      /* ES-WMV window variance; NaN until the window is full */
-  double       variance_average; /* the same of the averaged outputs (reported,
-                                    for comparing stopping rules) */
+  double       variance;      /* the window variance ES-WMV follows (of the
+                               * raw outputs, or of the averaged ones with
+                               * es_on_average); NaN until the window is full */
+  double       variance_raw;  /* the window variance of the raw outputs */
+  double       variance_average; /* the window variance of the averaged outputs */
   double       min_variance;
   int          min_variance_iteration;  /* 0 until the window is full */
   int          since_min;     /* iterations since the minimum (patience count) */
