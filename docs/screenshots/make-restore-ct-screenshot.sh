@@ -26,5 +26,5 @@ export XDG_CONFIG_HOME="$tmp/config" XDG_STATE_HOME="$tmp/state" XDG_DATA_HOME="
   GSETTINGS_BACKEND=keyfile GTK_A11Y=none
 
 PELLUCID_RESTORE_ACTIONS="show,method=ct,axis=axial,angles=60,ct-noise=0.01,seed=0,gamma=0.001,iterations=2,start,scroll=ct,iterations=3000,start" \
-  "$shot" "$here/restore-ct.png" "${CT_SECONDS:-600}" -- \
+  "$shot" "$here/restore-ct.png" "${CT_SECONDS:-430}" -- \
   build/src/pellucid /usr/share/mricron/templates/ch2.nii.gz
