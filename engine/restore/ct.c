@@ -142,7 +142,7 @@ pl_ct_dip_settings_init (PlCtDipSettings *s)
 int
 pl_ct_dip_warm_iterations (const PlCtDipSettings *s)
 {
-  return CLAMP (MIN (s->dip.warm_iterations, s->dip.max_iterations / 2), 0, G_MAXINT);
+  return MAX (0, MIN (s->dip.warm_iterations, s->dip.max_iterations / 2));
 }
 
 /* F of PL_CT_DATA_RAMP / _HANN on P points: √max (R_k, R_1) with R the

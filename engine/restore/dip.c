@@ -113,6 +113,15 @@ window_init (Window *win, int W, int n)
   win->sumsq = 0.0;
 }
 
+/* Empties the window, keeping its memory. */
+static void
+window_reset (Window *win)
+{
+  win->count = win->head = 0;
+  memset (win->sum, 0, (gsize) win->n * sizeof (double));
+  win->sumsq = 0.0;
+}
+
 static void
 window_clear (Window *win)
 {
@@ -309,10 +318,8 @@ pl_dip_run (const PlRestoreWindow *window,
           /* the warm start is over: its losses, outputs and variances are
            * not this phase's */
           good_loss = INFINITY;
-          window_clear (&win);
-          window_init (&win, s.es_window, (int) npix);
-          window_clear (&win_avg);
-          window_init (&win_avg, s.es_window, (int) npix);
+          window_reset (&win);
+          window_reset (&win_avg);
           min_var = INFINITY;
           min_var_it = 0;
         }

@@ -122,6 +122,7 @@ pel_cli_reconstruct (int argc, char **argv)
   dip.dip.input_noise = (float) input_noise;
   dip.dip.skip = skips;
   dip.dip.warm_iterations = warm;
+  /* a budget shorter than the warm start gets a shorter one, as pl_ct_dip_tv does */
   dip.dip.warm_iterations = pl_ct_dip_warm_iterations (&dip);
   dip.gamma = gamma;
   if (!pl_dip_settings_check (&dip.dip, &error) || !(gamma >= 0.0))
