@@ -1,5 +1,6 @@
 /* Network builder options beyond the plain UNet: the FCN skip head
- * (head_scales) and the bottleneck's transformer block (attention_heads).  Finite-difference gradients of the whole network with the
+ * (head_scales), the bottleneck's transformer block (attention_heads) and
+ * narrow skips (skip_channels).  Finite-difference gradients of the whole network with the
  * option (input and parameters, the new tensors among them), the option's
  * start equal to the plain network, a little training on a phantom and the
  * model file round trip. */
@@ -228,6 +229,103 @@ test_attention_gradient (void)
   check_network (&cfg, which, 14);
 }
 
+/* Narrow skips: each skip through a 1×1 convolution to 3 channels, without
+ * and with batch norm: the projections' tensors and the decoder block that
+ * reads the narrowed skip. */
+static void
+test_narrow_skip_gradient (void)
+{
+  static const char *const which[] = { "skip.", "dec.0.0", NULL };
+  /* with batch norm: the projections' weights (their biases, which the
+   * norm's mean removes, have no gradient) and the norms of the two
+   * deeper ones (after the encoder's 2 × 4 and the decoder's 2 × 3; the
+   * finest one's scale sits at ReLU kinks on every element here) */
+  static const char *const which_bn[] = { "skip.0.weight", "skip.1.weight", "skip.2.weight",
+                                          "norms.14.", "norms.15.", NULL };
+  PlUnetConfig cfg;
+
+  tiny_config (&cfg, 0);
+  cfg.skip_channels = 3;
+  /* skip.{0,1,2}.{weight,bias}, dec.0.0.{weight,bias} */
+  check_network (&cfg, which, 8);
+  cfg.batch_norm = TRUE;
+  check_network (&cfg, which_bn, 7);
+}
+
+/* A narrow-skip network's layout (the decoder's first convolution reads
+ * up-sampled + 2 channels), its limits, and the encoder's reuse (MC
+ * dropout's encode / decode) equal to the whole forward pass. */
+static void
+test_narrow_skip_layout (void)
+{
+  PlUnetConfig cfg;
+  g_autoptr (PlUnet) u = NULL, plain = NULL;
+  g_autoptr (PlTape) tape = pl_tape_new (1 << 20);
+  g_autoptr (GError) error = NULL;
+  g_autofree float *x = g_new (float, 16 * 16), *y = NULL;
+  PlUnetEncoded *e;
+  PlTensor *xt, *out;
+  PlRng rng;
+  gboolean found = FALSE;
+
+  tiny_config (&cfg, 0);
+  plain = pl_unet_new (&cfg, 5);
+  cfg.skip_channels = 2;
+  u = pl_unet_new (&cfg, 5);
+  for (guint i = 0; i < pl_unet_n_tensors (u); i++)
+    {
+      const PlUnetParam *p = pl_unet_tensor_info (u, i);
+      if (strcmp (p->name, "dec.2.0.weight") == 0)
+        {
+          /* level 0: 2 up-sampled (the transposed convolution) + 2 of the
+           * skip → 2 */
+          g_assert_cmpint (p->shape[0], ==, 2);
+          g_assert_cmpint (p->shape[1], ==, 2 + 2);
+          found = TRUE;
+        }
+      if (strcmp (p->name, "skip.2.weight") == 0)
+        {
+          g_assert_cmpint (p->shape[0], ==, 2);
+          g_assert_cmpint (p->shape[1], ==, 2);
+          g_assert_cmpint (p->shape[2], ==, 1);
+        }
+    }
+  g_assert_true (found);
+  /* the tensors before the projections are the plain network's, in place */
+  g_assert_cmpstr (pl_unet_tensor_info (u, 0)->name, ==, pl_unet_tensor_info (plain, 0)->name);
+
+  cfg.skip = FALSE;
+  g_assert_false (pl_unet_config_check (&cfg, &error));
+  g_assert_nonnull (strstr (error->message, "skip channels"));
+  cfg.skip = TRUE;
+  cfg.skip_channels = -1;
+  g_assert_false (pl_unet_config_check (&cfg, NULL));
+
+  randomise (u, 9);
+  pl_rng_init (&rng, 4);
+  for (int k = 0; k < 16 * 16; k++)
+    x[k] = pl_rng_range (&rng, -1.0f, 1.0f);
+  pl_tape_set_grad_enabled (tape, FALSE);
+  xt = pl_tape_wrap (tape, 1, 1, 16, 16, x, FALSE);
+  out = pl_unet_forward (u, tape, xt, NULL);
+  y = g_memdup2 (out->data, pl_tensor_numel (out) * sizeof (float));
+  pl_tape_reset (tape);
+  xt = pl_tape_wrap (tape, 1, 1, 16, 16, x, FALSE);
+  e = pl_unet_encode (u, tape, xt);
+  out = pl_unet_decode (u, tape, e, NULL);
+  for (gsize k = 0; k < pl_tensor_numel (out); k++)
+    g_assert_cmpfloat (fabsf (out->data[k] - y[k]), <=, 1e-5f * (1.0f + fabsf (y[k])));
+
+  /* the explainers refuse it with a reason, not a wrong map */
+  {
+    PlExplainTarget target = { 1, PL_EXPLAIN_REGION_PIXEL, 8, 8, NULL };
+    g_clear_error (&error);
+    g_assert_null (pl_explainer_new (u, x, 16, 16, &target, &error));
+    g_assert_error (error, PL_ERROR, PL_ERROR_INVALID);
+    g_assert_nonnull (strstr (error->message, "narrow skip"));
+  }
+}
+
 /* At its initialisation (score layers zero) the FCN net computes what the
  * plain net with the same other tensors computes; with the score layers set,
  * its logits are the plain head's plus the up-sampled coarse scores, here
@@ -352,15 +450,15 @@ label_slice (PlLabels *l, int k)
       }
 }
 
-/* A network with the FCN head (data "fcn") or the transformer block
- * ("attention") trains on the phantom (the loss falls by half; the option's
+/* A network with the FCN head (data "fcn"), the transformer block
+ * ("attention") or narrow skips ("narrow-skips") trains on the phantom (the loss falls by half; the option's
  * own tensors move), and its model file records the option and gives the
  * same probabilities after loading. */
 static void
 test_trains_and_roundtrips (gconstpointer data)
 {
-  gboolean fcn = strcmp (data, "fcn") == 0;
-  const char *own = fcn ? "head_fcn.2.weight" : "attn.q.weight";
+  gboolean fcn = strcmp (data, "fcn") == 0, narrow = strcmp (data, "narrow-skips") == 0;
+  const char *own = fcn ? "head_fcn.2.weight" : narrow ? "skip.0.weight" : "attn.q.weight";
   g_autofree float *start = NULL;
   g_autoptr (PlVolume) v = make_volume ();
   g_autoptr (PlLabels) l = pl_labels_new (v->dim);
@@ -392,6 +490,8 @@ test_trains_and_roundtrips (gconstpointer data)
       g_assert_true (pl_unet_config_head (&cfg.net, "fcn"));
       g_assert_cmpint (cfg.net.head_scales, ==, 2);
     }
+  else if (narrow)
+    cfg.net.skip_channels = 2;
   else
     cfg.net.attention_heads = 2;
   cfg.batch = 4;
@@ -441,7 +541,8 @@ test_trains_and_roundtrips (gconstpointer data)
   loaded = pl_model_load (path, &error);
   g_assert_no_error (error);
   g_assert_cmpint (pl_unet_get_config (loaded->unet)->head_scales, ==, fcn ? 2 : 0);
-  g_assert_cmpint (pl_unet_get_config (loaded->unet)->attention_heads, ==, fcn ? 0 : 2);
+  g_assert_cmpint (pl_unet_get_config (loaded->unet)->attention_heads, ==, fcn || narrow ? 0 : 2);
+  g_assert_cmpint (pl_unet_get_config (loaded->unet)->skip_channels, ==, narrow ? 2 : 0);
   g_assert_cmpstr (pl_unet_config_head_name (pl_unet_get_config (loaded->unet)), ==, fcn ? "fcn" : "plain");
   g_assert_cmpuint (pl_unet_n_params (loaded->unet), ==, pl_unet_n_params (saved->unet));
   g_assert_true (pl_model_predict_volume (saved, v, 4, p1, NULL, NULL, &error));
@@ -490,6 +591,10 @@ main (int argc, char **argv)
   g_test_add_func ("/arch/fcn/start-and-sum", test_fcn_start_and_sum);
   g_test_add_func ("/arch/attention/gradient", test_attention_gradient);
   g_test_add_func ("/arch/attention/explain", test_attention_explain);
+  g_test_add_func ("/arch/narrow-skips/gradient", test_narrow_skip_gradient);
+  g_test_add_func ("/arch/narrow-skips/layout", test_narrow_skip_layout);
+  g_test_add_data_func ("/arch/narrow-skips/trains-and-roundtrips", "narrow-skips",
+                        test_trains_and_roundtrips);
   g_test_add_data_func ("/arch/fcn/trains-and-roundtrips", "fcn", test_trains_and_roundtrips);
   g_test_add_data_func ("/arch/attention/trains-and-roundtrips", "attention", test_trains_and_roundtrips);
   return g_test_run ();

@@ -246,6 +246,21 @@ input_bounds (PlExplainer *ex)
     }
 }
 
+/* LRP's batch-norm folding and occlusion's local re-evaluation do not know
+ * the projections of narrow skips (skip.J). */
+static gboolean
+explainable (const PlUnetConfig *cfg, GError **error)
+{
+  if (cfg->skip_channels > 0)
+    {
+      g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
+                   "the model's narrow skip connections (%d channels) cannot be explained here",
+                   cfg->skip_channels);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 PlExplainer *
 pl_explainer_new (PlUnet *unet, const float *x, int h, int w, const PlExplainTarget *target,
                   GError **error)
@@ -254,6 +269,8 @@ pl_explainer_new (PlUnet *unet, const float *x, int h, int w, const PlExplainTar
   int m = pl_unet_config_multiple (cfg);
   PlExplainer *ex;
 
+  if (!explainable (cfg, error))
+    return NULL;
   if (h <= 0 || w <= 0 || h % m || w % m)
     {
       g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
@@ -286,6 +303,8 @@ pl_explainer_new_from_volume (PlModel *model, const PlVolume *volume, int axis, 
                    "the model takes %d input channels; volumes give 1", cfg->in_channels);
       return NULL;
     }
+  if (!explainable (cfg, error))
+    return NULL;
   if (axis < 0 || axis > 2 || index < 0 || index >= volume->dim[axis])
     {
       g_set_error (error, PL_ERROR, PL_ERROR_INVALID,

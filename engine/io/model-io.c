@@ -91,6 +91,11 @@ architecture_json (const PlUnetConfig *c)
   json_builder_end_array (b);
   json_builder_set_member_name (b, "skip");
   json_builder_add_boolean_value (b, c->skip);
+  if (c->skip_channels > 0)
+    {
+      json_builder_set_member_name (b, "skip_channels");
+      json_builder_add_int_value (b, c->skip_channels);
+    }
   json_builder_set_member_name (b, "upsample");
   json_builder_add_string_value (b, upsample_names[c->upsample]);
   json_builder_set_member_name (b, "batch_norm");
@@ -467,6 +472,12 @@ read_architecture (JsonNode *node, PlUnetConfig *c, const char *name, GError **e
       if (!get_int (o, "head_scales", 0, PL_UNET_MAX_DEPTH, &v))
         return bad (error, name, "architecture: bad head_scales");
       c->head_scales = (int) v;
+    }
+  if (json_object_has_member (o, "skip_channels"))
+    {
+      if (!get_int (o, "skip_channels", 0, 4096, &v))
+        return bad (error, name, "architecture: bad skip_channels");
+      c->skip_channels = (int) v;
     }
   if (json_object_has_member (o, "attention_heads"))
     {

@@ -64,6 +64,7 @@ pl_unet_fold_batch_norm (PlUnet *unet, PlTape *tape, const float *x, int h, int 
   gboolean grad = pl_tape_get_grad_enabled (tape);
 
   g_return_val_if_fail (c->batch_norm, NULL);
+  g_return_val_if_fail (c->skip_channels == 0, NULL);
   cfg.batch_norm = FALSE;
   f.dst = pl_unet_new (&cfg, 0);
   /* Every tensor of the copy has its namesake in the source, with the same

@@ -266,7 +266,8 @@ pl_unet_local_supported (const PlUnet *unet)
 {
   const PlUnetConfig *c = &unet->cfg;
   return !c->batch_norm && c->upsample == PL_UPSAMPLE_CONVT && c->head_scales < 2
-         && c->attention_heads == 0;   /* attention reaches every position */
+         && c->attention_heads == 0    /* attention reaches every position */
+         && c->skip_channels == 0;
 }
 
 /* The needed rectangle of every slot, backwards from the logits'. */

@@ -26,6 +26,7 @@ struct _PlUnet
   Layer        enc[PL_UNET_MAX_DEPTH][2];
   Layer        up[PL_UNET_MAX_DEPTH];
   Layer        dec[PL_UNET_MAX_DEPTH][2];
+  Layer        skip[PL_UNET_MAX_DEPTH];      /* skip_channels > 0 only */
   Layer        head;
   Layer        head_var;     /* aleatoric nets only */
   Layer        head_fcn[PL_UNET_MAX_DEPTH];  /* levels 2 … head_scales */

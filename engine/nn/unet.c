@@ -75,6 +75,8 @@ pl_unet_config_check (const PlUnetConfig *c, GError **error)
   else if (c->attention_heads < 0 || c->attention_heads > c->channels[c->depth - 1]
            || (c->attention_heads > 0 && c->channels[c->depth - 1] % c->attention_heads != 0))
     why = "attention heads must divide the bottleneck's channels";
+  else if (c->skip_channels < 0 || c->skip_channels > 4096 || (c->skip_channels > 0 && !c->skip))
+    why = "skip channels must be 0 … 4096, and only with skips";
   else if (c->head_scales < 0 || (c->head_scales > 1 && c->head_scales > c->depth - 1))
     why = "head scales must be 0 … depth − 1";
   else if (!isfinite (c->bn_eps) || (c->batch_norm && !(c->bn_eps > 0.0f)))
@@ -209,7 +211,8 @@ layout (PlUnet *u)
     {
       int l = D - 2 - j;
       int cup = c->upsample == PL_UPSAMPLE_CONVT ? c->channels[l] : c->channels[l + 1];
-      int cin = c->skip ? cup + c->channels[l] : cup;
+      int cskip = c->skip_channels > 0 ? c->skip_channels : c->channels[l];
+      int cin = c->skip ? cup + cskip : cup;
       g_autofree char *n0 = g_strdup_printf ("dec.%d.0", j);
       g_autofree char *n1 = g_strdup_printf ("dec.%d.1", j);
       add_layer (u, &u->dec[j][0], n0, cin, c->channels[l], 3, FALSE, c->skip ? cup : 0,
@@ -217,6 +220,16 @@ layout (PlUnet *u)
       add_layer (u, &u->dec[j][1], n1, c->channels[l], c->channels[l], 3, FALSE, 0,
                  bn ? norm + 2 * j + 1 : -1);
     }
+  /* after every other layer, so that the names and places of a network
+   * without them are unchanged */
+  if (c->skip && c->skip_channels > 0)
+    for (int j = 0; j < D - 1; j++)
+      {
+        int l = D - 2 - j;
+        g_autofree char *name = g_strdup_printf ("skip.%d", j);
+        add_layer (u, &u->skip[j], name, c->channels[l], c->skip_channels, 1, FALSE, 0,
+                   bn ? norm + 2 * (D - 1) + j : -1);
+      }
   add_layer (u, &u->head, "head", c->channels[0], c->n_classes, 1, FALSE, 0, -1);
   if (c->aleatoric)
     add_layer (u, &u->head_var, "head_var", c->channels[0], 1, 1, FALSE, 0, -1);
@@ -255,6 +268,8 @@ build (PlUnet *u)
         bind_layer (u, &u->up[j]);
       bind_layer (u, &u->dec[j][0]);
       bind_layer (u, &u->dec[j][1]);
+      if (c->skip && c->skip_channels > 0)
+        bind_layer (u, &u->skip[j]);
     }
   bind_layer (u, &u->head);
   if (c->aleatoric)
@@ -542,6 +557,18 @@ fcn_head (PlUnet *u, PlTape *t, PlTensor **dec, PlTensor *logits)
   return pl_add (t, pl_upsample2x (t, s), logits);
 }
 
+/* What decoder level j concatenates: encoder level l's output, or its
+ * narrow projection. */
+static PlTensor *
+skip_input (PlUnet *u, PlTape *t, int j, PlTensor *skip, gboolean inplace)
+{
+  if (u->cfg.skip_channels <= 0)
+    return skip;
+  return conv_block (t, &u->skip[j], skip, NULL, NULL, inplace, &u->cfg);
+}
+
+/* skips: the encoder levels' outputs, or with partial (the encoder's reuse)
+ * what the decoder concatenates, already projected. */
 static PlTensor *
 run_decoder (PlUnet *u, PlTape *t, PlTensor *x, PlTensor **skips, PlTensor **partial,
              PlRng *rng, gboolean inplace, PlUnetRun *run)
@@ -563,8 +590,10 @@ run_decoder (PlUnet *u, PlTape *t, PlTensor *x, PlTensor **skips, PlTensor **par
         up = pl_convt2x2 (t, x, &u->up[j].w, &u->up[j].b);
       else
         up = pl_upsample2x (t, x);
-      x = conv_block (t, &u->dec[j][0], up, c->skip ? skips[l] : NULL,
-                      partial ? partial[j] : NULL, inplace, c);
+      PlTensor *s = NULL;
+      if (c->skip)
+        s = partial ? skips[l] : skip_input (u, t, j, skips[l], inplace);
+      x = conv_block (t, &u->dec[j][0], up, s, partial ? partial[j] : NULL, inplace, c);
       x = conv_block (t, &u->dec[j][1], x, NULL, NULL, inplace, c);
       x = decoder_dropout (t, c, x, rng, inplace);
       dec[D - 1 - j] = x;
@@ -625,7 +654,9 @@ pl_unet_encode (PlUnet *unet, PlTape *tape, PlTensor *x)
     for (int j = 0; j < c->depth - 1; j++)
       {
         Layer *L = &unet->dec[j][0];
-        e->partial[j] = pl_conv2d (tape, e->skips[c->depth - 2 - j], &L->w2, &L->b);
+        int l = c->depth - 2 - j;
+        e->skips[l] = skip_input (unet, tape, j, e->skips[l], TRUE);
+        e->partial[j] = pl_conv2d (tape, e->skips[l], &L->w2, &L->b);
       }
   return e;
 }

@@ -80,6 +80,13 @@ typedef struct
   int         depth;              /* levels, 1 … PL_UNET_MAX_DEPTH */
   int         channels[PL_UNET_MAX_DEPTH];
   gboolean    skip;
+  int         skip_channels;      /* 0: the encoder level's output is
+                                     concatenated whole; N ≥ 1: through a
+                                     1×1 convolution to N channels [+ BN]
+                                     + ReLU first, "skip.J" (Baguer et al.
+                                     2020's narrow skips for deep image
+                                     prior); not saved in model files, not
+                                     for occlusion or LRP */
   PlUpsample  upsample;
   gboolean    batch_norm;
   float       bn_eps;

@@ -49,6 +49,8 @@ pl_dip_settings_check (const PlDipSettings *s, GError **error)
     why = "the input perturbation must be in [0, 100]";
   else if (s->input_channels < 1 || s->input_channels > 1024)
     why = "input channels must be 1…1024";
+  else if (s->skip_channels < 0 || s->skip_channels > 1024)
+    why = "skip channels must be 0…1024";
   else if (!(s->ema >= 0.0f && s->ema < 1.0f))
     why = "the averaging weight must be in [0, 1)";
   else if (s->es_window < 2 || s->es_window > 10000)
@@ -266,6 +268,7 @@ pl_dip_run (const PlRestoreWindow *window,
   pl_unet_config_dip (&cfg);
   cfg.in_channels = s.input_channels;
   cfg.skip = s.skip;
+  cfg.skip_channels = s.skip ? s.skip_channels : 0;
 
   r = g_new0 (PlDipResult, 1);
   r->h = h;

@@ -55,6 +55,8 @@ typedef struct
   int      input_channels;    /* 32 */
   gboolean skip;              /* FALSE: dip-ref's network; TRUE: the same
                                * with skip connections (concatenated) */
+  int      skip_channels;     /* 0: whole skips; N: narrowed to N channels
+                               * by a 1×1 convolution (Baguer et al. 2020) */
   float    ema;               /* 0.99: weight of the averaged output */
   gboolean early_stop;        /* TRUE: stop by ES-WMV */
   int      es_window;         /* 100 */

@@ -4,7 +4,7 @@
  *                            [--slice K] [--axis axial] [--angles 60]
  *                            [--noise 0.01] [--seed 0] [--threads 2]
  *                            [--iters 3000] [--gamma 1e-3] [--lr 1e-3]
- *                            [--patience 1000] [--warm 200] [--no-skips]
+ *                            [--patience 1000] [--warm 200] [--no-skips] [--skip-channels N]
  *                            [--input-noise 0] [--data-term plain|ramp|hann]
  *                            [--trace FILE.csv]
  *
@@ -54,7 +54,7 @@ pel_cli_reconstruct (int argc, char **argv)
   double noise = 0.01;
   PlCtDipSettings dip;
   PlCtGeometry geo;
-  int iters, patience, warm;
+  int iters, patience, warm, skip_channels;
   double gamma, lr, input_noise;
   gboolean skips;
   gboolean use_dip;
@@ -75,6 +75,7 @@ pel_cli_reconstruct (int argc, char **argv)
   input_noise = dip.dip.input_noise;
   warm = dip.dip.warm_iterations;
   skips = dip.dip.skip;
+  skip_channels = dip.dip.skip_channels;
   {
     const GOptionEntry entries[] = {
       { "method", 'm', 0, G_OPTION_ARG_STRING, &method, "fbp (filtered back projection) or dip-tv", "METHOD" },
@@ -86,6 +87,7 @@ pel_cli_reconstruct (int argc, char **argv)
       { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace_name, "dip-tv: every iteration's loss, PSNR, averaged PSNR and window variance as CSV", "FILE" },
       { "warm", 0, 0, G_OPTION_ARG_INT, &warm, "dip-tv: iterations fitting the network to FBP Hann first (200; at most half the budget)", "N" },
       { "no-skips", 0, G_OPTION_FLAG_REVERSE, G_OPTION_ARG_NONE, &skips, "dip-tv: dip-ref's network without skip connections", NULL },
+      { "skip-channels", 0, 0, G_OPTION_ARG_INT, &skip_channels, "dip-tv: narrow each skip to N channels by a 1×1 convolution (0: whole)", "N" },
       { "data-term", 0, 0, G_OPTION_ARG_STRING, &term_name, "dip-tv: plain ‖Ax − y‖², or weighted by the ramp filter (ramp) or the ramp times a Hann window (hann)", "TERM" },
       { "filter", 'f', 0, G_OPTION_ARG_STRING, &filter_name, "FBP filter: ramp (default) or hann", "F" },
       { "slice", 'k', 0, G_OPTION_ARG_INT64, &slice, "Slice (the middle one)", "K" },
@@ -121,6 +123,7 @@ pel_cli_reconstruct (int argc, char **argv)
   dip.dip.lr = (float) lr;
   dip.dip.input_noise = (float) input_noise;
   dip.dip.skip = skips;
+  dip.dip.skip_channels = skip_channels;
   dip.dip.warm_iterations = warm;
   /* a budget shorter than the warm start gets a shorter one, as pl_ct_dip_tv does */
   dip.dip.warm_iterations = pl_ct_dip_warm_iterations (&dip);
