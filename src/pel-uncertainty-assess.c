@@ -177,7 +177,6 @@ measure (const PelAssessInput *in, const PlUncertaintyResult *r, PelAssessment *
   if (truth_r && a->n_eval > 0)
     {
       g_autofree guint8 *wrong = g_new (guint8, nv), *mask = g_new (guint8, nv);
-      g_autofree gint64 *count = g_new0 (gint64, ns);
       int h, w;
 
       for (gsize i = 0; i < nv; i++)
