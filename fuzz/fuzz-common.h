@@ -44,13 +44,13 @@ fuzz_setup (void)
   pl_volume_set_memory_budget (G_GUINT64_CONSTANT (1) << 30);
 }
 
-static char *
+static inline char *
 fuzz_path (const char *name)
 {
   return g_build_filename (fuzz_dir, name, NULL);
 }
 
-static void
+static inline void
 fuzz_write (const char *path, const void *data, size_t n)
 {
   if (!g_file_set_contents (path, data, (gssize) n, NULL))

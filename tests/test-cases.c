@@ -119,11 +119,11 @@ test_folder_rules (void)
   g_autofree char *dir = new_dir ("pl-cases-XXXXXX");
   g_autoptr (PlCohort) cohort = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *a = write_image (dir, "a.nii.gz", 1, 0);
+  G_GNUC_UNUSED g_autofree char *a = write_image (dir, "a.nii.gz", 1, 0);
   g_autofree char *aseg = write_seg (dir, "a_seg.nii.gz", 0, 0, 1, 0);
   g_autofree char *b = write_image (dir, "b.nii", 1, 0);
   g_autofree char *bseg = write_seg (dir, "labels/b.nii.gz", 1, 0, 1, 0);
-  g_autofree char *c = write_image (dir, "c.nii.gz", 1, 0);
+  G_GNUC_UNUSED g_autofree char *c = write_image (dir, "c.nii.gz", 1, 0);
   PlCase *k;
   guint counts[4];
 
@@ -197,7 +197,7 @@ test_folder_rules (void)
 
   /* Two files giving one name. */
   {
-    g_autofree char *dup = write_image (dir, "a.nii", 1, 0);
+    G_GNUC_UNUSED g_autofree char *dup = write_image (dir, "a.nii", 1, 0);
     cohort = pl_cohort_open_folder (dir, &error);
     g_assert_null (cohort);
     assert_error_mentions (error, "a.nii", "unique");
@@ -225,9 +225,9 @@ test_nnunet_layout (void)
   g_autofree char *dir = new_dir ("pl-cases-XXXXXX");
   g_autoptr (PlCohort) cohort = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *x = write_image (dir, "imagesTr/x_0000.nii.gz", 1, 0);
+  G_GNUC_UNUSED g_autofree char *x = write_image (dir, "imagesTr/x_0000.nii.gz", 1, 0);
   g_autofree char *xl = write_seg (dir, "labelsTr/x.nii.gz", 1, 0, 1, 0);
-  g_autofree char *y = write_image (dir, "imagesTs/y_0000.nii.gz", 1, 0);
+  G_GNUC_UNUSED g_autofree char *y = write_image (dir, "imagesTs/y_0000.nii.gz", 1, 0);
 
   cohort = pl_cohort_open_folder (dir, &error);
   g_assert_no_error (error);

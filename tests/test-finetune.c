@@ -129,7 +129,7 @@ pretrain (gboolean batch_norm, int steps)
 static void
 test_pretrain (void)
 {
-  g_autoptr (PlModel) m = pretrain (FALSE, 3);
+  G_GNUC_UNUSED g_autoptr (PlModel) m = pretrain (FALSE, 3);
 }
 
 /* A fresh network given the encoder computes the same bottleneck. */
