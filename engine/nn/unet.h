@@ -85,8 +85,10 @@ typedef struct
                                      1×1 convolution to N channels [+ BN]
                                      + ReLU first, "skip.J" (Baguer et al.
                                      2020's narrow skips for deep image
-                                     prior); not saved in model files, not
-                                     for occlusion or LRP */
+                                     prior); model files record it; the
+                                     explainers refuse it (occlusion's
+                                     local re-evaluation and LRP's folding
+                                     do not know the projections) */
   PlUpsample  upsample;
   gboolean    batch_norm;
   float       bn_eps;
