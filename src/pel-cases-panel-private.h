@@ -37,6 +37,9 @@ struct _PelCasesPanel
   guint           n_thumbnails;
   gboolean        syncing;
   gboolean        seek_slice;     /* after Next: the most uncertain slice */
+  char           *seg_requested;  /* the segmentation the open case was opened with */
+  char           *seg_unread;     /* that file, when it did not load: never
+                                   * overwritten (set aside before a save) */
 
   /* Proposing every case (pel-cases-predict.c) */
   PelLiveRun     *run;

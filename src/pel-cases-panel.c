@@ -3,7 +3,9 @@
 
 #include "src/pel-cases-panel-private.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "src/pel-action-script.h"
@@ -252,6 +254,54 @@ document_holds (PelCasesPanel *self,
   return a != NULL && g_strcmp0 (a, b) == 0;
 }
 
+/* After the open case's load: whether the segmentation it was opened with
+ * is what the document holds (else that file could not be read). */
+static void
+note_unread_segmentation (PelCasesPanel *self)
+{
+  const char *loaded = pel_document_get_labels_path (self->document);
+  g_autofree char *a = loaded ? g_canonicalize_filename (loaded, NULL) : NULL;
+  g_autofree char *b = self->seg_requested ? g_canonicalize_filename (self->seg_requested, NULL) : NULL;
+
+  g_clear_pointer (&self->seg_unread, g_free);
+  if (b && g_strcmp0 (a, b) != 0)
+    self->seg_unread = g_steal_pointer (&b);
+}
+
+/* Sets the file at path aside as path.unreadable (or .unreadable-N), so that
+ * saving there keeps what could not be read; says so.  FALSE, with a
+ * message, when it cannot be moved. */
+static gboolean
+set_aside (PelCasesPanel *self,
+           const PlCase  *kase,
+           const char    *path)
+{
+  g_autofree char *aside = g_strconcat (path, ".unreadable", NULL);
+  g_autofree char *text = NULL;
+  int saved_errno;
+
+  for (int n = 2; g_file_test (aside, G_FILE_TEST_EXISTS); n++)
+    {
+      g_free (aside);
+      aside = g_strdup_printf ("%s.unreadable-%d", path, n);
+    }
+  if (g_rename (path, aside) == 0)
+    {
+      text = g_strdup_printf (_("Case %s: its segmentation %s could not be read, so it is kept as %s "
+                                "and the painting is saved as %s."),
+                              kase->name, path, aside, path);
+      pel_cases_panel_notice (self, GTK_MESSAGE_WARNING, text);
+      return TRUE;
+    }
+  saved_errno = errno;
+  text = g_strdup_printf (_("Case %s was not left: its segmentation %s could not be read, and setting it aside "
+                            "as %s failed (%s), so the painting is not saved over it. Save it elsewhere "
+                            "with Save As."),
+                          kase->name, path, aside, g_strerror (saved_errno));
+  pel_cases_panel_notice (self, GTK_MESSAGE_ERROR, text);
+  return FALSE;
+}
+
 /* After the load's completion has put the case in the document. */
 static gboolean
 give_back_history (gpointer data)
@@ -263,6 +313,8 @@ give_back_history (gpointer data)
   if (self->cohort == NULL || self->current < 0)
     return G_SOURCE_REMOVE;
   kase = pl_cohort_get_case (self->cohort, (guint) self->current);
+  if (document_holds (self, kase))
+    note_unread_segmentation (self);
   history = g_ptr_array_index (self->histories, self->current);
   /* the same labels as when its history was taken: give it back */
   if (history && document_holds (self, kase) && !pel_document_get_dirty (self->document))
@@ -315,8 +367,13 @@ open_target (PelCasesPanel *self)
   select_current (self);
   kase = pl_cohort_get_case (self->cohort, (guint) self->current);
   image = g_file_new_for_path (kase->image_path);
+  g_clear_pointer (&self->seg_requested, g_free);
+  g_clear_pointer (&self->seg_unread, g_free);
   if (kase->labels_path && g_file_test (kase->labels_path, G_FILE_TEST_EXISTS))
-    seg = g_file_new_for_path (kase->labels_path);
+    {
+      seg = g_file_new_for_path (kase->labels_path);
+      self->seg_requested = g_strdup (kase->labels_path);
+    }
   pel_window_open (win, image, seg, NULL);
   if (self->open_job)
     g_clear_signal_handler (&self->job_handler, self->open_job);
@@ -327,6 +384,8 @@ open_target (PelCasesPanel *self)
       self->job_handler = g_signal_connect_swapped (self->open_job, "notify::running",
                                                     G_CALLBACK (on_open_job_running), self);
     }
+  else if (document_holds (self, kase))
+    note_unread_segmentation (self);
 }
 
 static gboolean
@@ -390,6 +449,17 @@ go_to (PelCasesPanel *self,
               g_autofree char *path = labels_path_for (kase);
               g_autoptr (GFile) file = g_file_new_for_path (path);
 
+              /* never over a segmentation that could not be read */
+              if (self->seg_unread && g_strcmp0 (self->seg_unread, path) == 0
+                  && g_file_test (path, G_FILE_TEST_EXISTS))
+                {
+                  if (!set_aside (self, kase, path))
+                    {
+                      select_current (self);
+                      return;
+                    }
+                  g_clear_pointer (&self->seg_unread, g_free);
+                }
               if (kase->labels_path == NULL)
                 kase->labels_path = g_strdup (path);
               pel_window_save_then (win, file, after_save, g_object_ref (self), g_object_unref);
@@ -665,6 +735,8 @@ pel_cases_panel_dispose (GObject *object)
   g_clear_pointer (&self->histories, g_ptr_array_unref);
   g_clear_pointer (&self->problems, g_ptr_array_unref);
   g_clear_pointer (&self->textures, g_ptr_array_unref);
+  g_clear_pointer (&self->seg_requested, g_free);
+  g_clear_pointer (&self->seg_unread, g_free);
   if (self->run)
     {
       pel_live_run_stop (self->run);

@@ -537,6 +537,97 @@ test_paint_while_opening (void)
 }
 
 static void
+on_message (PelWindow  *win,
+            int         type,
+            const char *text,
+            GString    *messages)
+{
+  g_string_append_printf (messages, "%d %s\n", type, text);
+}
+
+/* A case whose segmentation cannot be read opens with empty labels; when it
+ * is painted and left, the unreadable file is set aside (kept byte for
+ * byte as NAME_seg.nii.gz.unreadable), the painting saved under its name,
+ * and the user told both names.  A case whose file did load is saved over
+ * as before. */
+static void
+test_unreadable_segmentation_kept (void)
+{
+  static const char garbage[] = "this is not a NIfTI file, but it is somebody's";
+  g_autofree char *dir = g_build_filename (tmpdir, "cohort-unreadable", NULL);
+  g_autofree char *a_seg = g_build_filename (dir, "a_seg.nii.gz", NULL);
+  g_autofree char *aside = g_build_filename (dir, "a_seg.nii.gz.unreadable", NULL);
+  const char *paths[] = { dir };
+  PelWindow *win = pel_window_new (GTK_APPLICATION (app));
+  PelDocument *doc = pel_window_get_document (win);
+  Switch s = { win, NULL, 0 };
+  g_autoptr (PlLabels) painted = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) messages = g_string_new (NULL);
+  g_autofree char *kept = NULL;
+  gsize kept_len = 0;
+
+  g_mkdir_with_parents (dir, 0700);
+  for (int c = 0; c < 2; c++)
+    {
+      g_autoptr (PlVolume) v = make_volume (c);
+      g_autofree char *name = g_strdup_printf ("%c.nii.gz", 'a' + c);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_assert_true (pl_volume_save (v, path, &error));
+    }
+  g_assert_true (g_file_set_contents (a_seg, garbage, -1, NULL));
+  g_object_ref (win);
+  g_signal_connect (win, "message-shown", G_CALLBACK (on_message), messages);
+  gtk_window_set_default_size (GTK_WINDOW (win), 1200, 800);
+  gtk_window_present (GTK_WINDOW (win));
+  s.panel = find_panel (GTK_WIDGET (win));
+  pel_window_open_cases (win, paths, 1);
+  wait_until (switched, &s);
+  drain ();
+  g_assert_nonnull (strstr (messages->str, "a_seg.nii.gz"));   /* why it did not load */
+
+  /* paint a and leave it */
+  painted = pl_labels_copy (pel_document_get_labels (doc));
+  for (gsize i = 0; i < 40; i++)
+    painted->data[i + 24 * 20 * 4] = 2;
+  pel_document_apply_labels (doc, "Paint", painted);
+  go (&s, 1);
+
+  /* the unreadable file kept, the painting under the case's name */
+  g_assert_true (g_file_get_contents (aside, &kept, &kept_len, NULL));
+  g_assert_cmpstr (kept, ==, garbage);
+  {
+    g_autoptr (PlVolume) a = make_volume (0);
+    g_autoptr (PlLabels) saved = pl_labels_load (a_seg, a, &error);
+    g_assert_no_error (error);
+    g_assert_cmpmem (saved->data, pl_labels_n_voxels (saved) * 2, painted->data, pl_labels_n_voxels (painted) * 2);
+  }
+  g_assert_nonnull (strstr (messages->str, "a_seg.nii.gz.unreadable"));
+
+  /* back to a, which now loads; painted again and left: saved over, nothing
+   * more set aside */
+  go (&s, 0);
+  g_assert_cmpmem (pel_document_get_labels (doc)->data, pl_labels_n_voxels (painted) * 2,
+                   painted->data, pl_labels_n_voxels (painted) * 2);
+  g_clear_pointer (&painted, pl_labels_free);
+  painted = pl_labels_copy (pel_document_get_labels (doc));
+  painted->data[24 * 20 * 7] = 3;
+  pel_document_apply_labels (doc, "Paint", painted);
+  go (&s, 1);
+  {
+    g_autoptr (PlVolume) a = make_volume (0);
+    g_autoptr (PlLabels) saved = pl_labels_load (a_seg, a, &error);
+    g_autofree char *second = g_build_filename (dir, "a_seg.nii.gz.unreadable-2", NULL);
+    g_assert_no_error (error);
+    g_assert_cmpuint (saved->data[24 * 20 * 7], ==, 3);
+    g_assert_false (g_file_test (second, G_FILE_TEST_EXISTS));
+  }
+  gtk_window_destroy (GTK_WINDOW (win));
+  drain ();
+  g_assert_finalize_object (win);
+}
+
+static void
 remove_tree (const char *path)
 {
   g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
@@ -587,6 +678,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/cases/switch-cases", test_switch_cases);
   g_test_add_func ("/ui/cases/train-across", test_train_across);
   g_test_add_func ("/ui/cases/paint-while-opening", test_paint_while_opening);
+  g_test_add_func ("/ui/cases/unreadable-segmentation-kept", test_unreadable_segmentation_kept);
   status = g_test_run ();
 
   g_clear_object (&app);
