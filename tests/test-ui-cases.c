@@ -464,6 +464,41 @@ stroke (PelWindow *win,
   pel_slice_view_stroke_end (view);
 }
 
+/* Images a.nii.gz, b.nii.gz … of n cases in dir. */
+static void
+write_cases (const char *dir,
+             int         n)
+{
+  g_mkdir_with_parents (dir, 0700);
+  for (int c = 0; c < n; c++)
+    {
+      g_autoptr (PlVolume) v = make_volume (c);
+      g_autoptr (GError) error = NULL;
+      g_autofree char *name = g_strdup_printf ("%c.nii.gz", 'a' + c);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_assert_true (pl_volume_save (v, path, &error));
+      g_assert_no_error (error);
+    }
+}
+
+/* s->win shown with the cohort of dir open at its first case. */
+static void
+open_cohort (Switch     *s,
+             const char *dir)
+{
+  const char *paths[] = { dir };
+
+  g_object_ref (s->win);
+  gtk_window_set_default_size (GTK_WINDOW (s->win), 1200, 800);
+  gtk_window_present (GTK_WINDOW (s->win));
+  s->panel = find_panel (GTK_WIDGET (s->win));
+  g_assert_nonnull (s->panel);
+  pel_window_open_cases (s->win, paths, 1);
+  s->index = 0;
+  wait_until (switched, s);
+  drain ();
+}
+
 /* Painting while the next case loads: the labels on screen are about to
  * be replaced, so the stroke is refused rather than taken and dropped
  * unsaved with them; what was painted before the switch is saved. */
@@ -472,7 +507,6 @@ test_paint_while_opening (void)
 {
   g_autofree char *dir = g_build_filename (tmpdir, "cohort-opening", NULL);
   g_autofree char *a_seg = g_build_filename (dir, "a_seg.nii.gz", NULL);
-  const char *paths[] = { dir };
   PelWindow *win = pel_window_new (GTK_APPLICATION (app));
   PelDocument *doc = pel_window_get_document (win);
   Switch s = { win, NULL, 0 };
@@ -480,21 +514,8 @@ test_paint_while_opening (void)
   g_autoptr (PlLabels) saved = NULL;
   g_autoptr (GError) error = NULL;
 
-  g_mkdir_with_parents (dir, 0700);
-  for (int c = 0; c < 2; c++)
-    {
-      g_autoptr (PlVolume) v = make_volume (c);
-      g_autofree char *name = g_strdup_printf ("%c.nii.gz", 'a' + c);
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_assert_true (pl_volume_save (v, path, &error));
-    }
-  g_object_ref (win);
-  gtk_window_set_default_size (GTK_WINDOW (win), 1200, 800);
-  gtk_window_present (GTK_WINDOW (win));
-  s.panel = find_panel (GTK_WIDGET (win));
-  pel_window_open_cases (win, paths, 1);
-  wait_until (switched, &s);
-  drain ();
+  write_cases (dir, 2);
+  open_cohort (&s, dir);
 
   /* a stroke in case a takes */
   g_assert_false (pel_document_get_dirty (doc));
@@ -557,7 +578,6 @@ test_unreadable_segmentation_kept (void)
   g_autofree char *dir = g_build_filename (tmpdir, "cohort-unreadable", NULL);
   g_autofree char *a_seg = g_build_filename (dir, "a_seg.nii.gz", NULL);
   g_autofree char *aside = g_build_filename (dir, "a_seg.nii.gz.unreadable", NULL);
-  const char *paths[] = { dir };
   PelWindow *win = pel_window_new (GTK_APPLICATION (app));
   PelDocument *doc = pel_window_get_document (win);
   Switch s = { win, NULL, 0 };
@@ -567,23 +587,10 @@ test_unreadable_segmentation_kept (void)
   g_autofree char *kept = NULL;
   gsize kept_len = 0;
 
-  g_mkdir_with_parents (dir, 0700);
-  for (int c = 0; c < 2; c++)
-    {
-      g_autoptr (PlVolume) v = make_volume (c);
-      g_autofree char *name = g_strdup_printf ("%c.nii.gz", 'a' + c);
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_assert_true (pl_volume_save (v, path, &error));
-    }
+  write_cases (dir, 2);
   g_assert_true (g_file_set_contents (a_seg, garbage, -1, NULL));
-  g_object_ref (win);
   g_signal_connect (win, "message-shown", G_CALLBACK (on_message), messages);
-  gtk_window_set_default_size (GTK_WINDOW (win), 1200, 800);
-  gtk_window_present (GTK_WINDOW (win));
-  s.panel = find_panel (GTK_WIDGET (win));
-  pel_window_open_cases (win, paths, 1);
-  wait_until (switched, &s);
-  drain ();
+  open_cohort (&s, dir);
   g_assert_nonnull (strstr (messages->str, "a_seg.nii.gz"));   /* why it did not load */
 
   /* paint a and leave it */
