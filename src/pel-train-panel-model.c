@@ -690,16 +690,17 @@ ACTION (act_scroll)
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
   const char *where = g_variant_get_string (parameter, NULL);
   gboolean top = g_str_equal (where, "top"), network = g_str_equal (where, "network");
-  gboolean pretrain = g_str_equal (where, "pretrain");
   double x = 0.0, y = 0.0;
 
+  if (g_str_equal (where, "pretrain"))
+    {
+      pel_train_panel_scroll_to_pretrain (self);
+      return;
+    }
   if (network)
     gtk_expander_set_expanded (self->network_expander, TRUE);
-  if (pretrain)
-    gtk_expander_set_expanded (GTK_EXPANDER (pel_train_panel_pretrain_heading (self)), TRUE);
   if (!top)
-    gtk_widget_translate_coordinates (network ? GTK_WIDGET (self->preset_dropdown)
-                                      : pretrain ? pel_train_panel_pretrain_heading (self) : self->proposal_heading,
+    gtk_widget_translate_coordinates (network ? GTK_WIDGET (self->preset_dropdown) : self->proposal_heading,
                                       gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (self->scroller)),
                                       0.0, 0.0, &x, &y);
   gtk_adjustment_set_value (adj, top ? 0.0 : y - 6.0);

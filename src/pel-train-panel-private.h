@@ -214,8 +214,8 @@ gboolean  pel_train_panel_prepare_init       (PelTrainPanel *self,
                                               GError       **error);
 /* The pre-training command, for the command line's note (NULL: none). */
 char     *pel_train_panel_pretrain_command   (PelTrainPanel *self);
-/* The section's "pretrain" place for train.scroll. */
-GtkWidget *pel_train_panel_pretrain_heading  (PelTrainPanel *self);
+/* train.scroll "pretrain": the section opened, at the top. */
+void      pel_train_panel_scroll_to_pretrain (PelTrainPanel *self);
 
 /* pel-train-panel-model.c */
 /* A copy of m that owns its network. */

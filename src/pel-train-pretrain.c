@@ -1071,18 +1071,40 @@ pel_train_panel_init_pretrain (PelTrainPanel *self)
 
   self->pretrain_run = pel_live_run_new (_("Pre-training"));
   g_signal_connect_swapped (self->pretrain_run, "series-points", G_CALLBACK (on_pretrain_points), self);
-  row = pel_run_row_new (self->pretrain_run, _("%.2f steps/s"), "train.pretrain-stop");
-  /* shown only while it runs, under the training row */
+  row = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_box_append (GTK_BOX (row), caption (_("Pre-training")));
+  gtk_box_append (GTK_BOX (row), pel_run_row_new (self->pretrain_run, _("%.2f steps/s"), "train.pretrain-stop"));
+  /* shown only while it runs, under the training row, named: the bar
+   * above it is the training's */
   g_object_bind_property (self->pretrain_run, "running", row, "visible", G_BINDING_SYNC_CREATE);
   gtk_box_insert_child_after (GTK_BOX (gtk_widget_get_parent (GTK_WIDGET (self->quality_row_box))), row,
                               GTK_WIDGET (self->quality_row_box));
   update_encoder_label (self);
 }
 
-GtkWidget *
-pel_train_panel_pretrain_heading (PelTrainPanel *self)
+static gboolean
+scroll_to_section (gpointer user_data)
 {
-  return GTK_WIDGET (self->pretrain_expander);
+  PelTrainPanel *self = user_data;
+  GtkScrolledWindow *scroller;
+  double x = 0.0, y = 0.0;
+
+  if (self->document == NULL)    /* disposed meanwhile */
+    return G_SOURCE_REMOVE;
+  scroller = GTK_SCROLLED_WINDOW (self->scroller);
+  if (gtk_widget_translate_coordinates (GTK_WIDGET (self->pretrain_expander),
+                                           gtk_scrolled_window_get_child (scroller), 0.0, 0.0, &x, &y))
+    gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (scroller), y - 6.0);
+  return G_SOURCE_REMOVE;
+}
+
+void
+pel_train_panel_scroll_to_pretrain (PelTrainPanel *self)
+{
+  gtk_expander_set_expanded (self->pretrain_expander, TRUE);
+  /* After the next layout: until then the scroller's range is the closed
+   * section's, too short to bring it to the top. */
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, scroll_to_section, g_object_ref (self), g_object_unref);
 }
 
 void
