@@ -208,8 +208,12 @@ gboolean  pel_train_panel_pretrain_busy      (PelTrainPanel *self);
 void      pel_train_panel_pretrain_volume_changed (PelTrainPanel *self);
 /* self->settings.init from the encoder and the choice to use it. */
 void      pel_train_panel_sync_init          (PelTrainPanel *self);
-/* Before Start: hands the session the encoder to fine-tune from (or none);
- * FALSE with the reason when it does not fit the settings. */
+/* Whether Start could fine-tune from the encoder chosen (TRUE without
+ * one); FALSE with the reason when it does not fit the settings. */
+gboolean  pel_train_panel_check_init         (PelTrainPanel *self,
+                                              GError       **error);
+/* Before Start: the check, then hands the session the encoder to
+ * fine-tune from (or none). */
 gboolean  pel_train_panel_prepare_init       (PelTrainPanel *self,
                                               GError       **error);
 /* The pre-training command, for the command line's note (NULL: none). */

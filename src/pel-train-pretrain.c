@@ -41,6 +41,11 @@ typedef struct
   /* out, read after the run */
   PlModel          *model;         /* the newest export */
   GError           *error;
+  /* the main thread's view, updated after each run (the worker's fields
+   * above are its own while a run goes on) */
+  gint64            done;          /* steps of both stages */
+  gint64            done_global;   /* of the global stage */
+  gboolean          in_local;      /* Continue runs the local stage */
 } PretrainTask;
 
 static void
@@ -55,9 +60,9 @@ pretrain_task_free (PretrainTask *t)
   g_free (t);
 }
 
-/* Steps of both stages (main thread: after a run). */
+/* Steps of both stages, from the worker's fields (after a run). */
 static gint64
-task_steps (const PretrainTask *t)
+count_steps (const PretrainTask *t)
 {
   if (t->second)
     return t->global_steps + t->second_steps;
@@ -219,16 +224,13 @@ pel_train_panel_sync_init (PelTrainPanel *self)
 }
 
 gboolean
-pel_train_panel_prepare_init (PelTrainPanel *self,
-                              GError       **error)
+pel_train_panel_check_init (PelTrainPanel *self,
+                            GError       **error)
 {
   g_autofree char *name = NULL;
 
   if (!self->use_encoder)
-    {
-      pel_train_session_set_init (self->session, NULL);
-      return TRUE;
-    }
+    return TRUE;
   if (self->encoder == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
@@ -237,9 +239,16 @@ pel_train_panel_prepare_init (PelTrainPanel *self,
       return FALSE;
     }
   name = encoder_name (self);
-  if (!pel_train_settings_check_init (&self->settings, self->encoder, name, error))
+  return pel_train_settings_check_init (&self->settings, self->encoder, name, error);
+}
+
+gboolean
+pel_train_panel_prepare_init (PelTrainPanel *self,
+                              GError       **error)
+{
+  if (!pel_train_panel_check_init (self, error))
     return FALSE;
-  pel_train_session_set_init (self->session, pel_train_panel_model_copy (self->encoder));
+  pel_train_session_set_init (self->session, self->use_encoder ? pel_train_panel_model_copy (self->encoder) : NULL);
   return TRUE;
 }
 
@@ -562,7 +571,7 @@ pel_train_panel_update_pretrain (PelTrainPanel *self)
 {
   gboolean volume = pel_document_has_volume (self->document);
   PretrainTask *t = self->pretrain_task;
-  gboolean can_continue = t && !self->pretraining && !self->pretrain_drop && task_steps (t) > 0
+  gboolean can_continue = t && !self->pretraining && !self->pretrain_drop && t->done > 0
                           && pretrain_compatible (self);
 
   pel_train_panel_enable (self, "pretrain", volume && !self->pretraining && !self->encoder_busy);
@@ -597,8 +606,8 @@ update_pretrain_line (PelTrainPanel *self)
                                      : _("Pre-training the encoder: step %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT),
                             pel_live_run_get_done (self->pretrain_run), t->target);
   else
-    g_string_append_printf (s, _("Pre-trained %" G_GINT64_FORMAT " steps%s"), task_steps (t),
-                            t->second ? _(" (global and local stages)") : "");
+    g_string_append_printf (s, _("Pre-trained %" G_GINT64_FORMAT " steps%s"), t->done,
+                            t->in_local ? _(" (global and local stages)") : "");
   if (n > 0 && isfinite (loss[n - 1].y))
     g_string_append_printf (s, _(" · contrastive loss %.3f"), loss[n - 1].y);
   pel_train_panel_set_line (self, "pretrain", s->str, FALSE);
@@ -631,6 +640,9 @@ on_pretrain_done (GObject      *object,
   t = self->pretrain_task;
   pel_train_thread_job_finished ();
   self->pretraining = FALSE;
+  t->done = count_steps (t);
+  t->done_global = t->second ? t->global_steps : t->done;
+  t->in_local = t->second != NULL;
   if (self->document == NULL || self->pretrain_drop)
     {
       /* disposed, or another volume opened meanwhile */
@@ -641,6 +653,7 @@ on_pretrain_done (GObject      *object,
           g_clear_object (&self->pretrain_run);
           return;
         }
+      pel_plot_clear (self->pretrain_plot);
       pel_train_panel_set_line (self, "pretrain", NULL, FALSE);
       pel_train_panel_update_buttons (self);
       return;
@@ -648,7 +661,7 @@ on_pretrain_done (GObject      *object,
   if (t->model)
     {
       PlModel *model = g_steal_pointer (&t->model);
-      g_autofree char *path = cache_path (self, model, task_steps (t));
+      g_autofree char *path = cache_path (self, model, t->done);
 
       set_encoder (self, model, path, TRUE);
       save_encoder_to (self, path, TRUE);
@@ -660,7 +673,7 @@ on_pretrain_done (GObject      *object,
       pel_train_panel_set_line (self, "pretrain", text, TRUE);
       g_clear_error (&t->error);
       /* a pretrainer that failed to be made is made again next time */
-      if (task_steps (t) == 0)
+      if (t->done == 0)
         g_clear_pointer (&self->pretrain_task, pretrain_task_free);
     }
   pel_train_panel_update_buttons (self);
@@ -676,7 +689,7 @@ run_pretrain (PelTrainPanel *self,
   t->run_steps = steps;
   t->local = gtk_check_button_get_active (self->pretrain_local_check);
   /* a run of both stages does `steps` of each */
-  t->target = task_steps (t) + steps + (t->second == NULL && t->local ? steps : 0);
+  t->target = t->done + steps + (!t->in_local && t->local ? steps : 0);
   pel_plot_set_x_extent (self->pretrain_plot, (double) t->target);
   pel_train_thread_set_engine_threads (t->settings.threads);
   pel_train_thread_job_started ();
@@ -724,6 +737,7 @@ pel_train_panel_pretrain_volume_changed (PelTrainPanel *self)
   if (self->pretrain_task)
     {
       g_clear_pointer (&self->pretrain_task, pretrain_task_free);
+      pel_plot_clear (self->pretrain_plot);
       pel_train_panel_set_line (self, "pretrain", NULL, FALSE);
     }
 }
@@ -734,16 +748,16 @@ pel_train_panel_pretrain_command (PelTrainPanel *self)
   PretrainTask *t = self->pretrain_task;
   g_autofree char *global_out = NULL;
 
-  if (!self->use_encoder || !self->encoder_here || t == NULL || task_steps (t) == 0 || self->encoder_path == NULL)
+  if (!self->use_encoder || !self->encoder_here || t == NULL || t->done == 0 || self->encoder_path == NULL)
     return NULL;
-  if (t->second == NULL)
+  if (t->done == t->done_global)
     return pel_train_settings_pretrain_command_line (&t->settings, pel_volume_ref_get (t->volume),
                                                      pel_document_get_volume_path (self->document), &t->config,
-                                                     t->batch, task_steps (t), 0, self->encoder_path, NULL);
+                                                     t->batch, t->done, 0, self->encoder_path, NULL);
   global_out = g_strdup ("pretrained-global.safetensors");
   return pel_train_settings_pretrain_command_line (&t->settings, pel_volume_ref_get (t->volume),
                                                    pel_document_get_volume_path (self->document), &t->config,
-                                                   t->batch, t->global_steps, task_steps (t) - t->global_steps,
+                                                   t->batch, t->done_global, t->done - t->done_global,
                                                    global_out, self->encoder_path);
 }
 

@@ -545,6 +545,10 @@ test_bad_encoders (void)
   g_assert_false (pel_train_session_get_running (session));
   g_assert_cmpstr (status_line (GTK_WIDGET (panel), "train"), ==, line);
   g_assert_true (status_is_error (GTK_WIDGET (panel), "train"));
+  /* so does the quality estimate, whose folds would fine-tune from it */
+  click (GTK_WIDGET (panel), "_Quality");
+  g_assert_true (g_str_has_prefix (status_line (GTK_WIDGET (panel), "quality"),
+                                   "Cannot estimate quality: The encoder of ref-encoder.safetensors has 5 levels"));
 
   /* the network it was made for: fits */
   activate (panel, "preset", g_variant_new_string ("ref"));
