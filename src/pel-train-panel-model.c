@@ -15,8 +15,8 @@
 
 /* ---- the model ------------------------------------------------------------ */
 
-static PlModel *
-model_copy (const PlModel *m)
+PlModel *
+pel_train_panel_model_copy (const PlModel *m)
 {
   PlModel *c = pl_model_new (pl_unet_copy (m->unet), m->n_classes, m->class_values,
                              (const char *const *) m->class_names);
@@ -231,7 +231,7 @@ pel_train_panel_predict (PelTrainPanel *self)
   pel_train_thread_set_engine_threads (self->settings.threads);
   pel_train_thread_job_started ();
   gtk_widget_set_visible (GTK_WIDGET (self->predict_bar), TRUE);
-  pel_proposal_predict_async (self->predict_job, model_copy (model), volume, self->cancellable,
+  pel_proposal_predict_async (self->predict_job, pel_train_panel_model_copy (model), volume, self->cancellable,
                               on_predict_done, g_object_ref (self));
   update_predict_bar (self);
   pel_train_panel_update_buttons (self);
@@ -398,7 +398,7 @@ save_model_to (PelTrainPanel *self,
   task = g_task_new (self, self->cancellable, on_saved, NULL);
   g_task_set_task_data (task, g_strdup (path), g_free);
   /* a copy: the session replaces its model as training goes on */
-  g_object_set_data_full (G_OBJECT (task), "model", model_copy (model), (GDestroyNotify) pl_model_free);
+  g_object_set_data_full (G_OBJECT (task), "model", pel_train_panel_model_copy (model), (GDestroyNotify) pl_model_free);
   g_task_run_in_thread (task, save_thread);
   g_object_unref (task);
   pel_train_panel_update_buttons (self);
@@ -682,8 +682,8 @@ ACTION (act_fill)
   gtk_toggle_button_set_active (PEL_TRAIN_PANEL (user_data)->fill_button, TRUE);
 }
 
-/* The panel scrolled to a section: "top", "network" (its options shown)
- * or "proposal". */
+/* The panel scrolled to a section: "top", "network" (its options shown),
+ * "pretrain" (opened) or "proposal". */
 ACTION (act_scroll)
 {
   PelTrainPanel *self = user_data;
@@ -692,6 +692,11 @@ ACTION (act_scroll)
   gboolean top = g_str_equal (where, "top"), network = g_str_equal (where, "network");
   double x = 0.0, y = 0.0;
 
+  if (g_str_equal (where, "pretrain"))
+    {
+      pel_train_panel_scroll_to_pretrain (self);
+      return;
+    }
   if (network)
     gtk_expander_set_expanded (self->network_expander, TRUE);
   if (!top)

@@ -116,6 +116,31 @@ struct _PelTrainPanel
   gboolean          accepting;        /* a proposal is being merged (on a worker) */
   char             *accept_step;      /* the undo step the "accept" line tells of */
 
+  /* Pre-training and the encoder Start fine-tunes from
+   * (pel-train-pretrain.c); its widgets are built there. */
+  PelLiveRun       *pretrain_run;
+  gpointer          pretrain_task;    /* kept across runs (Continue) */
+  gboolean          pretraining;      /* a run is going */
+  gboolean          pretrain_drop;    /* drop the task when the run ends */
+  GtkExpander      *pretrain_expander;
+  GtkSpinButton    *pretrain_steps_spin;
+  GtkSpinButton    *pretrain_batch_spin;
+  GtkSpinButton    *pretrain_temperature_spin;
+  GtkCheckButton   *pretrain_local_check;
+  PelPlot          *pretrain_plot;
+  guint             pretrain_series;
+  guint             pretrain_local_series;
+  GtkDropDown      *init_dropdown;
+  GtkDropDown      *freeze_dropdown;
+  GtkLabel         *encoder_label;
+  GtkCheckButton   *batch_norm_check;
+  PlModel          *encoder;          /* the pre-trained model, or NULL */
+  char             *encoder_path;     /* its file (in the cache while not saved) */
+  gboolean          encoder_here;     /* pre-trained in this window */
+  gboolean          use_encoder;      /* Start fine-tunes from it */
+  gboolean          encoder_busy;     /* its file is being read or written */
+  char             *encoder_error;    /* the last file's failure, shown until the next */
+
   gboolean          syncing;
 };
 
@@ -172,7 +197,33 @@ void      pel_train_panel_update_quality     (PelTrainPanel *self,
                                               gboolean       can_train);
 gboolean  pel_train_panel_estimating         (PelTrainPanel *self);
 
+/* pel-train-pretrain.c: the Pre-training section (contrastive
+ * pre-training of the encoder on the open volume, a live run of its own),
+ * the encoder Start fine-tunes from and its freezing, their train.*
+ * actions and the "pretrain" and "encoder" status lines. */
+void      pel_train_panel_init_pretrain      (PelTrainPanel *self);
+void      pel_train_panel_dispose_pretrain   (PelTrainPanel *self);
+void      pel_train_panel_update_pretrain    (PelTrainPanel *self);
+gboolean  pel_train_panel_pretrain_busy      (PelTrainPanel *self);
+void      pel_train_panel_pretrain_volume_changed (PelTrainPanel *self);
+/* self->settings.init from the encoder and the choice to use it. */
+void      pel_train_panel_sync_init          (PelTrainPanel *self);
+/* Whether Start could fine-tune from the encoder chosen (TRUE without
+ * one); FALSE with the reason when it does not fit the settings. */
+gboolean  pel_train_panel_check_init         (PelTrainPanel *self,
+                                              GError       **error);
+/* Before Start: the check, then hands the session the encoder to
+ * fine-tune from (or none). */
+gboolean  pel_train_panel_prepare_init       (PelTrainPanel *self,
+                                              GError       **error);
+/* The pre-training command, for the command line's note (NULL: none). */
+char     *pel_train_panel_pretrain_command   (PelTrainPanel *self);
+/* train.scroll "pretrain": the section opened, at the top. */
+void      pel_train_panel_scroll_to_pretrain (PelTrainPanel *self);
+
 /* pel-train-panel-model.c */
+/* A copy of m that owns its network. */
+PlModel  *pel_train_panel_model_copy         (const PlModel *m);
 void      pel_train_panel_init_model         (PelTrainPanel *self);
 /* The "train" action group: every operation of the panel. */
 void      pel_train_panel_init_actions       (PelTrainPanel *self);

@@ -31,6 +31,7 @@ pel_train_panel_update_preset_info (PelTrainPanel *self)
         if (self->settings.fcn_head)
           pl_unet_config_head (&cfg, "fcn");
         cfg.attention_heads = self->settings.attention;
+        cfg.batch_norm = self->settings.batch_norm;
         cfg.in_channels = MAX (self->settings.context, 1) + (self->settings.coords ? 1 : 0);
         cfg.n_classes = 4;
         if (pl_unet_config_check (&cfg, NULL))
@@ -143,6 +144,8 @@ pel_train_panel_sync_widgets (PelTrainPanel *self)
   gtk_drop_down_set_selected (self->attention_dropdown, attention_index (self->settings.attention));
   gtk_drop_down_set_selected (self->context_dropdown, (guint) CLAMP (self->settings.context / 2, 0, 2));
   gtk_check_button_set_active (self->coords_check, self->settings.coords);
+  gtk_check_button_set_active (self->batch_norm_check, self->settings.batch_norm);
+  gtk_drop_down_set_selected (self->freeze_dropdown, (guint) self->settings.freeze);
   gtk_drop_down_set_selected (self->method_dropdown, self->settings.method.kind);
   if (pel_document_has_volume (self->document))
     gtk_drop_down_set_selected (self->axis_dropdown, (guint) pel_train_panel_axis_index (self, self->settings.axis));

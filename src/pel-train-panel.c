@@ -104,9 +104,11 @@ pel_train_panel_update_buttons (PelTrainPanel *self)
   pel_train_panel_enable (self, "save-model", pel_train_session_get_model (self->session) != NULL && !self->action_busy);
   pel_train_panel_enable (self, "save", pel_train_session_get_model (self->session) != NULL && !self->action_busy);
   pel_train_panel_enable (self, "load", !self->action_busy);
+  pel_train_panel_update_pretrain (self);
   g_simple_action_set_state (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->actions), "busy")),
                              g_variant_new_boolean (running || predicting || self->action_busy
-                                                    || self->accepting || pel_train_panel_estimating (self)));
+                                                    || self->accepting || pel_train_panel_estimating (self)
+                                                    || pel_train_panel_pretrain_busy (self)));
   if (proposal && volume)
     {
       gint64 c[3];
@@ -341,7 +343,8 @@ pel_train_panel_start (PelTrainPanel *self)
   pel_document_get_cursor (self->document, c);
   pel_train_session_set_preview_slice (self->session, c[self->settings.axis]);
   pel_train_panel_prepare_cases (self);
-  if (!pel_train_session_start (self->session, &self->settings, &error))
+  if (!pel_train_panel_prepare_init (self, &error)
+      || !pel_train_session_start (self->session, &self->settings, &error))
     {
       pel_train_panel_set_status (self, error->message, TRUE);
       return;
@@ -399,7 +402,14 @@ pel_train_panel_update_command (PelTrainPanel *self)
   else if (pel_document_get_dirty (self->document))
     g_string_append (note, _("The segmentation has unsaved changes: save it so the command reads the same labels. "));
   if (trained)
-    g_string_append (note, _("Labels painted while training ran change the batches, so a rerun matches only if they did not change."));
+    g_string_append (note, _("Labels painted while training ran change the batches, so a rerun matches only if they did not change. "));
+  if (s->init)
+    {
+      g_autofree char *pretrain = pel_train_panel_pretrain_command (self);
+      if (pretrain)
+        g_string_append_printf (note, _("The encoder was pre-trained here and written to the cache; this pre-trains "
+                                        "it again: %s"), pretrain);
+    }
   gtk_label_set_text (self->command_note, note->str);
   gtk_widget_set_visible (GTK_WIDGET (self->command_note), note->len > 0);
   g_string_free (note, TRUE);
@@ -426,6 +436,7 @@ on_volume_changed (PelTrainPanel *self)
   pel_train_settings_clear (&fresh);
   pel_slice_counts_clear (&self->counts);
   reset_plots (self);
+  pel_train_panel_pretrain_volume_changed (self);
   self->proposal_is_volume = FALSE;
   pel_train_panel_update_strip (self);
   pel_train_panel_recount_classes (self);
@@ -500,6 +511,7 @@ pel_train_panel_dispose (GObject *object)
     }
   pel_train_panel_dispose_model (self);
   pel_train_panel_dispose_quality (self);
+  pel_train_panel_dispose_pretrain (self);
   g_clear_object (&self->actions);
   g_clear_pointer (&self->accept_step, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), PEL_TYPE_TRAIN_PANEL);
@@ -653,6 +665,7 @@ pel_train_panel_new (PelDocument *document,
   pel_train_settings_init (&self->settings, pel_document_get_volume (document));
   pel_train_panel_init_actions (self);
   pel_train_panel_init_quality (self);
+  pel_train_panel_init_pretrain (self);
   pel_action_script_set_run (G_ACTION_GROUP (self->actions),
                              G_OBJECT (pel_train_session_get_run (self->session)));
   reset_plots (self);
@@ -720,6 +733,8 @@ pel_train_panel_set_settings (PelTrainPanel          *self,
   g_return_if_fail (PEL_IS_TRAIN_PANEL (self));
   pel_train_settings_clear (&self->settings);
   pel_train_settings_copy (&self->settings, settings);
+  /* the init is the panel's encoder, whatever the settings say */
+  pel_train_panel_sync_init (self);
   pel_train_panel_sync_widgets (self);
   pel_train_panel_update_strip (self);
   pel_train_panel_update_buttons (self);

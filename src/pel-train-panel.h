@@ -20,8 +20,15 @@
  * per input: 1, 3, 5), train.coords(b position channel), train.method(s),
  * train.steps(i), train.interval(d seconds of preview refresh),
  * train.outline, train.fill, train.scroll(s "top" | "network" (opened) |
- * "proposal"), and the
- * state train.busy (training, predicting or reading/writing a model).
+ * "pretrain" (opened) | "proposal"); pre-training and fine-tuning:
+ * train.pretrain, train.pretrain-continue, train.pretrain-stop,
+ * train.pretrain-steps(i), train.pretrain-batch(i),
+ * train.pretrain-temperature(d), train.pretrain-local(b), train.init(s
+ * "fresh" | "pretrained"), train.freeze(s, engine/nn/finetune.h's names),
+ * train.batch-norm(b), train.load-encoder(s path), train.save-encoder(s
+ * path), train.load-encoder-file and train.save-encoder-file (dialogs);
+ * and the state train.busy (training, pre-training, predicting or
+ * reading/writing a model).
  *
  * PELLUCID_TRAIN_ACTIONS, for demonstrations and screenshots, is a list of
  * those activations run in order (pel-action-script.h), each when its
@@ -58,6 +65,13 @@ void             pel_train_panel_set_settings (PelTrainPanel          *self,
 const char      *pel_train_panel_get_command_line (PelTrainPanel *self);
 /* The model Predict Volume and Save use (trained here or loaded), or NULL. */
 PlModel         *pel_train_panel_get_model    (PelTrainPanel *self);
+/* Pre-training (contrastive, on the open volume's slices, no labels): its
+ * live run, and the pre-trained model Start fine-tunes from when the
+ * panel's "Start from" says so (trained here or loaded; NULL: none) with
+ * the file it is in. */
+PelLiveRun      *pel_train_panel_get_pretrain_run (PelTrainPanel *self);
+PlModel         *pel_train_panel_get_encoder  (PelTrainPanel *self);
+const char      *pel_train_panel_get_encoder_path (PelTrainPanel *self);
 /* Runs one PELLUCID_TRAIN_ACTIONS-style list of train.* (or win., app.)
  * activations (tests, demos). */
 void             pel_train_panel_run_actions  (PelTrainPanel *self,

@@ -22,6 +22,7 @@ typedef struct
   PelTrainProvider *provider;
   PlLabelTable     *table;
   PelTrainSettings  settings;
+  PlModel          *init;       /* the encoder Start would fine-tune from, or NULL */
   PlCrossval       *result;
 } QualityTask;
 
@@ -33,6 +34,7 @@ quality_task_free (QualityTask *t)
   g_clear_pointer (&t->provider, pel_train_provider_free);
   g_clear_pointer (&t->table, pl_label_table_free);
   g_clear_pointer (&t->result, pl_crossval_free);
+  g_clear_pointer (&t->init, pl_model_free);
   pel_train_settings_clear (&t->settings);
   g_free (t);
 }
@@ -49,6 +51,13 @@ quality_func (gpointer   task_data,
   if (pel_train_settings_to_config (&t->settings, -1, &cfg, error))
     {
       cfg.label_table = t->table;
+      if (t->init)
+        {
+          /* every fold fine-tunes from the encoder, as Start would */
+          cfg.init = t->init->unet;
+          cfg.init_decoder = pl_model_decoder_pretrained (t->init);
+          cfg.freeze = t->settings.freeze;
+        }
       t->result = pl_crossval_run (&cfg, &t->settings.method, pel_volume_ref_get (t->volume),
                                    pel_train_provider_get (t->provider), QUALITY_FOLDS,
                                    t->settings.steps, pel_live_get_progress (live), error);
@@ -93,11 +102,20 @@ act_estimate (GSimpleAction *action,
   const PlVolume *volume = pel_document_get_volume (self->document);
   QualityTask *t;
   g_autofree char *line = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (volume == NULL || self->quality_task != NULL)
     return;
+  if (!pel_train_panel_check_init (self, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("Cannot estimate quality: %s"), error->message);
+      pel_train_panel_set_line (self, "quality", text, TRUE);
+      return;
+    }
   t = g_new0 (QualityTask, 1);
   pel_train_settings_copy (&t->settings, &self->settings);
+  if (self->settings.init)
+    t->init = pel_train_panel_model_copy (pel_train_panel_get_encoder (self));
   t->volume = pel_document_ref_volume (self->document);
   {
     g_autoptr (PelLabelStore) store = pel_document_ref_label_store (self->document);

@@ -5,6 +5,7 @@
 #include "src/pel-train-session.h"
 
 #include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@ typedef struct
   PelTrainProvider *provider;
   PelVolumeRef     *volume;
   PelTrainCases    *cases;             /* across a cohort, or NULL */
+  PlModel          *init;              /* the pretrained model, or NULL */
   PlLabelTable     *label_table;       /* names and side pairs, a copy */
   PelTrainSettings  settings;
   gint64            holdout;
@@ -53,6 +55,7 @@ struct _PelTrainSession
   PlModel          *model;
   GError           *error;
   PelTrainCases    *next_cases;        /* for the next start */
+  PlModel          *next_init;         /* for the next start */
 };
 
 G_DEFINE_FINAL_TYPE (PelTrainSession, pel_train_session, G_TYPE_OBJECT)
@@ -263,9 +266,27 @@ make_trainer (TrainTask *t,
   int n;
   gint64 shape[3] = { 1, 1, 0 };
 
+  g_autofree char *init_record = NULL;
+
   if (!pel_train_settings_to_config (&t->settings, t->holdout, &cfg, error))
     return FALSE;
   cfg.label_table = t->label_table;
+  if (t->init)
+    {
+      /* as pellucid-cli train --init records it */
+      g_autoptr (JsonNode) name = json_node_init_string (json_node_alloc (), t->settings.init ? t->settings.init : "");
+      g_autofree char *quoted = json_to_string (name, FALSE);
+
+      if (!pel_train_settings_check_init (&t->settings, t->init, t->settings.init ? t->settings.init : _("the pre-trained model"),
+                                          error))
+        return FALSE;
+      init_record = g_strdup_printf ("{\"file\":%s,\"training\":%s}", quoted,
+                                     t->init->training ? t->init->training : "null");
+      cfg.init = t->init->unet;
+      cfg.init_decoder = pl_model_decoder_pretrained (t->init);
+      cfg.init_record = init_record;
+      cfg.freeze = t->settings.freeze;
+    }
   if (t->cases)
     {
       g_autofree char *line = NULL;
@@ -389,6 +410,7 @@ drop_trainer (PelTrainSession *self)
   g_return_if_fail (!self->running);
   g_clear_pointer (&self->task.trainer, pl_trainer_free);
   g_clear_pointer (&self->task.cases, pel_train_cases_free);
+  g_clear_pointer (&self->task.init, pl_model_free);
   g_clear_pointer (&self->task.provider, pel_train_provider_free);
   g_clear_pointer (&self->task.label_table, pl_label_table_free);
   g_clear_pointer (&self->task.volume, pel_volume_ref_unref);
@@ -512,6 +534,7 @@ pel_train_session_start (PelTrainSession        *self,
   }
   self->task.label_table = pl_label_table_copy (pel_document_get_label_table (self->document));
   self->task.cases = g_steal_pointer (&self->next_cases);
+  self->task.init = g_steal_pointer (&self->next_init);
   /* Across cases, the held-out slice would be one of the bank's: none. */
   self->task.holdout = settings->holdout && self->task.cases == NULL ? choose_holdout (self, settings->axis) : -1;
   self->task.method_update_pending = FALSE;
@@ -613,6 +636,7 @@ pel_train_session_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->document, self);
   drop_trainer (self);
   g_clear_pointer (&self->next_cases, pel_train_cases_free);
+  g_clear_pointer (&self->next_init, pl_model_free);
   if (self->run)
     g_signal_handlers_disconnect_by_data (self->run, self);
   g_clear_object (&self->document);
@@ -828,6 +852,15 @@ pel_train_session_set_cases (PelTrainSession *self,
   g_return_if_fail (PEL_IS_TRAIN_SESSION (self));
   g_clear_pointer (&self->next_cases, pel_train_cases_free);
   self->next_cases = cases;
+}
+
+void
+pel_train_session_set_init (PelTrainSession *self,
+                            PlModel         *init)
+{
+  g_return_if_fail (PEL_IS_TRAIN_SESSION (self));
+  g_clear_pointer (&self->next_init, pl_model_free);
+  self->next_init = init;
 }
 
 PelTrainCases *

@@ -90,6 +90,12 @@ PlModel         *pel_train_session_get_model       (PelTrainSession        *self
  * them); without, on the open volume only. */
 void             pel_train_session_set_cases       (PelTrainSession        *self,
                                                     PelTrainCases          *cases);
+/* Fine-tuning: the next start's network takes init's encoder (and its
+ * decoder, after the local contrastive stage) and keeps what the start's
+ * settings freeze; the model file it came from is the settings' init.
+ * Takes init; NULL: fresh weights. */
+void             pel_train_session_set_init        (PelTrainSession        *self,
+                                                    PlModel                *init);
 /* The cases the trainer draws from, or NULL (for tests). */
 PelTrainCases   *pel_train_session_get_cases       (PelTrainSession        *self);
 PelTrainProvider *pel_train_session_get_provider   (PelTrainSession        *self);

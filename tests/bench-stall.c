@@ -21,6 +21,11 @@
  *              --ensemble-steps steps, the Train panel's settings) while the
  *              user paints and moves as in training; it ends with the
  *              members becoming the panel's ensemble
+ *   pretrain   the Train panel pre-trains the encoder (contrastive, on
+ *              every slice, the panel's default steps and batch) for
+ *              --seconds while the user paints and moves as in training,
+ *              then Stop: it reports the steps, the wait for the label
+ *              lock and how long Stop took to end the run
  *
  * A G_PRIORITY_HIGH timeout every 5 ms records the gap since its previous
  * run: a gap well over 5 ms is time the main loop spent elsewhere (a
@@ -30,7 +35,7 @@
  *
  *   meson test -C build --benchmark --suite ui stall
  *   build/tests/bench-stall [--preset ref|small] [--seconds 30]
- *                           [--phases idle,ensemble] [--ensemble-steps 10]
+ *                           [--phases idle,ensemble,pretrain] [--ensemble-steps 10]
  *
  * --phases runs only the phases named (default: all); training runs as
  * well when a later phase needs its model.
@@ -477,6 +482,62 @@ ensemble_phase (PelWindow *win,
     g_error ("the ensemble was not trained: %s", pel_uncertainty_panel_get_status (unc, "ensemble"));
 }
 
+static void
+on_pretrain_loss (PelLiveRun *run)
+{
+  stall_event ("pre-training loss points arrived");
+}
+
+static gboolean
+pretrain_done (gpointer data)
+{
+  return !pel_live_run_get_running (data);
+}
+
+/* Pre-train in the Train panel while the user paints and moves, then Stop. */
+static void
+pretrain_phase (PelWindow     *win,
+                PelTrainPanel *panel,
+                User          *user)
+{
+  PelLiveRun *run = pel_train_panel_get_pretrain_run (panel);
+  guint stroke_source, move_source;
+  gulong loss_handler;
+  gint64 t0, t_stop;
+  double stop_ms;
+
+  gtk_stack_set_visible_child (GTK_STACK (gtk_widget_get_parent (GTK_WIDGET (panel))), GTK_WIDGET (panel));
+  user->n_strokes = user->n_moves = 0;
+  user->worst_lock_ms = 0.0;
+  loss_handler = g_signal_connect (run, "series-points", G_CALLBACK (on_pretrain_loss), NULL);
+  run_for (0.5);
+  stall_begin_phase ();
+  stall_event ("Pre-train clicked");
+  t0 = g_get_monotonic_time ();
+  g_assert (gtk_widget_activate_action (GTK_WIDGET (panel), "train.scroll", "s", "pretrain"));
+  g_assert (gtk_widget_activate_action (GTK_WIDGET (panel), "train.pretrain", NULL));
+  stroke_source = g_timeout_add (250, paint_stroke, user);
+  move_source = g_timeout_add (1500, move_slice, user);
+  run_for (seconds);
+  stall_event ("Stop clicked");
+  t_stop = g_get_monotonic_time ();
+  g_assert (gtk_widget_activate_action (GTK_WIDGET (panel), "train.pretrain-stop", NULL));
+  run_until (pretrain_done, run, 600);
+  stop_ms = (g_get_monotonic_time () - t_stop) * 1e-3;
+  g_source_remove (stroke_source);
+  g_source_remove (move_source);
+  run_for (1.0);
+  stall_end_phase (phase_prefix, "pretrain");
+  g_signal_handler_disconnect (run, loss_handler);
+  printf ("  %" G_GINT64_FORMAT " pre-training steps in %.1f s (%.2f steps/s), Stop ended the run in %.0f ms, "
+          "%d strokes (longest wait for the label lock %.1f ms), %d slice moves\n",
+          pel_live_run_get_done (run), (t_stop - t0) * 1e-6,
+          pel_live_run_get_done (run) / MAX ((t_stop - t0) * 1e-6, 1e-9), stop_ms,
+          user->n_strokes, user->worst_lock_ms, user->n_moves);
+  if (pel_train_panel_get_encoder (panel) == NULL)
+    g_error ("pre-training kept no encoder");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -489,7 +550,7 @@ main (int argc, char **argv)
     { "labels", 0, 0, G_OPTION_ARG_FILENAME, &labels_path, "colin27-4class-k5.nii.gz", "FILE" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Engine threads (the panel's default)", "T" },
     { "phases", 0, 0, G_OPTION_ARG_STRING, &phases, "Only these phases (idle,training,predicting,accept,"
-      "explaining,sanity,uncertain,ensemble)", "LIST" },
+      "explaining,sanity,uncertain,ensemble,pretrain)", "LIST" },
     { "ensemble-steps", 0, 0, G_OPTION_ARG_INT, &ensemble_steps, "Steps per ensemble member (10)", "N" },
     { "ensemble-members", 0, 0, G_OPTION_ARG_INT, &ensemble_members, "Ensemble members (3)", "M" },
     { NULL }
@@ -584,6 +645,8 @@ main (int argc, char **argv)
     uncertain_phase (win, &user);
   if (want ("ensemble"))
     ensemble_phase (win, &user);
+  if (want ("pretrain"))
+    pretrain_phase (win, panel, &user);
   printf ("stall/%s: worst gap of all phases %.1f ms\n", preset, worst_overall);
 
   pel_train_settings_clear (&settings);
