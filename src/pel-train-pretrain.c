@@ -988,7 +988,7 @@ build_section (PelTrainPanel *self)
 
   gtk_grid_set_row_spacing (grid, 4);
   gtk_grid_set_column_spacing (grid, 12);
-  w = spin (1, 100000, 50, 0, PL_TRAIN_DEFAULT_STEPS);
+  w = spin (1, 100000, 50, 0, PL_PRETRAIN_DEFAULT_STEPS);
   self->pretrain_steps_spin = GTK_SPIN_BUTTON (w);
   grid_row (grid, 0, _("Steps"), w, _("Steps of Pre-train (of each stage), and how many more Continue runs"));
   w = spin (2, 64, 1, 0, tc.batch);

@@ -29,7 +29,7 @@ export XDG_CONFIG_HOME="$tmp/config" XDG_STATE_HOME="$tmp/state" XDG_DATA_HOME="
 set -- build/src/pellucid /usr/share/mricron/templates/ch2.nii.gz \
   -s "$data/colin27-4class-k5.nii.gz" -l "$here/colin27-4class.txt"
 
-# The small network, 600 steps of 8 slices (the engine's defaults); the
+# The small network, 200 steps of 8 slices (the engine's defaults); the
 # shot while they run (PRETRAIN_SECONDS: long enough for a loss curve on a
 # busy machine, short of the end).
 PELLUCID_TRAIN_ACTIONS="show,preset=small,scroll=pretrain,pretrain" \

@@ -42,6 +42,10 @@
 
 G_BEGIN_DECLS
 
+/* Steps of one pre-training run (of each stage), pellucid-cli pretrain's
+ * and the Train panel's default. */
+#define PL_PRETRAIN_DEFAULT_STEPS 200
+
 typedef struct
 {
   float    temperature;   /* τ, 0.1 */

@@ -49,7 +49,7 @@ pel_cli_pretrain (int argc, char **argv)
   g_autofree char *image = NULL, *out = NULL, *axis_name = NULL, *preset = NULL, *init_path = NULL;
   g_autoptr (PlModel) init = NULL;
   g_autofree char *init_record = NULL;
-  int steps = 200, batch = 8, threads = 2, proj = 64, regions = 4, context_slices = 1;
+  int steps = PL_PRETRAIN_DEFAULT_STEPS, batch = 8, threads = 2, proj = 64, regions = 4, context_slices = 1;
   gboolean local = FALSE, coords = FALSE;
   gint64 seed = 0;
   double lr = 1e-3, tau = 0.1;
