@@ -23,33 +23,8 @@
 #define FINE_STEPS TEST_SIZE (10, 3)
 #define LOCAL_STEPS TEST_SIZE (3, 1)
 
-typedef gboolean (*Condition) (gpointer data);
-
-#define wait_until(cond, data) wait_until_named (cond, data, #cond)
-
-static void
-wait_until_named (Condition   cond,
-                  gpointer    data,
-                  const char *name)
-{
-  gint64 deadline = g_get_monotonic_time () + 60 * TEST_TIME_SCALE * G_USEC_PER_SEC;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for %s", name);
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (1000);
-    }
-}
-
-static void
-drain (void)
-{
-  for (int i = 0; i < 20; i++)
-    while (g_main_context_iteration (NULL, FALSE))
-      ;
-}
+#define UI_WAIT_SECONDS 60
+#include "tests/ui-wait.h"
 
 #define NX 32
 #define NY 32

@@ -32,17 +32,21 @@ drain (void)
       ;
 }
 
-/* Runs the main loop until cond (data) holds. */
+/* Runs the main loop until cond (data) holds; a timeout names the
+ * condition. */
+#define wait_until(cond, data) wait_until_named (cond, data, #cond)
+
 G_GNUC_UNUSED static void
-wait_until (Condition cond,
-            gpointer  data)
+wait_until_named (Condition   cond,
+                  gpointer    data,
+                  const char *name)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) UI_WAIT_SECONDS * TEST_TIME_SCALE * G_USEC_PER_SEC;
 
   while (!cond (data))
     {
       if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting");
+        g_error ("timed out waiting for %s", name);
       if (!g_main_context_iteration (NULL, FALSE))
         g_usleep (1000);
     }
