@@ -463,34 +463,36 @@ load_model_from (PelTrainPanel *self,
   pel_train_panel_update_buttons (self);
 }
 
-/* The Save Model and Load Model dialogs: the chosen path goes to
- * save_model_to() or load_model_from(). */
+/* A model file chooser (the model filter): the chosen path goes to
+ * func (self, path, save). */
 static void
 on_model_file_response (GtkNativeDialog *native,
                         int              response,
                         PelTrainPanel   *self)
 {
   gboolean save = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (native), "save"));
+  PelTrainPathFunc func = g_object_get_data (G_OBJECT (native), "func");
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
       g_autofree char *path = g_file_get_path (file);
-      if (path && save)
-        save_model_to (self, path);
-      else if (path)
-        load_model_from (self, path);
+      if (path)
+        func (self, path, save);
     }
   g_object_unref (native);
   g_object_unref (self);
 }
 
-static void
-choose_model_file (PelTrainPanel *self,
-                   gboolean       save)
+void
+pel_train_panel_choose_model_file (PelTrainPanel    *self,
+                                   gboolean          save,
+                                   const char       *title,
+                                   const char       *name,
+                                   PelTrainPathFunc  func)
 {
   GtkFileChooserNative *native =
-    gtk_file_chooser_native_new (save ? _("Save Model") : _("Load Model"), parent_window (self),
+    gtk_file_chooser_native_new (title, parent_window (self),
                                  save ? GTK_FILE_CHOOSER_ACTION_SAVE : GTK_FILE_CHOOSER_ACTION_OPEN,
                                  save ? _("_Save") : _("_Open"), NULL);
   g_autoptr (GtkFileFilter) filter = model_filter ();
@@ -498,10 +500,23 @@ choose_model_file (PelTrainPanel *self,
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
   if (save)
-    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), "model.safetensors");
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), name);
   g_object_set_data (G_OBJECT (native), "save", GINT_TO_POINTER (save));
+  g_object_set_data (G_OBJECT (native), "func", func);
   g_signal_connect (native, "response", G_CALLBACK (on_model_file_response), g_object_ref (self));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+/* Save Model and Load Model. */
+static void
+model_path_chosen (PelTrainPanel *self,
+                   const char    *path,
+                   gboolean       save)
+{
+  if (save)
+    save_model_to (self, path);
+  else
+    load_model_from (self, path);
 }
 
 /* ---- the "train" actions --------------------------------------------------- */
@@ -566,8 +581,8 @@ ACTION (act_predict) { pel_train_panel_predict (user_data); }
 ACTION (act_predict_stop) { pel_job_cancel (PEL_TRAIN_PANEL (user_data)->predict_job); }
 ACTION (act_accept_slice) { pel_train_panel_accept (user_data, PEL_ACCEPT_SLICE, 0); }
 ACTION (act_accept_all) { pel_train_panel_accept (user_data, PEL_ACCEPT_ALL, 0); }
-ACTION (act_save_model) { choose_model_file (user_data, TRUE); }
-ACTION (act_load_model) { choose_model_file (user_data, FALSE); }
+ACTION (act_save_model) { pel_train_panel_choose_model_file (user_data, TRUE, _("Save Model"), "model.safetensors", model_path_chosen); }
+ACTION (act_load_model) { pel_train_panel_choose_model_file (user_data, FALSE, _("Load Model"), NULL, model_path_chosen); }
 ACTION (act_save) { save_model_to (user_data, g_variant_get_string (parameter, NULL)); }
 ACTION (act_load) { load_model_from (user_data, g_variant_get_string (parameter, NULL)); }
 

@@ -225,6 +225,16 @@ void      pel_train_panel_scroll_to_pretrain (PelTrainPanel *self);
 /* A copy of m that owns its network. */
 PlModel  *pel_train_panel_model_copy         (const PlModel *m);
 void      pel_train_panel_init_model         (PelTrainPanel *self);
+/* A model file chooser (*.safetensors) over the window: the path chosen
+ * goes to func; name is the proposed file name when saving. */
+typedef void (*PelTrainPathFunc) (PelTrainPanel *self,
+                                  const char    *path,
+                                  gboolean       save);
+void      pel_train_panel_choose_model_file  (PelTrainPanel    *self,
+                                              gboolean          save,
+                                              const char       *title,
+                                              const char       *name,
+                                              PelTrainPathFunc  func);
 /* The "train" action group: every operation of the panel. */
 void      pel_train_panel_init_actions       (PelTrainPanel *self);
 void      pel_train_panel_enable             (PelTrainPanel *self,

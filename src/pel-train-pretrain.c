@@ -500,48 +500,16 @@ load_encoder_from (PelTrainPanel *self,
   pel_train_panel_update_buttons (self);
 }
 
+/* Save Encoder… and Load Encoder…. */
 static void
-on_file_response (GtkNativeDialog *native,
-                  int              response,
-                  PelTrainPanel   *self)
+encoder_path_chosen (PelTrainPanel *self,
+                     const char    *path,
+                     gboolean       save)
 {
-  gboolean save = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (native), "save"));
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
-      g_autofree char *path = g_file_get_path (file);
-      if (path && save)
-        save_encoder_to (self, path, FALSE);
-      else if (path)
-        load_encoder_from (self, path);
-    }
-  g_object_unref (native);
-  g_object_unref (self);
-}
-
-static void
-choose_file (PelTrainPanel *self,
-             gboolean       save)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkFileChooserNative *native =
-    gtk_file_chooser_native_new (save ? _("Save Pre-trained Encoder") : _("Load Encoder"),
-                                 GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                 save ? GTK_FILE_CHOOSER_ACTION_SAVE : GTK_FILE_CHOOSER_ACTION_OPEN,
-                                 save ? _("_Save") : _("_Open"), NULL);
-  GtkFileFilter *filter = gtk_file_filter_new ();
-
-  gtk_file_filter_set_name (filter, _("Models (safetensors)"));
-  gtk_file_filter_add_pattern (filter, "*.safetensors");
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
-  g_object_unref (filter);
   if (save)
-    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), "pretrained.safetensors");
-  g_object_set_data (G_OBJECT (native), "save", GINT_TO_POINTER (save));
-  g_signal_connect (native, "response", G_CALLBACK (on_file_response), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+    save_encoder_to (self, path, FALSE);
+  else
+    load_encoder_from (self, path);
 }
 
 /* ---- main side of the run -------------------------------------------------- */
@@ -835,8 +803,8 @@ ACTION (act_batch_norm)
 
 ACTION (act_load_encoder) { load_encoder_from (user_data, g_variant_get_string (parameter, NULL)); }
 ACTION (act_save_encoder) { save_encoder_to (user_data, g_variant_get_string (parameter, NULL), FALSE); }
-ACTION (act_load_encoder_file) { choose_file (user_data, FALSE); }
-ACTION (act_save_encoder_file) { choose_file (user_data, TRUE); }
+ACTION (act_load_encoder_file) { pel_train_panel_choose_model_file (user_data, FALSE, _("Load Encoder"), NULL, encoder_path_chosen); }
+ACTION (act_save_encoder_file) { pel_train_panel_choose_model_file (user_data, TRUE, _("Save Pre-trained Encoder"), "pretrained.safetensors", encoder_path_chosen); }
 
 #undef ACTION
 
