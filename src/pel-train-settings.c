@@ -151,7 +151,7 @@ pel_train_settings_check_init (const PelTrainSettings *s,
                      name, theirs, ours, fits);
       else
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                     _("The encoder of %s has %s, and no network here has: the network set here has %s."),
+                     _("The encoder of %s has %s, which no network here has (the one set here has %s)."),
                      name, theirs, ours);
       return FALSE;
     }
