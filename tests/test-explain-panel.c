@@ -53,6 +53,13 @@ make_document (void)
   return doc;
 }
 
+/* The widget has been given its size. */
+static gboolean
+laid_out (gpointer data)
+{
+  return gtk_widget_get_width (data) > 0 && gtk_widget_get_height (data) > 0;
+}
+
 static gboolean
 training_done (gpointer data)
 {
@@ -261,6 +268,8 @@ test_panel (void)
     int tw, th;
 
     g_assert_nonnull (tile);
+    /* the tiles are laid out on a frame after the maps arrive */
+    wait_until (laid_out, tile);
     tw = gtk_widget_get_width (tile);
     th = gtk_widget_get_height (tile);
     g_assert_cmpint (tw, >, 0);
