@@ -404,11 +404,11 @@ save_model_to (PelTrainPanel *self,
   pel_train_panel_update_buttons (self);
 }
 
-static void
-load_thread (GTask        *task,
-             gpointer      source,
-             gpointer      task_data,
-             GCancellable *cancellable)
+void
+pel_train_panel_load_model_thread (GTask        *task,
+                                   gpointer      source,
+                                   gpointer      task_data,
+                                   GCancellable *cancellable)
 {
   GError *error = NULL;
   PlModel *model = pl_model_load (task_data, &error);
@@ -458,7 +458,7 @@ load_model_from (PelTrainPanel *self,
 
   self->action_busy = TRUE;
   g_task_set_task_data (task, g_strdup (path), g_free);
-  g_task_run_in_thread (task, load_thread);
+  g_task_run_in_thread (task, pel_train_panel_load_model_thread);
   g_object_unref (task);
   pel_train_panel_update_buttons (self);
 }

@@ -225,6 +225,12 @@ void      pel_train_panel_scroll_to_pretrain (PelTrainPanel *self);
 /* A copy of m that owns its network. */
 PlModel  *pel_train_panel_model_copy         (const PlModel *m);
 void      pel_train_panel_init_model         (PelTrainPanel *self);
+/* A GTask thread function: loads the model file named by the task data
+ * (a path) and returns the PlModel. */
+void      pel_train_panel_load_model_thread  (GTask            *task,
+                                              gpointer          source,
+                                              gpointer          task_data,
+                                              GCancellable     *cancellable);
 /* A model file chooser (*.safetensors) over the window: the path chosen
  * goes to func; name is the proposed file name when saving. */
 typedef void (*PelTrainPathFunc) (PelTrainPanel *self,

@@ -444,21 +444,6 @@ cache_path (PelTrainPanel *self,
 }
 
 static void
-load_thread (GTask        *task,
-             gpointer      source,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  GError *error = NULL;
-  PlModel *model = pl_model_load (task_data, &error);
-
-  if (model)
-    g_task_return_pointer (task, model, (GDestroyNotify) pl_model_free);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
 on_encoder_loaded (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -495,7 +480,7 @@ load_encoder_from (PelTrainPanel *self,
   g_clear_pointer (&self->encoder_error, g_free);
   self->encoder_busy = TRUE;
   g_task_set_task_data (task, g_strdup (path), g_free);
-  g_task_run_in_thread (task, load_thread);
+  g_task_run_in_thread (task, pel_train_panel_load_model_thread);
   g_object_unref (task);
   pel_train_panel_update_buttons (self);
 }

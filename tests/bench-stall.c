@@ -54,6 +54,7 @@
 #include "src/pel-uncertainty-panel.h"
 #include "src/pel-train-panel.h"
 #include "src/pel-window.h"
+#include "tests/panel-widgets.h"
 #include "tests/stall-phases.h"
 
 #define IMAGE "/usr/share/mricron/templates/ch2.nii.gz"
@@ -203,31 +204,6 @@ static void
 on_progress (PelTrainSession *session)
 {
   stall_event ("loss/Dice points arrived");
-}
-
-static GtkWidget *
-find_button (GtkWidget  *root,
-             const char *label_prefix)
-{
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found;
-      if (GTK_IS_BUTTON (c) && gtk_button_get_label (GTK_BUTTON (c))
-          && g_str_has_prefix (gtk_button_get_label (GTK_BUTTON (c)), label_prefix))
-        return c;
-      if ((found = find_button (c, label_prefix)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static void
-click (GtkWidget  *root,
-       const char *label_prefix)
-{
-  GtkWidget *button = find_button (root, label_prefix);
-  g_assert (button != NULL && gtk_widget_is_sensitive (button));
-  g_signal_emit_by_name (button, "clicked");
 }
 
 static gboolean
