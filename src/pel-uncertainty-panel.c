@@ -254,7 +254,9 @@ start (PelUncertaintyPanel *self)
       t->models = g_ptr_array_new_with_free_func ((GDestroyNotify) pl_model_free);
       g_ptr_array_add (t->models, model_copy (single));
     }
-  t->n_models = self->estimator == PL_ESTIMATOR_ENSEMBLE ? (int) t->models->len : 1;
+  /* TTA of a loaded ensemble: every member on every copy */
+  t->n_models = self->estimator == PL_ESTIMATOR_ENSEMBLE || self->estimator == PL_ESTIMATOR_TTA
+                ? (int) t->models->len : 1;
   t->volume = g_steal_pointer (&volume);
   t->assess = pel_uncertainty_assess_input (self);
 

@@ -358,6 +358,32 @@ test_estimate_tta (void)
   check_decomposition (a);
 }
 
+/* TTA of an ensemble: each member on each transformed copy, so the mean is
+ * the average of the members' own TTA means (same seed, same copies). */
+static void
+test_estimate_tta_ensemble (void)
+{
+  g_autoptr (PlVolume) v = phantom ();
+  PlModel *m[2] = { tiny_model (4), tiny_model (5) };
+  g_autoptr (PlUncertaintyResult) both = estimate (PL_ESTIMATOR_TTA, 3, 7, m, 2, v);
+  g_autoptr (PlUncertaintyResult) a = estimate (PL_ESTIMATOR_TTA, 3, 7, &m[0], 1, v);
+  g_autoptr (PlUncertaintyResult) b = estimate (PL_ESTIMATOR_TTA, 3, 7, &m[1], 1, v);
+  double worst = 0.0;
+
+  g_assert_cmpint (both->n_samples, ==, 6);
+  g_assert_cmpint (a->n_samples, ==, 3);
+  for (gsize i = 0; i < 3 * both->n_voxels; i++)
+    worst = fmax (worst, fabs (both->mean[i] - 0.5 * (a->mean[i] + b->mean[i])));
+  g_assert_cmpfloat (worst, <, 1e-5);
+  /* MI(both) = H(mean) − ½ (E_a + E_b) ≥ ½ (MI_a + MI_b), since the entropy
+   * is concave; strictly when the members disagree */
+  g_assert_cmpfloat (map_sum (both, PL_UMAP_MUTUAL_INFO), >,
+                     0.5 * (map_sum (a, PL_UMAP_MUTUAL_INFO) + map_sum (b, PL_UMAP_MUTUAL_INFO)) + 1e-3);
+  check_decomposition (both);
+  for (int i = 0; i < 2; i++)
+    pl_model_free (m[i]);
+}
+
 static void
 test_tta_inverse (void)
 {
@@ -727,6 +753,7 @@ main (int argc, char **argv)
   g_test_add_func ("/uncertainty/slices", test_slices);
   g_test_add_func ("/uncertainty/estimate/ensemble", test_estimate_ensemble);
   g_test_add_func ("/uncertainty/estimate/tta", test_estimate_tta);
+  g_test_add_func ("/uncertainty/estimate/tta-ensemble", test_estimate_tta_ensemble);
   g_test_add_func ("/uncertainty/estimate/tta-inverse", test_tta_inverse);
   g_test_add_func ("/uncertainty/estimate/tta-sides", test_tta_sides);
   g_test_add_func ("/uncertainty/estimate/mc-softmax", test_estimate_mc_softmax);

@@ -97,7 +97,7 @@ pl_uncertainty_n_samples (const PlUncertaintySettings *s, int n_models)
     {
     case PL_ESTIMATOR_MC: return s->mc_passes;
     case PL_ESTIMATOR_ENSEMBLE: return n_models;
-    case PL_ESTIMATOR_TTA: return s->tta_samples;
+    case PL_ESTIMATOR_TTA: return s->tta_samples * n_models;
     default: return 1;
     }
 }
@@ -297,7 +297,8 @@ check_models (PlModel *const *models, int n_models, const PlUncertaintySettings 
       return FALSE;
     }
   pl_model_frame_init (&f0, models[0], volume);
-  for (int i = 0; i < (s->estimator == PL_ESTIMATOR_ENSEMBLE ? n_models : 1); i++)
+  for (int i = 0; i < (s->estimator == PL_ESTIMATOR_ENSEMBLE || s->estimator == PL_ESTIMATOR_TTA
+                       ? n_models : 1); i++)
     {
       const PlModel *m = models[i];
       const PlUnetConfig *c = pl_unet_get_config (m->unet);
@@ -401,8 +402,11 @@ sample (Run *r, PlTape *tape, PlUnetEncoded *enc, PlTensor *x, int n, int K, con
       }
     case PL_ESTIMATOR_TTA:
       {
+        /* sample t: member t / T of the transformed copy t mod T */
+        PlModel *mt = r->models[t / r->s->tta_samples];
+        const PlTtaTransform *tr = &r->tta[t % r->s->tta_samples];
         gsize plane = (gsize) w->wh * w->ww;
-        int C = x->c, images = MAX (m0->context, 1);
+        int C = x->c, images = MAX (mt->context, 1);
         PlTensor *xt = pl_tape_tensor (tape, n, C, w->wh, w->ww), *y;
         gboolean swap, lg;
         /* the image channels move; a position channel stays in the
@@ -410,26 +414,25 @@ sample (Run *r, PlTape *tape, PlUnetEncoded *enc, PlTensor *x, int n, int K, con
         for (int s = 0; s < n; s++)
           for (int j = 0; j < C; j++)
             if (j < images)
-              pl_tta_apply (&r->tta[t], x->data + ((gsize) s * C + j) * plane, w->wh, w->ww, FALSE,
+              pl_tta_apply (tr, x->data + ((gsize) s * C + j) * plane, w->wh, w->ww, FALSE,
                             xt->data + ((gsize) s * C + j) * plane);
             else
               memcpy (xt->data + ((gsize) s * C + j) * plane, x->data + ((gsize) s * C + j) * plane,
                       plane * sizeof (float));
-        y = pl_unet_forward (m0->unet, tape, xt, &run);
-        p = run.log_var ? to_probs (r, m0, tape, y, run.log_var, &lg)
-                        : pl_unet_output (m0->unet, tape, y)->data;
+        y = pl_unet_forward (mt->unet, tape, xt, &run);
+        p = run.log_var ? to_probs (r, mt, tape, y, run.log_var, &lg)
+                        : pl_unet_output (mt->unet, tape, y)->data;
         /* Class c of a slice mirrored across the sides is class mirror[c]
          * of the slice itself. */
-        swap = r->mirror && ((r->lateral == 0 && r->tta[t].flip_h)
-                             || (r->lateral == 1 && r->tta[t].flip_w));
+        swap = r->mirror && ((r->lateral == 0 && tr->flip_h) || (r->lateral == 1 && tr->flip_w));
         {
-          InverseJob j = { &r->tta[t], p, r->tp, swap ? r->mirror : NULL, n * K, K, w->wh, w->ww };
+          InverseJob j = { tr, p, r->tp, swap ? r->mirror : NULL, n * K, K, w->wh, w->ww };
           pl_conv_parallel (MIN (n * K, PL_CONV_MAX_PARTS), pl_conv_threads (), inverse_part, &j);
         }
         if (run.log_var)
           {
             for (int s = 0; s < n; s++)
-              pl_tta_apply (&r->tta[t], run.log_var->data + s * plane, w->wh, w->ww, TRUE,
+              pl_tta_apply (tr, run.log_var->data + s * plane, w->wh, w->ww, TRUE,
                             r->tv + s * plane);
             *var = r->tv;
           }
@@ -519,10 +522,10 @@ pl_uncertainty_estimate (const PlUncertaintySettings *s, PlModel *const *models,
   if (s->estimator == PL_ESTIMATOR_TTA)
     {
       gboolean no_flip;
-      tta = g_new (PlTtaTransform, T);
-      pl_tta_transforms (s, tta, T);
+      tta = g_new (PlTtaTransform, s->tta_samples);
+      pl_tta_transforms (s, tta, s->tta_samples);
       tta_sides (models[0], volume, g.axis, &r.lateral, &r.mirror, &no_flip);
-      for (int t = 0; t < T && no_flip; t++)
+      for (int t = 0; t < s->tta_samples && no_flip; t++)
         {
           if (r.lateral == 0)
             tta[t].flip_h = FALSE;
@@ -534,7 +537,8 @@ pl_uncertainty_estimate (const PlUncertaintySettings *s, PlModel *const *models,
       r.tv = g_new (float, (gsize) B * g.max_plane);
     }
   res->aleatoric = pl_unet_get_config (models[0]->unet)->aleatoric;
-  for (int i = 1; i < n_models && s->estimator == PL_ESTIMATOR_ENSEMBLE; i++)
+  for (int i = 1; i < n_models && (s->estimator == PL_ESTIMATOR_ENSEMBLE
+                                   || s->estimator == PL_ESTIMATOR_TTA); i++)
     res->aleatoric = res->aleatoric && pl_unet_get_config (models[i]->unet)->aleatoric;
   r.aleatoric = res->aleatoric;
   /* A stream of its own, so that dropout masks stay those of a model

@@ -16,7 +16,10 @@
  *                          transformed copies of each slice (flips, a small
  *                          rotation, intensity scale and shift; sample 0 is
  *                          the identity), each prediction mapped back by the
- *                          inverse transform before it is averaged.
+ *                          inverse transform before it is averaged.  Given
+ *                          the M members of an ensemble, every member sees
+ *                          every copy: M·T samples (member t / T, copy
+ *                          t mod T).
  *
  * A model with an aleatoric head (unet.h): each sample's probabilities
  * average S draws of noisy logits x + σ ε, as in training, so the expected
@@ -107,8 +110,8 @@ typedef struct
 
 void        pl_uncertainty_result_free   (PlUncertaintyResult *result);
 
-/* models: 1 model (softmax, MC, TTA: the first is used) or the M members
- * of an ensemble; softmax outputs, the channels of their slices
+/* models: 1 model (softmax, MC: the first is used) or the M members of an
+ * ensemble (ensemble, TTA); softmax outputs, the channels of their slices
  * (slice-input.h: TTA moves the image channels, not the position), and
  * (ensemble) the same classes, axis, normalisation and input multiple. */
 PlUncertaintyResult *pl_uncertainty_estimate (const PlUncertaintySettings *settings,

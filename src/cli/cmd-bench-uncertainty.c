@@ -13,7 +13,8 @@
  * in the k5 file; the calibration slices (default halfway between painted
  * slices 19/49 and 80/110, standing for slices an annotator painted and
  * held out) are taken out of them.  For each estimator (softmax, MC dropout,
- * TTA, the ensemble file if given, and a model with an aleatoric head if
+ * TTA, the ensemble file if given (alone and with TTA: each member on each
+ * transformed copy), and a model with an aleatoric head if
  * given: its logit draws averaged, "aleatoric", and with MC dropout,
  * "aleatoric-mc"), over the evaluated voxels (held-out
  * slices minus the calibration slices, ch2 intensity > 20, as
@@ -554,7 +555,9 @@ pel_cli_bench_uncertainty (int argc, char **argv)
       int n = 0;
       PlModel **members = pl_model_load_ensemble (ens_path, &n, &error);
       gboolean ok = members && run_estimator (&b, PL_ESTIMATOR_ENSEMBLE, "ensemble", members, n, &us, NULL,
-                                              &error);
+                                              &error)
+                    && (no_tta || run_estimator (&b, PL_ESTIMATOR_TTA, "ensemble-tta", members, n, &us, NULL,
+                                                 &error));
       pl_model_ensemble_free (members);
       if (!ok)
         {

@@ -81,7 +81,7 @@ pel_uncertainty_options_predict_group (PelUncertaintyOptions *o)
   const GOptionEntry entries[] = {
     { "uncertainty", 0, 0, G_OPTION_ARG_STRING, &o->estimator,
       "Estimator: mc (MC dropout, --mc-passes T, 20), ensemble (a model file from train --ensemble), "
-      "tta (test-time augmentation), softmax", "NAME" },
+      "tta (test-time augmentation; of every member when the file holds an ensemble), softmax", "NAME" },
     { "maps", 0, 0, G_OPTION_ARG_FILENAME, &o->maps,
       "Write PREFIX_entropy, _expected-entropy, _mutual-info, _variance (.nii.gz, nats), and _logit-variance for a model with an aleatoric head", "PREFIX" },
     { "tta-samples", 0, 0, G_OPTION_ARG_INT, &o->tta_samples, "TTA samples, identity included (8)", "T" },
