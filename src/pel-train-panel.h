@@ -72,6 +72,9 @@ PlModel         *pel_train_panel_get_model    (PelTrainPanel *self);
 PelLiveRun      *pel_train_panel_get_pretrain_run (PelTrainPanel *self);
 PlModel         *pel_train_panel_get_encoder  (PelTrainPanel *self);
 const char      *pel_train_panel_get_encoder_path (PelTrainPanel *self);
+/* A pre-training run that ends writes its model to
+ * $XDG_CACHE_HOME/pellucid/pretrained/; the newest this many stay there. */
+#define PEL_ENCODER_CACHE_KEEP 10
 /* Runs one PELLUCID_TRAIN_ACTIONS-style list of train.* (or win., app.)
  * activations (tests, demos). */
 void             pel_train_panel_run_actions  (PelTrainPanel *self,

@@ -347,6 +347,55 @@ set_encoder (PelTrainPanel *self,
 
 /* ---- model files ------------------------------------------------------------ */
 
+typedef struct
+{
+  char  *path;
+  gint64 mtime;
+} CacheFile;
+
+static int
+newest_first (gconstpointer a,
+              gconstpointer b)
+{
+  const CacheFile *x = a, *y = b;
+  return x->mtime < y->mtime ? 1 : x->mtime > y->mtime ? -1 : g_strcmp0 (x->path, y->path);
+}
+
+/* Keeps the PEL_ENCODER_CACHE_KEEP newest encoders in the cache folder dir
+ * (one is written per finished pre-training run, 8 MB for the reference
+ * network) and removes the others; never `keep`, the one just written. */
+static void
+prune_cache (const char *dir,
+             const char *keep)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_autoptr (GArray) files = g_array_new (FALSE, FALSE, sizeof (CacheFile));
+  const char *name;
+
+  if (d == NULL)
+    return;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      CacheFile f = { g_build_filename (dir, name, NULL), 0 };
+      GStatBuf st;
+      if (g_str_has_suffix (name, ".safetensors") && g_stat (f.path, &st) == 0 && S_ISREG (st.st_mode))
+        {
+          f.mtime = st.st_mtime;
+          g_array_append_val (files, f);
+        }
+      else
+        g_free (f.path);
+    }
+  g_array_sort (files, newest_first);
+  for (guint i = 0; i < files->len; i++)
+    {
+      CacheFile *f = &g_array_index (files, CacheFile, i);
+      if (i >= PEL_ENCODER_CACHE_KEEP && g_strcmp0 (f->path, keep) != 0)
+        g_remove (f->path);
+      g_free (f->path);
+    }
+}
+
 static void
 save_thread (GTask        *task,
              gpointer      source,
@@ -360,7 +409,11 @@ save_thread (GTask        *task,
   if (g_mkdir_with_parents (dir, 0700) != 0)
     g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (errno), "%s: %s", dir, g_strerror (errno));
   else if (pl_model_save (model, task_data, &error))
-    g_task_return_boolean (task, TRUE);
+    {
+      if (g_object_get_data (G_OBJECT (task), "to-cache"))
+        prune_cache (dir, task_data);
+      g_task_return_boolean (task, TRUE);
+    }
   else
     g_task_return_error (task, error);
 }
@@ -415,6 +468,7 @@ save_encoder_to (PelTrainPanel *self,
   g_task_set_task_data (task, g_strdup (path), g_free);
   g_object_set_data_full (G_OBJECT (task), "model", pel_train_panel_model_copy (self->encoder),
                           (GDestroyNotify) pl_model_free);
+  g_object_set_data (G_OBJECT (task), "to-cache", GINT_TO_POINTER (to_cache));
   g_task_run_in_thread (task, save_thread);
   g_object_unref (task);
   pel_train_panel_update_buttons (self);

@@ -11,6 +11,7 @@
 #include <gtk/gtk.h>
 #include <math.h>
 #include <string.h>
+#include <utime.h>
 
 #include "engine/data/dataset.h"
 #include "engine/nn/finetune.h"
@@ -228,6 +229,52 @@ compare_parts (const PlUnet *trained,
 
 /* ---- pre-train, stop, fine-tune frozen --------------------------------------- */
 
+/* Older encoders in the cache than it keeps, and a file of another kind. */
+#define OLD_ENCODERS (PEL_ENCODER_CACHE_KEEP + 2)
+
+static char *
+cache_file (const char *name)
+{
+  return g_build_filename (g_get_user_cache_dir (), "pellucid", "pretrained", name, NULL);
+}
+
+static void
+fill_cache (void)
+{
+  g_autofree char *dir = cache_file ("");
+  g_autofree char *other = cache_file ("notes.txt");
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (other, "kept", -1, NULL));
+  for (int i = 0; i < OLD_ENCODERS; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("old-%02d.safetensors", i);
+      g_autofree char *path = cache_file (name);
+      /* old-00 the oldest, a day before old-01, … */
+      struct utimbuf t = { now - (OLD_ENCODERS - i) * 86400, now - (OLD_ENCODERS - i) * 86400 };
+      g_assert_true (g_file_set_contents (path, "x", -1, NULL));
+      g_assert_cmpint (g_utime (path, &t), ==, 0);
+    }
+}
+
+/* The run's file and the newest KEEP − 1 old ones stay; the rest went. */
+static void
+check_cache_pruned (const char *written)
+{
+  g_autofree char *other = cache_file ("notes.txt");
+
+  g_assert_true (g_file_test (written, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (other, G_FILE_TEST_IS_REGULAR));
+  for (int i = 0; i < OLD_ENCODERS; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("old-%02d.safetensors", i);
+      g_autofree char *path = cache_file (name);
+      g_assert_cmpint (g_file_test (path, G_FILE_TEST_EXISTS), ==,
+                       i >= OLD_ENCODERS - (PEL_ENCODER_CACHE_KEEP - 1));
+    }
+}
+
 static void
 test_stop_and_fine_tune (void)
 {
@@ -249,6 +296,7 @@ test_stop_and_fine_tune (void)
 
   g_object_add_weak_pointer (G_OBJECT (panel), (gpointer *) &panel);
   g_assert_null (pel_train_panel_get_encoder (panel));
+  fill_cache ();
   /* nothing to fine-tune from yet */
   g_assert_null (strstr (pel_train_panel_get_command_line (panel), "--init"));
 
@@ -313,6 +361,7 @@ test_stop_and_fine_tune (void)
   g_assert_true (g_str_has_prefix (path, g_get_user_cache_dir ()));
   wait_until (file_exists, (gpointer) path);
   wait_until (not_busy, panel);
+  check_cache_pruned (path);
   command = pel_train_panel_get_command_line (panel);
   init_arg = g_strdup_printf (" --init %s --freeze none ", path);
   g_assert_nonnull (strstr (command, init_arg));
