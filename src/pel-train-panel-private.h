@@ -199,13 +199,42 @@ gboolean  pel_train_panel_estimating         (PelTrainPanel *self);
 
 /* pel-train-pretrain.c: the Pre-training section (contrastive
  * pre-training of the encoder on the open volume, a live run of its own),
- * the encoder Start fine-tunes from and its freezing, their train.*
- * actions and the "pretrain" and "encoder" status lines. */
+ * the choice of the encoder Start fine-tunes from and its freezing, their
+ * train.* actions and the "pretrain" status line. */
 void      pel_train_panel_init_pretrain      (PelTrainPanel *self);
 void      pel_train_panel_dispose_pretrain   (PelTrainPanel *self);
 void      pel_train_panel_update_pretrain    (PelTrainPanel *self);
 gboolean  pel_train_panel_pretrain_busy      (PelTrainPanel *self);
 void      pel_train_panel_pretrain_volume_changed (PelTrainPanel *self);
+
+/* pel-train-encoder.c: the encoder itself — its caption and "encoder"
+ * status line, and its files (Save/Load Encoder…, the cache). */
+void      pel_train_panel_update_encoder_label (PelTrainPanel *self);
+void      pel_train_panel_update_encoder_line  (PelTrainPanel *self);
+/* After the encoder or the choice to use it changed: settings.init, the
+ * caption, the buttons and the command line. */
+void      pel_train_panel_encoder_changed    (PelTrainPanel *self);
+/* A new encoder (owned from now on; here: pre-trained in this window, kept
+ * in path): Start uses it from now on. */
+void      pel_train_panel_set_encoder        (PelTrainPanel *self,
+                                              PlModel       *model,
+                                              const char    *path,
+                                              gboolean       here);
+/* Writes the encoder to path on a worker (to_cache: the cache file of a
+ * model pre-trained here; the cache is then pruned), or loads one. */
+void      pel_train_panel_save_encoder       (PelTrainPanel *self,
+                                              const char    *path,
+                                              gboolean       to_cache);
+void      pel_train_panel_load_encoder       (PelTrainPanel *self,
+                                              const char    *path);
+/* The cache file for a model pre-trained here for steps steps. */
+char     *pel_train_panel_encoder_cache_path (PelTrainPanel *self,
+                                              const PlModel *model,
+                                              gint64         steps);
+/* Save Encoder… and Load Encoder… (a PelTrainPathFunc). */
+void      pel_train_panel_encoder_path_chosen (PelTrainPanel *self,
+                                               const char    *path,
+                                               gboolean       save);
 /* self->settings.init from the encoder and the choice to use it. */
 void      pel_train_panel_sync_init          (PelTrainPanel *self);
 /* Whether Start could fine-tune from the encoder chosen (TRUE without
