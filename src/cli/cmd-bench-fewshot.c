@@ -129,7 +129,7 @@ static double
 run (const PlVolume *vol, const PlLabels *truth, const gint64 *painted, int k, PlMethodKind kind,
      const char *preset, const char *head, int attention, int context, gboolean coords,
      int steps, guint64 seed, int axis,
-     const PlModel *init, PlFreeze freeze, GError **error)
+     const PlModel *init, PlFreeze freeze, double dice[PEL_COLIN27_N_LABELS], GError **error)
 {
   g_autoptr (PlLabels) sparse = pl_labels_new (vol->dim);
   g_autoptr (PlTrainer) tr = NULL;
@@ -139,7 +139,7 @@ run (const PlVolume *vol, const PlLabels *truth, const gint64 *painted, int k, P
   PlTrainConfig cfg;
   PlMethodConfig m;
   PelColin27Eval ev;
-  double dice[PEL_COLIN27_N_LABELS], mean;
+  double mean;
 
   pl_slice_dims (vol->dim, axis, &h, &w);
   s = g_new (guint16, (gsize) h * w);
@@ -297,6 +297,7 @@ pel_cli_bench_fewshot (int argc, char **argv)
           int k = g_array_index (ks, int, ki);
           PlMethodKind kind = (PlMethodKind) g_array_index (kinds, int, mi);
           g_autofree double *d = g_new (double, seeds);
+          double per_label[PEL_COLIN27_N_LABELS];
           g_autofree gint64 *painted = g_new (gint64, MAX (k, 1));
           double sum = 0.0, ss = 0.0, mean, sd;
 
@@ -312,14 +313,16 @@ pel_cli_bench_fewshot (int argc, char **argv)
               for (int i = 0; i < k; i++)
                 g_string_append_printf (zs, "%s%" G_GINT64_FORMAT, i ? "," : "", painted[i]);
               d[s] = run (vol, truth, painted, k, kind, preset ? preset : "ref", head ? head : "plain",
-                          attention, context_slices, coords, steps, (guint64) s, axis, init, freeze, &error);
+                          attention, context_slices, coords, steps, (guint64) s, axis, init, freeze,
+                          per_label, &error);
               if (isnan (d[s]))
                 {
                   fprintf (stderr, "pellucid-cli bench fewshot: %s\n", error ? error->message : "no Dice");
                   return 1;
                 }
-              printf ("run: %s %s k=%d seed=%d slices=%s  held-out mean Dice %.4f\n",
-                      pl_method_kind_name (kind), split_names[si], k, s, zs->str, d[s]);
+              printf ("run: %s %s k=%d seed=%d slices=%s  held-out mean Dice %.4f (label 2 %.3f, 3 %.3f, 4 %.3f)\n",
+                      pl_method_kind_name (kind), split_names[si], k, s, zs->str, d[s],
+                      per_label[1], per_label[2], per_label[3]);
               fflush (stdout);
               sum += d[s];
             }
