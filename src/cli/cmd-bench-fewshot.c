@@ -2,7 +2,7 @@
  * several splits and seeds, as a paper reports it.
  *
  *   pellucid-cli bench fewshot [--methods supervised,compactness]
- *                [--k 2,3,5,8] [--splits even,random] [--seeds 3]
+ *                [--k 2,3,5,8] [--splits even,random] [--seeds 3] [--first-seed 0]
  *                [--steps 600] [--preset ref] [--threads 2]
  *                [--init PRETRAINED [--freeze MODE]] [--head plain|fcn]
  *                [--attention HEADS] [--context N] [--coords]
@@ -11,7 +11,8 @@
  * (../shared/data/colin27-4class.nii.gz): "even" as the PyTorch peer takes
  * them (brain slices B, B[⌊(i + ½) n / k⌋], i < k; the same split for every
  * seed), "random" k distinct brain slices drawn with the seed (another split
- * per seed).  Each method trains at its defaults with seed s = 0 … seeds − 1
+ * per seed).  Each method trains at its defaults with seed s = S … S + seeds − 1
+ * (S: --first-seed, 0)
  * and is scored as bench colin27-4class does (colin27-eval.h) on the other
  * brain slices.  Prints one line per run, then per method, split and k the
  * mean ± sample standard deviation over the seeds, with the peer's
@@ -184,13 +185,14 @@ pel_cli_bench_fewshot (int argc, char **argv)
   g_autofree char *head = NULL;
   g_autoptr (PlModel) init = NULL;
   PlFreeze freeze = PL_FREEZE_NONE;
-  int seeds = 3, steps = PL_TRAIN_DEFAULT_STEPS, threads = 2, attention = 0, context_slices = 1;
+  int seeds = 3, first_seed = 0, steps = PL_TRAIN_DEFAULT_STEPS, threads = 2, attention = 0, context_slices = 1;
   gboolean coords = FALSE;
   const GOptionEntry entries[] = {
     { "methods", 'm', 0, G_OPTION_ARG_STRING, &methods_arg, "Methods at their defaults, comma-separated (supervised)", "M,…" },
     { "k", 'k', 0, G_OPTION_ARG_STRING, &k_arg, "Painted slices per split, comma-separated (2,3,5,8)", "K,…" },
     { "splits", 0, 0, G_OPTION_ARG_STRING, &splits_arg, "even (the peer's), random (one per seed), or both (even,random)", "S,…" },
-    { "seeds", 0, 0, G_OPTION_ARG_INT, &seeds, "Seeds 0 … N−1 per method, split and k (3)", "N" },
+    { "seeds", 0, 0, G_OPTION_ARG_INT, &seeds, "Seeds S … S+N−1 per method, split and k (3)", "N" },
+    { "first-seed", 0, 0, G_OPTION_ARG_INT, &first_seed, "The first seed S (0): runs split over processes", "S" },
     { "steps", 's', 0, G_OPTION_ARG_INT, &steps, "Optimiser steps of every run (600)", "N" },
     { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, "Network: ref or small (ref)", "NAME" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (2)", "T" },
@@ -246,7 +248,7 @@ pel_cli_bench_fewshot (int argc, char **argv)
         fprintf (stderr, "pellucid-cli bench fewshot: unknown split '%s' (even, random)\n", split_names[i]);
         return 2;
       }
-  if (!parse_list (k_arg ? k_arg : "2,3,5,8", 1, 1000, ks) || seeds < 1 || steps < 1 || threads < 1
+  if (!parse_list (k_arg ? k_arg : "2,3,5,8", 1, 1000, ks) || seeds < 1 || first_seed < 0 || steps < 1 || threads < 1
       || !pl_unet_config_preset (preset ? preset : "ref", &probe)
       || !pl_unet_config_head (&probe, head ? head : "plain")
       || (probe.attention_heads = attention, !pl_unet_config_check (&probe, NULL))
@@ -309,11 +311,12 @@ pel_cli_bench_fewshot (int argc, char **argv)
           for (int s = 0; s < seeds; s++)
             {
               g_autoptr (GString) zs = g_string_new (NULL);
-              choose_split (brain, k, random, (guint64) s, painted);
+              int seed = first_seed + s;
+              choose_split (brain, k, random, (guint64) seed, painted);
               for (int i = 0; i < k; i++)
                 g_string_append_printf (zs, "%s%" G_GINT64_FORMAT, i ? "," : "", painted[i]);
               d[s] = run (vol, truth, painted, k, kind, preset ? preset : "ref", head ? head : "plain",
-                          attention, context_slices, coords, steps, (guint64) s, axis, init, freeze,
+                          attention, context_slices, coords, steps, (guint64) seed, axis, init, freeze,
                           per_label, &error);
               if (isnan (d[s]))
                 {
@@ -321,7 +324,7 @@ pel_cli_bench_fewshot (int argc, char **argv)
                   return 1;
                 }
               printf ("run: %s %s k=%d seed=%d slices=%s  held-out mean Dice %.4f (label 2 %.3f, 3 %.3f, 4 %.3f)\n",
-                      pl_method_kind_name (kind), split_names[si], k, s, zs->str, d[s],
+                      pl_method_kind_name (kind), split_names[si], k, seed, zs->str, d[s],
                       per_label[1], per_label[2], per_label[3]);
               fflush (stdout);
               sum += d[s];
