@@ -186,6 +186,61 @@ test_deterministic_and_resumable (void)
   g_assert_false (params_equal (a, c));
 }
 
+static gboolean
+record_lr (PlTrainer *tr, const PlTrainStepInfo *info, gpointer data)
+{
+  g_array_append_val ((GArray *) data, info->lr);
+  return TRUE;
+}
+
+/* The rate ramps down over the last 30 % of each run, and only in a run. */
+static void
+test_lr_rampdown (void)
+{
+  g_autoptr (PlVolume) v = make_volume ();
+  g_autoptr (PlLabels) l = pl_labels_new (v->dim);
+  g_autoptr (PlTrainer) tr = NULL, bad = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) lr = g_array_new (FALSE, FALSE, sizeof (double));
+  PlTrainStepInfo info;
+  PlLabelProvider prov;
+  PlTrainConfig cfg;
+
+  truth_slice (l, v, 2);
+  pl_label_provider_init_static (&prov, l);
+  small_config (&cfg);
+  cfg.lr_rampdown = 0.3f;
+  tr = pl_trainer_new (&cfg, v, &prov, &error);
+  g_assert_no_error (error);
+  g_assert_true (pl_trainer_run (tr, 10, NULL, record_lr, lr, &error));
+  g_assert_cmpuint (lr->len, ==, 10);
+  for (int k = 0; k < 10; k++)
+    {
+      /* steps 1…7 the full rate; 8, 9, 10 at t = 0, 1/3, 2/3 */
+      double t = k < 7 ? 0.0 : (k - 7) / 3.0, f = 0.5 + 0.5 * cos (G_PI * t);
+      g_assert_cmpfloat_with_epsilon (g_array_index (lr, double, k), cfg.lr * f * f, 1e-7);
+      g_assert_cmpfloat (g_array_index (lr, double, k), ==,
+                         (float) pl_lr_rampdown (cfg.lr, cfg.lr_rampdown, 10, k + 1));
+    }
+  g_assert_cmpfloat (g_array_index (lr, double, 9), <, 0.3 * cfg.lr);
+  /* a step outside a run, and the next run, start at the full rate again */
+  g_assert_true (pl_trainer_step (tr, &info, &error));
+  g_assert_cmpfloat (info.lr, ==, cfg.lr);
+  g_array_set_size (lr, 0);
+  g_assert_true (pl_trainer_run (tr, 10, NULL, record_lr, lr, &error));
+  g_assert_cmpfloat (g_array_index (lr, double, 0), ==, cfg.lr);
+  g_assert_cmpfloat (g_array_index (lr, double, 9), <, 0.3 * cfg.lr);
+  {
+    g_autoptr (PlModel) m = pl_trainer_export_model (tr);
+    g_assert_nonnull (strstr (m->training, "\"lr_rampdown\":0.3"));
+  }
+
+  cfg.lr_rampdown = 1.5f;
+  bad = pl_trainer_new (&cfg, v, &prov, &error);
+  g_assert_null (bad);
+  g_assert_error (error, PL_ERROR, PL_ERROR_INVALID);
+}
+
 /* A provider over a label map that the test changes between steps, as the
  * user painting. */
 static void
@@ -442,6 +497,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/slices", test_slices);
   g_test_add_func ("/train/learns-and-predicts", test_learns_and_predicts);
   g_test_add_func ("/train/deterministic-resumable", test_deterministic_and_resumable);
+  g_test_add_func ("/train/lr-rampdown", test_lr_rampdown);
   g_test_add_func ("/train/live-labels-cancel", test_live_labels_and_cancel);
   g_test_add_func ("/train/mc-dropout", test_mc_dropout);
   g_test_add_func ("/train/model-roundtrip", test_model_roundtrip);

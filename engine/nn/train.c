@@ -48,6 +48,8 @@ struct _PlTrainer
   gint32          *mirror;          /* class → class in a mirror image; NULL: identity */
   gboolean         lateral_flips;   /* flips across the sides are made */
   guint8          *held_out;        /* per slice: not trained on (cross-validation) */
+  gint64           run_first;       /* tr->step when pl_trainer_run began */
+  int              run_steps;       /* its length; 0: not in a run */
 };
 
 void
@@ -185,6 +187,8 @@ pl_trainer_new (const PlTrainConfig *config, const PlVolume *volume,
     return fail (error, "batch must be 1…4096"), NULL;
   if (!(config->lr > 0.0f))
     return fail (error, "learning rate must be positive"), NULL;
+  if (!(config->lr_rampdown >= 0.0f && config->lr_rampdown <= 1.0f))
+    return fail (error, "the learning rate's ramp-down must be a fraction of the steps, 0…1"), NULL;
   pl_slice_dims (volume->dim, tr->axis, &tr->h, &tr->w);
   tr->counts = g_new0 (gint64, volume->dim[tr->axis]);
   tr->labelled = g_new0 (gint64, volume->dim[tr->axis]);
@@ -463,6 +467,10 @@ pl_trainer_step (PlTrainer *tr, PlTrainStepInfo *info, GError **error)
   pl_unet_zero_grad (tr->model->unet);
   if (!pl_tape_backward (tr->tape, loss, NULL, error))
     return FALSE;
+  tr->opt->lr = tr->run_steps > 0
+                ? (float) pl_lr_rampdown (tr->cfg.lr, tr->cfg.lr_rampdown, tr->run_steps,
+                                          (int) (tr->step - tr->run_first + 1))
+                : tr->cfg.lr;
   pl_optimizer_step (tr->opt, pl_unet_params (tr->model->unet), pl_unet_grads (tr->model->unet));
   if (tr->teacher)
     pl_ema_update (pl_unet_params (tr->teacher), pl_unet_params (tr->model->unet),
@@ -473,6 +481,7 @@ pl_trainer_step (PlTrainer *tr, PlTrainStepInfo *info, GError **error)
       info->step = tr->step;
       info->loss = loss->data[0];
       info->seconds = (g_get_monotonic_time () - t0) * 1e-6;
+      info->lr = tr->opt->lr;
       info->n_labelled = tr->n_labelled;
     }
   return TRUE;
@@ -482,21 +491,35 @@ gboolean
 pl_trainer_run (PlTrainer *tr, int n_steps, const PlProgress *progress,
                 PlTrainStepFunc on_step, gpointer user_data, GError **error)
 {
+  gboolean ok = TRUE;
+
+  tr->run_first = tr->step;
+  tr->run_steps = n_steps;
   for (int i = 0; i < n_steps; i++)
     {
       PlTrainStepInfo info;
       g_autofree char *msg = NULL;
       if (pl_progress_cancelled (progress))
-        return pl_progress_set_cancelled_error (error);
+        {
+          ok = pl_progress_set_cancelled_error (error);
+          break;
+        }
       if (!pl_trainer_step (tr, &info, error))
-        return FALSE;
+        {
+          ok = FALSE;
+          break;
+        }
       msg = g_strdup_printf ("step %" G_GINT64_FORMAT " loss %.4f", info.step, info.loss);
       if (!pl_progress_report (progress, (double) (i + 1) / n_steps, msg))
-        return pl_progress_set_cancelled_error (error);
+        {
+          ok = pl_progress_set_cancelled_error (error);
+          break;
+        }
       if (on_step && !on_step (tr, &info, user_data))
-        return TRUE;
+        break;
     }
-  return TRUE;
+  tr->run_steps = 0;
+  return ok;
 }
 
 gint64
@@ -615,7 +638,10 @@ pl_trainer_export_model (PlTrainer *tr)
   g_autofree char *training = NULL;
   g_autofree char *aleatoric = NULL;
   g_autofree char *init = NULL;
+  g_autofree char *rampdown = NULL;
 
+  if (tr->cfg.lr_rampdown > 0.0f)
+    rampdown = g_strdup_printf (",\"lr_rampdown\":%g", tr->cfg.lr_rampdown);
   if (tr->cfg.net.aleatoric)
     aleatoric = g_strdup_printf (",\"aleatoric_samples\":%d", tr->cfg.aleatoric_samples);
   m->axis = tr->model->axis;
@@ -632,13 +658,14 @@ pl_trainer_export_model (PlTrainer *tr)
   training = g_strdup_printf ("{\"method\":\"%s\",\"steps\":%" G_GINT64_FORMAT ",\"seed\":%"
                               G_GUINT64_FORMAT ",\"batch\":%d,\"optimizer\":\"adam\",\"lr\":%g,"
                               "\"augment\":%s,\"flip_p\":%g,\"sides\":\"%s\",\"max_rotation_deg\":%g,"
-                              "\"fit\":\"%s\",\"threads\":%d%s%s%s%s}",
+                              "\"fit\":\"%s\",\"threads\":%d%s%s%s%s%s}",
                               tr->cfg.method, tr->step, tr->cfg.seed, tr->cfg.batch, tr->cfg.lr,
                               tr->cfg.augment ? "true" : "false", tr->cfg.flip_p,
                               /* what a flip across the sides did */
                               !tr->lateral_flips ? "not flipped" : tr->mirror ? "swapped" : "unchanged",
                               tr->cfg.max_rotation, tr->cfg.fit == PL_FIT_CROP ? "crop" : "pad",
                               pl_engine_get_threads (),
+                              rampdown ? rampdown : "",
                               aleatoric ? aleatoric : "",
                               init ? init : "",
                               tr->method_settings ? ",\"method_settings\":" : "",

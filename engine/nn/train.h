@@ -50,6 +50,10 @@ typedef struct
   int          batch;           /* 8 */
   guint64      seed;            /* 0 */
   float        lr;              /* Adam, 1e-3 */
+  /* The rate ramps down over the last fraction of each pl_trainer_run()
+   * (pl_lr_rampdown: lr · ((1 + cos π t) / 2)², t from 0 to 1); a step
+   * outside a run (pl_trainer_step alone) has lr.  0: constant */
+  float        lr_rampdown;     /* 0 */
   gboolean     augment;         /* TRUE */
   float        flip_p;          /* 0.5 */
   float        max_rotation;    /* degrees, 10 */
@@ -110,6 +114,7 @@ typedef struct
   gint64  step;           /* steps done, this one included */
   double  loss;
   double  seconds;        /* this step's wall time */
+  double  lr;             /* the learning rate this step used */
   int     n_labelled;     /* labelled slices available for sampling */
 } PlTrainStepInfo;
 

@@ -170,3 +170,21 @@ pl_ema_update (float *teacher, const float *student, gsize n, float alpha)
   for (gsize i = 0; i < n; i++)
     teacher[i] = alpha * teacher[i] + (1.0f - alpha) * student[i];
 }
+
+double
+pl_lr_rampdown (double lr, double rampdown, int steps, int step)
+{
+  /* 0-based i as the authors' code: the first step of the ramp-down still
+   * has the full rate, the last one nearly 0.  The length a whole number of
+   * steps (0.3f of 100 is 30, not 30.0000012) */
+  double i = step - 1, len = round (rampdown * steps);
+  double start = steps - len;
+
+  if (len <= 0.0 || i < start)
+    return lr;
+  {
+    double t = MIN ((i - start) / len, 1.0);
+    double f = 0.5 + 0.5 * cos (G_PI * t);
+    return lr * f * f;
+  }
+}

@@ -33,6 +33,12 @@ typedef struct
 } PlOptimizer;
 
 PlOptimizer *pl_optimizer_new_adam (gsize n, float lr, float beta1, float beta2, float eps);
+/* The rate of step (1-based, 1…steps) of a run of `steps` with a ramp-down
+ * over its last round (rampdown · steps) steps: lr until then, then
+ * lr · ((1 + cos π t) / 2)², t from 0 to 1 over them (the schedule of the
+ * Noise2Noise authors' code, compute_ramped_down_lrate).  rampdown 0:
+ * constant. */
+double       pl_lr_rampdown        (double lr, double rampdown, int steps, int step);
 PlOptimizer *pl_optimizer_new_sgd  (gsize n, float lr, float momentum);
 void         pl_optimizer_free     (PlOptimizer *opt);
 void         pl_optimizer_reset    (PlOptimizer *opt);

@@ -135,19 +135,7 @@ pl_restore_net_settings_check (const PlRestoreNetSettings *s, GError **error)
 double
 pl_restore_net_lr (const PlRestoreNetSettings *s, int step)
 {
-  /* 0-based i as the authors' compute_ramped_down_lrate: the first step of
-   * the ramp-down still has the full rate, the last one nearly 0.  The
-   * length a whole number of steps (0.3f of 100 is 30, not 30.0000012) */
-  double i = step - 1, len = round ((double) s->rampdown * s->steps);
-  double start = s->steps - len;
-
-  if (len <= 0.0 || i < start)
-    return s->lr;
-  {
-    double t = MIN ((i - start) / len, 1.0);
-    double f = 0.5 + 0.5 * cos (G_PI * t);
-    return s->lr * f * f;
-  }
+  return pl_lr_rampdown (s->lr, s->rampdown, s->steps, step);
 }
 
 void

@@ -3,7 +3,7 @@
  *
  *   pellucid-cli bench fewshot [--methods supervised,compactness]
  *                [--k 2,3,5,8] [--splits even,random] [--seeds 3] [--first-seed 0]
- *                [--steps 600] [--preset ref] [--threads 2]
+ *                [--steps 600] [--lr-rampdown F] [--preset ref] [--threads 2]
  *                [--init PRETRAINED [--freeze MODE]] [--head plain|fcn]
  *                [--attention HEADS] [--context N] [--coords]
  *
@@ -129,7 +129,7 @@ parse_list (const char *text, int lo, int hi, GArray *out)
 static double
 run (const PlVolume *vol, const PlLabels *truth, const gint64 *painted, int k, PlMethodKind kind,
      const char *preset, const char *head, int attention, int context, gboolean coords,
-     int steps, guint64 seed, int axis,
+     int steps, double rampdown, guint64 seed, int axis,
      const PlModel *init, PlFreeze freeze, double dice[PEL_COLIN27_N_LABELS], GError **error)
 {
   g_autoptr (PlLabels) sparse = pl_labels_new (vol->dim);
@@ -157,6 +157,7 @@ run (const PlVolume *vol, const PlLabels *truth, const gint64 *painted, int k, P
   cfg.coords = coords;
   cfg.seed = seed;
   cfg.axis = axis;
+  cfg.lr_rampdown = (float) rampdown;
   if (init)
     {
       cfg.net.batch_norm = pl_unet_get_config (init->unet)->batch_norm;
@@ -185,6 +186,7 @@ pel_cli_bench_fewshot (int argc, char **argv)
   g_autofree char *head = NULL;
   g_autoptr (PlModel) init = NULL;
   PlFreeze freeze = PL_FREEZE_NONE;
+  double rampdown = 0.0;
   int seeds = 3, first_seed = 0, steps = PL_TRAIN_DEFAULT_STEPS, threads = 2, attention = 0, context_slices = 1;
   gboolean coords = FALSE;
   const GOptionEntry entries[] = {
@@ -194,6 +196,7 @@ pel_cli_bench_fewshot (int argc, char **argv)
     { "seeds", 0, 0, G_OPTION_ARG_INT, &seeds, "Seeds S … S+N−1 per method, split and k (3)", "N" },
     { "first-seed", 0, 0, G_OPTION_ARG_INT, &first_seed, "The first seed S (0): runs split over processes", "S" },
     { "steps", 's', 0, G_OPTION_ARG_INT, &steps, "Optimiser steps of every run (600)", "N" },
+    { "lr-rampdown", 0, 0, G_OPTION_ARG_DOUBLE, &rampdown, "The rate's ramp-down over this last fraction of the steps, as train (0)", "F" },
     { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, "Network: ref or small (ref)", "NAME" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (2)", "T" },
     { "head", 0, 0, G_OPTION_ARG_STRING, &head,
@@ -248,7 +251,7 @@ pel_cli_bench_fewshot (int argc, char **argv)
         fprintf (stderr, "pellucid-cli bench fewshot: unknown split '%s' (even, random)\n", split_names[i]);
         return 2;
       }
-  if (!parse_list (k_arg ? k_arg : "2,3,5,8", 1, 1000, ks) || seeds < 1 || first_seed < 0 || steps < 1 || threads < 1
+  if (!parse_list (k_arg ? k_arg : "2,3,5,8", 1, 1000, ks) || seeds < 1 || first_seed < 0 || steps < 1 || !(rampdown >= 0.0 && rampdown <= 1.0) || threads < 1
       || !pl_unet_config_preset (preset ? preset : "ref", &probe)
       || !pl_unet_config_head (&probe, head ? head : "plain")
       || (probe.attention_heads = attention, !pl_unet_config_check (&probe, NULL))
@@ -286,6 +289,8 @@ pel_cli_bench_fewshot (int argc, char **argv)
   printf ("workload: fewshot colin27-4class (%s, %s head, attention heads %d, context %d%s)  steps=%d seeds=%d threads=%d brain slices=%u",
           preset ? preset : "ref", head ? head : "plain", attention, context_slices, coords ? ", coords" : "",
           steps, seeds, threads, brain->len);
+  if (rampdown > 0.0)
+    printf ("  lr ramp-down over the last %g of the steps", rampdown);
   if (init)
     printf ("  init=%s freeze=%s", init_path, pl_freeze_name (freeze));
   printf ("\n");
@@ -316,7 +321,7 @@ pel_cli_bench_fewshot (int argc, char **argv)
               for (int i = 0; i < k; i++)
                 g_string_append_printf (zs, "%s%" G_GINT64_FORMAT, i ? "," : "", painted[i]);
               d[s] = run (vol, truth, painted, k, kind, preset ? preset : "ref", head ? head : "plain",
-                          attention, context_slices, coords, steps, (guint64) seed, axis, init, freeze,
+                          attention, context_slices, coords, steps, rampdown, (guint64) seed, axis, init, freeze,
                           per_label, &error);
               if (isnan (d[s]))
                 {
@@ -341,6 +346,8 @@ pel_cli_bench_fewshot (int argc, char **argv)
             printf ("  head: %s", head);
           if (attention > 0)
             printf ("  attention heads: %d", attention);
+          if (rampdown > 0.0)
+            printf ("  lr ramp-down %g", rampdown);
           if (kind == PL_METHOD_SUPERVISED && !random && !isnan (peer_supervised (k)) && !init
               && !(head && strcmp (head, "plain") != 0) && attention == 0)
             printf ("  PyTorch supervised %.3f", peer_supervised (k));

@@ -99,7 +99,7 @@ pel_cli_train (int argc, char **argv)
   gboolean batch_norm = FALSE, coords = FALSE;
   g_autoptr (PlLabelTable) table = NULL;
   gint64 seed = 0, holdout = -1;
-  double lr = 1e-3;
+  double lr = 1e-3, rampdown = 0.0;
   gboolean no_augment = FALSE;
   const GOptionEntry entries[] = {
     { "image", 'i', 0, G_OPTION_ARG_FILENAME, &image, "Intensity volume (NIfTI)", "IMG" },
@@ -129,6 +129,8 @@ pel_cli_train (int argc, char **argv)
     { "axis", 'a', 0, G_OPTION_ARG_STRING, &axis_name, "axial, coronal, sagittal, or voxel axis i, j, k (axial)", "AXIS" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (2)", "T" },
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Adam learning rate (1e-3)", "LR" },
+    { "lr-rampdown", 0, 0, G_OPTION_ARG_DOUBLE, &rampdown,
+      "Ramp the rate down to 0 over this last fraction of the steps, lr·((1 + cos πt)/2)² (0: constant) (0)", "F" },
     { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "No flips or rotations", NULL },
     { "holdout", 0, 0, G_OPTION_ARG_INT64, &holdout, "Hold out this labelled slice and report its Dice", "SLICE" },
     { "cross-validate", 0, 0, G_OPTION_ARG_INT, &folds,
@@ -173,9 +175,10 @@ pel_cli_train (int argc, char **argv)
                "[--batch 8] [--seed 0] [--axis axial|coronal|sagittal] [--threads 2]\n");
       return 2;
     }
-  if (steps < 0 || batch < 1 || threads < 1 || !(lr > 0.0) || every < 1)
+  if (steps < 0 || batch < 1 || threads < 1 || !(lr > 0.0) || every < 1 || !(rampdown >= 0.0 && rampdown <= 1.0))
     {
-      fprintf (stderr, "pellucid-cli train: --steps must be ≥ 0, --batch, --threads and --report-every ≥ 1, --lr > 0\n");
+      fprintf (stderr, "pellucid-cli train: --steps must be ≥ 0, --batch, --threads and --report-every ≥ 1, --lr > 0, "
+                       "--lr-rampdown 0…1\n");
       return 2;
     }
   pl_engine_set_threads (threads);
@@ -245,6 +248,7 @@ pel_cli_train (int argc, char **argv)
   cfg.batch = batch;
   cfg.seed = (guint64) seed;
   cfg.lr = (float) lr;
+  cfg.lr_rampdown = (float) rampdown;
   cfg.augment = !no_augment;
   cfg.holdout_slice = holdout;
   cfg.label_table = table;
