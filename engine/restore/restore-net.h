@@ -101,9 +101,8 @@ typedef struct
 void     pl_restore_net_settings_init  (PlRestoreNetSettings       *settings);
 gboolean pl_restore_net_settings_check (const PlRestoreNetSettings *settings,
                                         GError                    **error);
-/* The learning rate of step (1-based, 1…steps): lr until the last
- * round (rampdown · steps) steps, then lr · ((1 + cos π t) / 2)², t going
- * from 0 to 1 over them — the ramp-down of the Noise2Noise authors'
+/* The learning rate of step (1-based, 1…steps): pl_lr_rampdown (optim.h)
+ * over the settings' steps — the ramp-down of the Noise2Noise authors'
  * training (Lehtinen et al. 2018; 30 % of the steps there, Adam β2 0.99).
  * With noisy targets every gradient carries the targets' own noise, so at a
  * constant rate the weights keep jittering around the minimum; the ramp-down
