@@ -617,6 +617,7 @@ test_guard_reverts (void)
   m.self_training.round_steps = 3;
   m.self_training.rounds = 3;
   m.self_training.restart = TRUE;
+  m.self_training.retry_steps = 0;   /* the refused set at 40 still restarts */
   guarded = new_full_trainer (v, &prov, 4, &m);
   m.self_training.guard_tolerance = 1.0f;      /* a Dice cannot fall by more: off */
   unguarded = new_full_trainer (v, &prov, 4, &m);
@@ -672,6 +673,55 @@ test_guard_collapse (void)
   g_assert_true (isnan (st.unlabelled_loss));
 }
 
+/* Refused first pseudo-labels are asked for again retry_steps later, the
+ * rounds put off with them: an untrained network's are refused (all one
+ * class), and after 150 steps of supervised training the class-balanced
+ * ones are taken (as in /methods/class-portion) and trained on. */
+static void
+test_self_training_retry (void)
+{
+  g_autoptr (PlVolume) v = phantom_volume (1.0);
+  g_autoptr (PlLabels) l = pl_labels_new (v->dim);
+  g_autoptr (PlTrainer) tr = NULL;
+  g_autoptr (GError) error = NULL;
+  PlLabelProvider prov;
+  PlMethodConfig m;
+  PlMethodStatus st;
+  int refused = 0;
+
+  SKIP_UNDER_TSAN ();
+  paint_slice (l, NZ / 2);
+  pl_label_provider_init_static (&prov, l);
+  pl_method_config_init (&m);
+  m.kind = PL_METHOD_SELF_TRAINING;
+  m.self_training.warmup_steps = 0;
+  m.self_training.round_steps = 100;
+  m.self_training.rounds = 1;
+  m.self_training.retry_steps = 50;
+  g_assert_cmpint (m.self_training.retry_steps, ==, 50);
+  tr = new_full_trainer (v, &prov, 0, &m);
+  for (int step = 0; step < 200; step++)
+    {
+      g_assert_true (pl_trainer_step (tr, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_true (pl_method_get_status (tr, &st));
+      if (step % 50 == 0)
+        g_test_message ("step %d: %s", step, st.note);
+      if (st.n_pseudo_slices == 0)
+        {
+          /* refused, tried again every 50 steps */
+          g_assert_nonnull (strstr (st.note, "pseudo-labels refused"));
+          g_assert_nonnull (strstr (st.note, "trying again in 50 steps"));
+          refused = step;
+        }
+    }
+  g_assert_cmpint (refused, >=, 49);
+  g_assert_nonnull (strstr (st.note, "round 1: 15 slices"));
+  g_assert_nonnull (strstr (st.note, "steps late"));
+  g_assert_cmpint (st.n_pseudo_slices, ==, NZ - 1);
+  g_assert_true (isfinite (st.unlabelled_loss));
+}
+
 /* A network trained on one slice is never 0.9 sure of the small inner disc
  * on the other slices: with the threshold alone its pseudo-labels hold none
  * of it and are refused; with class-balanced thresholds they hold some and
@@ -694,6 +744,7 @@ test_class_portion (void)
   pl_method_config_init (&m);
   m.kind = PL_METHOD_SELF_TRAINING;
   m.self_training.warmup_steps = 1000;
+  m.self_training.retry_steps = 0;   /* a refusal ends the rounds */
   tr = new_full_trainer (v, &prov, 0, &m);
   g_assert_true (pl_trainer_run (tr, 150, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
@@ -848,6 +899,7 @@ main (int argc, char **argv)
   g_test_add_func ("/methods/live-labels", test_live_labels);
   g_test_add_func ("/methods/guard-reverts", test_guard_reverts);
   g_test_add_func ("/methods/guard-collapse", test_guard_collapse);
+  g_test_add_func ("/methods/self-training-retry", test_self_training_retry);
   g_test_add_func ("/methods/class-portion", test_class_portion);
   g_test_add_func ("/methods/model-metadata", test_model_metadata);
   g_test_add_func ("/methods/semi-beats-supervised", test_semi_beats_supervised);

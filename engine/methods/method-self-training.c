@@ -377,13 +377,13 @@ boundaries (PlMethodState *st, PlTrainer *tr, gint64 t)
   const guint16 *values = pl_trainer_get_class_values (tr);
 
   while (!st->stopped && st->next_boundary <= c->rounds
-         && t >= c->warmup_steps + (gint64) st->next_boundary * c->round_steps)
+         && t >= c->warmup_steps + (gint64) st->next_boundary * c->round_steps + st->delay)
     {
       int k = st->next_boundary++;
-      gboolean held_out = FALSE;
+      gboolean held_out = FALSE, retry = st->attempts > 0;
       double score = NAN;
 
-      if (k > 0)
+      if (k > 0 && !retry)
         {
           score = guard_score (st, tr, &held_out);
           if (guard_fails (st, score, held_out))
@@ -409,7 +409,7 @@ boundaries (PlMethodState *st, PlTrainer *tr, gint64 t)
           g_autofree double *painted = g_new0 (double, K);
           int bad;
 
-          if (k == 0)
+          if (k == 0 || retry)
             score = guard_score (st, tr, &held_out);
           st->start_score = score;
           st->start_held_out = held_out;
@@ -417,6 +417,20 @@ boundaries (PlMethodState *st, PlTrainer *tr, gint64 t)
           make_pseudo (st, tr, &set, share);
           bad = collapsed_class (st, tr, &set, share, painted);
           st->status.round = k + 1;
+          if (bad >= 0 && st->cur.n == 0 && c->retry_steps > 0)
+            {
+              /* Nothing to fall back on: the network does not yet predict
+               * every painted class on the other slices.  Train on and ask
+               * again, putting this round and the later ones off. */
+              note (st, &first, "round %d: pseudo-labels refused, label %u holds %.2f%% of them but %.2f%% "
+                          "of the painted voxels; trying again in %d steps", k + 1, values[bad],
+                          100.0 * share[bad], 100.0 * painted[bad], c->retry_steps);
+              pl_pseudo_set_clear (&set);
+              st->attempts++;
+              st->next_boundary = k;
+              st->delay += c->retry_steps;
+              break;
+            }
           if (bad >= 0)
             {
               note (st, &first, "round %d: pseudo-labels refused, label %u holds %.2f%% of them but %.2f%% "
@@ -429,9 +443,15 @@ boundaries (PlMethodState *st, PlTrainer *tr, gint64 t)
               pl_pseudo_set_clear (&st->prev);
               st->prev = st->cur;
               st->cur = set;
-              note (st, &first, "round %d: %d slices, %.1f%% of their voxels kept (threshold %.2f)", k + 1,
-                          set.n, 100.0 * set.kept, c->threshold);
+              if (retry)
+                note (st, &first, "round %d: %d slices, %.1f%% of their voxels kept (threshold %.2f), "
+                            "%" G_GINT64_FORMAT " steps late", k + 1, set.n, 100.0 * set.kept,
+                            c->threshold, st->delay);
+              else
+                note (st, &first, "round %d: %d slices, %.1f%% of their voxels kept (threshold %.2f)",
+                            k + 1, set.n, 100.0 * set.kept, c->threshold);
             }
+          st->attempts = 0;
           if (c->restart)
             {
               pl_unet_init (pl_trainer_get_model (tr)->unet,
@@ -597,6 +617,7 @@ static const PlMethodParam self_training_params[] = {
   P (restart, "Restart each round", "Each round trains freshly initialised weights instead of continuing (0 or 1)", B, 0, 0, 1, 1, 0),
   P (guard_tolerance, "Guard tolerance", "A round is undone when the held-out slice's Dice (or, without one, the painted slices' Dice) falls by more than this during the round", F, 0.05, 0, 1, 0.01, 3),
   P (collapse_ratio, "Collapse ratio", "Pseudo-labels are refused when a class's share of them is below this times its share of the painted voxels", F, 0.1, 0, 1, 0.05, 2),
+  P (retry_steps, "Retry after", "When the first pseudo-labels are refused, train this many more steps and try again, putting the rounds off (0: give up, train supervised)", I, 50, 0, 1e6, 10, 0),
 };
 
 #undef P

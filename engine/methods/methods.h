@@ -91,6 +91,7 @@ typedef struct
   gboolean restart;          /* each round from freshly initialised weights */
   float    guard_tolerance;
   float    collapse_ratio;
+  int      retry_steps;      /* refused before any set is in use: try again this much later */
 } PlSelfTrainingConfig;
 
 /* Mean teacher (Tarvainen & Valpola 2017).  The teacher's weights are the
