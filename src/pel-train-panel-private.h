@@ -45,6 +45,8 @@ struct _PelTrainPanel
   GtkGrid          *params_grid;
   GtkSpinButton    *batch_spin;
   GtkSpinButton    *lr_spin;
+  GtkSpinButton    *rampdown_spin;
+  GtkExpander      *optimiser_expander;
   GtkSpinButton    *seed_spin;
   GtkSpinButton    *threads_spin;
   GtkCheckButton   *holdout_check;

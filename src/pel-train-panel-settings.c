@@ -152,6 +152,7 @@ pel_train_panel_sync_widgets (PelTrainPanel *self)
   gtk_spin_button_set_value (self->steps_spin, self->settings.steps);
   gtk_spin_button_set_value (self->batch_spin, self->settings.batch);
   gtk_spin_button_set_value (self->lr_spin, self->settings.lr);
+  gtk_spin_button_set_value (self->rampdown_spin, self->settings.lr_rampdown);
   gtk_spin_button_set_value (self->seed_spin, (double) self->settings.seed);
   gtk_spin_button_set_value (self->threads_spin, self->settings.threads);
   gtk_check_button_set_active (self->holdout_check, self->settings.holdout);
@@ -185,6 +186,7 @@ on_setting_changed (PelTrainPanel *self)
   self->settings.steps = gtk_spin_button_get_value_as_int (self->steps_spin);
   self->settings.batch = gtk_spin_button_get_value_as_int (self->batch_spin);
   self->settings.lr = gtk_spin_button_get_value (self->lr_spin);
+  self->settings.lr_rampdown = gtk_spin_button_get_value (self->rampdown_spin);
   self->settings.seed = (guint64) gtk_spin_button_get_value (self->seed_spin);
   self->settings.threads = gtk_spin_button_get_value_as_int (self->threads_spin);
   self->settings.holdout = gtk_check_button_get_active (self->holdout_check);

@@ -572,6 +572,8 @@ pel_train_panel_class_init (PelTrainPanelClass *klass)
   CHILD (params_grid);
   CHILD (batch_spin);
   CHILD (lr_spin);
+  CHILD (rampdown_spin);
+  CHILD (optimiser_expander);
   CHILD (seed_spin);
   CHILD (threads_spin);
   CHILD (holdout_check);

@@ -26,6 +26,7 @@ pel_train_settings_init (PelTrainSettings *s,
   s->batch = cfg.batch;
   s->seed = cfg.seed;
   s->lr = cfg.lr;
+  s->lr_rampdown = cfg.lr_rampdown;
   /* Every core: the window has one engine job at a time. */
   s->threads = (int) g_get_num_processors ();
   s->holdout = TRUE;
@@ -60,7 +61,8 @@ pel_train_settings_compatible (const PelTrainSettings *a,
          && a->attention == b->attention && a->context == b->context && a->coords == b->coords
          && a->batch_norm == b->batch_norm && g_strcmp0 (a->init, b->init) == 0 && a->freeze == b->freeze
          && a->axis == b->axis && a->batch == b->batch
-         && a->seed == b->seed && a->lr == b->lr && a->threads == b->threads
+         && a->seed == b->seed && a->lr == b->lr && a->lr_rampdown == b->lr_rampdown
+         && a->threads == b->threads
          && a->method.kind == b->method.kind;
 }
 
@@ -90,6 +92,7 @@ pel_train_settings_to_config (const PelTrainSettings *s,
   cfg->batch = s->batch;
   cfg->seed = s->seed;
   cfg->lr = (float) s->lr;
+  cfg->lr_rampdown = (float) s->lr_rampdown;
   cfg->holdout_slice = holdout_slice;
   cfg->method = pl_method_kind_name (s->method.kind);
   return TRUE;
@@ -256,6 +259,7 @@ pel_train_settings_command_line (const PelTrainSettings *s,
   g_string_append_printf (cmd, " --steps %" G_GINT64_FORMAT " --batch %d --seed %" G_GUINT64_FORMAT,
                           total_steps, s->batch, s->seed);
   g_string_append_printf (cmd, " --lr %s", g_ascii_formatd (buf, sizeof buf, "%g", s->lr));
+  g_string_append_printf (cmd, " --lr-rampdown %s", g_ascii_formatd (buf, sizeof buf, "%g", s->lr_rampdown));
   g_string_append_printf (cmd, " --threads %d", s->threads);
   if (holdout_slice >= 0)
     g_string_append_printf (cmd, " --holdout %" G_GINT64_FORMAT, holdout_slice);

@@ -29,6 +29,7 @@ typedef struct
   int             batch;
   guint64         seed;
   double          lr;
+  double          lr_rampdown; /* of each Start or Continue (pl_trainer_run) */
   int             threads;
   gboolean        holdout;     /* hold out one labelled slice for Dice */
   PlMethodConfig  method;

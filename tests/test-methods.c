@@ -107,6 +107,9 @@ small_config (PlTrainConfig *c, guint64 seed, gboolean full)
   c->net.dropout_p = 0.1f;
   c->batch = full ? 8 : TEST_SIZE (8, 4);
   c->lr = 3e-3f;
+  /* a constant rate: these runs are cut and continued at will (a ramp-down
+   * is per run, /train/lr-rampdown) */
+  c->lr_rampdown = 0.0f;
   c->axis = 2;
   c->seed = seed;
 }

@@ -451,6 +451,17 @@ test_panel_loop (void)
   g_assert_nonnull (strstr (command, steps_arg));
   g_assert_nonnull (strstr (command, " --method supervised"));
   g_assert_nonnull (strstr (command, " --holdout 6 "));
+  {
+    /* the rate's ramp-down too, the engine's default, and what it trains with */
+    PlTrainConfig cfg;
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    g_autofree char *ramp = NULL;
+    pl_train_config_init (&cfg);
+    ramp = g_strdup_printf (" --lr-rampdown %s ", g_ascii_formatd (buf, sizeof buf, "%g", cfg.lr_rampdown));
+    g_assert_nonnull (strstr (command, ramp));
+    g_assert_true (pel_train_settings_to_config (pel_train_panel_get_settings (panel), -1, &cfg, NULL));
+    g_assert_cmpfloat (cfg.lr_rampdown, ==, (float) pel_train_panel_get_settings (panel)->lr_rampdown);
+  }
 
   click (GTK_WIDGET (panel), "_Start");
   g_assert_true (pel_train_session_get_running (session));

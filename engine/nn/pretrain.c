@@ -246,6 +246,9 @@ pl_pretrainer_new (const PlTrainConfig *train, const PlPretrainConfig *config,
   tc.label_table = NULL;
   tc.holdout_slice = -1;
   tc.method = config->local ? "contrastive-local" : "contrastive";
+  /* A constant rate: the projection head's optimiser has no schedule, and
+   * a pre-training is continued in pieces while the user paints. */
+  tc.lr_rampdown = 0.0f;
   if (config->local)
     {
       /* the decoder learns anew on the encoder, which stays */

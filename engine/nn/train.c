@@ -61,6 +61,7 @@ pl_train_config_init (PlTrainConfig *c)
   c->batch = 8;
   c->seed = 0;
   c->lr = 1e-3f;
+  c->lr_rampdown = (float) PL_TRAIN_DEFAULT_LR_RAMPDOWN;
   c->augment = TRUE;
   c->flip_p = 0.5f;
   c->max_rotation = 10.0f;

@@ -53,7 +53,7 @@ typedef struct
   /* The rate ramps down over the last fraction of each pl_trainer_run()
    * (pl_lr_rampdown: lr · ((1 + cos π t) / 2)², t from 0 to 1); a step
    * outside a run (pl_trainer_step alone) has lr.  0: constant */
-  float        lr_rampdown;     /* 0 */
+  float        lr_rampdown;     /* PL_TRAIN_DEFAULT_LR_RAMPDOWN */
   gboolean     augment;         /* TRUE */
   float        flip_p;          /* 0.5 */
   float        max_rotation;    /* degrees, 10 */
@@ -96,6 +96,8 @@ void pl_train_config_init (PlTrainConfig *config);
 /* Steps of a run when none are asked for: pellucid-cli train and the Train
  * panel start from the same budget. */
 #define PL_TRAIN_DEFAULT_STEPS 600
+/* The default lr_rampdown (a literal, for the command lines' help) */
+#define PL_TRAIN_DEFAULT_LR_RAMPDOWN 0
 
 typedef struct
 {

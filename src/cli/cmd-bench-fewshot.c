@@ -186,7 +186,7 @@ pel_cli_bench_fewshot (int argc, char **argv)
   g_autofree char *head = NULL;
   g_autoptr (PlModel) init = NULL;
   PlFreeze freeze = PL_FREEZE_NONE;
-  double rampdown = 0.0;
+  double rampdown = PL_TRAIN_DEFAULT_LR_RAMPDOWN;
   int seeds = 3, first_seed = 0, steps = PL_TRAIN_DEFAULT_STEPS, threads = 2, attention = 0, context_slices = 1;
   gboolean coords = FALSE;
   const GOptionEntry entries[] = {
@@ -196,7 +196,8 @@ pel_cli_bench_fewshot (int argc, char **argv)
     { "seeds", 0, 0, G_OPTION_ARG_INT, &seeds, "Seeds S … S+N−1 per method, split and k (3)", "N" },
     { "first-seed", 0, 0, G_OPTION_ARG_INT, &first_seed, "The first seed S (0): runs split over processes", "S" },
     { "steps", 's', 0, G_OPTION_ARG_INT, &steps, "Optimiser steps of every run (600)", "N" },
-    { "lr-rampdown", 0, 0, G_OPTION_ARG_DOUBLE, &rampdown, "The rate's ramp-down over this last fraction of the steps, as train (0)", "F" },
+    { "lr-rampdown", 0, 0, G_OPTION_ARG_DOUBLE, &rampdown, "The rate's ramp-down over this last fraction of the steps, as train ("
+      G_STRINGIFY (PL_TRAIN_DEFAULT_LR_RAMPDOWN) ")", "F" },
     { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, "Network: ref or small (ref)", "NAME" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (2)", "T" },
     { "head", 0, 0, G_OPTION_ARG_STRING, &head,

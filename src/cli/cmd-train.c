@@ -99,7 +99,7 @@ pel_cli_train (int argc, char **argv)
   gboolean batch_norm = FALSE, coords = FALSE;
   g_autoptr (PlLabelTable) table = NULL;
   gint64 seed = 0, holdout = -1;
-  double lr = 1e-3, rampdown = 0.0;
+  double lr = 1e-3, rampdown = PL_TRAIN_DEFAULT_LR_RAMPDOWN;
   gboolean no_augment = FALSE;
   const GOptionEntry entries[] = {
     { "image", 'i', 0, G_OPTION_ARG_FILENAME, &image, "Intensity volume (NIfTI)", "IMG" },
@@ -130,7 +130,8 @@ pel_cli_train (int argc, char **argv)
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (2)", "T" },
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Adam learning rate (1e-3)", "LR" },
     { "lr-rampdown", 0, 0, G_OPTION_ARG_DOUBLE, &rampdown,
-      "Ramp the rate down to 0 over this last fraction of the steps, lr·((1 + cos πt)/2)² (0: constant) (0)", "F" },
+      "Ramp the rate down to 0 over this last fraction of the steps, lr·((1 + cos πt)/2)² (0: constant) ("
+      G_STRINGIFY (PL_TRAIN_DEFAULT_LR_RAMPDOWN) ")", "F" },
     { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "No flips or rotations", NULL },
     { "holdout", 0, 0, G_OPTION_ARG_INT64, &holdout, "Hold out this labelled slice and report its Dice", "SLICE" },
     { "cross-validate", 0, 0, G_OPTION_ARG_INT, &folds,
