@@ -89,7 +89,7 @@ add_dice (JsonBuilder *b, const char *name, const double d[PEL_COLIN27_N_LABELS]
 
 static int
 run_one (const PlMethodConfig *method, const PlVolume *vol, const PlLabels *sparse,
-         const PelColin27Eval *ev, int steps, guint64 seed, int every, const char *save)
+         const PelColin27Eval *ev, int steps, double rampdown, guint64 seed, int every, const char *save)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (PlTrainer) tr = NULL;
@@ -104,6 +104,7 @@ run_one (const PlMethodConfig *method, const PlVolume *vol, const PlLabels *spar
   pl_train_config_init (&cfg);
   cfg.seed = seed;
   cfg.axis = ev->axis;
+  cfg.lr_rampdown = (float) rampdown;
   pl_label_provider_init_static (&provider, sparse);
   tr = pl_trainer_new (&cfg, vol, &provider, &error);
   if (!tr || !pl_method_install (tr, method, &error))
@@ -111,7 +112,7 @@ run_one (const PlMethodConfig *method, const PlVolume *vol, const PlLabels *spar
       fprintf (stderr, "pellucid-cli bench: %s\n", error->message);
       return 1;
     }
-  printf ("method: %s  %s\n", pl_method_kind_name (method->kind), args);
+  printf ("method: %s  %s  lr ramp-down %g\n", pl_method_kind_name (method->kind), args, rampdown);
   fflush (stdout);
   rep.t0 = g_get_monotonic_time ();
   if (!pl_trainer_run (tr, steps, NULL, on_step, &rep, &error))
@@ -152,6 +153,8 @@ run_one (const PlMethodConfig *method, const PlVolume *vol, const PlLabels *spar
     json_builder_add_int_value (b, steps);
     json_builder_set_member_name (b, "seed");
     json_builder_add_int_value (b, (gint64) seed);
+    json_builder_set_member_name (b, "lr_rampdown");
+    json_builder_add_double_value (b, rampdown);
     json_builder_set_member_name (b, "train_wall_s");
     json_builder_add_double_value (b, secs);
     add_dice (b, "dice", dice, mean);
@@ -174,9 +177,12 @@ pel_cli_bench_colin27 (int argc, char **argv)
   g_autoptr (PelMethodOptions) mopts = pel_method_options_new ();
   int steps = 600, threads = 2, every = 50;
   gint64 seed = 0;
+  double rampdown = PL_TRAIN_DEFAULT_LR_RAMPDOWN;
   const GOptionEntry entries[] = {
     pel_method_options_entry (mopts),
     { "steps", 's', 0, G_OPTION_ARG_INT, &steps, "Optimiser steps of every method (600)", "N" },
+    { "lr-rampdown", 0, 0, G_OPTION_ARG_DOUBLE, &rampdown, "The rate's ramp-down over this last fraction of the steps, as train ("
+      G_STRINGIFY (PL_TRAIN_DEFAULT_LR_RAMPDOWN) ")", "F" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed (0)", "S" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (2)", "T" },
     { "report-every", 0, 0, G_OPTION_ARG_INT, &every, "Progress line every N steps (50)", "N" },
@@ -209,10 +215,10 @@ pel_cli_bench_colin27 (int argc, char **argv)
       fprintf (stderr, "pellucid-cli bench: %s\n", error->message);
       return 2;
     }
-  if (argc != 2 || steps < 1 || threads < 1 || every < 1)
+  if (argc != 2 || steps < 1 || threads < 1 || every < 1 || !(rampdown >= 0.0 && rampdown <= 1.0))
     {
       fprintf (stderr, "Usage: pellucid-cli bench colin27-4class [--method M [--PARAM VALUE]…] "
-               "[--steps 600] [--seed 0] [--threads 2]\n");
+               "[--steps 600] [--lr-rampdown F] [--seed 0] [--threads 2]\n");
       return 2;
     }
   /* --method (or a method's option) given: that one; else all of them. */
@@ -242,10 +248,10 @@ pel_cli_bench_colin27 (int argc, char **argv)
         PlMethodConfig m;
         pl_method_config_init (&m);
         m.kind = (PlMethodKind) k;
-        status = run_one (&m, vol, sparse, &ev, steps, (guint64) seed, every, NULL);
+        status = run_one (&m, vol, sparse, &ev, steps, rampdown, (guint64) seed, every, NULL);
       }
   else
-    status = run_one (&method, vol, sparse, &ev, steps, (guint64) seed, every, save);
+    status = run_one (&method, vol, sparse, &ev, steps, rampdown, (guint64) seed, every, save);
   {
     struct rusage ru;
     getrusage (RUSAGE_SELF, &ru);

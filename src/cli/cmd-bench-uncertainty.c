@@ -73,6 +73,7 @@ typedef struct
   const PlLabels *truth;     /* on volume's grid */
   const PlVolume *full;      /* the whole volume (training) */
   int             axis;
+  double          rampdown;  /* of every training run (train --lr-rampdown) */
   gint64          n_slices;  /* of volume */
   gint64         *orig;      /* (n_slices) slice index in the whole volume */
   guint8         *held;      /* (n_slices) evaluated (not calibration) slices */
@@ -158,6 +159,7 @@ train_model (const Bench *b, const PlLabels *labels, int steps, guint64 seed, GE
   pl_train_config_init (&cfg);
   cfg.seed = seed;
   cfg.axis = b->axis;
+  cfg.lr_rampdown = (float) b->rampdown;
   pl_label_provider_init_static (&provider, labels);
   trainer = pl_trainer_new (&cfg, b->full, &provider, error);
   if (!trainer || !pl_trainer_run (trainer, steps, &progress, NULL, NULL, error))
@@ -379,6 +381,7 @@ pel_cli_bench_uncertainty (int argc, char **argv)
   int steps = PL_TRAIN_DEFAULT_STEPS, threads = 2, al_seeds = 3, al_steps = 0, every = 1;
   int mc_passes = 0, tta_samples = 0, offset = 0;
   gint64 seed = 0;
+  double rampdown = PL_TRAIN_DEFAULT_LR_RAMPDOWN;
   gboolean no_al = FALSE, no_tta = FALSE, no_mc = FALSE;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Use this model instead of training one", "M" },
@@ -390,6 +393,8 @@ pel_cli_bench_uncertainty (int argc, char **argv)
     { "save-model", 0, 0, G_OPTION_ARG_FILENAME, &save, "Save the trained model", "M" },
     { "steps", 's', 0, G_OPTION_ARG_INT, &steps, "Training steps (600)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Training seed (0)", "S" },
+    { "lr-rampdown", 0, 0, G_OPTION_ARG_DOUBLE, &rampdown, "Every training run's ramp-down of the rate over this last fraction of "
+      "its steps, as train (" G_STRINGIFY (PL_TRAIN_DEFAULT_LR_RAMPDOWN) ")", "F" },
     { "mc-passes", 0, 0, G_OPTION_ARG_INT, &mc_passes, "MC dropout passes (20)", "T" },
     { "tta-samples", 0, 0, G_OPTION_ARG_INT, &tta_samples, "TTA samples (8)", "T" },
     { "calibration-slices", 0, 0, G_OPTION_ARG_STRING, &cal_s, "Temperature-fit slices (34,95)", "z,z" },
@@ -424,9 +429,10 @@ pel_cli_bench_uncertainty (int argc, char **argv)
       return 2;
     }
   if (steps < 0 || threads < 1 || al_seeds < 0 || al_steps < 0 || mc_passes < 0 || tta_samples < 0 || every < 1
-      || offset < 0)
+      || offset < 0 || !(rampdown >= 0.0 && rampdown <= 1.0))
     {
-      fprintf (stderr, "pellucid-cli bench uncertainty-colin27: counts must be ≥ 0, --threads and --every ≥ 1\n");
+      fprintf (stderr, "pellucid-cli bench uncertainty-colin27: counts must be ≥ 0, --threads and --every ≥ 1, "
+               "--lr-rampdown 0…1\n");
       return 2;
     }
   pl_engine_set_threads (threads);
@@ -501,6 +507,7 @@ pel_cli_bench_uncertainty (int argc, char **argv)
   b.truth = sub_truth;
   b.full = full;
   b.axis = axis;
+  b.rampdown = rampdown;
   b.n_slices = n_sel;
   b.orig = orig;
   b.held = g_new0 (guint8, n_sel);
