@@ -701,7 +701,6 @@ test_self_training_retry (void)
   m.self_training.round_steps = 100;
   m.self_training.rounds = 1;
   m.self_training.retry_steps = 50;
-  g_assert_cmpint (m.self_training.retry_steps, ==, 50);
   tr = new_full_trainer (v, &prov, 0, &m);
   for (int step = 0; step < 200; step++)
     {
