@@ -125,7 +125,7 @@ typedef struct
 } Run;
 
 static gboolean
-run_one (const char *dir, char **files, int n_files, const char *preset, int steps, guint64 seed,
+run_one (const char *dir, char **files, int n_files, const char *preset, int steps, double rampdown, guint64 seed,
          Run *run, GError **error)
 {
   g_autoptr (PlCohort) cohort = pl_cohort_open_files ((const char *const *) files, n_files, error);
@@ -147,6 +147,7 @@ run_one (const char *dir, char **files, int n_files, const char *preset, int ste
     }
   cfg.axis = 2;
   cfg.seed = seed;
+  cfg.lr_rampdown = (float) rampdown;
   cfg.norm_divisor = 1.0;
   pl_label_provider_init_static (&provider, pl_case_bank_get_labels (bank));
   trainer = pl_trainer_new (&cfg, pl_case_bank_get_volume (bank), &provider, error);
@@ -192,9 +193,12 @@ pel_cli_bench_cases (int argc, char **argv)
   g_autofree char *dir = NULL, *preset = NULL;
   int steps = PL_TRAIN_DEFAULT_STEPS, seeds = 1, n_cases = 6, n_painted = 2, threads = 2;
   gint64 cohort_seed = 0;
+  double rampdown = PL_TRAIN_DEFAULT_LR_RAMPDOWN;
   gboolean make_only = FALSE;
   const GOptionEntry entries[] = {
     { "steps", 's', 0, G_OPTION_ARG_INT, &steps, "Training steps per run (600)", "N" },
+    { "lr-rampdown", 0, 0, G_OPTION_ARG_DOUBLE, &rampdown, "The rate's ramp-down over this last fraction of each run, as train ("
+      G_STRINGIFY (PL_TRAIN_DEFAULT_LR_RAMPDOWN) ")", "F" },
     { "seeds", 0, 0, G_OPTION_ARG_INT, &seeds, "Training seeds 0..N-1 (1)", "N" },
     { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, "Network: ref or small (ref)", "NAME" },
     { "cases", 0, 0, G_OPTION_ARG_INT, &n_cases, "Cases in the cohort (6; the last 4 are predicted)", "N" },
@@ -224,10 +228,11 @@ pel_cli_bench_cases (int argc, char **argv)
       fprintf (stderr, "pellucid-cli bench: %s\n", error->message);
       return 2;
     }
-  if (argc != 2 || steps < 0 || seeds < 1 || n_painted < 1 || n_cases < n_painted + N_TEST || threads < 1)
+  if (argc != 2 || steps < 0 || seeds < 1 || n_painted < 1 || n_cases < n_painted + N_TEST || threads < 1
+      || !(rampdown >= 0.0 && rampdown <= 1.0))
     {
       fprintf (stderr, "Usage: pellucid-cli bench cases-colin27 [--steps N] [--seeds N ≥ 1] [--cases N ≥ PAINTED + 4] "
-               "[--painted N ≥ 1] [--dir DIR] [--make-only]\n");
+               "[--painted N ≥ 1] [--lr-rampdown F] [--dir DIR] [--make-only]\n");
       return 2;
     }
   pl_engine_set_threads (threads);
@@ -268,7 +273,7 @@ pel_cli_bench_cases (int argc, char **argv)
       {
         Run run;
         GPtrArray *files = which == 0 ? all : one;
-        if (!run_one (dir, (char **) files->pdata, (int) files->len, preset, steps, (guint64) s, &run, &error))
+        if (!run_one (dir, (char **) files->pdata, (int) files->len, preset, steps, rampdown, (guint64) s, &run, &error))
           {
             fprintf (stderr, "pellucid-cli bench: %s\n", error->message);
             return 1;

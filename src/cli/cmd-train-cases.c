@@ -3,6 +3,7 @@
  *   pellucid-cli train --cases DIR|LIST|IMG… --out MODEL [--steps 600]
  *                      [--batch 8] [--seed 0] [--preset ref|small]
  *                      [--unlabelled-per-case 8] [--threads 2] [--lr 1e-3]
+ *                      [--lr-rampdown F]
  *                      [--method NAME [--PARAM VALUE]…]
  *   pellucid-cli predict --cases DIR|LIST|IMG… --model MODEL [--out DIR]
  *                      [--batch 8] [--threads 2]
@@ -66,7 +67,7 @@ pel_cli_train_cases (int argc, char **argv)
   g_autoptr (PelMethodOptions) mopts = pel_method_options_new ();
   int steps = PL_TRAIN_DEFAULT_STEPS, batch = 8, threads = 2, every = 10, unlabelled = 8;
   gint64 seed = 0;
-  double lr = 1e-3;
+  double lr = 1e-3, rampdown = PL_TRAIN_DEFAULT_LR_RAMPDOWN;
   const GOptionEntry entries[] = {
     { "cases", 'c', 0, G_OPTION_ARG_FILENAME_ARRAY, &cases, "A folder, a list file, or images (repeatable)", "DIR|LIST|IMG" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Model file to write (safetensors)", "MODEL" },
@@ -76,6 +77,8 @@ pel_cli_train_cases (int argc, char **argv)
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed (0)", "S" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (2)", "T" },
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Adam learning rate (1e-3)", "LR" },
+    { "lr-rampdown", 0, 0, G_OPTION_ARG_DOUBLE, &rampdown, "Ramp the rate down to 0 over this last fraction of the steps (0: constant) ("
+      G_STRINGIFY (PL_TRAIN_DEFAULT_LR_RAMPDOWN) ")", "F" },
     { "unlabelled-per-case", 0, 0, G_OPTION_ARG_INT, &unlabelled, "Unpainted slices kept per case for the semi-supervised methods (8)", "N" },
     { "report-every", 0, 0, G_OPTION_ARG_INT, &every, "Progress line every N steps (10)", "N" },
     pel_method_options_entry (mopts),
@@ -106,7 +109,7 @@ pel_cli_train_cases (int argc, char **argv)
       return 2;
     }
   if (!out || (!cases && argc < 2) || steps < 0 || batch < 1 || threads < 1 || every < 1
-      || unlabelled < 0 || !(lr > 0))
+      || unlabelled < 0 || !(lr > 0) || !(rampdown >= 0.0 && rampdown <= 1.0))
     {
       fprintf (stderr, "Usage: pellucid-cli train --cases DIR|LIST|IMG… --out MODEL [--steps N ≥ 0] [--batch B ≥ 1] "
                "[--unlabelled-per-case N ≥ 0] [--preset ref|small] [--method NAME]\n");
@@ -144,6 +147,7 @@ pel_cli_train_cases (int argc, char **argv)
   cfg.batch = batch;
   cfg.seed = (guint64) seed;
   cfg.lr = (float) lr;
+  cfg.lr_rampdown = (float) rampdown;
   cfg.norm_offset = 0.0;
   cfg.norm_divisor = 1.0;
   pl_label_provider_init_static (&provider, pl_case_bank_get_labels (bank));
