@@ -186,6 +186,13 @@ test_pretrain_finetune (void)
   g_assert_no_error (error);
   g_assert_nonnull (strstr (m->training, "\"frozen\":\"all-encoder\""));
   g_assert_nonnull (strstr (m->training, "\"training\":{\"method\":\"contrastive\""));
+  /* training ramps the rate down by default; pre-training keeps it constant */
+  g_assert_nonnull (strstr (m->training, "\"lr_rampdown\":0.3"));
+  {
+    g_autoptr (PlModel) pm = pl_model_load (pre, &error);
+    g_assert_no_error (error);
+    g_assert_null (strstr (pm->training, "lr_rampdown"));
+  }
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
