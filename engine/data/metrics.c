@@ -80,3 +80,15 @@ pl_dice_per_class (const gint32 *pred, const gint32 *truth, gsize n, gint32 igno
     }
   g_free (cnt);
 }
+
+void
+pl_mean_sd (const double *v, int n, double *mean, double *sd)
+{
+  double s = 0.0, s2 = 0.0;
+  for (int i = 0; i < n; i++)
+    s += v[i];
+  *mean = s / n;
+  for (int i = 0; i < n; i++)
+    s2 += (v[i] - *mean) * (v[i] - *mean);
+  *sd = n > 1 ? sqrt (s2 / (n - 1)) : 0.0;
+}

@@ -23,5 +23,8 @@ void   pl_dice_per_value (const guint16 *pred, const guint16 *truth, gsize n,
 /* The same on class indices (gint32; `ignore` in truth skips the pixel). */
 void   pl_dice_per_class (const gint32 *pred, const gint32 *truth, gsize n,
                           gint32 ignore, int n_classes, double *dice_out);
+/* Mean and sample standard deviation (n − 1; 0 when n is 1) of n ≥ 1
+ * values: what "mean ± sd over seeds" means wherever it is printed. */
+void   pl_mean_sd        (const double *v, int n, double *mean, double *sd);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include "engine/explain/explain-private.h"
 #include "engine/core/rng.h"
 #include "engine/data/dataset.h"
+#include "engine/data/metrics.h"
 #include "engine/nn/infer.h"
 #include "engine/ops/ops.h"
 
@@ -63,25 +64,13 @@ incomplete_beta (double a, double b, double x)
   return 1.0 - front * beta_cf (b, a, 1.0 - x) / b;
 }
 
-static void
-mean_sd (const double *v, int n, double *m, double *sd)
-{
-  double s = 0.0, s2 = 0.0;
-  for (int i = 0; i < n; i++)
-    s += v[i];
-  *m = s / n;
-  for (int i = 0; i < n; i++)
-    s2 += (v[i] - *m) * (v[i] - *m);
-  *sd = n > 1 ? sqrt (s2 / (n - 1)) : 0.0;
-}
-
 double
 pl_welch_t_test (const double *a, int na, const double *b, int nb, double *t, double *df)
 {
   double ma, sa, mb, sb, va, vb;
 
-  mean_sd (a, na, &ma, &sa);
-  mean_sd (b, nb, &mb, &sb);
+  pl_mean_sd (a, na, &ma, &sa);
+  pl_mean_sd (b, nb, &mb, &sb);
   va = sa * sa / na;
   vb = sb * sb / nb;
   if (va + vb == 0.0)
@@ -390,8 +379,8 @@ pl_tcav_run (PlModel *model, const PlVolume *volume, int axis, const PlLabels *c
       fit_cav (randoms[0], randoms[r], C, cav);
       random_scores[r - 1] = tcav_score (grads, n_slices, C, cav);
     }
-  mean_sd (concept_scores, R, &res->score, &res->score_sd);
-  mean_sd (random_scores, R, &res->random_score, &res->random_sd);
+  pl_mean_sd (concept_scores, R, &res->score, &res->score_sd);
+  pl_mean_sd (random_scores, R, &res->random_score, &res->random_sd);
   res->p = pl_welch_t_test (concept_scores, R, random_scores, R, &res->t, &res->df);
   pl_progress_report (progress, 1.0, NULL);
   ok = TRUE;

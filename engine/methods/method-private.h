@@ -34,7 +34,7 @@ struct _PlMethodState
   PlPseudoSet     cur, prev;
   int             next_boundary;  /* k of the next t_k = warmup + k · round_steps + delay */
   gint64          delay;          /* steps the rounds were put off by refused first sets */
-  int             attempts;       /* refused tries of the round being retried */
+  gboolean        retrying;       /* the next boundary asks again for a refused first set */
   gboolean        stopped;
   double          start_score;    /* guard score at the running round's start */
   gboolean        start_held_out;  /* start_score is the held-out slice's */

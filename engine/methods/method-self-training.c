@@ -380,7 +380,7 @@ boundaries (PlMethodState *st, PlTrainer *tr, gint64 t)
          && t >= c->warmup_steps + (gint64) st->next_boundary * c->round_steps + st->delay)
     {
       int k = st->next_boundary++;
-      gboolean held_out = FALSE, retry = st->attempts > 0;
+      gboolean held_out = FALSE, retry = st->retrying;
       double score = NAN;
 
       if (k > 0 && !retry)
@@ -407,6 +407,8 @@ boundaries (PlMethodState *st, PlTrainer *tr, gint64 t)
           PlPseudoSet set = { 0 };
           g_autofree double *share = g_new0 (double, K);
           g_autofree double *painted = g_new0 (double, K);
+          char tail[64] = "";
+          gboolean again;
           int bad;
 
           if (k == 0 || retry)
@@ -417,41 +419,38 @@ boundaries (PlMethodState *st, PlTrainer *tr, gint64 t)
           make_pseudo (st, tr, &set, share);
           bad = collapsed_class (st, tr, &set, share, painted);
           st->status.round = k + 1;
-          if (bad >= 0 && st->cur.n == 0 && c->retry_steps > 0)
-            {
-              /* Nothing to fall back on: the network does not yet predict
-               * every painted class on the other slices.  Train on and ask
-               * again, putting this round and the later ones off. */
-              note (st, &first, "round %d: pseudo-labels refused, label %u holds %.2f%% of them but %.2f%% "
-                          "of the painted voxels; trying again in %d steps", k + 1, values[bad],
-                          100.0 * share[bad], 100.0 * painted[bad], c->retry_steps);
-              pl_pseudo_set_clear (&set);
-              st->attempts++;
-              st->next_boundary = k;
-              st->delay += c->retry_steps;
-              break;
-            }
+          /* With no set in use there is nothing to fall back on: the
+           * network does not yet predict every painted class on the other
+           * slices.  Train on and ask again, putting this round and the
+           * later ones off. */
+          again = bad >= 0 && st->cur.n == 0 && c->retry_steps > 0;
+          if (again)
+            g_snprintf (tail, sizeof tail, "; trying again in %d steps", c->retry_steps);
+          else if (retry && bad < 0)
+            g_snprintf (tail, sizeof tail, ", %" G_GINT64_FORMAT " steps late", st->delay);
           if (bad >= 0)
             {
               note (st, &first, "round %d: pseudo-labels refused, label %u holds %.2f%% of them but %.2f%% "
-                          "of the painted voxels", k + 1, values[bad], 100.0 * share[bad],
-                          100.0 * painted[bad]);
+                          "of the painted voxels%s", k + 1, values[bad], 100.0 * share[bad],
+                          100.0 * painted[bad], tail);
               pl_pseudo_set_clear (&set);
+              if (again)
+                {
+                  st->retrying = TRUE;
+                  st->next_boundary = k;
+                  st->delay += c->retry_steps;
+                  break;
+                }
             }
           else
             {
               pl_pseudo_set_clear (&st->prev);
               st->prev = st->cur;
               st->cur = set;
-              if (retry)
-                note (st, &first, "round %d: %d slices, %.1f%% of their voxels kept (threshold %.2f), "
-                            "%" G_GINT64_FORMAT " steps late", k + 1, set.n, 100.0 * set.kept,
-                            c->threshold, st->delay);
-              else
-                note (st, &first, "round %d: %d slices, %.1f%% of their voxels kept (threshold %.2f)",
-                            k + 1, set.n, 100.0 * set.kept, c->threshold);
+              note (st, &first, "round %d: %d slices, %.1f%% of their voxels kept (threshold %.2f)%s",
+                          k + 1, set.n, 100.0 * set.kept, c->threshold, tail);
             }
-          st->attempts = 0;
+          st->retrying = FALSE;
           if (c->restart)
             {
               pl_unet_init (pl_trainer_get_model (tr)->unet,

@@ -175,18 +175,6 @@ run_one (const char *dir, char **files, int n_files, const char *preset, int ste
   return TRUE;
 }
 
-static void
-mean_sd (const double *v, int n, double *mean, double *sd)
-{
-  double m = 0.0, s = 0.0;
-  for (int i = 0; i < n; i++)
-    m += v[i] / n;
-  for (int i = 0; i < n; i++)
-    s += (v[i] - m) * (v[i] - m);
-  *mean = m;
-  *sd = n > 1 ? sqrt (s / (n - 1)) : 0.0;
-}
-
 int
 pel_cli_bench_cases (int argc, char **argv)
 {
@@ -309,8 +297,8 @@ pel_cli_bench_cases (int argc, char **argv)
         json_builder_end_object (b);
       }
   json_builder_end_array (b);
-  mean_sd (many_means, seeds, &m_many, &sd_many);
-  mean_sd (one_means, seeds, &m_one, &sd_one);
+  pl_mean_sd (many_means, seeds, &m_many, &sd_many);
+  pl_mean_sd (one_means, seeds, &m_one, &sd_one);
   printf ("cases-colin27: %d steps, %d seed%s: %d painted cases %.4f ± %.4f, one painted case %.4f ± %.4f\n",
           steps, seeds, seeds > 1 ? "s" : "", n_painted, m_many, sd_many, m_one, sd_one);
   json_builder_set_member_name (b, "steps");

@@ -36,6 +36,7 @@
 #include "engine/nn/slice-input.h"
 #include "engine/core/rng.h"
 #include "engine/data/dataset.h"
+#include "engine/data/metrics.h"
 #include "engine/methods/methods.h"
 #include "engine/nn/train.h"
 #include "src/cli/colin27-eval.h"
@@ -319,7 +320,7 @@ pel_cli_bench_fewshot (int argc, char **argv)
           g_autofree double *d = g_new (double, seeds);
           double per_label[PEL_COLIN27_N_LABELS];
           g_autofree gint64 *painted = g_new (gint64, MAX (k, 1));
-          double sum = 0.0, ss = 0.0, mean, sd;
+          double mean, sd;
 
           if ((guint) k > brain->len)
             {
@@ -345,12 +346,8 @@ pel_cli_bench_fewshot (int argc, char **argv)
                       pl_method_kind_name (kind), split_names[si], k, seed, zs->str, d[s],
                       per_label[1], per_label[2], per_label[3]);
               fflush (stdout);
-              sum += d[s];
             }
-          mean = sum / seeds;
-          for (int s = 0; s < seeds; s++)
-            ss += (d[s] - mean) * (d[s] - mean);
-          sd = seeds > 1 ? sqrt (ss / (seeds - 1)) : 0.0;
+          pl_mean_sd (d, seeds, &mean, &sd);
           printf ("RESULT %-14s %-6s k=%-2d %.3f ± %.3f (n=%d)", pl_method_kind_name (kind),
                   split_names[si], k, mean, sd, seeds);
           if (init)
@@ -361,17 +358,18 @@ pel_cli_bench_fewshot (int argc, char **argv)
             printf ("  attention heads: %d", attention);
           if (rampdown > 0.0)
             printf ("  lr ramp-down %g", rampdown);
-          if (kind == PL_METHOD_SUPERVISED && !random && peer_supervised (k) && !init
-              && !(head && strcmp (head, "plain") != 0) && attention == 0)
-            {
-              const PeerFigures *p = peer_supervised (k);
-              double m = 0.0, v = 0.0;
-              for (int i = 0; i < p->n; i++)
-                m += p->dice[i] / p->n;
-              for (int i = 0; i < p->n; i++)
-                v += (p->dice[i] - m) * (p->dice[i] - m) / MAX (p->n - 1, 1);
-              printf ("  PyTorch supervised %.3f ± %.3f (n=%d)", m, sqrt (v), p->n);
-            }
+          {
+            /* the peer ran the plain reference recipe on the even splits */
+            const PeerFigures *p = kind == PL_METHOD_SUPERVISED && !random && !init
+                                   && !(head && strcmp (head, "plain") != 0) && attention == 0
+                                   ? peer_supervised (k) : NULL;
+            double m, sdp;
+            if (p)
+              {
+                pl_mean_sd (p->dice, p->n, &m, &sdp);
+                printf ("  PyTorch supervised %.3f ± %.3f (n=%d)", m, sdp, p->n);
+              }
+          }
           printf ("\n");
           fflush (stdout);
         }
