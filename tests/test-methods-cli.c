@@ -147,6 +147,14 @@ test_bad_settings (void)
       g_assert_nonnull (strstr (err, cases[i].fragment));
       g_assert_false (g_file_test (m, G_FILE_TEST_EXISTS));
     }
+  /* bench fewshot takes the settings of the methods it runs, and refuses
+   * one that belongs to none of them before any training */
+  {
+    g_autofree char *err = NULL;
+    const char *args[] = { "bench", "fewshot", "--methods", "supervised,consistency", "--alpha", "0.9", NULL };
+    g_assert_cmpint (run (&err, args), ==, 2);
+    g_assert_nonnull (strstr (err, "--alpha is not a setting of any method run"));
+  }
 }
 
 int

@@ -537,6 +537,70 @@ test_rampup_and_teacher (void)
   g_assert_cmpfloat (st.weight, ==, 3.0);
 }
 
+/* Uncertainty-aware mean teacher (UA-MT): with a threshold no entropy
+ * reaches, every pixel is compared and one pass is the plain mean teacher,
+ * bit for bit; with a threshold of 0 none is, and the consistency term is 0;
+ * with several passes the share asked for is reported and said. */
+static void
+test_mean_teacher_uncertainty (void)
+{
+  g_autoptr (PlVolume) v = phantom_volume (1.0);
+  g_autoptr (PlLabels) l = pl_labels_new (v->dim);
+  PlLabelProvider prov;
+  PlMethodConfig plain, all, none, several;
+  g_autoptr (PlTrainer) a = NULL, b = NULL, c = NULL, d = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) said = g_string_new ("");
+  PlMethodStatus st;
+  const int steps = TEST_SIZE (4, 2);
+
+  paint_slice (l, 0);
+  paint_slice (l, 9);
+  pl_label_provider_init_static (&prov, l);
+  quick_method (&plain, PL_METHOD_MEAN_TEACHER);
+  g_assert_cmpint (plain.mean_teacher.uncertainty_passes, ==, 0);
+  all = none = several = plain;
+  all.mean_teacher.uncertainty_passes = 1;
+  all.mean_teacher.uncertainty_threshold = 10.0f;   /* > ln K: nothing is too unsure */
+  none.mean_teacher.uncertainty_passes = 1;
+  none.mean_teacher.uncertainty_threshold = 0.0f;
+  several.mean_teacher.uncertainty_passes = 3;
+  several.mean_teacher.uncertainty_threshold = 1.0f;
+  several.mean_teacher.threshold_rampup_steps = 0;
+
+  a = new_trainer (v, &prov, 3, &plain);
+  b = new_trainer (v, &prov, 3, &all);
+  c = new_trainer (v, &prov, 3, &none);
+  d = new_trainer (v, &prov, 3, &several);
+  g_assert_true (pl_trainer_run (a, steps, NULL, NULL, NULL, &error));
+  g_assert_true (pl_trainer_run (b, steps, NULL, NULL, NULL, &error));
+  g_assert_true (pl_trainer_run (c, steps, NULL, NULL, NULL, &error));
+  g_assert_true (pl_trainer_run (d, steps, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (params_equal (a, b));
+  g_assert_true (pl_method_get_status (a, &st));
+  g_assert_true (isnan (st.pseudo_kept));
+  pl_method_status_describe (&st, said);
+  g_assert_null (strstr (said->str, "agreement"));
+  g_assert_true (pl_method_get_status (b, &st));
+  g_assert_cmpfloat (st.pseudo_kept, ==, 1.0);
+
+  g_assert_true (pl_method_get_status (c, &st));
+  g_assert_cmpfloat (st.pseudo_kept, ==, 0.0);
+  g_assert_cmpfloat (st.unlabelled_loss, ==, 0.0);
+  g_assert_false (params_equal (a, c));
+
+  g_assert_true (pl_method_get_status (d, &st));
+  g_assert_cmpfloat (st.pseudo_kept, >=, 0.0);
+  g_assert_cmpfloat (st.pseudo_kept, <=, 1.0);
+  g_assert_true (isfinite (st.unlabelled_loss));
+  g_string_truncate (said, 0);
+  pl_method_status_describe (&st, said);
+  g_assert_nonnull (strstr (said->str, "agreement asked on "));
+  g_assert_false (params_equal (a, d));
+}
+
 /* Painting while a method trains: the next step sees it. */
 static void
 test_live_labels (void)
@@ -898,6 +962,7 @@ main (int argc, char **argv)
   g_test_add_func ("/methods/install-errors", test_install_errors);
   g_test_add_func ("/methods/deterministic-resumable", test_runs_deterministic_resumable);
   g_test_add_func ("/methods/rampup-teacher", test_rampup_and_teacher);
+  g_test_add_func ("/methods/mean-teacher-uncertainty", test_mean_teacher_uncertainty);
   g_test_add_func ("/methods/live-labels", test_live_labels);
   g_test_add_func ("/methods/guard-reverts", test_guard_reverts);
   g_test_add_func ("/methods/guard-collapse", test_guard_collapse);

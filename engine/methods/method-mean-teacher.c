@@ -13,7 +13,17 @@
  * ±noise_clip, dropout on in both networks.  w(t) = consistency ·
  * exp(−5 (1 − t/rampup_steps)²) (Laine & Aila 2017), α_t = min(1 − 1/(t+1),
  * alpha) (the reference code's update_ema_variables), t = steps since the
- * install. */
+ * install.
+ *
+ * Uncertainty-aware (Yu et al. 2019, UA-MT): with uncertainty_passes T > 0
+ * the teacher's target is the mean of T softmax outputs, each with fresh
+ * noise ξ and dropout, and the difference is counted only on pixels where
+ * the entropy of that mean is below H(t) = (0.75 + 0.25 r(t)) ·
+ * uncertainty_threshold, r the same sigmoid ramp over threshold_rampup_steps
+ * (their 2-D code: ln 2 over the whole run): the mean of the squared
+ * differences over the kept pixels and all classes.  Where the teacher
+ * cannot tell, the student is not asked to agree with it — which is where
+ * agreeing is easiest by giving up a small class. */
 #define G_LOG_DOMAIN "pl-methods"
 
 #include "engine/methods/method-private.h"
@@ -29,6 +39,7 @@ mean_teacher_prepare (PlMethodState *st, PlTrainer *tr)
   PlUnet *student = pl_trainer_get_model (tr)->unet;
 
   pl_trainer_enable_teacher (tr, st->cfg.mean_teacher.alpha);
+  st->status.pseudo_kept = NAN;   /* the uncertainty-aware share, once asked */
   memcpy (pl_unet_params (pl_trainer_get_teacher (tr)), pl_unet_params (student),
           pl_unet_n_params (student) * sizeof (float));
 }
@@ -45,8 +56,9 @@ mean_teacher_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
   gint64 *picks = pl_tape_alloc (tape, sizeof (gint64) * nu);
   PlRng *rng = pl_trainer_get_rng (tr);
   PlBatch ub, all;
-  PlTensor *x, *xt, *logits, *student, *teacher, *sup, *cons;
-  gsize n;
+  PlTensor *x, *xt, *logits, *student, *teacher = NULL, *sup, *cons;
+  gsize n, plane;
+  int K, passes = MAX (c->uncertainty_passes, 1);
   double w = c->consistency * pl_method_sigmoid_rampup (t, c->rampup_steps);
   double alpha = MIN (1.0 - 1.0 / (double) (t + 1), (double) c->alpha);
 
@@ -58,21 +70,67 @@ mean_teacher_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
   n = (gsize) all.n * all.c * all.h * all.w;
 
   x = pl_tape_wrap (tape, all.n, all.c, all.h, all.w, all.x, FALSE);
-  xt = pl_tape_tensor (tape, all.n, all.c, all.h, all.w);
-  for (gsize i = 0; i < n; i++)
-    {
-      double xi = c->noise_std > 0.0f ? pl_rng_normal (rng) * c->noise_std : 0.0;
-      xt->data[i] = all.x[i] + (float) CLAMP (xi, -c->noise_clip, c->noise_clip);
-    }
-  /* the teacher's noise is on the image, not on the position */
-  pl_trainer_fill_coords (tr, all.n, all.c, all.slices, xt->data);
   logits = pl_trainer_forward (tr, tape, x);
   student = pl_softmax (tape, logits);
-  teacher = pl_softmax (tape, pl_trainer_teacher_forward (tr, tape, xt, rng));
-  teacher = pl_tape_detach (tape, teacher);
+  K = student->c;
+  plane = (gsize) all.h * all.w;
+  /* The teacher's target: one pass, or the mean of `passes` passes, each
+   * with its own noise (and dropout). */
+  for (int p = 0; p < passes; p++)
+    {
+      PlTensor *tp;
+      xt = pl_tape_tensor (tape, all.n, all.c, all.h, all.w);
+      for (gsize i = 0; i < n; i++)
+        {
+          double xi = c->noise_std > 0.0f ? pl_rng_normal (rng) * c->noise_std : 0.0;
+          xt->data[i] = all.x[i] + (float) CLAMP (xi, -c->noise_clip, c->noise_clip);
+        }
+      /* the teacher's noise is on the image, not on the position */
+      pl_trainer_fill_coords (tr, all.n, all.c, all.slices, xt->data);
+      tp = pl_softmax (tape, pl_trainer_teacher_forward (tr, tape, xt, rng));
+      if (!teacher)
+        teacher = pl_tape_detach (tape, tp);
+      else
+        for (gsize i = 0; i < pl_tensor_numel (tp); i++)
+          teacher->data[i] += tp->data[i];
+    }
+  if (passes > 1)
+    for (gsize i = 0; i < pl_tensor_numel (teacher); i++)
+      teacher->data[i] /= (float) passes;
 
   sup = pl_method_seg_loss (tape, logits, student, all.target);
-  cons = pl_mse (tape, student, teacher);
+  if (c->uncertainty_passes > 0)
+    {
+      /* UA-MT: only where the teacher's mean prediction is sure enough */
+      double H = (0.75 + 0.25 * pl_method_sigmoid_rampup (t, c->threshold_rampup_steps))
+                 * c->uncertainty_threshold, count = 0.0;
+      PlTensor *mask = pl_tape_zeros (tape, all.n, K, all.h, all.w);
+      for (int i = 0; i < all.n; i++)
+        for (gsize q = 0; q < plane; q++)
+          {
+            const float *pt = teacher->data + (gsize) i * K * plane + q;
+            double e = 0.0;
+            for (int k = 0; k < K; k++)
+              if (pt[k * plane] > 0.0f)
+                e -= pt[k * plane] * log (pt[k * plane]);
+            if (e < H)
+              {
+                for (int k = 0; k < K; k++)
+                  mask->data[((gsize) i * K + k) * plane + q] = 1.0f;
+                count += K;
+              }
+          }
+      /* mean over the kept elements = mean over all of (m a − m b)² · numel / Σ m */
+      cons = pl_mse (tape, pl_mul (tape, student, mask), pl_mul (tape, teacher, mask));
+      if (count > 0.0)
+        cons = pl_affine_scalar (tape, cons, (float) (pl_tensor_numel (mask) / count), 0.0f);
+      st->status.pseudo_kept = count / (double) pl_tensor_numel (mask);
+    }
+  else
+    {
+      cons = pl_mse (tape, student, teacher);
+      st->status.pseudo_kept = NAN;
+    }
 
   pl_trainer_set_teacher_alpha (tr, (float) alpha);
   st->status.alpha = alpha;
@@ -87,6 +145,8 @@ mean_teacher_describe (const PlMethodStatus *st, GString *s)
 {
   if (isfinite (st->alpha))
     g_string_append_printf (s, "%steacher α %.4f", s->len ? " · " : "", st->alpha);
+  if (isfinite (st->pseudo_kept))
+    g_string_append_printf (s, " · agreement asked on %.0f%% of pixels", 100.0 * st->pseudo_kept);
 }
 
 /* Defaults.  α = 0.99 and α_t = min(1 − 1/(t+1), α): Tarvainen & Valpola
@@ -110,6 +170,9 @@ static const PlMethodParam mean_teacher_params[] = {
   P (noise_std, "Teacher input noise σ", "Standard deviation of the Gaussian noise added to the teacher's (normalised) input", F, 0.1, 0, 10, 0.01, 3),
   P (noise_clip, "Noise clip", "The noise is clipped to ± this", F, 0.2, 0, 10, 0.01, 3),
   P (unlabelled_batch, "Unlabelled per batch", "Slices of each batch taken from the slices without labels", I, 4, 1, 4095, 1, 0),
+  P (uncertainty_passes, "Uncertainty passes", "Teacher passes whose mean prediction's entropy decides where agreement is asked (0: everywhere, the plain mean teacher)", I, 0, 0, 64, 1, 0),
+  P (uncertainty_threshold, "Entropy threshold", "Agreement only where the teacher's entropy (nats) is below this, reached after the threshold ramp-up (from 0.75 of it)", F, 0.693147, 0, 10, 0.05, 3),
+  P (threshold_rampup_steps, "Threshold ramp-up steps", "Steps over which the entropy threshold rises from 0.75 of its value to all of it", I, 600, 0, 1e6, 50, 0),
 };
 
 #undef P

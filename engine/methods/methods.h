@@ -100,7 +100,10 @@ typedef struct
  * unlabelled_batch unlabelled slices; loss = supervised (labelled) +
  * w(t) · MSE(softmax student(x), softmax teacher(x + ξ)) over all of them,
  * ξ ~ N(0, noise_std²) clipped to ±noise_clip, w(t) = consistency ·
- * exp(−5 (1 − t/rampup_steps)²) for t < rampup_steps (Laine & Aila 2017). */
+ * exp(−5 (1 − t/rampup_steps)²) for t < rampup_steps (Laine & Aila 2017).
+ * With uncertainty_passes > 0 it is uncertainty-aware (UA-MT, Yu et al.
+ * 2019): the target is the mean of that many teacher passes, and only pixels
+ * where its entropy is below the (ramped) threshold are compared. */
 typedef struct
 {
   float    alpha;
@@ -109,6 +112,9 @@ typedef struct
   float    noise_std;
   float    noise_clip;
   int      unlabelled_batch;
+  int      uncertainty_passes;    /* UA-MT (Yu et al. 2019); 0: off */
+  float    uncertainty_threshold; /* nats */
+  int      threshold_rampup_steps;
 } PlMeanTeacherConfig;
 
 /* Consistency under spatial transformations (Bortsova et al. 2019).  Each

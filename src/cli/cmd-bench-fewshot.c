@@ -38,6 +38,7 @@
 #include "engine/data/dataset.h"
 #include "engine/data/metrics.h"
 #include "engine/methods/methods.h"
+#include "src/cli/method-options.h"
 #include "engine/nn/train.h"
 #include "src/cli/colin27-eval.h"
 #include "src/cli/commands.h"
@@ -140,7 +141,7 @@ parse_list (const char *text, int lo, int hi, GArray *out)
 }
 
 static double
-run (const PlVolume *vol, const PlLabels *truth, const gint64 *painted, int k, PlMethodKind kind,
+run (const PlVolume *vol, const PlLabels *truth, const gint64 *painted, int k, const PlMethodConfig *m,
      const char *preset, const char *head, int attention, int context, gboolean coords,
      int steps, double rampdown, guint64 seed, int axis,
      const PlModel *init, PlFreeze freeze, double dice[PEL_COLIN27_N_LABELS], GError **error)
@@ -151,7 +152,6 @@ run (const PlVolume *vol, const PlLabels *truth, const gint64 *painted, int k, P
   g_autofree guint16 *s = NULL;
   PlLabelProvider provider;
   PlTrainConfig cfg;
-  PlMethodConfig m;
   PelColin27Eval ev;
   double mean;
 
@@ -179,11 +179,9 @@ run (const PlVolume *vol, const PlLabels *truth, const gint64 *painted, int k, P
       cfg.init_record = init->training;
       cfg.freeze = freeze;
     }
-  pl_method_config_init (&m);
-  m.kind = kind;
   pl_label_provider_init_static (&provider, sparse);
   tr = pl_trainer_new (&cfg, vol, &provider, error);
-  if (!tr || !pl_method_install (tr, &m, error) || !pl_trainer_run (tr, steps, NULL, NULL, NULL, error))
+  if (!tr || !pl_method_install (tr, m, error) || !pl_trainer_run (tr, steps, NULL, NULL, NULL, error))
     return NAN;
   pel_colin27_eval_init (&ev, vol, truth, sparse, axis);
   mean = pel_colin27_eval_dice (&ev, pl_trainer_get_model (tr), pl_trainer_get_model (tr)->unet, dice);
@@ -203,7 +201,8 @@ pel_cli_bench_fewshot (int argc, char **argv)
   int seeds = 3, first_seed = 0, steps = PL_TRAIN_DEFAULT_STEPS, threads = 2, attention = 0, context_slices = 1;
   gboolean coords = FALSE;
   const GOptionEntry entries[] = {
-    { "methods", 'm', 0, G_OPTION_ARG_STRING, &methods_arg, "Methods at their defaults, comma-separated (supervised)", "M,…" },
+    { "methods", 'm', 0, G_OPTION_ARG_STRING, &methods_arg,
+      "Methods, comma-separated (supervised), at their defaults but for the settings given (--help-method)", "M,…" },
     { "k", 'k', 0, G_OPTION_ARG_STRING, &k_arg, "Painted slices per split, comma-separated (2,3,5,8)", "K,…" },
     { "splits", 0, 0, G_OPTION_ARG_STRING, &splits_arg, "even (the peer's), random (one per seed), or both (even,random)", "S,…" },
     { "seeds", 0, 0, G_OPTION_ARG_INT, &seeds, "Seeds S … S+N−1 per method, split and k (3)", "N" },
@@ -228,6 +227,8 @@ pel_cli_bench_fewshot (int argc, char **argv)
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("fewshot");
+  g_autoptr (PelMethodOptions) mopts = pel_method_options_new ();
+  g_autofree PlMethodConfig *configs = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (PlVolume) vol = NULL;
   g_autoptr (PlLabels) truth = NULL;
@@ -241,6 +242,7 @@ pel_cli_bench_fewshot (int argc, char **argv)
   g_option_context_set_summary (context, "Held-out mean Dice of the methods on Colin27 over splits of k painted "
                                 "axial slices and seeds: mean ± sd per method, split and k.");
   g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_group (context, pel_method_options_group (mopts));
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       fprintf (stderr, "pellucid-cli bench fewshot: %s\n", error->message);
@@ -258,6 +260,12 @@ pel_cli_bench_fewshot (int argc, char **argv)
           return 2;
         }
       g_array_append_val (kinds, (int) { (int) kind });
+    }
+  configs = g_new (PlMethodConfig, kinds->len);
+  if (!pel_method_options_apply_kinds (mopts, (const int *) kinds->data, kinds->len, configs, &error))
+    {
+      fprintf (stderr, "pellucid-cli bench fewshot: %s\n", error->message);
+      return 2;
     }
   for (int i = 0; split_names[i]; i++)
     if (strcmp (g_strstrip (split_names[i]), "even") != 0 && strcmp (split_names[i], "random") != 0)
@@ -316,7 +324,7 @@ pel_cli_bench_fewshot (int argc, char **argv)
         {
           gboolean random = strcmp (split_names[si], "random") == 0;
           int k = g_array_index (ks, int, ki);
-          PlMethodKind kind = (PlMethodKind) g_array_index (kinds, int, mi);
+          PlMethodKind kind = configs[mi].kind;
           g_autofree double *d = g_new (double, seeds);
           double per_label[PEL_COLIN27_N_LABELS];
           g_autofree gint64 *painted = g_new (gint64, MAX (k, 1));
@@ -334,7 +342,7 @@ pel_cli_bench_fewshot (int argc, char **argv)
               choose_split (brain, k, random, (guint64) seed, painted);
               for (int i = 0; i < k; i++)
                 g_string_append_printf (zs, "%s%" G_GINT64_FORMAT, i ? "," : "", painted[i]);
-              d[s] = run (vol, truth, painted, k, kind, preset ? preset : "ref", head ? head : "plain",
+              d[s] = run (vol, truth, painted, k, &configs[mi], preset ? preset : "ref", head ? head : "plain",
                           attention, context_slices, coords, steps, rampdown, (guint64) seed, axis, init, freeze,
                           per_label, &error);
               if (isnan (d[s]))
@@ -358,6 +366,11 @@ pel_cli_bench_fewshot (int argc, char **argv)
             printf ("  attention heads: %d", attention);
           if (rampdown > 0.0)
             printf ("  lr ramp-down %g", rampdown);
+          if (pel_method_options_given (mopts) && kind != PL_METHOD_SUPERVISED)
+            {
+              g_autofree char *args = pl_method_config_to_args (&configs[mi]);
+              printf ("  %s", args);
+            }
           {
             /* the peer ran the plain reference recipe on the even splits */
             const PeerFigures *p = kind == PL_METHOD_SUPERVISED && !random && !init

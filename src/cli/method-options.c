@@ -71,8 +71,10 @@ method_options (void)
 }
 
 /* Applies the options given to the chosen method's config. */
+/* Sets the given options on m; one that is not a setting of m->kind is an
+ * error unless `skip_others`. */
 static gboolean
-apply_method_options (GPtrArray *opts, PlMethodConfig *m, GError **error)
+apply_method_options (GPtrArray *opts, PlMethodConfig *m, gboolean skip_others, GError **error)
 {
   for (guint j = 0; j < opts->len; j++)
     {
@@ -83,6 +85,8 @@ apply_method_options (GPtrArray *opts, PlMethodConfig *m, GError **error)
       if (!o->value)
         continue;
       p = pl_method_find_param (m->kind, o->name);
+      if (!p && skip_others)
+        continue;
       if (!p)
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -178,7 +182,34 @@ pel_method_options_apply (PelMethodOptions *mo, PlMethodConfig *config, GError *
                    "unknown method '%s' (%s)", mo->method, names);
       return FALSE;
     }
-  return apply_method_options (mo->opts, config, error);
+  return apply_method_options (mo->opts, config, FALSE, error);
+}
+
+gboolean
+pel_method_options_apply_kinds (PelMethodOptions *mo, const int *kinds, guint n,
+                                PlMethodConfig *configs, GError **error)
+{
+  for (guint j = 0; j < mo->opts->len; j++)
+    {
+      MethodOption *o = mo->opts->pdata[j];
+      gboolean used = FALSE;
+      for (guint i = 0; i < n && o->value && !used; i++)
+        used = pl_method_find_param ((PlMethodKind) kinds[i], o->name) != NULL;
+      if (o->value && !used)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--%s is not a setting of any method run", o->option);
+          return FALSE;
+        }
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      pl_method_config_init (&configs[i]);
+      configs[i].kind = (PlMethodKind) kinds[i];
+      if (!apply_method_options (mo->opts, &configs[i], TRUE, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean

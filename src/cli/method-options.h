@@ -32,6 +32,15 @@ gboolean          pel_method_options_apply (PelMethodOptions *options,
                                             PlMethodConfig   *config,
                                             GError          **error);
 
+/* For several methods at once (bench fewshot --methods): configs[i] gets
+ * kinds[i]'s defaults and those of the options given that are its
+ * settings; an option that is a setting of none of them is an error. */
+gboolean          pel_method_options_apply_kinds (PelMethodOptions *options,
+                                                  const int        *kinds,
+                                                  guint             n,
+                                                  PlMethodConfig   *configs,
+                                                  GError          **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PelMethodOptions, pel_method_options_free)
 
 G_END_DECLS
