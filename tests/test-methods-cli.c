@@ -108,6 +108,9 @@ test_method_recorded (void)
         }
       g_ptr_array_add (args, NULL);
       g_assert_cmpint (run (&err, (const char *const *) args->pdata), ==, 0);
+      /* the progress lines say what the panel's status line says */
+      if (kinds[k] == PL_METHOD_MEAN_TEACHER)
+        g_assert_nonnull (strstr (err, "  teacher α "));
 
       model = pl_model_load (model_path, &error);
       g_assert_no_error (error);

@@ -79,6 +79,14 @@ on_step (PlTrainer *trainer, const PlTrainStepInfo *info, gpointer user_data)
                done, p->total, info->loss, rate, left);
       if (p->holdout)
         fprintf (stderr, "  held-out Dice %.4f", pl_trainer_holdout_dice (trainer, NULL));
+      if (pl_method_get_status (trainer, &st))
+        {
+          /* what the panel's status line says of the method */
+          g_autoptr (GString) said = g_string_new (NULL);
+          pl_method_status_describe (&st, said);
+          if (said->len)
+            fprintf (stderr, "  %s", said->str);
+        }
       fputc ('\n', stderr);
     }
   return TRUE;
