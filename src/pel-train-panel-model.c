@@ -698,16 +698,18 @@ ACTION (act_fill)
 }
 
 /* The panel scrolled to a section: "top", "network" (its options shown),
- * "optimiser" (opened), "pretrain" (opened) or "proposal". */
+ * "method" (the method's settings shown), "optimiser" (opened), "pretrain"
+ * (opened) or "proposal". */
 ACTION (act_scroll)
 {
   PelTrainPanel *self = user_data;
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
   const char *where = g_variant_get_string (parameter, NULL);
   gboolean top = g_str_equal (where, "top"), network = g_str_equal (where, "network");
-  gboolean optimiser = g_str_equal (where, "optimiser");
+  gboolean optimiser = g_str_equal (where, "optimiser"), method = g_str_equal (where, "method");
   GtkWidget *target = network ? GTK_WIDGET (self->preset_dropdown)
-                      : optimiser ? GTK_WIDGET (self->optimiser_expander) : self->proposal_heading;
+                      : optimiser ? GTK_WIDGET (self->optimiser_expander)
+                      : method ? GTK_WIDGET (self->method_expander) : self->proposal_heading;
   double x = 0.0, y = 0.0;
 
   if (g_str_equal (where, "pretrain"))
@@ -719,6 +721,8 @@ ACTION (act_scroll)
     gtk_expander_set_expanded (self->network_expander, TRUE);
   if (optimiser)
     gtk_expander_set_expanded (self->optimiser_expander, TRUE);
+  if (method)
+    gtk_expander_set_expanded (self->method_expander, TRUE);
   if (!top)
     gtk_widget_translate_coordinates (target, gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (self->scroller)),
                                       0.0, 0.0, &x, &y);

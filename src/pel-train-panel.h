@@ -20,7 +20,8 @@
  * per input: 1, 3, 5), train.coords(b position channel), train.method(s),
  * train.steps(i), train.interval(d seconds of preview refresh),
  * train.outline, train.fill, train.scroll(s "top" | "network" (opened) |
- * "optimiser" (opened) | "pretrain" (opened) | "proposal"); pre-training
+ * "method" (opened) | "optimiser" (opened) | "pretrain" (opened) |
+ * "proposal"); pre-training
  * and fine-tuning:
  * train.pretrain, train.pretrain-continue, train.pretrain-stop,
  * train.pretrain-steps(i), train.pretrain-batch(i),
