@@ -38,10 +38,10 @@
 #include "engine/data/dataset.h"
 #include "engine/data/metrics.h"
 #include "engine/methods/methods.h"
-#include "src/cli/method-options.h"
 #include "engine/nn/train.h"
 #include "src/cli/colin27-eval.h"
 #include "src/cli/commands.h"
+#include "src/cli/method-options.h"
 
 /* ../shared/peers/torch_fewshot.py --k K on the even split, held-out mean
  * Dice per seed as measured (seed 0: the script as shipped; seeds 1 and 2:
@@ -226,8 +226,9 @@ pel_cli_bench_fewshot (int argc, char **argv)
     { "truth", 0, 0, G_OPTION_ARG_FILENAME, &truth_path, "Every voxel labelled (DATA/colin27-4class.nii.gz)", "LAB" },
     { NULL }
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("fewshot");
+  /* freed after the context that holds its options */
   g_autoptr (PelMethodOptions) mopts = pel_method_options_new ();
+  g_autoptr (GOptionContext) context = g_option_context_new ("fewshot");
   g_autofree PlMethodConfig *configs = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (PlVolume) vol = NULL;
