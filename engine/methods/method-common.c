@@ -205,3 +205,11 @@ pl_method_weighted_sum (PlTape *tape, PlTensor *a, PlTensor *b, double w)
 {
   return pl_add (tape, a, pl_affine_scalar (tape, b, (float) w, 0.0f));
 }
+
+PlTensor *
+pl_method_masked_mse (PlTape *tape, PlTensor *a, PlTensor *b, PlTensor *mask, double count)
+{
+  /* mean over masked elements = mean over all of (m a − m b)² · numel / Σ m */
+  PlTensor *mse = pl_mse (tape, pl_mul (tape, a, mask), pl_mul (tape, b, mask));
+  return count > 0.0 ? pl_affine_scalar (tape, mse, (float) (pl_tensor_numel (mask) / count), 0.0f) : mse;
+}

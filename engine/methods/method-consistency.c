@@ -152,10 +152,7 @@ consistency_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
               count += K;
             }
         }
-  /* mean over masked elements = mean over all of (m a − m b)² · numel / Σ m */
-  cons = pl_mse (tape, pl_mul (tape, p1w, mask), pl_mul (tape, p2, mask));
-  if (count > 0.0)
-    cons = pl_affine_scalar (tape, cons, (float) (pl_tensor_numel (mask) / count), 0.0f);
+  cons = pl_method_masked_mse (tape, p1w, p2, mask, count);
 
   st->status.weight = w_t;
   st->status.supervised_loss = sup->data[0];

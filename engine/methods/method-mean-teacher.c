@@ -120,10 +120,7 @@ mean_teacher_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
                 count += K;
               }
           }
-      /* mean over the kept elements = mean over all of (m a − m b)² · numel / Σ m */
-      cons = pl_mse (tape, pl_mul (tape, student, mask), pl_mul (tape, teacher, mask));
-      if (count > 0.0)
-        cons = pl_affine_scalar (tape, cons, (float) (pl_tensor_numel (mask) / count), 0.0f);
+      cons = pl_method_masked_mse (tape, student, teacher, mask, count);
       st->status.pseudo_kept = count / (double) pl_tensor_numel (mask);
     }
   else

@@ -101,5 +101,9 @@ PlTensor *pl_method_seg_loss           (PlTape *tape, PlTensor *logits, PlTensor
 
 /* a + w · b */
 PlTensor *pl_method_weighted_sum       (PlTape *tape, PlTensor *a, PlTensor *b, double w);
+/* The mean of (a − b)² over the elements where the 0/1 mask is 1 (`count`
+ * of them; 0 when none is). */
+PlTensor *pl_method_masked_mse         (PlTape *tape, PlTensor *a, PlTensor *b, PlTensor *mask,
+                                        double count);
 
 G_END_DECLS

@@ -274,7 +274,10 @@ typedef struct
   double   alpha;               /* mean teacher: EMA decay this step */
   int      round;               /* self-training: pseudo-label sets made */
   int      n_pseudo_slices;     /* self-training: slices with pseudo-labels */
-  double   pseudo_kept;         /* share of their voxels kept (≥ threshold) */
+  double   pseudo_kept;         /* self-training: share of their voxels kept
+                                 * (≥ threshold); uncertainty-aware mean
+                                 * teacher: share of pixels asked to agree
+                                 * (NaN for the plain one) */
   gboolean guard_stopped;       /* self-training: a round was undone */
   char     note[160];           /* last event ("round 2: …"), "" if none */
 } PlMethodStatus;

@@ -61,11 +61,11 @@ on_step (PlTrainer *trainer, const PlTrainStepInfo *info, gpointer user_data)
   Progress *p = user_data;
   double elapsed = (g_get_monotonic_time () - p->t0) * 1e-6;
   gint64 done = info->step;
-
   PlMethodStatus st;
+  gboolean method = pl_method_get_status (trainer, &st);
 
   p->last_loss = info->loss;
-  if (pl_method_get_status (trainer, &st) && st.note[0] && strcmp (st.note, p->note) != 0)
+  if (method && st.note[0] && strcmp (st.note, p->note) != 0)
     {
       fprintf (stderr, "%s\n", st.note);
       g_strlcpy (p->note, st.note, sizeof p->note);
@@ -79,7 +79,7 @@ on_step (PlTrainer *trainer, const PlTrainStepInfo *info, gpointer user_data)
                done, p->total, info->loss, rate, left);
       if (p->holdout)
         fprintf (stderr, "  held-out Dice %.4f", pl_trainer_holdout_dice (trainer, NULL));
-      if (pl_method_get_status (trainer, &st))
+      if (method)
         {
           /* what the panel's status line says of the method */
           g_autoptr (GString) said = g_string_new (NULL);
