@@ -616,18 +616,23 @@ test_affinity (void)
   gc_inputs_clear (&g);
 }
 
-/* Its value by hand: two pixels with features (0, 0) and (3, 4), A_01 = 2,
- * A_10 = 0: 2 · 25 / 2; no affinity at all: 0. */
+/* Its value by hand, on unit vectors: features (3, 0) and (0, 4) are at
+ * right angles, ||u_0 − u_1||² = 2, and A_01 = 2, A_10 = 0 gives 2 · 2 / 2;
+ * (3, 4) and (6, 8) point the same way whatever their lengths: 0; no
+ * affinity at all: 0. */
 static void
 test_affinity_values (void)
 {
   g_autoptr (PlTape) tape = pl_tape_new (1 << 16);
-  float x[2 * 2] = { 0, 3, 0, 4 };   /* (1, 2, 1, 2): channel-major */
+  float x[2 * 2] = { 3, 0, 0, 4 };   /* (1, 2, 1, 2): channel-major */
+  float same[2 * 2] = { 3, 6, 4, 8 };
   gint32 pixels[2] = { 0, 1 };
   float a[4] = { 0, 2, 0, 0 }, none[4] = { 0 };
   PlTensor *xt = pl_tape_input (tape, 1, 2, 1, 2, x, FALSE);
+  PlTensor *st = pl_tape_input (tape, 1, 2, 1, 2, same, FALSE);
 
-  g_assert_cmpfloat (pl_affinity_loss (tape, xt, 2, pixels, a)->data[0], ==, 25.0f);
+  g_assert_cmpfloat_with_epsilon (pl_affinity_loss (tape, xt, 2, pixels, a)->data[0], 2.0f, 1e-6f);
+  g_assert_cmpfloat_with_epsilon (pl_affinity_loss (tape, st, 2, pixels, a)->data[0], 0.0f, 1e-6f);
   g_assert_cmpfloat (pl_affinity_loss (tape, xt, 2, pixels, none)->data[0], ==, 0.0f);
 }
 

@@ -3,8 +3,13 @@
  * position where not painted — are pulled together at a chosen decoder
  * level, weighted by an affinity matrix over pixels sampled from each slice:
  *
- *   L = L_seg(painted) + w(t) · Σ_ij A_ij ||f_i − f_j||² / Σ A
+ *   L = L_seg(painted) + w(t) · Σ_ij A_ij ||u_i − u_j||² / Σ A,
+ *   u = f / |f| (pl_affinity_loss),
  *
+ * on unit vectors, so that the term cannot be lowered by shrinking every
+ * feature and stays in [0, 4] whatever the features' scale (on raw
+ * features it drove small classes out of the prediction at λ 0.1 and even
+ * at 0.01, docs/methods.md).
  * A_ij = [y_i = y_j] when both pixels are painted, else the bilateral
  * kernel exp(−(I_i − I_j)²/2σ_I² − |p_i − p_j|²/2σ_p²) of the dense-CRF
  * pairwise term (Krähenbühl & Koltun 2011) as used for a loss on unlabelled
@@ -123,8 +128,9 @@ compactness_describe (const PlMethodStatus *st, GString *s)
 
 /* Defaults.  λ = 0.1: the auxiliary term a tenth of the task loss at full
  * weight, as pairwise regularised losses are weighted (Tang et al. 2018
- * use 2·10⁻⁹ on unnormalised kernel sums; with our normalisation by Σ A a
- * loss of order 1 results, so a tenth of the segmentation loss).  Level 1
+ * use 2·10⁻⁹ on unnormalised kernel sums; with our normalisation by Σ A
+ * and unit features the term lies in [0, 4], so at most 0.4 against a
+ * segmentation loss of order 1).  Level 1
  * (the last decoder block): the representation the head classifies.  128
  * pixels per slice: 16 384 pairs, enough to cover a slice's structures
  * without making the step slower than the forward.  σ_I = 0.1 in

@@ -68,11 +68,15 @@ PlTensor *pl_tv              (PlTape *tape, PlTensor *x, float eps);
 /* Compactness (affinity) loss over sampled pixels: features (N, C, H, W),
  * pixels (N, m) flat indices y·W + x into each sample's plane, affinity
  * (N, m, m) weights ≥ 0 (A_ij of sample n at [n·m·m + i·m + j]):
- * L = Σ_n Σ_ij A_nij ||f_n(p_ni) − f_n(p_nj)||² / Σ A, 0 when Σ A = 0.
+ * L = Σ_n Σ_ij A_nij ||u_n(p_ni) − u_n(p_nj)||² / Σ A, 0 when Σ A = 0,
+ * u = f / sqrt (|f|² + ε²) the feature vector scaled to unit length, so a
+ * pair's term is 2 − 2 cos and lies in [0, 4].
  * Pulls together the representations of pixels the affinity calls close
  * (the pairwise term of Tang et al. 2018, "On regularized losses for
- * weakly-supervised CNN segmentation", with a squared distance).  pixels
- * and affinity are copied. */
+ * weakly-supervised CNN segmentation", with a squared distance).  On unit
+ * vectors the term cannot be lowered by shrinking every feature, and it is
+ * bounded, so it cannot outweigh the task loss by the features' scale.
+ * pixels and affinity are copied. */
 PlTensor *pl_affinity_loss   (PlTape *tape, PlTensor *features, int m,
                               const gint32 *pixels, const float *affinity);
 
