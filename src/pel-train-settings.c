@@ -308,7 +308,7 @@ append_pretrain (GString                *cmd,
   if (init)
     g_string_append_printf (cmd, " --regions %d", pc->regions);
   g_string_append_printf (cmd, " --seed %" G_GUINT64_FORMAT, s->seed);
-  g_string_append_printf (cmd, " --lr %s", g_ascii_formatd (buf, sizeof buf, "%g", s->lr));
+  g_string_append_printf (cmd, " --lr %s", g_ascii_formatd (buf, sizeof buf, "%g", pc->lr));
   g_string_append_printf (cmd, " --threads %d", s->threads);
 }
 

@@ -33,6 +33,7 @@ struct _PlPretrainer
 void
 pl_pretrain_config_init (PlPretrainConfig *config)
 {
+  config->lr = PL_PRETRAIN_DEFAULT_LR;
   config->temperature = 0.1f;
   config->proj_dim = 64;
   config->local = FALSE;
@@ -62,6 +63,42 @@ head_view (PlTape *tape, int n, int c, float *data, float *grad, gsize offset)
   PlTensor *t = pl_tape_alloc (tape, sizeof (PlTensor));
   *t = pl_tensor_param (n, c, 1, 1, data + offset, grad + offset);
   return t;
+}
+
+/* The network's forward pass without its dropout: the two views of a
+ * slice must differ by their augmentation only.  (The reference network
+ * drops 20 % of the bottleneck's channels: pooled, two views of one slice
+ * then differ by a random fifth of their features, and its pre-training
+ * stayed at chance.)  SimCLR and Chaitanya et al. pre-train without
+ * dropout; fine-tuning keeps the network's own. */
+static void
+forward_no_dropout (PlTrainer *tr, PlTape *tape, PlTensor *x, PlUnetRun *run)
+{
+  memset (run, 0, sizeof *run);
+  pl_unet_forward (pl_trainer_get_model (tr)->unet, tape, x, run);
+}
+
+/* The projection head's hidden layer: batch-normalised over the 2B views
+ * (the local stage: over their pixels; no scale or shift), then ReLU, as SimCLR's head (Chen et al. 2020).
+ * Without it a plain network's pooled bottleneck is nearly the same vector
+ * for every slice — a large shared part and small differences — so every
+ * cosine is close to 1 and the loss sits at chance, ln (2B − 1): the
+ * reference network without batch norm learnt nothing in 200 steps.  The
+ * normalisation removes the shared part and scales the differences up. */
+static PlTensor *
+head_hidden (PlTape *tape, PlTensor *h)
+{
+  float *one = pl_tape_alloc (tape, sizeof (float) * h->c);
+  float *zero = pl_tape_alloc (tape, sizeof (float) * h->c);
+
+  for (int k = 0; k < h->c; k++)
+    {
+      one[k] = 1.0f;
+      zero[k] = 0.0f;
+    }
+  return pl_relu (tape, pl_batchnorm (tape, h, pl_tape_wrap (tape, 1, h->c, 1, 1, one, FALSE),
+                                      pl_tape_wrap (tape, 1, h->c, 1, 1, zero, FALSE), 1e-5f),
+                  FALSE);
 }
 
 static PlTensor *
@@ -105,7 +142,7 @@ contrastive_recipe (PlTrainer *tr, PlTape *tape, const PlBatch *a,
       pl_trainer_fill_coords (tr, b, a->c, a->slices, x->data + b * a->c * hw);
     }
 
-  pl_trainer_forward_run (tr, tape, x, &run);
+  forward_no_dropout (tr, tape, x, &run);
   pooled = pl_global_avg_pool (tape, run.bottleneck);
   /* The tape keeps pointers to its inputs until backward: the head's
    * parameter views live on its arena. */
@@ -113,7 +150,7 @@ contrastive_recipe (PlTrainer *tr, PlTape *tape, const PlBatch *a,
   b1 = head_view (tape, 1, p, pt->head, pt->head_grad, (gsize) p * c);
   w2 = head_view (tape, p, p, pt->head, pt->head_grad, (gsize) p * c + p);
   b2 = head_view (tape, 1, p, pt->head, pt->head_grad, (gsize) p * c + p + (gsize) p * p);
-  z = pl_conv2d (tape, pl_relu (tape, pl_conv2d (tape, pooled, w1, b1), FALSE), w2, b2);
+  z = pl_conv2d (tape, head_hidden (tape, pl_conv2d (tape, pooled, w1, b1)), w2, b2);
   return pl_nt_xent (tape, z, pt->cfg.temperature);
 }
 
@@ -161,13 +198,13 @@ local_recipe (PlTrainer *tr, PlTape *tape, const PlBatch *a,
     }
   pt->head_pending = TRUE;
 
-  pl_trainer_forward_run (tr, tape, intensity_views (tr, tape, a), &run);
+  forward_no_dropout (tr, tape, intensity_views (tr, tape, a), &run);
   w1 = head_view (tape, p, c, pt->head, pt->head_grad, 0);
   b1 = head_view (tape, 1, p, pt->head, pt->head_grad, (gsize) p * c);
   w2 = head_view (tape, p, p, pt->head, pt->head_grad, (gsize) p * c + p);
   b2 = head_view (tape, 1, p, pt->head, pt->head_grad, (gsize) p * c + p + (gsize) p * p);
   /* g₂ at every pixel of the last decoder block's features */
-  z = pl_conv2d (tape, pl_relu (tape, pl_conv2d (tape, run.features, w1, b1), FALSE), w2, b2);
+  z = pl_conv2d (tape, head_hidden (tape, pl_conv2d (tape, run.features, w1, b1)), w2, b2);
   return pl_nt_xent (tape, pl_region_pool (tape, z, pt->cfg.regions), pt->cfg.temperature);
 }
 
@@ -186,10 +223,10 @@ pl_pretrainer_new (const PlTrainConfig *train, const PlPretrainConfig *config,
 
   pt->cfg = *config;
   pt->volume = volume;
-  if (config->temperature <= 0.0f || config->proj_dim < 1)
+  if (!(config->temperature > 0.0f) || config->proj_dim < 1 || !(config->lr > 0.0f))
     {
       g_set_error (error, PL_ERROR, PL_ERROR_INVALID,
-                   "contrastive pre-training needs a temperature > 0 and a projection of ≥ 1 dimension");
+                   "contrastive pre-training needs a temperature > 0, a projection of ≥ 1 dimension and a rate > 0");
       return NULL;
     }
   if (train->batch < 2)
@@ -249,6 +286,7 @@ pl_pretrainer_new (const PlTrainConfig *train, const PlPretrainConfig *config,
   /* A constant rate: the projection head's optimiser has no schedule, and
    * a pre-training is continued in pieces while the user paints. */
   tc.lr_rampdown = 0.0f;
+  tc.lr = config->lr;
   if (config->local)
     {
       /* the decoder learns anew on the encoder, which stays */
@@ -285,7 +323,7 @@ pl_pretrainer_new (const PlTrainConfig *train, const PlPretrainConfig *config,
     for (gsize i = 0; i < (gsize) pt->p * pt->p; i++)
       pt->head[pt->p * pt->c + pt->p + i] = b2 * (2.0f * pl_rng_uniform (&rng) - 1.0f);
   }
-  pt->head_opt = pl_optimizer_new_adam (pt->n_head, train->lr, 0.9f, 0.999f, 1e-8f);
+  pt->head_opt = pl_optimizer_new_adam (pt->n_head, config->lr, 0.9f, 0.999f, 1e-8f);
   if (config->local)
     {
       pl_trainer_set_recipe (pt->trainer, local_recipe, pt, NULL);

@@ -9,10 +9,13 @@
  * and brightness b ∈ [−0.1, 0.1] per view: x' = a x + b), runs the network
  * on the 2B views, pools the bottleneck block's output over the plane
  * (pl_global_avg_pool), maps it through a projection head g (1×1
- * convolution C → P, ReLU, 1×1 convolution P → P) and minimises NT-Xent
+ * convolution C → P, batch norm, ReLU, 1×1 convolution P → P) and
+ * minimises NT-Xent
  * (pl_nt_xent) with temperature τ: the two views of a slice are positives,
- * the other 2B − 2 views negatives.  The network and the head train with
- * Adam; only the encoder (enc.*, the encoder's norms) receives gradients,
+ * the other 2B − 2 views negatives.  The head's hidden layer is batch
+ * normalised over the views (as SimCLR's), and the network runs without
+ * its dropout.  The network and the head train with Adam at config.lr;
+ * only the encoder (enc.*, the encoder's norms) receives gradients,
  * the decoder is left as initialised.  The head is dropped at the end, as
  * in the paper.
  *
@@ -28,7 +31,8 @@
  * two views of each that differ only in intensity (two contrast and
  * brightness draws), so a position means the same anatomy in both.  The
  * last decoder block's features go through a projection g₂ (1×1
- * convolution C₀ → P, ReLU, 1×1 convolution P → P) at every pixel; the map
+ * convolution C₀ → P, batch norm over the pixels of all views, ReLU, 1×1
+ * convolution P → P) at every pixel; the map
  * is cut into regions × regions cells, each averaged (pl_region_pool), and
  * NT-Xent over the cells of all views: a cell and the same cell of the
  * slice's other view are positives, every other cell — elsewhere in the
@@ -46,8 +50,15 @@ G_BEGIN_DECLS
  * and the Train panel's default. */
 #define PL_PRETRAIN_DEFAULT_STEPS 200
 
+/* Adam's rate of pre-training (encoder and projection head): lower than
+ * supervised training's 1e-3, at which the reference network's
+ * contrastive loss stayed at chance and the encoder it left made
+ * fine-tuning worse than starting afresh (docs/methods.md). */
+#define PL_PRETRAIN_DEFAULT_LR 3e-4f
+
 typedef struct
 {
+  float    lr;            /* PL_PRETRAIN_DEFAULT_LR */
   float    temperature;   /* τ, 0.1 */
   int      proj_dim;      /* P, 64 */
   gboolean local;         /* the local stage: FALSE */
@@ -60,9 +71,10 @@ void pl_pretrain_config_init (PlPretrainConfig *config);
 typedef struct _PlPretrainer PlPretrainer;
 
 /* train: network, axis, batch (slices per step; 2 × batch views), seed,
- * lr, augmentation, fit, normalisation and input (context, coords) as for
- * supervised training; its classes, held-out slice and label table are
- * not used; init (the local stage: required) the network to start from. */
+ * augmentation, fit, normalisation and input (context, coords) as for
+ * supervised training; its rate, classes, held-out slice and label table
+ * are not used (config->lr is the rate); init (the local stage: required)
+ * the network to start from. */
 PlPretrainer *pl_pretrainer_new  (const PlTrainConfig    *train,
                                   const PlPretrainConfig *config,
                                   const PlVolume         *volume,

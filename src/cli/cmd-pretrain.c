@@ -4,7 +4,7 @@
  *   pellucid-cli pretrain --image IMG --out MODEL [--steps 200] [--batch 8]
  *                         [--temperature 0.1] [--projection 64]
  *                         [--preset ref|small] [--batch-norm] [--seed 0] [--axis axial]
- *                         [--lr 1e-3] [--threads 2] [--context N] [--coords]
+ *                         [--lr 3e-4] [--threads 2] [--context N] [--coords]
  *   pellucid-cli pretrain --local --init GLOBAL --image IMG --out MODEL
  *                         [--regions 4] [the options above]
  *
@@ -52,7 +52,7 @@ pel_cli_pretrain (int argc, char **argv)
   int steps = PL_PRETRAIN_DEFAULT_STEPS, batch = 8, threads = 2, proj = 64, regions = 4, context_slices = 1;
   gboolean local = FALSE, coords = FALSE;
   gint64 seed = 0;
-  double lr = 1e-3, tau = 0.1;
+  double lr = PL_PRETRAIN_DEFAULT_LR, tau = 0.1;
   gboolean batch_norm = FALSE;
   const GOptionEntry entries[] = {
     { "image", 'i', 0, G_OPTION_ARG_FILENAME, &image, "Intensity volume (NIfTI)", "IMG" },
@@ -66,7 +66,7 @@ pel_cli_pretrain (int argc, char **argv)
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed (0)", "S" },
     { "axis", 'a', 0, G_OPTION_ARG_STRING, &axis_name, "axial, coronal, sagittal, or voxel axis i, j, k (axial)", "AXIS" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (2)", "T" },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Adam learning rate (1e-3)", "LR" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Adam learning rate (3e-4)", "LR" },
     { "context", 0, 0, G_OPTION_ARG_INT, &context_slices, "2.5-D input: N neighbouring slices as channels (odd) (1)", "N" },
     { "coords", 0, 0, G_OPTION_ARG_NONE, &coords, "A left-right position channel", NULL },
     { "local", 0, 0, G_OPTION_ARG_NONE, &local,
@@ -160,7 +160,6 @@ pel_cli_pretrain (int argc, char **argv)
     }
   cfg.batch = batch;
   cfg.seed = (guint64) seed;
-  cfg.lr = (float) lr;
   cfg.axis = pl_axis_from_name (volume, axis_name ? axis_name : "axial");
   if (cfg.axis < 0)
     {
@@ -168,6 +167,7 @@ pel_cli_pretrain (int argc, char **argv)
       return 2;
     }
   pl_pretrain_config_init (&pc);
+  pc.lr = (float) lr;
   pc.temperature = (float) tau;
   pc.proj_dim = proj;
   pc.local = local;
