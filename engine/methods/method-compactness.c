@@ -126,11 +126,13 @@ compactness_describe (const PlMethodStatus *st, GString *s)
                             st->unlabelled_loss, st->weight);
 }
 
-/* Defaults.  λ = 0.1: the auxiliary term a tenth of the task loss at full
- * weight, as pairwise regularised losses are weighted (Tang et al. 2018
- * use 2·10⁻⁹ on unnormalised kernel sums; with our normalisation by Σ A
- * and unit features the term lies in [0, 4], so at most 0.4 against a
- * segmentation loss of order 1).  Level 1
+/* Defaults.  λ = 0.01: on Colin27's atlas classes the term cost Dice at
+ * every weight measured (even split of 3 slices, seeds 0–2, 600 steps of
+ * unet2d-ref: supervised 0.700, λ 0.1 0.582, λ 0.01 0.675; docs/methods.md):
+ * pixels alike in intensity and place belong to different atlas regions
+ * there, and the term pulls them together.  At 0.01 it is a nudge (the
+ * term lies in [0, 4]; the segmentation loss ends near 0.2) that a user
+ * raises where classes do follow intensity.  Level 1
  * (the last decoder block): the representation the head classifies.  128
  * pixels per slice: 16 384 pairs, enough to cover a slice's structures
  * without making the step slower than the forward.  σ_I = 0.1 in
@@ -144,7 +146,7 @@ compactness_describe (const PlMethodStatus *st, GString *s)
 #define F PL_METHOD_PARAM_FLOAT
 
 static const PlMethodParam compactness_params[] = {
-  P (lambda, "Weight λ", "Largest weight of the compactness term against the segmentation loss", F, 0.1, 0, 1000, 0.01, 3),
+  P (lambda, "Weight λ", "Largest weight of the compactness term against the segmentation loss", F, 0.01, 0, 1000, 0.01, 3),
   P (layer, "Decoder level", "Where representations are compared: 1 the last decoder block (full resolution), 2 the one before (half), …", I, 1, 1, 8, 1, 0),
   P (samples, "Pixels per slice", "Pixels drawn from each slice; every pair of them is weighted by its affinity", I, 128, 2, 2048, 16, 0),
   P (sigma_intensity, "Intensity σ", "Unpainted pixels are close when their intensities differ by less than about this (normalised units)", F, 0.1, 0.001, 10, 0.01, 3),

@@ -79,8 +79,8 @@ forward_no_dropout (PlTrainer *tr, PlTape *tape, PlTensor *x, PlUnetRun *run)
 }
 
 /* The projection head's hidden layer: batch-normalised over the 2B views
- * (the local stage: over their pixels; no scale or shift), then ReLU, as SimCLR's head (Chen et al. 2020).
- * Without it a plain network's pooled bottleneck is nearly the same vector
+ * (the local stage: over their pixels; no scale or shift), then ReLU, as
+ * SimCLR's head (Chen et al. 2020).  Without it a plain network's pooled bottleneck is nearly the same vector
  * for every slice — a large shared part and small differences — so every
  * cosine is close to 1 and the loss sits at chance, ln (2B − 1): the
  * reference network without batch norm learnt nothing in 200 steps.  The
