@@ -198,7 +198,7 @@ pretrain_compatible (PelTrainPanel *self)
   return g_strcmp0 (a->preset, b->preset) == 0 && a->fcn_head == b->fcn_head
          && a->attention == b->attention && a->context == b->context && a->coords == b->coords
          && a->batch_norm == b->batch_norm && a->axis == b->axis && a->seed == b->seed
-         && a->lr == b->lr && a->threads == b->threads
+         && a->threads == b->threads
          && t->batch == gtk_spin_button_get_value_as_int (self->pretrain_batch_spin)
          && t->config.temperature == (float) gtk_spin_button_get_value (self->pretrain_temperature_spin);
 }

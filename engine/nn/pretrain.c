@@ -78,27 +78,50 @@ forward_no_dropout (PlTrainer *tr, PlTape *tape, PlTensor *x, PlUnetRun *run)
   pl_unet_forward (pl_trainer_get_model (tr)->unet, tape, x, run);
 }
 
-/* The projection head's hidden layer: batch-normalised over the 2B views
- * (the local stage: over their pixels; no scale or shift), then ReLU, as
- * SimCLR's head (Chen et al. 2020).  Without it a plain network's pooled bottleneck is nearly the same vector
- * for every slice — a large shared part and small differences — so every
- * cosine is close to 1 and the loss sits at chance, ln (2B − 1): the
- * reference network without batch norm learnt nothing in 200 steps.  The
- * normalisation removes the shared part and scales the differences up. */
-static PlTensor *
-head_hidden (PlTape *tape, PlTensor *h)
+/* Steps the projection head if the previous step's backward filled
+ * head_grad: before it is used again, the same as stepping right after. */
+static void
+step_head_if_pending (PlPretrainer *pt)
 {
-  float *one = pl_tape_alloc (tape, sizeof (float) * h->c);
-  float *zero = pl_tape_alloc (tape, sizeof (float) * h->c);
+  if (pt->head_pending)
+    {
+      pl_optimizer_step (pt->head_opt, pt->head, pt->head_grad);
+      memset (pt->head_grad, 0, sizeof (float) * pt->n_head);
+    }
+  pt->head_pending = TRUE;
+}
 
-  for (int k = 0; k < h->c; k++)
+/* The projection head on x (N, C, H, W) at every position: 1×1
+ * convolution C → P, batch normalisation over N·H·W (the 2B views, or
+ * the local stage's pixels of all views; no scale or shift), ReLU, 1×1
+ * convolution P → P, as SimCLR's head (Chen et al. 2020).  Without the
+ * normalisation a plain network's pooled bottleneck is nearly the same
+ * vector for every slice — a large shared part and small differences — so
+ * every cosine is close to 1 and the loss sits at chance, ln (2B − 1): the
+ * reference network without batch norm learnt nothing in 200 steps.  The
+ * normalisation removes the shared part and scales the differences up.
+ * The tape keeps pointers to its inputs until backward: the head's
+ * parameter views and the constant scale and shift live on its arena. */
+static PlTensor *
+project (PlTape *tape, PlPretrainer *pt, PlTensor *x)
+{
+  int c = pt->c, p = pt->p;
+  PlTensor *w1 = head_view (tape, p, c, pt->head, pt->head_grad, 0);
+  PlTensor *b1 = head_view (tape, 1, p, pt->head, pt->head_grad, (gsize) p * c);
+  PlTensor *w2 = head_view (tape, p, p, pt->head, pt->head_grad, (gsize) p * c + p);
+  PlTensor *b2 = head_view (tape, 1, p, pt->head, pt->head_grad, (gsize) p * c + p + (gsize) p * p);
+  float *one = pl_tape_alloc (tape, sizeof (float) * p);
+  float *zero = pl_tape_alloc (tape, sizeof (float) * p);
+  PlTensor *h;
+
+  for (int k = 0; k < p; k++)
     {
       one[k] = 1.0f;
       zero[k] = 0.0f;
     }
-  return pl_relu (tape, pl_batchnorm (tape, h, pl_tape_wrap (tape, 1, h->c, 1, 1, one, FALSE),
-                                      pl_tape_wrap (tape, 1, h->c, 1, 1, zero, FALSE), 1e-5f),
-                  FALSE);
+  h = pl_batchnorm (tape, pl_conv2d (tape, x, w1, b1), pl_tape_wrap (tape, 1, p, 1, 1, one, FALSE),
+                    pl_tape_wrap (tape, 1, p, 1, 1, zero, FALSE), 1e-5f);
+  return pl_conv2d (tape, pl_relu (tape, h, FALSE), w2, b2);
 }
 
 static PlTensor *
@@ -108,19 +131,12 @@ contrastive_recipe (PlTrainer *tr, PlTape *tape, const PlBatch *a,
   PlPretrainer *pt = user_data;
   PlRng *rng = pl_trainer_get_rng (tr);
   gsize hw = (gsize) a->h * a->w;
-  int b = a->n, c = pt->c, p = pt->p;
+  int b = a->n;
   PlBatch v;
-  PlTensor *x, *pooled, *z, *w1, *b1, *w2, *b2;
+  PlTensor *x;
   PlUnetRun run;
 
-  if (pt->head_pending)
-    {
-      /* The previous step's backward filled head_grad: step the head now,
-       * before it is used again (the same as stepping right after). */
-      pl_optimizer_step (pt->head_opt, pt->head, pt->head_grad);
-      memset (pt->head_grad, 0, sizeof (float) * pt->n_head);
-    }
-  pt->head_pending = TRUE;
+  step_head_if_pending (pt);
 
   /* The second view: the same slices, augmented again. */
   pl_trainer_sample (tr, tape, b, a->slices, TRUE, &v);
@@ -143,15 +159,8 @@ contrastive_recipe (PlTrainer *tr, PlTape *tape, const PlBatch *a,
     }
 
   forward_no_dropout (tr, tape, x, &run);
-  pooled = pl_global_avg_pool (tape, run.bottleneck);
-  /* The tape keeps pointers to its inputs until backward: the head's
-   * parameter views live on its arena. */
-  w1 = head_view (tape, p, c, pt->head, pt->head_grad, 0);
-  b1 = head_view (tape, 1, p, pt->head, pt->head_grad, (gsize) p * c);
-  w2 = head_view (tape, p, p, pt->head, pt->head_grad, (gsize) p * c + p);
-  b2 = head_view (tape, 1, p, pt->head, pt->head_grad, (gsize) p * c + p + (gsize) p * p);
-  z = pl_conv2d (tape, head_hidden (tape, pl_conv2d (tape, pooled, w1, b1)), w2, b2);
-  return pl_nt_xent (tape, z, pt->cfg.temperature);
+  return pl_nt_xent (tape, project (tape, pt, pl_global_avg_pool (tape, run.bottleneck)),
+                     pt->cfg.temperature);
 }
 
 /* Two views of the batch's slices that differ in contrast and brightness
@@ -187,25 +196,14 @@ local_recipe (PlTrainer *tr, PlTape *tape, const PlBatch *a,
               gpointer user_data, GError **error)
 {
   PlPretrainer *pt = user_data;
-  int c = pt->c, p = pt->p;
-  PlTensor *z, *w1, *b1, *w2, *b2;
   PlUnetRun run;
 
-  if (pt->head_pending)
-    {
-      pl_optimizer_step (pt->head_opt, pt->head, pt->head_grad);
-      memset (pt->head_grad, 0, sizeof (float) * pt->n_head);
-    }
-  pt->head_pending = TRUE;
+  step_head_if_pending (pt);
 
   forward_no_dropout (tr, tape, intensity_views (tr, tape, a), &run);
-  w1 = head_view (tape, p, c, pt->head, pt->head_grad, 0);
-  b1 = head_view (tape, 1, p, pt->head, pt->head_grad, (gsize) p * c);
-  w2 = head_view (tape, p, p, pt->head, pt->head_grad, (gsize) p * c + p);
-  b2 = head_view (tape, 1, p, pt->head, pt->head_grad, (gsize) p * c + p + (gsize) p * p);
   /* g₂ at every pixel of the last decoder block's features */
-  z = pl_conv2d (tape, head_hidden (tape, pl_conv2d (tape, run.features, w1, b1)), w2, b2);
-  return pl_nt_xent (tape, pl_region_pool (tape, z, pt->cfg.regions), pt->cfg.temperature);
+  return pl_nt_xent (tape, pl_region_pool (tape, project (tape, pt, run.features), pt->cfg.regions),
+                     pt->cfg.temperature);
 }
 
 PlPretrainer *
