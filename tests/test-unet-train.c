@@ -449,6 +449,51 @@ test_recipe_teacher (void)
   g_assert_true (memcmp (pl_unet_params (teacher), pl_unet_params (student), n * sizeof (float)) != 0);
 }
 
+static PlTensor *
+count_recipe (PlTrainer *tr, PlTape *tape, const PlBatch *b, gpointer user_data, GError **error)
+{
+  *(int *) user_data = b->n;
+  return pl_trainer_supervised_loss (tr, tape, b, NULL, error);
+}
+
+/* The labelled part of a batch: n slices, or with max > n as many as are
+ * painted, from n up to max (the semi-supervised methods' painted_first). */
+static void
+test_labelled_batch (void)
+{
+  g_autoptr (PlVolume) v = make_volume ();
+  g_autoptr (PlLabels) l = pl_labels_new (v->dim);
+  g_autoptr (PlTrainer) tr = NULL;
+  g_autoptr (GError) error = NULL;
+  PlLabelProvider prov;
+  PlTrainConfig cfg;
+  int n = -1;
+  const int painted[] = { 0, 2, 4, 6, 8, 1 };
+  /* after painting 1, 2, …, 6 slices: max(2, painted) up to 3 */
+  const int expect_grows[] = { 2, 2, 3, 3, 3, 3 };
+
+  small_config (&cfg);
+  cfg.batch = 4;
+  pl_label_provider_init_static (&prov, l);
+  truth_slice (l, v, painted[0]);
+  tr = pl_trainer_new (&cfg, v, &prov, &error);
+  g_assert_no_error (error);
+  pl_trainer_set_recipe (tr, count_recipe, &n, NULL);
+  for (int k = 0; k < (int) G_N_ELEMENTS (painted); k++)
+    {
+      truth_slice (l, v, painted[k]);
+      pl_trainer_set_labelled_batch (tr, 2, 0);
+      g_assert_true (pl_trainer_step (tr, NULL, &error));
+      g_assert_cmpint (n, ==, 2);
+      pl_trainer_set_labelled_batch (tr, 2, 3);
+      g_assert_true (pl_trainer_step (tr, NULL, &error));
+      g_assert_cmpint (n, ==, expect_grows[k]);
+      pl_trainer_set_labelled_batch (tr, 0, 0);
+      g_assert_true (pl_trainer_step (tr, NULL, &error));
+      g_assert_cmpint (n, ==, 4);
+    }
+}
+
 /* Slice layout along each axis: get/set/voxel/count agree; windows match the
  * reference recipe's crop (181×217 → 176×208 at offsets 2, 4). */
 static void
@@ -505,5 +550,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/mc-dropout", test_mc_dropout);
   g_test_add_func ("/train/model-roundtrip", test_model_roundtrip);
   g_test_add_func ("/train/recipe-teacher", test_recipe_teacher);
+  g_test_add_func ("/train/labelled-batch", test_labelled_batch);
   return g_test_run ();
 }

@@ -63,10 +63,11 @@ apply_config (PlMethodState *st, PlTrainer *tr, const PlMethodConfig *config)
 {
   const PlMethodInfo *m = pl_method_info (config->kind);
   g_autofree char *settings = pl_method_settings_json (config);
+  int batch = pl_trainer_get_config (tr)->batch, nl = batch - unlabelled_batch (config);
 
   st->cfg = *config;
   st->status.kind = config->kind;
-  pl_trainer_set_labelled_batch (tr, pl_trainer_get_config (tr)->batch - unlabelled_batch (config));
+  pl_trainer_set_labelled_batch (tr, nl, m->hooks->painted_first ? batch - 1 : 0);
   if (m->hooks->configure)
     m->hooks->configure (st, tr);
   pl_trainer_set_method_info (tr, m->name, m->n_params > 0 ? settings : NULL);

@@ -81,7 +81,7 @@ compactness_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
   const PlCompactnessConfig *c = &st->cfg.compactness;
   const PlTrainConfig *tc = pl_trainer_get_config (tr);
   gint64 t = pl_trainer_get_step (tr) - st->installed_at;
-  int nu = c->unlabelled_batch, m = c->samples;
+  int nu = tc->batch - batch->n, m = c->samples;
   int depth = pl_unet_get_config (pl_trainer_get_model (tr)->unet)->depth;
   gint64 *picks = pl_tape_alloc (tape, sizeof (gint64) * nu);
   PlRng *rng = pl_trainer_get_rng (tr);
@@ -152,7 +152,7 @@ static const PlMethodParam compactness_params[] = {
   P (sigma_intensity, "Intensity σ", "Unpainted pixels are close when their intensities differ by less than about this (normalised units)", F, 0.1, 0.001, 10, 0.01, 3),
   P (sigma_position, "Position σ", "… and when they lie within about this many pixels of each other", F, 20, 0.1, 10000, 1, 1),
   P (rampup_steps, "Ramp-up steps", "Steps over which the weight rises as exp(−5 (1 − t)²)", I, 100, 0, 1e6, 50, 0),
-  P (unlabelled_batch, "Unlabelled per batch", "Slices of each batch taken from the slices without labels", I, 4, 1, 4095, 1, 0),
+  P (unlabelled_batch, "Unlabelled per batch", "Slices of each batch taken from the slices without labels: at most this many, fewer when more slices are painted than the rest of the batch holds (up to batch − 1 painted a step)", I, 4, 1, 4095, 1, 0),
 };
 
 #undef P
@@ -160,6 +160,7 @@ static const PlMethodParam compactness_params[] = {
 #undef F
 
 static const PlMethodHooks compactness_hooks = {
+  .painted_first = TRUE,
   .loss = compactness_loss,
   .describe = compactness_describe,
 };

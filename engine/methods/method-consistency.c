@@ -77,7 +77,7 @@ consistency_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
 {
   PlMethodState *st = user_data;
   const PlConsistencyConfig *c = &st->cfg.consistency;
-  int K = pl_trainer_get_n_classes (tr), nu = c->unlabelled_batch;
+  int K = pl_trainer_get_n_classes (tr), nu = pl_trainer_get_config (tr)->batch - batch->n;
   gint64 t = pl_trainer_get_step (tr) - st->installed_at;
   PlRng *rng = pl_trainer_get_rng (tr);
   gint64 *sl = pl_tape_alloc (tape, sizeof (gint64) * (batch->n + nu));
@@ -176,7 +176,7 @@ static const PlMethodParam consistency_params[] = {
   P (transform_rotation, "Rotation (°)", "Each transformation rotates by an angle uniform in ± this many degrees", F, 15, 0, 180, 1, 1),
   P (transform_scale, "Scaling", "Each transformation scales by a factor uniform in 1 ± this", F, 0.1, 0, 0.5, 0.01, 2),
   P (transform_flip, "Flip probability", "Each transformation flips each axis with this probability", F, 0.5, 0, 1, 0.05, 2),
-  P (unlabelled_batch, "Unlabelled per batch", "Slices of each batch taken from the slices without labels", I, 4, 1, 4095, 1, 0),
+  P (unlabelled_batch, "Unlabelled per batch", "Slices of each batch taken from the slices without labels: at most this many, fewer when more slices are painted than the rest of the batch holds (up to batch − 1 painted a step)", I, 4, 1, 4095, 1, 0),
 };
 
 #undef P
@@ -184,6 +184,7 @@ static const PlMethodParam consistency_params[] = {
 #undef F
 
 static const PlMethodHooks consistency_hooks = {
+  .painted_first = TRUE,
   .loss = consistency_loss,
 };
 

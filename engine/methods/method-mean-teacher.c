@@ -52,7 +52,7 @@ mean_teacher_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
   const PlMeanTeacherConfig *c = &st->cfg.mean_teacher;
   const PlTrainConfig *tc = pl_trainer_get_config (tr);
   gint64 t = pl_trainer_get_step (tr) - st->installed_at;
-  int nu = c->unlabelled_batch;
+  int nu = tc->batch - batch->n;   /* unlabelled_batch, or fewer (painted_first) */
   gint64 *picks = pl_tape_alloc (tape, sizeof (gint64) * nu);
   PlRng *rng = pl_trainer_get_rng (tr);
   PlBatch ub, all;
@@ -170,7 +170,7 @@ static const PlMethodParam mean_teacher_params[] = {
   P (rampup_steps, "Ramp-up steps", "Steps over which the consistency weight rises as exp(−5 (1 − t)²)", I, 200, 0, 1e6, 50, 0),
   P (noise_std, "Teacher input noise σ", "Standard deviation of the Gaussian noise added to the teacher's (normalised) input", F, 0.1, 0, 10, 0.01, 3),
   P (noise_clip, "Noise clip", "The noise is clipped to ± this", F, 0.2, 0, 10, 0.01, 3),
-  P (unlabelled_batch, "Unlabelled per batch", "Slices of each batch taken from the slices without labels", I, 4, 1, 4095, 1, 0),
+  P (unlabelled_batch, "Unlabelled per batch", "Slices of each batch taken from the slices without labels: at most this many, fewer when more slices are painted than the rest of the batch holds (up to batch − 1 painted a step)", I, 4, 1, 4095, 1, 0),
   P (uncertainty_passes, "Uncertainty passes", "Teacher passes whose mean prediction's entropy decides where agreement is asked (0: everywhere, the plain mean teacher)", I, 1, 0, 64, 1, 0),
   P (uncertainty_threshold, "Entropy threshold", "Agreement only where the teacher's entropy (nats) is below this, reached after the threshold ramp-up (from 0.75 of it)", F, 0.693147, 0, 10, 0.05, 3),
   P (threshold_rampup_steps, "Threshold ramp-up steps", "Steps over which the entropy threshold rises from 0.75 of its value to all of it", I, 600, 0, 1e6, 50, 0),
@@ -181,6 +181,7 @@ static const PlMethodParam mean_teacher_params[] = {
 #undef F
 
 static const PlMethodHooks mean_teacher_hooks = {
+  .painted_first = TRUE,
   .prepare = mean_teacher_prepare,
   .loss = mean_teacher_loss,
   .describe = mean_teacher_describe,

@@ -61,6 +61,11 @@ struct _PlMethodHooks
   void          (*describe)  (const PlMethodStatus *status, GString *s);
   /* Frees what the method keeps in the state (when the trainer drops it). */
   void          (*clear)     (PlMethodState *state);
+  /* The painted slices come first: with more of them than batch −
+   * unlabelled_batch, a step takes more painted slices (up to batch − 1)
+   * and fewer unpainted ones, so that it can still see every painted
+   * slice.  The loss then takes batch − batch->n unpainted slices. */
+  gboolean        painted_first;
 };
 
 /* The table's entries, one file each (method-NAME.c); the table is in

@@ -519,7 +519,7 @@ self_training_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
     {
       /* Warm-up, or no pseudo-labels (refused, undone, or all painted):
        * supervised, with a full labelled batch from the next step on. */
-      pl_trainer_set_labelled_batch (tr, 0);
+      pl_trainer_set_labelled_batch (tr, 0, 0);
       loss = pl_trainer_supervised_loss (tr, tape, batch, NULL, error);
       st->status.supervised_loss = loss ? loss->data[0] : NAN;
       st->status.unlabelled_loss = NAN;
@@ -527,7 +527,7 @@ self_training_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
     }
   for (int i = 0; i < nu; i++)
     picks[i] = st->pool[pl_rng_below (pl_trainer_get_rng (tr), usable)];
-  pl_trainer_set_labelled_batch (tr, nl);
+  pl_trainer_set_labelled_batch (tr, nl, 0);
   /* The step that makes the first pseudo-labels sampled a full labelled
    * batch: keep its first nl. */
   lab.n = MIN (batch->n, nl);
@@ -575,7 +575,7 @@ static void
 self_training_configure (PlMethodState *st, PlTrainer *tr)
 {
   if (st->cur.n == 0)
-    pl_trainer_set_labelled_batch (tr, 0);
+    pl_trainer_set_labelled_batch (tr, 0, 0);
 }
 
 static void

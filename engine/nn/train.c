@@ -44,6 +44,7 @@ struct _PlTrainer
   char            *init_record;     /* JSON value, or NULL: no init */
   gsize            n_frozen;
   int              labelled_batch;  /* labelled slices per step; 0: cfg.batch */
+  int              labelled_max;    /* ... or as many as are painted, up to this */
   int              lateral;         /* slice axis across the sides, −1: none */
   gint32          *mirror;          /* class → class in a mirror image; NULL: identity */
   gboolean         lateral_flips;   /* flips across the sides are made */
@@ -455,6 +456,8 @@ pl_trainer_step (PlTrainer *tr, PlTrainStepInfo *info, GError **error)
   refresh_labelled (tr);
   if (tr->n_labelled == 0)
     return fail (error, "no labelled slice to train on (label 0 means unlabelled)");
+  if (tr->labelled_max > nl)
+    nl = (int) MIN ((gint64) tr->labelled_max, MAX ((gint64) nl, tr->n_labelled));
   sel = g_new (gint64, nl);
   for (int s = 0; s < nl; s++)
     sel[s] = tr->labelled[pl_rng_below (&tr->rng, (guint32) tr->n_labelled)];
@@ -744,10 +747,11 @@ pl_trainer_set_method_info (PlTrainer *tr, const char *name, const char *setting
 }
 
 void
-pl_trainer_set_labelled_batch (PlTrainer *tr, int n)
+pl_trainer_set_labelled_batch (PlTrainer *tr, int n, int max)
 {
-  g_return_if_fail (n >= 0 && n <= tr->cfg.batch);
+  g_return_if_fail (n >= 0 && n <= tr->cfg.batch && max <= tr->cfg.batch);
   tr->labelled_batch = n;
+  tr->labelled_max = max;
 }
 
 PlOptimizer *

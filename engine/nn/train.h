@@ -264,9 +264,13 @@ void       pl_trainer_set_method_info(PlTrainer             *trainer,
                                       const char            *name,
                                       const char            *settings_json);
 /* Labelled slices a step samples before the recipe runs (0: batch), so a
- * recipe can fill the rest of the batch with unlabelled slices. */
+ * recipe can fill the rest of the batch with unlabelled slices; the recipe
+ * takes the batch's n as the labelled count.  With max > n a step samples
+ * as many labelled slices as are painted, from n up to max: with more
+ * painted slices than n a step can still see each of them. */
 void       pl_trainer_set_labelled_batch (PlTrainer         *trainer,
-                                          int                n);
+                                          int                n,
+                                          int                max);
 /* Adam's moments, to save and restore with the weights. */
 PlOptimizer *pl_trainer_get_optimizer (PlTrainer            *trainer);
 /* Labelled voxels of every slice along the axis as of this step's call to
