@@ -211,6 +211,30 @@ test_tta_mc_deterministic (void)
       g_assert_cmpmem (x, 32 * 40 * 6 * sizeof (float), y, 32 * 40 * 6 * sizeof (float));
       g_assert_true (memcmp (x, z, 32 * 40 * 6 * sizeof (float)) != 0);
     }
+  /* TTA's range: with no flip, rotation or intensity change every copy is
+   * the slice itself, so the copies agree (no mutual information); with the
+   * default range they do not; a range out of bounds is refused. */
+  {
+    g_autofree char *mi = tmp ("a_mutual-info.nii.gz");
+    g_autofree float *m0 = NULL, *m1 = NULL;
+    double s1 = 0.0;
+
+    g_assert_cmpint (run (&out, &err, "predict", "--image", img, "--model", model, "--out", seg, "--uncertainty",
+                          "tta", "--tta-samples", "3", "--tta-rotation", "0", "--tta-intensity", "0", "--tta-flip", "0",
+                          "--maps", a, NULL), ==, 0);
+    m0 = load_data (mi);
+    for (gsize i = 0; i < 32 * 40 * 6; i++)
+      g_assert_cmpfloat (fabsf (m0[i]), <, 1e-6f);
+    g_assert_cmpint (run (&out, &err, "predict", "--image", img, "--model", model, "--out", seg, "--uncertainty",
+                          "tta", "--tta-samples", "3", "--tta-rotation", "30", "--maps", a, NULL), ==, 0);
+    m1 = load_data (mi);
+    for (gsize i = 0; i < 32 * 40 * 6; i++)
+      s1 += m1[i];
+    g_assert_cmpfloat (s1, >, 0.0);
+    g_assert_cmpint (run (&out, &err, "predict", "--image", img, "--model", model, "--out", seg, "--uncertainty",
+                          "tta", "--tta-rotation", "60", "--maps", a, NULL), ==, 2);
+    g_assert_nonnull (strstr (err, "rotation"));
+  }
 }
 
 /* train --aleatoric writes the head into the model file; predict then

@@ -3,7 +3,8 @@
  *
  *   pellucid-cli bench uncertainty-colin27 [--model M] [--ensemble-model E]
  *        [--aleatoric-model A] [--steps 600] [--seed 0] [--mc-passes 20]
- *        [--tta-samples 8] [--no-mc] [--no-tta] [--calibration-slices 34,95]
+ *        [--tta-samples 8] [--tta-rotation 10] [--tta-intensity 0.1] [--tta-flip 0.5]
+ *        [--no-mc] [--no-tta] [--calibration-slices 34,95]
  *        [--al-seeds 3] [--al-steps N] [--no-al] [--every 1] [--offset 0] [--threads 2]
  *        [--save-model M]
  *
@@ -381,7 +382,7 @@ pel_cli_bench_uncertainty (int argc, char **argv)
   int steps = PL_TRAIN_DEFAULT_STEPS, threads = 2, al_seeds = 3, al_steps = 0, every = 1;
   int mc_passes = 0, tta_samples = 0, offset = 0;
   gint64 seed = 0;
-  double rampdown = PL_TRAIN_DEFAULT_LR_RAMPDOWN;
+  double rampdown = PL_TRAIN_DEFAULT_LR_RAMPDOWN, tta_rotation = -1.0, tta_intensity = -1.0, tta_flip = -1.0;
   gboolean no_al = FALSE, no_tta = FALSE, no_mc = FALSE;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Use this model instead of training one", "M" },
@@ -397,6 +398,9 @@ pel_cli_bench_uncertainty (int argc, char **argv)
       "its steps, as train (" G_STRINGIFY (PL_TRAIN_DEFAULT_LR_RAMPDOWN) ")", "F" },
     { "mc-passes", 0, 0, G_OPTION_ARG_INT, &mc_passes, "MC dropout passes (20)", "T" },
     { "tta-samples", 0, 0, G_OPTION_ARG_INT, &tta_samples, "TTA samples (8)", "T" },
+    { "tta-rotation", 0, 0, G_OPTION_ARG_DOUBLE, &tta_rotation, "TTA rotations in ± this many degrees (10)", "DEG" },
+    { "tta-intensity", 0, 0, G_OPTION_ARG_DOUBLE, &tta_intensity, "TTA intensity scale 1 ± S, shift ± S/2 (0.1)", "S" },
+    { "tta-flip", 0, 0, G_OPTION_ARG_DOUBLE, &tta_flip, "TTA probability of each flip (0.5)", "P" },
     { "calibration-slices", 0, 0, G_OPTION_ARG_STRING, &cal_s, "Temperature-fit slices (34,95)", "z,z" },
     { "every", 0, 0, G_OPTION_ARG_INT, &every, "Evaluate every N-th held-out slice (1)", "N" },
     { "offset", 0, 0, G_OPTION_ARG_INT, &offset, "With --every N: start at the K-th held-out slice (0)", "K" },
@@ -433,6 +437,22 @@ pel_cli_bench_uncertainty (int argc, char **argv)
     {
       fprintf (stderr, "pellucid-cli bench uncertainty-colin27: counts must be ≥ 0, --threads and --every ≥ 1, "
                "--lr-rampdown 0…1\n");
+      return 2;
+    }
+  pl_uncertainty_settings_init (&us);
+  if (mc_passes)
+    us.mc_passes = mc_passes;
+  if (tta_samples)
+    us.tta_samples = tta_samples;
+  if (tta_rotation >= 0.0)
+    us.tta_max_rotation = (float) tta_rotation;
+  if (tta_intensity >= 0.0)
+    us.tta_intensity = (float) tta_intensity;
+  if (tta_flip >= 0.0)
+    us.tta_flip_p = (float) tta_flip;
+  if (!pl_uncertainty_settings_check (&us, &error))
+    {
+      fprintf (stderr, "pellucid-cli bench uncertainty-colin27: %s\n", error->message);
       return 2;
     }
   pl_engine_set_threads (threads);
@@ -543,11 +563,6 @@ pel_cli_bench_uncertainty (int argc, char **argv)
       fprintf (stderr, "pellucid-cli bench uncertainty-colin27: %s\n", error->message);
       return 1;
     }
-  pl_uncertainty_settings_init (&us);
-  if (mc_passes)
-    us.mc_passes = mc_passes;
-  if (tta_samples)
-    us.tta_samples = tta_samples;
   printf ("PyTorch peer (torch_fewshot.py --ece, its crop): ECE softmax 0.091, MC dropout 0.065\n");
   fflush (stdout);
   if (!run_estimator (&b, PL_ESTIMATOR_SOFTMAX, "softmax", &model, 1, &us, NULL, &error)

@@ -21,6 +21,7 @@ struct _PelUncertaintyOptions
   char    *estimator;
   char    *maps;
   int      tta_samples;
+  double   tta_rotation, tta_intensity, tta_flip;
   int      keep_samples;
   char    *painted;
   char    *next_by;
@@ -50,6 +51,9 @@ pel_uncertainty_options_new (void)
 
   pl_uncertainty_settings_init (&s);
   o->tta_samples = s.tta_samples;
+  o->tta_rotation = s.tta_max_rotation;
+  o->tta_intensity = s.tta_intensity;
+  o->tta_flip = s.tta_flip_p;
   o->aleatoric_samples = -1;
   o->bins = PL_ECE_DEFAULT_BINS;
   o->min_intensity = -INFINITY;
@@ -85,6 +89,10 @@ pel_uncertainty_options_predict_group (PelUncertaintyOptions *o)
     { "maps", 0, 0, G_OPTION_ARG_FILENAME, &o->maps,
       "Write PREFIX_entropy, _expected-entropy, _mutual-info, _variance (.nii.gz, nats), and _logit-variance for a model with an aleatoric head", "PREFIX" },
     { "tta-samples", 0, 0, G_OPTION_ARG_INT, &o->tta_samples, "TTA samples, identity included (8)", "T" },
+    { "tta-rotation", 0, 0, G_OPTION_ARG_DOUBLE, &o->tta_rotation, "TTA: rotations uniform in ± this many degrees (10)", "DEG" },
+    { "tta-intensity", 0, 0, G_OPTION_ARG_DOUBLE, &o->tta_intensity,
+      "TTA: intensity scale in 1 ± S and shift in ± S/2 of the normalised intensities (0.1)", "S" },
+    { "tta-flip", 0, 0, G_OPTION_ARG_DOUBLE, &o->tta_flip, "TTA: probability of each of the two flips (0.5)", "P" },
     { "keep-samples", 0, 0, G_OPTION_ARG_INT, &o->keep_samples,
       "Also write the first K samples' label maps PREFIX_sample<k>", "K" },
     { "painted", 0, 0, G_OPTION_ARG_FILENAME, &o->painted,
@@ -245,6 +253,9 @@ pel_uncertainty_predict (PelUncertaintyOptions *o, const char *image, const char
   if (mc_passes > 0)
     s.mc_passes = mc_passes;
   s.tta_samples = o->tta_samples;
+  s.tta_max_rotation = (float) o->tta_rotation;
+  s.tta_intensity = (float) o->tta_intensity;
+  s.tta_flip_p = (float) o->tta_flip;
   s.seed = (guint64) seed;
   s.batch = batch;
   s.keep_samples = o->keep_samples;
