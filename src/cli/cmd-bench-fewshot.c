@@ -144,7 +144,8 @@ static double
 run (const PlVolume *vol, const PlLabels *truth, const gint64 *painted, int k, const PlMethodConfig *m,
      const char *preset, const char *head, int attention, int context, gboolean coords,
      int steps, double rampdown, guint64 seed, int axis,
-     const PlModel *init, PlFreeze freeze, double dice[PEL_COLIN27_N_LABELS], GError **error)
+     const PlModel *init, PlFreeze freeze, double dice[PEL_COLIN27_N_LABELS], GString *status,
+     GError **error)
 {
   g_autoptr (PlLabels) sparse = pl_labels_new (vol->dim);
   g_autoptr (PlTrainer) tr = NULL;
@@ -153,6 +154,7 @@ run (const PlVolume *vol, const PlLabels *truth, const gint64 *painted, int k, c
   PlLabelProvider provider;
   PlTrainConfig cfg;
   PelColin27Eval ev;
+  PlMethodStatus st;
   double mean;
 
   pl_slice_dims (vol->dim, axis, &h, &w);
@@ -183,6 +185,13 @@ run (const PlVolume *vol, const PlLabels *truth, const gint64 *painted, int k, c
   tr = pl_trainer_new (&cfg, vol, &provider, error);
   if (!tr || !pl_method_install (tr, m, error) || !pl_trainer_run (tr, steps, NULL, NULL, NULL, error))
     return NAN;
+  /* what the method says at the end (self-training: its rounds) */
+  if (pl_method_get_status (tr, &st))
+    {
+      pl_method_status_describe (&st, status);
+      if (st.note[0])
+        g_string_append_printf (status, "%s%s", status->len ? " · " : "", st.note);
+    }
   pel_colin27_eval_init (&ev, vol, truth, sparse, axis);
   mean = pel_colin27_eval_dice (&ev, pl_trainer_get_model (tr), pl_trainer_get_model (tr)->unet, dice);
   g_free (ev.skip);
@@ -338,22 +347,22 @@ pel_cli_bench_fewshot (int argc, char **argv)
             }
           for (int s = 0; s < seeds; s++)
             {
-              g_autoptr (GString) zs = g_string_new (NULL);
+              g_autoptr (GString) zs = g_string_new (NULL), status = g_string_new (NULL);
               int seed = first_seed + s;
               choose_split (brain, k, random, (guint64) seed, painted);
               for (int i = 0; i < k; i++)
                 g_string_append_printf (zs, "%s%" G_GINT64_FORMAT, i ? "," : "", painted[i]);
               d[s] = run (vol, truth, painted, k, &configs[mi], preset ? preset : "ref", head ? head : "plain",
                           attention, context_slices, coords, steps, rampdown, (guint64) seed, axis, init, freeze,
-                          per_label, &error);
+                          per_label, status, &error);
               if (isnan (d[s]))
                 {
                   fprintf (stderr, "pellucid-cli bench fewshot: %s\n", error ? error->message : "no Dice");
                   return 1;
                 }
-              printf ("run: %s %s k=%d seed=%d slices=%s  held-out mean Dice %.4f (label 2 %.3f, 3 %.3f, 4 %.3f)\n",
+              printf ("run: %s %s k=%d seed=%d slices=%s  held-out mean Dice %.4f (label 2 %.3f, 3 %.3f, 4 %.3f)%s%s\n",
                       pl_method_kind_name (kind), split_names[si], k, seed, zs->str, d[s],
-                      per_label[1], per_label[2], per_label[3]);
+                      per_label[1], per_label[2], per_label[3], status->len ? "  method: " : "", status->str);
               fflush (stdout);
             }
           pl_mean_sd (d, seeds, &mean, &sd);
