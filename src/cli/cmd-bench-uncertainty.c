@@ -382,7 +382,7 @@ pel_cli_bench_uncertainty (int argc, char **argv)
   int steps = PL_TRAIN_DEFAULT_STEPS, threads = 2, al_seeds = 3, al_steps = 0, every = 1;
   int mc_passes = 0, tta_samples = 0, offset = 0;
   gint64 seed = 0;
-  double rampdown = PL_TRAIN_DEFAULT_LR_RAMPDOWN, tta_rotation = -1.0, tta_intensity = -1.0, tta_flip = -1.0;
+  double rampdown = PL_TRAIN_DEFAULT_LR_RAMPDOWN, tta_rotation = NAN, tta_intensity = NAN, tta_flip = NAN;
   gboolean no_al = FALSE, no_tta = FALSE, no_mc = FALSE;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Use this model instead of training one", "M" },
@@ -444,11 +444,11 @@ pel_cli_bench_uncertainty (int argc, char **argv)
     us.mc_passes = mc_passes;
   if (tta_samples)
     us.tta_samples = tta_samples;
-  if (tta_rotation >= 0.0)
+  if (!isnan (tta_rotation))
     us.tta_max_rotation = (float) tta_rotation;
-  if (tta_intensity >= 0.0)
+  if (!isnan (tta_intensity))
     us.tta_intensity = (float) tta_intensity;
-  if (tta_flip >= 0.0)
+  if (!isnan (tta_flip))
     us.tta_flip_p = (float) tta_flip;
   if (!pl_uncertainty_settings_check (&us, &error))
     {
