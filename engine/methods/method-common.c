@@ -220,15 +220,19 @@ pl_method_watch_classes (PlMethodState *st, PlTrainer *tr, const gint32 *target,
           }
       }
   st->status.least_label = pl_trainer_get_class_values (tr)[low];
+  g_strlcpy (st->status.least_name, pl_trainer_get_model (tr)->class_names[low], sizeof st->status.least_name);
   st->status.least_ratio = best;
 }
 
 void
 pl_method_describe_least (const PlMethodStatus *st, GString *s)
 {
-  if (isfinite (st->least_ratio))
-    g_string_append_printf (s, "%slabel %u predicted at %.2f× its painted share",
-                            s->len ? " · " : "", st->least_label, st->least_ratio);
+  if (!isfinite (st->least_ratio))
+    return;
+  g_string_append_printf (s, "%slabel %u", s->len ? " · " : "", st->least_label);
+  if (st->least_name[0])
+    g_string_append_printf (s, " (%s)", st->least_name);
+  g_string_append_printf (s, " predicted at %.2f× its painted share", st->least_ratio);
 }
 
 void

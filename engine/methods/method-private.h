@@ -114,8 +114,9 @@ void      pl_method_watch_classes      (PlMethodState *state, PlTrainer *trainer
                                         const PlTensor *probs, int first_unpainted,
                                         const PlTensor *valid);
 
-/* Appends "label L predicted at R× its painted share" (after " · " when s
- * is not empty) once pl_method_watch_classes has measured it. */
+/* Appends "label L (NAME) predicted at R× its painted share" (after " · "
+ * when s is not empty; no name when it has none) once
+ * pl_method_watch_classes has measured it. */
 void      pl_method_describe_least     (const PlMethodStatus *status, GString *s);
 
 /* a and b stacked along N on the tape: x (na + nb, 1, H, W) and targets. */

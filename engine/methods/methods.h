@@ -283,6 +283,7 @@ typedef struct
                                  * class least predicted on the unpainted
                                  * slices, relative to its share of the
                                  * painted foreground (0: none yet) */
+  char     least_name[48];      /* its name from the label table, or "" */
   double   least_ratio;         /* that relative share over about the last
                                  * 50 steps: 1 as painted, near 0 a class
                                  * being lost (NaN: none yet) */
