@@ -11,7 +11,7 @@
 #include "engine/data/dataset.h"
 #include "engine/core/gemm.h"
 #include "engine/nn/infer.h"
-#include "engine/methods/methods.h"
+#include "engine/methods/method-private.h"
 #include "engine/data/metrics.h"
 #include "engine/nn/train.h"
 
@@ -452,6 +452,8 @@ test_runs_deterministic_resumable (void)
           }
         else if (k == PL_METHOD_COMPACTNESS)
           g_assert_cmpstr (strstr (said->str, "loss · compactness "), ==, said->str);
+        else if (k == PL_METHOD_CONSISTENCY)      /* the class guard, off by default */
+          g_assert_cmpstr (strstr (said->str, "loss · label "), ==, said->str);
         else
           g_assert_cmpstr (said->str, ==, "loss");
       }
@@ -749,6 +751,75 @@ test_guard_collapse (void)
   g_assert_true (isnan (st.unlabelled_loss));
 }
 
+/* What the semi-supervised methods report of the classes: painted class 2
+ * and 3 (indices 1, 2) half and half, predicted 3 : 1 on the unpainted
+ * image — label 3 at half its painted share, whatever the background and
+ * the pixels marked invalid hold, and the same after more steps of the
+ * same counts.  Then both methods on the phantom report a painted label. */
+static void
+test_watch_classes (void)
+{
+  g_autoptr (PlVolume) v = phantom_volume (1.0);
+  g_autoptr (PlLabels) l = pl_labels_new (v->dim);
+  g_autoptr (GError) error = NULL;
+  g_autofree PlMethodState *st = g_new0 (PlMethodState, 1);
+  g_autoptr (PlTape) tape = pl_tape_new (1 << 20);
+  PlLabelProvider prov;
+  PlMethodConfig m;
+  PlTensor *probs, *valid;
+  gint32 target[2 * 8];
+  const int K = 3, plane = 8;
+
+  paint_slice (l, 4);
+  pl_label_provider_init_static (&prov, l);
+  quick_method (&m, PL_METHOD_CONSISTENCY);
+  {
+    g_autoptr (PlTrainer) tr = new_trainer (v, &prov, 5, &m);
+    g_assert_cmpint (pl_trainer_get_n_classes (tr), ==, K);
+    probs = pl_tape_zeros (tape, 2, K, 1, plane);
+    valid = pl_tape_zeros (tape, 2, K, 1, plane);
+    for (int q = 0; q < plane; q++)
+      {
+        /* painted: 2 background, 3 of class 1, 3 of class 2 */
+        target[q] = q < 2 ? 0 : q < 5 ? 1 : 2;
+        target[plane + q] = -1;
+        /* unpainted: class 1 on 0–2, class 2 on 3, background on 4–5, and
+         * class 2 on 6–7, which are not valid */
+        int c = q < 3 ? 1 : q == 3 ? 2 : q < 6 ? 0 : 2;
+        probs->data[(gsize) (K + c) * plane + q] = 1.0f;
+        valid->data[(gsize) K * plane + q] = q < 6 ? 1.0f : 0.0f;
+      }
+    st->status.least_ratio = NAN;
+    for (int step = 0; step < 3; step++)
+      {
+        pl_method_watch_classes (st, tr, target, 1, probs, 1, valid);
+        g_assert_cmpint (st->status.least_label, ==, 3);
+        g_assert_cmpfloat (fabs (st->status.least_ratio - 0.5), <, 1e-9);
+      }
+    g_free (st->watch_pred);
+    g_free (st->watch_painted);
+  }
+
+  paint_slice (l, 11);
+  for (int k = PL_METHOD_MEAN_TEACHER; k <= PL_METHOD_CONSISTENCY; k++)
+    {
+      g_autoptr (PlTrainer) tr = NULL;
+      g_autoptr (GString) said = g_string_new ("");
+      PlMethodStatus ms;
+
+      quick_method (&m, (PlMethodKind) k);
+      tr = new_trainer (v, &prov, 5, &m);
+      g_assert_true (pl_trainer_run (tr, QUICK_STEPS, NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_true (pl_method_get_status (tr, &ms));
+      g_assert_true (ms.least_label == 2 || ms.least_label == 3);
+      g_assert_true (isfinite (ms.least_ratio) && ms.least_ratio >= 0.0 && ms.least_ratio <= 1.0);
+      pl_method_status_describe (&ms, said);
+      g_test_message ("%s: %s", pl_method_kind_name ((PlMethodKind) k), said->str);
+      g_assert_nonnull (strstr (said->str, "its painted share"));
+    }
+}
+
 /* Refused first pseudo-labels are asked for again retry_steps later, the
  * rounds put off with them: an untrained network's are refused (all one
  * class), and after 150 steps of supervised training the class-balanced
@@ -975,6 +1046,7 @@ main (int argc, char **argv)
   g_test_add_func ("/methods/live-labels", test_live_labels);
   g_test_add_func ("/methods/guard-reverts", test_guard_reverts);
   g_test_add_func ("/methods/guard-collapse", test_guard_collapse);
+  g_test_add_func ("/methods/watch-classes", test_watch_classes);
   g_test_add_func ("/methods/self-training-retry", test_self_training_retry);
   g_test_add_func ("/methods/class-portion", test_class_portion);
   g_test_add_func ("/methods/model-metadata", test_model_metadata);

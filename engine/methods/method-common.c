@@ -26,6 +26,8 @@ state_free (gpointer data)
     h->clear (st);
   pl_tape_free (st->infer);
   g_free (st->pool);
+  g_free (st->watch_pred);
+  g_free (st->watch_painted);
   g_free (st);
 }
 
@@ -91,6 +93,7 @@ pl_method_install (PlTrainer *tr, const PlMethodConfig *config, GError **error)
   st->status.supervised_loss = NAN;
   st->status.unlabelled_loss = NAN;
   st->status.alpha = NAN;
+  st->status.least_ratio = NAN;
   st->cfg = *config;
   if (m->hooks->prepare)
     m->hooks->prepare (st, tr);
@@ -161,6 +164,75 @@ pl_method_pick_unlabelled (PlMethodState *st, PlTrainer *tr, int n, gint64 *out)
   for (int i = 0; i < n; i++)
     out[i] = st->pool[pl_rng_below (pl_trainer_get_rng (tr), k)];
   return TRUE;
+}
+
+void
+pl_method_watch_classes (PlMethodState *st, PlTrainer *tr, const gint32 *target, int n_painted,
+                         const PlTensor *probs, int first_unpainted, const PlTensor *valid)
+{
+  const double keep = 0.98;
+  int K = probs->c;
+  gsize plane = (gsize) probs->h * probs->w;
+  double sp = 0.0, sq = 0.0, best = INFINITY;
+  int low = -1;
+
+  if (!st->watch_pred)
+    {
+      st->watch_pred = g_new0 (double, K);
+      st->watch_painted = g_new0 (double, K);
+    }
+  for (int c = 0; c < K; c++)
+    {
+      st->watch_pred[c] *= keep;
+      st->watch_painted[c] *= keep;
+    }
+  for (gsize i = 0; i < (gsize) n_painted * plane; i++)
+    if (target[i] >= 1 && target[i] < K)
+      st->watch_painted[target[i]] += 1.0 - keep;
+  for (int i = first_unpainted; i < probs->n; i++)
+    for (gsize q = 0; q < plane; q++)
+      {
+        const float *p = probs->data + (gsize) i * K * plane + q;
+        int c = 0;
+        if (valid && valid->data[(gsize) i * valid->c * plane + q] == 0.0f)
+          continue;
+        for (int k = 1; k < K; k++)
+          if (p[k * plane] > p[c * plane])
+            c = k;
+        if (c >= 1)
+          st->watch_pred[c] += 1.0 - keep;
+      }
+  for (int c = 1; c < K; c++)
+    {
+      sp += st->watch_pred[c];
+      sq += st->watch_painted[c];
+    }
+  if (sp <= 0.0 || sq <= 0.0)
+    return;
+  for (int c = 1; c < K; c++)
+    if (st->watch_painted[c] > 0.0)
+      {
+        double r = (st->watch_pred[c] / sp) / (st->watch_painted[c] / sq);
+        if (r < best)
+          {
+            best = r;
+            low = c;
+          }
+      }
+  st->status.least_label = pl_trainer_get_class_values (tr)[low];
+  g_strlcpy (st->status.least_name, pl_trainer_get_model (tr)->class_names[low], sizeof st->status.least_name);
+  st->status.least_ratio = best;
+}
+
+void
+pl_method_describe_least (const PlMethodStatus *st, GString *s)
+{
+  if (!isfinite (st->least_ratio))
+    return;
+  g_string_append_printf (s, "%slabel %u", s->len ? " · " : "", st->least_label);
+  if (st->least_name[0])
+    g_string_append_printf (s, " (%s)", st->least_name);
+  g_string_append_printf (s, " predicted at %.2f× its painted share", st->least_ratio);
 }
 
 void

@@ -153,6 +153,7 @@ consistency_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
             }
         }
   cons = pl_method_masked_mse (tape, p1w, p2, mask, count);
+  pl_method_watch_classes (st, tr, raw.target, batch->n, p2, batch->n, mask);
 
   st->status.weight = w_t;
   st->status.supervised_loss = sup->data[0];
@@ -183,8 +184,15 @@ static const PlMethodParam consistency_params[] = {
 #undef I
 #undef F
 
+static void
+consistency_describe (const PlMethodStatus *st, GString *s)
+{
+  pl_method_describe_least (st, s);
+}
+
 static const PlMethodHooks consistency_hooks = {
   .painted_first = TRUE,
+  .describe = consistency_describe,
   .loss = consistency_loss,
 };
 

@@ -99,6 +99,7 @@ mean_teacher_loss (PlTrainer *tr, PlTape *tape, const PlBatch *batch,
       teacher->data[i] /= (float) passes;
 
   sup = pl_method_seg_loss (tape, logits, student, all.target);
+  pl_method_watch_classes (st, tr, all.target, batch->n, student, batch->n, NULL);
   if (c->uncertainty_passes > 0)
     {
       /* UA-MT: only where the teacher's mean prediction is sure enough */
@@ -144,6 +145,7 @@ mean_teacher_describe (const PlMethodStatus *st, GString *s)
     g_string_append_printf (s, "%steacher α %.4f", s->len ? " · " : "", st->alpha);
   if (isfinite (st->pseudo_kept))
     g_string_append_printf (s, " · agreement asked on %.0f%% of pixels", 100.0 * st->pseudo_kept);
+  pl_method_describe_least (st, s);
 }
 
 /* Defaults.  α = 0.99 and α_t = min(1 − 1/(t+1), α): Tarvainen & Valpola

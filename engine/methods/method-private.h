@@ -40,6 +40,9 @@ struct _PlMethodState
   gboolean        start_held_out;  /* start_score is the held-out slice's */
   float          *snap_params, *snap_m, *snap_v;
   gint64          snap_opt_step;
+
+  /* pl_method_watch_classes: running class counts (K each) */
+  double         *watch_pred, *watch_painted;
 };
 
 /* A method's hooks, called from the trainer's thread.  Only `loss` is
@@ -94,6 +97,27 @@ double    pl_method_sigmoid_rampup     (gint64 t, int length);
  * labelled voxel now, from the trainer's rng; FALSE when there is none. */
 gboolean  pl_method_pick_unlabelled    (PlMethodState *state, PlTrainer *trainer, int n,
                                         gint64 *out);
+
+/* What a method that learns from unpainted slices does to the classes:
+ * counts the painted pixels of each class in the first n_painted images of
+ * target (N, H, W) and the pixels of the unpainted images (from
+ * first_unpainted on) that probs (N, K, H, W) predicts as each class —
+ * where valid (N, ·, H, W; channel 0 read; NULL: everywhere) is non-zero —
+ * into running sums that forget with 0.98 a step (about the last 50
+ * steps).  Only the foreground counts (classes ≥ 1: the first class is the
+ * background of the usual label table), so padding and slices outside the
+ * object do not.  Sets status.least_label and least_ratio: the painted
+ * class whose share of the predicted foreground is smallest relative to
+ * its share of the painted foreground, and that ratio. */
+void      pl_method_watch_classes      (PlMethodState *state, PlTrainer *trainer,
+                                        const gint32 *target, int n_painted,
+                                        const PlTensor *probs, int first_unpainted,
+                                        const PlTensor *valid);
+
+/* Appends "label L (NAME) predicted at R× its painted share" (after " · "
+ * when s is not empty; no name when it has none) once
+ * pl_method_watch_classes has measured it. */
+void      pl_method_describe_least     (const PlMethodStatus *status, GString *s);
 
 /* a and b stacked along N on the tape: x (na + nb, 1, H, W) and targets. */
 void      pl_method_concat_batches     (PlTape *tape, const PlBatch *a, const PlBatch *b,

@@ -279,6 +279,14 @@ typedef struct
                                  * teacher: share of pixels asked to agree
                                  * (NaN for the plain one) */
   gboolean guard_stopped;       /* self-training: a round was undone */
+  guint16  least_label;         /* mean teacher, consistency: the painted
+                                 * class least predicted on the unpainted
+                                 * slices, relative to its share of the
+                                 * painted foreground (0: none yet) */
+  char     least_name[48];      /* its name from the label table, or "" */
+  double   least_ratio;         /* that relative share over about the last
+                                 * 50 steps: 1 as painted, near 0 a class
+                                 * being lost (NaN: none yet) */
   char     note[160];           /* last event ("round 2: …"), "" if none */
 } PlMethodStatus;
 
