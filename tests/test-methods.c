@@ -452,7 +452,7 @@ test_runs_deterministic_resumable (void)
           }
         else if (k == PL_METHOD_COMPACTNESS)
           g_assert_cmpstr (strstr (said->str, "loss · compactness "), ==, said->str);
-        else if (k == PL_METHOD_CONSISTENCY)      /* the class guard, off by default */
+        else if (k == PL_METHOD_CONSISTENCY)      /* the class report */
           g_assert_cmpstr (strstr (said->str, "loss · label "), ==, said->str);
         else
           g_assert_cmpstr (said->str, ==, "loss");

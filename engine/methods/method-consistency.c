@@ -184,15 +184,9 @@ static const PlMethodParam consistency_params[] = {
 #undef I
 #undef F
 
-static void
-consistency_describe (const PlMethodStatus *st, GString *s)
-{
-  pl_method_describe_least (st, s);
-}
-
 static const PlMethodHooks consistency_hooks = {
   .painted_first = TRUE,
-  .describe = consistency_describe,
+  .describe = pl_method_describe_least,
   .loss = consistency_loss,
 };
 
